@@ -1,0 +1,28 @@
+"""LED window and zone screens: dialect codecs, screen bus driver, supervisor and simulator.
+
+A library the hub uses: imports pyserial (via pyserial-asyncio-fast) only, nothing of the hub.
+"""
+
+from display.led.bus import BusStats, ScreenBus
+from display.led.codec import Codec
+from display.led.dialects import DIALECTS, make_codec
+from display.led.errors import BusClosedError, BusOfflineError, EncodeError, FrameError, LedError, ParamsError
+from display.led.model import Command, DecodedFrame, ScreenKind, ScreenText
+
+__all__ = [
+    "DIALECTS",
+    "BusClosedError",
+    "BusOfflineError",
+    "BusStats",
+    "Codec",
+    "Command",
+    "DecodedFrame",
+    "EncodeError",
+    "FrameError",
+    "LedError",
+    "ParamsError",
+    "ScreenBus",
+    "ScreenKind",
+    "ScreenText",
+    "make_codec",
+]
