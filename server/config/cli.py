@@ -1,0 +1,67 @@
+"""Entry points behind `hallq check-config [DIR]` and `hallq import-items FILE`.
+
+They return an exit status instead of exiting, so the hub's CLI can wire them into its own argument
+parser and tests can call them directly. Output is meant for a technician at a terminal: one
+problem per line, `file: key: reason`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from server.config.items_import import ImportReport, ItemsImportError, import_items
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
+from server.config.problems import ConfigError
+
+
+def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int:
+    """Print every problem of a configuration folder; 0 when there are none, 1 otherwise."""
+    out = out or sys.stdout
+    folder = Path(dir) if dir is not None else default_config_dir()
+    try:
+        config = load_hall_config(folder)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=out)
+        print(f"{len(error.problems)} problem(s) in {folder}", file=out)
+        return 1
+    print(
+        f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
+        f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items",
+        file=out,
+    )
+    return 0
+
+
+def import_items_main(file: Path, config_dir: Path | None = None, out: TextIO | None = None) -> int:
+    """Import an export; 0 when every row was imported, 1 if rows were rejected, 2 on failure."""
+    out = out or sys.stdout
+    folder = Path(config_dir) if config_dir is not None else default_config_dir()
+    try:
+        report = import_items(folder, Path(file))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=out)
+        print(f"the configuration in {folder} has problems; fix them before importing", file=out)
+        return 2
+    except ItemsImportError as error:
+        print(f"{file}: {error}; nothing was changed", file=out)
+        return 2
+    print_report(report, out)
+    return 1 if report.rejected else 0
+
+
+def print_report(report: ImportReport, out: TextIO) -> None:
+    for rejected in report.rejected:
+        print(f"{report.source}: row {rejected.row} ({rejected.item_code}): {rejected.reason}", file=out)
+    if report.ignored_columns:
+        print(f"ignored columns: {', '.join(report.ignored_columns)}", file=out)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
+        f"{len(report.unchanged)}, rejected {len(report.rejected)}; "
+        + ("catalogue written" if report.written else "catalogue not changed"),
+        file=out,
+    )

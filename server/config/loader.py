@@ -1,0 +1,265 @@
+"""Read a hall's configuration folder and report everything wrong with it at once.
+
+The folder holds hall.toml, zones.toml, windows.toml and items.csv (see docs/configuration.md).
+Each list entry is validated on its own, so one bad window does not hide the problems of the
+others, and references are checked against every code a file declares (even in a broken entry),
+so a single mistake is reported once rather than echoed by everything that points at it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from server.config import checks
+from server.config.checks import Known, Located
+from server.config.items_csv import CATALOGUE_COLUMNS, CatalogueRow, item_from_row, read_catalogue
+from server.config.models import (
+    Calendar,
+    HallConfig,
+    HallInfo,
+    Hours,
+    Item,
+    Queue,
+    Rules,
+    Unit,
+    Window,
+    Zone,
+)
+from server.config.problems import (
+    HALL_FILE,
+    ITEMS_FILE,
+    WINDOWS_FILE,
+    ZONES_FILE,
+    ConfigError,
+    ConfigProblem,
+    join_path,
+    problems_from_validation,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+HALL_SECTIONS: dict[str, type[BaseModel]] = {
+    "hall": HallInfo,
+    "hours": Hours,
+    "calendar": Calendar,
+    "rules": Rules,
+}
+REQUIRED_HALL_SECTIONS = ("hall", "hours")
+_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[str, Any] | None:
+    """Parse one TOML file; a missing file or a syntax error becomes a problem (with its line)."""
+    path = folder / name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        problems.append(ConfigProblem(name, "", f"file is missing (expected at {path})"))
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(ConfigProblem(name, "", f"cannot read the file: {error}"))
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = _LINE.search(str(error))
+        where = f"line {match.group(1)}" if match else ""
+        problems.append(ConfigProblem(name, where, f"TOML syntax error: {error}"))
+        return None
+
+
+def validate_one(
+    model: type[M], data: object, file: str, path: str, problems: list[ConfigProblem]
+) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems.extend(problems_from_validation(error, file, path))
+        return None
+
+
+def validate_list(
+    raw: Mapping[str, Any] | None,
+    key: str,
+    model: type[M],
+    file: str,
+    problems: list[ConfigProblem],
+) -> list[Located[M]]:
+    """Validate each entry of an array of tables on its own, keeping the valid ones."""
+    if raw is None:
+        return []
+    entries = raw.get(key)
+    if entries is None:
+        problems.append(ConfigProblem(file, key, f"required list [[{key}]] is missing"))
+        return []
+    if not isinstance(entries, list):
+        problems.append(ConfigProblem(file, key, f"must be a list of [[{key}]] tables"))
+        return []
+    located = []
+    for index, entry in enumerate(entries):
+        path = f"{key}[{index}]"
+        obj = validate_one(model, entry, file, path, problems)
+        if obj is not None:
+            located.append((path, obj))
+    return located
+
+
+def unknown_keys(
+    raw: Mapping[str, Any] | None, allowed: tuple[str, ...], file: str, problems: list[ConfigProblem]
+) -> None:
+    for key in raw or {}:
+        if key not in allowed:
+            problems.append(
+                ConfigProblem(file, key, f"unknown key (expected only: {', '.join(allowed)})")
+            )
+
+
+def declared(raw: Mapping[str, Any] | None, key: str, field: str) -> frozenset[str] | None:
+    """Codes a file declares, read from the raw entries so broken entries still count."""
+    if raw is None or not isinstance(raw.get(key), list):
+        return None
+    return frozenset(
+        entry[field]
+        for entry in raw[key]
+        if isinstance(entry, dict) and isinstance(entry.get(field), str)
+    )
+
+
+def _load_hall_sections(raw: Mapping[str, Any] | None, problems: list[ConfigProblem]) -> dict[str, Any]:
+    sections: dict[str, Any] = {}
+    if raw is None:
+        return sections
+    unknown_keys(raw, tuple(HALL_SECTIONS), HALL_FILE, problems)
+    for name, model in HALL_SECTIONS.items():
+        if name in raw:
+            sections[name] = validate_one(model, raw[name], HALL_FILE, name, problems)
+        elif name in REQUIRED_HALL_SECTIONS:
+            problems.append(ConfigProblem(HALL_FILE, name, f"required section [{name}] is missing"))
+        else:
+            sections[name] = model()
+    return sections
+
+
+def _served_prefixes(raw: Mapping[str, Any] | None) -> set[str]:
+    served: set[str] = set()
+    for entry in (raw or {}).get("windows") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("queues"), dict):
+            served.update(entry["queues"])
+    return served
+
+
+def _load_items(
+    folder: Path, known: Known, problems: list[ConfigProblem]
+) -> list[Located[Item]]:
+    try:
+        header, rows = read_catalogue(folder / ITEMS_FILE)
+    except FileNotFoundError:
+        problems.append(
+            ConfigProblem(ITEMS_FILE, "", f"file is missing (expected at {folder / ITEMS_FILE})")
+        )
+        return []
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(ConfigProblem(ITEMS_FILE, "", f"cannot read the file as UTF-8: {error}"))
+        return []
+    missing = [c for c in CATALOGUE_COLUMNS if c not in header]
+    for column in header:
+        if column not in CATALOGUE_COLUMNS:
+            problems.append(ConfigProblem(ITEMS_FILE, f"header.{column}", "unknown column"))
+    if missing:
+        problems.append(
+            ConfigProblem(ITEMS_FILE, "header", f"missing column(s): {', '.join(missing)}")
+        )
+        return []
+    items = []
+    for row in rows:
+        path = f"row {row.line}"
+        result = item_from_row(row.values, path, ITEMS_FILE)
+        if isinstance(result, list):
+            problems.extend(result)
+            continue
+        problems.extend(_names_agree(row, result, known, path))
+        items.append((path, result))
+    return items
+
+
+def _names_agree(row: CatalogueRow, item: Item, known: Known, path: str) -> list[ConfigProblem]:
+    """department/zone_name are for readers; make sure they still say what unit/zone say."""
+    problems = []
+    for column, expected in (
+        ("department", known.unit_names.get(item.unit)),
+        ("zone_name", known.zone_names.get(item.zone)),
+    ):
+        given = (row.values.get(column) or "").strip()
+        if expected is not None and given != expected:
+            problems.append(
+                ConfigProblem(
+                    ITEMS_FILE,
+                    join_path(path, column),
+                    f"{given!r} does not match {expected!r} declared in {ZONES_FILE}",
+                )
+            )
+    return problems
+
+
+def load_hall_config(dir: Path) -> HallConfig:
+    """Load and cross-check a configuration folder; raise ConfigError listing every problem."""
+    folder = Path(dir)
+    problems: list[ConfigProblem] = []
+    if not folder.is_dir():
+        raise ConfigError([ConfigProblem(str(folder), "", "configuration folder does not exist")])
+
+    hall_raw = read_toml(folder, HALL_FILE, problems)
+    zones_raw = read_toml(folder, ZONES_FILE, problems)
+    windows_raw = read_toml(folder, WINDOWS_FILE, problems)
+
+    sections = _load_hall_sections(hall_raw, problems)
+    unknown_keys(zones_raw, ("zones", "units", "queues"), ZONES_FILE, problems)
+    unknown_keys(windows_raw, ("windows",), WINDOWS_FILE, problems)
+    zones = validate_list(zones_raw, "zones", Zone, ZONES_FILE, problems)
+    units = validate_list(zones_raw, "units", Unit, ZONES_FILE, problems)
+    queues = validate_list(zones_raw, "queues", Queue, ZONES_FILE, problems)
+    windows = validate_list(windows_raw, "windows", Window, WINDOWS_FILE, problems)
+
+    valid = checks.known_from(
+        (z for _, z in zones), (u for _, u in units), (q for _, q in queues)
+    )
+    known = Known(
+        zones=declared(zones_raw, "zones", "code"),
+        units=declared(zones_raw, "units", "code"),
+        queues=declared(zones_raw, "queues", "prefix"),
+        queue_zones=valid.queue_zones,
+        unit_names=valid.unit_names,
+        zone_names=valid.zone_names,
+    )
+    if sections.get("hours") is not None:
+        problems += checks.check_hours(sections["hours"])
+    if sections.get("calendar") is not None:
+        problems += checks.check_calendar(sections["calendar"])
+    problems += checks.check_zones(zones)
+    problems += checks.check_units(units)
+    problems += checks.check_queues(queues, known, sections.get("rules"))
+    problems += checks.check_windows(windows, known)
+    if windows_raw is not None:
+        problems += checks.check_queues_served(queues, _served_prefixes(windows_raw))
+    items = _load_items(folder, known, problems)
+    problems += checks.check_items(items, known)
+
+    if problems:
+        raise ConfigError(problems)
+    try:
+        return HallConfig(
+            **sections,
+            zones=[z for _, z in zones],
+            units=[u for _, u in units],
+            queues=[q for _, q in queues],
+            windows=[w for _, w in windows],
+            items=[i for _, i in items],
+        )
+    except ValidationError as error:  # a rule the per-file checks missed: still report it
+        raise ConfigError(problems_from_validation(error, str(folder))) from error

@@ -1,0 +1,300 @@
+"""The hall's configuration as immutable, validated values.
+
+Every other part of the hub (queue engine, kiosk menus, boards, statistics) reads the hall through
+these models, so they reject anything a technician could mistype: unknown keys (extra="forbid"),
+wrong types, and single-value rules (a prefix shape, an inverted session). Rules that need several
+objects at once (duplicates, references, coverage of the year) live in `checks.py`, which the
+loader runs with file names and which `HallConfig` re-runs so a config built in code is held to
+the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from server.config import checks
+
+PREFIX_PATTERN = r"^[A-Z][A-Z0-9]{0,2}$"
+"""A queue prefix: 1-3 uppercase letters/digits, starting with a letter (see `checks.py` for
+the rule that makes every ticket number parse back to exactly one queue)."""
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$"
+ITEM_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HallInfo(_Model):
+    """Who the hall is and the promises it measures itself against."""
+
+    name: Annotated[str, Field(min_length=1)]
+    timezone: str = "Asia/Shanghai"
+    service_level_min: Annotated[int, Field(ge=1)] = 20
+    max_wait_min: Annotated[int, Field(ge=1)] = 45
+    status_base_url: Annotated[str, Field(pattern=r"^https?://")] = "http://127.0.0.1:8080/t/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)")
+        return value
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> HallInfo:
+        if self.max_wait_min < self.service_level_min:
+            raise ValueError(
+                f"max_wait_min ({self.max_wait_min}) is shorter than service_level_min "
+                f"({self.service_level_min})"
+            )
+        return self
+
+
+class Session(_Model):
+    """One opening period of a day (a morning or an afternoon)."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _not_inverted(self) -> Session:
+        if self.start >= self.end:
+            raise ValueError(
+                f"session starts at {self.start:%H:%M} but ends at {self.end:%H:%M}; "
+                "start must be before end"
+            )
+        return self
+
+
+def month_day(value: str) -> tuple[int, int]:
+    """Parse "MM-DD" into (month, day); 02-29 is allowed because leap years have it."""
+    match = _MONTH_DAY.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a month-day like 05-01")
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        date(2024, month, day)  # 2024 is a leap year, so 02-29 is valid
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real day of the year") from None
+    return month, day
+
+
+class Season(_Model):
+    """A stretch of the year with its own opening sessions; start..end inclusive, may wrap."""
+
+    name: Annotated[str, Field(min_length=1)]
+    start: str
+    end: str
+    sessions: list[Session]
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        month_day(value)
+        return value
+
+    def contains(self, d: date) -> bool:
+        """True if the day falls in this season, including seasons that wrap the year end."""
+        here, start, end = (d.month, d.day), month_day(self.start), month_day(self.end)
+        if start <= end:
+            return start <= here <= end
+        return here >= start or here <= end
+
+
+class Hours(_Model):
+    seasons: Annotated[list[Season], Field(min_length=1)]
+    working_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = [1, 2, 3, 4, 5]
+    stop_issuing_before_close_min: Annotated[int, Field(ge=0)] = 30
+    serve_until_last: bool = True
+    auto_close_at: time = time(23, 0)
+
+
+class Calendar(_Model):
+    """Exceptions to the weekly pattern: public holidays and make-up working days (调休)."""
+
+    holidays: list[date] = []
+    workdays: list[date] = []
+
+
+class Rules(_Model):
+    max_recalls: Annotated[int, Field(ge=0, le=10)] = 3
+    late_requeue_position: Annotated[int, Field(ge=0)] = 0
+    number_digits: Annotated[int, Field(ge=3, le=6)] = 3
+    per_person_daily_cap: Annotated[int, Field(ge=1)] = 5
+    appointment_early_min: Annotated[int, Field(ge=0)] = 30
+    appointment_late_min: Annotated[int, Field(ge=0)] = 15
+    pause_reasons: dict[str, str] = {
+        "meeting": "会议",
+        "break": "休息",
+        "training": "业务培训",
+        "away": "临时离岗",
+        "other": "其他",
+    }
+    finish_outcomes: dict[str, str] = {
+        "completed": "办结",
+        "accepted": "受理",
+        "rejected": "不予受理",
+        "incomplete": "材料不全（一次性告知）",
+        "consulted": "咨询",
+    }
+    priority_classes: dict[str, str] = {
+        "elderly": "老年人",
+        "disabled": "残疾人",
+        "pregnant": "孕妇",
+        "military": "军人",
+    }
+
+    @field_validator("pause_reasons", "finish_outcomes", "priority_classes")
+    @classmethod
+    def _labelled_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("needs at least one entry")
+        for code, label in value.items():
+            if not re.match(r"^[a-z][a-z0-9_]*$", code):
+                raise ValueError(f"code {code!r} must be lowercase letters, digits or _")
+            if not label.strip():
+                raise ValueError(f"code {code!r} has an empty label")
+        return value
+
+    @property
+    def max_ticket_number(self) -> int:
+        """Highest number a queue can hand out in a day without reusing one."""
+        return 10**self.number_digits - 1
+
+
+class Zone(_Model):
+    code: Annotated[str, Field(pattern=r"^[A-Z]$")]
+    name: Annotated[str, Field(min_length=1)]
+    announce: bool = True
+    voice_repeat: Annotated[int, Field(ge=1, le=5)] = 2
+
+
+class Unit(_Model):
+    code: Annotated[str, Field(pattern=CODE_PATTERN)]
+    name: Annotated[str, Field(min_length=1)]
+
+
+class Queue(_Model):
+    prefix: Annotated[str, Field(pattern=PREFIX_PATTERN)]
+    name: Annotated[str, Field(min_length=1)]
+    zone: str
+    unit: str | None = None
+    daily_cap: Annotated[int, Field(ge=1)] | None = None
+
+
+class Window(_Model):
+    id: Annotated[str, Field(pattern=CODE_PATTERN)]
+    number: Annotated[int, Field(ge=1)] | None = None
+    name: Annotated[str, Field(min_length=1)]
+    zone: str
+    kind: Literal["window", "back_office"] = "window"
+    unit: str | None = None
+    queues: dict[str, Annotated[int, Field(ge=1)]] = {}
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Window:
+        if self.kind == "window" and self.number is None:
+            raise ValueError("a window needs a hall-wide number (it is spoken as “N号窗口”)")
+        if self.kind == "back_office" and self.number is not None:
+            raise ValueError("a back office has no number: it calls silently, with no board")
+        if self.kind == "window" and not self.queues:
+            raise ValueError("a window must serve at least one queue (only back offices may not)")
+        return self
+
+
+class Item(_Model):
+    code: Annotated[str, Field(pattern=ITEM_CODE_PATTERN)]
+    name: Annotated[str, Field(min_length=1)]
+    unit: str
+    item_type: str = ""
+    zone: str
+    queue: str
+    instant: bool
+    promised_days: Annotated[int, Field(ge=0)]
+    daily_cap: Annotated[int, Field(ge=1)] | None = None
+
+
+class HallConfig(_Model):
+    """The whole hall, consistent across files; lookups are dictionaries built once."""
+
+    hall: HallInfo
+    hours: Hours
+    calendar: Calendar = Calendar()
+    rules: Rules = Rules()
+    zones: list[Zone]
+    units: list[Unit]
+    queues: list[Queue]
+    windows: list[Window]
+    items: list[Item] = []
+
+    _queues: dict[str, Queue] = PrivateAttr(default_factory=dict)
+    _windows: dict[str, Window] = PrivateAttr(default_factory=dict)
+    _zones: dict[str, Zone] = PrivateAttr(default_factory=dict)
+    _items: dict[str, Item] = PrivateAttr(default_factory=dict)
+    _holidays: frozenset[date] = PrivateAttr(default=frozenset())
+    _workdays: frozenset[date] = PrivateAttr(default=frozenset())
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HallConfig:
+        problems = checks.check_all(self)
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        self._queues = {q.prefix: q for q in self.queues}
+        self._windows = {w.id: w for w in self.windows}
+        self._zones = {z.code: z for z in self.zones}
+        self._items = {i.code: i for i in self.items}
+        self._holidays = frozenset(self.calendar.holidays)
+        self._workdays = frozenset(self.calendar.workdays)
+
+    # Lookups return None for an unknown code: codes arrive from kiosks, pads and HTTP requests,
+    # and the caller turns None into its own "not found" reply.
+    def queue(self, prefix: str) -> Queue | None:
+        return self._queues.get(prefix)
+
+    def window(self, id: str) -> Window | None:
+        return self._windows.get(id)
+
+    def zone(self, code: str) -> Zone | None:
+        return self._zones.get(code)
+
+    def item(self, code: str) -> Item | None:
+        return self._items.get(code)
+
+    def unit(self, code: str) -> Unit | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    def queues_of_window(self, id: str) -> list[Queue]:
+        """The queues a window calls from, heaviest weight first, then in file order ([] if unknown)."""
+        window = self._windows.get(id)
+        if window is None:
+            return []
+        served = window.queues
+        return sorted((self._queues[p] for p in served), key=lambda q: -served[q.prefix])
+
+    def windows_of_zone(self, code: str) -> list[Window]:
+        """Windows and back offices of a zone, in file order ([] if unknown)."""
+        return [w for w in self.windows if w.zone == code]
+
+    def season_on(self, d: date) -> Season:
+        return next(s for s in self.hours.seasons if s.contains(d))
+
+    def sessions_on(self, d: date) -> list[Session]:
+        """Opening sessions of a day: none on holidays and rest days, except make-up workdays."""
+        if d in self._holidays:
+            return []
+        if d not in self._workdays and d.isoweekday() not in self.hours.working_weekdays:
+            return []
+        return sorted(self.season_on(d).sessions, key=lambda s: s.start)

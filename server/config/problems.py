@@ -1,0 +1,86 @@
+"""The one error shape every configuration check reports.
+
+A technician fixes a hall's files from these messages alone, so each problem names the file,
+the key path inside it and a plain reason. Checks collect problems instead of raising on the first
+one, because a technician with ten mistakes should see all ten in one run of `check-config`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+HALL_FILE = "hall.toml"
+ZONES_FILE = "zones.toml"
+WINDOWS_FILE = "windows.toml"
+ITEMS_FILE = "items.csv"
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in one place: `windows.toml: windows[12].queues.Z9: unknown queue`."""
+
+    file: str
+    key_path: str
+    reason: str
+
+    def __str__(self) -> str:
+        if self.key_path:
+            return f"{self.file}: {self.key_path}: {self.reason}"
+        return f"{self.file}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """Raised with every problem found, never only the first."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems: list[ConfigProblem] = list(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{len(self.problems)} configuration problem(s):\n{lines}")
+
+
+def key_path(loc: Iterable[str | int]) -> str:
+    """Render a pydantic location as a key path a technician can search for.
+
+    ("windows", 12, "queues", "Z9") -> "windows[12].queues.Z9"
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def join_path(prefix: str, suffix: str) -> str:
+    """Append a key path to a prefix without doubling or losing the dot."""
+    if not prefix:
+        return suffix
+    if not suffix:
+        return prefix
+    return prefix + (suffix if suffix.startswith("[") else "." + suffix)
+
+
+def problems_from_validation(
+    error: ValidationError, file: str, prefix: str = ""
+) -> list[ConfigProblem]:
+    """Turn pydantic's errors into ours, keeping its precise locations."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        loc = tuple(p for p in detail["loc"] if p != "__root__")
+        reason = detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            reason = "unknown key (not part of the configuration format; check its spelling)"
+        elif detail["type"] == "missing":
+            reason = "required key is missing"
+        elif reason.startswith("Value error, "):
+            reason = reason.removeprefix("Value error, ")
+        if "input" in detail and detail["type"] not in ("extra_forbidden", "missing"):
+            shown = repr(detail["input"])
+            if len(shown) <= 60 and not isinstance(detail["input"], (dict, list)):
+                reason = f"{reason} (got {shown})"
+        problems.append(ConfigProblem(file, join_path(prefix, key_path(loc)), reason))
+    return problems
