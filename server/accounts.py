@@ -1,0 +1,187 @@
+"""Accounts of people and devices, with hashed secrets.
+
+People (staff, managers, technicians, admins) log in with a staff id and a password or PIN; the
+hash is scrypt (in the standard library, memory-hard, no extra dependency). Devices (kiosks,
+boards, pad buses) carry a long random token; only its SHA-256 is stored, so a stolen database
+does not hand out working tokens.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import HallQError, bad_request
+from server.storage.db import Database
+from server.storage.schema import auth_sessions, devices, users
+
+SESSION_SECONDS = 12 * 3600
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class Role(StrEnum):
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    STAFF = "staff"
+    CHIEF = "chief"
+    MANAGER = "manager"
+    TECHNICIAN = "technician"
+    ADMIN = "admin"
+
+
+PERSON_ROLES = (Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADMIN)
+DEVICE_ROLES = (Role.KIOSK, Role.DISPLAY)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request."""
+
+    name: str
+    role: Role
+    is_device: bool
+    display_name: str = ""
+    unit: str | None = None
+    zone: str | None = None
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p)
+    )
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, database: Database):
+        self.database = database
+
+    async def add_user(
+        self, username: str, password: str, role: Role, display_name: str = "", unit: str | None = None, *, now: float
+    ) -> None:
+        if role not in PERSON_ROLES:
+            raise bad_request(f"{role} is not a role for people", "该角色不能用于人员账号")
+        if len(password) < 4:
+            raise bad_request("a password or PIN needs at least 4 characters", "密码或PIN至少4位")
+        try:
+            async with self.database.engine.begin() as conn:
+                await conn.execute(
+                    insert(users).values(
+                        username=username,
+                        display_name=display_name or username,
+                        role=role.value,
+                        unit=unit,
+                        password_hash=hash_password(password),
+                        active=True,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            raise HallQError("duplicate", f"账号 {username} 已存在", f"user {username} exists", 409) from None
+
+    async def set_password(self, username: str, password: str) -> None:
+        async with self.database.engine.begin() as conn:
+            result = await conn.execute(
+                update(users).where(users.c.username == username).values(password_hash=hash_password(password))
+            )
+        if result.rowcount == 0:
+            raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
+
+    async def verify(self, username: str, password: str) -> Principal | None:
+        async with self.database.engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        if row is None:
+            verify_password(password, hash_password("timing-equaliser"))
+            return None
+        m = row._mapping
+        if not m["active"] or not verify_password(password, m["password_hash"]):
+            return None
+        return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])
+
+    async def open_session(self, principal: Principal, *, now: float) -> str:
+        token = secrets.token_urlsafe(32)
+        async with self.database.engine.begin() as conn:
+            user_id = (await conn.execute(select(users.c.id).where(users.c.username == principal.name))).scalar_one()
+            await conn.execute(delete(auth_sessions).where(auth_sessions.c.expires_at < now))
+            await conn.execute(
+                insert(auth_sessions).values(
+                    token_hash=token_digest(token), user_id=user_id, created_at=now, expires_at=now + SESSION_SECONDS
+                )
+            )
+        return token
+
+    async def close_session(self, token: str) -> None:
+        async with self.database.engine.begin() as conn:
+            await conn.execute(delete(auth_sessions).where(auth_sessions.c.token_hash == token_digest(token)))
+
+    async def add_device(self, name: str, role: Role, zone: str | None = None, *, now: float) -> str:
+        """Register a device and return its token (shown once; only its digest is kept)."""
+        if role not in DEVICE_ROLES:
+            raise bad_request(f"{role} is not a device role", "该角色不能用于设备")
+        token = "dev_" + secrets.token_urlsafe(32)
+        try:
+            async with self.database.engine.begin() as conn:
+                await conn.execute(
+                    insert(devices).values(
+                        name=name, kind=role.value, zone=zone, token_hash=token_digest(token), active=True, created_at=now
+                    )
+                )
+        except IntegrityError:
+            raise HallQError("duplicate", f"设备 {name} 已存在", f"device {name} exists", 409) from None
+        return token
+
+    async def authenticate(self, token: str, *, now: float) -> Principal | None:
+        digest = token_digest(token)
+        async with self.database.engine.connect() as conn:
+            if token.startswith("dev_"):
+                row = (await conn.execute(select(devices).where(devices.c.token_hash == digest))).first()
+                if row is None or not row._mapping["active"]:
+                    return None
+                m = row._mapping
+                return Principal(m["name"], Role(m["kind"]), True, m["name"], None, m["zone"])
+            row = (
+                await conn.execute(
+                    select(users)
+                    .join(auth_sessions, auth_sessions.c.user_id == users.c.id)
+                    .where(auth_sessions.c.token_hash == digest, auth_sessions.c.expires_at > now)
+                )
+            ).first()
+        if row is None or not row._mapping["active"]:
+            return None
+        m = row._mapping
+        return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])
+
+    async def list_users(self) -> list[dict[str, object]]:
+        async with self.database.engine.connect() as conn:
+            rows = (await conn.execute(select(users).order_by(users.c.username))).all()
+        return [
+            {k: r._mapping[k] for k in ("username", "display_name", "role", "unit", "active")} for r in rows
+        ]
+
+    async def list_devices(self) -> list[dict[str, object]]:
+        async with self.database.engine.connect() as conn:
+            rows = (await conn.execute(select(devices).order_by(devices.c.name))).all()
+        return [{k: r._mapping[k] for k in ("name", "kind", "zone", "active")} for r in rows]

@@ -1,0 +1,1116 @@
+"""The queue engine: every hall rule that changes a ticket or a window, one transaction each.
+
+The hub is the only writer of hall state. Each action runs under one lock and in one database
+transaction that updates the ticket, appends its event (whose primary key is the stream's sequence
+number), and keeps the ledger of state intervals that the statistics read. Events are published on
+the bus only after the commit, so nothing is announced that was not stored.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.config.models import HallConfig, Window
+from server.engine.clock import Clock
+from server.engine.hours import describe_closed, hall_day, issuing_state
+from server.engine.personal import mask_person_id, person_key
+from server.engine.views import (
+    OPEN_STATUSES,
+    HallEvent,
+    IssueRequest,
+    IssueResult,
+    QueueView,
+    TicketStatus,
+    TicketView,
+    TransferTarget,
+    WindowView,
+)
+from server.errors import HallQError, bad_request, invalid_state, not_found
+from server.events import EventBus
+from server.storage.db import Database
+from server.storage.schema import (
+    appointments,
+    day_counters,
+    ticket_events,
+    ticket_intervals,
+    tickets,
+    window_states,
+)
+
+DEFAULT_SERVICE_MIN = 8.0
+
+
+@dataclass
+class _Txn:
+    """One open transaction and the events it will publish once committed."""
+
+    conn: AsyncConnection
+    now: float
+    day: date
+    events: list[HallEvent] = field(default_factory=list)
+
+
+def _ticket_view(row: Row[Any]) -> TicketView:
+    m = row._mapping
+    return TicketView(
+        id=m["id"],
+        number=m["number"],
+        hall_day=m["hall_day"],
+        queue=m["queue"],
+        zone=m["zone"],
+        item_code=m["item_code"],
+        status=m["status"],
+        priority=m["priority"] > 0,
+        priority_class=m["priority_class"],
+        appointment=m["appointment_code"] is not None and m["priority"] > 0,
+        issued_at=m["issued_at"],
+        queued_at=m["queued_at"],
+        leg=m["leg"],
+        window_id=m["window_id"],
+        target_window=m["target_window"],
+        called_at=m["called_at"],
+        call_count=m["call_count"],
+        served_at=m["served_at"],
+        finished_at=m["finished_at"],
+        outcome=m["outcome"],
+        rating=m["rating"],
+        person_masked=m["person_masked"],
+        printed=m["printed"],
+        status_token=m["status_token"],
+    )
+
+
+class QueueEngine:
+    """Applies HALL.md's rules. Construct one per hub; it holds no hall state in memory."""
+
+    def __init__(self, database: Database, config: HallConfig, clock: Clock, bus: EventBus, secret: bytes):
+        self.database = database
+        self.config = config
+        self.clock = clock
+        self.bus = bus
+        self._secret = secret
+        self._write_lock = asyncio.Lock()
+        self._tz = ZoneInfo(config.hall.timezone)
+
+    # ------------------------------------------------------------------ plumbing
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[_Txn]:
+        async with self._write_lock:
+            now = self.clock.now()
+            async with self.database.engine.begin() as conn:
+                txn = _Txn(conn, now, hall_day(self.config, now))
+                yield txn
+            for event in txn.events:
+                self.bus.publish(event)
+
+    async def _event(
+        self,
+        txn: _Txn,
+        kind: str,
+        *,
+        ticket: Row[Any] | None = None,
+        window_id: str | None = None,
+        staff_id: str | None = None,
+        zone: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> HallEvent:
+        m = ticket._mapping if ticket is not None else {}
+        window = self.config.window(window_id) if window_id else None
+        values = {
+            "at": txn.now,
+            "hall_day": txn.day,
+            "kind": kind,
+            "ticket_id": m.get("id"),
+            "number": m.get("number"),
+            "zone": zone or m.get("zone") or (window.zone if window else None),
+            "queue": m.get("queue"),
+            "window_id": window_id,
+            "staff_id": staff_id,
+            "payload": payload or {},
+        }
+        result = await txn.conn.execute(insert(ticket_events).values(**values).returning(ticket_events.c.seq))
+        event = HallEvent(seq=result.scalar_one(), **{k: v for k, v in values.items() if k != "hall_day"})
+        txn.events.append(event)
+        return event
+
+    async def _open_interval(
+        self, txn: _Txn, ticket: Row[Any], state: str, *, window_id: str | None = None, staff_id: str | None = None
+    ) -> None:
+        m = ticket._mapping
+        await txn.conn.execute(
+            insert(ticket_intervals).values(
+                ticket_id=m["id"],
+                hall_day=m["hall_day"],
+                leg=m["leg"],
+                state=state,
+                queue=m["queue"],
+                window_id=window_id,
+                staff_id=staff_id,
+                start_at=txn.now,
+            )
+        )
+
+    async def _close_interval(self, txn: _Txn, ticket_id: int, outcome: str) -> None:
+        await txn.conn.execute(
+            update(ticket_intervals)
+            .where(ticket_intervals.c.ticket_id == ticket_id, ticket_intervals.c.end_at.is_(None))
+            .values(end_at=txn.now, outcome=outcome)
+        )
+
+    async def _update_ticket(self, txn: _Txn, ticket_id: int, **values: Any) -> Row[Any]:
+        result = await txn.conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(**values).returning(*tickets.c)
+        )
+        return result.one()
+
+    def _window(self, window_id: str) -> Window:
+        window = self.config.window(window_id)
+        if window is None:
+            raise not_found("window", "窗口", window_id)
+        return window
+
+    async def _window_state(self, conn: AsyncConnection, window_id: str) -> Row[Any] | None:
+        result = await conn.execute(select(window_states).where(window_states.c.window_id == window_id))
+        return result.first()
+
+    async def _staffed_window(self, txn: _Txn, window_id: str) -> Row[Any]:
+        self._window(window_id)
+        state = await self._window_state(txn.conn, window_id)
+        if state is None or state._mapping["staff_id"] is None:
+            raise HallQError("window_closed", "该窗口未登录", f"nobody is logged in at window {window_id}", 409)
+        return state
+
+    async def _current_ticket(self, txn: _Txn, window_id: str, *allowed: TicketStatus) -> Row[Any]:
+        state = await self._staffed_window(txn, window_id)
+        ticket_id = state._mapping["current_ticket_id"]
+        if ticket_id is None:
+            raise invalid_state(f"window {window_id} has no current ticket", "当前窗口没有正在办理的号")
+        row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).one()
+        if allowed and row._mapping["status"] not in allowed:
+            raise invalid_state(
+                f"ticket {row._mapping['number']} is {row._mapping['status']}",
+                f"{row._mapping['number']}号当前状态不允许此操作",
+                status=row._mapping["status"],
+            )
+        return row
+
+    async def _set_current(self, txn: _Txn, window_id: str, ticket_id: int | None) -> None:
+        await txn.conn.execute(
+            update(window_states).where(window_states.c.window_id == window_id).values(current_ticket_id=ticket_id)
+        )
+
+    async def _ticket_by_number(self, conn: AsyncConnection, day: date, number: str) -> Row[Any]:
+        row = (
+            await conn.execute(select(tickets).where(tickets.c.hall_day == day, tickets.c.number == number.upper()))
+        ).first()
+        if row is None:
+            raise not_found("ticket", "票号", number)
+        return row
+
+    # ------------------------------------------------------------------ issuing
+    async def issue(self, request: IssueRequest) -> IssueResult:
+        if request.idempotency_key is not None and not (0 < len(request.idempotency_key) <= 100):
+            raise bad_request("idempotency key must be 1-100 characters", "幂等键长度应为1-100个字符")
+        key = f"{request.device or '-'}:{request.idempotency_key}" if request.idempotency_key else None
+        async with self._transaction() as txn:
+            if key is not None:
+                existing = (await txn.conn.execute(select(tickets).where(tickets.c.idempotency_key == key))).first()
+                if existing is not None:
+                    return await self._issue_result(txn.conn, existing, replayed=True)
+            state = issuing_state(self.config, txn.now)
+            if not state.open:
+                zh, en = describe_closed(state)
+                raise HallQError(
+                    "issuing_closed",
+                    zh,
+                    en,
+                    409,
+                    {
+                        "reason": state.reason,
+                        "next_opening": state.next_opening.isoformat() if state.next_opening else None,
+                    },
+                )
+            queue_prefix, priority, appointment = await self._resolve_issue_target(txn, request)
+            queue = self.config.queue(queue_prefix)
+            assert queue is not None
+            await self._check_caps(txn, request, queue_prefix, queue.daily_cap)
+            seq = await self._next_number(txn, queue_prefix)
+            number = f"{queue_prefix}{seq:0{self.config.rules.number_digits}d}"
+            pkey = person_key(self._secret, request.person_id) if request.person_id else None
+            row = (
+                await txn.conn.execute(
+                    insert(tickets)
+                    .values(
+                        hall_day=txn.day,
+                        prefix=queue_prefix,
+                        seq=seq,
+                        number=number,
+                        queue=queue_prefix,
+                        zone=queue.zone,
+                        item_code=request.item_code,
+                        status=TicketStatus.WAITING,
+                        priority=1 if priority else 0,
+                        priority_class=request.priority_class,
+                        appointment_code=appointment,
+                        issued_at=txn.now,
+                        queued_at=txn.now,
+                        sort_key=txn.now,
+                        leg=1,
+                        call_count=0,
+                        person_key=pkey,
+                        person_masked=mask_person_id(request.person_id) if request.person_id else None,
+                        idempotency_key=key,
+                        device=request.device,
+                        auto_closed=False,
+                        status_token=secrets.token_urlsafe(12),
+                    )
+                    .returning(*tickets.c)
+                )
+            ).one()
+            if appointment is not None:
+                await txn.conn.execute(
+                    update(appointments)
+                    .where(appointments.c.code == appointment)
+                    .values(status="checked_in", ticket_id=row._mapping["id"])
+                )
+            await self._open_interval(txn, row, "waiting")
+            await self._event(
+                txn,
+                "ticket.issued",
+                ticket=row,
+                payload={"priority": priority, "item_code": request.item_code, "device": request.device},
+            )
+            return await self._issue_result(txn.conn, row, replayed=False)
+
+    async def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
+        """(queue prefix, priority, appointment code) for a request, or a clear refusal."""
+        if request.appointment_code:
+            return await self._check_in_appointment(txn, request.appointment_code)
+        if request.priority_class is not None and request.priority_class not in self.config.rules.priority_classes:
+            raise bad_request(
+                f"unknown priority class {request.priority_class!r}",
+                "未知的优先类别",
+                allowed=sorted(self.config.rules.priority_classes),
+            )
+        priority = request.priority_class is not None
+        if request.item_code:
+            item = self.config.item(request.item_code)
+            if item is None:
+                raise not_found("item", "事项", request.item_code)
+            if request.queue and request.queue != item.queue:
+                raise bad_request("item and queue disagree", "事项与队列不一致", item_queue=item.queue)
+            return item.queue, priority, None
+        if request.queue:
+            if self.config.queue(request.queue) is None:
+                raise not_found("queue", "队列", request.queue)
+            return request.queue, priority, None
+        raise bad_request("give a queue, an item or an appointment code", "请选择办理事项")
+
+    async def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
+        row = (await txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
+        if row is None:
+            raise not_found("appointment", "预约", code)
+        m = row._mapping
+        if m["status"] != "booked":
+            raise HallQError("appointment_used", "该预约已签到或已取消", f"appointment {code} is {m['status']}", 409)
+        if m["hall_day"] != txn.day:
+            raise HallQError(
+                "appointment_other_day",
+                f"该预约日期为{m['hall_day']:%m月%d日}，不是今天",
+                f"appointment {code} is for {m['hall_day']}",
+                409,
+            )
+        early = self.config.rules.appointment_early_min * 60
+        late = self.config.rules.appointment_late_min * 60
+        if txn.now < m["slot_start"] - early:
+            start = datetime.fromtimestamp(m["slot_start"], self._tz)
+            raise HallQError(
+                "appointment_too_early",
+                f"预约时段为{start:%H:%M}，请在开始前{self.config.rules.appointment_early_min}分钟内签到",
+                f"appointment {code} opens for check-in {self.config.rules.appointment_early_min} min before {start:%H:%M}",
+                409,
+            )
+        # Checked in within the slot (plus grace): served with priority; late: an ordinary ticket.
+        on_time = txn.now <= m["slot_end"] + late
+        return m["queue"], on_time, code
+
+    async def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
+        conn = txn.conn
+        if queue_cap is not None:
+            issued = (
+                await conn.execute(
+                    select(day_counters.c.last_seq).where(
+                        day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix
+                    )
+                )
+            ).scalar()
+            if (issued or 0) >= queue_cap:
+                raise HallQError(
+                    "cap_reached", "今日该业务号已取完，请明日再来", f"daily cap of queue {prefix} reached", 409,
+                    {"cap": queue_cap, "scope": "queue"},
+                )
+        if request.item_code:
+            item = self.config.item(request.item_code)
+            if item is not None and item.daily_cap is not None:
+                count = (
+                    await conn.execute(
+                        select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.item_code == item.code)
+                    )
+                ).scalar_one()
+                if count >= item.daily_cap:
+                    raise HallQError(
+                        "cap_reached", "今日该事项号已取完，请明日再来", f"daily cap of item {item.code} reached",
+                        409, {"cap": item.daily_cap, "scope": "item"},
+                    )
+        if request.person_id:
+            pkey = person_key(self._secret, request.person_id)
+            count = (
+                await conn.execute(
+                    select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.person_key == pkey)
+                )
+            ).scalar_one()
+            if count >= self.config.rules.per_person_daily_cap:
+                raise HallQError(
+                    "person_cap_reached",
+                    f"每人每天最多取号{self.config.rules.per_person_daily_cap}次",
+                    "per-person daily cap reached",
+                    409,
+                    {"cap": self.config.rules.per_person_daily_cap, "scope": "person"},
+                )
+
+    async def _next_number(self, txn: _Txn, prefix: str) -> int:
+        """Today's next number for a prefix: a row-locked counter, never reused within the day."""
+        result = await txn.conn.execute(
+            update(day_counters)
+            .where(day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix)
+            .values(last_seq=day_counters.c.last_seq + 1)
+            .returning(day_counters.c.last_seq)
+        )
+        seq = result.scalar()
+        if seq is None:
+            await txn.conn.execute(insert(day_counters).values(hall_day=txn.day, prefix=prefix, last_seq=1))
+            seq = 1
+        return int(seq)
+
+    async def _issue_result(self, conn: AsyncConnection, row: Row[Any], *, replayed: bool) -> IssueResult:
+        ahead = await self._people_ahead(conn, row)
+        estimate = await self._estimate_wait(conn, row._mapping["hall_day"], row._mapping["queue"], ahead)
+        return IssueResult(_ticket_view(row), ahead, estimate, replayed)
+
+    async def _people_ahead(self, conn: AsyncConnection, row: Row[Any]) -> int:
+        m = row._mapping
+        if m["status"] != TicketStatus.WAITING:
+            return 0
+        ahead = await conn.execute(
+            select(func.count()).where(
+                tickets.c.hall_day == m["hall_day"],
+                tickets.c.queue == m["queue"],
+                tickets.c.status == TicketStatus.WAITING,
+                tickets.c.target_window.is_(None),
+                or_(
+                    tickets.c.priority > m["priority"],
+                    and_(tickets.c.priority == m["priority"], tickets.c.sort_key < m["sort_key"]),
+                ),
+            )
+        )
+        return int(ahead.scalar_one())
+
+    async def _estimate_wait(self, conn: AsyncConnection, day: date, queue: str, ahead: int) -> int | None:
+        open_windows = await self._open_window_count(conn, queue)
+        if open_windows == 0:
+            return None
+        mean_service = (
+            await conn.execute(
+                select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
+                    tickets.c.hall_day == day,
+                    tickets.c.queue == queue,
+                    tickets.c.status == TicketStatus.FINISHED,
+                    tickets.c.served_at.is_not(None),
+                )
+            )
+        ).scalar()
+        minutes = (mean_service / 60.0) if mean_service else DEFAULT_SERVICE_MIN
+        return int(math.ceil(ahead * minutes / open_windows))
+
+    async def _open_window_count(self, conn: AsyncConnection, queue: str) -> int:
+        serving = [w.id for w in self.config.windows if queue in w.queues]
+        if not serving:
+            return 0
+        result = await conn.execute(
+            select(func.count()).where(
+                window_states.c.window_id.in_(serving),
+                window_states.c.staff_id.is_not(None),
+                window_states.c.paused_reason.is_(None),
+            )
+        )
+        return int(result.scalar_one())
+
+    async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
+        """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
+        async with self._transaction() as txn:
+            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+            if row is None:
+                raise not_found("ticket", "票号", ticket_id)
+            row = await self._update_ticket(txn, ticket_id, printed=printed)
+            kind = "ticket.printed" if printed else "ticket.print_failed"
+            await self._event(txn, kind, ticket=row, payload={"detail": detail} if detail else {})
+            return _ticket_view(row)
+
+    # ------------------------------------------------------------------ windows and staff
+    async def login(self, window_id: str, staff_id: str) -> WindowView:
+        self._window(window_id)
+        async with self._transaction() as txn:
+            # One person, one window: logging in elsewhere ends the previous window's session.
+            elsewhere = (
+                await txn.conn.execute(
+                    select(window_states).where(
+                        window_states.c.staff_id == staff_id, window_states.c.window_id != window_id
+                    )
+                )
+            ).all()
+            for other in elsewhere:
+                await self._logout_in(txn, other._mapping["window_id"], reason="moved")
+            state = await self._window_state(txn.conn, window_id)
+            if state is not None and state._mapping["staff_id"] not in (None, staff_id):
+                raise HallQError(
+                    "window_taken",
+                    "该窗口已有其他工作人员登录",
+                    f"window {window_id} is in use by {state._mapping['staff_id']}",
+                    409,
+                )
+            if state is None:
+                await txn.conn.execute(
+                    insert(window_states).values(window_id=window_id, staff_id=staff_id, logged_in_at=txn.now)
+                )
+            elif state._mapping["staff_id"] is None:
+                await txn.conn.execute(
+                    update(window_states)
+                    .where(window_states.c.window_id == window_id)
+                    .values(staff_id=staff_id, logged_in_at=txn.now, paused_reason=None, paused_at=None)
+                )
+            else:
+                return await self._window_view(txn.conn, window_id)
+            await self._event(txn, "window.login", window_id=window_id, staff_id=staff_id)
+            return await self._window_view(txn.conn, window_id)
+
+    async def logout(self, window_id: str) -> WindowView:
+        async with self._transaction() as txn:
+            await self._staffed_window(txn, window_id)
+            await self._logout_in(txn, window_id, reason="logout")
+            return await self._window_view(txn.conn, window_id)
+
+    async def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
+        state = await self._window_state(txn.conn, window_id)
+        assert state is not None
+        if state._mapping["current_ticket_id"] is not None:
+            raise invalid_state(
+                f"window {window_id} still has a ticket; finish or transfer it first", "请先办结或转移当前号再退出"
+            )
+        staff = state._mapping["staff_id"]
+        if state._mapping["paused_reason"] is not None:
+            await self._event(txn, "window.resumed", window_id=window_id, staff_id=staff, payload={"by": reason})
+        await txn.conn.execute(
+            update(window_states)
+            .where(window_states.c.window_id == window_id)
+            .values(staff_id=None, logged_in_at=None, paused_reason=None, paused_at=None)
+        )
+        await self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
+
+    async def pause(self, window_id: str, reason: str) -> WindowView:
+        if reason not in self.config.rules.pause_reasons:
+            raise bad_request(
+                f"unknown pause reason {reason!r}", "未知的暂停原因", allowed=sorted(self.config.rules.pause_reasons)
+            )
+        async with self._transaction() as txn:
+            state = await self._staffed_window(txn, window_id)
+            if state._mapping["paused_reason"] is not None:
+                raise invalid_state("window is already paused", "窗口已处于暂停状态")
+            await txn.conn.execute(
+                update(window_states)
+                .where(window_states.c.window_id == window_id)
+                .values(paused_reason=reason, paused_at=txn.now)
+            )
+            await self._event(
+                txn,
+                "window.paused",
+                window_id=window_id,
+                staff_id=state._mapping["staff_id"],
+                payload={"reason": reason, "label": self.config.rules.pause_reasons[reason]},
+            )
+            return await self._window_view(txn.conn, window_id)
+
+    async def resume(self, window_id: str) -> WindowView:
+        async with self._transaction() as txn:
+            state = await self._staffed_window(txn, window_id)
+            if state._mapping["paused_reason"] is None:
+                raise invalid_state("window is not paused", "窗口未暂停")
+            await txn.conn.execute(
+                update(window_states)
+                .where(window_states.c.window_id == window_id)
+                .values(paused_reason=None, paused_at=None)
+            )
+            await self._event(
+                txn,
+                "window.resumed",
+                window_id=window_id,
+                staff_id=state._mapping["staff_id"],
+                payload={"paused_s": round(txn.now - state._mapping["paused_at"], 3)},
+            )
+            return await self._window_view(txn.conn, window_id)
+
+    # ------------------------------------------------------------------ calling
+    async def call_next(self, window_id: str) -> TicketView | None:
+        """Priority first, then the fairest head by weighted waiting time; None if nobody waits."""
+        window = self._window(window_id)
+        async with self._transaction() as txn:
+            state = await self._staffed_window(txn, window_id)
+            self._ensure_free(state)
+            candidate = await self._choose_next(txn, window)
+            if candidate is None:
+                return None
+            row = await self._call(txn, candidate, window_id, state._mapping["staff_id"])
+            return _ticket_view(row)
+
+    def _ensure_free(self, state: Row[Any]) -> None:
+        if state._mapping["paused_reason"] is not None:
+            raise HallQError("window_paused", "窗口暂停中，请先恢复", "window is paused; resume first", 409)
+        if state._mapping["current_ticket_id"] is not None:
+            raise HallQError(
+                "window_busy",
+                "当前号尚未办结，请先完成、过号或转移",
+                "the current ticket is still open: finish, no-show or transfer it first",
+                409,
+            )
+
+    async def _choose_next(self, txn: _Txn, window: Window) -> Row[Any] | None:
+        waiting = and_(tickets.c.hall_day == txn.day, tickets.c.status == TicketStatus.WAITING)
+        order = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
+        heads: list[tuple[Row[Any], int]] = []
+        for prefix, weight in window.queues.items():
+            head = (
+                await txn.conn.execute(
+                    select(tickets)
+                    .where(waiting, tickets.c.queue == prefix, tickets.c.target_window.is_(None))
+                    .order_by(*order)
+                    .limit(1)
+                )
+            ).first()
+            if head is not None:
+                heads.append((head, weight))
+        targeted = (
+            await txn.conn.execute(
+                select(tickets).where(waiting, tickets.c.target_window == window.id).order_by(*order).limit(1)
+            )
+        ).first()
+        if targeted is not None:
+            heads.append((targeted, max(window.queues.values(), default=1)))
+        if not heads:
+            return None
+        urgent = [(row, w) for row, w in heads if row._mapping["priority"] > 0]
+        if urgent:
+            return min(urgent, key=lambda rw: (rw[0]._mapping["sort_key"], rw[0]._mapping["id"]))[0]
+
+        def fairness(rw: tuple[Row[Any], int]) -> tuple[float, float]:
+            row, weight = rw
+            waited = max(txn.now - row._mapping["sort_key"], 0.0)
+            return (waited * weight, -row._mapping["sort_key"])
+
+        return max(heads, key=fairness)[0]
+
+    async def _call(self, txn: _Txn, row: Row[Any], window_id: str, staff_id: str, *, kind: str = "ticket.called") -> Row[Any]:
+        m = row._mapping
+        await self._close_interval(txn, m["id"], "called" if m["status"] == TicketStatus.WAITING else "resumed")
+        row = await self._update_ticket(
+            txn,
+            m["id"],
+            status=TicketStatus.CALLED,
+            window_id=window_id,
+            staff_id=staff_id,
+            called_at=txn.now,
+            call_count=1,
+            target_window=None,
+        )
+        await self._open_interval(txn, row, "called", window_id=window_id, staff_id=staff_id)
+        await self._set_current(txn, window_id, m["id"])
+        await self._event(txn, kind, ticket=row, window_id=window_id, staff_id=staff_id, payload=self._call_payload(window_id, 1))
+        return row
+
+    def _call_payload(self, window_id: str, call_count: int) -> dict[str, Any]:
+        window = self._window(window_id)
+        return {
+            "window_number": window.number,
+            "window_name": window.name,
+            "silent": window.kind == "back_office",
+            "call_count": call_count,
+        }
+
+    async def call_ticket(self, window_id: str, number: str) -> TicketView:
+        """Call a specific ticket: one waiting for this window, or one this window parked."""
+        window = self._window(window_id)
+        async with self._transaction() as txn:
+            state = await self._staffed_window(txn, window_id)
+            self._ensure_free(state)
+            row = await self._ticket_by_number(txn.conn, txn.day, number)
+            m = row._mapping
+            servable = m["queue"] in window.queues or m["target_window"] == window_id
+            if m["status"] == TicketStatus.ON_HOLD and m["window_id"] == window_id:
+                row = await self._call(txn, row, window_id, state._mapping["staff_id"], kind="ticket.resumed")
+            elif m["status"] == TicketStatus.WAITING and servable and m["target_window"] in (None, window_id):
+                row = await self._call(txn, row, window_id, state._mapping["staff_id"])
+            else:
+                raise invalid_state(
+                    f"ticket {m['number']} is {m['status']} and cannot be called here",
+                    f"{m['number']}号当前不能在本窗口呼叫",
+                    status=m["status"],
+                )
+            return _ticket_view(row)
+
+    async def recall(self, window_id: str) -> TicketView:
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+            m = row._mapping
+            if m["call_count"] > self.config.rules.max_recalls:
+                raise HallQError(
+                    "recall_limit",
+                    f"已重呼{self.config.rules.max_recalls}次，请标记过号",
+                    f"recalled {self.config.rules.max_recalls} times already; mark a no-show",
+                    409,
+                )
+            row = await self._update_ticket(txn, m["id"], call_count=m["call_count"] + 1, called_at=txn.now)
+            await self._event(
+                txn,
+                "ticket.recalled",
+                ticket=row,
+                window_id=window_id,
+                staff_id=m["staff_id"],
+                payload=self._call_payload(window_id, m["call_count"] + 1),
+            )
+            return _ticket_view(row)
+
+    async def start(self, window_id: str) -> TicketView:
+        """The citizen arrived at the window: service starts."""
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+            m = row._mapping
+            await self._close_interval(txn, m["id"], "arrived")
+            row = await self._update_ticket(txn, m["id"], status=TicketStatus.SERVING, served_at=txn.now)
+            await self._open_interval(txn, row, "serving", window_id=window_id, staff_id=m["staff_id"])
+            await self._event(txn, "ticket.serving", ticket=row, window_id=window_id, staff_id=m["staff_id"])
+            return _ticket_view(row)
+
+    async def finish(self, window_id: str, outcome: str = "completed") -> TicketView:
+        if outcome not in self.config.rules.finish_outcomes:
+            raise bad_request(
+                f"unknown outcome {outcome!r}", "未知的办理结果", allowed=sorted(self.config.rules.finish_outcomes)
+            )
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+            m = row._mapping
+            served_at = m["served_at"]
+            if m["status"] == TicketStatus.CALLED:
+                # Finished without pressing "start": service began when they were called.
+                await self._close_interval(txn, m["id"], "arrived")
+                served_at = txn.now
+            else:
+                await self._close_interval(txn, m["id"], "served")
+            row = await self._update_ticket(
+                txn, m["id"], status=TicketStatus.FINISHED, finished_at=txn.now, outcome=outcome, served_at=served_at
+            )
+            await self._set_current(txn, window_id, None)
+            await self._event(
+                txn,
+                "ticket.finished",
+                ticket=row,
+                window_id=window_id,
+                staff_id=m["staff_id"],
+                payload={
+                    "outcome": outcome,
+                    "service_s": round(txn.now - served_at, 3),
+                    "dwell_s": round(txn.now - m["issued_at"], 3),
+                },
+            )
+            return _ticket_view(row)
+
+    async def no_show(self, window_id: str) -> TicketView:
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+            m = row._mapping
+            await self._close_interval(txn, m["id"], "no_show")
+            row = await self._update_ticket(txn, m["id"], status=TicketStatus.NO_SHOW, outcome="no_show")
+            await self._set_current(txn, window_id, None)
+            await self._event(
+                txn, "ticket.no_show", ticket=row, window_id=window_id, staff_id=m["staff_id"],
+                payload={"call_count": m["call_count"]},
+            )
+            return _ticket_view(row)
+
+    async def requeue_late(self, number: str) -> TicketView:
+        """过号重排: a citizen who missed their call is put back near the front, not at the end."""
+        async with self._transaction() as txn:
+            row = await self._ticket_by_number(txn.conn, txn.day, number)
+            m = row._mapping
+            if m["status"] != TicketStatus.NO_SHOW:
+                raise invalid_state(f"ticket {m['number']} is not a no-show", f"{m['number']}号不是过号状态")
+            ahead = self.config.rules.late_requeue_position
+            keys = (
+                await txn.conn.execute(
+                    select(tickets.c.sort_key)
+                    .where(
+                        tickets.c.hall_day == txn.day,
+                        tickets.c.queue == m["queue"],
+                        tickets.c.status == TicketStatus.WAITING,
+                        tickets.c.target_window.is_(None),
+                        tickets.c.priority == m["priority"],
+                    )
+                    .order_by(tickets.c.sort_key)
+                    .limit(ahead + 1)
+                )
+            ).scalars().all()
+            if len(keys) <= ahead:
+                sort_key = (keys[-1] + 0.001) if keys else txn.now
+            elif ahead == 0:
+                sort_key = keys[0] - 0.001
+            else:
+                sort_key = (keys[ahead - 1] + keys[ahead]) / 2
+            row = await self._update_ticket(
+                txn,
+                m["id"],
+                status=TicketStatus.WAITING,
+                outcome=None,
+                window_id=None,
+                sort_key=sort_key,
+                queued_at=m["queued_at"],
+                call_count=0,
+            )
+            await self._open_interval(txn, row, "waiting")
+            await self._event(txn, "ticket.requeued", ticket=row, payload={"ahead": min(ahead, len(keys))})
+            return _ticket_view(row)
+
+    async def transfer(self, window_id: str, target_kind: str, target: str, note: str | None = None) -> TicketView:
+        """受、转: move the case to a queue, a window or a back office, keeping its original issue time."""
+        try:
+            kind = TransferTarget(target_kind)
+        except ValueError:
+            raise bad_request(
+                f"unknown transfer target kind {target_kind!r}", "未知的转移类型", allowed=[t.value for t in TransferTarget]
+            ) from None
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+            m = row._mapping
+            new_queue, target_window, zone = self._transfer_destination(kind, target, window_id, m["queue"])
+            await self._close_interval(txn, m["id"], f"transferred_{kind.value}")
+            row = await self._update_ticket(
+                txn,
+                m["id"],
+                status=TicketStatus.WAITING,
+                queue=new_queue,
+                zone=zone,
+                target_window=target_window,
+                window_id=None,
+                leg=m["leg"] + 1,
+                queued_at=txn.now,
+                call_count=0,
+                called_at=None,
+                served_at=None,
+            )
+            await self._open_interval(txn, row, "waiting")
+            await self._set_current(txn, window_id, None)
+            await self._event(
+                txn,
+                "ticket.transferred",
+                ticket=row,
+                window_id=window_id,
+                staff_id=m["staff_id"],
+                payload={
+                    "target_kind": kind.value,
+                    "target": target,
+                    "from_queue": m["queue"],
+                    "from_leg": m["leg"],
+                    "note": note,
+                },
+            )
+            return _ticket_view(row)
+
+    def _transfer_destination(
+        self, kind: TransferTarget, target: str, from_window: str, current_queue: str
+    ) -> tuple[str, str | None, str]:
+        """(queue, target window, zone) of the next leg."""
+        if kind is TransferTarget.QUEUE:
+            queue = self.config.queue(target)
+            if queue is None:
+                raise not_found("queue", "队列", target)
+            return queue.prefix, None, queue.zone
+        window = self.config.window(target)
+        if window is None:
+            raise not_found("window", "窗口", target)
+        if target == from_window:
+            raise bad_request("cannot transfer to the same window", "不能转移到本窗口")
+        if kind is TransferTarget.BACK_OFFICE and window.kind != "back_office":
+            raise bad_request(f"{target} is not a back office", "目标不是后台审批室")
+        if kind is TransferTarget.WINDOW and window.kind == "back_office":
+            raise bad_request(f"{target} is a back office", "目标是后台审批室，请选择转后台")
+        # The case keeps its queue (and so its statistics) unless the target does not serve it.
+        queue = current_queue if current_queue in window.queues or not window.queues else next(iter(window.queues))
+        return queue, window.id, window.zone
+
+    async def park(self, window_id: str, note: str | None = None) -> TicketView:
+        """Put the current case on hold at this window (e.g. the citizen fetches a document)."""
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+            m = row._mapping
+            await self._close_interval(txn, m["id"], "parked")
+            row = await self._update_ticket(txn, m["id"], status=TicketStatus.ON_HOLD)
+            await self._open_interval(txn, row, "on_hold", window_id=window_id, staff_id=m["staff_id"])
+            await self._set_current(txn, window_id, None)
+            await self._event(txn, "ticket.parked", ticket=row, window_id=window_id, staff_id=m["staff_id"], payload={"note": note})
+            return _ticket_view(row)
+
+    async def rate(self, ticket_id: int, score: int, source: str = "pad") -> TicketView:
+        """好差评: one rating per visit, given by the citizen, never changed afterwards."""
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise bad_request("a rating is a whole number from 1 to 5", "评价应为1至5分")
+        async with self._transaction() as txn:
+            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+            if row is None:
+                raise not_found("ticket", "票号", ticket_id)
+            m = row._mapping
+            if m["rating"] is not None:
+                raise HallQError("already_rated", "本次办事已评价", "this visit has been rated already", 409)
+            if m["status"] not in (TicketStatus.SERVING, TicketStatus.FINISHED):
+                raise invalid_state("only a visit being served or finished can be rated", "办理后才能评价")
+            row = await self._update_ticket(txn, ticket_id, rating=score)
+            await self._event(
+                txn, "ticket.rated", ticket=row, window_id=m["window_id"], staff_id=m["staff_id"],
+                payload={"score": score, "source": source, "bad": score <= 2},
+            )
+            return _ticket_view(row)
+
+    async def invite_rating(self, window_id: str) -> TicketView:
+        """The staff member invites the citizen to rate on the pad; the rating itself is theirs."""
+        async with self._transaction() as txn:
+            row = await self._current_ticket(txn, window_id, TicketStatus.SERVING)
+            await self._event(txn, "ticket.rating_invited", ticket=row, window_id=window_id, staff_id=row._mapping["staff_id"])
+            return _ticket_view(row)
+
+    async def cancel(self, ticket_id: int, reason: str) -> TicketView:
+        async with self._transaction() as txn:
+            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+            if row is None:
+                raise not_found("ticket", "票号", ticket_id)
+            if row._mapping["status"] != TicketStatus.WAITING:
+                raise invalid_state("only a waiting ticket can be cancelled", "只能取消等候中的号")
+            await self._close_interval(txn, ticket_id, "cancelled")
+            row = await self._update_ticket(txn, ticket_id, status=TicketStatus.CANCELLED, outcome="cancelled")
+            await self._event(txn, "ticket.cancelled", ticket=row, payload={"reason": reason})
+            return _ticket_view(row)
+
+    async def close_day(self, day: date) -> int:
+        """End of day: every ticket still open is closed, flagged, and left out of time averages."""
+        async with self._transaction() as txn:
+            rows = (
+                await txn.conn.execute(
+                    select(tickets).where(tickets.c.hall_day <= day, tickets.c.status.in_(list(OPEN_STATUSES)))
+                )
+            ).all()
+            for row in rows:
+                await self._close_interval(txn, row._mapping["id"], "closed_eod")
+                row = await self._update_ticket(
+                    txn, row._mapping["id"], status=TicketStatus.CLOSED, outcome="closed_eod", auto_closed=True
+                )
+                await self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"])
+            await txn.conn.execute(update(window_states).values(current_ticket_id=None))
+            return len(rows)
+
+    # ------------------------------------------------------------------ reading
+    async def ticket(self, ticket_id: int) -> TicketView:
+        async with self.database.engine.connect() as conn:
+            row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        if row is None:
+            raise not_found("ticket", "票号", ticket_id)
+        return _ticket_view(row)
+
+    async def ticket_status(self, token: str) -> IssueResult:
+        """The public status page's view of one ticket, found by its unguessable token."""
+        async with self.database.engine.connect() as conn:
+            row = (await conn.execute(select(tickets).where(tickets.c.status_token == token))).first()
+            if row is None:
+                raise not_found("ticket", "票号", "?")
+            return await self._issue_result(conn, row, replayed=False)
+
+    async def ticket_by_number(self, number: str, day: date | None = None) -> TicketView:
+        async with self.database.engine.connect() as conn:
+            return _ticket_view(await self._ticket_by_number(conn, day or self.today(), number))
+
+    def today(self) -> date:
+        return hall_day(self.config, self.clock.now())
+
+    async def tickets_today(self, *, status: str | None = None, queue: str | None = None, limit: int = 500) -> list[TicketView]:
+        query = select(tickets).where(tickets.c.hall_day == self.today())
+        if status:
+            query = query.where(tickets.c.status == status)
+        if queue:
+            query = query.where(tickets.c.queue == queue)
+        async with self.database.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(tickets.c.id).limit(limit))).all()
+        return [_ticket_view(r) for r in rows]
+
+    async def ticket_events(self, ticket_id: int) -> list[HallEvent]:
+        async with self.database.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq))
+            ).all()
+        return [_event_from_row(r) for r in rows]
+
+    async def events_since(self, seq: int, limit: int = 1000) -> list[HallEvent]:
+        async with self.database.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(ticket_events).where(ticket_events.c.seq > seq).order_by(ticket_events.c.seq).limit(limit)
+                )
+            ).all()
+        return [_event_from_row(r) for r in rows]
+
+    async def last_seq(self) -> int:
+        async with self.database.engine.connect() as conn:
+            return int((await conn.execute(select(func.max(ticket_events.c.seq)))).scalar() or 0)
+
+    async def window(self, window_id: str) -> WindowView:
+        self._window(window_id)
+        async with self.database.engine.connect() as conn:
+            return await self._window_view(conn, window_id)
+
+    async def windows(self) -> list[WindowView]:
+        async with self.database.engine.connect() as conn:
+            states = {r._mapping["window_id"]: r for r in (await conn.execute(select(window_states))).all()}
+            current_ids = [r._mapping["current_ticket_id"] for r in states.values() if r._mapping["current_ticket_id"]]
+            current = {}
+            if current_ids:
+                current = {
+                    r._mapping["id"]: _ticket_view(r)
+                    for r in (await conn.execute(select(tickets).where(tickets.c.id.in_(current_ids)))).all()
+                }
+        return [self._compose_window(w, states.get(w.id), current) for w in self.config.windows]
+
+    async def _window_view(self, conn: AsyncConnection, window_id: str) -> WindowView:
+        state = await self._window_state(conn, window_id)
+        current: dict[int, TicketView] = {}
+        if state is not None and state._mapping["current_ticket_id"] is not None:
+            row = (await conn.execute(select(tickets).where(tickets.c.id == state._mapping["current_ticket_id"]))).one()
+            current[row._mapping["id"]] = _ticket_view(row)
+        return self._compose_window(self._window(window_id), state, current)
+
+    @staticmethod
+    def _compose_window(window: Window, state: Row[Any] | None, current: dict[int, TicketView]) -> WindowView:
+        m = state._mapping if state is not None else {}
+        return WindowView(
+            id=window.id,
+            number=window.number,
+            name=window.name,
+            zone=window.zone,
+            kind=window.kind,
+            queues=dict(window.queues),
+            staff_id=m.get("staff_id"),
+            logged_in_at=m.get("logged_in_at"),
+            paused_reason=m.get("paused_reason"),
+            paused_at=m.get("paused_at"),
+            current_ticket=current.get(m.get("current_ticket_id")) if m.get("current_ticket_id") else None,
+        )
+
+    async def queues(self, prefixes: Sequence[str] | None = None) -> list[QueueView]:
+        day = self.today()
+        now = self.clock.now()
+        wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
+        async with self.database.engine.connect() as conn:
+            stats = {
+                r.queue: r
+                for r in (
+                    await conn.execute(
+                        select(
+                            tickets.c.queue,
+                            func.count().label("waiting"),
+                            func.sum(tickets.c.priority).label("waiting_priority"),
+                            func.min(tickets.c.queued_at).label("oldest"),
+                        )
+                        .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.WAITING)
+                        .group_by(tickets.c.queue)
+                    )
+                ).all()
+            }
+            issued = {
+                r.prefix: r.last_seq
+                for r in (await conn.execute(select(day_counters).where(day_counters.c.hall_day == day))).all()
+            }
+            views = []
+            for q in wanted:
+                s = stats.get(q.prefix)
+                waiting = int(s.waiting) if s else 0
+                open_windows = await self._open_window_count(conn, q.prefix)
+                views.append(
+                    QueueView(
+                        prefix=q.prefix,
+                        name=q.name,
+                        zone=q.zone,
+                        waiting=waiting,
+                        waiting_priority=int(s.waiting_priority or 0) if s else 0,
+                        longest_wait_s=round(now - s.oldest, 1) if s else None,
+                        open_windows=open_windows,
+                        estimated_wait_min=await self._estimate_wait(conn, day, q.prefix, waiting) if waiting else 0,
+                        issued_today=int(issued.get(q.prefix, 0)),
+                    )
+                )
+        return views
+
+    # ------------------------------------------------------------------ appointments
+    async def book_appointment(
+        self, code: str, day: date, queue: str, slot_start: float, slot_end: float,
+        item_code: str | None = None, person_id: str | None = None,
+    ) -> dict[str, Any]:
+        if self.config.queue(queue) is None:
+            raise not_found("queue", "队列", queue)
+        if slot_end <= slot_start:
+            raise bad_request("slot end must be after its start", "预约时段结束时间应晚于开始时间")
+        async with self._transaction() as txn:
+            exists = (await txn.conn.execute(select(appointments.c.code).where(appointments.c.code == code))).first()
+            if exists is not None:
+                raise HallQError("duplicate", "预约码已存在", f"appointment {code} exists", 409)
+            values = {
+                "code": code,
+                "hall_day": day,
+                "queue": queue,
+                "item_code": item_code,
+                "slot_start": slot_start,
+                "slot_end": slot_end,
+                "person_key": person_key(self._secret, person_id) if person_id else None,
+                "person_masked": mask_person_id(person_id) if person_id else None,
+                "status": "booked",
+                "created_at": txn.now,
+            }
+            await txn.conn.execute(insert(appointments).values(**values))
+            return {k: v for k, v in values.items() if k != "person_key"} | {"hall_day": day.isoformat()}
+
+
+def _event_from_row(row: Row[Any]) -> HallEvent:
+    m = row._mapping
+    return HallEvent(
+        seq=m["seq"],
+        at=m["at"],
+        kind=m["kind"],
+        ticket_id=m["ticket_id"],
+        number=m["number"],
+        zone=m["zone"],
+        queue=m["queue"],
+        window_id=m["window_id"],
+        staff_id=m["staff_id"],
+        payload=m["payload"] or {},
+    )

@@ -1,0 +1,99 @@
+"""Working hours: whether a ticket may be issued now, and when issuing opens next.
+
+Issuing follows the sessions of the day (morning, afternoon) and stops a set time before each
+session ends; tickets already held are served regardless (serve_until_last).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from server.config.models import HallConfig
+
+
+@dataclass(frozen=True)
+class IssuingWindow:
+    """One stretch of the day in which tickets are issued."""
+
+    opens: datetime
+    stops: datetime
+
+
+@dataclass(frozen=True)
+class IssuingState:
+    open: bool
+    reason: str | None  # "holiday", "before_opening", "lunch_break", "stopped", "after_closing"
+    next_opening: datetime | None
+
+
+def local_now(config: HallConfig, epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, ZoneInfo(config.hall.timezone))
+
+
+def hall_day(config: HallConfig, epoch: float) -> date:
+    return local_now(config, epoch).date()
+
+
+def issuing_windows(config: HallConfig, day: date) -> list[IssuingWindow]:
+    tz = ZoneInfo(config.hall.timezone)
+    stop = timedelta(minutes=config.hours.stop_issuing_before_close_min)
+    windows = []
+    for session in config.sessions_on(day):
+        opens = datetime.combine(day, session.start, tz)
+        stops = datetime.combine(day, session.end, tz) - stop
+        if stops > opens:
+            windows.append(IssuingWindow(opens, stops))
+    return windows
+
+
+def next_opening(config: HallConfig, after: datetime, horizon_days: int = 40) -> datetime | None:
+    """The first moment issuing opens strictly after `after` (holidays can last a week or more)."""
+    for offset in range(horizon_days):
+        for window in issuing_windows(config, after.date() + timedelta(days=offset)):
+            if window.opens > after:
+                return window.opens
+    return None
+
+
+def issuing_state(config: HallConfig, epoch: float) -> IssuingState:
+    now = local_now(config, epoch)
+    windows = issuing_windows(config, now.date())
+    if not windows:
+        return IssuingState(False, "holiday", next_opening(config, now))
+    for window in windows:
+        if window.opens <= now < window.stops:
+            return IssuingState(True, None, None)
+    following = next_opening(config, now)
+    if now < windows[0].opens:
+        reason = "before_opening"
+    elif following is not None and following.date() == now.date():
+        # Between sessions: stopped before the morning closes, or in the lunch break itself.
+        in_session = any(
+            datetime.combine(now.date(), s.start, now.tzinfo) <= now < datetime.combine(now.date(), s.end, now.tzinfo)
+            for s in config.sessions_on(now.date())
+        )
+        reason = "stopped" if in_session else "lunch_break"
+    else:
+        last_end = config.sessions_on(now.date())[-1].end
+        reason = "stopped" if now.time() < last_end else "after_closing"
+    return IssuingState(False, reason, following)
+
+
+REASON_ZH = {
+    "holiday": "今日不办公",
+    "before_opening": "尚未开始取号",
+    "lunch_break": "午间休息，暂停取号",
+    "stopped": "已停止取号",
+    "after_closing": "今日已下班",
+}
+
+
+def describe_closed(state: IssuingState) -> tuple[str, str]:
+    """(Chinese, English) sentences for a kiosk and a log."""
+    zh = REASON_ZH.get(state.reason or "", "暂停取号")
+    en = f"issuing closed ({state.reason})"
+    if state.next_opening is not None:
+        zh += f"，下次取号时间：{state.next_opening:%m月%d日 %H:%M}"
+        en += f"; opens at {state.next_opening:%Y-%m-%d %H:%M}"
+    return zh, en

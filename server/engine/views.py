@@ -1,0 +1,165 @@
+"""Data classes at the engine's boundary: what callers pass in and what they get back."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    ON_HOLD = "on_hold"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD)
+
+
+class TransferTarget(StrEnum):
+    QUEUE = "queue"
+    WINDOW = "window"
+    BACK_OFFICE = "back_office"
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    queue: str | None = None
+    item_code: str | None = None
+    priority_class: str | None = None
+    appointment_code: str | None = None
+    person_id: str | None = None
+    idempotency_key: str | None = None
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str
+    hall_day: date
+    queue: str
+    zone: str
+    item_code: str | None
+    status: str
+    priority: bool
+    priority_class: str | None
+    appointment: bool
+    issued_at: float
+    queued_at: float
+    leg: int
+    window_id: str | None
+    target_window: str | None
+    called_at: float | None
+    call_count: int
+    served_at: float | None
+    finished_at: float | None
+    outcome: str | None
+    rating: int | None
+    person_masked: str | None
+    printed: bool | None
+    status_token: str
+
+    def to_json(self, *, include_token: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        data["hall_day"] = self.hall_day.isoformat()
+        if not include_token:
+            data.pop("status_token")
+        return data
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    ticket: TicketView
+    people_ahead: int
+    estimated_wait_min: int | None
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ticket": self.ticket.to_json(include_token=True),
+            "people_ahead": self.people_ahead,
+            "estimated_wait_min": self.estimated_wait_min,
+            "replayed": self.replayed,
+        }
+
+
+@dataclass(frozen=True)
+class WindowView:
+    id: str
+    number: int | None
+    name: str
+    zone: str
+    kind: str
+    queues: dict[str, int]
+    staff_id: str | None
+    logged_in_at: float | None
+    paused_reason: str | None
+    paused_at: float | None
+    current_ticket: TicketView | None
+
+    @property
+    def state(self) -> str:
+        if self.staff_id is None:
+            return "closed"
+        if self.paused_reason is not None:
+            return "paused"
+        if self.current_ticket is not None:
+            return self.current_ticket.status
+        return "idle"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "name": self.name,
+            "zone": self.zone,
+            "kind": self.kind,
+            "queues": self.queues,
+            "state": self.state,
+            "staff_id": self.staff_id,
+            "logged_in_at": self.logged_in_at,
+            "paused_reason": self.paused_reason,
+            "paused_at": self.paused_at,
+            "current_ticket": self.current_ticket.to_json() if self.current_ticket else None,
+        }
+
+
+@dataclass(frozen=True)
+class QueueView:
+    prefix: str
+    name: str
+    zone: str
+    waiting: int
+    waiting_priority: int
+    longest_wait_s: float | None
+    open_windows: int
+    estimated_wait_min: int | None
+    issued_today: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class HallEvent:
+    """One committed change, as published on the event bus and the WebSocket stream."""
+
+    seq: int
+    at: float
+    kind: str
+    ticket_id: int | None = None
+    number: str | None = None
+    zone: str | None = None
+    queue: str | None = None
+    window_id: str | None = None
+    staff_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

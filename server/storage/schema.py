@@ -1,0 +1,180 @@
+"""The database schema, as SQLAlchemy Core tables.
+
+Times are epoch seconds (float, UTC) so that dwell arithmetic is a subtraction on every backend;
+`hall_day` is the hall's local calendar day and leads every hot index, so issuing, calling and
+today's figures touch only today's rows however long the history grows.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("unit", String(16)),
+    Column("password_hash", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("zone", String(8)),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+)
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_hash", String(128), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+day_counters = Table(
+    "day_counters",
+    metadata,
+    Column("hall_day", Date, primary_key=True),
+    Column("prefix", String(8), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hall_day", Date, nullable=False),
+    Column("prefix", String(8), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("queue", String(8), nullable=False),
+    Column("zone", String(8), nullable=False),
+    Column("item_code", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("priority_class", String(16)),
+    Column("appointment_code", String(32)),
+    Column("issued_at", Float, nullable=False),
+    Column("queued_at", Float, nullable=False),
+    Column("sort_key", Float, nullable=False),
+    Column("leg", Integer, nullable=False, default=1),
+    Column("target_window", String(16)),
+    Column("window_id", String(16)),
+    Column("staff_id", String(64)),
+    Column("called_at", Float),
+    Column("call_count", Integer, nullable=False, default=0),
+    Column("served_at", Float),
+    Column("finished_at", Float),
+    Column("outcome", String(24)),
+    Column("rating", Integer),
+    Column("person_key", String(64)),
+    Column("person_masked", String(32)),
+    Column("idempotency_key", String(128), unique=True),
+    Column("device", String(64)),
+    Column("printed", Boolean),
+    Column("auto_closed", Boolean, nullable=False, default=False),
+    Column("status_token", String(32), nullable=False, unique=True),
+    UniqueConstraint("hall_day", "prefix", "seq"),
+    Index("ix_tickets_waiting", "hall_day", "queue", "status", "priority", "sort_key"),
+    Index("ix_tickets_day_number", "hall_day", "number"),
+    Index("ix_tickets_day_person", "hall_day", "person_key"),
+    Index("ix_tickets_day_item", "hall_day", "item_code"),
+    Index("ix_tickets_day_window", "hall_day", "window_id", "status"),
+    Index("ix_tickets_day_target", "hall_day", "target_window", "status"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("hall_day", Date, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("number", String(16)),
+    Column("zone", String(8)),
+    Column("queue", String(8)),
+    Column("window_id", String(16)),
+    Column("staff_id", String(64)),
+    Column("payload", JSON, nullable=False, default=dict),
+    Index("ix_ticket_events_ticket", "ticket_id", "seq"),
+    Index("ix_ticket_events_day_kind", "hall_day", "kind"),
+)
+
+ticket_intervals = Table(
+    "ticket_intervals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("hall_day", Date, nullable=False),
+    Column("leg", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("queue", String(8)),
+    Column("window_id", String(16)),
+    Column("staff_id", String(64)),
+    Column("start_at", Float, nullable=False),
+    Column("end_at", Float),
+    Column("outcome", String(24)),
+    Index("ix_ticket_intervals_ticket", "ticket_id", "end_at"),
+    Index("ix_ticket_intervals_day_window", "hall_day", "window_id"),
+)
+
+window_states = Table(
+    "window_states",
+    metadata,
+    Column("window_id", String(16), primary_key=True),
+    Column("staff_id", String(64)),
+    Column("logged_in_at", Float),
+    Column("paused_reason", String(32)),
+    Column("paused_at", Float),
+    Column("current_ticket_id", Integer, ForeignKey("tickets.id")),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("hall_day", Date, nullable=False),
+    Column("queue", String(8), nullable=False),
+    Column("item_code", String(32)),
+    Column("slot_start", Float, nullable=False),
+    Column("slot_end", Float, nullable=False),
+    Column("person_key", String(64)),
+    Column("person_masked", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("created_at", Float, nullable=False),
+)

@@ -1,0 +1,144 @@
+"""Shared fixtures: a small hall built in code, a manual clock, and real databases.
+
+Storage and engine tests run against SQLite always, and against PostgreSQL too when it is
+reachable on 127.0.0.1:5432 (it runs locally on the team's machines and in CI).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from server.config.models import HallConfig
+from server.engine.clock import ManualClock
+from server.engine.engine import QueueEngine
+from server.events import EventBus
+from server.storage.db import Database, open_database, upgrade
+
+TZ = ZoneInfo("Asia/Shanghai")
+THURSDAY = date(2026, 11, 26)
+PG_ADMIN_URL = os.environ.get("HALLQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def at(hhmm: str, day: date = THURSDAY) -> float:
+    """Epoch seconds of a local hall time."""
+    return datetime.combine(day, time.fromisoformat(hhmm), TZ).timestamp()
+
+
+def mini_hall_dict() -> dict:
+    return {
+        "hall": {"name": "测试县政务服务中心", "timezone": "Asia/Shanghai", "service_level_min": 20},
+        "hours": {
+            "seasons": [
+                {
+                    "name": "all",
+                    "start": "01-01",
+                    "end": "12-31",
+                    "sessions": [{"start": "08:30", "end": "12:00"}, {"start": "14:30", "end": "17:30"}],
+                }
+            ],
+            "stop_issuing_before_close_min": 30,
+        },
+        "calendar": {"holidays": [date(2026, 10, 1)], "workdays": [date(2026, 10, 10)]},
+        "rules": {"max_recalls": 3, "per_person_daily_cap": 2},
+        "zones": [{"code": "A", "name": "综合受理区"}, {"code": "B", "name": "不动产登记区"}],
+        "units": [{"code": "U1", "name": "县民政局"}, {"code": "U2", "name": "县自然资源局"}],
+        "queues": [
+            {"prefix": "A1", "name": "民政业务", "zone": "A", "unit": "U1"},
+            {"prefix": "A2", "name": "综合业务", "zone": "A", "unit": "U1", "daily_cap": 5},
+            {"prefix": "B1", "name": "不动产登记", "zone": "B", "unit": "U2"},
+        ],
+        "windows": [
+            {"id": "W1", "number": 1, "name": "1号窗口", "zone": "A", "queues": {"A1": 3, "A2": 1}},
+            {"id": "W2", "number": 2, "name": "2号窗口", "zone": "A", "queues": {"A1": 1, "A2": 3}},
+            {"id": "W3", "number": 3, "name": "3号窗口", "zone": "B", "queues": {"B1": 1}},
+            {"id": "BO", "name": "不动产后台审批室", "zone": "B", "kind": "back_office", "queues": {}},
+        ],
+        "items": [
+            {"code": "430224000001", "name": "最低生活保障审核", "unit": "U1", "zone": "A", "queue": "A1",
+             "instant": False, "promised_days": 10},
+            {"code": "430224000002", "name": "临时救助", "unit": "U1", "zone": "A", "queue": "A1",
+             "instant": True, "promised_days": 0, "daily_cap": 3},
+            {"code": "430224000003", "name": "不动产首次登记", "unit": "U2", "zone": "B", "queue": "B1",
+             "instant": False, "promised_days": 5},
+        ],
+    }
+
+
+@pytest.fixture
+def hall_config() -> HallConfig:
+    return HallConfig.model_validate(mini_hall_dict())
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(at("09:00"))
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hall.db'}"
+        return
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = f"hallq_test_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = open_database(database_url)
+    await upgrade(db)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def engine(database: Database, hall_config: HallConfig, clock: ManualClock, bus: EventBus) -> QueueEngine:
+    return QueueEngine(database, hall_config, clock, bus, secret=b"test-secret-0123456789")
+
+
+@pytest.fixture
+def event_log(bus: EventBus) -> Iterator[list]:
+    seen: list = []
+    unsubscribe = bus.listen(seen.append)
+    yield seen
+    unsubscribe()

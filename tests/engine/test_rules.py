@@ -1,0 +1,419 @@
+"""Each rule of HALL.md, one test at a time, against a real database (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from conftest import at
+from server.engine.views import IssueRequest, TicketStatus
+from server.errors import HallQError
+from server.storage.schema import ticket_intervals
+
+
+async def issue(engine, queue="A1", **kw):
+    return (await engine.issue(IssueRequest(queue=queue, **kw))).ticket
+
+
+# ---------------------------------------------------------------- numbering
+async def test_numbers_have_prefix_three_digits_and_count_per_queue(engine):
+    numbers = [(await issue(engine, q)).number for q in ("A1", "A1", "B1", "A1")]
+    assert numbers == ["A1001", "A1002", "B1001", "A1003"]
+
+
+async def test_numbering_restarts_each_day_and_never_reuses_within_a_day(engine, clock):
+    first = await issue(engine)
+    await engine.cancel(first.id, "changed mind")
+    again = await issue(engine)
+    assert again.number == "A1002", "a cancelled number is not handed out again the same day"
+    clock.set(at("09:00", date(2026, 11, 27)))
+    assert (await issue(engine)).number == "A1001"
+
+
+async def test_number_grows_past_three_digits_instead_of_wrapping(engine, database):
+    from sqlalchemy import insert
+
+    from server.storage.schema import day_counters
+
+    async with database.engine.begin() as conn:
+        await conn.execute(insert(day_counters).values(hall_day=engine.today(), prefix="B1", last_seq=999))
+    assert (await issue(engine, "B1")).number == "B11000"
+
+
+# ---------------------------------------------------------------- hours
+@pytest.mark.parametrize(
+    ("when", "reason"),
+    [
+        ("08:29", "before_opening"),
+        ("11:31", "stopped"),
+        ("12:30", "lunch_break"),
+        ("17:00", "stopped"),
+        ("18:00", "after_closing"),
+    ],
+)
+async def test_issuing_closed_outside_hours_with_reason_and_next_opening(engine, clock, when, reason):
+    clock.set(at(when))
+    with pytest.raises(HallQError) as err:
+        await issue(engine)
+    assert err.value.code == "issuing_closed"
+    assert err.value.details["reason"] == reason
+    assert err.value.details["next_opening"] is not None
+    assert "取号" in err.value.message_zh or "下班" in err.value.message_zh
+
+
+@pytest.mark.parametrize("when", ["08:30", "11:29", "14:30", "16:59"])
+async def test_issuing_open_within_sessions_until_stop_time(engine, clock, when):
+    clock.set(at(when))
+    assert (await issue(engine)).status == TicketStatus.WAITING
+
+
+async def test_holiday_closed_and_make_up_workday_open(engine, clock):
+    clock.set(at("09:00", date(2026, 10, 1)))
+    with pytest.raises(HallQError) as err:
+        await issue(engine)
+    assert err.value.details["reason"] == "holiday"
+    clock.set(at("09:00", date(2026, 10, 10)))  # a Saturday made a working day
+    assert (await issue(engine)).number == "A1001"
+    clock.set(at("09:00", date(2026, 11, 28)))  # an ordinary Saturday
+    with pytest.raises(HallQError):
+        await issue(engine)
+
+
+async def test_people_holding_tickets_are_served_after_closing(engine, clock):
+    ticket = await issue(engine)
+    clock.set(at("17:45"))
+    await engine.login("W1", "s1")
+    called = await engine.call_next("W1")
+    assert called is not None and called.id == ticket.id
+
+
+# ---------------------------------------------------------------- caps
+async def test_queue_daily_cap(engine):
+    for _ in range(5):
+        await issue(engine, "A2")
+    with pytest.raises(HallQError) as err:
+        await issue(engine, "A2")
+    assert err.value.code == "cap_reached" and err.value.details["scope"] == "queue"
+
+
+async def test_item_daily_cap(engine):
+    for _ in range(3):
+        await engine.issue(IssueRequest(item_code="430224000002"))
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(item_code="430224000002"))
+    assert err.value.details["scope"] == "item"
+    assert (await engine.issue(IssueRequest(item_code="430224000001"))).ticket.queue == "A1"
+
+
+async def test_per_person_daily_cap_and_masked_id(engine):
+    pid = "430224199001011234"
+    first = await issue(engine, person_id=pid)
+    assert first.person_masked == "4302**********1234"
+    await issue(engine, "B1", person_id=pid)
+    with pytest.raises(HallQError) as err:
+        await issue(engine, person_id="430224 19900101 1234")
+    assert err.value.code == "person_cap_reached"
+    assert (await issue(engine, person_id="430224199202021111")).number == "A1002", "a refused request uses no number"
+
+
+# ---------------------------------------------------------------- priority and calling order
+async def test_priority_before_ordinary_then_fifo(engine, clock):
+    a = await issue(engine)
+    clock.advance(60)
+    b = await issue(engine)
+    clock.advance(60)
+    green = await issue(engine, priority_class="elderly")
+    await engine.login("W1", "s1")
+    order = []
+    for _ in range(3):
+        t = await engine.call_next("W1")
+        order.append(t.number)
+        await engine.finish("W1")
+    assert order == [green.number, a.number, b.number]
+
+
+async def test_unknown_priority_class_refused(engine):
+    with pytest.raises(HallQError) as err:
+        await issue(engine, priority_class="vip")
+    assert err.value.code == "bad_request"
+
+
+async def test_fair_choice_across_queues_by_weighted_wait(engine, clock):
+    a2 = await issue(engine, "A2")
+    clock.advance(100)
+    a1 = await issue(engine, "A1")
+    clock.advance(100)
+    # W1 weights A1 x3, A2 x1: A1 waited 100 s (score 300) beats A2 waited 200 s (score 200).
+    await engine.login("W1", "s1")
+    assert (await engine.call_next("W1")).id == a1.id
+    await engine.finish("W1")
+    assert (await engine.call_next("W1")).id == a2.id
+
+
+async def test_call_next_on_empty_queues_returns_none(engine):
+    await engine.login("W1", "s1")
+    assert await engine.call_next("W1") is None
+
+
+async def test_window_only_calls_its_own_queues(engine):
+    await issue(engine, "B1")
+    await engine.login("W1", "s1")
+    assert await engine.call_next("W1") is None
+
+
+async def test_call_specific_ticket(engine):
+    await issue(engine)
+    second = await issue(engine)
+    await engine.login("W1", "s1")
+    called = await engine.call_ticket("W1", second.number.lower())
+    assert called.id == second.id and called.status == TicketStatus.CALLED
+
+
+# ---------------------------------------------------------------- staff actions
+async def test_actions_need_a_logged_in_window(engine):
+    await issue(engine)
+    with pytest.raises(HallQError) as err:
+        await engine.call_next("W1")
+    assert err.value.code == "window_closed"
+
+
+async def test_one_ticket_at_a_time_per_window(engine):
+    await issue(engine)
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    with pytest.raises(HallQError) as err:
+        await engine.call_next("W1")
+    assert err.value.code == "window_busy"
+
+
+async def test_recall_limited_then_no_show(engine):
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    for expected in (2, 3, 4):
+        assert (await engine.recall("W1")).call_count == expected
+    with pytest.raises(HallQError) as err:
+        await engine.recall("W1")
+    assert err.value.code == "recall_limit"
+    assert (await engine.no_show("W1")).status == TicketStatus.NO_SHOW
+
+
+async def test_late_requeue_goes_behind_current_not_to_the_end(engine, clock):
+    late = await issue(engine)
+    others = [await issue(engine) for _ in range(3)]
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    await engine.no_show("W1")
+    clock.advance(600)
+    await engine.requeue_late(late.number)
+    assert (await engine.call_next("W1")).id == late.id, "a late citizen is next, not behind everyone"
+    await engine.finish("W1")
+    assert (await engine.call_next("W1")).id == others[0].id
+
+
+async def test_start_finish_records_service_and_outcome(engine, clock, event_log):
+    t = await issue(engine)
+    await engine.login("W1", "s1")
+    clock.advance(300)
+    await engine.call_next("W1")
+    clock.advance(30)
+    await engine.start("W1")
+    clock.advance(420)
+    done = await engine.finish("W1", "accepted")
+    assert done.outcome == "accepted" and done.finished_at - done.served_at == pytest.approx(420)
+    finished = [e for e in event_log if e.kind == "ticket.finished"][0]
+    assert finished.payload["service_s"] == pytest.approx(420)
+    assert finished.payload["dwell_s"] == pytest.approx(750)
+    assert t.id == done.id
+
+
+async def test_unknown_outcome_refused_and_nothing_changes(engine):
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    with pytest.raises(HallQError):
+        await engine.finish("W1", "teleported")
+    assert (await engine.window("W1")).current_ticket.status == TicketStatus.CALLED
+
+
+async def test_transfer_to_queue_keeps_original_issue_time(engine, clock):
+    first = await issue(engine, "B1")
+    clock.advance(60)
+    await issue(engine, "A1")
+    clock.advance(60)
+    later_b = await issue(engine, "B1")
+    await engine.login("W1", "s1")
+    await engine.login("W3", "s3")
+    # W3 serves B1: takes the first B1 ticket and sends it on to A1.
+    await engine.call_next("W3")
+    moved = await engine.transfer("W3", "queue", "A1", "需民政审核")
+    assert moved.queue == "A1" and moved.leg == 2 and moved.issued_at == first.issued_at
+    # It was issued first, so it goes ahead of the A1 ticket issued after it.
+    assert (await engine.call_next("W1")).id == first.id
+    assert later_b.queue == "B1"
+
+
+async def test_back_office_flow_accept_transfer_handle_conclude(engine, clock, event_log):
+    case = await issue(engine, "B1")
+    await engine.login("W3", "s3")
+    await engine.login("BO", "s9")
+    await engine.call_next("W3")
+    await engine.start("W3")
+    await engine.transfer("W3", "back_office", "BO")  # 受 → 转
+    handled = await engine.call_next("BO")  # 办
+    assert handled.id == case.id and handled.leg == 2
+    called = [e for e in event_log if e.kind == "ticket.called" and e.window_id == "BO"][0]
+    assert called.payload["silent"] is True, "a back office calls silently"
+    await engine.start("BO")
+    await engine.transfer("BO", "window", "W3")  # back to the window
+    assert (await engine.call_next("W3")).leg == 3
+    await engine.start("W3")
+    done = await engine.finish("W3", "completed")  # 结
+    legs = [e.kind for e in await engine.ticket_events(case.id)]
+    assert legs.count("ticket.transferred") == 2 and legs[-1] == "ticket.finished"
+    assert done.status == TicketStatus.FINISHED
+
+
+async def test_transfer_refuses_unknown_targets(engine):
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    for kind, target in [("queue", "Z9"), ("window", "W99"), ("back_office", "W2"), ("window", "BO"), ("teleport", "W2")]:
+        with pytest.raises(HallQError):
+            await engine.transfer("W1", kind, target)
+    assert (await engine.window("W1")).current_ticket is not None, "a refused transfer keeps the case"
+
+
+async def test_park_and_resume(engine):
+    t = await issue(engine)
+    nxt = await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    await engine.start("W1")
+    parked = await engine.park("W1", "回去拿身份证")
+    assert parked.status == TicketStatus.ON_HOLD
+    assert (await engine.call_next("W1")).id == nxt.id
+    await engine.finish("W1")
+    resumed = await engine.call_ticket("W1", t.number)
+    assert resumed.id == t.id and resumed.status == TicketStatus.CALLED
+
+
+async def test_pause_blocks_calling_and_resume_records_duration(engine, clock, event_log):
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.pause("W1", "meeting")
+    assert (await engine.window("W1")).state == "paused"
+    with pytest.raises(HallQError) as err:
+        await engine.call_next("W1")
+    assert err.value.code == "window_paused"
+    with pytest.raises(HallQError):
+        await engine.pause("W1", "nap")
+    clock.advance(480)
+    await engine.resume("W1")
+    resumed = [e for e in event_log if e.kind == "window.resumed"][0]
+    assert resumed.payload["paused_s"] == pytest.approx(480)
+    assert await engine.call_next("W1") is not None
+
+
+async def test_login_moves_staff_and_refuses_taken_window(engine):
+    await engine.login("W1", "s1")
+    with pytest.raises(HallQError) as err:
+        await engine.login("W1", "s2")
+    assert err.value.code == "window_taken"
+    await engine.login("W2", "s1")
+    assert (await engine.window("W1")).staff_id is None
+    assert (await engine.window("W2")).staff_id == "s1"
+
+
+# ---------------------------------------------------------------- evaluation
+async def test_one_rating_per_visit(engine):
+    t = await issue(engine)
+    await engine.login("W1", "s1")
+    with pytest.raises(HallQError):
+        await engine.rate(t.id, 5)  # not served yet
+    await engine.call_next("W1")
+    await engine.start("W1")
+    await engine.finish("W1")
+    assert (await engine.rate(t.id, 2)).rating == 2
+    with pytest.raises(HallQError) as err:
+        await engine.rate(t.id, 5)
+    assert err.value.code == "already_rated"
+    for bad in (0, 6, True):
+        with pytest.raises(HallQError):
+            await engine.rate(t.id, bad)
+
+
+# ---------------------------------------------------------------- appointments
+async def test_appointment_check_in_gives_priority_within_slot(engine, clock):
+    await engine.book_appointment("YY0001", engine.today(), "A1", at("09:00"), at("09:30"))
+    await engine.book_appointment("YY0002", engine.today(), "A1", at("08:00"), at("08:30"))
+    ordinary = await issue(engine)
+    on_time = (await engine.issue(IssueRequest(appointment_code="YY0001"))).ticket
+    late = (await engine.issue(IssueRequest(appointment_code="YY0002"))).ticket
+    assert on_time.priority and on_time.appointment
+    assert not late.priority, "checked in after the slot and its grace: an ordinary ticket"
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(appointment_code="YY0001"))
+    assert err.value.code == "appointment_used"
+    await engine.login("W1", "s1")
+    assert (await engine.call_next("W1")).id == on_time.id
+    await engine.finish("W1")
+    assert (await engine.call_next("W1")).id == ordinary.id
+
+
+async def test_appointment_wrong_day_and_too_early(engine, clock):
+    await engine.book_appointment("YY0003", date(2026, 11, 27), "A1", at("09:00", date(2026, 11, 27)), at("09:30", date(2026, 11, 27)))
+    await engine.book_appointment("YY0004", engine.today(), "A1", at("11:00"), at("11:30"))
+    for code, expected in (("YY0003", "appointment_other_day"), ("YY0004", "appointment_too_early"), ("NOPE", "not_found")):
+        with pytest.raises(HallQError) as err:
+            await engine.issue(IssueRequest(appointment_code=code))
+        assert err.value.code == expected
+
+
+# ---------------------------------------------------------------- idempotency, end of day, ledger
+async def test_idempotent_issue_returns_the_same_ticket(engine, event_log):
+    first = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))
+    again = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))
+    other_device = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-2"))
+    assert again.replayed and again.ticket.id == first.ticket.id
+    assert other_device.ticket.id != first.ticket.id
+    assert [e.kind for e in event_log].count("ticket.issued") == 2
+
+
+async def test_end_of_day_closes_open_tickets_and_flags_them(engine, clock):
+    await issue(engine)
+    served = await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_ticket("W1", served.number)
+    assert await engine.close_day(engine.today()) == 2
+    closed = await engine.tickets_today(status="closed")
+    assert len(closed) == 2 and all(t.outcome == "closed_eod" for t in closed)
+    assert (await engine.window("W1")).current_ticket is None
+
+
+async def test_interval_ledger_covers_the_visit_without_gaps(engine, clock, database):
+    t = await issue(engine)
+    await engine.login("W1", "s1")
+    clock.advance(120)
+    await engine.call_next("W1")
+    clock.advance(20)
+    await engine.start("W1")
+    clock.advance(300)
+    await engine.finish("W1")
+    async with database.engine.connect() as conn:
+        rows = (await conn.execute(select(ticket_intervals).where(ticket_intervals.c.ticket_id == t.id).order_by(ticket_intervals.c.id))).all()
+    states = [(r.state, r.end_at - r.start_at, r.outcome) for r in rows]
+    assert states == [("waiting", 120, "called"), ("called", 20, "arrived"), ("serving", 300, "served")]
+    assert all(a.end_at == b.start_at for a, b in zip(rows, rows[1:]))
+
+
+async def test_events_are_published_after_commit_in_sequence(engine, event_log):
+    await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    seqs = [e.seq for e in event_log]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    stored = await engine.events_since(0)
+    assert [e.seq for e in stored] == seqs
