@@ -104,7 +104,23 @@ def check_address(dialect: Dialect, address: int) -> int:
 
 
 @dataclass
-class DelimitedDecoder:
+class BufferedDecoder:
+    """The buffer and statistics every incremental decoder keeps; subclasses add ``feed``."""
+
+    stats: DecoderStats = field(default_factory=DecoderStats, kw_only=True)
+    _buf: bytearray = field(default_factory=bytearray, kw_only=True)
+
+    def reset(self) -> None:
+        """Forget a partial frame (the bus calls this after reconnecting)."""
+        self._drop(len(self._buf))
+
+    def _drop(self, count: int) -> None:
+        self.stats.garbage_bytes += count
+        del self._buf[:count]
+
+
+@dataclass
+class DelimitedDecoder(BufferedDecoder):
     """Decoder for ``START … END`` framings without a length field (qsystem-ub485, polled-csv).
 
     Resynchronisation: a candidate runs from a start byte to the next end byte; if ``parse``
@@ -117,12 +133,6 @@ class DelimitedDecoder:
     end: int
     max_len: int
     parse: Callable[[bytes], Frame | None]
-    stats: DecoderStats = field(default_factory=DecoderStats)
-    _buf: bytearray = field(default_factory=bytearray)
-
-    def reset(self) -> None:
-        self.stats.garbage_bytes += len(self._buf)
-        self._buf.clear()
 
     def feed(self, data: bytes) -> list[Frame]:
         self._buf.extend(data)
@@ -131,12 +141,9 @@ class DelimitedDecoder:
         while True:
             begin = buf.find(self.start)
             if begin < 0:
-                self.stats.garbage_bytes += len(buf)
-                buf.clear()
+                self._drop(len(buf))
                 break
-            if begin:
-                self.stats.garbage_bytes += begin
-                del buf[:begin]
+            self._drop(begin)
             stop = buf.find(self.end, 1)
             if stop < 0:
                 if len(buf) > self.max_len:
@@ -158,8 +165,7 @@ class DelimitedDecoder:
         nxt = self._buf.find(self.start, 1)
         if nxt < 0 or (limit is not None and nxt >= limit):
             nxt = limit if limit is not None else len(self._buf)
-        self.stats.garbage_bytes += nxt
-        del self._buf[:nxt]
+        self._drop(nxt)
 
 
 def printable_ascii(text: str, replacement: str = "?") -> bytes:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import enum
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, PadKeyEvent, TransferTarget
 from caller.crc import crc16_modbus
-from caller.dialects.base import DecoderStats, Frame, Mode, check_address
+from caller.dialects.base import BufferedDecoder, Frame, Mode, check_address
 from caller.errors import CallerError, InvalidPadValue, UnsupportedByDialect
 
 SYNC = b"\xa5\x5a"
@@ -81,20 +81,13 @@ def encode_frame(address: int, seq: int, msg: int, payload: bytes = b"") -> byte
 
 
 @dataclass
-class HallqDecoder:
+class HallqDecoder(BufferedDecoder):
     """Hunts the sync bytes, checks version, length (and its complement) and CRC.
 
     On any failure one byte is dropped and the hunt goes on, so a good frame behind noise is
     found. If a candidate is still incomplete but a complete valid frame follows it in the
     buffer, the candidate was noise (a false sync) and is discarded instead of stalling.
     """
-
-    stats: DecoderStats = field(default_factory=DecoderStats)
-    _buf: bytearray = field(default_factory=bytearray)
-
-    def reset(self) -> None:
-        self.stats.garbage_bytes += len(self._buf)
-        self._buf.clear()
 
     def feed(self, data: bytes) -> list[Frame]:
         self._buf.extend(data)
@@ -121,10 +114,6 @@ class HallqDecoder:
             del self._buf[:size]
             self.stats.frames += 1
             frames.append(frame)
-
-    def _drop(self, count: int) -> None:
-        self.stats.garbage_bytes += count
-        del self._buf[:count]
 
     def _complete_frame_after(self, offset: int) -> int | None:
         pos = self._buf.find(SYNC, offset)

@@ -159,8 +159,8 @@ class PolledCsv:
             if letter == "F":
                 return PadAction.simple(ActionKind.RESUME) if previous[0] == "E" else None
             return PadAction.simple(STATES[letter])  # type: ignore[arg-type]
-        except (InvalidPadValue, ValueError):
-            return None  # e.g. rating "9": reported by the bus as an ignored frame
+        except (KeyError, ValueError):  # InvalidPadValue is a ValueError
+            return None  # e.g. rating "9" or an unknown transfer type: not an action
 
     def _request(self, kind: ActionKind, line: StatusLine) -> PadAction:
         if kind is ActionKind.LOGIN:

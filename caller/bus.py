@@ -1,0 +1,397 @@
+"""One serial bus of call-pads on asyncio: frames in, PadKeyEvents out, displays written back.
+
+Why this shape (ARCHITECTURE.md examples 5, 6, 8): the dialect does the bytes, pyserial's URL
+handlers do the transport (``/dev/ttyUSB0``, ``socket://``, ``rfc2217://``, a pty path), and every
+``show()`` returns a future that is resolved only when the pad has the text (or it was written,
+for dialects without acknowledgement) and fails when the bus closes, so the hub never hangs on
+a dead device. Push dialects are listened to; polled dialects are scanned address by address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import serial_asyncio_fast
+
+from caller.actions import PadDisplay, PadKeyEvent
+from caller.dialects import Dialect, Frame, make_dialect
+from caller.dialects.base import check_address
+from caller.errors import BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue
+
+KeyCallback = Callable[[PadKeyEvent], Awaitable[None]]
+HealthCallback = Callable[[frozenset[int]], None]
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BusConfig:
+    """One bus as the technician configures it (docs/callpads.md lists the keys).
+
+    ``windows`` maps pad address -> window id; a polled bus scans exactly these addresses.
+    """
+
+    url: str
+    dialect: str
+    windows: Mapping[int, str]
+    baudrate: int = 9600
+    dialect_params: Mapping[str, Any] = field(default_factory=dict)
+    poll_timeout: float = 0.05
+    scan_pause: float = 0.08
+    ack_timeout: float = 0.2
+    display_attempts: int = 3
+    silent_after: int = 3
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.windows:
+            raise InvalidPadValue(f"bus {self.label}: the address -> window table is empty")
+        if self.display_attempts < 1 or self.poll_timeout <= 0 or self.ack_timeout <= 0:
+            raise InvalidPadValue(f"bus {self.label}: attempts and timeouts must be positive")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+@dataclass(frozen=True)
+class BusCounters:
+    """A snapshot of one bus's health figures (monotonic since the bus was opened)."""
+
+    bytes_in: int = 0
+    bytes_out: int = 0
+    frames: int = 0
+    bad_frames: int = 0
+    garbage_bytes: int = 0
+    events: int = 0
+    unknown_address: int = 0
+    callback_errors: int = 0
+    polls: int = 0
+    timeouts: int = 0
+    retries: int = 0
+    displays: int = 0
+    displays_failed: int = 0
+    round_trip_p50_ms: float | None = None
+    round_trip_p99_ms: float | None = None
+
+
+@dataclass
+class _Pending:
+    address: int
+    display: PadDisplay
+    future: asyncio.Future[None]
+
+
+@dataclass
+class _Inflight:
+    address: int
+    display: PadDisplay
+    seq: int
+    future: asyncio.Future[bool]
+
+
+class _SerialProtocol(asyncio.Protocol):
+    """Thin adapter: the transport calls in here, the bus does the work."""
+
+    def __init__(self, bus: PadBus) -> None:
+        self._bus = bus
+
+    def data_received(self, data: bytes) -> None:
+        self._bus._on_bytes(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._bus._on_lost(exc)
+
+
+class PadBus:
+    """Drive one bus. Use: ``await bus.open()``, then ``await bus.run()`` until it ends."""
+
+    def __init__(
+        self,
+        config: BusConfig,
+        on_key: KeyCallback,
+        *,
+        on_health: HealthCallback | None = None,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self.config = config
+        self.dialect = dialect or make_dialect(config.dialect, config.dialect_params)
+        for address in config.windows:
+            check_address(self.dialect, address)
+        self._on_key = on_key
+        self._on_health = on_health
+        self._decoder = self.dialect.new_decoder()
+        self._counts: collections.Counter[str] = collections.Counter()
+        self._round_trips: collections.deque[float] = collections.deque(maxlen=2048)
+        self._queue: collections.deque[_Pending] = collections.deque()
+        self._wakeup = asyncio.Event()
+        self._events: asyncio.Queue[PadKeyEvent] = asyncio.Queue()
+        self._inflight: _Inflight | None = None
+        self._poll_waiter: tuple[int, asyncio.Future[None]] | None = None
+        self._seq: dict[int, int] = {}
+        self._misses: dict[int, int] = {}
+        self._silent: frozenset[int] = frozenset()
+        self._transport: asyncio.Transport | None = None
+        self._lost: asyncio.Future[Exception | None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+
+    # lifecycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Open the port; raises the serial error (e.g. the device is unplugged) unchanged."""
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        self._transport, _ = await serial_asyncio_fast.create_serial_connection(
+            loop, lambda: _SerialProtocol(self), self.config.url, baudrate=self.config.baudrate
+        )
+        worker = self._scan_loop() if self.dialect.mode == "polled" else self._write_loop()
+        self._tasks = [loop.create_task(worker), loop.create_task(self._dispatch_loop())]
+
+    async def run(self) -> None:
+        """Wait until the bus ends: returns after ``close()``, raises BusClosedError if it was lost."""
+        if self._lost is None:
+            raise BusClosedError(f"bus {self.config.label} was never opened")
+        exc = await asyncio.shield(self._lost)
+        if not self._closed:
+            raise BusClosedError(f"bus {self.config.label} lost: {exc or 'end of file'}") from exc
+
+    async def close(self) -> None:
+        """Stop, fail every pending display with BusClosedError, close the port."""
+        self._closed = True
+        self._shutdown(BusClosedError(f"bus {self.config.label} closed"))
+        if self._lost is not None and not self._lost.done():
+            await asyncio.shield(self._lost)
+
+    @property
+    def is_open(self) -> bool:
+        return self._transport is not None and not (self._lost is None or self._lost.done())
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(exc)
+        self._shutdown(BusClosedError(f"bus {self.config.label} lost: {exc or 'end of file'}"))
+
+    def _shutdown(self, error: BusClosedError) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._inflight is not None and not self._inflight.future.done():
+            self._inflight.future.set_exception(error)
+        while self._queue:
+            pending = self._queue.popleft()
+            if not pending.future.done():
+                pending.future.set_exception(error)
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.close()
+
+    # public API -----------------------------------------------------------------------------
+    def show(self, address: int, display: PadDisplay) -> asyncio.Future[None]:
+        """Queue a display (first in, first out). The future resolves when the pad has it.
+
+        It fails with BusClosedError when the bus closes or is lost, DisplayNotConfirmed when the
+        pad never acknowledged, or the dialect's error when the display cannot be expressed.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        try:
+            check_address(self.dialect, address)
+            self.dialect.encode_display(address, display)  # validate now, not on the wire
+        except CallerError as exc:
+            future.set_exception(exc)
+            return future
+        if self._closed or not self.is_open:
+            future.set_exception(BusClosedError(f"bus {self.config.label} is not open"))
+            return future
+        self._queue.append(_Pending(address, display, future))
+        self._wakeup.set()
+        return future
+
+    def show_window(self, window_id: str, display: PadDisplay) -> asyncio.Future[None]:
+        """``show`` by window id, via the address table."""
+        for address, window in self.config.windows.items():
+            if window == window_id:
+                return self.show(address, display)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_exception(InvalidPadValue(f"bus {self.config.label} has no pad for window {window_id!r}"))
+        return future
+
+    @property
+    def silent_addresses(self) -> frozenset[int]:
+        """Pads that missed ``silent_after`` polls in a row (or never acknowledged a display)."""
+        return self._silent
+
+    def counters(self) -> BusCounters:
+        stats = self._decoder.stats
+        samples = sorted(self._round_trips)
+        p50 = p99 = None
+        if len(samples) >= 2:
+            cuts = statistics.quantiles(samples, n=100, method="inclusive")
+            p50, p99 = cuts[49] * 1000, cuts[98] * 1000
+        elif samples:
+            p50 = p99 = samples[0] * 1000
+        return BusCounters(
+            frames=stats.frames,
+            bad_frames=stats.bad_frames,
+            garbage_bytes=stats.garbage_bytes,
+            round_trip_p50_ms=p50,
+            round_trip_p99_ms=p99,
+            **self._counts,
+        )
+
+    # receiving ------------------------------------------------------------------------------
+    def _on_bytes(self, data: bytes) -> None:
+        self._counts["bytes_in"] += len(data)
+        for frame in self._decoder.feed(data):
+            self._on_frame(frame)
+
+    def _on_frame(self, frame: Frame) -> None:
+        self._heard(frame.address)
+        inflight = self._inflight
+        if inflight is not None and not inflight.future.done():
+            verdict = self.dialect.confirms(frame, inflight.address, inflight.display, inflight.seq)
+            if verdict is not None:
+                inflight.future.set_result(verdict)
+        waiter = self._poll_waiter
+        if waiter is not None and self.dialect.poll_reply_address(frame) == waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+        reply = self.dialect.reply_to(frame)
+        if reply:
+            self._write(reply)
+        event = self.dialect.decode_frame(frame)
+        if event is None:
+            return
+        window = self.config.windows.get(event.bus_address)
+        if window is None:
+            self._counts["unknown_address"] += 1
+            return
+        self._counts["events"] += 1
+        self._events.put_nowait(replace(event, window_id=window))
+
+    async def _dispatch_loop(self) -> None:
+        """Deliver events one at a time, in order; a failing callback is logged, not fatal."""
+        while True:
+            event = await self._events.get()
+            try:
+                await self._on_key(event)
+            except Exception:  # noqa: BLE001 - the hub's error must not stop the bus
+                self._counts["callback_errors"] += 1
+                LOG.exception("bus %s: key handler failed for %s", self.config.label, event)
+
+    # sending --------------------------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._counts["bytes_out"] += len(data)
+            self._transport.write(data)
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            await self._flush_displays()
+
+    async def _scan_loop(self) -> None:
+        addresses = sorted(self.config.windows)
+        while True:
+            for address in addresses:
+                await self._flush_displays()
+                await self._poll(address)
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self.config.scan_pause)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+
+    async def _poll(self, address: int) -> bool:
+        """One poll round trip; True if the pad answered within the timeout."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._poll_waiter = (address, future)
+        self._counts["polls"] += 1
+        started = time.perf_counter()
+        self._write(self.dialect.encode_poll(address))
+        try:
+            await asyncio.wait_for(future, self.config.poll_timeout)
+        except TimeoutError:
+            self._counts["timeouts"] += 1
+            self._missed(address)
+            return False
+        finally:
+            self._poll_waiter = None
+        self._round_trips.append(time.perf_counter() - started)
+        return True
+
+    async def _flush_displays(self) -> None:
+        while self._queue:
+            pending = self._queue[0]  # stays queued while on the wire, so close() can fail it
+            try:
+                if not pending.future.done():  # done = cancelled by the caller
+                    await self._transmit(pending.address, pending.display)
+            except CallerError as exc:
+                self._counts["displays_failed"] += 1
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
+            else:
+                self._counts["displays"] += 1
+                if not pending.future.done():
+                    pending.future.set_result(None)
+            finally:
+                if self._queue and self._queue[0] is pending:
+                    self._queue.popleft()
+
+    async def _transmit(self, address: int, display: PadDisplay) -> None:
+        if not self.dialect.needs_confirmation(display):
+            self._write(self.dialect.encode_display(address, display, self._next_seq(address)))
+            return
+        loop = asyncio.get_running_loop()
+        for attempt in range(self.config.display_attempts):
+            if attempt:
+                self._counts["retries"] += 1
+            seq = self._next_seq(address)
+            inflight = _Inflight(address, display, seq, loop.create_future())
+            self._inflight = inflight
+            started = time.perf_counter()
+            self._write(self.dialect.encode_display(address, display, seq))
+            if self.dialect.mode == "polled":
+                await self._poll(address)  # the pad's status reply is the confirmation
+            try:
+                confirmed = await asyncio.wait_for(asyncio.shield(inflight.future), self.config.ack_timeout)
+            except TimeoutError:
+                self._counts["timeouts"] += 1
+                confirmed = False
+            finally:
+                self._inflight = None
+            if confirmed:
+                if self.dialect.mode == "push":
+                    self._round_trips.append(time.perf_counter() - started)
+                return
+        self._missed(address, self.config.silent_after)
+        raise DisplayNotConfirmed(
+            f"bus {self.config.label}: pad {address} did not confirm {display.kind.value} "
+            f"after {self.config.display_attempts} attempts"
+        )
+
+    def _next_seq(self, address: int) -> int:
+        seq = (self._seq.get(address, 0) + 1) & 0xFF
+        self._seq[address] = seq
+        return seq
+
+    # health ---------------------------------------------------------------------------------
+    def _missed(self, address: int, count: int = 1) -> None:
+        self._misses[address] = self._misses.get(address, 0) + count
+        if self._misses[address] >= self.config.silent_after:
+            self._set_silent(self._silent | {address})
+
+    def _heard(self, address: int) -> None:
+        self._misses[address] = 0
+        if address in self._silent:
+            self._set_silent(self._silent - {address})
+
+    def _set_silent(self, silent: frozenset[int]) -> None:
+        if silent != self._silent:
+            self._silent = silent
+            if self._on_health is not None:
+                self._on_health(silent)
+

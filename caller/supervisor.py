@@ -1,0 +1,149 @@
+"""Keep one pad bus alive: open, run until EOF or error, mark offline, back off, reopen.
+
+Why (ARCHITECTURE.md example 7, Home Assistant's serial sensor): a USB adapter gets unplugged,
+a serial device server reboots; the hub must notice, say so once, and recover by itself. One
+log line per *new* fault keeps the technician's log readable during a long outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+
+from caller.actions import PadDisplay
+from caller.bus import BusConfig, BusCounters, KeyCallback, PadBus
+from caller.errors import BusClosedError
+
+LOG = logging.getLogger(__name__)
+
+
+class DeviceState(enum.StrEnum):
+    ONLINE = "online"
+    DEGRADED = "degraded"  # port open, but some pads do not answer
+    OFFLINE = "offline"
+
+
+StateCallback = Callable[[DeviceState, str], None]
+
+
+class BusSupervisor:
+    """One supervised reconnect task for one bus. ``await start()``, ``await stop()``."""
+
+    def __init__(
+        self,
+        config: BusConfig,
+        on_key: KeyCallback,
+        on_state: StateCallback | None = None,
+        *,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        logger: logging.Logger = LOG,
+    ) -> None:
+        self.config = config
+        self._on_key = on_key
+        self._on_state = on_state
+        self._initial_backoff = initial_backoff
+        self._max_backoff = max_backoff
+        self._log = logger
+        self._bus: PadBus | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._state = DeviceState.OFFLINE
+        self._state_changed = asyncio.Condition()
+        self._last_fault: str | None = None
+        self.reconnects = 0
+
+    @property
+    def state(self) -> DeviceState:
+        return self._state
+
+    def counters(self) -> BusCounters:
+        """Counters of the current connection (they restart after a reconnect)."""
+        return self._bus.counters() if self._bus is not None else BusCounters()
+
+    def show(self, address: int, display: PadDisplay) -> asyncio.Future[None]:
+        """As ``PadBus.show``; fails at once with BusClosedError while the bus is offline."""
+        if self._bus is None or not self._bus.is_open:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            future.set_exception(BusClosedError(f"bus {self.config.label} is offline"))
+            return future
+        return self._bus.show(address, display)
+
+    def show_window(self, window_id: str, display: PadDisplay) -> asyncio.Future[None]:
+        if self._bus is None or not self._bus.is_open:
+            return self.show(0, display)
+        return self._bus.show_window(window_id, display)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._supervise())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        if self._bus is not None:
+            await self._bus.close()
+        self._set_state(DeviceState.OFFLINE, "stopped")
+
+    async def wait_for_state(self, state: DeviceState, timeout: float = 10.0) -> None:
+        """Wait until the bus reaches ``state`` (tests and the technician's CLI use this)."""
+        async with self._state_changed:
+            await asyncio.wait_for(self._state_changed.wait_for(lambda: self._state is state), timeout)
+
+    async def _supervise(self) -> None:
+        backoff = self._initial_backoff
+        while True:
+            bus = PadBus(self.config, self._on_key, on_health=self._health)
+            try:
+                await bus.open()
+            except (OSError, ValueError) as exc:  # serial.SerialException is an OSError
+                self._fault(f"cannot open: {exc}")
+            else:
+                self._bus = bus
+                self.reconnects += 1
+                backoff = self._initial_backoff
+                self._recovered()
+                self._health(bus.silent_addresses)
+                try:
+                    await bus.run()
+                except BusClosedError as exc:
+                    self._fault(str(exc))
+                finally:
+                    await bus.close()
+            self._set_state(DeviceState.OFFLINE, self._last_fault or "")
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff)
+
+    def _health(self, silent: frozenset[int]) -> None:
+        if silent:
+            self._set_state(DeviceState.DEGRADED, f"pads not answering: {sorted(silent)}")
+        else:
+            self._set_state(DeviceState.ONLINE, "")
+
+    def _fault(self, message: str) -> None:
+        if message != self._last_fault:
+            self._log.warning("pad bus %s: %s (retrying with back-off)", self.config.label, message)
+            self._last_fault = message
+
+    def _recovered(self) -> None:
+        if self._last_fault is not None:
+            self._log.info("pad bus %s: back online", self.config.label)
+            self._last_fault = None
+
+    def _set_state(self, state: DeviceState, detail: str) -> None:
+        if state is self._state:
+            return
+        self._state = state
+        if self._on_state is not None:
+            self._on_state(state, detail)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._state_changed:
+            self._state_changed.notify_all()
