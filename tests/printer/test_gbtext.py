@@ -1,0 +1,38 @@
+"""gbtext: what reaches the paper, one character for one character."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from printer_drivers import gbtext
+
+
+def test_sanitize_keeps_chinese_and_marks_the_unprintable() -> None:
+    assert gbtext.sanitize("请到3号窗口，谢谢！") == "请到3号窗口，谢谢！"
+    assert gbtext.sanitize("A\x1b@B\x00C") == "A?@B?C"  # no command can be smuggled in
+    assert gbtext.sanitize("办\t理") == "办 理"
+    assert gbtext.sanitize("㐀😀") == "??"  # four-byte GB18030, no GBK glyph on most printers
+    assert gbtext.sanitize("㐀😀", four_byte=True) == "㐀😀"
+    assert gbtext.sanitize("a\r\nb\rc") == "a\nb\nc"
+    assert gbtext.single_line("一\n二") == "一 二"
+
+
+def test_wrap_never_splits_a_chinese_character() -> None:
+    assert gbtext.wrap("ab办理业务", 5) == ["ab办", "理业", "务"]
+
+
+@given(st.text())
+def test_sanitized_text_round_trips_through_gb18030(text: str) -> None:
+    clean = gbtext.sanitize(text)
+    assert clean.replace("\n", "").encode("gb18030").decode("gb18030") == clean.replace("\n", "")
+    assert all(len(ch.encode("gb18030")) <= 2 for ch in clean)
+    assert not any(ch < " " and ch != "\n" for ch in clean)
+
+
+@given(st.text(), st.integers(min_value=2, max_value=64))
+def test_wrap_loses_nothing_and_fits(text: str, columns: int) -> None:
+    clean = gbtext.single_line(text)
+    pieces = gbtext.wrap(clean, columns)
+    assert "".join(pieces) == clean
+    assert all(gbtext.text_columns(p) <= columns for p in pieces)

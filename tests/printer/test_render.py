@@ -1,0 +1,172 @@
+"""render_ticket: decode the real ESC/POS bytes and check what the citizen reads."""
+
+from __future__ import annotations
+
+import pytest
+import qrcode
+from escpos.printer import Dummy
+from PIL import Image
+
+from printer_drivers import LayoutError, builtin_profiles, get_profile, render_ticket
+from printer_drivers.escpos_reader import parse, read
+from printer_drivers.render import QR_QUIET_MODULES
+from tests.printer.samples import STATUS_URL, sample_layout, sample_ticket
+
+PROFILES = sorted(builtin_profiles())
+
+
+def render(profile_name: str, **ticket_changes: object) -> bytes:
+    profile = get_profile(profile_name)
+    return render_ticket(sample_ticket(**ticket_changes), sample_layout(profile.paper_width_mm),
+                         profile)
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_ticket_reads_in_chinese_with_number_enlarged(name: str) -> None:
+    profile = get_profile(name)
+    doc = read(render(name))
+    number = doc.find_line("A1001")
+    assert number.text == "A1001"
+    assert (number.width, number.height) == (profile.number_scale, profile.number_scale)
+    assert number.width >= 2 and number.align == "center" and number.bold
+    assert doc.find_line("湘中县政务服务中心").height == 2
+    assert doc.find_line("【绿色通道】").align == "center"
+    assert doc.find_line("前面还有 12 人等候").height == 1  # the size was reset after the number
+    assert doc.find_line("预计等候约 15 分钟").width == 1
+    assert doc.find_line("取号时间：2026-11-26 09:15").align == "left"
+    assert doc.find_line("办理窗口：3号、5号窗口")
+    assert "过号请到服务台重新排队。" in doc.text.replace("\n", "")
+    assert doc.find_line("扫码查看排队进度")
+    assert [line.text for line in doc.lines][-2:] == ["请妥善保管此票", "过号作废"]
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_chinese_mode_follows_every_init_and_no_code_page_switch(name: str) -> None:
+    ops = parse(render(name))
+    assert [op.command for op in ops[:2]] == ["init", "chinese_mode"]
+    assert ops[1].params == {"on": True}
+    assert not [op for op in ops if op.command in ("code_page", "print_mode")]
+    assert sum(op.command == "init" for op in ops) == 1
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_cut_only_where_the_profile_has_a_cutter(name: str) -> None:
+    profile = get_profile(name)
+    doc = read(render(name))
+    assert [(c.partial, c.feed_dots) for c in doc.cuts] == ([(False, 0)] if profile.has_cutter
+                                                             else [])
+    assert doc.blocks[-1 if not profile.has_cutter else -2].amount == profile.tail_feed_lines
+
+
+@pytest.mark.parametrize("name", [n for n in PROFILES if get_profile(n).has_native_qr])
+def test_native_qr_carries_the_status_url_and_stays_under_1kb(name: str) -> None:
+    data = render(name)
+    doc = read(data)
+    assert [q.payload for q in doc.qr_codes] == [STATUS_URL]
+    assert doc.qr_codes[0].error_correction == "M" and doc.qr_codes[0].align == "center"
+    assert doc.images == []
+    assert len(data) < 1024
+
+
+def _modules(image_rows: list[list[bool]], module: int) -> list[list[bool]]:
+    """Sample the centre of every module of a raster QR (quiet zone stripped)."""
+    offset = QR_QUIET_MODULES * module
+    side = (len(image_rows) - 2 * offset) // module
+    return [
+        [image_rows[offset + y * module + module // 2][offset + x * module + module // 2]
+         for x in range(side)]
+        for y in range(side)
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n in PROFILES if not get_profile(n).has_native_qr])
+def test_raster_qr_is_the_qr_of_the_status_url(name: str) -> None:
+    profile = get_profile(name)
+    doc = read(render(name))
+    assert doc.qr_codes == []
+    [image] = doc.images
+    assert image.width <= profile.dots_per_line and image.align == "center"
+    expected = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    expected.add_data(STATUS_URL.encode())
+    expected.make(fit=True)
+    assert _modules(image.rows(), profile.qr_module_dots) == expected.get_matrix()
+
+
+def test_optional_lines_follow_the_ticket() -> None:
+    doc = read(render("XP-80C", estimated_wait_min=None, window_hint=None, priority=False,
+                      appointment=True))
+    assert "预计等候" not in doc.text and "办理窗口" not in doc.text
+    assert doc.find_line("【预约】").text == "【预约】"
+    assert "绿色通道" not in doc.text
+
+
+def test_no_qr_when_layout_hides_it() -> None:
+    profile = get_profile("TM-T88")
+    doc = read(render_ticket(sample_ticket(), sample_layout(80, show_qr=False), profile))
+    assert doc.qr_codes == [] and "扫码" not in doc.text
+
+
+def test_long_lines_wrap_within_the_paper() -> None:
+    profile = get_profile("POS-5890")
+    notice = "办事须知" * 20
+    doc = read(render("POS-5890", notice=notice))
+    notice_lines = [line.text for line in doc.lines if "办事须知" in line.text]
+    assert "".join(notice_lines) == notice
+    assert all(len(text) * 2 <= profile.columns for text in notice_lines)
+
+
+def test_58mm_layout_on_80mm_printer_keeps_58mm_lines() -> None:
+    doc = read(render_ticket(sample_ticket(), sample_layout(58), get_profile("XP-80C")))
+    assert len(doc.find_line("-----").text) == 32
+
+
+def test_80mm_layout_on_58mm_printer_is_refused() -> None:
+    with pytest.raises(LayoutError, match="80 mm") as info:
+        render_ticket(sample_ticket(), sample_layout(80), get_profile("ZJ-5870"))
+    assert info.value.message_zh == "票面内容无法打印，请联系工作人员"
+
+
+def test_logo_is_scaled_to_the_paper(tmp_path) -> None:
+    logo = tmp_path / "logo.png"
+    Image.new("L", (800, 100), 0).save(logo)
+    profile = get_profile("POS-5890")
+    doc = read(render_ticket(sample_ticket(), sample_layout(58, logo_path=str(logo)), profile))
+    first = doc.blocks[0]
+    assert first.width == profile.dots_per_line and first.height == 48  # 800x100 -> 384x48
+
+
+def test_unreadable_logo_is_a_layout_error(tmp_path) -> None:
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(b"not a png")
+    with pytest.raises(LayoutError, match="logo"):
+        render_ticket(sample_ticket(), sample_layout(80, logo_path=str(bad)),
+                      get_profile("TM-T88"))
+
+
+def test_too_long_status_url_is_refused_before_printing() -> None:
+    with pytest.raises(LayoutError, match="status_url"):
+        render("TM-T88", status_url="https://x/" + "a" * 400)
+
+
+def test_negative_people_ahead_is_refused() -> None:
+    with pytest.raises(LayoutError, match="people_ahead"):
+        sample_ticket(people_ahead=-1)
+
+
+def test_python_escpos_normal_textsize_trap_is_visible_to_the_reader() -> None:
+    """Why the renderer resets with GS ! 00: ESC ! 0 leaves Chinese enlarged."""
+    p = Dummy()
+    p._raw(b"\x1b@\x1c&")
+    p.set(custom_size=True, width=2, height=2)
+    p._raw("大".encode("gb18030") + b"\n")
+    p.set(normal_textsize=True)
+    p._raw("小A".encode("gb18030") + b"\n")
+    line = read(p.output).find_line("小A")
+    assert [(s.text, s.width) for s in line.spans] == [("小", 2), ("A", 1)]
+
+
+def test_python_escpos_text_sends_code_page_switches() -> None:
+    """Why the renderer encodes text itself: escpos text() emits ESC t."""
+    p = Dummy()
+    p.text("№ 1\n")
+    assert "code_page" in [op.command for op in parse(p.output)]
