@@ -46,6 +46,8 @@ class FrameReader:
                     continue
                 break
             if length > len(self._buffer):
+                if self._resync_ahead():
+                    continue
                 break
             frame = bytes(self._buffer[:length])
             try:
@@ -56,6 +58,27 @@ class FrameReader:
             del self._buffer[:length]
             results.append(ReadResult(frame=frame, decoded=decoded))
         return results
+
+    def _resync_ahead(self) -> bool:
+        """While a claimed length is not yet complete, look for a whole valid frame further on.
+
+        Noise that looks like a length-prefixed header would otherwise hold the stream until
+        that many bytes arrive; a complete frame that decodes later in the buffer proves the
+        header was noise, so the bytes before it are dropped.
+        """
+        data = bytes(self._buffer)
+        for offset in range(1, len(data)):
+            try:
+                length = self.codec.frame_length(data[offset:])
+                if length is None or offset + length > len(data):
+                    continue
+                self.codec.decode(data[offset : offset + length])
+            except FrameError:
+                continue
+            self.skipped_bytes += offset
+            del self._buffer[:offset]
+            return True
+        return False
 
     def _skip(self, results: list[ReadResult], error: FrameError) -> None:
         """Drop one byte; report the error once per run of garbage, not once per byte."""

@@ -48,6 +48,12 @@ class DialectParams:
 P = TypeVar("P", bound=DialectParams)
 
 
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    """Refuse a parameter value outside its documented choices, listing them."""
+    if value not in choices:
+        raise ParamsError(f"{name} must be one of {choices}, got {value!r}")
+
+
 def _convert(name: str, value: Any, default: Any) -> Any:
     """Turn a config value into the type of the field's default, or say why not."""
     if isinstance(default, bool):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from display.led.codec import Codec, expect
 from display.led.errors import ParamsError
 from display.led.model import Command, DecodedFrame, ScreenKind
-from display.led.params import DialectParams
+from display.led.params import DialectParams, check_choice
 
 LOW_BASE, HIGH_BASE, COMMAND, END = 0x80, 0xC0, 0x44, 0x1A
 HALF_ORDERS = ("high_first", "low_first")
@@ -27,8 +27,7 @@ class RuizeParams(DialectParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.half_order not in HALF_ORDERS:
-            raise ParamsError(f"half_order must be one of {HALF_ORDERS}, got {self.half_order!r}")
+        check_choice("half_order", self.half_order, HALF_ORDERS)
         if not 0 <= self.nibble_base <= 0xF0 or self.nibble_base <= END < self.nibble_base + 16:
             raise ParamsError(
                 f"nibble_base {self.nibble_base:#x}: halves must stay in one byte and not hit 1A"

@@ -17,7 +17,7 @@ from display.led.checks import Crc16Variant, crc16
 from display.led.codec import Codec, expect
 from display.led.errors import EncodeError, ParamsError
 from display.led.model import Command, DecodedFrame, ScreenKind
-from display.led.params import DialectParams
+from display.led.params import DialectParams, check_choice
 
 MARK = 0xFE
 SEQ_INDEX, COMMAND_INDEX = 3, 4
@@ -43,8 +43,7 @@ class YindaParams(DialectParams):
             raise ParamsError(f"command must be 5 bytes, got {self.command.hex(' ')}")
         if not 0 <= self.crc_from < COMMAND_INDEX + 5:
             raise ParamsError(f"crc_from must be 0..{COMMAND_INDEX + 4}, got {self.crc_from}")
-        if self.length_counts not in LENGTH_UNITS:
-            raise ParamsError(f"length_counts must be one of {LENGTH_UNITS}, got {self.length_counts!r}")
+        check_choice("length_counts", self.length_counts, LENGTH_UNITS)
         if not 0 <= self.seq_start <= 0xFF:
             raise ParamsError(f"seq_start must be 0..255, got {self.seq_start}")
 

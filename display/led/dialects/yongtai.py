@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from display.led.codec import Codec, expect
 from display.led.errors import EncodeError, ParamsError
 from display.led.model import Command, DecodedFrame, ScreenKind
-from display.led.params import DialectParams
+from display.led.params import DialectParams, check_choice
 
 SYNC = b"\xaa\x55"
 ADDRESS_INDEX, TEXT_INDEX = 3, 7
@@ -31,8 +31,7 @@ class YongtaiParams(DialectParams):
         super().__post_init__()
         if len(self.command) != 3:
             raise ParamsError(f"command must be 3 bytes, got {self.command.hex(' ')}")
-        if self.length_counts not in LENGTH_UNITS:
-            raise ParamsError(f"length_counts must be one of {LENGTH_UNITS}, got {self.length_counts!r}")
+        check_choice("length_counts", self.length_counts, LENGTH_UNITS)
 
 
 class YongtaiCodec(Codec):

@@ -15,7 +15,7 @@ from display.led.checks import xor8
 from display.led.codec import Codec, expect
 from display.led.errors import EncodeError, FrameError, ParamsError
 from display.led.model import Command, DecodedFrame, ScreenKind
-from display.led.params import DialectParams
+from display.led.params import DialectParams, check_choice
 from display.led.textcodec import gbk_char_spans
 
 HEADER = b"\xa0\x90"
@@ -36,10 +36,8 @@ class ZhongyiParams(DialectParams):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.length_counts not in LENGTH_UNITS:
-            raise ParamsError(f"length_counts must be one of {LENGTH_UNITS}, got {self.length_counts!r}")
-        if self.pad_unit not in PAD_UNITS:
-            raise ParamsError(f"pad_unit must be one of {PAD_UNITS}, got {self.pad_unit!r}")
+        check_choice("length_counts", self.length_counts, LENGTH_UNITS)
+        check_choice("pad_unit", self.pad_unit, PAD_UNITS)
         if not 0 <= self.xor_start <= DATA_INDEX:
             raise ParamsError(f"xor_start must be 0..{DATA_INDEX}, got {self.xor_start}")
 
