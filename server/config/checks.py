@@ -249,9 +249,10 @@ def check_queues_served(
 
 
 def check_items(
-    items: Sequence[Located[Item]], known: Known, file: str = ITEMS_FILE
+    items: Sequence[Located[Item]], known: Known, file: str = ITEMS_FILE, code_key: str = "code"
 ) -> list[ConfigProblem]:
-    problems = _duplicates(file, items, lambda i: i.code, "code", "item code")
+    """code_key names the code in key paths: "item_code" for the catalogue's CSV column."""
+    problems = _duplicates(file, items, lambda i: i.code, code_key, "item code")
     for path, item in items:
         problems += _reference(file, join_path(path, "zone"), item.zone, known.zones, "zone", ZONES_FILE)
         problems += _reference(file, join_path(path, "unit"), item.unit, known.units, "unit", ZONES_FILE)
@@ -269,15 +270,17 @@ def check_items(
 
 
 def known_from(zones: Iterable[Zone], units: Iterable[Unit], queues: Iterable[Queue]) -> Known:
+    """Known codes of valid objects; iterating in reverse makes the first of duplicates win."""
     zones, units, queues = list(zones), list(units), list(queues)
     return Known(
         zones=frozenset(z.code for z in zones),
         units=frozenset(u.code for u in units),
         queues=frozenset(q.prefix for q in queues),
-        queue_zones={q.prefix: q.zone for q in queues},
-        unit_names={u.code: u.name for u in units},
-        zone_names={z.code: z.name for z in zones},
+        queue_zones={q.prefix: q.zone for q in reversed(queues)},
+        unit_names={u.code: u.name for u in reversed(units)},
+        zone_names={z.code: z.name for z in reversed(zones)},
     )
+
 
 
 def _located(name: str, objects: Sequence[T]) -> list[Located[T]]:

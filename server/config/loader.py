@@ -248,7 +248,7 @@ def load_hall_config(dir: Path) -> HallConfig:
     if windows_raw is not None:
         problems += checks.check_queues_served(queues, _served_prefixes(windows_raw))
     items = _load_items(folder, known, problems)
-    problems += checks.check_items(items, known)
+    problems += checks.check_items(items, known, code_key="item_code")
 
     if problems:
         raise ConfigError(problems)

@@ -16,8 +16,14 @@ from typing import Any
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def toml_string(text: str) -> str:
+    """A basic string; TOML forbids raw control characters, DEL included (JSON allows DEL)."""
+    escaped = json.dumps(text, ensure_ascii=False)
+    return escaped.replace("\x7f", "\\u007f")
+
+
 def toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE_KEY.match(key) else toml_string(key)
 
 
 def toml_value(value: Any) -> str:
@@ -26,7 +32,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return toml_string(value)
     if isinstance(value, time):
         return json.dumps(f"{value:%H:%M}")
     if isinstance(value, date):

@@ -1,0 +1,220 @@
+"""Importing the province's export: encodings, spreadsheets, bad rows, and an intact catalogue.
+
+Each test imports into a private copy of the sample hall and then reloads it with the normal
+loader, so "imported" always means "the hall would start with it".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from server.config import load_hall_config
+from server.config.cli import import_items_main
+from server.config.items_import import ItemsImportError, RejectedRow, import_items
+
+from .hallfiles import read_items, write_items
+
+ENGLISH = ["item_code", "item_name", "department", "item_type", "zone", "zone_name", "instant", "promised_days"]
+CHINESE = ["事项编码", "事项名称", "实施部门", "事项类型", "分区", "分区名称", "即办件", "承诺时限"]
+
+NEW_POLICE = ["4302249990001", "居民身份证跨省通办", "县公安局", "公共服务", "E", "公安服务区", "是", "0"]
+NEW_TAX = ["4302249990002", "个体工商户定额核定", "国家税务总局茶陵县税务局", "行政确认", "F", "税务服务区", "否", "5"]
+
+
+def export_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def existing_row(hall_dir: Path, index: int = 0) -> list[str]:
+    row = read_items(hall_dir)[index]
+    return [row[c] for c in ENGLISH]
+
+
+def test_csv_with_good_and_bad_rows(hall_dir: Path, tmp_path: Path) -> None:
+    """Good rows are added or updated; each bad row is reported with its row number and reason."""
+    changed = existing_row(hall_dir)
+    changed[1] = "政务服务咨询（含政策解读）"
+    rows = [
+        NEW_POLICE,                                                             # row 2: new
+        changed,                                                                # row 3: update
+        ["4302249990003", "未知分区事项", "县公安局", "公共服务", "Z", "", "是", "0"],         # row 4
+        ["4302249990004", "未知部门事项", "县不存在局", "公共服务", "E", "", "是", "0"],      # row 5
+        ["12", "编码过短", "县公安局", "公共服务", "E", "", "是", "0"],                      # row 6
+        ["4302249990005", "", "县公安局", "公共服务", "E", "", "是", "0"],                   # row 7
+        ["4302249990006", "重复一", "县公安局", "公共服务", "E", "", "是", "0"],             # row 8
+        ["4302249990006", "重复二", "县公安局", "公共服务", "E", "", "是", "0"],             # row 9
+        ["4302249990007", "时限不明", "县公安局", "公共服务", "E", "", "是", "十天"],         # row 10
+    ]
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH, rows), encoding="utf-8")
+
+    report = import_items(hall_dir, source)
+
+    assert report.added == ["4302249990001"]
+    assert report.updated == [changed[0]]
+    assert report.rejected == [
+        RejectedRow(4, "4302249990003", "unknown zone 'Z'"),
+        RejectedRow(5, "4302249990004", "unknown department '县不存在局' (not a unit in zones.toml)"),
+        RejectedRow(6, "12", "bad item code '12' (4-40 letters, digits or '-')"),
+        RejectedRow(7, "4302249990005", "missing item name"),
+        RejectedRow(8, "4302249990006", "duplicate item code in the file (rows 8, 9); none of them imported"),
+        RejectedRow(9, "4302249990006", "duplicate item code in the file (rows 8, 9); none of them imported"),
+        RejectedRow(10, "4302249990007", "'十天' is not a whole number of days"),
+    ]
+    assert report.written
+    config = load_hall_config(hall_dir)
+    assert len(config.items) == 899
+    police = config.item("4302249990001")
+    assert police is not None and police.queue == "E1" and police.instant and police.promised_days == 0
+    assert config.unit(police.unit).name == "县公安局"
+    assert config.item(changed[0]).name == "政务服务咨询（含政策解读）"
+    assert config.item("4302249990003") is None  # rejected rows added nothing
+
+
+def test_gb18030_csv_with_chinese_headers(hall_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "省平台导出.csv"
+    source.write_bytes(export_text(CHINESE, [NEW_TAX]).encode("gb18030"))
+    report = import_items(hall_dir, source)
+    assert (report.added, report.rejected) == (["4302249990002"], [])
+    item = load_hall_config(hall_dir).item("4302249990002")
+    assert item is not None and item.name == "个体工商户定额核定" and item.queue == "F1"
+
+
+def test_utf8_bom_csv_and_ignored_columns(hall_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(CHINESE + ["备注"], [NEW_POLICE + ["无"]]), encoding="utf-8-sig")
+    report = import_items(hall_dir, source)
+    assert report.added == ["4302249990001"]
+    assert report.ignored_columns == ["备注"]
+
+
+def test_xlsx_made_with_openpyxl(hall_dir: Path, tmp_path: Path) -> None:
+    """Excel stores codes and day counts as numbers; they are imported as text codes and ints."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(CHINESE)
+    sheet.append([4302249990002, "个体工商户定额核定", "国家税务总局茶陵县税务局", "行政确认", "F", "税务服务区", "否", 5])
+    sheet.append([4302249990008, "缺部门", None, "行政确认", "F", "税务服务区", "否", 5])
+    source = tmp_path / "export.xlsx"
+    workbook.save(source)
+
+    report = import_items(hall_dir, source)
+
+    assert report.added == ["4302249990002"]
+    assert report.rejected == [RejectedRow(3, "4302249990008", "unknown department '' (not a unit in zones.toml)")]
+    item = load_hall_config(hall_dir).item("4302249990002")
+    assert item is not None and item.promised_days == 5 and item.instant is False
+
+
+def test_reimport_keeps_a_technicians_queue_and_cap(hall_dir: Path, tmp_path: Path) -> None:
+    """An item moved to another queue of its zone, with a cap, keeps both when re-imported."""
+    rows = read_items(hall_dir)
+    target = next(r for r in rows if r["queue"] == "A1")
+    target["queue"], target["daily_cap"] = "A2", "20"
+    write_items(hall_dir, rows)
+    export = [[target[c] for c in ENGLISH]]
+    export[0][7] = "30"  # the province changed the time limit
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH, export), encoding="utf-8")
+
+    report = import_items(hall_dir, source)
+
+    assert report.updated == [target["item_code"]]
+    item = load_hall_config(hall_dir).item(target["item_code"])
+    assert item is not None and (item.queue, item.daily_cap, item.promised_days) == ("A2", 20, 30)
+
+
+def test_importing_the_same_catalogue_changes_nothing(hall_dir: Path) -> None:
+    before = (hall_dir / "items.csv").read_bytes()
+    report = import_items(hall_dir, hall_dir / "items.csv")
+    assert len(report.unchanged) == 898 and not report.written
+    assert (hall_dir / "items.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("truncated.xlsx", b"PK\x03\x04 not really a workbook", "cannot open the workbook"),
+        ("garbage.csv", b"\xff\xfe\x80\x81\xff" * 10, "neither UTF-8 nor GB18030"),
+        ("nul.csv", "item_code\x00".encode(), "NUL bytes"),
+        ("export.xls", b"old excel", "unsupported file type '.xls'"),
+        ("headers.csv", "事项编码,事项名称\n4302249990001,某事项\n".encode(), "missing column(s): department"),
+        ("empty.csv", b"", "the file is empty"),
+    ],
+)
+def test_unreadable_file_leaves_the_catalogue_intact(
+    hall_dir: Path, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    """Tried: a broken file. Kept: the catalogue, byte for byte, and no temporary files behind."""
+    before = (hall_dir / "items.csv").read_bytes()
+    source = tmp_path / name
+    source.write_bytes(content)
+    with pytest.raises(ItemsImportError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        import_items(hall_dir, source)
+    assert (hall_dir / "items.csv").read_bytes() == before
+    assert sorted(p.name for p in hall_dir.iterdir()) == ["hall.toml", "items.csv", "windows.toml", "zones.toml"]
+
+
+def test_missing_file_is_an_import_error(hall_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ItemsImportError, match="cannot read"):
+        import_items(hall_dir, tmp_path / "nowhere.csv")
+
+
+def test_cli_prints_rejections_and_returns_status(hall_dir: Path, tmp_path: Path, capsys) -> None:
+    source = tmp_path / "export.csv"
+    bad = ["4302249990003", "未知分区事项", "县公安局", "公共服务", "Z", "", "是", "0"]
+    source.write_text(export_text(ENGLISH, [NEW_POLICE, bad]), encoding="utf-8")
+    assert import_items_main(source, hall_dir) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{source}: row 3 (4302249990003): unknown zone 'Z'"
+    assert out[-1] == "added 1, updated 0, unchanged 0, rejected 1; catalogue written"
+
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK")
+    assert import_items_main(broken, hall_dir) == 2
+    assert "nothing was changed" in capsys.readouterr().out
+
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cells, min_size=8, max_size=8), min_size=1, max_size=5), st.sampled_from(["utf-8", "gb18030"]))
+def test_fuzzed_rows_never_break_the_catalogue(hall_dir: Path, tmp_path: Path, rows: list[list[str]], encoding: str) -> None:
+    """Whatever the cells hold: only our own error type, and the hall still loads afterwards."""
+    source = tmp_path / "fuzz.csv"
+    try:
+        source.write_bytes(export_text(ENGLISH, rows).encode(encoding))
+    except UnicodeEncodeError:
+        return
+    try:
+        report = import_items(hall_dir, source)
+    except ItemsImportError:
+        pass
+    else:
+        outcomes = len(report.added) + len(report.updated) + len(report.unchanged) + len(report.rejected)
+        assert outcomes == len([r for r in rows if any(c.strip() for c in r)])
+    assert len(load_hall_config(hall_dir).items) >= 898
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200), st.sampled_from([".csv", ".xlsx"]))
+def test_fuzzed_bytes_raise_only_our_error(hall_dir: Path, tmp_path: Path, data: bytes, suffix: str) -> None:
+    before = (hall_dir / "items.csv").read_bytes()
+    source = tmp_path / f"fuzz{suffix}"
+    source.write_bytes(data)
+    try:
+        import_items(hall_dir, source)
+    except ItemsImportError:
+        assert (hall_dir / "items.csv").read_bytes() == before

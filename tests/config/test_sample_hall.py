@@ -1,0 +1,82 @@
+"""The shipped sample hall (config/) loads cleanly and matches the county hall it models."""
+
+from __future__ import annotations
+
+import filecmp
+from collections import Counter
+from pathlib import Path
+
+from server.config import default_config_dir, load_hall_config
+from server.config.cli import check_config_main
+from server.config.sample import build_sample
+
+from .hallfiles import HALL_FILES
+
+
+def test_default_config_dir_is_the_repository_config_folder() -> None:
+    folder = default_config_dir()
+    assert folder.name == "config"
+    assert (folder.parent / "pyproject.toml").is_file()
+    assert (folder / "hall.toml").is_file()
+
+
+def test_sample_loads_with_the_halls_figures() -> None:
+    config = load_hall_config(default_config_dir())
+    assert config.hall.name == "茶陵县政务服务中心"
+    assert [z.code for z in config.zones] == list("ABCDEFGHJK")
+    assert len(config.units) == 33
+    assert len(config.queues) == 33  # one per (zone, unit)
+    assert len(config.items) >= 898
+    windows = [w for w in config.windows if w.kind == "window"]
+    assert len(windows) == 60
+    assert sorted(w.number for w in windows) == list(range(1, 61))
+    assert {w.zone for w in config.windows if w.kind == "back_office"} == {"B", "C", "G"}
+    per_zone = Counter(w.zone for w in windows)
+    assert per_zone == {"A": 10, "B": 8, "C": 8, "D": 9, "E": 8, "F": 5, "G": 4, "H": 3, "J": 2, "K": 3}
+
+
+def test_every_item_is_in_an_existing_queue_of_its_own_zone_and_unit() -> None:
+    config = load_hall_config(default_config_dir())
+    for item in config.items:
+        queue = config.queue(item.queue)
+        assert queue is not None, item.code
+        assert queue.zone == item.zone
+        assert queue.unit == item.unit
+
+
+def test_window_queue_weights_follow_the_halls_layout() -> None:
+    config = load_hall_config(default_config_dir())
+    zone_a = {q.prefix for q in config.queues if q.zone == "A"}
+    assert zone_a == {f"A{n}" for n in range(1, 8)}
+    for window in config.windows_of_zone("A"):  # 一窗通办: all A queues, equally
+        assert window.queues == dict.fromkeys(sorted(zone_a), 1)
+    w = config.window("W11")  # first window of zone B
+    assert w is not None and w.zone == "B" and w.unit is not None
+    own = next(q.prefix for q in config.queues if q.unit == w.unit)
+    assert w.queues[own] == 3
+    assert {weight for prefix, weight in w.queues.items() if prefix != own} == {1}
+    assert config.queues_of_window("W11")[0].prefix == own  # heaviest first
+
+
+def test_lookups_return_none_for_unknown_codes() -> None:
+    config = load_hall_config(default_config_dir())
+    assert config.queue("Z9") is None
+    assert config.window("W99") is None
+    assert config.zone("Z") is None
+    assert config.item("0000") is None
+    assert config.queues_of_window("W99") == []
+    assert config.windows_of_zone("Z") == []
+
+
+def test_check_config_reports_ok_for_the_sample(capsys) -> None:
+    assert check_config_main(default_config_dir()) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK ")
+    assert "10 zones, 33 units, 33 queues, 63 windows, 898 items" in out
+
+
+def test_generator_reproduces_the_committed_sample(tmp_path: Path) -> None:
+    """The catalogue carries the provincial columns, so it can regenerate the whole sample."""
+    build_sample(default_config_dir() / "items.csv", tmp_path)
+    for name in HALL_FILES:
+        assert filecmp.cmp(tmp_path / name, default_config_dir() / name, shallow=False), name

@@ -1,0 +1,297 @@
+"""Each validation rule, on a broken copy of the sample hall: exact file, key path and reason.
+
+Every test breaks a private copy (tmp_path) and checks that the loader refuses it with a problem
+naming the file and the key a technician must fix; the shipped config is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.config import ConfigProblem, HallConfig, load_hall_config
+from server.config.cli import check_config_main
+
+from .hallfiles import edit_toml, problems_of, read_items, write_items
+
+UNKNOWN_KEY = "unknown key (not part of the configuration format; check its spelling)"
+
+
+def test_unknown_key_is_reported_with_its_path(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hall"].update(nmae="x"))
+    assert problems_of(hall_dir) == [ConfigProblem("hall.toml", "hall.nmae", UNKNOWN_KEY)]
+
+
+def test_unknown_top_level_key_and_unknown_window_key(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "windows.toml", lambda d: d.update(window=[]))
+    edit_toml(hall_dir, "windows.toml", lambda d: d["windows"][4].update(colour="red"))
+    problems = problems_of(hall_dir)
+    assert ConfigProblem("windows.toml", "window", "unknown key (expected only: windows)") in problems
+    assert ConfigProblem("windows.toml", "windows[4].colour", UNKNOWN_KEY) in problems
+    assert len(problems) == 2
+
+
+def test_wrong_type_names_the_key_and_the_value(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["rules"].update(max_recalls="three"))
+    (problem,) = problems_of(hall_dir)
+    assert (problem.file, problem.key_path) == ("hall.toml", "rules.max_recalls")
+    assert problem.reason.startswith("Input should be a valid integer")
+    assert "'three'" in problem.reason
+
+
+def test_window_serving_a_queue_that_does_not_exist(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "windows.toml", lambda d: d["windows"][12]["queues"].update(Z9=1))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("windows.toml", "windows[12].queues.Z9", "unknown queue Z9 (not declared in zones.toml)")
+    ]
+
+
+def test_window_weight_below_one(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "windows.toml", lambda d: d["windows"][0]["queues"].update(A1=0))
+    (problem,) = problems_of(hall_dir)
+    assert (problem.file, problem.key_path) == ("windows.toml", "windows[0].queues.A1")
+    assert "greater than or equal to 1" in problem.reason
+
+
+def test_window_and_back_office_kind_rules(hall_dir: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        del d["windows"][0]["number"]
+        d["windows"][1]["queues"] = {}
+        d["windows"][-1]["number"] = 99  # the last entry is a back office
+
+    edit_toml(hall_dir, "windows.toml", change)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("windows.toml", "windows[0]", "a window needs a hall-wide number (it is spoken as “N号窗口”)"),
+        ConfigProblem("windows.toml", "windows[1]", "a window must serve at least one queue (only back offices may not)"),
+        ConfigProblem("windows.toml", "windows[62]", "a back office has no number: it calls silently, with no board"),
+    ]
+
+
+def test_duplicate_window_ids_and_numbers(hall_dir: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["windows"][1]["id"] = "W01"
+        d["windows"][2]["number"] = 1
+
+    edit_toml(hall_dir, "windows.toml", change)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("windows.toml", "windows[1].id", "duplicate window id W01 (already used by windows[0])"),
+        ConfigProblem("windows.toml", "windows[2].number", "duplicate window number 1 (already used by windows[0])"),
+    ]
+
+
+def test_duplicate_queue_prefix(hall_dir: Path) -> None:
+    extra = {"prefix": "A1", "name": "重复", "zone": "A", "unit": "U01"}
+    edit_toml(hall_dir, "zones.toml", lambda d: d["queues"].append(extra))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("zones.toml", "queues[33].prefix", "duplicate queue prefix A1 (already used by queues[0])")
+    ]
+
+
+def test_prefix_that_begins_another_prefix_is_ambiguous(hall_dir: Path) -> None:
+    """With queues A and A1, ticket A1001 could be A1+001 or A+1001: refused."""
+    extra = {"prefix": "A", "name": "综合", "zone": "A"}
+    edit_toml(hall_dir, "zones.toml", lambda d: d["queues"].append(extra))
+    edit_toml(hall_dir, "windows.toml", lambda d: d["windows"][0]["queues"].update(A=1))
+    problems = problems_of(hall_dir)
+    assert ConfigProblem(
+        "zones.toml", "queues[0].prefix",
+        "prefix A1 begins with prefix A of queues[33]; ticket numbers would be ambiguous",
+    ) in problems
+    assert {p.key_path for p in problems} == {f"queues[{i}].prefix" for i in range(7)}
+
+
+def test_bad_prefix_shape(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "zones.toml", lambda d: d["queues"][0].update(prefix="1a"))
+    problems = problems_of(hall_dir)
+    assert problems[0].file == "zones.toml"
+    assert problems[0].key_path == "queues[0].prefix"
+    assert "should match pattern" in problems[0].reason
+
+
+def test_queue_in_unknown_zone_and_unit(hall_dir: Path) -> None:
+    extra = {"prefix": "X1", "name": "新业务", "zone": "Z", "unit": "U99"}
+    edit_toml(hall_dir, "zones.toml", lambda d: d["queues"].append(extra))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("zones.toml", "queues[33].zone", "unknown zone Z (not declared in zones.toml)"),
+        ConfigProblem("zones.toml", "queues[33].unit", "unknown unit U99 (not declared in zones.toml)"),
+        ConfigProblem("zones.toml", "queues[33].prefix", "no window serves queue X1"),
+    ]
+
+
+def test_queue_cap_above_what_the_ticket_digits_can_number(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "zones.toml", lambda d: d["queues"][0].update(daily_cap=1000))
+    assert problems_of(hall_dir) == [
+        ConfigProblem(
+            "zones.toml", "queues[0].daily_cap",
+            "daily_cap 1000 exceeds the 3-digit ticket numbers (at most 999 a day)",
+        )
+    ]
+
+
+def test_duplicate_zone_and_unit(hall_dir: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["zones"].append({"code": "A", "name": "又一个"})
+        d["units"].append({"code": "U34", "name": "县民政局"})
+
+    edit_toml(hall_dir, "zones.toml", change)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("zones.toml", "zones[10].code", "duplicate zone code A (already used by zones[0])"),
+        ConfigProblem("zones.toml", "units[33].name", "duplicate unit name 县民政局 (already used by units[0])"),
+    ]
+
+
+def test_inverted_session(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hours"]["seasons"][0]["sessions"][1].update(start="17:30", end="14:00"))
+    assert problems_of(hall_dir) == [
+        ConfigProblem(
+            "hall.toml", "hours.seasons[0].sessions[1]",
+            "session starts at 17:30 but ends at 14:00; start must be before end",
+        )
+    ]
+
+
+def test_overlapping_sessions(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hours"]["seasons"][1]["sessions"][1].update(start="11:30"))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("hall.toml", "hours.seasons[1].sessions[1]", "session 11:30–17:30 overlaps session 08:30–12:00")
+    ]
+
+
+def test_seasons_must_cover_every_day_exactly_once(hall_dir: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["hours"]["seasons"][0]["end"] = "08-31"  # summer now ends early: September is a gap
+        d["hours"]["seasons"][1]["end"] = "05-03"  # winter runs into summer
+
+    edit_toml(hall_dir, "hall.toml", change)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("hall.toml", "hours.seasons", "days not covered by any season: 09-01..09-30"),
+        ConfigProblem("hall.toml", "hours.seasons", "days covered by more than one season: 05-01..05-03"),
+    ]
+
+
+def test_bad_month_day(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hours"]["seasons"][0].update(start="02-30"))
+    problems = problems_of(hall_dir)
+    assert problems == [ConfigProblem("hall.toml", "hours.seasons[0].start", "'02-30' is not a real day of the year (got '02-30')")]
+
+
+def test_auto_close_must_follow_the_last_session(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hours"].update(auto_close_at="17:00"))
+    problems = problems_of(hall_dir)
+    assert ConfigProblem(
+        "hall.toml", "hours.auto_close_at", "auto_close_at 17:00 is not after the end of season '夏季' (17:30)"
+    ) in problems
+
+
+def test_day_both_holiday_and_workday(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["calendar"]["workdays"].append(d["calendar"]["holidays"][0]))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("hall.toml", "calendar.workdays[6]", "2026-01-01 is listed both as a holiday and as a make-up workday")
+    ]
+
+
+def test_unknown_timezone(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hall"].update(timezone="Asia/Beijing"))
+    (problem,) = problems_of(hall_dir)
+    assert (problem.file, problem.key_path) == ("hall.toml", "hall.timezone")
+    assert problem.reason.startswith("unknown time zone 'Asia/Beijing'")
+
+
+def test_missing_section_and_missing_file(hall_dir: Path) -> None:
+    edit_toml(hall_dir, "hall.toml", lambda d: d.pop("hours"))
+    (hall_dir / "windows.toml").unlink()
+    problems = problems_of(hall_dir)
+    assert ConfigProblem("hall.toml", "hours", "required section [hours] is missing") in problems
+    missing = [p for p in problems if p.file == "windows.toml"]
+    assert len(missing) == 1 and missing[0].key_path == ""
+    assert missing[0].reason.startswith("file is missing (expected at ")
+    assert len(problems) == 2  # no echo of "unknown window" or "no window serves" problems
+
+
+def test_toml_syntax_error_names_the_line(hall_dir: Path) -> None:
+    text = (hall_dir / "zones.toml").read_text(encoding="utf-8").splitlines()
+    text[5] = 'name = "综合受理区'  # unterminated string on line 6
+    (hall_dir / "zones.toml").write_text("\n".join(text), encoding="utf-8")
+    problems = problems_of(hall_dir)
+    syntax = [p for p in problems if p.file == "zones.toml"]
+    assert len(syntax) == 1
+    assert syntax[0].key_path == "line 6"
+    assert syntax[0].reason.startswith("TOML syntax error")
+
+
+def test_item_in_unknown_queue_zone_and_unit(hall_dir: Path) -> None:
+    rows = read_items(hall_dir)
+    rows[0]["queue"] = "Z9"
+    rows[1]["zone"] = "Q"
+    rows[2]["unit"] = "U99"
+    write_items(hall_dir, rows)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("items.csv", "row 2.queue", "unknown queue Z9 (not declared in zones.toml)"),
+        ConfigProblem("items.csv", "row 3.zone", "unknown zone Q (not declared in zones.toml)"),
+        ConfigProblem("items.csv", "row 3.queue", "queue K2 is in zone K, not in the item's zone Q"),
+        ConfigProblem("items.csv", "row 4.unit", "unknown unit U99 (not declared in zones.toml)"),
+    ]
+
+
+def test_item_rows_with_bad_values_and_duplicate_codes(hall_dir: Path) -> None:
+    rows = read_items(hall_dir)
+    rows[0]["instant"] = "也许"
+    rows[1]["item_name"] = ""
+    rows[3]["item_code"] = rows[2]["item_code"]
+    rows[4]["department"] = "县公安局"
+    write_items(hall_dir, rows)
+    problems = problems_of(hall_dir)
+    assert [(p.key_path, p.reason) for p in problems] == [
+        ("row 2.instant", "Input should be a valid boolean, unable to interpret input (got '也许')"),
+        ("row 3.item_name", "empty"),
+        ("row 6.department", "'县公安局' does not match '县数据局' declared in zones.toml"),
+        ("row 5.item_code", f"duplicate item code {rows[2]['item_code']} (already used by row 4)"),
+    ]
+
+
+def test_items_header_problems(hall_dir: Path) -> None:
+    rows = read_items(hall_dir)
+    columns = [c for c in rows[0] if c != "queue"] + ["remark"]
+    write_items(hall_dir, rows, columns)
+    assert problems_of(hall_dir) == [
+        ConfigProblem("items.csv", "header.remark", "unknown column"),
+        ConfigProblem("items.csv", "header", "missing column(s): queue"),
+    ]
+
+
+def test_all_problems_across_files_are_reported_together(hall_dir: Path, capsys) -> None:
+    """Four mistakes in four files: one run reports all four, one line each."""
+    edit_toml(hall_dir, "hall.toml", lambda d: d["rules"].update(number_digits=2))
+    edit_toml(hall_dir, "zones.toml", lambda d: d["zones"][0].update(voice_repeat=0))
+    edit_toml(hall_dir, "windows.toml", lambda d: d["windows"][12]["queues"].update(Z9=1))
+    rows = read_items(hall_dir)
+    rows[7]["promised_days"] = "-1"
+    write_items(hall_dir, rows)
+
+    problems = problems_of(hall_dir)
+    assert [(p.file, p.key_path) for p in problems] == [
+        ("hall.toml", "rules.number_digits"),
+        ("zones.toml", "zones[0].voice_repeat"),
+        ("windows.toml", "windows[12].queues.Z9"),
+        ("items.csv", "row 9.promised_days"),
+    ]
+    assert check_config_main(hall_dir) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [str(p) for p in problems]
+    assert lines[2] == "windows.toml: windows[12].queues.Z9: unknown queue Z9 (not declared in zones.toml)"
+    assert lines[4] == f"4 problems(s) in {hall_dir}".replace("problems(s)", "problem(s)")
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path / "nowhere")
+    assert problems == [ConfigProblem(str(tmp_path / "nowhere"), "", "configuration folder does not exist")]
+
+
+def test_hall_config_built_in_code_is_held_to_the_same_rules(hall_dir: Path) -> None:
+    config = load_hall_config(hall_dir)
+    data = config.model_dump()
+    data["windows"][0]["queues"]["Z9"] = 1
+    with pytest.raises(ValueError, match=r"windows\[0\]\.queues\.Z9: unknown queue Z9"):
+        HallConfig.model_validate(data)
