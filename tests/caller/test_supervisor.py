@@ -1,0 +1,99 @@
+"""BusSupervisor over a real pty: unplug/replug, degraded pads, one log line per new fault."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from caller.actions import ActionKind, PadAction, PadDisplay
+from caller.bus import BusConfig
+from caller.errors import BusClosedError
+from caller.sim import PadSimulator
+from caller.supervisor import BusSupervisor, DeviceState
+
+from .conftest import Received, windows_for
+
+
+@pytest.fixture
+async def sim() -> PadSimulator:
+    simulator = PadSimulator("hallq", [1, 2])
+    await simulator.start()
+    yield simulator
+    await simulator.close()
+
+
+async def test_unplug_replug_goes_offline_then_online_and_events_flow(sim: PadSimulator, caplog) -> None:
+    received = Received()
+    states: list[DeviceState] = []
+    sup = BusSupervisor(
+        BusConfig(url=sim.path, dialect="hallq", windows=windows_for([1, 2]), name="hall-bus-1"),
+        received,
+        lambda state, detail: states.append(state),
+        initial_backoff=0.02,
+        max_backoff=0.1,
+    )
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))
+        await received.wait_for(1)
+
+        with caplog.at_level(logging.INFO, logger="caller.supervisor"):
+            await sim.unplug()
+            await sup.wait_for_state(DeviceState.OFFLINE)
+            with pytest.raises(BusClosedError, match="offline"):
+                await sup.show(1, PadDisplay.show("A001"))  # fails at once, never hangs
+            await asyncio.sleep(0.5)  # several reconnect attempts while unplugged
+            sim.replug()
+            await sup.wait_for_state(DeviceState.ONLINE)
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        # one line for the loss, one for the first failed reopen; not one per retry
+        assert 1 <= len(warnings) <= 2, [r.getMessage() for r in warnings]
+        assert any("back online" in r.getMessage() for r in caplog.records)
+
+        await asyncio.sleep(0.05)
+        sim.press(2, PadAction.simple(ActionKind.START))
+        events = await received.wait_for(2)
+        assert events[1].window_id == "W02" and events[1].action.kind is ActionKind.START
+        await sup.show(2, PadDisplay.show("A002"))
+        assert sim.pads[2].shown_number == "A002"
+        assert states[:3] == [DeviceState.ONLINE, DeviceState.OFFLINE, DeviceState.ONLINE]
+        assert sup.reconnects == 2
+    finally:
+        await sup.stop()
+    assert sup.state is DeviceState.OFFLINE
+
+
+async def test_silent_pad_marks_bus_degraded_until_it_answers() -> None:
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    sup = BusSupervisor(
+        BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03, scan_pause=0.01),
+        Received(),
+    )
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.mute(2)
+        await sup.wait_for_state(DeviceState.DEGRADED, timeout=3)
+        assert sup.counters().timeouts >= 3
+        sim.mute(2, False)
+        await sup.wait_for_state(DeviceState.ONLINE, timeout=3)
+    finally:
+        await sup.stop()
+        await sim.close()
+
+
+async def test_missing_port_stays_offline_and_logs_once(tmp_path, caplog) -> None:
+    # Tried: a device path that does not exist. Kept: the supervisor retries quietly, state offline.
+    sup = BusSupervisor(
+        BusConfig(url=str(tmp_path / "nope"), dialect="hallq", windows={1: "W01"}), Received(), initial_backoff=0.01, max_backoff=0.02
+    )
+    with caplog.at_level(logging.WARNING, logger="caller.supervisor"):
+        await sup.start()
+        await asyncio.sleep(0.3)
+        await sup.stop()
+    assert sup.state is DeviceState.OFFLINE and sup.reconnects == 0
+    assert len(caplog.records) == 1 and "cannot open" in caplog.records[0].getMessage()
