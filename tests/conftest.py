@@ -10,11 +10,14 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from server.config.models import HallConfig
 from server.engine.clock import ManualClock
@@ -142,3 +145,65 @@ def event_log(bus: EventBus) -> Iterator[list]:
     unsubscribe = bus.listen(seen.append)
     yield seen
     unsubscribe()
+
+
+# ---------------------------------------------------------------- a running hub
+@dataclass
+class Hub:
+    """A hub serving on a real loopback port, with accounts and device tokens ready."""
+
+    app: "web.Application"
+    client: "TestClient"
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    @property
+    def base_url(self) -> str:
+        return str(self.client.make_url("/")).rstrip("/")
+
+    @property
+    def engine(self) -> QueueEngine:
+        from server.api.keys import ENGINE
+
+        return self.app[ENGINE]
+
+
+HUB_PEOPLE = {
+    "admin": ("admin", "系统管理员"),
+    "manager": ("manager", "大厅管理员"),
+    "tech": ("technician", "运维人员"),
+    "staff01": ("staff", "张三"),
+    "staff02": ("staff", "李四"),
+    "staff03": ("staff", "王五"),
+}
+HUB_PASSWORD = "pass-1234"
+
+
+async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: HallConfig | None = None, extensions=None) -> Hub:
+    from server.accounts import Role
+    from server.api.keys import ACCOUNTS
+    from server.app import create_app
+    from server.config.paths import default_config_dir
+    from server.settings import HubSettings
+
+    settings = HubSettings(config_dir=default_config_dir(), data_dir=data_dir)
+    app = create_app(settings, clock=clock, config=config, extensions=extensions)
+    client = await aiohttp_client(app)
+    accounts = app[ACCOUNTS]
+    tokens: dict[str, str] = {}
+    for username, (role, name) in HUB_PEOPLE.items():
+        await accounts.add_user(username, HUB_PASSWORD, Role(role), name, now=clock.now())
+        response = await client.post("/api/v1/auth/login", json={"username": username, "password": HUB_PASSWORD})
+        assert response.status == 200, await response.text()
+        tokens[username] = (await response.json())["token"]
+    tokens["kiosk"] = await accounts.add_device("kiosk-1", Role.KIOSK, now=clock.now())
+    tokens["board-A"] = await accounts.add_device("board-A", Role.DISPLAY, "A", now=clock.now())
+    return Hub(app, client, tokens)
+
+
+@pytest.fixture
+async def hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    """The sample hall (config/) on SQLite, at 09:00 on a Thursday."""
+    return await start_hub(aiohttp_client, tmp_path / "data", clock)

@@ -1,0 +1,1 @@
+"""The hub's HTTP and WebSocket API under /api/v1."""

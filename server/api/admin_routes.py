@@ -1,0 +1,77 @@
+"""Sessions, accounts, devices and end-of-day: the routes of managers, technicians and admins."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.accounts import Principal, Role
+from server.api.bodies import CloseDayBody, DeviceBody, LoginBody, UserBody
+from server.api.keys import ACCOUNTS, CONFIG, ENGINE
+from server.api.routing import Route, json_response, roles
+from server.errors import HallQError
+
+ANYONE_SIGNED_IN = frozenset(Role)
+
+
+async def login(request: web.Request, _: Principal | None, body: LoginBody) -> web.Response:
+    accounts = request.app[ACCOUNTS]
+    principal = await accounts.verify(body.username, body.password)
+    if principal is None:
+        raise HallQError("bad_credentials", "工号或密码错误", "wrong staff id or password", 401)
+    token = await accounts.open_session(principal, now=request.app[ENGINE].clock.now())
+    return json_response(
+        {"token": token, "username": principal.name, "role": principal.role.value, "display_name": principal.display_name}
+    )
+
+
+async def logout(request: web.Request, principal: Principal) -> web.Response:
+    token = request.headers["Authorization"][7:].strip()
+    if not principal.is_device:
+        await request.app[ACCOUNTS].close_session(token)
+    return json_response({"ok": True})
+
+
+async def me(request: web.Request, principal: Principal) -> web.Response:
+    return json_response(
+        {"name": principal.name, "role": principal.role.value, "display_name": principal.display_name,
+         "is_device": principal.is_device, "unit": principal.unit, "zone": principal.zone}
+    )
+
+
+async def list_users(request: web.Request, _: Principal) -> web.Response:
+    return json_response(await request.app[ACCOUNTS].list_users())
+
+
+async def add_user(request: web.Request, _: Principal, body: UserBody) -> web.Response:
+    await request.app[ACCOUNTS].add_user(
+        body.username, body.password, Role(body.role), body.display_name, body.unit, now=request.app[ENGINE].clock.now()
+    )
+    return json_response({"username": body.username, "role": body.role}, status=201)
+
+
+async def list_devices(request: web.Request, _: Principal) -> web.Response:
+    return json_response(await request.app[ACCOUNTS].list_devices())
+
+
+async def add_device(request: web.Request, _: Principal, body: DeviceBody) -> web.Response:
+    if body.zone is not None and request.app[CONFIG].zone(body.zone) is None:
+        raise HallQError("not_found", "分区不存在", f"zone {body.zone} not found", 404)
+    token = await request.app[ACCOUNTS].add_device(body.name, Role(body.role), body.zone, now=request.app[ENGINE].clock.now())
+    return json_response({"name": body.name, "role": body.role, "token": token}, status=201)
+
+
+async def close_day(request: web.Request, _: Principal, body: CloseDayBody) -> web.Response:
+    engine = request.app[ENGINE]
+    closed = await engine.close_day(body.day or engine.today())
+    return json_response({"closed": closed})
+
+
+ROUTES = [
+    Route("POST", "/api/v1/auth/login", login, "Log in", None, LoginBody, "auth"),
+    Route("POST", "/api/v1/auth/logout", logout, "Log out", ANYONE_SIGNED_IN, tag="auth"),
+    Route("GET", "/api/v1/auth/me", me, "Who am I", ANYONE_SIGNED_IN, tag="auth"),
+    Route("GET", "/api/v1/users", list_users, "List accounts", roles(Role.ADMIN), tag="admin"),
+    Route("POST", "/api/v1/users", add_user, "Add an account", roles(Role.ADMIN), UserBody, "admin"),
+    Route("GET", "/api/v1/devices", list_devices, "List devices", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
+    Route("POST", "/api/v1/devices", add_device, "Register a device", roles(Role.TECHNICIAN, Role.ADMIN), DeviceBody, "admin"),
+    Route("POST", "/api/v1/day/close", close_day, "Close the day", roles(Role.MANAGER, Role.ADMIN), CloseDayBody, "admin"),
+]

@@ -1,0 +1,91 @@
+"""Request bodies of the API, validated at the boundary (unknown fields are refused)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class IssueBody(Body):
+    queue: Annotated[str, Field(max_length=8)] | None = None
+    item_code: Annotated[str, Field(max_length=40)] | None = None
+    priority_class: Annotated[str, Field(max_length=16)] | None = None
+    appointment_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    person_id: Annotated[str, Field(min_length=4, max_length=32)] | None = None
+
+
+class PrintedBody(Body):
+    printed: bool
+    detail: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ReasonBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PauseBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class WindowLoginBody(Body):
+    staff_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class CallBody(Body):
+    number: Annotated[str, Field(min_length=2, max_length=16)]
+
+
+class FinishBody(Body):
+    outcome: Annotated[str, Field(min_length=1, max_length=24)] = "completed"
+
+
+class TransferBody(Body):
+    target_kind: Literal["queue", "window", "back_office"]
+    target: Annotated[str, Field(min_length=1, max_length=16)]
+    note: Annotated[str, Field(max_length=200)] | None = None
+
+
+class NoteBody(Body):
+    note: Annotated[str, Field(max_length=200)] | None = None
+
+
+class RatingBody(Body):
+    score: Annotated[int, Field(ge=1, le=5, strict=True)]
+
+
+class AppointmentBody(Body):
+    code: Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+    day: date
+    queue: Annotated[str, Field(max_length=8)]
+    slot_start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    slot_end: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    item_code: Annotated[str, Field(max_length=40)] | None = None
+    person_id: Annotated[str, Field(min_length=4, max_length=32)] | None = None
+
+
+class UserBody(Body):
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    password: Annotated[str, Field(min_length=4, max_length=256)]
+    role: Literal["staff", "chief", "manager", "technician", "admin"]
+    display_name: Annotated[str, Field(max_length=64)] = ""
+    unit: Annotated[str, Field(max_length=16)] | None = None
+
+
+class DeviceBody(Body):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+    role: Literal["kiosk", "display"]
+    zone: Annotated[str, Field(max_length=8)] | None = None
+
+
+class CloseDayBody(Body):
+    day: date | None = None

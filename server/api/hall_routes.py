@@ -1,0 +1,110 @@
+"""Reading the hall: zones, queues, items, windows and today's state (public, no personal data)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.accounts import Principal
+from server.api.keys import CONFIG, ENGINE
+from server.api.routing import Route, json_response
+from server.engine.hours import describe_closed, issuing_state
+
+
+async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
+    config = request.app[CONFIG]
+    engine = request.app[ENGINE]
+    state = issuing_state(config, engine.clock.now())
+    zh, en = describe_closed(state) if not state.open else ("正在取号", "issuing open")
+    return json_response(
+        {
+            "name": config.hall.name,
+            "hall_day": engine.today(),
+            "service_level_min": config.hall.service_level_min,
+            "issuing": {
+                "open": state.open,
+                "reason": state.reason,
+                "next_opening": state.next_opening,
+                "message": zh,
+                "message_en": en,
+            },
+            "priority_classes": config.rules.priority_classes,
+            "pause_reasons": config.rules.pause_reasons,
+            "finish_outcomes": config.rules.finish_outcomes,
+        }
+    )
+
+
+async def get_zones(request: web.Request, _: Principal | None) -> web.Response:
+    config = request.app[CONFIG]
+    return json_response(
+        [
+            {
+                "code": z.code,
+                "name": z.name,
+                "announce": z.announce,
+                "queues": [q.prefix for q in config.queues if q.zone == z.code],
+                "windows": [w.id for w in config.windows if w.zone == z.code],
+            }
+            for z in config.zones
+        ]
+    )
+
+
+async def get_queues(request: web.Request, _: Principal | None) -> web.Response:
+    config = request.app[CONFIG]
+    zone = request.query.get("zone")
+    prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
+    return json_response(await request.app[ENGINE].queues(prefixes))
+
+
+async def get_items(request: web.Request, _: Principal | None) -> web.Response:
+    config = request.app[CONFIG]
+    zone, queue, text = request.query.get("zone"), request.query.get("queue"), request.query.get("q", "").strip()
+    try:
+        limit = max(1, min(int(request.query.get("limit", "200")), 1000))
+    except ValueError:
+        limit = 200
+    found = [
+        {"code": i.code, "name": i.name, "zone": i.zone, "queue": i.queue, "unit": i.unit, "instant": i.instant}
+        for i in config.items
+        if (zone is None or i.zone == zone) and (queue is None or i.queue == queue) and (not text or text in i.name)
+    ]
+    return json_response(found[:limit])
+
+
+async def get_windows(request: web.Request, _: Principal | None) -> web.Response:
+    zone = request.query.get("zone")
+    windows = await request.app[ENGINE].windows()
+    return json_response([w for w in windows if zone is None or w.zone == zone])
+
+
+async def get_window(request: web.Request, _: Principal | None) -> web.Response:
+    return json_response(await request.app[ENGINE].window(request.match_info["window_id"]))
+
+
+async def get_state(request: web.Request, principal: Principal | None) -> web.Response:
+    """Everything a board or pad needs to draw itself, plus the sequence to stream from."""
+    engine = request.app[ENGINE]
+    config = request.app[CONFIG]
+    zone = request.query.get("zone")
+    last_seq = await engine.last_seq()
+    prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
+    windows = [w for w in await engine.windows() if zone is None or w.zone == zone]
+    return json_response(
+        {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes), "windows": windows}
+    )
+
+
+async def health(request: web.Request, _: Principal | None) -> web.Response:
+    return json_response({"status": "ok", "last_seq": await request.app[ENGINE].last_seq()})
+
+
+ROUTES = [
+    Route("GET", "/api/v1/health", health, "Health check", None, tag="hall"),
+    Route("GET", "/api/v1/hall", get_hall, "The hall and whether issuing is open", None),
+    Route("GET", "/api/v1/zones", get_zones, "Zones with their queues and windows", None),
+    Route("GET", "/api/v1/queues", get_queues, "Queues with waiting counts", None, query=("zone",)),
+    Route("GET", "/api/v1/items", get_items, "Search the item catalogue", None, query=("zone", "queue", "q", "limit")),
+    Route("GET", "/api/v1/windows", get_windows, "Windows and their state", None, query=("zone",)),
+    Route("GET", "/api/v1/windows/{window_id}", get_window, "One window", None),
+    Route("GET", "/api/v1/state", get_state, "Today's state of a zone or the hall", None, query=("zone",)),
+]

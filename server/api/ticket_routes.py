@@ -1,0 +1,127 @@
+"""Tickets: issuing (with idempotency keys), printing reports, ratings, status, staff reads."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from server.accounts import Principal, Role
+from server.api.bodies import AppointmentBody, IssueBody, PrintedBody, RatingBody, ReasonBody
+from server.api.keys import CONFIG, ENGINE
+from server.api.routing import Route, int_param, json_response, roles
+from server.engine.views import IssueRequest
+from server.errors import HallQError, bad_request
+
+ISSUERS = roles(Role.KIOSK, Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
+STAFF_UP = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADMIN)
+
+
+async def issue_ticket(request: web.Request, principal: Principal, body: IssueBody) -> web.Response:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 100):
+        raise bad_request("Idempotency-Key must be 1-100 characters", "幂等键长度应为1-100个字符")
+    result = await request.app[ENGINE].issue(
+        IssueRequest(
+            queue=body.queue,
+            item_code=body.item_code,
+            priority_class=body.priority_class,
+            appointment_code=body.appointment_code,
+            person_id=body.person_id,
+            idempotency_key=key,
+            device=principal.name,
+        )
+    )
+    return json_response(result, status=200 if result.replayed else 201)
+
+
+async def report_printed(request: web.Request, principal: Principal, body: PrintedBody) -> web.Response:
+    engine = request.app[ENGINE]
+    ticket = await engine.ticket(int_param(request, "ticket_id"))
+    return json_response(await engine.mark_printed(ticket.id, body.printed, body.detail))
+
+
+async def list_tickets(request: web.Request, _: Principal) -> web.Response:
+    return json_response(
+        await request.app[ENGINE].tickets_today(status=request.query.get("status"), queue=request.query.get("queue"))
+    )
+
+
+async def get_ticket(request: web.Request, _: Principal) -> web.Response:
+    return json_response(await request.app[ENGINE].ticket(int_param(request, "ticket_id")))
+
+
+async def get_ticket_events(request: web.Request, _: Principal) -> web.Response:
+    engine = request.app[ENGINE]
+    ticket = await engine.ticket(int_param(request, "ticket_id"))
+    return json_response(await engine.ticket_events(ticket.id))
+
+
+async def cancel_ticket(request: web.Request, _: Principal, body: ReasonBody) -> web.Response:
+    return json_response(await request.app[ENGINE].cancel(int_param(request, "ticket_id"), body.reason))
+
+
+async def requeue_late(request: web.Request, _: Principal) -> web.Response:
+    return json_response(await request.app[ENGINE].requeue_late(request.match_info["number"]))
+
+
+async def rate_by_device(request: web.Request, principal: Principal, body: RatingBody) -> web.Response:
+    return json_response(await request.app[ENGINE].rate(int_param(request, "ticket_id"), body.score, principal.name))
+
+
+async def ticket_status(request: web.Request, _: Principal | None) -> web.Response:
+    """The citizen's own view of their ticket (the QR target); the token is the credential."""
+    result = await request.app[ENGINE].ticket_status(request.match_info["token"])
+    ticket = result.ticket
+    window = request.app[CONFIG].window(ticket.window_id) if ticket.window_id else None
+    return json_response(
+        {
+            "number": ticket.number,
+            "queue": ticket.queue,
+            "zone": ticket.zone,
+            "status": ticket.status,
+            "people_ahead": result.people_ahead,
+            "estimated_wait_min": result.estimated_wait_min,
+            "window_name": window.name if window else None,
+            "issued_at": ticket.issued_at,
+            "rated": ticket.rating is not None,
+        }
+    )
+
+
+async def rate_by_citizen(request: web.Request, _: Principal | None, body: RatingBody) -> web.Response:
+    engine = request.app[ENGINE]
+    result = await engine.ticket_status(request.match_info["token"])
+    rated = await engine.rate(result.ticket.id, body.score, "status_page")
+    return json_response({"number": rated.number, "rating": rated.rating})
+
+
+async def book_appointment(request: web.Request, _: Principal, body: AppointmentBody) -> web.Response:
+    config = request.app[CONFIG]
+    tz = ZoneInfo(config.hall.timezone)
+
+    def at(hhmm: str) -> float:
+        try:
+            return datetime.combine(body.day, datetime.strptime(hhmm, "%H:%M").time(), tz).timestamp()
+        except ValueError:
+            raise HallQError("invalid_body", "时间格式不正确", f"bad time {hhmm!r}", 400) from None
+
+    booked = await request.app[ENGINE].book_appointment(
+        body.code, body.day, body.queue, at(body.slot_start), at(body.slot_end), body.item_code, body.person_id
+    )
+    return json_response(booked, status=201)
+
+
+ROUTES = [
+    Route("POST", "/api/v1/tickets", issue_ticket, "Issue a ticket", ISSUERS, IssueBody, "tickets"),
+    Route("GET", "/api/v1/tickets", list_tickets, "Today's tickets", STAFF_UP, tag="tickets", query=("status", "queue")),
+    Route("GET", "/api/v1/tickets/{ticket_id}", get_ticket, "One ticket", STAFF_UP, tag="tickets"),
+    Route("GET", "/api/v1/tickets/{ticket_id}/events", get_ticket_events, "A ticket's events", STAFF_UP, tag="tickets"),
+    Route("POST", "/api/v1/tickets/{ticket_id}/printed", report_printed, "Report printing", roles(Role.KIOSK, Role.ADMIN), PrintedBody, "tickets"),
+    Route("POST", "/api/v1/tickets/{ticket_id}/cancel", cancel_ticket, "Cancel a waiting ticket", STAFF_UP, ReasonBody, "tickets"),
+    Route("POST", "/api/v1/tickets/{ticket_id}/rating", rate_by_device, "Rate a visit from a rating device", roles(Role.KIOSK, Role.DISPLAY), RatingBody, "tickets"),
+    Route("POST", "/api/v1/late/{number}", requeue_late, "Re-queue a late no-show", STAFF_UP, tag="tickets"),
+    Route("GET", "/api/v1/status/{token}", ticket_status, "A citizen's ticket status", None, tag="tickets"),
+    Route("POST", "/api/v1/status/{token}/rating", rate_by_citizen, "A citizen rates their visit", None, RatingBody, "tickets"),
+    Route("POST", "/api/v1/appointments", book_appointment, "Book an appointment", roles(Role.MANAGER, Role.ADMIN), AppointmentBody, "tickets"),
+]

@@ -1,0 +1,94 @@
+"""The hub application factory: resources are opened and closed in cleanup contexts."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from server.accounts import Accounts
+from server.api import admin_routes, event_stream, hall_routes, ticket_routes, window_routes
+from server.api.keys import ACCOUNTS, BUS, CONFIG, DATABASE, ENGINE, SETTINGS
+from server.api.openapi import openapi_route
+from server.api.routing import Route, add_routes, error_middleware
+from server.config.loader import load_hall_config
+from server.config.models import HallConfig
+from server.engine.clock import Clock, SystemClock
+from server.engine.engine import QueueEngine
+from server.engine.hours import local_now
+from server.events import EventBus
+from server.settings import HubSettings
+from server.storage.db import open_database, upgrade
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+Extension = Callable[[web.Application], None]
+
+
+def api_routes() -> list[Route]:
+    routes = [
+        *hall_routes.ROUTES,
+        *ticket_routes.ROUTES,
+        *window_routes.ROUTES,
+        *admin_routes.ROUTES,
+        *event_stream.ROUTES,
+    ]
+    return [*routes, openapi_route(routes, "HallQ hub API", VERSION)]
+
+
+def create_app(
+    settings: HubSettings,
+    clock: Clock | None = None,
+    extensions: list[Extension] | None = None,
+    config: HallConfig | None = None,
+) -> web.Application:
+    """Build the hub. `extensions` add pages, device supervisors and the like (see server.cli)."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    app[CONFIG] = config or load_hall_config(settings.config_dir)
+    app[BUS] = EventBus()
+
+    async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
+        database = open_database(settings.resolved_database_url())
+        await upgrade(database)
+        app[DATABASE] = database
+        app[ACCOUNTS] = Accounts(database)
+        app[ENGINE] = QueueEngine(database, app[CONFIG], clock or SystemClock(), app[BUS], settings.secret())
+        yield
+        await database.close()
+
+    app.cleanup_ctx.append(storage_ctx)
+    app.cleanup_ctx.append(day_closer_ctx)
+    add_routes(app, api_routes())
+    for extend in extensions or []:
+        extend(app)
+    return app
+
+
+async def day_closer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Close yesterday's leftovers at start-up, and today's at the configured time."""
+    engine = app[ENGINE]
+    config = app[CONFIG]
+    closed = await engine.close_day(engine.today() - timedelta(days=1))
+    if closed:
+        log.info("closed %d tickets left open from earlier days", closed)
+
+    async def loop() -> None:
+        while True:
+            now = local_now(config, engine.clock.now())
+            close_at = datetime.combine(now.date(), config.hours.auto_close_at, now.tzinfo)
+            if now >= close_at:
+                close_at += timedelta(days=1)
+            await asyncio.sleep(min((close_at - now).total_seconds(), 300))
+            if local_now(config, engine.clock.now()) >= close_at:
+                count = await engine.close_day(close_at.date())
+                log.info("end of day %s: %d open tickets closed", close_at.date(), count)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

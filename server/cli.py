@@ -1,0 +1,230 @@
+"""The `hallq` command: run the hub, check and import configuration, manage accounts, simulate.
+
+Each subcommand imports what it needs when it runs, so `hallq kiosk` on a kiosk PC never loads the
+engine or the database code.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+DEFAULT_DATA = Path("data")
+
+
+def _config_dir(value: str | None) -> Path:
+    from server.config.paths import default_config_dir
+
+    return Path(value) if value else default_config_dir()
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from server.settings import HubSettings
+
+    return HubSettings(
+        config_dir=_config_dir(args.config),
+        data_dir=Path(args.data),
+        database_url=args.db or os.environ.get("HALLQ_DB", ""),
+        host=getattr(args, "host", "127.0.0.1"),
+        port=getattr(args, "port", 8080),
+    )
+
+
+def _hub_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="hall configuration folder (default: the sample hall in config/)")
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="local data folder (default: ./data)")
+    parser.add_argument("--db", help="database URL (default: SQLite in the data folder; or postgresql://…)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from server.app import create_app
+    from server.config.problems import ConfigError
+    from server.extensions import default_extensions
+
+    settings = _settings(args)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger("hallq").warning("listening on %s: reachable from the hall network", settings.host)
+    try:
+        app = create_app(settings, extensions=default_extensions(settings))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    web.run_app(app, host=settings.host, port=settings.port, print=lambda msg: print(msg, flush=True))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.demo import run_demo
+
+    return run_demo(_settings(args), speed=args.speed, seed=args.seed)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from server.config.cli import check_config_main
+
+    return check_config_main(_config_dir(args.dir))
+
+
+def cmd_import_items(args: argparse.Namespace) -> int:
+    from server.config.cli import import_items_main
+
+    return import_items_main(Path(args.file), _config_dir(args.config))
+
+
+def _run_with_database(args: argparse.Namespace, action: Callable) -> int:  # type: ignore[type-arg]
+    from server.accounts import Accounts
+    from server.errors import HallQError
+    from server.storage.db import open_database, upgrade
+
+    async def main() -> int:
+        database = open_database(_settings(args).resolved_database_url())
+        try:
+            await upgrade(database)
+            await action(Accounts(database))
+            return 0
+        except HallQError as error:
+            print(f"{error.message_en} ({error.message_zh})", file=sys.stderr)
+            return 1
+        finally:
+            await database.close()
+
+    return asyncio.run(main())
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    env = os.environ.get("HALLQ_PASSWORD")
+    if env:
+        return env
+    first = getpass.getpass("Password / PIN: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("the two entries differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import time
+
+    from server.accounts import Role
+
+    password = _password(args)
+
+    async def action(accounts) -> None:  # type: ignore[no-untyped-def]
+        await accounts.add_user(args.username, password, Role(args.role), args.name or "", args.unit, now=time.time())
+        print(f"added {args.role} {args.username}")
+
+    return _run_with_database(args, action)
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    import time
+
+    from server.accounts import Role
+
+    async def action(accounts) -> None:  # type: ignore[no-untyped-def]
+        token = await accounts.add_device(args.name, Role(args.role), args.zone, now=time.time())
+        print(token)
+
+    return _run_with_database(args, action)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    async def action(_accounts) -> None:  # type: ignore[no-untyped-def]
+        print("database schema is up to date")
+
+    return _run_with_database(args, action)
+
+
+def _forward(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """Subcommands whose options belong to another package (simulators, kiosk, board)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), function)(args.rest))
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hallq", description="HallQ: the queue of a government service hall")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the hub")
+    _hub_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="the hub with simulated devices, citizens and staff")
+    _hub_options(demo)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--speed", type=float, default=20.0, help="simulated seconds per real second")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(func=cmd_demo)
+
+    check = sub.add_parser("check-config", help="validate a hall configuration folder")
+    check.add_argument("dir", nargs="?")
+    check.set_defaults(func=cmd_check_config)
+
+    imp = sub.add_parser("import-items", help="import or update the item catalogue from CSV or XLSX")
+    imp.add_argument("file")
+    imp.add_argument("--config")
+    imp.set_defaults(func=cmd_import_items)
+
+    user = sub.add_parser("user", help="accounts of people").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="add an account")
+    _hub_options(add)
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["staff", "chief", "manager", "technician", "admin"])
+    add.add_argument("--name", help="display name, e.g. 张三")
+    add.add_argument("--unit", help="unit code")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_user_add)
+
+    device = sub.add_parser("device", help="device tokens").add_subparsers(dest="device_command", required=True)
+    dadd = device.add_parser("add", help="register a kiosk or display and print its token")
+    _hub_options(dadd)
+    dadd.add_argument("name")
+    dadd.add_argument("--role", required=True, choices=["kiosk", "display"])
+    dadd.add_argument("--zone")
+    dadd.set_defaults(func=cmd_device_add)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="migrate the schema to this version")
+    _hub_options(up)
+    up.set_defaults(func=cmd_db_upgrade)
+
+    for name, module, function, text in [
+        ("pad-sim", "caller.sim", "main", "call-pad simulator on a pseudo-terminal"),
+        ("screen-sim", "display.led.sim", "main", "LED screen simulator on a pseudo-terminal"),
+        ("kiosk", "kiosk.app", "main", "the ticket kiosk"),
+        ("board", "display.board.app", "main", "the TV board of a zone"),
+    ]:
+        forwarded = sub.add_parser(name, help=text, add_help=False)
+        forwarded.add_argument("rest", nargs=argparse.REMAINDER)
+        forwarded.set_defaults(func=_forward(module, function))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Simulated citizens and staff following the hall's workload model (traffic_profile.toml)."""

@@ -1,0 +1,109 @@
+"""A live simulated hall: citizens take tickets and staff serve them, through the real engine.
+
+Used by `hallq demo` so a newcomer sees boards, pads and statistics move. Agents act on the hall's
+clock (usually a ScaledClock), sleeping in real time scaled down by its speed.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+
+from server.engine.clock import ScaledClock
+from server.engine.engine import QueueEngine
+from server.engine.hours import local_now
+from server.engine.views import IssueRequest, TicketStatus
+from server.errors import HallQError
+from server.simulation.profile import TrafficProfile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveHall:
+    engine: QueueEngine
+    profile: TrafficProfile
+    clock: ScaledClock
+    rng: random.Random
+
+    async def _sleep(self, hall_seconds: float) -> None:
+        await asyncio.sleep(max(self.clock.real_seconds(hall_seconds), 0.01))
+
+    async def citizens(self) -> None:
+        config = self.engine.config
+        queues_by_zone = {z.code: [q.prefix for q in config.queues if q.zone == z.code] for z in config.zones}
+        zones = [z for z in self.profile.zones.values() if queues_by_zone.get(z.code)]
+        while True:
+            now = local_now(config, self.clock.now())
+            rate = self.profile.arrivals_per_hour(now.isoweekday(), now.hour)
+            if rate <= 0:
+                await self._sleep(60)
+                continue
+            await self._sleep(self.rng.expovariate(rate / 3600.0))
+            zone = self.rng.choices(zones, weights=[z.share for z in zones])[0]
+            priority = "elderly" if self.rng.random() < zone.priority_share else None
+            request = IssueRequest(queue=self.rng.choice(queues_by_zone[zone.code]), priority_class=priority, device="demo")
+            with contextlib.suppress(HallQError):
+                await self.engine.issue(request)
+
+    async def staff(self, window_id: str, staff_id: str) -> None:
+        engine = self.engine
+        await engine.login(window_id, staff_id)
+        window = engine.config.window(window_id)
+        assert window is not None
+        zone = self.profile.zones.get(window.zone)
+        mu, sigma = zone.service_lognormal if zone else (2.0, 0.6)
+        while True:
+            try:
+                ticket = await engine.call_next(window_id)
+            except HallQError:
+                await self._sleep(60)
+                continue
+            if ticket is None:
+                await self._sleep(45)
+                continue
+            await self._serve(window_id, ticket.id, mu, sigma)
+
+    async def _serve(self, window_id: str, ticket_id: int, mu: float, sigma: float) -> None:
+        engine = self.engine
+        if self.rng.random() < self.profile.no_show_rate:
+            for _ in range(engine.config.rules.max_recalls):
+                await self._sleep(40)
+                await engine.recall(window_id)
+            await self._sleep(40)
+            await engine.no_show(window_id)
+            return
+        if self.rng.random() < self.profile.recall_rate:
+            await self._sleep(40)
+            await engine.recall(window_id)
+        await self._sleep(self.rng.uniform(15, 60))
+        await engine.start(window_id)
+        await self._sleep(60 * self.rng.lognormvariate(mu, sigma))
+        if self.rng.random() < self.profile.transfer_rate:
+            others = [q.prefix for q in engine.config.queues if q.prefix not in engine.config.window(window_id).queues]
+            if others:
+                await engine.transfer(window_id, "queue", self.rng.choice(others))
+                return
+        ticket = await engine.finish(window_id, "completed")
+        if ticket.status == TicketStatus.FINISHED and self.rng.random() < self.profile.evaluation_rate:
+            scores = self.profile.evaluation_share
+            with contextlib.suppress(HallQError):
+                await engine.rate(ticket_id, self.rng.choices(list(scores), weights=list(scores.values()))[0], "demo")
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        windows = [w for w in self.engine.config.windows if w.kind == "window"]
+        tasks = [asyncio.create_task(self.citizens(), name="demo-citizens")]
+        for index, window in enumerate(windows, start=1):
+            tasks.append(asyncio.create_task(self._guard(self.staff(window.id, f"demo{index:03d}")), name=f"demo-{window.id}"))
+        return tasks
+
+    @staticmethod
+    async def _guard(agent) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await agent
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - one confused agent must not stop the demo
+            log.exception("demo agent stopped")

@@ -1,0 +1,220 @@
+"""The HTTP API: contract, roles, errors on bad input, idempotency and the OpenAPI document."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from server.app import api_routes
+
+
+async def issue(hub, queue="A1", key=None, who="kiosk", **extra):
+    headers = hub.auth(who) | ({"Idempotency-Key": key} if key else {})
+    return await hub.client.post("/api/v1/tickets", json={"queue": queue, **extra}, headers=headers)
+
+
+async def test_full_visit_through_the_api(hub):
+    r = await issue(hub, "C1")
+    assert r.status == 201
+    body = await r.json()
+    assert body["ticket"]["number"] == "C1001" and body["people_ahead"] == 0
+    staff = hub.auth("staff01")
+    w = "/api/v1/windows/W19"
+    assert (await hub.client.post(f"{w}/login", json={}, headers=staff)).status == 200
+    called = await (await hub.client.post(f"{w}/call-next", headers=staff)).json()
+    assert called["ticket"]["number"] == "C1001" and called["ticket"]["status"] == "called"
+    assert (await hub.client.post(f"{w}/recall", headers=staff)).status == 200
+    assert (await (await hub.client.post(f"{w}/start", headers=staff)).json())["status"] == "serving"
+    done = await (await hub.client.post(f"{w}/finish", json={"outcome": "completed"}, headers=staff)).json()
+    assert done["status"] == "finished" and done["outcome"] == "completed"
+    events = await (await hub.client.get(f"/api/v1/tickets/{done['id']}/events", headers=staff)).json()
+    assert [e["kind"] for e in events] == [
+        "ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.finished"
+    ]
+    empty = await (await hub.client.post(f"{w}/call-next", headers=staff)).json()
+    assert empty == {"ticket": None, "empty": True}
+
+
+async def test_state_changes_need_authentication_and_the_right_role(hub):
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"})
+    assert r.status == 401 and (await r.json())["error"]["code"] == "unauthorized"
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers={"Authorization": "Bearer nonsense"})
+    assert r.status == 401
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("board-A"))
+    assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
+    r = await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("kiosk"))
+    assert r.status == 403
+    r = await hub.client.post("/api/v1/users", json={"username": "x", "password": "12345", "role": "staff"}, headers=hub.auth("manager"))
+    assert r.status == 403
+    # Nothing was issued by any refused request.
+    assert (await hub.engine.queues(["A1"]))[0].issued_today == 0
+
+
+async def test_staff_act_only_at_their_own_window(hub):
+    await issue(hub, "A1")
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
+    r = await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("staff02"))
+    assert r.status == 403 and (await r.json())["error"]["code"] == "not_your_window"
+    r = await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("manager"))
+    assert r.status == 200, "a manager may act at any window"
+
+
+async def test_errors_carry_code_and_chinese_and_english_messages(hub):
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
+    r = await hub.client.post("/api/v1/windows/W01/recall", headers=hub.auth("staff01"))
+    assert r.status == 409
+    error = (await r.json())["error"]
+    assert error["code"] == "invalid_state"
+    assert re.search(r"[\u4e00-\u9fff]", error["message"]) and error["message_en"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "malformed_json"),
+        (b"[1,2]", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b'{"queue": 7}', "invalid_body"),
+        (b'{"queue": "A1", "colour": "red"}', "invalid_body"),
+        (b'{"queue": "ZZ"}', "not_found"),
+        (b"{}", "bad_request"),
+        (b'{"queue": "A1", "priority_class": "vip"}', "bad_request"),
+        (b'{"queue": "A1", "person_id": "1"}', "invalid_body"),
+    ],
+)
+async def test_malformed_issue_requests_are_refused_clearly_and_issue_nothing(hub, body, code):
+    r = await hub.client.post(
+        "/api/v1/tickets", data=body, headers=hub.auth("kiosk") | {"Content-Type": "application/json"}
+    )
+    assert 400 <= r.status < 500
+    assert (await r.json())["error"]["code"] == code
+    assert sum(q.issued_today for q in await hub.engine.queues()) == 0
+
+
+async def test_every_post_route_refuses_garbage_with_a_json_error(hub):
+    """Bad input on every route: a JSON error, never a crash, never a state change."""
+    before = await hub.engine.last_seq()
+    for route in api_routes():
+        if route.method != "POST":
+            continue
+        path = re.sub(r"{ticket_id}", "1", route.path)
+        path = re.sub(r"{window_id}", "W01", path)
+        path = re.sub(r"{\w+}", "X", path)
+        r = await hub.client.post(path, data=b"\x00garbage", headers=hub.auth("admin") | {"Content-Type": "application/json"})
+        assert 400 <= r.status < 500, (path, r.status)
+        assert "error" in await r.json(), path
+    assert await hub.engine.last_seq() == before
+
+
+async def test_oversized_body_is_refused(hub):
+    r = await hub.client.post("/api/v1/tickets", data=b"{" + b" " * 70000 + b"}", headers=hub.auth("kiosk"))
+    assert r.status == 413
+
+
+async def test_unknown_api_path_and_method_are_json_errors(hub):
+    r = await hub.client.get("/api/v1/nothing-here")
+    assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
+    r = await hub.client.delete("/api/v1/tickets", headers=hub.auth("admin"))
+    assert r.status == 405
+
+
+async def test_get_routes_change_nothing(hub):
+    await issue(hub, "A1")
+    before = await hub.engine.last_seq()
+    for route in api_routes():
+        if route.method == "GET" and "{" not in route.path and not route.path.endswith("/events"):
+            r = await hub.client.get(route.path, headers=hub.auth("admin"))
+            assert r.status == 200, route.path
+    assert await hub.engine.last_seq() == before
+
+
+async def test_idempotency_key_makes_kiosk_retries_safe(hub):
+    first = await issue(hub, "A1", key="kiosk-1-0001")
+    retry = await issue(hub, "A1", key="kiosk-1-0001")
+    assert first.status == 201 and retry.status == 200
+    a, b = await first.json(), await retry.json()
+    assert a["ticket"]["id"] == b["ticket"]["id"] and b["replayed"] is True
+    r = await issue(hub, "A1", key="x" * 101)
+    assert r.status == 400
+
+
+async def test_concurrent_kiosks_never_get_the_same_number(hub):
+    results = await asyncio.gather(*(issue(hub, "D1", key=f"k{i}") for i in range(60)))
+    numbers = [(await r.json())["ticket"]["number"] for r in results]
+    assert len(set(numbers)) == 60
+    assert sorted(numbers) == [f"D1{i:03d}" for i in range(1, 61)]
+
+
+async def test_public_status_page_and_citizen_rating(hub):
+    body = await (await issue(hub, "A1")).json()
+    token = body["ticket"]["status_token"]
+    status = await (await hub.client.get(f"/api/v1/status/{token}")).json()
+    assert status["number"] == "A1001" and status["status"] == "waiting" and "person_masked" not in status
+    r = await hub.client.post(f"/api/v1/status/{token}/rating", json={"score": 5})
+    assert r.status == 409, "a ticket not yet served cannot be rated"
+    assert (await hub.client.get("/api/v1/status/not-a-token")).status == 404
+
+
+async def test_staff_listing_masks_personal_ids(hub):
+    await issue(hub, "A1", person_id="430224199001011234")
+    tickets = await (await hub.client.get("/api/v1/tickets", headers=hub.auth("staff01"))).json()
+    assert tickets[0]["person_masked"] == "4302**********1234"
+    assert "430224199001011234" not in str(tickets)
+    assert "status_token" not in tickets[0]
+
+
+async def test_login_refuses_wrong_password(hub):
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff01", "password": "wrong"})
+    assert r.status == 401 and (await r.json())["error"]["code"] == "bad_credentials"
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong"})
+    assert r.status == 401
+
+
+async def test_logout_ends_the_session(hub):
+    headers = hub.auth("staff02")
+    assert (await hub.client.post("/api/v1/auth/logout", headers=headers)).status == 200
+    assert (await hub.client.get("/api/v1/auth/me", headers=headers)).status == 401
+
+
+async def test_admin_adds_users_and_technician_registers_devices(hub):
+    r = await hub.client.post(
+        "/api/v1/users", json={"username": "staff99", "password": "9999", "role": "staff", "display_name": "赵六"},
+        headers=hub.auth("admin"),
+    )
+    assert r.status == 201
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff99", "password": "9999"})
+    assert r.status == 200
+    r = await hub.client.post("/api/v1/devices", json={"name": "board-C", "role": "display", "zone": "C"}, headers=hub.auth("tech"))
+    token = (await r.json())["token"]
+    me = await (await hub.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert me["role"] == "display" and me["zone"] == "C"
+    r = await hub.client.post("/api/v1/devices", json={"name": "board-C", "role": "display"}, headers=hub.auth("tech"))
+    assert r.status == 409
+
+
+async def test_openapi_document_matches_the_routes(hub):
+    doc = await (await hub.client.get("/api/v1/openapi.json")).json()
+    documented = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
+    registered = {
+        (route.method, route.resource.canonical)
+        for route in hub.app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api/") and route.method != "HEAD"
+    }
+    assert documented == registered
+    issue_op = doc["paths"]["/api/v1/tickets"]["post"]
+    assert issue_op["security"] == [{"bearer": []}]
+    schema = doc["components"]["schemas"][issue_op["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    assert "queue" in schema["properties"]
+
+
+async def test_appointment_booking_and_check_in(hub):
+    r = await hub.client.post(
+        "/api/v1/appointments",
+        json={"code": "YY2026001", "day": "2026-11-26", "queue": "C1", "slot_start": "09:00", "slot_end": "09:30"},
+        headers=hub.auth("manager"),
+    )
+    assert r.status == 201
+    r = await hub.client.post("/api/v1/tickets", json={"appointment_code": "YY2026001"}, headers=hub.auth("kiosk"))
+    ticket = (await r.json())["ticket"]
+    assert ticket["appointment"] and ticket["priority"]
