@@ -14,4 +14,6 @@ Extension = Callable[[web.Application], None]
 
 
 def default_extensions(settings: HubSettings) -> list[Extension]:
-    return []
+    from server.web import setup_static
+
+    return [setup_static]

@@ -207,3 +207,26 @@ async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: 
 async def hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
     """The sample hall (config/) on SQLite, at 09:00 on a Thursday."""
     return await start_hub(aiohttp_client, tmp_path / "data", clock)
+
+
+# ---------------------------------------------------------------- a real browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+async def browser():
+    """Debian's chromium driven by Playwright (its own browser download cannot work here)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()

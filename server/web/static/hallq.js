@@ -1,0 +1,73 @@
+// HallQ browser client: API calls with the session token, and the event stream with replay.
+// Shared by every page the hub serves. No dependencies, no internet.
+"use strict";
+
+const HallQ = (() => {
+  const TOKEN_KEY = "hallq.token";
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+  function setToken(value) { value ? sessionStorage.setItem(TOKEN_KEY, value) : sessionStorage.removeItem(TOKEN_KEY); }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const err = (body && body.error) || {};
+      super(err.message || `HTTP ${status}`);
+      this.status = status; this.code = err.code || "http_error"; this.messageEn = err.message_en; this.details = err.details;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { "Accept": "application/json" };
+    if (token()) headers["Authorization"] = `Bearer ${token()}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let data = null;
+    try { data = await response.json(); } catch (_) { data = null; }
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  }
+
+  async function login(username, password) {
+    const data = await api("POST", "/auth/login", { username, password });
+    setToken(data.token);
+    return data;
+  }
+
+  async function logout() {
+    try { await api("POST", "/auth/logout"); } finally { setToken(null); }
+  }
+
+  // Subscribe to hall events. Reconnects with back-off and replays from the last sequence seen,
+  // so nothing is missed across a dropped connection. `params` may hold zone, window, ticket.
+  function subscribe(params, onEvent, onStatus) {
+    let lastSeq = -1, delay = 500, socket = null, stopped = false;
+    function connect() {
+      const query = new URLSearchParams(params || {});
+      if (lastSeq >= 0) query.set("since", String(lastSeq));
+      if (token() && !query.has("ticket")) query.set("token", token());
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?${query}`);
+      socket.onmessage = (message) => {
+        const data = JSON.parse(message.data);
+        if (data.type === "hello") { lastSeq = data.last_seq; delay = 500; onStatus && onStatus("online"); return; }
+        if (data.type === "event") { lastSeq = Math.max(lastSeq, data.seq); onEvent(data); }
+      };
+      socket.onclose = () => {
+        if (stopped) return;
+        onStatus && onStatus("offline");
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 10000);
+      };
+    }
+    connect();
+    return () => { stopped = true; socket && socket.close(); };
+  }
+
+  function formatDuration(seconds) {
+    if (seconds == null) return "—";
+    const m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    return m ? `${m}分${s}秒` : `${s}秒`;
+  }
+
+  return { api, login, logout, token, setToken, subscribe, formatDuration, ApiError };
+})();
