@@ -932,6 +932,14 @@ class QueueEngine:
             await txn.conn.execute(update(window_states).values(current_ticket_id=None))
             return len(rows)
 
+    async def record_device_state(self, device: str, state: str, detail: str = "", zone: str | None = None) -> HallEvent:
+        """A device (pad bus, screen bus, printer, speaker) changed state: stored and streamed,
+        so technicians see it live and a board that reconnects learns it from the replay."""
+        async with self._transaction() as txn:
+            return await self._event(
+                txn, "device.state", zone=zone, payload={"device": device, "state": state, "detail": detail}
+            )
+
     # ------------------------------------------------------------------ reading
     async def ticket(self, ticket_id: int) -> TicketView:
         async with self.database.engine.connect() as conn:

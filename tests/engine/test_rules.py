@@ -417,3 +417,9 @@ async def test_events_are_published_after_commit_in_sequence(engine, event_log):
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     stored = await engine.events_since(0)
     assert [e.seq for e in stored] == seqs
+
+
+async def test_device_state_changes_are_stored_and_streamed(engine, event_log):
+    event = await engine.record_device_state("pads-A", "offline", "port closed", zone="A")
+    assert event_log[-1] == event and event.kind == "device.state"
+    assert (await engine.events_since(event.seq - 1))[0].payload == {"device": "pads-A", "state": "offline", "detail": "port closed"}
