@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import HallQError, bad_request
@@ -86,33 +87,28 @@ class Accounts:
             raise bad_request(f"{role} is not a role for people", "该角色不能用于人员账号")
         if len(password) < 4:
             raise bad_request("a password or PIN needs at least 4 characters", "密码或PIN至少4位")
+        values = {
+            "username": username,
+            "display_name": display_name or username,
+            "role": role.value,
+            "unit": unit,
+            "password_hash": hash_password(password),
+            "active": True,
+            "created_at": now,
+        }
         try:
-            async with self.database.engine.begin() as conn:
-                await conn.execute(
-                    insert(users).values(
-                        username=username,
-                        display_name=display_name or username,
-                        role=role.value,
-                        unit=unit,
-                        password_hash=hash_password(password),
-                        active=True,
-                        created_at=now,
-                    )
-                )
+            await self.database.write(lambda conn: conn.execute(insert(users).values(**values)))
         except IntegrityError:
             raise HallQError("duplicate", f"账号 {username} 已存在", f"user {username} exists", 409) from None
 
     async def set_password(self, username: str, password: str) -> None:
-        async with self.database.engine.begin() as conn:
-            result = await conn.execute(
-                update(users).where(users.c.username == username).values(password_hash=hash_password(password))
-            )
-        if result.rowcount == 0:
+        statement = update(users).where(users.c.username == username).values(password_hash=hash_password(password))
+        result = await self.database.write(lambda conn: conn.execute(statement).rowcount)
+        if result == 0:
             raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
 
     async def verify(self, username: str, password: str) -> Principal | None:
-        async with self.database.engine.connect() as conn:
-            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        row = await self.database.read(lambda conn: conn.execute(select(users).where(users.c.username == username)).first())
         if row is None:
             verify_password(password, hash_password("timing-equaliser"))
             return None
@@ -123,65 +119,60 @@ class Accounts:
 
     async def open_session(self, principal: Principal, *, now: float) -> str:
         token = secrets.token_urlsafe(32)
-        async with self.database.engine.begin() as conn:
-            user_id = (await conn.execute(select(users.c.id).where(users.c.username == principal.name))).scalar_one()
-            await conn.execute(delete(auth_sessions).where(auth_sessions.c.expires_at < now))
-            await conn.execute(
+
+        def work(conn: Connection) -> None:
+            user_id = conn.execute(select(users.c.id).where(users.c.username == principal.name)).scalar_one()
+            conn.execute(delete(auth_sessions).where(auth_sessions.c.expires_at < now))
+            conn.execute(
                 insert(auth_sessions).values(
                     token_hash=token_digest(token), user_id=user_id, created_at=now, expires_at=now + SESSION_SECONDS
                 )
             )
+
+        await self.database.write(work)
         return token
 
     async def close_session(self, token: str) -> None:
-        async with self.database.engine.begin() as conn:
-            await conn.execute(delete(auth_sessions).where(auth_sessions.c.token_hash == token_digest(token)))
+        statement = delete(auth_sessions).where(auth_sessions.c.token_hash == token_digest(token))
+        await self.database.write(lambda conn: conn.execute(statement))
 
     async def add_device(self, name: str, role: Role, zone: str | None = None, *, now: float) -> str:
         """Register a device and return its token (shown once; only its digest is kept)."""
         if role not in DEVICE_ROLES:
             raise bad_request(f"{role} is not a device role", "该角色不能用于设备")
         token = "dev_" + secrets.token_urlsafe(32)
+        statement = insert(devices).values(
+            name=name, kind=role.value, zone=zone, token_hash=token_digest(token), active=True, created_at=now
+        )
         try:
-            async with self.database.engine.begin() as conn:
-                await conn.execute(
-                    insert(devices).values(
-                        name=name, kind=role.value, zone=zone, token_hash=token_digest(token), active=True, created_at=now
-                    )
-                )
+            await self.database.write(lambda conn: conn.execute(statement))
         except IntegrityError:
             raise HallQError("duplicate", f"设备 {name} 已存在", f"device {name} exists", 409) from None
         return token
 
     async def authenticate(self, token: str, *, now: float) -> Principal | None:
         digest = token_digest(token)
-        async with self.database.engine.connect() as conn:
-            if token.startswith("dev_"):
-                row = (await conn.execute(select(devices).where(devices.c.token_hash == digest))).first()
-                if row is None or not row._mapping["active"]:
-                    return None
-                m = row._mapping
-                return Principal(m["name"], Role(m["kind"]), True, m["name"], None, m["zone"])
-            row = (
-                await conn.execute(
-                    select(users)
-                    .join(auth_sessions, auth_sessions.c.user_id == users.c.id)
-                    .where(auth_sessions.c.token_hash == digest, auth_sessions.c.expires_at > now)
-                )
-            ).first()
+        if token.startswith("dev_"):
+            row = await self.database.read(lambda conn: conn.execute(select(devices).where(devices.c.token_hash == digest)).first())
+            if row is None or not row._mapping["active"]:
+                return None
+            m = row._mapping
+            return Principal(m["name"], Role(m["kind"]), True, m["name"], None, m["zone"])
+        query = (
+            select(users)
+            .join(auth_sessions, auth_sessions.c.user_id == users.c.id)
+            .where(auth_sessions.c.token_hash == digest, auth_sessions.c.expires_at > now)
+        )
+        row = await self.database.read(lambda conn: conn.execute(query).first())
         if row is None or not row._mapping["active"]:
             return None
         m = row._mapping
         return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])
 
     async def list_users(self) -> list[dict[str, object]]:
-        async with self.database.engine.connect() as conn:
-            rows = (await conn.execute(select(users).order_by(users.c.username))).all()
-        return [
-            {k: r._mapping[k] for k in ("username", "display_name", "role", "unit", "active")} for r in rows
-        ]
+        rows = await self.database.read(lambda conn: conn.execute(select(users).order_by(users.c.username)).all())
+        return [{k: r._mapping[k] for k in ("username", "display_name", "role", "unit", "active")} for r in rows]
 
     async def list_devices(self) -> list[dict[str, object]]:
-        async with self.database.engine.connect() as conn:
-            rows = (await conn.execute(select(devices).order_by(devices.c.name))).all()
+        rows = await self.database.read(lambda conn: conn.execute(select(devices).order_by(devices.c.name)).all())
         return [{k: r._mapping[k] for k in ("name", "kind", "zone", "active")} for r in rows]

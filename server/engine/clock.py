@@ -35,3 +35,21 @@ class ManualClock:
 
     def set(self, epoch: float) -> None:
         self.current = epoch
+
+
+@dataclass
+class ScaledClock:
+    """Hall time that runs `speed` times faster than real time from `start`: the demo's clock."""
+
+    start: float
+    speed: float
+    _origin: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return self.start + (time.monotonic() - self._origin) * self.speed
+
+    def real_seconds(self, hall_seconds: float) -> float:
+        return hall_seconds / self.speed

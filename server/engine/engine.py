@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
@@ -49,13 +47,14 @@ from server.storage.schema import (
 )
 
 DEFAULT_SERVICE_MIN = 8.0
+T = TypeVar("T")
 
 
 @dataclass
 class _Txn:
     """One open transaction and the events it will publish once committed."""
 
-    conn: AsyncConnection
+    conn: Connection
     now: float
     day: date
     events: list[HallEvent] = field(default_factory=list)
@@ -104,17 +103,21 @@ class QueueEngine:
         self._tz = ZoneInfo(config.hall.timezone)
 
     # ------------------------------------------------------------------ plumbing
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[_Txn]:
+    async def _write(self, work: Callable[[_Txn], T]) -> T:
+        """Run one action's transaction; publish its events once it has committed."""
         async with self._write_lock:
-            now = self.clock.now()
-            async with self.database.engine.begin() as conn:
-                txn = _Txn(conn, now, hall_day(self.config, now))
-                yield txn
-            for event in txn.events:
-                self.bus.publish(event)
 
-    async def _event(
+            def run(conn: Connection) -> tuple[T, list[HallEvent]]:
+                now = self.clock.now()
+                txn = _Txn(conn, now, hall_day(self.config, now))
+                return work(txn), txn.events
+
+            result, events = await self.database.write(run)
+            for event in events:
+                self.bus.publish(event)
+            return result
+
+    def _event(
         self,
         txn: _Txn,
         kind: str,
@@ -139,16 +142,16 @@ class QueueEngine:
             "staff_id": staff_id,
             "payload": payload or {},
         }
-        result = await txn.conn.execute(insert(ticket_events).values(**values).returning(ticket_events.c.seq))
+        result = txn.conn.execute(insert(ticket_events).values(**values).returning(ticket_events.c.seq))
         event = HallEvent(seq=result.scalar_one(), **{k: v for k, v in values.items() if k != "hall_day"})
         txn.events.append(event)
         return event
 
-    async def _open_interval(
+    def _open_interval(
         self, txn: _Txn, ticket: Row[Any], state: str, *, window_id: str | None = None, staff_id: str | None = None
     ) -> None:
         m = ticket._mapping
-        await txn.conn.execute(
+        txn.conn.execute(
             insert(ticket_intervals).values(
                 ticket_id=m["id"],
                 hall_day=m["hall_day"],
@@ -161,15 +164,15 @@ class QueueEngine:
             )
         )
 
-    async def _close_interval(self, txn: _Txn, ticket_id: int, outcome: str) -> None:
-        await txn.conn.execute(
+    def _close_interval(self, txn: _Txn, ticket_id: int, outcome: str) -> None:
+        txn.conn.execute(
             update(ticket_intervals)
             .where(ticket_intervals.c.ticket_id == ticket_id, ticket_intervals.c.end_at.is_(None))
             .values(end_at=txn.now, outcome=outcome)
         )
 
-    async def _update_ticket(self, txn: _Txn, ticket_id: int, **values: Any) -> Row[Any]:
-        result = await txn.conn.execute(
+    def _update_ticket(self, txn: _Txn, ticket_id: int, **values: Any) -> Row[Any]:
+        result = txn.conn.execute(
             update(tickets).where(tickets.c.id == ticket_id).values(**values).returning(*tickets.c)
         )
         return result.one()
@@ -180,23 +183,23 @@ class QueueEngine:
             raise not_found("window", "窗口", window_id)
         return window
 
-    async def _window_state(self, conn: AsyncConnection, window_id: str) -> Row[Any] | None:
-        result = await conn.execute(select(window_states).where(window_states.c.window_id == window_id))
+    def _window_state(self, conn: Connection, window_id: str) -> Row[Any] | None:
+        result = conn.execute(select(window_states).where(window_states.c.window_id == window_id))
         return result.first()
 
-    async def _staffed_window(self, txn: _Txn, window_id: str) -> Row[Any]:
+    def _staffed_window(self, txn: _Txn, window_id: str) -> Row[Any]:
         self._window(window_id)
-        state = await self._window_state(txn.conn, window_id)
+        state = self._window_state(txn.conn, window_id)
         if state is None or state._mapping["staff_id"] is None:
             raise HallQError("window_closed", "该窗口未登录", f"nobody is logged in at window {window_id}", 409)
         return state
 
-    async def _current_ticket(self, txn: _Txn, window_id: str, *allowed: TicketStatus) -> Row[Any]:
-        state = await self._staffed_window(txn, window_id)
+    def _current_ticket(self, txn: _Txn, window_id: str, *allowed: TicketStatus) -> Row[Any]:
+        state = self._staffed_window(txn, window_id)
         ticket_id = state._mapping["current_ticket_id"]
         if ticket_id is None:
             raise invalid_state(f"window {window_id} has no current ticket", "当前窗口没有正在办理的号")
-        row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).one()
+        row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).one()
         if allowed and row._mapping["status"] not in allowed:
             raise invalid_state(
                 f"ticket {row._mapping['number']} is {row._mapping['status']}",
@@ -205,14 +208,14 @@ class QueueEngine:
             )
         return row
 
-    async def _set_current(self, txn: _Txn, window_id: str, ticket_id: int | None) -> None:
-        await txn.conn.execute(
+    def _set_current(self, txn: _Txn, window_id: str, ticket_id: int | None) -> None:
+        txn.conn.execute(
             update(window_states).where(window_states.c.window_id == window_id).values(current_ticket_id=ticket_id)
         )
 
-    async def _ticket_by_number(self, conn: AsyncConnection, day: date, number: str) -> Row[Any]:
+    def _ticket_by_number(self, conn: Connection, day: date, number: str) -> Row[Any]:
         row = (
-            await conn.execute(select(tickets).where(tickets.c.hall_day == day, tickets.c.number == number.upper()))
+            conn.execute(select(tickets).where(tickets.c.hall_day == day, tickets.c.number == number.upper()))
         ).first()
         if row is None:
             raise not_found("ticket", "票号", number)
@@ -223,11 +226,11 @@ class QueueEngine:
         if request.idempotency_key is not None and not (0 < len(request.idempotency_key) <= 100):
             raise bad_request("idempotency key must be 1-100 characters", "幂等键长度应为1-100个字符")
         key = f"{request.device or '-'}:{request.idempotency_key}" if request.idempotency_key else None
-        async with self._transaction() as txn:
+        def work(txn: _Txn) -> Any:
             if key is not None:
-                existing = (await txn.conn.execute(select(tickets).where(tickets.c.idempotency_key == key))).first()
+                existing = (txn.conn.execute(select(tickets).where(tickets.c.idempotency_key == key))).first()
                 if existing is not None:
-                    return await self._issue_result(txn.conn, existing, replayed=True)
+                    return self._issue_result(txn.conn, existing, replayed=True)
             state = issuing_state(self.config, txn.now)
             if not state.open:
                 zh, en = describe_closed(state)
@@ -241,15 +244,15 @@ class QueueEngine:
                         "next_opening": state.next_opening.isoformat() if state.next_opening else None,
                     },
                 )
-            queue_prefix, priority, appointment = await self._resolve_issue_target(txn, request)
+            queue_prefix, priority, appointment = self._resolve_issue_target(txn, request)
             queue = self.config.queue(queue_prefix)
             assert queue is not None
-            await self._check_caps(txn, request, queue_prefix, queue.daily_cap)
-            seq = await self._next_number(txn, queue_prefix)
+            self._check_caps(txn, request, queue_prefix, queue.daily_cap)
+            seq = self._next_number(txn, queue_prefix)
             number = f"{queue_prefix}{seq:0{self.config.rules.number_digits}d}"
             pkey = person_key(self._secret, request.person_id) if request.person_id else None
             row = (
-                await txn.conn.execute(
+                txn.conn.execute(
                     insert(tickets)
                     .values(
                         hall_day=txn.day,
@@ -279,24 +282,25 @@ class QueueEngine:
                 )
             ).one()
             if appointment is not None:
-                await txn.conn.execute(
+                txn.conn.execute(
                     update(appointments)
                     .where(appointments.c.code == appointment)
                     .values(status="checked_in", ticket_id=row._mapping["id"])
                 )
-            await self._open_interval(txn, row, "waiting")
-            await self._event(
+            self._open_interval(txn, row, "waiting")
+            self._event(
                 txn,
                 "ticket.issued",
                 ticket=row,
                 payload={"priority": priority, "item_code": request.item_code, "device": request.device},
             )
-            return await self._issue_result(txn.conn, row, replayed=False)
+            return self._issue_result(txn.conn, row, replayed=False)
+        return await self._write(work)
 
-    async def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
+    def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
         """(queue prefix, priority, appointment code) for a request, or a clear refusal."""
         if request.appointment_code:
-            return await self._check_in_appointment(txn, request.appointment_code)
+            return self._check_in_appointment(txn, request.appointment_code)
         if request.priority_class is not None and request.priority_class not in self.config.rules.priority_classes:
             raise bad_request(
                 f"unknown priority class {request.priority_class!r}",
@@ -317,8 +321,8 @@ class QueueEngine:
             return request.queue, priority, None
         raise bad_request("give a queue, an item or an appointment code", "请选择办理事项")
 
-    async def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
-        row = (await txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
+    def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
+        row = (txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
         if row is None:
             raise not_found("appointment", "预约", code)
         m = row._mapping
@@ -345,11 +349,11 @@ class QueueEngine:
         on_time = txn.now <= m["slot_end"] + late
         return m["queue"], on_time, code
 
-    async def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
+    def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
         conn = txn.conn
         if queue_cap is not None:
             issued = (
-                await conn.execute(
+                conn.execute(
                     select(day_counters.c.last_seq).where(
                         day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix
                     )
@@ -364,7 +368,7 @@ class QueueEngine:
             item = self.config.item(request.item_code)
             if item is not None and item.daily_cap is not None:
                 count = (
-                    await conn.execute(
+                    conn.execute(
                         select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.item_code == item.code)
                     )
                 ).scalar_one()
@@ -376,7 +380,7 @@ class QueueEngine:
         if request.person_id:
             pkey = person_key(self._secret, request.person_id)
             count = (
-                await conn.execute(
+                conn.execute(
                     select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.person_key == pkey)
                 )
             ).scalar_one()
@@ -389,9 +393,9 @@ class QueueEngine:
                     {"cap": self.config.rules.per_person_daily_cap, "scope": "person"},
                 )
 
-    async def _next_number(self, txn: _Txn, prefix: str) -> int:
+    def _next_number(self, txn: _Txn, prefix: str) -> int:
         """Today's next number for a prefix: a row-locked counter, never reused within the day."""
-        result = await txn.conn.execute(
+        result = txn.conn.execute(
             update(day_counters)
             .where(day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix)
             .values(last_seq=day_counters.c.last_seq + 1)
@@ -399,20 +403,20 @@ class QueueEngine:
         )
         seq = result.scalar()
         if seq is None:
-            await txn.conn.execute(insert(day_counters).values(hall_day=txn.day, prefix=prefix, last_seq=1))
+            txn.conn.execute(insert(day_counters).values(hall_day=txn.day, prefix=prefix, last_seq=1))
             seq = 1
         return int(seq)
 
-    async def _issue_result(self, conn: AsyncConnection, row: Row[Any], *, replayed: bool) -> IssueResult:
-        ahead = await self._people_ahead(conn, row)
-        estimate = await self._estimate_wait(conn, row._mapping["hall_day"], row._mapping["queue"], ahead)
+    def _issue_result(self, conn: Connection, row: Row[Any], *, replayed: bool) -> IssueResult:
+        ahead = self._people_ahead(conn, row)
+        estimate = self._estimate_wait(conn, row._mapping["hall_day"], row._mapping["queue"], ahead)
         return IssueResult(_ticket_view(row), ahead, estimate, replayed)
 
-    async def _people_ahead(self, conn: AsyncConnection, row: Row[Any]) -> int:
+    def _people_ahead(self, conn: Connection, row: Row[Any]) -> int:
         m = row._mapping
         if m["status"] != TicketStatus.WAITING:
             return 0
-        ahead = await conn.execute(
+        ahead = conn.execute(
             select(func.count()).where(
                 tickets.c.hall_day == m["hall_day"],
                 tickets.c.queue == m["queue"],
@@ -426,12 +430,12 @@ class QueueEngine:
         )
         return int(ahead.scalar_one())
 
-    async def _estimate_wait(self, conn: AsyncConnection, day: date, queue: str, ahead: int) -> int | None:
-        open_windows = await self._open_window_count(conn, queue)
+    def _estimate_wait(self, conn: Connection, day: date, queue: str, ahead: int) -> int | None:
+        open_windows = self._open_window_count(conn, queue)
         if open_windows == 0:
             return None
         mean_service = (
-            await conn.execute(
+            conn.execute(
                 select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
                     tickets.c.hall_day == day,
                     tickets.c.queue == queue,
@@ -443,11 +447,11 @@ class QueueEngine:
         minutes = (mean_service / 60.0) if mean_service else DEFAULT_SERVICE_MIN
         return int(math.ceil(ahead * minutes / open_windows))
 
-    async def _open_window_count(self, conn: AsyncConnection, queue: str) -> int:
+    def _open_window_count(self, conn: Connection, queue: str) -> int:
         serving = [w.id for w in self.config.windows if queue in w.queues]
         if not serving:
             return 0
-        result = await conn.execute(
+        result = conn.execute(
             select(func.count()).where(
                 window_states.c.window_id.in_(serving),
                 window_states.c.staff_id.is_not(None),
@@ -458,30 +462,31 @@ class QueueEngine:
 
     async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
         """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
-        async with self._transaction() as txn:
-            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        def work(txn: _Txn) -> Any:
+            row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
             if row is None:
                 raise not_found("ticket", "票号", ticket_id)
-            row = await self._update_ticket(txn, ticket_id, printed=printed)
+            row = self._update_ticket(txn, ticket_id, printed=printed)
             kind = "ticket.printed" if printed else "ticket.print_failed"
-            await self._event(txn, kind, ticket=row, payload={"detail": detail} if detail else {})
+            self._event(txn, kind, ticket=row, payload={"detail": detail} if detail else {})
             return _ticket_view(row)
+        return await self._write(work)
 
     # ------------------------------------------------------------------ windows and staff
     async def login(self, window_id: str, staff_id: str) -> WindowView:
         self._window(window_id)
-        async with self._transaction() as txn:
+        def work(txn: _Txn) -> Any:
             # One person, one window: logging in elsewhere ends the previous window's session.
             elsewhere = (
-                await txn.conn.execute(
+                txn.conn.execute(
                     select(window_states).where(
                         window_states.c.staff_id == staff_id, window_states.c.window_id != window_id
                     )
                 )
             ).all()
             for other in elsewhere:
-                await self._logout_in(txn, other._mapping["window_id"], reason="moved")
-            state = await self._window_state(txn.conn, window_id)
+                self._logout_in(txn, other._mapping["window_id"], reason="moved")
+            state = self._window_state(txn.conn, window_id)
             if state is not None and state._mapping["staff_id"] not in (None, staff_id):
                 raise HallQError(
                     "window_taken",
@@ -490,28 +495,30 @@ class QueueEngine:
                     409,
                 )
             if state is None:
-                await txn.conn.execute(
+                txn.conn.execute(
                     insert(window_states).values(window_id=window_id, staff_id=staff_id, logged_in_at=txn.now)
                 )
             elif state._mapping["staff_id"] is None:
-                await txn.conn.execute(
+                txn.conn.execute(
                     update(window_states)
                     .where(window_states.c.window_id == window_id)
                     .values(staff_id=staff_id, logged_in_at=txn.now, paused_reason=None, paused_at=None)
                 )
             else:
-                return await self._window_view(txn.conn, window_id)
-            await self._event(txn, "window.login", window_id=window_id, staff_id=staff_id)
-            return await self._window_view(txn.conn, window_id)
+                return self._window_view(txn.conn, window_id)
+            self._event(txn, "window.login", window_id=window_id, staff_id=staff_id)
+            return self._window_view(txn.conn, window_id)
+        return await self._write(work)
 
     async def logout(self, window_id: str) -> WindowView:
-        async with self._transaction() as txn:
-            await self._staffed_window(txn, window_id)
-            await self._logout_in(txn, window_id, reason="logout")
-            return await self._window_view(txn.conn, window_id)
+        def work(txn: _Txn) -> Any:
+            self._staffed_window(txn, window_id)
+            self._logout_in(txn, window_id, reason="logout")
+            return self._window_view(txn.conn, window_id)
+        return await self._write(work)
 
-    async def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
-        state = await self._window_state(txn.conn, window_id)
+    def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
+        state = self._window_state(txn.conn, window_id)
         assert state is not None
         if state._mapping["current_ticket_id"] is not None:
             raise invalid_state(
@@ -519,68 +526,71 @@ class QueueEngine:
             )
         staff = state._mapping["staff_id"]
         if state._mapping["paused_reason"] is not None:
-            await self._event(txn, "window.resumed", window_id=window_id, staff_id=staff, payload={"by": reason})
-        await txn.conn.execute(
+            self._event(txn, "window.resumed", window_id=window_id, staff_id=staff, payload={"by": reason})
+        txn.conn.execute(
             update(window_states)
             .where(window_states.c.window_id == window_id)
             .values(staff_id=None, logged_in_at=None, paused_reason=None, paused_at=None)
         )
-        await self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
+        self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
 
     async def pause(self, window_id: str, reason: str) -> WindowView:
         if reason not in self.config.rules.pause_reasons:
             raise bad_request(
                 f"unknown pause reason {reason!r}", "未知的暂停原因", allowed=sorted(self.config.rules.pause_reasons)
             )
-        async with self._transaction() as txn:
-            state = await self._staffed_window(txn, window_id)
+        def work(txn: _Txn) -> Any:
+            state = self._staffed_window(txn, window_id)
             if state._mapping["paused_reason"] is not None:
                 raise invalid_state("window is already paused", "窗口已处于暂停状态")
-            await txn.conn.execute(
+            txn.conn.execute(
                 update(window_states)
                 .where(window_states.c.window_id == window_id)
                 .values(paused_reason=reason, paused_at=txn.now)
             )
-            await self._event(
+            self._event(
                 txn,
                 "window.paused",
                 window_id=window_id,
                 staff_id=state._mapping["staff_id"],
                 payload={"reason": reason, "label": self.config.rules.pause_reasons[reason]},
             )
-            return await self._window_view(txn.conn, window_id)
+            return self._window_view(txn.conn, window_id)
+        return await self._write(work)
 
     async def resume(self, window_id: str) -> WindowView:
-        async with self._transaction() as txn:
-            state = await self._staffed_window(txn, window_id)
+        def work(txn: _Txn) -> Any:
+            state = self._staffed_window(txn, window_id)
             if state._mapping["paused_reason"] is None:
                 raise invalid_state("window is not paused", "窗口未暂停")
-            await txn.conn.execute(
+            txn.conn.execute(
                 update(window_states)
                 .where(window_states.c.window_id == window_id)
                 .values(paused_reason=None, paused_at=None)
             )
-            await self._event(
+            self._event(
                 txn,
                 "window.resumed",
                 window_id=window_id,
                 staff_id=state._mapping["staff_id"],
                 payload={"paused_s": round(txn.now - state._mapping["paused_at"], 3)},
             )
-            return await self._window_view(txn.conn, window_id)
+            return self._window_view(txn.conn, window_id)
+        return await self._write(work)
 
     # ------------------------------------------------------------------ calling
     async def call_next(self, window_id: str) -> TicketView | None:
         """Priority first, then the fairest head by weighted waiting time; None if nobody waits."""
         window = self._window(window_id)
-        async with self._transaction() as txn:
-            state = await self._staffed_window(txn, window_id)
+        def work(txn: _Txn) -> Any:
+            state = self._staffed_window(txn, window_id)
             self._ensure_free(state)
-            candidate = await self._choose_next(txn, window)
+            candidate = self._choose_next(txn, window)
             if candidate is None:
                 return None
-            row = await self._call(txn, candidate, window_id, state._mapping["staff_id"])
+            row = self._call(txn, candidate, window_id, state._mapping["staff_id"])
             return _ticket_view(row)
+        return await self._write(work)
 
     def _ensure_free(self, state: Row[Any]) -> None:
         if state._mapping["paused_reason"] is not None:
@@ -593,13 +603,13 @@ class QueueEngine:
                 409,
             )
 
-    async def _choose_next(self, txn: _Txn, window: Window) -> Row[Any] | None:
+    def _choose_next(self, txn: _Txn, window: Window) -> Row[Any] | None:
         waiting = and_(tickets.c.hall_day == txn.day, tickets.c.status == TicketStatus.WAITING)
         order = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
         heads: list[tuple[Row[Any], int]] = []
         for prefix, weight in window.queues.items():
             head = (
-                await txn.conn.execute(
+                txn.conn.execute(
                     select(tickets)
                     .where(waiting, tickets.c.queue == prefix, tickets.c.target_window.is_(None))
                     .order_by(*order)
@@ -609,7 +619,7 @@ class QueueEngine:
             if head is not None:
                 heads.append((head, weight))
         targeted = (
-            await txn.conn.execute(
+            txn.conn.execute(
                 select(tickets).where(waiting, tickets.c.target_window == window.id).order_by(*order).limit(1)
             )
         ).first()
@@ -628,10 +638,10 @@ class QueueEngine:
 
         return max(heads, key=fairness)[0]
 
-    async def _call(self, txn: _Txn, row: Row[Any], window_id: str, staff_id: str, *, kind: str = "ticket.called") -> Row[Any]:
+    def _call(self, txn: _Txn, row: Row[Any], window_id: str, staff_id: str, *, kind: str = "ticket.called") -> Row[Any]:
         m = row._mapping
-        await self._close_interval(txn, m["id"], "called" if m["status"] == TicketStatus.WAITING else "resumed")
-        row = await self._update_ticket(
+        self._close_interval(txn, m["id"], "called" if m["status"] == TicketStatus.WAITING else "resumed")
+        row = self._update_ticket(
             txn,
             m["id"],
             status=TicketStatus.CALLED,
@@ -641,9 +651,9 @@ class QueueEngine:
             call_count=1,
             target_window=None,
         )
-        await self._open_interval(txn, row, "called", window_id=window_id, staff_id=staff_id)
-        await self._set_current(txn, window_id, m["id"])
-        await self._event(txn, kind, ticket=row, window_id=window_id, staff_id=staff_id, payload=self._call_payload(window_id, 1))
+        self._open_interval(txn, row, "called", window_id=window_id, staff_id=staff_id)
+        self._set_current(txn, window_id, m["id"])
+        self._event(txn, kind, ticket=row, window_id=window_id, staff_id=staff_id, payload=self._call_payload(window_id, 1))
         return row
 
     def _call_payload(self, window_id: str, call_count: int) -> dict[str, Any]:
@@ -658,16 +668,16 @@ class QueueEngine:
     async def call_ticket(self, window_id: str, number: str) -> TicketView:
         """Call a specific ticket: one waiting for this window, or one this window parked."""
         window = self._window(window_id)
-        async with self._transaction() as txn:
-            state = await self._staffed_window(txn, window_id)
+        def work(txn: _Txn) -> Any:
+            state = self._staffed_window(txn, window_id)
             self._ensure_free(state)
-            row = await self._ticket_by_number(txn.conn, txn.day, number)
+            row = self._ticket_by_number(txn.conn, txn.day, number)
             m = row._mapping
             servable = m["queue"] in window.queues or m["target_window"] == window_id
             if m["status"] == TicketStatus.ON_HOLD and m["window_id"] == window_id:
-                row = await self._call(txn, row, window_id, state._mapping["staff_id"], kind="ticket.resumed")
+                row = self._call(txn, row, window_id, state._mapping["staff_id"], kind="ticket.resumed")
             elif m["status"] == TicketStatus.WAITING and servable and m["target_window"] in (None, window_id):
-                row = await self._call(txn, row, window_id, state._mapping["staff_id"])
+                row = self._call(txn, row, window_id, state._mapping["staff_id"])
             else:
                 raise invalid_state(
                     f"ticket {m['number']} is {m['status']} and cannot be called here",
@@ -675,10 +685,11 @@ class QueueEngine:
                     status=m["status"],
                 )
             return _ticket_view(row)
+        return await self._write(work)
 
     async def recall(self, window_id: str) -> TicketView:
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
             if m["call_count"] > self.config.rules.max_recalls:
                 raise HallQError(
@@ -687,8 +698,8 @@ class QueueEngine:
                     f"recalled {self.config.rules.max_recalls} times already; mark a no-show",
                     409,
                 )
-            row = await self._update_ticket(txn, m["id"], call_count=m["call_count"] + 1, called_at=txn.now)
-            await self._event(
+            row = self._update_ticket(txn, m["id"], call_count=m["call_count"] + 1, called_at=txn.now)
+            self._event(
                 txn,
                 "ticket.recalled",
                 ticket=row,
@@ -697,38 +708,40 @@ class QueueEngine:
                 payload=self._call_payload(window_id, m["call_count"] + 1),
             )
             return _ticket_view(row)
+        return await self._write(work)
 
     async def start(self, window_id: str) -> TicketView:
         """The citizen arrived at the window: service starts."""
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
-            await self._close_interval(txn, m["id"], "arrived")
-            row = await self._update_ticket(txn, m["id"], status=TicketStatus.SERVING, served_at=txn.now)
-            await self._open_interval(txn, row, "serving", window_id=window_id, staff_id=m["staff_id"])
-            await self._event(txn, "ticket.serving", ticket=row, window_id=window_id, staff_id=m["staff_id"])
+            self._close_interval(txn, m["id"], "arrived")
+            row = self._update_ticket(txn, m["id"], status=TicketStatus.SERVING, served_at=txn.now)
+            self._open_interval(txn, row, "serving", window_id=window_id, staff_id=m["staff_id"])
+            self._event(txn, "ticket.serving", ticket=row, window_id=window_id, staff_id=m["staff_id"])
             return _ticket_view(row)
+        return await self._write(work)
 
     async def finish(self, window_id: str, outcome: str = "completed") -> TicketView:
         if outcome not in self.config.rules.finish_outcomes:
             raise bad_request(
                 f"unknown outcome {outcome!r}", "未知的办理结果", allowed=sorted(self.config.rules.finish_outcomes)
             )
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
             served_at = m["served_at"]
             if m["status"] == TicketStatus.CALLED:
                 # Finished without pressing "start": service began when they were called.
-                await self._close_interval(txn, m["id"], "arrived")
+                self._close_interval(txn, m["id"], "arrived")
                 served_at = txn.now
             else:
-                await self._close_interval(txn, m["id"], "served")
-            row = await self._update_ticket(
+                self._close_interval(txn, m["id"], "served")
+            row = self._update_ticket(
                 txn, m["id"], status=TicketStatus.FINISHED, finished_at=txn.now, outcome=outcome, served_at=served_at
             )
-            await self._set_current(txn, window_id, None)
-            await self._event(
+            self._set_current(txn, window_id, None)
+            self._event(
                 txn,
                 "ticket.finished",
                 ticket=row,
@@ -741,30 +754,32 @@ class QueueEngine:
                 },
             )
             return _ticket_view(row)
+        return await self._write(work)
 
     async def no_show(self, window_id: str) -> TicketView:
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
-            await self._close_interval(txn, m["id"], "no_show")
-            row = await self._update_ticket(txn, m["id"], status=TicketStatus.NO_SHOW, outcome="no_show")
-            await self._set_current(txn, window_id, None)
-            await self._event(
+            self._close_interval(txn, m["id"], "no_show")
+            row = self._update_ticket(txn, m["id"], status=TicketStatus.NO_SHOW, outcome="no_show")
+            self._set_current(txn, window_id, None)
+            self._event(
                 txn, "ticket.no_show", ticket=row, window_id=window_id, staff_id=m["staff_id"],
                 payload={"call_count": m["call_count"]},
             )
             return _ticket_view(row)
+        return await self._write(work)
 
     async def requeue_late(self, number: str) -> TicketView:
         """过号重排: a citizen who missed their call is put back near the front, not at the end."""
-        async with self._transaction() as txn:
-            row = await self._ticket_by_number(txn.conn, txn.day, number)
+        def work(txn: _Txn) -> Any:
+            row = self._ticket_by_number(txn.conn, txn.day, number)
             m = row._mapping
             if m["status"] != TicketStatus.NO_SHOW:
                 raise invalid_state(f"ticket {m['number']} is not a no-show", f"{m['number']}号不是过号状态")
             ahead = self.config.rules.late_requeue_position
             keys = (
-                await txn.conn.execute(
+                txn.conn.execute(
                     select(tickets.c.sort_key)
                     .where(
                         tickets.c.hall_day == txn.day,
@@ -783,7 +798,7 @@ class QueueEngine:
                 sort_key = keys[0] - 0.001
             else:
                 sort_key = (keys[ahead - 1] + keys[ahead]) / 2
-            row = await self._update_ticket(
+            row = self._update_ticket(
                 txn,
                 m["id"],
                 status=TicketStatus.WAITING,
@@ -793,9 +808,10 @@ class QueueEngine:
                 queued_at=m["queued_at"],
                 call_count=0,
             )
-            await self._open_interval(txn, row, "waiting")
-            await self._event(txn, "ticket.requeued", ticket=row, payload={"ahead": min(ahead, len(keys))})
+            self._open_interval(txn, row, "waiting")
+            self._event(txn, "ticket.requeued", ticket=row, payload={"ahead": min(ahead, len(keys))})
             return _ticket_view(row)
+        return await self._write(work)
 
     async def transfer(self, window_id: str, target_kind: str, target: str, note: str | None = None) -> TicketView:
         """受、转: move the case to a queue, a window or a back office, keeping its original issue time."""
@@ -805,12 +821,12 @@ class QueueEngine:
             raise bad_request(
                 f"unknown transfer target kind {target_kind!r}", "未知的转移类型", allowed=[t.value for t in TransferTarget]
             ) from None
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
             new_queue, target_window, zone = self._transfer_destination(kind, target, window_id, m["queue"])
-            await self._close_interval(txn, m["id"], f"transferred_{kind.value}")
-            row = await self._update_ticket(
+            self._close_interval(txn, m["id"], f"transferred_{kind.value}")
+            row = self._update_ticket(
                 txn,
                 m["id"],
                 status=TicketStatus.WAITING,
@@ -824,9 +840,9 @@ class QueueEngine:
                 called_at=None,
                 served_at=None,
             )
-            await self._open_interval(txn, row, "waiting")
-            await self._set_current(txn, window_id, None)
-            await self._event(
+            self._open_interval(txn, row, "waiting")
+            self._set_current(txn, window_id, None)
+            self._event(
                 txn,
                 "ticket.transferred",
                 ticket=row,
@@ -841,6 +857,7 @@ class QueueEngine:
                 },
             )
             return _ticket_view(row)
+        return await self._write(work)
 
     def _transfer_destination(
         self, kind: TransferTarget, target: str, from_window: str, current_queue: str
@@ -866,22 +883,23 @@ class QueueEngine:
 
     async def park(self, window_id: str, note: str | None = None) -> TicketView:
         """Put the current case on hold at this window (e.g. the citizen fetches a document)."""
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
-            await self._close_interval(txn, m["id"], "parked")
-            row = await self._update_ticket(txn, m["id"], status=TicketStatus.ON_HOLD)
-            await self._open_interval(txn, row, "on_hold", window_id=window_id, staff_id=m["staff_id"])
-            await self._set_current(txn, window_id, None)
-            await self._event(txn, "ticket.parked", ticket=row, window_id=window_id, staff_id=m["staff_id"], payload={"note": note})
+            self._close_interval(txn, m["id"], "parked")
+            row = self._update_ticket(txn, m["id"], status=TicketStatus.ON_HOLD)
+            self._open_interval(txn, row, "on_hold", window_id=window_id, staff_id=m["staff_id"])
+            self._set_current(txn, window_id, None)
+            self._event(txn, "ticket.parked", ticket=row, window_id=window_id, staff_id=m["staff_id"], payload={"note": note})
             return _ticket_view(row)
+        return await self._write(work)
 
     async def rate(self, ticket_id: int, score: int, source: str = "pad") -> TicketView:
         """好差评: one rating per visit, given by the citizen, never changed afterwards."""
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise bad_request("a rating is a whole number from 1 to 5", "评价应为1至5分")
-        async with self._transaction() as txn:
-            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        def work(txn: _Txn) -> Any:
+            row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
             if row is None:
                 raise not_found("ticket", "票号", ticket_id)
             m = row._mapping
@@ -889,76 +907,83 @@ class QueueEngine:
                 raise HallQError("already_rated", "本次办事已评价", "this visit has been rated already", 409)
             if m["status"] not in (TicketStatus.SERVING, TicketStatus.FINISHED):
                 raise invalid_state("only a visit being served or finished can be rated", "办理后才能评价")
-            row = await self._update_ticket(txn, ticket_id, rating=score)
-            await self._event(
+            row = self._update_ticket(txn, ticket_id, rating=score)
+            self._event(
                 txn, "ticket.rated", ticket=row, window_id=m["window_id"], staff_id=m["staff_id"],
                 payload={"score": score, "source": source, "bad": score <= 2},
             )
             return _ticket_view(row)
+        return await self._write(work)
 
     async def invite_rating(self, window_id: str) -> TicketView:
         """The staff member invites the citizen to rate on the pad; the rating itself is theirs."""
-        async with self._transaction() as txn:
-            row = await self._current_ticket(txn, window_id, TicketStatus.SERVING)
-            await self._event(txn, "ticket.rating_invited", ticket=row, window_id=window_id, staff_id=row._mapping["staff_id"])
+        def work(txn: _Txn) -> Any:
+            row = self._current_ticket(txn, window_id, TicketStatus.SERVING)
+            self._event(txn, "ticket.rating_invited", ticket=row, window_id=window_id, staff_id=row._mapping["staff_id"])
             return _ticket_view(row)
+        return await self._write(work)
 
     async def cancel(self, ticket_id: int, reason: str) -> TicketView:
-        async with self._transaction() as txn:
-            row = (await txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        def work(txn: _Txn) -> Any:
+            row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
             if row is None:
                 raise not_found("ticket", "票号", ticket_id)
             if row._mapping["status"] != TicketStatus.WAITING:
                 raise invalid_state("only a waiting ticket can be cancelled", "只能取消等候中的号")
-            await self._close_interval(txn, ticket_id, "cancelled")
-            row = await self._update_ticket(txn, ticket_id, status=TicketStatus.CANCELLED, outcome="cancelled")
-            await self._event(txn, "ticket.cancelled", ticket=row, payload={"reason": reason})
+            self._close_interval(txn, ticket_id, "cancelled")
+            row = self._update_ticket(txn, ticket_id, status=TicketStatus.CANCELLED, outcome="cancelled")
+            self._event(txn, "ticket.cancelled", ticket=row, payload={"reason": reason})
             return _ticket_view(row)
+        return await self._write(work)
 
     async def close_day(self, day: date) -> int:
         """End of day: every ticket still open is closed, flagged, and left out of time averages."""
-        async with self._transaction() as txn:
+        def work(txn: _Txn) -> Any:
             rows = (
-                await txn.conn.execute(
+                txn.conn.execute(
                     select(tickets).where(tickets.c.hall_day <= day, tickets.c.status.in_(list(OPEN_STATUSES)))
                 )
             ).all()
             for row in rows:
-                await self._close_interval(txn, row._mapping["id"], "closed_eod")
-                row = await self._update_ticket(
+                self._close_interval(txn, row._mapping["id"], "closed_eod")
+                row = self._update_ticket(
                     txn, row._mapping["id"], status=TicketStatus.CLOSED, outcome="closed_eod", auto_closed=True
                 )
-                await self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"])
-            await txn.conn.execute(update(window_states).values(current_ticket_id=None))
+                self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"])
+            txn.conn.execute(update(window_states).values(current_ticket_id=None))
             return len(rows)
+        return await self._write(work)
 
     async def record_device_state(self, device: str, state: str, detail: str = "", zone: str | None = None) -> HallEvent:
         """A device (pad bus, screen bus, printer, speaker) changed state: stored and streamed,
         so technicians see it live and a board that reconnects learns it from the replay."""
-        async with self._transaction() as txn:
-            return await self._event(
+        def work(txn: _Txn) -> Any:
+            return self._event(
                 txn, "device.state", zone=zone, payload={"device": device, "state": state, "detail": detail}
             )
+        return await self._write(work)
 
     # ------------------------------------------------------------------ reading
     async def ticket(self, ticket_id: int) -> TicketView:
-        async with self.database.engine.connect() as conn:
-            row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        row = await self.database.read(lambda conn: conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first())
         if row is None:
             raise not_found("ticket", "票号", ticket_id)
         return _ticket_view(row)
 
     async def ticket_status(self, token: str) -> IssueResult:
         """The public status page's view of one ticket, found by its unguessable token."""
-        async with self.database.engine.connect() as conn:
-            row = (await conn.execute(select(tickets).where(tickets.c.status_token == token))).first()
+
+        def work(conn: Connection) -> IssueResult:
+            row = conn.execute(select(tickets).where(tickets.c.status_token == token)).first()
             if row is None:
                 raise not_found("ticket", "票号", "?")
-            return await self._issue_result(conn, row, replayed=False)
+            return self._issue_result(conn, row, replayed=False)
+
+        return await self.database.read(work)
 
     async def ticket_by_number(self, number: str, day: date | None = None) -> TicketView:
-        async with self.database.engine.connect() as conn:
-            return _ticket_view(await self._ticket_by_number(conn, day or self.today(), number))
+        the_day = day or self.today()
+        return await self.database.read(lambda conn: _ticket_view(self._ticket_by_number(conn, the_day, number)))
 
     def today(self) -> date:
         return hall_day(self.config, self.clock.now())
@@ -969,52 +994,44 @@ class QueueEngine:
             query = query.where(tickets.c.status == status)
         if queue:
             query = query.where(tickets.c.queue == queue)
-        async with self.database.engine.connect() as conn:
-            rows = (await conn.execute(query.order_by(tickets.c.id).limit(limit))).all()
+        rows = await self.database.read(lambda conn: conn.execute(query.order_by(tickets.c.id).limit(limit)).all())
         return [_ticket_view(r) for r in rows]
 
     async def ticket_events(self, ticket_id: int) -> list[HallEvent]:
-        async with self.database.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq))
-            ).all()
-        return [_event_from_row(r) for r in rows]
+        query = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
+        return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
 
     async def events_since(self, seq: int, limit: int = 1000) -> list[HallEvent]:
-        async with self.database.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(ticket_events).where(ticket_events.c.seq > seq).order_by(ticket_events.c.seq).limit(limit)
-                )
-            ).all()
-        return [_event_from_row(r) for r in rows]
+        query = select(ticket_events).where(ticket_events.c.seq > seq).order_by(ticket_events.c.seq).limit(limit)
+        return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
 
     async def last_seq(self) -> int:
-        async with self.database.engine.connect() as conn:
-            return int((await conn.execute(select(func.max(ticket_events.c.seq)))).scalar() or 0)
+        query = select(func.max(ticket_events.c.seq))
+        return int(await self.database.read(lambda conn: conn.execute(query).scalar()) or 0)
 
     async def window(self, window_id: str) -> WindowView:
         self._window(window_id)
-        async with self.database.engine.connect() as conn:
-            return await self._window_view(conn, window_id)
+        return await self.database.read(lambda conn: self._window_view(conn, window_id))
 
     async def windows(self) -> list[WindowView]:
-        async with self.database.engine.connect() as conn:
-            states = {r._mapping["window_id"]: r for r in (await conn.execute(select(window_states))).all()}
+        def work(conn: Connection) -> list[WindowView]:
+            states = {r._mapping["window_id"]: r for r in conn.execute(select(window_states)).all()}
             current_ids = [r._mapping["current_ticket_id"] for r in states.values() if r._mapping["current_ticket_id"]]
             current = {}
             if current_ids:
                 current = {
                     r._mapping["id"]: _ticket_view(r)
-                    for r in (await conn.execute(select(tickets).where(tickets.c.id.in_(current_ids)))).all()
+                    for r in conn.execute(select(tickets).where(tickets.c.id.in_(current_ids))).all()
                 }
-        return [self._compose_window(w, states.get(w.id), current) for w in self.config.windows]
+            return [self._compose_window(w, states.get(w.id), current) for w in self.config.windows]
 
-    async def _window_view(self, conn: AsyncConnection, window_id: str) -> WindowView:
-        state = await self._window_state(conn, window_id)
+        return await self.database.read(work)
+
+    def _window_view(self, conn: Connection, window_id: str) -> WindowView:
+        state = self._window_state(conn, window_id)
         current: dict[int, TicketView] = {}
         if state is not None and state._mapping["current_ticket_id"] is not None:
-            row = (await conn.execute(select(tickets).where(tickets.c.id == state._mapping["current_ticket_id"]))).one()
+            row = conn.execute(select(tickets).where(tickets.c.id == state._mapping["current_ticket_id"])).one()
             current[row._mapping["id"]] = _ticket_view(row)
         return self._compose_window(self._window(window_id), state, current)
 
@@ -1039,31 +1056,28 @@ class QueueEngine:
         day = self.today()
         now = self.clock.now()
         wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
-        async with self.database.engine.connect() as conn:
+
+        def work(conn: Connection) -> list[QueueView]:
             stats = {
                 r.queue: r
-                for r in (
-                    await conn.execute(
-                        select(
-                            tickets.c.queue,
-                            func.count().label("waiting"),
-                            func.sum(tickets.c.priority).label("waiting_priority"),
-                            func.min(tickets.c.queued_at).label("oldest"),
-                        )
-                        .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.WAITING)
-                        .group_by(tickets.c.queue)
+                for r in conn.execute(
+                    select(
+                        tickets.c.queue,
+                        func.count().label("waiting"),
+                        func.sum(tickets.c.priority).label("waiting_priority"),
+                        func.min(tickets.c.queued_at).label("oldest"),
                     )
+                    .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.WAITING)
+                    .group_by(tickets.c.queue)
                 ).all()
             }
             issued = {
-                r.prefix: r.last_seq
-                for r in (await conn.execute(select(day_counters).where(day_counters.c.hall_day == day))).all()
+                r.prefix: r.last_seq for r in conn.execute(select(day_counters).where(day_counters.c.hall_day == day)).all()
             }
             views = []
             for q in wanted:
                 s = stats.get(q.prefix)
                 waiting = int(s.waiting) if s else 0
-                open_windows = await self._open_window_count(conn, q.prefix)
                 views.append(
                     QueueView(
                         prefix=q.prefix,
@@ -1072,12 +1086,14 @@ class QueueEngine:
                         waiting=waiting,
                         waiting_priority=int(s.waiting_priority or 0) if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s else None,
-                        open_windows=open_windows,
-                        estimated_wait_min=await self._estimate_wait(conn, day, q.prefix, waiting) if waiting else 0,
+                        open_windows=self._open_window_count(conn, q.prefix),
+                        estimated_wait_min=self._estimate_wait(conn, day, q.prefix, waiting) if waiting else 0,
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )
-        return views
+            return views
+
+        return await self.database.read(work)
 
     # ------------------------------------------------------------------ appointments
     async def book_appointment(
@@ -1088,8 +1104,8 @@ class QueueEngine:
             raise not_found("queue", "队列", queue)
         if slot_end <= slot_start:
             raise bad_request("slot end must be after its start", "预约时段结束时间应晚于开始时间")
-        async with self._transaction() as txn:
-            exists = (await txn.conn.execute(select(appointments.c.code).where(appointments.c.code == code))).first()
+        def work(txn: _Txn) -> Any:
+            exists = (txn.conn.execute(select(appointments.c.code).where(appointments.c.code == code))).first()
             if exists is not None:
                 raise HallQError("duplicate", "预约码已存在", f"appointment {code} exists", 409)
             values = {
@@ -1104,9 +1120,10 @@ class QueueEngine:
                 "status": "booked",
                 "created_at": txn.now,
             }
-            await txn.conn.execute(insert(appointments).values(**values))
+            txn.conn.execute(insert(appointments).values(**values))
             return {k: v for k, v in values.items() if k != "person_key"} | {"hall_day": day.isoformat()}
 
+        return await self._write(work)
 
 def _event_from_row(row: Row[Any]) -> HallEvent:
     m = row._mapping

@@ -1,21 +1,33 @@
-"""Opening the database: URL defaults, SQLite tuning, and schema migrations.
+"""Opening the database: URL defaults, SQLite tuning, transactions, and schema migrations.
 
 SQLite is the embedded default and is tuned for the hub's single writer: WAL lets readers (reports,
 boards) proceed while the engine writes, and synchronous=NORMAL keeps a commit cheap while WAL
 still guarantees a committed transaction survives a process crash. PostgreSQL is used by URL.
+
+Transactions are written as plain synchronous SQLAlchemy Core functions and run in ONE hop:
+on PostgreSQL through asyncpg (`run_sync`, no threads), on SQLite in a dedicated writer thread with
+the standard sqlite3 driver. aiosqlite hands every statement to its thread and back, which we
+measured at ~0.5 ms a statement on these machines against ~10 us for sqlite3 itself; an issue takes
+eight statements, so one hop per transaction instead of one per statement is the difference
+between ~90 and well over a thousand tickets a second (docs/benchmarks.md).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -45,25 +57,68 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
 
 @dataclass(frozen=True)
 class Database:
-    """The hub's handle on its database."""
+    """The hub's handle on its database.
+
+    `write(fn)` and `read(fn)` run a synchronous function of a Connection in one transaction;
+    `engine` (async) stays available for code that prefers to await statement by statement.
+    """
 
     engine: AsyncEngine
+    sync_engine: Engine | None = None  # SQLite only: the writer thread's and readers' engine
+    _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _readers: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` in one transaction; it commits if `fn` returns and rolls back if it raises."""
+        if self.sync_engine is not None:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write, fn)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn)
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        if self.sync_engine is not None:
+            return await asyncio.get_running_loop().run_in_executor(self._readers, self._sync_read, fn)
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(fn)
+
+    def _sync_write(self, fn: Callable[[Connection], T]) -> T:
+        assert self.sync_engine is not None
+        with self.sync_engine.begin() as conn:
+            return fn(conn)
+
+    def _sync_read(self, fn: Callable[[Connection], T]) -> T:
+        assert self.sync_engine is not None
+        with self.sync_engine.connect() as conn:
+            return fn(conn)
+
     async def close(self) -> None:
+        if self.sync_engine is not None:
+            assert self._writer is not None and self._readers is not None
+            self._writer.shutdown(wait=True)
+            self._readers.shutdown(wait=True)
+            self.sync_engine.dispose()
         await self.engine.dispose()
 
 
 def open_database(url: str) -> Database:
     url = normalise_url(url)
-    is_sqlite = url.startswith("sqlite")
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite)
-    if is_sqlite:
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
-    return Database(engine)
+    if not url.startswith("sqlite"):
+        return Database(create_async_engine(url, pool_pre_ping=True))
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+    sync_engine = create_engine(sync_url, pool_size=4, max_overflow=4)
+    event.listen(sync_engine, "connect", _tune_sqlite)
+    return Database(
+        engine,
+        sync_engine,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="hallq-db-writer"),
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="hallq-db-reader"),
+    )
 
 
 def _alembic_config(connection: Connection) -> Config:
