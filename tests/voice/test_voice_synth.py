@@ -1,0 +1,130 @@
+"""Real Mandarin synthesis through pyttsx3 on the espeak-ng 1.52 bundled by espeakng-loader."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from display.voice.espeak_bundle import SynthesisError, VoiceNotFound
+from display.voice.synth import SynthConfig, Synthesizer
+from display.voice.text import announcement_text
+from display.voice.wavinfo import BadWav, read_wav_info
+
+CALL = "请 A零零一号 到 三号窗口 办理"
+SPEECH_RMS_FLOOR = 0.02  # espeak speech sits near 0.1 of full scale; silence is 0
+
+
+def test_uses_bundled_cmn_voice(synth: Synthesizer) -> None:
+    assert synth.engine_version.startswith("1.52")
+    assert synth.voice_id == "sit/cmn"
+
+
+def test_call_clip_is_valid_plausible_speech(synth: Synthesizer) -> None:
+    assert announcement_text("A001", 3) == CALL
+    info = read_wav_info(synth.synthesize(CALL))
+    assert (info.channels, info.sample_rate) == (1, 22050)
+    assert 1.0 < info.duration_s < 8.0, info.duration_s
+    assert info.rms > SPEECH_RMS_FLOOR, info.rms
+
+
+def test_longer_text_gives_longer_clip(synth: Synthesizer) -> None:
+    short = read_wav_info(synth.synthesize(CALL))
+    long_text = announcement_text("B120", "不动产登记十二号窗口") + "，" + CALL
+    longer = read_wav_info(synth.synthesize(long_text))
+    assert longer.duration_s > short.duration_s + 1.0
+
+
+def test_faster_rate_gives_shorter_clip(tmp_path: Path) -> None:
+    durations = []
+    for rate in (120, 260):
+        with Synthesizer(SynthConfig(cache_dir=tmp_path / str(rate), rate=rate)) as synthesizer:
+            durations.append(read_wav_info(synthesizer.synthesize(CALL)).duration_s)
+    assert durations[0] > durations[1] * 1.5, durations
+
+
+def test_cache_hit_does_not_resynthesize(synth: Synthesizer) -> None:
+    first = synth.synthesize(CALL)
+    written = first.stat().st_mtime_ns
+    second = synth.synthesize(CALL)
+    assert second == first
+    assert second.stat().st_mtime_ns == written
+    stats = synth.stats
+    assert (stats.synthesized, stats.hits) == (1, 1)
+    assert sorted(p.name for p in first.parent.iterdir()) == [first.name]
+
+
+def test_cache_key_depends_on_rate(tmp_path: Path) -> None:
+    shared = tmp_path / "clips"
+    with Synthesizer(SynthConfig(cache_dir=shared, rate=150)) as slow:
+        slow_path = slow.synthesize(CALL)
+    with Synthesizer(SynthConfig(cache_dir=shared, rate=250)) as fast:
+        fast_path = fast.synthesize(CALL)
+        assert fast.stats.hits == 0
+    assert slow_path != fast_path
+
+
+async def test_concurrent_requests_for_one_text_synthesize_once(synth: Synthesizer) -> None:
+    paths = await asyncio.gather(*(synth.async_synthesize(CALL) for _ in range(6)))
+    assert len(set(paths)) == 1
+    stats = synth.stats
+    assert stats.synthesized == 1
+    assert stats.hits == 5
+
+
+def test_fallback_voice_is_used_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = SynthConfig(cache_dir=tmp_path, voice="xx-nonexistent", fallback_voices=("cmn-latn-pinyin",))
+    with caplog.at_level(logging.WARNING), Synthesizer(config) as synthesizer:
+        assert synthesizer.voice_id == "sit/cmn-latn-pinyin"
+        assert read_wav_info(synthesizer.synthesize(CALL)).rms > SPEECH_RMS_FLOOR
+    assert "xx-nonexistent" in caplog.text
+
+
+def test_unknown_voice_without_fallback_names_chinese_voices(tmp_path: Path) -> None:
+    """Tried: a voice espeak does not have. Kept: an error listing the Chinese voices there are."""
+    synthesizer = Synthesizer(SynthConfig(cache_dir=tmp_path, voice="klingon", fallback_voices=()))
+    try:
+        with pytest.raises(VoiceNotFound, match="sit/cmn"):
+            synthesizer.start()
+    finally:
+        synthesizer.close()
+
+
+def test_unspeakable_text_fails_and_leaves_no_clip(synth: Synthesizer) -> None:
+    """Tried: punctuation only (espeak makes silence). Kept: a clear error, no cached file."""
+    with pytest.raises(SynthesisError, match="silence"):
+        synth.synthesize("，。")
+    assert synth.stats.failures == 1
+    assert list(synth.config.cache_dir.iterdir()) == []
+    # The engine is still usable afterwards.
+    assert read_wav_info(synth.synthesize(CALL)).rms > SPEECH_RMS_FLOOR
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_text_is_refused(synth: Synthesizer, text: str) -> None:
+    with pytest.raises(ValueError, match="nothing to say"):
+        synth.synthesize(text)
+
+
+def test_closed_synthesizer_refuses_work(tmp_path: Path) -> None:
+    synthesizer = Synthesizer(SynthConfig(cache_dir=tmp_path))
+    synthesizer.close()
+    with pytest.raises(SynthesisError, match="closed"):
+        synthesizer.synthesize(CALL)
+
+
+def test_bad_config_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="rate"):
+        SynthConfig(cache_dir=tmp_path, rate=5)
+    with pytest.raises(ValueError, match="volume"):
+        SynthConfig(cache_dir=tmp_path, volume=0)
+
+
+def test_truncated_wav_is_a_clear_error(tmp_path: Path) -> None:
+    """Tried: reading a WAV cut after its first bytes. Kept: BadWav naming the file."""
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00")
+    with pytest.raises(BadWav, match="broken.wav"):
+        read_wav_info(broken)
