@@ -1,0 +1,373 @@
+"""The one hub client kiosks and TV boards use: typed HTTP calls and a replaying event stream.
+
+It imports aiohttp's client and nothing of the engine or storage, so a kiosk PC or a TV PC
+installs no database code paths (ARCHITECTURE.md). Two promises matter to a citizen:
+
+- ``issue`` is retried on connection errors and 5xx with the SAME idempotency key, so a network
+  glitch between touch and reply never gives two tickets (the hub replays the first) or none.
+- :class:`EventStream` reconnects with back-off and asks for ``since=<last seq>``, so a board never
+  misses a call, and drops anything at or below the last seq it delivered, so none is shown twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class HubError(Exception):
+    """The hub refused a request; ``message_zh`` is what to show the citizen, ``code`` the contract."""
+
+    def __init__(self, status: int, code: str, message_zh: str, message_en: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{code}: {message_en}")
+        self.status = status
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.details = details or {}
+
+
+class HubUnreachable(Exception):
+    """No usable answer from the hub after every retry (network down, hub stopped, 5xx)."""
+
+    message_zh = "暂时无法连接取号服务，请稍后再试或咨询工作人员"
+
+    def __init__(self, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before telling the citizen the hub is unreachable."""
+
+    attempts: int = 4
+    first_delay_s: float = 0.2
+    max_delay_s: float = 2.0
+    timeout_s: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.first_delay_s * (2**attempt), self.max_delay_s)
+
+
+# ---------------------------------------------------------------- boundary dataclasses
+@dataclass(frozen=True)
+class IssuingState:
+    open: bool
+    reason: str | None
+    next_opening: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class HallInfo:
+    name: str
+    hall_day: str
+    issuing: IssuingState
+    priority_classes: dict[str, str]
+    status_base_url: str | None  # None while the hub does not publish it: the kiosk has a fallback
+
+
+@dataclass(frozen=True)
+class Zone:
+    code: str
+    name: str
+    queues: tuple[str, ...]
+    windows: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    prefix: str
+    name: str
+    zone: str
+    waiting: int
+    open_windows: int
+    estimated_wait_min: int | None
+    issued_today: int
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: str
+    zone: str
+    queue: str
+    unit: str | None
+    instant: bool
+
+
+@dataclass(frozen=True)
+class HubState:
+    last_seq: int
+    hall_day: str
+    queues: tuple[QueueInfo, ...]
+    windows: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class IssueSpec:
+    """What the citizen chose; exactly one of item/queue/appointment normally."""
+
+    queue: str | None = None
+    item_code: str | None = None
+    priority_class: str | None = None
+    appointment_code: str | None = None
+    person_id: str | None = None
+
+    def body(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    id: int
+    number: str
+    queue: str
+    zone: str
+    item_code: str | None
+    priority: bool
+    appointment: bool
+    issued_at: float
+    status_token: str
+    people_ahead: int
+    estimated_wait_min: int | None
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class HubEvent:
+    seq: int
+    at: float
+    kind: str
+    ticket_id: int | None
+    number: str | None
+    zone: str | None
+    queue: str | None
+    window_id: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    replay: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HubEvent:
+        return cls(
+            seq=int(data["seq"]), at=float(data["at"]), kind=str(data["kind"]),
+            ticket_id=data.get("ticket_id"), number=data.get("number"), zone=data.get("zone"),
+            queue=data.get("queue"), window_id=data.get("window_id"), payload=dict(data.get("payload") or {}),
+            replay=bool(data.get("replay", False)),
+        )
+
+
+def _queue(data: dict[str, Any]) -> QueueInfo:
+    return QueueInfo(
+        prefix=data["prefix"], name=data["name"], zone=data["zone"], waiting=int(data["waiting"]),
+        open_windows=int(data.get("open_windows", 0)), estimated_wait_min=data.get("estimated_wait_min"),
+        issued_today=int(data.get("issued_today", 0)),
+    )
+
+
+# ---------------------------------------------------------------- HTTP
+class HubClient:
+    """Typed calls to one hub with one device token. Use as ``async with HubClient(...) as hub``."""
+
+    def __init__(self, base_url: str, token: str | None, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> HubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout_s))
+        return self._session
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                      idempotency_key: str | None = None, retry: bool = True) -> Any:
+        """One API call; retried (same body, same key) on connection errors, timeouts and 5xx."""
+        headers = {"Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        attempts = self.policy.attempts if retry else 1
+        last = "no attempt"
+        for attempt in range(attempts):
+            if attempt:
+                await self._sleep(self.policy.delay(attempt - 1))
+            try:
+                async with self._client().request(method, self.base_url + path, json=body, headers=headers) as response:
+                    text = await response.text()
+                    if response.status in RETRY_STATUSES:
+                        last = f"HTTP {response.status} from {path}"
+                        log.warning("hub %s, retrying (%d/%d)", last, attempt + 1, attempts)
+                        continue
+                    data = json.loads(text) if text else None
+                    if response.status >= 400:
+                        raise _hub_error(response.status, data)
+                    return data
+            except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                log.warning("hub %s %s failed: %s (%d/%d)", method, path, last, attempt + 1, attempts)
+        raise HubUnreachable(f"{method} {path}: {last}")
+
+    async def hall(self) -> HallInfo:
+        data = await self.request("GET", "/api/v1/hall")
+        issuing = data["issuing"]
+        return HallInfo(
+            name=data["name"], hall_day=data["hall_day"],
+            issuing=IssuingState(bool(issuing["open"]), issuing.get("reason"), issuing.get("next_opening"), issuing.get("message", "")),
+            priority_classes=dict(data.get("priority_classes") or {}),
+            status_base_url=data.get("status_base_url"),
+        )
+
+    async def zones(self) -> list[Zone]:
+        data = await self.request("GET", "/api/v1/zones")
+        return [Zone(z["code"], z["name"], tuple(z.get("queues", ())), tuple(z.get("windows", ()))) for z in data]
+
+    async def queues(self, zone: str | None = None) -> list[QueueInfo]:
+        path = "/api/v1/queues" + (f"?zone={quote(zone)}" if zone else "")
+        return [_queue(q) for q in await self.request("GET", path)]
+
+    async def items(self, zone: str | None = None, queue: str | None = None, text: str | None = None, limit: int = 1000) -> list[Item]:
+        query = [f"limit={limit}"]
+        for key, value in (("zone", zone), ("queue", queue), ("q", text)):
+            if value:
+                query.append(f"{key}={quote(value)}")
+        data = await self.request("GET", "/api/v1/items?" + "&".join(query))
+        return [Item(i["code"], i["name"], i["zone"], i["queue"], i.get("unit"), bool(i.get("instant"))) for i in data]
+
+    async def state(self, zone: str | None = None) -> HubState:
+        data = await self.request("GET", "/api/v1/state" + (f"?zone={quote(zone)}" if zone else ""))
+        return HubState(int(data["last_seq"]), data["hall_day"], tuple(_queue(q) for q in data["queues"]), tuple(data["windows"]))
+
+    async def issue(self, spec: IssueSpec, idempotency_key: str) -> IssuedTicket:
+        """Issue a ticket; every retry carries ``idempotency_key`` so the hub issues at most one."""
+        data = await self.request("POST", "/api/v1/tickets", spec.body(), idempotency_key=idempotency_key)
+        t = data["ticket"]
+        return IssuedTicket(
+            id=int(t["id"]), number=t["number"], queue=t["queue"], zone=t["zone"], item_code=t.get("item_code"),
+            priority=bool(t["priority"]), appointment=bool(t["appointment"]), issued_at=float(t["issued_at"]),
+            status_token=t["status_token"], people_ahead=int(data["people_ahead"]),
+            estimated_wait_min=data.get("estimated_wait_min"), replayed=bool(data.get("replayed")),
+        )
+
+    async def report_printed(self, ticket_id: int, ok: bool, detail: str | None = None) -> None:
+        """Tell the hub whether the paper came out; ``ok=False`` raises ticket.print_failed there."""
+        body: dict[str, Any] = {"printed": ok}
+        if detail:
+            body["detail"] = detail[:200]
+        await self.request("POST", f"/api/v1/tickets/{ticket_id}/printed", body)
+
+
+def _hub_error(status: int, data: Any) -> HubError:
+    error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
+    return HubError(
+        status, str(error.get("code", "http_error")), str(error.get("message") or f"请求失败（{status}）"),
+        str(error.get("message_en") or f"HTTP {status}"), dict(error.get("details") or {}),
+    )
+
+
+# ---------------------------------------------------------------- event stream
+class StreamState(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    OFFLINE = "offline"
+    CLOSED = "closed"
+
+
+class EventStream:
+    """Async iterator of hub events that survives dropped connections without loss or repeats.
+
+    ``since`` is the last seq the caller already has (from ``HubClient.state().last_seq``); with
+    ``None`` the stream starts live. ``state`` says whether the board should show "offline".
+    """
+
+    def __init__(self, base_url: str, token: str | None, zone: str | None = None, window: str | None = None,
+                 since: int | None = None, ticket: str | None = None, policy: RetryPolicy | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.zone, self.window, self.ticket = zone, window, ticket
+        self.last_seq = since if since is not None else -1
+        self.policy = policy or RetryPolicy()
+        self.state = StreamState.CONNECTING
+        self.connections = 0
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def _url(self) -> str:
+        params = {"zone": self.zone, "window": self.window, "ticket": self.ticket,
+                  "token": None if self.ticket else self._token,
+                  "since": str(self.last_seq) if self.last_seq >= 0 else None}
+        query = "&".join(f"{k}={quote(v)}" for k, v in params.items() if v)
+        ws_base = "ws" + self.base_url[4:] if self.base_url.startswith("http") else self.base_url
+        return f"{ws_base}/api/v1/events" + (f"?{query}" if query else "")
+
+    async def close(self) -> None:
+        self._closed = True
+        self.state = StreamState.CLOSED
+        if self._session is not None:
+            await self._session.close()
+
+    def __aiter__(self) -> AsyncIterator[HubEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[HubEvent]:
+        failures = 0
+        self._session = aiohttp.ClientSession()
+        try:
+            while not self._closed:
+                self.state = StreamState.CONNECTING
+                try:
+                    async with self._session.ws_connect(self._url(), heartbeat=20) as ws:
+                        self.connections += 1
+                        async for message in ws:
+                            if message.type != aiohttp.WSMsgType.TEXT:
+                                break
+                            data = json.loads(message.data)
+                            if data.get("type") == "hello":
+                                self.last_seq = max(self.last_seq, int(data["last_seq"]))
+                                self.state = StreamState.ONLINE
+                                failures = 0
+                            elif data.get("type") == "event":
+                                event = HubEvent.from_json(data)
+                                if event.seq <= self.last_seq:
+                                    continue  # already delivered before the reconnect
+                                self.last_seq = event.seq
+                                yield event
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                    log.info("event stream: %s", exc)
+                if self._closed:
+                    break
+                self.state = StreamState.OFFLINE
+                delay = self.policy.delay(failures) * (0.8 + 0.4 * random.random())
+                failures += 1
+                await asyncio.sleep(delay)
+        finally:
+            if not self._closed:
+                self.state = StreamState.CLOSED
+            await self._session.close()

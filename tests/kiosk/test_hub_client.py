@@ -1,0 +1,112 @@
+"""The shared hub client against a real hub on loopback, with real network faults in between."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+import pytest
+
+from server.hub_client import EventStream, HubClient, HubError, HubUnreachable, IssueSpec, RetryPolicy, StreamState
+from tests.kiosk.proxy import FaultyProxy
+
+FAST = RetryPolicy(attempts=4, first_delay_s=0.01, max_delay_s=0.05, timeout_s=5)
+
+
+@pytest.fixture
+async def proxy(hub):
+    url = urlparse(hub.base_url)
+    p = await FaultyProxy(url.hostname, url.port).start()
+    yield p
+    await p.stop()
+
+
+async def test_typed_reads_of_the_sample_hall(hub):
+    async with HubClient(hub.base_url, hub.tokens["kiosk"], FAST) as client:
+        hall = await client.hall()
+        zones = await client.zones()
+        queues = await client.queues("C")
+        items = await client.items("C")
+        state = await client.state("C")
+    assert hall.name == "茶陵县政务服务中心" and hall.issuing.open
+    assert "elderly" in hall.priority_classes
+    assert [z.code for z in zones][:3] == ["A", "B", "C"] and zones[2].name == "不动产登记区"
+    assert [q.prefix for q in queues] == ["C1"]
+    assert items and all(i.zone == "C" for i in items)
+    assert state.last_seq >= 0 and [q.prefix for q in state.queues] == ["C1"]
+
+
+async def test_retry_after_a_lost_reply_gives_one_ticket(hub, proxy):
+    # Tried: the hub issued the ticket but the reply was lost twice. Kept: exactly one ticket.
+    proxy.drop_responses = 2
+    async with HubClient(proxy.url, hub.tokens["kiosk"], FAST) as client:
+        ticket = await client.issue(IssueSpec(queue="C1"), "touch-1")
+    assert ticket.number == "C1001" and ticket.replayed
+    assert proxy.connections == 3
+    today = await hub.engine.tickets_today()
+    assert [t.number for t in today] == ["C1001"]
+
+
+async def test_same_key_twice_returns_the_same_ticket(hub):
+    async with HubClient(hub.base_url, hub.tokens["kiosk"], FAST) as client:
+        first = await client.issue(IssueSpec(queue="A1"), "k-1")
+        again = await client.issue(IssueSpec(queue="A1"), "k-1")
+        other = await client.issue(IssueSpec(queue="A1"), "k-2")
+    assert (first.id, first.number, first.replayed) == (again.id, again.number, False) and again.replayed
+    assert other.number == "A1002"
+
+
+async def test_hub_refusal_is_a_hub_error_with_the_chinese_message(hub):
+    # Tried: an unknown queue. Kept: nothing issued, the hub's code and Chinese reason.
+    async with HubClient(hub.base_url, hub.tokens["kiosk"], FAST) as client:
+        with pytest.raises(HubError) as info:
+            await client.issue(IssueSpec(queue="Z9"), "k-bad")
+    assert info.value.code == "not_found" and "未找到" in info.value.message_zh
+    assert await hub.engine.tickets_today() == []
+
+
+async def test_unreachable_hub_after_all_retries(hub, proxy):
+    # Tried: every connection refused. Kept: nothing issued, HubUnreachable with a Chinese message.
+    proxy.refuse = True
+    async with HubClient(proxy.url, hub.tokens["kiosk"], FAST) as client:
+        with pytest.raises(HubUnreachable) as info:
+            await client.issue(IssueSpec(queue="A1"), "k-x")
+    assert proxy.connections == FAST.attempts
+    assert "无法连接" in info.value.message_zh
+    assert await hub.engine.tickets_today() == []
+
+
+async def _collect(stream: EventStream, into: list, n: int) -> None:
+    async for event in stream:
+        into.append(event)
+        if len(into) >= n:
+            return
+
+
+async def test_event_stream_replays_missed_events_exactly_once(hub, proxy):
+    async with HubClient(hub.base_url, hub.tokens["kiosk"], FAST) as client:
+        start = (await client.state()).last_seq
+        stream = EventStream(proxy.url, hub.tokens["board-A"], zone="A", since=start, policy=FAST)
+        seen: list = []
+        reader = asyncio.create_task(_collect(stream, seen, 4))
+        while stream.state is not StreamState.ONLINE:
+            await asyncio.sleep(0.01)
+        await client.issue(IssueSpec(queue="A1"), "e-1")
+        await client.issue(IssueSpec(queue="C1"), "e-other-zone")
+        while len(seen) < 1:
+            await asyncio.sleep(0.01)
+        assert stream.state is StreamState.ONLINE
+        # The network drops; while the board is away three tickets are issued in its zone.
+        proxy.refuse = True
+        proxy.cut_all()
+        while stream.state is StreamState.ONLINE:
+            await asyncio.sleep(0.01)
+        for key in ("e-2", "e-3", "e-4"):
+            await client.issue(IssueSpec(queue="A1"), key)
+        proxy.refuse = False
+        await asyncio.wait_for(reader, 10)
+        await stream.close()
+    assert [e.number for e in seen] == ["A1001", "A1002", "A1003", "A1004"]
+    assert [e.kind for e in seen] == ["ticket.issued"] * 4
+    assert [e.replay for e in seen] == [False, True, True, True]
+    assert stream.connections >= 2
+    assert len({e.seq for e in seen}) == 4
