@@ -77,8 +77,15 @@ def token_digest(token: str) -> str:
 
 
 class Accounts:
+    """People and devices. Resolved tokens are remembered for a few seconds: every API request
+    authenticates, and a database round trip per request cost more than the request's own work.
+    Logging out forgets at once; a device deactivated in the database stops within the TTL."""
+
+    TOKEN_CACHE_SECONDS = 10.0
+
     def __init__(self, database: Database):
         self.database = database
+        self._recent: dict[str, tuple[float, Principal]] = {}
 
     async def add_user(
         self, username: str, password: str, role: Role, display_name: str = "", unit: str | None = None, *, now: float
@@ -133,6 +140,7 @@ class Accounts:
         return token
 
     async def close_session(self, token: str) -> None:
+        self._recent.pop(token_digest(token), None)
         statement = delete(auth_sessions).where(auth_sessions.c.token_hash == token_digest(token))
         await self.database.write(lambda conn: conn.execute(statement))
 
@@ -152,6 +160,19 @@ class Accounts:
 
     async def authenticate(self, token: str, *, now: float) -> Principal | None:
         digest = token_digest(token)
+        cached = self._recent.get(digest)
+        if cached is not None and 0 <= now - cached[0] < self.TOKEN_CACHE_SECONDS:
+            return cached[1]
+        principal = await self._authenticate(token, digest, now)
+        if principal is None:
+            self._recent.pop(digest, None)
+        else:
+            if len(self._recent) > 10_000:
+                self._recent.clear()
+            self._recent[digest] = (now, principal)
+        return principal
+
+    async def _authenticate(self, token: str, digest: str, now: float) -> Principal | None:
         if token.startswith("dev_"):
             row = await self.database.read(lambda conn: conn.execute(select(devices).where(devices.c.token_hash == digest)).first())
             if row is None or not row._mapping["active"]:

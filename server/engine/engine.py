@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
@@ -36,6 +36,7 @@ from server.engine.views import (
 )
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.events import EventBus
+from server.storage import statements as sql
 from server.storage.db import Database
 from server.storage.schema import (
     appointments,
@@ -101,6 +102,10 @@ class QueueEngine:
         self._secret = secret
         self._write_lock = asyncio.Lock()
         self._tz = ZoneInfo(config.hall.timezone)
+        self._ticket_updates: dict[frozenset[str], Any] = {}
+        self._windows_serving = {
+            q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues
+        }
 
     # ------------------------------------------------------------------ plumbing
     async def _write(self, work: Callable[[_Txn], T]) -> T:
@@ -142,7 +147,7 @@ class QueueEngine:
             "staff_id": staff_id,
             "payload": payload or {},
         }
-        result = txn.conn.execute(insert(ticket_events).values(**values).returning(ticket_events.c.seq))
+        result = txn.conn.execute(sql.INSERT_EVENT, values)
         event = HallEvent(seq=result.scalar_one(), **{k: v for k, v in values.items() if k != "hall_day"})
         txn.events.append(event)
         return event
@@ -152,30 +157,38 @@ class QueueEngine:
     ) -> None:
         m = ticket._mapping
         txn.conn.execute(
-            insert(ticket_intervals).values(
-                ticket_id=m["id"],
-                hall_day=m["hall_day"],
-                leg=m["leg"],
-                state=state,
-                queue=m["queue"],
-                window_id=window_id,
-                staff_id=staff_id,
-                start_at=txn.now,
-            )
+            sql.OPEN_INTERVAL,
+            {
+                "ticket_id": m["id"],
+                "hall_day": m["hall_day"],
+                "leg": m["leg"],
+                "state": state,
+                "queue": m["queue"],
+                "window_id": window_id,
+                "staff_id": staff_id,
+                "start_at": txn.now,
+                "end_at": None,
+                "outcome": None,
+            },
         )
 
     def _close_interval(self, txn: _Txn, ticket_id: int, outcome: str) -> None:
-        txn.conn.execute(
-            update(ticket_intervals)
-            .where(ticket_intervals.c.ticket_id == ticket_id, ticket_intervals.c.end_at.is_(None))
-            .values(end_at=txn.now, outcome=outcome)
-        )
+        txn.conn.execute(sql.CLOSE_INTERVAL, {"tid": ticket_id, "ended": txn.now, "why": outcome})
 
     def _update_ticket(self, txn: _Txn, ticket_id: int, **values: Any) -> Row[Any]:
-        result = txn.conn.execute(
-            update(tickets).where(tickets.c.id == ticket_id).values(**values).returning(*tickets.c)
-        )
-        return result.one()
+        columns = frozenset(values)
+        statement = self._ticket_updates.get(columns)
+        if statement is None:
+            statement = (
+                update(tickets)
+                .where(tickets.c.id == bindparam("_tid"))
+                .values({name: bindparam(f"_v_{name}") for name in columns})
+                .returning(*tickets.c)
+            )
+            self._ticket_updates[columns] = statement
+        params = {f"_v_{name}": value for name, value in values.items()}
+        params["_tid"] = ticket_id
+        return txn.conn.execute(statement, params).one()
 
     def _window(self, window_id: str) -> Window:
         window = self.config.window(window_id)
@@ -184,8 +197,7 @@ class QueueEngine:
         return window
 
     def _window_state(self, conn: Connection, window_id: str) -> Row[Any] | None:
-        result = conn.execute(select(window_states).where(window_states.c.window_id == window_id))
-        return result.first()
+        return conn.execute(sql.WINDOW_STATE, {"window": window_id}).first()
 
     def _staffed_window(self, txn: _Txn, window_id: str) -> Row[Any]:
         self._window(window_id)
@@ -199,7 +211,7 @@ class QueueEngine:
         ticket_id = state._mapping["current_ticket_id"]
         if ticket_id is None:
             raise invalid_state(f"window {window_id} has no current ticket", "当前窗口没有正在办理的号")
-        row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).one()
+        row = txn.conn.execute(sql.TICKET_BY_ID, {"tid": ticket_id}).one()
         if allowed and row._mapping["status"] not in allowed:
             raise invalid_state(
                 f"ticket {row._mapping['number']} is {row._mapping['status']}",
@@ -209,14 +221,10 @@ class QueueEngine:
         return row
 
     def _set_current(self, txn: _Txn, window_id: str, ticket_id: int | None) -> None:
-        txn.conn.execute(
-            update(window_states).where(window_states.c.window_id == window_id).values(current_ticket_id=ticket_id)
-        )
+        txn.conn.execute(sql.SET_CURRENT_TICKET, {"window": window_id, "tid": ticket_id})
 
     def _ticket_by_number(self, conn: Connection, day: date, number: str) -> Row[Any]:
-        row = (
-            conn.execute(select(tickets).where(tickets.c.hall_day == day, tickets.c.number == number.upper()))
-        ).first()
+        row = conn.execute(sql.TICKET_BY_NUMBER, {"day": day, "number": number.upper()}).first()
         if row is None:
             raise not_found("ticket", "票号", number)
         return row
@@ -228,7 +236,7 @@ class QueueEngine:
         key = f"{request.device or '-'}:{request.idempotency_key}" if request.idempotency_key else None
         def work(txn: _Txn) -> Any:
             if key is not None:
-                existing = (txn.conn.execute(select(tickets).where(tickets.c.idempotency_key == key))).first()
+                existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key}).first()
                 if existing is not None:
                     return self._issue_result(txn.conn, existing, replayed=True)
             state = issuing_state(self.config, txn.now)
@@ -251,35 +259,32 @@ class QueueEngine:
             seq = self._next_number(txn, queue_prefix)
             number = f"{queue_prefix}{seq:0{self.config.rules.number_digits}d}"
             pkey = person_key(self._secret, request.person_id) if request.person_id else None
-            row = (
-                txn.conn.execute(
-                    insert(tickets)
-                    .values(
-                        hall_day=txn.day,
-                        prefix=queue_prefix,
-                        seq=seq,
-                        number=number,
-                        queue=queue_prefix,
-                        zone=queue.zone,
-                        item_code=request.item_code,
-                        status=TicketStatus.WAITING,
-                        priority=1 if priority else 0,
-                        priority_class=request.priority_class,
-                        appointment_code=appointment,
-                        issued_at=txn.now,
-                        queued_at=txn.now,
-                        sort_key=txn.now,
-                        leg=1,
-                        call_count=0,
-                        person_key=pkey,
-                        person_masked=mask_person_id(request.person_id) if request.person_id else None,
-                        idempotency_key=key,
-                        device=request.device,
-                        auto_closed=False,
-                        status_token=secrets.token_urlsafe(12),
-                    )
-                    .returning(*tickets.c)
-                )
+            row = txn.conn.execute(
+                sql.INSERT_TICKET,
+                {
+                    "hall_day": txn.day,
+                    "prefix": queue_prefix,
+                    "seq": seq,
+                    "number": number,
+                    "queue": queue_prefix,
+                    "zone": queue.zone,
+                    "item_code": request.item_code,
+                    "status": TicketStatus.WAITING,
+                    "priority": 1 if priority else 0,
+                    "priority_class": request.priority_class,
+                    "appointment_code": appointment,
+                    "issued_at": txn.now,
+                    "queued_at": txn.now,
+                    "sort_key": txn.now,
+                    "leg": 1,
+                    "call_count": 0,
+                    "person_key": pkey,
+                    "person_masked": mask_person_id(request.person_id) if request.person_id else None,
+                    "idempotency_key": key,
+                    "device": request.device,
+                    "auto_closed": False,
+                    "status_token": secrets.token_urlsafe(12),
+                },
             ).one()
             if appointment is not None:
                 txn.conn.execute(
@@ -352,13 +357,7 @@ class QueueEngine:
     def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
         conn = txn.conn
         if queue_cap is not None:
-            issued = (
-                conn.execute(
-                    select(day_counters.c.last_seq).where(
-                        day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix
-                    )
-                )
-            ).scalar()
+            issued = conn.execute(sql.ISSUED_IN_QUEUE, {"day": txn.day, "prefix": prefix}).scalar()
             if (issued or 0) >= queue_cap:
                 raise HallQError(
                     "cap_reached", "今日该业务号已取完，请明日再来", f"daily cap of queue {prefix} reached", 409,
@@ -367,11 +366,7 @@ class QueueEngine:
         if request.item_code:
             item = self.config.item(request.item_code)
             if item is not None and item.daily_cap is not None:
-                count = (
-                    conn.execute(
-                        select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.item_code == item.code)
-                    )
-                ).scalar_one()
+                count = conn.execute(sql.ISSUED_FOR_ITEM, {"day": txn.day, "item": item.code}).scalar_one()
                 if count >= item.daily_cap:
                     raise HallQError(
                         "cap_reached", "今日该事项号已取完，请明日再来", f"daily cap of item {item.code} reached",
@@ -379,11 +374,7 @@ class QueueEngine:
                     )
         if request.person_id:
             pkey = person_key(self._secret, request.person_id)
-            count = (
-                conn.execute(
-                    select(func.count()).where(tickets.c.hall_day == txn.day, tickets.c.person_key == pkey)
-                )
-            ).scalar_one()
+            count = conn.execute(sql.ISSUED_TO_PERSON, {"day": txn.day, "person": pkey}).scalar_one()
             if count >= self.config.rules.per_person_daily_cap:
                 raise HallQError(
                     "person_cap_reached",
@@ -395,15 +386,9 @@ class QueueEngine:
 
     def _next_number(self, txn: _Txn, prefix: str) -> int:
         """Today's next number for a prefix: a row-locked counter, never reused within the day."""
-        result = txn.conn.execute(
-            update(day_counters)
-            .where(day_counters.c.hall_day == txn.day, day_counters.c.prefix == prefix)
-            .values(last_seq=day_counters.c.last_seq + 1)
-            .returning(day_counters.c.last_seq)
-        )
-        seq = result.scalar()
+        seq = txn.conn.execute(sql.BUMP_COUNTER, {"b_day": txn.day, "b_prefix": prefix}).scalar()
         if seq is None:
-            txn.conn.execute(insert(day_counters).values(hall_day=txn.day, prefix=prefix, last_seq=1))
+            txn.conn.execute(sql.INSERT_COUNTER, {"hall_day": txn.day, "prefix": prefix, "last_seq": 1})
             seq = 1
         return int(seq)
 
@@ -416,49 +401,22 @@ class QueueEngine:
         m = row._mapping
         if m["status"] != TicketStatus.WAITING:
             return 0
-        ahead = conn.execute(
-            select(func.count()).where(
-                tickets.c.hall_day == m["hall_day"],
-                tickets.c.queue == m["queue"],
-                tickets.c.status == TicketStatus.WAITING,
-                tickets.c.target_window.is_(None),
-                or_(
-                    tickets.c.priority > m["priority"],
-                    and_(tickets.c.priority == m["priority"], tickets.c.sort_key < m["sort_key"]),
-                ),
-            )
-        )
-        return int(ahead.scalar_one())
+        params = {"day": m["hall_day"], "queue": m["queue"], "priority": m["priority"], "sort_key": m["sort_key"]}
+        return int(conn.execute(sql.PEOPLE_AHEAD, params).scalar_one())
 
     def _estimate_wait(self, conn: Connection, day: date, queue: str, ahead: int) -> int | None:
         open_windows = self._open_window_count(conn, queue)
         if open_windows == 0:
             return None
-        mean_service = (
-            conn.execute(
-                select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
-                    tickets.c.hall_day == day,
-                    tickets.c.queue == queue,
-                    tickets.c.status == TicketStatus.FINISHED,
-                    tickets.c.served_at.is_not(None),
-                )
-            )
-        ).scalar()
+        mean_service = conn.execute(sql.MEAN_SERVICE_TODAY, {"day": day, "queue": queue}).scalar()
         minutes = (mean_service / 60.0) if mean_service else DEFAULT_SERVICE_MIN
         return int(math.ceil(ahead * minutes / open_windows))
 
     def _open_window_count(self, conn: Connection, queue: str) -> int:
-        serving = [w.id for w in self.config.windows if queue in w.queues]
+        serving = self._windows_serving.get(queue)
         if not serving:
             return 0
-        result = conn.execute(
-            select(func.count()).where(
-                window_states.c.window_id.in_(serving),
-                window_states.c.staff_id.is_not(None),
-                window_states.c.paused_reason.is_(None),
-            )
-        )
-        return int(result.scalar_one())
+        return int(conn.execute(sql.OPEN_WINDOWS_AMONG, {"windows": serving}).scalar_one())
 
     async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
         """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
@@ -604,25 +562,12 @@ class QueueEngine:
             )
 
     def _choose_next(self, txn: _Txn, window: Window) -> Row[Any] | None:
-        waiting = and_(tickets.c.hall_day == txn.day, tickets.c.status == TicketStatus.WAITING)
-        order = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
         heads: list[tuple[Row[Any], int]] = []
         for prefix, weight in window.queues.items():
-            head = (
-                txn.conn.execute(
-                    select(tickets)
-                    .where(waiting, tickets.c.queue == prefix, tickets.c.target_window.is_(None))
-                    .order_by(*order)
-                    .limit(1)
-                )
-            ).first()
+            head = txn.conn.execute(sql.HEAD_OF_QUEUE, {"day": txn.day, "queue": prefix}).first()
             if head is not None:
                 heads.append((head, weight))
-        targeted = (
-            txn.conn.execute(
-                select(tickets).where(waiting, tickets.c.target_window == window.id).order_by(*order).limit(1)
-            )
-        ).first()
+        targeted = txn.conn.execute(sql.HEAD_FOR_WINDOW, {"day": txn.day, "window": window.id}).first()
         if targeted is not None:
             heads.append((targeted, max(window.queues.values(), default=1)))
         if not heads:

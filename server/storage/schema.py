@@ -108,12 +108,23 @@ tickets = Table(
     Column("auto_closed", Boolean, nullable=False, default=False),
     Column("status_token", String(32), nullable=False, unique=True),
     UniqueConstraint("hall_day", "prefix", "seq"),
-    Index("ix_tickets_waiting", "hall_day", "queue", "status", "priority", "sort_key"),
     Index("ix_tickets_day_number", "hall_day", "number"),
     Index("ix_tickets_day_person", "hall_day", "person_key"),
     Index("ix_tickets_day_item", "hall_day", "item_code"),
     Index("ix_tickets_day_window", "hall_day", "window_id", "status"),
     Index("ix_tickets_day_target", "hall_day", "target_window", "status"),
+)
+
+# Matches the call order exactly (priority first, then FIFO by sort key, then id) so the head of a
+# queue is read straight off the index, without sorting the waiting tickets.
+Index(
+    "ix_tickets_waiting",
+    tickets.c.hall_day,
+    tickets.c.queue,
+    tickets.c.status,
+    tickets.c.priority.desc(),
+    tickets.c.sort_key,
+    tickets.c.id,
 )
 
 ticket_events = Table(
@@ -177,4 +188,116 @@ appointments = Table(
     Column("status", String(16), nullable=False),
     Column("ticket_id", Integer, ForeignKey("tickets.id")),
     Column("created_at", Float, nullable=False),
+)
+
+# ---------------------------------------------------------------- statistics (server/stats)
+# Facts are derived from the ledger and events by server.stats.facts and can be rebuilt from them
+# at any time; reports group these instead of scanning the history. Every index leads with
+# hall_day so a month or a year is one range scan.
+
+stat_watermarks = Table(
+    "stat_watermarks",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+stat_ticket_facts = Table(
+    "stat_ticket_facts",
+    metadata,
+    Column("ticket_id", Integer, primary_key=True),
+    Column("hall_day", Date, nullable=False),
+    Column("issue_hour", Integer, nullable=False),
+    Column("weekday", Integer, nullable=False),
+    Column("zone", String(8), nullable=False),
+    Column("unit", String(16)),
+    Column("queue", String(8), nullable=False),
+    Column("item_code", String(32)),
+    Column("first_window", String(16)),
+    Column("last_window", String(16)),
+    Column("first_staff", String(64)),
+    Column("last_staff", String(64)),
+    Column("legs", Integer, nullable=False),
+    Column("transfers", Integer, nullable=False),
+    Column("calls", Integer, nullable=False),
+    Column("was_called", Boolean, nullable=False),
+    Column("wait_s", Float),
+    Column("walk_s", Float),
+    Column("service_s", Float),
+    Column("hold_s", Float),
+    Column("dwell_s", Float),
+    Column("final_status", String(16), nullable=False),
+    Column("outcome", String(24)),
+    Column("over_kpi", Boolean),
+    Column("rating", Integer),
+    Column("rating_staff", String(64)),
+    Column("rating_excluded", Boolean, nullable=False),
+    Column("priority", Boolean, nullable=False),
+    Column("appointment", Boolean, nullable=False),
+    Column("auto_closed", Boolean, nullable=False),
+    Index("ix_stat_ticket_facts_day_zone", "hall_day", "zone"),
+    Index("ix_stat_ticket_facts_day_queue", "hall_day", "queue"),
+)
+
+stat_leg_facts = Table(
+    "stat_leg_facts",
+    metadata,
+    Column("ticket_id", Integer, primary_key=True),
+    Column("leg", Integer, primary_key=True),
+    Column("hall_day", Date, nullable=False),
+    Column("zone", String(8), nullable=False),
+    Column("unit", String(16)),
+    Column("queue", String(8), nullable=False),
+    Column("item_code", String(32)),
+    Column("target_window", String(16)),
+    Column("window_id", String(16)),
+    Column("staff_id", String(64)),
+    Column("entered_at", Float, nullable=False),
+    Column("last_call_at", Float),
+    Column("started_at", Float),
+    Column("ended_at", Float),
+    Column("calls", Integer, nullable=False),
+    Column("wait_s", Float),
+    Column("walk_s", Float),
+    Column("service_s", Float),
+    Column("hold_s", Float),
+    Column("outcome", String(24)),
+    Column("auto_closed", Boolean, nullable=False),
+    Index("ix_stat_leg_facts_day_staff", "hall_day", "staff_id"),
+    Index("ix_stat_leg_facts_day_window", "hall_day", "window_id"),
+)
+
+stat_window_days = Table(
+    "stat_window_days",
+    metadata,
+    Column("hall_day", Date, primary_key=True),
+    Column("window_id", String(16), primary_key=True),
+    Column("staff_id", String(64), primary_key=True),  # "" for the window's own row with no one logged in
+    Column("zone", String(8), nullable=False),
+    Column("unit", String(16)),
+    Column("scheduled_s", Float, nullable=False),
+    Column("logged_in_s", Float, nullable=False),
+    Column("paused_s", Float, nullable=False),
+    Column("available_s", Float, nullable=False),
+    Column("busy_s", Float, nullable=False),
+    Column("idle_waiting_s", Float, nullable=False),
+    Index("ix_stat_window_days_day_staff", "hall_day", "staff_id"),
+)
+
+rating_appeals = Table(
+    "rating_appeals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("hall_day", Date, nullable=False),
+    Column("staff_id", String(64), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("filed_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, accepted, rejected
+    Column("decided_by", String(64)),
+    Column("decided_at", Float),
+    Column("decision_reason", String(500)),
+    UniqueConstraint("ticket_id"),
+    Index("ix_rating_appeals_status", "status", "filed_at"),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:03:50.649009
+Create Date: 2026-11-26 05:22:50.073782
 """
 from alembic import op
 import sqlalchemy as sa
@@ -78,7 +78,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_tickets_day_person', ['hall_day', 'person_key'], unique=False)
         batch_op.create_index('ix_tickets_day_target', ['hall_day', 'target_window', 'status'], unique=False)
         batch_op.create_index('ix_tickets_day_window', ['hall_day', 'window_id', 'status'], unique=False)
-        batch_op.create_index('ix_tickets_waiting', ['hall_day', 'queue', 'status', 'priority', 'sort_key'], unique=False)
+        batch_op.create_index('ix_tickets_waiting', ['hall_day', 'queue', 'status', sa.literal_column('priority DESC'), 'sort_key', 'id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -1,0 +1,220 @@
+"""Hub API throughput and latency: tickets issued per second and call-next latency over HTTP.
+
+Runs a real `hallq serve` process on loopback (an always-open copy of the sample hall), with an
+empty database and again with N historical tickets, and drives it with aiohttp clients.
+
+    .venv/bin/python bench/hub_api.py                       # SQLite, empty and 1,000,000 history
+    .venv/bin/python bench/hub_api.py --history 200000 --db postgresql://postgres@127.0.0.1/hallq_bench
+
+Prints one line per measurement; docs/benchmarks.md keeps the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import insert, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from server.config.variants import write_always_open_copy  # noqa: E402
+from server.storage.db import open_database  # noqa: E402
+from server.storage.schema import ticket_events, ticket_intervals, tickets  # noqa: E402
+
+HALLQ = str(Path(sys.executable).with_name("hallq"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run([HALLQ, *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+async def fill_history(url: str, count: int, seed: int = 7) -> None:
+    """Bulk-write `count` finished tickets (with events and intervals) on the days before today."""
+    rng = random.Random(seed)
+    database = open_database(url)
+    per_day = 2400
+    days = max(1, count // per_day + (1 if count % per_day else 0))
+    queues = [f"A{i}" for i in range(1, 8)] + ["C1", "D1", "D2", "E1", "F1"]
+    next_id = int(await database.read(lambda conn: conn.execute(text("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets")).scalar()))
+    written = 0
+    for d in range(days, 0, -1):
+        day = date.today() - timedelta(days=d)
+        base = time.mktime(day.timetuple()) + 8.5 * 3600
+        t_rows, e_rows, i_rows = [], [], []
+        n = min(per_day, count - written)
+        for k in range(n):
+            queue = queues[k % len(queues)]
+            issued = base + k * 10.0
+            called = issued + rng.uniform(60, 1500)
+            served = called + 30
+            finished = served + rng.uniform(180, 1200)
+            tid = next_id
+            next_id += 1
+            t_rows.append({
+                "id": tid, "hall_day": day, "prefix": queue, "seq": k + 1, "number": f"{queue}{k + 1:03d}",
+                "queue": queue, "zone": queue[0], "item_code": None, "status": "finished", "priority": 0,
+                "priority_class": None, "appointment_code": None, "issued_at": issued, "queued_at": issued,
+                "sort_key": issued, "leg": 1, "target_window": None, "window_id": "W01", "staff_id": "s",
+                "called_at": called, "call_count": 1, "served_at": served, "finished_at": finished,
+                "outcome": "completed", "rating": 5, "person_key": None, "person_masked": None,
+                "idempotency_key": None, "device": "bench", "printed": True, "auto_closed": False,
+                "status_token": secrets.token_urlsafe(12),
+            })
+            for at, kind in ((issued, "ticket.issued"), (called, "ticket.called"), (served, "ticket.serving"), (finished, "ticket.finished")):
+                e_rows.append({"at": at, "hall_day": day, "kind": kind, "ticket_id": tid, "number": f"{queue}{k + 1:03d}",
+                               "zone": queue[0], "queue": queue, "window_id": "W01", "staff_id": "s", "payload": {}})
+            for state, start, end, why in (("waiting", issued, called, "called"), ("called", called, served, "arrived"), ("serving", served, finished, "served")):
+                i_rows.append({"ticket_id": tid, "hall_day": day, "leg": 1, "state": state, "queue": queue, "window_id": "W01",
+                               "staff_id": "s", "start_at": start, "end_at": end, "outcome": why})
+        def write(conn, t_rows=t_rows, e_rows=e_rows, i_rows=i_rows):  # type: ignore[no-untyped-def]
+            conn.execute(insert(tickets), t_rows)
+            conn.execute(insert(ticket_events), e_rows)
+            conn.execute(insert(ticket_intervals), i_rows)
+
+        await database.write(write)
+        written += n
+        if written >= count:
+            break
+    await database.close()
+
+
+class Hub:
+    def __init__(self, workdir: Path, db_url: str | None):
+        self.workdir = workdir
+        self.config = write_always_open_copy(ROOT / "config", workdir / "config")
+        self.data = workdir / "data"
+        self.port = free_port()
+        self.env = dict(os.environ, HALLQ_PASSWORD="bench-pass")
+        self.common = ["--config", str(self.config), "--data", str(self.data)] + (["--db", db_url] if db_url else [])
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def prepare(self) -> tuple[str, str]:
+        run_cli("db", "upgrade", *self.common, env=self.env)
+        kiosk = run_cli("device", "add", "bench-kiosk", "--role", "kiosk", *self.common, env=self.env)
+        run_cli("user", "add", "bench-staff", "--role", "staff", *self.common, env=self.env)
+        return kiosk, "bench-pass"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [HALLQ, "serve", *self.common, "--port", str(self.port)],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def wait_ready(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                try:
+                    async with session.get(f"{self.url}/api/v1/health") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("hub did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=30)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+async def issue_rate(hub: Hub, token: str, clients: int, per_client: int) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async def client(c: int) -> None:
+            for i in range(per_client):
+                async with session.post(f"{hub.url}/api/v1/tickets", json={"queue": "B1"},
+                                        headers={"Idempotency-Key": f"c{clients}-{c}-{i}-{time.time_ns()}"}) as r:
+                    assert r.status == 201, await r.text()
+                    await r.read()
+        start = time.perf_counter()
+        await asyncio.gather(*(client(c) for c in range(clients)))
+        return clients * per_client / (time.perf_counter() - start)
+
+
+async def call_next_latency(hub: Hub, kiosk: str, password: str, rounds: int) -> tuple[float, float]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{hub.url}/api/v1/auth/login", json={"username": "bench-staff", "password": password}) as r:
+            staff = {"Authorization": f"Bearer {(await r.json())['token']}"}
+        window = "W19"  # zone C, serving C1
+        async with session.post(f"{hub.url}/api/v1/windows/{window}/login", json={}, headers=staff) as r:
+            assert r.status == 200, await r.text()
+        for _ in range(rounds):
+            async with session.post(f"{hub.url}/api/v1/tickets", json={"queue": "C1"}, headers={"Authorization": f"Bearer {kiosk}"}) as r:
+                await r.read()
+        latencies = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            async with session.post(f"{hub.url}/api/v1/windows/{window}/call-next", headers=staff) as r:
+                body = await r.json()
+            latencies.append(time.perf_counter() - start)
+            assert body["ticket"] is not None, body
+            async with session.post(f"{hub.url}/api/v1/windows/{window}/finish", json={}, headers=staff) as r:
+                await r.read()
+        return pct(latencies, 50) * 1000, pct(latencies, 99) * 1000
+
+
+async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int) -> None:
+    hub.start()
+    try:
+        await hub.wait_ready()
+        one = await issue_rate(hub, kiosk, 1, rounds)
+        eight = await issue_rate(hub, kiosk, 8, rounds // 4)
+        p50, p99 = await call_next_latency(hub, kiosk, password, rounds // 4)
+        print(f"{label}: issue 1 client {one:.0f}/s, 8 clients {eight:.0f}/s; call-next p50 {p50:.2f} ms p99 {p99:.2f} ms", flush=True)
+    finally:
+        hub.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--db", help="PostgreSQL URL of an EMPTY database (default: SQLite in a temp dir)")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="hallq-bench-"))
+    try:
+        hub = Hub(workdir, args.db)
+        kiosk, password = hub.prepare()
+        asyncio.run(measure("empty database", hub, kiosk, password, args.rounds))
+        if args.history:
+            start = time.perf_counter()
+            asyncio.run(fill_history(args.db or f"sqlite:///{hub.data / 'hallq.db'}", args.history))
+            print(f"filled {args.history} historical tickets in {time.perf_counter() - start:.0f} s", flush=True)
+            asyncio.run(measure(f"{args.history} historical tickets", hub, kiosk, password, args.rounds))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
