@@ -1,0 +1,230 @@
+"""The kiosk program: a pygame loop on asyncio that never waits for the hub or the printer.
+
+Each frame handles input, lets the flow time out, draws, and yields to the event loop; loading
+the catalogue and issuing+printing run as asyncio tasks (printing itself on a worker thread), and
+their results come back to the flow. ``hallq kiosk`` runs :func:`main`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pygame
+
+from display.fonts import load_cjk_font
+from kiosk import screens
+from kiosk.flow import Flow, Loading, Offline
+from kiosk.printing import TicketPrinter
+from kiosk.scanner import WedgeDetector
+from kiosk.session import IssueJob, IssueResult, KioskSession
+from kiosk.widgets import Painter
+from printer_drivers import PrinterError, TicketLayout, get_profile, open_printer
+from server.hub_client import HubClient, HubError, HubUnreachable
+
+log = logging.getLogger(__name__)
+FRAME_S = 1 / 30
+REFRESH_S = 60.0  # catalogue, queue counts and "issuing open?" are re-read this often when idle
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    hub: str
+    token: str | None
+    printer: str = "dummy:"
+    profile: str = "XP-80C"
+    zone: str | None = None
+    fullscreen: bool = True
+    size: tuple[int, int] = (1920, 1080)
+    large_text: bool = False
+    idle_timeout_s: float = 60.0
+    status_base_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+
+class KioskApp:
+    """The running kiosk. Tests construct it, post pygame events and ``await step()``."""
+
+    def __init__(self, session: KioskSession, surface: pygame.Surface, flow: Flow, only_zone: str | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.session = session
+        self.surface = surface
+        self.flow = flow
+        self.only_zone = only_zone
+        self.clock = clock
+        self.font = load_cjk_font(32)
+        self.painter = Painter(surface, self.font, flow.large_text)
+        self.scanner = WedgeDetector()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.results: list[IssueResult] = []
+        self.running = True
+        self._last_refresh = -REFRESH_S
+        self._loading = False
+
+    # ------------------------------------------------------------ background work
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def refresh(self) -> None:
+        if not self._loading:
+            self._loading = True
+            self._last_refresh = self.clock()
+            self._spawn(self._load())
+
+    async def _load(self) -> None:
+        try:
+            catalogue = await self.session.load_catalogue(self.only_zone)
+        except (HubUnreachable, HubError) as exc:
+            log.error("cannot load the catalogue: %s", exc)
+            self.flow.load_failed(getattr(exc, "message_zh", str(exc)))
+        else:
+            self.flow.loaded(catalogue, self.clock())
+        finally:
+            self._loading = False
+
+    def _run_job(self, job: IssueJob | None) -> None:
+        if job is not None:
+            self._spawn(self._issue(job))
+
+    async def _issue(self, job: IssueJob) -> None:
+        hall = self.flow.catalogue.hall.name if self.flow.catalogue else ""
+        try:
+            result = await self.session.issue_and_print(job, hall)
+        except PrinterError as exc:  # the status query itself failed
+            from kiosk.session import Outcome
+
+            result = IssueResult(Outcome.PRINTER_NOT_READY, job, message_zh=exc.message_zh, code="printer")
+        self.results.append(result)
+        self.flow.finished(result, self.clock())
+
+    async def settle(self) -> None:
+        """Wait for background work (tests, shutdown)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    # ------------------------------------------------------------ input
+    def handle(self, event: pygame.event.Event) -> None:
+        now = self.clock()
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            self.touch(event.pos)
+        elif event.type == pygame.FINGERUP:
+            self.touch((int(event.x * self.surface.get_width()), int(event.y * self.surface.get_height())))
+        elif event.type == pygame.TEXTINPUT:
+            for ch in event.text:
+                self.scanner.key(ch, now)
+            self.flow.typed(event.text, now)
+        elif event.type == pygame.KEYDOWN:
+            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                code = self.scanner.enter(now)
+                if code is not None:
+                    self._run_job(self.flow.scanned(code, now))
+            elif event.key == pygame.K_BACKSPACE:
+                self.flow.backspace(now)
+            elif event.key == pygame.K_ESCAPE and event.mod & pygame.KMOD_CTRL:
+                self.running = False  # technician's exit; a citizen's keyboard has no Ctrl
+
+    def touch(self, pos: tuple[int, int]) -> None:
+        for button in reversed(self.painter.buttons):
+            if button.hit(pos):
+                self._run_job(self.flow.tap(button.action, self.clock()))
+                return
+
+    # ------------------------------------------------------------ frame
+    def render(self) -> None:
+        self.painter = Painter(self.surface, self.font, self.flow.large_text)
+        screens.draw(self.painter, self.flow)
+
+    async def step(self) -> None:
+        """One frame: input, timers, drawing; then yield so hub and printer tasks progress."""
+        for event in pygame.event.get():
+            self.handle(event)
+            self.render()  # later touches in the same batch hit what this one showed
+        now = self.clock()
+        self.flow.tick(now)
+        idle = isinstance(self.flow.screen, (Loading, Offline)) or now - self._last_refresh >= REFRESH_S
+        if idle and not self.flow.busy:
+            self.refresh()
+        self.render()
+        pygame.display.flip()
+        await asyncio.sleep(0)
+
+    async def run(self) -> None:
+        self.refresh()
+        while self.running:
+            await self.step()
+            await asyncio.sleep(FRAME_S)
+        await self.settle()
+
+
+def parse_args(argv: list[str]) -> KioskOptions:
+    parser = argparse.ArgumentParser(prog="hallq kiosk", description="HallQ ticket kiosk (pygame touch screen)")
+    parser.add_argument("--hub", required=True, help="hub base URL, e.g. http://10.0.0.2:8080")
+    parser.add_argument("--token", default=os.environ.get("HALLQ_KIOSK_TOKEN"), help="kiosk device token (or env HALLQ_KIOSK_TOKEN)")
+    parser.add_argument("--printer", default="dummy:", help="printer spec (docs/printing.md), default dummy:")
+    parser.add_argument("--profile", default="XP-80C", help="printer profile: TM-T88, XP-80C, POS-5890, ZJ-5870")
+    parser.add_argument("--zone", default=None, help="offer only this zone's services")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=True)
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false")
+    parser.add_argument("--size", default="1920x1080", help="window size WxH (windowed, or the dummy driver)")
+    parser.add_argument("--large-text", action="store_true", help="start in large-text mode")
+    parser.add_argument("--idle-timeout", type=float, default=60.0, help="seconds before returning to the start")
+    parser.add_argument("--status-base-url", default=None, help="QR prefix if the hub does not publish hall.status_base_url")
+    parser.add_argument("--timezone", default="Asia/Shanghai")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("a kiosk token is required: --token or HALLQ_KIOSK_TOKEN")
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size must look like 1920x1080, got {args.size!r}")
+    return KioskOptions(args.hub, args.token, args.printer, args.profile, args.zone, args.fullscreen, (w, h),
+                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone)
+
+
+def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
+    """Wire hub client, printer and flow; raises PrinterConfigError on a bad spec or profile."""
+    profile = get_profile(options.profile)
+    layout = TicketLayout(header="欢迎光临", footer="请妥善保管此票", paper_width_mm=profile.paper_width_mm)
+    printer = TicketPrinter(open_printer(options.printer), profile, layout)
+    hub = HubClient(options.hub, options.token)
+    base = options.status_base_url or options.hub.rstrip("/") + "/t/"
+    session = KioskSession(hub, printer, base, options.timezone)
+    flow = Flow(idle_timeout_s=options.idle_timeout_s, large_text=options.large_text)
+    return KioskApp(session, surface, flow, options.zone)
+
+
+async def _main(options: KioskOptions) -> int:
+    pygame.init()
+    flags = pygame.FULLSCREEN if options.fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy" else 0
+    surface = pygame.display.set_mode(options.size if not flags else (0, 0), flags)
+    pygame.display.set_caption("HallQ 自助取号")
+    app = build(options, surface)
+    try:
+        await app.run()
+    finally:
+        await app.session.hub.close()
+        pygame.quit()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    options = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(_main(options))
+    except PrinterError as exc:
+        log.error("printer configuration: %s", exc)
+        return 2
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,64 @@
+"""What the kiosk offers: zones and their services, most used first, searchable.
+
+"Most used" combines the kiosk's own count of tickets it issued per item (what citizens at THIS
+kiosk pick) with the hub's issued-today count per queue (what the hall is busy with), so a fresh
+kiosk already shows a sensible order and adapts through the day.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from server.hub_client import HallInfo, Item, QueueInfo, Zone
+
+
+@dataclass(frozen=True)
+class Service:
+    """One choice on the service screen: an item of the catalogue."""
+
+    code: str
+    name: str
+    zone: str
+    queue: str
+
+
+@dataclass
+class Catalogue:
+    hall: HallInfo
+    zones: list[Zone]
+    services: dict[str, list[Service]]  # zone code -> services in catalogue order
+    queues: dict[str, QueueInfo]
+    usage: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def build(cls, hall: HallInfo, zones: list[Zone], items: list[Item], queues: list[QueueInfo]) -> Catalogue:
+        services: dict[str, list[Service]] = {z.code: [] for z in zones}
+        for item in items:
+            if item.zone in services:
+                services[item.zone].append(Service(item.code, item.name, item.zone, item.queue))
+        return cls(hall, zones, services, {q.prefix: q for q in queues})
+
+    def zone(self, code: str) -> Zone:
+        return next(z for z in self.zones if z.code == code)
+
+    def service(self, code: str) -> Service:
+        return next(s for group in self.services.values() for s in group if s.code == code)
+
+    def record_issue(self, item_code: str) -> None:
+        self.usage[item_code] += 1
+
+    def ranked(self, zone: str, search: str = "") -> list[Service]:
+        """The zone's services, filtered by ``search`` (substring of the name), most used first."""
+        wanted = search.strip()
+        found = [s for s in self.services.get(zone, []) if not wanted or wanted in s.name]
+        order = {s.code: i for i, s in enumerate(found)}
+
+        def key(s: Service) -> tuple[int, int, int]:
+            queue = self.queues.get(s.queue)
+            return (-self.usage[s.code], -(queue.issued_today if queue else 0), order[s.code])
+
+        return sorted(found, key=key)
+
+    def search_all(self, search: str) -> list[Service]:
+        """Across every zone, for a citizen who does not know which zone to pick."""
+        return [s for z in self.zones for s in self.ranked(z.code, search)] if search.strip() else []

@@ -1,0 +1,246 @@
+"""The kiosk's screens as a state machine, free of pygame and of I/O.
+
+Touches become :meth:`Flow.tap` calls with an :data:`Action`; the flow answers with the next
+screen and, on a confirm, an :class:`~kiosk.session.IssueJob` for the app to run off the loop.
+Keeping this pure lets the tests walk every path without a display, and keeps the pygame loop a
+thin shell that never waits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from kiosk.catalogue import Catalogue, Service
+from kiosk.session import IssueJob, IssueResult, Outcome
+from server.hub_client import IssueSpec
+
+Action = tuple[str, str]
+"""(verb, argument): ("zone", "C"), ("service", code), ("confirm", ""), ("home", "") …"""
+
+APPOINTMENT_MAX = 32
+
+
+@dataclass(frozen=True)
+class Loading:
+    message: str = "正在连接取号服务……"
+
+
+@dataclass(frozen=True)
+class Offline:
+    """The hub could not be reached: the kiosk cannot issue, and says so."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Issuing is closed (hours, lunch, stop-issuing before closing, cap): the hub's reason."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Start:
+    pass
+
+
+@dataclass(frozen=True)
+class Green:
+    """Green channel: pick the priority class before the zone."""
+
+
+@dataclass(frozen=True)
+class Services:
+    zone: str
+    search: str = ""
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Confirm:
+    service: Service
+    zone_name: str
+
+
+@dataclass(frozen=True)
+class Appointment:
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Working:
+    job: IssueJob
+
+
+@dataclass(frozen=True)
+class TicketOut:
+    result: IssueResult
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    result: IssueResult
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something went wrong and nothing was issued. ``retry`` re-runs the SAME job (same key)."""
+
+    title: str
+    message: str
+    retry: IssueJob | None = None
+
+
+Screen = Loading | Offline | Closed | Start | Green | Services | Confirm | Appointment | Working | TicketOut | PrintFailed | Notice
+
+
+@dataclass
+class Flow:
+    idle_timeout_s: float = 60.0
+    ticket_timeout_s: float = 20.0
+    large_text: bool = False
+    catalogue: Catalogue | None = None
+    screen: Screen = field(default_factory=Loading)
+    priority_class: str | None = None
+    last_touch: float = 0.0
+
+    # ------------------------------------------------------------ hub data
+    def loaded(self, catalogue: Catalogue, now: float) -> None:
+        """A fresh catalogue; shows the start (or closed) screen unless a citizen is mid-flow."""
+        self.catalogue = catalogue
+        if isinstance(self.screen, (Loading, Offline, Closed, Start)):
+            self._home(now)
+
+    def load_failed(self, message: str) -> None:
+        if isinstance(self.screen, (Loading, Offline, Start, Closed)):
+            self.screen = Offline(message)
+
+    def _home(self, now: float) -> None:
+        self.priority_class = None
+        self.last_touch = now
+        issuing = self.catalogue.hall.issuing if self.catalogue else None
+        if self.catalogue is None:
+            self.screen = Loading()
+        elif issuing is not None and not issuing.open:
+            self.screen = Closed(issuing.message)
+        elif len(self.catalogue.zones) == 1:
+            self.screen = Services(self.catalogue.zones[0].code)
+        else:
+            self.screen = Start()
+
+    @property
+    def busy(self) -> bool:
+        return isinstance(self.screen, Working)
+
+    # ------------------------------------------------------------ touches
+    def tap(self, action: Action, now: float) -> IssueJob | None:
+        verb, arg = action
+        self.last_touch = now
+        if self.busy:
+            return None  # one ticket at a time: touches during printing are ignored
+        if verb == "home":
+            self._home(now)
+        elif verb == "large":
+            self.large_text = not self.large_text
+        elif verb == "green":
+            self.screen = Green()
+        elif verb == "priority":
+            self.priority_class = arg
+            self.screen = Start() if self.catalogue and len(self.catalogue.zones) > 1 else Services(self._only_zone())
+        elif verb == "zone":
+            self.screen = Services(arg)
+        elif verb == "page" and isinstance(self.screen, Services):
+            self.screen = replace(self.screen, page=max(0, self.screen.page + int(arg)))
+        elif verb == "search" and isinstance(self.screen, Services):
+            self.screen = replace(self.screen, search=arg, page=0)
+        elif verb == "service" and self.catalogue is not None:
+            service = self.catalogue.service(arg)
+            self.screen = Confirm(service, self.catalogue.zone(service.zone).name)
+        elif verb == "back":
+            self._back(now)
+        elif verb == "appointment":
+            self.screen = Appointment()
+        elif verb == "digit" and isinstance(self.screen, Appointment):
+            self.screen = Appointment((self.screen.code + arg)[:APPOINTMENT_MAX])
+        elif verb == "delete" and isinstance(self.screen, Appointment):
+            self.screen = Appointment(self.screen.code[:-1])
+        elif verb == "clear" and isinstance(self.screen, Appointment):
+            self.screen = Appointment()
+        elif verb == "check_in" and isinstance(self.screen, Appointment) and self.screen.code:
+            return self._start(self._appointment_job(self.screen.code))
+        elif verb == "confirm" and isinstance(self.screen, Confirm):
+            s = self.screen.service
+            spec = IssueSpec(item_code=s.code, priority_class=self.priority_class)
+            return self._start(IssueJob(spec, s.name, self.screen.zone_name))
+        elif verb == "retry" and isinstance(self.screen, Notice) and self.screen.retry is not None:
+            return self._start(self.screen.retry)
+        return None
+
+    def _only_zone(self) -> str:
+        assert self.catalogue is not None
+        return self.catalogue.zones[0].code
+
+    def _back(self, now: float) -> None:
+        if isinstance(self.screen, Confirm):
+            self.screen = Services(self.screen.service.zone)
+        elif isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) > 1:
+            self.screen = Start()
+        else:
+            self._home(now)
+
+    def _appointment_job(self, code: str) -> IssueJob:
+        return IssueJob(IssueSpec(appointment_code=code.strip()), "", "")
+
+    def _start(self, job: IssueJob) -> IssueJob:
+        self.screen = Working(job)
+        return job
+
+    def typed(self, text: str, now: float) -> None:
+        """Text from a keyboard or the system input method, into the search or the code box."""
+        self.last_touch = now
+        if isinstance(self.screen, Services):
+            self.screen = replace(self.screen, search=(self.screen.search + text)[:20], page=0)
+        elif isinstance(self.screen, Appointment):
+            self.screen = Appointment((self.screen.code + text)[:APPOINTMENT_MAX])
+
+    def backspace(self, now: float) -> None:
+        self.last_touch = now
+        if isinstance(self.screen, Services):
+            self.screen = replace(self.screen, search=self.screen.search[:-1], page=0)
+        elif isinstance(self.screen, Appointment):
+            self.screen = Appointment(self.screen.code[:-1])
+
+    def scanned(self, code: str, now: float) -> IssueJob | None:
+        """A QR scanner read an appointment code: check in at once, from any idle screen."""
+        self.last_touch = now
+        if self.busy or isinstance(self.screen, (Loading, Offline, Closed)):
+            return None
+        return self._start(self._appointment_job(code))
+
+    # ------------------------------------------------------------ results
+    def finished(self, result: IssueResult, now: float) -> None:
+        self.last_touch = now
+        if result.outcome is Outcome.PRINTED:
+            if self.catalogue is not None and result.job.spec.item_code:
+                self.catalogue.record_issue(result.job.spec.item_code)
+            self.screen = TicketOut(result)
+        elif result.outcome is Outcome.PRINT_FAILED:
+            self.screen = PrintFailed(result)
+        elif result.outcome is Outcome.PRINTER_NOT_READY:
+            self.screen = Notice("暂停取号", f"{result.message_zh}。请联系工作人员处理，未出票。")
+        elif result.outcome is Outcome.UNREACHABLE:
+            self.screen = Notice("网络异常", result.message_zh or "", retry=result.job)
+        elif result.code == "issuing_closed":
+            self.screen = Closed(result.message_zh or "暂停取号")
+        else:
+            self.screen = Notice("无法取号", result.message_zh or "")
+
+    def tick(self, now: float) -> None:
+        """Idle timeout: a kiosk left mid-flow returns to the start for the next citizen."""
+        if self.busy or isinstance(self.screen, (Loading, Offline, Closed, Start)):
+            return
+        if isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) == 1 \
+                and not self.screen.search and self.priority_class is None:
+            return
+        limit = self.ticket_timeout_s if isinstance(self.screen, (TicketOut, PrintFailed)) else self.idle_timeout_s
+        if now - self.last_touch >= limit:
+            self._home(now)

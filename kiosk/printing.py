@@ -1,0 +1,59 @@
+"""The kiosk's printer: status before issuing, printing off the event loop.
+
+python-escpos blocks (serial writes, status replies), so every call runs on a worker thread via
+``asyncio.to_thread``; a lock keeps one job per backend at a time (a backend is not thread-safe).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from printer_drivers import (
+    PrinterBackend,
+    PrinterProfile,
+    PrinterStatus,
+    PrintResult,
+    TicketLayout,
+    TicketPrint,
+    print_ticket,
+    query_status,
+)
+
+
+@dataclass(frozen=True)
+class PrinterReadiness:
+    """Whether a ticket may be issued now; ``message_zh`` is for the citizen when not."""
+
+    ready: bool
+    state: str
+    message_zh: str | None
+
+
+class TicketPrinter:
+    def __init__(self, backend: PrinterBackend, profile: PrinterProfile, layout: TicketLayout) -> None:
+        self.backend = backend
+        self.profile = profile
+        self.layout = layout
+        self._lock = asyncio.Lock()
+
+    def _status(self) -> PrinterStatus:
+        if not (self.profile.supports_status and self.backend.can_read_status):
+            return PrinterStatus.unknown()
+        return query_status(self.backend)
+
+    async def readiness(self) -> PrinterReadiness:
+        """Ask the printer BEFORE issuing: a kiosk must not issue a ticket it cannot print.
+
+        A printer that cannot report status (file backend, profile without DLE EOT) counts as
+        ready: ``print_ticket`` still raises if the transport fails.
+        """
+        async with self._lock:
+            status = await asyncio.to_thread(self._status)
+        if not status.queried or status.printable:
+            return PrinterReadiness(True, status.state.value, None)
+        return PrinterReadiness(False, status.state.value, status.chinese_message)
+
+    async def print(self, ticket: TicketPrint) -> PrintResult:
+        """Print one ticket; raises ``PrinterError`` when it did not (completely) come out."""
+        async with self._lock:
+            return await asyncio.to_thread(print_ticket, self.backend, ticket, self.layout, self.profile)

@@ -1,0 +1,257 @@
+"""One drawing function per kiosk screen. Everything the citizen reads is Simplified Chinese.
+
+Each function draws the flow's current screen with a :class:`~kiosk.widgets.Painter` and leaves
+the touchable buttons in ``painter.buttons``; the app hit-tests touches against exactly what was
+drawn, so a button cannot be touched that the citizen could not see.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+import pygame
+
+from kiosk import flow as f
+from kiosk.widgets import ACCENT, BG, CARD, INK, LINE, MUTED, OK, WARN, WHITE, Painter
+
+SEARCH_WORDS = ("证", "登记", "变更", "注销", "社保", "医保", "户", "税", "公积金", "执照", "补", "申请")
+
+
+def _header(p: Painter, flow: f.Flow, subtitle: str = "") -> int:
+    bar = p.unit(0.11)
+    pygame.draw.rect(p.surface, ACCENT, (0, 0, p.width, bar))
+    name = flow.catalogue.hall.name if flow.catalogue else "政务服务中心"
+    p.text(name + " 自助取号", p.px(0.045), WHITE, topleft=(p.unit(0.03), bar // 2 - p.px(0.045) // 2),
+           max_width=p.width * 2 // 3)
+    if subtitle:
+        p.text(subtitle, p.px(0.03), WHITE, center=(p.width - p.width // 6, bar // 2), max_width=p.width // 3 - 20)
+    return bar
+
+
+def _footer(p: Painter, flow: f.Flow, *, back: bool = True, home: bool = True) -> int:
+    h = p.unit(0.1)
+    top = p.height - h
+    pygame.draw.rect(p.surface, CARD, (0, top, p.width, h))
+    pygame.draw.line(p.surface, LINE, (0, top), (p.width, top), 2)
+    w = p.width // 5
+    gap = p.unit(0.015)
+    x = gap
+    if back:
+        p.button(pygame.Rect(x, top + gap, w, h - 2 * gap), "返回上一步", ("back", ""))
+        x += w + gap
+    if home:
+        p.button(pygame.Rect(x, top + gap, w, h - 2 * gap), "返回首页", ("home", ""))
+    label = "标准字体" if flow.large_text else "大字模式"
+    p.button(pygame.Rect(p.width - w - gap, top + gap, w, h - 2 * gap), label, ("large", ""))
+    return top
+
+
+def _grid(p: Painter, top: int, bottom: int, cols: int, rows: int) -> list[pygame.Rect]:
+    gap = p.unit(0.02)
+    w = (p.width - gap * (cols + 1)) // cols
+    h = (bottom - top - gap * (rows + 1)) // rows
+    return [pygame.Rect(gap + c * (w + gap), top + gap + r * (h + gap), w, h) for r in range(rows) for c in range(cols)]
+
+
+def draw_start(p: Painter, flow: f.Flow, screen: f.Start) -> None:
+    assert flow.catalogue is not None
+    subtitle = "绿色通道：" + flow.catalogue.hall.priority_classes.get(flow.priority_class, "") if flow.priority_class else ""
+    top = _header(p, flow, subtitle)
+    p.text("请选择办理业务的区域", p.px(0.05), INK, center=(p.width // 2, top + p.unit(0.06)))
+    bottom = _footer(p, flow, back=False, home=flow.priority_class is not None)
+    extra = p.unit(0.12)
+    zones = flow.catalogue.zones
+    cols = 3 if flow.large_text else 4
+    rows = max(1, -(-len(zones) // cols))
+    for rect, zone in zip(_grid(p, top + p.unit(0.11), bottom - extra, cols, rows), zones):
+        queue_names = [flow.catalogue.queues[q].name for q in zone.queues if q in flow.catalogue.queues]
+        waiting = sum(flow.catalogue.queues[q].waiting for q in zone.queues if q in flow.catalogue.queues)
+        p.button(rect, zone.name, ("zone", zone.code), size=p.px(0.034),
+                 sub=f"{zone.code}区 · 等候 {waiting} 人" if queue_names else f"{zone.code}区")
+    w = (p.width - p.unit(0.06)) // 2
+    row = pygame.Rect(p.unit(0.02), bottom - extra, w, extra - p.unit(0.02))
+    if flow.priority_class is None:
+        p.button(row, "绿色通道", ("green", ""), fill=OK, ink=WHITE, sub="老年人 · 残疾人 · 孕妇 · 军人")
+    p.button(row.move(w + p.unit(0.02), 0), "预约签到", ("appointment", ""), fill=WARN, ink=WHITE,
+             sub="扫描预约二维码或输入预约码")
+
+
+def draw_green(p: Painter, flow: f.Flow, screen: f.Green) -> None:
+    assert flow.catalogue is not None
+    top = _header(p, flow, "绿色通道")
+    y = p.wrapped("老年人、残疾人、孕妇、军人等可优先办理。请选择类别，并向窗口工作人员出示相关证件。",
+                  p.px(0.035), INK, top + p.unit(0.04), p.width - p.unit(0.1))
+    bottom = _footer(p, flow)
+    classes = list(flow.catalogue.hall.priority_classes.items())
+    cols = 2
+    rects = _grid(p, y, bottom, cols, max(1, -(-len(classes) // cols)))
+    for rect, (code, label) in zip(rects, classes):
+        p.button(rect, label, ("priority", code), size=p.px(0.05), fill=OK, ink=WHITE)
+
+
+def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
+    assert flow.catalogue is not None
+    zone = flow.catalogue.zone(screen.zone)
+    top = _header(p, flow, zone.name)
+    gap = p.unit(0.015)
+    box = pygame.Rect(gap, top + gap, p.width // 2, p.unit(0.07))
+    pygame.draw.rect(p.surface, CARD, box, border_radius=8)
+    pygame.draw.rect(p.surface, ACCENT if screen.search else LINE, box, width=2, border_radius=8)
+    shown = f"搜索：{screen.search}" if screen.search else "输入事项名称搜索，或点选右侧关键词"
+    p.text(shown, p.px(0.03), INK if screen.search else MUTED, topleft=(box.x + 12, box.centery - p.px(0.03) // 2),
+           max_width=box.width - 24)
+    services_all = flow.catalogue.ranked(screen.zone)
+    words = [w for w in SEARCH_WORDS if any(w in s.name for s in services_all)][: (4 if flow.large_text else 6)]
+    chip_w = (p.width - box.right - gap * (len(words) + 2)) // max(1, len(words) + 1)
+    x = box.right + gap
+    for word in words:
+        p.button(pygame.Rect(x, box.y, chip_w, box.height), word, ("search", word), size=p.px(0.028))
+        x += chip_w + gap
+    p.button(pygame.Rect(x, box.y, chip_w, box.height), "清除", ("search", ""), size=p.px(0.028))
+    bottom = _footer(p, flow)
+    services = flow.catalogue.ranked(screen.zone, screen.search)
+    cols, rows = (2, 4) if flow.large_text else (3, 5)
+    per_page = cols * rows
+    pages = max(1, -(-len(services) // per_page))
+    page = min(screen.page, pages - 1)
+    nav = p.unit(0.08)
+    rects = _grid(p, box.bottom, bottom - nav, cols, rows)
+    for rect, service in zip(rects, services[page * per_page:(page + 1) * per_page]):
+        p.button(rect, service.name, ("service", service.code), size=p.px(0.03))
+    if not services:
+        p.text("没有找到相关事项，请换个关键词或咨询工作人员", p.px(0.035), MUTED, center=(p.width // 2, (box.bottom + bottom) // 2))
+    nav_top = bottom - nav
+    w = p.width // 5
+    if page > 0:
+        p.button(pygame.Rect(gap, nav_top, w, nav - gap), "上一页", ("page", "-1"))
+    p.text(f"第 {page + 1} / {pages} 页", p.px(0.028), MUTED, center=(p.width // 2, nav_top + nav // 2))
+    if page < pages - 1:
+        p.button(pygame.Rect(p.width - w - gap, nav_top, w, nav - gap), "下一页", ("page", "1"))
+
+
+def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
+    assert flow.catalogue is not None
+    top = _header(p, flow, screen.zone_name)
+    y = top + p.unit(0.08)
+    p.text("请确认您要办理的事项", p.px(0.045), MUTED, center=(p.width // 2, y))
+    y = p.wrapped(screen.service.name, p.px(0.065), INK, y + p.unit(0.06), p.width - p.unit(0.1))
+    queue = flow.catalogue.queues.get(screen.service.queue)
+    if queue is not None:
+        wait = f"，预计等候约 {queue.estimated_wait_min} 分钟" if queue.estimated_wait_min is not None else ""
+        p.text(f"{queue.name}：前面还有 {queue.waiting} 人等候{wait}", p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)))
+    if flow.priority_class:
+        label = flow.catalogue.hall.priority_classes.get(flow.priority_class, flow.priority_class)
+        p.text(f"绿色通道（{label}）：请向窗口出示相关证件", p.px(0.035), OK, center=(p.width // 2, y + p.unit(0.11)))
+    bottom = _footer(p, flow)
+    w, h = p.width // 3, p.unit(0.14)
+    p.button(pygame.Rect((p.width - w) // 2, bottom - h - p.unit(0.05), w, h), "确认取号", ("confirm", ""),
+             size=p.px(0.055), fill=ACCENT, ink=WHITE)
+
+
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "清空", "0", "删除")
+
+
+def draw_appointment(p: Painter, flow: f.Flow, screen: f.Appointment) -> None:
+    top = _header(p, flow, "预约签到")
+    p.text("请扫描预约二维码，或输入预约码", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.06)))
+    box = pygame.Rect(p.width // 4, top + p.unit(0.1), p.width // 2, p.unit(0.09))
+    pygame.draw.rect(p.surface, CARD, box, border_radius=8)
+    pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=8)
+    p.text(screen.code or "预约码", p.px(0.05), INK if screen.code else MUTED, center=box.center, max_width=box.width - 20)
+    bottom = _footer(p, flow)
+    pad = pygame.Rect(p.width // 4, box.bottom + p.unit(0.02), p.width // 2, bottom - box.bottom - p.unit(0.04))
+    keys = _grid_in(pad, 3, 4, p.unit(0.012))
+    for rect, key in zip(keys, KEYPAD):
+        action = {"清空": ("clear", ""), "删除": ("delete", "")}.get(key, ("digit", key))
+        p.button(rect, key, action, size=p.px(0.05))
+    side = pygame.Rect(pad.right + p.unit(0.03), pad.bottom - p.unit(0.14), p.width // 5, p.unit(0.14))
+    p.button(side, "签到取号", ("check_in", ""), size=p.px(0.04), fill=ACCENT, ink=WHITE)
+
+
+def _grid_in(area: pygame.Rect, cols: int, rows: int, gap: int) -> list[pygame.Rect]:
+    w = (area.width - gap * (cols - 1)) // cols
+    h = (area.height - gap * (rows - 1)) // rows
+    return [pygame.Rect(area.x + c * (w + gap), area.y + r * (h + gap), w, h) for r in range(rows) for c in range(cols)]
+
+
+def draw_working(p: Painter, flow: f.Flow, screen: f.Working) -> None:
+    _header(p, flow)
+    p.text("正在出票，请稍候……", p.px(0.06), INK, center=(p.width // 2, p.height // 2))
+
+
+def _number_block(p: Painter, number: str, y: int, color: tuple[int, int, int]) -> int:
+    rect = p.text(number, p.px(0.2), color, center=(p.width // 2, y))
+    return rect.bottom
+
+
+def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
+    ticket = screen.result.ticket
+    assert ticket is not None
+    top = _header(p, flow)
+    p.text("请取走您的票", p.px(0.07), OK, center=(p.width // 2, top + p.unit(0.1)))
+    y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
+    p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
+           max_width=p.width - 40)
+    wait = f"，预计等候约 {ticket.estimated_wait_min} 分钟" if ticket.estimated_wait_min is not None else ""
+    p.text(f"前面还有 {ticket.people_ahead} 人等候{wait}", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.12)))
+    p.text("请留意叫号屏幕和语音提示；扫描号票上的二维码可在手机上查看进度", p.px(0.028), MUTED,
+           center=(p.width // 2, y + p.unit(0.19)), max_width=p.width - 40)
+    w, h = p.width // 4, p.unit(0.1)
+    p.button(pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h), "完成", ("home", ""), size=p.px(0.045))
+
+
+def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
+    ticket = screen.result.ticket
+    assert ticket is not None
+    top = _header(p, flow)
+    p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + p.unit(0.08)))
+    p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.16)))
+    y = _number_block(p, ticket.number, top + p.unit(0.33), ACCENT)
+    y = p.wrapped(f"请记住此号码并留意叫号，凭号码到窗口办理。已通知工作人员处理打印机故障（{screen.result.message_zh}）。",
+                  p.px(0.035), INK, y + p.unit(0.03), p.width - p.unit(0.12))
+    w, h = p.width // 4, p.unit(0.1)
+    p.button(pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h), "我已记住", ("home", ""), size=p.px(0.045))
+
+
+def draw_notice(p: Painter, flow: f.Flow, screen: f.Notice) -> None:
+    top = _header(p, flow)
+    p.text(screen.title, p.px(0.07), ACCENT, center=(p.width // 2, top + p.unit(0.15)))
+    p.wrapped(screen.message, p.px(0.04), INK, top + p.unit(0.25), p.width - p.unit(0.12))
+    w, h = p.width // 4, p.unit(0.1)
+    y = p.height - h - p.unit(0.06)
+    if screen.retry is not None:
+        p.button(pygame.Rect(p.width // 2 - w - p.unit(0.02), y, w, h), "重试", ("retry", ""), size=p.px(0.045),
+                 fill=ACCENT, ink=WHITE)
+        p.button(pygame.Rect(p.width // 2 + p.unit(0.02), y, w, h), "返回首页", ("home", ""), size=p.px(0.045))
+    else:
+        p.button(pygame.Rect((p.width - w) // 2, y, w, h), "返回首页", ("home", ""), size=p.px(0.045))
+
+
+def draw_closed(p: Painter, flow: f.Flow, screen: f.Closed) -> None:
+    top = _header(p, flow)
+    p.text("暂停取号", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.2)))
+    p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
+    p.text("已取号的群众请留意叫号，如有疑问请咨询大厅工作人员", p.px(0.03), MUTED, center=(p.width // 2, p.height - p.unit(0.08)),
+           max_width=p.width - 40)
+
+
+def draw_offline(p: Painter, flow: f.Flow, screen: f.Offline) -> None:
+    top = _header(p, flow)
+    p.text("暂停服务", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.2)))
+    p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
+    p.text("系统正在自动重新连接", p.px(0.03), MUTED, center=(p.width // 2, p.height - p.unit(0.08)))
+
+
+def draw_loading(p: Painter, flow: f.Flow, screen: f.Loading) -> None:
+    _header(p, flow)
+    p.text(screen.message, p.px(0.05), INK, center=(p.width // 2, p.height // 2))
+
+
+DRAWERS: dict[type, Callable[[Painter, f.Flow, object], None]] = {
+    f.Loading: draw_loading, f.Offline: draw_offline, f.Closed: draw_closed, f.Start: draw_start,
+    f.Green: draw_green, f.Services: draw_services, f.Confirm: draw_confirm, f.Appointment: draw_appointment,
+    f.Working: draw_working, f.TicketOut: draw_ticket, f.PrintFailed: draw_print_failed, f.Notice: draw_notice,
+}
+
+
+def draw(p: Painter, flow: f.Flow) -> None:
+    p.surface.fill(BG)
+    DRAWERS[type(flow.screen)](p, flow, flow.screen)

@@ -1,0 +1,123 @@
+"""Drawing primitives for a touch screen: text that fits, buttons that remember their action.
+
+One FreeType face (Noto Sans CJK SC, see display/fonts.py) drawn at any size; every size is
+multiplied by the large-text factor so the elderly mode scales the whole screen consistently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+import pygame.freetype
+
+from kiosk.flow import Action
+
+INK = (29, 39, 51)
+MUTED = (91, 107, 124)
+ACCENT = (200, 16, 46)
+OK = (31, 122, 58)
+WARN = (179, 92, 0)
+BG = (244, 246, 248)
+CARD = (255, 255, 255)
+LINE = (197, 206, 216)
+WHITE = (255, 255, 255)
+LARGE_TEXT_FACTOR = 1.4
+
+
+@dataclass(frozen=True)
+class Button:
+    rect: pygame.Rect
+    label: str
+    action: Action
+
+    def hit(self, pos: tuple[int, int]) -> bool:
+        return bool(self.rect.collidepoint(pos))
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """Where a text was drawn, and what: tests look at these pixels to prove glyphs rendered."""
+
+    rect: pygame.Rect
+    text: str
+
+
+class Painter:
+    def __init__(self, surface: pygame.Surface, font: pygame.freetype.Font, large_text: bool = False) -> None:
+        self.surface = surface
+        self.font = font
+        self.scale = LARGE_TEXT_FACTOR if large_text else 1.0
+        self.buttons: list[Button] = []
+        self.texts: list[TextBox] = []
+
+    @property
+    def width(self) -> int:
+        return self.surface.get_width()
+
+    @property
+    def height(self) -> int:
+        return self.surface.get_height()
+
+    def unit(self, fraction: float) -> int:
+        """A length as a fraction of the screen height, so layouts work at any resolution."""
+        return max(1, int(self.height * fraction))
+
+    def px(self, size: float) -> int:
+        """A font size (fraction of screen height) in pixels, with the large-text factor."""
+        return max(8, int(self.height * size * self.scale))
+
+    def fit(self, text: str, size: int, max_width: int) -> tuple[str, int]:
+        """Shrink to at most 70 % of ``size``, then cut with an ellipsis: never overflow a button."""
+        for candidate in (size, int(size * 0.85), int(size * 0.7)):
+            if self.font.get_rect(text, size=candidate).width <= max_width:
+                return text, candidate
+        small = int(size * 0.7)
+        while text and self.font.get_rect(text + "…", size=small).width > max_width:
+            text = text[:-1]
+        return text + "…", small
+
+    def text(self, text: str, size: int, color: tuple[int, int, int] = INK, *, center: tuple[int, int] | None = None,
+             topleft: tuple[int, int] | None = None, max_width: int | None = None) -> pygame.Rect:
+        if not text:
+            return pygame.Rect(0, 0, 0, 0)
+        if max_width is not None:
+            text, size = self.fit(text, size, max_width)
+        rect = self.font.get_rect(text, size=size)
+        if center is not None:
+            rect.center = center
+        elif topleft is not None:
+            rect.topleft = topleft
+        self.font.render_to(self.surface, rect, text, fgcolor=color, size=size)
+        self.texts.append(TextBox(rect.copy(), text))
+        return rect
+
+    def button(self, rect: pygame.Rect, label: str, action: Action, *, size: int | None = None,
+               fill: tuple[int, int, int] = CARD, ink: tuple[int, int, int] = INK, sub: str | None = None) -> Button:
+        pygame.draw.rect(self.surface, fill, rect, border_radius=12)
+        pygame.draw.rect(self.surface, LINE, rect, width=2, border_radius=12)
+        size = size or self.px(0.035)
+        pad = max(6, rect.width // 20)
+        if sub:
+            self.text(label, size, ink, center=(rect.centerx, rect.centery - size // 2), max_width=rect.width - 2 * pad)
+            self.text(sub, int(size * 0.6), MUTED if fill == CARD else ink,
+                      center=(rect.centerx, rect.centery + size // 2 + 4), max_width=rect.width - 2 * pad)
+        else:
+            self.text(label, size, ink, center=rect.center, max_width=rect.width - 2 * pad)
+        button = Button(rect, label, action)
+        self.buttons.append(button)
+        return button
+
+    def wrapped(self, text: str, size: int, color: tuple[int, int, int], top: int, max_width: int) -> int:
+        """Centered lines broken by width (Chinese breaks anywhere); returns the bottom."""
+        line = ""
+        lines: list[str] = []
+        for ch in text:
+            if self.font.get_rect(line + ch, size=size).width > max_width and line:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+        for text_line in lines:
+            rect = self.text(text_line, size, color, center=(self.width // 2, top + size // 2 + 4))
+            top = rect.bottom + size // 3
+        return top
