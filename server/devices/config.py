@@ -1,0 +1,240 @@
+"""The hall's device map (config/devices.toml): which serial bus carries which pads and screens.
+
+Why a schema next to the code that drives the buses: the technician's mistakes (a typo in a key,
+a window that does not exist, two screens on one address, a dialect parameter the vendor does not
+have) must be reported before the hub starts, all at once, as `devices.toml: key.path: reason`,
+exactly like the hall's own files (server/config/loader.py). A missing devices.toml means the
+hall has no wired devices (everything through web pads and TV boards), which is a valid hall.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from caller.dialects import make_dialect
+from caller.errors import CallerError
+from display.led.dialects import make_codec
+from display.led.errors import LedError
+from server.config.loader import validate_list
+from server.config.models import HallConfig
+from server.config.problems import ConfigError, ConfigProblem, join_path
+
+DEVICES_FILE = "devices.toml"
+TOP_KEYS = ("pad_buses", "screen_buses")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+
+
+def _address(key: object) -> int:
+    """TOML keys are strings: accept "33", "0x21" or an int, nothing else."""
+    if isinstance(key, bool):
+        raise ValueError(f"address {key!r} is not a number")
+    if isinstance(key, int):
+        return key
+    if isinstance(key, str):
+        try:
+            return int(key.strip(), 0)
+        except ValueError:
+            pass
+    raise ValueError(f"address {key!r} is not a number (write 33 or 0x21)")
+
+
+def _addresses(value: object) -> object:
+    if not isinstance(value, Mapping):
+        return value
+    return {_address(key): item for key, item in value.items()}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TransferPreset(_Model):
+    """Where a few-key pad's "transfer" key sends the case (qsystem key 3)."""
+
+    kind: Literal["queue", "window", "back_office"]
+    target: Annotated[str, Field(min_length=1)]
+
+
+class PadBusConfig(_Model):
+    """One RS-485 (or socket://) line of call-pads. Keys are documented in docs/devices.md."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    url: Annotated[str, Field(min_length=1)]
+    dialect: str
+    baud: Annotated[int, Field(gt=0)] = 9600
+    zone: str | None = None
+    params: dict[str, Any] = {}
+    pads: dict[int, str]
+    transfer_presets: dict[int, TransferPreset] = {}
+    poll_timeout: Annotated[float, Field(gt=0)] = 0.05
+    scan_pause: Annotated[float, Field(ge=0)] = 0.08
+    ack_timeout: Annotated[float, Field(gt=0)] = 0.2
+    display_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    silent_after: Annotated[int, Field(ge=1)] = 3
+
+    _keys_are_addresses = field_validator("pads", "transfer_presets", mode="before")(
+        classmethod(lambda cls, value: _addresses(value))
+    )
+
+    @field_validator("pads")
+    @classmethod
+    def _not_empty(cls, value: dict[int, str]) -> dict[int, str]:
+        if not value:
+            raise ValueError("a pad bus needs at least one pad (address = window id)")
+        return value
+
+
+class ZoneScreenConfig(_Model):
+    """A zone screen: `rows` one-line modules at consecutive addresses, `columns` cells wide."""
+
+    zone: str
+    first_address: Annotated[int, Field(ge=0)]
+    rows: Annotated[int, Field(ge=1, le=32)] = 5
+    columns: Annotated[int, Field(ge=2, le=256)] = 32
+
+    @property
+    def addresses(self) -> range:
+        return range(self.first_address, self.first_address + self.rows)
+
+
+class ScreensConfig(_Model):
+    windows: dict[int, str] = {}
+    zones: list[ZoneScreenConfig] = []
+
+    _keys_are_addresses = field_validator("windows", mode="before")(
+        classmethod(lambda cls, value: _addresses(value))
+    )
+
+
+class ScreenBusConfig(_Model):
+    """One line of LED window and zone screens."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    url: Annotated[str, Field(min_length=1)]
+    dialect: str
+    baud: Annotated[int, Field(gt=0)] | None = None
+    zone: str | None = None
+    params: dict[str, Any] = {}
+    screens: ScreensConfig
+
+
+class DeviceConfig(_Model):
+    """Every wired bus of the hall; empty lists = no wired devices."""
+
+    pad_buses: list[PadBusConfig] = []
+    screen_buses: list[ScreenBusConfig] = []
+
+    @property
+    def empty(self) -> bool:
+        return not self.pad_buses and not self.screen_buses
+
+
+def load_device_config(config_dir: Path, hall: HallConfig) -> DeviceConfig:
+    """Read `devices.toml` from the hall's folder; raise ConfigError listing every problem."""
+    path = Path(config_dir) / DEVICES_FILE
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return DeviceConfig()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([ConfigProblem(DEVICES_FILE, "", f"cannot read the file: {error}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([ConfigProblem(DEVICES_FILE, "", f"TOML syntax error: {error}")]) from None
+    return device_config_from_mapping(raw, hall)
+
+
+def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: str = DEVICES_FILE) -> DeviceConfig:
+    """Validate a parsed device map against the hall; every bus is checked on its own."""
+    problems: list[ConfigProblem] = []
+    for key in raw:
+        if key not in TOP_KEYS:
+            problems.append(ConfigProblem(file, key, f"unknown key (expected only: {', '.join(TOP_KEYS)})"))
+    pads = _validate_list(raw, "pad_buses", PadBusConfig, file, problems)
+    screens = _validate_list(raw, "screen_buses", ScreenBusConfig, file, problems)
+    names: dict[str, str] = {}
+    for path, bus in [*pads, *screens]:
+        if bus.name in names:
+            problems.append(ConfigProblem(file, f"{path}.name", f"bus name {bus.name!r} is already used by {names[bus.name]}"))
+        names.setdefault(bus.name, path)
+        if bus.zone is not None and hall.zone(bus.zone) is None:
+            problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
+    for path, pad_bus in pads:
+        problems += _check_pad_bus(pad_bus, path, hall, file)
+    for path, screen_bus in screens:
+        problems += _check_screen_bus(screen_bus, path, hall, file)
+    if problems:
+        raise ConfigError(problems)
+    return DeviceConfig(pad_buses=[b for _, b in pads], screen_buses=[b for _, b in screens])
+
+
+def _validate_list(
+    raw: Mapping[str, Any], key: str, model: type[BaseModel], file: str, problems: list[ConfigProblem]
+) -> list[tuple[str, Any]]:
+    """Each bus validated on its own (one bad bus does not hide the others); the lists are optional."""
+    return validate_list(raw, key, model, file, problems) if key in raw else []
+
+
+def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    try:
+        dialect = make_dialect(bus.dialect, bus.params)
+    except (CallerError, TypeError, ValueError) as error:
+        key = "dialect" if "unknown call-pad dialect" in str(error) else "params"
+        return [ConfigProblem(file, join_path(path, key), str(error))]
+    low, high = dialect.address_range
+    for address, window_id in bus.pads.items():
+        where = f"{path}.pads.{address}"
+        if not low <= address <= high:
+            problems.append(ConfigProblem(file, where, f"address outside the {bus.dialect} range {low}..{high}"))
+        if hall.window(window_id) is None:
+            problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
+    for address, preset in bus.transfer_presets.items():
+        where = f"{path}.transfer_presets.{address}"
+        if address not in bus.pads:
+            problems.append(ConfigProblem(file, where, "no pad at this address (add it to pads first)"))
+        if preset.kind == "queue" and hall.queue(preset.target) is None:
+            problems.append(ConfigProblem(file, f"{where}.target", f"unknown queue {preset.target!r}"))
+        if preset.kind != "queue" and hall.window(preset.target) is None:
+            problems.append(ConfigProblem(file, f"{where}.target", f"unknown window {preset.target!r}"))
+    return problems
+
+
+def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    try:
+        codec = make_codec(bus.dialect, bus.params, source=f"{path}.params")
+    except LedError as error:
+        key = "dialect" if "unknown dialect" in str(error) else "params"
+        return [ConfigProblem(file, join_path(path, key), str(error).removeprefix(f"{path}.params: "))]
+    used: dict[int, str] = {}
+
+    def claim(address: int, where: str) -> None:
+        if address not in codec.address_range:
+            span = f"{codec.address_range.start}..{codec.address_range.stop - 1}"
+            problems.append(ConfigProblem(file, where, f"address {address} outside the {bus.dialect} range {span}"))
+        if address in used:
+            problems.append(ConfigProblem(file, where, f"address {address} is already used by {used[address]}"))
+        used.setdefault(address, where)
+
+    for address, window_id in bus.screens.windows.items():
+        where = f"{path}.screens.windows.{address}"
+        claim(address, where)
+        window = hall.window(window_id)
+        if window is None:
+            problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
+        elif window.kind == "back_office":
+            problems.append(ConfigProblem(file, where, f"{window_id} is a back office: it calls silently, with no screen"))
+    for index, zone in enumerate(bus.screens.zones):
+        where = f"{path}.screens.zones[{index}]"
+        if hall.zone(zone.zone) is None:
+            problems.append(ConfigProblem(file, f"{where}.zone", f"unknown zone {zone.zone!r}"))
+        for address in zone.addresses:
+            claim(address, where)
+    return problems

@@ -1,0 +1,146 @@
+"""What a pad key means for the queue engine: one PadAction at one window -> one engine call.
+
+Why a separate module: the pad bus only knows "staff at window W pressed X". Turning that into
+the right engine call needs the window's state (few-key pads send "call or recall", "no-show or
+finish"), the account check for a login, the hall's pause-reason and outcome codes, and the pad's
+preset transfer target. All of it lives here, with no serial I/O, so every rule is one function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from caller.actions import ActionKind, PadAction
+from server.accounts import Accounts, Role
+from server.config.models import HallConfig
+from server.devices.config import TransferPreset
+from server.devices.directory import Directory
+from server.engine.engine import QueueEngine
+from server.engine.views import TicketStatus, TicketView, WindowView
+from server.errors import HallQError
+
+#: people who may log in at a window from a pad (technicians and kiosks may not)
+PAD_ROLES = frozenset({Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN})
+
+#: HallQError code -> the u8 a pad shows ("E3"); 255 = any other refusal. Stable: pads print it.
+ERROR_CODES: Mapping[str, int] = {
+    "window_closed": 1,
+    "window_busy": 2,
+    "window_paused": 3,
+    "invalid_state": 4,
+    "not_found": 5,
+    "bad_request": 6,
+    "window_taken": 7,
+    "already_rated": 8,
+    "login_failed": 9,
+    "not_supported": 10,
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome the pad is told about: ok, or an error code with the Chinese reason."""
+
+    ok: bool
+    error_code: int = 0
+    message: str = ""
+    staff_name: str = ""
+    empty: bool = False  # call_next found nobody waiting
+
+    @classmethod
+    def refused(cls, error: HallQError) -> ActionResult:
+        return cls(False, ERROR_CODES.get(error.code, 255), error.message_zh)
+
+
+def code_table(codes: Mapping[str, str]) -> dict[int, str]:
+    """Pad codes 1..N for the hall's labelled codes, in the order the hall declares them."""
+    return {index: code for index, code in enumerate(codes, start=1)}
+
+
+class PadActions:
+    """Applies pad actions for one hub. Stateless apart from its collaborators."""
+
+    def __init__(self, engine: QueueEngine, accounts: Accounts, directory: Directory, config: HallConfig) -> None:
+        self._engine = engine
+        self._accounts = accounts
+        self._directory = directory
+        self._pause_reasons = code_table(config.rules.pause_reasons)
+        self._outcomes = code_table(config.rules.finish_outcomes)
+        self._default_pause = "other" if "other" in config.rules.pause_reasons else self._pause_reasons[1]
+        self._default_outcome = "completed" if "completed" in config.rules.finish_outcomes else self._outcomes[1]
+
+    async def perform(self, window_id: str, action: PadAction, preset: TransferPreset | None = None) -> ActionResult:
+        """Do what the pad asked; every refusal comes back as a result, nothing raises HallQError."""
+        try:
+            return await self._perform(window_id, action, preset)
+        except HallQError as error:
+            return ActionResult.refused(error)
+
+    async def _perform(self, window_id: str, action: PadAction, preset: TransferPreset | None) -> ActionResult:
+        engine = self._engine
+        match action.kind:
+            case ActionKind.LOGIN:
+                return await self._login(window_id, action.staff_id, action.password)
+            case ActionKind.LOGOUT:
+                await engine.logout(window_id)
+            case ActionKind.CALL_NEXT:
+                return ActionResult(True, empty=await engine.call_next(window_id) is None)
+            case ActionKind.CALL_NUMBER:
+                await engine.call_ticket(window_id, action.number)
+            case ActionKind.RECALL:
+                await engine.recall(window_id)
+            case ActionKind.START:
+                await engine.start(window_id)
+            case ActionKind.FINISH:
+                await engine.finish(window_id, self._outcomes.get(action.outcome, self._default_outcome))
+            case ActionKind.NO_SHOW:
+                await engine.no_show(window_id)
+            case ActionKind.TRANSFER:
+                assert action.target_kind is not None
+                await engine.transfer(window_id, action.target_kind.value, action.target)
+            case ActionKind.PAUSE:
+                await engine.pause(window_id, self._pause_reasons.get(action.reason, self._default_pause))
+            case ActionKind.RESUME:
+                await engine.resume(window_id)
+            case ActionKind.RATING:
+                await self._rate(window_id, action.rating)
+            case ActionKind.CALL_OR_RECALL:
+                current = await self._current(window_id)
+                if current is not None and current.status == TicketStatus.CALLED:
+                    await engine.recall(window_id)
+                else:
+                    return ActionResult(True, empty=await engine.call_next(window_id) is None)
+            case ActionKind.NO_SHOW_OR_FINISH:
+                current = await self._current(window_id)
+                if current is not None and current.status == TicketStatus.CALLED:
+                    await engine.no_show(window_id)
+                else:
+                    await engine.finish(window_id, self._default_outcome)
+            case ActionKind.TRANSFER_PRESET:
+                if preset is None:
+                    raise HallQError("not_supported", "该呼叫器未设置转移目标", "no transfer preset for this pad", 400)
+                await engine.transfer(window_id, preset.kind, preset.target)
+        return ActionResult(True)
+
+    async def _current(self, window_id: str) -> TicketView | None:
+        view: WindowView = await self._engine.window(window_id)
+        return view.current_ticket
+
+    async def _login(self, window_id: str, staff_id: str, password: str) -> ActionResult:
+        principal = await self._accounts.verify(staff_id, password)
+        if principal is None or principal.role not in PAD_ROLES:
+            raise HallQError("login_failed", "工号或密码错误", f"pad login refused for {staff_id!r}", 401)
+        await self._engine.login(window_id, principal.name)
+        return ActionResult(True, staff_name=principal.display_name)
+
+    async def _rate(self, window_id: str, score: int) -> None:
+        """The citizen rates the visit being served here, or the one just finished."""
+        current = await self._current(window_id)
+        if current is not None and current.status == TicketStatus.SERVING:
+            ticket_id: int | None = current.id
+        else:
+            ticket_id = await self._directory.last_ticket_at(window_id, self._engine.today())
+        if ticket_id is None:
+            raise HallQError("invalid_state", "当前没有可评价的办件", f"nothing to rate at {window_id}", 409)
+        await self._engine.rate(ticket_id, score, source="pad")

@@ -1,0 +1,267 @@
+"""Call-pad buses driven from the hub: keys become engine actions, the engine's state goes back.
+
+Flow (ARCHITECTURE.md "Flows to keep short"): pad frame -> caller.bus decodes -> ``_on_key`` ->
+one engine transaction (PadActions) -> the pad gets its acknowledgement at once; the committed
+events fan out on the EventBus, and the one refresher task echoes number, state and waiting
+count to every pad whose window or queues changed. One writer of "what the pad shows" keeps the
+pad from ever ending on an older state than the database, and a per-pad memory of the last
+display keeps a busy hall from flooding a polled bus with identical frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from caller.actions import ActionKind, PadDisplay, PadKeyEvent
+from caller.bus import BusConfig
+from caller.errors import CallerError
+from caller.supervisor import BusSupervisor, DeviceState
+from server.config.models import HallConfig
+from server.devices.config import PadBusConfig
+from server.devices.health import DeviceHealth
+from server.devices.pad_actions import ActionResult, PadActions
+from server.engine.engine import QueueEngine
+from server.engine.views import HallEvent, WindowView
+
+LOG = logging.getLogger(__name__)
+
+#: dialects whose pads show one short ASCII text and nothing else (no ack, no login, no stars)
+TEXT_ONLY_DIALECTS = frozenset({"qsystem-ub485"})
+#: how long a text-only pad shows an error code before its number comes back
+ERROR_SHOWN_S = 2.0
+
+#: what a pad says about its window, by WindowView.state
+STATE_TEXT = {"closed": "未登录", "idle": "空闲", "paused": "暂停服务", "called": "已呼叫", "serving": "办理中"}
+SHORT_TEXT = {"closed": "OFF", "idle": "----", "paused": "P"}
+
+
+@dataclass
+class PadBusRuntime:
+    """One configured bus and its supervisor, plus what each of its pads was last told."""
+
+    config: PadBusConfig
+    supervisor: BusSupervisor
+    shown: dict[tuple[int, str], PadDisplay] = field(default_factory=dict)
+
+    @property
+    def text_only(self) -> bool:
+        return self.config.dialect in TEXT_ONLY_DIALECTS
+
+
+def pad_displays(view: WindowView, waiting: int, text_only: bool) -> list[PadDisplay]:
+    """What a pad at this window should show now (the refresher's half of the echo)."""
+    ticket = view.current_ticket
+    if text_only:
+        return [PadDisplay.show(ticket.number if ticket else SHORT_TEXT.get(view.state, "----"))]
+    text = STATE_TEXT.get(view.state, view.state)
+    if ticket is not None and view.state == "called" and view.number is not None:
+        text = f"请到{view.number}号窗口"
+    return [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535))]
+
+
+def answer_displays(kind: ActionKind, result: ActionResult, view: WindowView, waiting: int, text_only: bool,
+                    rating: int = 0) -> list[PadDisplay]:
+    """The immediate answer to one action (the key handler's half of the echo)."""
+    if text_only:
+        return [] if result.ok else [PadDisplay.show(f"E{result.error_code}")]
+    displays = [
+        PadDisplay.ack(result.ok, result.error_code, min(waiting, 65535), logged_in=view.staff_id is not None)
+    ]
+    if result.ok and kind is ActionKind.LOGIN:
+        displays.append(PadDisplay.login_state(True, result.staff_name))
+    elif result.ok and kind is ActionKind.LOGOUT:
+        displays.append(PadDisplay.login_state(False))
+    elif result.ok and kind is ActionKind.RATING:
+        displays.append(PadDisplay.light_stars(rating))
+    return displays
+
+
+class PadService:
+    """Every pad bus of the hub. ``await start()`` in a cleanup context, ``await stop()`` after."""
+
+    def __init__(
+        self,
+        buses: list[PadBusConfig],
+        engine: QueueEngine,
+        actions: PadActions,
+        hall: HallConfig,
+        health: DeviceHealth,
+        *,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._engine = engine
+        self._actions = actions
+        self._hall = hall
+        self._health = health
+        self._dirty: asyncio.Queue[frozenset[str]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.runtimes: list[PadBusRuntime] = []
+        self._pads_of: dict[str, list[tuple[PadBusRuntime, int]]] = {}
+        for bus in buses:
+            runtime = PadBusRuntime(bus, self._supervisor(bus, initial_backoff, max_backoff))
+            self.runtimes.append(runtime)
+            health.register(bus.name)
+            for address, window_id in bus.pads.items():
+                self._pads_of.setdefault(window_id, []).append((runtime, address))
+        self._windows_of_queue: dict[str, set[str]] = {}
+        for window in hall.windows:
+            if window.id in self._pads_of:
+                for prefix in window.queues:
+                    self._windows_of_queue.setdefault(prefix, set()).add(window.id)
+
+    def _supervisor(self, bus: PadBusConfig, initial_backoff: float, max_backoff: float) -> BusSupervisor:
+        config = BusConfig(
+            url=bus.url,
+            dialect=bus.dialect,
+            windows=dict(bus.pads),
+            baudrate=bus.baud,
+            dialect_params=dict(bus.params),
+            poll_timeout=bus.poll_timeout,
+            scan_pause=bus.scan_pause,
+            ack_timeout=bus.ack_timeout,
+            display_attempts=bus.display_attempts,
+            silent_after=bus.silent_after,
+            name=bus.name,
+        )
+
+        async def on_key(event: PadKeyEvent) -> None:
+            await self._on_key(bus.name, event)
+
+        def on_state(state: DeviceState, detail: str) -> None:
+            self._health.report(bus.name, state.value, detail, bus.zone)
+            if state is DeviceState.ONLINE:
+                self._forget(bus.name)
+                self._dirty.put_nowait(frozenset(bus.pads.values()))
+
+        return BusSupervisor(
+            config, on_key, on_state, initial_backoff=initial_backoff, max_backoff=max_backoff,
+            logger=logging.getLogger("server.devices.pads"),
+        )
+
+    # lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._unsubscribe = self._engine.bus.listen(self._on_event)
+        self._worker = asyncio.get_running_loop().create_task(self._refresh_loop(), name="pad refresher")
+        for runtime in self.runtimes:
+            await runtime.supervisor.start()
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        for runtime in self.runtimes:
+            await runtime.supervisor.stop()
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    def status(self) -> list[dict[str, Any]]:
+        """Per bus: state, counters and last fault, for GET /api/v1/devices/status."""
+        out = []
+        for runtime in self.runtimes:
+            health = self._health.status(runtime.config.name)
+            out.append({
+                "name": runtime.config.name, "kind": "pads", "url": runtime.config.url,
+                "dialect": runtime.config.dialect, "zone": runtime.config.zone, **asdict(health),
+                "reconnects": runtime.supervisor.reconnects, "pads": len(runtime.config.pads),
+                "counters": asdict(runtime.supervisor.counters()),
+            })
+        return out
+
+    # keys ------------------------------------------------------------------------------------
+    async def _on_key(self, bus_name: str, event: PadKeyEvent) -> None:
+        runtime = next(r for r in self.runtimes if r.config.name == bus_name)
+        window_id = event.window_id
+        assert window_id is not None  # the bus drops frames from addresses it does not know
+        preset = runtime.config.transfer_presets.get(event.bus_address)
+        result = await self._actions.perform(window_id, event.action, preset)
+        if not result.ok:
+            LOG.info("pad %s@%s (%s): %s refused: %s", event.bus_address, bus_name, window_id,
+                     event.action.kind.value, result.message)
+        view = await self._engine.window(window_id)
+        waiting = await self._waiting(view)
+        displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
+        for display in displays:
+            self._send(runtime, event.bus_address, display, cache=False)
+        if runtime.text_only and displays:
+            runtime.shown.pop((event.bus_address, "show"), None)  # the error replaced the number
+            asyncio.get_running_loop().call_later(ERROR_SHOWN_S, self._dirty.put_nowait, frozenset({window_id}))
+        if not result.ok:
+            self._dirty.put_nowait(frozenset({window_id}))
+
+    # echo ------------------------------------------------------------------------------------
+    def _on_event(self, event: HallEvent) -> None:
+        """EventBus listener: never blocks; names the windows whose pads may show something new."""
+        windows: set[str] = set()
+        if event.window_id in self._pads_of:
+            windows.add(event.window_id)
+        if event.queue is not None:
+            windows |= self._windows_of_queue.get(event.queue, set())
+        if event.kind == "ticket.transferred":
+            target = event.payload.get("target")
+            if target in self._pads_of:
+                windows.add(target)
+        if windows:
+            self._dirty.put_nowait(frozenset(windows))
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            windows = set(await self._dirty.get())
+            while not self._dirty.empty():  # coalesce a burst into one read
+                windows |= self._dirty.get_nowait()
+            try:
+                await self._refresh(windows)
+            except Exception:  # noqa: BLE001 - one failed read must not stop the echo for good
+                LOG.exception("pad refresh failed for %s", sorted(windows))
+
+    async def _refresh(self, window_ids: set[str]) -> None:
+        views = {v.id: v for v in await self._engine.windows() if v.id in window_ids}
+        prefixes = sorted({p for v in views.values() for p in v.queues})
+        counts = {q.prefix: q.waiting for q in await self._engine.queues(prefixes)} if prefixes else {}
+        for window_id, view in views.items():
+            waiting = sum(counts.get(p, 0) for p in view.queues)
+            for runtime, address in self._pads_of.get(window_id, []):
+                for display in pad_displays(view, waiting, runtime.text_only):
+                    self._send(runtime, address, display)
+
+    async def _waiting(self, view: WindowView) -> int:
+        if not view.queues:
+            return 0
+        return sum(q.waiting for q in await self._engine.queues(sorted(view.queues)))
+
+    def _send(self, runtime: PadBusRuntime, address: int, display: PadDisplay, *, cache: bool = True) -> None:
+        """Queue a display (FIFO per bus); skip it if the pad already shows exactly this."""
+        key = (address, display.kind.value)
+        if cache and runtime.shown.get(key) == display:
+            return
+        if runtime.supervisor.state is DeviceState.OFFLINE:
+            runtime.shown.pop(key, None)  # re-sent in full when the bus is back
+            return
+        runtime.shown[key] = display
+        future = runtime.supervisor.show(address, display)
+        future.add_done_callback(lambda f: self._sent(runtime, key, f))
+
+    def _sent(self, runtime: PadBusRuntime, key: tuple[int, str], future: asyncio.Future[None]) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None:
+            runtime.shown.pop(key, None)  # not on the pad: try again on the next change
+            if not isinstance(error, CallerError):
+                LOG.error("pad %s@%s: display failed: %r", key[0], runtime.config.name, error)
+
+    def _forget(self, bus_name: str) -> None:
+        for runtime in self.runtimes:
+            if runtime.config.name == bus_name:
+                runtime.shown.clear()
+
+    async def refresh_all(self) -> None:
+        """Echo every pad's window (start-up, and for tests that need a known baseline)."""
+        await self._refresh(set(self._pads_of))

@@ -1,0 +1,157 @@
+"""Every staff action from a pad of each dialect reaches the engine, and the pad is told."""
+
+from __future__ import annotations
+
+from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
+from tests.conftest import HUB_PASSWORD
+
+from .conftest import Rig, eventually
+
+
+def shows(rig: Rig, dialect: str, address: int):  # type: ignore[no-untyped-def]
+    return [d for d in rig.pads[dialect].pads[address].displays if d.kind is DisplayKind.SHOW]
+
+
+def acks(rig: Rig, dialect: str, address: int) -> list[PadDisplay]:
+    return [d for d in rig.pads[dialect].pads[address].displays if d.kind is DisplayKind.ACK]
+
+
+async def press_and_ack(rig: Rig, dialect: str, address: int, action: PadAction) -> PadDisplay:
+    """Press a key on a pad that gets acknowledgements; return the hub's answer."""
+    before = len(acks(rig, dialect, address))
+    rig.pads[dialect].press(address, action)
+    await eventually(lambda: len(acks(rig, dialect, address)) > before)
+    return acks(rig, dialect, address)[before]
+
+
+async def ticket(rig: Rig, number: str):  # type: ignore[no-untyped-def]
+    return await rig.hub.engine.ticket_by_number(number)
+
+
+async def test_hallq_pad_every_action(rig: Rig) -> None:
+    engine, pad = rig.hub.engine, 1
+    t1, t2, t3 = [await rig.issue("A1") for _ in range(3)]
+
+    answer = await press_and_ack(rig, "hallq", pad, PadAction.login("staff01", "wrong"))
+    assert not answer.ok and answer.error_code == 9  # login_failed; nobody logged in
+    assert (await engine.window("W01")).staff_id is None
+
+    assert (await press_and_ack(rig, "hallq", pad, PadAction.login("staff01", HUB_PASSWORD))).ok
+    assert (await engine.window("W01")).staff_id == "staff01"
+    await rig.pads["hallq"].wait_display(pad, PadDisplay.login_state(True, "张三"))
+
+    assert (await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.CALL_NEXT))).ok
+    assert (await ticket(rig, t1)).status == "called"
+    await rig.pads["hallq"].wait_display(pad, lambda d: d.kind is DisplayKind.SHOW and d.number == t1)
+    await rig.pads["hallq"].wait_display(pad, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 2)
+
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.RECALL))
+    assert (await ticket(rig, t1)).call_count == 2
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.START))
+    assert (await ticket(rig, t1)).status == "serving"
+    await rig.pads["hallq"].wait_display(pad, PadDisplay.show(t1, "办理中"))
+    await press_and_ack(rig, "hallq", pad, PadAction.rate(5))
+    assert (await ticket(rig, t1)).rating == 5
+    await rig.pads["hallq"].wait_display(pad, PadDisplay.light_stars(5))
+    await press_and_ack(rig, "hallq", pad, PadAction.finish(0))
+    assert (await ticket(rig, t1)).status == "finished"
+
+    await press_and_ack(rig, "hallq", pad, PadAction.call_number(t3))
+    assert (await ticket(rig, t3)).status == "called"
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.NO_SHOW))
+    assert (await ticket(rig, t3)).status == "no_show"
+
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.CALL_NEXT))
+    assert (await ticket(rig, t2)).status == "called"
+    await press_and_ack(rig, "hallq", pad, PadAction.transfer(TransferTarget.QUEUE, "A2"))
+    moved = await ticket(rig, t2)
+    assert (moved.status, moved.queue) == ("waiting", "A2")
+
+    await press_and_ack(rig, "hallq", pad, PadAction.pause(1))
+    assert (await engine.window("W01")).paused_reason == "meeting"  # code 1 = the hall's first reason
+    await rig.pads["hallq"].wait_display(pad, PadDisplay.show("", "暂停服务"))
+    refused = await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.CALL_NEXT))
+    assert not refused.ok and refused.error_code == 3  # window_paused: nothing was called
+    assert (await ticket(rig, t2)).status == "waiting"
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.RESUME))
+    assert (await engine.window("W01")).paused_reason is None
+    await press_and_ack(rig, "hallq", pad, PadAction.simple(ActionKind.LOGOUT))
+    assert (await engine.window("W01")).staff_id is None
+    await rig.pads["hallq"].wait_display(pad, PadDisplay.login_state(False))
+
+
+async def test_polled_csv_pad_every_action_it_can_express(rig: Rig) -> None:
+    engine, pad, dialect = rig.hub.engine, 1, "polled-csv"
+    t1, t2 = await rig.issue("A1"), await rig.issue("A1")
+
+    assert (await press_and_ack(rig, dialect, pad, PadAction.login("staff02", HUB_PASSWORD))).ok
+    assert (await engine.window("W03")).staff_id == "staff02"
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.CALL_NEXT))
+    assert (await ticket(rig, t1)).status == "called"
+    # the number is set on the pad and confirmed by its own status line
+    await eventually(lambda: rig.pads[dialect].pads[pad].shown_number == t1)
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.RECALL))
+    assert (await ticket(rig, t1)).call_count == 2
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.START))
+    assert (await ticket(rig, t1)).status == "serving"
+    await press_and_ack(rig, dialect, pad, PadAction.rate(4))
+    assert (await ticket(rig, t1)).rating == 4
+    await press_and_ack(rig, dialect, pad, PadAction.finish())
+    assert (await ticket(rig, t1)).status == "finished"
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.CALL_NEXT))
+    await press_and_ack(rig, dialect, pad, PadAction.transfer(TransferTarget.WINDOW, "W07"))
+    moved = await ticket(rig, t2)
+    assert (moved.status, moved.target_window) == ("waiting", "W07")
+    await press_and_ack(rig, dialect, pad, PadAction.pause())
+    assert (await engine.window("W03")).paused_reason == "other"  # the pad carries no reason code
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.RESUME))
+    assert (await engine.window("W03")).paused_reason is None
+    await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.LOGOUT))
+    assert (await engine.window("W03")).staff_id is None
+    assert not rig.pads[dialect].pads[pad].logged_in
+
+
+async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
+    await engine.login("W05", "staff03")  # four keys: no login on the pad itself
+    t1, t2, t3 = [await rig.issue("A1") for _ in range(3)]
+
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    await eventually(lambda: any(d.number == t1 for d in shows(rig, "qsystem-ub485", pad)))
+    assert (await ticket(rig, t1)).status == "called"
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))  # called -> recall
+    await eventually(lambda: ticket_field(rig, t1, "call_count", 2))
+    sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))  # called -> no-show
+    await eventually(lambda: ticket_field(rig, t1, "status", "no_show"))
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    await eventually(lambda: ticket_field(rig, t2, "status", "called"))
+    sim.press(pad, PadAction.simple(ActionKind.START, key="key2"))
+    await eventually(lambda: ticket_field(rig, t2, "status", "serving"))
+    sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))  # serving -> finish
+    await eventually(lambda: ticket_field(rig, t2, "status", "finished"))
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1].number == "----")  # idle again
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    await eventually(lambda: ticket_field(rig, t3, "status", "called"))
+    sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))  # preset: queue A2
+    await eventually(lambda: ticket_field(rig, t3, "queue", "A2"))
+
+    # nothing to finish: the pad shows an error code, the engine is unchanged
+    sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1].number == "E4")
+    assert (await ticket(rig, t3)).status == "waiting"
+
+
+async def ticket_field(rig: Rig, number: str, name: str, value: object) -> bool:
+    return getattr(await rig.hub.engine.ticket_by_number(number), name) == value
+
+
+async def test_web_call_at_a_window_is_echoed_to_its_pad_and_waiting_counts_follow(rig: Rig) -> None:
+    """The pad shows what happened at its window whoever did it, and how many wait."""
+    hub, sim = rig.hub, rig.pads["hallq"]
+    await hub.client.post("/api/v1/windows/W02/login", json={}, headers=hub.auth("staff01"))
+    number = await rig.issue("A3")
+    await sim.wait_display(2, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 1)
+    response = await hub.client.post("/api/v1/windows/W02/call-next", headers=hub.auth("staff01"))
+    assert response.status == 200
+    await sim.wait_display(2, PadDisplay.show(number, "请到2号窗口"))
+    await sim.wait_display(2, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 0)
