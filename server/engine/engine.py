@@ -895,7 +895,13 @@ class QueueEngine:
                     txn, row._mapping["id"], status=TicketStatus.CLOSED, outcome="closed_eod", auto_closed=True
                 )
                 self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"])
-            txn.conn.execute(update(window_states).values(current_ticket_id=None))
+            closed_ids = [row._mapping["id"] for row in rows]
+            if closed_ids:
+                txn.conn.execute(
+                    update(window_states)
+                    .where(window_states.c.current_ticket_id.in_(closed_ids))
+                    .values(current_ticket_id=None)
+                )
             return len(rows)
         return await self._write(work)
 

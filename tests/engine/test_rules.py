@@ -423,3 +423,15 @@ async def test_device_state_changes_are_stored_and_streamed(engine, event_log):
     event = await engine.record_device_state("pads-A", "offline", "port closed", zone="A")
     assert event_log[-1] == event and event.kind == "device.state"
     assert (await engine.events_since(event.seq - 1))[0].payload == {"device": "pads-A", "state": "offline", "detail": "port closed"}
+
+
+async def test_closing_earlier_days_leaves_todays_windows_alone(engine, clock):
+    """Start-up closes yesterday's leftovers; a window serving today keeps its ticket."""
+    clock.set(at("16:00", date(2026, 11, 25)))
+    await issue(engine)
+    clock.set(at("09:00"))
+    today = await issue(engine)
+    await engine.login("W1", "s1")
+    await engine.call_ticket("W1", today.number)
+    assert await engine.close_day(date(2026, 11, 25)) == 1
+    assert (await engine.window("W1")).current_ticket.id == today.id

@@ -1,0 +1,158 @@
+"""Property-based tests: random sequences of hall actions never break the queue's invariants.
+
+Tried: hypothesis draws sequences of issues (ordinary and green channel), logins, calls, recalls,
+starts, finishes, no-shows, late re-queues, transfers, parks and clock advances across three
+queues and three windows of the mini hall, on a real SQLite database. Refused actions are allowed
+(that is the engine doing its job) but must change nothing. Kept, after every step:
+- no two tickets share a number on a day, and every acknowledged ticket is stored with its
+  `ticket.issued` event;
+- a ticket is at one window at most, and a window holds at most the one ticket that points back;
+- call-next takes the head of its queue: nobody with a higher priority, or the same priority and
+  an earlier place, is skipped;
+- every ticket has at most one open interval in the ledger, and finished ones have none.
+"""
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from conftest import at, mini_hall_dict
+from server.config.models import HallConfig
+from server.engine.clock import ManualClock
+from server.engine.engine import QueueEngine
+from server.engine.views import IssueRequest, TicketStatus
+from server.errors import HallQError
+from server.events import EventBus
+from server.storage.db import open_database, upgrade
+from server.storage.schema import ticket_events, ticket_intervals, tickets, window_states
+
+QUEUES = ["A1", "A2", "B1"]
+WINDOWS = ["W1", "W2", "W3"]
+
+actions = st.one_of(
+    st.tuples(st.just("issue"), st.sampled_from(QUEUES), st.booleans()),
+    st.tuples(st.just("login"), st.sampled_from(WINDOWS), st.integers(1, 3)),
+    st.tuples(st.just("call_next"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("recall"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("start"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("finish"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("no_show"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("park"), st.sampled_from(WINDOWS)),
+    st.tuples(st.just("transfer"), st.sampled_from(WINDOWS), st.sampled_from(QUEUES)),
+    st.tuples(st.just("requeue"), st.integers(0, 20)),
+    st.tuples(st.just("advance"), st.integers(1, 900)),
+)
+
+
+async def run_scenario(steps: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        database = open_database(f"sqlite+aiosqlite:///{Path(folder) / 'hall.db'}")
+        await upgrade(database)
+        clock = ManualClock(at("08:31"))
+        config = HallConfig.model_validate(mini_hall_dict() | {"rules": {"per_person_daily_cap": 50, "max_recalls": 2}})
+        engine = QueueEngine(database, config, clock, EventBus(), b"secret")
+        acknowledged: list[int] = []
+        try:
+            for step in steps:
+                before = await snapshot(database)
+                try:
+                    result = await apply(engine, clock, step, acknowledged)
+                except HallQError:
+                    assert await snapshot(database) == before, f"a refused {step[0]} changed the hall"
+                    continue
+                if step[0] == "call_next" and result is not None:
+                    assert_head_was_called(before, result)
+                await check_invariants(database, acknowledged)
+        finally:
+            await database.close()
+
+
+async def apply(engine: QueueEngine, clock: ManualClock, step: tuple, acknowledged: list[int]):  # type: ignore[no-untyped-def]
+    kind = step[0]
+    if kind == "issue":
+        result = await engine.issue(IssueRequest(queue=step[1], priority_class="elderly" if step[2] else None))
+        acknowledged.append(result.ticket.id)
+        return result
+    if kind == "login":
+        return await engine.login(step[1], f"staff{step[2]}")
+    if kind == "transfer":
+        return await engine.transfer(step[1], "queue", step[2])
+    if kind == "requeue":
+        no_shows = await engine.tickets_today(status=TicketStatus.NO_SHOW)
+        if not no_shows:
+            return None
+        return await engine.requeue_late(no_shows[step[1] % len(no_shows)].number)
+    if kind == "advance":
+        clock.advance(step[1])
+        return None
+    return await getattr(engine, kind)(step[1])
+
+
+async def snapshot(database) -> tuple:  # type: ignore[no-untyped-def]
+    def read(conn):  # type: ignore[no-untyped-def]
+        return (
+            conn.execute(select(tickets).order_by(tickets.c.id)).all(),
+            conn.execute(select(window_states).order_by(window_states.c.window_id)).all(),
+            conn.execute(select(func.count()).select_from(ticket_events)).scalar(),
+        )
+
+    return await database.read(read)
+
+
+def assert_head_was_called(before: tuple, called) -> None:  # type: ignore[no-untyped-def]
+    waiting = [t for t in before[0] if t.status == TicketStatus.WAITING and t.queue == called.queue and t.target_window is None]
+    chosen = next(t for t in waiting if t.id == called.id)
+    for other in waiting:
+        assert not (other.priority > chosen.priority), f"{other.number} (priority) was skipped for {chosen.number}"
+        if other.priority == chosen.priority:
+            assert (other.sort_key, other.id) >= (chosen.sort_key, chosen.id), f"{other.number} was ahead of {chosen.number}"
+
+
+async def check_invariants(database, acknowledged: list[int]) -> None:  # type: ignore[no-untyped-def]
+    rows, windows, _ = await snapshot(database)
+    numbers = [(t.hall_day, t.number) for t in rows]
+    assert len(numbers) == len(set(numbers)), "a number was handed out twice"
+    by_id = {t.id: t for t in rows}
+    assert set(acknowledged) <= set(by_id), "an acknowledged ticket is missing"
+    current = [w.current_ticket_id for w in windows if w.current_ticket_id is not None]
+    assert len(current) == len(set(current)), "a ticket is at two windows"
+    for w in windows:
+        if w.current_ticket_id is not None:
+            ticket = by_id[w.current_ticket_id]
+            assert ticket.window_id == w.window_id and ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+    for t in rows:
+        if t.status in (TicketStatus.CALLED, TicketStatus.SERVING):
+            assert t.id in current, f"{t.number} is {t.status} but at no window"
+
+    def ledger(conn):  # type: ignore[no-untyped-def]
+        open_counts = dict(
+            conn.execute(
+                select(ticket_intervals.c.ticket_id, func.count())
+                .where(ticket_intervals.c.end_at.is_(None))
+                .group_by(ticket_intervals.c.ticket_id)
+            ).all()
+        )
+        issued = {r[0] for r in conn.execute(select(ticket_events.c.ticket_id).where(ticket_events.c.kind == "ticket.issued"))}
+        return open_counts, issued
+
+    open_counts, issued = await database.read(ledger)
+    assert set(acknowledged) <= issued, "an acknowledged ticket has no ticket.issued event"
+    for ticket_id, count in open_counts.items():
+        assert count == 1, f"ticket {ticket_id} has {count} open intervals"
+        assert by_id[ticket_id].status not in (TicketStatus.FINISHED, TicketStatus.CANCELLED, TicketStatus.CLOSED)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(actions, min_size=5, max_size=40))
+@example(
+    [("issue", "A1", False), ("advance", 5), ("issue", "A1", True), ("issue", "A2", False), ("login", "W1", 1),
+     ("call_next", "W1"), ("no_show", "W1"), ("requeue", 0), ("call_next", "W1"), ("transfer", "W1", "B1"),
+     ("login", "W3", 2), ("call_next", "W3"), ("start", "W3"), ("finish", "W3")]
+)
+def test_random_hall_days_keep_the_invariants(steps: list[tuple]) -> None:
+    asyncio.run(run_scenario(steps))
