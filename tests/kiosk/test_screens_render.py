@@ -1,0 +1,76 @@
+"""Every kiosk screen drawn headless, saved as PNG, with proof that the Chinese is real glyphs."""
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from display.fonts import verify_renders_chinese
+from kiosk import flow as f
+from kiosk.session import IssueJob, IssueResult, Outcome
+from kiosk.widgets import BG
+from server.hub_client import IssuedTicket, IssueSpec
+
+TICKET = IssuedTicket(7, "C1007", "C1", "C", None, False, False, 0.0, "tok", 6, 12, False)
+JOB = IssueJob(IssueSpec(item_code="x"), "不动产转移登记", "不动产登记区")
+
+
+def screens(catalogue) -> dict[str, f.Screen]:
+    service = catalogue.ranked("C")[0]
+    return {
+        "loading": f.Loading(),
+        "offline": f.Offline("暂时无法连接取号服务，请稍后再试或咨询工作人员"),
+        "closed": f.Closed("午间休息，暂停取号，下次取号时间：11月26日 14:00"),
+        "start": f.Start(),
+        "green": f.Green(),
+        "services": f.Services("C"),
+        "services_search": f.Services("D", search="医保"),
+        "confirm": f.Confirm(service, "不动产登记区"),
+        "appointment": f.Appointment("2026"),
+        "working": f.Working(JOB),
+        "ticket": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET)),
+        "print_failed": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, message_zh="打印纸已用完，请联系工作人员换纸")),
+        "notice_retry": f.Notice("网络异常", "暂时无法连接取号服务，请稍后再试或咨询工作人员", retry=JOB),
+        "notice": f.Notice("暂停取号", "打印机未连接，请联系工作人员。"),
+    }
+
+
+def has_ink(surface: pygame.Surface, rect: pygame.Rect) -> bool:
+    """Pixels inside the text's box that differ from the background: something was drawn."""
+    area = rect.clip(surface.get_rect())
+    background = pygame.mask.from_threshold(surface.subsurface(area), BG, (2, 2, 2, 255))
+    return background.count() < area.width * area.height
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large_text"])
+async def test_every_screen_renders_chinese(hub, make_kiosk, tmp_path, large):
+    kiosk = make_kiosk(large=large)
+    await kiosk.start()
+    app = kiosk.app
+    drawn = ""
+    for name, screen in screens(app.flow.catalogue).items():
+        app.flow.screen = screen
+        app.render()
+        path = tmp_path / f"kiosk_{name}_{'large' if large else 'normal'}.png"
+        pygame.image.save(app.surface, str(path))
+        assert path.stat().st_size > 5000, name
+        texts = app.painter.texts
+        chinese = "".join(t.text for t in texts if any("\u4e00" <= c <= "\u9fff" for c in t.text))
+        assert chinese, f"{name}: no Chinese drawn"
+        drawn += chinese
+        for box in texts:
+            assert has_ink(app.surface, box.rect), f"{name}: {box.text!r} left no pixels"
+        for button in app.painter.buttons:
+            assert app.surface.get_rect().contains(button.rect), f"{name}: {button.label} off screen"
+    check = verify_renders_chinese(app.font, drawn.replace("…", ""))  # raises on any .notdef box
+    assert "请取走您的票"[0] in check.checked and len(check.checked) > 100
+
+
+async def test_large_text_draws_bigger_letters(hub, make_kiosk):
+    heights = {}
+    for large in (False, True):
+        kiosk = make_kiosk(large=large)
+        await kiosk.start()
+        kiosk.app.flow.screen = f.Confirm(kiosk.app.flow.catalogue.ranked("C")[0], "不动产登记区")
+        kiosk.app.render()
+        heights[large] = next(t.rect.height for t in kiosk.app.painter.texts if t.text == "请确认您要办理的事项")
+    assert heights[True] > heights[False] * 1.25
