@@ -75,6 +75,7 @@ class _Engine:
     version: str
     errors: list[BaseException] = field(default_factory=list)
     token: Any = None
+    library: Any = None
 
 
 class Synthesizer:
@@ -98,6 +99,8 @@ class Synthesizer:
             self._executor.submit(self._ensure_engine).result()
 
     async def async_start(self) -> None:
+        if self._closed:
+            raise SynthesisError("synthesizer is closed")
         await asyncio.wrap_future(self._executor.submit(self._ensure_engine))
 
     def close(self) -> None:
@@ -186,10 +189,14 @@ class Synthesizer:
             engine = pyttsx3.init("espeak")
         except (ImportError, RuntimeError, OSError) as exc:
             raise SynthesisError(f"pyttsx3 cannot start its espeak driver: {exc}") from exc
-        state = _Engine(engine=engine, voice_id="", version=bundle.version)
+        state = _Engine(engine=engine, voice_id="", version=bundle.version, library=bundle.library)
         state.token = engine.connect(
             "error", lambda name=None, exception=None: state.errors.append(exception)
         )
+        # The driver's constructor queued its default rate/volume on espeak's FIFO; let them apply,
+        # or the settling runAndWait() below sees espeak "playing", cancels, and leaves the driver
+        # flagged as stopping, which then cancels our first real clip (a silent WAV).
+        bundle.library.espeak_Synchronize()
         if engine.isBusy():
             # A fresh engine starts "busy": settle it (see module docstring). pyttsx3.init() may
             # also hand back the engine a closed Synthesizer left alive; that one is idle, and
@@ -235,6 +242,11 @@ class Synthesizer:
             raise SynthesisError(f"engine refused settings: {state.errors[0]}")
         if engine.getProperty("voice") != state.voice_id.lower():
             raise SynthesisError(f"engine did not switch to voice {state.voice_id}")
+        # espeak-ng runs asynchronously (pyttsx3 starts it so): SetParameter only queues the change
+        # on espeak's command FIFO. runAndWait() then calls the driver's stop(), which cancels
+        # everything still queued while espeak "is playing" - the new rate would be silently lost
+        # now and then. Wait for the FIFO to apply it, then read it back.
+        state.library.espeak_Synchronize()
         if engine.getProperty("rate") != self.config.rate:
             raise SynthesisError(f"engine did not accept rate {self.config.rate}")
         engine.save_to_file(text, str(target))
