@@ -1,0 +1,297 @@
+"""The fact builder: a catch-up job that turns ledger and events into fact rows.
+
+It reads `ticket_events` after a stored watermark, rebuilds from scratch the facts of every ticket
+those events touched (so running it twice, or after a crash half-way, gives the same rows), and
+moves the watermark in the same transaction. It never edits the engine: live hubs run it from an
+event-bus listener (`FactBuilder.attach(bus)`), batch tools call `catch_up()` until it returns 0.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from server.config.models import HallConfig
+from server.engine.clock import Clock
+from server.engine.views import HallEvent
+from server.events import EventBus
+from server.stats.ledger import FINAL_STATUSES, compute_ticket
+from server.stats.window_day import WINDOW_KINDS, WindowState, state_after, window_day_facts
+from server.storage.db import Database
+from server.storage.schema import (
+    rating_appeals,
+    stat_leg_facts,
+    stat_ticket_facts,
+    stat_watermarks,
+    stat_window_days,
+    ticket_events,
+    ticket_intervals,
+    tickets,
+)
+
+log = logging.getLogger(__name__)
+WATERMARK = "facts"
+BATCH_EVENTS = 5000
+CHUNK = 500
+LOOKBACK_DAYS = 7  # how far back a window's state at the start of a day is looked for
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def read_watermark(conn: Connection) -> int:
+    value = conn.execute(select(stat_watermarks.c.last_seq).where(stat_watermarks.c.name == WATERMARK)).scalar()
+    return int(value or 0)
+
+
+def _write_watermark(conn: Connection, seq: int) -> None:
+    changed = conn.execute(
+        update(stat_watermarks).where(stat_watermarks.c.name == WATERMARK).values(last_seq=seq)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(stat_watermarks).values(name=WATERMARK, last_seq=seq))
+
+
+def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[int]) -> int:
+    """Recompute the facts of these tickets: final ones get fresh rows, open ones none."""
+    written = 0
+    for chunk in _chunks(sorted(set(ticket_ids))):
+        conn.execute(delete(stat_leg_facts).where(stat_leg_facts.c.ticket_id.in_(chunk)))
+        conn.execute(delete(stat_ticket_facts).where(stat_ticket_facts.c.ticket_id.in_(chunk)))
+        rows = [
+            r._mapping
+            for r in conn.execute(
+                select(tickets).where(tickets.c.id.in_(chunk), tickets.c.status.in_(sorted(FINAL_STATUSES)))
+            )
+        ]
+        if not rows:
+            continue
+        final_ids = [r["id"] for r in rows]
+        events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for e in conn.execute(
+            select(
+                ticket_events.c.ticket_id,
+                ticket_events.c.kind,
+                ticket_events.c.at,
+                ticket_events.c.staff_id,
+                ticket_events.c.payload,
+            )
+            .where(ticket_events.c.ticket_id.in_(final_ids))
+            .order_by(ticket_events.c.seq)
+        ):
+            events[e.ticket_id].append(dict(e._mapping))
+        intervals: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for i in conn.execute(
+            select(ticket_intervals).where(ticket_intervals.c.ticket_id.in_(final_ids)).order_by(ticket_intervals.c.id)
+        ):
+            intervals[i.ticket_id].append(dict(i._mapping))
+        excluded = set(
+            conn.execute(
+                select(rating_appeals.c.ticket_id).where(
+                    rating_appeals.c.ticket_id.in_(final_ids), rating_appeals.c.status == "accepted"
+                )
+            ).scalars()
+        )
+        ticket_rows, leg_rows = [], []
+        for row in rows:
+            fact, legs = compute_ticket(
+                config, row, events[row["id"]], intervals[row["id"]], rating_excluded=row["id"] in excluded
+            )
+            ticket_rows.append(fact.row())
+            leg_rows.extend(leg.row() for leg in legs)
+        conn.execute(insert(stat_ticket_facts), ticket_rows)
+        if leg_rows:
+            conn.execute(insert(stat_leg_facts), leg_rows)
+        written += len(ticket_rows)
+    return written
+
+
+def _day_bounds(config: HallConfig, day: date) -> tuple[float, float]:
+    tz = ZoneInfo(config.hall.timezone)
+    start = datetime.combine(day, time(0), tz).timestamp()
+    return start, datetime.combine(day + timedelta(days=1), time(0), tz).timestamp()
+
+
+def rebuild_window_days(
+    conn: Connection, config: HallConfig, day: date, window_ids: Iterable[str] | None, now: float
+) -> int:
+    """Recompute availability and idle time of these windows (all when None) on `day`."""
+    windows = [w for w in config.windows if window_ids is None or w.id in set(window_ids)]
+    if not windows:
+        return 0
+    ids = [w.id for w in windows]
+    day_start, day_end = _day_bounds(config, day)
+    until = min(day_end, now)
+    if until <= day_start:
+        return 0
+    earlier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    today: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in conn.execute(
+        select(ticket_events.c.window_id, ticket_events.c.kind, ticket_events.c.at, ticket_events.c.staff_id)
+        .where(
+            ticket_events.c.hall_day >= day - timedelta(days=LOOKBACK_DAYS),
+            ticket_events.c.hall_day <= day,
+            ticket_events.c.kind.in_(WINDOW_KINDS),
+            ticket_events.c.window_id.in_(ids),
+        )
+        .order_by(ticket_events.c.seq)
+    ):
+        (today if e.at >= day_start else earlier)[e.window_id].append(dict(e._mapping))
+    busy: dict[str, list[tuple[float, float, str | None]]] = defaultdict(list)
+    for i in conn.execute(
+        select(ticket_intervals.c.window_id, ticket_intervals.c.start_at, ticket_intervals.c.end_at, ticket_intervals.c.staff_id)
+        .where(
+            ticket_intervals.c.hall_day == day,
+            ticket_intervals.c.window_id.in_(ids),
+            ticket_intervals.c.state.in_(("called", "serving")),
+        )
+    ):
+        busy[i.window_id].append((i.start_at, i.end_at if i.end_at is not None else until, i.staff_id))
+    targets: dict[tuple[int, int], str | None] = {}
+    for e in conn.execute(
+        select(ticket_events.c.ticket_id, ticket_events.c.payload).where(
+            ticket_events.c.hall_day == day, ticket_events.c.kind == "ticket.transferred"
+        )
+    ):
+        payload = e.payload or {}
+        if payload.get("target_kind") != "queue":
+            targets[(e.ticket_id, int(payload.get("from_leg", 0)) + 1)] = payload.get("target")
+    waiting_by_queue: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    waiting_by_target: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for i in conn.execute(
+        select(
+            ticket_intervals.c.ticket_id, ticket_intervals.c.leg, ticket_intervals.c.queue,
+            ticket_intervals.c.start_at, ticket_intervals.c.end_at,
+        ).where(
+            ticket_intervals.c.hall_day == day,
+            ticket_intervals.c.window_id.is_(None),
+            ticket_intervals.c.state == "waiting",
+        )
+    ):
+        span = (i.start_at, i.end_at if i.end_at is not None else until)
+        target = targets.get((i.ticket_id, i.leg))
+        if target is not None:
+            waiting_by_target[target].append(span)
+        else:
+            waiting_by_queue[i.queue].append(span)
+    conn.execute(delete(stat_window_days).where(stat_window_days.c.hall_day == day, stat_window_days.c.window_id.in_(ids)))
+    rows = []
+    for window in windows:
+        waiting = [s for q in window.queues for s in waiting_by_queue.get(q, [])] + waiting_by_target.get(window.id, [])
+        initial = state_after(earlier.get(window.id, []), WindowState())
+        facts = window_day_facts(
+            config, day, window, initial, today.get(window.id, []), busy.get(window.id, []), waiting, day_start, until
+        )
+        rows.extend(f.row() for f in facts)
+    if rows:
+        conn.execute(insert(stat_window_days), rows)
+    return len(rows)
+
+
+@dataclass
+class CatchUpResult:
+    events: int
+    tickets: int
+    window_days: int
+    watermark: int
+
+
+def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
+    """One batch: events after the watermark -> facts; the watermark moves in the same transaction."""
+    mark = read_watermark(conn)
+    batch = conn.execute(
+        select(ticket_events.c.seq, ticket_events.c.hall_day, ticket_events.c.ticket_id, ticket_events.c.window_id, ticket_events.c.kind)
+        .where(ticket_events.c.seq > mark)
+        .order_by(ticket_events.c.seq)
+        .limit(limit)
+    ).all()
+    if not batch:
+        return CatchUpResult(0, 0, 0, mark)
+    ticket_ids = [e.ticket_id for e in batch if e.ticket_id is not None]
+    appeal_ids = [
+        int((e.ticket_id)) for e in batch if e.kind.startswith("rating.appeal") and e.ticket_id is not None
+    ]
+    written = rebuild_tickets(conn, config, ticket_ids + appeal_ids)
+    dirty: dict[date, set[str] | None] = {}
+    for e in batch:
+        if e.kind == "ticket.closed":
+            dirty[e.hall_day] = None  # the day is over: every window's figures are final now
+        elif e.window_id is not None and dirty.get(e.hall_day, set()) is not None:
+            dirty.setdefault(e.hall_day, set()).add(e.window_id)  # type: ignore[union-attr]
+    window_rows = sum(rebuild_window_days(conn, config, day, wins, now) for day, wins in sorted(dirty.items()))
+    _write_watermark(conn, batch[-1].seq)
+    return CatchUpResult(len(batch), written, window_rows, batch[-1].seq)
+
+
+@dataclass
+class FactBuilder:
+    """Keeps the facts up to date: coalesces bursts of events into one catch-up at a time."""
+
+    database: Database
+    config: HallConfig
+    clock: Clock
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _task: asyncio.Task[None] | None = None
+    _again: bool = False
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    async def catch_up(self, limit: int = BATCH_EVENTS) -> CatchUpResult:
+        async with self._lock:
+            now = self.clock.now()
+            return await self.database.write(lambda conn: catch_up_sync(conn, self.config, now, limit))
+
+    async def catch_up_all(self) -> int:
+        """Run batches until nothing is left; returns the number of events processed."""
+        processed = 0
+        while True:
+            result = await self.catch_up()
+            processed += result.events
+            if result.events == 0:
+                return processed
+
+    async def refresh_day(self, day: date) -> int:
+        """Recompute every window's figures for `day` (e.g. today, before a report reads them)."""
+        await self.catch_up_all()
+        now = self.clock.now()
+        async with self._lock:
+            return await self.database.write(lambda conn: rebuild_window_days(conn, self.config, day, None, now))
+
+    def attach(self, bus: EventBus) -> Callable[[], None]:
+        """Run a catch-up after events arrive; returns the function that detaches it."""
+        unsubscribe = bus.listen(self._on_event)
+        self._listeners.append(unsubscribe)
+        return unsubscribe
+
+    def _on_event(self, event: HallEvent) -> None:
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.catch_up_all()
+            except Exception:  # noqa: BLE001 - facts lag, the hall goes on; the next event retries
+                log.exception("statistics catch-up failed")
+            if not self._again:
+                return
+
+    async def close(self) -> None:
+        for unsubscribe in self._listeners:
+            unsubscribe()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task

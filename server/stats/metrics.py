@@ -1,0 +1,235 @@
+"""Figures for any period and grouping, read from the fact tables (never from the raw history).
+
+Counts, sums and means are grouped in SQL; percentiles need the values, so only the waits of the
+period are fetched, already sorted by group and value. Auto-closed tickets count as issued (and as
+abandoned if never called) but are left out of every time average, as HALL.md requires.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, literal_column, not_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from server.errors import bad_request
+from server.storage.schema import stat_ticket_facts as tf
+from server.storage.schema import stat_window_days as wd
+
+GROUPINGS = ("all", "day", "month", "hour", "weekday", "zone", "unit", "queue", "item", "window", "staff")
+GROUP_LABELS_ZH = {
+    "all": "全部", "day": "日期", "month": "月份", "hour": "时段", "weekday": "星期", "zone": "分区", "unit": "单位",
+    "queue": "队列", "item": "事项", "window": "窗口", "staff": "工作人员",
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One row of a report: every HALL.md figure for one group in one period."""
+
+    key: str
+    tickets: int
+    served: int
+    called: int
+    no_shows: int
+    abandoned: int
+    auto_closed: int
+    transfers: int
+    wait_mean_s: float | None
+    wait_p50_s: float | None
+    wait_p90_s: float | None
+    wait_max_s: float | None
+    walk_mean_s: float | None
+    service_mean_s: float | None
+    dwell_mean_s: float | None
+    over_kpi_share: float | None
+    no_show_rate: float | None
+    abandonment_rate: float | None
+    rated: int
+    rating_mean: float | None
+    rating_good_share: float | None
+    bad_before_appeal: int
+    bad_after_appeal: int
+    availability: float | None = None
+    idle_waiting_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile of already sorted values (p in 0..100)."""
+    if not sorted_values:
+        return None
+    rank = max(math.ceil(p / 100 * len(sorted_values)), 1)
+    return float(sorted_values[rank - 1])
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _group_expr(conn: Connection, by: str, day_column: Any, table: Any) -> ColumnElement[Any]:
+    if by == "all":
+        return literal_column("'all'")  # never grouped by (PostgreSQL refuses constants there)
+    if by == "day":
+        return day_column
+    if by == "month":
+        if conn.dialect.name == "sqlite":
+            return func.strftime("%Y-%m", day_column)
+        return func.to_char(day_column, "YYYY-MM")
+    column = {
+        "hour": "issue_hour", "weekday": "weekday", "zone": "zone", "unit": "unit", "queue": "queue",
+        "item": "item_code", "window": "last_window", "staff": "last_staff",
+    }[by]
+    return table.c[column]
+
+
+def _check(by: str, start: date, end: date) -> None:
+    if by not in GROUPINGS:
+        raise bad_request(f"unknown grouping {by!r}", "未知的统计维度", allowed=list(GROUPINGS))
+    if end < start:
+        raise bad_request("the period ends before it starts", "统计结束日期早于开始日期")
+
+
+def _filters(filters: dict[str, str] | None) -> list[ColumnElement[bool]]:
+    columns = {"zone": tf.c.zone, "unit": tf.c.unit, "queue": tf.c.queue, "item": tf.c.item_code,
+               "window": tf.c.last_window, "staff": tf.c.last_staff}
+    out = []
+    for name, value in (filters or {}).items():
+        if name not in columns:
+            raise bad_request(f"unknown filter {name!r}", "未知的筛选条件", allowed=sorted(columns))
+        out.append(columns[name] == value)
+    return out
+
+
+def figures(
+    conn: Connection, start: date, end: date, by: str = "all", filters: dict[str, str] | None = None
+) -> list[Figures]:
+    """Report rows for hall days start..end inclusive, one per group, ordered by group key."""
+    _check(by, start, end)
+    key = _group_expr(conn, by, tf.c.hall_day, tf).label("key")
+    where = and_(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
+    timed = not_(tf.c.auto_closed)
+    valid_rating = and_(tf.c.rating.is_not(None), not_(tf.c.rating_excluded))
+
+    def count_if(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    def mean_if(condition: ColumnElement[bool], column: Any) -> Any:
+        return func.avg(case((condition, column), else_=None))
+
+    query = (
+        select(
+            key,
+            func.count().label("tickets"),
+            count_if(tf.c.final_status == "finished").label("served"),
+            count_if(tf.c.was_called).label("called"),
+            count_if(tf.c.final_status == "no_show").label("no_shows"),
+            count_if(not_(tf.c.was_called)).label("abandoned"),
+            count_if(tf.c.auto_closed).label("auto_closed"),
+            func.sum(tf.c.transfers).label("transfers"),
+            mean_if(timed, tf.c.wait_s).label("wait_mean"),
+            func.max(case((timed, tf.c.wait_s), else_=None)).label("wait_max"),
+            mean_if(timed, tf.c.walk_s).label("walk_mean"),
+            mean_if(and_(timed, tf.c.final_status == "finished"), tf.c.service_s).label("service_mean"),
+            mean_if(timed, tf.c.dwell_s).label("dwell_mean"),
+            count_if(and_(timed, tf.c.over_kpi)).label("over_kpi"),
+            count_if(and_(timed, tf.c.wait_s.is_not(None))).label("with_wait"),
+            count_if(valid_rating).label("rated"),
+            mean_if(valid_rating, cast(tf.c.rating, Integer)).label("rating_mean"),
+            count_if(and_(valid_rating, tf.c.rating >= 4)).label("good"),
+            count_if(tf.c.rating <= 2).label("bad_before"),
+            count_if(and_(tf.c.rating <= 2, not_(tf.c.rating_excluded))).label("bad_after"),
+        )
+        .where(where)
+    )
+    if by != "all":
+        query = query.group_by(key).order_by(key)
+    rows = [r for r in conn.execute(query).all() if r.tickets]
+    waits: dict[str, list[float]] = defaultdict(list)
+    for k, wait in conn.execute(
+        select(key, tf.c.wait_s)
+        .where(where, timed, tf.c.wait_s.is_not(None))
+        .order_by(*([key] if by != "all" else []), tf.c.wait_s)
+    ):
+        waits[str(k)].append(wait)
+    availability = _availability(conn, start, end, by) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
+    out = []
+    for r in rows:
+        k = str(r.key)
+        values = waits.get(k, [])
+        avail = availability.get(k)
+        out.append(
+            Figures(
+                key=k,
+                tickets=int(r.tickets),
+                served=int(r.served or 0),
+                called=int(r.called or 0),
+                no_shows=int(r.no_shows or 0),
+                abandoned=int(r.abandoned or 0),
+                auto_closed=int(r.auto_closed or 0),
+                transfers=int(r.transfers or 0),
+                wait_mean_s=_round(r.wait_mean),
+                wait_p50_s=percentile(values, 50),
+                wait_p90_s=percentile(values, 90),
+                wait_max_s=_round(r.wait_max),
+                walk_mean_s=_round(r.walk_mean),
+                service_mean_s=_round(r.service_mean),
+                dwell_mean_s=_round(r.dwell_mean),
+                over_kpi_share=_ratio(int(r.over_kpi or 0), int(r.with_wait or 0)),
+                no_show_rate=_ratio(int(r.no_shows or 0), int(r.called or 0)),
+                abandonment_rate=_ratio(int(r.abandoned or 0), int(r.tickets)),
+                rated=int(r.rated or 0),
+                rating_mean=_round(r.rating_mean, 3),
+                rating_good_share=_ratio(int(r.good or 0), int(r.rated or 0)),
+                bad_before_appeal=int(r.bad_before or 0),
+                bad_after_appeal=int(r.bad_after or 0),
+                availability=avail[0] if avail else None,
+                idle_waiting_s=avail[1] if avail else None,
+            )
+        )
+    return out
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return round(float(value), digits) if value is not None else None
+
+
+def _availability(conn: Connection, start: date, end: date, by: str) -> dict[str, tuple[float | None, float]]:
+    """(available / scheduled, idle-while-waiting seconds) per group from the window-day facts.
+
+    The scheduled time of a window-day is counted once however many people shared the window."""
+    if by == "staff":
+        key: Any = wd.c.staff_id
+    elif by == "window":
+        key = wd.c.window_id
+    else:
+        key = _group_expr(conn, by, wd.c.hall_day, wd) if by in ("all", "day", "month") else wd.c[by]
+    per_window_day = (
+        select(
+            key.label("key"),
+            wd.c.hall_day,
+            wd.c.window_id,
+            func.max(wd.c.scheduled_s).label("scheduled"),
+            func.sum(wd.c.available_s).label("available"),
+            func.sum(wd.c.idle_waiting_s).label("idle"),
+        )
+        .where(wd.c.hall_day >= start, wd.c.hall_day <= end)
+        .group_by(*([key] if by != "all" else []), wd.c.hall_day, wd.c.window_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            per_window_day.c.key if by != "all" else func.min(per_window_day.c.key),
+            func.sum(per_window_day.c.scheduled),
+            func.sum(per_window_day.c.available),
+            func.sum(per_window_day.c.idle),
+        ).group_by(*([per_window_day.c.key] if by != "all" else []))
+    ).all()
+    return {str(k): (_ratio(float(av or 0), float(sch or 0)), round(float(idle or 0), 1)) for k, sch, av, idle in rows}

@@ -1,0 +1,77 @@
+"""Window availability and idle-while-people-wait, from login/pause events and the ledger."""
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.stats.spans import intersect, normalise, subtract, total
+
+M = 60.0
+SCHEDULED = (3.5 + 3.0) * 3600  # 08:30-12:00 and 14:30-17:30
+
+
+async def test_availability_is_logged_in_unpaused_over_scheduled(scenario):
+    await scenario.do("08:00", "login", "W1", "staff01")  # before opening: not counted
+    await scenario.do("10:00", "pause", "W1", "meeting")
+    await scenario.do("10:30", "resume", "W1")
+    await scenario.do("11:00", "logout", "W1")
+    await scenario.do("15:00", "login", "W1", "staff02")
+    scenario.to("23:00")
+    rows = {r["staff_id"]: r for r in await scenario.window_days("W1")}
+    assert rows["staff01"]["scheduled_s"] == SCHEDULED
+    assert rows["staff01"]["logged_in_s"] == 2.5 * 3600  # 08:30-11:00
+    assert rows["staff01"]["paused_s"] == 30 * M
+    assert rows["staff01"]["available_s"] == 2 * 3600
+    assert rows["staff02"]["available_s"] == 2.5 * 3600  # 15:00-17:30, still logged in at closing
+    [day] = await scenario.figures("window", window="W1") or [None]
+    assert day is None, "no tickets at W1: the ticket report has no row for it"
+
+
+async def test_idle_while_people_wait(scenario):
+    await scenario.do("09:00", "login", "W1", "staff01")
+    await scenario.issue("09:00")
+    await scenario.issue("09:01")
+    await scenario.serve("W1", called="09:10", started="09:11", finished="09:20")  # idle 09:00-09:10
+    await scenario.do("09:20", "pause", "W1", "break")  # paused while one waits: not "idle"
+    await scenario.do("09:40", "resume", "W1")
+    await scenario.serve("W1", called="09:45", started="09:46", finished="09:50")  # idle 09:40-09:45
+    await scenario.do("10:00", "logout", "W1")
+    [row] = await scenario.window_days("W1")
+    assert row["idle_waiting_s"] == 15 * M
+    assert row["busy_s"] == 15 * M  # called + serving: 09:10-09:20 and 09:45-09:50
+    assert row["available_s"] == 40 * M
+    # W2 serves the same queues and nobody logged in there: no idle time, zero availability.
+    [w2] = await scenario.window_days("W2")
+    assert (w2["staff_id"], w2["available_s"], w2["idle_waiting_s"]) == ("", 0.0, 0.0)
+    [total_row] = await scenario.figures()
+    assert total_row.idle_waiting_s == 15 * M
+
+
+async def test_waiting_for_a_back_office_counts_only_there(scenario):
+    await scenario.do("09:00", "login", "W3", "staff01")
+    await scenario.do("09:00", "login", "BO", "staff02")
+    await scenario.issue("09:00", queue="B1")
+    await scenario.do("09:01", "call_next", "W3")
+    await scenario.do("09:02", "start", "W3")
+    await scenario.do("09:05", "transfer", "W3", "back_office", "BO")
+    await scenario.do("09:15", "call_next", "BO")
+    [bo] = await scenario.window_days("BO")
+    [w3] = await scenario.window_days("W3")
+    assert bo["idle_waiting_s"] == 10 * M
+    assert w3["idle_waiting_s"] == 1 * M  # only 09:00-09:01, before it called the ticket
+
+
+spans = st.lists(st.tuples(st.integers(0, 100), st.integers(0, 100)).map(lambda t: (float(min(t)), float(max(t)))), max_size=8)
+
+
+def covered(s: list[tuple[float, float]]) -> set[int]:
+    return {x for a, b in s for x in range(int(a), int(b))}
+
+
+@given(spans, spans)
+def test_span_algebra_matches_unit_sets(a, b):
+    na, nb = normalise(a), normalise(b)
+    assert covered(intersect(na, nb)) == covered(na) & covered(nb)
+    assert covered(subtract(na, nb)) == covered(na) - covered(nb)
+    assert total(na) == len(covered(a))
+    assert all(x[1] < y[0] for x, y in zip(na, na[1:])), "normalised spans are disjoint and sorted"
