@@ -1,0 +1,87 @@
+"""Unplug/replug and line noise: the hall's state survives, the technician sees what happened."""
+
+from __future__ import annotations
+
+import asyncio
+
+from caller.actions import ActionKind, DisplayKind, PadAction
+from server.devices import DEVICES
+from tests.conftest import HUB_PASSWORD
+
+from .conftest import Rig, eventually
+
+
+def bus_status(rig: Rig, name: str) -> dict:
+    return next(b for b in rig.hub.app[DEVICES].status() if b["name"] == name)
+
+
+async def test_unplug_and_replug_keeps_the_window_and_streams_offline_then_online(rig: Rig) -> None:
+    hub, sim, engine = rig.hub, rig.pads["hallq"], rig.hub.engine
+    ws = await hub.client.ws_connect(f"/api/v1/events?since=0&token={hub.tokens['tech']}")
+    try:
+        number = await rig.issue("A1")
+        sim.press(1, PadAction.login("staff01", HUB_PASSWORD))
+        await eventually(lambda: any(d.kind is DisplayKind.LOGIN_STATE for d in sim.pads[1].displays))
+        sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))
+        await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == number)
+
+        await sim.unplug()
+        await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "offline")
+        assert bus_status(rig, "pads-hallq")["last_fault"]  # says why, for the technician
+        # the hall goes on without the pad: the window keeps its ticket and can act from the web
+        assert (await engine.window("W01")).current_ticket.number == number
+        await asyncio.sleep(0.2)  # a few reconnect attempts while unplugged
+        sim.replug()
+        await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online")
+
+        view = await engine.window("W01")
+        assert (view.staff_id, view.current_ticket.number) == ("staff01", number)
+        sim.pads[1].displays.clear()
+        # on reconnect the pad is told its window's state again, without anybody pressing a key
+        await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == number)
+        sim.press(1, PadAction.simple(ActionKind.START))
+        await eventually(lambda: ticket_status(rig, number, "serving"))
+
+        states: list[str] = []
+        while states[-2:] != ["offline", "online"] or len(states) < 3:
+            message = await ws.receive_json(timeout=5)
+            if message.get("kind") == "device.state" and message["payload"]["device"] == "pads-hallq":
+                states.append(message["payload"]["state"])
+        assert states[0] == "online" and "offline" in states  # online at start, offline, online again
+    finally:
+        await ws.close()
+
+
+async def ticket_status(rig: Rig, number: str, status: str) -> bool:
+    return (await rig.hub.engine.ticket_by_number(number)).status == status
+
+
+async def test_garbage_on_the_line_loses_no_key(rig: Rig) -> None:
+    """Random bytes before, between and inside nothing: every real key still reaches the engine."""
+    engine, sim = rig.hub.engine, rig.pads["hallq"]
+    await engine.login("W02", "staff02")
+    number = await rig.issue("A1")
+    sim.noise(300)
+    sim.press(2, PadAction.simple(ActionKind.CALL_NEXT))
+    sim.noise(bytes.fromhex("a55a01ff"))  # a false sync with a length that never comes
+    sim.noise(120)
+    sim.press(2, PadAction.simple(ActionKind.START))
+    await eventually(lambda: ticket_status(rig, number, "serving"))
+    counters = bus_status(rig, "pads-hallq")["counters"]
+    assert counters["garbage_bytes"] > 0 and counters["callback_errors"] == 0
+
+
+async def test_status_api_lists_every_bus_for_technicians_only(rig: Rig) -> None:
+    hub = rig.hub
+    await eventually(lambda: all(b["state"] == "online" for b in hub.app[DEVICES].status()))
+    refused = await hub.client.get("/api/v1/devices/status", headers=hub.auth("staff01"))
+    assert refused.status == 403
+    response = await hub.client.get("/api/v1/devices/status", headers=hub.auth("tech"))
+    body = await response.json()
+    names = {b["name"]: b for b in body["buses"]}
+    assert set(names) == {"pads-hallq", "pads-polled-csv", "pads-qsystem-ub485", "screens"}
+    polled = names["pads-polled-csv"]
+    assert polled["state"] == "online" and polled["kind"] == "pads" and polled["counters"]["polls"] > 0
+    screens = names["screens"]
+    assert screens["kind"] == "screens" and screens["counters"]["connected"] is True
+    assert screens["counters"]["frames"] >= 8  # the start-up state of 3 window screens and 5 zone rows

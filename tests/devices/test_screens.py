@@ -1,0 +1,60 @@
+"""Calls reach the right window screen and zone screen; nothing shows in other zones."""
+
+from __future__ import annotations
+
+from .conftest import Rig, eventually
+
+ZONE_A_TOP, ZONE_A_SECOND, ZONE_C_TOP = 20, 21, 30
+
+
+async def test_calls_show_on_window_and_zone_screens_only(rig: Rig) -> None:
+    hub, screens = rig.hub, rig.screens
+    staff01, staff02 = hub.auth("staff01"), hub.auth("staff02")
+    # start-up: every screen was given its window's state (blank) and zone rows were cleared
+    await eventually(lambda: {1, 2, 3, 20, 21, 22, 30, 31} <= set(screens.screens))
+
+    assert (await hub.client.post("/api/v1/windows/W01/login", json={}, headers=staff01)).status == 200
+    await eventually(lambda: rig.shown(1) == "张三")  # idle: the staff member's name (zone A has no unit)
+
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    assert (await hub.client.post("/api/v1/windows/W01/call-next", headers=staff01)).status == 200
+    await eventually(lambda: rig.shown(1) == f"{first} 请到1号窗口")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{first}号到1号窗口办理")
+
+    # a back office calls silently: transfer `first` to BO-C and call it there
+    await hub.client.post("/api/v1/windows/W01/transfer", json={"target_kind": "back_office", "target": "BO-C"},
+                          headers=staff01)
+    await hub.client.post("/api/v1/windows/BO-C/login", json={}, headers=staff02)
+    frames_before = len(screens.decoded())
+    response = await hub.client.post("/api/v1/windows/BO-C/call-next", headers=staff02)
+    assert (await response.json())["ticket"]["number"] == first
+    # a visible call afterwards is the sync point: everything before it has been written
+    assert (await hub.client.post("/api/v1/windows/W01/call-next", headers=staff01)).status == 200
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{second}号到1号窗口办理")
+    await eventually(lambda: rig.shown(ZONE_A_SECOND) == f"请{first}号到1号窗口办理")  # the older call scrolled down
+    written = [frame for _, frame in screens.decoded()[frames_before:]]
+    assert written and all("BO" not in f.text and "后台" not in f.text for f in written)
+    assert not any(f.address in (3, ZONE_C_TOP, ZONE_C_TOP + 1) and f.text for f in written)
+    assert rig.shown(3) == "" and rig.shown(ZONE_C_TOP) == ""  # zone C saw nothing of zone A's calls
+
+    await hub.client.post("/api/v1/windows/W01/finish", json={"outcome": "completed"}, headers=staff01)
+    await eventually(lambda: rig.shown(1) == "张三")
+    await hub.client.post("/api/v1/windows/W01/pause", json={"reason": "break"}, headers=staff01)
+    await eventually(lambda: rig.shown(1) == "暂停服务")
+
+
+async def test_recall_moves_the_call_back_to_the_top_and_shows_it_again(rig: Rig) -> None:
+    engine = rig.hub.engine
+    await engine.login("W01", "staff01")
+    await engine.login("W02", "staff02")
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    await engine.call_next("W01")
+    await engine.call_next("W02")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{second}号到2号窗口办理")
+    called = f"{first} 请到1号窗口"
+    shown_before = sum(1 for _, f in rig.screens.decoded() if f.address == 1 and f.text == called)
+    await engine.recall("W01")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{first}号到1号窗口办理")
+    await eventually(lambda: rig.shown(ZONE_A_SECOND) == f"请{second}号到2号窗口办理")
+    # the window screen is sent the call again (pingan has no blink; candle would blink it)
+    await eventually(lambda: sum(1 for _, f in rig.screens.decoded() if f.address == 1 and f.text == called) > shown_before)
