@@ -1,0 +1,80 @@
+"""The citizen's status page (QR target) in a real browser: live call without reload, rating."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+
+from server.web import setup_static
+from server.web.status_page import setup
+from tests.conftest import start_hub
+
+
+@pytest.fixture
+async def status_hub(aiohttp_client, tmp_path: Path, clock):
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, setup])
+
+
+async def issue(hub, queue: str = "C1") -> dict:
+    response = await hub.client.post("/api/v1/tickets", json={"queue": queue}, headers=hub.auth("kiosk"))
+    assert response.status == 201, await response.text()
+    return (await response.json())["ticket"]
+
+
+async def staff(hub, action: str, body: dict | None = None) -> dict:
+    response = await hub.client.post(f"/api/v1/windows/W19/{action}", json=body or {}, headers=hub.auth("staff01"))
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_unknown_token_page_says_so(status_hub):
+    # The page itself is static; its API read reports the bad token (no data leaks).
+    page = await status_hub.client.get("/t/nonexistent")
+    assert page.status == 200 and "排队进度" in await page.text()
+    api = await status_hub.client.get("/api/v1/status/nonexistent")
+    assert api.status == 404
+
+
+@pytest.mark.browser
+async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, clock):
+    hub = status_hub
+    first = await issue(hub)
+    clock.advance(60)  # the engine orders equal issue times arbitrarily: keep them a minute apart
+    mine = await issue(hub)
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
+        await expect(page.locator("#number")).to_have_text("C1002")
+        assert await page.text_content("#status") == "等候中"
+        assert await page.text_content("#ahead") == "1 人"
+        assert "不动产登记区" in await page.text_content("#where")
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        await page.screenshot(path=str(tmp_path / "status_waiting.png"))
+        marker = await page.evaluate("window.__marker = 'no-reload'")
+
+        await staff(hub, "login")
+        await staff(hub, "call", {"number": first["number"]})
+        await expect(page.locator("#ahead")).to_have_text("0 人")
+        await staff(hub, "finish", {"outcome": "completed"})
+        await staff(hub, "call", {"number": mine["number"]})
+        await expect(page.locator("#call")).to_have_text("请到19号窗口办理")
+        assert not await page.is_hidden("#call")
+        assert await page.evaluate("window.__marker") == "no-reload"  # live, not reloaded
+        await page.screenshot(path=str(tmp_path / "status_called.png"))
+
+        await staff(hub, "start")
+        await staff(hub, "finish", {"outcome": "completed"})
+        await expect(page.locator("#status")).to_have_text("已办结")
+        assert not await page.is_hidden("#rating")
+        labels = await page.eval_on_selector_all("#levels button", "bs => bs.map(b => b.textContent)")
+        assert labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+        await page.click("#levels button[data-score='5']")
+        await expect(page.locator("#rated")).to_have_text("感谢您的评价！")
+        await page.screenshot(path=str(tmp_path / "status_rated.png"))
+        assert (tmp_path / "status_called.png").stat().st_size > 1000
+        rated = [t for t in await hub.engine.tickets_today() if t.number == "C1002"][0]
+        assert rated.rating == 5
+    finally:
+        await context.close()
