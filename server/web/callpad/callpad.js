@@ -1,0 +1,455 @@
+// The web call-pad: staff login → window choice → the pad. Talks to the hub only through its
+// public API (HallQ.api) and the event stream (HallQ.subscribe); the hub decides every action,
+// the pad only offers the ones that are valid now and shows the hub's answer in Chinese.
+"use strict";
+
+(() => {
+  const WINDOW_KEY = "hallq.pad.window";
+  const PAD_ROLES = ["staff", "chief", "manager", "admin"];
+  // Key → button action. Letters are matched case-insensitively; P toggles 暂停/恢复.
+  const SHORTCUTS = {
+    F1: "callNext", n: "callNext", c: "callNumber", r: "recall", s: "start", f: "finish", x: "noShow",
+    l: "requeue", t: "transfer", h: "park", p: "pause", e: "invite",
+  };
+  const { $ } = PadRender;
+
+  class CallPad {
+    constructor() {
+      this.hall = { pause_reasons: {}, finish_outcomes: {}, priority_classes: {} };
+      this.maxRecalls = 3;
+      this.zones = [];
+      this.windows = [];
+      this.allQueues = [];
+      this.me = null;
+      this.windowId = null;
+      this.window = null;
+      this.parked = [];
+      this.chosen = null;
+      this.unsubscribers = [];
+      this.seen = new Set();
+      this.pending = { window: false, queues: false, timer: null };
+      this.busy = false;
+    }
+
+    // ------------------------------------------------------------ start-up and views
+    async boot() {
+      this.bindControls();
+      const [hall, settings, zones] = await Promise.all([
+        HallQ.api("GET", "/hall"),
+        fetch("/pad/settings.json").then((r) => r.json()),
+        HallQ.api("GET", "/zones"),
+      ]);
+      this.hall = hall;
+      this.maxRecalls = settings.max_recalls;
+      this.zones = zones;
+      PadRender.choices("outcome-choices", hall.finish_outcomes, (code) => this.finish(code));
+      PadRender.choices("pause-choices", hall.pause_reasons, (code) => this.pause(code));
+      if (!HallQ.token()) return this.show("login");
+      try {
+        const me = await HallQ.api("GET", "/auth/me");
+        await this.signedIn({ username: me.name, role: me.role, display_name: me.display_name });
+      } catch (error) {
+        HallQ.setToken(null);
+        this.show("login");
+      }
+    }
+
+    show(view) {
+      for (const name of ["login", "choose", "pad"]) $(`view-${name}`).hidden = name !== view;
+      $("conn").hidden = view !== "pad";
+      if (view === "login") $("login-user").focus();
+    }
+
+    async onLogin(event) {
+      event.preventDefault();
+      $("login-error").textContent = "";
+      try {
+        const data = await HallQ.login($("login-user").value.trim(), $("login-pass").value);
+        $("login-pass").value = "";
+        await this.signedIn(data);
+      } catch (error) {
+        $("login-error").textContent = error.message;
+      }
+    }
+
+    async signedIn(account) {
+      if (!PAD_ROLES.includes(account.role)) {
+        await HallQ.logout().catch(() => {});
+        this.show("login");
+        $("login-error").textContent = "该账号没有窗口操作权限";
+        return;
+      }
+      this.me = account;
+      $("who-name").textContent = account.display_name ? `${account.display_name}（${account.username}）` : account.username;
+      await this.loadWindows();
+      const mine = this.windows.find((w) => w.staff_id === account.username);
+      if (mine) return this.enterPad(mine.id);
+      this.showChoose();
+    }
+
+    async loadWindows() {
+      this.windows = await HallQ.api("GET", "/windows");
+    }
+
+    showChoose(message) {
+      this.stopStream();
+      this.windowId = null;
+      const remembered = localStorage.getItem(WINDOW_KEY);
+      const usable = (id) => this.windows.some((w) => w.id === id && (!w.staff_id || w.staff_id === this.me.username));
+      this.chosen = remembered && usable(remembered) ? remembered : null;
+      this.drawChoice();
+      $("choose-error").textContent = message || "";
+      $("title").textContent = "窗口呼叫器";
+      this.show("choose");
+    }
+
+    drawChoice() {
+      PadRender.windowChoice(this.windows, this.zones, this.me.username, this.chosen, (id) => {
+        this.chosen = id;
+        this.drawChoice();
+      });
+      const chosen = this.windows.find((w) => w.id === this.chosen);
+      $("window-login").disabled = !chosen;
+      $("window-login").textContent = chosen ? `登录 ${chosen.name}` : "登录窗口";
+    }
+
+    async onWindowLogin() {
+      if (!this.chosen) return;
+      $("choose-error").textContent = "";
+      try {
+        await HallQ.api("POST", `/windows/${encodeURIComponent(this.chosen)}/login`, {});
+        localStorage.setItem(WINDOW_KEY, this.chosen);
+        await this.enterPad(this.chosen);
+      } catch (error) {
+        if (error.status === 401) return this.expire();
+        $("choose-error").textContent = error.message;
+        await this.loadWindows().catch(() => {});
+        this.drawChoice();
+      }
+    }
+
+    async onSessionLogout() {
+      await HallQ.logout().catch(() => {});
+      this.me = null;
+      $("who-name").textContent = "";
+      this.show("login");
+    }
+
+    expire() {
+      this.stopStream();
+      HallQ.setToken(null);
+      this.me = null;
+      this.windowId = null;
+      $("who-name").textContent = "";
+      this.show("login");
+      $("login-error").textContent = "登录已过期，请重新登录";
+    }
+
+    async enterPad(windowId) {
+      this.windowId = windowId;
+      this.allQueues = await HallQ.api("GET", "/queues");
+      this.closePanel();
+      this.message("", "");
+      this.show("pad");
+      await this.refreshWindow();
+      if (this.windowId) this.startStream();
+    }
+
+    // ------------------------------------------------------------ live data
+    startStream() {
+      this.stopStream();
+      const zone = this.window.zone;
+      const onStatus = (state) => this.onConnection(state);
+      const onEvent = (event) => this.onEvent(event);
+      // This window's own events (including cases transferred to it from other zones), and its
+      // zone's (tickets issued and called elsewhere change the queue counts).
+      this.unsubscribers = [
+        HallQ.subscribe({ window: this.windowId }, onEvent, onStatus),
+        HallQ.subscribe({ zone }, onEvent, () => {}),
+      ];
+    }
+
+    stopStream() {
+      for (const stop of this.unsubscribers) stop();
+      this.unsubscribers = [];
+      this.seen.clear();
+    }
+
+    onConnection(state) {
+      PadRender.connection(state);
+      if (state === "online") {
+        this.schedule(true, true); // whatever happened while we were away
+      } else {
+        // A stream that keeps closing may be a session that expired: ask the hub.
+        HallQ.api("GET", "/auth/me").catch((error) => { if (error.status === 401) this.expire(); });
+      }
+    }
+
+    onEvent(event) {
+      if (this.seen.has(event.seq)) return; // the window and zone streams overlap
+      this.seen.add(event.seq);
+      if (this.seen.size > 1000) this.seen = new Set([...this.seen].slice(-500));
+      const mine = event.window_id === this.windowId || (event.payload || {}).target === this.windowId;
+      const myQueues = Object.keys(this.window ? this.window.queues : {});
+      const queueTouched = myQueues.includes(event.queue) || myQueues.includes((event.payload || {}).from_queue);
+      this.schedule(mine, mine || queueTouched);
+    }
+
+    // Coalesce bursts of events into one read of each kind.
+    schedule(windowToo, queuesToo) {
+      this.pending.window = this.pending.window || windowToo;
+      this.pending.queues = this.pending.queues || queuesToo;
+      if (this.pending.timer) return;
+      this.pending.timer = setTimeout(() => {
+        const { window, queues } = this.pending;
+        this.pending = { window: false, queues: false, timer: null };
+        const work = window ? this.refreshWindow() : queues ? this.refreshQueues() : Promise.resolve();
+        work.catch((error) => this.onError(error));
+      }, 60);
+    }
+
+    async refreshWindow() {
+      if (!this.windowId) return;
+      const id = encodeURIComponent(this.windowId);
+      const [window, onHold] = await Promise.all([
+        HallQ.api("GET", `/windows/${id}`),
+        HallQ.api("GET", "/tickets?status=on_hold"),
+      ]);
+      if (window.staff_id !== this.me.username) {
+        await this.loadWindows();
+        return this.showChoose("您已不在该窗口登录，请重新选择窗口");
+      }
+      this.window = window;
+      this.parked = onHold.filter((t) => t.window_id === this.windowId);
+      $("title").textContent = `窗口呼叫器 · ${window.name}`;
+      this.draw();
+      await this.refreshQueues();
+    }
+
+    async refreshQueues() {
+      if (!this.window) return;
+      const prefixes = Object.keys(this.window.queues);
+      const [queues, waiting] = await Promise.all([
+        HallQ.api("GET", "/queues"),
+        HallQ.api("GET", "/tickets?status=waiting"),
+      ]);
+      const rows = queues.filter((q) => prefixes.includes(q.prefix));
+      const targeted = waiting.filter((t) => t.target_window === this.windowId);
+      if (targeted.length || !prefixes.length) {
+        rows.push({ prefix: "—", name: "转给本窗口的件", waiting: targeted.length, waiting_priority: 0, longest_wait_s: null });
+      }
+      PadRender.queues(rows);
+    }
+
+    queueNames() {
+      return Object.fromEntries(this.allQueues.map((q) => [q.prefix, q.name]));
+    }
+
+    allowed() {
+      return PadRules.enabled(this.window, this.maxRecalls, this.parked.length);
+    }
+
+    draw() {
+      PadRender.ticket(this.window, this.hall, this.queueNames(), this.maxRecalls);
+      PadRender.parked(this.parked, (number) => this.resumeParked(number));
+      const allowed = this.allowed();
+      if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();
+      // While a request is in flight nothing else may be pressed (no double calls).
+      PadRender.buttons(this.busy ? Object.fromEntries(Object.keys(allowed).map((k) => [k, false])) : allowed);
+    }
+
+    // ------------------------------------------------------------ actions
+    message(error, info) {
+      $("pad-error").textContent = error;
+      $("pad-info").textContent = info;
+    }
+
+    onError(error) {
+      if (error && error.status === 401) return this.expire();
+      this.message(error && error.message ? error.message : "操作失败，请重试", "");
+    }
+
+    // Every action: one request, the hub's answer shown, then the window read back from the hub
+    // (so a refused action leaves the pad showing what really is, not what we hoped).
+    async run(method, path, body, done) {
+      if (this.busy) return;
+      this.busy = true;
+      this.message("", "");
+      this.draw();
+      let result = null;
+      try {
+        result = await HallQ.api(method, path, body);
+        this.closePanel();
+        if (done) this.message("", done(result) || "");
+      } catch (error) {
+        this.onError(error);
+      } finally {
+        this.busy = false;
+      }
+      if (this.windowId) await this.refreshWindow().catch((error) => this.onError(error));
+      return result;
+    }
+
+    path(action) {
+      return `/windows/${encodeURIComponent(this.windowId)}/${action}`;
+    }
+
+    trigger(action) {
+      if (!this.window || this.busy) return;
+      if (action === "pause" && this.allowed().resume) action = "resume";
+      if (!this.allowed()[action]) return;
+      const handlers = {
+        callNext: () => this.run("POST", this.path("call-next"), undefined, (r) => (r.empty ? "当前没有等候的号" : `已呼叫 ${r.ticket.number}`)),
+        callNumber: () => this.openPanel("callNumber"),
+        recall: () => this.run("POST", this.path("recall"), undefined, (t) => `已重呼 ${t.number}（第 ${t.call_count} 次呼叫）`),
+        start: () => this.run("POST", this.path("start"), undefined, (t) => `${t.number} 开始办理`),
+        finish: () => this.openPanel("finish"),
+        noShow: () => this.run("POST", this.path("no-show"), undefined, (t) => `${t.number} 已标记过号`),
+        requeue: () => this.openRequeue(),
+        transfer: () => this.openTransfer(),
+        park: () => this.openPanel("park"),
+        pause: () => this.openPanel("pause"),
+        resume: () => this.run("POST", this.path("resume"), undefined, () => "窗口已恢复叫号"),
+        invite: () => this.run("POST", this.path("invite-rating"), undefined, (t) => `已邀请 ${t.number} 评价（由群众本人评价）`),
+        logout: () => this.logoutWindow(),
+      };
+      handlers[action]();
+    }
+
+    finish(outcome) {
+      const label = this.hall.finish_outcomes[outcome] || outcome;
+      return this.run("POST", this.path("finish"), { outcome }, (t) => `${t.number} 已办结：${label}`);
+    }
+
+    pause(reason) {
+      return this.run("POST", this.path("pause"), { reason }, () => `窗口已暂停：${this.hall.pause_reasons[reason] || reason}`);
+    }
+
+    resumeParked(number) {
+      return this.run("POST", this.path("call"), { number }, (t) => `已恢复办理 ${t.number}`);
+    }
+
+    async logoutWindow() {
+      const result = await this.run("POST", this.path("logout"));
+      if (result) {
+        await this.loadWindows().catch(() => {});
+        this.showChoose("已退出窗口");
+      }
+    }
+
+    // ------------------------------------------------------------ panels
+    openPanel(name) {
+      this.closePanel();
+      this.openPanelName = name;
+      const panel = $(`panel-${name}`);
+      panel.hidden = false;
+      const first = panel.querySelector("input, select, button");
+      if (first) first.focus();
+    }
+
+    closePanel() {
+      for (const panel of document.querySelectorAll(".panel")) panel.hidden = true;
+      this.openPanelName = null;
+    }
+
+    async openRequeue() {
+      this.openPanel("requeue");
+      try {
+        const noShows = await HallQ.api("GET", "/tickets?status=no_show");
+        const mine = Object.keys(this.window.queues);
+        const numbers = noShows.filter((t) => mine.includes(t.queue) || t.window_id === this.windowId).map((t) => t.number);
+        PadRender.options($("no-show-numbers"), numbers.map((n) => [n, n]));
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+
+    openTransfer() {
+      this.openPanel("transfer");
+      this.fillTransferTargets();
+    }
+
+    fillTransferTargets() {
+      const kind = $("transfer-kind").value;
+      const here = this.window.zone;
+      const zoneName = Object.fromEntries(this.zones.map((z) => [z.code, z.name]));
+      const sameZoneFirst = (a, b) => (a.zone === here ? 0 : 1) - (b.zone === here ? 0 : 1);
+      let items;
+      if (kind === "queue") {
+        const current = this.window.current_ticket ? this.window.current_ticket.queue : null;
+        items = this.allQueues.filter((q) => q.prefix !== current).sort(sameZoneFirst)
+          .map((q) => [q.prefix, `${q.prefix} ${q.name}（${zoneName[q.zone] || q.zone}）`]);
+      } else {
+        const wanted = kind === "back_office" ? "back_office" : "window";
+        items = this.windows.filter((w) => w.id !== this.windowId && (w.kind === "back_office") === (wanted === "back_office"))
+          .sort(sameZoneFirst).map((w) => [w.id, `${w.name}（${zoneName[w.zone] || w.zone}）`]);
+      }
+      PadRender.options($("transfer-target"), items);
+    }
+
+    // ------------------------------------------------------------ wiring
+    bindControls() {
+      $("login-form").addEventListener("submit", (e) => this.onLogin(e));
+      $("window-login").addEventListener("click", () => this.onWindowLogin());
+      $("session-logout").addEventListener("click", () => this.onSessionLogout());
+      for (const button of document.querySelectorAll("#buttons button[data-action]")) {
+        button.addEventListener("click", () => this.trigger(button.dataset.action));
+      }
+      for (const button of document.querySelectorAll(".panel [data-close]")) {
+        button.addEventListener("click", () => this.closePanel());
+      }
+      $("panel-callNumber").addEventListener("submit", (e) => {
+        e.preventDefault();
+        const number = $("call-number").value.trim().toUpperCase();
+        this.run("POST", this.path("call"), { number }, (t) => `已呼叫 ${t.number}`).then(() => { $("call-number").value = ""; });
+      });
+      $("panel-requeue").addEventListener("submit", (e) => {
+        e.preventDefault();
+        const number = $("requeue-number").value.trim().toUpperCase();
+        this.run("POST", `/late/${encodeURIComponent(number)}`, undefined, (t) => `${t.number} 已重新排队（排在当前号之后）`)
+          .then(() => { $("requeue-number").value = ""; });
+      });
+      $("transfer-kind").addEventListener("change", () => this.fillTransferTargets());
+      $("panel-transfer").addEventListener("submit", (e) => {
+        e.preventDefault();
+        const kind = $("transfer-kind").value;
+        const target = $("transfer-target").value;
+        const note = $("transfer-note").value.trim() || null;
+        const label = $("transfer-target").selectedOptions[0]?.textContent || target;
+        this.run("POST", this.path("transfer"), { target_kind: kind, target, note }, (t) => `${t.number} 已转至 ${label}`)
+          .then(() => { $("transfer-note").value = ""; });
+      });
+      $("panel-park").addEventListener("submit", (e) => {
+        e.preventDefault();
+        const note = $("park-note").value.trim() || null;
+        this.run("POST", this.path("park"), { note }, (t) => `${t.number} 已挂起`).then(() => { $("park-note").value = ""; });
+      });
+      document.addEventListener("keydown", (e) => this.onKey(e));
+    }
+
+    onKey(event) {
+      if ($("view-pad").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
+      if (event.key === "Escape") { this.closePanel(); return; }
+      if (this.openPanelName === "finish" || this.openPanelName === "pause") {
+        const index = Number.parseInt(event.key, 10);
+        const buttons = $(this.openPanelName === "finish" ? "outcome-choices" : "pause-choices").querySelectorAll("button");
+        if (index >= 1 && index <= buttons.length) { event.preventDefault(); buttons[index - 1].click(); }
+        return;
+      }
+      const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName);
+      if (typing) return;
+      const action = SHORTCUTS[event.key] || SHORTCUTS[event.key.toLowerCase()];
+      if (!action) return;
+      event.preventDefault();
+      this.trigger(action);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const pad = new CallPad();
+    pad.boot().catch((error) => {
+      document.getElementById("login-error").textContent = `无法连接服务器：${error.message}`;
+      pad.show("login");
+    });
+  });
+})();

@@ -1,0 +1,353 @@
+"""The staff web call-pad (/pad) driven in a real chromium against a real hub on loopback.
+
+Every test acts the way staff do (typing, clicking, pressing keys) and then checks two things:
+what the page shows, and what the engine recorded, so a page that merely looks right fails.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from conftest import HUB_PASSWORD, Hub, start_hub
+from server.api.keys import CONFIG
+from server.engine.clock import ManualClock
+from server.web import setup_static
+from server.web.callpad import setup
+
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "web-callpad.png"
+CALL_BUTTON = "#buttons button[data-action='callNext']"
+
+
+def button(action: str) -> str:
+    return f"#buttons button[data-action='{action}']"
+
+
+@pytest.fixture
+async def pad_hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, setup])
+
+
+@pytest.fixture
+async def tabs(pad_hub: Hub, browser: Browser) -> AsyncIterator[Tabs]:
+    """Browser tabs closed before the hub stops, so no page holds an event stream open at shutdown
+    (the server would otherwise wait for those sockets before it lets the test end)."""
+    opened = Tabs(browser, pad_hub)
+    yield opened
+    for context in opened.contexts:
+        await context.close()
+
+
+@dataclass
+class Tabs:
+    browser: Browser
+    hub: Hub
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    async def new(self) -> Page:
+        """A tab in its own browser context, so its session storage is its own."""
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 820}, locale="zh-CN")
+        self.contexts.append(context)
+        return await context.new_page()
+
+
+async def issue(hub: Hub, queue: str = "C1") -> str:
+    response = await hub.client.post("/api/v1/tickets", json={"queue": queue}, headers=hub.auth("kiosk"))
+    assert response.status == 201, await response.text()
+    return (await response.json())["ticket"]["number"]
+
+
+async def sign_in(page: Page, hub: Hub, who: str = "staff01", password: str = HUB_PASSWORD) -> None:
+    await page.goto(f"{hub.base_url}/pad")
+    await page.fill("#login-user", who)
+    await page.fill("#login-pass", password)
+    await page.click("#login-submit")
+
+
+async def open_pad(tabs: Tabs, window: str = "W19", *, live: bool = True) -> Page:
+    """A fresh tab (own session storage), signed in as staff01 and logged in at `window`.
+
+    live=False keeps the page off the event stream, so it goes stale the way a tab on a dropped
+    connection does.
+    """
+    hub = tabs.hub
+    page = await tabs.new()
+    if not live:
+        await page.route_web_socket("**/api/v1/events*", lambda ws: None)
+    await sign_in(page, hub)
+    pad = page.locator("#view-pad")
+    await expect(page.locator("#view-pad:not([hidden]), #view-choose:not([hidden])")).to_be_visible()
+    if await page.locator("#view-choose").is_visible():
+        await page.click(f"button[data-window='{window}']")
+        await page.click("#window-login")
+    await expect(pad).to_be_visible()
+    if live:
+        await expect(page.locator("#conn")).to_have_text("● 已连接")
+    return page
+
+
+def waiting_cell(page: Page, queue: str = "C1"):
+    return page.locator(f"#queue-rows tr[data-queue='{queue}'] td.waiting")
+
+
+@pytest.mark.browser
+async def test_serve_a_ticket_from_call_to_finish(tabs: Tabs, pad_hub: Hub, tmp_path: Path, clock: ManualClock) -> None:
+    page = await open_pad(tabs)
+    await expect(page.locator("#window-name")).to_have_text("19号窗口")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    await expect(waiting_cell(page)).to_have_text("0")
+    await expect(page.locator(CALL_BUTTON)).to_be_enabled()
+    await expect(page.locator(button("start"))).to_be_disabled()
+
+    number = await issue(pad_hub)  # issued by the kiosk, not by the page: must arrive live
+    await expect(waiting_cell(page)).to_have_text("1")
+    await issue(pad_hub)
+    await expect(waiting_cell(page)).to_have_text("2")
+
+    clock.advance(7 * 60 + 12)  # hall time passes while they wait
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    assert number == "C1001"
+    await expect(page.locator("#ticket-waited")).to_have_text("7分12秒")
+    await expect(page.locator("#queue-rows tr[data-queue='C1'] td.longest")).to_have_text("7分12秒")
+    await expect(page.locator("#ticket-status")).to_have_text("已呼叫")
+    await expect(page.locator("#ticket-calls")).to_have_text("1 次")
+    await expect(page.locator("#recall-count")).to_have_text("0/3")
+    await expect(waiting_cell(page)).to_have_text("1")
+    await expect(page.locator(CALL_BUTTON)).to_be_disabled()  # busy: cannot call another
+
+    await page.click(button("recall"))
+    await expect(page.locator("#ticket-calls")).to_have_text("2 次")
+    await expect(page.locator("#recall-count")).to_have_text("1/3")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).call_count == 2
+    for calls in (3, 4):
+        await page.click(button("recall"))
+        await expect(page.locator("#ticket-calls")).to_have_text(f"{calls} 次")
+    await expect(page.locator("#recall-count")).to_have_text("3/3")
+    await expect(page.locator(button("recall"))).to_be_disabled()  # the hall's limit is reached
+
+    await page.click(button("start"))
+    await expect(page.locator("#ticket-status")).to_have_text("办理中")
+    await expect(page.locator("#window-state")).to_have_text("办理中")
+    await expect(page.locator(button("recall"))).to_be_disabled()
+    await page.screenshot(path=tmp_path / "callpad-serving.png")
+    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=DOCS_SCREENSHOT)
+
+    await page.click(button("finish"))
+    await page.click("#outcome-choices button[data-choice='accepted']")
+    await expect(page.locator("#ticket-number")).to_have_text("—")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    await expect(page.locator("#pad-info")).to_have_text("C1001 已办结：受理")
+    finished = await pad_hub.engine.ticket_by_number("C1001")
+    assert (finished.status, finished.outcome, finished.call_count) == ("finished", "accepted", 4)
+    assert (await pad_hub.engine.window("W19")).current_ticket is None
+    await page.screenshot(path=tmp_path / "callpad-finished.png")
+
+
+@pytest.mark.browser
+async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub, tmp_path: Path) -> None:
+    await issue(pad_hub)
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await expect(waiting_cell(page)).to_have_text("2")
+
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await page.keyboard.press("t")
+    await expect(page.locator("#panel-transfer")).to_be_visible()
+    await page.select_option("#transfer-kind", "back_office")
+    await page.select_option("#transfer-target", "BO-C")
+    await page.fill("#transfer-note", "需后台审核")
+    await page.screenshot(path=tmp_path / "callpad-transfer.png")
+    await page.click("#panel-transfer button[type='submit']")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    await expect(page.locator("#panel-transfer")).to_be_hidden()
+    to_back_office = await pad_hub.engine.ticket_by_number("C1001")
+    assert (to_back_office.status, to_back_office.target_window, to_back_office.leg) == ("waiting", "BO-C", 2)
+
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    await page.click(button("transfer"))
+    await page.select_option("#transfer-kind", "queue")
+    await expect(page.locator("#transfer-target option[value='C1']")).to_have_count(0)  # not its own queue
+    await page.select_option("#transfer-target", "A1")
+    await page.click("#panel-transfer button[type='submit']")
+    await expect(page.locator("#pad-info")).to_contain_text("C1002 已转至 A1")
+    to_queue = await pad_hub.engine.ticket_by_number("C1002")
+    assert (to_queue.status, to_queue.queue, to_queue.target_window) == ("waiting", "A1", None)
+    assert (await pad_hub.engine.window("W19")).current_ticket is None
+
+
+@pytest.mark.browser
+async def test_pause_with_a_reason_and_resume(tabs: Tabs, pad_hub: Hub) -> None:
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await page.click(button("pause"))
+    await page.click("#pause-choices button[data-choice='meeting']")
+    await expect(page.locator("#window-state")).to_have_text("暂停中（会议）")
+    assert (await pad_hub.engine.window("W19")).paused_reason == "meeting"
+    await expect(page.locator(CALL_BUTTON)).to_be_disabled()
+    await expect(page.locator(button("pause"))).to_be_hidden()
+    await expect(page.locator(button("resume"))).to_be_enabled()
+
+    await page.click(button("resume"))
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    assert (await pad_hub.engine.window("W19")).paused_reason is None
+    await expect(page.locator(CALL_BUTTON)).to_be_enabled()
+
+
+@pytest.mark.browser
+async def test_keyboard_shortcuts_drive_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await expect(page.locator(f"{CALL_BUTTON} kbd")).to_have_text(["F1", "N"])
+    await expect(waiting_cell(page)).to_have_text("1")
+
+    await page.keyboard.press("F1")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await page.keyboard.press("s")
+    await expect(page.locator("#ticket-status")).to_have_text("办理中")
+    await page.keyboard.press("f")
+    await page.keyboard.press("1")  # the first outcome: 办结
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    done = await pad_hub.engine.ticket_by_number("C1001")
+    assert (done.status, done.outcome) == ("finished", "completed")
+
+    await page.keyboard.press("p")
+    await page.keyboard.press("2")  # the second pause reason: 休息
+    await expect(page.locator("#window-state")).to_have_text("暂停中（休息）")
+    await page.keyboard.press("p")  # P again resumes
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    assert (await pad_hub.engine.window("W19")).paused_reason is None
+
+    # A shortcut for an action that is not valid now does nothing at all.
+    await page.keyboard.press("r")
+    await expect(page.locator("#pad-error")).to_have_text("")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).call_count == 1
+
+
+@pytest.mark.browser
+async def test_wrong_password_shows_the_chinese_error(tabs: Tabs, pad_hub: Hub) -> None:
+    page = await tabs.new()
+    await sign_in(page, pad_hub, password="not-the-password")
+    await expect(page.locator("#login-error")).to_have_text("工号或密码错误")
+    await expect(page.locator("#view-login")).to_be_visible()
+    await expect(page.locator("#view-choose")).to_be_hidden()
+    assert await page.evaluate("sessionStorage.getItem('hallq.token')") is None
+    assert (await pad_hub.engine.window("W19")).staff_id is None  # tried: a bad login; kept: nobody at W19
+
+    await page.fill("#login-pass", HUB_PASSWORD)  # the user name is kept for the retry
+    await page.click("#login-submit")
+    await expect(page.locator("#view-choose")).to_be_visible()
+
+
+@pytest.mark.browser
+async def test_refused_action_shows_the_hub_message_and_changes_nothing(tabs: Tabs, pad_hub: Hub) -> None:
+    await issue(pad_hub)
+    await issue(pad_hub)
+    stale = await open_pad(tabs, live=False)  # off the stream: it will not see tab two
+    await expect(stale.locator(CALL_BUTTON)).to_be_enabled()
+    second = await open_pad(tabs)  # staff01 again, in a second tab: straight to W19
+    await second.click(CALL_BUTTON)
+    await expect(second.locator("#ticket-number")).to_have_text("C1001")
+
+    await stale.click(CALL_BUTTON)  # tried: call next while the window is busy with C1001
+    await expect(stale.locator("#pad-error")).to_have_text("当前号尚未办结，请先完成、过号或转移")
+    window = await pad_hub.engine.window("W19")
+    assert window.current_ticket is not None and window.current_ticket.number == "C1001"
+    assert window.current_ticket.call_count == 1
+    assert (await pad_hub.engine.ticket_by_number("C1002")).status == "waiting"  # kept: still in line
+    # After a refusal the pad reads the window back and shows what really is.
+    await expect(stale.locator("#ticket-number")).to_have_text("C1001")
+    await expect(stale.locator(CALL_BUTTON)).to_be_disabled()
+
+    await stale.keyboard.press("c")  # 指定叫号 is disabled now: its shortcut must not open the panel
+    await expect(stale.locator("#panel-callNumber")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_park_no_show_requeue_invite_and_leave(tabs: Tabs, pad_hub: Hub) -> None:
+    for _ in range(3):
+        await issue(pad_hub)
+    page = await open_pad(tabs)
+
+    await page.click(button("callNumber"))
+    await page.fill("#call-number", "c1999")
+    await page.press("#call-number", "Enter")
+    await expect(page.locator("#pad-error")).to_have_text("未找到票号：C1999")
+    await page.fill("#call-number", "c1002")
+    await page.press("#call-number", "Enter")
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    await expect(page.locator("#pad-error")).to_have_text("")
+
+    await page.click(button("park"))
+    await page.fill("#park-note", "回去取材料")
+    await page.click("#panel-park button[type='submit']")
+    await expect(page.locator("#parked-list button")).to_have_text(["恢复办理 C1002"])
+    assert (await pad_hub.engine.ticket_by_number("C1002")).status == "on_hold"
+
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await expect(page.locator("#parked-list button")).to_be_disabled()  # busy with C1001
+    await page.keyboard.press("x")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).status == "no_show"
+
+    await page.keyboard.press("l")
+    await expect(page.locator("#no-show-numbers option")).to_have_count(1)
+    await page.fill("#requeue-number", "C1001")
+    await page.press("#requeue-number", "Enter")
+    await expect(page.locator("#pad-info")).to_have_text("C1001 已重新排队（排在当前号之后）")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).status == "waiting"
+    await expect(waiting_cell(page)).to_have_text("2")
+
+    await page.click("#parked-list button")
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    await expect(page.locator(button("invite"))).to_be_disabled()  # only while being served
+    await page.click(button("start"))
+    await page.click(button("invite"))
+    await expect(page.locator("#pad-info")).to_contain_text("已邀请 C1002 评价")
+    events = await pad_hub.engine.ticket_events((await pad_hub.engine.ticket_by_number("C1002")).id)
+    assert "ticket.rating_invited" in [e.kind for e in events]
+    assert (await pad_hub.engine.ticket_by_number("C1002")).rating is None  # invited, never rated by staff
+
+    await expect(page.locator(button("logout"))).to_be_disabled()  # a case is still open
+    await page.keyboard.press("f")
+    await page.click("#outcome-choices button[data-choice='completed']")
+    await page.click(button("logout"))
+    await expect(page.locator("#view-choose")).to_be_visible()
+    await expect(page.locator("#choose-error")).to_have_text("已退出窗口")
+    assert (await pad_hub.engine.window("W19")).staff_id is None
+    # The window is remembered for next time.
+    await expect(page.locator("button.window-choice.chosen")).to_have_attribute("data-window", "W19")
+
+
+@pytest.mark.browser
+async def test_expired_session_returns_to_login(tabs: Tabs, pad_hub: Hub, clock: ManualClock) -> None:
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    clock.advance(13 * 3600)  # past the 12-hour session
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#view-login")).to_be_visible()
+    await expect(page.locator("#login-error")).to_have_text("登录已过期，请重新登录")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).status == "waiting"  # nothing was called
+
+
+async def test_page_and_assets_are_served_by_the_hub(pad_hub: Hub) -> None:
+    client = pad_hub.client
+    page = await client.get("/pad")
+    assert page.status == 200
+    assert page.content_type == "text/html"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    html = await page.text()
+    assert '<html lang="zh-CN">' in html and "/static/hallq.js" in html
+    for asset in ("callpad.js", "rules.js", "render.js", "callpad.css"):
+        assert f"/pad/assets/{asset}" in html
+        response = await client.get(f"/pad/assets/{asset}")
+        assert response.status == 200, asset
+    settings = await (await client.get("/pad/settings.json")).json()
+    assert settings == {"max_recalls": pad_hub.app[CONFIG].rules.max_recalls}
