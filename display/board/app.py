@@ -1,0 +1,201 @@
+"""``hallq board``: the pygame TV board of a zone, live from the hub's event stream.
+
+Start-up reads the zone's state once (``HubClient.state``), then follows ``EventStream`` from that
+state's ``last_seq``: the stream replays whatever happened while the board was away, so nothing
+polls and no call is missed. While the stream is down the board keeps showing what it knows under
+a red "connection lost" bar. With ``--voice`` the board PC speaks its zone's calls itself (for
+halls whose zone speaker hangs off the TV PC); calls replayed after a reconnect are shown but not
+spoken late.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from display.board.model import BoardModel
+from display.board.render import BoardRenderer
+from display.board.voice import call_for_event
+from display.fonts import load_cjk_font
+from display.voice import Announcer, Synthesizer, SynthConfig, VoiceTextError, ensure_chime, open_player
+from server.hub_client import EventStream, HubClient, HubError, HubEvent, HubUnreachable, RetryPolicy, StreamState
+
+log = logging.getLogger(__name__)
+FRAME_S = 1 / 30
+DEFAULT_NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
+SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
+
+
+@dataclass(frozen=True)
+class BoardOptions:
+    hub: str
+    token: str | None
+    zone: str | None = None
+    size: tuple[int, int] = (1920, 1080)
+    fullscreen: bool = True
+    voice: bool = False
+    voice_repeat: int = 2
+    voice_cache: Path = Path("var/voice-cache")
+    notice: str = DEFAULT_NOTICE
+    timezone: str = "Asia/Shanghai"
+
+
+class BoardApp:
+    """A running board: model + renderer + stream. Tests drive ``start``, ``handle`` and ``render``."""
+
+    def __init__(self, options: BoardOptions, surface: pygame.Surface, announcer: Announcer | None = None,
+                 policy: RetryPolicy | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.options = options
+        self.surface = surface
+        self.model = BoardModel(zone=options.zone, notice=options.notice)
+        self.renderer = BoardRenderer(surface, load_cjk_font(48), title=f"{options.zone}区" if options.zone else "")
+        self.announcer = announcer
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+        self.hub = HubClient(options.hub, options.token, self.policy)
+        self.stream: EventStream | None = None
+        self.frames = 0
+        self.running = True
+        self.applied = asyncio.Event()
+        """Set whenever an event changed the model (tests and the benchmark wait on it)."""
+        self._started = clock()
+
+    @property
+    def online(self) -> bool:
+        return self.stream is not None and self.stream.state is StreamState.ONLINE
+
+    async def start(self) -> None:
+        """Read the title and the state; raises HubUnreachable/HubError if the hub cannot answer."""
+        zone = self.options.zone
+        if zone:
+            names = {z.code: z.name for z in await self.hub.zones()}
+            if zone not in names:
+                raise HubError(404, "not_found", f"没有分区 {zone}", f"the hub has no zone {zone!r}")
+            self.renderer.title = f"{zone}区 {names[zone]}"
+        else:
+            self.renderer.title = (await self.hub.hall()).name
+        state = await self.hub.state(zone)
+        self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
+        self.stream = EventStream(self.options.hub, self.options.token, zone=zone, since=state.last_seq, policy=self.policy)
+
+    async def follow(self) -> None:
+        """Apply events until the stream is closed (reconnects are the stream's own business)."""
+        assert self.stream is not None, "start() first"
+        async for event in self.stream:
+            self.handle(event)
+
+    def handle(self, event: HubEvent) -> None:
+        if self.model.apply(event):
+            self.applied.set()
+        if self.announcer is not None and not event.replay and (self.options.zone is None or event.zone == self.options.zone):
+            call = call_for_event(event.kind, event.number, event.payload, repeat=self.options.voice_repeat)
+            if call is not None:
+                try:
+                    self.announcer.enqueue(call)
+                except VoiceTextError as exc:  # shown on the board all the same
+                    log.error("cannot word the call %s: %s", event.number, exc)
+
+    def render(self, now: float | None = None) -> None:
+        at = self.clock() if now is None else now
+        local = datetime.fromtimestamp(at, ZoneInfo(self.options.timezone))
+        self.renderer.draw(self.model, local, self.online, at - self._started)
+        self.frames += 1
+
+    async def run(self) -> None:
+        """Frame loop: input (quit keys), draw, flip, yield to the stream task."""
+        follower = asyncio.create_task(self.follow())
+        try:
+            while self.running and not follower.done():
+                for event in pygame.event.get():
+                    if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)):
+                        self.running = False
+                self.render()
+                pygame.display.flip()
+                await asyncio.sleep(FRAME_S)
+        finally:
+            await self.close()
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+
+    async def close(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
+        await self.hub.close()
+        if self.announcer is not None:
+            await self.announcer.close(drain=False)
+
+
+def parse_args(argv: list[str]) -> BoardOptions:
+    parser = argparse.ArgumentParser(prog="hallq board", description="HallQ zone TV board (pygame)")
+    parser.add_argument("--hub", required=True, help="hub base URL, e.g. http://10.0.0.2:8080")
+    parser.add_argument("--zone", default=None, help="zone code (A, B, …); without it the whole hall")
+    parser.add_argument("--token", default=os.environ.get("HALLQ_BOARD_TOKEN"), help="display device token (or env HALLQ_BOARD_TOKEN)")
+    parser.add_argument("--size", default="1920x1080", choices=sorted(SIZES), help="screen size")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument("--voice", action="store_true", help="this PC speaks the zone's calls (voice.toml: where = \"board\")")
+    parser.add_argument("--voice-repeat", type=int, default=2, choices=range(1, 6), help="times each call is spoken")
+    parser.add_argument("--voice-cache", type=Path, default=Path("var/voice-cache"), help="folder for synthesized clips")
+    parser.add_argument("--notice", default=DEFAULT_NOTICE, help="the scrolling notice")
+    parser.add_argument("--timezone", default="Asia/Shanghai")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("a display token is required: --token or HALLQ_BOARD_TOKEN")
+    return BoardOptions(args.hub, args.token, args.zone, SIZES[args.size], not args.windowed, args.voice,
+                        args.voice_repeat, args.voice_cache, args.notice, args.timezone)
+
+
+def open_announcer(options: BoardOptions) -> Announcer:
+    """The zone's announcer on this PC: bundled espeak-ng, the mixer if there is a sound device."""
+    synth = Synthesizer(SynthConfig(cache_dir=options.voice_cache))
+    chime = ensure_chime(options.voice_cache)
+    return Announcer(options.zone or "hall", synth, open_player(), chime_path=chime)
+
+
+async def run(options: BoardOptions) -> int:
+    pygame.init()
+    flags = pygame.FULLSCREEN if options.fullscreen else 0
+    surface = pygame.display.set_mode(options.size, flags)
+    pygame.display.set_caption("HallQ 叫号屏")
+    pygame.mouse.set_visible(not options.fullscreen)
+    app = BoardApp(options, surface, open_announcer(options) if options.voice else None)
+    delay = 1.0
+    while True:  # the TV PC may boot before the hub: show "connection lost" and keep trying
+        try:
+            await app.start()
+            break
+        except HubUnreachable as exc:
+            log.warning("hub not reachable yet: %s", exc)
+            app.render()
+            pygame.display.flip()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+        except HubError as exc:
+            log.error("the hub refused the board: %s", exc)
+            await app.close()
+            return 2
+    await app.run()
+    pygame.quit()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    options = parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return asyncio.run(run(options))
+    except KeyboardInterrupt:
+        return 0

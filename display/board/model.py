@@ -1,0 +1,192 @@
+"""What a zone board shows, updated by hub events: pure state, no pygame, no network.
+
+Why separate: the rules of a board (which calls appear, in what order, what a recall does, how
+queue counts move) are the part a hall argues about, and they can be tested event by event
+without a screen or a hub. The pygame board and the benchmark feed the same model.
+
+Rules:
+- only the board's zone (``zone=None``: the whole hall);
+- back-office calls (``payload.silent``) never appear: a back office calls silently;
+- a call or a recall puts the ticket at the top of the recent list (once: a recall moves it);
+- waiting counts move with the events that change them (issued, called, requeued, transferred,
+  cancelled), and the estimated wait follows the count at the minutes-per-person the hub last
+  reported, so nothing needs to poll the hub;
+- an event at or below the last applied ``seq`` is ignored, so a replay after a reconnect never
+  counts anything twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+RECENT_CALLS = 8
+CALL_KINDS = frozenset({"ticket.called", "ticket.recalled", "ticket.resumed"})
+"""Events that invite a citizen to a window. ``ticket.resumed`` is a parked case called back."""
+
+WAITING_DELTA = {
+    "ticket.issued": 1,
+    "ticket.requeued": 1,
+    "ticket.transferred": 1,
+    "ticket.called": -1,
+    "ticket.cancelled": -1,
+}
+"""How each event changes its queue's waiting count (the engine's own status transitions)."""
+
+
+class EventLike(Protocol):
+    """A hub event as the client (``HubEvent``) or the hub's bus (``HallEvent``) carries it."""
+
+    seq: int
+    at: float
+    kind: str
+    number: str | None
+    zone: str | None
+    queue: str | None
+    window_id: str | None
+    payload: Mapping[str, Any]
+
+
+class QueueLike(Protocol):
+    prefix: str
+    name: str
+    zone: str
+    waiting: int
+    open_windows: int
+    estimated_wait_min: int | None
+
+
+@dataclass(frozen=True)
+class BoardCall:
+    """One line of the recent calls: ticket ``number`` invited to window ``window_number``."""
+
+    number: str
+    window_id: str
+    window_number: int | None
+    window_name: str
+    at: float
+    seq: int
+    call_count: int = 1
+
+    @property
+    def text(self) -> str:
+        return call_text(self.number, self.window_number, self.window_name)
+
+
+def call_text(number: str, window_number: int | None, window_name: str = "") -> str:
+    """The sentence the board shows, e.g. ``请 A001 号 到 3号窗口``."""
+    where = f"{window_number}号窗口" if window_number is not None else (window_name or "窗口")
+    return f"请 {number} 号 到 {where}"
+
+
+@dataclass
+class QueueLine:
+    """A queue's line on the board: name, people waiting and the estimated wait."""
+
+    prefix: str
+    name: str
+    waiting: int
+    open_windows: int
+    estimated_wait_min: int | None
+    minutes_per_person: float | None = None
+
+    def set_waiting(self, waiting: int) -> None:
+        self.waiting = max(0, waiting)
+        if self.waiting == 0:
+            self.estimated_wait_min = 0
+        elif self.minutes_per_person is not None:
+            self.estimated_wait_min = int(math.ceil(self.waiting * self.minutes_per_person))
+
+
+@dataclass
+class BoardModel:
+    """The state of one board. ``apply`` returns True when something visible changed."""
+
+    zone: str | None = None
+    recent_limit: int = RECENT_CALLS
+    last_seq: int = -1
+    hall_day: str = ""
+    queues: dict[str, QueueLine] = field(default_factory=dict)
+    recent: list[BoardCall] = field(default_factory=list)
+    notice: str = ""
+    ignored: int = 0
+    """Events seen but not for this board (other zones, silent calls, replays): for diagnostics."""
+
+    @property
+    def current(self) -> BoardCall | None:
+        """The call being announced: the newest one."""
+        return self.recent[0] if self.recent else None
+
+    def load(self, last_seq: int, hall_day: str, queues: Iterable[QueueLike],
+             windows: Iterable[Mapping[str, Any]] = ()) -> None:
+        """Start from the hub's state (``GET /api/v1/state``); the stream continues from ``last_seq``.
+
+        Windows whose current ticket is called or being served seed the recent calls, newest
+        first, so a board switched on mid-morning is not blank until the next call.
+        """
+        self.last_seq = last_seq
+        self.hall_day = hall_day
+        self.queues = {}
+        for q in queues:
+            if self.zone is not None and q.zone != self.zone:
+                continue
+            per_person = q.estimated_wait_min / q.waiting if q.estimated_wait_min and q.waiting else None
+            self.queues[q.prefix] = QueueLine(q.prefix, q.name, q.waiting, q.open_windows, q.estimated_wait_min, per_person)
+        seeded = []
+        for w in windows:
+            ticket = w.get("current_ticket") or {}
+            if w.get("kind") == "back_office" or not ticket.get("called_at") or ticket.get("status") not in ("called", "serving"):
+                continue
+            if self.zone is not None and w.get("zone") != self.zone:
+                continue
+            seeded.append(BoardCall(str(ticket["number"]), str(w["id"]), w.get("number"), str(w.get("name", "")),
+                                    float(ticket["called_at"]), -1, int(ticket.get("call_count") or 1)))
+        seeded.sort(key=lambda c: c.at, reverse=True)
+        self.recent = seeded[: self.recent_limit]
+
+    def apply(self, event: EventLike) -> bool:
+        """Apply one event in stream order; True if the board must be redrawn."""
+        if event.seq <= self.last_seq:
+            self.ignored += 1
+            return False
+        self.last_seq = event.seq
+        if self.zone is not None and event.zone != self.zone:
+            self.ignored += 1
+            return False
+        changed = self._count(event)
+        if event.kind in CALL_KINDS:
+            changed = self._call(event) or changed
+        if not changed:
+            self.ignored += 1
+        return changed
+
+    def _count(self, event: EventLike) -> bool:
+        delta = WAITING_DELTA.get(event.kind)
+        line = self.queues.get(event.queue or "")
+        if delta is None or line is None:
+            return False
+        line.set_waiting(line.waiting + delta)
+        return True
+
+    def _call(self, event: EventLike) -> bool:
+        payload = event.payload or {}
+        if payload.get("silent") or not event.number or not event.window_id:
+            return False
+        call = BoardCall(
+            number=event.number,
+            window_id=event.window_id,
+            window_number=payload.get("window_number"),
+            window_name=str(payload.get("window_name") or ""),
+            at=event.at,
+            seq=event.seq,
+            call_count=int(payload.get("call_count") or 1),
+        )
+        rest = [c for c in self.recent if c.number != call.number]
+        self.recent = [call, *rest][: self.recent_limit]
+        return True
+
+    def snapshot(self) -> "BoardModel":
+        """A copy to hand to another thread or to compare in tests."""
+        return replace(self, queues={k: replace(v) for k, v in self.queues.items()}, recent=list(self.recent))

@@ -1,0 +1,169 @@
+"""Draw a :class:`BoardModel` on a pygame surface, readable from across the hall.
+
+Every length is a fraction of the screen height, so the same layout fits 1920×1080 and 1280×720
+(and any 16:9 TV); text that would not fit its box is shrunk (the current call) or shortened with
+an ellipsis (queue names), never clipped mid-glyph. Each drawn text is recorded in ``texts`` with
+its box, so tests can prove the Chinese is real glyphs with ink where the text is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pygame
+import pygame.freetype
+
+from display.board.model import BoardModel
+
+BG = (8, 28, 64)
+PANEL = (16, 48, 96)
+HEADER = (150, 20, 24)
+WHITE = (255, 255, 255)
+YELLOW = (255, 214, 0)
+GREEN = (120, 230, 140)
+GREY = (170, 185, 210)
+ALERT = (255, 60, 60)
+WEEKDAYS = "一二三四五六日"
+OFFLINE_TEXT = "连接中断，正在重连…"
+NOTICE_SPEED = 0.12
+"""Scrolling speed of the notice in screen heights per second (about 130 px/s at 1080 lines)."""
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    text: str
+    rect: pygame.Rect
+    color: tuple[int, int, int]
+
+
+@dataclass
+class BoardRenderer:
+    """Draws one frame; ``title`` is the zone's name (or the hall's for a whole-hall board)."""
+
+    surface: pygame.Surface
+    font: pygame.freetype.Font
+    title: str
+    texts: list[DrawnText] = field(default_factory=list)
+
+    @property
+    def unit(self) -> float:
+        """One thousand-and-eightieth of the height: layout sizes are written for 1080 lines."""
+        return self.surface.get_height() / 1080
+
+    def px(self, value: float) -> int:
+        return max(1, round(value * self.unit))
+
+    def draw(self, model: BoardModel, now: datetime, online: bool, elapsed_s: float = 0.0) -> None:
+        """One full frame; ``elapsed_s`` drives the notice's scrolling."""
+        self.texts = []
+        width, height = self.surface.get_size()
+        self.surface.fill(BG)
+        self._header(now)
+        self._current(model, pygame.Rect(0, self.px(110), width, self.px(300)))
+        top, bottom = self.px(430), height - self.px(100)
+        split = round(width * 0.46)
+        self._recent(model, pygame.Rect(self.px(30), top, split - self.px(45), bottom - top))
+        self._queues(model, pygame.Rect(split + self.px(15), top, width - split - self.px(45), bottom - top))
+        footer = pygame.Rect(0, height - self.px(84), width, self.px(84))
+        if online:
+            self._notice(model.notice, footer, elapsed_s)
+        else:  # in place of the notice, where it cannot cover a call; the calls shown stay
+            self.surface.fill(ALERT, footer)
+            self._text(OFFLINE_TEXT, footer.center, 48, WHITE, anchor="center")
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def _header(self, now: datetime) -> None:
+        width = self.surface.get_width()
+        bar = pygame.Rect(0, 0, width, self.px(96))
+        self.surface.fill(HEADER, bar)
+        self._text(self.title, (self.px(30), bar.centery), 56, WHITE, anchor="midleft", max_width=width // 2)
+        clock = f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
+        self._text(clock, (width - self.px(30), bar.centery), 44, WHITE, anchor="midright")
+
+    def _current(self, model: BoardModel, box: pygame.Rect) -> None:
+        call = model.current
+        inner = box.inflate(-self.px(60), -self.px(40))
+        pygame.draw.rect(self.surface, PANEL, inner, border_radius=self.px(24))
+        if call is None:
+            self._text("欢迎光临 请留意叫号", inner.center, 110, GREY, anchor="center", max_width=inner.width - self.px(40))
+            return
+        self._text(call.text, inner.center, 170, YELLOW, anchor="center", max_width=inner.width - self.px(60))
+
+    def _recent(self, model: BoardModel, box: pygame.Rect) -> None:
+        self._text("最近呼叫", (box.x, box.y), 52, GREEN)
+        rows = model.recent[1:] if len(model.recent) > 1 else []
+        row_h = self.px(66)
+        y = box.y + self.px(80)
+        for call in rows:
+            if y + row_h > box.bottom:
+                break
+            self._text(call.text, (box.x + self.px(10), y + row_h // 2), 50, WHITE, anchor="midleft", max_width=box.width)
+            y += row_h
+        if not rows:
+            self._text("暂无", (box.x + self.px(10), y + row_h // 2), 46, GREY, anchor="midleft")
+
+    def _queues(self, model: BoardModel, box: pygame.Rect) -> None:
+        name_w = round(box.width * 0.5)
+        count_x = box.x + name_w + round(box.width * 0.22)
+        wait_x = box.right
+        self._text("业务", (box.x, box.y), 52, GREEN)
+        self._text("等候人数", (count_x, box.y), 44, GREEN, anchor="topright")
+        self._text("预计等候", (wait_x, box.y), 44, GREEN, anchor="topright")
+        row_h = self.px(60)
+        y = box.y + self.px(80)
+        lines = sorted(model.queues.values(), key=lambda q: q.prefix)
+        fits = max(0, (box.bottom - y) // row_h)
+        shown = lines if len(lines) <= fits else lines[: max(0, fits - 1)]
+        for line in shown:
+            mid = y + row_h // 2
+            self._text(f"{line.prefix} {line.name}", (box.x, mid), 42, WHITE, anchor="midleft", max_width=name_w - self.px(10))
+            self._text(f"{line.waiting}人", (count_x, mid), 46, YELLOW, anchor="midright")
+            self._text(_wait_text(line.waiting, line.estimated_wait_min), (wait_x, mid), 42, WHITE, anchor="midright")
+            y += row_h
+        if len(shown) < len(lines):
+            rest = sum(q.waiting for q in lines[len(shown):])
+            self._text(f"另有{len(lines) - len(shown)}项业务，共{rest}人等候", (box.x, y + row_h // 2), 38, GREY, anchor="midleft")
+
+    def _notice(self, notice: str, box: pygame.Rect, elapsed_s: float) -> None:
+        self.surface.fill(PANEL, box)
+        if not notice:
+            return
+        size = 44
+        text_w = self.font.get_rect(notice, size=self.px(size)).width
+        travel = box.width + text_w
+        offset = (elapsed_s * NOTICE_SPEED * self.surface.get_height()) % travel
+        x = box.right - offset
+        previous = self.surface.get_clip()
+        self.surface.set_clip(box)
+        self._text(notice, (round(x), box.centery), size, WHITE, anchor="midleft")
+        self.surface.set_clip(previous)
+
+    # -- text --------------------------------------------------------------------------------
+
+    def _text(self, text: str, pos: tuple[int, int], size: float, color: tuple[int, int, int],
+              anchor: str = "topleft", max_width: int | None = None) -> pygame.Rect:
+        """Draw ``text`` at a layout size (in 1080-line pixels), fitted to ``max_width``."""
+        px = self.px(size)
+        rect = self.font.get_rect(text, size=px)
+        if max_width is not None and rect.width > max_width:
+            shrunk = max(self.px(size * 0.6), int(px * max_width / rect.width))
+            rect = self.font.get_rect(text, size=shrunk)
+            px = shrunk
+            while rect.width > max_width and len(text) > 1:
+                text = text[:-2] + "…"  # drops one more character each round (or two, the first)
+                rect = self.font.get_rect(text, size=px)
+        box = pygame.Rect(0, 0, rect.width, rect.height)
+        setattr(box, anchor, pos)
+        drawn = self.font.render_to(self.surface, (box.x, box.y), text, color, size=px)
+        self.texts.append(DrawnText(text, drawn, color))
+        return drawn
+
+
+def _wait_text(waiting: int, minutes: int | None) -> str:
+    if waiting == 0:
+        return "无需等候"
+    if minutes is None:
+        return "暂无窗口"
+    return f"约{max(1, minutes)}分钟"

@@ -1,0 +1,152 @@
+"""The board's rules, event by event, without pygame or a hub."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from display.board.model import RECENT_CALLS, BoardModel, call_text
+from server.hub_client import HubEvent, QueueInfo
+
+
+class Events:
+    """Hub events with increasing seq, shaped exactly like the stream's (server/engine payloads)."""
+
+    def __init__(self, start: int = 100) -> None:
+        self.seq = start
+
+    def make(self, kind: str, number: str | None, zone: str = "A", queue: str | None = None,
+             window: str | None = None, **payload: object) -> HubEvent:
+        self.seq += 1
+        return HubEvent(self.seq, 1000.0 + self.seq, kind, self.seq, number, zone, queue or (number or "A1")[:2],
+                        window, dict(payload))
+
+    def call(self, number: str, window_number: int, kind: str = "ticket.called", zone: str = "A",
+             silent: bool = False, count: int = 1) -> HubEvent:
+        window = f"W{window_number:02d}" if not silent else "BO-A"
+        return self.make(kind, number, zone, window=window, window_number=None if silent else window_number,
+                         window_name="后台审批室" if silent else f"{window_number}号窗口", silent=silent, call_count=count)
+
+
+def fresh(zone: str | None = "A") -> BoardModel:
+    model = BoardModel(zone=zone)
+    model.load(100, "2026-11-26", [
+        QueueInfo("A1", "综合受理", "A", 10, 2, 20, 40),
+        QueueInfo("A2", "户籍业务", "A", 0, 1, 0, 3),
+        QueueInfo("B1", "企业开办", "B", 4, 1, 12, 9),
+    ])
+    return model
+
+
+def test_calls_show_newest_first_and_keep_the_last_eight() -> None:
+    model, ev = fresh(), Events()
+    for n in range(1, 12):
+        assert model.apply(ev.call(f"A1{n:02d}", n))
+    assert [c.number for c in model.recent] == [f"A1{n:02d}" for n in range(11, 3, -1)]
+    assert len(model.recent) == RECENT_CALLS
+    assert model.current is not None and model.current.text == "请 A111 号 到 11号窗口"
+
+
+def test_recall_moves_the_ticket_to_the_top_once() -> None:
+    model, ev = fresh(), Events()
+    for number, window in (("A101", 1), ("A102", 2), ("A103", 3)):
+        model.apply(ev.call(number, window))
+    assert model.apply(ev.call("A101", 1, kind="ticket.recalled", count=2))
+    assert [c.number for c in model.recent] == ["A101", "A103", "A102"]
+    assert model.current is not None and model.current.call_count == 2
+    # A recall does not change the waiting count: the ticket was already called.
+    assert model.queues["A1"].waiting == 10 - 3
+
+
+def test_back_office_calls_are_never_shown() -> None:
+    model, ev = fresh(), Events()
+    model.apply(ev.call("A101", 1))
+    silent = ev.call("A205", 0, silent=True, kind="ticket.recalled")
+    assert not model.apply(silent)
+    assert [c.number for c in model.recent] == ["A101"]
+    assert model.ignored == 1
+
+
+def test_other_zones_are_ignored_but_a_hall_board_shows_them() -> None:
+    model, hall, ev = fresh("A"), fresh(None), Events()
+    other = ev.call("B105", 30, zone="B")
+    issued_b = ev.make("ticket.issued", "B106", zone="B", queue="B1")
+    assert not model.apply(other) and not model.apply(issued_b)
+    assert model.recent == [] and "B1" not in model.queues
+    assert hall.apply(other) and hall.apply(issued_b)
+    assert [c.number for c in hall.recent] == ["B105"]
+    assert hall.queues["B1"].waiting == 4 - 1 + 1
+
+
+def test_queue_counts_and_estimates_follow_the_events() -> None:
+    model, ev = fresh(), Events()
+    line = model.queues["A1"]
+    assert (line.waiting, line.estimated_wait_min) == (10, 20)  # the hub's 2 min a person
+    for n in range(3):
+        model.apply(ev.make("ticket.issued", f"A1{n + 11}", queue="A1"))
+    assert (line.waiting, line.estimated_wait_min) == (13, 26)
+    model.apply(ev.call("A101", 1))
+    model.apply(ev.make("ticket.cancelled", "A113", queue="A1"))
+    assert (line.waiting, line.estimated_wait_min) == (11, 22)
+    model.apply(ev.make("ticket.transferred", "A205", queue="A1", window="W02", target_kind="queue", target="A1"))
+    model.apply(ev.make("ticket.requeued", "A104", queue="A1", ahead=1))
+    assert line.waiting == 13
+    # A queue the hub had no estimate for (nobody waiting) keeps "no estimate" until it learns one.
+    a2 = model.queues["A2"]
+    model.apply(ev.make("ticket.issued", "A201", queue="A2"))
+    assert (a2.waiting, a2.estimated_wait_min) == (1, 0)
+    model.apply(ev.call("A201", 2))
+    assert (a2.waiting, a2.estimated_wait_min) == (0, 0)
+
+
+def test_replayed_events_are_not_counted_twice() -> None:
+    """A reconnect replays from the last seq: everything at or below it must change nothing."""
+    model, ev = fresh(), Events()
+    issued = ev.make("ticket.issued", "A111", queue="A1")
+    called = ev.call("A101", 1)
+    assert model.apply(issued) and model.apply(called)
+    before = model.snapshot()
+    assert not model.apply(issued) and not model.apply(called)
+    assert model.queues == before.queues and model.recent == before.recent
+    assert model.last_seq == called.seq
+
+
+def test_state_seeds_the_calls_in_progress() -> None:
+    """A board switched on mid-morning shows the windows' current calls, newest first."""
+    def window(wid: str, number: int | None, zone: str, status: str | None, called_at: float | None, kind: str = "window") -> dict:
+        ticket = None if status is None else {"number": f"A1{number or 0:02d}", "status": status, "called_at": called_at, "call_count": 1}
+        return {"id": wid, "number": number, "name": f"{number}号窗口", "zone": zone, "kind": kind, "current_ticket": ticket}
+
+    model = BoardModel(zone="A")
+    model.load(7, "2026-11-26", [], [
+        window("W01", 1, "A", "serving", 50.0), window("W02", 2, "A", "called", 80.0),
+        window("W03", 3, "A", None, None), window("W30", 30, "B", "called", 90.0),
+        window("BO-A", None, "A", "called", 99.0, kind="back_office"),
+    ])
+    assert [c.text for c in model.recent] == ["请 A102 号 到 2号窗口", "请 A101 号 到 1号窗口"]
+    assert model.last_seq == 7
+
+
+def test_call_text_names_the_window() -> None:
+    assert call_text("A001", 3) == "请 A001 号 到 3号窗口"
+    assert call_text("C009", None, "不动产后台") == "请 C009 号 到 不动产后台"
+
+
+KINDS = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.cancelled", "ticket.transferred",
+         "ticket.requeued", "ticket.finished", "window.paused"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(["A", "B"]), st.integers(1, 30), st.booleans()), max_size=60))
+def test_any_event_sequence_keeps_the_board_sane(steps: list[tuple[str, str, int, bool]]) -> None:
+    """Whatever arrives: counts never negative, recent calls unique, newest first, within the cap."""
+    model, ev = fresh(), Events()
+    for kind, zone, n, silent in steps:
+        if kind in ("ticket.called", "ticket.recalled"):
+            model.apply(ev.call(f"{zone}1{n:02d}", n, kind=kind, zone=zone, silent=silent))
+        else:
+            model.apply(ev.make(kind, f"{zone}1{n:02d}", zone=zone, queue=f"{zone}1"))
+    numbers = [c.number for c in model.recent]
+    assert len(numbers) == len(set(numbers)) <= RECENT_CALLS
+    assert all(c.number.startswith("A") and c.window_number is not None for c in model.recent)
+    assert [c.seq for c in model.recent] == sorted((c.seq for c in model.recent), reverse=True)
+    assert all(line.waiting >= 0 and (line.estimated_wait_min or 0) >= 0 for line in model.queues.values())
