@@ -1,0 +1,131 @@
+"""Rating appeals (申诉复核): staff appeal a bad rating of their own service, a manager decides.
+
+An accepted appeal does not delete the rating: the ticket keeps it, the appeal row and its two
+events stay as the audit trail, and the facts mark the rating as excluded from scores and counts
+"after appeals". Events go to ticket_events (same stream, same sequence) and the bus after commit.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from server.engine.clock import Clock
+from server.engine.hours import hall_day
+from server.engine.views import HallEvent
+from server.config.models import HallConfig
+from server.errors import HallQError, invalid_state, not_found
+from server.events import EventBus
+from server.storage.db import Database
+from server.storage.schema import rating_appeals, ticket_events, tickets
+
+
+@dataclass(frozen=True)
+class Appeal:
+    id: int
+    ticket_id: int
+    number: str
+    staff_id: str
+    rating: int
+    reason: str
+    filed_at: float
+    status: str
+    decided_by: str | None
+    decided_at: float | None
+    decision_reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rated_by(conn: Connection, ticket_id: int) -> str | None:
+    """The staff member whose service was rated (the `ticket.rated` event names them)."""
+    return conn.execute(
+        select(ticket_events.c.staff_id)
+        .where(ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind == "ticket.rated")
+        .order_by(ticket_events.c.seq.desc())
+        .limit(1)
+    ).scalar()
+
+
+class Appeals:
+    def __init__(self, database: Database, config: HallConfig, clock: Clock, bus: EventBus) -> None:
+        self.database, self.config, self.clock, self.bus = database, config, clock, bus
+
+    def _event(self, conn: Connection, kind: str, ticket: Any, staff_id: str, payload: dict[str, Any], now: float) -> HallEvent:
+        values = {
+            "at": now, "hall_day": hall_day(self.config, now), "kind": kind, "ticket_id": ticket.id,
+            "number": ticket.number, "zone": ticket.zone, "queue": ticket.queue, "window_id": None,
+            "staff_id": staff_id, "payload": payload,
+        }
+        seq = conn.execute(insert(ticket_events).returning(ticket_events.c.seq), values).scalar_one()
+        return HallEvent(seq=seq, **{k: v for k, v in values.items() if k != "hall_day"})
+
+    async def file(self, ticket_id: int, staff_id: str, reason: str) -> Appeal:
+        now = self.clock.now()
+
+        def work(conn: Connection) -> tuple[Appeal, HallEvent]:
+            ticket = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+            if ticket is None:
+                raise not_found("ticket", "票号", ticket_id)
+            if ticket.rating is None or ticket.rating > 2:
+                raise invalid_state("only a bad rating (1 or 2) can be appealed", "只能对差评（1-2分）提出申诉")
+            if _rated_by(conn, ticket_id) != staff_id:
+                raise HallQError("not_your_rating", "只能对本人办理业务的评价提出申诉",
+                                 "you may appeal only ratings of your own service", 403)
+            if conn.execute(select(rating_appeals.c.id).where(rating_appeals.c.ticket_id == ticket_id)).first():
+                raise HallQError("duplicate", "该评价已提出过申诉", "this rating has been appealed already", 409)
+            appeal_id = conn.execute(
+                insert(rating_appeals).returning(rating_appeals.c.id),
+                {"ticket_id": ticket_id, "hall_day": ticket.hall_day, "staff_id": staff_id, "rating": ticket.rating,
+                 "reason": reason, "filed_at": now, "status": "pending"},
+            ).scalar_one()
+            event = self._event(conn, "rating.appeal_filed", ticket, staff_id, {"appeal_id": appeal_id, "reason": reason}, now)
+            return _appeal(conn, appeal_id), event
+
+        appeal, event = await self.database.write(work)
+        self.bus.publish(event)
+        return appeal
+
+    async def decide(self, appeal_id: int, manager: str, accept: bool, reason: str) -> Appeal:
+        now = self.clock.now()
+
+        def work(conn: Connection) -> tuple[Appeal, HallEvent]:
+            row = conn.execute(select(rating_appeals).where(rating_appeals.c.id == appeal_id)).first()
+            if row is None:
+                raise not_found("appeal", "申诉", appeal_id)
+            if row.status != "pending":
+                raise invalid_state(f"appeal {appeal_id} is {row.status} already", "该申诉已处理")
+            status = "accepted" if accept else "rejected"
+            conn.execute(
+                update(rating_appeals).where(rating_appeals.c.id == appeal_id)
+                .values(status=status, decided_by=manager, decided_at=now, decision_reason=reason)
+            )
+            ticket = conn.execute(select(tickets).where(tickets.c.id == row.ticket_id)).one()
+            event = self._event(conn, "rating.appeal_decided", ticket, row.staff_id,
+                                {"appeal_id": appeal_id, "status": status, "by": manager, "reason": reason}, now)
+            return _appeal(conn, appeal_id), event
+
+        appeal, event = await self.database.write(work)
+        self.bus.publish(event)
+        return appeal
+
+    async def list(self, status: str | None = None) -> list[Appeal]:
+        def work(conn: Connection) -> list[Appeal]:
+            query = select(rating_appeals.c.id).order_by(rating_appeals.c.filed_at)
+            if status:
+                query = query.where(rating_appeals.c.status == status)
+            return [_appeal(conn, i) for i in conn.execute(query).scalars()]
+
+        return await self.database.read(work)
+
+
+def _appeal(conn: Connection, appeal_id: int) -> Appeal:
+    row = conn.execute(
+        select(rating_appeals, tickets.c.number).join(tickets, tickets.c.id == rating_appeals.c.ticket_id)
+        .where(rating_appeals.c.id == appeal_id)
+    ).one()._mapping
+    return Appeal(row["id"], row["ticket_id"], row["number"], row["staff_id"], row["rating"], row["reason"],
+                  row["filed_at"], row["status"], row["decided_by"], row["decided_at"], row["decision_reason"])

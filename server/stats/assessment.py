@@ -1,0 +1,194 @@
+"""Monthly assessment (考核): a score per staff member and per unit that explains every point.
+
+Measures come from the fact tables (legs the person served, ratings of their service, their
+window-days); rules from config/assessment.toml. A unit's score is the mean score of the people
+whose cases were mostly in the unit's queues that month.
+"""
+from __future__ import annotations
+
+import calendar
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, not_, select
+from sqlalchemy.engine import Connection
+
+from server.config.models import HallConfig
+from server.errors import bad_request
+from server.stats.assessment_rules import AssessmentRules
+from server.storage.schema import stat_leg_facts as lf
+from server.storage.schema import stat_ticket_facts as tf
+from server.storage.schema import stat_window_days as wd
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One rule applied to one person: what was measured, against what, for how many points."""
+
+    rule: str
+    label: str
+    measured: float | None
+    threshold: str
+    points: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PersonScore:
+    staff_id: str
+    unit: str | None
+    score: float
+    lines: list[ScoreLine] = field(default_factory=list)
+    rank: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"staff_id": self.staff_id, "unit": self.unit, "score": self.score, "rank": self.rank,
+                "lines": [line.to_json() for line in self.lines]}
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit: str
+    score: float
+    people: int
+    rank: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Measures:
+    cases: int = 0
+    over_norm: int = 0
+    waited: int = 0
+    over_level: int = 0
+    calls: int = 0
+    no_shows: int = 0
+    rated: int = 0
+    good: int = 0
+    bad_after: int = 0
+    days: int = 0
+    paused_s: float = 0.0
+    absent_s: float = 0.0
+    units: Counter[str] = field(default_factory=Counter)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2026-11' -> (2026-11-01, 2026-11-30)."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
+    except ValueError:
+        raise bad_request(f"month must look like 2026-11, not {month!r}", "月份格式应为 2026-11") from None
+
+
+def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start: date, end: date) -> dict[str, _Measures]:
+    people: dict[str, _Measures] = defaultdict(_Measures)
+    level = config.hall.service_level_min * 60
+    for leg in conn.execute(
+        select(lf.c.staff_id, lf.c.queue, lf.c.unit, lf.c.started_at, lf.c.service_s, lf.c.wait_s, lf.c.outcome)
+        .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id.is_not(None), not_(lf.c.auto_closed))
+    ):
+        m = people[leg.staff_id]
+        m.calls += 1
+        if leg.outcome == "no_show":
+            m.no_shows += 1
+        if leg.started_at is None:
+            continue
+        m.cases += 1
+        if leg.unit:
+            m.units[leg.unit] += 1
+        if leg.service_s is not None and leg.service_s > rules.service_time.norm_s(leg.queue) * rules.service_time.over_factor:
+            m.over_norm += 1
+        if leg.wait_s is not None:
+            m.waited += 1
+            m.over_level += leg.wait_s > level
+    for staff, rated, good, bad in conn.execute(
+        select(
+            tf.c.rating_staff,
+            func.count(),
+            func.count().filter(tf.c.rating >= 4),
+            func.count().filter(tf.c.rating <= 2),
+        )
+        .where(tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating.is_not(None),
+               not_(tf.c.rating_excluded), tf.c.rating_staff.is_not(None))
+        .group_by(tf.c.rating_staff)
+    ):
+        m = people[staff]
+        m.rated, m.good, m.bad_after = int(rated), int(good or 0), int(bad or 0)
+    per_day: dict[tuple[str, date], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for row in conn.execute(
+        select(wd.c.staff_id, wd.c.hall_day, wd.c.scheduled_s, wd.c.logged_in_s, wd.c.paused_s)
+        .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id != "")
+    ):
+        acc = per_day[(row.staff_id, row.hall_day)]
+        acc[0] = max(acc[0], row.scheduled_s)
+        acc[1] += row.logged_in_s
+        acc[2] += row.paused_s
+    for (staff, _day), (scheduled, logged, paused) in per_day.items():
+        m = people[staff]
+        m.days += 1
+        m.paused_s += paused
+        m.absent_s += max(scheduled - logged, 0.0)
+    return people
+
+
+def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> PersonScore:
+    lines: list[ScoreLine] = []
+    r = rules
+    lines.append(ScoreLine("volume", "办件量", m.cases, f"每件 +{r.volume.points_per_case}，最多 +{r.volume.max_points}",
+                           round(min(m.cases * r.volume.points_per_case, r.volume.max_points), 2)))
+    lines.append(ScoreLine("service_time", "办理超时", m.over_norm,
+                           f"超过时限×{r.service_time.over_factor}的每件 {r.service_time.points_per_case}，最多扣 {r.service_time.max_deduction}",
+                           round(max(m.over_norm * r.service_time.points_per_case, -r.service_time.max_deduction), 2)))
+    share = m.over_level / m.waited if m.waited else None
+    lines.append(ScoreLine("waits", "群众等候超时占比", round(share, 4) if share is not None else None,
+                           f"等候超过{level_min}分钟的占比 > {r.waits.max_share:.0%} 扣 {-r.waits.points}",
+                           r.waits.points if share is not None and share > r.waits.max_share else 0.0))
+    good = m.good / m.rated if m.rated else None
+    earns = good is not None and m.rated >= r.satisfaction.min_rated and good >= r.satisfaction.min_share
+    lines.append(ScoreLine("satisfaction", "满意率（4-5分）", round(good, 4) if good is not None else None,
+                           f"评价不少于{r.satisfaction.min_rated}次且满意率 ≥ {r.satisfaction.min_share:.0%} 加 {r.satisfaction.bonus}",
+                           r.satisfaction.bonus if earns else 0.0))
+    lines.append(ScoreLine("bad_ratings", "差评（申诉复核后）", m.bad_after, f"每件 {r.bad_ratings.points_each}",
+                           round(m.bad_after * r.bad_ratings.points_each, 2)))
+    over_pause_h = max(m.paused_s - m.days * r.paused.allowed_min_per_day * 60, 0.0) / 3600
+    lines.append(ScoreLine("paused", "工作时间暂停超时（小时）", round(over_pause_h, 2),
+                           f"每天允许{r.paused.allowed_min_per_day:g}分钟，超出每小时 {r.paused.points_per_hour}",
+                           round(over_pause_h * r.paused.points_per_hour, 2)))
+    over_absent_h = max(m.absent_s - m.days * r.absent.allowed_min_per_day * 60, 0.0) / 3600
+    lines.append(ScoreLine("absent", "工作时间离岗（小时）", round(over_absent_h, 2),
+                           f"每天允许{r.absent.allowed_min_per_day:g}分钟，超出每小时 {r.absent.points_per_hour}",
+                           round(over_absent_h * r.absent.points_per_hour, 2)))
+    rate = m.no_shows / m.calls if m.calls else None
+    lines.append(ScoreLine("no_shows", "过号率", round(rate, 4) if rate is not None else None,
+                           f"> {r.no_shows.max_rate:.0%} 扣 {-r.no_shows.points}",
+                           r.no_shows.points if rate is not None and rate > r.no_shows.max_rate else 0.0))
+    total = r.score.base + sum(line.points for line in lines)
+    unit = m.units.most_common(1)[0][0] if m.units else None
+    return PersonScore(staff, unit, round(min(max(total, r.score.min), r.score.max), 2), lines)
+
+
+def assess_month(
+    conn: Connection, config: HallConfig, rules: AssessmentRules, month: str
+) -> tuple[list[PersonScore], list[UnitScore]]:
+    """Ranked staff scores (highest first) and ranked unit scores for the month."""
+    start, end = month_bounds(month)
+    measures = _measure(conn, config, rules, start, end)
+    people = sorted(
+        (_score(staff, m, rules, config.hall.service_level_min) for staff, m in measures.items()),
+        key=lambda p: (-p.score, p.staff_id),
+    )
+    for rank, person in enumerate(people, start=1):
+        person.rank = rank
+    by_unit: dict[str, list[float]] = defaultdict(list)
+    for person in people:
+        if person.unit:
+            by_unit[person.unit].append(person.score)
+    units = sorted(((u, round(sum(s) / len(s), 2), len(s)) for u, s in by_unit.items()), key=lambda t: (-t[1], t[0]))
+    return people, [UnitScore(u, score, n, rank) for rank, (u, score, n) in enumerate(units, start=1)]

@@ -1,0 +1,110 @@
+"""Appeals over the real HTTP API, their audit trail, their effect on counts and on the assessment;
+and the assessment rules file's error reporting."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.config.problems import ConfigError
+from server.engine.views import IssueRequest
+from server.stats.assessment_rules import load_rules, parse_rules
+from server.stats.routes import setup
+from tests.conftest import start_hub
+
+
+async def _rated_visit(hub, clock, staff: str, window: str, score: int) -> int:
+    engine = hub.engine
+    queue = next(iter(engine.config.window(window).queues))
+    ticket = (await engine.issue(IssueRequest(queue=queue))).ticket
+    if (await engine.window(window)).staff_id is None:
+        await engine.login(window, staff)
+    clock.advance(300)
+    await engine.call_next(window)
+    clock.advance(30)
+    await engine.start(window)
+    clock.advance(600)
+    await engine.finish(window)
+    await engine.rate(ticket.id, score)
+    return ticket.id
+
+
+async def test_appeal_flow_keeps_the_rating_and_its_audit_trail(aiohttp_client, tmp_path, clock):
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup])
+    client = hub.client
+    bad = await _rated_visit(hub, clock, "staff01", "W01", 1)
+    good = await _rated_visit(hub, clock, "staff01", "W01", 5)
+    other = await _rated_visit(hub, clock, "staff02", "W02", 2)
+
+    # What was tried and refused: a good rating, someone else's rating, a manager filing.
+    r = await client.post("/api/v1/appeals", json={"ticket_id": good, "reason": "误评"}, headers=hub.auth("staff01"))
+    assert r.status == 409 and (await r.json())["error"]["code"] == "invalid_state"
+    r = await client.post("/api/v1/appeals", json={"ticket_id": other, "reason": "误评"}, headers=hub.auth("staff01"))
+    assert r.status == 403 and (await r.json())["error"]["code"] == "not_your_rating"
+    r = await client.post("/api/v1/appeals", json={"ticket_id": bad, "reason": "群众误操作"}, headers=hub.auth("manager"))
+    assert r.status == 403
+
+    r = await client.post("/api/v1/appeals", json={"ticket_id": bad, "reason": "群众误操作，已电话回访"}, headers=hub.auth("staff01"))
+    assert r.status == 201, await r.text()
+    appeal = await r.json()
+    assert (appeal["status"], appeal["rating"], appeal["staff_id"]) == ("pending", 1, "staff01")
+    r = await client.post("/api/v1/appeals", json={"ticket_id": bad, "reason": "再次申诉"}, headers=hub.auth("staff01"))
+    assert r.status == 409, "one appeal per rating"
+    r = await client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": True, "reason": "回访属实"}, headers=hub.auth("staff01"))
+    assert r.status == 403, "staff cannot decide their own appeal"
+
+    r = await client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": True, "reason": "回访属实"}, headers=hub.auth("manager"))
+    decided = await r.json()
+    assert (decided["status"], decided["decided_by"]) == ("accepted", "manager")
+    r = await client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": False, "reason": "改判"}, headers=hub.auth("manager"))
+    assert r.status == 409, "a decision is final"
+
+    assert (await hub.engine.ticket(bad)).rating == 1, "the citizen's rating itself is never changed"
+    kinds = [e.kind for e in await hub.engine.ticket_events(bad)]
+    assert kinds[-2:] == ["rating.appeal_filed", "rating.appeal_decided"]
+
+    r = await client.get("/api/v1/stats/report?by=all", headers=hub.auth("manager"))
+    [row] = (await r.json())["rows"]
+    assert (row["rated"], row["bad_before_appeal"], row["bad_after_appeal"]) == (2, 2, 1)
+    assert row["rating_mean"] == 3.5 and row["rating_good_share"] == 0.5  # 5 and 2 count; the excluded 1 does not
+
+    r = await client.get("/api/v1/stats/assessment/staff01?month=2026-11", headers=hub.auth("manager"))
+    lines = {line["rule"]: line for line in (await r.json())["person"]["lines"]}
+    assert (lines["bad_ratings"]["measured"], lines["bad_ratings"]["points"]) == (0, 0.0)
+    assert lines["volume"]["measured"] == 2
+    r = await client.get("/api/v1/stats/assessment/staff02?month=2026-11", headers=hub.auth("manager"))
+    lines = {line["rule"]: line for line in (await r.json())["person"]["lines"]}
+    assert (lines["bad_ratings"]["measured"], lines["bad_ratings"]["points"]) == (1, -2.0)
+
+
+async def test_assessment_ranks_people_and_explains_every_point(aiohttp_client, tmp_path, clock):
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup])
+    for _ in range(3):
+        await _rated_visit(hub, clock, "staff01", "W01", 5)
+    await _rated_visit(hub, clock, "staff02", "W02", 1)
+    r = await hub.client.get("/api/v1/stats/assessment?month=2026-11", headers=hub.auth("manager"))
+    body = await r.json()
+    people = {p["staff_id"]: p for p in body["people"]}
+    assert [p["staff_id"] for p in body["people"]] == ["staff01", "staff02"]
+    for person in people.values():
+        assert person["score"] == pytest.approx(100 + sum(line["points"] for line in person["lines"]))
+        assert {line["rule"] for line in person["lines"]} == {
+            "volume", "service_time", "waits", "satisfaction", "bad_ratings", "paused", "absent", "no_shows"}
+    assert body["units"] and body["units"][0]["rank"] == 1
+    r = await hub.client.get("/api/v1/stats/assessment?month=2026-13", headers=hub.auth("manager"))
+    assert r.status == 400
+    r = await hub.client.get("/api/v1/stats/assessment", headers=hub.auth("staff01"))
+    assert r.status == 403
+
+
+def test_sample_rules_load_and_bad_rules_name_file_key_reason(tmp_path: Path):
+    rules = load_rules(Path(__file__).parents[2] / "config")
+    assert rules.service_time.norm_s("B1") == 30 * 60 and rules.service_time.norm_s("Z9") == 15 * 60
+    with pytest.raises(ConfigError) as caught:
+        parse_rules("[volume]\npoints_per_cas = 1\n[waits]\nmax_share = 2\n[nonsense]\n")
+    found = {(p.file, p.key_path) for p in caught.value.problems}
+    assert found == {("assessment.toml", "volume.points_per_cas"), ("assessment.toml", "waits.max_share"),
+                     ("assessment.toml", "nonsense")}
+    assert all(p.reason for p in caught.value.problems)
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        parse_rules("[volume\n")
