@@ -1,0 +1,84 @@
+"""Report rows to files a hall office opens: CSV (UTF-8 with BOM, so Excel shows the Chinese
+headers), Excel via openpyxl, and a self-contained HTML page with an inline SVG chart."""
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+
+from server.stats.assessment import PersonScore
+from server.stats.metrics import GROUP_LABELS_ZH, Figures
+
+COLUMNS: list[tuple[str, str]] = [
+    ("tickets", "取号数"), ("served", "办结数"), ("called", "叫号数"), ("no_shows", "过号数"),
+    ("abandoned", "未叫号离开数"), ("auto_closed", "日终自动关闭"), ("transfers", "转办次数"),
+    ("wait_mean_s", "平均等候(秒)"), ("wait_p50_s", "等候中位数(秒)"), ("wait_p90_s", "等候P90(秒)"),
+    ("wait_max_s", "最长等候(秒)"), ("walk_mean_s", "平均到窗时间(秒)"), ("service_mean_s", "平均办理(秒)"),
+    ("dwell_mean_s", "平均逗留(秒)"), ("over_kpi_share", "等候超时占比"), ("no_show_rate", "过号率"),
+    ("abandonment_rate", "放弃率"), ("rated", "有效评价数"), ("rating_mean", "平均评分"),
+    ("rating_good_share", "满意率(4-5分)"), ("bad_before_appeal", "差评(申诉前)"), ("bad_after_appeal", "差评(申诉后)"),
+    ("availability", "窗口在岗率"), ("idle_waiting_s", "有人等候时空闲(秒)"),
+]
+
+
+def table(rows: Sequence[Figures], by: str) -> tuple[list[str], list[list[object]]]:
+    header = [GROUP_LABELS_ZH.get(by, by)] + [zh for _, zh in COLUMNS]
+    body = [[r.key] + [getattr(r, name) for name, _ in COLUMNS] for r in rows]
+    return header, body
+
+
+def to_csv(rows: Sequence[Figures], by: str) -> bytes:
+    header, body = table(rows, by)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in line] for line in body)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "统计报表"
+    header, body = table(rows, by)
+    sheet.append(header)
+    for line in body:
+        sheet.append(line)
+    if people:
+        scores = book.create_sheet("考核")
+        scores.append(["排名", "工作人员", "单位", "得分", "规则", "项目", "实测值", "标准", "得分项"])
+        for p in people:
+            for line in p.lines:
+                scores.append([p.rank, p.staff_id, p.unit, p.score, line.rule, line.label, line.measured, line.threshold, line.points])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, width: int = 640, height: int = 240) -> str:
+    """A plain bar chart drawn server-side: no CDN and no JavaScript needed to see it."""
+    top = max(values, default=0) or 1
+    n = max(len(values), 1)
+    slot = (width - 40) / n
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
+             f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="14">{html.escape(title)}</text>']
+    for i, (label, value) in enumerate(zip(labels, values)):
+        h = (height - 60) * value / top
+        x = 30 + i * slot
+        parts.append(f'<rect x="{x + 2:.1f}" y="{height - 30 - h:.1f}" width="{max(slot - 4, 1):.1f}" height="{h:.1f}" fill="#2b6cb0"><title>{html.escape(str(label))}: {value:g}</title></rect>')
+        parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(str(label))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
+    header, body = table(rows, by)
+    chart = bar_chart_svg([r.key for r in rows], [float(r.tickets) for r in rows], f"{title}：取号数")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    lines = "".join("<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in line) + "</tr>" for line in body)
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+            f"<body><h1>{html.escape(title)}</h1>{chart}<table border=\"1\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{lines}</tbody></table></body></html>")
