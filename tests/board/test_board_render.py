@@ -1,0 +1,104 @@
+"""The pygame board drawn headless at both TV sizes, with proof the Chinese is real glyphs.
+
+The PNGs land in tmp_path; with HALLQ_DOCS_IMG=1 they are also copied to docs/img/ (that is how
+docs/img/board-1080.png and board-720.png were made).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pygame
+import pytest
+
+from display.board.model import BoardModel
+from display.board.render import ALERT, OFFLINE_TEXT, BoardRenderer
+from display.fonts import load_cjk_font, verify_renders_chinese
+from server.hub_client import QueueInfo
+from tests.board.test_board_model import Events
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
+
+
+def busy_model() -> BoardModel:
+    model = BoardModel(zone="A", notice=NOTICE)
+    model.load(100, "2026-11-26", [
+        QueueInfo("A1", "综合受理（一窗通办）", "A", 18, 4, 27, 60),
+        QueueInfo("A2", "户籍与身份证业务", "A", 6, 2, 14, 22),
+        QueueInfo("A3", "社会救助与民政业务", "A", 0, 1, 0, 8),
+        QueueInfo("A4", "残疾人证与老年优待证办理", "A", 3, 0, None, 5),
+    ])
+    ev = Events()
+    for n, window in ((31, 2), (32, 5), (33, 1), (34, 7), (35, 3), (36, 9), (37, 4)):
+        model.apply(ev.call(f"A1{n}", window))
+    model.apply(ev.call("A132", 5, kind="ticket.recalled", count=2))
+    return model
+
+
+def ink(surface: pygame.Surface, rect: pygame.Rect, color: tuple[int, int, int]) -> int:
+    """Pixels of the text's own colour inside its box: the glyphs really were drawn there."""
+    area = rect.clip(surface.get_rect())
+    return pygame.mask.from_threshold(surface.subsurface(area), color, (8, 8, 8, 255)).count()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1080", "720"])
+def test_board_renders_chinese_at_tv_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
+    pygame.init()
+    surface = pygame.Surface(size)
+    renderer = BoardRenderer(surface, load_cjk_font(48), "A区 综合受理区（一窗通办）")
+    renderer.draw(busy_model(), datetime(2026, 11, 26, 9, 42, 5), online=True, elapsed_s=4.0)
+    path = tmp_path / f"board-{size[1]}.png"
+    pygame.image.save(surface, str(path))
+    assert path.stat().st_size > 20_000
+    texts = {t.text: t for t in renderer.texts}
+    # The call being announced is the largest text, and spans a good part of the screen.
+    current = texts["请 A132 号 到 5号窗口"]
+    assert current.rect.height == max(t.rect.height for t in renderer.texts)
+    assert current.rect.width > size[0] * 0.5 and current.rect.height > size[1] * 0.09
+    assert "请 A137 号 到 4号窗口" in texts and "2026年11月26日 星期四 09:42:05" in texts
+    assert {"约14分钟", "无需等候", "暂无窗口", "11人"} <= set(texts)
+    for drawn in renderer.texts:
+        assert surface.get_rect().contains(drawn.rect) or drawn.text == NOTICE, f"{drawn.text!r} off screen"
+        visible = drawn.rect.clip(surface.get_rect())
+        if visible.width and visible.height:
+            assert ink(surface, visible, drawn.color) > visible.width * visible.height * 0.03, drawn.text
+    chinese = "".join(t.text for t in renderer.texts).replace("…", "")
+    check = verify_renders_chinese(renderer.font, chinese)  # raises if any glyph is a .notdef box
+    assert {"请", "号", "窗", "口", "预", "计"} <= set(check.checked)
+    # Readable from across the hall: recent calls at least 4.5 % of the height, queue rows 3.5 %.
+    assert texts["请 A137 号 到 4号窗口"].rect.height >= size[1] * 0.035
+    if os.environ.get("HALLQ_DOCS_IMG"):
+        shutil.copy(path, DOCS_IMG / path.name)
+
+
+def test_offline_marker_replaces_the_notice_and_keeps_the_calls(tmp_path: Path) -> None:
+    pygame.init()
+    surface = pygame.Surface((1280, 720))
+    renderer = BoardRenderer(surface, load_cjk_font(48), "A区")
+    model = busy_model()
+    renderer.draw(model, datetime(2026, 11, 26, 9, 42), online=False)
+    texts = {t.text: t for t in renderer.texts}
+    marker = texts[OFFLINE_TEXT]
+    assert surface.get_at((2, marker.rect.centery))[:3] == ALERT
+    assert "请 A132 号 到 5号窗口" in texts and NOTICE not in texts
+    renderer.draw(model, datetime(2026, 11, 26, 9, 42), online=True)
+    assert OFFLINE_TEXT not in {t.text for t in renderer.texts}
+
+
+def test_notice_scrolls_and_long_names_are_shortened() -> None:
+    pygame.init()
+    surface = pygame.Surface((1280, 720))
+    renderer = BoardRenderer(surface, load_cjk_font(48), "A区")
+    model = busy_model()
+    model.queues["A4"].name = "非常长的业务名称用来检验省略号是否会在列宽不足时正确出现在末尾"
+    positions = []
+    for t in (0.0, 1.0, 2.0):
+        renderer.draw(model, datetime(2026, 11, 26, 9, 42), online=True, elapsed_s=t)
+        notice = next(d for d in renderer.texts if d.text == NOTICE)
+        positions.append(notice.rect.x)
+    assert positions[0] > positions[1] > positions[2]  # right to left
+    shortened = [d for d in renderer.texts if d.text.startswith("A4 ")]
+    assert shortened and shortened[0].text.endswith("…")
