@@ -54,8 +54,9 @@ class Tabs:
         return await context.new_page()
 
 
-async def issue(hub: Hub, queue: str = "C1") -> str:
-    response = await hub.client.post("/api/v1/tickets", json={"queue": queue}, headers=hub.auth("kiosk"))
+async def issue(hub: Hub, queue: str = "C1", priority_class: str | None = None) -> str:
+    body = {"queue": queue} | ({"priority_class": priority_class} if priority_class else {})
+    response = await hub.client.post("/api/v1/tickets", json=body, headers=hub.auth("kiosk"))
     assert response.status == 201, await response.text()
     return (await response.json())["ticket"]["number"]
 
@@ -67,8 +68,8 @@ async def sign_in(page: Page, hub: Hub, who: str = "staff01", password: str = HU
     await page.click("#login-submit")
 
 
-async def open_pad(tabs: Tabs, window: str = "W19", *, live: bool = True) -> Page:
-    """A fresh tab (own session storage), signed in as staff01 and logged in at `window`.
+async def open_pad(tabs: Tabs, window: str = "W19", *, live: bool = True, who: str = "staff01") -> Page:
+    """A fresh tab (own session storage), signed in as `who` and logged in at `window`.
 
     live=False keeps the page off the event stream, so it goes stale the way a tab on a dropped
     connection does.
@@ -77,7 +78,7 @@ async def open_pad(tabs: Tabs, window: str = "W19", *, live: bool = True) -> Pag
     page = await tabs.new()
     if not live:
         await page.route_web_socket("**/api/v1/events*", lambda ws: None)
-    await sign_in(page, hub)
+    await sign_in(page, hub, who)
     pad = page.locator("#view-pad")
     await expect(page.locator("#view-pad:not([hidden]), #view-choose:not([hidden])")).to_be_visible()
     if await page.locator("#view-choose").is_visible():
@@ -169,6 +170,15 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     to_back_office = await pad_hub.engine.ticket_by_number("C1001")
     assert (to_back_office.status, to_back_office.target_window, to_back_office.leg) == ("waiting", "BO-C", 2)
 
+    # The back office works the case from its own pad: it waits there, outside any queue.
+    back_office = await open_pad(tabs, "BO-C", who="staff02")
+    await expect(back_office.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("1")
+    await back_office.click(CALL_BUTTON)
+    await expect(back_office.locator("#ticket-number")).to_have_text("C1001")
+    await expect(back_office.locator("#ticket-marks")).to_have_text("转办件")
+    await expect(back_office.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("0")
+    assert (await pad_hub.engine.window("BO-C")).current_ticket.number == "C1001"
+
     await page.click(CALL_BUTTON)
     await expect(page.locator("#ticket-number")).to_have_text("C1002")
     await page.click(button("transfer"))
@@ -185,6 +195,7 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
 @pytest.mark.browser
 async def test_pause_with_a_reason_and_resume(tabs: Tabs, pad_hub: Hub) -> None:
     await issue(pad_hub)
+    await issue(pad_hub, priority_class="elderly")
     page = await open_pad(tabs)
     await page.click(button("pause"))
     await page.click("#pause-choices button[data-choice='meeting']")
@@ -198,6 +209,10 @@ async def test_pause_with_a_reason_and_resume(tabs: Tabs, pad_hub: Hub) -> None:
     await expect(page.locator("#window-state")).to_have_text("空闲")
     assert (await pad_hub.engine.window("W19")).paused_reason is None
     await expect(page.locator(CALL_BUTTON)).to_be_enabled()
+
+    await page.click(CALL_BUTTON)  # the green channel goes first, and the pad says so
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    await expect(page.locator("#ticket-marks")).to_have_text("绿色通道·老年人")
 
 
 @pytest.mark.browser
@@ -232,6 +247,8 @@ async def test_keyboard_shortcuts_drive_the_pad(tabs: Tabs, pad_hub: Hub) -> Non
 
 @pytest.mark.browser
 async def test_wrong_password_shows_the_chinese_error(tabs: Tabs, pad_hub: Hub) -> None:
+    taken = await pad_hub.client.post("/api/v1/windows/W20/login", json={}, headers=pad_hub.auth("staff02"))
+    assert taken.status == 200
     page = await tabs.new()
     await sign_in(page, pad_hub, password="not-the-password")
     await expect(page.locator("#login-error")).to_have_text("工号或密码错误")
@@ -243,6 +260,11 @@ async def test_wrong_password_shows_the_chinese_error(tabs: Tabs, pad_hub: Hub) 
     await page.fill("#login-pass", HUB_PASSWORD)  # the user name is kept for the retry
     await page.click("#login-submit")
     await expect(page.locator("#view-choose")).to_be_visible()
+    zone_c = page.locator("fieldset[data-zone='C']")
+    await expect(zone_c.locator("legend")).to_have_text("C 不动产登记区")
+    await expect(zone_c.locator("button[data-window='W19']")).to_be_enabled()
+    await expect(zone_c.locator("button[data-window='W20']")).to_be_disabled()  # staff02 is there
+    await expect(zone_c.locator("button[data-window='BO-C']")).to_have_text("不动产登记后台审批室（后台）")
 
 
 @pytest.mark.browser

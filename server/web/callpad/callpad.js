@@ -24,6 +24,7 @@
       this.windowId = null;
       this.window = null;
       this.parked = [];
+      this.targeted = 0;
       this.chosen = null;
       this.unsubscribers = [];
       this.seen = new Set();
@@ -211,9 +212,10 @@
     async refreshWindow() {
       if (!this.windowId) return;
       const id = encodeURIComponent(this.windowId);
-      const [window, onHold] = await Promise.all([
+      const [window, onHold, waiting] = await Promise.all([
         HallQ.api("GET", `/windows/${id}`),
         HallQ.api("GET", "/tickets?status=on_hold"),
+        HallQ.api("GET", "/tickets?status=waiting"),
       ]);
       if (window.staff_id !== this.me.username) {
         await this.loadWindows();
@@ -221,6 +223,9 @@
       }
       this.window = window;
       this.parked = onHold.filter((t) => t.window_id === this.windowId);
+      // Cases transferred to this very window wait outside its queues (a back office has none).
+      // Only events about this window change them, so they are read here, not on every zone event.
+      this.targeted = waiting.filter((t) => t.target_window === this.windowId).length;
       $("title").textContent = `窗口呼叫器 · ${window.name}`;
       this.draw();
       await this.refreshQueues();
@@ -229,14 +234,10 @@
     async refreshQueues() {
       if (!this.window) return;
       const prefixes = Object.keys(this.window.queues);
-      const [queues, waiting] = await Promise.all([
-        HallQ.api("GET", "/queues"),
-        HallQ.api("GET", "/tickets?status=waiting"),
-      ]);
+      const queues = await HallQ.api("GET", "/queues");
       const rows = queues.filter((q) => prefixes.includes(q.prefix));
-      const targeted = waiting.filter((t) => t.target_window === this.windowId);
-      if (targeted.length || !prefixes.length) {
-        rows.push({ prefix: "—", name: "转给本窗口的件", waiting: targeted.length, waiting_priority: 0, longest_wait_s: null });
+      if (this.targeted || !prefixes.length) {
+        rows.push({ prefix: "转入", name: "转给本窗口的件", waiting: this.targeted, waiting_priority: 0, longest_wait_s: null });
       }
       PadRender.queues(rows);
     }
@@ -270,7 +271,8 @@
     }
 
     // Every action: one request, the hub's answer shown, then the window read back from the hub
-    // (so a refused action leaves the pad showing what really is, not what we hoped).
+    // (so a refused action leaves the pad showing what really is, not what we hoped). Resolves to
+    // the hub's answer, or null when refused: then the panel stays open with what was typed.
     async run(method, path, body, done) {
       if (this.busy) return;
       this.busy = true;
@@ -401,13 +403,13 @@
       $("panel-callNumber").addEventListener("submit", (e) => {
         e.preventDefault();
         const number = $("call-number").value.trim().toUpperCase();
-        this.run("POST", this.path("call"), { number }, (t) => `已呼叫 ${t.number}`).then(() => { $("call-number").value = ""; });
+        this.run("POST", this.path("call"), { number }, (t) => `已呼叫 ${t.number}`).then((done) => { if (done) $("call-number").value = ""; });
       });
       $("panel-requeue").addEventListener("submit", (e) => {
         e.preventDefault();
         const number = $("requeue-number").value.trim().toUpperCase();
         this.run("POST", `/late/${encodeURIComponent(number)}`, undefined, (t) => `${t.number} 已重新排队（排在当前号之后）`)
-          .then(() => { $("requeue-number").value = ""; });
+          .then((done) => { if (done) $("requeue-number").value = ""; });
       });
       $("transfer-kind").addEventListener("change", () => this.fillTransferTargets());
       $("panel-transfer").addEventListener("submit", (e) => {
@@ -417,12 +419,12 @@
         const note = $("transfer-note").value.trim() || null;
         const label = $("transfer-target").selectedOptions[0]?.textContent || target;
         this.run("POST", this.path("transfer"), { target_kind: kind, target, note }, (t) => `${t.number} 已转至 ${label}`)
-          .then(() => { $("transfer-note").value = ""; });
+          .then((done) => { if (done) $("transfer-note").value = ""; });
       });
       $("panel-park").addEventListener("submit", (e) => {
         e.preventDefault();
         const note = $("park-note").value.trim() || null;
-        this.run("POST", this.path("park"), { note }, (t) => `${t.number} 已挂起`).then(() => { $("park-note").value = ""; });
+        this.run("POST", this.path("park"), { note }, (t) => `${t.number} 已挂起`).then((done) => { if (done) $("park-note").value = ""; });
       });
       document.addEventListener("keydown", (e) => this.onKey(e));
     }
