@@ -1,0 +1,167 @@
+"""The hall's voice placement (config/voice.toml): which machine speaks each zone's calls, and how.
+
+Why a file of its own: where a zone's speaker is wired (to the hub, to the zone's TV PC, or
+nowhere) is a technician's fact about the building, not a hall rule; it changes when a speaker is
+moved, without touching zones.toml. The schema reports every problem at once as
+``voice.toml: key.path: reason``, like the hall's own files.
+
+    [defaults]            # every key optional, for every zone
+    where = "hub"         # "hub" | "board" | "off"
+    repeat = 2            # 1..5 times each call is spoken
+    chime = true
+    template = "请 {number}号 到 {window} 办理"
+    rate = 160            # espeak words per minute, 80..450
+    voice = "cmn"
+
+    [zones.C]             # a zone's own settings win over [defaults]
+    where = "board"
+
+Without the file every zone that zones.toml marks ``announce = true`` is spoken on the hub,
+``voice_repeat`` times. Zones spoken on the hub share the hub's one speech engine (espeak-ng is one
+instance per process), so they must agree on ``rate`` and ``voice``.
+"""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from display.voice.synth import DEFAULT_RATE, DEFAULT_VOICE
+from display.voice.text import DEFAULT_TEMPLATE, SpeechRules, VoiceTextError
+from server.config.loader import validate_one
+from server.config.models import HallConfig
+from server.config.problems import ConfigError, ConfigProblem
+
+VOICE_FILE = "voice.toml"
+TOP_KEYS = ("defaults", "zones")
+Where = Literal["hub", "board", "off"]
+
+
+class ZoneVoice(BaseModel):
+    """One zone's settings (or the defaults); None = not set here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    where: Where | None = None
+    repeat: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
+    chime: Annotated[bool, Field(strict=True)] | None = None
+    template: str | None = None
+    rate: Annotated[int, Field(ge=80, le=450, strict=True)] | None = None
+    voice: Annotated[str, Field(min_length=1)] | None = None
+
+    @field_validator("template")
+    @classmethod
+    def _template_speakable(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                SpeechRules(template=value)
+            except VoiceTextError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+
+@dataclass(frozen=True)
+class ZoneVoicePlan:
+    """What one zone gets, every setting resolved."""
+
+    zone: str
+    where: Where
+    repeat: int
+    chime: bool
+    template: str
+    rate: int
+    voice: str
+
+
+@dataclass(frozen=True)
+class VoicePlan:
+    zones: dict[str, ZoneVoicePlan]
+
+    def on(self, where: Where) -> list[ZoneVoicePlan]:
+        return [plan for plan in self.zones.values() if plan.where == where]
+
+
+def load_voice_plan(config_dir: Path, hall: HallConfig) -> VoicePlan:
+    """Read voice.toml from the hall's folder (absent = the zones.toml defaults)."""
+    path = Path(config_dir) / VOICE_FILE
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return voice_plan_from_mapping({}, hall)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([ConfigProblem(VOICE_FILE, "", f"cannot read the file: {error}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([ConfigProblem(VOICE_FILE, "", f"TOML syntax error: {error}")]) from None
+    return voice_plan_from_mapping(raw, hall)
+
+
+def voice_plan_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: str = VOICE_FILE) -> VoicePlan:
+    """Validate a parsed voice.toml against the hall; raise ConfigError with every problem."""
+    problems: list[ConfigProblem] = []
+    for key in raw:
+        if key not in TOP_KEYS:
+            problems.append(ConfigProblem(file, key, f"unknown key (expected only: {', '.join(TOP_KEYS)})"))
+    defaults = validate_one(ZoneVoice, raw.get("defaults", {}), file, "defaults", problems) or ZoneVoice()
+    zones_raw = raw.get("zones", {})
+    own: dict[str, ZoneVoice] = {}
+    if not isinstance(zones_raw, Mapping):
+        problems.append(ConfigProblem(file, "zones", "must be a table of [zones.<code>] tables"))
+        zones_raw = {}
+    for code, entry in zones_raw.items():
+        if hall.zone(code) is None:
+            known = ", ".join(z.code for z in hall.zones)
+            problems.append(ConfigProblem(file, f"zones.{code}", f"unknown zone {code!r} (the hall has: {known})"))
+            continue
+        checked = validate_one(ZoneVoice, entry, file, f"zones.{code}", problems)
+        if checked is not None:
+            own[code] = checked
+    plans = {z.code: _resolve(z.code, own.get(z.code, ZoneVoice()), defaults, z.announce, z.voice_repeat) for z in hall.zones}
+    problems += _one_engine(plans, own, file)
+    if problems:
+        raise ConfigError(problems)
+    return VoicePlan(plans)
+
+
+def _resolve(code: str, own: ZoneVoice, defaults: ZoneVoice, announce: bool, repeat: int) -> ZoneVoicePlan:
+    def pick(key: str, fallback: Any) -> Any:
+        for source in (own, defaults):
+            value = getattr(source, key)
+            if value is not None:
+                return value
+        return fallback
+
+    return ZoneVoicePlan(
+        zone=code,
+        where=pick("where", "hub" if announce else "off"),
+        repeat=pick("repeat", repeat),
+        chime=pick("chime", True),
+        template=pick("template", DEFAULT_TEMPLATE),
+        rate=pick("rate", DEFAULT_RATE),
+        voice=pick("voice", DEFAULT_VOICE),
+    )
+
+
+def _one_engine(plans: dict[str, ZoneVoicePlan], own: dict[str, ZoneVoice], file: str) -> list[ConfigProblem]:
+    """Zones spoken on the hub share one espeak-ng engine: one rate and one voice for all of them."""
+    on_hub = [p for p in plans.values() if p.where == "hub"]
+    if not on_hub:
+        return []
+    first = on_hub[0]
+    problems = []
+    for plan in on_hub[1:]:
+        for key in ("rate", "voice"):
+            if getattr(plan, key) != getattr(first, key):
+                where = f"zones.{plan.zone}.{key}" if getattr(own.get(plan.zone, ZoneVoice()), key) is not None else f"zones.{first.zone}.{key}"
+                problems.append(ConfigProblem(
+                    file, where,
+                    f"zones spoken on the hub share one speech engine: {key} must be the same for all of them "
+                    f"(zone {first.zone} has {getattr(first, key)!r}, zone {plan.zone} has {getattr(plan, key)!r}); "
+                    "set it in [defaults], or speak this zone on its board (where = \"board\")",
+                ))
+    return problems

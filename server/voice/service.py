@@ -1,0 +1,121 @@
+"""The hub's voice: one announcer per zone whose speaker hangs off the hub.
+
+Listens to the event bus (the listener only enqueues: it never blocks the engine's publish) for
+calls, recalls and parked cases called back, and hands them to the zone's
+:class:`display.voice.Announcer`, which speaks them in order, ``repeat`` times, never overlapping.
+Back-office calls reach the announcer as silent calls: recorded, never spoken. The announcers and
+the one speech engine they share live in an aiohttp cleanup context, so the hub starts them with
+the storage and stops them (finishing what is being said) on shutdown. Without a sound device the
+announcer still synthesizes and logs, and says so once.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from display.board.voice import call_for_event
+from display.voice import (
+    Announcer,
+    AnnouncerClosed,
+    Player,
+    SpeechRules,
+    SynthConfig,
+    SynthesisError,
+    Synthesizer,
+    VoiceTextError,
+    ensure_chime,
+    open_player,
+)
+from server.api.keys import BUS, CONFIG, SETTINGS
+from server.config.models import HallConfig
+from server.engine.views import HallEvent
+from server.voice.config import VoicePlan, load_voice_plan
+
+log = logging.getLogger(__name__)
+Extension = Callable[[web.Application], None]
+
+
+@dataclass
+class VoiceService:
+    """The running announcers of the hub's zones; ``announcers`` is keyed by zone code."""
+
+    plan: VoicePlan
+    hall: HallConfig
+    synthesizer: Synthesizer
+    announcers: dict[str, Announcer] = field(default_factory=dict)
+    refused: int = 0
+    """Calls that could not be worded or came after close (logged; the board still shows them)."""
+
+    def on_event(self, event: HallEvent) -> None:
+        """Bus listener: turn a call into an announcement on the calling window's zone."""
+        window = self.hall.window(event.window_id) if event.window_id else None
+        zone = window.zone if window is not None else event.zone
+        announcer = self.announcers.get(zone or "")
+        if announcer is None:
+            return
+        plan = self.plan.zones[announcer.zone]
+        call = call_for_event(event.kind, event.number, event.payload, repeat=plan.repeat, chime=plan.chime)
+        if call is None:
+            return
+        try:
+            announcer.enqueue(call)
+        except (VoiceTextError, AnnouncerClosed) as error:
+            self.refused += 1
+            log.error("zone %s: call %s #%d not announced: %s", zone, event.number, event.seq, error)
+
+    async def close(self) -> None:
+        for announcer in self.announcers.values():
+            await announcer.close(drain=True)
+        self.synthesizer.close()
+
+
+VOICE = web.AppKey("voice", VoiceService)
+
+
+def voice_extension(plan: VoicePlan | None = None, player_factory: Callable[[], Player] = open_player,
+                    cache_dir: Path | None = None) -> Extension:
+    """An extension speaking the hub's zones; tests pass their own plan (else config/voice.toml)."""
+
+    def setup_voice(app: web.Application) -> None:
+        settings, hall = app[SETTINGS], app[CONFIG]
+        resolved = plan or load_voice_plan(settings.config_dir, hall)  # a bad file stops the hub here
+        clips = cache_dir or settings.data_dir / "voice-cache"
+
+        async def voice_ctx(app: web.Application) -> AsyncIterator[None]:
+            zones = resolved.on("hub")
+            if not zones:
+                log.info("voice: no zone is spoken on the hub")
+                yield
+                return
+            synth = Synthesizer(SynthConfig(cache_dir=clips, voice=zones[0].voice, rate=zones[0].rate))
+            try:
+                await synth.async_start()
+            except SynthesisError as error:  # the hall still runs; each call's failure is recorded
+                log.error("voice: speech engine unavailable, calls will not be heard: %s", error)
+            chime = ensure_chime(clips)
+            service = VoiceService(resolved, hall, synth)
+            for zone in zones:
+                service.announcers[zone.zone] = Announcer(
+                    zone.zone, synth, player_factory(), SpeechRules(template=zone.template), chime_path=chime
+                )
+            app[VOICE] = service
+            unsubscribe = app[BUS].listen(service.on_event)
+            log.info("voice: speaking zones %s on the hub", ", ".join(z.zone for z in zones))
+            try:
+                yield
+            finally:
+                unsubscribe()
+                await service.close()
+
+        app.cleanup_ctx.append(voice_ctx)
+
+    return setup_voice
+
+
+def setup(app: web.Application) -> None:
+    """The hub's voice from config/voice.toml (see server/voice/config.py)."""
+    voice_extension()(app)

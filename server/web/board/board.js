@@ -1,0 +1,149 @@
+// The web board of a zone (or the whole hall): the same rules as display/board/model.py.
+// State is read once, then the event stream (HallQ.subscribe, from the state's last_seq) keeps it
+// live; a dropped connection replays what was missed. Nothing polls. No staff ids are shown.
+"use strict";
+
+(() => {
+  const RECENT = 8;
+  const CALL_KINDS = new Set(["ticket.called", "ticket.recalled", "ticket.resumed"]);
+  const WAITING_DELTA = {
+    "ticket.issued": 1, "ticket.requeued": 1, "ticket.transferred": 1,
+    "ticket.called": -1, "ticket.cancelled": -1,
+  };
+  const WEEKDAYS = "日一二三四五六";
+  const $ = (id) => document.getElementById(id);
+
+  const params = new URLSearchParams(location.search);
+  const zone = params.get("zone") || null;
+  // A TV is set up once with ?token=…: keep it for this tab and take it out of the address bar.
+  if (params.has("token")) {
+    HallQ.setToken(params.get("token"));
+    params.delete("token");
+    history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
+  }
+
+  const board = { lastSeq: -1, queues: new Map(), recent: [] };
+
+  function callText(call) {
+    const where = call.windowNumber != null ? `${call.windowNumber}号窗口` : (call.windowName || "窗口");
+    return `请 ${call.number} 号 到 ${where}`;
+  }
+
+  function waitText(q) {
+    if (q.waiting === 0) return "无需等候";
+    if (q.estimate == null) return "暂无窗口";
+    return `约${Math.max(1, q.estimate)}分钟`;
+  }
+
+  function setWaiting(q, waiting) {
+    q.waiting = Math.max(0, waiting);
+    if (q.waiting === 0) q.estimate = 0;
+    else if (q.perPerson != null) q.estimate = Math.ceil(q.waiting * q.perPerson);
+  }
+
+  function load(state) {
+    board.lastSeq = state.last_seq;
+    board.queues = new Map();
+    for (const q of state.queues) {
+      if (zone && q.zone !== zone) continue;
+      const perPerson = q.estimated_wait_min && q.waiting ? q.estimated_wait_min / q.waiting : null;
+      board.queues.set(q.prefix, { prefix: q.prefix, name: q.name, waiting: q.waiting, estimate: q.estimated_wait_min, perPerson });
+    }
+    board.recent = state.windows
+      .filter((w) => w.kind !== "back_office" && (!zone || w.zone === zone) && w.current_ticket
+        && ["called", "serving"].includes(w.current_ticket.status) && w.current_ticket.called_at)
+      .map((w) => ({ number: w.current_ticket.number, windowNumber: w.number, windowName: w.name, at: w.current_ticket.called_at }))
+      .sort((a, b) => b.at - a.at)
+      .slice(0, RECENT);
+  }
+
+  function apply(event) {
+    if (event.seq <= board.lastSeq) return false;
+    board.lastSeq = event.seq;
+    if (zone && event.zone !== zone) return false;
+    let changed = false;
+    const q = board.queues.get(event.queue || "");
+    if (q && event.kind in WAITING_DELTA) { setWaiting(q, q.waiting + WAITING_DELTA[event.kind]); changed = true; }
+    const payload = event.payload || {};
+    if (CALL_KINDS.has(event.kind) && !payload.silent && event.number && event.window_id) {
+      const call = { number: event.number, windowNumber: payload.window_number, windowName: payload.window_name, at: event.at };
+      board.recent = [call, ...board.recent.filter((c) => c.number !== call.number)].slice(0, RECENT);
+      changed = true;
+      flash();
+    }
+    return changed;
+  }
+
+  function flash() {
+    const el = $("current-text");
+    el.classList.remove("flash");
+    void el.offsetWidth; // restart the animation for a recall of the same number
+    el.classList.add("flash");
+  }
+
+  function render() {
+    const current = $("current-text");
+    const [first, ...rest] = board.recent;
+    current.textContent = first ? callText(first) : "欢迎光临 请留意叫号";
+    current.classList.toggle("idle", !first);
+    fitCurrent();
+    $("recent").replaceChildren(...rest.map((c) => {
+      const li = document.createElement("li");
+      li.textContent = callText(c);
+      return li;
+    }));
+    const rows = [...board.queues.values()].sort((a, b) => a.prefix.localeCompare(b.prefix)).map((q) => {
+      const tr = document.createElement("tr");
+      tr.dataset.queue = q.prefix;
+      for (const [cls, text] of [["name", `${q.prefix} ${q.name}`], ["count", `${q.waiting}人`], ["wait", waitText(q)]]) {
+        const td = document.createElement("td");
+        td.className = cls;
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    });
+    $("queues").replaceChildren(...rows);
+  }
+
+  function fitCurrent() {
+    // Shrink the big call to its panel if a long window name would overflow it.
+    const el = $("current-text"), box = $("current");
+    el.style.fontSize = "";
+    const room = box.clientWidth * 0.94;
+    if (el.scrollWidth > room) el.style.fontSize = `${parseFloat(getComputedStyle(el).fontSize) * room / el.scrollWidth}px`;
+  }
+
+  function tick() {
+    const d = new Date(), pad = (n) => String(n).padStart(2, "0");
+    $("clock").textContent = `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 星期${WEEKDAYS[d.getDay()]} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
+  function setOnline(online) {
+    $("offline").hidden = online;
+    $("notice").hidden = !online;
+    document.body.dataset.online = online ? "yes" : "no";
+  }
+
+  async function start() {
+    tick();
+    setInterval(tick, 1000); // the wall clock, not the hub: nothing here asks the hub anything
+    setOnline(false);
+    const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
+    const named = zones.find((z) => z.code === zone);
+    $("title").textContent = named ? `${named.code}区 ${named.name}` : hall.name;
+    document.title = `叫号屏 - ${$("title").textContent}`;
+    load(await HallQ.api("GET", `/state${zone ? "?zone=" + encodeURIComponent(zone) : ""}`));
+    render();
+    const query = { since: String(board.lastSeq) };
+    if (zone) query.zone = zone;
+    HallQ.subscribe(query, (event) => { if (apply(event)) render(); }, (status) => setOnline(status === "online"));
+    document.body.dataset.ready = "yes";
+  }
+
+  window.addEventListener("resize", fitCurrent);
+  start().catch((error) => {
+    setOnline(false);
+    $("offline").textContent = `无法加载叫号屏：${error.message}`;
+  });
+})();

@@ -1,0 +1,130 @@
+"""The board program's model fed by a real EventStream from a real hub, calls made through the API."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pygame
+import pytest
+import yarl
+
+from display.board.app import BoardApp, BoardOptions
+from display.board.render import OFFLINE_TEXT
+from server.hub_client import RetryPolicy
+from server.voice import voice_extension
+from server.voice.config import VoicePlan
+from server.web import setup_static
+from server.web.board import setup as board_setup
+from tests.board.hall_actions import board_token, call_next, issue, login, silent_back_office_call
+from tests.conftest import start_hub
+from tests.kiosk.proxy import FaultyProxy
+
+FAST = RetryPolicy(attempts=3, first_delay_s=0.01, max_delay_s=0.05, timeout_s=5)
+
+
+@pytest.fixture
+async def hub(aiohttp_client, tmp_path: Path, clock):
+    """The sample hall with the web board and the hub's voice (no zone spoken: boards only here)."""
+    quiet = voice_extension(plan=VoicePlan({}))
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, board_setup, quiet])
+
+
+async def open_board(hub, zone: str | None, size=(1280, 720)) -> tuple[BoardApp, asyncio.Task]:
+    pygame.init()
+    token = await board_token(hub, zone) if zone else hub.tokens["manager"]
+    app = BoardApp(BoardOptions(hub.base_url, token, zone, size, fullscreen=False), pygame.Surface(size), policy=FAST)
+    await app.start()
+    follower = asyncio.create_task(app.follow())
+    return app, follower
+
+
+async def until(predicate, what: str, timeout: float = 5.0) -> None:
+    """Wait for an effect of the stream (a bound on a hang, not a latency assertion)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+    assert predicate(), what
+
+
+async def close(*boards: tuple[BoardApp, asyncio.Task]) -> None:
+    for app, follower in boards:
+        await app.close()
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+
+
+async def test_a_call_appears_on_its_zone_board_only(hub) -> None:
+    board_c, board_a = await open_board(hub, "C"), await open_board(hub, "A")
+    app_c, app_a = board_c[0], board_a[0]
+    try:
+        assert app_c.renderer.title == "C区 不动产登记区"
+        await until(lambda: app_c.online and app_a.online, "both boards online")
+        waiting_before = app_c.model.queues["C1"].waiting
+        number = await issue(hub, "C1")
+        await login(hub, "W19", "staff01")
+        assert await call_next(hub, "W19", "staff01") == number
+        await until(lambda: app_c.model.current is not None, "the call reached the C board")
+        assert app_c.model.current.text == f"请 {number} 号 到 19号窗口"
+        assert app_c.model.queues["C1"].waiting == waiting_before  # +1 issued, -1 called
+        app_c.render()
+        assert any(t.text == f"请 {number} 号 到 19号窗口" for t in app_c.renderer.texts)
+        # Zone A's board was connected the whole time and saw nothing of it.
+        assert app_a.model.recent == [] and "C1" not in app_a.model.queues
+        a_number = await issue(hub, "A1")
+        await login(hub, "W01", "staff03")
+        await call_next(hub, "W01", "staff03")
+        await until(lambda: app_a.model.current is not None, "the A call reached the A board")
+        assert app_a.model.current.number == a_number
+        assert [c.number for c in app_c.model.recent] == [number]
+    finally:
+        await close(board_c, board_a)
+
+
+async def test_back_office_call_is_not_on_the_board(hub) -> None:
+    board = await open_board(hub, "C")
+    app = board[0]
+    try:
+        number = await silent_back_office_call(hub)
+        # The silent call's event is after the W19 call and the transfer: wait for the stream to pass it.
+        last = await hub.engine.last_seq()
+        await until(lambda: app.model.last_seq >= last, "the board saw every event")
+        assert [c.number for c in app.model.recent] == [number]
+        assert app.model.current is not None and app.model.current.window_id == "W19"
+    finally:
+        await close(board)
+
+
+async def test_board_shows_offline_and_catches_up_after_the_network_drops(hub) -> None:
+    """Calls made while the board was cut off appear after the reconnect, each once, in order."""
+    url = yarl.URL(hub.base_url)
+    proxy = await FaultyProxy(url.host, url.port).start()
+    pygame.init()
+    app = BoardApp(BoardOptions(proxy.url, hub.tokens["board-A"], "A", (1280, 720), fullscreen=False),
+                   pygame.Surface((1280, 720)), policy=FAST)
+    await app.start()
+    follower = asyncio.create_task(app.follow())
+    try:
+        await until(lambda: app.online, "online")
+        numbers = [await issue(hub, "A1") for _ in range(3)]
+        await login(hub, "W01", "staff01")
+        await call_next(hub, "W01", "staff01")
+        await until(lambda: app.model.current is not None, "first call seen")
+        proxy.refuse = True
+        proxy.cut_all()
+        await until(lambda: not app.online, "the board noticed the loss")
+        app.render()
+        assert OFFLINE_TEXT in {t.text for t in app.renderer.texts}
+        assert app.model.current.number == numbers[0]  # what it knew stays on screen
+        await hub.client.post("/api/v1/windows/W01/finish", json={}, headers=hub.auth("staff01"))
+        await call_next(hub, "W01", "staff01")
+        await hub.client.post("/api/v1/windows/W01/recall", headers=hub.auth("staff01"))
+        proxy.refuse = False
+        await until(lambda: app.online and app.model.current.number == numbers[1], "missed call replayed")
+        assert [c.number for c in app.model.recent] == numbers[1::-1]
+        assert app.model.current.call_count == 2
+        assert app.model.queues["A1"].waiting == 1  # three issued, two called: nothing counted twice
+        app.render()
+        assert OFFLINE_TEXT not in {t.text for t in app.renderer.texts}
+    finally:
+        await close((app, follower))
+        await proxy.stop()
