@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from conftest import HUB_PASSWORD, Hub, start_hub
 from server.api.keys import CONFIG
 from server.engine.clock import ManualClock
 from server.web import setup_static
 from server.web.callpad import setup
+from tests.conftest import HUB_PASSWORD, Hub, start_hub
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "web-callpad.png"
 CALL_BUTTON = "#buttons button[data-action='callNext']"
