@@ -47,6 +47,8 @@ class PadBusRuntime:
     config: PadBusConfig
     supervisor: BusSupervisor
     shown: dict[tuple[int, str], PadDisplay] = field(default_factory=dict)
+    #: address -> loop time until which an error code stays on a text-only pad
+    held_until: dict[int, float] = field(default_factory=dict)
 
     @property
     def text_only(self) -> bool:
@@ -191,8 +193,10 @@ class PadService:
         for display in displays:
             self._send(runtime, event.bus_address, display, cache=False)
         if runtime.text_only and displays:
+            loop = asyncio.get_running_loop()
             runtime.shown.pop((event.bus_address, "show"), None)  # the error replaced the number
-            asyncio.get_running_loop().call_later(ERROR_SHOWN_S, self._dirty.put_nowait, frozenset({window_id}))
+            runtime.held_until[event.bus_address] = loop.time() + ERROR_SHOWN_S
+            loop.call_later(ERROR_SHOWN_S + 0.05, self._dirty.put_nowait, frozenset({window_id}))
         if not result.ok:
             self._dirty.put_nowait(frozenset({window_id}))
 
@@ -228,6 +232,8 @@ class PadService:
         for window_id, view in views.items():
             waiting = sum(counts.get(p, 0) for p in view.queues)
             for runtime, address in self._pads_of.get(window_id, []):
+                if runtime.held_until.get(address, 0.0) > asyncio.get_running_loop().time():
+                    continue  # the pad shows an error code for a moment; restored when it expires
                 for display in pad_displays(view, waiting, runtime.text_only):
                     self._send(runtime, address, display)
 

@@ -31,12 +31,12 @@ async def test_unplug_and_replug_keeps_the_window_and_streams_offline_then_onlin
         # the hall goes on without the pad: the window keeps its ticket and can act from the web
         assert (await engine.window("W01")).current_ticket.number == number
         await asyncio.sleep(0.2)  # a few reconnect attempts while unplugged
+        sim.pads[1].displays.clear()
         sim.replug()
         await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online")
 
         view = await engine.window("W01")
         assert (view.staff_id, view.current_ticket.number) == ("staff01", number)
-        sim.pads[1].displays.clear()
         # on reconnect the pad is told its window's state again, without anybody pressing a key
         await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == number)
         sim.press(1, PadAction.simple(ActionKind.START))

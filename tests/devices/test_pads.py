@@ -136,9 +136,13 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
     await eventually(lambda: ticket_field(rig, t3, "queue", "A2"))
 
     # nothing to finish: the pad shows an error code, the engine is unchanged
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [t3, "----"])
+    sim.pads[pad].displays.clear()
     sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))
-    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1].number == "E4")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4"])
     assert (await ticket(rig, t3)).status == "waiting"
+    # after a moment the pad shows its window's state again
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "----"])
 
 
 async def ticket_field(rig: Rig, number: str, name: str, value: object) -> bool:
