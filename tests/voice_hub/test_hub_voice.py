@@ -1,0 +1,119 @@
+"""The hub speaks its zones' calls: once per configured repeat, in order, never a back office."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from display.voice.wavinfo import read_wav_info
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
+from server.config.problems import ConfigError
+from server.voice import VOICE, load_voice_plan, voice_extension, voice_plan_from_mapping
+from server.web import setup_static
+from tests.board.hall_actions import api, call_next, issue, login, silent_back_office_call
+from tests.conftest import start_hub
+
+
+@pytest.fixture(scope="module")
+def sample_hall():
+    return load_hall_config(default_config_dir())
+
+
+@pytest.fixture
+async def hub(aiohttp_client, tmp_path: Path, clock, sample_hall):
+    """Zones spoken on the hub three times without chime; zone B belongs to its board PC."""
+    plan = voice_plan_from_mapping({"defaults": {"repeat": 3, "chime": False}, "zones": {"B": {"where": "board"}}}, sample_hall)
+    extension = voice_extension(plan=plan, cache_dir=tmp_path / "clips")
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, extension])
+
+
+async def test_a_call_is_spoken_repeat_times_with_a_real_clip(hub, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="display.voice.announcer")
+    service = hub.app[VOICE]
+    assert set(service.announcers) == {"A", "C", "D", "E", "F", "G", "H", "J", "K"}  # B is its board's
+    number = await issue(hub, "C1")
+    await login(hub, "W19", "staff01")
+    await call_next(hub, "W19", "staff01")
+    announcer = service.announcers["C"]
+    await announcer.drain()
+    record = announcer.played[-1]
+    assert record.call.number == number and record.call.window == 19
+    assert record.text == "请 C一零零一号 到 十九号窗口 办理"
+    assert record.spoken and record.plays == 3 and announcer.stats.plays == 3
+    info = read_wav_info(record.wav_path)
+    assert 1.5 < record.duration_s < 6.0 and info.rms > 0  # ~13 syllables at 160 words a minute
+    # A recall is announced again, as often.
+    await api(hub, "POST", "/windows/W19/recall", "staff01")
+    await announcer.drain()
+    assert announcer.stats.spoken == 2 and announcer.stats.plays == 6
+    assert announcer.played[-1].wav_path == record.wav_path  # same words: the cached clip
+    no_device = [r for r in caplog.records if "no sound device" in r.getMessage()]
+    assert len(no_device) == 1  # said once, not per call
+
+
+async def test_back_office_call_is_never_spoken(hub) -> None:
+    announcer = hub.app[VOICE].announcers["C"]
+    await silent_back_office_call(hub)
+    await announcer.drain()
+    spoken, silent = announcer.played[0], announcer.played[1]
+    assert spoken.call.window == 19 and spoken.spoken
+    assert silent.call.silent and not silent.spoken and silent.plays == 0 and silent.wav_path is None
+    assert announcer.stats.spoken == 1 and announcer.stats.silent == 1 and announcer.stats.plays == 3
+
+
+async def test_several_calls_are_spoken_first_in_first_out(hub) -> None:
+    announcer = hub.app[VOICE].announcers["A"]
+    numbers = [await issue(hub, "A1") for _ in range(3)]
+    for window, who in (("W01", "staff01"), ("W02", "staff02"), ("W03", "staff03")):
+        await login(hub, window, who)
+    called = [await call_next(hub, w, who) for w, who in (("W03", "staff03"), ("W01", "staff01"), ("W02", "staff02"))]
+    assert sorted(called) == sorted(numbers)
+    await announcer.drain()
+    assert [(r.call.number, r.call.window) for r in announcer.played] == list(zip(called, (3, 1, 2)))
+    for before, after in zip(announcer.played, list(announcer.played)[1:]):
+        assert after.started_at >= before.finished_at  # never two at once
+    # Zone B's calls belong to its board: nothing on the hub speaks them.
+    service = hub.app[VOICE]
+    queued_before = sum(a.stats.queued for a in service.announcers.values())
+    await issue(hub, "B1")
+    b_window = next(w.id for w in service.hall.windows if w.zone == "B" and "B1" in w.queues)
+    await login(hub, b_window, "admin")
+    await call_next(hub, b_window, "admin")
+    assert "B" not in service.announcers
+    assert sum(a.stats.queued for a in service.announcers.values()) == queued_before
+
+
+def test_voice_file_problems_name_file_key_and_reason(sample_hall, tmp_path: Path) -> None:
+    raw = {
+        "defaults": {"repeat": 9, "loudness": 3},
+        "zones": {"Q": {"where": "hub"}, "C": {"where": "ceiling", "rate": 200}, "D": {"template": "请 {ticket}"}},
+        "speakers": {},
+    }
+    with pytest.raises(ConfigError) as caught:
+        voice_plan_from_mapping(raw, sample_hall)
+    found = {(p.file, p.key_path) for p in caught.value.problems}
+    assert {("voice.toml", "speakers"), ("voice.toml", "defaults.repeat"), ("voice.toml", "defaults.loudness"),
+            ("voice.toml", "zones.Q"), ("voice.toml", "zones.C.where"), ("voice.toml", "zones.D.template")} <= found
+    text = str(caught.value)
+    assert "unknown key" in text and "unknown zone 'Q'" in text and "less than or equal to 5" in text
+    # Zones on the hub share one engine: differing rates are refused, naming the zone that differs.
+    with pytest.raises(ConfigError) as caught:
+        voice_plan_from_mapping({"zones": {"C": {"rate": 200}}}, sample_hall)
+    assert [p.key_path for p in caught.value.problems] == ["zones.C.rate"]
+    # ...unless that zone is spoken on its board PC.
+    plan = voice_plan_from_mapping({"zones": {"C": {"rate": 200, "where": "board"}}}, sample_hall)
+    assert plan.zones["C"].rate == 200 and "C" not in {z.zone for z in plan.on("hub")}
+    # A broken file on disk is reported with its name; nothing half-loaded.
+    (tmp_path / "voice.toml").write_text("[defaults\nwhere = 'hub'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="voice.toml: TOML syntax error"):
+        load_voice_plan(tmp_path, sample_hall)
+
+
+def test_the_shipped_voice_file_and_the_defaults_without_one(sample_hall, tmp_path: Path) -> None:
+    shipped = load_voice_plan(default_config_dir(), sample_hall)
+    assert {z.where for z in shipped.zones.values()} == {"hub"} and shipped.zones["A"].repeat == 2
+    absent = load_voice_plan(tmp_path, sample_hall)  # no voice.toml: zones.toml's announce/voice_repeat
+    assert all(p.where == ("hub" if z.announce else "off") and p.repeat == z.voice_repeat
+               for z in sample_hall.zones for p in [absent.zones[z.code]])
