@@ -24,16 +24,27 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     try:
         config = load_hall_config(folder)
     except ConfigError as error:
-        for problem in error.problems:
-            print(problem, file=out)
-        print(f"{len(error.problems)} problem(s) in {folder}", file=out)
-        return 1
+        return _print_problems(error, folder, out)
+    from server.devices.config import load_device_config  # devices.toml is checked against the hall
+
+    try:
+        devices = load_device_config(folder, config)
+    except ConfigError as error:
+        return _print_problems(error, folder, out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
-        f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items",
+        f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items, "
+        f"{len(devices.pad_buses)} pad buses, {len(devices.screen_buses)} screen buses",
         file=out,
     )
     return 0
+
+
+def _print_problems(error: ConfigError, folder: Path, out: TextIO) -> int:
+    for problem in error.problems:
+        print(problem, file=out)
+    print(f"{len(error.problems)} problem(s) in {folder}", file=out)
+    return 1
 
 
 def import_items_main(file: Path, config_dir: Path | None = None, out: TextIO | None = None) -> int:
