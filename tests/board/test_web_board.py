@@ -1,0 +1,65 @@
+"""The web board in a real browser: a call appears live without reloading the page."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server.voice import voice_extension
+from server.voice.config import VoicePlan
+from server.web import setup_static
+from server.web.board import setup as board_setup
+from tests.board.hall_actions import api, call_next, issue, login
+from tests.board.test_board_render import DOCS_IMG
+from tests.conftest import start_hub
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def hub(aiohttp_client, tmp_path: Path, clock):
+    quiet = voice_extension(plan=VoicePlan({}))
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, board_setup, quiet])
+
+
+async def test_call_appears_live_on_the_web_board(hub, browser, tmp_path: Path) -> None:
+    waiting = [await issue(hub, "A1") for _ in range(3)]
+    await login(hub, "W01", "staff01")
+    first = await call_next(hub, "W01", "staff01")
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert "token=" not in page.url  # the device token left the address bar, kept for the tab
+    assert await page.evaluate("sessionStorage.getItem('hallq.token')") == hub.tokens["board-A"]
+    assert await page.text_content("#title") == "A区 综合受理区（一窗通办）"
+    assert await page.text_content("#current-text") == f"请 {first} 号 到 1号窗口"  # from the state
+    assert await page.text_content("tr[data-queue='A1'] td.count") == "2人"
+    marker = await page.evaluate("window.performance.getEntriesByType('navigation').length")
+    # A call made now reaches the open page over the event stream.
+    await api(hub, "POST", "/windows/W01/finish", "staff01", {})
+    second = await call_next(hub, "W01", "staff01")
+    await page.wait_for_selector(f"#current-text:has-text('{second}')")
+    assert await page.text_content("#current-text") == f"请 {second} 号 到 1号窗口"
+    assert await page.inner_text("#recent") == f"请 {first} 号 到 1号窗口"
+    assert await page.text_content("tr[data-queue='A1'] td.count") == "1人"
+    # Other zones and back offices never show up; no staff id anywhere on the page.
+    await issue(hub, "C1")
+    await login(hub, "W19", "staff02")
+    await call_next(hub, "W19", "staff02")
+    await api(hub, "POST", "/windows/W01/recall", "staff01")
+    await issue(hub, "A1")  # a visible change after all of the above: once it shows, they have arrived
+    await page.wait_for_selector("tr[data-queue='A1'] td.count:text-is('2人')")
+    assert await page.inner_text("#recent") == f"请 {first} 号 到 1号窗口"
+    body = await page.inner_text("body")
+    assert "C1" not in body and "19号窗口" not in body
+    assert not any(who in body for who in ("staff01", "staff02", "张三"))
+    assert await page.evaluate("window.performance.getEntriesByType('navigation').length") == marker  # no reload
+    assert waiting[2] not in await page.inner_text("#recent")
+    shot = tmp_path / "board-web.png"
+    await page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("HALLQ_DOCS_IMG"):
+        shutil.copy(shot, DOCS_IMG / shot.name)
+    await page.close()
