@@ -2,6 +2,7 @@
 hall times, and the fact builder run on what it wrote."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import date
@@ -20,7 +21,9 @@ from tests.conftest import THURSDAY, at
 
 # Statistics tests run on SQLite; those that matter per backend say so with
 # @ON_BOTH_BACKENDS (each PostgreSQL database costs a second or more to create and migrate).
-ON_BOTH_BACKENDS = pytest.mark.both_backends
+def ON_BOTH_BACKENDS(test: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 - reads as a marker
+    test.stats_both_backends = True  # type: ignore[attr-defined]
+    return test
 
 
 @dataclass
@@ -80,16 +83,12 @@ class Scenario:
         return await self.engine.database.read(lambda c: figures(c, self.day, self.day, by, filters or None))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "both_backends: a statistics test that also runs on PostgreSQL")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the PostgreSQL variants of this folder's tests only where @ON_BOTH_BACKENDS asks."""
     here = Path(__file__).parent
     dropped = [
         item for item in items
-        if here in Path(str(item.path)).parents and "postgresql" in item.name and not item.get_closest_marker("both_backends")
+        if here in Path(str(item.path)).parents and "postgresql" in item.name and not getattr(getattr(item, "function", None), "stats_both_backends", False)
     ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
