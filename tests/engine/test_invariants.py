@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from conftest import at, mini_hall_dict
+from tests.conftest import at, mini_hall_dict
 from server.config.models import HallConfig
 from server.engine.clock import ManualClock
 from server.engine.engine import QueueEngine

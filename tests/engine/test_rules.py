@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from conftest import at
+from tests.conftest import at
 from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.storage.schema import ticket_intervals
