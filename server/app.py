@@ -14,6 +14,8 @@ from server.api import admin_routes, event_stream, hall_routes, ticket_routes, w
 from server.api.keys import ACCOUNTS, BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.openapi import openapi_route
 from server.api.routing import Route, add_routes, error_middleware
+from server.devices import api as device_routes
+from server.stats import routes as stats_routes
 from server.config.loader import load_hall_config
 from server.config.models import HallConfig
 from server.engine.clock import Clock, SystemClock
@@ -35,6 +37,8 @@ def api_routes() -> list[Route]:
         *window_routes.ROUTES,
         *admin_routes.ROUTES,
         *event_stream.ROUTES,
+        *stats_routes.ROUTES,
+        *device_routes.ROUTES,
     ]
     return [*routes, openapi_route(routes, "HallQ hub API", VERSION)]
 
@@ -61,6 +65,7 @@ def create_app(
         await database.close()
 
     app.cleanup_ctx.append(storage_ctx)
+    app.cleanup_ctx.append(stats_routes.stats_ctx)
     app.cleanup_ctx.append(day_closer_ctx)
     add_routes(app, api_routes())
     for extend in extensions or []:

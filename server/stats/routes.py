@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.accounts import Principal, Role
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
-from server.api.routing import Route, add_routes, int_param, json_response, roles
+from server.api.routing import Route, int_param, json_response, roles
 from server.errors import bad_request
 from server.stats.appeals import Appeals
 from server.stats.assessment import assess_month
@@ -115,7 +115,8 @@ ROUTES = [
 ]
 
 
-async def _stats_ctx(app: web.Application) -> AsyncIterator[None]:
+async def stats_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Keep the fact tables current from the event bus; part of every hub (server/app.py)."""
     engine = app[ENGINE]
     app[RULES] = load_rules(app[SETTINGS].config_dir)
     app[FACTS] = FactBuilder(app[DATABASE], app[CONFIG], engine.clock)
@@ -123,9 +124,3 @@ async def _stats_ctx(app: web.Application) -> AsyncIterator[None]:
     app[FACTS].attach(app[BUS])
     yield
     await app[FACTS].close()
-
-
-def setup(app: web.Application) -> None:
-    """Add the statistics API and keep the facts current (the lead wires this in extensions)."""
-    add_routes(app, ROUTES)
-    app.cleanup_ctx.append(_stats_ctx)

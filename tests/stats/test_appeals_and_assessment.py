@@ -9,7 +9,6 @@ import pytest
 from server.config.problems import ConfigError
 from server.engine.views import IssueRequest
 from server.stats.assessment_rules import load_rules, parse_rules
-from server.stats.routes import setup
 from tests.conftest import start_hub
 
 
@@ -30,7 +29,7 @@ async def _rated_visit(hub, clock, staff: str, window: str, score: int) -> int:
 
 
 async def test_appeal_flow_keeps_the_rating_and_its_audit_trail(aiohttp_client, tmp_path, clock):
-    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup])
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     client = hub.client
     bad = await _rated_visit(hub, clock, "staff01", "W01", 1)
     good = await _rated_visit(hub, clock, "staff01", "W01", 5)
@@ -78,7 +77,7 @@ async def test_appeal_flow_keeps_the_rating_and_its_audit_trail(aiohttp_client, 
 
 
 async def test_assessment_ranks_people_and_explains_every_point(aiohttp_client, tmp_path, clock):
-    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup])
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     for _ in range(3):
         await _rated_visit(hub, clock, "staff01", "W01", 5)
     await _rated_visit(hub, clock, "staff02", "W02", 1)
