@@ -144,15 +144,22 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return _run_with_database(args, action)
 
 
-def _forward(module: str, function: str) -> Callable[[argparse.Namespace], int]:
-    """Subcommands whose options belong to another package (simulators, kiosk, board)."""
+FORWARDED = {
+    "report": ("server.stats.cli", "report_main", "wait statistics for a period (csv, xlsx, html)"),
+    "simulate": ("server.simulation.history", "simulate_main", "fill a database with simulated hall days"),
+    "pad-sim": ("caller.sim", "main", "call-pad simulator on a pseudo-terminal"),
+    "screen-sim": ("display.led.sim", "main", "LED screen simulator on a pseudo-terminal"),
+    "kiosk": ("kiosk.app", "main", "the ticket kiosk"),
+    "board": ("display.board.app", "main", "the TV board of a zone"),
+}
+"""Subcommands whose options belong to another package: their own parser reads the arguments."""
 
-    def run(args: argparse.Namespace) -> int:
-        import importlib
 
-        return int(getattr(importlib.import_module(module), function)(args.rest))
+def run_forwarded(name: str, argv: list[str]) -> int:
+    import importlib
 
-    return run
+    module, function, _ = FORWARDED[name]
+    return int(getattr(importlib.import_module(module), function)(argv))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,19 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     _hub_options(up)
     up.set_defaults(func=cmd_db_upgrade)
 
-    for name, module, function, text in [
-        ("pad-sim", "caller.sim", "main", "call-pad simulator on a pseudo-terminal"),
-        ("screen-sim", "display.led.sim", "main", "LED screen simulator on a pseudo-terminal"),
-        ("kiosk", "kiosk.app", "main", "the ticket kiosk"),
-        ("board", "display.board.app", "main", "the TV board of a zone"),
-    ]:
-        forwarded = sub.add_parser(name, help=text, add_help=False)
-        forwarded.add_argument("rest", nargs=argparse.REMAINDER)
-        forwarded.set_defaults(func=_forward(module, function))
+    for name, (_, _, text) in FORWARDED.items():
+        sub.add_parser(name, help=f"{text} (see hallq {name} --help)", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = bool(argv) and argv[0] in ("-v", "--verbose")
+    rest = argv[1:] if verbose else argv
+    if rest and rest[0] in FORWARDED:
+        logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return run_forwarded(rest[0], rest[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -1,6 +1,8 @@
-"""What a running hub adds to the bare API: web pages and device supervisors.
+"""What a running hub adds to the bare API: web pages, wired devices and the hub-side voice.
 
 Kept apart from the app factory so tests can build a hub with exactly the parts they exercise.
+Each part is a function of the app; device and voice parts read their own files in the hall's
+configuration folder (devices.toml, voice.toml) and do nothing when those are absent.
 """
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ from server.settings import HubSettings
 Extension = Callable[[web.Application], None]
 
 
-def default_extensions(settings: HubSettings) -> list[Extension]:
-    from server.web import setup_static
+def page_extensions() -> list[Extension]:
+    from server.web import board, callpad, setup_static, status_page
 
-    return [setup_static]
+    return [setup_static, callpad.setup, status_page.setup, board.setup]
+
+
+def default_extensions(settings: HubSettings) -> list[Extension]:
+    from server import devices, voice
+
+    return [*page_extensions(), devices.setup, voice.setup]
