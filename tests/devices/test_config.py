@@ -98,3 +98,24 @@ def test_addresses_accept_hex_and_defaults_apply(sample_hall: HallConfig) -> Non
     )
     bus = devices.pad_buses[0]
     assert bus.pads == {0x21: "W01"} and bus.baud == 9600 and bus.transfer_presets == {}
+
+
+async def test_demo_map_runs_on_its_simulators(sample_hall: HallConfig) -> None:
+    """Every bus of devices-demo.toml opens on the simulator start_simulators put at its url."""
+    import tomllib
+
+    import serial
+
+    from server.devices.demo import start_simulators
+
+    raw = tomllib.loads((default_config_dir() / "devices-demo.toml").read_text(encoding="utf-8"))
+    devices = device_config_from_mapping(raw, sample_hall, file="devices-demo.toml")
+    sims = await start_simulators(devices)
+    try:
+        for bus in [*devices.pad_buses, *devices.screen_buses]:
+            port = serial.serial_for_url(bus.url)
+            assert port.is_open
+            port.close()
+    finally:
+        await sims.close()
+    assert not any(Path(bus.url).exists() for bus in devices.pad_buses)
