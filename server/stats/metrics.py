@@ -233,3 +233,42 @@ def _availability(conn: Connection, start: date, end: date, by: str) -> dict[str
         ).group_by(*([per_window_day.c.key] if by != "all" else []))
     ).all()
     return {str(k): (_ratio(float(av or 0), float(sch or 0)), round(float(idle or 0), 1)) for k, sch, av, idle in rows}
+
+
+@dataclass(frozen=True)
+class TodayCounts:
+    """Live counts of one zone's tickets today, read from the tickets table itself: the facts
+    only hold tickets that have ended, and the dashboard must count those still in the hall."""
+
+    zone: str
+    issued: int = 0
+    waiting: int = 0
+    in_service: int = 0
+    served: int = 0
+    no_shows: int = 0
+    cancelled: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_IN_SERVICE = ("called", "serving", "on_hold")
+
+
+def today_counts(conn: Connection, day: date) -> dict[str, TodayCounts]:
+    """Counts by zone (and "all") of the tickets of `day`: one grouped scan of that day's rows."""
+    from server.storage.schema import tickets
+
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for zone, status, n in conn.execute(
+        select(tickets.c.zone, tickets.c.status, func.count()).where(tickets.c.hall_day == day).group_by(tickets.c.zone, tickets.c.status)
+    ):
+        for key in (str(zone), "all"):
+            t = tally[key]
+            t["issued"] += int(n)
+            bucket = {"waiting": "waiting", "finished": "served", "no_show": "no_shows", "cancelled": "cancelled"}.get(status)
+            if status in _IN_SERVICE:
+                bucket = "in_service"
+            if bucket is not None:
+                t[bucket] += int(n)
+    return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}

@@ -6,13 +6,16 @@ on the event bus (so facts follow the hall live) and the appeals service.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.accounts import Principal, Role
+from server.config.models import HallConfig
+from server.engine.views import QueueView, WindowView
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import Route, int_param, json_response, roles
 from server.errors import bad_request
@@ -20,7 +23,7 @@ from server.stats.appeals import Appeals
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder
-from server.stats.metrics import figures
+from server.stats.metrics import Figures, TodayCounts, figures, today_counts
 from server.stats.staffing import staffing_advice
 
 FACTS = web.AppKey("stats_facts", FactBuilder)
@@ -102,6 +105,92 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
     return json_response({"from": start, "to": end, "service_level_min": level, "advice": advice})
 
 
+def _figures_json(f: Figures | None) -> dict[str, Any]:
+    if f is None:
+        return {"wait_mean_s": None, "wait_p90_s": None, "over_kpi_share": None, "no_show_rate": None}
+    return {"wait_mean_s": f.wait_mean_s, "wait_p90_s": f.wait_p90_s, "over_kpi_share": f.over_kpi_share,
+            "no_show_rate": f.no_show_rate}
+
+
+def _window_json(config: HallConfig, w: WindowView) -> dict[str, Any]:
+    return {
+        "id": w.id, "name": w.name, "zone": w.zone, "kind": w.kind, "state": w.state, "staff_id": w.staff_id,
+        "paused_reason": w.paused_reason, "paused_label": config.rules.pause_reasons.get(w.paused_reason or "", w.paused_reason),
+        "paused_at": w.paused_at, "current": w.current_ticket.number if w.current_ticket else None,
+    }
+
+
+def today_overview(
+    config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
+    counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures],
+) -> dict[str, Any]:
+    """The dashboard's one JSON document: per zone and queue, the windows, today's figures, alerts.
+
+    Alerts are decided here, not in the page, so every dashboard (and any other client) agrees on
+    them: a queue whose longest wait passed hall.service_level_min, and a zone with people waiting
+    but no open (logged-in, unpaused) counter window."""
+    level_s = config.hall.service_level_min * 60
+    zone_figures = {f.key: f for f in by_zone}
+    alerts: list[dict[str, Any]] = []
+    zones = []
+    for zone in config.zones:
+        zq = [q for q in queues if q.zone == zone.code]
+        zw = [w for w in windows if w.zone == zone.code]
+        counters = [w for w in zw if w.kind != "back_office"]
+        states = {"open": sum(w.state not in ("closed", "paused") for w in counters),
+                  "paused": sum(w.state == "paused" for w in counters),
+                  "closed": sum(w.state == "closed" for w in counters)}
+        waiting = sum(q.waiting for q in zq)
+        longest = max((q.longest_wait_s for q in zq if q.longest_wait_s is not None), default=None)
+        c = counts.get(zone.code, TodayCounts(zone.code))
+        for q in zq:
+            if q.longest_wait_s is not None and q.longest_wait_s > level_s:
+                alerts.append({
+                    "kind": "over_level", "zone": zone.code, "queue": q.prefix, "wait_s": q.longest_wait_s,
+                    "message": f"{zone.name} {q.prefix} {q.name}：最长等候 {int(q.longest_wait_s // 60)} 分钟，"
+                               f"超过服务标准 {config.hall.service_level_min} 分钟",
+                })
+        if waiting and counters and states["open"] == 0:
+            alerts.append({
+                "kind": "no_window", "zone": zone.code, "queue": None, "wait_s": longest,
+                "message": f"{zone.name}：{waiting} 人等候，但没有开放的窗口",
+            })
+        zones.append({
+            "code": zone.code, "name": zone.name, "waiting": waiting, "longest_wait_s": longest,
+            "estimated_wait_min": max((q.estimated_wait_min or 0 for q in zq if q.waiting), default=0)
+            if all(q.estimated_wait_min is not None for q in zq if q.waiting) else None,
+            "windows": states, **c.to_json(), **_figures_json(zone_figures.get(zone.code)),
+            "queues": [q.to_json() for q in zq],
+        })
+    total = counts.get("all", TodayCounts("all"))
+    return {
+        "now": now, "day": day, "time": datetime.fromtimestamp(now, ZoneInfo(config.hall.timezone)).strftime("%H:%M:%S"),
+        "hall": config.hall.name, "service_level_min": config.hall.service_level_min,
+        "totals": {**total.to_json(), **_figures_json(overall[0] if overall else None),
+                   "windows_open": sum(z["windows"]["open"] for z in zones),
+                   "windows_paused": sum(z["windows"]["paused"] for z in zones),
+                   "windows_closed": sum(z["windows"]["closed"] for z in zones)},
+        "zones": zones,
+        "windows": [_window_json(config, w) for w in windows],
+        "alerts": sorted(alerts, key=lambda a: -(a["wait_s"] or 0)),
+    }
+
+
+async def today(request: web.Request, principal: Principal) -> web.Response:
+    """GET /api/v1/stats/today: reads only today's rows (every index used leads with hall_day)."""
+    engine, config = request.app[ENGINE], request.app[CONFIG]
+    day, now = engine.today(), engine.clock.now()
+    await request.app[FACTS].catch_up_all()
+    queues = await engine.queues()
+    windows = await engine.windows()
+
+    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures]]:
+        return today_counts(c, day), figures(c, day, day, "zone"), figures(c, day, day, "all")
+
+    counts, by_zone, overall = await request.app[DATABASE].read(read)
+    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall))
+
+
 ROUTES = [
     Route("POST", "/api/v1/appeals", file_appeal, "File a rating appeal", STAFF, AppealBody, "stats"),
     Route("GET", "/api/v1/appeals", list_appeals, "Rating appeals", REVIEWERS, tag="stats", query=("status",)),
@@ -112,6 +201,7 @@ ROUTES = [
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
           tag="stats", query=("month",)),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=("from", "to")),
+    Route("GET", "/api/v1/stats/today", today, "Everything the live dashboard shows, for today", REVIEWERS, tag="stats"),
 ]
 
 

@@ -1,0 +1,111 @@
+// The live dashboard: one aggregated document (/api/v1/stats/today) drawn into zone cards,
+// fetched again (debounced) whenever the event stream reports something. Nothing polls.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const STATE_ZH = { idle: "空闲", called: "已呼叫", serving: "办理中", on_hold: "挂起", paused: "暂停", closed: "未登录" };
+  const DEBOUNCE_MS = 250;
+  let timer = null, inFlight = false, again = false;
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
+    }
+    for (const child of children) node.append(child == null ? "" : child);
+    return node;
+  }
+  const pct = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
+  const dur = (s) => HallQ.formatDuration(s);
+  const est = (m) => (m == null ? "无窗口" : `${m}分钟`);
+
+  function drawTotals(data) {
+    const t = data.totals;
+    $("t-issued").textContent = t.issued; $("t-waiting").textContent = t.waiting;
+    $("t-in-service").textContent = t.in_service; $("t-served").textContent = t.served;
+    $("t-no-shows").textContent = t.no_shows; $("t-wait-mean").textContent = dur(t.wait_mean_s);
+    $("t-wait-p90").textContent = dur(t.wait_p90_s); $("t-over-kpi").textContent = pct(t.over_kpi_share);
+    $("t-windows").textContent = `${t.windows_open}/${t.windows_paused}/${t.windows_closed}`;
+    $("level").textContent = data.service_level_min;
+    $("hall-name").textContent = data.hall;
+    $("updated").textContent = `数据时间 ${data.time}`;
+  }
+
+  function drawAlerts(alerts) {
+    $("alerts").replaceChildren(...alerts.map((a) =>
+      el("li", { "data-kind": a.kind, "data-zone": a.zone, "data-queue": a.queue || "" }, a.message)));
+    $("no-alerts").hidden = alerts.length > 0;
+  }
+
+  function drawZones(data) {
+    const level = data.service_level_min * 60;
+    const alarmed = new Set(data.alerts.map((a) => a.zone));
+    $("zones").replaceChildren(...data.zones.map((z) => {
+      const rows = z.queues.map((q) => el("tr", { "data-queue": q.prefix, class: q.longest_wait_s > level ? "late" : "" },
+        el("td", {}, q.prefix), el("td", {}, q.name), el("td", { class: "num waiting" }, String(q.waiting)),
+        el("td", { class: "num longest" }, q.waiting ? dur(q.longest_wait_s) : "—"),
+        el("td", { class: "num" }, q.waiting ? est(q.estimated_wait_min) : "—"),
+        el("td", { class: "num" }, String(q.open_windows)), el("td", { class: "num" }, String(q.issued_today))));
+      const fact = (label, value, cls) => el("span", {}, `${label} `, el("b", { class: cls || "" }, value));
+      return el("div", { class: `card zone${alarmed.has(z.code) ? " alarm" : ""}`, "data-zone": z.code },
+        el("h2", {}, el("span", {}, `${z.code} ${z.name}`), el("span", { class: "muted" }, `窗口 开${z.windows.open} 停${z.windows.paused} 关${z.windows.closed}`)),
+        el("div", { class: "facts" },
+          fact("等候", String(z.waiting), "zone-waiting"), fact("最长等候", z.waiting ? dur(z.longest_wait_s) : "—", "zone-longest"),
+          fact("预计等候", z.waiting ? est(z.estimated_wait_min) : "—"), fact("取号", String(z.issued)),
+          fact("办结", String(z.served), "zone-served"), fact("过号", String(z.no_shows)),
+          fact("平均等候", dur(z.wait_mean_s)), fact("P90", dur(z.wait_p90_s)), fact("超时", pct(z.over_kpi_share))),
+        el("table", {}, el("thead", {}, el("tr", {}, ...["队列", "业务", "等候", "最长等候", "预计等候", "开放窗口", "今日取号"]
+          .map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))), el("tbody", {}, ...rows)));
+    }));
+  }
+
+  function drawWindows(windows) {
+    $("window-tiles").replaceChildren(...windows.map((w) => {
+      let state = STATE_ZH[w.state] || w.state;
+      if (w.state === "paused") state += `（${w.paused_label || w.paused_reason}）`;
+      return el("div", { class: `win win-${w.state}`, "data-window": w.id, title: w.staff_id || "" },
+        el("span", { class: "name" }, `${w.zone} · ${w.name}`), el("span", { class: `state state-${w.state}` }, state),
+        el("span", { class: "current" }, w.current || ""));
+    }));
+  }
+
+  async function load() {
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    try {
+      const data = await HallQ.api("GET", "/stats/today");
+      drawTotals(data); drawAlerts(data.alerts); drawZones(data); drawWindows(data.windows);
+    } catch (error) {
+      if (error.status === 401) { HallQ.setToken(null); location.reload(); return; }
+      $("updated").textContent = `刷新失败：${error.message}`;
+    } finally {
+      inFlight = false;
+      if (again) { again = false; schedule(); }
+    }
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(load, DEBOUNCE_MS);
+  }
+
+  function onStatus(state) {
+    const conn = $("conn");
+    conn.hidden = false; conn.dataset.state = state;
+    conn.textContent = state === "online" ? "● 已连接" : "● 未连接";
+    if (state === "online") schedule(); // after a reconnect the replay may be partial: read the whole state
+  }
+
+  async function start() {
+    const me = await ManagerSignIn.require($("login-form"), $("login-error"));
+    $("who-name").textContent = me.display_name || me.name;
+    $("sign-out").hidden = false;
+    $("sign-out").addEventListener("click", ManagerSignIn.signOut);
+    $("view-board").hidden = false;
+    await load();
+    HallQ.subscribe({}, schedule, onStatus);
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

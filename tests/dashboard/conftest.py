@@ -1,0 +1,41 @@
+"""Helpers for the dashboard and report tests: a hub with the static assets and both pages."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page
+
+from server.engine.clock import ManualClock
+from server.web import dashboard, setup_static
+from tests.conftest import HUB_PASSWORD, Hub, start_hub
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@pytest.fixture
+async def web_hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, dashboard.setup])
+
+
+@pytest.fixture
+async def page(web_hub: Hub, browser: Browser) -> AsyncIterator[Page]:
+    """One tab, closed before the hub stops so no event stream is left open at shutdown."""
+    context: BrowserContext = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN",
+                                                        accept_downloads=True)
+    yield await context.new_page()
+    await context.close()
+
+
+async def sign_in(page: Page, hub: Hub, path: str, who: str = "manager") -> None:
+    await page.goto(f"{hub.base_url}{path}")
+    await page.fill("#login-user", who)
+    await page.fill("#login-pass", HUB_PASSWORD)
+    await page.click("#login-submit")
+
+
+async def post(hub: Hub, path: str, who: str, body: dict | None = None) -> dict:
+    response = await hub.client.post(f"/api/v1{path}", json=body or {}, headers=hub.auth(who))
+    assert response.status in (200, 201), await response.text()
+    return await response.json()

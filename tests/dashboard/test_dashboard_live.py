@@ -1,0 +1,101 @@
+"""The live dashboard (/dashboard) in a real chromium against a real hub on loopback.
+
+Tickets are issued and called through the public API (as kiosks and staff do), never by the page:
+whatever the dashboard shows afterwards must have reached it over the event stream, without a
+reload. Each step also checks the hub's own figures, so a page that merely looks right fails.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from server.api.keys import CONFIG
+from server.engine.clock import ManualClock
+from tests.conftest import Hub
+from tests.dashboard.conftest import DOCS_IMG, post, sign_in
+
+
+def queue_cell(page: Page, queue: str, cls: str):
+    return page.locator(f"tr[data-queue='{queue}'] td.{cls}")
+
+
+@pytest.mark.browser
+async def test_dashboard_follows_the_hall_live(page: Page, web_hub: Hub, clock: ManualClock, tmp_path: Path) -> None:
+    config = web_hub.app[CONFIG]
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator("#view-board")).to_be_visible()
+    await expect(page.locator(".zone")).to_have_count(len(config.zones))
+    await expect(page.locator(".zone[data-zone='C'] h2")).to_contain_text(config.zone("C").name)
+    await expect(page.locator("#conn")).to_have_text("● 已连接")
+    await expect(page.locator("#no-alerts")).to_be_visible()
+    await expect(queue_cell(page, "C1", "waiting")).to_have_text("0")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    # A citizen takes C1 while nobody works zone C: counted live, and the zone raises an alarm.
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await expect(queue_cell(page, "C1", "waiting")).to_have_text("1")
+    await expect(page.locator("#t-issued")).to_have_text("1")
+    no_window = page.locator("#alerts li[data-kind='no_window'][data-zone='C']")
+    await expect(no_window).to_contain_text("没有开放的窗口")
+
+    # Staff log in at W19 (zone C): the alarm clears; then they call the ticket.
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await expect(no_window).to_have_count(0)
+    await expect(page.locator(".win[data-window='W19'] .state")).to_have_text("空闲")
+    await post(web_hub, "/windows/W19/call-next", "staff01")
+    await expect(queue_cell(page, "C1", "waiting")).to_have_text("0")
+    await expect(page.locator(".win[data-window='W19'] .state")).to_have_text("已呼叫")
+    await expect(page.locator(".win[data-window='W19'] .current")).to_have_text("C1001")
+    await expect(page.locator("#t-in-service")).to_have_text("1")
+
+    # Served and finished: today's figures move.
+    clock.advance(60)
+    await post(web_hub, "/windows/W19/start", "staff01")
+    clock.advance(300)
+    await post(web_hub, "/windows/W19/finish", "staff01", {"outcome": "completed"})
+    await expect(page.locator("#t-served")).to_have_text("1")
+    await expect(page.locator(".zone[data-zone='C'] .zone-served")).to_have_text("1")
+    assert navigations == [], "the page never reloaded"
+    await page.screenshot(path=str(tmp_path / "dashboard-live.png"), full_page=False)
+
+
+@pytest.mark.browser
+async def test_alert_when_a_wait_passes_the_service_level(page: Page, web_hub: Hub, clock: ManualClock, tmp_path: Path) -> None:
+    level = web_hub.app[CONFIG].hall.service_level_min
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await post(web_hub, "/windows/W19/pause", "staff01", {"reason": "break"})
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator(".win[data-window='W19'] .state")).to_have_text("暂停（休息）")
+    await expect(page.locator("#alerts li[data-kind='no_window'][data-zone='C']")).to_be_visible()
+    over = page.locator("#alerts li[data-kind='over_level'][data-queue='C1']")
+    await expect(over).to_have_count(0)
+
+    # Hall time passes beyond the service level; the next event in the hall (any zone) refreshes it.
+    clock.advance((level + 1) * 60)
+    await post(web_hub, "/tickets", "kiosk", {"queue": "A1"})
+    await expect(queue_cell(page, "A1", "waiting")).to_have_text("1")
+    await expect(over).to_contain_text(f"超过服务标准 {level} 分钟")
+    await expect(over).to_contain_text(f"最长等候 {level + 1} 分钟")
+    await expect(page.locator("tr[data-queue='C1']")).to_have_class("late")
+    await expect(page.locator(".zone[data-zone='C']")).to_have_class("card zone alarm")
+    await expect(page.locator("tr[data-queue='A1']")).not_to_have_class("late")
+
+    # The hub's own document says the same.
+    response = await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth("manager"))
+    data = await response.json()
+    assert {(a["kind"], a["queue"]) for a in data["alerts"]} == {("over_level", "C1"), ("no_window", None)}
+    await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / "dashboard.png", DOCS_IMG / "dashboard.png")
+
+
+@pytest.mark.browser
+async def test_staff_cannot_open_the_dashboard(page: Page, web_hub: Hub) -> None:
+    await sign_in(page, web_hub, "/dashboard", who="staff01")
+    await expect(page.locator("#login-error")).to_contain_text("没有查看权限")
+    await expect(page.locator("#view-board")).to_be_hidden()
