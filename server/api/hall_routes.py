@@ -19,6 +19,8 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
             "name": config.hall.name,
             "hall_day": engine.today(),
             "service_level_min": config.hall.service_level_min,
+            "status_base_url": config.hall.status_base_url,
+            "max_recalls": config.rules.max_recalls,
             "issuing": {
                 "open": state.open,
                 "reason": state.reason,

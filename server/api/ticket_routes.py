@@ -73,12 +73,16 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
     """The citizen's own view of their ticket (the QR target); the token is the credential."""
     result = await request.app[ENGINE].ticket_status(request.match_info["token"])
     ticket = result.ticket
-    window = request.app[CONFIG].window(ticket.window_id) if ticket.window_id else None
+    config = request.app[CONFIG]
+    window = config.window(ticket.window_id) if ticket.window_id else None
+    queue, zone = config.queue(ticket.queue), config.zone(ticket.zone)
     return json_response(
         {
             "number": ticket.number,
             "queue": ticket.queue,
+            "queue_name": queue.name if queue else None,
             "zone": ticket.zone,
+            "zone_name": zone.name if zone else None,
             "status": ticket.status,
             "people_ahead": result.people_ahead,
             "estimated_wait_min": result.estimated_wait_min,

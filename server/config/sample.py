@@ -82,7 +82,7 @@ name = "茶陵县政务服务中心"
 timezone = "Asia/Shanghai"
 service_level_min = 20          # a wait above this counts as over the service level (KPI)
 max_wait_min = 45
-status_base_url = "http://127.0.0.1:8080/t/"   # the ticket's QR code points here + ticket id
+status_base_url = "http://127.0.0.1:8080/t/"   # the ticket's QR code points here + the ticket's status token
 
 [hours]
 working_weekdays = [1, 2, 3, 4, 5]   # ISO weekdays: 1 = Monday

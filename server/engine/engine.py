@@ -401,7 +401,9 @@ class QueueEngine:
         m = row._mapping
         if m["status"] != TicketStatus.WAITING:
             return 0
-        params = {"day": m["hall_day"], "queue": m["queue"], "priority": m["priority"], "sort_key": m["sort_key"]}
+        params = {
+            "day": m["hall_day"], "queue": m["queue"], "priority": m["priority"], "sort_key": m["sort_key"], "tid": m["id"]
+        }
         return int(conn.execute(sql.PEOPLE_AHEAD, params).scalar_one())
 
     def _estimate_wait(self, conn: Connection, day: date, queue: str, ahead: int) -> int | None:

@@ -63,7 +63,13 @@ PEOPLE_AHEAD = select(func.count()).where(
     tickets.c.target_window.is_(None),
     or_(
         tickets.c.priority > bindparam("priority"),
-        and_(tickets.c.priority == bindparam("priority"), tickets.c.sort_key < bindparam("sort_key")),
+        and_(
+            tickets.c.priority == bindparam("priority"),
+            or_(
+                tickets.c.sort_key < bindparam("sort_key"),
+                and_(tickets.c.sort_key == bindparam("sort_key"), tickets.c.id < bindparam("tid")),
+            ),
+        ),
     ),
 )
 MEAN_SERVICE_TODAY = select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(

@@ -435,3 +435,10 @@ async def test_closing_earlier_days_leaves_todays_windows_alone(engine, clock):
     await engine.call_ticket("W1", today.number)
     assert await engine.close_day(date(2026, 11, 25)) == 1
     assert (await engine.window("W1")).current_ticket.id == today.id
+
+
+async def test_people_ahead_breaks_ties_of_the_same_instant_by_issue_order(engine):
+    """Two kiosks issuing in the same clock tick: the second has one person ahead, not zero."""
+    first = await engine.issue(IssueRequest(queue="A1"))
+    second = await engine.issue(IssueRequest(queue="A1"))
+    assert (first.people_ahead, second.people_ahead) == (0, 1)
