@@ -229,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin at every start
     return int(args.func(args))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -16,7 +17,12 @@ from server.config.loader import load_hall_config
 from server.engine.clock import ScaledClock, SystemClock
 from server.engine.hours import issuing_state, local_now, next_opening
 from server.errors import HallQError
-from server.extensions import default_extensions
+from server import voice
+from server.config.models import HallConfig
+from server.devices import device_extension
+from server.devices.config import DeviceConfig, device_config_from_mapping
+from server.devices.demo import start_simulators
+from server.extensions import Extension, page_extensions
 from server.settings import HubSettings
 from server.simulation.live import LiveHall
 from server.simulation.profile import load_profile
@@ -36,6 +42,28 @@ async def seed_demo_accounts(accounts: Accounts, now: float) -> None:
             await accounts.add_user(username, password, role, name, now=now)
 
 
+def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:
+    """The demo's device map: call-pads and LED screens, every one a simulator on a pty."""
+    path = settings.config_dir / "devices-demo.toml"
+    if not path.exists():
+        return DeviceConfig()
+    return device_config_from_mapping(tomllib.loads(path.read_text(encoding="utf-8")), config, file=path.name)
+
+
+def simulators_extension(devices: DeviceConfig) -> Extension:
+    """Start the simulators before the hub opens their buses, and unplug them after it stops."""
+
+    def setup(app: web.Application) -> None:
+        async def simulators_ctx(app: web.Application) -> AsyncIterator[None]:
+            simulators = await start_simulators(devices)
+            yield
+            await simulators.close()
+
+        app.cleanup_ctx.append(simulators_ctx)
+
+    return setup
+
+
 def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
     config = load_hall_config(settings.config_dir)
     real_now = SystemClock().now()
@@ -46,7 +74,9 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
     clock = ScaledClock(start, speed)
     if not settings.database_url:
         settings = replace(settings, data_dir=settings.data_dir / "demo")
-    app = create_app(settings, clock=clock, extensions=default_extensions(settings))
+    devices = load_demo_devices(settings, config)
+    extensions = [*page_extensions(), simulators_extension(devices), device_extension(devices), voice.setup]
+    app = create_app(settings, clock=clock, extensions=extensions, config=config)
 
     async def demo_ctx(app: web.Application) -> AsyncIterator[None]:
         await seed_demo_accounts(app[ACCOUNTS], clock.now())
