@@ -74,6 +74,18 @@ def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[st
         return None
 
 
+def read_optional_toml(folder: Path, name: str) -> dict[str, Any] | None:
+    """An optional file of the hall (devices.toml, voice.toml): None when absent, ConfigError
+    (with the line of a syntax error) when it is there but unreadable."""
+    if not (Path(folder) / name).exists():
+        return None
+    problems: list[ConfigProblem] = []
+    raw = read_toml(Path(folder), name, problems)
+    if problems:
+        raise ConfigError(problems)
+    return raw
+
+
 def validate_one(
     model: type[M], data: object, file: str, path: str, problems: list[ConfigProblem]
 ) -> M | None:

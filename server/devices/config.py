@@ -9,7 +9,6 @@ hall has no wired devices (everything through web pads and TV boards), which is 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,7 +19,7 @@ from caller.dialects import make_dialect
 from caller.errors import CallerError
 from display.led.dialects import make_codec
 from display.led.errors import LedError
-from server.config.loader import validate_list
+from server.config.loader import read_optional_toml, validate_list
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem, join_path
 
@@ -136,17 +135,9 @@ class DeviceConfig(_Model):
 
 def load_device_config(config_dir: Path, hall: HallConfig) -> DeviceConfig:
     """Read `devices.toml` from the hall's folder; raise ConfigError listing every problem."""
-    path = Path(config_dir) / DEVICES_FILE
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
+    raw = read_optional_toml(Path(config_dir), DEVICES_FILE)
+    if raw is None:
         return DeviceConfig()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([ConfigProblem(DEVICES_FILE, "", f"cannot read the file: {error}")]) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([ConfigProblem(DEVICES_FILE, "", f"TOML syntax error: {error}")]) from None
     return device_config_from_mapping(raw, hall)
 
 

@@ -22,7 +22,6 @@ instance per process), so they must agree on ``rate`` and ``voice``.
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from display.voice.synth import DEFAULT_RATE, DEFAULT_VOICE
 from display.voice.text import DEFAULT_TEMPLATE, SpeechRules, VoiceTextError
-from server.config.loader import validate_one
+from server.config.loader import read_optional_toml, validate_one
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem
 
@@ -87,17 +86,9 @@ class VoicePlan:
 
 def load_voice_plan(config_dir: Path, hall: HallConfig) -> VoicePlan:
     """Read voice.toml from the hall's folder (absent = the zones.toml defaults)."""
-    path = Path(config_dir) / VOICE_FILE
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return voice_plan_from_mapping({}, hall)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([ConfigProblem(VOICE_FILE, "", f"cannot read the file: {error}")]) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([ConfigProblem(VOICE_FILE, "", f"TOML syntax error: {error}")]) from None
+    raw = read_optional_toml(Path(config_dir), VOICE_FILE)
+    if raw is None:
+        raw = {}
     return voice_plan_from_mapping(raw, hall)
 
 

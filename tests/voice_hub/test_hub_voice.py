@@ -107,7 +107,7 @@ def test_voice_file_problems_name_file_key_and_reason(sample_hall, tmp_path: Pat
     assert plan.zones["C"].rate == 200 and "C" not in {z.zone for z in plan.on("hub")}
     # A broken file on disk is reported with its name; nothing half-loaded.
     (tmp_path / "voice.toml").write_text("[defaults\nwhere = 'hub'\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="voice.toml: TOML syntax error"):
+    with pytest.raises(ConfigError, match=r"voice.toml: line \d+: TOML syntax error"):
         load_voice_plan(tmp_path, sample_hall)
 
 
