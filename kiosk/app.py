@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +24,8 @@ from kiosk.printing import TicketPrinter
 from kiosk.scanner import WedgeDetector
 from kiosk.session import IssueJob, IssueResult, KioskSession
 from kiosk.widgets import Painter
-from printer_drivers import PrinterError, TicketLayout, get_profile, open_printer
+from kiosk.layout import LayoutFileError, default_layout, load_layout
+from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class KioskOptions:
     idle_timeout_s: float = 60.0
     status_base_url: str | None = None
     timezone: str = "Asia/Shanghai"
+    layout_file: Path | None = None
 
 
 class KioskApp:
@@ -179,6 +182,7 @@ def parse_args(argv: list[str]) -> KioskOptions:
     parser.add_argument("--idle-timeout", type=float, default=60.0, help="seconds before returning to the start")
     parser.add_argument("--status-base-url", default=None, help="QR prefix if the hub does not publish hall.status_base_url")
     parser.add_argument("--timezone", default="Asia/Shanghai")
+    parser.add_argument("--layout", type=Path, default=None, help="ticket layout file (e.g. config/ticket.toml)")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("a kiosk token is required: --token or HALLQ_KIOSK_TOKEN")
@@ -187,13 +191,17 @@ def parse_args(argv: list[str]) -> KioskOptions:
     except ValueError:
         parser.error(f"--size must look like 1920x1080, got {args.size!r}")
     return KioskOptions(args.hub, args.token, args.printer, args.profile, args.zone, args.fullscreen, (w, h),
-                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone)
+                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout)
 
 
 def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
     """Wire hub client, printer and flow; raises PrinterConfigError on a bad spec or profile."""
     profile = get_profile(options.profile)
-    layout = TicketLayout(header="欢迎光临", footer="请妥善保管此票", paper_width_mm=profile.paper_width_mm)
+    layout = (
+        load_layout(options.layout_file, profile.paper_width_mm)
+        if options.layout_file
+        else default_layout(profile.paper_width_mm)
+    )
     printer = TicketPrinter(open_printer(options.printer), profile, layout)
     hub = HubClient(options.hub, options.token)
     base = options.status_base_url or options.hub.rstrip("/") + "/t/"
@@ -225,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_main(options))
     except PrinterError as exc:
         log.error("printer configuration: %s", exc)
+        return 2
+    except LayoutFileError as exc:
+        log.error("ticket layout: %s", exc)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -82,3 +82,49 @@ def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
             f"<body><h1>{html.escape(title)}</h1>{chart}<table border=\"1\"><thead><tr>{head}</tr></thead>"
             f"<tbody>{lines}</tbody></table></body></html>")
+
+
+def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, width: int = 640, height: int = 240) -> str:
+    """A trend line drawn server-side (daily totals over a period); every point has a tooltip."""
+    top = max(values, default=0) or 1
+    n = len(values)
+    left, bottom, plot_h = 40, height - 30, height - 60
+    step = (width - left - 10) / max(n - 1, 1)
+    points = [(left + i * step, bottom - plot_h * v / top) for i, v in enumerate(values)]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
+             f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="14">{html.escape(title)}</text>',
+             f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#999"/>',
+             f'<text x="{left - 4}" y="{bottom - plot_h + 4:.1f}" text-anchor="end" font-size="10">{top:g}</text>']
+    if points:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#c8102e" stroke-width="2"/>')
+    every = max(n // 8, 1)
+    for i, ((x, y), label, value) in enumerate(zip(points, labels, values)):
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#c8102e"><title>{html.escape(str(label))}: {value:g}</title></circle>')
+        if i % every == 0 or i == n - 1:
+            parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(str(label))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def table_html(rows: Sequence[Figures], by: str) -> str:
+    header, body = table(rows, by)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    lines = "".join("<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in line) + "</tr>" for line in body)
+    return f'<table class="report-table"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>'
+
+
+def report_fragment(
+    rows: Sequence[Figures], by: str, by_hour: Sequence[Figures], by_zone: Sequence[Figures],
+    by_day: Sequence[Figures], histogram: Sequence[tuple[str, int]],
+) -> str:
+    """The report page's body: four server-drawn charts and the table, as one HTML fragment."""
+    charts = [
+        bar_chart_svg([f"{int(r.key):02d}时" for r in by_hour], [float(r.tickets) for r in by_hour], "分时段取号量"),
+        bar_chart_svg([label for label, _ in histogram], [float(n) for _, n in histogram], "等候时长分布（分钟，人数）"),
+        bar_chart_svg([r.key for r in by_zone], [round((r.wait_mean_s or 0) / 60, 1) for r in by_zone],
+                      "各分区平均等候（分钟，按分区代码）"),
+        line_chart_svg([r.key[5:] for r in by_day], [float(r.tickets) for r in by_day], "每日取号量趋势"),
+    ]
+    figures_html = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)
+    return f'<div class="charts">{figures_html}</div>{table_html(rows, by)}'

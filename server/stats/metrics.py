@@ -272,3 +272,21 @@ def today_counts(conn: Connection, day: date) -> dict[str, TodayCounts]:
             if bucket is not None:
                 t[bucket] += int(n)
     return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}
+
+
+def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60) -> list[tuple[str, int]]:
+    """Tickets per wait band (0-5, 5-10 … minutes, the last band open-ended), auto-closed left out
+    like every time figure; banded in SQL so a year is one grouped scan, not a year of values."""
+    band = func.min(cast(tf.c.wait_s / (bin_min * 60), Integer), last_bin_min // bin_min).label("band")
+    counts = dict(
+        conn.execute(
+            select(band, func.count())
+            .where(tf.c.hall_day >= start, tf.c.hall_day <= end, not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
+            .group_by(band)
+        ).all()
+    )
+    top = last_bin_min // bin_min
+    return [
+        (f"{i * bin_min}-{(i + 1) * bin_min}" if i < top else f"≥{last_bin_min}", int(counts.get(i, 0)))
+        for i in range(top + 1)
+    ]

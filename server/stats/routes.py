@@ -23,7 +23,8 @@ from server.stats.appeals import Appeals
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder
-from server.stats.metrics import Figures, TodayCounts, figures, today_counts
+from server.stats.export import report_fragment, to_csv, to_xlsx
+from server.stats.metrics import Figures, TodayCounts, figures, today_counts, wait_histogram
 from server.stats.staffing import staffing_advice
 
 FACTS = web.AppKey("stats_facts", FactBuilder)
@@ -103,6 +104,43 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
     await request.app[FACTS].catch_up_all()
     advice = await request.app[DATABASE].read(lambda c: staffing_advice(c, start, end, level))
     return json_response({"from": start, "to": end, "service_level_min": level, "advice": advice})
+
+
+async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
+    start, end = period(request)
+    by = request.query.get("by", "day")
+    await request.app[FACTS].catch_up_all()
+    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
+    return start, end, by, rows
+
+
+def _download(body: bytes, content_type: str, name: str) -> web.Response:
+    response = web.Response(body=body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+async def report_csv(request: web.Request, principal: Principal) -> web.Response:
+    start, end, by, rows = await _report_rows(request)
+    return _download(to_csv(rows, by), "text/csv", f"hallq-report-{start}-{end}-{by}.csv")
+
+
+async def report_xlsx(request: web.Request, principal: Principal) -> web.Response:
+    start, end, by, rows = await _report_rows(request)
+    return _download(to_xlsx(rows, by), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"hallq-report-{start}-{end}-{by}.xlsx")
+
+
+async def report_html(request: web.Request, principal: Principal) -> web.Response:
+    """The report page's table and its four charts, drawn here so the browser needs no chart code."""
+    start, end, by, rows = await _report_rows(request)
+
+    def read(c: Any) -> tuple[list[Figures], list[Figures], list[Figures], list[tuple[str, int]]]:
+        return (figures(c, start, end, "hour"), figures(c, start, end, "zone"), figures(c, start, end, "day"),
+                wait_histogram(c, start, end))
+
+    by_hour, by_zone, by_day, histogram = await request.app[DATABASE].read(read)
+    return web.Response(text=report_fragment(rows, by, by_hour, by_zone, by_day, histogram), content_type="text/html")
 
 
 def _figures_json(f: Figures | None) -> dict[str, Any]:
@@ -201,6 +239,12 @@ ROUTES = [
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
           tag="stats", query=("month",)),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=("from", "to")),
+    Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", MANAGERS,
+          tag="stats", query=("from", "to", "by")),
+    Route("GET", "/api/v1/stats/report.xlsx", report_xlsx, "Figures for a period as an Excel workbook", MANAGERS,
+          tag="stats", query=("from", "to", "by")),
+    Route("GET", "/api/v1/stats/report.html", report_html, "Figures for a period as an HTML table with SVG charts",
+          MANAGERS, tag="stats", query=("from", "to", "by")),
     Route("GET", "/api/v1/stats/today", today, "Everything the live dashboard shows, for today", REVIEWERS, tag="stats"),
 ]
 

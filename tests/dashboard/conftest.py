@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from server.engine.clock import ManualClock
-from server.web import dashboard, setup_static
+from server.web import dashboard, reports, setup_static
 from tests.conftest import HUB_PASSWORD, Hub, start_hub
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -16,7 +16,7 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 @pytest.fixture
 async def web_hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
-    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, dashboard.setup])
+    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, dashboard.setup, reports.setup])
 
 
 @pytest.fixture

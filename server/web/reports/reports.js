@@ -1,0 +1,119 @@
+// The report page: the hub draws tables and charts (report.html); this script only asks for them,
+// fetches downloads with the session token, and drives the assessment and appeal reviews.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const STATUS_ZH = { pending: "待复核", accepted: "已采纳", rejected: "已驳回" };
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
+    }
+    for (const child of children) node.append(child == null ? "" : child);
+    return node;
+  }
+
+  function query() {
+    return new URLSearchParams({ from: $("from").value, to: $("to").value, by: $("by").value }).toString();
+  }
+
+  async function fetchAuthed(path) {
+    const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${HallQ.token()}` } });
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch (_) { body = null; }
+      throw new HallQ.ApiError(response.status, body);
+    }
+    return response;
+  }
+
+  async function runReport(event) {
+    event && event.preventDefault();
+    $("report-error").textContent = "";
+    try {
+      const response = await fetchAuthed(`/stats/report.html?${query()}`);
+      $("report").innerHTML = await response.text(); // the hub's own HTML and SVG, escaped there
+    } catch (error) { $("report-error").textContent = error.message; }
+  }
+
+  async function download(kind) {
+    $("report-error").textContent = "";
+    try {
+      const response = await fetchAuthed(`/stats/report.${kind}?${query()}`);
+      const blob = await response.blob();
+      const link = el("a", { href: URL.createObjectURL(blob), download: `统计报表_${$("from").value}_${$("to").value}_${$("by").value}.${kind}` });
+      document.body.append(link); link.click(); link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (error) { $("report-error").textContent = error.message; }
+  }
+
+  function showPerson(person) {
+    $("person-title").textContent = `${person.staff_id} 考核明细（得分 ${person.score}）`;
+    $("person-lines").replaceChildren(...person.lines.map((line) => el("tr", {},
+      el("td", {}, line.label), el("td", {}, line.measured == null ? "—" : String(line.measured)),
+      el("td", {}, line.threshold), el("td", { class: line.points < 0 ? "points-neg" : "" }, String(line.points)))));
+    $("person-detail").hidden = false;
+  }
+
+  async function runAssessment(event) {
+    event && event.preventDefault();
+    $("assess-error").textContent = "";
+    try {
+      const data = await HallQ.api("GET", `/stats/assessment?month=${$("month").value}`);
+      $("ranking-rows").replaceChildren(...data.people.map((p) => {
+        const button = el("button", { type: "button" }, "查看");
+        button.addEventListener("click", () => showPerson(p));
+        return el("tr", { "data-staff": p.staff_id }, el("td", {}, String(p.rank)), el("td", {}, p.staff_id),
+          el("td", {}, p.unit || "—"), el("td", { class: "score" }, String(p.score)), el("td", {}, button));
+      }));
+      $("unit-rows").replaceChildren(...data.units.map((u) => el("tr", {},
+        el("td", {}, String(u.rank)), el("td", {}, u.unit), el("td", {}, String(u.score)), el("td", {}, String(u.people)))));
+      $("ranking").hidden = false; $("person-detail").hidden = true;
+    } catch (error) { $("assess-error").textContent = error.message; }
+  }
+
+  async function loadAppeals() {
+    const data = await HallQ.api("GET", "/appeals");
+    $("appeal-rows").replaceChildren(...data.appeals.map((a) => {
+      const cell = el("td", {});
+      if (a.status === "pending") {
+        const reason = el("input", { class: "appeal-reason", placeholder: "复核理由" });
+        const decide = (accept) => async () => {
+          $("appeal-error").textContent = "";
+          try {
+            await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
+            await loadAppeals();
+          } catch (error) { $("appeal-error").textContent = error.message; }
+        };
+        const accept = el("button", { type: "button", class: "accept" }, "采纳");
+        const reject = el("button", { type: "button", class: "reject" }, "驳回");
+        accept.addEventListener("click", decide(true)); reject.addEventListener("click", decide(false));
+        cell.append(reason, " ", accept, " ", reject);
+      } else {
+        cell.append(`${a.decided_by || ""}：${a.decision_reason || ""}`);
+      }
+      return el("tr", { "data-appeal": String(a.id) }, el("td", {}, a.number), el("td", {}, a.staff_id),
+        el("td", {}, `${a.rating} 分`), el("td", {}, a.reason), el("td", { class: "status" }, STATUS_ZH[a.status] || a.status), cell);
+    }));
+  }
+
+  async function start() {
+    const me = await ManagerSignIn.require($("login-form"), $("login-error"), new Set(["manager", "admin"]));
+    $("who-name").textContent = me.display_name || me.name;
+    $("sign-out").hidden = false;
+    $("sign-out").addEventListener("click", ManagerSignIn.signOut);
+    $("view-reports").hidden = false;
+    const hall = await HallQ.api("GET", "/hall").catch(() => null);
+    const today = (hall && hall.hall_day) || new Date().toISOString().slice(0, 10);
+    $("from").value = `${today.slice(0, 7)}-01`; $("to").value = today; $("month").value = today.slice(0, 7);
+    $("report-form").addEventListener("submit", runReport);
+    $("assess-form").addEventListener("submit", runAssessment);
+    $("download-csv").addEventListener("click", () => download("csv"));
+    $("download-xlsx").addEventListener("click", () => download("xlsx"));
+    await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

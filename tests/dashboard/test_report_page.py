@@ -1,0 +1,117 @@
+"""The report page (/reports) against a hub holding a small simulated history (bulk path).
+
+What the page shows is checked against the hub's own figures: the table's rows and totals, the
+server-drawn SVG charts, the CSV download (Chinese headers, same numbers), the assessment ranking
+with one person's detail, and an appeal decided from the page that the appeals API then reports.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from server.api.keys import CONFIG, DATABASE
+from server.config.paths import default_config_dir
+from server.simulation.bulk import bulk_history
+from server.simulation.history import SimulationOptions
+from server.simulation.profile import load_profile
+from server.stats.metrics import figures
+from tests.conftest import THURSDAY, Hub
+from tests.dashboard.conftest import DOCS_IMG, post, sign_in
+
+START = date(2026, 11, 2)
+END = THURSDAY - timedelta(days=1)
+
+
+async def simulate(hub: Hub) -> None:
+    profile = load_profile(default_config_dir() / "traffic_profile.toml")
+    days = (END - START).days + 1
+    await bulk_history(hub.app[DATABASE], hub.app[CONFIG], profile, START, days, SimulationOptions(volume=0.03, seed=5))
+
+
+async def bad_rating_appeal(hub: Hub) -> int:
+    """Today, staff01 serves a citizen who rates 1 and appeals it."""
+    await post(hub, "/windows/W19/login", "staff01")
+    ticket = (await post(hub, "/tickets", "kiosk", {"queue": "C1"}))["ticket"]
+    for step in ("call-next", "start"):
+        await post(hub, f"/windows/W19/{step}", "staff01")
+    await post(hub, "/windows/W19/finish", "staff01", {"outcome": "completed"})
+    await post(hub, f"/tickets/{ticket['id']}/rating", "kiosk", {"score": 1})
+    return (await post(hub, "/appeals", "staff01", {"ticket_id": ticket["id"], "reason": "群众误操作，现场已致歉"}))["id"]
+
+
+@pytest.mark.browser
+async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, web_hub: Hub, tmp_path: Path) -> None:
+    await simulate(web_hub)
+    appeal_id = await bad_rating_appeal(web_hub)
+    expected = await web_hub.app[DATABASE].read(lambda c: figures(c, START, END, "zone"))
+    assert sum(r.tickets for r in expected) > 100
+
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#view-reports")).to_be_visible()
+    await page.fill("#from", START.isoformat())
+    await page.fill("#to", END.isoformat())
+    await page.select_option("#by", "zone")
+    await page.click("#run-report")
+    table = page.locator(".report-table")
+    await expect(table.locator("thead th").first).to_have_text("分区")
+    await expect(table.locator("tbody tr")).to_have_count(len(expected))
+    for i, row in enumerate(expected):
+        cells = table.locator("tbody tr").nth(i).locator("td")
+        await expect(cells.nth(0)).to_have_text(row.key)
+        await expect(cells.nth(1)).to_have_text(str(row.tickets))
+    await expect(page.locator(".charts svg")).to_have_count(4)
+    await expect(page.locator(".charts svg[aria-label='分时段取号量'] rect").first).to_be_visible()
+    await expect(page.locator(".charts svg[aria-label='每日取号量趋势'] polyline")).to_have_count(1)
+
+    async with page.expect_download() as info:
+        await page.click("#download-csv")
+    download = await info.value
+    raw = Path(await download.path()).read_bytes()
+    assert raw.startswith("\ufeff".encode()), "BOM, so Excel reads the Chinese headers"
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["分区", "取号数", "办结数"]
+    assert [(line[0], int(line[1])) for line in lines[1:]] == [(r.key, r.tickets) for r in expected]
+    assert download.suggested_filename.endswith(".csv")
+
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    ranking = page.locator("#ranking-rows tr")
+    await expect(ranking.first).to_be_visible()
+    assert await ranking.count() >= 10
+    await expect(ranking.first.locator("td").first).to_have_text("1")
+    await ranking.first.locator("button").click()
+    await expect(page.locator("#person-detail")).to_be_visible()
+    await expect(page.locator("#person-lines tr").first).to_be_visible()
+
+    row = page.locator(f"#appeal-rows tr[data-appeal='{appeal_id}']")
+    await expect(row.locator("td.status")).to_have_text("待复核")
+    await row.locator("button.reject").click()  # no reason typed: refused, nothing decided
+    await expect(page.locator("#appeal-error")).not_to_be_empty()
+    await expect(row.locator("td.status")).to_have_text("待复核")
+    await row.locator("input").fill("录像显示服务规范，评价有效")
+    await row.locator("button.reject").click()
+    await expect(row.locator("td.status")).to_have_text("已驳回")
+    response = await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))
+    [appeal] = (await response.json())["appeals"]
+    assert (appeal["status"], appeal["decided_by"], appeal["decision_reason"]) == ("rejected", "manager", "录像显示服务规范，评价有效")
+
+    await page.locator("#report").scroll_into_view_if_needed()
+    await page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / "report.png", DOCS_IMG / "report.png")
+
+
+async def test_report_downloads_refuse_staff_and_bad_periods(web_hub: Hub) -> None:
+    response = await web_hub.client.get("/api/v1/stats/report.csv", headers=web_hub.auth("staff01"))
+    assert response.status == 403, "staff may not download hall figures"
+    response = await web_hub.client.get("/api/v1/stats/report.xlsx?from=2026-11-20&to=2026-11-01", headers=web_hub.auth("manager"))
+    body = await response.json()
+    assert response.status == 400 and body["error"]["message"] == "统计结束日期早于开始日期"
+    response = await web_hub.client.get("/api/v1/stats/report.xlsx?from=2026-11-01&to=2026-11-20", headers=web_hub.auth("manager"))
+    assert response.status == 200 and (await response.read())[:2] == b"PK", "an xlsx is a zip"

@@ -1,0 +1,47 @@
+"""The ticket layout file: the hall's header and footer reach the printed bytes; mistakes are named."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.layout import LayoutFileError, load_layout
+from printer_drivers import TicketPrint, get_profile
+from printer_drivers.escpos_reader import read
+from printer_drivers.render import render_ticket
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "ticket.toml"
+
+
+def ticket() -> TicketPrint:
+    return TicketPrint(
+        hall_name="茶陵县政务服务中心", zone_name="不动产登记区", service_name="不动产登记", number="C1001",
+        people_ahead=3, estimated_wait_min=12, issued_at=datetime(2026, 11, 26, 9, 15), priority=False,
+        appointment=False, notice="请留意叫号", status_url="http://127.0.0.1:8080/t/abc", window_hint=None,
+    )
+
+
+def test_shipped_layout_header_and_footer_are_printed() -> None:
+    profile = get_profile("XP-80C")
+    layout = load_layout(SHIPPED, profile.paper_width_mm)
+    text = "\n".join(line.text for line in read(render_ticket(ticket(), layout, profile)).lines)
+    assert "欢迎光临" in text and "请妥善保管此票" in text
+    assert layout.paper_width_mm == 80, "the width follows the printer profile unless the file says otherwise"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('header = "x"\ncolour = "red"\n', "colour"),
+        ("paper_width_mm = 70\n", "paper_width_mm"),
+        ('logo_path = "missing.png"\n', "logo_path"),
+        ("header = \n", "cannot read"),
+    ],
+)
+def test_layout_mistakes_name_the_key(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "ticket.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LayoutFileError) as error:
+        load_layout(path, 80)
+    assert "ticket.toml" in str(error.value) and expected in str(error.value)
