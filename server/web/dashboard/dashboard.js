@@ -8,14 +8,7 @@
   const DEBOUNCE_MS = 250;
   let timer = null, inFlight = false, again = false;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
-    }
-    for (const child of children) node.append(child == null ? "" : child);
-    return node;
-  }
+  const el = ManagerSignIn.el;
   const pct = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
   const dur = (s) => HallQ.formatDuration(s);
   const est = (m) => (m == null ? "无窗口" : `${m}分钟`);
@@ -98,7 +91,7 @@
   }
 
   async function start() {
-    const me = await ManagerSignIn.require($("login-form"), $("login-error"));
+    const me = await ManagerSignIn.require();
     $("who-name").textContent = me.display_name || me.name;
     $("sign-out").hidden = false;
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);

@@ -5,8 +5,31 @@
 const ManagerSignIn = (() => {
   const ROLES = new Set(["manager", "admin", "chief"]);
 
+  // A DOM element with attributes (class, data-*, properties) and children: what both pages draw with.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
+    }
+    for (const child of children) node.append(child == null ? "" : child);
+    return node;
+  }
+
+  // The sign-in card, drawn at the top of <main> (hidden until it is needed).
+  function drawForm() {
+    const form = el("form", { id: "login-form", autocomplete: "off" },
+      el("label", {}, "用户名 ", el("input", { name: "username", id: "login-user", required: true })),
+      el("label", {}, "密码 ", el("input", { name: "password", id: "login-pass", type: "password", required: true })),
+      el("button", { class: "primary", type: "submit", id: "login-submit" }, "登录"));
+    const errorBox = el("p", { id: "login-error", class: "error", role: "alert" });
+    const section = el("section", { id: "view-login", class: "card narrow", hidden: true }, el("h2", {}, "管理人员登录"), form, errorBox);
+    document.querySelector("main").prepend(section);
+    return { form, errorBox };
+  }
+
   // Resolve with the signed-in person once they are a manager-level user; show the form until then.
-  async function require(form, errorBox, allowed = ROLES) {
+  async function require(allowed = ROLES) {
+    const { form, errorBox } = drawForm();
     if (HallQ.token()) {
       try {
         const me = await HallQ.api("GET", "/auth/me");
@@ -41,5 +64,5 @@ const ManagerSignIn = (() => {
     location.reload();
   }
 
-  return { require, signOut };
+  return { require, signOut, el };
 })();

@@ -6,14 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const STATUS_ZH = { pending: "待复核", accepted: "已采纳", rejected: "已驳回" };
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else if (k.startsWith("data-")) node.setAttribute(k, v); else node[k] = v;
-    }
-    for (const child of children) node.append(child == null ? "" : child);
-    return node;
-  }
+  const el = ManagerSignIn.el;
 
   function query() {
     return new URLSearchParams({ from: $("from").value, to: $("to").value, by: $("by").value }).toString();
@@ -100,7 +93,7 @@
   }
 
   async function start() {
-    const me = await ManagerSignIn.require($("login-form"), $("login-error"), new Set(["manager", "admin"]));
+    const me = await ManagerSignIn.require(new Set(["manager", "admin"]));
     $("who-name").textContent = me.display_name || me.name;
     $("sign-out").hidden = false;
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);
