@@ -44,6 +44,7 @@ def _hub_options(parser: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from server.access_log import PathOnlyAccessLogger
     from server.app import create_app
     from server.config.problems import ConfigError
     from server.extensions import default_extensions
@@ -57,7 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 2
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda msg: print(msg, flush=True))
+    web.run_app(
+        app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
+        print=lambda msg: print(msg, flush=True),
+    )
     return 0
 
 

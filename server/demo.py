@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from server.access_log import PathOnlyAccessLogger
 from server.accounts import Accounts, Role
 from server.api.keys import ACCOUNTS, ENGINE
 from server.app import create_app
@@ -91,5 +92,8 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     app.cleanup_ctx.append(demo_ctx)
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda msg: print(msg, flush=True))
+    web.run_app(
+        app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
+        print=lambda msg: print(msg, flush=True),
+    )
     return 0
