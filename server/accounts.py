@@ -82,10 +82,32 @@ class Accounts:
     Logging out forgets at once; a device deactivated in the database stops within the TTL."""
 
     TOKEN_CACHE_SECONDS = 10.0
+    MAX_FAILED_LOGINS = 5
+    LOCKOUT_SECONDS = 300.0
 
     def __init__(self, database: Database):
         self.database = database
         self._recent: dict[str, tuple[float, Principal]] = {}
+        self._failures: dict[str, list[float]] = {}
+
+    def check_not_locked(self, username: str, now: float) -> None:
+        """Refuse a login while a staff id has had too many wrong passwords (guessing a PIN)."""
+        recent = [t for t in self._failures.get(username, []) if now - t < self.LOCKOUT_SECONDS]
+        self._failures[username] = recent
+        if len(recent) >= self.MAX_FAILED_LOGINS:
+            wait = int(self.LOCKOUT_SECONDS - (now - recent[0])) + 1
+            raise HallQError(
+                "locked_out", f"密码错误次数过多，请{wait // 60 + 1}分钟后再试",
+                f"too many wrong passwords for {username}; try again in {wait} s", 429, {"retry_after_s": wait},
+            )
+
+    def record_login(self, username: str, ok: bool, now: float) -> None:
+        if ok:
+            self._failures.pop(username, None)
+        else:
+            if len(self._failures) > 10_000:
+                self._failures.clear()
+            self._failures.setdefault(username, []).append(now)
 
     async def add_user(
         self, username: str, password: str, role: Role, display_name: str = "", unit: str | None = None, *, now: float

@@ -218,3 +218,17 @@ async def test_appointment_booking_and_check_in(hub):
     r = await hub.client.post("/api/v1/tickets", json={"appointment_code": "YY2026001"}, headers=hub.auth("kiosk"))
     ticket = (await r.json())["ticket"]
     assert ticket["appointment"] and ticket["priority"]
+
+
+async def test_repeated_wrong_passwords_lock_the_staff_id_for_a_while(hub, clock):
+    """Tried: guessing a PIN. Kept: after five wrong tries even the right password waits."""
+    for _ in range(5):
+        r = await hub.client.post("/api/v1/auth/login", json={"username": "staff03", "password": "0000"})
+        assert r.status == 401
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff03", "password": "pass-1234"})
+    assert r.status == 429 and (await r.json())["error"]["code"] == "locked_out"
+    other = await hub.client.post("/api/v1/auth/login", json={"username": "staff02", "password": "pass-1234"})
+    assert other.status == 200, "other staff ids are not affected"
+    clock.advance(301)
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff03", "password": "pass-1234"})
+    assert r.status == 200
