@@ -102,6 +102,9 @@ class Hub:
     def __init__(self, workdir: Path, db_url: str | None):
         self.workdir = workdir
         self.config = write_always_open_copy(ROOT / "config", workdir / "config")
+        # The API's own cost, as the reference queue manager has no voice: zone voice is measured
+        # by bench/voice_latency.py.
+        (self.config / "voice.toml").write_text('[defaults]\nwhere = "off"\n', encoding="utf-8")
         self.data = workdir / "data"
         self.port = free_port()
         self.env = dict(os.environ, HALLQ_PASSWORD="bench-pass")
