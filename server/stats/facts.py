@@ -40,6 +40,7 @@ from server.storage.schema import (
 
 log = logging.getLogger(__name__)
 WATERMARK = "facts"
+WINDOW_WATERMARK = "window_days"
 BATCH_EVENTS = 5000
 CHUNK = 500
 LOOKBACK_DAYS = 7  # how far back a window's state at the start of a day is looked for
@@ -50,17 +51,17 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]
         yield values[i : i + size]
 
 
-def read_watermark(conn: Connection) -> int:
-    value = conn.execute(select(stat_watermarks.c.last_seq).where(stat_watermarks.c.name == WATERMARK)).scalar()
+def read_watermark(conn: Connection, name: str = WATERMARK) -> int:
+    value = conn.execute(select(stat_watermarks.c.last_seq).where(stat_watermarks.c.name == name)).scalar()
     return int(value or 0)
 
 
-def _write_watermark(conn: Connection, seq: int) -> None:
+def _write_watermark(conn: Connection, seq: int, name: str = WATERMARK) -> None:
     changed = conn.execute(
-        update(stat_watermarks).where(stat_watermarks.c.name == WATERMARK).values(last_seq=seq)
+        update(stat_watermarks).where(stat_watermarks.c.name == name).values(last_seq=seq)
     ).rowcount
     if not changed:
-        conn.execute(insert(stat_watermarks).values(name=WATERMARK, last_seq=seq))
+        conn.execute(insert(stat_watermarks).values(name=name, last_seq=seq))
 
 
 def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[int]) -> int:
@@ -208,10 +209,11 @@ class CatchUpResult:
 
 
 def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
-    """One batch: events after the watermark -> facts; the watermark moves in the same transaction."""
+    """One batch of ticket facts: events after the watermark -> facts; the watermark moves in the
+    same transaction. Cheap: only tickets that reached a final state get rows."""
     mark = read_watermark(conn)
     batch = conn.execute(
-        select(ticket_events.c.seq, ticket_events.c.hall_day, ticket_events.c.ticket_id, ticket_events.c.window_id, ticket_events.c.kind)
+        select(ticket_events.c.seq, ticket_events.c.ticket_id, ticket_events.c.kind)
         .where(ticket_events.c.seq > mark)
         .order_by(ticket_events.c.seq)
         .limit(limit)
@@ -219,10 +221,24 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
     if not batch:
         return CatchUpResult(0, 0, 0, mark)
     ticket_ids = [e.ticket_id for e in batch if e.ticket_id is not None]
-    appeal_ids = [
-        int((e.ticket_id)) for e in batch if e.kind.startswith("rating.appeal") and e.ticket_id is not None
-    ]
-    written = rebuild_tickets(conn, config, ticket_ids + appeal_ids)
+    written = rebuild_tickets(conn, config, ticket_ids)
+    _write_watermark(conn, batch[-1].seq)
+    return CatchUpResult(len(batch), written, 0, batch[-1].seq)
+
+
+def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
+    """One batch of window-day figures (availability, idle while people wait) for the windows the
+    events touched. Each rebuild reads the window's whole day, so this runs when figures are read
+    (reports, dashboard, CLI), not after every event on the hub's single writer."""
+    mark = read_watermark(conn, WINDOW_WATERMARK)
+    batch = conn.execute(
+        select(ticket_events.c.seq, ticket_events.c.hall_day, ticket_events.c.window_id, ticket_events.c.kind)
+        .where(ticket_events.c.seq > mark)
+        .order_by(ticket_events.c.seq)
+        .limit(limit)
+    ).all()
+    if not batch:
+        return CatchUpResult(0, 0, 0, mark)
     dirty: dict[date, set[str] | None] = {}
     for e in batch:
         if e.kind == "ticket.closed":
@@ -230,8 +246,8 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
         elif e.window_id is not None and dirty.get(e.hall_day, set()) is not None:
             dirty.setdefault(e.hall_day, set()).add(e.window_id)  # type: ignore[union-attr]
     window_rows = sum(rebuild_window_days(conn, config, day, wins, now) for day, wins in sorted(dirty.items()))
-    _write_watermark(conn, batch[-1].seq)
-    return CatchUpResult(len(batch), written, window_rows, batch[-1].seq)
+    _write_watermark(conn, batch[-1].seq, WINDOW_WATERMARK)
+    return CatchUpResult(len(batch), 0, window_rows, batch[-1].seq)
 
 
 @dataclass
@@ -252,19 +268,26 @@ class FactBuilder:
     _again: bool = False
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
-    async def catch_up(self, limit: int = BATCH_EVENTS) -> CatchUpResult:
+    async def catch_up(self, limit: int = BATCH_EVENTS, step=catch_up_sync) -> CatchUpResult:  # type: ignore[no-untyped-def]
         async with self._lock:
             now = self.clock.now()
-            return await self.database.write(lambda conn: catch_up_sync(conn, self.config, now, limit))
+            return await self.database.write(lambda conn: step(conn, self.config, now, limit))
 
-    async def catch_up_all(self) -> int:
-        """Run batches until nothing is left; returns the number of events processed."""
+    async def catch_up_tickets(self) -> int:
+        """Ticket facts only, in batches until nothing is left: what runs after events."""
         processed = 0
         while True:
             result = await self.catch_up()
             processed += result.events
             if result.events == 0:
                 return processed
+
+    async def catch_up_all(self) -> int:
+        """Ticket facts and window-day figures, until nothing is left: what readers call first."""
+        processed = await self.catch_up_tickets()
+        while (await self.catch_up(step=catch_up_windows_sync)).events:
+            pass
+        return processed
 
     async def refresh_day(self, day: date) -> int:
         """Recompute every window's figures for `day` (e.g. today, before a report reads them)."""
@@ -290,7 +313,7 @@ class FactBuilder:
         while True:
             self._again = False
             try:
-                await self.catch_up_all()
+                await self.catch_up_tickets()
             except Exception:  # noqa: BLE001 - facts lag, the hall goes on; the next event retries
                 log.exception("statistics catch-up failed")
             if not self._again:
