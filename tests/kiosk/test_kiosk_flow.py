@@ -4,6 +4,8 @@ from __future__ import annotations
 import pygame
 import pytest
 
+from server.api.keys import CONFIG
+
 from kiosk import flow as f
 from printer_drivers.escpos_reader import read
 from tests.conftest import at
@@ -36,7 +38,10 @@ async def test_full_issue_flow_prints_number_service_and_status_qr(hub, make_kio
     printed_text = "\n".join(line.text for line in doc.lines)
     assert "C1001" in printed_text and service in printed_text
     ticket = (await hub.engine.tickets_today())[0]
-    assert [q.payload for q in doc.qr_codes] == [f"https://hall.example.cn/t/{ticket.status_token}"]
+    # The hub publishes the hall's QR prefix (hall.status_base_url); it wins over the kiosk's fallback.
+    prefix = hub.app[CONFIG].hall.status_base_url
+    assert prefix != "https://hall.example.cn/t/"
+    assert [q.payload for q in doc.qr_codes] == [f"{prefix}{ticket.status_token}"]
     assert ticket.printed is True and ticket.number == "C1001"
 
 
