@@ -580,11 +580,11 @@ async def bulk_history(
                 write_facts(conn, config, rows, [day], now)
             return count, written_at - started
 
-        count, spent = await database.write(work)
+        count, spent = await database.write_long(work)
         written += count
         write_s += spent
         facts_s += time.perf_counter() - t1 - spent
-    await database.write(lambda conn: write_state(conn, engine))
+    await database.write_long(lambda conn: write_state(conn, engine))
     return BulkReport(results, written, sim_s, write_s, facts_s)
 
 

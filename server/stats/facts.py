@@ -271,7 +271,7 @@ class FactBuilder:
     async def catch_up(self, limit: int = BATCH_EVENTS, step=catch_up_sync) -> CatchUpResult:  # type: ignore[no-untyped-def]
         async with self._lock:
             now = self.clock.now()
-            return await self.database.write(lambda conn: step(conn, self.config, now, limit))
+            return await self.database.write_long(lambda conn: step(conn, self.config, now, limit))
 
     async def catch_up_tickets(self) -> int:
         """Ticket facts only, in batches until nothing is left: what runs after events."""
@@ -294,7 +294,7 @@ class FactBuilder:
         await self.catch_up_all()
         now = self.clock.now()
         async with self._lock:
-            return await self.database.write(lambda conn: rebuild_window_days(conn, self.config, day, None, now))
+            return await self.database.write_long(lambda conn: rebuild_window_days(conn, self.config, day, None, now))
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
         """Run a catch-up after events arrive; returns the function that detaches it."""

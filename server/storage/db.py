@@ -4,12 +4,15 @@ SQLite is the embedded default and is tuned for the hub's single writer: WAL let
 boards) proceed while the engine writes, and synchronous=NORMAL keeps a commit cheap while WAL
 still guarantees a committed transaction survives a process crash. PostgreSQL is used by URL.
 
-Transactions are written as plain synchronous SQLAlchemy Core functions and run in ONE hop:
-on PostgreSQL through asyncpg (`run_sync`, no threads), on SQLite in a dedicated writer thread with
-the standard sqlite3 driver. aiosqlite hands every statement to its thread and back, which we
-measured at ~0.5 ms a statement on these machines against ~10 us for sqlite3 itself; an issue takes
-eight statements, so one hop per transaction instead of one per statement is the difference
-between ~90 and well over a thousand tickets a second (docs/benchmarks.md).
+Transactions are written as plain synchronous SQLAlchemy Core functions and run in one go: on
+PostgreSQL through asyncpg (`run_sync`, no threads); on SQLite with the standard sqlite3 driver,
+short writes directly on the event loop under one asyncio write lock. Measured here (see
+docs/benchmarks.md): aiosqlite hands every statement to its thread and back (~0.5 ms a statement
+against ~10 us inside sqlite3), and even one thread hop per transaction lost half the throughput
+with eight kiosks, the loop and the writer thread taking the GIL from each other. A write that may
+run long (statistics catch-up) uses `write_long`: the same lock, but on the writer thread, so the
+loop keeps serving and never waits on SQLite's own lock. Reads run on reader threads (WAL lets them
+proceed beside the writer).
 """
 from __future__ import annotations
 
@@ -64,20 +67,30 @@ class Database:
     """
 
     engine: AsyncEngine
-    sync_engine: Engine | None = None  # SQLite only: the writer thread's and readers' engine
+    sync_engine: Engine | None = None  # SQLite only: the writer's and readers' engine
     _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
     _readers: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run `fn` in one transaction; it commits if `fn` returns and rolls back if it raises."""
+        """Run `fn` in one transaction; it commits if `fn` returns and rolls back if it raises.
+        For short transactions (the engine's): on SQLite it runs on the event loop itself."""
         if self.sync_engine is not None:
-            return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write, fn)
+            async with self._write_lock:
+                return self._sync_write(fn)
         async with self.engine.begin() as conn:
             return await conn.run_sync(fn)
+
+    async def write_long(self, fn: Callable[[Connection], T]) -> T:
+        """Like `write`, for transactions that may take long: off the event loop, same lock."""
+        if self.sync_engine is not None:
+            async with self._write_lock:
+                return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write, fn)
+        return await self.write(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         if self.sync_engine is not None:
