@@ -12,7 +12,7 @@ import math
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,7 @@ from server.storage.schema import (
 )
 
 DEFAULT_SERVICE_MIN = 8.0
+CLOSE_LOOKBACK_DAYS = 45
 T = TypeVar("T")
 
 
@@ -884,11 +885,20 @@ class QueueEngine:
         return await self._write(work)
 
     async def close_day(self, day: date) -> int:
-        """End of day: every ticket still open is closed, flagged, and left out of time averages."""
+        """End of day: every ticket still open is closed, flagged, and left out of time averages.
+
+        Looks back CLOSE_LOOKBACK_DAYS (a hub switched off over a long holiday still closes its
+        leftovers) rather than over all history, which would scan millions of rows at start-up."""
+        since = day - timedelta(days=CLOSE_LOOKBACK_DAYS)
+
         def work(txn: _Txn) -> Any:
             rows = (
                 txn.conn.execute(
-                    select(tickets).where(tickets.c.hall_day <= day, tickets.c.status.in_(list(OPEN_STATUSES)))
+                    select(tickets).where(
+                        tickets.c.hall_day >= since,
+                        tickets.c.hall_day <= day,
+                        tickets.c.status.in_(list(OPEN_STATUSES)),
+                    )
                 )
             ).all()
             for row in rows:

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 WATERMARK = "facts"
 WINDOW_WATERMARK = "window_days"
 BATCH_EVENTS = 5000
+LIVE_BATCH_EVENTS = 500
 CHUNK = 500
 LOOKBACK_DAYS = 7  # how far back a window's state at the start of a day is looked for
 
@@ -273,11 +274,12 @@ class FactBuilder:
             now = self.clock.now()
             return await self.database.write_long(lambda conn: step(conn, self.config, now, limit))
 
-    async def catch_up_tickets(self) -> int:
-        """Ticket facts only, in batches until nothing is left: what runs after events."""
+    async def catch_up_tickets(self, batch: int = LIVE_BATCH_EVENTS) -> int:
+        """Ticket facts only, in batches until nothing is left: what runs after events. Small
+        batches: each holds the write lock, and the engine's calls wait behind it."""
         processed = 0
         while True:
-            result = await self.catch_up()
+            result = await self.catch_up(batch)
             processed += result.events
             if result.events == 0:
                 return processed
