@@ -160,12 +160,18 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+ISSUE_QUEUES = ["A1", "A2", "A3", "B1", "B2", "B3", "D2", "F1", "G1", "G2", "H1", "J1", "K1"]  # no daily caps
+
+
 async def issue_rate(hub: Hub, token: str, clients: int, per_client: int) -> float:
+    """Tickets spread over a dozen queues, as a hall's kiosks spread them (one queue thousands
+    deep would measure the people-ahead count, not issuing)."""
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(headers=headers) as session:
         async def client(c: int) -> None:
             for i in range(per_client):
-                async with session.post(f"{hub.url}/api/v1/tickets", json={"queue": "B1"},
+                queue = ISSUE_QUEUES[(c * per_client + i) % len(ISSUE_QUEUES)]
+                async with session.post(f"{hub.url}/api/v1/tickets", json={"queue": queue},
                                         headers={"Idempotency-Key": f"c{clients}-{c}-{i}-{time.time_ns()}"}) as r:
                     assert r.status == 201, await r.text()
                     await r.read()

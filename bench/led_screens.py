@@ -1,6 +1,6 @@
 """LED screen figures: encode cost and bytes per dialect, frames/s and show()->decoded on a pty.
 
-Run: .venv/bin/python bench/led_screens.py   (prints a table; figures go to docs/bench-screens.md)
+Run: .venv/bin/python bench/led_screens.py   (prints a table; figures go to docs/benchmarks.md)
 Pacing is set to 0 and the baud to 10 M for the pty run so it measures our code and the pty, not the dialect's
 gap (which alone limits a real bus: e.g. candle at 200 ms is 5 frames/s).
 """
