@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay
+from caller.actions import ActionKind, DisplayKind, PadAction
 from caller.sim import PadSimulator
 from server.accounts import Role
 from server.api.keys import ACCOUNTS, ENGINE

@@ -14,7 +14,6 @@ from __future__ import annotations
 import socket
 from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Any
 
 import serial
 from escpos.escpos import Escpos

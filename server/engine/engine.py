@@ -42,7 +42,6 @@ from server.storage.schema import (
     appointments,
     day_counters,
     ticket_events,
-    ticket_intervals,
     tickets,
     window_states,
 )

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from server.config.models import HallConfig, Window
 from server.engine.clock import ManualClock
 from server.engine.hours import describe_closed, hall_day, issuing_state
-from server.engine.views import IssueRequest, TicketStatus
+from server.engine.views import IssueRequest
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.simulation.history import DayResult, SimulationOptions, _DayRun
 from server.simulation.profile import TrafficProfile
