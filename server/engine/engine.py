@@ -679,7 +679,8 @@ class QueueEngine:
             m = row._mapping
             served_at = m["served_at"]
             if m["status"] == TicketStatus.CALLED:
-                # Finished without pressing "start": service began when they were called.
+                # Finished without pressing "start": no arrival was recorded, so the called interval
+                # counts as walk time and the service time as zero (tests/stats, docs/statistics.md).
                 self._close_interval(txn, m["id"], "arrived")
                 served_at = txn.now
             else:
