@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from server.storage.db import default_database_url
@@ -15,8 +15,6 @@ class HubSettings:
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
-    simulate_devices: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url(self.data_dir)

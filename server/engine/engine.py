@@ -406,8 +406,11 @@ class QueueEngine:
         }
         return int(conn.execute(sql.PEOPLE_AHEAD, params).scalar_one())
 
-    def _estimate_wait(self, conn: Connection, day: date, queue: str, ahead: int) -> int | None:
-        open_windows = self._open_window_count(conn, queue)
+    def _estimate_wait(
+        self, conn: Connection, day: date, queue: str, ahead: int, open_windows: int | None = None
+    ) -> int | None:
+        if open_windows is None:
+            open_windows = self._open_window_count(conn, queue)
         if open_windows == 0:
             return None
         mean_service = conn.execute(sql.MEAN_SERVICE_TODAY, {"day": day, "queue": queue}).scalar()
@@ -753,7 +756,6 @@ class QueueEngine:
                 outcome=None,
                 window_id=None,
                 sort_key=sort_key,
-                queued_at=m["queued_at"],
                 call_count=0,
             )
             self._open_interval(txn, row, "waiting")
@@ -1041,6 +1043,7 @@ class QueueEngine:
             for q in wanted:
                 s = stats.get(q.prefix)
                 waiting = int(s.waiting) if s else 0
+                open_windows = self._open_window_count(conn, q.prefix)
                 views.append(
                     QueueView(
                         prefix=q.prefix,
@@ -1049,8 +1052,8 @@ class QueueEngine:
                         waiting=waiting,
                         waiting_priority=int(s.waiting_priority or 0) if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s else None,
-                        open_windows=self._open_window_count(conn, q.prefix),
-                        estimated_wait_min=self._estimate_wait(conn, day, q.prefix, waiting) if waiting else 0,
+                        open_windows=open_windows,
+                        estimated_wait_min=self._estimate_wait(conn, day, q.prefix, waiting, open_windows) if waiting else 0,
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )
