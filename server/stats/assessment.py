@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, not_, select
+from sqlalchemy import and_, case, func, literal, not_, select
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
@@ -87,27 +87,53 @@ def month_bounds(month: str) -> tuple[date, date]:
         raise bad_request(f"month must look like 2026-11, not {month!r}", "月份格式应为 2026-11") from None
 
 
+def _over_norm_s(rules: AssessmentRules) -> Any:
+    """The service time beyond which a leg counts as over the norm, per queue, as a SQL expression."""
+    st = rules.service_time
+    default = st.default_norm_min * 60 * st.over_factor
+    if not st.norms_min:
+        return literal(default)
+    return case({q: m * 60 * st.over_factor for q, m in st.norms_min.items()}, value=lf.c.queue, else_=default)
+
+
 def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start: date, end: date) -> dict[str, _Measures]:
+    """Every person's month in four grouped queries: the month's legs are counted in SQL, per
+    (person, unit), so the work in Python is per person, not per leg."""
     people: dict[str, _Measures] = defaultdict(_Measures)
     level = config.hall.service_level_min * 60
-    for leg in conn.execute(
-        select(lf.c.staff_id, lf.c.queue, lf.c.unit, lf.c.started_at, lf.c.service_s, lf.c.wait_s, lf.c.outcome)
+    served = lf.c.started_at.is_not(None)
+
+    def count_if(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    first_case: dict[tuple[str, str], float] = {}
+    for row in conn.execute(
+        select(
+            lf.c.staff_id,
+            lf.c.unit,
+            func.count().label("calls"),
+            count_if(lf.c.outcome == "no_show").label("no_shows"),
+            count_if(served).label("cases"),
+            count_if(and_(served, lf.c.service_s > _over_norm_s(rules))).label("over_norm"),
+            count_if(and_(served, lf.c.wait_s.is_not(None))).label("waited"),
+            count_if(and_(served, lf.c.wait_s > level)).label("over_level"),
+            func.min(case((served, lf.c.entered_at), else_=None)).label("first_case"),
+        )
         .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id.is_not(None), not_(lf.c.auto_closed))
+        .group_by(lf.c.staff_id, lf.c.unit)
     ):
-        m = people[leg.staff_id]
-        m.calls += 1
-        if leg.outcome == "no_show":
-            m.no_shows += 1
-        if leg.started_at is None:
-            continue
-        m.cases += 1
-        if leg.unit:
-            m.units[leg.unit] += 1
-        if leg.service_s is not None and leg.service_s > rules.service_time.norm_s(leg.queue) * rules.service_time.over_factor:
-            m.over_norm += 1
-        if leg.wait_s is not None:
-            m.waited += 1
-            m.over_level += leg.wait_s > level
+        m = people[row.staff_id]
+        m.calls += int(row.calls)
+        m.no_shows += int(row.no_shows or 0)
+        m.cases += int(row.cases or 0)
+        m.over_norm += int(row.over_norm or 0)
+        m.waited += int(row.waited or 0)
+        m.over_level += int(row.over_level or 0)
+        if row.unit and row.cases:
+            m.units[row.unit] += int(row.cases)
+            first_case[(row.staff_id, row.unit)] = float(row.first_case)
+    for staff, m in people.items():  # ties between units: the one served first that month
+        m.units = Counter(dict(sorted(m.units.items(), key=lambda u: (-u[1], first_case[(staff, u[0])], u[0]))))
     for staff, rated, good, bad in conn.execute(
         select(
             tf.c.rating_staff,
@@ -121,20 +147,23 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
     ):
         m = people[staff]
         m.rated, m.good, m.bad_after = int(rated), int(good or 0), int(bad or 0)
-    per_day: dict[tuple[str, date], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for row in conn.execute(
-        select(wd.c.staff_id, wd.c.hall_day, wd.c.scheduled_s, wd.c.logged_in_s, wd.c.paused_s)
+    per_day = (
+        select(
+            wd.c.staff_id,
+            func.max(wd.c.scheduled_s).label("scheduled"),
+            func.sum(wd.c.logged_in_s).label("logged"),
+            func.sum(wd.c.paused_s).label("paused"),
+        )
         .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id != "")
+        .group_by(wd.c.staff_id, wd.c.hall_day)
+        .subquery()
+    )
+    absent = case((per_day.c.scheduled > per_day.c.logged, per_day.c.scheduled - per_day.c.logged), else_=0.0)
+    for staff, days, paused, absent_s in conn.execute(
+        select(per_day.c.staff_id, func.count(), func.sum(per_day.c.paused), func.sum(absent)).group_by(per_day.c.staff_id)
     ):
-        acc = per_day[(row.staff_id, row.hall_day)]
-        acc[0] = max(acc[0], row.scheduled_s)
-        acc[1] += row.logged_in_s
-        acc[2] += row.paused_s
-    for (staff, _day), (scheduled, logged, paused) in per_day.items():
         m = people[staff]
-        m.days += 1
-        m.paused_s += paused
-        m.absent_s += max(scheduled - logged, 0.0)
+        m.days, m.paused_s, m.absent_s = int(days), float(paused or 0.0), float(absent_s or 0.0)
     return people
 
 

@@ -1,19 +1,22 @@
 """Figures for any period and grouping, read from the fact tables (never from the raw history).
 
-Counts, sums and means are grouped in SQL; percentiles need the values, so only the waits of the
-period are fetched, already sorted by group and value. Auto-closed tickets count as issued (and as
+Counts, sums and means are grouped in SQL. p50/p90 are nearest-rank: PostgreSQL computes them in
+the same scan (percentile_disc); SQLite has no such aggregate, so it sorts the period's waits by
+group and value and the ranks are picked by position. Auto-closed tickets count as issued (and as
 abandoned if never called) but are left out of every time average, as HALL.md requires.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import groupby
+from operator import itemgetter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, not_, select
+from sqlalchemy import Integer, and_, cast, func, literal_column, not_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -116,54 +119,44 @@ def figures(
     key = _group_expr(conn, by, tf.c.hall_day, tf).label("key")
     where = and_(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
     timed = not_(tf.c.auto_closed)
+    timed_wait = and_(timed, tf.c.wait_s.is_not(None))
     valid_rating = and_(tf.c.rating.is_not(None), not_(tf.c.rating_excluded))
-
-    def count_if(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    def mean_if(condition: ColumnElement[bool], column: Any) -> Any:
-        return func.avg(case((condition, column), else_=None))
-
-    query = (
-        select(
-            key,
-            func.count().label("tickets"),
-            count_if(tf.c.final_status == "finished").label("served"),
-            count_if(tf.c.was_called).label("called"),
-            count_if(tf.c.final_status == "no_show").label("no_shows"),
-            count_if(not_(tf.c.was_called)).label("abandoned"),
-            count_if(tf.c.auto_closed).label("auto_closed"),
-            func.sum(tf.c.transfers).label("transfers"),
-            mean_if(timed, tf.c.wait_s).label("wait_mean"),
-            func.max(case((timed, tf.c.wait_s), else_=None)).label("wait_max"),
-            mean_if(timed, tf.c.walk_s).label("walk_mean"),
-            mean_if(and_(timed, tf.c.final_status == "finished"), tf.c.service_s).label("service_mean"),
-            mean_if(timed, tf.c.dwell_s).label("dwell_mean"),
-            count_if(and_(timed, tf.c.over_kpi)).label("over_kpi"),
-            count_if(and_(timed, tf.c.wait_s.is_not(None))).label("with_wait"),
-            count_if(valid_rating).label("rated"),
-            mean_if(valid_rating, cast(tf.c.rating, Integer)).label("rating_mean"),
-            count_if(and_(valid_rating, tf.c.rating >= 4)).label("good"),
-            count_if(tf.c.rating <= 2).label("bad_before"),
-            count_if(and_(tf.c.rating <= 2, not_(tf.c.rating_excluded))).label("bad_after"),
-        )
-        .where(where)
-    )
+    percentiles_in_sql = conn.dialect.name == "postgresql"
+    columns = [
+        key,
+        func.count().label("tickets"),
+        func.count().filter(tf.c.final_status == "finished").label("served"),
+        func.count().filter(tf.c.was_called).label("called"),
+        func.count().filter(tf.c.final_status == "no_show").label("no_shows"),
+        func.count().filter(not_(tf.c.was_called)).label("abandoned"),
+        func.count().filter(tf.c.auto_closed).label("auto_closed"),
+        func.sum(tf.c.transfers).label("transfers"),
+        func.avg(tf.c.wait_s).filter(timed).label("wait_mean"),
+        func.max(tf.c.wait_s).filter(timed).label("wait_max"),
+        func.avg(tf.c.walk_s).filter(timed).label("walk_mean"),
+        func.avg(tf.c.service_s).filter(and_(timed, tf.c.final_status == "finished")).label("service_mean"),
+        func.avg(tf.c.dwell_s).filter(timed).label("dwell_mean"),
+        func.count().filter(and_(timed, tf.c.over_kpi)).label("over_kpi"),
+        func.count().filter(timed_wait).label("with_wait"),
+        func.count().filter(valid_rating).label("rated"),
+        func.avg(tf.c.rating).filter(valid_rating).label("rating_mean"),
+        func.count().filter(and_(valid_rating, tf.c.rating >= 4)).label("good"),
+        func.count().filter(tf.c.rating <= 2).label("bad_before"),
+        func.count().filter(and_(tf.c.rating <= 2, not_(tf.c.rating_excluded))).label("bad_after"),
+    ]
+    if percentiles_in_sql:  # nearest rank, in the same scan as the counts
+        columns += [func.percentile_disc(p / 100).within_group(tf.c.wait_s).filter(timed_wait).label(f"p{p}")
+                    for p in (50, 90)]
+    query = select(*columns).where(where)
     if by != "all":
         query = query.group_by(key).order_by(key)
     rows = [r for r in conn.execute(query).all() if r.tickets]
-    waits: dict[str, list[float]] = defaultdict(list)
-    for k, wait in conn.execute(
-        select(key, tf.c.wait_s)
-        .where(where, timed, tf.c.wait_s.is_not(None))
-        .order_by(*([key] if by != "all" else []), tf.c.wait_s)
-    ):
-        waits[str(k)].append(wait)
+    sorted_waits = {} if percentiles_in_sql else _wait_percentiles(conn, key, and_(where, timed_wait), by)
     availability = _availability(conn, start, end, by) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
     out = []
     for r in rows:
         k = str(r.key)
-        values = waits.get(k, [])
+        p50, p90 = (_float(r.p50), _float(r.p90)) if percentiles_in_sql else sorted_waits.get(k, (None, None))
         avail = availability.get(k)
         out.append(
             Figures(
@@ -176,8 +169,8 @@ def figures(
                 auto_closed=int(r.auto_closed or 0),
                 transfers=int(r.transfers or 0),
                 wait_mean_s=_round(r.wait_mean),
-                wait_p50_s=percentile(values, 50),
-                wait_p90_s=percentile(values, 90),
+                wait_p50_s=p50,
+                wait_p90_s=p90,
                 wait_max_s=_round(r.wait_max),
                 walk_mean_s=_round(r.walk_mean),
                 service_mean_s=_round(r.service_mean),
@@ -195,6 +188,26 @@ def figures(
             )
         )
     return out
+
+
+def _wait_percentiles(conn: Connection, key: Any, where: ColumnElement[bool], by: str) -> dict[str, tuple[float | None, float | None]]:
+    """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): one statement sorts
+    the period's waits by group and value, and the ranks are picked by position. A window-function
+    query does the same in SQL, but SQLite evaluates it at half the speed of this (benchmarks.md)."""
+    rows = conn.execute(select(key, tf.c.wait_s).where(where).order_by(*([key] if by != "all" else []), tf.c.wait_s)).all()
+    waits = list(map(itemgetter(1), rows))
+    out: dict[str, tuple[float | None, float | None]] = {}
+    first = 0
+    for k, group in groupby(map(itemgetter(0), rows)):
+        n = len(list(group))
+        values = waits[first : first + n]
+        out[str(k)] = (percentile(values, 50), percentile(values, 90))
+        first += n
+    return out
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
