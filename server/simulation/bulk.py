@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig, Window
@@ -37,7 +37,7 @@ from server.engine.views import IssueRequest
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.simulation.history import DayResult, SimulationOptions, _DayRun
 from server.simulation.profile import TrafficProfile
-from server.stats.facts import WATERMARK, rebuild_window_days
+from server.stats.facts import WATERMARK, WINDOW_WATERMARK, rebuild_window_days, write_watermark
 from server.stats.ledger import compute_ticket
 from server.storage.db import Database
 from server.storage.schema import (
@@ -45,7 +45,6 @@ from server.storage.schema import (
     day_counters,
     stat_leg_facts,
     stat_ticket_facts,
-    stat_watermarks,
     ticket_events,
     ticket_intervals,
     tickets,
@@ -497,10 +496,9 @@ def write_facts(conn: Connection, config: HallConfig, rows: _Rows, days: Sequenc
         conn.execute(insert(stat_leg_facts), leg_rows)
     for day in days:
         rebuild_window_days(conn, config, day, None, now)
-    if rows.events:
-        seq = rows.events[-1]["seq"]
-        if not conn.execute(update(stat_watermarks).where(stat_watermarks.c.name == WATERMARK).values(last_seq=seq)).rowcount:
-            conn.execute(insert(stat_watermarks).values(name=WATERMARK, last_seq=seq))
+    if rows.events:  # both catch-ups are past these events: ticket facts and window-days are written above
+        for name in (WATERMARK, WINDOW_WATERMARK):
+            write_watermark(conn, rows.events[-1]["seq"], name)
 
 
 def _next_ids(conn: Connection) -> tuple[int, int, int]:

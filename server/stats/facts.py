@@ -57,7 +57,7 @@ def read_watermark(conn: Connection, name: str = WATERMARK) -> int:
     return int(value or 0)
 
 
-def _write_watermark(conn: Connection, seq: int, name: str = WATERMARK) -> None:
+def write_watermark(conn: Connection, seq: int, name: str = WATERMARK) -> None:
     changed = conn.execute(
         update(stat_watermarks).where(stat_watermarks.c.name == name).values(last_seq=seq)
     ).rowcount
@@ -223,7 +223,7 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
         return CatchUpResult(0, 0, 0, mark)
     ticket_ids = [e.ticket_id for e in batch if e.ticket_id is not None]
     written = rebuild_tickets(conn, config, ticket_ids)
-    _write_watermark(conn, batch[-1].seq)
+    write_watermark(conn, batch[-1].seq)
     return CatchUpResult(len(batch), written, 0, batch[-1].seq)
 
 
@@ -247,7 +247,7 @@ def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limi
         elif e.window_id is not None and dirty.get(e.hall_day, set()) is not None:
             dirty.setdefault(e.hall_day, set()).add(e.window_id)  # type: ignore[union-attr]
     window_rows = sum(rebuild_window_days(conn, config, day, wins, now) for day, wins in sorted(dirty.items()))
-    _write_watermark(conn, batch[-1].seq, WINDOW_WATERMARK)
+    write_watermark(conn, batch[-1].seq, WINDOW_WATERMARK)
     return CatchUpResult(len(batch), 0, window_rows, batch[-1].seq)
 
 

@@ -52,6 +52,7 @@ def dump(conn: Connection) -> dict[str, Any]:
         "leg_facts": rows(stat_leg_facts, [stat_leg_facts.c.ticket_id, stat_leg_facts.c.leg]),
         "window_days": rows(stat_window_days, [stat_window_days.c.window_id, stat_window_days.c.staff_id]),
         "figures": {by: figures(conn, DAY, DAY, by) for by in GROUPINGS},
+        "watermarks": rows(stat_watermarks, [stat_watermarks.c.name]),  # else the hub's first report redoes the history
     }
 
 
