@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 
 from server.stats.assessment import PersonScore
-from server.stats.metrics import GROUP_LABELS_ZH, Figures
+from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures
 
 COLUMNS: list[tuple[str, str]] = [
     ("tickets", "取号数"), ("served", "办结数"), ("called", "叫号数"), ("no_shows", "过号数"),
@@ -114,17 +114,15 @@ def table_html(rows: Sequence[Figures], by: str) -> str:
     return f'<table class="report-table"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>'
 
 
-def report_fragment(
-    rows: Sequence[Figures], by: str, by_hour: Sequence[Figures], by_zone: Sequence[Figures],
-    by_day: Sequence[Figures], histogram: Sequence[tuple[str, int]],
-) -> str:
+def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]]) -> str:
     """The report page's body: four server-drawn charts and the table, as one HTML fragment."""
     charts = [
-        bar_chart_svg([f"{int(r.key):02d}时" for r in by_hour], [float(r.tickets) for r in by_hour], "分时段取号量"),
+        bar_chart_svg([f"{h:02d}时" for h, _ in series.tickets_by_hour], [float(n) for _, n in series.tickets_by_hour],
+                      "分时段取号量"),
         bar_chart_svg([label for label, _ in histogram], [float(n) for _, n in histogram], "等候时长分布（分钟，人数）"),
-        bar_chart_svg([r.key for r in by_zone], [round((r.wait_mean_s or 0) / 60, 1) for r in by_zone],
+        bar_chart_svg([z for z, _ in series.wait_mean_by_zone], [round((w or 0) / 60, 1) for _, w in series.wait_mean_by_zone],
                       "各分区平均等候（分钟，按分区代码）"),
-        line_chart_svg([r.key[5:] for r in by_day], [float(r.tickets) for r in by_day], "每日取号量趋势"),
+        line_chart_svg([d[5:] for d, _ in series.tickets_by_day], [float(n) for _, n in series.tickets_by_day], "每日取号量趋势"),
     ]
     figures_html = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)
     return f'<div class="charts">{figures_html}</div>{table_html(rows, by)}'

@@ -1,22 +1,20 @@
 """Figures for any period and grouping, read from the fact tables (never from the raw history).
 
-Counts, sums and means are grouped in SQL. p50/p90 are nearest-rank: PostgreSQL computes them in
-the same scan (percentile_disc); SQLite has no such aggregate, so it sorts the period's waits by
-group and value and the ranks are picked by position. Auto-closed tickets count as issued (and as
-abandoned if never called) but are left out of every time average, as HALL.md requires.
+Everything is computed in SQL: counts, sums and means grouped in one scan of the period; p50/p90
+by nearest rank, in that same scan on PostgreSQL (percentile_disc) and with window functions in a
+second statement on SQLite, which has no percentile aggregate. Auto-closed tickets count as issued
+(and as abandoned if never called) but are left out of every time average, as HALL.md requires.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from itertools import groupby
-from operator import itemgetter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, literal_column, not_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal_column, not_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -151,12 +149,12 @@ def figures(
     if by != "all":
         query = query.group_by(key).order_by(key)
     rows = [r for r in conn.execute(query).all() if r.tickets]
-    sorted_waits = {} if percentiles_in_sql else _wait_percentiles(conn, key, and_(where, timed_wait), by)
+    ranked = {} if percentiles_in_sql else _wait_percentiles(conn, key, and_(where, timed_wait), by)
     availability = _availability(conn, start, end, by) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
     out = []
     for r in rows:
         k = str(r.key)
-        p50, p90 = (_float(r.p50), _float(r.p90)) if percentiles_in_sql else sorted_waits.get(k, (None, None))
+        p50, p90 = (_float(r.p50), _float(r.p90)) if percentiles_in_sql else ranked.get(k, (None, None))
         avail = availability.get(k)
         out.append(
             Figures(
@@ -187,22 +185,6 @@ def figures(
                 idle_waiting_s=avail[1] if avail else None,
             )
         )
-    return out
-
-
-def _wait_percentiles(conn: Connection, key: Any, where: ColumnElement[bool], by: str) -> dict[str, tuple[float | None, float | None]]:
-    """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): one statement sorts
-    the period's waits by group and value, and the ranks are picked by position. A window-function
-    query does the same in SQL, but SQLite evaluates it at half the speed of this (benchmarks.md)."""
-    rows = conn.execute(select(key, tf.c.wait_s).where(where).order_by(*([key] if by != "all" else []), tf.c.wait_s)).all()
-    waits = list(map(itemgetter(1), rows))
-    out: dict[str, tuple[float | None, float | None]] = {}
-    first = 0
-    for k, group in groupby(map(itemgetter(0), rows)):
-        n = len(list(group))
-        values = waits[first : first + n]
-        out[str(k)] = (percentile(values, 50), percentile(values, 90))
-        first += n
     return out
 
 
@@ -287,6 +269,41 @@ def today_counts(conn: Connection, day: date) -> dict[str, TodayCounts]:
     return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}
 
 
+@dataclass(frozen=True)
+class ChartSeries:
+    """What the report page's charts draw besides the wait bands: tickets by issue hour and by day,
+    and the mean wait by zone (auto-closed tickets left out, as in `figures`)."""
+
+    tickets_by_hour: list[tuple[int, int]]
+    tickets_by_day: list[tuple[str, int]]
+    wait_mean_by_zone: list[tuple[str, float | None]]
+
+
+def chart_series(conn: Connection, start: date, end: date) -> ChartSeries:
+    """One grouped scan by (hour, day, zone), summed up here: the charts need counts and a mean,
+    not three full reports with percentiles and availability."""
+    timed_wait = and_(not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
+    hours: Counter[int] = Counter()
+    days: Counter[str] = Counter()
+    zone_waits: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for hour, day, zone, tickets, waited, wait_sum in conn.execute(
+        select(tf.c.issue_hour, tf.c.hall_day, tf.c.zone, func.count(), func.count().filter(timed_wait),
+               func.sum(tf.c.wait_s).filter(timed_wait))
+        .where(tf.c.hall_day >= start, tf.c.hall_day <= end)
+        .group_by(tf.c.issue_hour, tf.c.hall_day, tf.c.zone)
+    ):
+        hours[int(hour)] += int(tickets)
+        days[str(day)] += int(tickets)
+        acc = zone_waits[str(zone)]
+        acc[0] += float(wait_sum or 0.0)
+        acc[1] += int(waited)
+    return ChartSeries(
+        sorted(hours.items()),
+        sorted(days.items()),
+        [(zone, _round(total / n) if n else None) for zone, (total, n) in sorted(zone_waits.items())],
+    )
+
+
 def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60) -> list[tuple[str, int]]:
     """Tickets per wait band (0-5, 5-10 … minutes, the last band open-ended), auto-closed left out
     like every time figure; banded in SQL so a year is one grouped scan, not a year of values."""
@@ -303,3 +320,26 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
         (f"{i * bin_min}-{(i + 1) * bin_min}" if i < top else f"≥{last_bin_min}", int(counts.get(i, 0)))
         for i in range(top + 1)
     ]
+
+
+def _wait_percentiles(conn: Connection, key: Any, where: ColumnElement[bool], by: str) -> dict[str, tuple[float | None, float | None]]:
+    """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): ROW_NUMBER and COUNT
+    over each group's waits, and the rows at rank ceil(p * n / 100) (integer arithmetic) kept. One
+    statement, so one snapshot; a handful of rows come back. Fetching the sorted waits and picking
+    in Python took about as long, but held the GIL (and so the hub's event loop) for every row."""
+    partition = [key] if by != "all" else None
+    ranked = select(
+        key.label("key"), tf.c.wait_s,
+        func.row_number().over(partition_by=partition, order_by=tf.c.wait_s).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).where(where).subquery()
+    r50 = (ranked.c.n * 50 + 99) // 100
+    r90 = (ranked.c.n * 90 + 99) // 100
+    q = select(
+        ranked.c.key,
+        func.max(case((ranked.c.rn == r50, ranked.c.wait_s))).label("p50"),
+        func.max(case((ranked.c.rn == r90, ranked.c.wait_s))).label("p90"),
+    ).where(or_(ranked.c.rn == r50, ranked.c.rn == r90))
+    if by != "all":
+        q = q.group_by(ranked.c.key)
+    return {str(k): (_float(p50), _float(p90)) for k, p50, p90 in conn.execute(q)}

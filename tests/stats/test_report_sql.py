@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules, ServiceTimeRule
-from server.stats.metrics import figures, percentile
+from server.stats.metrics import chart_series, figures, percentile
 from server.storage.schema import stat_leg_facts, stat_ticket_facts, stat_window_days
 from tests.stats.conftest import ON_BOTH_BACKENDS
 
@@ -43,17 +43,21 @@ def _replace(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 
 # A wait, or none; small integers make ties, which nearest rank must handle.
 waits = st.one_of(st.none(), st.integers(0, 40).map(float), st.floats(0, 20_000, allow_nan=False))
-facts = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 2), waits, st.booleans()), max_size=60)
+facts = st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 2), waits, st.booleans(), st.integers(8, 11)), max_size=60)
+
+
+async def _write_facts(database: Any, rows: list[tuple]) -> None:
+    await database.write(lambda c: _replace(c, stat_ticket_facts, [
+        ticket_row(i, zone=zone, hall_day=DAY + timedelta(days=d), wait_s=wait, auto_closed=closed, issue_hour=hour)
+        for i, (zone, d, wait, closed, hour) in enumerate(rows, start=1)
+    ]))
 
 
 @ON_BOTH_BACKENDS
 @RANDOM_DB
 @given(facts)
 async def test_report_percentiles_are_nearest_rank_of_the_waits(database, rows):
-    await database.write(lambda c: _replace(c, stat_ticket_facts, [
-        ticket_row(i, zone=zone, hall_day=DAY + timedelta(days=d), wait_s=wait, auto_closed=closed)
-        for i, (zone, d, wait, closed) in enumerate(rows, start=1)
-    ]))
+    await _write_facts(database, rows)
     for by, key in (("all", lambda r: "all"), ("zone", lambda r: r[0]), ("day", lambda r: str(DAY + timedelta(days=r[1])))):
         expected: dict[str, list[float]] = defaultdict(list)
         for r in rows:
@@ -65,6 +69,33 @@ async def test_report_percentiles_are_nearest_rank_of_the_waits(database, rows):
         for f in got:
             values = sorted(expected[f.key])
             assert (f.wait_p50_s, f.wait_p90_s) == (percentile(values, 50), percentile(values, 90)), (by, f.key, values)
+
+
+@ON_BOTH_BACKENDS
+async def test_percentile_ranks_for_every_count_up_to_41(database):
+    """Distinct waits, every n: an off-by-one in the rank arithmetic shows at some n (ranks jump
+    at multiples of 10 and 2), which random lists can miss."""
+    for n in range(1, 42):
+        await database.write(lambda c: _replace(c, stat_ticket_facts, [
+            ticket_row(i, wait_s=float(n - i)) for i in range(1, n + 1)  # 0..n-1, stored backwards
+        ]))
+        [f] = await database.read(lambda c: figures(c, DAY, DAY, "zone"))
+        assert (f.wait_p50_s, f.wait_p90_s) == (percentile(range(n), 50), percentile(range(n), 90)), n
+
+
+@ON_BOTH_BACKENDS
+@RANDOM_DB
+@given(facts)
+async def test_report_page_charts_agree_with_the_report_rows(database, rows):
+    await _write_facts(database, rows)
+    end = DAY + timedelta(days=2)
+    series, by_hour, by_day, by_zone = await database.read(lambda c: (
+        chart_series(c, DAY, end), figures(c, DAY, end, "hour"), figures(c, DAY, end, "day"), figures(c, DAY, end, "zone")))
+    assert series.tickets_by_hour == [(int(f.key), f.tickets) for f in by_hour]
+    assert series.tickets_by_day == [(f.key, f.tickets) for f in by_day]
+    assert [z for z, _ in series.wait_mean_by_zone] == [f.key for f in by_zone]
+    for (_, mean), f in zip(series.wait_mean_by_zone, by_zone):  # a sum over a count, the report's AVG: rounding apart
+        assert mean == f.wait_mean_s or abs(mean - f.wait_mean_s) <= 0.1, f.key
 
 
 RULES = AssessmentRules(service_time=ServiceTimeRule(default_norm_min=10, norms_min={"B1": 30}, over_factor=1.5))
