@@ -257,7 +257,6 @@ async def stats_ctx(app: web.Application) -> AsyncIterator[None]:
     app[RULES] = load_rules(app[SETTINGS].config_dir)
     app[FACTS] = FactBuilder(app[DATABASE], app[CONFIG], engine.clock)
     app[APPEALS] = Appeals(app[DATABASE], app[CONFIG], engine.clock, app[BUS])
-    import os
-    if not os.environ.get("NOFACTS"): app[FACTS].attach(app[BUS])
+    app[FACTS].attach(app[BUS])
     yield
     await app[FACTS].close()
