@@ -15,7 +15,7 @@ import heapq
 import itertools
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,18 @@ class SimulationOptions:
     seed: int = 1
     service_scale: float = 1.0  # multiply service times (staffing checks)
     windows: frozenset[str] | None = None  # only these windows are staffed (None: all)
+    # Counter windows open per zone and clock hour, e.g. staffing advice: {"A": {9: 6, 10: 5}}.
+    # The first N of the zone's staffed counter windows (configuration order) are logged in; the
+    # count set for an hour holds until the next hour listed (before the first: the first). A
+    # window that closes finishes its case first. Zones not listed keep every window all day.
+    open_windows: Mapping[str, Mapping[int, int]] | None = None
+
+
+def windows_open_at(per_hour: Mapping[int, int], hour: int) -> int:
+    """The count in force at `hour` under SimulationOptions.open_windows' rule."""
+    listed = sorted(per_hour)
+    earlier = [h for h in listed if h <= hour]
+    return per_hour[earlier[-1] if earlier else listed[0]]
 
 
 @dataclass
@@ -83,6 +95,11 @@ class _DayRun:
         self.staffed: list[Window] = [
             w for w in self.config.windows if options.windows is None or w.id in options.windows
         ]
+        self.rota: dict[str, list[Window]] = {  # zone -> its counter windows, opened in this order
+            zone: [w for w in self.staffed if w.zone == zone and w.kind == "window"]
+            for zone, per_hour in (options.open_windows or {}).items() if per_hour
+        }
+        self.closing: set[str] = set()  # logged-in windows to close once their case is done
 
     def at(self, when: float, run: Callable[[], Any]) -> None:
         heapq.heappush(self.agenda, _Action(when, next(self.counter), run))
@@ -100,10 +117,13 @@ class _DayRun:
         self._plan_arrivals()
         first = self.sessions[0][0]
         for window in self.staffed:
-            self.at(first - self.rng.uniform(0, 300), lambda w=window: self._login(w))
+            login_at = first - self.rng.uniform(0, 300)
+            if self._open_at(window, first):
+                self.at(login_at, lambda w=window: self._login(w))
             for _ in range(self._poisson(self.profile.pauses_per_day)):
                 start, end = self.rng.choice(self.sessions)
                 self.at(self.rng.uniform(start, end), lambda w=window: self._want_pause(w))
+        self._plan_rota(first)
         while self.agenda:
             action = heapq.heappop(self.agenda)
             self.clock.set(max(action.at, self.clock.now()))
@@ -181,6 +201,38 @@ class _DayRun:
                     return
 
     # ------------------------------------------------------------- staff
+    def _open_at(self, window: Window, when: float) -> bool:
+        """Whether the per-hour rota (SimulationOptions.open_windows) has this window open then."""
+        rota = self.rota.get(window.zone)
+        if rota is None or window not in rota:
+            return True
+        per_hour = (self.options.open_windows or {})[window.zone]
+        hour = datetime.fromtimestamp(when, self.tz).hour
+        return rota.index(window) < windows_open_at(per_hour, hour)
+
+    def _plan_rota(self, first: float) -> None:
+        """At each listed hour after the first session starts, open or close windows to the count."""
+        for zone, rota in self.rota.items():
+            for hour in sorted((self.options.open_windows or {})[zone]):
+                when = datetime.combine(self.day, datetime.min.time(), self.tz).timestamp() + hour * 3600
+                if when > first:
+                    for window in rota:
+                        self.at(when, lambda w=window: self._follow_rota(w))
+
+    async def _follow_rota(self, window: Window) -> None:
+        state = await self.engine.window(window.id)
+        if self._open_at(window, self.clock.now()):
+            self.closing.discard(window.id)
+            if state.staff_id is None:
+                await self.engine.login(window.id, f"sim-{window.id.lower()}")
+                await self._call(window)  # serves the queue, or waits in self.idle for an arrival
+        elif state.staff_id is not None:
+            if window.id in self.idle:
+                self.idle.discard(window.id)
+                await self.engine.logout(window.id)
+            else:
+                self.closing.add(window.id)
+
     async def _login(self, window: Window) -> None:
         await self.engine.login(window.id, f"sim-{window.id.lower()}")
         self.idle.add(window.id)
@@ -194,6 +246,11 @@ class _DayRun:
 
     async def _call(self, window: Window) -> None:
         now = self.clock.now()
+        if window.id in self.closing:
+            self.closing.discard(window.id)
+            self.idle.discard(window.id)
+            await self.engine.logout(window.id)
+            return
         if self.pause_due.get(window.id):
             self.pause_due[window.id] -= 1
             await self.engine.pause(window.id, self.rng.choice(PAUSE_REASONS))

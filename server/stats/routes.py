@@ -102,7 +102,8 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
     start, end = period(request)
     level = request.app[CONFIG].hall.service_level_min
     await request.app[FACTS].catch_up_all()
-    advice = await request.app[DATABASE].read(lambda c: staffing_advice(c, start, end, level))
+    config = request.app[CONFIG]
+    advice = await request.app[DATABASE].read(lambda c: staffing_advice(c, start, end, level, config=config))
     return json_response({"from": start, "to": end, "service_level_min": level, "advice": advice})
 
 

@@ -6,13 +6,17 @@ A window is occupied from the call to the finish, so the holding time is walk + 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, not_, select
 from sqlalchemy.engine import Connection
 
+from server.config.models import HallConfig
+from server.engine.hours import issuing_windows
 from server.storage.schema import stat_ticket_facts as tf
 
 MAX_WINDOWS = 200
@@ -65,12 +69,33 @@ class StaffingAdvice:
         return asdict(self)
 
 
-def staffing_advice(conn: Connection, start: date, end: date, level_min: float, target: float = 0.8) -> list[StaffingAdvice]:
-    """Per zone and issue hour, averaged over the working days that had tickets in the period."""
+def issuing_hours(config: HallConfig, days: Iterable[date]) -> dict[int, float]:
+    """Hours during which tickets could be issued, per clock hour, summed over `days`: the hour
+    from 08:00 counts 0.5 a day when issuing opens at 08:30."""
+    out: dict[int, float] = defaultdict(float)
+    for day in days:
+        for window in issuing_windows(config, day):
+            at = window.opens
+            while at < window.stops:
+                top = min(at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1), window.stops)
+                out[at.hour] += (top - at).total_seconds() / 3600
+                at = top
+    return out
+
+
+def staffing_advice(
+    conn: Connection, start: date, end: date, level_min: float, target: float = 0.8, config: HallConfig | None = None
+) -> list[StaffingAdvice]:
+    """Per zone and issue hour, from the working days that had tickets in the period.
+
+    The arrival rate is the hour's tickets over the time issuing was open in that hour (with
+    `config`; else over whole hours): a half hour of issuing at 08:30 sees its arrivals in
+    thirty minutes, and averaging them over sixty asked for too few windows."""
     where = and_(tf.c.hall_day >= start, tf.c.hall_day <= end)
-    days = conn.execute(select(func.count(func.distinct(tf.c.hall_day))).where(where)).scalar() or 0
+    days = [d for (d,) in conn.execute(select(tf.c.hall_day).where(where).group_by(tf.c.hall_day))]
     if not days:
         return []
+    open_hours = issuing_hours(config, days) if config is not None else {}
     holding = {
         zone: float(h or 0)
         for zone, h in conn.execute(
@@ -83,7 +108,7 @@ def staffing_advice(conn: Connection, start: date, end: date, level_min: float, 
     for zone, hour, count in conn.execute(
         select(tf.c.zone, tf.c.issue_hour, func.count()).where(where).group_by(tf.c.zone, tf.c.issue_hour).order_by(tf.c.zone, tf.c.issue_hour)
     ):
-        rate = count / days
+        rate = count / (open_hours.get(int(hour)) or len(days))
         hold = holding.get(zone, 0.0)
         n = windows_needed(rate, hold, level_min * 60, target)
         load = rate / 3600 * hold

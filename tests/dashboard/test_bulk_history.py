@@ -3,10 +3,12 @@ day: the same tickets, events, ledger intervals, facts and figures. The same day
 works the real engine on one database and the BulkEngine on another; everything is compared."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -61,7 +63,13 @@ def wipe_facts(conn: Connection) -> None:
         conn.execute(table.delete())
 
 
-async def test_bulk_day_equals_the_engine_day(tmp_path: Path) -> None:
+# The second run keeps zone A to a per-hour rota (staffing advice given back to the simulation):
+# windows log in and out during the day on both paths alike. Every window of A opens at some hour:
+# a window nobody logs into all day gets its window-day row from the bulk path but not from the
+# FactBuilder unless the day had an auto-closed ticket (a known gap, docs/statistics.md).
+@pytest.mark.parametrize("options", [OPTIONS, replace(OPTIONS, open_windows={"A": {8: 3, 10: 10, 11: 2, 14: 4}})],
+                         ids=["all windows", "hourly rota"])
+async def test_bulk_day_equals_the_engine_day(tmp_path: Path, options: SimulationOptions) -> None:
     config = load_hall_config(default_config_dir())
     profile = load_profile(default_config_dir() / "traffic_profile.toml")
     midnight = datetime.combine(DAY, datetime.min.time(), TZ).timestamp()
@@ -73,9 +81,9 @@ async def test_bulk_day_equals_the_engine_day(tmp_path: Path) -> None:
         await upgrade(bulk_db)
         clock = ManualClock(midnight)
         engine = QueueEngine(engine_db, config, clock, EventBus(), secret=b"bulk-equivalence")
-        [by_engine] = await simulate_days(engine, clock, profile, DAY, 1, OPTIONS)
+        [by_engine] = await simulate_days(engine, clock, profile, DAY, 1, options)
         await FactBuilder(engine_db, config, clock).catch_up_all()
-        report = await bulk_history(bulk_db, config, profile, DAY, 1, OPTIONS)
+        report = await bulk_history(bulk_db, config, profile, DAY, 1, options)
 
         assert by_engine.issued > 40 and by_engine.transfers > 0 and by_engine.no_shows > 0, "a day worth comparing"
         assert report.days == [by_engine], "the day driver made the same choices on both paths"
