@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, not_, or_, select
+from sqlalchemy import and_, case, func, literal_column, not_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -306,8 +306,11 @@ def chart_series(conn: Connection, start: date, end: date) -> ChartSeries:
 
 def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60) -> list[tuple[str, int]]:
     """Tickets per wait band (0-5, 5-10 … minutes, the last band open-ended), auto-closed left out
-    like every time figure; banded in SQL so a year is one grouped scan, not a year of values."""
-    band = func.min(cast(tf.c.wait_s / (bin_min * 60), Integer), last_bin_min // bin_min).label("band")
+    like every time figure; banded in SQL so a year is one grouped scan, not a year of values.
+    The band is a CASE over the bounds: PostgreSQL has no two-argument MIN, and its CAST to
+    integer rounds where SQLite's truncates, so neither would band alike on both."""
+    top = last_bin_min // bin_min
+    band = case(*((tf.c.wait_s < (i + 1) * bin_min * 60, i) for i in range(top)), else_=top).label("band")
     counts = dict(
         conn.execute(
             select(band, func.count())
@@ -315,7 +318,6 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
             .group_by(band)
         ).all()
     )
-    top = last_bin_min // bin_min
     return [
         (f"{i * bin_min}-{(i + 1) * bin_min}" if i < top else f"≥{last_bin_min}", int(counts.get(i, 0)))
         for i in range(top + 1)

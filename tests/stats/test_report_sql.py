@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules, ServiceTimeRule
-from server.stats.metrics import chart_series, figures, percentile
+from server.stats.metrics import chart_series, figures, percentile, wait_histogram
 from server.storage.schema import stat_leg_facts, stat_ticket_facts, stat_window_days
 from tests.stats.conftest import ON_BOTH_BACKENDS
 
@@ -81,6 +81,18 @@ async def test_percentile_ranks_for_every_count_up_to_41(database):
         ]))
         [f] = await database.read(lambda c: figures(c, DAY, DAY, "zone"))
         assert (f.wait_p50_s, f.wait_p90_s) == (percentile(range(n), 50), percentile(range(n), 90)), n
+
+
+@ON_BOTH_BACKENDS
+async def test_wait_bands_have_the_same_bounds_on_both_backends(database):
+    waits = [0.0, 299.9, 300.0, 449.0, 450.0, 599.99, 3599.0, 3600.0, 86_000.0, None]
+    await database.write(lambda c: _replace(c, stat_ticket_facts, [
+        *(ticket_row(i, wait_s=w) for i, w in enumerate(waits, start=1)),
+        ticket_row(99, wait_s=10.0, auto_closed=True),  # left out, like every time figure
+    ]))
+    bands = dict(await database.read(lambda c: wait_histogram(c, DAY, DAY)))
+    assert {band: n for band, n in bands.items() if n} == {"0-5": 2, "5-10": 4, "55-60": 1, "≥60": 2}
+    assert len(bands) == 13
 
 
 @ON_BOTH_BACKENDS
