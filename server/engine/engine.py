@@ -7,7 +7,6 @@ the bus only after the commit, so nothing is announced that was not stored.
 """
 from __future__ import annotations
 
-import asyncio
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -100,27 +99,27 @@ class QueueEngine:
         self.clock = clock
         self.bus = bus
         self._secret = secret
-        self._write_lock = asyncio.Lock()
         self._tz = ZoneInfo(config.hall.timezone)
         self._ticket_updates: dict[frozenset[str], Any] = {}
-        self._windows_serving = {
-            q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues
-        }
+        serving = {q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues}
+        self._open_windows_query = {prefix: sql.open_windows_among(ids) for prefix, ids in serving.items() if ids}
 
     # ------------------------------------------------------------------ plumbing
     async def _write(self, work: Callable[[_Txn], T]) -> T:
-        """Run one action's transaction; publish its events once it has committed."""
-        async with self._write_lock:
+        """Run one action's transaction; its events are published once it has committed, in
+        commit order (the database runs `after` before any later transaction's)."""
 
-            def run(conn: Connection) -> tuple[T, list[HallEvent]]:
-                now = self.clock.now()
-                txn = _Txn(conn, now, hall_day(self.config, now))
-                return work(txn), txn.events
+        def run(conn: Connection) -> tuple[T, list[HallEvent]]:
+            now = self.clock.now()
+            txn = _Txn(conn, now, hall_day(self.config, now))
+            return work(txn), txn.events
 
-            result, events = await self.database.write(run)
-            for event in events:
+        def publish(outcome: tuple[T, list[HallEvent]]) -> None:
+            for event in outcome[1]:
                 self.bus.publish(event)
-            return result
+
+        result, _ = await self.database.write(run, after=publish)
+        return result
 
     def _event(
         self,
@@ -418,10 +417,10 @@ class QueueEngine:
         return int(math.ceil(ahead * minutes / open_windows))
 
     def _open_window_count(self, conn: Connection, queue: str) -> int:
-        serving = self._windows_serving.get(queue)
-        if not serving:
+        query = self._open_windows_query.get(queue)
+        if query is None:  # no window serves this queue (e.g. a back office's)
             return 0
-        return int(conn.execute(sql.OPEN_WINDOWS_AMONG, {"windows": serving}).scalar_one())
+        return int(conn.execute(query).scalar_one())
 
     async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
         """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""

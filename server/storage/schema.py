@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -125,6 +126,26 @@ Index(
     tickets.c.priority.desc(),
     tickets.c.sort_key,
     tickets.c.id,
+)
+
+# The line of a queue: only tickets waiting in it (not those sent to one window), in call order.
+# Partial, so it holds the few hundred people waiting today rather than every ticket ever issued;
+# status and target_window are repeated as columns so counting the people ahead of a ticket reads
+# the index alone (SQLite needs every column the query names to treat an index as covering).
+# Queries must spell the partial condition with literals (`WAITING_LINE`): neither SQLite nor
+# PostgreSQL's generic plans match a bound parameter against an index's WHERE.
+QUEUE_LINE_WHERE = text("status = 'waiting' AND target_window IS NULL")
+Index(
+    "ix_tickets_queue_line",
+    tickets.c.hall_day,
+    tickets.c.queue,
+    tickets.c.priority.desc(),
+    tickets.c.sort_key,
+    tickets.c.id,
+    tickets.c.status,
+    tickets.c.target_window,
+    sqlite_where=QUEUE_LINE_WHERE,
+    postgresql_where=QUEUE_LINE_WHERE,
 )
 
 ticket_events = Table(

@@ -1,0 +1,120 @@
+"""Group commit: writes waiting at the same time share one transaction, each in its own savepoint.
+
+Tried: twenty writes started together, some failing after they had written a row; a batch whose
+commit fails (a deferred foreign key); an `after` callback that raises; engine actions in a batch.
+Kept: every write that returned is in the database and announced in commit order; a write that
+failed left nothing behind and only its own caller saw the error; when the commit fails nobody is
+told their write succeeded and nothing is announced.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from sqlalchemy import event, exc, insert, select, text
+from sqlalchemy.engine import Connection
+
+from server.engine.views import IssueRequest
+from server.errors import HallQError
+from server.storage.db import Database
+from server.storage.schema import day_counters
+
+DAY = date(2026, 11, 26)
+
+
+def add_counter(prefix: str, fail: bool = False):
+    def work(conn: Connection) -> str:
+        conn.execute(insert(day_counters).values(hall_day=DAY, prefix=prefix, last_seq=1))
+        if fail:
+            raise HallQError("refused", "拒绝", f"{prefix} refused after writing", 409)
+        return prefix
+
+    return work
+
+
+async def prefixes(database: Database) -> list[str]:
+    rows = await database.read(lambda conn: conn.execute(select(day_counters.c.prefix)).all())
+    return sorted(r.prefix for r in rows)
+
+
+async def test_a_failing_write_is_rolled_back_alone_and_the_rest_commit_in_order(database: Database) -> None:
+    announced: list[str] = []
+    wanted = [f"P{i:02d}" for i in range(20)]
+    failing = {"P03", "P11", "P19"}
+    results = await asyncio.gather(
+        *(database.write(add_counter(p, p in failing), after=announced.append) for p in wanted),
+        return_exceptions=True,
+    )
+    for prefix, result in zip(wanted, results):
+        if prefix in failing:
+            assert isinstance(result, HallQError) and prefix in result.message_en
+        else:
+            assert result == prefix
+    kept = [p for p in wanted if p not in failing]
+    assert await prefixes(database) == kept, "the refused writes left no row; the others all committed"
+    assert announced == kept, "after-commit callbacks run for committed writes only, in order"
+
+
+async def test_writes_waiting_together_share_one_transaction_on_sqlite(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("group commit is SQLite's; PostgreSQL serialises the hub's writes")
+    assert database.sync_engine is not None
+    begins: list[int] = []
+    event.listen(database.sync_engine, "begin", lambda conn: begins.append(1))
+    await database.write(add_counter("WARM"))
+    begins.clear()
+    await asyncio.gather(*(database.write(add_counter(f"G{i}")) for i in range(12)))
+    assert len(begins) == 1, f"12 writes started together took {len(begins)} transactions"
+    assert len(await prefixes(database)) == 13
+
+
+async def test_when_the_commit_fails_nobody_is_acknowledged_and_nothing_announced(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("the deferred foreign key below is SQLite's PRAGMA")
+    announced: list[str] = []
+
+    def orphan_at_commit(conn: Connection) -> str:
+        # A foreign key checked only at COMMIT: the statement succeeds, the commit does not.
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        conn.execute(text("INSERT INTO ticket_intervals (ticket_id, hall_day, leg, state, queue, start_at) "
+                          "VALUES (999999, '2026-11-26', 1, 'waiting', 'A1', 0)"))
+        return "orphan"
+
+    results = await asyncio.gather(
+        database.write(add_counter("OK1"), after=announced.append),
+        database.write(orphan_at_commit, after=announced.append),
+        database.write(add_counter("OK2"), after=announced.append),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, exc.IntegrityError) for r in results), results
+    assert announced == []
+    assert await prefixes(database) == []
+    # The writer is usable again afterwards.
+    assert await database.write(add_counter("AFTER")) == "AFTER"
+    assert await prefixes(database) == ["AFTER"]
+
+
+async def test_an_after_callback_that_raises_does_not_undo_or_hide_the_write(database: Database) -> None:
+    def broken_announcer(_: str) -> None:
+        raise RuntimeError("board link down")
+
+    assert await database.write(add_counter("KEPT"), after=broken_announcer) == "KEPT"
+    assert await prefixes(database) == ["KEPT"]
+
+
+async def test_engine_actions_in_one_batch_keep_numbers_caps_and_event_order(engine, event_log) -> None:
+    # Queue A2 has a daily cap of 5: eight kiosks at once get five numbers and three refusals.
+    results = await asyncio.gather(
+        *(engine.issue(IssueRequest(queue="A2", device=f"kiosk{i}")) for i in range(8)), return_exceptions=True
+    )
+    issued = [r.ticket.number for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, HallQError)]
+    assert sorted(issued) == [f"A2{n:03d}" for n in range(1, 6)]
+    assert len(refused) == 3 and {r.code for r in refused} == {"cap_reached"}
+    seqs = [e.seq for e in event_log]
+    assert seqs == sorted(seqs) and [e.number for e in event_log] == issued
+    count = await engine.database.read(
+        lambda conn: conn.execute(text("SELECT COUNT(*) FROM ticket_events WHERE kind = 'ticket.issued'")).scalar()
+    )
+    assert count == 5

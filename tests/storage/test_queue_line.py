@@ -1,0 +1,52 @@
+"""The queue line: people ahead and the head of a queue read a small partial index.
+
+Tried: a queue with ordinary and green-channel tickets, several issued in the same clock tick, one
+sent to a particular window and one called away; counted again after history piles up.
+Kept: every waiting ticket's people-ahead equals its place in the call order (priority, then FIFO,
+then issue order), tickets sent to one window are not in the queue's line, and on SQLite the count
+reads ix_tickets_queue_line alone, so it does not grow with history or with other queues.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy.dialects import sqlite
+
+from server.engine.views import IssueRequest
+from server.storage import statements as sql
+from server.storage.db import open_database, upgrade
+from tests.conftest import at
+
+
+async def test_people_ahead_is_the_place_in_the_call_order(engine, clock) -> None:
+    plan = ["", "elderly", "", "", "pregnant", "", "elderly"]
+    issued = []
+    for i, priority in enumerate(plan):
+        clock.set(at("09:00") + (i // 2))  # pairs share a clock tick
+        issued.append(await engine.issue(IssueRequest(queue="A1", priority_class=priority or None)))
+    await engine.login("W1", "s1")
+    called = await engine.call_next("W1")  # the first green-channel ticket leaves the line
+    await engine.transfer("W1", "window", "W2", "needs window 2")  # sent to W2: out of A1's line
+
+    waiting = [t.ticket for t in issued if t.ticket.id != called.id]
+    order = sorted(waiting, key=lambda t: (-int(t.priority), t.issued_at, t.id))
+    for place, ticket in enumerate(order):
+        status = await engine.ticket_status(ticket.status_token)
+        assert status.people_ahead == place, (ticket.number, place)
+
+
+async def test_people_ahead_and_queue_head_read_only_the_queue_line_index(tmp_path) -> None:
+    """The statements' plans on a database built by the migrations: searches of the partial line
+    index, never a scan of the tickets table."""
+    path = tmp_path / "plan.db"
+    database = open_database(f"sqlite:///{path}")
+    await upgrade(database)
+    await database.close()
+    conn = sqlite3.connect(path)
+    for statement, must_cover in ((sql.PEOPLE_AHEAD, True), (sql.HEAD_OF_QUEUE, False)):
+        text = str(statement.compile(dialect=sqlite.dialect()))
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + text, [1] * text.count("?"))]
+        searches = [step for step in plan if step.startswith(("SEARCH", "SCAN")) and step != "SCAN CONSTANT ROW"]
+        assert searches and all(step.startswith("SEARCH tickets USING") for step in searches), plan
+        if must_cover:
+            assert all("COVERING INDEX ix_tickets_queue_line" in step for step in searches), plan
