@@ -37,7 +37,14 @@ from server.engine.views import IssueRequest
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.simulation.history import DayResult, SimulationOptions, _DayRun
 from server.simulation.profile import TrafficProfile
-from server.stats.facts import WATERMARK, WINDOW_WATERMARK, rebuild_window_days, write_watermark
+from server.stats.facts import (
+    FINISHED_MARK,
+    WATERMARK,
+    WINDOW_WATERMARK,
+    last_finished_day,
+    rebuild_window_days,
+    write_watermark,
+)
 from server.stats.ledger import compute_ticket
 from server.storage.db import Database
 from server.storage.schema import (
@@ -499,6 +506,9 @@ def write_facts(conn: Connection, config: HallConfig, rows: _Rows, days: Sequenc
     if rows.events:  # both catch-ups are past these events: ticket facts and window-days are written above
         for name in (WATERMARK, WINDOW_WATERMARK):
             write_watermark(conn, rows.events[-1]["seq"], name)
+    finished = [d for d in days if d <= last_finished_day(config, now)]
+    if finished:  # every window of these days was rebuilt above, as FactBuilder's finish_days would
+        write_watermark(conn, max(finished).toordinal(), FINISHED_MARK)
 
 
 def _next_ids(conn: Connection) -> tuple[int, int, int]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
 from server.engine.clock import Clock
+from server.engine.hours import hall_day
 from server.engine.views import HallEvent
 from server.events import EventBus
 from server.stats.ledger import FINAL_STATUSES, compute_ticket
@@ -41,6 +42,8 @@ from server.storage.schema import (
 log = logging.getLogger(__name__)
 WATERMARK = "facts"
 WINDOW_WATERMARK = "window_days"
+FINISHED_MARK = "window_days_finished"  # date.toordinal() of the last hall day rebuilt whole once over
+FINISH_AT_MOST_DAYS = 31  # a hub off for longer leaves older days as they were
 BATCH_EVENTS = 5000
 LIVE_BATCH_EVENTS = 500
 CHUNK = 500
@@ -229,10 +232,38 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
     return CatchUpResult(len(batch), written, 0, batch[-1].seq)
 
 
+def last_finished_day(config: HallConfig, now: float) -> date:
+    """The latest hall day that is over: today once the hall's auto-close time has passed."""
+    today = hall_day(config, now)
+    closes = datetime.combine(today, config.hours.auto_close_at, ZoneInfo(config.hall.timezone)).timestamp()
+    return today if now >= closes else today - timedelta(days=1)
+
+
+def finish_days(conn: Connection, config: HallConfig, now: float) -> int:
+    """Rebuild every window of each hall day that ended since the last call. A window nobody logged
+    into all day has no events, so only a whole-day rebuild writes its row (staff "", the scheduled
+    time availability is measured against); `ticket.closed` asks for one only on days that had
+    auto-closed tickets, and without this the hub's figures lacked those rows where the bulk
+    path's had them."""
+    last = last_finished_day(config, now).toordinal()
+    done = read_watermark(conn, FINISHED_MARK) or last - 1
+    if done >= last:
+        return 0
+    rows = 0
+    for ordinal in range(max(done, last - FINISH_AT_MOST_DAYS) + 1, last + 1):
+        day = date.fromordinal(ordinal)
+        if config.sessions_on(day):
+            rows += rebuild_window_days(conn, config, day, None, now)
+    write_watermark(conn, last, FINISHED_MARK)
+    return rows
+
+
 def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
     """One batch of window-day figures (availability, idle while people wait) for the windows the
-    events touched. Each rebuild reads the window's whole day, so this runs when figures are read
-    (reports, dashboard, CLI), not after every event on the hub's single writer."""
+    events touched, after the whole-day rebuilds of days that have ended (`finish_days`). Each
+    rebuild reads the window's whole day, so this runs when figures are read (reports, dashboard,
+    CLI), not after every event on the hub's single writer."""
+    finished = finish_days(conn, config, now)
     mark = read_watermark(conn, WINDOW_WATERMARK)
     batch = conn.execute(
         select(ticket_events.c.seq, ticket_events.c.hall_day, ticket_events.c.window_id, ticket_events.c.kind)
@@ -241,7 +272,7 @@ def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limi
         .limit(limit)
     ).all()
     if not batch:
-        return CatchUpResult(0, 0, 0, mark)
+        return CatchUpResult(0, 0, finished, mark)
     dirty: dict[date, set[str] | None] = {}
     for e in batch:
         if e.kind == "ticket.closed":
@@ -250,7 +281,7 @@ def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limi
             dirty.setdefault(e.hall_day, set()).add(e.window_id)  # type: ignore[union-attr]
     window_rows = sum(rebuild_window_days(conn, config, day, wins, now) for day, wins in sorted(dirty.items()))
     write_watermark(conn, batch[-1].seq, WINDOW_WATERMARK)
-    return CatchUpResult(len(batch), 0, window_rows, batch[-1].seq)
+    return CatchUpResult(len(batch), 0, finished + window_rows, batch[-1].seq)
 
 
 @dataclass
