@@ -36,6 +36,7 @@ from server.engine.views import (
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.events import EventBus
 from server.storage import statements as sql
+from server.storage.direct import direct
 from server.storage.db import Database
 from server.storage.schema import (
     appointments,
@@ -178,7 +179,7 @@ class QueueEngine:
         columns = frozenset(values)
         statement = self._ticket_updates.get(columns)
         if statement is None:
-            statement = (
+            statement = direct(
                 update(tickets)
                 .where(tickets.c.id == bindparam("_tid"))
                 .values({name: bindparam(f"_v_{name}") for name in columns})

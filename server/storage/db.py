@@ -35,6 +35,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
+
+from server.storage.direct import DirectConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -113,6 +115,7 @@ class Database:
     _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _pending: list[_Pending] = field(default_factory=list, repr=False)
     _writer_conn: Connection | None = field(default=None, repr=False)
+    _direct_plans: dict[Any, Any] = field(default_factory=dict, repr=False)  # see direct.py
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,7 +184,7 @@ class Database:
         conn = self._writer_conn
         try:
             with conn.begin():
-                return fn(conn)
+                return fn(DirectConnection(conn, self._direct_plans))  # type: ignore[arg-type]
         except Exception as error:
             if isinstance(error, DBAPIError) or conn.invalidated:  # not a refusal: a sick connection
                 self._drop_writer_connection()

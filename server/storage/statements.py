@@ -1,4 +1,5 @@
-"""The engine's hot-path SQL, built once with bind parameters.
+"""The engine's hot-path SQL, built once with bind parameters, and on SQLite run on the sqlite3
+driver directly (`direct()`, see direct.py).
 
 Constructing a Core statement per call (coercing every value into a bind parameter, then keying the
 compiled cache) cost ~0.2 ms a statement on these machines; a prebuilt statement executed with a
@@ -8,40 +9,47 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, or_, select, update
 
+from server.storage.direct import direct
 from server.storage.schema import day_counters, ticket_events, ticket_intervals, tickets, window_states
 
 WAITING = "waiting"
 
-TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("tid"))
-TICKET_BY_NUMBER = select(tickets).where(tickets.c.hall_day == bindparam("day"), tickets.c.number == bindparam("number"))
-TICKET_BY_IDEMPOTENCY_KEY = select(tickets).where(tickets.c.idempotency_key == bindparam("key"))
-INSERT_TICKET = insert(tickets).returning(*tickets.c)
+TICKET_BY_ID = direct(select(tickets).where(tickets.c.id == bindparam("tid")))
+TICKET_BY_NUMBER = direct(
+    select(tickets).where(tickets.c.hall_day == bindparam("day"), tickets.c.number == bindparam("number"))
+)
+TICKET_BY_IDEMPOTENCY_KEY = direct(select(tickets).where(tickets.c.idempotency_key == bindparam("key")))
+INSERT_TICKET = direct(insert(tickets).returning(*tickets.c))
 
-BUMP_COUNTER = (
+BUMP_COUNTER = direct(
     update(day_counters)
     .where(day_counters.c.hall_day == bindparam("b_day"), day_counters.c.prefix == bindparam("b_prefix"))
     .values(last_seq=day_counters.c.last_seq + 1)
     .returning(day_counters.c.last_seq)
 )
-INSERT_COUNTER = insert(day_counters)
-ISSUED_IN_QUEUE = select(day_counters.c.last_seq).where(
-    day_counters.c.hall_day == bindparam("day"), day_counters.c.prefix == bindparam("prefix")
+INSERT_COUNTER = direct(insert(day_counters))
+ISSUED_IN_QUEUE = direct(
+    select(day_counters.c.last_seq).where(day_counters.c.hall_day == bindparam("day"), day_counters.c.prefix == bindparam("prefix"))
 )
-ISSUED_FOR_ITEM = select(func.count()).where(tickets.c.hall_day == bindparam("day"), tickets.c.item_code == bindparam("item"))
-ISSUED_TO_PERSON = select(func.count()).where(tickets.c.hall_day == bindparam("day"), tickets.c.person_key == bindparam("person"))
+ISSUED_FOR_ITEM = direct(
+    select(func.count()).where(tickets.c.hall_day == bindparam("day"), tickets.c.item_code == bindparam("item"))
+)
+ISSUED_TO_PERSON = direct(
+    select(func.count()).where(tickets.c.hall_day == bindparam("day"), tickets.c.person_key == bindparam("person"))
+)
 
-INSERT_EVENT = insert(ticket_events).returning(ticket_events.c.seq)
-OPEN_INTERVAL = insert(ticket_intervals)
-CLOSE_INTERVAL = (
+INSERT_EVENT = direct(insert(ticket_events).returning(ticket_events.c.seq))
+OPEN_INTERVAL = direct(insert(ticket_intervals))
+CLOSE_INTERVAL = direct(
     update(ticket_intervals)
     .where(ticket_intervals.c.ticket_id == bindparam("tid"), ticket_intervals.c.end_at.is_(None))
     .values(end_at=bindparam("ended"), outcome=bindparam("why"))
 )
 
-WINDOW_STATE = select(window_states).where(window_states.c.window_id == bindparam("window"))
-SET_CURRENT_TICKET = (
+WINDOW_STATE = direct(select(window_states).where(window_states.c.window_id == bindparam("window")))
+SET_CURRENT_TICKET = direct(
     update(window_states).where(window_states.c.window_id == bindparam("window")).values(current_ticket_id=bindparam("tid"))
 )
 
@@ -49,10 +57,12 @@ SET_CURRENT_TICKET = (
 def open_windows_among(window_ids: Sequence[str]) -> Select[tuple[int]]:
     """Staffed, unpaused windows among these: built once per queue by the engine. An expanding
     IN parameter is recompiled on every execution (an eighth of the cost of issuing a ticket)."""
-    return select(func.count()).where(
-        window_states.c.window_id.in_(list(window_ids)),
-        window_states.c.staff_id.is_not(None),
-        window_states.c.paused_reason.is_(None),
+    return direct(
+        select(func.count()).where(
+            or_(*(window_states.c.window_id == window_id for window_id in window_ids)),
+            window_states.c.staff_id.is_not(None),
+            window_states.c.paused_reason.is_(None),
+        )
     )
 
 
@@ -65,8 +75,10 @@ _IN_LINE = and_(
     tickets.c.target_window.is_(None),
 )
 _CALL_ORDER = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
-HEAD_OF_QUEUE = select(tickets).where(_IN_LINE).order_by(*_CALL_ORDER).limit(1)
-HEAD_FOR_WINDOW = select(tickets).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
+HEAD_OF_QUEUE = direct(select(tickets).where(_IN_LINE).order_by(*_CALL_ORDER).limit(1))
+HEAD_FOR_WINDOW = direct(
+    select(tickets).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
+)
 
 
 def _line_count(*ahead: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -75,18 +87,22 @@ def _line_count(*ahead: ColumnElement[bool]) -> ScalarSelect[int]:
 
 # Ahead of a ticket in its line: higher priority, or the same priority and earlier in FIFO order.
 # Three range counts rather than one OR, so each reads only its stretch of the index.
-PEOPLE_AHEAD = select(
-    _line_count(tickets.c.priority > bindparam("priority"))
-    + _line_count(tickets.c.priority == bindparam("priority"), tickets.c.sort_key < bindparam("sort_key"))
-    + _line_count(
-        tickets.c.priority == bindparam("priority"),
-        tickets.c.sort_key == bindparam("sort_key"),
-        tickets.c.id < bindparam("tid"),
+PEOPLE_AHEAD = direct(
+    select(
+        _line_count(tickets.c.priority > bindparam("priority"))
+        + _line_count(tickets.c.priority == bindparam("priority"), tickets.c.sort_key < bindparam("sort_key"))
+        + _line_count(
+            tickets.c.priority == bindparam("priority"),
+            tickets.c.sort_key == bindparam("sort_key"),
+            tickets.c.id < bindparam("tid"),
+        )
     )
 )
-MEAN_SERVICE_TODAY = select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
-    tickets.c.hall_day == bindparam("day"),
-    tickets.c.queue == bindparam("queue"),
-    tickets.c.status == "finished",
-    tickets.c.served_at.is_not(None),
+MEAN_SERVICE_TODAY = direct(
+    select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
+        tickets.c.hall_day == bindparam("day"),
+        tickets.c.queue == bindparam("queue"),
+        tickets.c.status == "finished",
+        tickets.c.served_at.is_not(None),
+    )
 )
