@@ -328,7 +328,7 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
 def _wait_percentiles(conn: Connection, key: Any, where: ColumnElement[bool], by: str) -> dict[str, tuple[float | None, float | None]]:
     """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): the period's waits,
     sorted by group and value in SQL, are picked in Python. Measured on a month of 36,000 waits
-    (docs/benchmarks.md): ROW_NUMBER/COUNT OVER (PARTITION BY group) in SQLite took 40 % longer
+    (docs/benchmarks.md): ROW_NUMBER/COUNT OVER (PARTITION BY group) in SQLite took 25 % longer
     than this, and slowed the dashboard's reads running beside it more, not less."""
     waits: dict[str, list[float]] = defaultdict(list)
     for k, wait in conn.execute(select(key, tf.c.wait_s).where(where).order_by(*([key] if by != "all" else []), tf.c.wait_s)):
