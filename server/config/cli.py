@@ -26,15 +26,18 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     except ConfigError as error:
         return _print_problems(error, folder, out)
     from server.devices.config import load_device_config  # devices.toml is checked against the hall
+    from server.stats.roster import load_roster  # the optional duty roster (roster.toml)
 
     try:
         devices = load_device_config(folder, config)
+        roster = load_roster(folder)
     except ConfigError as error:
         return _print_problems(error, folder, out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
         f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items, "
-        f"{len(devices.pad_buses)} pad buses, {len(devices.screen_buses)} screen buses",
+        f"{len(devices.pad_buses)} pad buses, {len(devices.screen_buses)} screen buses, "
+        f"{len(roster.staff)} staff on the roster",
         file=out,
     )
     return 0

@@ -1,8 +1,10 @@
 """Monthly assessment (考核): a score per staff member and per unit that explains every point.
 
 Measures come from the fact tables (legs the person served, ratings of their service, their
-window-days); rules from config/assessment.toml. A unit's score is the mean score of the people
-whose cases were mostly in the unit's queues that month.
+window-days); rules from config/assessment.toml; who was expected at work from the duty roster
+(config/roster.toml), so that a working day without any window session counts as absent. A unit's
+score is the mean score of the people whose cases were mostly in the unit's queues that month (or,
+for someone who served no case, the unit of their user account).
 """
 from __future__ import annotations
 
@@ -17,10 +19,14 @@ from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
 from server.errors import bad_request
+from server.stats import spans
 from server.stats.assessment_rules import AssessmentRules
+from server.stats.roster import Roster
+from server.stats.window_day import scheduled_spans
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
+from server.storage.schema import users
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,10 @@ class _Measures:
     days: int = 0
     paused_s: float = 0.0
     absent_s: float = 0.0
+    missed_days: list[date] = field(default_factory=list)  # rostered working days with no session
+    missed_s: float = 0.0
     units: Counter[str] = field(default_factory=Counter)
+    account_unit: str | None = None
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -167,6 +176,36 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
     return people
 
 
+def _missed_days(conn: Connection, config: HallConfig, roster: Roster, start: date, end: date) -> dict[str, list[date]]:
+    """Each rostered person's working days in [start, end] without any window session, from one
+    query for the (person, day) pairs that had one."""
+    expected = roster.expected_days(config, start, end)
+    if not any(expected.values()):
+        return expected
+    seen = {
+        (row.staff_id, row.hall_day)
+        for row in conn.execute(
+            select(wd.c.staff_id, wd.c.hall_day)
+            .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id.in_(list(expected)))
+            .distinct()
+        )
+    }
+    return {staff: [day for day in days if (staff, day) not in seen] for staff, days in expected.items()}
+
+
+def _account_units(conn: Connection, staff: list[str]) -> dict[str, str]:
+    """The unit on each person's user account: where someone who served no case belongs."""
+    if not staff:
+        return {}
+    rows = conn.execute(select(users.c.username, users.c.unit).where(users.c.username.in_(staff), users.c.unit.is_not(None)))
+    return {row.username: row.unit for row in rows}
+
+
+def _missed_text(m: _Measures) -> str:
+    days = "、".join(f"{d.month}月{d.day}日" for d in m.missed_days)
+    return f"；缺勤{len(m.missed_days)}天（{days}）共{m.missed_s / 3600:.1f}小时，全额计入" if m.missed_days else ""
+
+
 def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> PersonScore:
     lines: list[ScoreLine] = []
     r = rules
@@ -190,25 +229,36 @@ def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> 
     lines.append(ScoreLine("paused", "工作时间暂停超时（小时）", round(over_pause_h, 2),
                            f"每天允许{r.paused.allowed_min_per_day:g}分钟，超出每小时 {r.paused.points_per_hour}",
                            round(over_pause_h * r.paused.points_per_hour, 2)))
-    over_absent_h = max(m.absent_s - m.days * r.absent.allowed_min_per_day * 60, 0.0) / 3600
+    # The allowance is per day worked; a rostered day with no session at all counts in full.
+    over_absent_h = (max(m.absent_s - m.days * r.absent.allowed_min_per_day * 60, 0.0) + m.missed_s) / 3600
     lines.append(ScoreLine("absent", "工作时间离岗（小时）", round(over_absent_h, 2),
-                           f"每天允许{r.absent.allowed_min_per_day:g}分钟，超出每小时 {r.absent.points_per_hour}",
+                           f"每天允许{r.absent.allowed_min_per_day:g}分钟，超出每小时 {r.absent.points_per_hour}{_missed_text(m)}",
                            round(over_absent_h * r.absent.points_per_hour, 2)))
     rate = m.no_shows / m.calls if m.calls else None
     lines.append(ScoreLine("no_shows", "过号率", round(rate, 4) if rate is not None else None,
                            f"> {r.no_shows.max_rate:.0%} 扣 {-r.no_shows.points}",
                            r.no_shows.points if rate is not None and rate > r.no_shows.max_rate else 0.0))
     total = r.score.base + sum(line.points for line in lines)
-    unit = m.units.most_common(1)[0][0] if m.units else None
+    unit = m.units.most_common(1)[0][0] if m.units else m.account_unit
     return PersonScore(staff, unit, round(min(max(total, r.score.min), r.score.max), 2), lines)
 
 
 def assess_month(
-    conn: Connection, config: HallConfig, rules: AssessmentRules, month: str
+    conn: Connection, config: HallConfig, rules: AssessmentRules, month: str,
+    roster: Roster = Roster(), last_day: date | None = None,
 ) -> tuple[list[PersonScore], list[UnitScore]]:
-    """Ranked staff scores (highest first) and ranked unit scores for the month."""
+    """Ranked staff scores (highest first) and ranked unit scores for the month. Everyone on the
+    roster is ranked, logged in or not; their whole-day absences are counted up to `last_day`
+    (the last hall day that is over; None: the month's end), never for days still to come."""
     start, end = month_bounds(month)
     measures = _measure(conn, config, rules, start, end)
+    until = min(end, last_day) if last_day is not None else end
+    for staff, days in _missed_days(conn, config, roster, start, until).items():
+        m = measures[staff]
+        m.missed_days = days
+        m.missed_s = sum(spans.total(scheduled_spans(config, day)) for day in days)
+    for staff, unit in _account_units(conn, [s for s, m in measures.items() if not m.units]).items():
+        measures[staff].account_unit = unit
     people = sorted(
         (_score(staff, m, rules, config.hall.service_level_min) for staff, m in measures.items()),
         key=lambda p: (-p.score, p.staff_id),

@@ -22,14 +22,16 @@ from server.errors import bad_request
 from server.stats.appeals import Appeals
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
-from server.stats.facts import FactBuilder
+from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.export import report_fragment, to_csv, to_xlsx
 from server.stats.metrics import ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram
+from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
 
 FACTS = web.AppKey("stats_facts", FactBuilder)
 APPEALS = web.AppKey("stats_appeals", Appeals)
 RULES = web.AppKey("assessment_rules", AssessmentRules)
+ROSTER = web.AppKey("duty_roster", Roster)
 MANAGERS = roles(Role.MANAGER, Role.ADMIN)
 STAFF = roles(Role.STAFF, Role.CHIEF)
 REVIEWERS = roles(Role.MANAGER, Role.ADMIN, Role.CHIEF)
@@ -87,8 +89,9 @@ async def report(request: web.Request, principal: Principal) -> web.Response:
 async def assessment(request: web.Request, principal: Principal) -> web.Response:
     month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
     await request.app[FACTS].catch_up_all()
-    config, rules = request.app[CONFIG], request.app[RULES]
-    people, units = await request.app[DATABASE].read(lambda c: assess_month(c, config, rules, month))
+    config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
+    last_day = last_finished_day(config, request.app[ENGINE].clock.now())  # whole-day absence only for days over
+    people, units = await request.app[DATABASE].read(lambda c: assess_month(c, config, rules, month, roster, last_day))
     staff = request.match_info.get("staff_id")
     if staff is not None:
         person = next((p for p in people if p.staff_id == staff), None)
@@ -256,6 +259,7 @@ async def stats_ctx(app: web.Application) -> AsyncIterator[None]:
     """Keep the fact tables current from the event bus; part of every hub (server/app.py)."""
     engine = app[ENGINE]
     app[RULES] = load_rules(app[SETTINGS].config_dir)
+    app[ROSTER] = load_roster(app[SETTINGS].config_dir)
     app[FACTS] = FactBuilder(app[DATABASE], app[CONFIG], engine.clock)
     app[APPEALS] = Appeals(app[DATABASE], app[CONFIG], engine.clock, app[BUS])
     app[FACTS].attach(app[BUS])

@@ -1,0 +1,167 @@
+"""Whole-day absence in the monthly assessment: the duty roster (config/roster.toml) says who was
+expected on which days; a working day of theirs without any window session costs its whole
+scheduled time. The history is made by the real engine on a hand-moved clock (the mini hall:
+08:30-12:00 and 14:30-17:30, 6.5 hours a day; 2026-10-01 a holiday, 2026-10-10 a make-up
+Saturday)."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from server.accounts import Accounts, Role
+from server.config.cli import check_config_main
+from server.config.paths import default_config_dir
+from server.config.loader import load_hall_config
+from server.config.problems import ConfigError
+from server.engine.clock import ManualClock
+from server.engine.engine import QueueEngine
+from server.stats.assessment import assess_month
+from server.stats.assessment_rules import AssessmentRules
+from server.stats.facts import FactBuilder
+from server.stats.roster import ROSTER_FILE, load_roster, parse_roster
+from tests.config.hallfiles import hall_dir  # noqa: F401 - a fixture
+from tests.conftest import at
+from tests.stats.conftest import ON_BOTH_BACKENDS
+
+ROSTER = """
+[[staff]]
+id = "zhang"
+
+[[staff]]
+id = "li"
+weekdays = ["mon", "周三"]
+
+[[leave]]
+staff = "zhang"
+from = 2026-10-05
+to = 2026-10-05
+kind = "年休假"
+"""
+
+
+def _day(n: int) -> date:
+    return date(2026, 10, n)
+
+
+async def _session(engine: QueueEngine, clock: ManualClock, window: str, staff: str, day: int, start: str, end: str) -> None:
+    clock.set(at(start, _day(day)))
+    await engine.login(window, staff)
+    clock.set(at(end, _day(day)))
+    await engine.logout(window)
+
+
+@ON_BOTH_BACKENDS
+async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, clock: ManualClock):
+    accounts = Accounts(engine.database)
+    await accounts.add_user("li", "pass-1234", Role.STAFF, "李四", "U2", now=at("07:00", _day(1)))
+    await accounts.add_user("wang", "pass-1234", Role.STAFF, "王五", "U1", now=at("07:00", _day(1)))
+    # zhang: away 1 Oct (holiday), 2 Oct (counted), 5 Oct (annual leave), 8 Oct (counted);
+    # 6 Oct in from 10:00 (1.5 hours late); 7 and 9 Oct the whole day; 12 Oct is after the hall's
+    # last finished day. li (Mondays and Wednesdays) never logs in; neither does wang, who is
+    # not on the roster. zhao is not on the roster and works one day.
+    await _session(engine, clock, "W1", "zhang", 6, "10:00", "17:30")
+    await _session(engine, clock, "W2", "zhao", 6, "08:30", "17:30")
+    await _session(engine, clock, "W1", "zhang", 7, "08:30", "17:30")
+    await _session(engine, clock, "W1", "zhang", 9, "08:30", "17:30")
+    clock.set(at("08:00", _day(10)))
+    await FactBuilder(engine.database, engine.config, clock).catch_up_all()
+
+    roster = parse_roster(ROSTER)
+    rules = AssessmentRules()
+    people, units = await engine.database.read(
+        lambda c: assess_month(c, engine.config, rules, "2026-10", roster, last_day=_day(9)))
+
+    by_id = {p.staff_id: p for p in people}
+    assert [p.staff_id for p in people] == ["zhao", "li", "zhang"]
+    assert [p.rank for p in people] == [1, 2, 3]
+    absent = {staff: next(line for line in p.lines if line.rule == "absent") for staff, p in by_id.items()}
+
+    # zhang: 1.5 h late on 6 Oct, less 3 days x 15 min allowance = 0.75 h; plus 2 x 6.5 h.
+    assert absent["zhang"].measured == 13.75
+    assert absent["zhang"].points == -27.5
+    assert by_id["zhang"].score == 72.5
+    assert absent["zhang"].threshold == "每天允许15分钟，超出每小时 -2.0；缺勤2天（10月2日、10月8日）共13.0小时，全额计入"
+    assert by_id["zhang"].unit is None  # no case served, no user account
+
+    # li: Monday 5 Oct and Wednesday 7 Oct, never logged in; the unit comes from the account.
+    assert (absent["li"].measured, absent["li"].points, by_id["li"].score) == (13.0, -26.0, 74.0)
+    assert "缺勤2天（10月5日、10月7日）" in absent["li"].threshold
+    assert by_id["li"].unit == "U2"
+    assert [(u.unit, u.score, u.people) for u in units] == [("U2", 74.0, 1)]
+
+    # zhao worked the whole of the one day he was there and is not on the roster: nothing missed.
+    assert (absent["zhao"].measured, absent["zhao"].points, by_id["zhao"].score) == (0.0, 0.0, 100.0)
+    assert absent["zhao"].threshold == "每天允许15分钟，超出每小时 -2.0"
+    assert "wang" not in by_id
+
+    # Without a roster, only the late morning counts, as before.
+    people, _units = await engine.database.read(lambda c: assess_month(c, engine.config, rules, "2026-10"))
+    assert [p.staff_id for p in people] == ["zhao", "zhang"]
+    assert next(line for line in people[1].lines if line.rule == "absent").measured == 0.75
+
+
+def test_expected_days_follow_the_hall_calendar_weekdays_and_leave(hall_config):
+    roster = parse_roster(ROSTER + '\n[[staff]]\nid = "sat"\nweekdays = ["sat"]\n')
+    days = roster.expected_days(hall_config, _day(1), _day(11))
+    # 1 Oct is a holiday, 3-4 and 11 Oct a weekend, 10 Oct a make-up Saturday (调休).
+    assert days["zhang"] == [_day(2), _day(6), _day(7), _day(8), _day(9), _day(10)]
+    assert days["li"] == [_day(5), _day(7)]
+    assert days["sat"] == [_day(10)]
+
+
+def test_bad_roster_names_file_key_and_reason():
+    with pytest.raises(ConfigError) as caught:
+        parse_roster("""
+shift = "day"
+[[staff]]
+id = "zhang"
+weekdays = ["mon", "mond"]
+[[staff]]
+id = "zhang"
+[[staff]]
+id = "li"
+wekdays = ["mon"]
+[[leave]]
+staff = "zhang"
+from = 2026-11-04
+to = 2026-11-02
+[[leave]]
+staff = "nobody"
+from = 2026-11-02
+""")
+    found = {(p.file, p.key_path): p.reason for p in caught.value.problems}
+    assert set(found) == {
+        ("roster.toml", "shift"),
+        ("roster.toml", "staff[0].weekdays[1]"),
+        ("roster.toml", "staff[1].id"),
+        ("roster.toml", "staff[2].wekdays"),
+        ("roster.toml", "leave[0].to"),
+        ("roster.toml", "leave[1].to"),
+        ("roster.toml", "leave[1].staff"),
+    }
+    assert "unknown weekday" in found[("roster.toml", "staff[0].weekdays[1]")]
+    assert "duplicate staff id zhang" in found[("roster.toml", "staff[1].id")]
+    assert found[("roster.toml", "leave[0].to")] == "2026-11-02 is before `from` (2026-11-04)"
+    assert found[("roster.toml", "leave[1].to")] == "required key is missing"
+    assert "not on the roster" in found[("roster.toml", "leave[1].staff")]
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        parse_roster("[[staff]\n")
+
+
+def test_sample_roster_loads_and_check_config_reads_the_roster(hall_dir: Path):  # noqa: F811 - the fixture
+    sample = load_roster(default_config_dir())
+    config = load_hall_config(default_config_dir())
+    assert sample.ids and all(days for days in sample.expected_days(config, date(2026, 11, 1), date(2026, 11, 30)).values())
+
+    out = io.StringIO()
+    assert check_config_main(hall_dir, out) == 0
+    assert "0 staff on the roster" in out.getvalue()  # no roster.toml: nobody is expected
+    assert load_roster(hall_dir).staff == ()
+
+    (hall_dir / ROSTER_FILE).write_text('[[staff]]\nid = "zhang"\nweekdays = ["moon"]\n', encoding="utf-8")
+    out = io.StringIO()
+    assert check_config_main(hall_dir, out) == 1
+    assert out.getvalue().splitlines()[0].startswith("roster.toml: staff[0].weekdays[0]: unknown weekday")
