@@ -13,15 +13,11 @@ STAFF = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
 OVERSEERS = (Role.MANAGER, Role.ADMIN)
 
 
-async def _authorise(request: web.Request, principal: Principal) -> str:
-    """The window id, once we know this person may act there."""
-    window_id = request.match_info["window_id"]
-    if principal.role in OVERSEERS:
-        return window_id
-    window = await request.app[ENGINE].window(window_id)
-    if window.staff_id != principal.name:
-        raise HallQError("not_your_window", "您未登录该窗口", f"{principal.name} is not logged in at {window_id}", 403)
-    return window_id
+def _acting(request: web.Request, principal: Principal) -> tuple[str, str | None]:
+    """(window id, the staff member to hold to it): managers and admins may act at any window;
+    anyone else only at the window they are logged in at, which the engine checks in the same
+    transaction as the action."""
+    return request.match_info["window_id"], None if principal.role in OVERSEERS else principal.name
 
 
 async def login(request: web.Request, principal: Principal, body: WindowLoginBody) -> web.Response:
@@ -34,53 +30,66 @@ async def login(request: web.Request, principal: Principal, body: WindowLoginBod
 
 
 async def logout(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].logout(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].logout(window_id, staff=staff))
 
 
 async def call_next(request: web.Request, principal: Principal) -> web.Response:
-    ticket = await request.app[ENGINE].call_next(await _authorise(request, principal))
+    window_id, staff = _acting(request, principal)
+    ticket = await request.app[ENGINE].call_next(window_id, staff=staff)
     return json_response({"ticket": ticket, "empty": ticket is None})
 
 
 async def call_number(request: web.Request, principal: Principal, body: CallBody) -> web.Response:
-    return json_response(await request.app[ENGINE].call_ticket(await _authorise(request, principal), body.number))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].call_ticket(window_id, body.number, staff=staff))
 
 
 async def recall(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].recall(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].recall(window_id, staff=staff))
 
 
 async def start(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].start(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].start(window_id, staff=staff))
 
 
 async def finish(request: web.Request, principal: Principal, body: FinishBody) -> web.Response:
-    return json_response(await request.app[ENGINE].finish(await _authorise(request, principal), body.outcome))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].finish(window_id, body.outcome, staff=staff))
 
 
 async def no_show(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].no_show(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].no_show(window_id, staff=staff))
 
 
 async def transfer(request: web.Request, principal: Principal, body: TransferBody) -> web.Response:
-    window_id = await _authorise(request, principal)
-    return json_response(await request.app[ENGINE].transfer(window_id, body.target_kind, body.target, body.note))
+    window_id, staff = _acting(request, principal)
+    return json_response(
+        await request.app[ENGINE].transfer(window_id, body.target_kind, body.target, body.note, staff=staff)
+    )
 
 
 async def park(request: web.Request, principal: Principal, body: NoteBody) -> web.Response:
-    return json_response(await request.app[ENGINE].park(await _authorise(request, principal), body.note))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].park(window_id, body.note, staff=staff))
 
 
 async def pause(request: web.Request, principal: Principal, body: PauseBody) -> web.Response:
-    return json_response(await request.app[ENGINE].pause(await _authorise(request, principal), body.reason))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].pause(window_id, body.reason, staff=staff))
 
 
 async def resume(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].resume(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].resume(window_id, staff=staff))
 
 
 async def invite_rating(request: web.Request, principal: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].invite_rating(await _authorise(request, principal)))
+    window_id, staff = _acting(request, principal)
+    return json_response(await request.app[ENGINE].invite_rating(window_id, staff=staff))
 
 
 _W = "/api/v1/windows/{window_id}"

@@ -58,6 +58,7 @@ class _Txn:
     conn: Connection
     now: float
     day: date
+    acting_staff: str | None = None  # the signed-in person acting at a window, if not a device
     events: list[HallEvent] = field(default_factory=list)
 
 
@@ -106,13 +107,18 @@ class QueueEngine:
         self._open_windows_query = {prefix: sql.open_windows_among(ids) for prefix, ids in serving.items() if ids}
 
     # ------------------------------------------------------------------ plumbing
-    async def _write(self, work: Callable[[_Txn], T]) -> T:
+    async def _write(self, work: Callable[[_Txn], T], staff: str | None = None) -> T:
         """Run one action's transaction; its events are published once it has committed, in
-        commit order (the database runs `after` before any later transaction's)."""
+        commit order (the database runs `after` before any later transaction's).
+
+        `staff` is who acts at a window through the API: that it is their window is checked in
+        the same transaction as the action (`_staffed_window`), so nobody else's login can slip in
+        between the check and the act, and no separate read is needed. Devices (call-pads, bound to
+        their window) pass None."""
 
         def run(conn: Connection) -> tuple[T, list[HallEvent]]:
             now = self.clock.now()
-            txn = _Txn(conn, now, hall_day(self.config, now))
+            txn = _Txn(conn, now, hall_day(self.config, now), staff)
             return work(txn), txn.events
 
         def publish(outcome: tuple[T, list[HallEvent]]) -> None:
@@ -202,6 +208,10 @@ class QueueEngine:
     def _staffed_window(self, txn: _Txn, window_id: str) -> Row[Any]:
         self._window(window_id)
         state = self._window_state(txn.conn, window_id)
+        if txn.acting_staff is not None and (state is None or state._mapping["staff_id"] != txn.acting_staff):
+            raise HallQError(
+                "not_your_window", "您未登录该窗口", f"{txn.acting_staff} is not logged in at {window_id}", 403
+            )
         if state is None or state._mapping["staff_id"] is None:
             raise HallQError("window_closed", "该窗口未登录", f"nobody is logged in at window {window_id}", 409)
         return state
@@ -473,12 +483,12 @@ class QueueEngine:
             return self._window_view(txn.conn, window_id)
         return await self._write(work)
 
-    async def logout(self, window_id: str) -> WindowView:
+    async def logout(self, window_id: str, *, staff: str | None = None) -> WindowView:
         def work(txn: _Txn) -> Any:
             self._staffed_window(txn, window_id)
             self._logout_in(txn, window_id, reason="logout")
             return self._window_view(txn.conn, window_id)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
         state = self._window_state(txn.conn, window_id)
@@ -497,7 +507,7 @@ class QueueEngine:
         )
         self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
 
-    async def pause(self, window_id: str, reason: str) -> WindowView:
+    async def pause(self, window_id: str, reason: str, *, staff: str | None = None) -> WindowView:
         if reason not in self.config.rules.pause_reasons:
             raise bad_request(
                 f"unknown pause reason {reason!r}", "未知的暂停原因", allowed=sorted(self.config.rules.pause_reasons)
@@ -519,9 +529,9 @@ class QueueEngine:
                 payload={"reason": reason, "label": self.config.rules.pause_reasons[reason]},
             )
             return self._window_view(txn.conn, window_id)
-        return await self._write(work)
+        return await self._write(work, staff)
 
-    async def resume(self, window_id: str) -> WindowView:
+    async def resume(self, window_id: str, *, staff: str | None = None) -> WindowView:
         def work(txn: _Txn) -> Any:
             state = self._staffed_window(txn, window_id)
             if state._mapping["paused_reason"] is None:
@@ -539,10 +549,10 @@ class QueueEngine:
                 payload={"paused_s": round(txn.now - state._mapping["paused_at"], 3)},
             )
             return self._window_view(txn.conn, window_id)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     # ------------------------------------------------------------------ calling
-    async def call_next(self, window_id: str) -> TicketView | None:
+    async def call_next(self, window_id: str, *, staff: str | None = None) -> TicketView | None:
         """Priority first, then the fairest head by weighted waiting time; None if nobody waits."""
         window = self._window(window_id)
         def work(txn: _Txn) -> Any:
@@ -553,7 +563,7 @@ class QueueEngine:
                 return None
             row = self._call(txn, candidate, window_id, state._mapping["staff_id"])
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     def _ensure_free(self, state: Row[Any]) -> None:
         if state._mapping["paused_reason"] is not None:
@@ -615,7 +625,7 @@ class QueueEngine:
             "call_count": call_count,
         }
 
-    async def call_ticket(self, window_id: str, number: str) -> TicketView:
+    async def call_ticket(self, window_id: str, number: str, *, staff: str | None = None) -> TicketView:
         """Call a specific ticket: one waiting for this window, or one this window parked."""
         window = self._window(window_id)
         def work(txn: _Txn) -> Any:
@@ -635,9 +645,9 @@ class QueueEngine:
                     status=m["status"],
                 )
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
-    async def recall(self, window_id: str) -> TicketView:
+    async def recall(self, window_id: str, *, staff: str | None = None) -> TicketView:
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
@@ -658,9 +668,9 @@ class QueueEngine:
                 payload=self._call_payload(window_id, m["call_count"] + 1),
             )
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
-    async def start(self, window_id: str) -> TicketView:
+    async def start(self, window_id: str, *, staff: str | None = None) -> TicketView:
         """The citizen arrived at the window: service starts."""
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
@@ -670,9 +680,9 @@ class QueueEngine:
             self._open_interval(txn, row, "serving", window_id=window_id, staff_id=m["staff_id"])
             self._event(txn, "ticket.serving", ticket=row, window_id=window_id, staff_id=m["staff_id"])
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
-    async def finish(self, window_id: str, outcome: str = "completed") -> TicketView:
+    async def finish(self, window_id: str, outcome: str = "completed", *, staff: str | None = None) -> TicketView:
         if outcome not in self.config.rules.finish_outcomes:
             raise bad_request(
                 f"unknown outcome {outcome!r}", "未知的办理结果", allowed=sorted(self.config.rules.finish_outcomes)
@@ -705,9 +715,9 @@ class QueueEngine:
                 },
             )
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
-    async def no_show(self, window_id: str) -> TicketView:
+    async def no_show(self, window_id: str, *, staff: str | None = None) -> TicketView:
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
@@ -719,7 +729,7 @@ class QueueEngine:
                 payload={"call_count": m["call_count"]},
             )
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     async def requeue_late(self, number: str) -> TicketView:
         """过号重排: a citizen who missed their call is put back near the front, not at the end."""
@@ -763,7 +773,7 @@ class QueueEngine:
             return _ticket_view(row)
         return await self._write(work)
 
-    async def transfer(self, window_id: str, target_kind: str, target: str, note: str | None = None) -> TicketView:
+    async def transfer(self, window_id: str, target_kind: str, target: str, note: str | None = None, *, staff: str | None = None) -> TicketView:
         """受、转: move the case to a queue, a window or a back office, keeping its original issue time."""
         try:
             kind = TransferTarget(target_kind)
@@ -807,7 +817,7 @@ class QueueEngine:
                 },
             )
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     def _transfer_destination(
         self, kind: TransferTarget, target: str, from_window: str, current_queue: str
@@ -831,7 +841,7 @@ class QueueEngine:
         queue = current_queue if current_queue in window.queues or not window.queues else next(iter(window.queues))
         return queue, window.id, window.zone
 
-    async def park(self, window_id: str, note: str | None = None) -> TicketView:
+    async def park(self, window_id: str, note: str | None = None, *, staff: str | None = None) -> TicketView:
         """Put the current case on hold at this window (e.g. the citizen fetches a document)."""
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
@@ -842,7 +852,7 @@ class QueueEngine:
             self._set_current(txn, window_id, None)
             self._event(txn, "ticket.parked", ticket=row, window_id=window_id, staff_id=m["staff_id"], payload={"note": note})
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     async def rate(self, ticket_id: int, score: int, source: str = "pad") -> TicketView:
         """好差评: one rating per visit, given by the citizen, never changed afterwards."""
@@ -865,13 +875,13 @@ class QueueEngine:
             return _ticket_view(row)
         return await self._write(work)
 
-    async def invite_rating(self, window_id: str) -> TicketView:
+    async def invite_rating(self, window_id: str, *, staff: str | None = None) -> TicketView:
         """The staff member invites the citizen to rate on the pad; the rating itself is theirs."""
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.SERVING)
             self._event(txn, "ticket.rating_invited", ticket=row, window_id=window_id, staff_id=row._mapping["staff_id"])
             return _ticket_view(row)
-        return await self._write(work)
+        return await self._write(work, staff)
 
     async def cancel(self, ticket_id: int, reason: str) -> TicketView:
         def work(txn: _Txn) -> Any:

@@ -442,3 +442,26 @@ async def test_people_ahead_breaks_ties_of_the_same_instant_by_issue_order(engin
     first = await engine.issue(IssueRequest(queue="A1"))
     second = await engine.issue(IssueRequest(queue="A1"))
     assert (first.people_ahead, second.people_ahead) == (0, 1)
+
+
+async def test_staff_are_held_to_their_window_inside_the_action(engine):
+    """The window's owner is checked in the action's own transaction: a colleague who takes over
+    the window between someone's check and act cannot have their queue called by that someone."""
+    import asyncio
+
+    await issue(engine)
+    await engine.login("W1", "s1")
+    logout, login, stale = await asyncio.gather(
+        engine.logout("W1", staff="s1"),
+        engine.login("W1", "s2"),
+        engine.call_next("W1", staff="s1"),
+        return_exceptions=True,
+    )
+    assert not isinstance(logout, BaseException) and not isinstance(login, BaseException)
+    assert isinstance(stale, HallQError) and stale.code == "not_your_window" and stale.status == 403
+    assert (await engine.window("W1")).current_ticket is None, "nothing was called for s1"
+    called = await engine.call_next("W1", staff="s2")
+    assert called is not None and called.number == "A1001"
+    with pytest.raises(HallQError) as refused:
+        await engine.finish("W2", staff="s2")  # nobody is logged in at W2: still not theirs
+    assert refused.value.code == "not_your_window"
