@@ -4,7 +4,7 @@
 
 Reads the history bench/stats_report.py caches (run that first; this script only reads it) and
 times `assess_month` for October 2026 on one connection, interleaving three rosters so machine
-noise hits them alike: none, the sample roster (config/roster.toml, 4 people) and a roster of
+noise hits them alike: none, the sample roster (config/roster.example.toml, 4 people) and a roster of
 every counter window's simulated staff (sim-w01 ... , everyone the history logged in). Prints
 p50 / p90 in milliseconds and each roster's p50 over the no-roster p50.
 """
@@ -26,7 +26,7 @@ from server.config.loader import load_hall_config  # noqa: E402
 from server.config.paths import default_config_dir  # noqa: E402
 from server.stats.assessment import assess_month  # noqa: E402
 from server.stats.assessment_rules import load_rules  # noqa: E402
-from server.stats.roster import Roster, RosterStaff, load_roster  # noqa: E402
+from server.stats.roster import Roster, RosterStaff, parse_roster  # noqa: E402
 
 MONTH = "2026-10"
 LAST_DAY = date(2026, 10, 31)
@@ -42,7 +42,7 @@ def main() -> None:
     config = load_hall_config(default_config_dir())
     rules = load_rules(default_config_dir())
     everyone = Roster(tuple(RosterStaff(id=f"sim-{w.id.lower()}") for w in config.windows if w.kind == "window"))
-    rosters = {"no roster": Roster(), "sample roster (4)": load_roster(default_config_dir()),
+    rosters = {"no roster": Roster(), "sample roster (4)": parse_roster((default_config_dir() / "roster.example.toml").read_text(encoding="utf-8")),
                f"every window ({len(everyone.staff)})": everyone}
     engine = create_engine(f"sqlite:///file:{args.db}?mode=ro&uri=true")
     times: dict[str, list[float]] = {name: [] for name in rosters}

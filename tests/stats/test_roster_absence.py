@@ -152,7 +152,8 @@ from = 2026-11-02
 
 
 def test_sample_roster_loads_and_check_config_reads_the_roster(hall_dir: Path):  # noqa: F811 - the fixture
-    sample = load_roster(default_config_dir())
+    example = default_config_dir() / "roster.example.toml"
+    sample = parse_roster(example.read_text(encoding="utf-8"), example.name)
     config = load_hall_config(default_config_dir())
     assert sample.ids and all(days for days in sample.expected_days(config, date(2026, 11, 1), date(2026, 11, 30)).values())
 
