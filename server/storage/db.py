@@ -145,13 +145,13 @@ class Database:
         self._pending.append(_Pending(fn, after, future))
         if len(self._pending) == 1:
             loop.create_task(self._commit_pending())
-        if self._checkpointer is None or self._checkpointer.done():
-            self._checkpointer = loop.create_task(self._checkpoint_loop())
+        self._keep_checkpointing()
         return await future
 
     async def write_long(self, fn: Callable[[Connection], T]) -> T:
         """Like `write`, for transactions that may take long: off the event loop, same lock."""
         if self.sync_engine is not None:
+            self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
             async with self._write_lock:
                 return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write, fn)
         return await self.write(fn)
@@ -161,6 +161,11 @@ class Database:
             return await asyncio.get_running_loop().run_in_executor(self._readers, self._sync_read, fn)
         async with self.engine.connect() as conn:
             return await conn.run_sync(fn)
+
+    def _keep_checkpointing(self) -> None:
+        """Start the checkpoint loop with the first write (open_database has no running loop)."""
+        if self._checkpointer is None or self._checkpointer.done():
+            self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoint_loop())
 
     async def _checkpoint_loop(self) -> None:
         """Copy committed pages from the WAL into the database file every `checkpoint_every_s`,

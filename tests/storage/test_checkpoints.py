@@ -1,7 +1,8 @@
 """WAL checkpoints run beside the writes, not inside a commit.
 
 Tried: 4,000 small transactions in bursts, with the writer's automatic checkpoint off; once with
-the Database's checkpoint loop at a short interval and once with it effectively never running.
+the Database's checkpoint loop at a short interval and once with it effectively never running;
+and once through write_long alone (what a bulk import uses).
 Kept: with the loop, the WAL file is recycled and stays small; without it, the WAL grows with every
 write (so the first case shows the loop doing the work, not SQLite's own autocheckpoint). Every
 row is in the database either way.
@@ -18,7 +19,7 @@ from server.storage.db import open_database, upgrade
 from server.storage.schema import day_counters
 
 
-async def wal_after_bursts(path: Path, every_s: float) -> tuple[int, int]:
+async def wal_after_bursts(path: Path, every_s: float, long_writes: bool = False) -> tuple[int, int]:
     database = open_database(f"sqlite:///{path}")
     database.checkpoint_every_s = every_s
     await upgrade(database)
@@ -27,7 +28,8 @@ async def wal_after_bursts(path: Path, every_s: float) -> tuple[int, int]:
         for burst in range(40):
             for i in range(100):
                 prefix = f"P{burst:02d}{i:02d}"
-                await database.write(lambda conn, p=prefix: conn.execute(insert(day_counters).values(hall_day=day, prefix=p, last_seq=1)))
+                write = database.write_long if long_writes else database.write
+                await write(lambda conn, p=prefix: conn.execute(insert(day_counters).values(hall_day=day, prefix=p, last_seq=1)))
             await asyncio.sleep(0.03)
         rows = await database.read(lambda conn: conn.execute(select(func.count()).select_from(day_counters)).scalar())
         wal = Path(f"{path}-wal").stat().st_size
@@ -43,3 +45,10 @@ async def test_the_checkpoint_loop_keeps_the_wal_small(tmp_path: Path) -> None:
     assert rows == 4000
     assert wal_without > 4 * 1024 * 1024, "4,000 commits with no checkpoint leave a WAL of several MB"
     assert wal_with_loop < wal_without / 4, (wal_with_loop, wal_without)
+
+
+async def test_long_writes_alone_are_checkpointed_too(tmp_path: Path) -> None:
+    """A bulk import writes only through write_long: its WAL must not grow with the history."""
+    rows, wal = await wal_after_bursts(tmp_path / "bulk.db", every_s=0.01, long_writes=True)
+    assert rows == 4000
+    assert wal < 4 * 1024 * 1024, wal
