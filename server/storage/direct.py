@@ -145,7 +145,7 @@ class DirectConnection:
                 raise KeyError(f"statement needs parameter {name!r}")
             else:
                 value = literal
-            values.append(processor(value) if processor is not None and value is not None else value)
+            values.append(processor(value) if processor is not None else value)  # None too, as SQLAlchemy does
         try:
             cursor = self._driver.execute(plan.sql, values)
             raw = cursor.fetchall() if plan.returns_rows else []

@@ -137,3 +137,20 @@ async def test_driver_errors_keep_sqlalchemys_types_and_missing_parameters_are_r
     # The writer carries on after both.
     count = await busy_day.write(lambda conn: conn.execute(sql.ISSUED_IN_QUEUE, {"day": THURSDAY, "prefix": "A1"}).scalar())
     assert count == 3
+
+
+async def test_a_null_json_payload_is_stored_as_sqlalchemy_stores_it(busy_day) -> None:
+    """Bind processors run for None too (JSON's turns None into 'null' unless told otherwise)."""
+    params = dict(PARAMS["INSERT_EVENT"], payload=None, kind="ticket.null")
+    engine = create_engine(f"sqlite:///{busy_day.sync_engine.url.database}")
+    stored = []
+    try:
+        for wrap in (lambda c: c, lambda c: DirectConnection(c, {})):
+            with engine.connect() as conn:
+                with conn.begin() as txn:
+                    wrap(conn).execute(sql.INSERT_EVENT, params)
+                    stored.append(conn.exec_driver_sql("SELECT payload FROM ticket_events WHERE kind = 'ticket.null'").all())
+                    txn.rollback()
+    finally:
+        engine.dispose()
+    assert stored[1] == stored[0] and len(stored[0]) == 1
