@@ -17,6 +17,7 @@
     constructor() {
       this.hall = { pause_reasons: {}, finish_outcomes: {}, priority_classes: {} };
       this.maxRecalls = 3;
+      this.leaving = false; // true while a logout is on its way: stale refreshes then keep quiet
       this.zones = [];
       this.windows = [];
       this.allQueues = [];
@@ -210,13 +211,17 @@
     }
 
     async refreshWindow() {
-      if (!this.windowId) return;
-      const id = encodeURIComponent(this.windowId);
+      const windowId = this.windowId;
+      if (!windowId) return;
+      const id = encodeURIComponent(windowId);
       const [window, onHold, waiting] = await Promise.all([
         HallQ.api("GET", `/windows/${id}`),
         HallQ.api("GET", "/tickets?status=on_hold"),
         HallQ.api("GET", "/tickets?status=waiting"),
       ]);
+      // A refresh that started before this person logged out (or chose another window) is stale:
+      // it must not replace "已退出窗口" with "no longer logged in".
+      if (this.leaving || this.windowId !== windowId) return;
       if (window.staff_id !== this.me.username) {
         await this.loadWindows();
         return this.showChoose("您已不在该窗口登录，请重新选择窗口");
@@ -332,10 +337,15 @@
     }
 
     async logoutWindow() {
-      const result = await this.run("POST", this.path("logout"));
-      if (result) {
-        await this.loadWindows().catch(() => {});
-        this.showChoose("已退出窗口");
+      this.leaving = true;
+      try {
+        const result = await this.run("POST", this.path("logout"));
+        if (result) {
+          await this.loadWindows().catch(() => {});
+          this.showChoose("已退出窗口");
+        }
+      } finally {
+        this.leaving = false;
       }
     }
 
