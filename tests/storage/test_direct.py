@@ -8,6 +8,7 @@ bound as NULL.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -78,24 +79,34 @@ PARAMS = {
 }
 
 
-def both_ways(path: str, statement: Any, params: dict[str, Any]) -> tuple[Any, Any]:
-    """(SQLAlchemy's answer, the direct path's answer), each in a transaction rolled back."""
+def each_way(path: str, act: Callable[[Any, Connection], Any]) -> tuple[Any, Any]:
+    """`act(connection, raw connection)` through SQLAlchemy, then through the direct path, each in
+    a transaction rolled back: (SQLAlchemy's answer, the direct path's answer)."""
     engine = create_engine(f"sqlite:///{path}")
     answers = []
     try:
         for wrap in (lambda c: c, lambda c: DirectConnection(c, {})):
             with engine.connect() as conn:
                 with conn.begin() as txn:
-                    result = wrap(conn).execute(statement, params)
-                    returns_rows = bool(statement.exported_columns)
-                    # Row counts of DML with RETURNING differ: SQLAlchemy reads sqlite3's before the
-                    # rows are stepped through (0), the direct path counts the rows returned.
-                    counted = result.rowcount if not (returns_rows and not hasattr(statement, "selected_columns")) else None
-                    answers.append((rows_of(result) if returns_rows else [], counted))
+                    answers.append(act(wrap(conn), conn))
                     txn.rollback()
     finally:
         engine.dispose()
     return answers[0], answers[1]
+
+
+def both_ways(path: str, statement: Any, params: dict[str, Any]) -> tuple[Any, Any]:
+    """Rows and row count of `statement` both ways."""
+
+    def answer(conn: Any, _: Connection) -> tuple[Any, Any]:
+        result = conn.execute(statement, params)
+        returns_rows = bool(statement.exported_columns)
+        # Row counts of DML with RETURNING differ: SQLAlchemy reads sqlite3's before the rows are
+        # stepped through (0), the direct path counts the rows returned.
+        counted = result.rowcount if not (returns_rows and not hasattr(statement, "selected_columns")) else None
+        return (rows_of(result) if returns_rows else [], counted)
+
+    return each_way(path, answer)
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
@@ -142,15 +153,10 @@ async def test_driver_errors_keep_sqlalchemys_types_and_missing_parameters_are_r
 async def test_a_null_json_payload_is_stored_as_sqlalchemy_stores_it(busy_day) -> None:
     """Bind processors run for None too (JSON's turns None into 'null' unless told otherwise)."""
     params = dict(PARAMS["INSERT_EVENT"], payload=None, kind="ticket.null")
-    engine = create_engine(f"sqlite:///{busy_day.sync_engine.url.database}")
-    stored = []
-    try:
-        for wrap in (lambda c: c, lambda c: DirectConnection(c, {})):
-            with engine.connect() as conn:
-                with conn.begin() as txn:
-                    wrap(conn).execute(sql.INSERT_EVENT, params)
-                    stored.append(conn.exec_driver_sql("SELECT payload FROM ticket_events WHERE kind = 'ticket.null'").all())
-                    txn.rollback()
-    finally:
-        engine.dispose()
-    assert stored[1] == stored[0] and len(stored[0]) == 1
+
+    def store(conn: Any, raw: Connection) -> list[Any]:
+        conn.execute(sql.INSERT_EVENT, params)
+        return raw.exec_driver_sql("SELECT payload FROM ticket_events WHERE kind = 'ticket.null'").all()
+
+    expected, got = each_way(busy_day.sync_engine.url.database, store)
+    assert got == expected and len(expected) == 1
