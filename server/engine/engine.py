@@ -739,20 +739,8 @@ class QueueEngine:
             if m["status"] != TicketStatus.NO_SHOW:
                 raise invalid_state(f"ticket {m['number']} is not a no-show", f"{m['number']}号不是过号状态")
             ahead = self.config.rules.late_requeue_position
-            keys = (
-                txn.conn.execute(
-                    select(tickets.c.sort_key)
-                    .where(
-                        tickets.c.hall_day == txn.day,
-                        tickets.c.queue == m["queue"],
-                        tickets.c.status == TicketStatus.WAITING,
-                        tickets.c.target_window.is_(None),
-                        tickets.c.priority == m["priority"],
-                    )
-                    .order_by(tickets.c.sort_key)
-                    .limit(ahead + 1)
-                )
-            ).scalars().all()
+            params = {"day": txn.day, "queue": m["queue"], "priority": m["priority"], "n": ahead + 1}
+            keys = [r[0] for r in txn.conn.execute(sql.LINE_SORT_KEYS, params).all()]
             if len(keys) <= ahead:
                 sort_key = (keys[-1] + 0.001) if keys else txn.now
             elif ahead == 0:

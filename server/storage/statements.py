@@ -76,6 +76,13 @@ _IN_LINE = and_(
 )
 _CALL_ORDER = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
 HEAD_OF_QUEUE = direct(select(tickets).where(_IN_LINE).order_by(*_CALL_ORDER).limit(1))
+# The first `n` places of one priority class in a queue's line (过号重排 slots a late citizen among them).
+LINE_SORT_KEYS = direct(
+    select(tickets.c.sort_key)
+    .where(_IN_LINE, tickets.c.priority == bindparam("priority"))
+    .order_by(tickets.c.sort_key)
+    .limit(bindparam("n"))
+)
 HEAD_FOR_WINDOW = direct(
     select(tickets).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
 )
@@ -98,11 +105,12 @@ PEOPLE_AHEAD = direct(
         )
     )
 )
+# Reads ix_tickets_finished alone (its condition spelled with a literal, as for the line).
 MEAN_SERVICE_TODAY = direct(
     select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
         tickets.c.hall_day == bindparam("day"),
         tickets.c.queue == bindparam("queue"),
-        tickets.c.status == "finished",
+        tickets.c.status == literal_column("'finished'"),
         tickets.c.served_at.is_not(None),
     )
 )

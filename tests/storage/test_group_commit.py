@@ -118,3 +118,33 @@ async def test_engine_actions_in_one_batch_keep_numbers_caps_and_event_order(eng
         lambda conn: conn.execute(text("SELECT COUNT(*) FROM ticket_events WHERE kind = 'ticket.issued'")).scalar()
     )
     assert count == 5
+
+
+async def test_a_write_blocked_by_another_process_waits_or_fails_cleanly(database: Database) -> None:
+    """Tried: another program (a technician's sqlite3 shell, a report) holding SQLite's write lock,
+    first briefly, then past the busy timeout. Kept: the brief hold only delays the write; the long
+    one fails that write alone with SQLAlchemy's OperationalError ('database is locked'), nothing of
+    it is kept, and the next write after the lock is released commits on a working connection."""
+    if not database.is_sqlite:
+        pytest.skip("SQLite's file lock")
+    import sqlite3
+    import threading
+
+    assert database.sync_engine is not None
+    other = sqlite3.connect(database.sync_engine.url.database, isolation_level=None, timeout=0.1, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    # Released from a thread: the hub's short writes wait for SQLite's lock on the event loop.
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    release.start()
+    assert await database.write(add_counter("B1")) == "B1", "waited for the brief lock"
+    release.join()
+
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(exc.OperationalError, match="locked"):
+            await database.write(add_counter("L1"))
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await database.write(add_counter("A1")) == "A1"
+    assert await prefixes(database) == ["A1", "B1"], "the locked-out write left nothing behind"

@@ -73,3 +73,52 @@ async def test_no_hot_statement_scans_a_table(tmp_path) -> None:
         assert not scans, (name, plan)
         checked.append(name)
     assert {"HEAD_OF_QUEUE", "PEOPLE_AHEAD", "TICKET_BY_IDEMPOTENCY_KEY", "BUMP_COUNTER", "MEAN_SERVICE_TODAY"} <= set(checked)
+
+
+async def test_statements_read_the_partial_index_made_for_them(tmp_path) -> None:
+    """Indexes that hold only some tickets (migration 0004) are still the ones their statements
+    read: an equality on the column implies IS NOT NULL, and the literal conditions match. Were a
+    statement to fall back to the day index, it would read every ticket of the day."""
+    path = tmp_path / "plan.db"
+    database = open_database(f"sqlite:///{path}")
+    await upgrade(database)
+    await database.close()
+    conn = sqlite3.connect(path)
+    expected = {
+        "ISSUED_FOR_ITEM": "COVERING INDEX ix_tickets_day_item",
+        "ISSUED_TO_PERSON": "COVERING INDEX ix_tickets_day_person",
+        "HEAD_FOR_WINDOW": "INDEX ix_tickets_day_target",
+        "MEAN_SERVICE_TODAY": "COVERING INDEX ix_tickets_finished",
+        "LINE_SORT_KEYS": "COVERING INDEX ix_tickets_queue_line",
+    }
+    for name, index in expected.items():
+        text = str(getattr(sql, name).compile(dialect=sqlite.dialect()))
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + text, [1] * text.count("?"))]
+        assert any(step.startswith("SEARCH tickets USING " + index) for step in plan), (name, plan)
+
+
+async def test_a_waiting_ticket_enters_only_the_indexes_it_has_values_for(tmp_path) -> None:
+    """What 0004 is for: a ticket issued by queue, with no person, item or window yet, is in the
+    day, number, unique and line indexes and in none of the partial ones until it has the value."""
+    path = tmp_path / "entries.db"
+    database = open_database(f"sqlite:///{path}")
+    await upgrade(database)
+    await database.close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO tickets (hall_day, prefix, seq, number, queue, zone, status, priority, issued_at, queued_at,"
+        " sort_key, leg, call_count, auto_closed, status_token) VALUES"
+        " ('2026-11-26', 'A1', 1, 'A1001', 'A1', 'A', 'waiting', 0, 1, 1, 1, 1, 0, 0, 't1')"
+    )
+
+    def entries(index: str) -> int:
+        # INDEXED BY makes SQLite read that index (or refuse the query), so the count is its own.
+        where = {"ix_tickets_day_person": "person_key IS NOT NULL", "ix_tickets_day_item": "item_code IS NOT NULL",
+                 "ix_tickets_day_window": "window_id IS NOT NULL", "ix_tickets_day_target": "target_window IS NOT NULL",
+                 "ix_tickets_finished": "status = 'finished'"}[index]
+        return conn.execute(f"SELECT count(*) FROM tickets INDEXED BY {index} WHERE hall_day = '2026-11-26' AND {where}").fetchone()[0]
+
+    partial = ["ix_tickets_day_person", "ix_tickets_day_item", "ix_tickets_day_window", "ix_tickets_day_target", "ix_tickets_finished"]
+    assert [entries(ix) for ix in partial] == [0, 0, 0, 0, 0]
+    conn.execute("UPDATE tickets SET window_id = 'W1', status = 'finished', served_at = 2, finished_at = 3")
+    assert [entries(ix) for ix in partial] == [0, 0, 1, 0, 1]
