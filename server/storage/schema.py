@@ -6,7 +6,10 @@ today's figures touch only today's rows however long the history grows.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
+    ColumnElement,
     JSON,
     Boolean,
     Column,
@@ -73,6 +76,21 @@ day_counters = Table(
     Column("last_seq", Integer, nullable=False),
 )
 
+# Running figures of each queue and day, kept by triggers on tickets (migration 0005), so issuing
+# reads one row instead of counting: a ticket's people-ahead count and its wait estimate were
+# counts over the queue's line and over the day's finished tickets, which grow through the day.
+# Triggers rather than engine code, so that no path that changes a ticket (a bulk import, the
+# end-of-day close, a technician's SQL) can leave the figures behind.
+queue_day_counts = Table(
+    "queue_day_counts",
+    metadata,
+    Column("hall_day", Date, primary_key=True),
+    Column("queue", String(8), primary_key=True),
+    Column("in_line", Integer, nullable=False),  # waiting in the queue's line (ix_tickets_queue_line)
+    Column("finished", Integer, nullable=False),  # finished, with a service start
+    Column("service_seconds", Float, nullable=False),  # their summed service time
+)
+
 tickets = Table(
     "tickets",
     metadata,
@@ -113,34 +131,22 @@ tickets = Table(
 )
 
 
-def _only_where_set(name: str, column: str, *columns: str) -> Index:
+def _only_where_set(name: str, column: str, *columns: str | ColumnElement[Any]) -> Index:
     """An index of the tickets that have `column` set. Every index a new ticket enters is one more
     page written by the commit that issues it (docs/benchmarks.md: a fifth of issuing's cost went
     to indexes of columns still empty then). Queries that compare the column (`column = ?`) use the
     index on both databases: the comparison implies IS NOT NULL."""
     where = text(f"{column} IS NOT NULL")
-    keys = [tickets.c[key] for key in ("hall_day", column, *columns)]
+    keys = [tickets.c[key] if isinstance(key, str) else key for key in ("hall_day", column, *columns)]
     return Index(name, *keys, sqlite_where=where, postgresql_where=where)
 
 
 _only_where_set("ix_tickets_day_person", "person_key")
 _only_where_set("ix_tickets_day_item", "item_code")
 _only_where_set("ix_tickets_day_window", "window_id", "status")
-_only_where_set("ix_tickets_day_target", "target_window", "status")
-
-# Today's finished tickets of a queue, for the mean service time quoted on every ticket: only
-# finished tickets enter it, once. Queries spell the condition with a literal (FINISHED_WHERE).
-FINISHED_WHERE = text("status = 'finished'")
-Index(
-    "ix_tickets_finished",
-    tickets.c.hall_day,
-    tickets.c.queue,
-    tickets.c.served_at,
-    tickets.c.finished_at,
-    tickets.c.status,
-    sqlite_where=FINISHED_WHERE,
-    postgresql_where=FINISHED_WHERE,
-)
+# In call order after the equalities, so the head of a window's own line needs no sort (a sort
+# cost three quarters of the lookup, even when nobody waits for the window).
+_only_where_set("ix_tickets_day_target", "target_window", "status", tickets.c.priority.desc(), "sort_key", "id")
 
 # The line of a queue: only tickets waiting in it (not those sent to one window), in call order.
 # Partial, so it holds the few hundred people waiting today rather than every ticket ever issued;

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, or_, select, update
 
 from server.storage.direct import direct
-from server.storage.schema import day_counters, ticket_events, ticket_intervals, tickets, window_states
+from server.storage.schema import day_counters, queue_day_counts, ticket_events, ticket_intervals, tickets, window_states
 
 WAITING = "waiting"
 
@@ -66,7 +66,10 @@ def open_windows_among(window_ids: Sequence[str]) -> Select[tuple[int]]:
     )
 
 
-_WAITING_HERE = and_(tickets.c.hall_day == bindparam("day"), tickets.c.status == WAITING)
+# Literal, not a bound parameter: SQLite compares a bound value against partial indexes' conditions
+# (status = 'waiting' of the queue line) and then re-plans the statement at every execution, which
+# made this lookup of an empty index cost as much as issuing's INSERT.
+_WAITING_HERE = and_(tickets.c.hall_day == bindparam("day"), tickets.c.status == literal_column(f"'{WAITING}'"))
 # In a queue's line (ix_tickets_queue_line): the partial index's condition, spelled with literals.
 _IN_LINE = and_(
     tickets.c.hall_day == bindparam("day"),
@@ -105,12 +108,22 @@ PEOPLE_AHEAD = direct(
         )
     )
 )
-# Reads ix_tickets_finished alone (its condition spelled with a literal, as for the line).
-MEAN_SERVICE_TODAY = direct(
-    select(func.avg(tickets.c.finished_at - tickets.c.served_at)).where(
-        tickets.c.hall_day == bindparam("day"),
-        tickets.c.queue == bindparam("queue"),
-        tickets.c.status == literal_column("'finished'"),
-        tickets.c.served_at.is_not(None),
+# People behind a ticket in its line: the mirror of PEOPLE_AHEAD. A new ticket of the lowest class
+# has (nearly) nobody behind it, so line length - 1 - this is its place without reading the line.
+LINE_BEHIND = direct(
+    select(
+        _line_count(tickets.c.priority < bindparam("priority"))
+        + _line_count(tickets.c.priority == bindparam("priority"), tickets.c.sort_key > bindparam("sort_key"))
+        + _line_count(
+            tickets.c.priority == bindparam("priority"),
+            tickets.c.sort_key == bindparam("sort_key"),
+            tickets.c.id > bindparam("tid"),
+        )
+    )
+)
+# A queue's running figures for a day (kept by triggers, migration 0005).
+QUEUE_DAY_COUNTS = direct(
+    select(queue_day_counts.c.in_line, queue_day_counts.c.finished, queue_day_counts.c.service_seconds).where(
+        queue_day_counts.c.hall_day == bindparam("day"), queue_day_counts.c.queue == bindparam("queue")
     )
 )
