@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
-from server.engine.hours import describe_closed, hall_day, issuing_state
+from server.engine.hours import HallCalendar, describe_closed
 from server.engine.personal import mask_person_id, person_key
 from server.engine.views import (
     OPEN_STATUSES,
@@ -62,6 +62,22 @@ class _Txn:
     events: list[HallEvent] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _QueueDayCounts:
+    """A queue's line length and mean service time today (queue_day_counts, kept by triggers)."""
+
+    in_line: int
+    mean_service_s: float | None
+
+    @classmethod
+    def read(cls, conn: Connection, day: date, queue: str) -> _QueueDayCounts:
+        row = conn.execute(sql.QUEUE_DAY_COUNTS, {"day": day, "queue": queue}).first()
+        if row is None:
+            return cls(0, None)
+        in_line, finished, seconds = row
+        return cls(int(in_line), seconds / finished if finished else None)
+
+
 def _ticket_view(row: Row[Any]) -> TicketView:
     m = row._mapping
     return TicketView(
@@ -98,6 +114,7 @@ class QueueEngine:
     def __init__(self, database: Database, config: HallConfig, clock: Clock, bus: EventBus, secret: bytes):
         self.database = database
         self.config = config
+        self._calendar = HallCalendar(config)
         self.clock = clock
         self.bus = bus
         self._secret = secret
@@ -118,7 +135,7 @@ class QueueEngine:
 
         def run(conn: Connection) -> tuple[T, list[HallEvent]]:
             now = self.clock.now()
-            txn = _Txn(conn, now, hall_day(self.config, now), staff)
+            txn = _Txn(conn, now, self._calendar.day(now), staff)
             return work(txn), txn.events
 
         def publish(outcome: tuple[T, list[HallEvent]]) -> None:
@@ -249,7 +266,7 @@ class QueueEngine:
                 existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key}).first()
                 if existing is not None:
                     return self._issue_result(txn.conn, existing, replayed=True)
-            state = issuing_state(self.config, txn.now)
+            state = self._calendar.issuing(txn.now)
             if not state.open:
                 zh, en = describe_closed(state)
                 raise HallQError(
@@ -309,7 +326,7 @@ class QueueEngine:
                 ticket=row,
                 payload={"priority": priority, "item_code": request.item_code, "device": request.device},
             )
-            return self._issue_result(txn.conn, row, replayed=False)
+            return self._issue_result(txn.conn, row, replayed=False, fresh=True)
         return await self._write(work)
 
     def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
@@ -402,29 +419,36 @@ class QueueEngine:
             seq = 1
         return int(seq)
 
-    def _issue_result(self, conn: Connection, row: Row[Any], *, replayed: bool) -> IssueResult:
-        ahead = self._people_ahead(conn, row)
-        estimate = self._estimate_wait(conn, row._mapping["hall_day"], row._mapping["queue"], ahead)
+    def _issue_result(self, conn: Connection, row: Row[Any], *, replayed: bool, fresh: bool = False) -> IssueResult:
+        """`fresh`: `row` was issued in this transaction, so it is at (or next to) the end of its line."""
+        m = row._mapping
+        counts = _QueueDayCounts.read(conn, m["hall_day"], m["queue"])
+        ahead = self._people_ahead(conn, row, counts if fresh else None)
+        estimate = self._estimate_wait(conn, counts, m["queue"], ahead)
         return IssueResult(_ticket_view(row), ahead, estimate, replayed)
 
-    def _people_ahead(self, conn: Connection, row: Row[Any]) -> int:
+    def _people_ahead(self, conn: Connection, row: Row[Any], counts: _QueueDayCounts | None = None) -> int:
+        """The ticket's place in its queue's line. Given the line's length (`counts`), a ticket of
+        the ordinary class counts those behind it instead of those ahead: for a new ticket nobody,
+        where counting ahead read the whole line."""
         m = row._mapping
         if m["status"] != TicketStatus.WAITING:
             return 0
         params = {
             "day": m["hall_day"], "queue": m["queue"], "priority": m["priority"], "sort_key": m["sort_key"], "tid": m["id"]
         }
+        if counts is not None and m["priority"] == 0 and m["target_window"] is None:
+            return counts.in_line - 1 - int(conn.execute(sql.LINE_BEHIND, params).scalar_one())
         return int(conn.execute(sql.PEOPLE_AHEAD, params).scalar_one())
 
     def _estimate_wait(
-        self, conn: Connection, day: date, queue: str, ahead: int, open_windows: int | None = None
+        self, conn: Connection, counts: _QueueDayCounts, queue: str, ahead: int, open_windows: int | None = None
     ) -> int | None:
         if open_windows is None:
             open_windows = self._open_window_count(conn, queue)
         if open_windows == 0:
             return None
-        mean_service = conn.execute(sql.MEAN_SERVICE_TODAY, {"day": day, "queue": queue}).scalar()
-        minutes = (mean_service / 60.0) if mean_service else DEFAULT_SERVICE_MIN
+        minutes = counts.mean_service_s / 60.0 if counts.mean_service_s else DEFAULT_SERVICE_MIN
         return int(math.ceil(ahead * minutes / open_windows))
 
     def _open_window_count(self, conn: Connection, queue: str) -> int:
@@ -949,7 +973,7 @@ class QueueEngine:
         return await self.database.read(lambda conn: _ticket_view(self._ticket_by_number(conn, the_day, number)))
 
     def today(self) -> date:
-        return hall_day(self.config, self.clock.now())
+        return self._calendar.day(self.clock.now())
 
     async def tickets_today(self, *, status: str | None = None, queue: str | None = None, limit: int = 500) -> list[TicketView]:
         query = select(tickets).where(tickets.c.hall_day == self.today())
@@ -1051,7 +1075,10 @@ class QueueEngine:
                         waiting_priority=int(s.waiting_priority or 0) if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s else None,
                         open_windows=open_windows,
-                        estimated_wait_min=self._estimate_wait(conn, day, q.prefix, waiting, open_windows) if waiting else 0,
+                        estimated_wait_min=(
+                            self._estimate_wait(conn, _QueueDayCounts.read(conn, day, q.prefix), q.prefix, waiting, open_windows)
+                            if waiting else 0
+                        ),
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )

@@ -6,7 +6,7 @@ session ends; tickets already held are served regardless (serve_until_last).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from server.config.models import HallConfig
@@ -78,6 +78,34 @@ def issuing_state(config: HallConfig, epoch: float) -> IssuingState:
         last_end = config.sessions_on(now.date())[-1].end
         reason = "stopped" if now.time() < last_end else "after_closing"
     return IssuingState(False, reason, following)
+
+
+class HallCalendar:
+    """`hall_day` and `issuing_state` for one configuration, remembering the current day's bounds
+    and issuing spans as epoch seconds. Both were worked out from the time zone and the session
+    tables on every write (a twentieth of issuing a ticket); the day changes once a day."""
+
+    def __init__(self, config: HallConfig):
+        self.config = config
+        self._tz = ZoneInfo(config.hall.timezone)
+        self._day: date | None = None
+        self._bounds = (0.0, 0.0)
+        self._spans: tuple[tuple[float, float], ...] = ()
+
+    def day(self, epoch: float) -> date:
+        if not (self._bounds[0] <= epoch < self._bounds[1]) or self._day is None:
+            day = hall_day(self.config, epoch)
+            start = datetime.combine(day, time(0), self._tz).timestamp()
+            end = datetime.combine(day + timedelta(days=1), time(0), self._tz).timestamp()
+            self._spans = tuple((w.opens.timestamp(), w.stops.timestamp()) for w in issuing_windows(self.config, day))
+            self._day, self._bounds = day, (start, end)
+        return self._day
+
+    def issuing(self, epoch: float) -> IssuingState:
+        self.day(epoch)
+        if any(opens <= epoch < stops for opens, stops in self._spans):
+            return IssuingState(True, None, None)
+        return issuing_state(self.config, epoch)  # closed: say why and when it opens
 
 
 REASON_ZH = {

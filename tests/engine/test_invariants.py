@@ -9,7 +9,10 @@ queues and three windows of the mini hall, on a real SQLite database. Refused ac
 - a ticket is at one window at most, and a window holds at most the one ticket that points back;
 - call-next takes the head of its queue: nobody with a higher priority, or the same priority and
   an earlier place, is skipped;
-- every ticket has at most one open interval in the ledger, and finished ones have none.
+- every ticket has at most one open interval in the ledger, and finished ones have none;
+- the running figures the triggers keep per queue and day (line length, finished tickets and
+  their service time) equal those recomputed from the tickets, and a new ticket is told its
+  place in the call order of its line.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.events import EventBus
 from server.storage.db import open_database, upgrade
-from server.storage.schema import ticket_events, ticket_intervals, tickets, window_states
+from server.storage.schema import queue_day_counts, ticket_events, ticket_intervals, tickets, window_states
 
 QUEUES = ["A1", "A2", "B1"]
 WINDOWS = ["W1", "W2", "W3"]
@@ -68,6 +71,8 @@ async def run_scenario(steps: list[tuple]) -> None:
                 if step[0] == "call_next" and result is not None:
                     assert_head_was_called(before, result)
                 await check_invariants(database, acknowledged)
+                if step[0] == "issue":
+                    assert_place_quoted(result, (await snapshot(database))[0])
         finally:
             await database.close()
 
@@ -113,8 +118,41 @@ def assert_head_was_called(before: tuple, called) -> None:  # type: ignore[no-un
             assert (other.sort_key, other.id) >= (chosen.sort_key, chosen.id), f"{other.number} was ahead of {chosen.number}"
 
 
+def assert_place_quoted(issued, rows) -> None:  # type: ignore[no-untyped-def]
+    """The people-ahead count on a new ticket is its place in the call order of its line."""
+    mine = next(t for t in rows if t.id == issued.ticket.id)
+    line = sorted(
+        (t for t in rows if t.status == TicketStatus.WAITING and t.target_window is None and t.queue == mine.queue
+         and t.hall_day == mine.hall_day),
+        key=lambda t: (-t.priority, t.sort_key, t.id),
+    )
+    assert issued.people_ahead == line.index(mine), f"{mine.number} told {issued.people_ahead} ahead"
+
+
+def expected_counts(rows) -> dict:  # type: ignore[no-untyped-def]
+    """queue_day_counts recomputed from the tickets: what the triggers must keep."""
+    counts: dict = {}
+    for t in rows:
+        line = t.status == TicketStatus.WAITING and t.target_window is None
+        done = t.status == TicketStatus.FINISHED and t.served_at is not None and t.finished_at is not None
+        if line or done:
+            c = counts.setdefault((t.hall_day, t.queue), [0, 0, 0.0])
+            c[0] += line
+            c[1] += done
+            c[2] += (t.finished_at - t.served_at) if done else 0.0
+    return counts
+
+
 async def check_invariants(database, acknowledged: list[int]) -> None:  # type: ignore[no-untyped-def]
     rows, windows, _ = await snapshot(database)
+    kept = await database.read(lambda conn: conn.execute(select(queue_day_counts)).all())
+    expected = expected_counts(rows)
+    kept_nonzero = {(r.hall_day, r.queue): r for r in kept if r.in_line or r.finished}
+    assert set(kept_nonzero) == set(expected), "queue_day_counts rows differ from the tickets"
+    for key, (in_line, finished, seconds) in expected.items():
+        row = kept_nonzero[key]
+        assert (row.in_line, row.finished) == (in_line, finished), (key, row, expected[key])
+        assert abs(row.service_seconds - seconds) < 1e-6, (key, row.service_seconds, seconds)
     numbers = [(t.hall_day, t.number) for t in rows]
     assert len(numbers) == len(set(numbers)), "a number was handed out twice"
     by_id = {t.id: t for t in rows}

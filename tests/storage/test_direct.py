@@ -63,7 +63,8 @@ PARAMS = {
     "HEAD_FOR_WINDOW": {"day": THURSDAY, "window": "W2"},
     "LINE_SORT_KEYS": {"day": THURSDAY, "queue": "A1", "priority": 0, "n": 2},
     "PEOPLE_AHEAD": {"day": THURSDAY, "queue": "A1", "priority": 0, "sort_key": at("09:00") + 10, "tid": 99},
-    "MEAN_SERVICE_TODAY": {"day": THURSDAY, "queue": "A1"},
+    "QUEUE_DAY_COUNTS": {"day": THURSDAY, "queue": "A1"},
+    "LINE_BEHIND": {"day": THURSDAY, "queue": "A1", "priority": 0, "sort_key": at("09:00") + 10, "tid": 99},
     "BUMP_COUNTER": {"b_day": THURSDAY, "b_prefix": "A1"},
     "CLOSE_INTERVAL": {"tid": 3, "ended": at("10:00"), "why": "test"},
     "SET_CURRENT_TICKET": {"window": "W3", "tid": 4},
@@ -116,7 +117,8 @@ async def test_direct_statement_answers_like_sqlalchemy(busy_day, name: str) -> 
     path = busy_day.sync_engine.url.database
     expected, got = both_ways(path, statement, PARAMS[name])
     assert got == expected
-    if name in ("TICKET_BY_ID", "HEAD_FOR_WINDOW", "TICKET_BY_IDEMPOTENCY_KEY", "LINE_SORT_KEYS"):
+    if name in ("TICKET_BY_ID", "HEAD_FOR_WINDOW", "TICKET_BY_IDEMPOTENCY_KEY", "LINE_SORT_KEYS",
+                "QUEUE_DAY_COUNTS"):
         assert expected[0], "a statement that finds its row (else the comparison proves little)"
 
 
