@@ -1,4 +1,5 @@
-"""The hub's access log never records a token passed in a query string."""
+"""The hub's access log never records a token passed in a query string; routine successes are
+DEBUG, refusals and failures INFO."""
 from __future__ import annotations
 
 import logging
@@ -9,13 +10,12 @@ from aiohttp import web
 from server.access_log import PathOnlyAccessLogger
 
 
-async def test_query_strings_stay_out_of_the_access_log(caplog) -> None:
+async def serve_and_get(paths: list[str]) -> None:
     async def ok(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
     app = web.Application()
     app.router.add_get("/api/v1/events", ok)
-    caplog.set_level(logging.INFO, logger="aiohttp.access")
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -23,10 +23,24 @@ async def test_query_strings_stay_out_of_the_access_log(caplog) -> None:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
         async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{port}/api/v1/events?token=dev_secret-token-value") as r:
-                assert r.status == 200
+            for path in paths:
+                async with session.get(f"http://127.0.0.1:{port}{path}") as r:
+                    assert r.status == (200 if path.startswith("/api/v1/events") else 404)
     finally:
         await runner.cleanup()
+
+
+async def test_query_strings_stay_out_of_the_access_log(caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="aiohttp.access")
+    await serve_and_get(["/api/v1/events?token=dev_secret-token-value"])
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert lines and '"GET /api/v1/events"' in lines[0]
     assert all("secret-token" not in line and "token=" not in line for line in lines)
+
+
+async def test_only_refusals_and_failures_are_logged_at_info(caplog) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    await serve_and_get(["/api/v1/events", "/api/v1/nowhere?token=dev_secret-token-value"])
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 1 and '"GET /api/v1/nowhere" 404' in lines[0], lines
+    assert "secret-token" not in lines[0]
