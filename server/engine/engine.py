@@ -63,19 +63,12 @@ class _Txn:
 
 
 @dataclass(frozen=True)
-class _QueueDayCounts:
-    """A queue's line length and mean service time today (queue_day_counts, kept by triggers)."""
+class _QueueFigures:
+    """A queue's line length, mean service time and open windows today (statements.queue_figures)."""
 
     in_line: int
     mean_service_s: float | None
-
-    @classmethod
-    def read(cls, conn: Connection, day: date, queue: str) -> _QueueDayCounts:
-        row = conn.execute(sql.QUEUE_DAY_COUNTS, {"day": day, "queue": queue}).first()
-        if row is None:
-            return cls(0, None)
-        in_line, finished, seconds = row
-        return cls(int(in_line), seconds / finished if finished else None)
+    open_windows: int
 
 
 def _ticket_view(row: Row[Any]) -> TicketView:
@@ -121,7 +114,7 @@ class QueueEngine:
         self._tz = ZoneInfo(config.hall.timezone)
         self._ticket_updates: dict[frozenset[str], Any] = {}
         serving = {q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues}
-        self._open_windows_query = {prefix: sql.open_windows_among(ids) for prefix, ids in serving.items() if ids}
+        self._queue_figures = {prefix: sql.queue_figures(ids) for prefix, ids in serving.items()}
 
     # ------------------------------------------------------------------ plumbing
     async def _write(self, work: Callable[[_Txn], T], staff: str | None = None) -> T:
@@ -422,13 +415,19 @@ class QueueEngine:
     def _issue_result(self, conn: Connection, row: Row[Any], *, replayed: bool, fresh: bool = False) -> IssueResult:
         """`fresh`: `row` was issued in this transaction, so it is at (or next to) the end of its line."""
         m = row._mapping
-        counts = _QueueDayCounts.read(conn, m["hall_day"], m["queue"])
-        ahead = self._people_ahead(conn, row, counts if fresh else None)
-        estimate = self._estimate_wait(conn, counts, m["queue"], ahead)
-        return IssueResult(_ticket_view(row), ahead, estimate, replayed)
+        figures = self._figures(conn, m["hall_day"], m["queue"])
+        ahead = self._people_ahead(conn, row, figures if fresh else None)
+        return IssueResult(_ticket_view(row), ahead, self._estimate_wait(figures, ahead), replayed)
 
-    def _people_ahead(self, conn: Connection, row: Row[Any], counts: _QueueDayCounts | None = None) -> int:
-        """The ticket's place in its queue's line. Given the line's length (`counts`), a ticket of
+    def _figures(self, conn: Connection, day: date, queue: str) -> _QueueFigures:
+        statement = self._queue_figures.get(queue)
+        if statement is None:  # a queue no longer configured (a ticket from before a change)
+            statement = self._queue_figures[queue] = sql.queue_figures([])
+        in_line, finished, seconds, open_windows = conn.execute(statement, {"day": day, "queue": queue}).one()
+        return _QueueFigures(int(in_line or 0), seconds / finished if finished else None, int(open_windows))
+
+    def _people_ahead(self, conn: Connection, row: Row[Any], figures: _QueueFigures | None = None) -> int:
+        """The ticket's place in its queue's line. Given the line's length (`figures`), a ticket of
         the ordinary class counts those behind it instead of those ahead: for a new ticket nobody,
         where counting ahead read the whole line."""
         m = row._mapping
@@ -437,25 +436,16 @@ class QueueEngine:
         params = {
             "day": m["hall_day"], "queue": m["queue"], "priority": m["priority"], "sort_key": m["sort_key"], "tid": m["id"]
         }
-        if counts is not None and m["priority"] == 0 and m["target_window"] is None:
-            return counts.in_line - 1 - int(conn.execute(sql.LINE_BEHIND, params).scalar_one())
+        if figures is not None and m["priority"] == 0 and m["target_window"] is None:
+            return figures.in_line - 1 - int(conn.execute(sql.LINE_BEHIND, params).scalar_one())
         return int(conn.execute(sql.PEOPLE_AHEAD, params).scalar_one())
 
-    def _estimate_wait(
-        self, conn: Connection, counts: _QueueDayCounts, queue: str, ahead: int, open_windows: int | None = None
-    ) -> int | None:
-        if open_windows is None:
-            open_windows = self._open_window_count(conn, queue)
-        if open_windows == 0:
+    @staticmethod
+    def _estimate_wait(figures: _QueueFigures, ahead: int) -> int | None:
+        if figures.open_windows == 0:
             return None
-        minutes = counts.mean_service_s / 60.0 if counts.mean_service_s else DEFAULT_SERVICE_MIN
-        return int(math.ceil(ahead * minutes / open_windows))
-
-    def _open_window_count(self, conn: Connection, queue: str) -> int:
-        query = self._open_windows_query.get(queue)
-        if query is None:  # no window serves this queue (e.g. a back office's)
-            return 0
-        return int(conn.execute(query).scalar_one())
+        minutes = figures.mean_service_s / 60.0 if figures.mean_service_s else DEFAULT_SERVICE_MIN
+        return int(math.ceil(ahead * minutes / figures.open_windows))
 
     async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
         """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
@@ -1065,7 +1055,7 @@ class QueueEngine:
             for q in wanted:
                 s = stats.get(q.prefix)
                 waiting = int(s.waiting) if s else 0
-                open_windows = self._open_window_count(conn, q.prefix)
+                figures = self._figures(conn, day, q.prefix)
                 views.append(
                     QueueView(
                         prefix=q.prefix,
@@ -1074,11 +1064,8 @@ class QueueEngine:
                         waiting=waiting,
                         waiting_priority=int(s.waiting_priority or 0) if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s else None,
-                        open_windows=open_windows,
-                        estimated_wait_min=(
-                            self._estimate_wait(conn, _QueueDayCounts.read(conn, day, q.prefix), q.prefix, waiting, open_windows)
-                            if waiting else 0
-                        ),
+                        open_windows=figures.open_windows,
+                        estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )

@@ -8,6 +8,7 @@ parameter dict costs a quarter of that. These are immutable SQL expressions, not
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, or_, select, update
 
@@ -54,14 +55,39 @@ SET_CURRENT_TICKET = direct(
 )
 
 
-def open_windows_among(window_ids: Sequence[str]) -> Select[tuple[int]]:
-    """Staffed, unpaused windows among these: built once per queue by the engine. An expanding
-    IN parameter is recompiled on every execution (an eighth of the cost of issuing a ticket)."""
-    return direct(
-        select(func.count()).where(
+def _open_windows_among(window_ids: Sequence[str]) -> ScalarSelect[int]:
+    """Staffed, unpaused windows among these, spelled out (an expanding IN parameter is recompiled
+    on every execution: an eighth of the cost of issuing a ticket)."""
+    if not window_ids:
+        return select(literal_column("0")).scalar_subquery()
+    return (
+        select(func.count())
+        .where(
             or_(*(window_states.c.window_id == window_id for window_id in window_ids)),
             window_states.c.staff_id.is_not(None),
             window_states.c.paused_reason.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def queue_figures(window_ids: Sequence[str]) -> Select[tuple[int, int, float, int]]:
+    """A queue's line length, finished tickets and their summed service today (kept by triggers,
+    migration 0005), and how many of the windows serving it are open: what a ticket's wait
+    estimate needs, in one statement. Built once per queue by the engine."""
+    def today(column: Any) -> ScalarSelect[Any]:
+        return (
+            select(column)
+            .where(queue_day_counts.c.hall_day == bindparam("day"), queue_day_counts.c.queue == bindparam("queue"))
+            .scalar_subquery()
+        )
+
+    return direct(
+        select(
+            today(queue_day_counts.c.in_line),
+            today(queue_day_counts.c.finished),
+            today(queue_day_counts.c.service_seconds),
+            _open_windows_among(window_ids),
         )
     )
 
@@ -119,11 +145,5 @@ LINE_BEHIND = direct(
             tickets.c.sort_key == bindparam("sort_key"),
             tickets.c.id > bindparam("tid"),
         )
-    )
-)
-# A queue's running figures for a day (kept by triggers, migration 0005).
-QUEUE_DAY_COUNTS = direct(
-    select(queue_day_counts.c.in_line, queue_day_counts.c.finished, queue_day_counts.c.service_seconds).where(
-        queue_day_counts.c.hall_day == bindparam("day"), queue_day_counts.c.queue == bindparam("queue")
     )
 )

@@ -63,7 +63,6 @@ PARAMS = {
     "HEAD_FOR_WINDOW": {"day": THURSDAY, "window": "W2"},
     "LINE_SORT_KEYS": {"day": THURSDAY, "queue": "A1", "priority": 0, "n": 2},
     "PEOPLE_AHEAD": {"day": THURSDAY, "queue": "A1", "priority": 0, "sort_key": at("09:00") + 10, "tid": 99},
-    "QUEUE_DAY_COUNTS": {"day": THURSDAY, "queue": "A1"},
     "LINE_BEHIND": {"day": THURSDAY, "queue": "A1", "priority": 0, "sort_key": at("09:00") + 10, "tid": 99},
     "BUMP_COUNTER": {"b_day": THURSDAY, "b_prefix": "A1"},
     "CLOSE_INTERVAL": {"tid": 3, "ended": at("10:00"), "why": "test"},
@@ -117,9 +116,18 @@ async def test_direct_statement_answers_like_sqlalchemy(busy_day, name: str) -> 
     path = busy_day.sync_engine.url.database
     expected, got = both_ways(path, statement, PARAMS[name])
     assert got == expected
-    if name in ("TICKET_BY_ID", "HEAD_FOR_WINDOW", "TICKET_BY_IDEMPOTENCY_KEY", "LINE_SORT_KEYS",
-                "QUEUE_DAY_COUNTS"):
+    if name in ("TICKET_BY_ID", "HEAD_FOR_WINDOW", "TICKET_BY_IDEMPOTENCY_KEY", "LINE_SORT_KEYS"):
         assert expected[0], "a statement that finds its row (else the comparison proves little)"
+
+
+@pytest.mark.parametrize("windows", [["W1", "W2", "W3"], ["W2"], []])
+async def test_queue_figures_answer_like_sqlalchemy(busy_day, windows: list[str]) -> None:
+    """The per-queue statement the engine builds for each queue (windows spelled out, or none)."""
+    path = busy_day.sync_engine.url.database
+    expected, got = both_ways(path, sql.queue_figures(windows), {"day": THURSDAY, "queue": "A1"})
+    assert got == expected
+    in_line, finished, _, open_windows = (value for _, value, _ in expected[0][0])
+    assert finished >= 1 and open_windows == (2 if windows == ["W1", "W2", "W3"] else 0), expected
 
 
 def test_every_marked_statement_has_a_comparison() -> None:

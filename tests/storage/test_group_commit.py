@@ -148,3 +148,34 @@ async def test_a_write_blocked_by_another_process_waits_or_fails_cleanly(databas
         other.close()
     assert await database.write(add_counter("A1")) == "A1"
     assert await prefixes(database) == ["A1", "B1"], "the locked-out write left nothing behind"
+
+
+async def test_writes_during_a_long_write_wait_for_it_and_commit_after_it(database: Database) -> None:
+    """Tried: short writes (the engine's) arriving while a long one (a bulk import, on the writer
+    thread) holds the write lock. Kept: none runs inside the long transaction or is lost; they
+    commit after it, in arrival order, and each caller gets its own result."""
+    if not database.is_sqlite:
+        pytest.skip("on PostgreSQL a long write is an ordinary one, awaited statement by statement")
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def long_write(conn: Connection) -> str:
+        started.set()
+        release.wait(5)
+        conn.execute(insert(day_counters).values(hall_day=DAY, prefix="LONG", last_seq=1))
+        order.append("LONG")
+        return "LONG"
+
+    long_task = asyncio.create_task(database.write_long(long_write))
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    short = [asyncio.create_task(database.write(add_counter(p), after=order.append)) for p in ("S1", "S2", "S3")]
+    await asyncio.sleep(0.1)
+    assert not any(t.done() for t in short), "short writes wait while the long one holds the lock"
+    release.set()
+    assert await long_task == "LONG"
+    assert [await t for t in short] == ["S1", "S2", "S3"]
+    assert order == ["LONG", "S1", "S2", "S3"]
+    assert await prefixes(database) == ["LONG", "S1", "S2", "S3"]
