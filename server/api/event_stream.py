@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, web
 
 from server.accounts import Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
-from server.api.routing import Route, json_response
+from server.api.routing import Route, json_response, json_text
 from server.engine.views import HallEvent
 from server.errors import HallQError
 
@@ -93,11 +93,11 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
             batch = await engine.events_since(last_sent, REPLAY_BATCH)
             for event in batch:
                 if stream_filter.matches(event):
-                    await ws.send_json(stream_filter.render(event) | {"replay": True})
+                    await ws.send_str(json_text(stream_filter.render(event) | {"replay": True}))
                 last_sent = event.seq
             if len(batch) < REPLAY_BATCH:
                 break
-        await ws.send_json({"type": "hello", "last_seq": last_sent})
+        await ws.send_str(json_text({"type": "hello", "last_seq": last_sent}))
         while not ws.closed:
             getter = asyncio.create_task(live.get())
             done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
@@ -111,7 +111,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
             if event.seq <= last_sent:
                 continue
             if stream_filter.matches(event):
-                await ws.send_json(stream_filter.render(event))
+                await ws.send_str(json_text(stream_filter.render(event)))
             last_sent = event.seq
     except (ConnectionResetError, asyncio.CancelledError):
         pass

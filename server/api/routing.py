@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -46,8 +47,24 @@ def _default(value: object) -> object:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+# Dataclasses and dates still go through _default (their to_json and isoformat), exactly as
+# with the json module; orjson encodes the rest several times faster (responses were a twentieth
+# of the hub's time while issuing).
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def encode_json(data: Any) -> bytes:
+    """UTF-8 JSON, Chinese unescaped, as every HallQ answer and event is sent."""
+    return orjson.dumps(data, default=_default, option=_ORJSON_OPTIONS)
+
+
+def json_text(data: Any) -> str:
+    """The same, as text: WebSocket text frames (boards and pages read text frames)."""
+    return encode_json(data).decode("utf-8")
+
+
 def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=_default))
+    return web.Response(body=encode_json(data), status=status, content_type="application/json", charset="utf-8")
 
 
 def error_response(error: HallQError) -> web.Response:
