@@ -63,6 +63,19 @@ class _Txn:
 
 
 @dataclass(frozen=True)
+class _Waiting:
+    """Waiting tickets of a queue: in its line and sent to one of its windows, added up."""
+
+    waiting: int = 0
+    waiting_priority: int = 0
+    oldest: float | None = None
+
+    def add(self, count: int, priority: int | None, oldest: float | None) -> _Waiting:
+        times = [t for t in (self.oldest, oldest) if t is not None]
+        return _Waiting(self.waiting + int(count), self.waiting_priority + int(priority or 0), min(times, default=None))
+
+
+@dataclass(frozen=True)
 class _QueueFigures:
     """A queue's line length, mean service time and open windows today (statements.queue_figures)."""
 
@@ -1035,26 +1048,17 @@ class QueueEngine:
         wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
 
         def work(conn: Connection) -> list[QueueView]:
-            stats = {
-                r.queue: r
-                for r in conn.execute(
-                    select(
-                        tickets.c.queue,
-                        func.count().label("waiting"),
-                        func.sum(tickets.c.priority).label("waiting_priority"),
-                        func.min(tickets.c.queued_at).label("oldest"),
-                    )
-                    .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.WAITING)
-                    .group_by(tickets.c.queue)
-                ).all()
-            }
+            stats: dict[str, _Waiting] = {}
+            for statement in (sql.WAITING_IN_LINES, sql.WAITING_FOR_WINDOWS):
+                for queue, count, priority, oldest in conn.execute(statement, {"day": day}):
+                    stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
             issued = {
                 r.prefix: r.last_seq for r in conn.execute(select(day_counters).where(day_counters.c.hall_day == day)).all()
             }
             views = []
             for q in wanted:
                 s = stats.get(q.prefix)
-                waiting = int(s.waiting) if s else 0
+                waiting = s.waiting if s else 0
                 figures = self._figures(conn, day, q.prefix)
                 views.append(
                     QueueView(
@@ -1062,7 +1066,7 @@ class QueueEngine:
                         name=q.name,
                         zone=q.zone,
                         waiting=waiting,
-                        waiting_priority=int(s.waiting_priority or 0) if s else 0,
+                        waiting_priority=s.waiting_priority if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s else None,
                         open_windows=figures.open_windows,
                         estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,

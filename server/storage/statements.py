@@ -147,3 +147,19 @@ LINE_BEHIND = direct(
         )
     )
 )
+
+
+def _waiting_by_queue(*where: ColumnElement[bool]) -> Select[tuple[str, int, int, float]]:
+    return (
+        select(tickets.c.queue, func.count(), func.sum(tickets.c.priority), func.min(tickets.c.queued_at))
+        .where(tickets.c.hall_day == bindparam("day"), *where)
+        .group_by(tickets.c.queue)
+    )
+
+
+# Today's waiting tickets per queue (count, green channel, oldest) for the queues view, which
+# call-pads and boards read after every event: the queues' lines (ix_tickets_queue_line) and the
+# few tickets sent to one window (ix_tickets_day_target), never the day's whole ticket list.
+_STATUS_WAITING = tickets.c.status == literal_column(f"'{WAITING}'")
+WAITING_IN_LINES = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_(None))
+WAITING_FOR_WINDOWS = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_not(None))

@@ -143,3 +143,20 @@ def test_no_hot_statement_binds_a_value_a_partial_index_condition_names() -> Non
             if re.search(r"tickets\.status\s*(=|IN|!=|<>)\s*\(?\?", text):
                 offenders.append(name)
     assert offenders == []
+
+
+async def test_the_queues_view_reads_lines_not_the_days_tickets(tmp_path) -> None:
+    """Call-pads and boards read the queues view after every event: it counts the queues' lines
+    and the tickets sent to one window through their partial indexes (a scan of the day's tickets
+    made call-next twice as slow once a busy day had 30,000 of them)."""
+    path = tmp_path / "plan.db"
+    database = open_database(f"sqlite:///{path}")
+    await upgrade(database)
+    await database.close()
+    conn = sqlite3.connect(path)
+    for name, index in (("WAITING_IN_LINES", "ix_tickets_queue_line"), ("WAITING_FOR_WINDOWS", "ix_tickets_day_target")):
+        text = str(getattr(sql, name).compile(dialect=sqlite.dialect()))
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + text, [1] * text.count("?"))]
+        assert plan[0].startswith(f"SEARCH tickets USING INDEX {index}") or plan[0].startswith(
+            f"SEARCH tickets USING COVERING INDEX {index}"
+        ), (name, plan)

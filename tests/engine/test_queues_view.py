@@ -1,0 +1,37 @@
+"""The queues view (kiosks' waiting counts, call-pads' 等候人数, boards, the manager's dashboard).
+
+Tried, on SQLite and PostgreSQL: ordinary and green-channel tickets in two queues, one called
+and sent to another window (it waits for that window, still of its queue, from the transfer on),
+one window open. Kept: waiting counts include the ticket sent to a window, the green channel is
+counted apart, the longest wait runs from the oldest waiting ticket's queueing time, the wait
+estimate follows the open windows, and a queue nobody waits in says so.
+"""
+from __future__ import annotations
+
+from server.engine.engine import DEFAULT_SERVICE_MIN
+from server.engine.views import IssueRequest
+from tests.conftest import at
+
+
+async def test_queues_view_counts_lines_and_tickets_sent_to_a_window(engine, clock) -> None:
+    clock.set(at("09:00"))
+    await engine.issue(IssueRequest(queue="A1"))
+    await engine.issue(IssueRequest(queue="A1"))
+    clock.set(at("09:01"))
+    green = await engine.issue(IssueRequest(queue="A1", priority_class="elderly"))
+    clock.set(at("09:02"))
+    await engine.issue(IssueRequest(queue="A2"))
+    await engine.login("W1", "s1")
+    clock.set(at("09:05"))
+    assert (await engine.call_next("W1")).id == green.ticket.id
+    await engine.transfer("W1", "window", "W2", "窗口2办理")
+    clock.set(at("09:10"))
+
+    views = {v.prefix: v for v in await engine.queues()}
+    a1, a2, b1 = views["A1"], views["A2"], views["B1"]
+    assert (a1.waiting, a1.waiting_priority, a1.issued_today, a1.open_windows) == (3, 1, 3, 1)
+    assert a1.longest_wait_s == 600.0, "from the first ticket's issue at 09:00"
+    assert a1.estimated_wait_min == 3 * DEFAULT_SERVICE_MIN
+    assert (a2.waiting, a2.waiting_priority, a2.longest_wait_s) == (1, 0, 480.0)
+    assert (b1.waiting, b1.longest_wait_s, b1.estimated_wait_min, b1.open_windows) == (0, None, 0, 0)
+    assert [v.prefix for v in await engine.queues(["B1", "A2"])] == ["A2", "B1"], "in the hall's order"
