@@ -1,0 +1,56 @@
+"""The facts kept up to date while the hall works (FactBuilder attached to the event bus).
+
+Tried: 120 tickets served at two windows with nobody reading statistics (360 events waiting for
+the builder), then the builder attached and woken by one more event; while it catches up, a kiosk
+issues a ticket. Kept: every finished ticket gets its fact with the service time the ledger says,
+the ticket still waiting gets none, the watermark reaches the last event, and the kiosk's ticket
+is issued while the catch-up is still under way (it is done in small batches among the hall's
+own writes, not in one long hold of the writer).
+"""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from server.engine.views import IssueRequest
+from server.stats.facts import FactBuilder, read_watermark
+from server.storage.schema import stat_ticket_facts, ticket_events
+from tests.conftest import at
+from tests.stats.conftest import ON_BOTH_BACKENDS
+
+
+@ON_BOTH_BACKENDS
+async def test_live_catch_up_builds_facts_in_small_batches_among_the_halls_writes(engine, clock, bus) -> None:
+    clock.set(at("08:40"))
+    await engine.login("W1", "s1")
+    await engine.login("W2", "s2")
+    for i in range(120):
+        await engine.issue(IssueRequest(queue="A1"))
+        window = "W1" if i % 2 else "W2"
+        await engine.call_next(window)
+        clock.advance(5)
+        await engine.start(window)
+        clock.advance(5 + i)
+        await engine.finish(window)
+
+    builder = FactBuilder(engine.database, engine.config, clock, settle_s=0.01)
+    builder.attach(bus)
+    waiting = await engine.issue(IssueRequest(queue="A1"))  # wakes the builder
+    await asyncio.sleep(0.05)
+    assert builder._task is not None and not builder._task.done(), "catching up 360 events takes more than one batch"
+    during = await engine.issue(IssueRequest(queue="A1"))
+    built_by_then = await engine.database.read(lambda c: c.execute(select(func.count()).select_from(stat_ticket_facts)).scalar())
+    assert built_by_then < 120, "the kiosk's ticket came out before the catch-up had finished, not after it"
+    await asyncio.wait_for(builder._task, 60)
+    await builder.close()
+
+    def read(conn):  # type: ignore[no-untyped-def]
+        facts = {r.ticket_id: r for r in conn.execute(select(stat_ticket_facts))}
+        return facts, read_watermark(conn), conn.execute(select(func.max(ticket_events.c.seq))).scalar()
+
+    facts, mark, last = await engine.database.read(read)
+    assert len(facts) == 120 and waiting.ticket.id not in facts and during.ticket.id not in facts
+    services = sorted(round(f.service_s) for f in facts.values())
+    assert services == [5 + i for i in range(120)]
+    assert mark == last
