@@ -60,9 +60,11 @@ class Known:
     zone_names: dict[str, str] = field(default_factory=dict)
 
 
-def _duplicates(
+def duplicates(
     file: str, located: Sequence[Located[T]], key: Callable[[T], Hashable], field_name: str, what: str
 ) -> list[ConfigProblem]:
+    """A problem for each entry whose key an earlier entry already has (None keys are skipped);
+    shared by every configuration file's checks, the duty roster's included."""
     seen: dict[Hashable, str] = {}
     problems = []
     for path, obj in located:
@@ -162,12 +164,12 @@ def check_calendar(
     calendar: Calendar, file: str = HALL_FILE, prefix: str = "calendar"
 ) -> list[ConfigProblem]:
     problems = []
-    problems += _duplicates(
+    problems += duplicates(
         file, [(join_path(prefix, f"holidays[{i}]"), d) for i, d in enumerate(calendar.holidays)],
         lambda d: d, "", "holiday",
     )
     workdays = [(join_path(prefix, f"workdays[{i}]"), d) for i, d in enumerate(calendar.workdays)]
-    problems += _duplicates(file, workdays, lambda d: d, "", "make-up workday")
+    problems += duplicates(file, workdays, lambda d: d, "", "make-up workday")
     holidays = set(calendar.holidays)
     for path, d in workdays:
         if d in holidays:
@@ -178,12 +180,12 @@ def check_calendar(
 
 
 def check_zones(zones: Sequence[Located[Zone]], file: str = ZONES_FILE) -> list[ConfigProblem]:
-    return _duplicates(file, zones, lambda z: z.code, "code", "zone code")
+    return duplicates(file, zones, lambda z: z.code, "code", "zone code")
 
 
 def check_units(units: Sequence[Located[Unit]], file: str = ZONES_FILE) -> list[ConfigProblem]:
     """Unit names must be unique too: imports find a unit by its department name."""
-    return _duplicates(file, units, lambda u: u.code, "code", "unit code") + _duplicates(
+    return duplicates(file, units, lambda u: u.code, "code", "unit code") + duplicates(
         file, units, lambda u: u.name, "name", "unit name"
     )
 
@@ -194,7 +196,7 @@ def check_queues(
     rules: Rules | None,
     file: str = ZONES_FILE,
 ) -> list[ConfigProblem]:
-    problems = _duplicates(file, queues, lambda q: q.prefix, "prefix", "queue prefix")
+    problems = duplicates(file, queues, lambda q: q.prefix, "prefix", "queue prefix")
     for path, queue in queues:
         for other_path, other in queues:
             if other.prefix != queue.prefix and other.prefix.startswith(queue.prefix):
@@ -224,8 +226,8 @@ def check_queues(
 def check_windows(
     windows: Sequence[Located[Window]], known: Known, file: str = WINDOWS_FILE
 ) -> list[ConfigProblem]:
-    problems = _duplicates(file, windows, lambda w: w.id, "id", "window id")
-    problems += _duplicates(file, windows, lambda w: w.number, "number", "window number")
+    problems = duplicates(file, windows, lambda w: w.id, "id", "window id")
+    problems += duplicates(file, windows, lambda w: w.number, "number", "window number")
     for path, window in windows:
         problems += _reference(file, join_path(path, "zone"), window.zone, known.zones, "zone", ZONES_FILE)
         problems += _reference(file, join_path(path, "unit"), window.unit, known.units, "unit", ZONES_FILE)
@@ -252,7 +254,7 @@ def check_items(
     items: Sequence[Located[Item]], known: Known, file: str = ITEMS_FILE, code_key: str = "code"
 ) -> list[ConfigProblem]:
     """code_key names the code in key paths: "item_code" for the catalogue's CSV column."""
-    problems = _duplicates(file, items, lambda i: i.code, code_key, "item code")
+    problems = duplicates(file, items, lambda i: i.code, code_key, "item code")
     for path, item in items:
         problems += _reference(file, join_path(path, "zone"), item.zone, known.zones, "zone", ZONES_FILE)
         problems += _reference(file, join_path(path, "unit"), item.unit, known.units, "unit", ZONES_FILE)

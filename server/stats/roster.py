@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from server.config.checks import _duplicates
+from server.config.checks import duplicates
 from server.config.loader import declared, unknown_keys, validate_list
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem
@@ -112,7 +112,7 @@ def roster_from_mapping(raw: dict[str, Any], file: str = ROSTER_FILE) -> Roster:
     staff = validate_list(raw, "staff", RosterStaff, file, problems) if "staff" in raw else []
     leave = validate_list(raw, "leave", Leave, file, problems) if "leave" in raw else []
     raw_staff = [(f"staff[{i}]", e) for i, e in enumerate(_entries(raw, "staff")) if isinstance(e, dict)]
-    problems += _duplicates(file, raw_staff, lambda e: e.get("id") if isinstance(e.get("id"), str) else None, "id", "staff id")
+    problems += duplicates(file, raw_staff, lambda e: e.get("id") if isinstance(e.get("id"), str) else None, "id", "staff id")
     problems += [
         ConfigProblem(file, f"{path}.to", f"{lv.end} is before `from` ({lv.start})") for path, lv in leave if lv.end < lv.start
     ]
