@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from server.storage.direct import DirectConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process holding SQLite's write lock
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # SQLite's default page cache is 2 MB: with a million tickets the unique indexes (status
     # tokens, idempotency keys) no longer fit and every issue reads pages back.
     cursor.execute("PRAGMA cache_size=-65536")
@@ -128,6 +129,7 @@ class Database:
     _checkpoint_conn: sqlite3.Connection | None = field(default=None, repr=False)
     _writes_since_checkpoint: int = field(default=0, repr=False)
     checkpoint_every_s: float = 1.0
+    wal_trim_bytes: int = 64 * 1024 * 1024  # a long write leaves the WAL no larger (see _sync_write_long)
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,7 +159,7 @@ class Database:
         if self.sync_engine is not None:
             self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
             async with self._write_lock:
-                return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write, fn)
+                return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write_long, fn)
         return await self.write(fn)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
@@ -207,28 +209,78 @@ class Database:
             self._commit_batch()
 
     def _commit_batch(self) -> None:
-        """Commit everything queued so far in one transaction."""
+        """Commit everything queued so far in one transaction, on the event loop. If another
+        process holds SQLite's write lock (a CLI command, a technician's shell), the writer does
+        not wait for it here, where waiting would freeze the whole hub: the batch goes back to the
+        front of the queue and is written from the writer thread, which may wait (busy_timeout)."""
         batch, self._pending = self._pending, []
         if not batch:
             return
         try:
             outcomes = self._sync_write(lambda conn: _run_batch(conn, batch))
+        except DBAPIError as exc:
+            if not _is_busy(exc):
+                _fail(batch, exc)
+                return
+            self._pending[:0] = batch
+            asyncio.get_running_loop().create_task(self._commit_patiently())
+            return
         except BaseException as exc:  # the commit failed: nobody's write is acknowledged
-            for pending in batch:
-                if not pending.future.done():
-                    pending.future.set_exception(exc)
+            _fail(batch, exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        for pending, (ok, value) in zip(batch, outcomes):
-            if ok:  # even for a caller that was cancelled meanwhile: its write stands
-                _after_commit(pending.after, value)
-            if pending.future.done():
-                continue
-            if ok:
-                pending.future.set_result(value)
-            else:
-                pending.future.set_exception(value)
+        _settle(batch, outcomes)
+
+    async def _commit_patiently(self) -> None:
+        async with self._write_lock:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            loop = asyncio.get_running_loop()
+            try:
+                outcomes = await loop.run_in_executor(self._writer, self._sync_write_patiently, lambda conn: _run_batch(conn, batch))
+            except BaseException as exc:  # still locked after busy_timeout, or the commit failed
+                _fail(batch, exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+        _settle(batch, outcomes)
+
+    def _sync_write_long(self, fn: Callable[[Connection], T]) -> T:
+        """A long write, then the WAL cut back if it has grown past `wal_trim_bytes`. Back-to-back
+        long transactions (a bulk import) never leave the checkpoint loop the pause it needs to
+        recycle the WAL, which then grows by everything written: 3.5 GB while importing a million
+        tickets of history. The writer thread holds the write lock here, so a TRUNCATE checkpoint
+        only waits (briefly) for readers."""
+        result = self._sync_write_patiently(fn)
+        wal = Path(f"{self.sync_engine.url.database}-wal") if self.sync_engine is not None else None
+        if wal is not None and wal.exists() and wal.stat().st_size > self.wal_trim_bytes and self._writer_conn is not None:
+            driver = self._writer_conn.connection.dbapi_connection
+            assert driver is not None
+            driver.execute("PRAGMA busy_timeout=1000")
+            try:
+                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy:
+                    log.info("WAL not cut back: readers still use it; the next long write retries")
+            finally:
+                driver.execute("PRAGMA busy_timeout=0")
+        return result
+
+    def _sync_write_patiently(self, fn: Callable[[Connection], T]) -> T:
+        """`_sync_write` that waits up to BUSY_TIMEOUT_MS for another process's write lock: for
+        the writer thread only (the event loop's writes never wait, see _commit_batch)."""
+        if self._writer_conn is None:
+            assert self.sync_engine is not None
+            self._writer_conn = self.sync_engine.connect()
+        driver = self._writer_conn.connection.dbapi_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            return self._sync_write(fn)
+        finally:
+            if self._writer_conn is not None:  # dropped after an error: a new one starts at 0
+                self._writer_conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
 
     def _sync_write(self, fn: Callable[[Connection], T]) -> T:
         """One transaction on the writer's own connection, kept open between transactions:
@@ -278,6 +330,31 @@ class Database:
         await self.engine.dispose()
 
 
+def _is_busy(error: DBAPIError) -> bool:
+    """SQLite's write lock is held by another connection (SQLITE_BUSY at BEGIN IMMEDIATE)."""
+    return isinstance(error.orig, sqlite3.OperationalError) and getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+def _fail(batch: list[_Pending], error: BaseException) -> None:
+    """Nobody in a batch whose commit failed is told their write succeeded."""
+    for pending in batch:
+        if not pending.future.done():
+            pending.future.set_exception(error)
+
+
+def _settle(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
+    """After the commit: callbacks in commit order, then each caller's own result or error."""
+    for pending, (ok, value) in zip(batch, outcomes):
+        if ok:  # even for a caller that was cancelled meanwhile: its write stands
+            _after_commit(pending.after, value)
+        if pending.future.done():
+            continue
+        if ok:
+            pending.future.set_result(value)
+        else:
+            pending.future.set_exception(value)
+
+
 def _after_commit(after: Callable[[Any], None] | None, result: Any) -> None:
     if after is None:
         return
@@ -323,7 +400,8 @@ def open_database(url: str) -> Database:
     # out of a pool for every transaction cost more than the transaction's own BEGIN.
     write_engine = create_engine(sync_url, pool_size=1, max_overflow=0)
     # No checkpoint inside a commit: the Database checkpoints from a thread (see _checkpoint_loop).
-    _take_over_transactions(write_engine, "BEGIN IMMEDIATE", ("PRAGMA wal_autocheckpoint=0",))
+    # The writer never waits for SQLite's lock on the event loop (busy_timeout 0; see _commit_batch).
+    _take_over_transactions(write_engine, "BEGIN IMMEDIATE", ("PRAGMA wal_autocheckpoint=0", "PRAGMA busy_timeout=0"))
     read_engine = create_engine(sync_url, pool_size=4, max_overflow=4)
     _take_over_transactions(read_engine, "BEGIN")
     return Database(

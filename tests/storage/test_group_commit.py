@@ -121,10 +121,12 @@ async def test_engine_actions_in_one_batch_keep_numbers_caps_and_event_order(eng
 
 
 async def test_a_write_blocked_by_another_process_waits_or_fails_cleanly(database: Database) -> None:
-    """Tried: another program (a technician's sqlite3 shell, a report) holding SQLite's write lock,
-    first briefly, then past the busy timeout. Kept: the brief hold only delays the write; the long
-    one fails that write alone with SQLAlchemy's OperationalError ('database is locked'), nothing of
-    it is kept, and the next write after the lock is released commits on a working connection."""
+    """Tried: another program (a technician's sqlite3 shell, a second CLI) holding SQLite's write
+    lock, first briefly, then past the busy timeout, while the hub keeps its event loop busy.
+    Kept: the brief hold only delays the write, and the hub's loop runs on meanwhile (the write
+    waits on the writer thread, not on the loop); the long one fails that write alone with
+    SQLAlchemy's OperationalError ('database is locked'), nothing of it is kept, and the next
+    write after the lock is released commits on a working connection."""
     if not database.is_sqlite:
         pytest.skip("SQLite's file lock")
     import sqlite3
@@ -133,11 +135,23 @@ async def test_a_write_blocked_by_another_process_waits_or_fails_cleanly(databas
     assert database.sync_engine is not None
     other = sqlite3.connect(database.sync_engine.url.database, isolation_level=None, timeout=0.1, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
-    # Released from a thread: the hub's short writes wait for SQLite's lock on the event loop.
     release = threading.Timer(0.3, other.execute, ("COMMIT",))
     release.start()
-    assert await database.write(add_counter("B1")) == "B1", "waited for the brief lock"
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        assert await database.write(add_counter("B1")) == "B1", "waited for the brief lock"
+    finally:
+        ticker.cancel()
     release.join()
+    assert ticks >= 3, f"the event loop ran only {ticks} times while the write waited 0.3 s"
 
     other.execute("BEGIN IMMEDIATE")
     try:
