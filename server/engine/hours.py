@@ -92,9 +92,15 @@ class HallCalendar:
         self._bounds = (0.0, 0.0)
         self._spans: tuple[tuple[float, float], ...] = ()
 
+    # Within this of an edge the plain functions decide: datetime.fromtimestamp rounds to the
+    # microsecond, so 23:59:59.9999998 is already the next day to them.
+    EDGE_S = 0.001
+
     def day(self, epoch: float) -> date:
-        if not (self._bounds[0] <= epoch < self._bounds[1]) or self._day is None:
-            day = hall_day(self.config, epoch)
+        if self._day is not None and self._bounds[0] + self.EDGE_S <= epoch < self._bounds[1] - self.EDGE_S:
+            return self._day
+        day = hall_day(self.config, epoch)
+        if day != self._day:
             start = datetime.combine(day, time(0), self._tz).timestamp()
             end = datetime.combine(day + timedelta(days=1), time(0), self._tz).timestamp()
             self._spans = tuple((w.opens.timestamp(), w.stops.timestamp()) for w in issuing_windows(self.config, day))
@@ -103,9 +109,10 @@ class HallCalendar:
 
     def issuing(self, epoch: float) -> IssuingState:
         self.day(epoch)
-        if any(opens <= epoch < stops for opens, stops in self._spans):
+        edge = self.EDGE_S
+        if any(opens + edge <= epoch < stops - edge for opens, stops in self._spans):
             return IssuingState(True, None, None)
-        return issuing_state(self.config, epoch)  # closed: say why and when it opens
+        return issuing_state(self.config, epoch)  # closed, or at an edge: say why and when it opens
 
 
 REASON_ZH = {
