@@ -35,3 +35,23 @@ async def test_queues_view_counts_lines_and_tickets_sent_to_a_window(engine, clo
     assert (a2.waiting, a2.waiting_priority, a2.longest_wait_s) == (1, 0, 480.0)
     assert (b1.waiting, b1.longest_wait_s, b1.estimated_wait_min, b1.open_windows) == (0, None, 0, 0)
     assert [v.prefix for v in await engine.queues(["B1", "A2"])] == ["A2", "B1"], "in the hall's order"
+
+
+async def test_queues_view_follows_pauses_and_todays_service_times(engine, clock) -> None:
+    """A paused window does not count as open (no estimate without an open window); once a
+    ticket has been served, the estimate uses today's mean service time instead of the default."""
+    clock.set(at("09:00"))
+    for _ in range(3):
+        await engine.issue(IssueRequest(queue="A1"))
+    await engine.login("W1", "s1")
+    await engine.pause("W1", "break")
+    a1 = (await engine.queues(["A1"]))[0]
+    assert (a1.open_windows, a1.estimated_wait_min) == (0, None)
+    await engine.resume("W1")
+    await engine.call_next("W1")
+    clock.set(at("09:01"))
+    await engine.start("W1")
+    clock.set(at("09:13"))  # 12 minutes of service
+    await engine.finish("W1")
+    a1 = (await engine.queues(["A1"]))[0]
+    assert (a1.waiting, a1.open_windows, a1.estimated_wait_min) == (2, 1, 24)
