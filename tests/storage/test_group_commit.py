@@ -1,7 +1,8 @@
 """Group commit: writes waiting at the same time share one transaction, each in its own savepoint.
 
-Tried: twenty writes started together, some failing after they had written a row; a batch whose
-commit fails (a deferred foreign key); an `after` callback that raises; engine actions in a batch.
+Tried: twenty writes started together, some failing after they had written a row, some refused
+by the database itself (duplicate keys); a batch whose commit fails (a deferred foreign key); an
+`after` callback that raises; engine actions in a batch.
 Kept: every write that returned is in the database and announced in commit order; a write that
 failed left nothing behind and only its own caller saw the error; when the commit fails nobody is
 told their write succeeded and nothing is announced.
@@ -56,9 +57,19 @@ async def test_a_failing_write_is_rolled_back_alone_and_the_rest_commit_in_order
     assert announced == kept, "after-commit callbacks run for committed writes only, in order"
 
 
+async def test_a_database_error_in_a_batch_is_rolled_back_alone(database: Database) -> None:
+    """A write the database itself refuses (a duplicate key: on PostgreSQL this aborts the
+    transaction until its savepoint is rolled back) fails alone; the batch around it commits."""
+    await database.write(add_counter("DUP"))
+    wanted = ["B1", "DUP", "B2", "DUP", "B3"]
+    results = await asyncio.gather(*(database.write(add_counter(p)) for p in wanted), return_exceptions=True)
+    assert [type(r) for r in results] == [str, exc.IntegrityError, str, exc.IntegrityError, str], results
+    assert await prefixes(database) == ["B1", "B2", "B3", "DUP"]
+
+
 async def test_writes_waiting_together_share_one_transaction_on_sqlite(database: Database) -> None:
     if not database.is_sqlite:
-        pytest.skip("group commit is SQLite's; PostgreSQL serialises the hub's writes")
+        pytest.skip("group commit is SQLite's; PostgreSQL serialises the hub's writes (tried: no gain there)")
     assert database.sync_engine is not None
     begins: list[int] = []
     event.listen(database.sync_engine, "begin", lambda conn: begins.append(1))
