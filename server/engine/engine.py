@@ -84,6 +84,11 @@ class _QueueFigures:
     mean_service_s: float | None
     open_windows: int
 
+    @classmethod
+    def of(cls, in_line: int | None, finished: int | None, service_s: float | None, open_windows: int) -> _QueueFigures:
+        """From a queue_day_counts row's values (None: no row yet today)."""
+        return cls(int(in_line or 0), service_s / finished if finished and service_s is not None else None, int(open_windows))
+
 
 def _ticket_view(row: Row[Any]) -> TicketView:
     m = row._mapping
@@ -439,7 +444,7 @@ class QueueEngine:
         if statement is None:  # a queue no longer configured (a ticket from before a change)
             statement = self._queue_figures[queue] = sql.queue_figures([])
         in_line, finished, seconds, open_windows = conn.execute(statement, {"day": day, "queue": queue}).one()
-        return _QueueFigures(int(in_line or 0), seconds / finished if finished else None, int(open_windows))
+        return _QueueFigures.of(in_line, finished, seconds, open_windows)
 
     def _people_ahead(self, conn: Connection, row: Row[Any], figures: _QueueFigures | None = None) -> int:
         """The ticket's place in its queue's line. Given the line's length (`figures`), a ticket of
@@ -1072,9 +1077,10 @@ class QueueEngine:
                 s = stats.get(q.prefix)
                 waiting = s.waiting if s else 0
                 c = counts.get(q.prefix)
-                figures = _QueueFigures(
-                    c.in_line if c else 0,
-                    c.service_seconds / c.finished if c and c.finished else None,
+                figures = _QueueFigures.of(
+                    c.in_line if c else None,
+                    c.finished if c else None,
+                    c.service_seconds if c else None,
                     sum(1 for w in self._serving.get(q.prefix, ()) if w in open_now),
                 )
                 views.append(
