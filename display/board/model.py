@@ -164,6 +164,8 @@ class BoardModel:
 
     def _count(self, event: EventLike) -> bool:
         delta = WAITING_DELTA.get(event.kind)
+        if event.kind == "ticket.closed" and (event.payload or {}).get("was") == "waiting":
+            delta = -1  # closed at the end of the day while still waiting
         line = self.queues.get(event.queue or "")
         if delta is None or line is None:
             return False

@@ -936,11 +936,13 @@ class QueueEngine:
                 )
             ).all()
             for row in rows:
+                was = row._mapping["status"]
                 self._close_interval(txn, row._mapping["id"], "closed_eod")
                 row = self._update_ticket(
                     txn, row._mapping["id"], status=TicketStatus.CLOSED, outcome="closed_eod", auto_closed=True
                 )
-                self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"])
+                # `was`: boards and screens count a queue's waiting people from events alone.
+                self._event(txn, "ticket.closed", ticket=row, window_id=row._mapping["window_id"], payload={"was": str(was)})
             closed_ids = [row._mapping["id"] for row in rows]
             if closed_ids:
                 txn.conn.execute(

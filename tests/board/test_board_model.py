@@ -98,6 +98,17 @@ def test_queue_counts_and_estimates_follow_the_events() -> None:
     assert (a2.waiting, a2.estimated_wait_min) == (0, 0)
 
 
+def test_the_end_of_day_close_counts_only_tickets_that_were_waiting() -> None:
+    """The hub closes the day's leftovers in the evening: a waiting ticket leaves its queue's
+    count, one still at a window (called or serving) was not in it."""
+    model, ev = fresh(), Events()
+    line = model.queues["A1"]
+    model.apply(ev.make("ticket.closed", "A150", queue="A1", was="waiting"))
+    model.apply(ev.make("ticket.closed", "A101", queue="A1", window="W01", was="called"))
+    model.apply(ev.make("ticket.closed", "A102", queue="A1", window="W01", was="serving"))
+    assert line.waiting == 9
+
+
 def test_replayed_events_are_not_counted_twice() -> None:
     """A reconnect replays from the last seq: everything at or below it must change nothing."""
     model, ev = fresh(), Events()

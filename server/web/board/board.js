@@ -63,8 +63,10 @@
     if (zone && event.zone !== zone) return false;
     let changed = false;
     const q = board.queues.get(event.queue || "");
-    if (q && event.kind in WAITING_DELTA) { setWaiting(q, q.waiting + WAITING_DELTA[event.kind]); changed = true; }
     const payload = event.payload || {};
+    // The evening close of the day's leftovers: only a ticket still waiting leaves the count.
+    const delta = event.kind === "ticket.closed" ? (payload.was === "waiting" ? -1 : undefined) : WAITING_DELTA[event.kind];
+    if (q && delta !== undefined) { setWaiting(q, q.waiting + delta); changed = true; }
     if (CALL_KINDS.has(event.kind) && !payload.silent && event.number && event.window_id) {
       const call = { number: event.number, windowNumber: payload.window_number, windowName: payload.window_name, at: event.at };
       board.recent = [call, ...board.recent.filter((c) => c.number !== call.number)].slice(0, RECENT);
