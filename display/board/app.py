@@ -33,6 +33,7 @@ from server.hub_client import EventStream, HubClient, HubError, HubEvent, HubUnr
 
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
+DAY_RECHECK_S = 60.0  # after the board's day changes, how often it asks the hub whether its day has too
 DEFAULT_NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
 SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
 
@@ -70,6 +71,8 @@ class BoardApp:
         self.applied = asyncio.Event()
         """Set whenever an event changed the model (tests and the benchmark wait on it)."""
         self._started = clock()
+        self._day_reload: asyncio.Task[None] | None = None
+        self._day_checked_at = float("-inf")
 
     @property
     def online(self) -> bool:
@@ -109,7 +112,30 @@ class BoardApp:
     def render(self, now: float | None = None) -> None:
         at = self.clock() if now is None else now
         local = datetime.fromtimestamp(at, ZoneInfo(self.options.timezone))
+        self._follow_the_day(local.date().isoformat(), at)
         self.renderer.draw(self.model, local, self.online, at - self._started)
+
+    def _follow_the_day(self, today: str, at: float) -> None:
+        """A board runs for weeks: once the hall day has changed on its clock, take the new day's
+        state from the hub, so the morning does not open with yesterday's last calls on screen.
+        Asked at most once a minute until the hub's own day has changed too."""
+        if not self.model.hall_day or today == self.model.hall_day or self._day_reload is not None:
+            return
+        if at - self._day_checked_at < DAY_RECHECK_S:
+            return
+        self._day_checked_at = at
+        self._day_reload = asyncio.get_running_loop().create_task(self._load_new_day())
+
+    async def _load_new_day(self) -> None:
+        try:
+            state = await self.hub.state(self.options.zone)
+            if state.hall_day != self.model.hall_day:
+                self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
+                self.applied.set()
+        except (HubUnreachable, HubError) as exc:
+            log.warning("new hall day: the hub's state could not be read (%s); trying again", exc)
+        finally:
+            self._day_reload = None
         self.frames += 1
 
     async def run(self) -> None:
@@ -130,6 +156,10 @@ class BoardApp:
                 await follower
 
     async def close(self) -> None:
+        if self._day_reload is not None:
+            self._day_reload.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._day_reload
         if self.stream is not None:
             await self.stream.close()
         await self.hub.close()

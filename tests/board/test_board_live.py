@@ -128,3 +128,53 @@ async def test_board_shows_offline_and_catches_up_after_the_network_drops(hub) -
     finally:
         await close((app, follower))
         await proxy.stop()
+
+
+async def test_a_board_left_on_overnight_opens_the_new_day_clean(hub, clock) -> None:
+    """Tried: a board running across midnight with yesterday's last call on screen (the hub closed
+    the day's leftovers in the evening, as configured); first the board's clock passes midnight
+    before the hub's has (no reload yet, asked again a minute later), then both have. Kept: the new
+    day's state comes from the hub: yesterday's calls are gone and the queues show the new day's
+    counts; the stream goes on (a call of the new day appears)."""
+    from datetime import timedelta
+
+    from tests.conftest import THURSDAY, at
+
+    clock.set(at("09:00"))
+    board = await open_board(hub, "C")
+    app = board[0]
+    try:
+        await until(lambda: app.online, "board online")
+        number = await issue(hub, "C1")
+        await issue(hub, "C1")  # still waiting at the end of the day
+        await login(hub, "W19", "staff01")
+        await call_next(hub, "W19", "staff01")
+        await until(lambda: app.model.current is not None and app.model.current.number == number, "the call shown")
+        assert app.model.hall_day == THURSDAY.isoformat()
+
+        clock.set(at("20:00"))
+        await hub.engine.close_day(THURSDAY)  # what the hub does at the configured closing time
+        await until(lambda: app.model.queues["C1"].waiting == 0, "the evening close reached the board")
+        assert app.model.current is not None and app.model.current.number == number, "the last call stays on screen"
+        friday = THURSDAY + timedelta(days=1)
+        app.render(now=at("00:00:30", friday))  # the board's clock is past midnight, the hub's is not
+        await until(lambda: app._day_reload is None, "the board asked the hub")
+        assert app.model.hall_day == THURSDAY.isoformat() and app.model.current is not None, "the hub's day has not changed"
+
+        clock.set(at("08:40", friday))
+        app.render(now=at("00:01:00", friday))  # within the minute: not asked again
+        assert app._day_reload is None and app.model.hall_day == THURSDAY.isoformat()
+        app.render(now=at("00:01:31", friday))
+        await until(lambda: app.model.hall_day == friday.isoformat(), "the new day's state loaded")
+        assert app.model.recent == [] and app.model.current is None
+        assert app.model.queues["C1"].waiting == 0
+
+        # Yesterday's staff sessions have expired: the new day's call is made by the engine itself.
+        from server.engine.views import IssueRequest
+
+        await hub.engine.login("W19", "staff01")
+        new_number = (await hub.engine.issue(IssueRequest(queue="C1"))).ticket.number
+        await hub.engine.call_next("W19")
+        await until(lambda: app.model.current is not None and app.model.current.number == new_number, "today's call")
+    finally:
+        await close(board)
