@@ -67,3 +67,46 @@ async def test_call_appears_live_on_the_web_board(hub, browser, tmp_path: Path) 
     await hub.engine.close_day(hub.engine.today())
     await page.wait_for_selector("tr[data-queue='A1'] td.count:text-is('0人')")
     await page.close()
+
+
+async def test_a_web_board_left_open_overnight_opens_the_new_day_clean(hub, browser, clock) -> None:
+    """Tried: a board page open across midnight (its clock driven by Playwright, in the hall's time
+    zone) with yesterday's last call on screen, after the hub's evening close. Kept: once the page's
+    day and the hub's have both changed, the page shows the new day's state (the idle greeting, no
+    calls) without a reload of the page, and the stream goes on (a new day's call appears)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from server.engine.views import IssueRequest
+    from tests.conftest import THURSDAY, at
+
+    clock.set(at("09:00"))
+    await issue(hub, "A1")
+    await login(hub, "W01", "staff01")
+    first = await call_next(hub, "W01", "staff01")
+    context = await browser.new_context(viewport={"width": 1280, "height": 720}, timezone_id="Asia/Shanghai")
+    page = await context.new_page()
+    try:
+        await page.clock.install(time=datetime.fromtimestamp(at("09:00"), ZoneInfo("Asia/Shanghai")))
+        await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+        await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+        assert await page.text_content("#current-text") == f"请 {first} 号 到 1号窗口"
+        marker = await page.evaluate("window.performance.getEntriesByType('navigation').length")
+
+        clock.set(at("20:00"))
+        await hub.engine.close_day(THURSDAY)
+        friday = THURSDAY + timedelta(days=1)
+        clock.set(at("08:40", friday))
+        await page.clock.set_system_time(datetime.fromtimestamp(at("00:01", friday), ZoneInfo("Asia/Shanghai")))
+        await page.clock.run_for(2000)  # the page's clock ticks into the new day
+        await page.wait_for_selector("#current-text.idle")
+        assert await page.text_content("#current-text") == "欢迎光临 请留意叫号"
+        assert await page.inner_text("#recent") == ""
+        assert await page.evaluate("window.performance.getEntriesByType('navigation').length") == marker
+
+        await hub.engine.login("W01", "staff01")  # yesterday's staff session has expired
+        number = (await hub.engine.issue(IssueRequest(queue="A1"))).ticket.number
+        await hub.engine.call_next("W01")
+        await page.wait_for_selector(f"#current-text:has-text('{number}')")
+    finally:
+        await context.close()

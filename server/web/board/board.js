@@ -22,7 +22,8 @@
     history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
   }
 
-  const board = { lastSeq: -1, queues: new Map(), recent: [] };
+  const board = { lastSeq: -1, hallDay: "", queues: new Map(), recent: [], dayCheckedAt: -Infinity, dayReload: null };
+  const DAY_RECHECK_MS = 60000; // after the page's day changes, how often it asks whether the hub's has too
 
   function callText(call) {
     const where = call.windowNumber != null ? `${call.windowNumber}号窗口` : (call.windowName || "窗口");
@@ -43,6 +44,7 @@
 
   function load(state) {
     board.lastSeq = state.last_seq;
+    board.hallDay = state.hall_day;
     board.queues = new Map();
     for (const q of state.queues) {
       if (zone && q.zone !== zone) continue;
@@ -119,6 +121,19 @@
   function tick() {
     const d = new Date(), pad = (n) => String(n).padStart(2, "0");
     $("clock").textContent = `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 星期${WEEKDAYS[d.getDay()]} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    followTheDay(`${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, d.getTime());
+  }
+
+  // A board page stays open for weeks: once its clock is in a new hall day, take the new day's
+  // state from the hub (at most once a minute until the hub's day has changed too), so the morning
+  // does not open with yesterday's last calls. The event stream goes on as it was.
+  function followTheDay(today, now) {
+    if (!board.hallDay || today === board.hallDay || board.dayReload || now - board.dayCheckedAt < DAY_RECHECK_MS) return;
+    board.dayCheckedAt = now;
+    board.dayReload = HallQ.api("GET", `/state${zone ? "?zone=" + encodeURIComponent(zone) : ""}`)
+      .then((state) => { if (state.hall_day !== board.hallDay) { load(state); render(); } })
+      .catch(() => {}) // offline: the next check a minute later tries again
+      .finally(() => { board.dayReload = null; });
   }
 
   function setOnline(online) {
@@ -129,7 +144,7 @@
 
   async function start() {
     tick();
-    setInterval(tick, 1000); // the wall clock, not the hub: nothing here asks the hub anything
+    setInterval(tick, 1000); // the wall clock; it asks the hub for its state only when a new hall day starts
     setOnline(false);
     const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
     const named = zones.find((z) => z.code === zone);
