@@ -94,13 +94,14 @@ def queue_figures(window_ids: Sequence[str]) -> Select[tuple[int, int, float, in
 
 # Literal, not a bound parameter: SQLite compares a bound value against partial indexes' conditions
 # (status = 'waiting' of the queue line) and then re-plans the statement at every execution, which
-# made this lookup of an empty index cost as much as issuing's INSERT.
-_WAITING_HERE = and_(tickets.c.hall_day == bindparam("day"), tickets.c.status == literal_column(f"'{WAITING}'"))
+# made a lookup of an empty index cost as much as issuing's INSERT.
+_STATUS_WAITING = tickets.c.status == literal_column(f"'{WAITING}'")
+_WAITING_HERE = and_(tickets.c.hall_day == bindparam("day"), _STATUS_WAITING)
 # In a queue's line (ix_tickets_queue_line): the partial index's condition, spelled with literals.
 _IN_LINE = and_(
     tickets.c.hall_day == bindparam("day"),
     tickets.c.queue == bindparam("queue"),
-    tickets.c.status == literal_column(f"'{WAITING}'"),
+    _STATUS_WAITING,
     tickets.c.target_window.is_(None),
 )
 _CALL_ORDER = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
@@ -160,6 +161,5 @@ def _waiting_by_queue(*where: ColumnElement[bool]) -> Select[tuple[str, int, int
 # Today's waiting tickets per queue (count, green channel, oldest) for the queues view, which
 # call-pads and boards read after every event: the queues' lines (ix_tickets_queue_line) and the
 # few tickets sent to one window (ix_tickets_day_target), never the day's whole ticket list.
-_STATUS_WAITING = tickets.c.status == literal_column(f"'{WAITING}'")
 WAITING_IN_LINES = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_(None))
 WAITING_FOR_WINDOWS = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_not(None))
