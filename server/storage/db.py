@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,14 +198,10 @@ class Database:
         """Scheduled by the first write in line, after the writes already due in this turn of the
         event loop. A plain callback rather than a task: at one request at a time a task's
         creation and lock cost a twentieth of a call. Only a long write (write_long, on the
-        writer thread) can hold the lock; then the batch waits for it in a task."""
+        writer thread) can hold the lock; then the batch waits for it and is written from that thread."""
         if self._write_lock.locked():
-            asyncio.get_running_loop().create_task(self._commit_pending())
+            asyncio.get_running_loop().create_task(self._commit_patiently())
         else:
-            self._commit_batch()
-
-    async def _commit_pending(self) -> None:
-        async with self._write_lock:
             self._commit_batch()
 
     def _commit_batch(self) -> None:
@@ -233,6 +229,8 @@ class Database:
         _settle(batch, outcomes)
 
     async def _commit_patiently(self) -> None:
+        """The queued batch from the writer thread, once the lock is free: after another process's
+        lock was met on the loop, or when a long write held the lock."""
         async with self._write_lock:
             batch, self._pending = self._pending, []
             if not batch:
@@ -254,42 +252,46 @@ class Database:
         tickets of history. The writer thread holds the write lock here, so a TRUNCATE checkpoint
         only waits (briefly) for readers."""
         result = self._sync_write_patiently(fn)
-        wal = Path(f"{self.sync_engine.url.database}-wal") if self.sync_engine is not None else None
-        if wal is not None and wal.exists() and wal.stat().st_size > self.wal_trim_bytes and self._writer_conn is not None:
-            driver = self._writer_conn.connection.dbapi_connection
-            assert driver is not None
-            driver.execute("PRAGMA busy_timeout=1000")
-            try:
+        assert self.sync_engine is not None
+        wal = Path(f"{self.sync_engine.url.database}-wal")
+        if wal.exists() and wal.stat().st_size > self.wal_trim_bytes:
+            with self._waiting_for_the_lock(1000) as driver:
                 busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                if busy:
-                    log.info("WAL not cut back: readers still use it; the next long write retries")
-            finally:
-                driver.execute("PRAGMA busy_timeout=0")
+            if busy:
+                log.info("WAL not cut back: readers still use it; the next long write retries")
         return result
 
     def _sync_write_patiently(self, fn: Callable[[Connection], T]) -> T:
         """`_sync_write` that waits up to BUSY_TIMEOUT_MS for another process's write lock: for
         the writer thread only (the event loop's writes never wait, see _commit_batch)."""
-        if self._writer_conn is None:
-            assert self.sync_engine is not None
-            self._writer_conn = self.sync_engine.connect()
-        driver = self._writer_conn.connection.dbapi_connection
-        assert driver is not None
-        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        try:
+        with self._waiting_for_the_lock(BUSY_TIMEOUT_MS):
             return self._sync_write(fn)
+
+    @contextlib.contextmanager
+    def _waiting_for_the_lock(self, ms: int) -> Iterator[sqlite3.Connection]:
+        """The writer's driver connection, allowed to wait `ms` for SQLite's lock meanwhile (the
+        writer thread only); afterwards it never waits again (busy_timeout 0, see _commit_batch)."""
+        driver = self._writer_connection().connection.dbapi_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA busy_timeout={ms}")
+        try:
+            yield driver  # type: ignore[misc]
         finally:
             if self._writer_conn is not None:  # dropped after an error: a new one starts at 0
                 self._writer_conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
 
-    def _sync_write(self, fn: Callable[[Connection], T]) -> T:
-        """One transaction on the writer's own connection, kept open between transactions:
-        checking it out of the pool and resetting it each time cost a tenth of a ticket.
-        After an error it is closed, so the next write starts on a fresh one."""
+    def _writer_connection(self) -> Connection:
+        """The writer's own connection, kept open between transactions: checking it out of the
+        pool and resetting it each time cost a tenth of a ticket."""
         assert self.sync_engine is not None
         if self._writer_conn is None:
             self._writer_conn = self.sync_engine.connect()
-        conn = self._writer_conn
+        return self._writer_conn
+
+    def _sync_write(self, fn: Callable[[Connection], T]) -> T:
+        """One transaction on the writer's own connection. After an error it is closed, so the
+        next write starts on a fresh one."""
+        conn = self._writer_connection()
         self._writes_since_checkpoint += 1
         try:
             with conn.begin():
