@@ -36,7 +36,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from server.storage.direct import DirectConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -391,10 +391,24 @@ def _run_batch(conn: Connection, batch: list[_Pending]) -> list[tuple[bool, Any]
     return outcomes
 
 
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Make sure a pooled PostgreSQL connection still answers before a transaction uses it, in
+    one round trip. A connection that died with the server (a restart, a failover) is replaced by
+    the pool, which retries the checkout on DisconnectionError, so the hall's next action goes
+    through instead of failing. SQLAlchemy's own pre-ping wraps its probe in BEGIN and ROLLBACK
+    for pgbouncer's sake: three round trips, measured as a sixth of issuing a ticket here."""
+    try:
+        dbapi_connection.run_async(lambda driver: driver.fetchrow(";"))
+    except Exception as error:  # noqa: BLE001 - any failure means: not this connection
+        raise DisconnectionError(f"pooled database connection no longer answers: {error}") from error
+
+
 def open_database(url: str) -> Database:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return Database(create_async_engine(url, pool_pre_ping=True))
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
+        return Database(engine)
     engine = create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
