@@ -8,31 +8,50 @@ problem per line, `file: key: reason`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from server.config.items_import import ImportReport, ItemsImportError, import_items
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
-from server.config.problems import ConfigError
+from server.config.problems import ConfigError, ConfigProblem
+
+T = TypeVar("T")
 
 
 def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int:
-    """Print every problem of a configuration folder; 0 when there are none, 1 otherwise."""
+    """Print every problem of a configuration folder; 0 when there are none, 1 otherwise.
+
+    Every file the hub reads at start is checked, and a problem in one does not hide those of the
+    others: a technician fixes them all after one run. The files that refer to the hall (devices,
+    voice) are checked once the hall itself loads."""
     out = out or sys.stdout
     folder = Path(dir) if dir is not None else default_config_dir()
     try:
         config = load_hall_config(folder)
     except ConfigError as error:
-        return _print_problems(error, folder, out)
+        return _print_problems(error.problems, folder, out)
     from server.devices.config import load_device_config  # devices.toml is checked against the hall
+    from server.stats.assessment_rules import load_rules  # assessment.toml (optional)
     from server.stats.roster import load_roster  # the optional duty roster (roster.toml)
+    from server.voice.config import load_voice_plan  # voice.toml, against the hall's zones
 
-    try:
-        devices = load_device_config(folder, config)
-        roster = load_roster(folder)
-    except ConfigError as error:
-        return _print_problems(error, folder, out)
+    problems: list[ConfigProblem] = []
+
+    def checked(load: Callable[[], T]) -> T | None:
+        try:
+            return load()
+        except ConfigError as error:
+            problems.extend(error.problems)
+            return None
+
+    devices = checked(lambda: load_device_config(folder, config))
+    roster = checked(lambda: load_roster(folder))
+    checked(lambda: load_rules(folder))
+    checked(lambda: load_voice_plan(folder, config))
+    if problems or devices is None or roster is None:
+        return _print_problems(problems, folder, out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
         f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items, "
@@ -43,10 +62,10 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     return 0
 
 
-def _print_problems(error: ConfigError, folder: Path, out: TextIO) -> int:
-    for problem in error.problems:
+def _print_problems(problems: Sequence[ConfigProblem], folder: Path, out: TextIO) -> int:
+    for problem in problems:
         print(problem, file=out)
-    print(f"{len(error.problems)} problem(s) in {folder}", file=out)
+    print(f"{len(problems)} problem(s) in {folder}", file=out)
     return 1
 
 

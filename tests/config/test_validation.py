@@ -295,3 +295,22 @@ def test_hall_config_built_in_code_is_held_to_the_same_rules(hall_dir: Path) -> 
     data["windows"][0]["queues"]["Z9"] = 1
     with pytest.raises(ValueError, match=r"windows\[0\]\.queues\.Z9: unknown queue Z9"):
         HallConfig.model_validate(data)
+
+
+def test_check_config_reports_the_hubs_other_files_together(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistake in each of the files the hub reads besides the hall (duty roster, assessment
+    rules, voice placement): one run names all three, and the hall itself still loads."""
+    (hall_dir / "roster.toml").write_text('[[staff]]\nid = "zhang"\nweekdays = ["moon"]\n', encoding="utf-8")
+    (hall_dir / "assessment.toml").write_text("[waits]\nmax_shar = 0.2\n", encoding="utf-8")
+    (hall_dir / "voice.toml").write_text('[zones.Q]\nwhere = "hub"\n', encoding="utf-8")
+
+    assert check_config_main(hall_dir) == 1
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[:2] for line in lines[:-1]] == [
+        ["roster.toml", " staff[0].weekdays[0]"],
+        ["assessment.toml", " waits.max_shar"],
+        ["voice.toml", " zones.Q"],
+    ]
+    assert lines[-1] == f"3 problem(s) in {hall_dir}"
+    assert load_hall_config(hall_dir).zones, "the hall's own files were fine"
