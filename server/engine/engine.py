@@ -726,12 +726,12 @@ class QueueEngine:
             m = row._mapping
             served_at = m["served_at"]
             if m["status"] == TicketStatus.CALLED:
-                # Finished without pressing "start": no arrival was recorded, so the called interval
-                # counts as walk time and the service time as zero (tests/stats, docs/statistics.md).
-                self._close_interval(txn, m["id"], "arrived")
-                served_at = txn.now
-            else:
-                self._close_interval(txn, m["id"], "served")
+                # Finished without pressing "start": the arrival was not recorded, so the service is
+                # counted from the last call (the walk to the window inside it). Counting it as zero
+                # made the wait estimates printed on tickets too short wherever staff skip "start",
+                # and kept such cases out of the assessment's service-time norm (docs/statistics.md).
+                served_at = m["called_at"]
+            self._close_interval(txn, m["id"], "served")
             row = self._update_ticket(
                 txn, m["id"], status=TicketStatus.FINISHED, finished_at=txn.now, outcome=outcome, served_at=served_at
             )

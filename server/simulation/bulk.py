@@ -377,11 +377,9 @@ class BulkEngine:
         now, day = self._now()
         state, t = self._current(window_id, "called", "serving")
         served_at = t.served_at
-        if t.status == "called":
-            self._close_interval(now, t, "arrived")
-            served_at = now
-        else:
-            self._close_interval(now, t, "served")
+        if t.status == "called":  # finished without "start": served from the last call, as the engine
+            served_at = t.called_at
+        self._close_interval(now, t, "served")
         self._set_status(t, "finished")
         t.finished_at, t.outcome, t.served_at = now, outcome, served_at
         state.current = None

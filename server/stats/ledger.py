@@ -8,7 +8,11 @@ the definitions leave open (documented in docs/statistics.md):
 - a no-show that is re-queued late stays in the same leg, so its wait runs from the leg's entry to
   the call that finally brought the citizen ("if a no-show is called again the last call counts").
 - service time per leg is the time in the `serving` state; time a case spent parked (on hold) is
-  reported apart as hold time. Finishing straight from "called" gives a service time of zero.
+  reported apart as hold time. A leg finished straight from "called" (nobody pressed "start") is
+  taken to have started at its last call: its service runs from that call to the finish and its
+  walk time is unknown (None), so it neither pulls service averages to zero nor counts a walk.
+  Tickets recorded before this rule (their called interval ended "arrived" at the finish) keep
+  what they had: zero service.
 - dwell is issue to finish and exists only for finished tickets.
 """
 from __future__ import annotations
@@ -140,6 +144,11 @@ def compute_legs(
         counted = [c for c in calls if started is None or c <= started]
         last_call = counted[-1] if counted else None
         serving = [r for r in rows if r["state"] == "serving"]
+        finished_from_call = [r for r in rows if r["state"] == "called" and r["outcome"] == "served"]
+        walk_known = started is not None
+        if started is None and finished_from_call and last_call is not None:
+            started = last_call
+            serving = [{"start_at": last_call, "end_at": finished_from_call[-1]["end_at"]}]
         holds = [r for r in rows if r["state"] == "on_hold"]
         called_rows = [r for r in rows if r["state"] == "called"]
         last = rows[-1]
@@ -165,7 +174,7 @@ def compute_legs(
                 ended_at=float(last["end_at"]) if last["end_at"] is not None else None,
                 calls=len(calls),
                 wait_s=round(last_call - entered, 3) if last_call is not None else None,
-                walk_s=round(started - last_call, 3) if started is not None and last_call is not None else None,
+                walk_s=round(started - last_call, 3) if walk_known and started is not None and last_call is not None else None,
                 service_s=_sum([r["end_at"] - r["start_at"] for r in serving if r["end_at"] is not None])
                 if started is not None
                 else None,

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from server.stats.facts import WATERMARK
-from server.storage.schema import stat_ticket_facts, stat_watermarks
+from server.storage.schema import stat_ticket_facts, stat_watermarks, ticket_intervals, tickets
 from tests.stats.conftest import ON_BOTH_BACKENDS
 
 M = 60.0
@@ -102,13 +102,40 @@ async def test_parked_case_hold_time_is_not_service(scenario):
     assert fact["dwell_s"] == 30 * M
 
 
-async def test_finish_without_start_has_zero_service(scenario):
+async def test_finish_without_start_counts_service_from_the_last_call(scenario):
+    """Nobody pressed "start": the service runs from the last call (a recall moves it), the walk
+    is unknown rather than the whole visit at the window, and the ticket's own record agrees."""
+    t = await scenario.issue("09:00")
+    await scenario.do("09:00", "login", "W1", "staff01")
+    await scenario.do("09:05", "call_next", "W1")
+    await scenario.do("09:06", "recall", "W1")
+    finished = await scenario.do("09:16", "finish", "W1", "consulted")
+    fact = await scenario.ticket_fact(t.id)
+    assert (fact["wait_s"], fact["walk_s"], fact["service_s"], fact["outcome"]) == (6 * M, None, 10 * M, "consulted")
+    assert fact["dwell_s"] == 16 * M
+    assert finished.finished_at - finished.served_at == 10 * M
+    (leg,) = await scenario.legs(t.id)
+    assert (leg["started_at"], leg["walk_s"], leg["service_s"]) == (leg["last_call_at"], None, 10 * M)
+
+
+async def test_a_start_less_finish_recorded_before_the_rule_keeps_its_zero_service(scenario):
+    """History is not rewritten: a ticket whose called interval was closed as 'arrived' at the
+    finish (how start-less finishes were recorded before) is still read as walk, zero service."""
     t = await scenario.issue("09:00")
     await scenario.do("09:00", "login", "W1", "staff01")
     await scenario.do("09:05", "call_next", "W1")
     await scenario.do("09:07", "finish", "W1", "consulted")
+
+    def as_recorded_before(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(update(ticket_intervals).where(ticket_intervals.c.ticket_id == t.id, ticket_intervals.c.state == "called")
+                     .values(outcome="arrived"))
+        conn.execute(update(tickets).where(tickets.c.id == t.id).values(served_at=tickets.c.finished_at))
+        conn.execute(delete(stat_ticket_facts).where(stat_ticket_facts.c.ticket_id == t.id))
+        conn.execute(update(stat_watermarks).values(last_seq=0))
+
+    await scenario.engine.database.write_long(as_recorded_before)
     fact = await scenario.ticket_fact(t.id)
-    assert (fact["wait_s"], fact["walk_s"], fact["service_s"], fact["outcome"]) == (5 * M, 2 * M, 0.0, "consulted")
+    assert (fact["wait_s"], fact["walk_s"], fact["service_s"]) == (5 * M, 2 * M, 0.0)
 
 
 async def test_ticket_crossing_the_lunch_break(scenario):

@@ -54,16 +54,24 @@ async def test_every_change_to_a_ticket_keeps_its_queue_row(engine, clock, datab
     await engine.issue(IssueRequest(queue="A2"))
     assert (await assert_counts_agree(database))[(THURSDAY, "A1")] == (4, 0)
 
+    async def ten_minutes_of_service(*, pressing_start: bool) -> None:
+        await engine.call_next("W1")
+        if pressing_start:
+            clock.advance(30)
+            await engine.start("W1")
+        clock.advance(600)
+        await engine.finish("W1")
+
     await engine.login("W1", "s1")
-    await engine.call_next("W1")  # the green-channel ticket
-    clock.advance(30)
-    await engine.start("W1")
-    clock.advance(600)
-    await engine.finish("W1")
-    assert (await assert_counts_agree(database))[(THURSDAY, "A1")] == (3, 1)
-    quoted = await engine.issue(IssueRequest(queue="A1"))
-    assert quoted.people_ahead == 3
-    assert quoted.estimated_wait_min == 30, "3 ahead x 10 min (today's mean service) / 1 open window"
+    # The green-channel ticket first, then one finished without "start": served from its call, so
+    # the mean service stays a service time (counted as zero, it had fallen to 5 min and the next
+    # quote to half the truth).
+    for pressing_start, finished in ((True, 1), (False, 2)):
+        await ten_minutes_of_service(pressing_start=pressing_start)
+        assert (await assert_counts_agree(database))[(THURSDAY, "A1")] == (3, finished)
+        quoted = await engine.issue(IssueRequest(queue="A1"))
+        assert quoted.people_ahead == 3
+        assert quoted.estimated_wait_min == 30, "3 ahead x 10 min (today's mean service) / 1 open window"
 
     await engine.call_next("W1")
     await engine.no_show("W1")
