@@ -81,6 +81,19 @@ class HallInfo:
 
 
 @dataclass(frozen=True)
+class ZoneVoice:
+    """A zone's voice settings as the hub resolved them from voice.toml (see docs/boards.md)."""
+
+    zone: str
+    where: str  # "hub", "board" or "off": which machine speaks the zone's calls
+    repeat: int
+    chime: bool
+    template: str
+    rate: int
+    voice: str
+
+
+@dataclass(frozen=True)
 class Zone:
     code: str
     name: str
@@ -248,6 +261,11 @@ class HubClient:
     async def zones(self) -> list[Zone]:
         data = await self.request("GET", "/api/v1/zones")
         return [Zone(z["code"], z["name"], tuple(z.get("queues", ())), tuple(z.get("windows", ()))) for z in data]
+
+    async def zone_voice(self, zone: str) -> ZoneVoice:
+        data = await self.request("GET", f"/api/v1/zones/{quote(zone)}/voice")
+        return ZoneVoice(data["zone"], data["where"], int(data["repeat"]), bool(data["chime"]), data["template"],
+                         int(data["rate"]), data["voice"])
 
     async def queues(self, zone: str | None = None) -> list[QueueInfo]:
         path = "/api/v1/queues" + (f"?zone={quote(zone)}" if zone else "")

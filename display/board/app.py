@@ -4,8 +4,10 @@ Start-up reads the zone's state once (``HubClient.state``), then follows ``Event
 state's ``last_seq``: the stream replays whatever happened while the board was away, so nothing
 polls and no call is missed. While the stream is down the board keeps showing what it knows under
 a red "connection lost" bar. With ``--voice`` the board PC speaks its zone's calls itself (for
-halls whose zone speaker hangs off the TV PC); calls replayed after a reconnect are shown but not
-spoken late.
+halls whose zone speaker hangs off the TV PC), as the hub's voice.toml says: the board asks the hub
+for its zone's settings (wording, repeats, chime, rate, voice) and stays silent, saying why, unless
+the file gives the zone's speaker to the board, so a zone is never announced twice. Calls replayed
+after a reconnect are shown but not spoken late.
 """
 
 from __future__ import annotations
@@ -28,8 +30,17 @@ from display.board.model import BoardModel
 from display.board.render import BoardRenderer
 from display.board.voice import call_for_event
 from display.fonts import load_cjk_font
-from display.voice import Announcer, Synthesizer, SynthConfig, VoiceTextError, ensure_chime, open_player
-from server.hub_client import EventStream, HubClient, HubError, HubEvent, HubUnreachable, RetryPolicy, StreamState
+from display.voice import Announcer, SpeechRules, Synthesizer, SynthConfig, VoiceTextError, ensure_chime, open_player
+from server.hub_client import (
+    EventStream,
+    HubClient,
+    HubError,
+    HubEvent,
+    HubUnreachable,
+    RetryPolicy,
+    StreamState,
+    ZoneVoice,
+)
 
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
@@ -46,7 +57,6 @@ class BoardOptions:
     size: tuple[int, int] = (1920, 1080)
     fullscreen: bool = True
     voice: bool = False
-    voice_repeat: int = 2
     voice_cache: Path = Path("var/voice-cache")
     notice: str = DEFAULT_NOTICE
     timezone: str = "Asia/Shanghai"
@@ -55,13 +65,17 @@ class BoardOptions:
 class BoardApp:
     """A running board: model + renderer + stream. Tests drive ``start``, ``handle`` and ``render``."""
 
-    def __init__(self, options: BoardOptions, surface: pygame.Surface, announcer: Announcer | None = None,
+    def __init__(self, options: BoardOptions, surface: pygame.Surface,
+                 open_voice: Callable[[ZoneVoice], Announcer] | None = None,
                  policy: RetryPolicy | None = None, clock: Callable[[], float] = time.time) -> None:
+        """`open_voice` makes the zone's announcer from the hub's settings for it (``--voice``)."""
         self.options = options
         self.surface = surface
         self.model = BoardModel(zone=options.zone, notice=options.notice)
         self.renderer = BoardRenderer(surface, load_cjk_font(48), title=f"{options.zone}区" if options.zone else "")
-        self.announcer = announcer
+        self.open_voice = open_voice
+        self.announcer: Announcer | None = None
+        self.voice: ZoneVoice | None = None
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.hub = HubClient(options.hub, options.token, self.policy)
@@ -88,9 +102,27 @@ class BoardApp:
             self.renderer.title = f"{zone}区 {names[zone]}"
         else:
             self.renderer.title = (await self.hub.hall()).name
+        if zone and self.open_voice is not None and self.voice is None:
+            await self._take_the_zones_voice(zone, self.open_voice)
         state = await self.hub.state(zone)
         self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
         self.stream = EventStream(self.options.hub, self.options.token, zone=zone, since=state.last_seq, policy=self.policy)
+
+    async def _take_the_zones_voice(self, zone: str, open_voice: Callable[[ZoneVoice], Announcer]) -> None:
+        """Speak the zone's calls only if voice.toml gives its speaker to the board: where the hub
+        speaks the zone too, both would announce every call."""
+        try:
+            voice = await self.hub.zone_voice(zone)
+        except HubError as exc:  # an older hub, or one running without its voice plan
+            log.error("voice: the hub did not say how zone %s is spoken (%s); this board stays silent", zone, exc)
+            return
+        self.voice = voice
+        if voice.where != "board":
+            log.warning('voice: voice.toml gives zone %s\'s calls to "%s", not to its board; this board stays silent '
+                        '(set where = "board" for the zone to speak them here)', zone, voice.where)
+            return
+        self.announcer = open_voice(voice)
+        log.info("voice: this board speaks zone %s's calls (%d times each)", zone, voice.repeat)
 
     async def follow(self) -> None:
         """Apply events until the stream is closed (reconnects are the stream's own business)."""
@@ -101,8 +133,8 @@ class BoardApp:
     def handle(self, event: HubEvent) -> None:
         if self.model.apply(event):
             self.applied.set()
-        if self.announcer is not None and not event.replay and (self.options.zone is None or event.zone == self.options.zone):
-            call = call_for_event(event.kind, event.number, event.payload, repeat=self.options.voice_repeat)
+        if self.announcer is not None and self.voice is not None and not event.replay and event.zone == self.voice.zone:
+            call = call_for_event(event.kind, event.number, event.payload, repeat=self.voice.repeat, chime=self.voice.chime)
             if call is not None:
                 try:
                     self.announcer.enqueue(call)
@@ -174,23 +206,26 @@ def parse_args(argv: list[str]) -> BoardOptions:
     parser.add_argument("--token", default=os.environ.get("HALLQ_BOARD_TOKEN"), help="display device token (or env HALLQ_BOARD_TOKEN)")
     parser.add_argument("--size", default="1920x1080", choices=sorted(SIZES), help="screen size")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
-    parser.add_argument("--voice", action="store_true", help="this PC speaks the zone's calls (voice.toml: where = \"board\")")
-    parser.add_argument("--voice-repeat", type=int, default=2, choices=range(1, 6), help="times each call is spoken")
+    parser.add_argument("--voice", action="store_true",
+                        help="this PC speaks the zone's calls, as the hub's voice.toml says (where = \"board\")")
     parser.add_argument("--voice-cache", type=Path, default=Path("var/voice-cache"), help="folder for synthesized clips")
     parser.add_argument("--notice", default=DEFAULT_NOTICE, help="the scrolling notice")
     parser.add_argument("--timezone", default="Asia/Shanghai")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("a display token is required: --token or HALLQ_BOARD_TOKEN")
+    if args.voice and not args.zone:
+        parser.error("--voice speaks one zone's calls: give its --zone")
     return BoardOptions(args.hub, args.token, args.zone, SIZES[args.size], not args.windowed, args.voice,
-                        args.voice_repeat, args.voice_cache, args.notice, args.timezone)
+                        args.voice_cache, args.notice, args.timezone)
 
 
-def open_announcer(options: BoardOptions) -> Announcer:
-    """The zone's announcer on this PC: bundled espeak-ng, the mixer if there is a sound device."""
-    synth = Synthesizer(SynthConfig(cache_dir=options.voice_cache))
-    chime = ensure_chime(options.voice_cache)
-    return Announcer(options.zone or "hall", synth, open_player(), chime_path=chime)
+def open_announcer(voice: ZoneVoice, cache: Path) -> Announcer:
+    """The zone's announcer on this PC, worded and paced as voice.toml says: bundled espeak-ng,
+    the mixer if there is a sound device."""
+    synth = Synthesizer(SynthConfig(cache_dir=cache, voice=voice.voice, rate=voice.rate))
+    chime = ensure_chime(cache)
+    return Announcer(voice.zone, synth, open_player(), SpeechRules(template=voice.template), chime_path=chime)
 
 
 async def run(options: BoardOptions) -> int:
@@ -199,7 +234,7 @@ async def run(options: BoardOptions) -> int:
     surface = pygame.display.set_mode(options.size, flags)
     pygame.display.set_caption("HallQ 叫号屏")
     pygame.mouse.set_visible(not options.fullscreen)
-    app = BoardApp(options, surface, open_announcer(options) if options.voice else None)
+    app = BoardApp(options, surface, (lambda voice: open_announcer(voice, options.voice_cache)) if options.voice else None)
     delay = 1.0
     while True:  # the TV PC may boot before the hub: show "connection lost" and keep trying
         try:

@@ -1,11 +1,15 @@
 """Reading the hall: zones, queues, items, windows and today's state (public, no personal data)."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aiohttp import web
 
 from server.accounts import Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import Route, json_response
+from server.errors import HallQError, not_found
+from server.voice.config import VOICE_PLAN
 from server.engine.hours import describe_closed, issuing_state
 
 
@@ -49,6 +53,18 @@ async def get_zones(request: web.Request, _: Principal | None) -> web.Response:
             for z in config.zones
         ]
     )
+
+
+async def get_zone_voice(request: web.Request, _: Principal | None) -> web.Response:
+    """A zone's part of voice.toml, resolved: a board PC started with --voice reads it to learn
+    whether the zone's speaker is its own and how calls are worded, repeated and spoken."""
+    zone = request.match_info["zone"]
+    plan = request.app.get(VOICE_PLAN)
+    if plan is None:
+        raise HallQError("voice_not_configured", "本服务未启用语音播报配置", "this hub runs without its voice plan", 404)
+    if zone not in plan.zones:
+        raise not_found("zone", "分区", zone)
+    return json_response(asdict(plan.zones[zone]))
 
 
 async def get_queues(request: web.Request, _: Principal | None) -> web.Response:
@@ -104,6 +120,7 @@ ROUTES = [
     Route("GET", "/api/v1/health", health, "Health check", None, tag="hall"),
     Route("GET", "/api/v1/hall", get_hall, "The hall and whether issuing is open", None),
     Route("GET", "/api/v1/zones", get_zones, "Zones with their queues and windows", None),
+    Route("GET", "/api/v1/zones/{zone}/voice", get_zone_voice, "How a zone's calls are spoken (voice.toml)", None),
     Route("GET", "/api/v1/queues", get_queues, "Queues with waiting counts", None, query=("zone",)),
     Route("GET", "/api/v1/items", get_items, "Search the item catalogue", None, query=("zone", "queue", "q", "limit")),
     Route("GET", "/api/v1/windows", get_windows, "Windows and their state", None, query=("zone",)),

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from display.voice.synth import DEFAULT_RATE, DEFAULT_VOICE
@@ -82,6 +83,10 @@ class VoicePlan:
 
     def on(self, where: Where) -> list[ZoneVoicePlan]:
         return [plan for plan in self.zones.values() if plan.where == where]
+
+
+VOICE_PLAN = web.AppKey("voice_plan", VoicePlan)
+"""The hub's plan, set by the voice extension: what it speaks itself and what it tells boards."""
 
 
 def load_voice_plan(config_dir: Path, hall: HallConfig) -> VoicePlan:

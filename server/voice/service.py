@@ -33,7 +33,7 @@ from display.voice import (
 from server.api.keys import BUS, CONFIG, SETTINGS
 from server.config.models import HallConfig
 from server.engine.views import HallEvent
-from server.voice.config import VoicePlan, load_voice_plan
+from server.voice.config import VOICE_PLAN, VoicePlan, load_voice_plan
 
 log = logging.getLogger(__name__)
 Extension = Callable[[web.Application], None]
@@ -83,6 +83,7 @@ def voice_extension(plan: VoicePlan | None = None, player_factory: Callable[[], 
     def setup_voice(app: web.Application) -> None:
         settings, hall = app[SETTINGS], app[CONFIG]
         resolved = plan or load_voice_plan(settings.config_dir, hall)  # a bad file stops the hub here
+        app[VOICE_PLAN] = resolved  # boards ask for their zone's part (GET /api/v1/zones/{zone}/voice)
         clips = cache_dir or settings.data_dir / "voice-cache"
 
         async def voice_ctx(app: web.Application) -> AsyncIterator[None]:
