@@ -105,7 +105,8 @@ def _over_norm_s(rules: AssessmentRules) -> Any:
     return case({q: m * 60 * st.over_factor for q, m in st.norms_min.items()}, value=lf.c.queue, else_=default)
 
 
-def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start: date, end: date) -> dict[str, _Measures]:
+def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start: date, end: date,
+             roster: Roster = Roster()) -> dict[str, _Measures]:
     """Every person's month in four grouped queries: the month's legs are counted in SQL, per
     (person, unit), so the work in Python is per person, not per leg."""
     people: dict[str, _Measures] = defaultdict(_Measures)
@@ -156,23 +157,24 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
     ):
         m = people[staff]
         m.rated, m.good, m.bad_after = int(rated), int(good or 0), int(bad or 0)
-    per_day = (
+    # Per person and day (a month is a few thousand rows): half a day's leave excuses that half's
+    # scheduled time from the day's absence.
+    for staff, day, scheduled, logged, paused in conn.execute(
         select(
             wd.c.staff_id,
-            func.max(wd.c.scheduled_s).label("scheduled"),
-            func.sum(wd.c.logged_in_s).label("logged"),
-            func.sum(wd.c.paused_s).label("paused"),
+            wd.c.hall_day,
+            func.max(wd.c.scheduled_s),
+            func.sum(wd.c.logged_in_s),
+            func.sum(wd.c.paused_s),
         )
         .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id != "")
         .group_by(wd.c.staff_id, wd.c.hall_day)
-        .subquery()
-    )
-    absent = case((per_day.c.scheduled > per_day.c.logged, per_day.c.scheduled - per_day.c.logged), else_=0.0)
-    for staff, days, paused, absent_s in conn.execute(
-        select(per_day.c.staff_id, func.count(), func.sum(per_day.c.paused), func.sum(absent)).group_by(per_day.c.staff_id)
     ):
         m = people[staff]
-        m.days, m.paused_s, m.absent_s = int(days), float(paused or 0.0), float(absent_s or 0.0)
+        m.days += 1
+        m.paused_s += float(paused or 0.0)
+        absent = max(float(scheduled or 0.0) - float(logged or 0.0), 0.0)
+        m.absent_s += max(absent - roster.excused_s(config, staff, day), 0.0) if roster.leave else absent
     return people
 
 
@@ -251,12 +253,12 @@ def assess_month(
     roster is ranked, logged in or not; their whole-day absences are counted up to `last_day`
     (the last hall day that is over; None: the month's end), never for days still to come."""
     start, end = month_bounds(month)
-    measures = _measure(conn, config, rules, start, end)
+    measures = _measure(conn, config, rules, start, end, roster)
     until = min(end, last_day) if last_day is not None else end
     for staff, days in _missed_days(conn, config, roster, start, until).items():
         m = measures[staff]
         m.missed_days = days
-        m.missed_s = sum(spans.total(scheduled_spans(config, day)) for day in days)
+        m.missed_s = sum(spans.total(scheduled_spans(config, day)) - roster.excused_s(config, staff, day) for day in days)
     for staff, unit in _account_units(conn, [s for s, m in measures.items() if not m.units]).items():
         measures[staff].account_unit = unit
     people = sorted(

@@ -6,16 +6,18 @@ missed. The file is optional; without it nobody is expected and only time missin
 person logged in counts as absent.
 
 The hall calendar decides which days are working days (`HallConfig.sessions_on`); the roster only
-narrows them per person (weekdays) and excuses leave (请假/公休).
+narrows them per person (weekdays) and excuses leave (请假/公休): whole days, or half days
+(上午/下午: the day's sessions that start before noon, or at noon and after), which excuse those
+sessions' scheduled time from the day's absence.
 """
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -23,6 +25,8 @@ from server.config.checks import duplicates
 from server.config.loader import declared, unknown_keys, validate_list
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem
+from server.stats.spans import Span, normalise, total
+from server.stats.window_day import scheduled_spans, session_spans
 
 ROSTER_FILE = "roster.toml"
 WEEKDAY_NAMES = {
@@ -42,6 +46,19 @@ def _weekday_number(value: Any) -> Any:
 
 
 Weekday = Annotated[int, BeforeValidator(_weekday_number)]
+NOON = time(12, 0)
+LEAVE_PARTS = {"day": "day", "全天": "day", "morning": "morning", "上午": "morning", "afternoon": "afternoon", "下午": "afternoon"}
+
+
+def _leave_part(value: Any) -> Any:
+    """'上午' -> 'morning' etc.; anything else is refused with the words that are understood."""
+    part = LEAVE_PARTS.get(value.strip().lower()) if isinstance(value, str) else None
+    if part is None:
+        raise ValueError("a leave part is day, morning or afternoon (or 全天, 上午, 下午)")
+    return part
+
+
+LeavePart = Annotated[Literal["day", "morning", "afternoon"], BeforeValidator(_leave_part)]
 StaffId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -62,15 +79,26 @@ class RosterStaff(_Entry):
 
 
 class Leave(_Entry):
-    """Whole days a person is excused (`from` and `to` both included)."""
+    """Days a person is excused (`from` and `to` both included), whole or, with `part`, the
+    morning or afternoon of each."""
 
     staff: StaffId
     start: date = Field(alias="from")
     end: date = Field(alias="to")
+    part: LeavePart = "day"
     kind: Annotated[str, Field(min_length=1, max_length=16)] = "请假"
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+    def excused_spans(self, config: HallConfig, day: date) -> list[Span]:
+        """The day's scheduled sessions this leave excuses, as epoch-second spans."""
+        if not self.covers(day):
+            return []
+        return [
+            span for starts, span in session_spans(config, day)
+            if self.part == "day" or (self.part == "morning") == (starts < NOON)
+        ]
 
 
 @dataclass(frozen=True)
@@ -84,15 +112,20 @@ class Roster:
 
     def expected_days(self, config: HallConfig, start: date, end: date) -> dict[str, list[date]]:
         """Each rostered person's working days in [start, end]: the hall is open, it is one of
-        their weekdays and they are not on leave."""
+        their weekdays and leave does not excuse all of it (half a day's leave leaves the other half)."""
         open_days = [day for day in _days(start, end) if config.sessions_on(day)]
         return {
             person.id: [
                 day for day in open_days
-                if person.works_on(day) and not any(lv.staff == person.id and lv.covers(day) for lv in self.leave)
+                if person.works_on(day) and self.excused_s(config, person.id, day) < total(scheduled_spans(config, day))
             ]
             for person in self.staff
         }
+
+    def excused_s(self, config: HallConfig, staff: str, day: date) -> float:
+        """Seconds of the day's scheduled time `staff` is excused by leave."""
+        return total(normalise(span for lv in self.leave if lv.staff == staff for span in lv.excused_spans(config, day)))
+
 
 
 def _days(start: date, end: date) -> Iterator[date]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,12 +45,17 @@ class WindowDayFact:
         return asdict(self)
 
 
-def scheduled_spans(config: HallConfig, day: date) -> list[Span]:
+def session_spans(config: HallConfig, day: date) -> list[tuple[time, Span]]:
+    """Each of the day's opening sessions: its start time (morning or afternoon) and its span."""
     tz = ZoneInfo(config.hall.timezone)
-    return normalise(
-        (datetime.combine(day, s.start, tz).timestamp(), datetime.combine(day, s.end, tz).timestamp())
+    return [
+        (s.start, (datetime.combine(day, s.start, tz).timestamp(), datetime.combine(day, s.end, tz).timestamp()))
         for s in config.sessions_on(day)
-    )
+    ]
+
+
+def scheduled_spans(config: HallConfig, day: date) -> list[Span]:
+    return normalise(span for _, span in session_spans(config, day))
 
 
 def state_after(events: Sequence[Mapping[str, Any]], state: WindowState = WindowState()) -> WindowState:

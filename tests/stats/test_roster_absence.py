@@ -103,6 +103,52 @@ async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, 
     assert next(line for line in people[1].lines if line.rule == "absent").measured == 0.75
 
 
+# The same shape as ROSTER, written with inline tables (a form technicians also use).
+HALF_DAYS = """
+staff = [{ id = "zhang", weekdays = ["tue", "wed"] }, { id = "li", weekdays = ["mon", "周三"] }]
+leave = [
+  { staff = "zhang", from = 2026-10-06, to = 2026-10-06, part = "上午" },
+  { staff = "li", from = 2026-10-05, to = 2026-10-05, part = "afternoon", kind = "事假" },
+]
+"""
+
+
+@ON_BOTH_BACKENDS
+async def test_half_a_day_of_leave_excuses_that_half_only(engine: QueueEngine, clock: ManualClock):
+    """zhang (Tuesdays and Wednesdays), on leave on the morning of 6 Oct, works its afternoon:
+    nothing missed that day (the morning's 3.5 h are excused), while 7 Oct he comes in an hour late. li, on leave on the
+    afternoon of Monday 5 Oct, never comes: that day costs only its morning (3.5 h), Wednesday
+    7 Oct all 6.5 h."""
+    await _session(engine, clock, "W1", "zhang", 6, "14:30", "17:30")
+    await _session(engine, clock, "W1", "zhang", 7, "09:30", "17:30")
+    clock.set(at("08:00", _day(8)))
+    await FactBuilder(engine.database, engine.config, clock).catch_up_all()
+
+    roster = parse_roster(HALF_DAYS)
+    assert roster.leave[0].part == "morning" and roster.leave[1].kind == "事假"
+    assert roster.excused_s(engine.config, "zhang", _day(6)) == 3.5 * 3600
+    people, _units = await engine.database.read(
+        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-10", roster, last_day=_day(7)))
+    absent = {p.staff_id: next(line for line in p.lines if line.rule == "absent") for p in people}
+
+    # zhang: 6 Oct nothing (the morning excused), 7 Oct 1 h late; less 2 days x 15 min allowance.
+    assert absent["zhang"].measured == 0.5
+    # li: 3.5 h (5 Oct, the afternoon excused) + 6.5 h (7 Oct), both whole-day absences.
+    assert absent["li"].measured == 10.0
+    assert "缺勤2天（10月5日、10月7日）共10.0小时" in absent["li"].threshold
+
+    whole_day = parse_roster(HALF_DAYS.replace('part = "上午"', 'part = "全天"'))
+    assert _day(6) not in whole_day.expected_days(engine.config, _day(6), _day(6))["zhang"]
+    assert roster.expected_days(engine.config, _day(5), _day(7)) == {"zhang": [_day(6), _day(7)], "li": [_day(5), _day(7)]}
+
+
+def test_a_leave_part_must_be_a_known_half() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_roster('[[staff]]\nid = "zhang"\n[[leave]]\nstaff = "zhang"\nfrom = 2026-10-06\nto = 2026-10-06\npart = "evening"\n')
+    (problem,) = caught.value.problems
+    assert (problem.key_path, problem.reason) == ("leave[0].part", "a leave part is day, morning or afternoon (or 全天, 上午, 下午) (got 'evening')")
+
+
 def test_expected_days_follow_the_hall_calendar_weekdays_and_leave(hall_config):
     roster = parse_roster(ROSTER + '\n[[staff]]\nid = "sat"\nweekdays = ["sat"]\n')
     days = roster.expected_days(hall_config, _day(1), _day(11))
