@@ -45,6 +45,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from server.errors import HallQError
 from server.storage.direct import DirectConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -146,7 +147,12 @@ class Database:
         """Run `fn` in a transaction; it commits if `fn` returns and rolls back if it raises.
         `after(result)` runs once the commit is durable, in commit order, before the caller
         resumes. For short transactions (the engine's): on SQLite they run on the event loop,
-        grouped with the other writes waiting at the same time (see the module docstring)."""
+        grouped with the other writes waiting at the same time (see the module docstring).
+        A full disk is refused as `storage_full` (HallQError, 503)."""
+        with self._disk_full_refused():
+            return await self._write(fn, after)
+
+    async def _write(self, fn: Callable[[Connection], T], after: Callable[[T], None] | None = None) -> T:
         if self.sync_engine is None:
             async with self._write_lock:
                 async with self.engine.begin() as conn:
@@ -166,11 +172,30 @@ class Database:
 
     async def write_long(self, fn: Callable[[Connection], T]) -> T:
         """Like `write`, for transactions that may take long: off the event loop, same lock."""
-        if self.sync_engine is not None:
-            self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
+        if self.sync_engine is None:
+            return await self.write(fn)
+        self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
+        with self._disk_full_refused():
             async with self._write_lock:
                 return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write_long, fn)
-        return await self.write(fn)
+
+    @contextlib.contextmanager
+    def _disk_full_refused(self) -> Iterator[None]:
+        """A write that met a full disk was rolled back whole; its caller gets a refusal that says
+        so (the hall's screens show the Chinese message, the kiosk retries), the technician a log
+        line naming the database. Nothing else changes: once there is room again the next write
+        goes through on a fresh connection, without restarting the hub."""
+        try:
+            yield
+        except DBAPIError as error:
+            if not _is_disk_full(error):
+                raise
+            log.error("database %s: disk full, a write was refused and nothing of it saved; free space there "
+                      "(the hub carries on by itself once there is room)", self.engine.url.render_as_string(hide_password=True))
+            raise HallQError(
+                "storage_full", "服务器存储空间已满，本次操作未保存，请联系工作人员",
+                "the hub's disk is full: nothing of this action was saved", 503,
+            ) from error
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         if self.read_engine is not None:
@@ -340,6 +365,14 @@ class Database:
             self.sync_engine.dispose()
             self.read_engine.dispose()
         await self.engine.dispose()
+
+
+def _is_disk_full(error: DBAPIError) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full") or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    orig = error.orig
+    if isinstance(orig, sqlite3.Error):
+        return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_FULL
+    return "53100" in (getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None))
 
 
 def _is_busy(error: DBAPIError) -> bool:
