@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
@@ -49,6 +50,14 @@ from server.errors import HallQError
 from server.storage.direct import DirectConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+JSON_CODEC: dict[str, Callable[..., Any]] = {
+    "json_serializer": lambda value: orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8"),
+    "json_deserializer": orjson.loads,
+}
+"""JSON columns (event payloads) through orjson, as the API's answers already are: every hall action
+writes one and the statistics read them back by the thousand (in-process, best of three: issue
+185 -> 182 us, call 157 -> 155 us, finish 134 -> 130 us). Non-string keys are written as strings,
+as the stdlib's json did; payloads written by it (Chinese as \\u escapes) read back the same."""
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process holding SQLite's write lock
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 T = TypeVar("T")
@@ -449,19 +458,19 @@ def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
 def open_database(url: str) -> Database:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **JSON_CODEC)
         event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
         return Database(engine)
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, **JSON_CODEC)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     # One connection for the writer: writes never overlap (the lock), and checking a connection
     # out of a pool for every transaction cost more than the transaction's own BEGIN.
-    write_engine = create_engine(sync_url, pool_size=1, max_overflow=0)
+    write_engine = create_engine(sync_url, pool_size=1, max_overflow=0, **JSON_CODEC)
     # No checkpoint inside a commit: the Database checkpoints from a thread (see _checkpoint_loop).
     # The writer never waits for SQLite's lock on the event loop (busy_timeout 0; see _commit_batch).
     _take_over_transactions(write_engine, "BEGIN IMMEDIATE", ("PRAGMA wal_autocheckpoint=0", "PRAGMA busy_timeout=0"))
-    read_engine = create_engine(sync_url, pool_size=4, max_overflow=4)
+    read_engine = create_engine(sync_url, pool_size=4, max_overflow=4, **JSON_CODEC)
     _take_over_transactions(read_engine, "BEGIN")
     return Database(
         engine,
