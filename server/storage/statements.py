@@ -105,7 +105,10 @@ _IN_LINE = and_(
     tickets.c.target_window.is_(None),
 )
 _CALL_ORDER = (tickets.c.priority.desc(), tickets.c.sort_key.asc(), tickets.c.id.asc())
-HEAD_OF_QUEUE = direct(select(tickets).where(_IN_LINE).order_by(*_CALL_ORDER).limit(1))
+# A head of a line is what choosing needs (id, class, place) read off its index alone: the call's
+# UPDATE ... RETURNING brings the whole row of the one ticket chosen.
+_HEAD = (tickets.c.id, tickets.c.status, tickets.c.priority, tickets.c.sort_key)
+HEAD_OF_QUEUE = direct(select(*_HEAD).where(_IN_LINE).order_by(*_CALL_ORDER).limit(1))
 # The first `n` places of one priority class in a queue's line (过号重排 slots a late citizen among them).
 LINE_SORT_KEYS = direct(
     select(tickets.c.sort_key)
@@ -114,7 +117,7 @@ LINE_SORT_KEYS = direct(
     .limit(bindparam("n"))
 )
 HEAD_FOR_WINDOW = direct(
-    select(tickets).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
+    select(*_HEAD).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
 )
 
 
