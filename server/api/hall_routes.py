@@ -8,9 +8,9 @@ from aiohttp import web
 from server.accounts import Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import Route, json_response
+from server.engine.hours import describe_closed, issuing_state
 from server.errors import HallQError, not_found
 from server.voice.config import VOICE_PLAN
-from server.engine.hours import describe_closed, issuing_state
 
 
 async def get_hall(request: web.Request, _: Principal | None) -> web.Response:

@@ -174,7 +174,7 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
         m.days += 1
         m.paused_s += float(paused or 0.0)
         absent = max(float(scheduled or 0.0) - float(logged or 0.0), 0.0)
-        m.absent_s += max(absent - roster.excused_s(config, staff, day), 0.0) if roster.leave else absent
+        m.absent_s += max(absent - roster.excused_s(config, staff, day), 0.0)
     return people
 
 

@@ -143,12 +143,11 @@ def compute_legs(
         calls = sorted(calls_by_leg.get(number, []))
         counted = [c for c in calls if started is None or c <= started]
         last_call = counted[-1] if counted else None
-        serving = [r for r in rows if r["state"] == "serving"]
+        serving = [(r["start_at"], r["end_at"]) for r in rows if r["state"] == "serving"]
         finished_from_call = [r for r in rows if r["state"] == "called" and r["outcome"] == "served"]
-        walk_known = started is not None
-        if started is None and finished_from_call and last_call is not None:
+        if not arrived and finished_from_call and last_call is not None:  # nobody pressed "start"
             started = last_call
-            serving = [{"start_at": last_call, "end_at": finished_from_call[-1]["end_at"]}]
+            serving = [(last_call, finished_from_call[-1]["end_at"])]
         holds = [r for r in rows if r["state"] == "on_hold"]
         called_rows = [r for r in rows if r["state"] == "called"]
         last = rows[-1]
@@ -174,8 +173,8 @@ def compute_legs(
                 ended_at=float(last["end_at"]) if last["end_at"] is not None else None,
                 calls=len(calls),
                 wait_s=round(last_call - entered, 3) if last_call is not None else None,
-                walk_s=round(started - last_call, 3) if walk_known and started is not None and last_call is not None else None,
-                service_s=_sum([r["end_at"] - r["start_at"] for r in serving if r["end_at"] is not None])
+                walk_s=round(started - last_call, 3) if started is not None and arrived and last_call is not None else None,
+                service_s=_sum([end - start for start, end in serving if end is not None])
                 if started is not None
                 else None,
                 hold_s=_sum([r["end_at"] - r["start_at"] for r in holds if r["end_at"] is not None]),

@@ -127,7 +127,6 @@ class Roster:
         return total(normalise(span for lv in self.leave if lv.staff == staff for span in lv.excused_spans(config, day)))
 
 
-
 def _days(start: date, end: date) -> Iterator[date]:
     for offset in range((end - start).days + 1):
         yield start + timedelta(days=offset)
