@@ -221,7 +221,10 @@ class HubClient:
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None,
                       idempotency_key: str | None = None, retry: bool = True) -> Any:
-        """One API call; retried (same body, same key) on connection errors, timeouts and 5xx."""
+        """One API call; retried (same body, same key) on connection errors, timeouts and 5xx.
+        When every attempt failed and the last one was the hub's own 5xx error (its JSON body, e.g.
+        storage_full), that answer is raised as a HubError, so the kiosk shows what the hub said;
+        HubUnreachable means the hub itself could not be heard from."""
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -229,6 +232,7 @@ class HubClient:
             headers["Idempotency-Key"] = idempotency_key
         attempts = self.policy.attempts if retry else 1
         last = "no attempt"
+        answer: HubError | None = None  # the hub's own refusal in the last retried reply, if it sent one
         for attempt in range(attempts):
             if attempt:
                 await self._sleep(self.policy.delay(attempt - 1))
@@ -237,6 +241,7 @@ class HubClient:
                     text = await response.text()
                     if response.status in RETRY_STATUSES:
                         last = f"HTTP {response.status} from {path}"
+                        answer = _hub_answer(response.status, text)
                         log.warning("hub %s, retrying (%d/%d)", last, attempt + 1, attempts)
                         continue
                     data = json.loads(text) if text else None
@@ -245,7 +250,10 @@ class HubClient:
                     return data
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
+                answer = None
                 log.warning("hub %s %s failed: %s (%d/%d)", method, path, last, attempt + 1, attempts)
+        if answer is not None:  # the hub is there and said why (e.g. storage_full): show that, not "unreachable"
+            raise answer
         raise HubUnreachable(f"{method} {path}: {last}")
 
     async def hall(self) -> HallInfo:
@@ -300,6 +308,15 @@ class HubClient:
         if detail:
             body["detail"] = detail[:200]
         await self.request("POST", f"/api/v1/tickets/{ticket_id}/printed", body)
+
+
+def _hub_answer(status: int, text: str) -> HubError | None:
+    """A retried reply's error, when it is the hub's own JSON error (not a proxy's page)."""
+    try:
+        data = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    return _hub_error(status, data) if isinstance(data, dict) and isinstance(data.get("error"), dict) else None
 
 
 def _hub_error(status: int, data: Any) -> HubError:

@@ -240,16 +240,16 @@ async def run(options: BoardOptions) -> int:
         try:
             await app.start()
             break
-        except HubUnreachable as exc:
-            log.warning("hub not reachable yet: %s", exc)
+        except (HubUnreachable, HubError) as exc:
+            if isinstance(exc, HubError) and exc.status < 500:  # a refusal (token, zone): no retry mends it
+                log.error("the hub refused the board: %s", exc)
+                await app.close()
+                return 2
+            log.warning("hub not ready for the board yet: %s", exc)  # down, or up and failing (5xx)
             app.render()
             pygame.display.flip()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
-        except HubError as exc:
-            log.error("the hub refused the board: %s", exc)
-            await app.close()
-            return 2
     await app.run()
     pygame.quit()
     return 0

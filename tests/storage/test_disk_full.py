@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlalchemy import event, func, select
 
 from server.api.keys import DATABASE
+from server.hub_client import HubClient, HubError, IssueSpec, RetryPolicy
 from server.storage.schema import ticket_events, tickets
 from tests.board.hall_actions import issue
 
@@ -61,10 +63,17 @@ async def test_a_full_disk_refuses_the_action_keeps_the_rest_and_the_hub_recover
     assert any("disk full" in r.getMessage() and "hallq.db" in r.getMessage() for r in caplog.records)
     assert await counts(database) == (len(issued), len(issued)), "every acknowledged ticket, nothing of the refused one"
 
-    # Still full: the kiosk's retry (same idempotency key) is refused again, as nothing was kept.
+    # Still full: the kiosk's retry (same idempotency key) is refused again, as nothing was kept;
+    # the kiosk's own client, after its retries, says what the hub said rather than "unreachable".
     retry = {**hub.auth("kiosk"), "Idempotency-Key": f"full-{len(issued) - 1}"}
     response = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=retry)
     assert (response.status, (await response.json())["error"]["code"]) == (503, "storage_full")
+    policy = RetryPolicy(attempts=3, first_delay_s=0.01, max_delay_s=0.02, timeout_s=5)
+    async with HubClient(hub.base_url, hub.tokens["kiosk"], policy) as kiosk:
+        with pytest.raises(HubError) as refused_to_kiosk:
+            await kiosk.issue(IssueSpec(queue="A1"), f"full-{len(issued) - 1}")
+    assert (refused_to_kiosk.value.status, refused_to_kiosk.value.code) == (503, "storage_full")
+    assert refused_to_kiosk.value.message_zh == error["message"]
 
     room["pages"] = None  # room again: new writer connections have no limit
     await database.write(lambda c: c.exec_driver_sql("PRAGMA max_page_count = 1073741823"))
