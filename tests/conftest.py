@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +29,18 @@ from server.storage.db import Database, open_database, upgrade
 TZ = ZoneInfo("Asia/Shanghai")
 THURSDAY = date(2026, 11, 26)
 PG_ADMIN_URL = os.environ.get("HALLQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def publish_screenshot(path: Path, name: str | None = None) -> None:
+    """Copy a test's screenshot into docs/img/ when asked (HALLQ_DOCS_IMG=1): a plain test run
+    must not change tracked files (a machine without the CJK font once replaced the docs' pictures
+    with empty boxes)."""
+    if os.environ.get("HALLQ_DOCS_IMG"):
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMG / (name or path.name))
 
 
 def at(hhmm: str, day: date = THURSDAY) -> float:

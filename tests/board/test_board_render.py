@@ -5,8 +5,6 @@ docs/img/board-1080.png and board-720.png were made).
 """
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -18,8 +16,8 @@ from display.board.render import ALERT, OFFLINE_TEXT, BoardRenderer
 from display.fonts import load_cjk_font, verify_renders_chinese
 from server.hub_client import QueueInfo
 from tests.board.test_board_model import Events
+from tests.conftest import publish_screenshot
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
 
 
@@ -70,8 +68,7 @@ def test_board_renders_chinese_at_tv_sizes(tmp_path: Path, size: tuple[int, int]
     assert {"请", "号", "窗", "口", "预", "计"} <= set(check.checked)
     # Readable from across the hall: recent calls at least 4.5 % of the height, queue rows 3.5 %.
     assert texts["请 A137 号 到 4号窗口"].rect.height >= size[1] * 0.035
-    if os.environ.get("HALLQ_DOCS_IMG"):
-        shutil.copy(path, DOCS_IMG / path.name)
+    publish_screenshot(path)
 
 
 def test_offline_marker_replaces_the_notice_and_keeps_the_calls(tmp_path: Path) -> None:

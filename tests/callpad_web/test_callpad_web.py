@@ -16,9 +16,8 @@ from server.api.keys import CONFIG
 from server.engine.clock import ManualClock
 from server.web import setup_static
 from server.web.callpad import setup
-from tests.conftest import HUB_PASSWORD, Hub, start_hub
+from tests.conftest import HUB_PASSWORD, Hub, publish_screenshot, start_hub
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "web-callpad.png"
 CALL_BUTTON = "#buttons button[data-action='callNext']"
 
 
@@ -135,8 +134,7 @@ async def test_serve_a_ticket_from_call_to_finish(tabs: Tabs, pad_hub: Hub, tmp_
     await expect(page.locator("#window-state")).to_have_text("办理中")
     await expect(page.locator(button("recall"))).to_be_disabled()
     await page.screenshot(path=tmp_path / "callpad-serving.png")
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=DOCS_SCREENSHOT)
+    publish_screenshot(tmp_path / "callpad-serving.png", "web-callpad.png")
 
     await page.click(button("finish"))
     await page.click("#outcome-choices button[data-choice='accepted']")

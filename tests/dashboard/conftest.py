@@ -11,7 +11,6 @@ from server.engine.clock import ManualClock
 from server.web import dashboard, reports, setup_static
 from tests.conftest import HUB_PASSWORD, Hub, start_hub
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ reload. Each step also checks the hub's own figures, so a page that merely looks
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from playwright.async_api import Page, expect
 
 from server.api.keys import CONFIG
 from server.engine.clock import ManualClock
-from tests.conftest import Hub
-from tests.dashboard.conftest import DOCS_IMG, post, sign_in
+from tests.conftest import Hub, publish_screenshot
+from tests.dashboard.conftest import post, sign_in
 
 
 def queue_cell(page: Page, queue: str, cls: str):
@@ -90,8 +89,7 @@ async def test_alert_when_a_wait_passes_the_service_level(page: Page, web_hub: H
     data = await response.json()
     assert {(a["kind"], a["queue"]) for a in data["alerts"]} == {("over_level", "C1"), ("no_window", None)}
     await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tmp_path / "dashboard.png", DOCS_IMG / "dashboard.png")
+    publish_screenshot(tmp_path / "dashboard.png")
 
 
 @pytest.mark.browser

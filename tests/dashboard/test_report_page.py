@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from server.simulation.bulk import bulk_history
 from server.simulation.history import SimulationOptions
 from server.simulation.profile import load_profile
 from server.stats.metrics import figures
-from tests.conftest import THURSDAY, Hub
-from tests.dashboard.conftest import DOCS_IMG, post, sign_in
+from tests.conftest import THURSDAY, Hub, publish_screenshot
+from tests.dashboard.conftest import post, sign_in
 
 START = date(2026, 11, 2)
 END = THURSDAY - timedelta(days=1)
@@ -103,8 +102,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
 
     await page.locator("#report").scroll_into_view_if_needed()
     await page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tmp_path / "report.png", DOCS_IMG / "report.png")
+    publish_screenshot(tmp_path / "report.png")
 
 
 async def test_report_downloads_refuse_staff_and_bad_periods(web_hub: Hub) -> None:
