@@ -5,7 +5,6 @@ reachable on 127.0.0.1:5432 (it runs locally on the team's machines and in CI).
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket

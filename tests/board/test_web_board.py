@@ -1,8 +1,6 @@
 """The web board in a real browser: a call appears live without reloading the page."""
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,7 @@ from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup
 from tests.board.hall_actions import api, call_next, issue, login
-from tests.board.test_board_render import DOCS_IMG
-from tests.conftest import start_hub
+from tests.conftest import publish_screenshot, start_hub
 
 pytestmark = pytest.mark.browser
 
@@ -60,8 +57,7 @@ async def test_call_appears_live_on_the_web_board(hub, browser, tmp_path: Path) 
     shot = tmp_path / "board-web.png"
     await page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
-    if os.environ.get("HALLQ_DOCS_IMG"):
-        shutil.copy(shot, DOCS_IMG / shot.name)
+    publish_screenshot(shot)
     # The evening close of the day's leftovers: the two still waiting leave the count; the ticket
     # at window 1 (called) was not in it.
     await hub.engine.close_day(hub.engine.today())
