@@ -7,9 +7,8 @@ hub's and not a Python client's (an aiohttp client loop tops out near 1,600 requ
 against the health check). Call-next latency is timed from a minimal keep-alive HTTP client on raw
 asyncio streams, one call at a time, each followed by a finish: first right after the issuing runs,
 while the hub still turns their tens of thousands of events into statistics (a burst no hall makes),
-then again once the hub has settled (its CPU quiet for longer than the statistics' settle time, both
-before the calls and after the tickets they call were issued), the state a window meets on an
-ordinary day.
+then again once the hub has settled (its CPU quiet for longer than the statistics' settle time,
+after the tickets the calls take were issued), the state a window meets on an ordinary day.
 
     .venv/bin/python bench/hub_api.py                       # SQLite, empty and 1,000,000 history
     .venv/bin/python bench/hub_api.py --history 200000 --db postgresql://postgres@127.0.0.1/hallq_bench
@@ -277,11 +276,12 @@ class RawHttp:
         return status, json.loads(data) if data else {}
 
 
-async def call_next_latency(hub: Hub, kiosk: str, password: str, rounds: int, *, settled: bool = False) -> tuple[float, float]:
+async def call_next_latency(hub: Hub, kiosk: str, password: str, rounds: int, *, settled: bool = False) -> tuple[float, float, float]:
     """p50 and p99 of call-next in ms over `rounds` calls, each followed by a finish, at a window
-    whose queue gets `rounds` tickets first. `settled`: wait for the hub to settle after issuing
-    them, so that their statistics catch-up (2 s after the last event) does not run into the
-    timed calls; on PostgreSQL, where a call takes a few milliseconds, it otherwise did."""
+    whose queue gets `rounds` tickets first, and the seconds waited for the hub to settle.
+    `settled`: wait for it after issuing them, so that no statistics catch-up (the issuing runs'
+    nor these tickets', 2 s after the last event) runs into the timed calls; on PostgreSQL, where
+    a call takes a few milliseconds, it otherwise did."""
     async with RawHttp(hub.url) as http:
         status, login = await http.post("/api/v1/auth/login", {"username": "bench-staff", "password": password})
         assert status == 200, login
@@ -292,9 +292,10 @@ async def call_next_latency(hub: Hub, kiosk: str, password: str, rounds: int, *,
         for _ in range(rounds):
             status, body = await http.post("/api/v1/tickets", {"queue": "C1"}, kiosk)
             assert status == 201, body
+        waited = 0.0
         if settled:
             assert hub.process is not None
-            await wait_settled(hub.process.pid)
+            waited = await wait_settled(hub.process.pid)
         latencies = []
         for _ in range(rounds):
             start = time.perf_counter()
@@ -303,7 +304,7 @@ async def call_next_latency(hub: Hub, kiosk: str, password: str, rounds: int, *,
             assert status == 200 and body["ticket"] is not None, body
             status, body = await http.post(f"/api/v1/windows/{window}/finish", {}, staff)
             assert status == 200, body
-        return pct(latencies, 50) * 1000, pct(latencies, 99) * 1000
+        return pct(latencies, 50) * 1000, pct(latencies, 99) * 1000, waited
 
 
 # A do-nothing aiohttp app answering the same routes with a fixed JSON body: the web stack's own
@@ -359,10 +360,8 @@ async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int, 
         issue_rate(hub, kiosk, 1, 2)  # warm-up: first requests compile statements and fill caches
         one = issue_rate(hub, kiosk, 1, seconds)
         eight = issue_rate(hub, kiosk, 8, seconds)
-        p50, p99 = await call_next_latency(hub, kiosk, password, rounds)
-        assert hub.process is not None
-        settled_after = await wait_settled(hub.process.pid)
-        settled_p50, settled_p99 = await call_next_latency(hub, kiosk, password, rounds, settled=True)
+        p50, p99, _ = await call_next_latency(hub, kiosk, password, rounds)
+        settled_p50, settled_p99, settled_after = await call_next_latency(hub, kiosk, password, rounds, settled=True)
         floor = health_rate(hub, seconds)
         print(f"{label}: issue 1 connection {one:.0f}/s, 8 connections {eight:.0f}/s; "
               f"call-next p50 {p50:.2f} ms p99 {p99:.2f} ms ({rounds} calls right after issuing); "
