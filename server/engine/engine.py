@@ -135,6 +135,7 @@ class QueueEngine:
         serving = {q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues}
         self._serving = serving
         self._queue_figures = {prefix: sql.queue_figures(ids) for prefix, ids in serving.items()}
+        self._heads: dict[tuple[str, ...], Any] = {}  # the heads_of_lines statement of each set of queues
 
     # ------------------------------------------------------------------ plumbing
     async def _write(self, work: Callable[[_Txn], T], staff: str | None = None) -> T:
@@ -611,14 +612,15 @@ class QueueEngine:
             )
 
     def _choose_next(self, txn: _Txn, window: Window) -> Row[Any] | None:
-        heads: list[tuple[Row[Any], int]] = []
-        for prefix, weight in window.queues.items():
-            head = txn.conn.execute(sql.HEAD_OF_QUEUE, {"day": txn.day, "queue": prefix}).first()
-            if head is not None:
-                heads.append((head, weight))
-        targeted = txn.conn.execute(sql.HEAD_FOR_WINDOW, {"day": txn.day, "window": window.id}).first()
-        if targeted is not None:
-            heads.append((targeted, max(window.queues.values(), default=1)))
+        queues = tuple(window.queues)
+        statement = self._heads.get(queues)
+        if statement is None:
+            statement = self._heads[queues] = sql.heads_of_lines(queues)
+        # Tickets sent to this window count with the weight of its heaviest queue.
+        weights = [*window.queues.values(), max(window.queues.values(), default=1)]
+        rows = txn.conn.execute(statement, {"day": txn.day, "window": window.id}).all()
+        # In the window's order of lines (queues, then its own), which breaks ties below.
+        heads = [(row, weights[row._mapping["arm"]]) for row in sorted(rows, key=lambda row: row._mapping["arm"])]
         if not heads:
             return None
         urgent = [(row, w) for row, w in heads if row._mapping["priority"] > 0]

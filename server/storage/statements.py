@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement, CompoundSelect, ScalarSelect, Select, and_, bindparam, func, insert, literal_column, or_, select, union_all, update,
+)
 
 from server.storage.direct import direct
 from server.storage.schema import day_counters, queue_day_counts, ticket_events, ticket_intervals, tickets, window_states
@@ -119,6 +121,28 @@ LINE_SORT_KEYS = direct(
 HEAD_FOR_WINDOW = direct(
     select(*_HEAD).where(_WAITING_HERE, tickets.c.target_window == bindparam("window")).order_by(*_CALL_ORDER).limit(1)
 )
+
+
+def heads_of_lines(queues: Sequence[str]) -> CompoundSelect | Select[Any]:
+    """The head of each of a window's queue lines and of the line sent to the window itself, in
+    one statement (parameters `day` and `window`): one row per line that has a head, with `arm`
+    its place, queues first in the order given, the window's own line last. Built once per window
+    by the engine, the queues as literal-valued parameters. Each arm reads its covering index, as
+    HEAD_OF_QUEUE and HEAD_FOR_WINDOW alone do; one statement instead of one per line took a
+    sixth off a call at a window serving one queue, more where it serves several."""
+    wheres = [
+        and_(tickets.c.hall_day == bindparam("day"), tickets.c.queue == bindparam(f"queue_{i}", value=prefix),
+             _STATUS_WAITING, tickets.c.target_window.is_(None))
+        for i, prefix in enumerate(queues)
+    ]
+    wheres.append(and_(_WAITING_HERE, tickets.c.target_window == bindparam("window")))
+    arms = []
+    for arm, where in enumerate(wheres):
+        # SQLite allows ORDER BY and LIMIT only on a whole compound select: each arm reads its
+        # head in a subquery, which SQLite runs as a co-routine over the index.
+        line = select(*_HEAD).where(where).order_by(*_CALL_ORDER).limit(1).subquery(f"line_{arm}")
+        arms.append(select(line, literal_column(str(arm)).label("arm")))
+    return direct(union_all(*arms) if len(arms) > 1 else arms[0])
 
 
 def _line_count(*ahead: ColumnElement[bool]) -> ScalarSelect[int]:

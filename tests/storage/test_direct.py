@@ -130,6 +130,18 @@ async def test_queue_figures_answer_like_sqlalchemy(busy_day, windows: list[str]
     assert finished >= 1 and open_windows == (2 if windows == ["W1", "W2", "W3"] else 0), expected
 
 
+@pytest.mark.parametrize("queues", [["A1"], ["A1", "A2", "B1"], []])
+async def test_heads_of_lines_answer_like_sqlalchemy(busy_day, queues: list[str]) -> None:
+    """The per-window statement the engine builds (queues as literal-valued parameters): the same
+    heads both ways, one per line that has one, the window's own line last."""
+    path = busy_day.sync_engine.url.database
+    expected, got = both_ways(path, sql.heads_of_lines(queues), {"day": THURSDAY, "window": "W2"})
+    assert got == expected
+    arms = [dict((k, v) for k, v, _ in row)["arm"] for row in expected[0]]
+    # busy_day leaves A1 and A2 waiting and one ticket sent to W2; B1's only ticket was called.
+    assert arms == {1: [0, 1], 3: [0, 1, 3], 0: [0]}[len(queues)], expected
+
+
 def test_every_marked_statement_has_a_comparison() -> None:
     marked = {n for n in dir(sql) if isinstance(getattr(sql, n), Executable)
               and getattr(sql, n).get_execution_options().get("hallq_direct")}

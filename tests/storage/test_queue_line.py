@@ -100,6 +100,26 @@ async def test_statements_read_the_partial_index_made_for_them(tmp_path) -> None
         assert not any("TEMP B-TREE" in step for step in plan), (name, plan)
 
 
+async def test_the_heads_of_a_windows_lines_are_read_off_their_covering_indexes(tmp_path) -> None:
+    """The one statement that finds the heads of all a window's lines: every arm a search of its
+    line's covering index, read in call order (no sort), whatever the number of queues."""
+    path = tmp_path / "plan.db"
+    database = open_database(f"sqlite:///{path}")
+    await upgrade(database)
+    await database.close()
+    conn = sqlite3.connect(path)
+    for queues in (["A1"], ["A1", "A2", "B1"]):
+        text = str(sql.heads_of_lines(queues).compile(dialect=sqlite.dialect()))
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + text, [1] * text.count("?"))]
+        searches = [step for step in plan if step.startswith("SEARCH")]
+        assert searches == ["SEARCH tickets USING COVERING INDEX ix_tickets_queue_line (hall_day=? AND queue=?)"] * len(queues) + [
+            "SEARCH tickets USING COVERING INDEX ix_tickets_day_target (hall_day=? AND target_window=? AND status=?)"
+        ], plan
+        # Other steps only walk the one-row subqueries.
+        assert all(step.startswith(("SEARCH", "SCAN line_", "CO-ROUTINE line_", "COMPOUND", "LEFT-MOST", "UNION ALL")) for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
 async def test_a_waiting_ticket_enters_only_the_indexes_it_has_values_for(tmp_path) -> None:
     """What 0004 is for: a ticket issued by queue, with no person, item or window yet, is in the
     day, number, unique and line indexes and in none of the partial ones until it has the value."""
