@@ -142,6 +142,17 @@ async def test_heads_of_lines_answer_like_sqlalchemy(busy_day, queues: list[str]
     assert arms == {1: [0, 1], 3: [0, 1, 3], 0: [0]}[len(queues)], expected
 
 
+async def test_dates_bind_as_sqlalchemy_binds_them(busy_day) -> None:
+    """Dates bind through date.isoformat() on the direct path; a datetime (a date subclass) still
+    goes through SQLAlchemy's own processor, and both find the same ticket."""
+    from datetime import datetime
+
+    path = busy_day.sync_engine.url.database
+    for day in (THURSDAY, datetime.combine(THURSDAY, datetime.min.time())):
+        expected, got = both_ways(path, sql.TICKET_BY_NUMBER, {"day": day, "number": "A1002"})
+        assert got == expected and len(expected[0]) == 1, day
+
+
 def test_every_marked_statement_has_a_comparison() -> None:
     marked = {n for n in dir(sql) if isinstance(getattr(sql, n), Executable)
               and getattr(sql, n).get_execution_options().get("hallq_direct")}
