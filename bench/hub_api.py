@@ -110,7 +110,7 @@ async def fill_history(url: str, count: int, seed: int = 7) -> None:
         last = conn.execute(text("SELECT MAX(seq) FROM ticket_events")).scalar()
         if conn.dialect.name == "postgresql":  # explicit ids do not move PostgreSQL's sequence
             conn.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT MAX(id) FROM tickets))"))
-        for name in ("facts", "window_days"):
+        for name in ("intervals", "facts", "window_days"):
             conn.execute(text("DELETE FROM stat_watermarks WHERE name = :n"), {"n": name})
             conn.execute(text("INSERT INTO stat_watermarks (name, last_seq) VALUES (:n, :s)"), {"n": name, "s": last})
 

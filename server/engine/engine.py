@@ -1,9 +1,10 @@
 """The queue engine: every hall rule that changes a ticket or a window, one transaction each.
 
 The hub is the only writer of hall state. Each action runs under one lock and in one database
-transaction that updates the ticket, appends its event (whose primary key is the stream's sequence
-number), and keeps the ledger of state intervals that the statistics read. Events are published on
-the bus only after the commit, so nothing is announced that was not stored.
+transaction that updates the ticket and appends its event (whose primary key is the stream's
+sequence number); the ledger of state intervals that the statistics read follows from the events
+(server/stats/intervals.py). Events are published on the bus only after the commit, so nothing is
+announced that was not stored.
 """
 from __future__ import annotations
 
@@ -189,29 +190,6 @@ class QueueEngine:
         txn.events.append(event)
         return event
 
-    def _open_interval(
-        self, txn: _Txn, ticket: Row[Any], state: str, *, window_id: str | None = None, staff_id: str | None = None
-    ) -> None:
-        m = ticket._mapping
-        txn.conn.execute(
-            sql.OPEN_INTERVAL,
-            {
-                "ticket_id": m["id"],
-                "hall_day": m["hall_day"],
-                "leg": m["leg"],
-                "state": state,
-                "queue": m["queue"],
-                "window_id": window_id,
-                "staff_id": staff_id,
-                "start_at": txn.now,
-                "end_at": None,
-                "outcome": None,
-            },
-        )
-
-    def _close_interval(self, txn: _Txn, ticket_id: int, outcome: str) -> None:
-        txn.conn.execute(sql.CLOSE_INTERVAL, {"tid": ticket_id, "ended": txn.now, "why": outcome})
-
     def _update_ticket(self, txn: _Txn, ticket_id: int, **values: Any) -> Row[Any]:
         columns = frozenset(values)
         statement = self._ticket_updates.get(columns)
@@ -333,7 +311,6 @@ class QueueEngine:
                     .where(appointments.c.code == appointment)
                     .values(status="checked_in", ticket_id=row._mapping["id"])
                 )
-            self._open_interval(txn, row, "waiting")
             self._event(
                 txn,
                 "ticket.issued",
@@ -636,7 +613,6 @@ class QueueEngine:
 
     def _call(self, txn: _Txn, row: Row[Any], window_id: str, staff_id: str, *, kind: str = "ticket.called") -> Row[Any]:
         m = row._mapping
-        self._close_interval(txn, m["id"], "called" if m["status"] == TicketStatus.WAITING else "resumed")
         row = self._update_ticket(
             txn,
             m["id"],
@@ -647,7 +623,6 @@ class QueueEngine:
             call_count=1,
             target_window=None,
         )
-        self._open_interval(txn, row, "called", window_id=window_id, staff_id=staff_id)
         self._set_current(txn, window_id, m["id"])
         self._event(txn, kind, ticket=row, window_id=window_id, staff_id=staff_id, payload=self._call_payload(window_id, 1))
         return row
@@ -711,9 +686,7 @@ class QueueEngine:
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
-            self._close_interval(txn, m["id"], "arrived")
             row = self._update_ticket(txn, m["id"], status=TicketStatus.SERVING, served_at=txn.now)
-            self._open_interval(txn, row, "serving", window_id=window_id, staff_id=m["staff_id"])
             self._event(txn, "ticket.serving", ticket=row, window_id=window_id, staff_id=m["staff_id"])
             return _ticket_view(row)
         return await self._write(work, staff)
@@ -733,7 +706,6 @@ class QueueEngine:
                 # made the wait estimates printed on tickets too short wherever staff skip "start",
                 # and kept such cases out of the assessment's service-time norm (docs/statistics.md).
                 served_at = m["called_at"]
-            self._close_interval(txn, m["id"], "served")
             row = self._update_ticket(
                 txn, m["id"], status=TicketStatus.FINISHED, finished_at=txn.now, outcome=outcome, served_at=served_at
             )
@@ -757,7 +729,6 @@ class QueueEngine:
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED)
             m = row._mapping
-            self._close_interval(txn, m["id"], "no_show")
             row = self._update_ticket(txn, m["id"], status=TicketStatus.NO_SHOW, outcome="no_show")
             self._set_current(txn, window_id, None)
             self._event(
@@ -792,7 +763,6 @@ class QueueEngine:
                 sort_key=sort_key,
                 call_count=0,
             )
-            self._open_interval(txn, row, "waiting")
             self._event(txn, "ticket.requeued", ticket=row, payload={"ahead": min(ahead, len(keys))})
             return _ticket_view(row)
         return await self._write(work)
@@ -809,7 +779,6 @@ class QueueEngine:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
             new_queue, target_window, zone = self._transfer_destination(kind, target, window_id, m["queue"])
-            self._close_interval(txn, m["id"], f"transferred_{kind.value}")
             row = self._update_ticket(
                 txn,
                 m["id"],
@@ -824,7 +793,6 @@ class QueueEngine:
                 called_at=None,
                 served_at=None,
             )
-            self._open_interval(txn, row, "waiting")
             self._set_current(txn, window_id, None)
             self._event(
                 txn,
@@ -870,9 +838,7 @@ class QueueEngine:
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
-            self._close_interval(txn, m["id"], "parked")
             row = self._update_ticket(txn, m["id"], status=TicketStatus.ON_HOLD)
-            self._open_interval(txn, row, "on_hold", window_id=window_id, staff_id=m["staff_id"])
             self._set_current(txn, window_id, None)
             self._event(txn, "ticket.parked", ticket=row, window_id=window_id, staff_id=m["staff_id"], payload={"note": note})
             return _ticket_view(row)
@@ -914,7 +880,6 @@ class QueueEngine:
                 raise not_found("ticket", "票号", ticket_id)
             if row._mapping["status"] != TicketStatus.WAITING:
                 raise invalid_state("only a waiting ticket can be cancelled", "只能取消等候中的号")
-            self._close_interval(txn, ticket_id, "cancelled")
             row = self._update_ticket(txn, ticket_id, status=TicketStatus.CANCELLED, outcome="cancelled")
             self._event(txn, "ticket.cancelled", ticket=row, payload={"reason": reason})
             return _ticket_view(row)
@@ -939,7 +904,6 @@ class QueueEngine:
             ).all()
             for row in rows:
                 was = row._mapping["status"]
-                self._close_interval(txn, row._mapping["id"], "closed_eod")
                 row = self._update_ticket(
                     txn, row._mapping["id"], status=TicketStatus.CLOSED, outcome="closed_eod", auto_closed=True
                 )

@@ -45,6 +45,7 @@ from server.stats.facts import (
     rebuild_window_days,
     write_watermark,
 )
+from server.stats.intervals import INTERVALS_MARK
 from server.stats.ledger import compute_ticket
 from server.storage.db import Database
 from server.storage.schema import (
@@ -501,8 +502,8 @@ def write_facts(conn: Connection, config: HallConfig, rows: _Rows, days: Sequenc
         conn.execute(insert(stat_leg_facts), leg_rows)
     for day in days:
         rebuild_window_days(conn, config, day, None, now)
-    if rows.events:  # both catch-ups are past these events: ticket facts and window-days are written above
-        for name in (WATERMARK, WINDOW_WATERMARK):
+    if rows.events:  # the catch-ups are past these events: intervals, ticket facts and window-days are written
+        for name in (INTERVALS_MARK, WATERMARK, WINDOW_WATERMARK):
             write_watermark(conn, rows.events[-1]["seq"], name)
     finished = [d for d in days if d <= last_finished_day(config, now)]
     if finished:  # every window of these days was rebuilt above, as FactBuilder's finish_days would

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
@@ -25,6 +25,8 @@ from server.engine.clock import Clock
 from server.engine.hours import hall_day
 from server.engine.views import HallEvent
 from server.events import EventBus
+from server.stats import watermarks
+from server.stats.intervals import derive_intervals
 from server.stats.ledger import FINAL_STATUSES, compute_ticket
 from server.stats.window_day import WINDOW_KINDS, WindowState, state_after, window_day_facts
 from server.storage.db import Database
@@ -32,7 +34,6 @@ from server.storage.schema import (
     rating_appeals,
     stat_leg_facts,
     stat_ticket_facts,
-    stat_watermarks,
     stat_window_days,
     ticket_events,
     ticket_intervals,
@@ -56,16 +57,11 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]
 
 
 def read_watermark(conn: Connection, name: str = WATERMARK) -> int:
-    value = conn.execute(select(stat_watermarks.c.last_seq).where(stat_watermarks.c.name == name)).scalar()
-    return int(value or 0)
+    return watermarks.read_watermark(conn, name)
 
 
 def write_watermark(conn: Connection, seq: int, name: str = WATERMARK) -> None:
-    changed = conn.execute(
-        update(stat_watermarks).where(stat_watermarks.c.name == name).values(last_seq=seq)
-    ).rowcount
-    if not changed:
-        conn.execute(insert(stat_watermarks).values(name=name, last_seq=seq))
+    watermarks.write_watermark(conn, seq, name)
 
 
 def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[int]) -> int:
@@ -224,6 +220,7 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
     ).all()
     if not batch:
         return CatchUpResult(0, 0, 0, mark)
+    derive_intervals(conn, upto=batch[-1].seq)  # the facts read them
     # A ticket just issued is waiting and has no facts yet: skipping those keeps the catch-up
     # cheap while kiosks issue and nobody is called.
     ticket_ids = [e.ticket_id for e in batch if e.ticket_id is not None and e.kind != "ticket.issued"]
@@ -263,6 +260,7 @@ def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limi
     events touched, after the whole-day rebuilds of days that have ended (`finish_days`). Each
     rebuild reads the window's whole day, so this runs when figures are read (reports, dashboard,
     CLI), not after every event on the hub's single writer."""
+    derive_intervals(conn)  # the figures read them, for every event so far
     finished = finish_days(conn, config, now)
     mark = read_watermark(conn, WINDOW_WATERMARK)
     batch = conn.execute(

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 
 from server.storage.direct import direct
-from server.storage.schema import day_counters, queue_day_counts, ticket_events, ticket_intervals, tickets, window_states
+from server.storage.schema import day_counters, queue_day_counts, ticket_events, tickets, window_states
 
 WAITING = "waiting"
 
@@ -44,13 +44,6 @@ ISSUED_TO_PERSON = direct(
 )
 
 INSERT_EVENT = direct(insert(ticket_events).returning(ticket_events.c.seq))
-OPEN_INTERVAL = direct(insert(ticket_intervals))
-CLOSE_INTERVAL = direct(
-    update(ticket_intervals)
-    .where(ticket_intervals.c.ticket_id == bindparam("tid"), ticket_intervals.c.end_at.is_(None))
-    .values(end_at=bindparam("ended"), outcome=bindparam("why"))
-)
-
 WINDOW_STATE = direct(select(window_states).where(window_states.c.window_id == bindparam("window")))
 SET_CURRENT_TICKET = direct(
     update(window_states).where(window_states.c.window_id == bindparam("window")).values(current_ticket_id=bindparam("tid"))

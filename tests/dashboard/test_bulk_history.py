@@ -47,7 +47,9 @@ def dump(conn: Connection) -> dict[str, Any]:
     return {
         "tickets": rows(tickets, [tickets.c.id], ("status_token",)),
         "events": rows(ticket_events, [ticket_events.c.seq]),
-        "intervals": rows(ticket_intervals, [ticket_intervals.c.id]),
+        # Derived by the hub's catch-up (rebuilt per ticket), written at once by the bulk path: the
+        # same rows, in the same order within a ticket, under other ids.
+        "intervals": rows(ticket_intervals, [ticket_intervals.c.ticket_id, ticket_intervals.c.id], ("id",)),
         "counters": rows(day_counters, [day_counters.c.prefix]),
         "appointments": rows(appointments, [appointments.c.code]),
         "ticket_facts": rows(stat_ticket_facts, [stat_ticket_facts.c.ticket_id]),

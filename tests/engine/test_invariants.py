@@ -32,6 +32,7 @@ from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.events import EventBus
 from server.storage.db import open_database, upgrade
+from server.stats.intervals import derive_intervals
 from server.storage.schema import queue_day_counts, ticket_events, ticket_intervals, tickets, window_states
 
 QUEUES = ["A1", "A2", "B1"]
@@ -168,21 +169,27 @@ async def check_invariants(database, acknowledged: list[int]) -> None:  # type: 
             assert t.id in current, f"{t.number} is {t.status} but at no window"
 
     def ledger(conn):  # type: ignore[no-untyped-def]
-        open_counts = dict(
-            conn.execute(
-                select(ticket_intervals.c.ticket_id, func.count())
-                .where(ticket_intervals.c.end_at.is_(None))
-                .group_by(ticket_intervals.c.ticket_id)
-            ).all()
-        )
+        intervals = conn.execute(select(ticket_intervals).order_by(ticket_intervals.c.ticket_id, ticket_intervals.c.id)).all()
         issued = {r[0] for r in conn.execute(select(ticket_events.c.ticket_id).where(ticket_events.c.kind == "ticket.issued"))}
-        return open_counts, issued
+        return intervals, issued
 
-    open_counts, issued = await database.read(ledger)
+    await database.write(derive_intervals)  # the ledger follows the events (the statistics' catch-up)
+    intervals, issued = await database.read(ledger)
     assert set(acknowledged) <= issued, "an acknowledged ticket has no ticket.issued event"
-    for ticket_id, count in open_counts.items():
-        assert count == 1, f"ticket {ticket_id} has {count} open intervals"
-        assert by_id[ticket_id].status not in (TicketStatus.FINISHED, TicketStatus.CANCELLED, TicketStatus.CLOSED)
+    by_ticket: dict[int, list] = {}
+    for interval in intervals:
+        by_ticket.setdefault(interval.ticket_id, []).append(interval)
+    assert set(by_ticket) == set(by_id), "a ticket without a ledger, or a ledger without a ticket"
+    for ticket_id, ledger_rows in by_ticket.items():
+        ticket = by_id[ticket_id]
+        assert all(a.end_at is not None for a in ledger_rows[:-1]), f"{ticket.number}: an interval left open before the last"
+        last = ledger_rows[-1]
+        if ticket.status in (TicketStatus.FINISHED, TicketStatus.CANCELLED, TicketStatus.CLOSED, TicketStatus.NO_SHOW):
+            assert last.end_at is not None, f"{ticket.number} is {ticket.status} with an open interval"
+        else:  # open: exactly its current state, at its current leg, at its window if it is at one
+            assert (last.end_at, last.state, last.leg) == (None, str(ticket.status), ticket.leg), (ticket, last)
+            assert last.window_id == (ticket.window_id if ticket.status != TicketStatus.WAITING else None), (ticket, last)
+        assert ledger_rows[0].start_at == ticket.issued_at and ledger_rows[0].state == "waiting"
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
