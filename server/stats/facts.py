@@ -31,6 +31,7 @@ from server.stats.ledger import FINAL_STATUSES, compute_ticket
 from server.stats.window_day import WINDOW_KINDS, WindowState, state_after, window_day_facts
 from server.storage.db import Database
 from server.storage.schema import (
+    WINDOW_DAY_KINDS_WHERE,
     rating_appeals,
     stat_leg_facts,
     stat_ticket_facts,
@@ -143,6 +144,7 @@ def rebuild_window_days(
         .where(
             ticket_events.c.hall_day >= day - timedelta(days=LOOKBACK_DAYS),
             ticket_events.c.hall_day <= day,
+            WINDOW_DAY_KINDS_WHERE,  # the partial index's own condition, so it is used
             ticket_events.c.kind.in_(WINDOW_KINDS),
             ticket_events.c.window_id.in_(ids),
         )
@@ -162,7 +164,7 @@ def rebuild_window_days(
     targets: dict[tuple[int, int], str | None] = {}
     for e in conn.execute(
         select(ticket_events.c.ticket_id, ticket_events.c.payload).where(
-            ticket_events.c.hall_day == day, ticket_events.c.kind == "ticket.transferred"
+            ticket_events.c.hall_day == day, WINDOW_DAY_KINDS_WHERE, ticket_events.c.kind == "ticket.transferred"
         )
     ):
         payload = e.payload or {}

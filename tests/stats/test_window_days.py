@@ -75,3 +75,31 @@ def test_span_algebra_matches_unit_sets(a, b):
     assert covered(subtract(na, nb)) == covered(na) - covered(nb)
     assert total(na) == len(covered(a))
     assert all(x[1] < y[0] for x, y in zip(na, na[1:])), "normalised spans are disjoint and sorted"
+
+
+async def test_window_day_figures_read_events_through_their_partial_index(scenario):
+    """A window's day reads its logins, pauses and the day's transfers by day and kind: through the
+    partial index that holds only those kinds (migration 0007), never by scanning the event log,
+    which grows by every call and finish of every day."""
+    import sqlite3
+
+    await scenario.do("09:00", "login", "W1", "staff01")
+    await scenario.issue("09:00")
+    await scenario.serve("W1", called="09:10", started="09:11", finished="09:20")
+    await scenario.do("09:30", "pause", "W1", "break")
+    database = scenario.engine.database
+    statements: list[str] = []
+    database._writer_connection().connection.dbapi_connection.set_trace_callback(statements.append)
+    try:
+        assert await scenario.window_days("W1")
+    finally:
+        if database._writer_conn is not None:
+            database._writer_conn.connection.dbapi_connection.set_trace_callback(None)
+    by_kind = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM ticket_events" in s
+               and "ticket_events.kind" in s.partition("WHERE")[2]]
+    assert len(by_kind) >= 2, statements  # the window's events, the day's transfers
+    with sqlite3.connect(database.sync_engine.url.database) as conn:
+        for statement in by_kind:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
+            assert any("INDEX ix_ticket_events_day_window_kinds" in step for step in plan), (statement, plan)
+            assert not any(step.startswith("SCAN ticket_events") for step in plan), (statement, plan)
