@@ -3,7 +3,7 @@
 Each interval is one stretch of a ticket in one state (waiting, called, serving, on hold) of one
 leg, with the reason it ended. Every one of them follows from the ticket's events, which the
 engine writes anyway: deriving them here, in the statistics' catch-up, instead of in every hall
-action took two statements and five of the twelve pages a call commits off the hub's hot path
+action took two statements and four of the twelve pages a call commits off the hub's hot path
 (docs/benchmarks.md). Readers of intervals (the ticket facts and window-day figures) run this
 first, in the same transaction, so they never see a ledger behind the events they read.
 
