@@ -43,9 +43,9 @@ from server.stats.facts import (
     WINDOW_WATERMARK,
     last_finished_day,
     rebuild_window_days,
-    write_watermark,
 )
 from server.stats.intervals import INTERVALS_MARK
+from server.stats.watermarks import write_watermark
 from server.stats.ledger import compute_ticket
 from server.storage.db import Database
 from server.storage.schema import (

@@ -25,8 +25,8 @@ from server.engine.clock import Clock
 from server.engine.hours import hall_day
 from server.engine.views import HallEvent
 from server.events import EventBus
-from server.stats import watermarks
-from server.stats.intervals import derive_intervals
+from server.stats.intervals import derive_intervals, in_chunks
+from server.stats.watermarks import read_watermark, write_watermark
 from server.stats.ledger import FINAL_STATUSES, compute_ticket
 from server.stats.window_day import WINDOW_KINDS, WindowState, state_after, window_day_facts
 from server.storage.db import Database
@@ -48,27 +48,13 @@ FINISHED_MARK = "window_days_finished"  # date.toordinal() of the last hall day 
 FINISH_AT_MOST_DAYS = 31  # a hub off for longer leaves older days as they were
 BATCH_EVENTS = 5000
 LIVE_BATCH_EVENTS = 50
-CHUNK = 500
 LOOKBACK_DAYS = 7  # how far back a window's state at the start of a day is looked for
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def read_watermark(conn: Connection, name: str = WATERMARK) -> int:
-    return watermarks.read_watermark(conn, name)
-
-
-def write_watermark(conn: Connection, seq: int, name: str = WATERMARK) -> None:
-    watermarks.write_watermark(conn, seq, name)
 
 
 def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[int]) -> int:
     """Recompute the facts of these tickets: final ones get fresh rows, open ones none."""
     written = 0
-    for chunk in _chunks(sorted(set(ticket_ids))):
+    for chunk in in_chunks(sorted(set(ticket_ids))):
         conn.execute(delete(stat_leg_facts).where(stat_leg_facts.c.ticket_id.in_(chunk)))
         conn.execute(delete(stat_ticket_facts).where(stat_ticket_facts.c.ticket_id.in_(chunk)))
         rows = [
@@ -213,7 +199,7 @@ class CatchUpResult:
 def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
     """One batch of ticket facts: events after the watermark -> facts; the watermark moves in the
     same transaction. Cheap: only tickets that reached a final state get rows."""
-    mark = read_watermark(conn)
+    mark = read_watermark(conn, WATERMARK)
     batch = conn.execute(
         select(ticket_events.c.seq, ticket_events.c.ticket_id, ticket_events.c.kind)
         .where(ticket_events.c.seq > mark)
@@ -227,7 +213,7 @@ def catch_up_sync(conn: Connection, config: HallConfig, now: float, limit: int =
     # cheap while kiosks issue and nobody is called.
     ticket_ids = [e.ticket_id for e in batch if e.ticket_id is not None and e.kind != "ticket.issued"]
     written = rebuild_tickets(conn, config, ticket_ids)
-    write_watermark(conn, batch[-1].seq)
+    write_watermark(conn, batch[-1].seq, WATERMARK)
     return CatchUpResult(len(batch), written, 0, batch[-1].seq)
 
 

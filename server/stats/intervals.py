@@ -82,9 +82,10 @@ def close_outcome(kind: str, payload: dict[str, Any] | None, state: str) -> str:
     return _FIXED_OUTCOMES[kind]
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
+def in_chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """`values` in slices small enough for one IN list each (the statistics' reads by ticket)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 def ledger_of(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -133,7 +134,7 @@ def derive_intervals(conn: Connection, upto: int | None = None) -> int:
         return mark
     last = int(batch[-1].seq)
     moved = sorted({e.ticket_id for e in batch if e.ticket_id is not None and e.kind in TRANSITIONS})
-    for chunk in _chunks(moved):
+    for chunk in in_chunks(moved):
         history: dict[int, list[Mapping[str, Any]]] = {}
         for e in conn.execute(
             select(*_EVENT_COLUMNS)

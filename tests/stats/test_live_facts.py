@@ -15,7 +15,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from server.engine.views import IssueRequest
-from server.stats.facts import FactBuilder, read_watermark
+from server.stats.facts import WATERMARK, FactBuilder
+from server.stats.watermarks import read_watermark
 from server.storage.schema import stat_ticket_facts, ticket_events
 from tests.conftest import at
 from tests.stats.conftest import ON_BOTH_BACKENDS
@@ -41,7 +42,7 @@ async def test_live_catch_up_builds_facts_in_small_batches_among_the_halls_write
 
     def progress(conn):  # type: ignore[no-untyped-def]
         # Run as a write, so it takes its turn among the builder's batches, as a call would.
-        return read_watermark(conn), conn.execute(select(func.count()).select_from(stat_ticket_facts)).scalar()
+        return read_watermark(conn, WATERMARK), conn.execute(select(func.count()).select_from(stat_ticket_facts)).scalar()
 
     for _ in range(10_000):
         mark, built = await engine.database.write(progress)
@@ -54,7 +55,7 @@ async def test_live_catch_up_builds_facts_in_small_batches_among_the_halls_write
 
     def read(conn):  # type: ignore[no-untyped-def]
         facts = {r.ticket_id: r for r in conn.execute(select(stat_ticket_facts))}
-        return facts, read_watermark(conn), conn.execute(select(func.max(ticket_events.c.seq))).scalar()
+        return facts, read_watermark(conn, WATERMARK), conn.execute(select(func.max(ticket_events.c.seq))).scalar()
 
     facts, mark, last = await engine.database.read(read)
     assert len(facts) == 120 and waiting.ticket.id not in facts and during.ticket.id not in facts
