@@ -13,7 +13,9 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import delete, insert, select
 
+from server.engine.engine import QueueEngine
 from server.engine.views import IssueRequest
+from server.events import EventBus
 from server.stats.intervals import INTERVALS_MARK, derive_intervals, ledger_of
 from server.stats.watermarks import read_watermark
 from server.storage.db import _alembic_config, upgrade
@@ -110,7 +112,7 @@ def test_events_without_a_transition_leave_the_ledger_alone() -> None:
     assert [(i["state"], i["end_at"]) for i in ledger_of(events)] == [("waiting", None)]
 
 
-async def test_an_upgraded_hall_keeps_the_intervals_its_engine_wrote(tmp_path, engine, clock) -> None:
+async def test_an_upgraded_hall_keeps_the_intervals_its_engine_wrote(tmp_path, hall_config, clock) -> None:
     """Revision 0006 starts the watermark after the stored events: their intervals, written by the
     engine before the upgrade, are neither derived twice nor lost; a downgrade derives what is
     outstanding first, as the older engine expects every event's intervals to be there."""
@@ -135,7 +137,7 @@ async def test_an_upgraded_hall_keeps_the_intervals_its_engine_wrote(tmp_path, e
         tid = await database.write(as_the_old_engine_wrote)
         await upgrade(database)
         assert await database.read(lambda conn: read_watermark(conn, INTERVALS_MARK)) == 1
-        engine.database = database  # the new engine on the upgraded hall
+        engine = QueueEngine(database, hall_config, clock, EventBus(), secret=b"upgraded")  # today's engine
         await engine.login("W1", "s1")
         clock.set(at("09:00"))
         await engine.call_next("W1")
