@@ -34,12 +34,14 @@ EXPECTED = {
 
 
 def wal_pages(wal: Path) -> list[int]:
-    """Page numbers of the WAL's frames, in order (the WAL format: a 32-byte header, then frames
-    of a 24-byte header, whose first field is the page number, and one page)."""
+    """Page numbers of the WAL's current frames, in order (the WAL format: a 32-byte header, then
+    frames of a 24-byte header, whose first field is the page number, and one page). Frames left
+    from before the WAL last restarted carry other salts and are not counted."""
     data = wal.read_bytes()
     page_size = struct.unpack(">I", data[8:12])[0]
+    salts = data[16:24]
     pages, offset = [], 32
-    while offset + 24 + page_size <= len(data):
+    while offset + 24 + page_size <= len(data) and data[offset + 8 : offset + 16] == salts:
         pages.append(struct.unpack(">I", data[offset : offset + 4])[0])
         offset += 24 + page_size
     return pages
