@@ -83,6 +83,9 @@ async def test_window_day_figures_read_events_through_their_partial_index(scenar
     which grows by every call and finish of every day."""
     import sqlite3
 
+    from server.stats.window_day import WINDOW_KINDS
+    from server.storage.schema import WINDOW_DAY_KINDS, WINDOW_DAY_KINDS_WHERE
+
     await scenario.do("09:00", "login", "W1", "staff01")
     await scenario.issue("09:00")
     await scenario.serve("W1", called="09:10", started="09:11", finished="09:20")
@@ -99,6 +102,11 @@ async def test_window_day_figures_read_events_through_their_partial_index(scenar
                and "ticket_events.kind" in s.partition("WHERE")[2]]
     assert len(by_kind) >= 2, statements  # the window's events, the day's transfers
     with sqlite3.connect(database.sync_engine.url.database) as conn:
+        # The index's kinds are spelled in three places that must agree: the window-day reader's
+        # kinds (plus transfers) are among them, and the migrated index has the declared condition.
+        assert {*WINDOW_KINDS, "ticket.transferred"} <= set(WINDOW_DAY_KINDS)
+        (index_sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_ticket_events_day_window_kinds'").fetchone()
+        assert index_sql.endswith("WHERE " + WINDOW_DAY_KINDS_WHERE.text), index_sql
         for statement in by_kind:
             plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
             assert any("INDEX ix_ticket_events_day_window_kinds" in step for step in plan), (statement, plan)
