@@ -300,19 +300,25 @@ class FactBuilder:
             return await (self.database.write(work) if live else self.database.write_long(work))
 
     async def catch_up_tickets(self, batch: int = LIVE_BATCH_EVENTS, *, live: bool = True) -> int:
-        """Ticket facts only, in batches until nothing is left: what runs after events."""
+        """Ticket facts only, in batches up to the newest event: what runs after events.
+
+        A batch that finds fewer events than it may take has met the newest one, and the round
+        ends there; events written meanwhile wait for the next round (`_run`, after the settle
+        time). Looping until a batch found nothing made a round chase a busy hall event by event,
+        a batch of one or two between every two calls, each call waiting behind one: measured on
+        PostgreSQL, call-next p50 13.1 -> 2.9 ms at one window calling without pause."""
         processed = 0
         while True:
             result = await self.catch_up(batch, live=live)
             processed += result.events
-            if result.events == 0:
+            if result.events < batch:  # met the newest event: what came meanwhile waits a round
                 return processed
 
     async def catch_up_all(self) -> int:
-        """Ticket facts and window-day figures, until nothing is left: what readers call first
+        """Ticket facts and window-day figures up to the newest event: what readers call first
         (in large batches on the writer thread: after a bulk import there may be a year of them)."""
         processed = await self.catch_up_tickets(BATCH_EVENTS, live=False)
-        while (await self.catch_up(step=catch_up_windows_sync)).events:
+        while (await self.catch_up(BATCH_EVENTS, step=catch_up_windows_sync)).events == BATCH_EVENTS:
             pass
         return processed
 

@@ -62,3 +62,42 @@ async def test_live_catch_up_builds_facts_in_small_batches_among_the_halls_write
     services = sorted(round(f.service_s) for f in facts.values())
     assert services == [5 + i for i in range(120)]
     assert mark == last
+
+
+@ON_BOTH_BACKENDS
+async def test_a_catch_up_round_ends_at_the_newest_event_it_met_instead_of_chasing_new_ones(engine, clock) -> None:
+    """Tried: a round of the live catch-up in batches of two events while the hall writes a new
+    event between every two of its batches, as a window calling without pause does. Kept: the
+    round ends once a batch finds fewer events than it may take, having processed every event
+    there was when it started; the events written meanwhile are left for the next round, which
+    then takes them all. Before, the round chased the hall batch by batch and ended only when the
+    hall stopped (here: never, the wait below times out)."""
+    clock.set(at("08:40"))
+    for _ in range(5):
+        await engine.issue(IssueRequest(queue="A1"))
+    builder = FactBuilder(engine.database, engine.config, clock, settle_s=0)  # not attached: rounds run when asked
+    hall_stops = asyncio.Event()
+    issued_meanwhile = 0
+
+    async def hall_keeps_writing() -> None:
+        nonlocal issued_meanwhile
+        while not hall_stops.is_set():
+            await engine.issue(IssueRequest(queue="B1"))  # no daily cap
+            issued_meanwhile += 1
+
+    hall = asyncio.create_task(hall_keeps_writing())
+    try:
+        processed = await asyncio.wait_for(builder.catch_up_tickets(batch=2), 60)
+    finally:
+        hall_stops.set()
+        await hall  # its errors (a cap, a closed hall) would fail the test here
+
+    def marks(conn):  # type: ignore[no-untyped-def]
+        return read_watermark(conn, WATERMARK), conn.execute(select(func.max(ticket_events.c.seq))).scalar()
+
+    mark, last = await engine.database.read(marks)
+    assert issued_meanwhile > 0
+    assert processed >= 5 and mark == processed, "every event there was at the start was processed, in order"
+    assert mark < last, "events written during the round wait for the next one"
+    assert await builder.catch_up_tickets(batch=2) == last - mark
+    assert (await engine.database.read(marks))[0] == last
