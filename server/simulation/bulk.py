@@ -68,6 +68,40 @@ class _Ticket:
 
     __slots__ = tuple(c.name for c in tickets.columns)
 
+    # The columns' types, for the type checker (annotations alone leave the slots as they are).
+    id: int
+    hall_day: date
+    prefix: str
+    seq: int
+    number: str
+    queue: str
+    zone: str
+    item_code: str | None
+    status: str | None  # None only until _set_status places a new ticket
+    priority: int
+    priority_class: str | None
+    appointment_code: str | None
+    issued_at: float
+    queued_at: float
+    sort_key: float
+    leg: int
+    target_window: str | None
+    window_id: str | None
+    staff_id: str | None
+    called_at: float | None
+    call_count: int
+    served_at: float | None
+    finished_at: float | None
+    outcome: str | None
+    rating: int | None
+    person_key: str | None
+    person_masked: str | None
+    idempotency_key: str | None
+    device: str | None
+    printed: bool | None
+    auto_closed: bool
+    status_token: str
+
     def __init__(self, **values: Any) -> None:
         for name in self.__slots__:
             setattr(self, name, values.get(name))
@@ -380,6 +414,7 @@ class BulkEngine:
         served_at = t.served_at
         if t.status == "called":  # finished without "start": served from the last call, as the engine
             served_at = t.called_at
+        assert served_at is not None  # a called ticket has called_at, a serving one served_at
         self._close_interval(now, t, "served")
         self._set_status(t, "finished")
         t.finished_at, t.outcome, t.served_at = now, outcome, served_at
@@ -491,7 +526,8 @@ def write_facts(conn: Connection, config: HallConfig, rows: _Rows, days: Sequenc
     intervals: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in rows.intervals:
         intervals[i["ticket_id"]].append(i)
-    ticket_rows, leg_rows = [], []
+    ticket_rows: list[dict[str, Any]] = []
+    leg_rows: list[dict[str, Any]] = []
     for t in rows.tickets:
         fact, legs = compute_ticket(config, t.row(), events[t.id], sorted(intervals[t.id], key=lambda i: i["id"]))
         ticket_rows.append(_shallow(fact))

@@ -105,3 +105,11 @@ async def test_bulk_day_equals_the_engine_day(tmp_path: Path, options: Simulatio
     finally:
         await engine_db.close()
         await bulk_db.close()
+
+
+def test_bulk_ticket_declares_every_tickets_column() -> None:
+    """_Ticket's slots come from the tickets table and its annotations give their types to the
+    type checker: a column added to the table must be declared there too."""
+    from server.simulation.bulk import _Ticket
+
+    assert set(_Ticket.__annotations__) == set(_Ticket.__slots__) == {c.name for c in tickets.columns}
