@@ -11,17 +11,27 @@ import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from caller.dialects.base import Dialect, Frame, FrameDecoder
 from caller.errors import UnknownDialect
 
-__all__ = ["Dialect", "Frame", "FrameDecoder", "dialect_classes", "make_dialect"]
+__all__ = ["Dialect", "DialectClass", "Frame", "FrameDecoder", "dialect_classes", "make_dialect"]
 
 
-def dialect_classes() -> dict[str, type]:
+class DialectClass(Protocol):
+    """What ``make_dialect`` needs of a ``DIALECT`` class: its name, its ``Params`` dataclass, and
+    to make a dialect from an instance of it."""
+
+    name: str
+    Params: type[Any]
+
+    def __call__(self, params: Any, /) -> Dialect: ...
+
+
+def dialect_classes() -> dict[str, DialectClass]:
     """name -> dialect class for every module in this package that defines ``DIALECT``."""
-    found: dict[str, type] = {}
+    found: dict[str, DialectClass] = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name == "base":
             continue

@@ -60,7 +60,10 @@ class Dialect(Protocol):
 
     name: ClassVar[str]
     mode: ClassVar[Mode]
-    address_range: ClassVar[tuple[int, int]]
+
+    @property
+    def address_range(self) -> tuple[int, int]:  # a class constant, or per instance from its params
+        ...
 
     # hub side
     def new_decoder(self) -> FrameDecoder: ...

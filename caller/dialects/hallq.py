@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import struct
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, PadKeyEvent, TransferTarget
 from caller.crc import crc16_modbus
@@ -123,7 +123,7 @@ class HallqDecoder(BufferedDecoder):
             pos = self._buf.find(SYNC, pos + 1)
         return None
 
-    def _try(self, at: int) -> tuple[Frame, int] | None | bool:
+    def _try(self, at: int) -> tuple[Frame, int] | Literal[False] | None:
         """(frame, size) if a valid frame starts at ``at``; None if incomplete; False if invalid."""
         buf = self._buf
         if len(buf) - at < HEADER:
@@ -141,7 +141,7 @@ class HallqDecoder(BufferedDecoder):
 
 
 @dataclass(frozen=True)
-class Params:
+class HallqParams:
     """hallq has no vendor ambiguity; the address range is the only knob (RS-485 style 1..247)."""
 
     first_address: int = 1
@@ -153,10 +153,10 @@ class Hallq:
 
     name: ClassVar[str] = "hallq"
     mode: ClassVar[Mode] = "push"
-    Params: ClassVar[type] = Params
+    Params: ClassVar[type[HallqParams]] = HallqParams
 
-    def __init__(self, params: Params | None = None) -> None:
-        self.params = params or Params()
+    def __init__(self, params: HallqParams | None = None) -> None:
+        self.params = params or HallqParams()
         self.address_range = (self.params.first_address, self.params.last_address)
         self._last_request: dict[int, tuple[int, int, bytes]] = {}
 

@@ -51,7 +51,7 @@ STATES: dict[str, ActionKind | None] = {
 
 
 @dataclass(frozen=True)
-class Params:
+class PolledCsvParams:
     """Technician-tunable details; defaults are the most natural reading of the public tables."""
 
     address_digits: int = 2
@@ -89,10 +89,10 @@ class PolledCsv:
 
     name: ClassVar[str] = "polled-csv"
     mode: ClassVar[Mode] = "polled"
-    Params: ClassVar[type] = Params
+    Params: ClassVar[type[PolledCsvParams]] = PolledCsvParams
 
-    def __init__(self, params: Params | None = None) -> None:
-        self.params = params or Params()
+    def __init__(self, params: PolledCsvParams | None = None) -> None:
+        self.params = params or PolledCsvParams()
         self.address_range = (1, 10**self.params.address_digits - 1)
         self._last: dict[int, tuple[str, ...]] = {}
         self._letter_for_target = {kind: letter for letter, kind in self.params.transfer_types.items()}

@@ -35,7 +35,7 @@ _KIND_ALIASES: dict[ActionKind, ActionKind] = {
 
 
 @dataclass(frozen=True)
-class Params:
+class UB485Params:
     """Technician-tunable details (device configuration ``dialect_params``).
 
     width: characters of the pad's display; texts are cut/padded to it (0 = send as is).
@@ -51,10 +51,10 @@ class QSystemUB485:
     name: ClassVar[str] = "qsystem-ub485"
     mode: ClassVar[Mode] = "push"
     address_range: ClassVar[tuple[int, int]] = (0x20, 0x7F)
-    Params: ClassVar[type] = Params
+    Params: ClassVar[type[UB485Params]] = UB485Params
 
-    def __init__(self, params: Params | None = None) -> None:
-        self.params = params or Params()
+    def __init__(self, params: UB485Params | None = None) -> None:
+        self.params = params or UB485Params()
         self._by_kind = {kind: (byte, name) for byte, (name, kind) in self.params.keys.items()}
 
     # hub side -----------------------------------------------------------------------------
