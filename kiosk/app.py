@@ -12,8 +12,9 @@ import logging
 import os
 import time
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -69,8 +70,8 @@ class KioskApp:
         self._loading = False
 
     # ------------------------------------------------------------ background work
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 

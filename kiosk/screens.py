@@ -7,6 +7,7 @@ drawn, so a button cannot be touched that the citizen could not see.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 import pygame
 
 from kiosk import flow as f
@@ -245,7 +246,8 @@ def draw_loading(p: Painter, flow: f.Flow, screen: f.Loading) -> None:
     p.text(screen.message, p.px(0.05), INK, center=(p.width // 2, p.height // 2))
 
 
-DRAWERS: dict[type, Callable[[Painter, f.Flow, object], None]] = {
+# Each drawer takes a screen of its key's type, which one value type for the dict cannot say: Any.
+DRAWERS: dict[type, Callable[[Painter, f.Flow, Any], None]] = {
     f.Loading: draw_loading, f.Offline: draw_offline, f.Closed: draw_closed, f.Start: draw_start,
     f.Green: draw_green, f.Services: draw_services, f.Confirm: draw_confirm, f.Appointment: draw_appointment,
     f.Working: draw_working, f.TicketOut: draw_ticket, f.PrintFailed: draw_print_failed, f.Notice: draw_notice,
