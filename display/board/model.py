@@ -37,25 +37,43 @@ WAITING_DELTA = {
 
 
 class EventLike(Protocol):
-    """A hub event as the client (``HubEvent``) or the hub's bus (``HallEvent``) carries it."""
+    """A hub event as the client (``HubEvent``) or the hub's bus (``HallEvent``) carries it.
 
-    seq: int
-    at: float
-    kind: str
-    number: str | None
-    zone: str | None
-    queue: str | None
-    window_id: str | None
-    payload: Mapping[str, Any]
+    Read-only members: both are frozen dataclasses, and the board never writes to an event."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def zone(self) -> str | None: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def window_id(self) -> str | None: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
 
 
 class QueueLike(Protocol):
-    prefix: str
-    name: str
-    zone: str
-    waiting: int
-    open_windows: int
-    estimated_wait_min: int | None
+    """A queue's figures as the client (``QueueInfo``) reads them; read-only, as EventLike."""
+
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def zone(self) -> str: ...
+    @property
+    def waiting(self) -> int: ...
+    @property
+    def open_windows(self) -> int: ...
+    @property
+    def estimated_wait_min(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

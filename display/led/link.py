@@ -8,6 +8,7 @@ pending writes fail instead of hanging.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import serial_asyncio_fast
 
@@ -65,7 +66,8 @@ class SerialLink:
         if self.protocol.writable.is_set() and not self.protocol.closed.done():
             return
         waiter = asyncio.ensure_future(self.protocol.writable.wait())
-        done, _ = await asyncio.wait({waiter, self.protocol.closed}, return_when=asyncio.FIRST_COMPLETED)
+        either: set[asyncio.Future[Any]] = {waiter, self.protocol.closed}
+        done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         if self.protocol.closed.done():
             raise BusClosedError(f"link {self.url} closed while writing: {self.protocol.closed.result()}")

@@ -49,7 +49,9 @@ class VoiceConfig:
             values["cache_dir"] = Path(values["cache_dir"])
         if "fallback_voices" in values:
             values["fallback_voices"] = tuple(values["fallback_voices"])
-        expected = {"repeat": int, "rate": int, "chime": bool, "volume": (int, float), "gap_s": (int, float)}
+        expected: dict[str, type | tuple[type, ...]] = {
+            "repeat": int, "rate": int, "chime": bool, "volume": (int, float), "gap_s": (int, float)
+        }
         for key, kind in expected.items():
             if key in values and (not isinstance(values[key], kind) or (kind is int and isinstance(values[key], bool))):
                 raise VoiceConfigError(f"{source}: key {key!r}: expected {kind}, got {values[key]!r}")
