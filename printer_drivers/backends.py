@@ -153,7 +153,7 @@ class SerialBackend(_EscposBackend):
         super().__init__(spec, _UrlSerial(url, baudrate, timeout, write_timeout, flow))
         self.url = url
 
-    def _port(self) -> serial.SerialBase:
+    def _port(self) -> serial.Serial:  # what serial_for_url returns
         return self.printer.device  # opens on first use
 
     def _read(self, size: int) -> bytes:

@@ -155,6 +155,7 @@ def raster_qr_image(payload: str, module_dots: int) -> Image.Image:
     side = (len(matrix) + 2 * QR_QUIET_MODULES) * module_dots
     img = Image.new("1", (side, side), 1)
     pixels = img.load()
+    assert pixels is not None  # None only for an image without pixel data; this one was just made
     offset = QR_QUIET_MODULES * module_dots
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
