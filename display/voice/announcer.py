@@ -104,7 +104,6 @@ class Announcer:
         self._queue: asyncio.Queue[tuple[Announcement, asyncio.Future[Announcement]]] = asyncio.Queue()
         self._playback = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"hallq-voice-{zone}")
         self._worker: asyncio.Task[None] | None = None
-        self._told_no_device = False
         self._closed = False
 
     # -- public API --------------------------------------------------------------------------
@@ -201,14 +200,6 @@ class Announcer:
             return
         record.wav_path = await self._synth.async_synthesize(record.text)
         record.duration_s = wav_duration(record.wav_path)
-        if not self._player.has_device:
-            if not self._told_no_device:
-                log.warning(
-                    "zone %s: no sound device (%s); announcements are synthesized and logged only",
-                    self.zone,
-                    self._player.reason,
-                )
-                self._told_no_device = True
         log.info("zone %s: announce %s (x%d)", self.zone, record.text, call.repeat)
         loop = asyncio.get_running_loop()
         if call.chime and self._chime_path is not None:

@@ -99,9 +99,10 @@ def voice_extension(plan: VoicePlan | None = None, player_factory: Callable[[], 
                 log.error("voice: speech engine unavailable, calls will not be heard: %s", error)
             chime = ensure_chime(clips)
             service = VoiceService(resolved, hall, synth)
+            player = player_factory()  # one for all zones: the sound device is the machine's
             for zone in zones:
                 service.announcers[zone.zone] = Announcer(
-                    zone.zone, synth, player_factory(), SpeechRules(template=zone.template), chime_path=chime
+                    zone.zone, synth, player, SpeechRules(template=zone.template), chime_path=chime
                 )
             app[VOICE] = service
             unsubscribe = app[BUS].listen(service.on_event)

@@ -65,16 +65,20 @@ async def test_back_office_call_is_not_spoken(synth: Synthesizer) -> None:
     assert not synth.config.cache_dir.exists() or list(synth.config.cache_dir.iterdir()) == []
 
 
-async def test_no_sound_device_is_said_once(synth: Synthesizer, caplog: pytest.LogCaptureFixture) -> None:
-    announcer = _announcer(synth)
-    with caplog.at_level(logging.INFO, logger="display.voice.announcer"):
-        for n in range(1, 4):
-            await announcer.announce(Call(number=f"A{n:03d}", window=n))
-    await announcer.close()
+async def test_no_sound_device_is_said_once_for_all_zones(synth: Synthesizer, caplog: pytest.LogCaptureFixture) -> None:
+    """Tried: three calls in each of two zones sharing one player without a device. Kept: the
+    missing device said once, with its reason; every announcement logged with its words."""
+    player = open_player()
+    zones = [Announcer(zone, synth, player) for zone in ("A区", "B区")]
+    with caplog.at_level(logging.INFO):
+        for announcer in zones:
+            for n in range(1, 4):
+                await announcer.announce(Call(number=f"A{n:03d}", window=n))
+    for announcer in zones:
+        await announcer.close()
     assert caplog.text.count("no sound device") == 1
     assert "SDL_AUDIODRIVER=dummy" in caplog.text
-    # Each announcement is still logged with its words.
-    assert caplog.text.count("announce 请 A零零") == 3
+    assert caplog.text.count("announce 请 A零零") == 6
 
 
 async def test_bad_call_is_refused_and_queue_keeps_the_others(synth: Synthesizer) -> None:
