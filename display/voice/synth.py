@@ -17,7 +17,9 @@ Two pyttsx3 2.99 quirks this module works around (see ``_open_engine``/``_render
   settling is done only while ``isBusy()``.)
 - errors raised by queued commands (e.g. an unknown voice) are swallowed into the engine's
   ``error`` notification; we subscribe to it and also read the voice/rate back to confirm them.
-pyttsx3's espeak driver prints "Audio saved to …" on stdout for every clip; that is its own print.
+pyttsx3's espeak driver prints "Audio saved to …" on stdout for every clip (from espeak's own
+thread): its prints are sent to this module's log instead (``_driver_print``), so a hub's console
+shows the hall, not one line per clip.
 """
 
 from __future__ import annotations
@@ -187,8 +189,10 @@ class Synthesizer:
             import pyttsx3
 
             engine = pyttsx3.init("espeak")
+            from pyttsx3.drivers import espeak as espeak_driver
         except (ImportError, RuntimeError, OSError) as exc:
             raise SynthesisError(f"pyttsx3 cannot start its espeak driver: {exc}") from exc
+        setattr(espeak_driver, "print", _driver_print)  # its module's name `print` now means ours
         state = _Engine(engine=engine, voice_id="", version=bundle.version, library=bundle.library)
         state.token = engine.connect(
             "error", lambda name=None, exception=None: state.errors.append(exception)
@@ -255,6 +259,13 @@ class Synthesizer:
             raise SynthesisError(str(state.errors[0]))
         if not target.is_file():
             raise SynthesisError("engine returned without writing the clip")
+
+
+def _driver_print(*parts: object, **_: object) -> None:
+    """What pyttsx3's espeak driver prints, logged: its "Audio saved to …" at DEBUG, anything
+    else it has to say (a playback error) as a warning."""
+    message = " ".join(str(part) for part in parts)
+    log.log(logging.DEBUG if message.startswith("Audio saved to ") else logging.WARNING, "pyttsx3: %s", message)
 
 
 def _checked(text: str) -> str:

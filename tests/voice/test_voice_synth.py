@@ -128,3 +128,19 @@ def test_truncated_wav_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"RIFF\x00\x00")
     with pytest.raises(BadWav, match="broken.wav"):
         read_wav_info(broken)
+
+
+def test_the_drivers_clip_messages_go_to_the_log_not_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """Tried: two fresh clips. pyttsx3's espeak driver prints "Audio saved to <file>" for each
+    (from espeak's own thread); a hub's console filled with one line per clip. Kept: nothing on
+    the process's stdout or stderr, the driver's words in the log at DEBUG."""
+    with caplog.at_level(logging.DEBUG, logger="display.voice.synth"):
+        with Synthesizer(SynthConfig(cache_dir=tmp_path / "clips")) as synthesizer:
+            synthesizer.synthesize(CALL)
+            synthesizer.synthesize(announcement_text("B120", 12))
+    out, err = capfd.readouterr()
+    assert "Audio saved" not in out + err
+    saved = [r for r in caplog.records if r.getMessage().startswith("pyttsx3: Audio saved to ")]
+    assert len(saved) == 2 and all(r.levelno == logging.DEBUG for r in saved)
+
