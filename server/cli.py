@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # pygame greets stdout with its version and a web address at import (kiosk, boards, the
+    # hub's voice); hallq's output is for the hall's technicians.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     verbose = bool(argv) and argv[0] in ("-v", "--verbose")
     rest = argv[1:] if verbose else argv
     if rest and rest[0] in FORWARDED:

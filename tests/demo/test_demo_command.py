@@ -1,0 +1,84 @@
+"""The README's first command, `hallq demo`, run as a newcomer runs it.
+
+Tried: `hallq demo` as a real process in an empty folder (its own port and data folder, the
+machine's own sound situation: on these machines no sound card), until a simulated citizen has
+been called to a window, then Ctrl+C. Kept: the hub answers, the simulated hall works (a window
+has a ticket called), the console shows the demo's own lines and the hall's log and none of the
+noise it used to carry (pygame's greeting, one "Audio saved to" line per voice clip, pages of
+libasound errors per zone), no traceback or error is logged, and Ctrl+C ends it cleanly.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HALLQ = str(Path(sys.executable).with_name("hallq"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> object | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def _wait_for(what: str, check, process: subprocess.Popen[bytes], limit_s: float = 120.0) -> object:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit_s  # a liveness bound, not a speed claim
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"hallq demo exited ({process.returncode}) before {what}"
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"no {what} within {limit_s:.0f} s")
+
+
+def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_AUDIODRIVER", "PYGAME_HIDE_SUPPORT_PROMPT")}
+    out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        process = subprocess.Popen([HALLQ, "demo", "--port", str(port), "--speed", "60"],
+                                   cwd=tmp_path, env=env, stdout=out, stderr=err)
+        try:
+            base = f"http://127.0.0.1:{port}/api/v1"
+            _wait_for("health check", lambda: _get(f"{base}/health"), process)
+
+            def a_called_ticket() -> list[str]:
+                windows = _get(f"{base}/windows") or []
+                return [w["current_ticket"]["number"] for w in windows if w["current_ticket"]]  # type: ignore[index, union-attr]
+
+            called = _wait_for("citizen called to a window", a_called_ticket, process)
+            assert called
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                code = process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+    stdout = out_path.read_text(encoding="utf-8")
+    stderr = err_path.read_text(encoding="utf-8")
+    assert code == 0, stderr[-3000:]
+    assert stdout.startswith("demo: hall clock starts"), stdout[:500]
+    assert "demo accounts: admin/admin-demo" in stdout
+    assert f"Running on http://127.0.0.1:{port}" in stdout
+    for noise in ("pygame", "Audio saved", "ALSA lib"):
+        assert noise not in stdout + stderr, f"{noise!r} on the console"
+    assert "Traceback" not in stderr and " ERROR " not in stderr, stderr[-3000:]
+    assert (tmp_path / "data" / "demo").is_dir(), "the demo keeps its data in ./data"
