@@ -194,19 +194,21 @@ class _Resolver:
             raise ValueError(f"unknown zone {values.get('zone', '')!r}")
         unit = self._unit(values)
         previous = self.existing.get(code)
-        same_place = previous is not None and (previous.unit, previous.zone) == (unit, zone)
-        queue = values.get("queue") or (previous.queue if same_place else self._queue_for(unit, zone))
+        if previous is not None and (previous.unit, previous.zone) != (unit, zone):
+            previous = None  # moved: its queue and cap were for another place
+        queue = values.get("queue") or (previous.queue if previous is not None else self._queue_for(unit, zone))
         cap_text = values.get("daily_cap", "")
-        daily_cap = cap_text or (previous.daily_cap if same_place and previous else None)
+        daily_cap = cap_text or (previous.daily_cap if previous is not None else None)
         instant = parse_instant(values.get("instant", ""))
         if not isinstance(instant, bool):
             raise ValueError(f"instant must be 是 or 否, got {values.get('instant', '')!r}")
         try:
-            item = Item(
+            # by model_validate: daily_cap may still be the cell's text, which pydantic parses
+            item = Item.model_validate(dict(
                 code=code, name=values["item_name"], unit=unit,
                 item_type=values.get("item_type", ""), zone=zone, queue=queue, instant=instant,
                 promised_days=parse_days(values.get("promised_days", "")), daily_cap=daily_cap,
-            )
+            ))
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             raise ValueError(f"{first['loc'][0]}: {first['msg']}") from None
