@@ -42,6 +42,7 @@ def to_csv(rows: Sequence[Figures], by: str) -> bytes:
 def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "统计报表"
     header, body = table(rows, by)
     sheet.append(header)
@@ -51,8 +52,9 @@ def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()
         scores = book.create_sheet("考核")
         scores.append(["排名", "工作人员", "单位", "得分", "规则", "项目", "实测值", "标准", "得分项"])
         for p in people:
-            for line in p.lines:
-                scores.append([p.rank, p.staff_id, p.unit, p.score, line.rule, line.label, line.measured, line.threshold, line.points])
+            for score in p.lines:
+                scores.append([p.rank, p.staff_id, p.unit, p.score, score.rule, score.label, score.measured, score.threshold,
+                               score.points])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

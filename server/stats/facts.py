@@ -91,7 +91,8 @@ def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[i
                 )
             ).scalars()
         )
-        ticket_rows, leg_rows = [], []
+        ticket_rows: list[dict[str, Any]] = []
+        leg_rows: list[dict[str, Any]] = []
         for row in rows:
             fact, legs = compute_ticket(
                 config, row, events[row["id"]], intervals[row["id"]], rating_excluded=row["id"] in excluded
@@ -148,17 +149,17 @@ def rebuild_window_days(
     ):
         busy[i.window_id].append((i.start_at, i.end_at if i.end_at is not None else until, i.staff_id))
     targets: dict[tuple[int, int], str | None] = {}
-    for e in conn.execute(
+    for moved in conn.execute(
         select(ticket_events.c.ticket_id, ticket_events.c.payload).where(
             ticket_events.c.hall_day == day, WINDOW_DAY_KINDS_WHERE, ticket_events.c.kind == "ticket.transferred"
         )
     ):
-        payload = e.payload or {}
+        payload = moved.payload or {}
         if payload.get("target_kind") != "queue":
-            targets[(e.ticket_id, int(payload.get("from_leg", 0)) + 1)] = payload.get("target")
+            targets[(moved.ticket_id, int(payload.get("from_leg", 0)) + 1)] = payload.get("target")
     waiting_by_queue: dict[str, list[tuple[float, float]]] = defaultdict(list)
     waiting_by_target: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for i in conn.execute(
+    for wait in conn.execute(
         select(
             ticket_intervals.c.ticket_id, ticket_intervals.c.leg, ticket_intervals.c.queue,
             ticket_intervals.c.start_at, ticket_intervals.c.end_at,
@@ -168,14 +169,14 @@ def rebuild_window_days(
             ticket_intervals.c.state == "waiting",
         )
     ):
-        span = (i.start_at, i.end_at if i.end_at is not None else until)
-        target = targets.get((i.ticket_id, i.leg))
+        span = (wait.start_at, wait.end_at if wait.end_at is not None else until)
+        target = targets.get((wait.ticket_id, wait.leg))
         if target is not None:
             waiting_by_target[target].append(span)
         else:
-            waiting_by_queue[i.queue].append(span)
+            waiting_by_queue[wait.queue].append(span)
     conn.execute(delete(stat_window_days).where(stat_window_days.c.hall_day == day, stat_window_days.c.window_id.in_(ids)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for window in windows:
         waiting = [s for q in window.queues for s in waiting_by_queue.get(q, [])] + waiting_by_target.get(window.id, [])
         initial = state_after(earlier.get(window.id, []), WindowState())
@@ -263,11 +264,17 @@ def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limi
     for e in batch:
         if e.kind == "ticket.closed":
             dirty[e.hall_day] = None  # the day is over: every window's figures are final now
-        elif e.window_id is not None and dirty.get(e.hall_day, set()) is not None:
-            dirty.setdefault(e.hall_day, set()).add(e.window_id)  # type: ignore[union-attr]
+        elif e.window_id is not None:
+            windows = dirty.setdefault(e.hall_day, set())
+            if windows is not None:  # None: every window of that day is rebuilt
+                windows.add(e.window_id)
     window_rows = sum(rebuild_window_days(conn, config, day, wins, now) for day, wins in sorted(dirty.items()))
     write_watermark(conn, batch[-1].seq, WINDOW_WATERMARK)
     return CatchUpResult(len(batch), 0, finished + window_rows, batch[-1].seq)
+
+
+CatchUpStep = Callable[[Connection, HallConfig, float, int], CatchUpResult]
+"""One batch of a catch-up on a connection: catch_up_sync or catch_up_windows_sync."""
 
 
 @dataclass
@@ -288,7 +295,8 @@ class FactBuilder:
     _again: bool = False
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
-    async def catch_up(self, limit: int = BATCH_EVENTS, step=catch_up_sync, *, live: bool = False) -> CatchUpResult:  # type: ignore[no-untyped-def]
+    async def catch_up(self, limit: int = BATCH_EVENTS, step: CatchUpStep = catch_up_sync, *,
+                       live: bool = False) -> CatchUpResult:
         """One batch. `live`: a small batch written like the engine's own actions (on the event
         loop, group-committed with them) rather than on the writer thread: a batch there held
         the write lock for tens of milliseconds while calls waited behind it, and its Python took

@@ -33,7 +33,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from server.stats.watermarks import read_watermark, write_watermark
 from server.storage.schema import ticket_events, ticket_intervals
@@ -88,7 +88,7 @@ def in_chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any
         yield values[i : i + size]
 
 
-def ledger_of(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def ledger_of(events: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:  # dicts or RowMappings
     """One ticket's intervals from its events in sequence order (seq, at, hall_day, kind, queue,
     window_id, staff_id, payload), each with `opened_by`, the seq of the event that began it."""
     intervals: list[dict[str, Any]] = []
@@ -102,11 +102,14 @@ def ledger_of(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             current["outcome"] = close_outcome(e["kind"], e["payload"], current["state"])
         if rule.opens is None:
             continue
-        first = current is None or e["kind"] == "ticket.issued"
+        if current is None or e["kind"] == "ticket.issued":  # the first interval of its ticket
+            hall_day, leg = e["hall_day"], 1
+        else:
+            hall_day, leg = current["hall_day"], current["leg"] + (1 if rule.next_leg else 0)
         intervals.append({
             "ticket_id": e["ticket_id"],
-            "hall_day": e["hall_day"] if first else current["hall_day"],  # type: ignore[index]
-            "leg": 1 if first else current["leg"] + (1 if rule.next_leg else 0),  # type: ignore[index]
+            "hall_day": hall_day,
+            "leg": leg,
             "state": rule.opens,
             "queue": e["queue"],
             "window_id": e["window_id"] if rule.at_window else None,
@@ -135,7 +138,7 @@ def derive_intervals(conn: Connection, upto: int | None = None) -> int:
     last = int(batch[-1].seq)
     moved = sorted({e.ticket_id for e in batch if e.ticket_id is not None and e.kind in TRANSITIONS})
     for chunk in in_chunks(moved):
-        history: dict[int, list[Mapping[str, Any]]] = {}
+        history: dict[int, list[RowMapping]] = {}
         for e in conn.execute(
             select(*_EVENT_COLUMNS)
             .where(ticket_events.c.ticket_id.in_(chunk), ticket_events.c.seq <= last)

@@ -190,7 +190,7 @@ def compute_legs(
 
 def compute_ticket(
     config: HallConfig,
-    ticket: Mapping[str, Any],
+    ticket: Mapping[Any, Any],  # a dict, or an SQLAlchemy RowMapping (keyed by names and columns)
     events: Sequence[Mapping[str, Any]],
     intervals: Sequence[Mapping[str, Any]],
     *,

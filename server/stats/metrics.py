@@ -312,7 +312,7 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
     integer rounds where SQLite's truncates, so neither would band alike on both."""
     top = last_bin_min // bin_min
     band = case(*((tf.c.wait_s < (i + 1) * bin_min * 60, i) for i in range(top)), else_=top).label("band")
-    counts = dict(
+    counts: dict[int, int] = dict(
         conn.execute(
             select(band, func.count())
             .where(tf.c.hall_day >= start, tf.c.hall_day <= end, not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
