@@ -607,7 +607,7 @@ async def bulk_history(
     for offset in range(days):
         day = start + timedelta(days=offset)
         t0 = time.perf_counter()
-        results.append(await _DayRun(engine, clock, profile, day, rng, options).run())  # type: ignore[arg-type]
+        results.append(await _DayRun(engine, clock, profile, day, rng, options).run())
         rows = engine.take_rows()
         t1 = time.perf_counter()
         sim_s += t1 - t0

@@ -18,15 +18,16 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from server.config.models import HallConfig, Window
 from server.engine.clock import ManualClock
 from server.engine.engine import QueueEngine
 from server.engine.hours import issuing_windows
-from server.engine.views import IssueRequest, TicketStatus, TicketView
+from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.simulation.profile import TrafficProfile, ZoneProfile
 
@@ -67,6 +68,50 @@ class DayResult:
     closed: int = 0
 
 
+class TicketLike(Protocol):
+    """What the day driver reads of a ticket an engine hands back (a TicketView, or bulk's _Ticket)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def leg(self) -> int: ...
+    @property
+    def status(self) -> str | None: ...
+
+
+class WindowLike(Protocol):
+    """What the day driver reads of a window's state (a WindowView, or bulk's _WindowState)."""
+
+    @property
+    def staff_id(self) -> str | None: ...
+    @property
+    def current_ticket(self) -> TicketLike | None: ...
+
+
+class DayEngine(Protocol):
+    """The engine actions the day driver takes: QueueEngine's, or BulkEngine's copy of them."""
+
+    @property
+    def config(self) -> HallConfig: ...
+    async def book_appointment(self, code: str, day: date, queue: str, slot_start: float, slot_end: float) -> object: ...
+    async def issue(self, request: IssueRequest) -> object: ...
+    async def login(self, window_id: str, staff_id: str) -> object: ...
+    async def logout(self, window_id: str) -> object: ...
+    async def pause(self, window_id: str, reason: str) -> object: ...
+    async def resume(self, window_id: str) -> object: ...
+    async def window(self, window_id: str) -> WindowLike: ...
+    async def call_next(self, window_id: str) -> TicketLike | None: ...
+    async def recall(self, window_id: str) -> object: ...
+    async def start(self, window_id: str) -> object: ...
+    async def finish(self, window_id: str, outcome: str = ...) -> TicketLike: ...
+    async def no_show(self, window_id: str) -> object: ...
+    async def transfer(self, window_id: str, target_kind: str, target: str) -> object: ...
+    async def rate(self, ticket_id: int, score: int, source: str = ...) -> object: ...
+    async def close_day(self, day: date) -> int: ...
+
+
 @dataclass(order=True)
 class _Action:
     at: float
@@ -77,7 +122,7 @@ class _Action:
 class _DayRun:
     """One hall day's agenda; each action runs at its time on the manual clock."""
 
-    def __init__(self, engine: QueueEngine, clock: ManualClock, profile: TrafficProfile, day: date,
+    def __init__(self, engine: DayEngine, clock: ManualClock, profile: TrafficProfile, day: date,
                  rng: random.Random, options: SimulationOptions) -> None:
         self.engine, self.clock, self.profile, self.day, self.rng, self.options = engine, clock, profile, day, rng, options
         self.config: HallConfig = engine.config
@@ -119,10 +164,10 @@ class _DayRun:
         for window in self.staffed:
             login_at = first - self.rng.uniform(0, 300)
             if self._open_at(window, first):
-                self.at(login_at, lambda w=window: self._login(w))
+                self.at(login_at, partial(self._login, window))
             for _ in range(self._poisson(self.profile.pauses_per_day)):
                 start, end = self.rng.choice(self.sessions)
-                self.at(self.rng.uniform(start, end), lambda w=window: self._want_pause(w))
+                self.at(self.rng.uniform(start, end), partial(self._want_pause, window))
         self._plan_rota(first)
         while self.agenda:
             action = heapq.heappop(self.agenda)
@@ -172,7 +217,7 @@ class _DayRun:
                     zone, queues = self.rng.choices(zones, weights=[z.share for z, _ in zones])[0]
                     queue = self.rng.choice(queues)
                     when = self.rng.uniform(start, end)
-                    self.at(when, lambda z=zone, q=queue: self._arrive(z, q))
+                    self.at(when, partial(self._arrive, zone, queue))
                 hour += timedelta(hours=1)
 
     async def _arrive(self, zone: ZoneProfile, queue: str) -> None:
@@ -196,7 +241,7 @@ class _DayRun:
         for window in self.staffed:
             if window.id in self.idle and (window.id == target or (target is None and queue in window.queues)):
                 self.idle.discard(window.id)
-                self.at(self.clock.now() + 1, lambda w=window: self._call(w))
+                self.at(self.clock.now() + 1, partial(self._call, window))
                 if target is None:
                     return
 
@@ -217,7 +262,7 @@ class _DayRun:
                 when = datetime.combine(self.day, datetime.min.time(), self.tz).timestamp() + hour * 3600
                 if when > first:
                     for window in rota:
-                        self.at(when, lambda w=window: self._follow_rota(w))
+                        self.at(when, partial(self._follow_rota, window))
 
     async def _follow_rota(self, window: Window) -> None:
         state = await self.engine.window(window.id)
@@ -273,7 +318,7 @@ class _DayRun:
         await self.engine.resume(window.id)
         await self._call(window)
 
-    async def _serve(self, window: Window, ticket: TicketView) -> None:
+    async def _serve(self, window: Window, ticket: TicketLike) -> None:
         now = self.clock.now()
         rules = self.config.rules
         if self.rng.random() < self.profile.no_show_rate:
@@ -296,7 +341,7 @@ class _DayRun:
         self.result.no_shows += 1
         await self._call(window)
 
-    async def _conclude(self, window: Window, ticket: TicketView) -> None:
+    async def _conclude(self, window: Window, ticket: TicketLike) -> None:
         if window.kind == "window" and ticket.leg == 1 and self.rng.random() < self.profile.transfer_rate:
             if await self._transfer(window, ticket):
                 await self._call(window)
@@ -309,7 +354,7 @@ class _DayRun:
             self.result.ratings += 1
         await self._call(window)
 
-    async def _transfer(self, window: Window, ticket: TicketView) -> bool:
+    async def _transfer(self, window: Window, ticket: TicketLike) -> bool:
         back_offices = [w for w in self.staffed if w.kind == "back_office" and w.zone == window.zone]
         if back_offices and self.rng.random() < 0.5:
             target = self.rng.choice(back_offices)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from server.engine.clock import ScaledClock
@@ -82,7 +83,9 @@ class LiveHall:
         await engine.start(window_id)
         await self._sleep(60 * self.rng.lognormvariate(mu, sigma))
         if self.rng.random() < self.profile.transfer_rate:
-            others = [q.prefix for q in engine.config.queues if q.prefix not in engine.config.window(window_id).queues]
+            window = engine.config.window(window_id)
+            assert window is not None  # the staff agents work at the hall's own windows
+            others = [q.prefix for q in engine.config.queues if q.prefix not in window.queues]
             if others:
                 await engine.transfer(window_id, "queue", self.rng.choice(others))
                 return
@@ -100,7 +103,7 @@ class LiveHall:
         return tasks
 
     @staticmethod
-    async def _guard(agent) -> None:  # type: ignore[no-untyped-def]
+    async def _guard(agent: Awaitable[None]) -> None:
         try:
             await agent
         except asyncio.CancelledError:
