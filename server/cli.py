@@ -11,8 +11,13 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
+    from server.accounts import Accounts
+    from server.settings import HubSettings
 
 DEFAULT_DATA = Path("data")
 
@@ -23,7 +28,7 @@ def _config_dir(value: str | None) -> Path:
     return Path(value) if value else default_config_dir()
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> HubSettings:
     from server.settings import HubSettings
 
     return HubSettings(
@@ -83,7 +88,7 @@ def cmd_import_items(args: argparse.Namespace) -> int:
     return import_items_main(Path(args.file), _config_dir(args.config))
 
 
-def _run_with_database(args: argparse.Namespace, action: Callable) -> int:  # type: ignore[type-arg]
+def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Awaitable[None]]) -> int:
     from server.accounts import Accounts
     from server.errors import HallQError
     from server.storage.db import open_database, upgrade
@@ -122,7 +127,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     password = _password(args)
 
-    async def action(accounts) -> None:  # type: ignore[no-untyped-def]
+    async def action(accounts: Accounts) -> None:
         await accounts.add_user(args.username, password, Role(args.role), args.name or "", args.unit, now=time.time())
         print(f"added {args.role} {args.username}")
 
@@ -134,7 +139,7 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
     from server.accounts import Role
 
-    async def action(accounts) -> None:  # type: ignore[no-untyped-def]
+    async def action(accounts: Accounts) -> None:
         token = await accounts.add_device(args.name, Role(args.role), args.zone, now=time.time())
         print(token)
 
@@ -142,7 +147,7 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    async def action(_accounts) -> None:  # type: ignore[no-untyped-def]
+    async def action(_accounts: Accounts) -> None:
         print("database schema is up to date")
 
     return _run_with_database(args, action)

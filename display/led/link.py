@@ -87,4 +87,4 @@ async def open_serial_link(url: str, baud: int) -> SerialLink:
         loop, _LinkProtocol, url, baudrate=baud
     )
     assert isinstance(protocol, _LinkProtocol)
-    return SerialLink(transport, protocol, url)  # type: ignore[arg-type]
+    return SerialLink(transport, protocol, url)
