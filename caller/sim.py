@@ -118,9 +118,11 @@ class PadSimulator:
     # the cable ------------------------------------------------------------------------------
     @property
     def path(self) -> str:
-        if self._tmp is None and self._link_dir is None:
+        if self._link_dir:
+            return os.path.join(self._link_dir, "pad-bus")
+        if self._tmp is None:
             raise CallerError("simulator not started")
-        return os.path.join(self._link_dir or self._tmp.name, "pad-bus")  # type: ignore[union-attr]
+        return os.path.join(self._tmp.name, "pad-bus")
 
     async def start(self) -> str:
         if self._link_dir is None:
@@ -143,11 +145,11 @@ class PadSimulator:
         asyncio.get_running_loop().add_reader(master, self._readable)
 
     def _unplug(self) -> None:
-        if self._master is None:
+        if self._master is None or self._slave is None:  # both are set together, by _plug
             return
         asyncio.get_running_loop().remove_reader(self._master)
         os.close(self._master)
-        os.close(self._slave)  # type: ignore[arg-type]
+        os.close(self._slave)
         self._master = self._slave = None
         if os.path.lexists(self.path):
             os.unlink(self.path)
@@ -218,8 +220,10 @@ class PadSimulator:
             self.dropped_writes += 1
 
     def _readable(self) -> None:
+        if self._master is None:  # not reached: _unplug removes this reader before closing
+            return
         try:
-            data = os.read(self._master, 4096)  # type: ignore[arg-type]
+            data = os.read(self._master, 4096)
         except OSError:
             return
         for frame in self._decoder.feed(data):

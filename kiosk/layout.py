@@ -32,7 +32,11 @@ class _LayoutFile(BaseModel):
 
 
 def default_layout(paper_width_mm: int) -> TicketLayout:
-    return TicketLayout(header=DEFAULT_HEADER, footer=DEFAULT_FOOTER, paper_width_mm=paper_width_mm)  # type: ignore[arg-type]
+    return TicketLayout(
+        header=DEFAULT_HEADER,
+        footer=DEFAULT_FOOTER,
+        paper_width_mm=paper_width_mm,  # type: ignore[arg-type]  # an int: TicketLayout rejects all but 58 and 80
+    )
 
 
 def load_layout(path: Path, paper_width_mm: int) -> TicketLayout:
@@ -56,7 +60,7 @@ def load_layout(path: Path, paper_width_mm: int) -> TicketLayout:
             header=parsed.header,
             footer=parsed.footer,
             logo_path=logo,
-            paper_width_mm=parsed.paper_width_mm or paper_width_mm,  # type: ignore[arg-type]
+            paper_width_mm=parsed.paper_width_mm or paper_width_mm,  # type: ignore[arg-type]  # the profile's int: checked as above
             show_qr=parsed.show_qr,
         )
     except LayoutError as error:

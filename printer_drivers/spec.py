@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard, get_args
 from urllib.parse import parse_qsl, urlencode
 
 from printer_drivers.backends import (
@@ -30,7 +31,7 @@ from printer_drivers.backends import (
     UsbBackend,
 )
 from printer_drivers.errors import PrinterConfigError
-from printer_drivers.simulator import PrinterScript
+from printer_drivers.simulator import Paper, PrinterScript
 
 
 def _bad(spec: str, reason: str) -> PrinterConfigError:
@@ -127,12 +128,16 @@ def _file(spec: str, body: str) -> PrinterBackend:
     return FileBackend(spec, body)
 
 
+def _is_paper(value: str) -> TypeGuard[Paper]:
+    return value in get_args(Paper)  # "ok", "near_end" or "out"
+
+
 def _dummy(spec: str, body: str) -> PrinterBackend:
     target, options = _split_query(body)
     if target:
         raise _bad(spec, "dummy takes only options, e.g. dummy:?paper=out")
     paper = options.pop("paper", "ok")
-    if paper not in ("ok", "near_end", "out"):
+    if not _is_paper(paper):
         raise _bad(spec, f"paper={paper!r} must be ok, near_end or out")
     cover = options.pop("cover", "closed")
     if cover not in ("open", "closed"):
@@ -141,7 +146,7 @@ def _dummy(spec: str, body: str) -> PrinterBackend:
     if paper_bytes is not None and not paper_bytes.isdigit():
         raise _bad(spec, f"paper_bytes={paper_bytes!r} must be a whole number")
     script = PrinterScript(
-        paper=paper,  # type: ignore[arg-type]
+        paper=paper,
         cover_open=cover == "open",
         offline=_flag(spec, options, "offline"),
         error=_flag(spec, options, "error"),

@@ -156,9 +156,10 @@ class PolledCsv:
                 return self._request(REQUESTS[letter], line)
             if letter not in STATES or previous is None:
                 return None  # unknown letter, or a state seen on the first poll: not an action
-            if letter == "F":
+            kind = STATES[letter]
+            if kind is None:  # "F": a resume when it follows "E" (paused)
                 return PadAction.simple(ActionKind.RESUME) if previous[0] == "E" else None
-            return PadAction.simple(STATES[letter])  # type: ignore[arg-type]
+            return PadAction.simple(kind)
         except (KeyError, ValueError):  # InvalidPadValue is a ValueError
             return None  # e.g. rating "9" or an unknown transfer type: not an action
 

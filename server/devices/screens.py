@@ -199,7 +199,7 @@ class ScreenService:
         await self._show_windows([v for v in views if v.id in self._screens_of])
         calling = sorted(
             (v for v in views if v.current_ticket is not None and v.state == "called" and v.kind != "back_office"),
-            key=lambda v: v.current_ticket.called_at or 0.0,  # type: ignore[union-attr]
+            key=lambda v: (v.current_ticket is not None and v.current_ticket.called_at) or 0.0,
         )
         for view in calling:
             assert view.current_ticket is not None
