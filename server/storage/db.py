@@ -44,7 +44,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import HallQError
 from server.storage.direct import DirectConnection
@@ -80,7 +82,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _tune_sqlite(dbapi_connection: DBAPIConnection | sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -103,7 +105,7 @@ def _take_over_transactions(engine: Engine, begin: str, pragmas: tuple[str, ...]
     """
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    def _connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
         _tune_sqlite(dbapi_connection, record)
         for pragma in pragmas:
             dbapi_connection.execute(pragma)
@@ -113,7 +115,7 @@ def _take_over_transactions(engine: Engine, begin: str, pragmas: tuple[str, ...]
     def _begin(conn: Connection) -> None:
         # On the driver: through exec_driver_sql this BEGIN cost a twentieth of issuing a ticket.
         try:
-            conn.connection.dbapi_connection.execute(begin)  # type: ignore[union-attr]
+            conn.connection.dbapi_connection.execute(begin)  # type: ignore[union-attr]  # pysqlite's: a sqlite3.Connection
         except sqlite3.Error as error:  # e.g. locked past busy_timeout: SQLAlchemy's type, as before
             raise DBAPIError.instance(begin, (), error, sqlite3.Error) from error
 
@@ -225,7 +227,9 @@ class Database:
         the writer, so it cannot stall the hall; a failure is logged and retried next round."""
         assert self.sync_engine is not None
         if self._checkpoint_conn is None:  # closed by close(), once no reader thread can use it
-            self._checkpoint_conn = sqlite3.connect(self.sync_engine.url.database, isolation_level=None, check_same_thread=False)
+            path = self.sync_engine.url.database
+            assert path is not None  # a hub's SQLite is a file, never the nameless in-memory one
+            self._checkpoint_conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         checkpointer = self._checkpoint_conn
         loop = asyncio.get_running_loop()
         while True:
@@ -319,10 +323,12 @@ class Database:
         assert driver is not None
         driver.execute(f"PRAGMA busy_timeout={ms}")
         try:
-            yield driver  # type: ignore[misc]
+            yield driver  # type: ignore[misc]  # typed as any DB-API connection; pysqlite's is sqlite3's
         finally:
             if self._writer_conn is not None:  # dropped after an error: a new one starts at 0
-                self._writer_conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+                self._writer_conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]  # pysqlite's: sqlite3's
+                    "PRAGMA busy_timeout=0"
+                )
 
     def _writer_connection(self) -> Connection:
         """The writer's own connection, kept open between transactions: checking it out of the
@@ -339,7 +345,7 @@ class Database:
         self._writes_since_checkpoint += 1
         try:
             with conn.begin():
-                return fn(DirectConnection(conn, self._direct_plans))  # type: ignore[arg-type]
+                return fn(DirectConnection(conn, self._direct_plans))  # type: ignore[arg-type]  # a Connection by delegation
         except Exception as error:
             if isinstance(error, DBAPIError) or conn.invalidated:  # not a refusal: a sick connection
                 self._drop_writer_connection()

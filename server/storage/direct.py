@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, NoResultFound, MultipleResultsFound
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 DIRECT_OPTION = "hallq_direct"
@@ -83,6 +84,7 @@ def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
 
 def _plan(statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -> _Plan | None:
     compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))
+    assert isinstance(compiled, SQLCompiler)  # direct() statements are queries and DML, not DDL
     if compiled.insert_prefetch or compiled.update_prefetch or compiled.positiontup is None:
         return None  # needs Python-side column defaults evaluated per row: SQLAlchemy's job
     if "POSTCOMPILE" in compiled.string:
@@ -151,10 +153,10 @@ class DirectConnection:
     Created per transaction by the Database; `plans` is the Database's cache of compiled plans.
     """
 
-    def __init__(self, conn: Connection, plans: dict[tuple[Any, frozenset[str]], _Plan | None]):
+    def __init__(self, conn: Connection, plans: dict[tuple[Any, tuple[str, ...]], _Plan | None]):
         self._conn = conn
         self._plans = plans
-        self._driver: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]
+        self._driver: sqlite3.Connection = conn.connection.dbapi_connection  # type: ignore[assignment]  # pysqlite's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)

@@ -9,6 +9,9 @@ mean service time comes from migration 0005's running figures).
 Revision ID: 0004
 Revises: 0003
 """
+from collections.abc import Sequence
+from typing import Any
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -25,14 +28,18 @@ PARTIAL = {
     "ix_tickets_day_target": ["hall_day", "target_window", "status"],
 }
 # The window's own line is read in call order: the index gives it, so no sort is needed.
-TARGET_IN_CALL_ORDER = ["hall_day", "target_window", "status", sa.literal_column("priority DESC"), "sort_key", "id"]
+TARGET_IN_CALL_ORDER: list[str | sa.ColumnElement[Any]] = [
+    "hall_day", "target_window", "status", sa.literal_column("priority DESC"), "sort_key", "id"
+]
 
 
 def upgrade() -> None:
     for name, columns in PARTIAL.items():
         where = sa.text(f"{columns[1]} IS NOT NULL")
         op.drop_index(name, table_name="tickets")
-        keys = TARGET_IN_CALL_ORDER if name == "ix_tickets_day_target" else columns
+        keys: Sequence[str | sa.ColumnElement[Any]] = (
+            TARGET_IN_CALL_ORDER if name == "ix_tickets_day_target" else columns
+        )
         op.create_index(name, "tickets", keys, sqlite_where=where, postgresql_where=where)
     op.drop_index("ix_tickets_waiting", table_name="tickets")
 
