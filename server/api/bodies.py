@@ -2,9 +2,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+ROW_ID_MAX = 2**63 - 1  # the databases' 64-bit integer keys: a larger number could never name a row
+
+
+def _iso_date(value: Any) -> Any:
+    """Only text like 2026-11-26 is a date here: pydantic's lax mode also read a number as a Unix
+    time, so {"day": 0} closed 1970-01-01."""
+    if not isinstance(value, str):
+        raise ValueError("a date is written like 2026-11-26")
+    return date.fromisoformat(value)
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"format": "date"})]
+RowId = Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]
 
 
 class Body(BaseModel):
@@ -17,6 +31,11 @@ class LoginBody(Body):
 
 
 class IssueBody(Body):
+    """A ticket for a queue, an item (its queue) or a booked appointment: at least one of the three."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {key: {"type": "string", "minLength": 1}}, "required": [key]} for key in ("queue", "item_code", "appointment_code")
+    ]})
     queue: Annotated[str, Field(max_length=8)] | None = None
     item_code: Annotated[str, Field(max_length=40)] | None = None
     priority_class: Annotated[str, Field(max_length=16)] | None = None
@@ -65,7 +84,7 @@ class RatingBody(Body):
 
 class AppointmentBody(Body):
     code: Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
-    day: date
+    day: IsoDate
     queue: Annotated[str, Field(max_length=8)]
     slot_start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
     slot_end: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
@@ -88,4 +107,4 @@ class DeviceBody(Body):
 
 
 class CloseDayBody(Body):
-    day: date | None = None
+    day: IsoDate | None = None

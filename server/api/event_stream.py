@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, web
 
 from server.accounts import Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
-from server.api.routing import Route, json_response, json_text
+from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
 from server.engine.views import HallEvent
 from server.errors import HallQError
 
@@ -69,12 +69,11 @@ async def _authorise(request: web.Request) -> StreamFilter:
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
     engine = request.app[ENGINE]
-    try:
-        since = int(request.query.get("since", "-1"))
-    except ValueError:
-        raise HallQError("bad_request", "参数 since 应为整数", "since must be an integer", 400) from None
+    since = int_param(request, "since", default=-1)
     stream_filter = await _authorise(request)
     ws = web.WebSocketResponse(heartbeat=30)
+    if not ws.can_prepare(request).ok:
+        raise HallQError("websocket_required", "请以 WebSocket 方式连接", "this is a WebSocket endpoint: connect with Upgrade: websocket", 400)
     await ws.prepare(request)
     live: asyncio.Queue[HallEvent] = asyncio.Queue(maxsize=LIVE_BUFFER)
     overflow = asyncio.Event()
@@ -133,18 +132,15 @@ async def _drain_client(ws: web.WebSocketResponse) -> None:
 
 
 async def event_history(request: web.Request, _: Principal) -> web.Response:
-    try:
-        since = int(request.query.get("since", "0"))
-    except ValueError:
-        raise HallQError("bad_request", "参数 since 应为整数", "since must be an integer", 400) from None
+    since = int_param(request, "since", default=0)
     return json_response(await request.app[ENGINE].events_since(since))
 
 
 ROUTES = [
-    Route("GET", "/api/v1/events", events, "Event stream (WebSocket)", None, tag="events", query=("since", "zone", "window", "token", "ticket")),
+    Route("GET", "/api/v1/events", events, "Event stream (WebSocket)", None, tag="events", query={"since": INTEGER, "zone": TEXT, "window": TEXT, "token": TEXT, "ticket": TEXT}),
     Route(
         "GET", "/api/v1/events/history", event_history, "Events after a sequence number",
         frozenset({Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADMIN, Role.DISPLAY}),
-        tag="events", query=("since",),
+        tag="events", query={"since": INTEGER},
     ),
 ]

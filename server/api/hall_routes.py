@@ -7,7 +7,7 @@ from aiohttp import web
 
 from server.accounts import Principal
 from server.api.keys import CONFIG, ENGINE
-from server.api.routing import Route, json_response
+from server.api.routing import INTEGER, TEXT, Route, int_param, json_response
 from server.engine.hours import describe_closed, issuing_state
 from server.errors import HallQError, not_found
 from server.voice.config import VOICE_PLAN
@@ -77,10 +77,7 @@ async def get_queues(request: web.Request, _: Principal | None) -> web.Response:
 async def get_items(request: web.Request, _: Principal | None) -> web.Response:
     config = request.app[CONFIG]
     zone, queue, text = request.query.get("zone"), request.query.get("queue"), request.query.get("q", "").strip()
-    try:
-        limit = max(1, min(int(request.query.get("limit", "200")), 1000))
-    except ValueError:
-        limit = 200
+    limit = max(1, min(int_param(request, "limit", default=200), 1000))
     found = [
         {"code": i.code, "name": i.name, "zone": i.zone, "queue": i.queue, "unit": i.unit, "instant": i.instant}
         for i in config.items
@@ -121,9 +118,10 @@ ROUTES = [
     Route("GET", "/api/v1/hall", get_hall, "The hall and whether issuing is open", None),
     Route("GET", "/api/v1/zones", get_zones, "Zones with their queues and windows", None),
     Route("GET", "/api/v1/zones/{zone}/voice", get_zone_voice, "How a zone's calls are spoken (voice.toml)", None),
-    Route("GET", "/api/v1/queues", get_queues, "Queues with waiting counts", None, query=("zone",)),
-    Route("GET", "/api/v1/items", get_items, "Search the item catalogue", None, query=("zone", "queue", "q", "limit")),
-    Route("GET", "/api/v1/windows", get_windows, "Windows and their state", None, query=("zone",)),
+    Route("GET", "/api/v1/queues", get_queues, "Queues with waiting counts", None, query={"zone": TEXT}),
+    Route("GET", "/api/v1/items", get_items, "Search the item catalogue", None,
+          query={"zone": TEXT, "queue": TEXT, "q": TEXT, "limit": {**INTEGER, "description": "at most 1,000 (default 200)"}}),
+    Route("GET", "/api/v1/windows", get_windows, "Windows and their state", None, query={"zone": TEXT}),
     Route("GET", "/api/v1/windows/{window_id}", get_window, "One window", None),
-    Route("GET", "/api/v1/state", get_state, "Today's state of a zone or the hall", None, query=("zone",)),
+    Route("GET", "/api/v1/state", get_state, "Today's state of a zone or the hall", None, query={"zone": TEXT}),
 ]

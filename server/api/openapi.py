@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from server.api.routing import Route, json_response
+from server.api.keys import CONFIG
+from server.api.routing import INTEGER, TEXT, Route, json_response
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -26,7 +27,13 @@ ERROR_SCHEMA = {
 }
 
 
-def build_openapi(routes: Iterable[Route], title: str, version: str) -> dict[str, Any]:
+INTEGER_PATH_PARAMETERS = frozenset({"ticket_id", "appeal_id"})  # the rest are codes and numbers: text
+
+Choices = Mapping[tuple[str, str], Iterable[str]]
+"""Values a body field takes that the hall's configuration sets: (model name, field) -> values."""
+
+
+def build_openapi(routes: Iterable[Route], title: str, version: str, choices: Choices | None = None) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     for route in routes:
@@ -35,12 +42,16 @@ def build_openapi(routes: Iterable[Route], title: str, version: str) -> dict[str
             "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{route.method}_{route.path}").strip("_").lower(),
             "tags": [route.tag],
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": name, "in": "path", "required": True,
+                 "schema": dict(INTEGER if name in INTEGER_PATH_PARAMETERS else TEXT)}
                 for name in re.findall(r"{(\w+)}", route.path)
             ]
-            + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in route.query],
+            # Every query parameter is optional, and given empty it counts as not given (the
+            # hall's pages send empty form fields so).
+            + [{"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": dict(schema)}
+               for name, schema in route.query.items()],
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
+                "200": {"description": "OK", "content": {route.media_type: {}}},
                 "default": {
                     "description": "Error",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -59,10 +70,14 @@ def build_openapi(routes: Iterable[Route], title: str, version: str) -> dict[str
             schemas[name] = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schemas[name].pop("$defs", {}))
             operation["requestBody"] = {
-                "required": True,
+                # A body whose every field has a default may be left out (e.g. closing the day).
+                "required": any(f.is_required() for f in route.body.model_fields.values()),
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
             }
         paths.setdefault(route.path, {})[route.method.lower()] = operation
+    for (model, field), values in (choices or {}).items():
+        if model in schemas:
+            schemas[model]["properties"][field]["enum"] = list(values)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -75,12 +90,13 @@ def build_openapi(routes: Iterable[Route], title: str, version: str) -> dict[str
 
 
 def openapi_route(routes: list[Route], title: str, version: str) -> Route:
-    """The route serving the document, which describes the other routes and itself."""
-    document: dict[str, Any] = {}
+    """The route serving the document, which describes the other routes and itself, with the
+    finish outcomes and pause reasons this hall's rules allow."""
 
-    async def handler(_: web.Request, __: object) -> web.Response:
-        return json_response(document)
+    async def handler(request: web.Request, __: object) -> web.Response:
+        rules = request.app[CONFIG].rules
+        choices = {("FinishBody", "outcome"): sorted(rules.finish_outcomes), ("PauseBody", "reason"): sorted(rules.pause_reasons)}
+        return json_response(build_openapi([*routes, route], title, version, choices))
 
     route = Route("GET", "/api/v1/openapi.json", handler, "This document", None, tag="meta")
-    document.update(build_openapi([*routes, route], title, version))
     return route

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 PRINCIPAL = web.RequestKey("principal", Principal)
 MAX_BODY_BYTES = 64 * 1024
+JSON = "application/json"
+
+Schema = Mapping[str, Any]
+"""The JSON Schema of a query parameter, as the OpenAPI document states it."""
+INTEGER_RANGE = (-(2**63), 2**63 - 1)  # what the databases store; a larger number names nothing
+TEXT: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer", "minimum": INTEGER_RANGE[0], "maximum": INTEGER_RANGE[1]}
+DAY: Schema = {"type": "string", "format": "date"}
+
+
+def one_of(values: Iterable[str]) -> Schema:
+    return {"type": "string", "enum": list(values)}
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,8 @@ class Route:
     roles: frozenset[Role] | None  # None: public
     body: type[BaseModel] | None = None
     tag: str = "hall"
-    query: tuple[str, ...] = ()
+    query: Mapping[str, Schema] = field(default_factory=dict)
+    media_type: str = JSON  # of a successful answer
 
 
 def _default(value: object) -> object:
@@ -136,7 +149,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
-            return error_response(HallQError(code, exc.reason, exc.reason, exc.status))
+            response = error_response(HallQError(code, exc.reason, exc.reason, exc.status))
+            if "Allow" in exc.headers:  # a 405 names the methods that are allowed (RFC 9110)
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
     except Exception:  # noqa: BLE001 - the client gets a JSON error, the log gets the trace
         log.exception("unhandled error on %s %s", request.method, request.path)
@@ -152,9 +168,28 @@ def roles(*names: Role) -> frozenset[Role]:
     return frozenset(names)
 
 
-def int_param(request: web.Request, name: str) -> int:
+def int_param(request: web.Request, name: str, default: int | None = None) -> int:
+    """A path or query parameter that must be an integer; `default` when a query omits it."""
     raw = request.match_info.get(name) or request.query.get(name, "")
+    if not raw and default is not None:
+        return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise HallQError("bad_request", f"参数 {name} 应为整数", f"{name} must be an integer", 400) from None
+    if not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:  # the database driver would fail on it (a 500)
+        raise HallQError("bad_request", f"参数 {name} 超出范围", f"{name} is out of range", 400)
+    return value
+
+
+def choice_param(request: web.Request, name: str, allowed: Iterable[str]) -> str | None:
+    """A query parameter that must be one of `allowed` (None when omitted): a misspelt filter is
+    refused, not answered with an empty list."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    choices = list(allowed)
+    if raw not in choices:
+        raise HallQError("bad_request", f"参数 {name} 的取值无效", f"{name} must be one of {', '.join(choices)}", 400,
+                         {"allowed": choices})
+    return raw

@@ -9,8 +9,8 @@ from aiohttp import web
 from server.accounts import Principal, Role
 from server.api.bodies import AppointmentBody, IssueBody, PrintedBody, RatingBody, ReasonBody
 from server.api.keys import CONFIG, ENGINE
-from server.api.routing import Route, int_param, json_response, roles
-from server.engine.views import IssueRequest
+from server.api.routing import TEXT, Route, choice_param, int_param, json_response, one_of, roles
+from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError, bad_request
 
 ISSUERS = roles(Role.KIOSK, Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
@@ -43,7 +43,9 @@ async def report_printed(request: web.Request, principal: Principal, body: Print
 
 async def list_tickets(request: web.Request, _: Principal) -> web.Response:
     return json_response(
-        await request.app[ENGINE].tickets_today(status=request.query.get("status"), queue=request.query.get("queue"))
+        await request.app[ENGINE].tickets_today(
+            status=choice_param(request, "status", TicketStatus), queue=request.query.get("queue")
+        )
     )
 
 
@@ -118,7 +120,8 @@ async def book_appointment(request: web.Request, _: Principal, body: Appointment
 
 ROUTES = [
     Route("POST", "/api/v1/tickets", issue_ticket, "Issue a ticket", ISSUERS, IssueBody, "tickets"),
-    Route("GET", "/api/v1/tickets", list_tickets, "Today's tickets", STAFF_UP, tag="tickets", query=("status", "queue")),
+    Route("GET", "/api/v1/tickets", list_tickets, "Today's tickets", STAFF_UP, tag="tickets",
+          query={"status": one_of(TicketStatus), "queue": TEXT}),
     Route("GET", "/api/v1/tickets/{ticket_id}", get_ticket, "One ticket", STAFF_UP, tag="tickets"),
     Route("GET", "/api/v1/tickets/{ticket_id}/events", get_ticket_events, "A ticket's events", STAFF_UP, tag="tickets"),
     Route("POST", "/api/v1/tickets/{ticket_id}/printed", report_printed, "Report printing", roles(Role.KIOSK, Role.ADMIN), PrintedBody, "tickets"),

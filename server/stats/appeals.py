@@ -21,6 +21,8 @@ from server.events import EventBus
 from server.storage.db import Database
 from server.storage.schema import rating_appeals, ticket_events, tickets
 
+APPEAL_STATUSES = ("pending", "accepted", "rejected")
+
 
 @dataclass(frozen=True)
 class Appeal:

@@ -9,6 +9,7 @@ for someone who served no case, the unit of their user account).
 from __future__ import annotations
 
 import calendar
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -87,13 +88,15 @@ class _Measures:
     account_unit: str | None = None
 
 
+MONTH_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """'2026-11' -> (2026-11-01, 2026-11-30)."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
-    except ValueError:
-        raise bad_request(f"month must look like 2026-11, not {month!r}", "月份格式应为 2026-11") from None
+    if not re.fullmatch(MONTH_PATTERN, month):
+        raise bad_request(f"month must look like 2026-11, not {month!r}", "月份格式应为 2026-11")
+    year, mon = (int(p) for p in month.split("-"))
+    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
 def _over_norm_s(rules: AssessmentRules) -> Any:

@@ -16,15 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
 from server.engine.views import QueueView, WindowView
+from server.api.bodies import RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
-from server.api.routing import Route, int_param, json_response, roles
-from server.errors import bad_request
-from server.stats.appeals import Appeals
-from server.stats.assessment import assess_month
+from server.api.routing import DAY, Route, choice_param, int_param, json_response, one_of, roles
+from server.errors import HallQError, bad_request
+from server.stats.appeals import APPEAL_STATUSES, Appeals
+from server.stats.assessment import MONTH_PATTERN, assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.export import report_fragment, to_csv, to_xlsx
-from server.stats.metrics import ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram
+from server.stats.metrics import (
+    GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram,
+)
 from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
 
@@ -35,11 +38,17 @@ ROSTER = web.AppKey("duty_roster", Roster)
 MANAGERS = roles(Role.MANAGER, Role.ADMIN)
 STAFF = roles(Role.STAFF, Role.CHIEF)
 REVIEWERS = roles(Role.MANAGER, Role.ADMIN, Role.CHIEF)
+PERIOD = {"from": DAY, "to": DAY}
+MONTH = {"type": "string", "pattern": MONTH_PATTERN}
+PERIOD_BY = {**PERIOD, "by": one_of(GROUPINGS)}
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML = "text/html"
 
 
 class AppealBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ticket_id: int
+    ticket_id: RowId
     reason: Annotated[str, Field(min_length=2, max_length=500)]
 
 
@@ -75,12 +84,12 @@ async def decide_appeal(request: web.Request, principal: Principal, body: Decisi
 
 
 async def list_appeals(request: web.Request, principal: Principal) -> web.Response:
-    return json_response({"appeals": await request.app[APPEALS].list(request.query.get("status"))})
+    return json_response({"appeals": await request.app[APPEALS].list(choice_param(request, "status", APPEAL_STATUSES))})
 
 
 async def report(request: web.Request, principal: Principal) -> web.Response:
     start, end = period(request)
-    by = request.query.get("by", "day")
+    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
     await request.app[FACTS].catch_up_all()
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
     return json_response({"from": start, "to": end, "by": by, "rows": rows})
@@ -96,7 +105,8 @@ async def assessment(request: web.Request, principal: Principal) -> web.Response
     if staff is not None:
         person = next((p for p in people if p.staff_id == staff), None)
         if person is None:
-            raise bad_request(f"no figures for {staff} in {month}", f"{month} 没有 {staff} 的考核数据")
+            raise HallQError("not_found", f"{month} 没有 {staff} 的考核数据", f"no figures for {staff} in {month}", 404,
+                             {"key": staff})
         return json_response({"month": month, "person": person})
     return json_response({"month": month, "people": people, "units": units})
 
@@ -112,7 +122,7 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
 
 async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
     start, end = period(request)
-    by = request.query.get("by", "day")
+    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
     await request.app[FACTS].catch_up_all()
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
     return start, end, by, rows
@@ -126,27 +136,26 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 
 async def report_csv(request: web.Request, principal: Principal) -> web.Response:
     start, end, by, rows = await _report_rows(request)
-    return _download(to_csv(rows, by), "text/csv", f"hallq-report-{start}-{end}-{by}.csv")
+    return _download(to_csv(rows, by), CSV, f"hallq-report-{start}-{end}-{by}.csv")
 
 
 async def report_xlsx(request: web.Request, principal: Principal) -> web.Response:
     start, end, by, rows = await _report_rows(request)
-    return _download(to_xlsx(rows, by), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"hallq-report-{start}-{end}-{by}.xlsx")
+    return _download(to_xlsx(rows, by), XLSX, f"hallq-report-{start}-{end}-{by}.xlsx")
 
 
 async def report_html(request: web.Request, principal: Principal) -> web.Response:
     """The report page's table and its four charts, drawn here so the browser needs no chart code.
     The charts need counts and means only: two grouped scans, not three more full reports."""
     start, end = period(request)
-    by = request.query.get("by", "day")
+    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
     await request.app[FACTS].catch_up_all()
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
         return figures(c, start, end, by), chart_series(c, start, end), wait_histogram(c, start, end)
 
     rows, series, histogram = await request.app[DATABASE].read(read)
-    return web.Response(text=report_fragment(rows, by, series, histogram), content_type="text/html")
+    return web.Response(text=report_fragment(rows, by, series, histogram), content_type=HTML)
 
 
 def _figures_json(f: Figures | None) -> dict[str, Any]:
@@ -237,20 +246,21 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
 
 ROUTES = [
     Route("POST", "/api/v1/appeals", file_appeal, "File a rating appeal", STAFF, AppealBody, "stats"),
-    Route("GET", "/api/v1/appeals", list_appeals, "Rating appeals", REVIEWERS, tag="stats", query=("status",)),
+    Route("GET", "/api/v1/appeals", list_appeals, "Rating appeals", REVIEWERS, tag="stats",
+          query={"status": one_of(APPEAL_STATUSES)}),
     Route("POST", "/api/v1/appeals/{appeal_id}/decision", decide_appeal, "Decide a rating appeal", MANAGERS,
           DecisionBody, "stats"),
-    Route("GET", "/api/v1/stats/report", report, "Figures for a period", MANAGERS, tag="stats", query=("from", "to", "by")),
-    Route("GET", "/api/v1/stats/assessment", assessment, "Monthly assessment", MANAGERS, tag="stats", query=("month",)),
+    Route("GET", "/api/v1/stats/report", report, "Figures for a period", MANAGERS, tag="stats", query=PERIOD_BY),
+    Route("GET", "/api/v1/stats/assessment", assessment, "Monthly assessment", MANAGERS, tag="stats", query={"month": MONTH}),
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
-          tag="stats", query=("month",)),
-    Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=("from", "to")),
+          tag="stats", query={"month": MONTH}),
+    Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=PERIOD),
     Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", MANAGERS,
-          tag="stats", query=("from", "to", "by")),
+          tag="stats", query=PERIOD_BY, media_type=CSV),
     Route("GET", "/api/v1/stats/report.xlsx", report_xlsx, "Figures for a period as an Excel workbook", MANAGERS,
-          tag="stats", query=("from", "to", "by")),
+          tag="stats", query=PERIOD_BY, media_type=XLSX),
     Route("GET", "/api/v1/stats/report.html", report_html, "Figures for a period as an HTML table with SVG charts",
-          MANAGERS, tag="stats", query=("from", "to", "by")),
+          MANAGERS, tag="stats", query=PERIOD_BY, media_type=HTML),
     Route("GET", "/api/v1/stats/today", today, "Everything the live dashboard shows, for today", REVIEWERS, tag="stats"),
 ]
 
