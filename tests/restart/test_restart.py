@@ -9,68 +9,12 @@ where the acknowledged ones stopped; the window's called ticket is still at the 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from server.config.paths import default_config_dir
-from server.config.variants import write_always_open_copy
-
-HALLQ = str(Path(sys.executable).with_name("hallq"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class HubProcess:
-    def __init__(self, tmp_path: Path):
-        self.config = write_always_open_copy(default_config_dir(), tmp_path / "config")
-        self.args = ["--config", str(self.config), "--data", str(tmp_path / "data")]
-        self.env = dict(os.environ, HALLQ_PASSWORD="pass-1234")
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def cli(self, *args: str) -> str:
-        return subprocess.run([HALLQ, *args, *self.args], check=True, capture_output=True, text=True, env=self.env).stdout.strip()
-
-    async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [HALLQ, "serve", *self.args, "--port", str(self.port)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{self.url}/api/v1/health") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-        raise AssertionError("the hub did not come up")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            self.process.wait(timeout=20)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
+from tests.hub_process import HubProcess
 
 @pytest.fixture
 def hub_process(tmp_path: Path):
