@@ -173,7 +173,7 @@ class QueueEngine:
     ) -> HallEvent:
         m = ticket._mapping if ticket is not None else {}
         window = self.config.window(window_id) if window_id else None
-        values = {
+        values: dict[str, Any] = {
             "at": txn.now,
             "hall_day": txn.day,
             "kind": kind,
@@ -816,10 +816,10 @@ class QueueEngine:
     ) -> tuple[str, str | None, str]:
         """(queue, target window, zone) of the next leg."""
         if kind is TransferTarget.QUEUE:
-            queue = self.config.queue(target)
-            if queue is None:
+            to_queue = self.config.queue(target)
+            if to_queue is None:
                 raise not_found("queue", "队列", target)
-            return queue.prefix, None, queue.zone
+            return to_queue.prefix, None, to_queue.zone
         window = self.config.window(target)
         if window is None:
             raise not_found("window", "窗口", target)
@@ -1003,6 +1003,7 @@ class QueueEngine:
     @staticmethod
     def _compose_window(window: Window, state: Row[Any] | None, current: dict[int, TicketView]) -> WindowView:
         m = state._mapping if state is not None else {}
+        current_id = m.get("current_ticket_id")
         return WindowView(
             id=window.id,
             number=window.number,
@@ -1014,7 +1015,7 @@ class QueueEngine:
             logged_in_at=m.get("logged_in_at"),
             paused_reason=m.get("paused_reason"),
             paused_at=m.get("paused_at"),
-            current_ticket=current.get(m.get("current_ticket_id")) if m.get("current_ticket_id") else None,
+            current_ticket=current.get(current_id) if current_id else None,
         )
 
     async def queues(self, prefixes: Sequence[str] | None = None) -> list[QueueView]:
@@ -1058,7 +1059,7 @@ class QueueEngine:
                         zone=q.zone,
                         waiting=waiting,
                         waiting_priority=s.waiting_priority if s else 0,
-                        longest_wait_s=round(now - s.oldest, 1) if s else None,
+                        longest_wait_s=round(now - s.oldest, 1) if s and s.oldest is not None else None,
                         open_windows=figures.open_windows,
                         estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
                         issued_today=int(issued.get(q.prefix, 0)),

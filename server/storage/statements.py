@@ -66,7 +66,7 @@ def _open_windows_among(window_ids: Sequence[str]) -> ScalarSelect[int]:
     )
 
 
-def queue_figures(window_ids: Sequence[str]) -> Select[tuple[int, int, float, int]]:
+def queue_figures(window_ids: Sequence[str]) -> Select[int, int, float, int]:
     """A queue's line length, finished tickets and their summed service today (kept by triggers,
     migration 0005), and how many of the windows serving it are open: what a ticket's wait
     estimate needs, in one statement. Built once per queue by the engine."""
@@ -166,7 +166,7 @@ LINE_BEHIND = direct(
 )
 
 
-def _waiting_by_queue(*where: ColumnElement[bool]) -> Select[tuple[str, int, int, float]]:
+def _waiting_by_queue(*where: ColumnElement[bool]) -> Select[str, int, int, float]:
     return (
         select(tickets.c.queue, func.count(), func.sum(tickets.c.priority), func.min(tickets.c.queued_at))
         .where(tickets.c.hall_day == bindparam("day"), *where)
