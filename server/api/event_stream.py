@@ -99,7 +99,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
         await ws.send_str(json_text({"type": "hello", "last_seq": last_sent}))
         while not ws.closed:
             getter = asyncio.create_task(live.get())
-            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+            done, _pending = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
             if getter not in done:
                 getter.cancel()
                 break

@@ -56,7 +56,7 @@ def _default(value: object) -> object:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if hasattr(value, "to_json"):
-        return value.to_json()  # type: ignore[no-any-return]
+        return value.to_json()
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
