@@ -22,7 +22,10 @@ RowId = Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields are refused, and each field takes only its own JSON type: in pydantic's lax
+    mode 0 was read as false, "5" as 5 and a number as a date (found by the API fuzzing)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginBody(Body):

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
 from server.engine.views import QueueView, WindowView
-from server.api.bodies import RowId
+from server.api.bodies import Body, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request
@@ -46,14 +46,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML = "text/html"
 
 
-class AppealBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AppealBody(Body):
     ticket_id: RowId
     reason: Annotated[str, Field(min_length=2, max_length=500)]
 
 
-class DecisionBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionBody(Body):
     accept: bool
     reason: Annotated[str, Field(min_length=2, max_length=500)]
 
