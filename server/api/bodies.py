@@ -18,7 +18,7 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"format": "date"})]
-RowId = Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 
 
 class Body(BaseModel):
@@ -82,7 +82,7 @@ class NoteBody(Body):
 
 
 class RatingBody(Body):
-    score: Annotated[int, Field(ge=1, le=5, strict=True)]
+    score: Annotated[int, Field(ge=1, le=5)]
 
 
 class AppointmentBody(Body):
