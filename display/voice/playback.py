@@ -107,9 +107,9 @@ def missing_sound_device(proc: Path = Path("/proc"), run: Path = Path("/run"),
 
     Asked before the mixer, because on a machine without one (a hub in a server room, a
     container) every attempt makes libasound print a page of errors on stderr, which reads like a
-    fault. No card in /proc/asound and no PulseAudio or PipeWire server to
-    play through means no device; anything else is left to the mixer to find out. An explicit
-    SDL_AUDIODRIVER or PULSE_SERVER is the technician's word: the mixer is asked.
+    fault. No card in /proc/asound and no PulseAudio or PipeWire server to play through means no
+    device; anything else is left to the mixer to find out. An explicit SDL_AUDIODRIVER or
+    PULSE_SERVER is the technician's word: the mixer is asked.
     """
     if not sys.platform.startswith("linux") or env.get("SDL_AUDIODRIVER") or env.get("PULSE_SERVER"):
         return ""

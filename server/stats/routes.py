@@ -66,6 +66,12 @@ def parse_day(request: web.Request, name: str, default: date) -> date:
         raise bad_request(f"{name} must be a date like 2026-11-26", f"参数 {name} 应为日期，如 2026-11-26") from None
 
 
+def grouping(request: web.Request) -> str:
+    """How a report groups its figures; "day" when not given or given empty (as the report page
+    sends it). An unknown one is refused by `figures`, with the allowed list."""
+    return request.query.get("by") or "day"
+
+
 def period(request: web.Request) -> tuple[date, date]:
     today = request.app[ENGINE].today()
     end = parse_day(request, "to", today)
@@ -87,7 +93,7 @@ async def list_appeals(request: web.Request, principal: Principal) -> web.Respon
 
 async def report(request: web.Request, principal: Principal) -> web.Response:
     start, end = period(request)
-    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
+    by = grouping(request)
     await request.app[FACTS].catch_up_all()
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
     return json_response({"from": start, "to": end, "by": by, "rows": rows})
@@ -120,7 +126,7 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
 
 async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
     start, end = period(request)
-    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
+    by = grouping(request)
     await request.app[FACTS].catch_up_all()
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
     return start, end, by, rows
@@ -146,7 +152,7 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     """The report page's table and its four charts, drawn here so the browser needs no chart code.
     The charts need counts and means only: two grouped scans, not three more full reports."""
     start, end = period(request)
-    by = request.query.get("by") or "day"  # empty, as the report page sends it: the default
+    by = grouping(request)
     await request.app[FACTS].catch_up_all()
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:

@@ -6,8 +6,9 @@ before the caller is answered, so what the hub acknowledged survives a power cut
 PostgreSQL's default does. With NORMAL (until the sixth session) it survived a killed process but
 not a power cut: up to the last checkpoint's second of tickets was gone after one, and their
 numbers, already printed on paper, were issued again; the events' sequence numbers were reused
-under boards that had seen them. The sync costs 0.2-0.5 ms a commit on these machines' disks
-(docs/benchmarks.md), nothing a hall notices; group commit shares it among simultaneous writes.
+under boards that had seen them. The sync (an fdatasync of the WAL, ~0.4 ms in the hub on these
+machines' disks) adds ~0.6 ms to an action (docs/benchmarks.md), nothing a hall notices; group
+commit shares it among simultaneous writes.
 PostgreSQL is used by URL.
 
 Transactions are written as plain synchronous SQLAlchemy Core functions and run in one go: on
@@ -277,7 +278,7 @@ class Database:
         COMMIT on the writer thread. The COMMIT syncs the WAL to disk (synchronous=FULL), the
         longest part of a write; sqlite3 lets go of the GIL meanwhile, so the loop reads and
         checks the next requests, which then form the next batch instead of waiting behind the
-        sync (eight kiosks: +50% tickets a second, measured). The lock keeps the next batch out
+        sync (eight kiosks: +29-50% tickets a second in paired runs). The lock keeps the next batch out
         until this one is committed."""
         async with self._write_lock:
             batch, self._pending = self._pending, []
@@ -381,30 +382,29 @@ class Database:
         try:
             transaction = conn.begin()
         except BaseException as error:
-            self._drop_if_sick(conn, error)
+            self._abandon(conn, None, error)
             raise
         try:
             return transaction, fn(DirectConnection(conn, self._direct_plans))  # type: ignore[arg-type]  # a Connection by delegation
         except BaseException as error:
-            with contextlib.suppress(Exception):  # a dead connection cannot roll back; it is dropped below
-                transaction.rollback()
-            self._drop_if_sick(conn, error)
+            self._abandon(conn, transaction, error)
             raise
 
     def _commit(self, transaction: RootTransaction) -> None:
         try:
             transaction.commit()
         except BaseException as error:
-            # A failed COMMIT (a deferred constraint) leaves SQLite's transaction open: roll it
-            # back, as SQLAlchemy's own `with conn.begin()` does, before the connection goes.
-            with contextlib.suppress(Exception):
-                transaction.rollback()
-            self._drop_if_sick(transaction.connection, error)
+            self._abandon(transaction.connection, transaction, error)
             raise
 
-    def _drop_if_sick(self, conn: Connection, error: BaseException) -> None:
-        """Close the writer's connection after an error that is not a refusal, so the next write
-        starts on a fresh one; a refusal (HallQError, a rule) leaves it as it is."""
+    def _abandon(self, conn: Connection, transaction: RootTransaction | None, error: BaseException) -> None:
+        """After an error: roll the transaction back (a failed COMMIT, e.g. a deferred constraint,
+        leaves SQLite's open, as SQLAlchemy's own `with conn.begin()` knows; a dead connection
+        cannot roll back), then close the writer's connection unless the error was a refusal
+        (HallQError, a rule), so the next write starts on a fresh one."""
+        if transaction is not None:
+            with contextlib.suppress(Exception):
+                transaction.rollback()
         if not isinstance(error, Exception) or isinstance(error, DBAPIError) or conn.invalidated:
             self._drop_writer_connection()
 
