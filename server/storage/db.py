@@ -73,6 +73,11 @@ writes one and the statistics read them back by the thousand (in-process, best o
 185 -> 182 us, call 157 -> 155 us, finish 134 -> 130 us). Non-string keys are written as strings,
 as the stdlib's json did; payloads written by it (Chinese as \\u escapes) read back the same."""
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process holding SQLite's write lock
+WAL_KEPT_BYTES = 64 * 1024 * 1024
+"""What SQLite leaves of the WAL file when it starts it again from the top (journal_size_limit).
+The file is kept, not emptied, as rewriting blocks it already has is the cheaper sync (see
+Database._checkpoint_loop); one long transaction (a bulk import of history) may grow it far past
+this, and it is cut back to this the next time it restarts."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -103,6 +108,7 @@ def _tune_sqlite(dbapi_connection: DBAPIConnection | sqlite3.Connection, _record
     # SQLite's default page cache is 2 MB: with a million tickets the unique indexes (status
     # tokens, idempotency keys) no longer fit and every issue reads pages back.
     cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     cursor.close()
 
 
@@ -160,7 +166,6 @@ class Database:
     _checkpoint_conn: sqlite3.Connection | None = field(default=None, repr=False)
     _writes_since_checkpoint: int = field(default=0, repr=False)
     checkpoint_every_s: float = 1.0
-    wal_trim_bytes: int = 64 * 1024 * 1024  # a long write leaves the WAL no larger (see _sync_write_long)
 
     @property
     def is_sqlite(self) -> bool:
@@ -200,7 +205,7 @@ class Database:
         self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
         with self._disk_full_refused():
             async with self._write_lock:
-                return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write_long, fn)
+                return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write_patiently, fn)
 
     @contextlib.contextmanager
     def _disk_full_refused(self) -> Iterator[None]:
@@ -233,10 +238,17 @@ class Database:
 
     async def _checkpoint_loop(self) -> None:
         """Copy committed pages from the WAL into the database file every `checkpoint_every_s`,
-        on a reader thread, instead of inside a commit. SQLite's automatic checkpoint ran in the
-        commit of whichever write crossed 1,000 pages: with a million tickets of history that put
-        a fifth of the hub's CPU into commits on the event loop. PASSIVE never waits for readers or
-        the writer, so it cannot stall the hall; a failure is logged and retried next round."""
+        instead of inside a commit. SQLite's automatic checkpoint ran in the commit of whichever
+        write crossed 1,000 pages: with a million tickets of history that put a fifth of the hub's
+        CPU into commits on the event loop. PASSIVE never waits for readers or the writer.
+
+        Twice: the bulk on a reader thread while the hall writes on, then what was committed
+        meanwhile, a few pages, with the write lock held (0.2-4 ms once a second under full load,
+        nothing when idle). Only a WAL copied back to its last page is started again from the
+        top by the next write; under unbroken writes a commit always landed during the first
+        checkpoint, so the WAL grew by every commit and each commit's sync also had to record the
+        file's new size: one kiosk issued 560-630 tickets/s that way, 870-930/s with the WAL
+        recycled (docs/benchmarks.md). A failure is logged and retried next round."""
         assert self.sync_engine is not None
         if self._checkpoint_conn is None:  # closed by close(), once no reader thread can use it
             path = self.sync_engine.url.database
@@ -251,6 +263,8 @@ class Database:
             self._writes_since_checkpoint = 0
             try:
                 await loop.run_in_executor(self._readers, checkpointer.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                async with self._write_lock:
+                    await loop.run_in_executor(self._writer, checkpointer.execute, "PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error:
                 log.exception("WAL checkpoint failed; retrying in %.1f s", self.checkpoint_every_s)
 
@@ -321,22 +335,6 @@ class Database:
                     raise
                 return
         _settle(batch, outcomes)
-
-    def _sync_write_long(self, fn: Callable[[Connection], T]) -> T:
-        """A long write, then the WAL cut back if it has grown past `wal_trim_bytes`. Back-to-back
-        long transactions (a bulk import) never leave the checkpoint loop the pause it needs to
-        recycle the WAL, which then grows by everything written: 3.5 GB while importing a million
-        tickets of history. The writer thread holds the write lock here, so a TRUNCATE checkpoint
-        only waits (briefly) for readers."""
-        result = self._sync_write_patiently(fn)
-        assert self.sync_engine is not None
-        wal = Path(f"{self.sync_engine.url.database}-wal")
-        if wal.exists() and wal.stat().st_size > self.wal_trim_bytes:
-            with self._waiting_for_the_lock(1000) as driver:
-                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy:
-                log.info("WAL not cut back: readers still use it; the next long write retries")
-        return result
 
     def _sync_write_patiently(self, fn: Callable[[Connection], T]) -> T:
         """`_sync_write` that waits up to BUSY_TIMEOUT_MS for another process's write lock: for
