@@ -12,6 +12,13 @@ after the tickets the calls take were issued), the state a window meets on an or
 
     .venv/bin/python bench/hub_api.py                       # SQLite, empty and 1,000,000 history
     .venv/bin/python bench/hub_api.py --history 200000 --db postgresql://postgres@127.0.0.1/hallq_bench
+    .venv/bin/python bench/hub_api.py --against c3032c2 --pairs 8   # this tree against a commit
+
+`--against REV` compares two versions of the code on this machine, which is noisy (the bare
+aiohttp floor moved by half within an hour here): a fresh hub of the commit and one of this tree,
+one after the other, `--pairs` times, each issuing from 1 and 8 connections and timing settled
+call-next on an empty database; it prints every pair and the median of the paired ratios, the
+figure to quote, as a difference smaller than the spread of the ratios is not one.
 
 Prints one line per measurement; docs/benchmarks.md keeps the figures.
 """
@@ -26,6 +33,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,7 +127,10 @@ async def fill_history(url: str, count: int, seed: int = 7) -> None:
 
 
 class Hub:
-    def __init__(self, workdir: Path, db_url: str | None):
+    """A `hallq serve` process and its data; `code`: another checkout of HallQ to run instead of
+    this tree (put first on its PYTHONPATH)."""
+
+    def __init__(self, workdir: Path, db_url: str | None, code: Path | None = None):
         self.workdir = workdir
         self.config = write_always_open_copy(ROOT / "config", workdir / "config")
         # The API's own cost, as the reference queue manager has no voice: zone voice is measured
@@ -128,6 +139,8 @@ class Hub:
         self.data = workdir / "data"
         self.port = free_port()
         self.env = dict(os.environ, HALLQ_PASSWORD="bench-pass")
+        if code is not None:
+            self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))
         self.common = ["--config", str(self.config), "--data", str(self.data)] + (["--db", db_url] if db_url else [])
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -371,13 +384,60 @@ async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int, 
         hub.stop()
 
 
+async def one_pass(hub: Hub, kiosk: str, password: str, rounds: int, seconds: int) -> tuple[float, float, float]:
+    """Issuing from 1 and 8 connections (after a warm-up), then settled call-next p50 (ms)."""
+    hub.start()
+    try:
+        await hub.wait_ready()
+        issue_rate(hub, kiosk, 1, 2)
+        one = issue_rate(hub, kiosk, 1, seconds)
+        eight = issue_rate(hub, kiosk, 8, seconds)
+        settled_p50, _, _ = await call_next_latency(hub, kiosk, password, rounds, settled=True)
+        return one, eight, settled_p50
+    finally:
+        hub.stop()
+
+
+def compare(against: str, pairs: int, rounds: int, seconds: int) -> None:
+    """This tree against commit `against`, in alternating pairs of fresh hubs (module docstring)."""
+    workdir = Path(tempfile.mkdtemp(prefix="hallq-pairs-"))
+    try:
+        other = workdir / "code"
+        other.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", against], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)
+        ratios: list[tuple[float, float, float]] = []
+        for n in range(pairs):
+            results = []
+            for name, code in ((against, other), ("this tree", None)):
+                hub = Hub(workdir / f"{n}-{'this' if code is None else 'base'}", None, code)
+                kiosk, password = hub.prepare()
+                one, eight, p50 = asyncio.run(one_pass(hub, kiosk, password, rounds, seconds))
+                print(f"pair {n + 1}, {name}: issue 1 connection {one:.0f}/s, 8 connections {eight:.0f}/s; "
+                      f"call-next settled p50 {p50:.2f} ms", flush=True)
+                results.append((one, eight, p50))
+            (b1, b8, bc), (t1, t8, tc) = results
+            ratios.append((t1 / b1, t8 / b8, bc / tc))
+        for label, column in (("issue, 1 connection", 0), ("issue, 8 connections", 1), ("call-next speed (base/this)", 2)):
+            values = sorted(r[column] for r in ratios)
+            print(f"{label}: this tree / {against} median {statistics.median(values):.2f} "
+                  f"(pairs {', '.join(f'{v:.2f}' for v in values)})", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=500, help="call-next calls timed")
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--db", help="PostgreSQL URL of an EMPTY database (default: SQLite in a temp dir)")
+    parser.add_argument("--against", metavar="REV", help="compare this tree with a git revision in alternating pairs (SQLite, empty)")
+    parser.add_argument("--pairs", type=int, default=6, help="pairs of runs with --against")
     args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.pairs, args.rounds, args.seconds)
+        return 0
     asyncio.run(bare_floor(args.rounds, args.seconds))
     workdir = Path(tempfile.mkdtemp(prefix="hallq-bench-"))
     try:
