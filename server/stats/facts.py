@@ -297,15 +297,16 @@ class FactBuilder:
 
     async def catch_up(self, limit: int = BATCH_EVENTS, step: CatchUpStep = catch_up_sync, *,
                        live: bool = False) -> CatchUpResult:
-        """One batch. `live`: a small batch written like the engine's own actions (on the event
-        loop, group-committed with them) rather than on the writer thread: a batch there held
-        the write lock for tens of milliseconds while calls waited behind it, and its Python took
-        the GIL from the event loop (measured: call-next p50 doubled while the facts of a busy
-        window caught up)."""
+        """One batch, beside the hall's writes where the database allows (`write_apart`: on
+        PostgreSQL). `live` (SQLite): a small batch written like the engine's own actions (on
+        the event loop, group-committed with them) rather than on the writer thread: a batch there
+        held the write lock for tens of milliseconds while calls waited behind it, and its Python
+        took the GIL from the event loop (measured: call-next p50 doubled while the facts of a
+        busy window caught up)."""
         async with self._lock:
             now = self.clock.now()
             work = lambda conn: step(conn, self.config, now, limit)  # noqa: E731
-            return await (self.database.write(work) if live else self.database.write_long(work))
+            return await self.database.write_apart(work, long=not live)
 
     async def catch_up_tickets(self, batch: int = LIVE_BATCH_EVENTS, *, live: bool = True) -> int:
         """Ticket facts only, in batches up to the newest event: what runs after events.
@@ -335,7 +336,7 @@ class FactBuilder:
         await self.catch_up_all()
         now = self.clock.now()
         async with self._lock:
-            return await self.database.write_long(lambda conn: rebuild_window_days(conn, self.config, day, None, now))
+            return await self.database.write_apart(lambda conn: rebuild_window_days(conn, self.config, day, None, now), long=True)
 
     def attach(self, bus: EventBus) -> Callable[[], None]:
         """Run a catch-up after events arrive; returns the function that detaches it."""
