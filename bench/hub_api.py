@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -366,7 +367,21 @@ async def bare_floor(rounds: int, seconds: int) -> None:
         shutil.rmtree(Bare.workdir, ignore_errors=True)
 
 
-async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int, seconds: int) -> None:
+@dataclass
+class Figures:
+    """One pass over a started hub: tickets/s, call-next p50/p99 in ms, health checks/s."""
+
+    one: float
+    eight: float
+    p50: float
+    p99: float
+    settled_p50: float
+    settled_p99: float
+    settled_after: float
+    health: float
+
+
+async def one_pass(hub: Hub, kiosk: str, password: str, rounds: int, seconds: int) -> Figures:
     hub.start()
     try:
         await hub.wait_ready()
@@ -374,28 +389,18 @@ async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int, 
         one = issue_rate(hub, kiosk, 1, seconds)
         eight = issue_rate(hub, kiosk, 8, seconds)
         p50, p99, _ = await call_next_latency(hub, kiosk, password, rounds)
-        settled_p50, settled_p99, settled_after = await call_next_latency(hub, kiosk, password, rounds, settled=True)
-        floor = health_rate(hub, seconds)
-        print(f"{label}: issue 1 connection {one:.0f}/s, 8 connections {eight:.0f}/s; "
-              f"call-next p50 {p50:.2f} ms p99 {p99:.2f} ms ({rounds} calls right after issuing); "
-              f"settled (after {settled_after:.0f} s) p50 {settled_p50:.2f} ms p99 {settled_p99:.2f} ms; "
-              f"health check {floor:.0f}/s", flush=True)
+        settled = await call_next_latency(hub, kiosk, password, rounds, settled=True)
+        return Figures(one, eight, p50, p99, *settled, health_rate(hub, seconds))
     finally:
         hub.stop()
 
 
-async def one_pass(hub: Hub, kiosk: str, password: str, rounds: int, seconds: int) -> tuple[float, float, float]:
-    """Issuing from 1 and 8 connections (after a warm-up), then settled call-next p50 (ms)."""
-    hub.start()
-    try:
-        await hub.wait_ready()
-        issue_rate(hub, kiosk, 1, 2)
-        one = issue_rate(hub, kiosk, 1, seconds)
-        eight = issue_rate(hub, kiosk, 8, seconds)
-        settled_p50, _, _ = await call_next_latency(hub, kiosk, password, rounds, settled=True)
-        return one, eight, settled_p50
-    finally:
-        hub.stop()
+async def measure(label: str, hub: Hub, kiosk: str, password: str, rounds: int, seconds: int) -> None:
+    f = await one_pass(hub, kiosk, password, rounds, seconds)
+    print(f"{label}: issue 1 connection {f.one:.0f}/s, 8 connections {f.eight:.0f}/s; "
+          f"call-next p50 {f.p50:.2f} ms p99 {f.p99:.2f} ms ({rounds} calls right after issuing); "
+          f"settled (after {f.settled_after:.0f} s) p50 {f.settled_p50:.2f} ms p99 {f.settled_p99:.2f} ms; "
+          f"health check {f.health:.0f}/s", flush=True)
 
 
 def compare(against: str, pairs: int, rounds: int, seconds: int) -> None:
@@ -412,12 +417,12 @@ def compare(against: str, pairs: int, rounds: int, seconds: int) -> None:
             for name, code in ((against, other), ("this tree", None)):
                 hub = Hub(workdir / f"{n}-{'this' if code is None else 'base'}", None, code)
                 kiosk, password = hub.prepare()
-                one, eight, p50 = asyncio.run(one_pass(hub, kiosk, password, rounds, seconds))
-                print(f"pair {n + 1}, {name}: issue 1 connection {one:.0f}/s, 8 connections {eight:.0f}/s; "
-                      f"call-next settled p50 {p50:.2f} ms", flush=True)
-                results.append((one, eight, p50))
-            (b1, b8, bc), (t1, t8, tc) = results
-            ratios.append((t1 / b1, t8 / b8, bc / tc))
+                f = asyncio.run(one_pass(hub, kiosk, password, rounds, seconds))
+                print(f"pair {n + 1}, {name}: issue 1 connection {f.one:.0f}/s, 8 connections {f.eight:.0f}/s; "
+                      f"call-next settled p50 {f.settled_p50:.2f} ms", flush=True)
+                results.append(f)
+            base, this = results
+            ratios.append((this.one / base.one, this.eight / base.eight, base.settled_p50 / this.settled_p50))
         for label, column in (("issue, 1 connection", 0), ("issue, 8 connections", 1), ("call-next speed (base/this)", 2)):
             values = sorted(r[column] for r in ratios)
             print(f"{label}: this tree / {against} median {statistics.median(values):.2f} "
