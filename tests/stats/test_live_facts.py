@@ -113,7 +113,7 @@ async def test_on_postgresql_a_catch_up_batch_does_not_hold_up_the_halls_writes(
     of the ticket finished before it are there and the watermark stands at an event the batch
     read, so the issue and the call written beside it are still ahead of it. SQLite has one
     writer: there the hall's writes take turns with the batches (the test above)."""
-    if not engine.database.engine.dialect.name == "postgresql":
+    if engine.database.is_sqlite:
         pytest.skip("SQLite has one writer: its catch-up batches take turns with the hall's writes")
     clock.set(at("08:40"))
     await engine.login("W1", "s1")
