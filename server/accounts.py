@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import HallQError, bad_request
+from server.errors import HallQError, bad_request, not_found
 from server.storage.db import Database
 from server.storage.schema import auth_sessions, devices, users
 
@@ -179,6 +179,59 @@ class Accounts:
         except IntegrityError:
             raise HallQError("duplicate", f"设备 {name} 已存在", f"device {name} exists", 409) from None
         return token
+
+    async def new_device_token(self, name: str) -> str:
+        """A fresh token for a registered device, which is active again; the old token stops at once
+        in this hub (its cached entry is dropped; another process that cached it stops within
+        TOKEN_CACHE_SECONDS). For a kiosk PC replaced, a token lost or seen where it should not be:
+        the device keeps its name, role and zone, so nothing else is configured again."""
+        token = "dev_" + secrets.token_urlsafe(32)
+
+        def work(conn: Connection) -> str | None:
+            old = conn.execute(select(devices.c.token_hash).where(devices.c.name == name)).scalar()
+            if old is not None:
+                conn.execute(update(devices).where(devices.c.name == name).values(token_hash=token_digest(token), active=True))
+            return old
+
+        old_digest = await self.database.write(work)
+        if old_digest is None:
+            raise not_found("device", "设备", name)
+        self._recent.pop(old_digest, None)
+        return token
+
+    async def set_device_active(self, name: str, active: bool) -> None:
+        """Switch a device's token off (a kiosk stolen, a board taken down) or on again. Off takes
+        effect at once in this hub, as for `new_device_token`."""
+        def work(conn: Connection) -> str | None:
+            digest = conn.execute(select(devices.c.token_hash).where(devices.c.name == name)).scalar()
+            if digest is not None:
+                conn.execute(update(devices).where(devices.c.name == name).values(active=active))
+            return digest
+
+        digest = await self.database.write(work)
+        if digest is None:
+            raise not_found("device", "设备", name)
+        self._recent.pop(digest, None)
+
+    async def set_user_active(self, username: str, active: bool) -> None:
+        """Switch a person's account off (someone who left the hall) or on again. Off also ends the
+        account's open sessions, so a call-pad left signed in stops at once in this hub."""
+        def work(conn: Connection) -> list[str] | None:
+            user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+            if user_id is None:
+                return None
+            conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+            if active:
+                return []
+            digests = list(conn.execute(select(auth_sessions.c.token_hash).where(auth_sessions.c.user_id == user_id)).scalars())
+            conn.execute(delete(auth_sessions).where(auth_sessions.c.user_id == user_id))
+            return digests
+
+        ended = await self.database.write(work)
+        if ended is None:
+            raise not_found("user", "账号", username)
+        for digest in ended:
+            self._recent.pop(digest, None)
 
     async def authenticate(self, token: str, *, now: float) -> Principal | None:
         digest = token_digest(token)

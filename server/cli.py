@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
     from server.accounts import Accounts
@@ -146,6 +146,39 @@ def cmd_device_add(args: argparse.Namespace) -> int:
     return _run_with_database(args, action)
 
 
+def cmd_device_new_token(args: argparse.Namespace) -> int:
+    async def action(accounts: Accounts) -> None:
+        print(await accounts.new_device_token(args.name))
+
+    return _run_with_database(args, action)
+
+
+def cmd_set_active(args: argparse.Namespace) -> int:
+    """`hallq user|device enable|disable NAME`."""
+    active = args.switch == "enable"
+    is_device = args.command == "device"
+
+    async def action(accounts: Accounts) -> None:
+        if is_device:
+            await accounts.set_device_active(args.name, active)
+        else:
+            await accounts.set_user_active(args.name, active)
+        print(f"{args.command} {args.name} {'enabled' if active else 'disabled'}")
+
+    return _run_with_database(args, action)
+
+
+def cmd_list_accounts(args: argparse.Namespace) -> int:
+    """`hallq user list` and `hallq device list`: one line each, never a secret."""
+    async def action(accounts: Accounts) -> None:
+        rows = await (accounts.list_devices() if args.command == "device" else accounts.list_users())
+        for row in rows:
+            state = "active" if row.pop("active") else "disabled"
+            print("  ".join(str(value) for value in row.values() if value is not None) + f"  {state}")
+
+    return _run_with_database(args, action)
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     async def action(_accounts: Accounts) -> None:
         print("database schema is up to date")
@@ -169,6 +202,18 @@ def run_forwarded(name: str, argv: list[str]) -> int:
 
     module, function, _ = FORWARDED[name]
     return int(getattr(importlib.import_module(module), function)(argv))
+
+
+def _list_and_switch_parsers(commands: Any, what: str) -> None:
+    """`list`, `disable NAME` and `enable NAME` for accounts and devices alike."""
+    listing = commands.add_parser("list", help=f"list the {what} (never a secret)")
+    _hub_options(listing)
+    listing.set_defaults(func=cmd_list_accounts)
+    for switch, effect in (("disable", "switch off (a running hub refuses it within 10 s)"), ("enable", "switch on again")):
+        parser = commands.add_parser(switch, help=effect)
+        _hub_options(parser)
+        parser.add_argument("name")
+        parser.set_defaults(func=cmd_set_active, switch=switch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=cmd_user_add)
 
+    _list_and_switch_parsers(user, "accounts")
     device = sub.add_parser("device", help="device tokens").add_subparsers(dest="device_command", required=True)
     dadd = device.add_parser("add", help="register a kiosk or display and print its token")
     _hub_options(dadd)
@@ -216,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     dadd.add_argument("--role", required=True, choices=["kiosk", "display"])
     dadd.add_argument("--zone")
     dadd.set_defaults(func=cmd_device_add)
+    new_token = device.add_parser("new-token", help="give a device a new token and print it (a running hub refuses the old one within 10 s)")
+    _hub_options(new_token)
+    new_token.add_argument("name")
+    new_token.set_defaults(func=cmd_device_new_token)
+    _list_and_switch_parsers(device, "devices")
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     up = db.add_parser("upgrade", help="migrate the schema to this version")

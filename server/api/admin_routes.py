@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.accounts import Principal, Role
-from server.api.bodies import CloseDayBody, DeviceBody, LoginBody, UserBody
+from server.api.bodies import ActiveBody, CloseDayBody, DeviceBody, LoginBody, UserBody
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
@@ -62,6 +62,26 @@ async def add_device(request: web.Request, _: Principal, body: DeviceBody) -> we
     return json_response({"name": body.name, "role": body.role, "token": token}, status=201)
 
 
+async def new_device_token(request: web.Request, _: Principal) -> web.Response:
+    name = request.match_info["name"]
+    token = await request.app[ACCOUNTS].new_device_token(name)
+    return json_response({"name": name, "token": token})
+
+
+async def set_device_active(request: web.Request, _: Principal, body: ActiveBody) -> web.Response:
+    name = request.match_info["name"]
+    await request.app[ACCOUNTS].set_device_active(name, body.active)
+    return json_response({"name": name, "active": body.active})
+
+
+async def set_user_active(request: web.Request, principal: Principal, body: ActiveBody) -> web.Response:
+    username = request.match_info["username"]
+    if username == principal.name and not body.active:
+        raise HallQError("own_account", "不能停用自己正在使用的账号", "you cannot switch off the account you are signed in with", 409)
+    await request.app[ACCOUNTS].set_user_active(username, body.active)
+    return json_response({"username": username, "active": body.active})
+
+
 async def close_day(request: web.Request, _: Principal, body: CloseDayBody) -> web.Response:
     engine = request.app[ENGINE]
     closed = await engine.close_day(body.day or engine.today())
@@ -74,7 +94,10 @@ ROUTES = [
     Route("GET", "/api/v1/auth/me", me, "Who am I", ANYONE_SIGNED_IN, tag="auth"),
     Route("GET", "/api/v1/users", list_users, "List accounts", roles(Role.ADMIN), tag="admin"),
     Route("POST", "/api/v1/users", add_user, "Add an account", roles(Role.ADMIN), UserBody, "admin"),
+    Route("POST", "/api/v1/users/{username}/active", set_user_active, "Switch an account off or on", roles(Role.ADMIN), ActiveBody, "admin"),
     Route("GET", "/api/v1/devices", list_devices, "List devices", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
     Route("POST", "/api/v1/devices", add_device, "Register a device", roles(Role.TECHNICIAN, Role.ADMIN), DeviceBody, "admin"),
+    Route("POST", "/api/v1/devices/{name}/token", new_device_token, "Give a device a new token (the old one stops)", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
+    Route("POST", "/api/v1/devices/{name}/active", set_device_active, "Switch a device's token off or on", roles(Role.TECHNICIAN, Role.ADMIN), ActiveBody, "admin"),
     Route("POST", "/api/v1/day/close", close_day, "Close the day", roles(Role.MANAGER, Role.ADMIN), CloseDayBody, "admin"),
 ]

@@ -109,5 +109,9 @@ class DeviceBody(Body):
     zone: Annotated[str, Field(max_length=8)] | None = None
 
 
+class ActiveBody(Body):
+    active: bool
+
+
 class CloseDayBody(Body):
     day: IsoDate | None = None

@@ -1,0 +1,125 @@
+"""Switching accounts and device tokens off and on, and replacing a device's token.
+
+A kiosk PC is stolen, a board's token is seen on a photo, a member of staff leaves the hall: the
+technician or the admin must be able to stop that token or account at once, without editing the
+database, and without configuring the device again when it gets a new token.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from server.accounts import Accounts
+from server.api.keys import ACCOUNTS
+from tests.conftest import HUB_PASSWORD
+from tests.hub_process import HALLQ
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def issue_with(hub, token: str) -> int:
+    response = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=bearer(token))
+    return response.status
+
+
+async def test_a_new_device_token_stops_the_old_one_and_keeps_the_device(hub):
+    old = hub.tokens["board-A"]
+    assert (await hub.client.get("/api/v1/auth/me", headers=bearer(old))).status == 200  # cached by the hub now
+    response = await hub.client.post("/api/v1/devices/board-A/token", headers=hub.auth("tech"))
+    assert response.status == 200
+    new = (await response.json())["token"]
+    assert new.startswith("dev_") and new != old
+    assert (await hub.client.get("/api/v1/auth/me", headers=bearer(old))).status == 401  # at once, cache or not
+    me = await (await hub.client.get("/api/v1/auth/me", headers=bearer(new))).json()
+    assert (me["name"], me["role"], me["zone"]) == ("board-A", "display", "A")  # nothing to configure again
+    kiosk = (await (await hub.client.post("/api/v1/devices/kiosk-1/token", headers=hub.auth("admin"))).json())["token"]
+    assert await issue_with(hub, hub.tokens["kiosk"]) == 401
+    assert await issue_with(hub, kiosk) == 201
+
+
+async def test_a_device_switched_off_is_refused_at_once_and_back_when_switched_on(hub):
+    token = hub.tokens["kiosk"]
+    assert await issue_with(hub, token) == 201  # in the hub's token cache now
+    off = await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200 and await off.json() == {"name": "kiosk-1", "active": False}
+    assert await issue_with(hub, token) == 401
+    listed = await (await hub.client.get("/api/v1/devices", headers=hub.auth("tech"))).json()
+    assert {"name": "kiosk-1", "kind": "kiosk", "zone": None, "active": False} in listed
+    on = await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": True}, headers=hub.auth("tech"))
+    assert on.status == 200
+    assert await issue_with(hub, token) == 201  # the same token works again
+
+
+async def test_an_account_switched_off_loses_its_sessions_and_its_sign_in(hub):
+    signed_in = hub.auth("staff02")
+    assert (await hub.client.get("/api/v1/auth/me", headers=signed_in)).status == 200
+    off = await hub.client.post("/api/v1/users/staff02/active", json={"active": False}, headers=hub.auth("admin"))
+    assert off.status == 200
+    assert (await hub.client.get("/api/v1/auth/me", headers=signed_in)).status == 401  # the pad left signed in
+    login = {"username": "staff02", "password": HUB_PASSWORD}
+    refused = await hub.client.post("/api/v1/auth/login", json=login)
+    assert refused.status == 401 and (await refused.json())["error"]["code"] == "bad_credentials"
+    users = await (await hub.client.get("/api/v1/users", headers=hub.auth("admin"))).json()
+    assert next(u for u in users if u["username"] == "staff02")["active"] is False
+    assert (await hub.client.post("/api/v1/users/staff02/active", json={"active": True}, headers=hub.auth("admin"))).status == 200
+    assert (await hub.client.post("/api/v1/auth/login", json=login)).status == 200
+
+
+async def test_switches_are_refused_to_the_wrong_people_and_for_unknown_names(hub):
+    """Tried: staff and a kiosk switching a device off, a technician switching an account off, an
+    admin switching off their own account, unknown names, a body that is not a boolean. Kept:
+    403, 403, 403, 409, 404, 400; every token and account still works afterwards."""
+    off = {"active": False}
+    assert (await hub.client.post("/api/v1/devices/kiosk-1/active", json=off, headers=hub.auth("staff01"))).status == 403
+    assert (await hub.client.post("/api/v1/devices/kiosk-1/token", headers=hub.auth("kiosk"))).status == 403
+    assert (await hub.client.post("/api/v1/users/staff01/active", json=off, headers=hub.auth("tech"))).status == 403
+    own = await hub.client.post("/api/v1/users/admin/active", json=off, headers=hub.auth("admin"))
+    assert own.status == 409 and (await own.json())["error"]["code"] == "own_account"
+    for path in ("/api/v1/devices/no-such/active", "/api/v1/users/no-such/active"):
+        missing = await hub.client.post(path, json=off, headers=hub.auth("admin"))
+        assert missing.status == 404 and (await missing.json())["error"]["code"] == "not_found"
+    assert (await hub.client.post("/api/v1/devices/no-such/token", headers=hub.auth("tech"))).status == 404
+    wrong = await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": "no"}, headers=hub.auth("tech"))
+    assert wrong.status == 400
+    assert await issue_with(hub, hub.tokens["kiosk"]) == 201
+    for who in ("admin", "staff01", "board-A"):
+        assert (await hub.client.get("/api/v1/auth/me", headers=hub.auth(who))).status == 200
+
+
+async def test_a_switch_made_by_another_process_reaches_the_hub_within_the_cache_time(hub, clock):
+    """`hallq device disable` runs in its own process: the hub's few seconds of token cache are
+    the delay it may take (the routes above act at once)."""
+    token = hub.tokens["kiosk"]
+    assert await issue_with(hub, token) == 201
+    elsewhere = Accounts(hub.app[ACCOUNTS].database)  # another process's view of the same database
+    await elsewhere.set_device_active("kiosk-1", False)
+    clock.advance(Accounts.TOKEN_CACHE_SECONDS + 1)
+    assert await issue_with(hub, token) == 401
+
+
+def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path: Path) -> None:
+    env = dict(os.environ, HALLQ_PASSWORD="cli-pass-1")
+    data = ["--data", str(tmp_path / "data")]
+
+    def hallq(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        run = subprocess.run([HALLQ, *args, *data], capture_output=True, text=True, env=env, timeout=120)
+        assert (run.returncode == 0) == ok, run.stdout + run.stderr
+        return run
+
+    first = hallq("device", "add", "kiosk-2", "--role", "kiosk").stdout.strip()
+    hallq("device", "add", "board-C", "--role", "display", "--zone", "C")
+    second = hallq("device", "new-token", "kiosk-2").stdout.strip()
+    assert second.startswith("dev_") and second != first
+    hallq("device", "disable", "board-C")
+    assert hallq("device", "list").stdout.splitlines() == ["board-C  display  C  disabled", "kiosk-2  kiosk  active"]
+    assert first not in hallq("device", "list").stdout and second not in hallq("device", "list").stdout
+    hallq("user", "add", "staff07", "--role", "staff", "--name", "周七")
+    hallq("user", "disable", "staff07")
+    assert "staff07  周七  staff  disabled" in hallq("user", "list").stdout
+    hallq("user", "enable", "staff07")
+    assert "staff07  周七  staff  active" in hallq("user", "list").stdout
+    missing = hallq("device", "disable", "no-such", ok=False)
+    assert "device not found: no-such" in missing.stderr
