@@ -4,6 +4,15 @@ A board that lost its connection reconnects with `since=<last seq it saw>` and r
 event it missed from the database before the live ones, so no call is ever missed. The listener
 subscribes before replaying, and skips what the replay already sent, so nothing falls in between.
 A client too slow to keep up is disconnected with code 4000 and simply reconnects with `since`.
+
+A connection the hub refuses (no token, a token switched off or replaced, an expired session, an
+unknown ticket) is still accepted as a WebSocket, told why in one `{"type": "error"}` message, and
+closed with 4000 + the HTTP status (4401, 4404, 4400). A browser cannot read the status of a
+refused handshake: without this a board set up with a wrong token looked exactly like a board
+whose hub was down, and retried for ever. Pages stop retrying on a 44xx close (static/hallq.js).
+A request that is not a WebSocket upgrade gets the plain JSON error, as everywhere in the API.
+A stream lives no longer than its token (see `_Credential`): one switched off, replaced or expired
+while its board or pad listens is refused the same way.
 """
 from __future__ import annotations
 
@@ -13,15 +22,18 @@ from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, web
 
-from server.accounts import Principal, Role
+from server.accounts import Accounts, Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
 from server.engine.views import HallEvent
 from server.errors import HallQError
 
 LAGGING_CLOSE_CODE = 4000
+REFUSED_CLOSE_BASE = 4000  # + the HTTP status of the refusal: 4401, 4404, 4400
 LIVE_BUFFER = 5000
 REPLAY_BATCH = 1000
+RECHECK_S = Accounts.TOKEN_CACHE_SECONDS  # hall time between two checks of a live stream's token
+IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often too
 
 
 @dataclass(frozen=True)
@@ -48,31 +60,62 @@ class StreamFilter:
         return {"type": "event", **data}
 
 
-async def _authorise(request: web.Request) -> StreamFilter:
+@dataclass
+class _Credential:
+    """The token a stream was opened with, checked again while the stream lives: once RECHECK_S
+    of hall time have passed, before the next event goes out, and after IDLE_RECHECK_S of quiet.
+    A device switched off or given a new token, an account switched off, a session expired: the
+    board or pad stops receiving (4401) instead of listening on until it happens to reconnect."""
+
+    accounts: Accounts
+    token: str
+    checked_at: float
+
+    async def still_valid(self, now: float) -> bool:
+        if 0 <= now - self.checked_at < RECHECK_S:
+            return True
+        self.checked_at = now
+        return await self.accounts.authenticate(self.token, now=now) is not None
+
+
+def _unauthorized() -> HallQError:
+    return HallQError("unauthorized", "请先登录", "a device or staff token, or a ticket token, is required", 401)
+
+
+async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | None]:
+    """What the stream may carry, and the token to check again while it lives (none for a
+    citizen's ticket, whose status page follows its own ticket all day)."""
     engine = request.app[ENGINE]
     zone, window = request.query.get("zone"), request.query.get("window")
     ticket_token = request.query.get("ticket")
     if ticket_token:
         status = await engine.ticket_status(ticket_token)
-        return StreamFilter(zone=None, window=None, queue=status.ticket.queue, public=True)
+        return StreamFilter(zone=None, window=None, queue=status.ticket.queue, public=True), None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.query.get("token", "")
     principal: Principal | None = None
+    now = engine.clock.now()
     if token:
-        principal = await request.app[ACCOUNTS].authenticate(token, now=engine.clock.now())
+        principal = await request.app[ACCOUNTS].authenticate(token, now=now)
     if principal is None:
-        raise HallQError("unauthorized", "请先登录", "a device or staff token, or a ticket token, is required", 401)
+        raise _unauthorized()
     if principal.role is Role.DISPLAY and principal.zone and zone is None:
         zone = principal.zone
-    return StreamFilter(zone=zone, window=window)
+    return StreamFilter(zone=zone, window=window), _Credential(request.app[ACCOUNTS], token, now)
 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
     engine = request.app[ENGINE]
-    since = int_param(request, "since", default=-1)
-    stream_filter = await _authorise(request)
     ws = web.WebSocketResponse(heartbeat=30)
-    if not ws.can_prepare(request).ok:
+    upgrade = ws.can_prepare(request).ok
+    try:
+        since = int_param(request, "since", default=-1)
+        stream_filter, credential = await _authorise(request)
+    except HallQError as refusal:
+        if not upgrade:
+            raise
+        return await _refuse(request, ws, refusal)
+    if not upgrade:
         raise HallQError("websocket_required", "请以 WebSocket 方式连接", "this is a WebSocket endpoint: connect with Upgrade: websocket", 400)
     await ws.prepare(request)
     live: asyncio.Queue[HallEvent] = asyncio.Queue(maxsize=LIVE_BUFFER)
@@ -86,6 +129,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
 
     unsubscribe = request.app[ENGINE].bus.listen(on_event)
     reader = asyncio.create_task(_drain_client(ws))
+    getter: asyncio.Task[HallEvent] | None = None
     try:
         last_sent = since if since >= 0 else await engine.last_seq()
         while since >= 0:
@@ -98,15 +142,20 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
                 break
         await ws.send_str(json_text({"type": "hello", "last_seq": last_sent}))
         while not ws.closed:
-            getter = asyncio.create_task(live.get())
-            done, _pending = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if getter not in done:
-                getter.cancel()
+            getter = getter or asyncio.create_task(live.get())
+            done, _pending = await asyncio.wait({getter, reader}, timeout=IDLE_RECHECK_S, return_when=asyncio.FIRST_COMPLETED)
+            if reader in done:
                 break
+            if credential is not None and not await credential.still_valid(engine.clock.now()):
+                await _send_refusal(ws, _unauthorized())
+                break
+            if getter not in done:
+                continue  # quiet: the token was checked, listen on
             if overflow.is_set():
                 await ws.close(code=LAGGING_CLOSE_CODE, message=b"lagging: reconnect with since")
                 break
             event = getter.result()
+            getter = None
             if event.seq <= last_sent:
                 continue
             if stream_filter.matches(event):
@@ -116,12 +165,27 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
         pass
     finally:
         unsubscribe()
+        if getter is not None:
+            getter.cancel()
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
         if not ws.closed:
             await ws.close(code=WSCloseCode.GOING_AWAY)
     return ws
+
+
+async def _refuse(request: web.Request, ws: web.WebSocketResponse, refusal: HallQError) -> web.WebSocketResponse:
+    """Accept the socket to say why it is refused (see the module docstring)."""
+    await ws.prepare(request)
+    await _send_refusal(ws, refusal)
+    return ws
+
+
+async def _send_refusal(ws: web.WebSocketResponse, refusal: HallQError) -> None:
+    """Say over the socket why it is refused, then close it with 4000 + the HTTP status."""
+    await ws.send_str(json_text({"type": "error", **refusal.to_json()["error"]}))
+    await ws.close(code=REFUSED_CLOSE_BASE + refusal.status, message=refusal.code.encode()[:120])
 
 
 async def _drain_client(ws: web.WebSocketResponse) -> None:

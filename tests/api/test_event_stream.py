@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import aiohttp
-import pytest
 
 
 async def receive_until_hello(ws) -> tuple[list[dict], dict]:
@@ -23,10 +22,43 @@ async def make_calls(hub, count: int, queue="C1", window="W19"):
         await hub.client.post(f"/api/v1/windows/{window}/finish", json={}, headers=staff)
 
 
+async def refusal_of(ws) -> tuple[dict, int | None]:
+    """The one error message of a refused stream and the code it was closed with."""
+    message = await ws.receive_json(timeout=5)
+    closing = await ws.receive(timeout=5)
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    return message, ws.close_code
+
+
 async def test_stream_requires_a_token(hub):
-    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
-        await hub.client.ws_connect("/api/v1/events")
-    assert err.value.status == 401
+    """Tried: a plain GET and a WebSocket without a token. Kept: the GET gets the API's JSON 401;
+    the WebSocket is told why and closed with 4401, which a page can read (a refused handshake's
+    status is invisible to a browser) and does not retry."""
+    plain = await hub.client.get("/api/v1/events")
+    assert plain.status == 401 and (await plain.json())["error"]["code"] == "unauthorized"
+    ws = await hub.client.ws_connect("/api/v1/events")
+    message, code = await refusal_of(ws)
+    assert message["type"] == "error" and message["code"] == "unauthorized" and message["message"] == "请先登录"
+    assert code == 4401
+
+
+async def test_stream_refusals_carry_their_status_in_the_close_code(hub):
+    """Tried: an unknown ticket token, a `since` that is not a number, a device token switched off
+    while its board was away. Kept: 4404, 4400, 4401, each after an error message naming why."""
+    ws = await hub.client.ws_connect("/api/v1/events?ticket=no-such-ticket")
+    message, code = await refusal_of(ws)
+    assert (message["code"], code) == ("not_found", 4404)
+    ws = await hub.client.ws_connect(f"/api/v1/events?since=abc&token={hub.tokens['manager']}")
+    message, code = await refusal_of(ws)
+    assert (message["code"], code) == ("bad_request", 4400)
+    ws = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    await receive_until_hello(ws)
+    await ws.close()
+    off = await hub.client.post("/api/v1/devices/board-A/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200
+    ws = await hub.client.ws_connect(f"/api/v1/events?since=0&token={hub.tokens['board-A']}")
+    message, code = await refusal_of(ws)
+    assert (message["code"], code) == ("unauthorized", 4401)
 
 
 async def test_live_events_arrive_in_sequence(hub):
@@ -81,3 +113,26 @@ async def test_citizen_stream_by_ticket_token_hides_staff(hub):
             assert message["number"] == "C1001" and message["payload"]["window_name"] == "19号窗口"
             break
     await ws.close()
+
+
+async def test_a_live_stream_ends_when_its_token_is_switched_off(hub, clock):
+    """Tried: a zone board listening while its device token is switched off, then a kiosk issuing
+    in its zone, before and after the stream's recheck time. Kept: within the recheck time the
+    event still arrives; after it the board receives no further event but the refusal (4401).
+    A manager's stream alongside goes on receiving."""
+    board = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    manager = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['manager']}")
+    await receive_until_hello(board)
+    await receive_until_hello(manager)
+    off = await hub.client.post("/api/v1/devices/board-A/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200
+    await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("kiosk"))
+    assert (await board.receive_json(timeout=5))["kind"] == "ticket.issued"  # checked less than 10 s ago
+    assert (await manager.receive_json(timeout=5))["kind"] == "ticket.issued"
+    clock.advance(11)
+    await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("kiosk"))
+    message, code = await refusal_of(board)
+    assert (message["type"], message["code"], code) == ("error", "unauthorized", 4401)
+    issued = await manager.receive_json(timeout=5)
+    assert issued["kind"] == "ticket.issued" and issued["number"] == "A1002"
+    await manager.close()

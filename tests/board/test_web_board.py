@@ -106,3 +106,32 @@ async def test_a_web_board_left_open_overnight_opens_the_new_day_clean(hub, brow
         await page.wait_for_selector(f"#current-text:has-text('{number}')")
     finally:
         await context.close()
+
+
+async def test_a_board_without_a_valid_token_says_so_and_stops_retrying(hub, browser, clock) -> None:
+    """Tried: a board opened with no token (as the README's address was typed in the demo), and a
+    board whose device token the technician switches off while it shows the hall. Kept: the first
+    says it is not authorised, not "reconnecting", after one attempt at the stream and none more;
+    the second keeps showing the hall until the stream's recheck, then says the same."""
+    await issue(hub, "A1")
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    streams: list[str] = []
+    page.on("websocket", lambda ws: streams.append(ws.url))
+    await page.goto(f"{hub.base_url}/board?zone=A")
+    await page.wait_for_selector("body[data-online='refused']")
+    assert await page.text_content("#offline") == "本屏未授权（显示设备令牌无效或已停用），请联系技术人员"
+    assert await page.text_content("tr[data-queue='A1'] td.count") == "1人"  # the state it could read
+    await page.wait_for_timeout(2500)  # the back-off would have retried twice by now
+    assert len(streams) == 1
+    await page.close()
+
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    off = await api(hub, "POST", "/devices/board-A/active", "tech", {"active": False})
+    assert off == {"name": "board-A", "active": False}
+    clock.advance(11)
+    await issue(hub, "A1")  # the next event makes the stream check its token again
+    await page.wait_for_selector("body[data-online='refused']")
+    assert await page.is_visible("#offline")
+    await page.close()

@@ -359,6 +359,22 @@ async def test_expired_session_returns_to_login(tabs: Tabs, pad_hub: Hub, clock:
     assert (await pad_hub.engine.ticket_by_number("C1001")).status == "waiting"  # nothing was called
 
 
+@pytest.mark.browser
+async def test_an_account_switched_off_leaves_the_pad_at_the_sign_in(tabs: Tabs, pad_hub: Hub, clock: ManualClock) -> None:
+    """Tried: the admin switches off the account of someone signed in at a pad, without anyone
+    touching that pad; then a citizen takes a ticket in the pad's zone. Kept: the pad's stream is
+    refused at its next check, the pad goes back to the sign-in with the session gone, and the
+    ticket was left waiting (nobody could call it from that pad)."""
+    page = await open_pad(tabs)
+    response = await pad_hub.client.post("/api/v1/users/staff01/active", json={"active": False}, headers=pad_hub.auth("admin"))
+    assert response.status == 200
+    clock.advance(11)
+    number = await issue(pad_hub)
+    await expect(page.locator("#view-login")).to_be_visible()
+    assert await page.evaluate("sessionStorage.getItem('hallq.token')") is None
+    assert (await pad_hub.engine.ticket_by_number(number)).status == "waiting"
+
+
 async def test_page_and_assets_are_served_by_the_hub(pad_hub: Hub) -> None:
     client = pad_hub.client
     page = await client.get("/pad")

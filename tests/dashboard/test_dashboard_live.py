@@ -97,3 +97,26 @@ async def test_staff_cannot_open_the_dashboard(page: Page, web_hub: Hub) -> None
     await sign_in(page, web_hub, "/dashboard", who="staff01")
     await expect(page.locator("#login-error")).to_contain_text("没有查看权限")
     await expect(page.locator("#view-board")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_a_manager_switched_off_is_back_at_the_sign_in(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: the admin switches off the account of a manager whose dashboard is open, then the
+    hall goes on (a ticket is issued). Kept: the page's stream is refused at its next check and the
+    page returns to the sign-in by itself, its session gone, instead of showing 未连接 for ever."""
+    loads: list[int] = []
+    page.on("response", lambda r: loads.append(r.status) if r.url.endswith("/api/v1/stats/today") else None)
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator("#conn")).to_have_text("● 已连接")
+    for _ in range(200):  # the page reads the figures once more when its stream comes online
+        if len(loads) >= 2:
+            break
+        await page.wait_for_timeout(25)
+    assert loads == [200, 200]  # settled: from here on only the stream can tell the page anything
+    await post(web_hub, "/users/manager/active", "admin", {"active": False})
+    clock.advance(11)
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await expect(page.locator("#login-user")).to_be_visible()
+    await expect(page.locator("#view-board")).to_be_hidden()
+    assert await page.evaluate("sessionStorage.getItem('hallq.token')") is None
+    assert loads == [200, 200]  # back at the sign-in through the stream's refusal, not a failed read

@@ -142,6 +142,14 @@
     document.body.dataset.online = online ? "yes" : "no";
   }
 
+  // The hub refused the stream: no display token, or one switched off or replaced. Retrying
+  // cannot help and "reconnecting" would send the technician to the network: say what it is.
+  function setRefused() {
+    setOnline(false);
+    $("offline").textContent = "本屏未授权（显示设备令牌无效或已停用），请联系技术人员";
+    document.body.dataset.online = "refused";
+  }
+
   async function start() {
     tick();
     setInterval(tick, 1000); // the wall clock; it asks the hub for its state only when a new hall day starts
@@ -154,7 +162,8 @@
     render();
     const query = { since: String(board.lastSeq) };
     if (zone) query.zone = zone;
-    HallQ.subscribe(query, (event) => { if (apply(event)) render(); }, (status) => setOnline(status === "online"));
+    HallQ.subscribe(query, (event) => { if (apply(event)) render(); },
+      (status) => (status === "refused" ? setRefused() : setOnline(status === "online")));
     document.body.dataset.ready = "yes";
   }
 

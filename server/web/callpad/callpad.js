@@ -178,6 +178,7 @@
     }
 
     onConnection(state) {
+      if (state === "refused") return this.expire(); // the session ended or the account was switched off
       PadRender.connection(state);
       if (state === "online") {
         this.schedule(true, true); // whatever happened while we were away

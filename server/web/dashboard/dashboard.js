@@ -84,6 +84,7 @@
   }
 
   function onStatus(state) {
+    if (state === "refused") { HallQ.setToken(null); location.reload(); return; } // the session ended: sign in again
     const conn = $("conn");
     conn.hidden = false; conn.dataset.state = state;
     conn.textContent = state === "online" ? "● 已连接" : "● 未连接";

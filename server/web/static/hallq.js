@@ -39,8 +39,11 @@ const HallQ = (() => {
 
   // Subscribe to hall events. Reconnects with back-off and replays from the last sequence seen,
   // so nothing is missed across a dropped connection. `params` may hold zone, window, ticket.
+  // onStatus(state, refusal): "online", "offline" (retrying), or "refused": the hub said no (a
+  // wrong or switched-off token, an expired session, an unknown ticket; close code 4400-4499 with
+  // an {type: "error"} message first), which no retry can mend, so it stops trying.
   function subscribe(params, onEvent, onStatus) {
-    let lastSeq = -1, delay = 500, socket = null, stopped = false;
+    let lastSeq = -1, delay = 500, socket = null, stopped = false, refusal = null;
     function connect() {
       const query = new URLSearchParams(params || {});
       if (lastSeq >= 0) query.set("since", String(lastSeq));
@@ -50,10 +53,16 @@ const HallQ = (() => {
       socket.onmessage = (message) => {
         const data = JSON.parse(message.data);
         if (data.type === "hello") { lastSeq = data.last_seq; delay = 500; onStatus && onStatus("online"); return; }
-        if (data.type === "event") { lastSeq = Math.max(lastSeq, data.seq); onEvent(data); }
+        if (data.type === "event") { lastSeq = Math.max(lastSeq, data.seq); onEvent(data); return; }
+        if (data.type === "error") refusal = data;
       };
-      socket.onclose = () => {
+      socket.onclose = (closed) => {
         if (stopped) return;
+        if (closed.code >= 4400 && closed.code < 4500) {
+          stopped = true;
+          onStatus && onStatus("refused", refusal || { code: "refused", message: closed.reason });
+          return;
+        }
         onStatus && onStatus("offline");
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 10000);
