@@ -43,6 +43,29 @@ async def seed_demo_accounts(accounts: Accounts, now: float) -> None:
             await accounts.add_user(username, password, role, name, now=now)
 
 
+async def demo_device_tokens(accounts: Accounts, now: float) -> tuple[str, str]:
+    """(display token, kiosk token) of the demo's own board and kiosk, new on every run (a token
+    is shown once and only its digest kept, so an earlier run's cannot be printed again)."""
+    tokens = []
+    for name, role in (("demo-board", Role.DISPLAY), ("demo-kiosk", Role.KIOSK)):
+        try:
+            tokens.append(await accounts.add_device(name, role, now=now))
+        except HallQError:  # registered by an earlier run
+            tokens.append(await accounts.new_device_token(name))
+    return tokens[0], tokens[1]
+
+
+def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str, kiosk_token: str) -> None:
+    """Where a newcomer looks at the hall: the pages with what they need to open them."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    zones = [zone.code for zone in config.zones]
+    print(f"demo board: {base}/board?zone={zones[0]}&token={board_token}  (zones {', '.join(zones)})", flush=True)
+    print(f"demo call-pad: {base}/pad (staff01/1234); dashboard and reports: {base}/dashboard, {base}/reports "
+          "(manager/manager-demo)", flush=True)
+    print(f"demo kiosk: hallq kiosk --hub {base} --token {kiosk_token} --windowed", flush=True)
+
+
 def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:
     """The demo's device map: call-pads and LED screens, every one a simulator on a pty."""
     path = settings.config_dir / "devices-demo.toml"
@@ -86,6 +109,7 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
         tasks = hall.tasks()
         print(f"demo: hall clock starts {local_now(config, start):%Y-%m-%d %H:%M} and runs {speed:g}x", flush=True)
         print("demo accounts: " + ", ".join(f"{u}/{p} ({r.value})" for u, p, r, _ in DEMO_ACCOUNTS), flush=True)
+        print_demo_pages(settings, config, *await demo_device_tokens(app[ACCOUNTS], clock.now()))
         yield
         for task in tasks:
             task.cancel()

@@ -3,7 +3,7 @@
 Tried: `hallq demo` as a real process in an empty folder (its own port and data folder, the
 machine's own sound situation: on these machines no sound card), until a simulated citizen has
 been called to a window, then Ctrl+C. Kept: the hub answers, the simulated hall works (a window
-has a ticket called), the console shows the demo's own lines and the hall's log and none of the
+has a ticket called), the board address and kiosk command it prints work as printed, the console shows the demo's own lines and the hall's log and none of the
 noise it used to carry (pygame's greeting, one "Audio saved to" line per voice clip, pages of
 libasound errors per zone), no traceback or error is logged, and Ctrl+C ends it cleanly.
 """
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +29,18 @@ def _get(url: str) -> object | None:
             return json.loads(response.read())
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None
+
+
+def _page(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def _me(base: str, token: str) -> dict[str, str]:
+    request = urllib.request.Request(f"{base}/auth/me", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        me = json.loads(response.read())
+    return {"name": me["name"], "role": me["role"]}
 
 
 def _wait_for(what: str, check, process: subprocess.Popen[bytes], limit_s: float = 120.0) -> object:  # type: ignore[no-untyped-def]
@@ -57,6 +71,19 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
 
             called = _wait_for("citizen called to a window", a_called_ticket, process)
             assert called
+            # The pages it prints open as printed: the board's and the kiosk's tokens are the
+            # demo devices' own (a board opened without one says it is not authorised).
+            printed = out_path.read_text(encoding="utf-8")
+            board_url = re.search(r"^demo board: (\S+)", printed, re.M)
+            kiosk_token = re.search(r"^demo kiosk: hallq kiosk --hub (\S+) --token (\S+) --windowed$", printed, re.M)
+            assert board_url and kiosk_token, printed[:2000]
+            board = urllib.parse.urlsplit(board_url.group(1))
+            query = urllib.parse.parse_qs(board.query)
+            assert (board.netloc, board.path, query["zone"]) == (f"127.0.0.1:{port}", "/board", ["A"])
+            assert "叫号屏" in _page(board_url.group(1))
+            assert kiosk_token.group(1) == f"http://127.0.0.1:{port}"
+            assert _me(base, query["token"][0]) == {"name": "demo-board", "role": "display"}
+            assert _me(base, kiosk_token.group(2)) == {"name": "demo-kiosk", "role": "kiosk"}
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -74,3 +101,19 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
         assert noise not in stdout + stderr, f"{noise!r} on the console"
     assert "Traceback" not in stderr and " ERROR " not in stderr, stderr[-3000:]
     assert (tmp_path / "data" / "demo").is_dir(), "the demo keeps its data in ./data"
+
+
+async def test_a_second_demo_run_prints_working_tokens_and_stops_the_first_runs(hub) -> None:
+    """The demo keeps its data between runs, and a token is shown only once: a second run gives
+    its board and kiosk new tokens (the first run's no longer open anything)."""
+    from server.accounts import Role
+    from server.api.keys import ACCOUNTS
+    from server.demo import demo_device_tokens
+
+    accounts = hub.app[ACCOUNTS]
+    first = await demo_device_tokens(accounts, now=hub.engine.clock.now())
+    second = await demo_device_tokens(accounts, now=hub.engine.clock.now())
+    now = hub.engine.clock.now()
+    assert [await accounts.authenticate(token, now=now) for token in first] == [None, None]
+    roles = [(await accounts.authenticate(token, now=now)).role for token in second]  # type: ignore[union-attr]
+    assert roles == [Role.DISPLAY, Role.KIOSK]
