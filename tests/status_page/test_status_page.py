@@ -52,7 +52,7 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         assert "不动产登记区" in await page.text_content("#where")
         await expect(page.locator("#link")).to_have_text("实时更新中")
         await page.screenshot(path=str(tmp_path / "status_waiting.png"))
-        marker = await page.evaluate("window.__marker = 'no-reload'")
+        await page.evaluate("window.__marker = 'no-reload'")
 
         await staff(hub, "login")
         await staff(hub, "call", {"number": first["number"]})
