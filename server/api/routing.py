@@ -109,6 +109,7 @@ def _wrap(route: Route) -> Handler:
                 )
         if principal is not None:
             request[PRINCIPAL] = principal
+        _refuse_unknown_query(request, route)
         kwargs: dict[str, Any] = {}
         if route.body is not None:
             kwargs["body"] = await parse_body(request, route.body)
@@ -117,6 +118,17 @@ def _wrap(route: Route) -> Handler:
         return await route.handler(request, principal, **kwargs)
 
     return handler
+
+
+def _refuse_unknown_query(request: web.Request, route: Route) -> None:
+    """A query parameter the route does not take is refused, as an unknown body field is: a
+    manager's `GET /tickets?number=A1001` was answered with every ticket of the day."""
+    unknown = sorted(set(request.query) - set(route.query))
+    if unknown:
+        names = ", ".join(unknown)
+        takes = ", ".join(route.query) or "none"
+        raise HallQError("bad_request", f"不支持的查询参数：{names}", f"unknown query parameter(s): {names} (this route takes: {takes})",
+                         400, {"unknown": unknown, "allowed": list(route.query)})
 
 
 async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:

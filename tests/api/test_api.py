@@ -197,6 +197,32 @@ async def test_get_routes_change_nothing(hub):
     assert await hub.engine.last_seq() == before
 
 
+async def test_a_query_parameter_a_route_does_not_take_is_refused(hub):
+    """Tried: a manager looking a ticket up by `?number=` (the tickets list takes status and queue),
+    a misspelt filter, and an unknown parameter on every route. Kept: a 400 naming the parameter
+    and the ones the route takes, where the list used to come back whole as if it had filtered."""
+    await issue(hub, "A1")
+    await issue(hub, "C1")
+    r = await hub.client.get("/api/v1/tickets?number=A1001", headers=hub.auth("manager"))
+    error = (await r.json())["error"]
+    assert r.status == 400 and error["message"] == "不支持的查询参数：number"
+    assert error["details"] == {"unknown": ["number"], "allowed": ["status", "queue"]}
+    r = await hub.client.get("/api/v1/tickets?queue=A1", headers=hub.auth("manager"))
+    assert r.status == 200 and [t["number"] for t in await r.json()] == ["A1001"]
+    r = await hub.client.get("/api/v1/state?zone=A&zones=B", headers=hub.auth("manager"))
+    assert r.status == 400 and (await r.json())["error"]["details"]["unknown"] == ["zones"]
+    before = await hub.engine.last_seq()
+    who_has = {"admin": "admin", "manager": "manager", "technician": "tech", "staff": "staff01", "kiosk": "kiosk", "display": "board-A"}
+    for route in api_routes():
+        path = re.sub(r"{window_id}", "W01", re.sub(r"{ticket_id}", "1", route.path))
+        path = re.sub(r"{\w+}", "X", path)
+        who = "admin" if route.roles is None else next(w for role, w in who_has.items() if role in route.roles)
+        r = await hub.client.request(route.method, f"{path}?no_such_parameter=1", json={}, headers=hub.auth(who))
+        assert r.status == 400, (route.method, path, r.status)
+        assert (await r.json())["error"]["details"]["unknown"] == ["no_such_parameter"], path
+    assert await hub.engine.last_seq() == before
+
+
 async def test_idempotency_key_makes_kiosk_retries_safe(hub):
     first = await issue(hub, "A1", key="kiosk-1-0001")
     retry = await issue(hub, "A1", key="kiosk-1-0001")
