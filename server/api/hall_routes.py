@@ -1,14 +1,18 @@
-"""Reading the hall: zones, queues, items, windows and today's state (public, no personal data)."""
+"""Reading the hall: zones, queues, items, windows and today's state. Public: without a person's
+sign-in the windows carry no personal data (who works there, the citizen's priority class, masked
+ID or item)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from aiohttp import web
 
-from server.accounts import Principal
+from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response
 from server.engine.hours import describe_closed, issuing_state
+from server.engine.views import WindowView
 from server.errors import HallQError, not_found
 from server.voice.config import VOICE_PLAN
 
@@ -86,14 +90,23 @@ async def get_items(request: web.Request, _: Principal | None) -> web.Response:
     return json_response(found[:limit])
 
 
-async def get_windows(request: web.Request, _: Principal | None) -> web.Response:
+def _rendered(windows: list[WindowView], principal: Principal | None) -> list[dict[str, Any]]:
+    """Windows as the caller may see them: people signed in (staff, managers, …) see who works
+    where and the ticket in full; anyone else (a board's browser, a kiosk, no token at all) the
+    public part (`WindowView.to_public_json`)."""
+    if principal is not None and principal.role in PERSON_ROLES:
+        return [w.to_json() for w in windows]
+    return [w.to_public_json() for w in windows]
+
+
+async def get_windows(request: web.Request, principal: Principal | None) -> web.Response:
     zone = request.query.get("zone")
     windows = await request.app[ENGINE].windows()
-    return json_response([w for w in windows if zone is None or w.zone == zone])
+    return json_response(_rendered([w for w in windows if zone is None or w.zone == zone], principal))
 
 
-async def get_window(request: web.Request, _: Principal | None) -> web.Response:
-    return json_response(await request.app[ENGINE].window(request.match_info["window_id"]))
+async def get_window(request: web.Request, principal: Principal | None) -> web.Response:
+    return json_response(_rendered([await request.app[ENGINE].window(request.match_info["window_id"])], principal)[0])
 
 
 async def get_state(request: web.Request, principal: Principal | None) -> web.Response:
@@ -105,7 +118,8 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
     prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
     windows = [w for w in await engine.windows() if zone is None or w.zone == zone]
     return json_response(
-        {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes), "windows": windows}
+        {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes),
+         "windows": _rendered(windows, principal)}
     )
 
 

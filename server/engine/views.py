@@ -75,7 +75,20 @@ class TicketView:
         return data
 
 
+    def to_public_json(self) -> dict[str, Any]:
+        """What anyone in the hall may read of a ticket at a window (boards, an unauthenticated
+        caller): where it is in its visit, nothing of the person (priority class, masked ID, item,
+        appointment) nor of the visit's assessment (outcome, rating)."""
+        data = {name: getattr(self, name) for name in _PUBLIC_TICKET_FIELDS}
+        data["hall_day"] = self.hall_day.isoformat()
+        return data
+
+
 _TICKET_FIELDS = tuple(f.name for f in fields(TicketView))
+_PUBLIC_TICKET_FIELDS = (
+    "id", "number", "hall_day", "queue", "zone", "status", "priority", "leg", "window_id", "target_window",
+    "issued_at", "queued_at", "called_at", "call_count", "served_at", "finished_at",
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,18 @@ class WindowView:
         return "idle"
 
     def to_json(self) -> dict[str, Any]:
+        data = self.to_public_json()
+        data.update(
+            staff_id=self.staff_id,
+            logged_in_at=self.logged_in_at,
+            paused_reason=self.paused_reason,
+            current_ticket=self.current_ticket.to_json() if self.current_ticket else None,
+        )
+        return data
+
+    def to_public_json(self) -> dict[str, Any]:
+        """The window as a board shows it: its state and its ticket's public part, not who works
+        there or why they paused."""
         return {
             "id": self.id,
             "number": self.number,
@@ -127,11 +152,8 @@ class WindowView:
             "kind": self.kind,
             "queues": self.queues,
             "state": self.state,
-            "staff_id": self.staff_id,
-            "logged_in_at": self.logged_in_at,
-            "paused_reason": self.paused_reason,
             "paused_at": self.paused_at,
-            "current_ticket": self.current_ticket.to_json() if self.current_ticket else None,
+            "current_ticket": self.current_ticket.to_public_json() if self.current_ticket else None,
         }
 
 

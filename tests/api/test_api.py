@@ -258,6 +258,33 @@ async def test_staff_listing_masks_personal_ids(hub):
     assert "status_token" not in tickets[0]
 
 
+async def test_public_reads_of_windows_carry_no_personal_data(hub):
+    """Tried: reading the windows and the state with no token, with a board's and a kiosk's token,
+    and as a manager, while a disabled citizen with an ID number is called at W01. Kept: without
+    a person's sign-in neither the staff id at the window, nor the citizen's priority class,
+    masked ID or item, nor the pause reason; the ticket's number, status and call time stay (the
+    boards draw from them). The manager sees everything."""
+    issued = await issue(hub, "A1", person_id="430224199001011234", priority_class="disabled", item_code="4302240900407")
+    assert issued.status == 201, await issued.text()
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
+    await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("staff01"))
+    hidden = {"staff_id", "logged_in_at", "paused_reason"}
+    hidden_of_ticket = {"person_masked", "priority_class", "item_code", "appointment", "outcome", "rating", "printed"}
+    for headers in ({}, hub.auth("board-A"), hub.auth("kiosk")):
+        listed = await (await hub.client.get("/api/v1/windows?zone=A", headers=headers)).json()
+        one = await (await hub.client.get("/api/v1/windows/W01", headers=headers)).json()
+        state = await (await hub.client.get("/api/v1/state?zone=A", headers=headers)).json()
+        for w01 in (listed[0], one, state["windows"][0]):
+            assert w01["id"] == "W01" and w01["state"] == "called" and not hidden & w01.keys()
+            ticket = w01["current_ticket"]
+            assert (ticket["number"], ticket["status"]) == ("A1001", "called") and ticket["called_at"]
+            assert not hidden_of_ticket & ticket.keys()
+        assert "staff01" not in str(state) and "**********" not in str(state) and "disabled" not in str(state)
+    full = await (await hub.client.get("/api/v1/windows/W01", headers=hub.auth("manager"))).json()
+    assert full["staff_id"] == "staff01"
+    assert (full["current_ticket"]["priority_class"], full["current_ticket"]["person_masked"]) == ("disabled", "4302**********1234")
+
+
 async def test_login_refuses_wrong_password(hub):
     r = await hub.client.post("/api/v1/auth/login", json={"username": "staff01", "password": "wrong"})
     assert r.status == 401 and (await r.json())["error"]["code"] == "bad_credentials"
