@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, web
 
-from server.accounts import Accounts, Principal, Role
+from server.accounts import PERSON_ROLES, Accounts, Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
 from server.engine.views import HallEvent
@@ -36,12 +36,17 @@ RECHECK_S = Accounts.TOKEN_CACHE_SECONDS  # hall time between two checks of a li
 IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often too
 
 
+# What a board or a citizen's phone reads of an event's payload: where a call goes, whether it is
+# spoken, and what a closed ticket was (a waiting one leaves the boards' counts).
+PUBLIC_PAYLOAD = frozenset({"window_number", "window_name", "silent", "call_count", "was"})
+
+
 @dataclass(frozen=True)
 class StreamFilter:
     zone: str | None = None
     window: str | None = None
     queue: str | None = None
-    public: bool = False  # citizens' phones: no staff identities
+    public: bool = False  # citizens' phones and devices: no staff identities, no personal data
 
     def matches(self, event: HallEvent) -> bool:
         if self.zone and event.zone != self.zone:
@@ -56,7 +61,7 @@ class StreamFilter:
         data = event.to_json()
         if self.public:
             data.pop("staff_id", None)
-            data["payload"] = {k: v for k, v in event.payload.items() if k in ("window_number", "window_name", "silent", "call_count")}
+            data["payload"] = {k: v for k, v in event.payload.items() if k in PUBLIC_PAYLOAD}
         return {"type": "event", **data}
 
 
@@ -101,7 +106,8 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
         raise _unauthorized()
     if principal.role is Role.DISPLAY and principal.zone and zone is None:
         zone = principal.zone
-    return StreamFilter(zone=zone, window=window), _Credential(request.app[ACCOUNTS], token, now)
+    public = principal.role not in PERSON_ROLES  # a board in the hall: what its screen may show
+    return StreamFilter(zone=zone, window=window, public=public), _Credential(request.app[ACCOUNTS], token, now)
 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:

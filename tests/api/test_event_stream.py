@@ -101,6 +101,33 @@ async def test_zone_filter_and_display_device_zone(hub):
     await ws.close()
 
 
+async def test_a_board_stream_carries_no_staff_id_or_personal_data(hub):
+    """Tried: a disabled citizen with an ID number issued, called and finished, followed by a
+    board's stream and a manager's. Kept: the board's events name no staff id and carry only the
+    payload a screen uses (where the call goes, how it is spoken); the manager's carry both."""
+    board = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    manager = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['manager']}")
+    await receive_until_hello(board)
+    await receive_until_hello(manager)
+    issued = await hub.client.post("/api/v1/tickets", json={"queue": "A1", "priority_class": "disabled",
+                                   "person_id": "430224199001011234"}, headers=hub.auth("kiosk"))
+    assert issued.status == 201
+    await make_calls(hub, 0, window="W01")  # staff01 logs in at W01
+    await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("staff01"))
+    seen = {"board": [], "manager": []}
+    for name, ws in (("board", board), ("manager", manager)):
+        while not any(e["kind"] == "ticket.called" for e in seen[name]):
+            seen[name].append(await ws.receive_json(timeout=5))
+    for event in seen["board"]:
+        assert "staff_id" not in event and set(event["payload"]) <= {"window_number", "window_name", "silent", "call_count", "was"}
+    called = next(e for e in seen["board"] if e["kind"] == "ticket.called")
+    assert (called["number"], called["payload"]["window_number"]) == ("A1001", 1)
+    by_kind = {e["kind"]: e for e in seen["manager"]}
+    assert by_kind["ticket.called"]["staff_id"] == "staff01" and by_kind["ticket.issued"]["payload"]["priority"] is True
+    await board.close()
+    await manager.close()
+
+
 async def test_citizen_stream_by_ticket_token_hides_staff(hub):
     body = await (await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))).json()
     ws = await hub.client.ws_connect(f"/api/v1/events?ticket={body['ticket']['status_token']}")
