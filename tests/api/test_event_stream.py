@@ -122,6 +122,9 @@ async def test_a_board_stream_carries_no_staff_id_or_personal_data(hub):
         assert "staff_id" not in event and set(event["payload"]) <= {"window_number", "window_name", "silent", "call_count", "was"}
     called = next(e for e in seen["board"] if e["kind"] == "ticket.called")
     assert (called["number"], called["payload"]["window_number"]) == ("A1001", 1)
+    history = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("board-A"))).json()
+    assert history and all("staff_id" not in e and "type" not in e for e in history)
+    assert all(set(e["payload"]) <= {"window_number", "window_name", "silent", "call_count", "was"} for e in history)
     by_kind = {e["kind"]: e for e in seen["manager"]}
     assert by_kind["ticket.called"]["staff_id"] == "staff01" and by_kind["ticket.issued"]["payload"]["priority"] is True
     await board.close()
