@@ -114,7 +114,10 @@ def window_day_facts(
         logged.setdefault(staff, []).append((since, until))
         if paused_since is not None:
             paused.setdefault(staff, []).append((paused_since, until))
-    schedule = scheduled_spans(config, day)
+    # Only the opening hours that have passed: today's rows are rebuilt all day, and counting the
+    # afternoon at noon made everyone logged in since opening look absent for it (and their
+    # availability a fraction) until the hall closed.
+    schedule = normalise((s, min(e, until)) for s, e in scheduled_spans(config, day))
     scheduled = total(schedule)
     busy_all = normalise((s, min(e, until)) for s, e, _ in busy)
     waiting_n = normalise((s, min(e, until)) for s, e in waiting)

@@ -27,6 +27,19 @@ async def test_availability_is_logged_in_unpaused_over_scheduled(scenario):
     assert day is None, "no tickets at W1: the ticket report has no row for it"
 
 
+async def test_today_counts_only_the_opening_hours_that_have_passed(scenario):
+    """Tried: a window staffed from before opening, read at 12:02 (lunch) and again at 15:30. Kept:
+    scheduled time is the morning at noon, and the morning plus an hour of the afternoon later,
+    so someone logged in all along is fully available and not absent for hours not yet come."""
+    await scenario.do("08:00", "login", "W1", "staff01")
+    scenario.to("12:02")
+    [row] = await scenario.window_days("W1")
+    assert row["scheduled_s"] == row["logged_in_s"] == row["available_s"] == 3.5 * 3600
+    scenario.to("15:30")
+    [row] = await scenario.window_days("W1")
+    assert row["scheduled_s"] == row["logged_in_s"] == 4.5 * 3600  # 08:30-12:00 and 14:30-15:30
+
+
 async def test_idle_while_people_wait(scenario):
     await scenario.do("09:00", "login", "W1", "staff01")
     await scenario.issue("09:00")
