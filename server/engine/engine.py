@@ -940,8 +940,8 @@ class QueueEngine:
 
         def work(conn: Connection) -> IssueResult:
             row = conn.execute(select(tickets).where(tickets.c.status_token == token)).first()
-            if row is None:
-                raise not_found("ticket", "票号", "?")
+            if row is None:  # the token is the citizen's own secret: not echoed back
+                raise HallQError("not_found", "未找到该号票，请核对二维码", "no ticket with this status token", 404)
             return self._issue_result(conn, row, replayed=False)
 
         return await self.database.read(work)

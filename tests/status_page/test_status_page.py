@@ -61,6 +61,7 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         await staff(hub, "call", {"number": mine["number"]})
         await expect(page.locator("#call")).to_have_text("请到19号窗口办理")
         assert not await page.is_hidden("#call")
+        assert await page.is_hidden("#facts")  # "0 people ahead, about 0 minutes" no longer shown
         assert await page.evaluate("window.__marker") == "no-reload"  # live, not reloaded
         await page.screenshot(path=str(tmp_path / "status_called.png"))
 
@@ -72,9 +73,30 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         assert labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
         await page.click("#levels button[data-score='5']")
         await expect(page.locator("#rated")).to_have_text("感谢您的评价！")
+        assert await page.is_hidden("#levels")  # one rating a visit: the buttons are gone
         await page.screenshot(path=str(tmp_path / "status_rated.png"))
         assert (tmp_path / "status_called.png").stat().st_size > 1000
         rated = [t for t in await hub.engine.tickets_today() if t.number == "C1002"][0]
         assert rated.rating == 5
+    finally:
+        await context.close()
+
+
+async def test_status_page_of_an_unknown_ticket_says_so_and_nothing_else(status_hub, browser):
+    """Tried: a QR address with a token no ticket has (mistyped, or from another hall). Kept: the
+    page says the ticket was not found, in Chinese, and neither claims to be reconnecting nor
+    opens an event stream; the API's message does not echo a placeholder."""
+    response = await status_hub.client.get("/api/v1/status/no-such-token")
+    assert response.status == 404 and (await response.json())["error"]["message"] == "未找到该号票，请核对二维码"
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        streams: list[str] = []
+        page.on("websocket", lambda ws: streams.append(ws.url))
+        await page.goto(f"{status_hub.base_url}/t/no-such-token")
+        await expect(page.locator("#error")).to_have_text("未找到该号票，请核对二维码")
+        await expect(page.locator("#link")).to_have_text("")
+        assert await page.is_hidden("#ticket") and await page.is_hidden("#rating")
+        assert streams == []
     finally:
         await context.close()

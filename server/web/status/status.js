@@ -64,6 +64,7 @@
   }
 
   refresh().then(() => {
+    if (!current) { $("link").textContent = ""; return; } // no such ticket: nothing to follow
     HallQ.subscribe({ ticket: token }, (event) => {
       // Events of this ticket's queue move it forward (people ahead) or call it: re-read once.
       if (!current || event.number === current.number || event.queue === current.queue) refresh();
