@@ -79,7 +79,10 @@ async def set_user_active(request: web.Request, principal: Principal, body: Acti
     if username == principal.name and not body.active:
         raise HallQError("own_account", "不能停用自己正在使用的账号", "you cannot switch off the account you are signed in with", 409)
     await request.app[ACCOUNTS].set_user_active(username, body.active)
-    return json_response({"username": username, "active": body.active})
+    # Their windows are freed for others; one with a ticket still open stays theirs until a
+    # manager finishes or transfers it (named in the answer).
+    still_at = [] if body.active else await request.app[ENGINE].sign_off(username)
+    return json_response({"username": username, "active": body.active, "still_at_windows": still_at})
 
 
 async def close_day(request: web.Request, _: Principal, body: CloseDayBody) -> web.Response:

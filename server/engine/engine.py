@@ -502,6 +502,20 @@ class QueueEngine:
             return self._window_view(txn.conn, window_id)
         return await self._write(work, staff)
 
+    async def sign_off(self, staff_id: str) -> list[str]:
+        """Log `staff_id` out of every window where nothing is open (their account was switched
+        off), and return the windows still holding their current ticket: someone must finish or
+        transfer it there first, as at any logout."""
+        def work(txn: _Txn) -> list[str]:
+            kept = []
+            for row in txn.conn.execute(select(window_states).where(window_states.c.staff_id == staff_id)).all():
+                if row._mapping["current_ticket_id"] is not None:
+                    kept.append(row._mapping["window_id"])
+                else:
+                    self._logout_in(txn, row._mapping["window_id"], reason="account_off")
+            return kept
+        return await self._write(work)
+
     def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
         state = self._window_state(txn.conn, window_id)
         assert state is not None

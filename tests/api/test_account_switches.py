@@ -68,6 +68,30 @@ async def test_an_account_switched_off_loses_its_sessions_and_its_sign_in(hub):
     assert (await hub.client.post("/api/v1/auth/login", json=login)).status == 200
 
 
+async def test_switching_an_account_off_frees_its_windows_unless_a_ticket_is_open(hub):
+    """Tried: staff02 idle at W01 and staff01 with a called ticket at W19 both switched off. Kept:
+    W01 is free for someone else at once (its logout event says why); W19 keeps staff01 and the
+    ticket, and the answer names it, since a window is left only with nothing open."""
+    staff = {"staff01": hub.auth("staff01"), "staff02": hub.auth("staff02")}
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=staff["staff02"])
+    await hub.client.post("/api/v1/windows/W19/login", json={}, headers=staff["staff01"])
+    assert await issue_with(hub, hub.tokens["kiosk"]) == 201  # A1 for zone A; C1 below for W19
+    await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+    called = await hub.client.post("/api/v1/windows/W19/call-next", headers=staff["staff01"])
+    assert called.status == 200
+    off = await hub.client.post("/api/v1/users/staff02/active", json={"active": False}, headers=hub.auth("admin"))
+    assert await off.json() == {"username": "staff02", "active": False, "still_at_windows": []}
+    w01 = await hub.engine.window("W01")
+    assert (w01.staff_id, w01.state) == (None, "closed")
+    events = await hub.engine.events_since(0)
+    assert [e.payload for e in events if e.kind == "window.logout" and e.window_id == "W01"] == [{"reason": "account_off"}]
+    assert (await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff03"))).status == 200
+    off = await hub.client.post("/api/v1/users/staff01/active", json={"active": False}, headers=hub.auth("admin"))
+    assert (await off.json())["still_at_windows"] == ["W19"]
+    w19 = await hub.engine.window("W19")
+    assert w19.staff_id == "staff01" and w19.current_ticket is not None and w19.current_ticket.number == "C1001"
+
+
 async def test_switches_are_refused_to_the_wrong_people_and_for_unknown_names(hub):
     """Tried: staff and a kiosk switching a device off, a technician switching an account off, an
     admin switching off their own account, unknown names, a body that is not a boolean. Kept:
