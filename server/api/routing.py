@@ -105,7 +105,8 @@ def _wrap(route: Route) -> Handler:
                 raise HallQError("unauthorized", "请先登录", "authentication required", 401)
             if principal.role not in route.roles:
                 raise HallQError(
-                    "forbidden", "无权进行此操作", f"role {principal.role} may not {route.summary.lower()}", 403
+                    "forbidden", "无权进行此操作",
+                    f"role {principal.role} may not use {route.method} {route.path} ({route.summary})", 403,
                 )
         if principal is not None:
             request[PRINCIPAL] = principal
@@ -152,6 +153,10 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise HallQError("invalid_body", "请求参数不正确", "invalid request body", 400, {"problems": problems}) from None
 
 
+# The router's own refusals (no such path, a method the path lacks), in the hall's language too.
+_ROUTER_REFUSALS = {404: ("not_found", "没有这个接口，请核对地址"), 405: ("method_not_allowed", "该接口不支持这种请求方法")}
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -160,8 +165,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
-            response = error_response(HallQError(code, exc.reason, exc.reason, exc.status))
+            code, message_zh = _ROUTER_REFUSALS.get(exc.status, ("http_error", "请求无法处理"))
+            response = error_response(HallQError(code, message_zh, exc.reason, exc.status))
             if "Allow" in exc.headers:  # a 405 names the methods that are allowed (RFC 9110)
                 response.headers["Allow"] = exc.headers["Allow"]
             return response

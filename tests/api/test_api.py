@@ -43,7 +43,9 @@ async def test_state_changes_need_authentication_and_the_right_role(hub):
     r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers={"Authorization": "Bearer nonsense"})
     assert r.status == 401
     r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("board-A"))
-    assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
+    error = (await r.json())["error"]
+    assert r.status == 403 and (error["code"], error["message"]) == ("forbidden", "无权进行此操作")
+    assert error["message_en"] == "role display may not use POST /api/v1/tickets (Issue a ticket)"
     r = await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("kiosk"))
     assert r.status == 403
     r = await hub.client.post("/api/v1/users", json={"username": "x", "password": "12345", "role": "staff"}, headers=hub.auth("manager"))
@@ -115,9 +117,11 @@ async def test_oversized_body_is_refused(hub):
 
 async def test_unknown_api_path_and_method_are_json_errors(hub):
     r = await hub.client.get("/api/v1/nothing-here")
-    assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
+    error = (await r.json())["error"]
+    assert r.status == 404 and (error["code"], error["message"], error["message_en"]) == ("not_found", "没有这个接口，请核对地址", "Not Found")
     r = await hub.client.delete("/api/v1/tickets", headers=hub.auth("admin"))
-    assert r.status == 405 and (await r.json())["error"]["code"] == "method_not_allowed"
+    error = (await r.json())["error"]
+    assert r.status == 405 and (error["code"], error["message"]) == ("method_not_allowed", "该接口不支持这种请求方法")
     assert {"GET", "POST"} <= {m.strip() for m in r.headers["Allow"].split(",")}  # RFC 9110: a 405 names them
 
 
