@@ -139,6 +139,15 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
     from server.accounts import Role
 
+    if args.zone is not None:  # as the API refuses it: a board of a zone the hall lacks shows nothing
+        from server.config.loader import load_hall_config
+
+        config = load_hall_config(_settings(args).config_dir)
+        if config.zone(args.zone) is None:
+            codes = ", ".join(z.code for z in config.zones)
+            print(f"zone {args.zone} not found (zones: {codes}) (分区不存在：{args.zone})", file=sys.stderr)
+            return 1
+
     async def action(accounts: Accounts) -> None:
         token = await accounts.add_device(args.name, Role(args.role), args.zone, now=time.time())
         print(token)

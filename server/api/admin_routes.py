@@ -57,7 +57,7 @@ async def list_devices(request: web.Request, _: Principal) -> web.Response:
 
 async def add_device(request: web.Request, _: Principal, body: DeviceBody) -> web.Response:
     if body.zone is not None and request.app[CONFIG].zone(body.zone) is None:
-        raise HallQError("not_found", "分区不存在", f"zone {body.zone} not found", 404)
+        raise HallQError("not_found", f"分区不存在：{body.zone}", f"zone {body.zone} not found", 404, {"key": body.zone})
     token = await request.app[ACCOUNTS].add_device(body.name, Role(body.role), body.zone, now=request.app[ENGINE].clock.now())
     return json_response({"name": body.name, "role": body.role, "token": token}, status=201)
 

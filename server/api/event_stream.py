@@ -24,6 +24,7 @@ from aiohttp import WSCloseCode, web
 
 from server.accounts import PERSON_ROLES, Accounts, Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
+from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
 from server.engine.views import HallEvent
 from server.errors import HallQError
@@ -91,7 +92,7 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
     """What the stream may carry, and the token to check again while it lives (none for a
     citizen's ticket, whose status page follows its own ticket all day)."""
     engine = request.app[ENGINE]
-    zone, window = request.query.get("zone"), request.query.get("window")
+    zone, window = zone_param(request), request.query.get("window")
     ticket_token = request.query.get("ticket")
     if ticket_token:
         status = await engine.ticket_status(ticket_token)

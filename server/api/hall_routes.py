@@ -17,6 +17,17 @@ from server.errors import HallQError, not_found
 from server.voice.config import VOICE_PLAN
 
 
+def zone_param(request: web.Request) -> str | None:
+    """The `zone` query parameter, which must name a zone of the hall: a board set up with
+    `zone=Z` (or `a` for `A`) drew an empty hall with no word of why."""
+    zone = request.query.get("zone") or None
+    if zone is not None and request.app[CONFIG].zone(zone) is None:
+        codes = [z.code for z in request.app[CONFIG].zones]
+        raise HallQError("not_found", f"分区不存在：{zone}", f"zone {zone} not found (zones: {', '.join(codes)})", 404,
+                         {"key": zone, "zones": codes})
+    return zone
+
+
 async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
     config = request.app[CONFIG]
     engine = request.app[ENGINE]
@@ -73,14 +84,14 @@ async def get_zone_voice(request: web.Request, _: Principal | None) -> web.Respo
 
 async def get_queues(request: web.Request, _: Principal | None) -> web.Response:
     config = request.app[CONFIG]
-    zone = request.query.get("zone")
+    zone = zone_param(request)
     prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
     return json_response(await request.app[ENGINE].queues(prefixes))
 
 
 async def get_items(request: web.Request, _: Principal | None) -> web.Response:
     config = request.app[CONFIG]
-    zone, queue, text = request.query.get("zone"), request.query.get("queue"), request.query.get("q", "").strip()
+    zone, queue, text = zone_param(request), request.query.get("queue"), request.query.get("q", "").strip()
     limit = max(1, min(int_param(request, "limit", default=200), 1000))
     found = [
         {"code": i.code, "name": i.name, "zone": i.zone, "queue": i.queue, "unit": i.unit, "instant": i.instant}
@@ -100,7 +111,7 @@ def _rendered(windows: list[WindowView], principal: Principal | None) -> list[di
 
 
 async def get_windows(request: web.Request, principal: Principal | None) -> web.Response:
-    zone = request.query.get("zone")
+    zone = zone_param(request)
     windows = await request.app[ENGINE].windows()
     return json_response(_rendered([w for w in windows if zone is None or w.zone == zone], principal))
 
@@ -113,7 +124,7 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
     """Everything a board or pad needs to draw itself, plus the sequence to stream from."""
     engine = request.app[ENGINE]
     config = request.app[CONFIG]
-    zone = request.query.get("zone")
+    zone = zone_param(request)
     last_seq = await engine.last_seq()
     prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
     windows = [w for w in await engine.windows() if zone is None or w.zone == zone]

@@ -147,3 +147,6 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     assert "staff07  周七  staff  active" in hallq("user", "list").stdout
     missing = hallq("device", "disable", "no-such", ok=False)
     assert "device not found: no-such" in missing.stderr
+    nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
+    assert "zone Z not found (zones: A, B, C, D, E, F, G, H, J, K) (分区不存在：Z)" in nowhere.stderr
+    assert "board-Z" not in hallq("device", "list").stdout

@@ -227,6 +227,21 @@ async def test_a_query_parameter_a_route_does_not_take_is_refused(hub):
     assert await hub.engine.last_seq() == before
 
 
+async def test_a_zone_the_hall_does_not_have_is_refused_not_drawn_empty(hub):
+    """Tried: zone=Z and zone=a (for A) on the public reads a board makes, and on the event
+    stream. Kept: 404 naming the zone and listing the hall's zones; a real zone still answers."""
+    for path in ("/api/v1/state?zone=Z", "/api/v1/queues?zone=a", "/api/v1/windows?zone=Z", "/api/v1/items?zone=Z"):
+        r = await hub.client.get(path)
+        error = (await r.json())["error"]
+        assert r.status == 404 and error["code"] == "not_found", path
+        assert error["message"].startswith("分区不存在：") and error["details"]["zones"][:3] == ["A", "B", "C"]
+    assert (await hub.client.get("/api/v1/state?zone=A")).status == 200
+    ws = await hub.client.ws_connect(f"/api/v1/events?zone=Z&token={hub.tokens['manager']}")
+    message = await ws.receive_json(timeout=5)
+    await ws.receive(timeout=5)
+    assert (message["code"], ws.close_code) == ("not_found", 4404)
+
+
 async def test_idempotency_key_makes_kiosk_retries_safe(hub):
     first = await issue(hub, "A1", key="kiosk-1-0001")
     retry = await issue(hub, "A1", key="kiosk-1-0001")
