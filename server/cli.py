@@ -88,13 +88,26 @@ def cmd_import_items(args: argparse.Namespace) -> int:
     return import_items_main(Path(args.file), _config_dir(args.config))
 
 
-def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Awaitable[None]]) -> int:
+def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Awaitable[None]], *, creates: bool = False) -> int:
+    """Run `action` on the hall's accounts. `creates`: the command may be the first on a new hall
+    (adding its first accounts before the hub ever started); the others refuse a database that
+    is not there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from server.accounts import Accounts
     from server.errors import HallQError
     from server.storage.db import open_database, upgrade
 
+    settings = _settings(args)
+    url = settings.database_url or str(settings.data_dir / "hallq.db")
+    if not creates and not settings.database_url and not (settings.data_dir / "hallq.db").exists():
+        # A mistyped --data would otherwise make a new, empty hall and list nobody.
+        print(f"no hall database at {settings.data_dir / 'hallq.db'}: check --data (or --db) "
+              f"(找不到大厅数据库，请核对 --data 或 --db)", file=sys.stderr)
+        return 1
+
     async def main() -> int:
-        database = open_database(_settings(args).resolved_database_url())
+        database = open_database(settings.resolved_database_url())
         try:
             await upgrade(database)
             await action(Accounts(database))
@@ -105,7 +118,22 @@ def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Aw
         finally:
             await database.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except (SQLAlchemyError, OSError) as error:  # a wrong URL, a server that does not answer
+        print(f"cannot use the database {_without_password(url)}: {error.__class__.__name__}: {error} "
+              f"(无法打开数据库，请核对 --db 或 --data)", file=sys.stderr)
+        return 1
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -114,6 +142,9 @@ def _password(args: argparse.Namespace) -> str:
     env = os.environ.get("HALLQ_PASSWORD")
     if env:
         return env
+    if not sys.stdin.isatty():
+        raise SystemExit("no password: type it at a terminal, or give it with --password-stdin or HALLQ_PASSWORD "
+                         "(请输入密码：在终端输入，或用 --password-stdin、HALLQ_PASSWORD 提供)")
     first = getpass.getpass("Password / PIN: ")
     if getpass.getpass("Again: ") != first:
         raise SystemExit("the two entries differ")
@@ -131,7 +162,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         await accounts.add_user(args.username, password, Role(args.role), args.name or "", args.unit, now=time.time())
         print(f"added {args.role} {args.username}")
 
-    return _run_with_database(args, action)
+    return _run_with_database(args, action, creates=True)
 
 
 def cmd_device_add(args: argparse.Namespace) -> int:
@@ -152,7 +183,7 @@ def cmd_device_add(args: argparse.Namespace) -> int:
         token = await accounts.add_device(args.name, Role(args.role), args.zone, now=time.time())
         print(token)
 
-    return _run_with_database(args, action)
+    return _run_with_database(args, action, creates=True)
 
 
 def cmd_device_new_token(args: argparse.Namespace) -> int:
@@ -192,7 +223,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     async def action(_accounts: Accounts) -> None:
         print("database schema is up to date")
 
-    return _run_with_database(args, action)
+    return _run_with_database(args, action, creates=True)
 
 
 FORWARDED = {

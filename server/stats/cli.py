@@ -20,7 +20,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--by", default="day", choices=GROUPINGS)
     parser.add_argument("--format", default="csv", choices=("csv", "xlsx", "html"))
     parser.add_argument("--out", help="output file (default: standard output; required for xlsx)")
-    parser.add_argument("--db", help="database URL (default: SQLite in ./data)")
+    parser.add_argument("--data", default="data", help="the hub's local data folder (default: ./data)")
+    parser.add_argument("--db", help="database URL (default: SQLite in the data folder)")
     parser.add_argument("--config", help="hall configuration folder (default: the sample hall)")
     return parser.parse_args(list(argv))
 
@@ -34,7 +35,7 @@ async def _figures(args: argparse.Namespace) -> list[Figures]:
     from server.storage.db import default_database_url, open_database, upgrade
 
     config = load_hall_config(Path(args.config) if args.config else default_config_dir())
-    database = open_database(args.db or default_database_url(Path("data")))
+    database = open_database(args.db or default_database_url(Path(args.data)))
     try:
         await upgrade(database)
         await FactBuilder(database, config, SystemClock()).catch_up_all()
@@ -46,14 +47,25 @@ async def _figures(args: argparse.Namespace) -> list[Figures]:
 def report_main(argv: Sequence[str]) -> int:
     from server.stats.export import to_csv, to_html, to_xlsx
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     args = _parse(argv)
     if args.format == "xlsx" and not args.out:
         print("--out FILE is required for xlsx", file=sys.stderr)
+        return 2
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        print(f"no folder {Path(args.out).resolve().parent} to write {args.out} in (输出文件夹不存在)", file=sys.stderr)
+        return 2
+    if not args.db and not (Path(args.data) / "hallq.db").exists():  # a mistyped folder: not a new, empty hall
+        print(f"no hall database at {Path(args.data) / 'hallq.db'}: check --data (or --db) (找不到大厅数据库)", file=sys.stderr)
         return 2
     try:
         rows = asyncio.run(_figures(args))
     except HallQError as error:
         print(error.message_en, file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, OSError) as error:
+        print(f"cannot read the database: {error.__class__.__name__}: {error} (无法打开数据库，请核对 --db)", file=sys.stderr)
         return 2
     title = f"政务服务大厅统计报表 {args.start}至{args.end}"
     data = {"csv": lambda: to_csv(rows, args.by), "xlsx": lambda: to_xlsx(rows, args.by),

@@ -147,6 +147,15 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     assert "staff07  周七  staff  active" in hallq("user", "list").stdout
     missing = hallq("device", "disable", "no-such", ok=False)
     assert "device not found: no-such" in missing.stderr
+    typo = subprocess.run([HALLQ, "user", "list", "--data", str(tmp_path / "dta")], capture_output=True, text=True, env=env, timeout=120)
+    assert typo.returncode == 1 and "no hall database at" in typo.stderr and not (tmp_path / "dta").exists()
+    closed = subprocess.run([HALLQ, "device", "list", "--db", "postgresql://nobody:secret@127.0.0.1:1/none"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert closed.returncode == 1 and "cannot use the database postgresql://nobody:***@127.0.0.1:1/none" in closed.stderr
+    assert "Traceback" not in typo.stderr + closed.stderr and "secret" not in closed.stderr
+    no_password = subprocess.run([HALLQ, "user", "add", "staff08", "--role", "staff", *data], capture_output=True,
+                                 text=True, env={k: v for k, v in env.items() if k != "HALLQ_PASSWORD"}, stdin=subprocess.DEVNULL, timeout=120)
+    assert no_password.returncode != 0 and "--password-stdin" in no_password.stderr and "Traceback" not in no_password.stderr
     nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
     assert "zone Z not found (zones: A, B, C, D, E, F, G, H, J, K) (分区不存在：Z)" in nowhere.stderr
     assert "board-Z" not in hallq("device", "list").stdout

@@ -41,3 +41,18 @@ def test_bad_report_arguments_are_refused(tmp_path, capsys):
     assert report_main(["--from", "2026-11-26", "--to", "2026-11-01", "--db", db]) == 2
     assert "ends before it starts" in capsys.readouterr().err
     assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--format", "xlsx", "--db", db]) == 2
+
+
+def test_report_misuse_gets_a_message_and_makes_nothing(tmp_path, capsys):
+    """Tried: a data folder with no hall in it (mistyped), an output file in a folder that does not
+    exist, a database URL of a driver that does not exist. Kept: exit 2 with a message saying
+    which, no traceback, and no empty database made in the mistyped folder."""
+    assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--data", str(tmp_path / "typo")]) == 2
+    assert "no hall database at" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
+    db = f"sqlite:///{tmp_path / 'hall.db'}"
+    out = tmp_path / "missing" / "r.html"
+    assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--format", "html", "--db", db, "--out", str(out)]) == 2
+    assert "no folder" in capsys.readouterr().err and not out.parent.exists()
+    assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--db", "nosuchdriver://x/y"]) == 2
+    assert "cannot read the database: NoSuchModuleError" in capsys.readouterr().err
