@@ -57,11 +57,11 @@ async def demo_device_tokens(accounts: Accounts, now: float) -> tuple[str, str]:
 
 def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str, kiosk_token: str) -> None:
     """Where a newcomer looks at the hall: the pages with what they need to open them."""
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    base = f"http://{host}:{settings.port}"
+    base = _demo_base_url(settings)
     zones = [zone.code for zone in config.zones]
     print(f"demo board: {base}/board?zone={zones[0]}&token={board_token}  (zones {', '.join(zones)})", flush=True)
-    print(f"demo call-pad: {base}/pad (staff01/1234); dashboard and reports: {base}/dashboard, {base}/reports "
+    spare = " and ".join(sorted(SPARE_WINDOWS))
+    print(f"demo call-pad: {base}/pad (staff01/1234, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
           "(manager/manager-demo)", flush=True)
     print(f"demo kiosk: hallq kiosk --hub {base} --token {kiosk_token} --windowed", flush=True)
 
@@ -88,8 +88,19 @@ def simulators_extension(devices: DeviceConfig) -> Extension:
     return setup
 
 
+# Counter windows the simulated staff leave free, for a newcomer trying the call-pad.
+SPARE_WINDOWS = frozenset({"W01", "W19"})
+
+
+def _demo_base_url(settings: HubSettings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
 def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
     config = load_hall_config(settings.config_dir)
+    # The tickets' QR codes point at this hub, on whatever port the demo was given.
+    config = config.model_copy(update={"hall": config.hall.model_copy(update={"status_base_url": f"{_demo_base_url(settings)}/t/"})})
     real_now = SystemClock().now()
     start = real_now
     if not issuing_state(config, real_now).open:
@@ -106,7 +117,7 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
         await seed_demo_accounts(app[ACCOUNTS], clock.now())
         profile = load_profile(settings.config_dir / "traffic_profile.toml")
         hall = LiveHall(app[ENGINE], profile, clock, random.Random(seed))
-        tasks = hall.tasks()
+        tasks = hall.tasks(spare=SPARE_WINDOWS)
         print(f"demo: hall clock starts {local_now(config, start):%Y-%m-%d %H:%M} and runs {speed:g}x", flush=True)
         print("demo accounts: " + ", ".join(f"{u}/{p} ({r.value})" for u, p, r, _ in DEMO_ACCOUNTS), flush=True)
         print_demo_pages(settings, config, *await demo_device_tokens(app[ACCOUNTS], clock.now()))

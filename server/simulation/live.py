@@ -50,53 +50,64 @@ class LiveHall:
                 await self.engine.issue(request)
 
     async def staff(self, window_id: str, staff_id: str) -> None:
+        """One simulated member of staff at one window. They act as themselves (`staff=`), so a
+        window a real person has taken (after a manager logged the agent out) is left to them:
+        the agent waits until the window is free again instead of calling at it in their name."""
         engine = self.engine
-        await engine.login(window_id, staff_id)
         window = engine.config.window(window_id)
         assert window is not None
         zone = self.profile.zones.get(window.zone)
         mu, sigma = zone.service_lognormal if zone else (2.0, 0.6)
         while True:
+            holder = (await engine.window(window_id)).staff_id
+            if holder is None:
+                await engine.login(window_id, staff_id)
+            elif holder != staff_id:
+                await self._sleep(300)
+                continue
             try:
-                ticket = await engine.call_next(window_id)
+                ticket = await engine.call_next(window_id, staff=staff_id)
             except HallQError:
                 await self._sleep(60)
                 continue
             if ticket is None:
                 await self._sleep(45)
                 continue
-            await self._serve(window_id, ticket.id, mu, sigma)
+            with contextlib.suppress(HallQError):  # logged out by a manager mid-visit
+                await self._serve(window_id, staff_id, ticket.id, mu, sigma)
 
-    async def _serve(self, window_id: str, ticket_id: int, mu: float, sigma: float) -> None:
+    async def _serve(self, window_id: str, staff_id: str, ticket_id: int, mu: float, sigma: float) -> None:
         engine = self.engine
         if self.rng.random() < self.profile.no_show_rate:
             for _ in range(engine.config.rules.max_recalls):
                 await self._sleep(40)
-                await engine.recall(window_id)
+                await engine.recall(window_id, staff=staff_id)
             await self._sleep(40)
-            await engine.no_show(window_id)
+            await engine.no_show(window_id, staff=staff_id)
             return
         if self.rng.random() < self.profile.recall_rate:
             await self._sleep(40)
-            await engine.recall(window_id)
+            await engine.recall(window_id, staff=staff_id)
         await self._sleep(self.rng.uniform(15, 60))
-        await engine.start(window_id)
+        await engine.start(window_id, staff=staff_id)
         await self._sleep(60 * self.rng.lognormvariate(mu, sigma))
         if self.rng.random() < self.profile.transfer_rate:
             window = engine.config.window(window_id)
             assert window is not None  # the staff agents work at the hall's own windows
             others = [q.prefix for q in engine.config.queues if q.prefix not in window.queues]
             if others:
-                await engine.transfer(window_id, "queue", self.rng.choice(others))
+                await engine.transfer(window_id, "queue", self.rng.choice(others), staff=staff_id)
                 return
-        ticket = await engine.finish(window_id, "completed")
+        ticket = await engine.finish(window_id, "completed", staff=staff_id)
         if ticket.status == TicketStatus.FINISHED and self.rng.random() < self.profile.evaluation_rate:
             scores = self.profile.evaluation_share
             with contextlib.suppress(HallQError):
                 await engine.rate(ticket_id, self.rng.choices(list(scores), weights=list(scores.values()))[0], "demo")
 
-    def tasks(self) -> list[asyncio.Task[None]]:
-        windows = [w for w in self.engine.config.windows if w.kind == "window"]
+    def tasks(self, spare: frozenset[str] = frozenset()) -> list[asyncio.Task[None]]:
+        """The citizens and one agent per counter window, except the `spare` windows (left for a
+        person trying the call-pad)."""
+        windows = [w for w in self.engine.config.windows if w.kind == "window" and w.id not in spare]
         tasks = [asyncio.create_task(self.citizens(), name="demo-citizens")]
         for index, window in enumerate(windows, start=1):
             tasks.append(asyncio.create_task(self._guard(self.staff(window.id, f"demo{index:03d}")), name=f"demo-{window.id}"))

@@ -84,6 +84,10 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             assert kiosk_token.group(1) == f"http://127.0.0.1:{port}"
             assert _me(base, query["token"][0]) == {"name": "demo-board", "role": "display"}
             assert _me(base, kiosk_token.group(2)) == {"name": "demo-kiosk", "role": "kiosk"}
+            # The tickets' QR codes point at this demo's own port; two windows are left free.
+            assert _get(f"{base}/hall")["status_base_url"] == f"http://127.0.0.1:{port}/t/"  # type: ignore[index]
+            windows = {w["id"]: w["state"] for w in _get(f"{base}/windows")}  # type: ignore[union-attr]
+            assert (windows["W01"], windows["W19"]) == ("closed", "closed") and "windows W01 and W19 are left free" in printed
         finally:
             process.send_signal(signal.SIGINT)
             try:
