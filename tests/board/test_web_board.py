@@ -135,3 +135,33 @@ async def test_a_board_without_a_valid_token_says_so_and_stops_retrying(hub, bro
     await page.wait_for_selector("body[data-online='refused']")
     assert await page.is_visible("#offline")
     await page.close()
+
+
+async def test_the_whole_hall_board_turns_pages_of_queues(hub, browser) -> None:
+    """Tried: the board without a zone (the hall's 33 queues) on a 1280x720 TV. Kept: it shows as
+    many queues as fit, says which page of how many, turns the page every 8 s, and over its pages
+    shows every queue once; nothing is drawn below the panel."""
+    from server.api.keys import CONFIG
+
+    prefixes = sorted(q.prefix for q in hub.app[CONFIG].queues)
+    context = await browser.new_context(viewport={"width": 1280, "height": 720})
+    page = await context.new_page()
+    try:
+        await page.clock.install()
+        await page.goto(f"{hub.base_url}/board?token={hub.tokens['manager']}")
+        await page.wait_for_selector("body[data-ready='yes']")
+        pages = int(await page.evaluate("document.body.dataset.pages"))
+        assert pages > 1
+        seen: list[str] = []
+        panel_bottom = await page.evaluate("document.getElementById('queue-panel').getBoundingClientRect().bottom")
+        for number in range(1, pages + 1):
+            assert await page.text_content("#queue-title") == f"业务（{number}/{pages}）"
+            shown = await page.eval_on_selector_all("#queues tr:not([hidden])", "rows => rows.map(r => r.dataset.queue)")
+            bottoms = await page.eval_on_selector_all("#queues tr:not([hidden])", "rows => rows.map(r => r.getBoundingClientRect().bottom)")
+            assert shown and max(bottoms) <= panel_bottom + 0.5
+            seen += shown
+            await page.clock.run_for(8000)
+        assert seen == prefixes  # every queue once, in order
+        assert await page.text_content("#queue-title") == f"业务（1/{pages}）"  # and round again
+    finally:
+        await context.close()

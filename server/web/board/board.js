@@ -22,7 +22,7 @@
     history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
   }
 
-  const board = { lastSeq: -1, hallDay: "", queues: new Map(), recent: [], dayCheckedAt: -Infinity, dayReload: null };
+  const board = { lastSeq: -1, hallDay: "", queues: new Map(), recent: [], dayCheckedAt: -Infinity, dayReload: null, page: 0 };
   const DAY_RECHECK_MS = 60000; // after the page's day changes, how often it asks whether the hub's has too
 
   function callText(call) {
@@ -108,6 +108,22 @@
       return tr;
     });
     $("queues").replaceChildren(...rows);
+    showPage();
+  }
+
+  // The whole hall's board lists more queues than a screen holds (33 in the sample hall, 8 fit
+  // at 1080p): it shows them a screenful at a time, turning every PAGE_MS, with 业务（1/4）.
+  const PAGE_MS = 8000;
+  function showPage() {
+    const rows = [...$("queues").children];
+    rows.forEach((tr) => { tr.hidden = false; });
+    const room = $("queue-panel").clientHeight - $("queue-head").offsetHeight;
+    const perPage = rows.length ? Math.max(1, Math.floor(room / rows[0].offsetHeight)) : 1;
+    const pages = Math.max(1, Math.ceil(rows.length / perPage));
+    board.page = board.page % pages;
+    rows.forEach((tr, i) => { tr.hidden = Math.floor(i / perPage) !== board.page; });
+    $("queue-title").textContent = pages > 1 ? `业务（${board.page + 1}/${pages}）` : "业务";
+    document.body.dataset.pages = String(pages);
   }
 
   function fitCurrent() {
@@ -153,6 +169,7 @@
   async function start() {
     tick();
     setInterval(tick, 1000); // the wall clock; it asks the hub for its state only when a new hall day starts
+    setInterval(() => { board.page += 1; showPage(); }, PAGE_MS);
     setOnline(false);
     const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
     const named = zones.find((z) => z.code === zone);
@@ -167,7 +184,7 @@
     document.body.dataset.ready = "yes";
   }
 
-  window.addEventListener("resize", fitCurrent);
+  window.addEventListener("resize", () => { fitCurrent(); showPage(); });
   start().catch((error) => {
     setOnline(false);
     $("offline").textContent = `无法加载叫号屏：${error.message}`;
