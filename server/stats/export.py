@@ -24,10 +24,41 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+SHARES = frozenset({"over_kpi_share", "no_show_rate", "abandonment_rate", "rating_good_share", "availability"})
+
+
 def table(rows: Sequence[Figures], by: str) -> tuple[list[str], list[list[object]]]:
     header = [GROUP_LABELS_ZH.get(by, by)] + [zh for _, zh in COLUMNS]
     body = [[r.key] + [getattr(r, name) for name, _ in COLUMNS] for r in rows]
     return header, body
+
+
+def readable(name: str, value: object) -> str:
+    """A figure as a manager reads it on a page: times in minutes and seconds (19分11秒, as the
+    dashboard shows them), shares in percent, the mean rating to two places. The files keep the
+    raw numbers for the manager's own sums (CSV), with Excel formats on top (XLSX)."""
+    if value is None:
+        return ""
+    if name.endswith("_s") and isinstance(value, (int, float)):
+        seconds = round(float(value))
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes}分{rest}秒" if minutes else f"{rest}秒"
+    if name in SHARES and isinstance(value, (int, float)):
+        return f"{float(value) * 100:.1f}%"
+    if name == "rating_mean" and isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _html_table(rows: Sequence[Figures], by: str, attributes: str = "") -> str:
+    """The table of a page: the files' headers without their (秒) unit, figures `readable`."""
+    header = [GROUP_LABELS_ZH.get(by, by)] + [zh.replace("(秒)", "") for _, zh in COLUMNS]
+    names = ["key"] + [name for name, _ in COLUMNS]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    lines = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(readable(name, getattr(r, name)))}</td>" for name in names) + "</tr>" for r in rows
+    )
+    return f"<table{attributes}><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
 
 def to_csv(rows: Sequence[Figures], by: str) -> bytes:
@@ -48,6 +79,10 @@ def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()
     sheet.append(header)
     for line in body:
         sheet.append(line)
+    for position, (name, _) in enumerate(COLUMNS, start=2):  # after the grouping's column
+        if name in SHARES:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                cell.number_format = "0.0%"
     if people:
         scores = book.create_sheet("考核")
         scores.append(["排名", "工作人员", "单位", "得分", "规则", "项目", "实测值", "标准", "得分项"])
@@ -77,13 +112,10 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, wi
 
 
 def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
-    header, body = table(rows, by)
     chart = bar_chart_svg([r.key for r in rows], [float(r.tickets) for r in rows], f"{title}：取号数")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    lines = "".join("<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in line) + "</tr>" for line in body)
+    figures_table = _html_table(rows, by, ' border="1"')
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-            f"<body><h1>{html.escape(title)}</h1>{chart}<table border=\"1\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{lines}</tbody></table></body></html>")
+            f"<body><h1>{html.escape(title)}</h1>{chart}{figures_table}</body></html>")
 
 
 def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, width: int = 640, height: int = 240) -> str:
@@ -110,10 +142,7 @@ def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, w
 
 
 def table_html(rows: Sequence[Figures], by: str) -> str:
-    header, body = table(rows, by)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    lines = "".join("<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in line) + "</tr>" for line in body)
-    return f'<table class="report-table"><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>'
+    return _html_table(rows, by, ' class="report-table"')
 
 
 def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]]) -> str:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 
 from server.simulation.history import simulate_main
 from server.stats.cli import report_main
+from server.stats.export import readable
 
 
 def test_simulate_then_report_in_every_format(tmp_path, capsys):
@@ -29,11 +31,23 @@ def test_simulate_then_report_in_every_format(tmp_path, capsys):
     sheet = load_workbook(xlsx)["统计报表"]
     values = list(sheet.values)
     assert values[0][0] == "时段" and sum(v[1] for v in values[1:]) == issued
+    share_column = values[0].index("过号率") + 1
+    assert sheet.cell(row=2, column=share_column).number_format == "0.0%"  # Excel shows 4.1%, the cell keeps 0.041
 
     page = tmp_path / "report.html"
     assert report_main(["--from", "2026-11-26", "--to", "2026-11-26", "--by", "day", "--format", "html", "--db", db, "--out", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
     assert "<svg" in text and "取号数" in text and "<script" not in text
+    # Read by people: times in minutes and seconds, shares in percent (the CSV keeps raw numbers).
+    assert "<th>平均等候</th>" in text and "(秒)" not in text
+    assert re.search(r"<td>\d+分\d+秒</td>", text) and re.search(r"<td>\d+\.\d%</td>", text)
+    assert not re.search(r"<td>\d+\.\d{3}</td>", text)
+
+
+def test_figures_read_as_a_manager_reads_them():
+    assert [readable("wait_p50_s", 817.418), readable("wait_max_s", 42.4), readable("service_mean_s", None)] == ["13分37秒", "42秒", ""]
+    assert [readable("availability", 0.3846), readable("no_show_rate", 0.0), readable("rating_mean", 4.56789)] == ["38.5%", "0.0%", "4.57"]
+    assert [readable("tickets", 120), readable("key", "2026-11-26")] == ["120", "2026-11-26"]
 
 
 def test_bad_report_arguments_are_refused(tmp_path, capsys):
