@@ -148,9 +148,26 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [
-            {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]} for err in exc.errors()
+            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "reason": err["msg"], "type": err["type"]}
+            for err in exc.errors()
         ]
-        raise HallQError("invalid_body", "请求参数不正确", "invalid request body", 400, {"problems": problems}) from None
+        zh = "；".join(f"{p['field']} {_problem_zh(p['type'])}" for p in problems[:5])
+        en = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:5])
+        raise HallQError("invalid_body", f"请求参数不正确：{zh}", f"invalid request body: {en}", 400, {"problems": problems}) from None
+
+
+# pydantic's error types, as the person at the screen reads them (the field names stay as sent).
+_PROBLEMS_ZH = {
+    "missing": "缺少此项", "extra_forbidden": "不支持此项", "literal_error": "取值无效", "enum": "取值无效",
+    "string_too_short": "太短", "string_too_long": "太长", "string_pattern_mismatch": "格式不对",
+    "greater_than_equal": "太小", "greater_than": "太小", "less_than_equal": "太大", "less_than": "太大",
+}
+
+
+def _problem_zh(kind: str) -> str:
+    if kind in _PROBLEMS_ZH:
+        return _PROBLEMS_ZH[kind]
+    return "类型不对" if kind.endswith("_type") or kind.endswith("_parsing") else "不正确"
 
 
 # The router's own refusals (no such path, a method the path lacks), in the hall's language too.
