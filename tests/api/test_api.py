@@ -171,6 +171,9 @@ async def test_filters_refuse_unknown_values_and_take_empty_ones_as_not_given(hu
     assert r.status == 400 and (await r.json())["error"]["message_en"] == "limit must be an integer"
     r = await hub.client.get("/api/v1/stats/assessment?month=2026-13", headers=hub.auth("manager"))
     assert r.status == 400
+    for path in ("report", "staffing", "report.csv"):  # a period that ends before it starts, on each route taking one
+        r = await hub.client.get(f"/api/v1/stats/{path}?from=2026-11-30&to=2026-11-01", headers=hub.auth("manager"))
+        assert r.status == 400 and (await r.json())["error"]["message"] == "统计结束日期早于开始日期", path
 
 
 async def test_a_date_in_a_body_is_a_date_not_a_number(hub):
