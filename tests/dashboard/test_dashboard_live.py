@@ -31,6 +31,16 @@ async def test_dashboard_follows_the_hall_live(page: Page, web_hub: Hub, clock: 
     await expect(page.locator("#conn")).to_have_text("● 已连接")
     await expect(page.locator("#no-alerts")).to_be_visible()
     await expect(queue_cell(page, "C1", "waiting")).to_have_text("0")
+    # At 1440 px a queue's name of up to five characters is one line (it broke every two), and
+    # no figure breaks inside.
+    lines = await page.eval_on_selector_all(
+        ".zone td", "cells => cells.map(td => { const r = document.createRange(); r.selectNodeContents(td); "
+        "return [td.className, td.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+    assert all(n == 1 for cls, text, n in lines if cls != "qname" or len(text) <= 5), [x for x in lines if x[2] > 1][:5]
+    overflow = await page.eval_on_selector_all(
+        ".zone", "cards => cards.filter(c => c.querySelector('table').getBoundingClientRect().right > c.getBoundingClientRect().right + 0.5).map(c => c.dataset.zone)")
+    assert overflow == [], "a zone's table wider than its card"
+    await expect(page.locator("#t-windows")).to_have_text(f"0/0/{sum(1 for w in config.windows if w.kind != 'back_office')}")
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
 

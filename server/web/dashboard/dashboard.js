@@ -36,19 +36,19 @@
     const alarmed = new Set(data.alerts.map((a) => a.zone));
     $("zones").replaceChildren(...data.zones.map((z) => {
       const rows = z.queues.map((q) => el("tr", { "data-queue": q.prefix, class: q.longest_wait_s > level ? "late" : "" },
-        el("td", {}, q.prefix), el("td", {}, q.name), el("td", { class: "num waiting" }, String(q.waiting)),
+        el("td", {}, q.prefix), el("td", { class: "qname" }, q.name), el("td", { class: "num waiting" }, String(q.waiting)),
         el("td", { class: "num longest" }, q.waiting ? dur(q.longest_wait_s) : "—"),
         el("td", { class: "num" }, q.waiting ? est(q.estimated_wait_min) : "—"),
         el("td", { class: "num" }, String(q.open_windows)), el("td", { class: "num" }, String(q.issued_today))));
       const fact = (label, value, cls) => el("span", {}, `${label} `, el("b", { class: cls || "" }, value));
       return el("div", { class: `card zone${alarmed.has(z.code) ? " alarm" : ""}`, "data-zone": z.code },
-        el("h2", {}, el("span", {}, `${z.code} ${z.name}`), el("span", { class: "muted" }, `窗口 开${z.windows.open} 停${z.windows.paused} 关${z.windows.closed}`)),
+        el("h2", {}, el("span", {}, `${z.code} ${z.name}`), el("span", { class: "muted" }, `柜台 开${z.windows.open} 停${z.windows.paused} 关${z.windows.closed}`)),
         el("div", { class: "facts" },
           fact("等候", String(z.waiting), "zone-waiting"), fact("最长等候", z.waiting ? dur(z.longest_wait_s) : "—", "zone-longest"),
           fact("预计等候", z.waiting ? est(z.estimated_wait_min) : "—"), fact("取号", String(z.issued)),
           fact("办结", String(z.served), "zone-served"), fact("过号", String(z.no_shows)),
           fact("平均等候", dur(z.wait_mean_s)), fact("P90", dur(z.wait_p90_s)), fact("超时", pct(z.over_kpi_share))),
-        el("table", {}, el("thead", {}, el("tr", {}, ...["队列", "业务", "等候", "最长等候", "预计等候", "开放窗口", "今日取号"]
+        el("table", {}, el("thead", {}, el("tr", {}, ...["队列", "业务", "等候", "最长", "预计", "窗口", "取号"]
           .map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))), el("tbody", {}, ...rows)));
     }));
   }
