@@ -62,9 +62,22 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     return 0
 
 
+SAME_REASON_SHOWN = 3
+
+
 def _print_problems(problems: Sequence[ConfigProblem], folder: Path, out: TextIO) -> int:
+    """Every problem, except that past SAME_REASON_SHOWN of one file with the same reason the rest
+    are counted in one line: one zone code mistyped in zones.toml used to bury its own line under
+    145 'unknown zone B' of the queues, windows and items that name it."""
+    shown: dict[tuple[str, str], int] = {}
     for problem in problems:
-        print(problem, file=out)
+        key = (problem.file, problem.reason)
+        shown[key] = shown.get(key, 0) + 1
+        if shown[key] <= SAME_REASON_SHOWN:
+            print(problem, file=out)
+    for (file, reason), count in shown.items():
+        if count > SAME_REASON_SHOWN:
+            print(f"{file}: … and {count - SAME_REASON_SHOWN} more with the same problem: {reason}", file=out)
     print(f"{len(problems)} problem(s) in {folder}", file=out)
     return 1
 

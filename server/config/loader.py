@@ -223,6 +223,8 @@ def load_hall_config(dir: Path) -> HallConfig:
     """Load and cross-check a configuration folder; raise ConfigError listing every problem."""
     folder = Path(dir)
     problems: list[ConfigProblem] = []
+    if folder.is_file():  # `check-config config/hall.toml`: the folder is what it takes
+        raise ConfigError([ConfigProblem(str(folder), "", f"this is a file: give the configuration folder ({folder.parent})")])
     if not folder.is_dir():
         raise ConfigError([ConfigProblem(str(folder), "", "configuration folder does not exist")])
 

@@ -289,6 +289,13 @@ def test_missing_folder(tmp_path: Path) -> None:
     assert problems == [ConfigProblem(str(tmp_path / "nowhere"), "", "configuration folder does not exist")]
 
 
+def test_a_file_given_for_the_folder_says_so(hall_dir: Path) -> None:
+    """Tried: `check-config config/hall.toml`. Kept: the problem says it is a file and names the
+    folder to give, where it said the folder did not exist."""
+    problems = problems_of(hall_dir / "hall.toml")
+    assert problems == [ConfigProblem(str(hall_dir / "hall.toml"), "", f"this is a file: give the configuration folder ({hall_dir})")]
+
+
 def test_hall_config_built_in_code_is_held_to_the_same_rules(hall_dir: Path) -> None:
     config = load_hall_config(hall_dir)
     data = config.model_dump()
@@ -314,3 +321,36 @@ def test_check_config_reports_the_hubs_other_files_together(hall_dir: Path, caps
     ]
     assert lines[-1] == f"3 problem(s) in {hall_dir}"
     assert load_hall_config(hall_dir).zones, "the hall's own files were fine"
+
+
+def test_one_mistyped_zone_code_is_not_buried_under_its_knock_on_problems(hall_dir: Path, capsys) -> None:
+    """Tried: zone B's code typed as 'b' in zones.toml, which every B queue, window and item names.
+    Kept: the root problem first, three of each file's knock-on problems and a count of the rest
+    per file, and the whole count at the end: 14 lines where there were 146."""
+    zones = hall_dir / "zones.toml"
+    zones.write_text(zones.read_text(encoding="utf-8").replace('code = "B"', 'code = "b"', 1), encoding="utf-8")
+    problems = problems_of(hall_dir)
+    assert check_config_main(hall_dir) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "zones.toml: zones[1].code: String should match pattern '^[A-Z]$' (got 'b')"
+    unknown = "unknown zone B (not declared in zones.toml)"
+    per_file = {f: sum(1 for p in problems if p.file == f and p.reason == unknown) for f in ("zones.toml", "windows.toml", "items.csv")}
+    assert all(count > 3 for count in per_file.values())
+    for file, count in per_file.items():
+        assert sum(1 for line in lines if line.startswith(f"{file}: ") and line.endswith(unknown) and "more with" not in line) == 3
+        assert f"{file}: … and {count - 3} more with the same problem: {unknown}" in lines
+    assert lines[-1] == f"{len(problems)} problem(s) in {hall_dir}" and len(lines) == 1 + 3 * 3 + 3 + 1
+
+
+def test_check_config_piped_into_head_ends_quietly(hall_dir: Path) -> None:
+    """Tried: `hallq check-config DIR | head -n 1` on a folder with many problems (the reader goes
+    away after one line). Kept: no BrokenPipeError traceback on the technician's screen."""
+    import subprocess
+
+    from tests.hub_process import HALLQ
+
+    items = hall_dir / "items.csv"
+    rows = [f"99{n:011d},事项{n},县数据局,行政许可,K,帮代办与综合咨询区,是,0,U33,Q{n},\n" for n in range(3000)]
+    items.write_text(items.read_text(encoding="utf-8-sig") + "".join(rows), encoding="utf-8")  # 3,000 distinct problems
+    run = subprocess.run(f"'{HALLQ}' check-config '{hall_dir}' | head -n 1", shell=True, capture_output=True, text=True, timeout=120)
+    assert run.stdout.startswith("items.csv: row ") and "Traceback" not in run.stderr, run.stderr[-2000:]
