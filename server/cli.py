@@ -156,6 +156,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     from server.accounts import Role
 
+    if args.unit is not None:  # as the API refuses it: the assessment ranks people by their unit
+        from server.config.loader import load_hall_config
+
+        config = load_hall_config(_settings(args).config_dir)
+        if config.unit(args.unit) is None:
+            print(f"unit {args.unit} not found (units: {', '.join(u.code for u in config.units)}) (单位不存在：{args.unit})",
+                  file=sys.stderr)
+            return 1
     password = _password(args)
 
     async def action(accounts: Accounts) -> None:

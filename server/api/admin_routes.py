@@ -45,6 +45,8 @@ async def list_users(request: web.Request, _: Principal) -> web.Response:
 
 
 async def add_user(request: web.Request, _: Principal, body: UserBody) -> web.Response:
+    if body.unit is not None and request.app[CONFIG].unit(body.unit) is None:
+        raise HallQError("not_found", f"单位不存在：{body.unit}", f"unit {body.unit} not found", 404, {"key": body.unit})
     await request.app[ACCOUNTS].add_user(
         body.username, body.password, Role(body.role), body.display_name, body.unit, now=request.app[ENGINE].clock.now()
     )

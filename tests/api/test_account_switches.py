@@ -92,6 +92,13 @@ async def test_switching_an_account_off_frees_its_windows_unless_a_ticket_is_ope
     assert w19.staff_id == "staff01" and w19.current_ticket is not None and w19.current_ticket.number == "C1001"
 
 
+async def test_an_account_of_a_unit_the_hall_lacks_is_refused(hub):
+    body = {"username": "staff98", "password": "9898", "role": "staff", "unit": "NOPE"}
+    r = await hub.client.post("/api/v1/users", json=body, headers=hub.auth("admin"))
+    assert r.status == 404 and (await r.json())["error"]["message"] == "单位不存在：NOPE"
+    assert (await hub.client.post("/api/v1/users", json=body | {"unit": "U01"}, headers=hub.auth("admin"))).status == 201
+
+
 async def test_switches_are_refused_to_the_wrong_people_and_for_unknown_names(hub):
     """Tried: staff and a kiosk switching a device off, a technician switching an account off, an
     admin switching off their own account, unknown names, a body that is not a boolean. Kept:
@@ -156,6 +163,11 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     no_password = subprocess.run([HALLQ, "user", "add", "staff08", "--role", "staff", *data], capture_output=True,
                                  text=True, env={k: v for k, v in env.items() if k != "HALLQ_PASSWORD"}, stdin=subprocess.DEVNULL, timeout=120)
     assert no_password.returncode != 0 and "--password-stdin" in no_password.stderr and "Traceback" not in no_password.stderr
+    for bad_name in ("", "bad name!", "张三", "x" * 65):  # names sign-in would refuse: no account nobody can use
+        refused = hallq("user", "add", bad_name, "--role", "staff", ok=False)
+        assert "a staff id is 1 to 64 letters" in refused.stderr and "Traceback" not in refused.stderr
+    no_unit = hallq("user", "add", "staff09", "--role", "staff", "--unit", "ZZZ", ok=False)
+    assert "unit ZZZ not found" in no_unit.stderr and "staff09" not in hallq("user", "list").stdout
     nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
     assert "zone Z not found (zones: A, B, C, D, E, F, G, H, J, K) (分区不存在：Z)" in nowhere.stderr
     assert "board-Z" not in hallq("device", "list").stdout
