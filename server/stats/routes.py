@@ -117,7 +117,8 @@ async def assessment(request: web.Request, principal: Principal) -> web.Response
             raise HallQError("not_found", f"{month} 没有 {staff} 的考核数据", f"no figures for {staff} in {month}", 404,
                              {"key": staff})
         return json_response({"month": month, "person": person})
-    return json_response({"month": month, "people": people, "units": units})
+    unit_names = {u.code: u.name for u in config.units}  # the pages show 县公安局, not U29
+    return json_response({"month": month, "people": people, "units": units, "unit_names": unit_names})
 
 
 async def staffing(request: web.Request, principal: Principal) -> web.Response:

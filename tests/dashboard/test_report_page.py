@@ -84,6 +84,11 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     await expect(ranking.first).to_be_visible()
     assert await ranking.count() >= 10
     await expect(ranking.first.locator("td").first).to_have_text("1")
+    # Units by their names, as the hall calls them, in both rankings (they showed U29).
+    unit_names = {u.name for u in web_hub.app[CONFIG].units}
+    shown_units = await page.eval_on_selector_all("#ranking-rows tr td:nth-child(3), #unit-rows tr td:nth-child(2)",
+                                                  "cells => cells.map(c => c.textContent)")
+    assert shown_units and all(text in unit_names or text == "—" for text in shown_units), shown_units[:5]
     await ranking.first.locator("button").click()
     await expect(page.locator("#person-detail")).to_be_visible()
     await expect(page.locator("#person-lines tr").first).to_be_visible()

@@ -59,10 +59,10 @@
         const button = el("button", { type: "button" }, "查看");
         button.addEventListener("click", () => showPerson(p));
         return el("tr", { "data-staff": p.staff_id }, el("td", {}, String(p.rank)), el("td", {}, p.staff_id),
-          el("td", {}, p.unit || "—"), el("td", { class: "score" }, String(p.score)), el("td", {}, button));
+          el("td", {}, p.unit ? (data.unit_names[p.unit] || p.unit) : "—"), el("td", { class: "score" }, String(p.score)), el("td", {}, button));
       }));
       $("unit-rows").replaceChildren(...data.units.map((u) => el("tr", {},
-        el("td", {}, String(u.rank)), el("td", {}, u.unit), el("td", {}, String(u.score)), el("td", {}, String(u.people)))));
+        el("td", {}, String(u.rank)), el("td", {}, data.unit_names[u.unit] || u.unit), el("td", {}, String(u.score)), el("td", {}, String(u.people)))));
       $("ranking").hidden = false; $("person-detail").hidden = true;
     } catch (error) { $("assess-error").textContent = error.message; }
   }
