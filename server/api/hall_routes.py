@@ -36,6 +36,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
     return json_response(
         {
             "name": config.hall.name,
+            "timezone": config.hall.timezone,
             "hall_day": engine.today(),
             "service_level_min": config.hall.service_level_min,
             "status_base_url": config.hall.status_base_url,

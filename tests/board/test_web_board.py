@@ -165,3 +165,20 @@ async def test_the_whole_hall_board_turns_pages_of_queues(hub, browser) -> None:
         assert await page.text_content("#queue-title") == f"业务（1/{pages}）"  # and round again
     finally:
         await context.close()
+
+
+async def test_the_board_clock_keeps_the_halls_time_on_a_tv_left_on_utc(hub, browser) -> None:
+    """Tried: a TV browser whose own time zone is UTC, at 10:59 UTC on a Thursday. Kept: the board
+    shows the hall's time (Asia/Shanghai, from /hall): 18:59, Thursday."""
+    from datetime import datetime, timezone
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 720}, timezone_id="UTC")
+    page = await context.new_page()
+    try:
+        await page.clock.install(time=datetime(2026, 11, 26, 10, 59, 0, tzinfo=timezone.utc))
+        await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+        await page.wait_for_selector("body[data-ready='yes']")
+        await page.clock.run_for(1000)
+        assert (await page.text_content("#clock")).startswith("2026年11月26日 星期四 18:59:0")
+    finally:
+        await context.close()

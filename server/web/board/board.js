@@ -134,10 +134,28 @@
     if (el.scrollWidth > room) el.style.fontSize = `${parseFloat(getComputedStyle(el).fontSize) * room / el.scrollWidth}px`;
   }
 
+  // The hall's own time zone (from /hall), not the TV's: a TV left on UTC showed 10:59 at 18:59.
+  let hallTime = null;
+  function hallClock(timeZone) {
+    try {
+      hallTime = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "numeric", day: "numeric",
+        weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    } catch (_) { hallTime = null; } // an unknown zone: the TV's own time
+  }
+
+  function clockParts(d) {
+    if (!hallTime) {
+      return { y: d.getFullYear(), m: d.getMonth() + 1, day: d.getDate(), wd: d.getDay(), h: d.getHours(), min: d.getMinutes(), s: d.getSeconds() };
+    }
+    const p = Object.fromEntries(hallTime.formatToParts(d).map((x) => [x.type, x.value]));
+    const wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(p.weekday);
+    return { y: +p.year, m: +p.month, day: +p.day, wd, h: +p.hour, min: +p.minute, s: +p.second };
+  }
+
   function tick() {
-    const d = new Date(), pad = (n) => String(n).padStart(2, "0");
-    $("clock").textContent = `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 星期${WEEKDAYS[d.getDay()]} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-    followTheDay(`${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, d.getTime());
+    const d = new Date(), pad = (n) => String(n).padStart(2, "0"), t = clockParts(d);
+    $("clock").textContent = `${t.y}年${t.m}月${t.day}日 星期${WEEKDAYS[t.wd]} ${pad(t.h)}:${pad(t.min)}:${pad(t.s)}`;
+    followTheDay(`${t.y}-${pad(t.m)}-${pad(t.day)}`, d.getTime());
   }
 
   // A board page stays open for weeks: once its clock is in a new hall day, take the new day's
@@ -172,6 +190,7 @@
     setInterval(() => { board.page += 1; showPage(); }, PAGE_MS);
     setOnline(false);
     const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
+    if (hall.timezone) { hallClock(hall.timezone); tick(); }
     const named = zones.find((z) => z.code === zone);
     $("title").textContent = named ? `${named.code}区 ${named.name}` : hall.name;
     document.title = `叫号屏 - ${$("title").textContent}`;
