@@ -57,6 +57,7 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         await staff(hub, "login")
         await staff(hub, "call", {"number": first["number"]})
         await expect(page.locator("#ahead")).to_have_text("0 人")
+        await expect(page.locator("#wait")).to_have_text("即将叫号")  # not "about 0 minutes"
         await staff(hub, "finish", {"outcome": "completed"})
         await staff(hub, "call", {"number": mine["number"]})
         await expect(page.locator("#call")).to_have_text("请到19号窗口办理")

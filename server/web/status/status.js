@@ -32,7 +32,7 @@
     const waiting = s.status === "waiting";
     $("facts").hidden = !waiting;
     $("ahead").textContent = `${s.people_ahead} 人`;
-    $("wait").textContent = s.estimated_wait_min == null ? "—" : `约 ${s.estimated_wait_min} 分钟`;
+    $("wait").textContent = s.people_ahead === 0 ? "即将叫号" : (s.estimated_wait_min == null ? "—" : `约 ${s.estimated_wait_min} 分钟`);
     const rateable = s.status === "finished";
     $("rating").hidden = !rateable;
     $("levels").hidden = s.rated;
