@@ -169,6 +169,10 @@ async def test_filters_refuse_unknown_values_and_take_empty_ones_as_not_given(hu
     assert r.status == 200 and (await r.json())["by"] == "day"
     r = await hub.client.get("/api/v1/items?limit=many", headers=hub.auth("admin"))
     assert r.status == 400 and (await r.json())["error"]["message_en"] == "limit must be an integer"
+    for limit in ("-5", "0", "1001"):
+        r = await hub.client.get(f"/api/v1/items?limit={limit}")
+        assert r.status == 400 and (await r.json())["error"]["message"] == "参数 limit 应在 1 至 1000 之间", limit
+    assert len(await (await hub.client.get("/api/v1/items?limit=3")).json()) == 3
     r = await hub.client.get("/api/v1/stats/assessment?month=2026-13", headers=hub.auth("manager"))
     assert r.status == 400
     for path in ("report", "staffing", "report.csv"):  # a period that ends before it starts, on each route taking one
