@@ -18,7 +18,7 @@ from server.devices.config import TransferPreset
 from server.devices.directory import Directory
 from server.engine.engine import QueueEngine
 from server.engine.views import TicketStatus, TicketView, WindowView
-from server.errors import HallQError
+from server.errors import HallQError, bad_request
 
 #: people who may log in at a window from a pad (technicians and kiosks may not)
 PAD_ROLES = frozenset({Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN})
@@ -70,6 +70,17 @@ class PadActions:
         self._default_pause = "other" if "other" in config.rules.pause_reasons else self._pause_reasons[1]
         self._default_outcome = "completed" if "completed" in config.rules.finish_outcomes else self._outcomes[1]
 
+    @staticmethod
+    def _coded(table: Mapping[int, str], code: int, default: str, what_zh: str) -> str:
+        """A pad's numbered code for an outcome or a pause reason; 0 (the pad has no such keys)
+        is the hall's default. A number the hall has not defined is refused (error 6), where it
+        was taken as the default: a mistyped 9 counted as 办结 in the statistics and assessment."""
+        if code == 0:
+            return default
+        if code not in table:
+            raise bad_request(f"no {what_zh} has pad code {code} (codes 1-{len(table)})", f"{what_zh}代码 {code} 未定义（可用 1-{len(table)}）")
+        return table[code]
+
     async def perform(self, window_id: str, action: PadAction, preset: TransferPreset | None = None) -> ActionResult:
         """Do what the pad asked; every refusal comes back as a result, nothing raises HallQError."""
         try:
@@ -93,14 +104,14 @@ class PadActions:
             case ActionKind.START:
                 await engine.start(window_id)
             case ActionKind.FINISH:
-                await engine.finish(window_id, self._outcomes.get(action.outcome, self._default_outcome))
+                await engine.finish(window_id, self._coded(self._outcomes, action.outcome, self._default_outcome, "办结结果"))
             case ActionKind.NO_SHOW:
                 await engine.no_show(window_id)
             case ActionKind.TRANSFER:
                 assert action.target_kind is not None
                 await engine.transfer(window_id, action.target_kind.value, action.target)
             case ActionKind.PAUSE:
-                await engine.pause(window_id, self._pause_reasons.get(action.reason, self._default_pause))
+                await engine.pause(window_id, self._coded(self._pause_reasons, action.reason, self._default_pause, "暂停原因"))
             case ActionKind.RESUME:
                 await engine.resume(window_id)
             case ActionKind.RATING:

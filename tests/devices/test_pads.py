@@ -53,6 +53,10 @@ async def test_hallq_pad_every_action(rig: Rig) -> None:
     await press_and_ack(rig, "hallq", pad, PadAction.rate(5))
     assert (await ticket(rig, t1)).rating == 5
     await rig.pads["hallq"].wait_display(pad, PadDisplay.light_stars(5))
+    # An outcome code the hall has not defined (a mistyped 9) is refused with 6, bad value; it
+    # used to finish the visit as 'completed' and count it so.
+    refused = await press_and_ack(rig, "hallq", pad, PadAction.finish(9))
+    assert not refused.ok and refused.error_code == 6 and (await ticket(rig, t1)).status == "serving"
     await press_and_ack(rig, "hallq", pad, PadAction.finish(0))
     assert (await ticket(rig, t1)).status == "finished"
 
@@ -67,6 +71,8 @@ async def test_hallq_pad_every_action(rig: Rig) -> None:
     moved = await ticket(rig, t2)
     assert (moved.status, moved.queue) == ("waiting", "A2")
 
+    refused = await press_and_ack(rig, "hallq", pad, PadAction.pause(9))
+    assert not refused.ok and refused.error_code == 6 and (await engine.window("W01")).paused_reason is None
     await press_and_ack(rig, "hallq", pad, PadAction.pause(1))
     assert (await engine.window("W01")).paused_reason == "meeting"  # code 1 = the hall's first reason
     await rig.pads["hallq"].wait_display(pad, PadDisplay.show("", "暂停服务"))
