@@ -50,6 +50,7 @@ class BusSupervisor:
         self._bus: PadBus | None = None
         self._task: asyncio.Task[None] | None = None
         self._state = DeviceState.OFFLINE
+        self._detail = "not started"
         self._state_changed = asyncio.Condition()
         self._last_fault: str | None = None
         self.reconnects = 0
@@ -137,12 +138,16 @@ class BusSupervisor:
             self._last_fault = None
 
     def _set_state(self, state: DeviceState, detail: str) -> None:
-        if state is self._state:
+        """Report a new state, or the same state for a new reason: a bus that never opened stays
+        OFFLINE from the start, and its 'cannot open: …' must still reach the technician's status."""
+        if state is self._state and detail == self._detail:
             return
-        self._state = state
+        changed = state is not self._state
+        self._state, self._detail = state, detail
         if self._on_state is not None:
             self._on_state(state, detail)
-        asyncio.get_running_loop().create_task(self._notify())
+        if changed:
+            asyncio.get_running_loop().create_task(self._notify())
 
     async def _notify(self) -> None:
         async with self._state_changed:
