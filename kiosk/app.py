@@ -32,6 +32,9 @@ from server.hub_client import HubClient, HubError, HubUnreachable
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
 REFRESH_S = 60.0  # catalogue, queue counts and "issuing open?" are re-read this often when idle
+# While the kiosk cannot load (hub down, a zone it does not have): the wait between two attempts,
+# doubling from the first to the last. It tried on every frame, 127 requests in 5 s.
+RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class KioskApp:
         self.running = True
         self._last_refresh = -REFRESH_S
         self._loading = False
+        self._retry_s = RETRY_FIRST_S
+        self._retry_after = 0.0  # how long after the last attempt the next may be made
 
     # ------------------------------------------------------------ background work
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -85,9 +90,11 @@ class KioskApp:
         try:
             catalogue = await self.session.load_catalogue(self.only_zone)
         except (HubUnreachable, HubError) as exc:
-            log.error("cannot load the catalogue: %s", exc)
+            log.error("cannot load the catalogue: %s (next attempt in %.0f s)", exc, self._retry_s)
             self.flow.load_failed(getattr(exc, "message_zh", str(exc)))
+            self._retry_s, self._retry_after = min(self._retry_s * 2, RETRY_MAX_S), self._retry_s
         else:
+            self._retry_s, self._retry_after = RETRY_FIRST_S, 0.0
             self.flow.loaded(catalogue, self.clock())
         finally:
             self._loading = False
@@ -153,7 +160,8 @@ class KioskApp:
             self.render()  # later touches in the same batch hit what this one showed
         now = self.clock()
         self.flow.tick(now)
-        idle = isinstance(self.flow.screen, (Loading, Offline)) or now - self._last_refresh >= REFRESH_S
+        waiting = isinstance(self.flow.screen, (Loading, Offline)) and now - self._last_refresh >= self._retry_after
+        idle = waiting or now - self._last_refresh >= REFRESH_S
         if idle and not self.flow.busy:
             self.refresh()
         self.render()

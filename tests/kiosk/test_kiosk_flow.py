@@ -208,3 +208,36 @@ async def test_search_and_most_used_first(hub, make_kiosk):
     shown = [b.label for b in kiosk.app.painter.buttons if b.action[0] == "service"]
     assert shown and all("医保" in s.rstrip("…") or "医保" in catalogue.service(b.action[1]).name
                          for s, b in zip(shown, [b for b in kiosk.app.painter.buttons if b.action[0] == "service"]))
+
+
+async def test_a_kiosk_that_cannot_load_backs_off_instead_of_asking_every_frame(make_kiosk, caplog) -> None:
+    """Tried: a kiosk set up for a zone the hall does not have (every load refused), stepping its
+    frames on a clock that does not move, then moves. Kept: one attempt, then the next after 1 s,
+    2 s, 4 s … at most 30 s apart, each logged with its wait, where it asked on every frame (127
+    requests in 5 s); the citizen sees 暂停服务 with the hub's reason meanwhile."""
+    import logging
+
+    kiosk = make_kiosk(zone="Q")
+
+    def attempts() -> int:
+        return sum(1 for r in caplog.records if "cannot load the catalogue" in r.getMessage())
+
+    async def frames(n: int = 20) -> None:
+        for _ in range(n):
+            await kiosk.app.step()
+            await kiosk.app.settle()
+
+    with caplog.at_level(logging.ERROR, logger="kiosk.app"):
+        await kiosk.start()
+        await frames()
+        assert attempts() == 1
+        assert "暂停服务" in kiosk.texts() and "分区不存在：Q" in kiosk.texts()
+        waits = []
+        for _ in range(8):
+            before, waited = attempts(), 0.0
+            while attempts() == before:
+                kiosk.clock.now += 0.5
+                waited += 0.5
+                await frames(2)
+            waits.append(waited)
+        assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
