@@ -25,6 +25,7 @@ from server.hub_client import HubClient, HubError, HubUnreachable, IssuedTicket,
 log = logging.getLogger(__name__)
 
 TICKET_NOTICE = "请留意叫号屏幕和语音提示，过号请到窗口咨询。"
+UNAUTHORIZED_ZH = "本机未授权（取号机令牌无效或已停用），请联系工作人员"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ class KioskSession:
         self.catalogue: Catalogue | None = None
 
     async def load_catalogue(self, only_zone: str | None = None) -> Catalogue:
-        """Hall, zones, items and today's queue counts; raises HubUnreachable/HubError."""
+        """Hall, zones, items and today's queue counts; raises HubUnreachable/HubError.
+
+        The token is checked first: the catalogue is public, so a kiosk with a wrong, switched-off
+        or display token looked ready and refused the citizen only at 确认取号, three screens in."""
+        await self._check_token()
         hall = await self.hub.hall()
         zones = [z for z in await self.hub.zones() if only_zone is None or z.code == only_zone]
         items = await self.hub.items(zone=only_zone)
@@ -77,6 +82,16 @@ class KioskSession:
             self.status_base_url = hall.status_base_url
         self.catalogue = Catalogue.build(hall, zones, items, queues)
         return self.catalogue
+
+    async def _check_token(self) -> None:
+        try:
+            me = await self.hub.me()
+        except HubError as error:
+            if error.status != 401:
+                raise
+            raise HubError(401, "unauthorized", UNAUTHORIZED_ZH, f"the hub does not accept this kiosk's token ({error.message_en})") from None
+        if me.get("role") != "kiosk":
+            raise HubError(403, "not_a_kiosk", UNAUTHORIZED_ZH, f"this token is a {me.get('role')} token ({me.get('name')}), not a kiosk's")
 
     def status_url(self, ticket: IssuedTicket) -> str:
         return self.status_base_url + ticket.status_token

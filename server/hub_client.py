@@ -256,6 +256,11 @@ class HubClient:
             raise answer
         raise HubUnreachable(f"{method} {path}: {last}")
 
+    async def me(self) -> dict[str, Any]:
+        """Who the hub takes this client's token for (name, role, zone); HubError 401 if nobody."""
+        data = await self.request("GET", "/api/v1/auth/me")
+        return dict(data)
+
     async def hall(self) -> HallInfo:
         data = await self.request("GET", "/api/v1/hall")
         issuing = data["issuing"]

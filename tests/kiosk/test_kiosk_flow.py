@@ -241,3 +241,34 @@ async def test_a_kiosk_that_cannot_load_backs_off_instead_of_asking_every_frame(
                 await frames(2)
             waits.append(waited)
         assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
+
+
+async def test_a_kiosk_whose_token_the_hub_refuses_says_so_before_anyone_queues(hub, make_kiosk, caplog) -> None:
+    """Tried: the kiosk's token switched off by a technician, then a display's token in its place.
+    Kept: the start screen is 暂停服务 with 本机未授权… at once (not a normal screen that refuses at
+    确认取号), an ERROR for the technician, and no ticket issued; switched on again, the next
+    attempt brings the services back."""
+    import logging
+
+    kiosk = make_kiosk()
+    off = await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200
+    with caplog.at_level(logging.ERROR, logger="kiosk.app"):
+        await kiosk.start()
+    assert "暂停服务" in kiosk.texts() and "本机未授权（取号机令牌无效或已停用），请联系工作人员" in kiosk.texts()
+    assert any("does not accept this kiosk's token" in r.getMessage() for r in caplog.records)
+    assert sum(q.issued_today for q in await hub.engine.queues()) == 0
+    await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": True}, headers=hub.auth("tech"))
+    kiosk.clock.now += 1.0
+    await kiosk.app.step()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+    assert "暂停服务" not in kiosk.texts() and "综合受理区（一窗通办）" in kiosk.texts()
+
+    kiosk.app.session.hub._token = hub.tokens["board-A"]  # a display's token typed into the kiosk
+    with caplog.at_level(logging.ERROR, logger="kiosk.app"):
+        kiosk.clock.now += 61.0
+        await kiosk.app.step()
+        await kiosk.app.settle()
+        await kiosk.app.step()
+    assert any("is a display token (board-A), not a kiosk's" in r.getMessage() for r in caplog.records)
