@@ -337,6 +337,7 @@ class StreamState(StrEnum):
     CONNECTING = "connecting"
     ONLINE = "online"
     OFFLINE = "offline"
+    REFUSED = "refused"  # the hub said no (a 44xx close: token unknown, switched off, …)
     CLOSED = "closed"
 
 
@@ -356,6 +357,7 @@ class EventStream:
         self.policy = policy or RetryPolicy()
         self.state = StreamState.CONNECTING
         self.connections = 0
+        self.refused = False  # the last attempts were refused by the hub (until one is accepted)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
@@ -382,6 +384,8 @@ class EventStream:
         try:
             while not self._closed:
                 self.state = StreamState.CONNECTING
+                refusal: dict[str, Any] | None = None
+                close_code: int | None = None
                 try:
                     async with self._session.ws_connect(self._url(), heartbeat=20) as ws:
                         self.connections += 1
@@ -389,9 +393,12 @@ class EventStream:
                             if message.type != aiohttp.WSMsgType.TEXT:
                                 break
                             data = json.loads(message.data)
-                            if data.get("type") == "hello":
+                            if data.get("type") == "error":
+                                refusal = data
+                            elif data.get("type") == "hello":
                                 self.last_seq = max(self.last_seq, int(data["last_seq"]))
                                 self.state = StreamState.ONLINE
+                                self.refused = False
                                 failures = 0
                             elif data.get("type") == "event":
                                 event = HubEvent.from_json(data)
@@ -399,10 +406,21 @@ class EventStream:
                                     continue  # already delivered before the reconnect
                                 self.last_seq = event.seq
                                 yield event
+                    close_code = ws.close_code
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                     log.info("event stream: %s", exc)
                 if self._closed:
                     break
+                if close_code is not None and 4400 <= close_code < 4500:
+                    # Refused, not dropped: say so once and try again only slowly (a technician
+                    # may switch the token on again), where it reconnected as after a network drop.
+                    if not self.refused:
+                        log.error("event stream refused by the hub (%s): %s", close_code,
+                                  (refusal or {}).get("message_en", "no reason given"))
+                    self.refused = True
+                    self.state = StreamState.REFUSED
+                    await asyncio.sleep(self.policy.max_delay_s)
+                    continue
                 self.state = StreamState.OFFLINE
                 delay = self.policy.delay(failures) * (0.8 + 0.4 * random.random())
                 failures += 1

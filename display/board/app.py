@@ -145,7 +145,8 @@ class BoardApp:
         at = self.clock() if now is None else now
         local = datetime.fromtimestamp(at, ZoneInfo(self.options.timezone))
         self._follow_the_day(local.date().isoformat(), at)
-        self.renderer.draw(self.model, local, self.online, at - self._started)
+        refused = self.stream is not None and self.stream.refused
+        self.renderer.draw(self.model, local, self.online, at - self._started, refused=refused)
 
     def _follow_the_day(self, today: str, at: float) -> None:
         """A board runs for weeks: once the hall day has changed on its clock, take the new day's

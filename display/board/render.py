@@ -26,6 +26,7 @@ GREY = (170, 185, 210)
 ALERT = (255, 60, 60)
 WEEKDAYS = "一二三四五六日"
 OFFLINE_TEXT = "连接中断，正在重连…"
+REFUSED_TEXT = "本屏未授权（显示设备令牌无效或已停用），请联系技术人员"
 NOTICE_SPEED = 0.12
 """Scrolling speed of the notice in screen heights per second (about 130 px/s at 1080 lines)."""
 
@@ -54,8 +55,9 @@ class BoardRenderer:
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
 
-    def draw(self, model: BoardModel, now: datetime, online: bool, elapsed_s: float = 0.0) -> None:
-        """One full frame; ``elapsed_s`` drives the notice's scrolling."""
+    def draw(self, model: BoardModel, now: datetime, online: bool, elapsed_s: float = 0.0, refused: bool = False) -> None:
+        """One full frame; ``elapsed_s`` drives the notice's scrolling; ``refused``: the hub refused
+        the board's token, which no reconnecting mends (said instead of "reconnecting")."""
         self.texts = []
         width, height = self.surface.get_size()
         self.surface.fill(BG)
@@ -70,7 +72,7 @@ class BoardRenderer:
             self._notice(model.notice, footer, elapsed_s)
         else:  # in place of the notice, where it cannot cover a call; the calls shown stay
             self.surface.fill(ALERT, footer)
-            self._text(OFFLINE_TEXT, footer.center, 48, WHITE, anchor="center")
+            self._text(REFUSED_TEXT if refused else OFFLINE_TEXT, footer.center, 44 if refused else 48, WHITE, anchor="center")
 
     # -- parts -------------------------------------------------------------------------------
 

@@ -178,3 +178,35 @@ async def test_a_board_left_on_overnight_opens_the_new_day_clean(hub, clock) -> 
         await until(lambda: app.model.current is not None and app.model.current.number == new_number, "today's call")
     finally:
         await close(board)
+
+
+async def test_a_board_whose_token_is_refused_says_so_and_recovers_when_switched_on(hub, caplog) -> None:
+    """Tried: a zone board's display token switched off by the technician (before it starts),
+    then on again. Kept: the board says it is not authorised, not 连接中断，正在重连…, with one
+    ERROR for the technician (not one per retry); switched on, it comes online by itself."""
+    import logging
+
+    from display.board.render import REFUSED_TEXT
+
+    off = await hub.client.post("/api/v1/devices/board-A/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200
+    pygame.init()
+    app = BoardApp(BoardOptions(hub.base_url, hub.tokens["board-A"], "A", (1280, 720), fullscreen=False),
+                   pygame.Surface((1280, 720)), policy=FAST)
+    with caplog.at_level(logging.ERROR, logger="server.hub_client"):
+        await app.start()  # the state is public: the board draws the hall
+        follower = asyncio.create_task(app.follow())
+        try:
+            await until(lambda: app.stream is not None and app.stream.refused, "the refusal noticed")
+            await asyncio.sleep(0.2)  # several slow retries meanwhile
+            app.render()
+            shown = {t.text for t in app.renderer.texts}
+            assert REFUSED_TEXT in shown and OFFLINE_TEXT not in shown
+            refusals = [r for r in caplog.records if "event stream refused by the hub (4401)" in r.getMessage()]
+            assert len(refusals) == 1
+            await hub.client.post("/api/v1/devices/board-A/active", json={"active": True}, headers=hub.auth("tech"))
+            await until(lambda: app.online, "online once switched on")
+            app.render()
+            assert REFUSED_TEXT not in {t.text for t in app.renderer.texts}
+        finally:
+            await close((app, follower))
