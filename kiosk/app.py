@@ -110,6 +110,7 @@ class KioskApp:
         except PrinterError as exc:  # the status query itself failed
             from kiosk.session import Outcome
 
+            log.error("printer not ready, nothing issued: %s", exc)  # the citizen sees 暂停取号; the technician this
             result = IssueResult(Outcome.PRINTER_NOT_READY, job, message_zh=exc.message_zh, code="printer")
         self.results.append(result)
         self.flow.finished(result, self.clock())

@@ -226,7 +226,9 @@ class Flow:
         elif result.outcome is Outcome.PRINT_FAILED:
             self.screen = PrintFailed(result)
         elif result.outcome is Outcome.PRINTER_NOT_READY:
-            self.screen = Notice("暂停取号", f"{result.message_zh}。请联系工作人员处理，未出票。")
+            # The printer's message already asks for staff (请联系工作人员): say only that no
+            # ticket was taken, where it said "contact staff" twice.
+            self.screen = Notice("暂停取号", f"{result.message_zh}。本次未取号，未出票。")
         elif result.outcome is Outcome.UNREACHABLE:
             self.screen = Notice("网络异常", result.message_zh or "", retry=result.job)
         elif result.code == "issuing_closed":

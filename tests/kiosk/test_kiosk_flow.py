@@ -51,7 +51,8 @@ async def test_out_of_paper_before_issuing_issues_nothing(hub, make_kiosk):
     await kiosk.start()
     await issue_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.Notice)
-    assert "打印纸已用完" in kiosk.texts() and "未出票" in kiosk.texts()
+    assert "打印纸已用完" in kiosk.texts() and "本次未取号，未出票" in kiosk.texts()
+    assert kiosk.texts().count("请联系工作人员") == 1  # the printer's message asks once; the screen does not repeat it
     assert await hub.engine.tickets_today() == []
     assert kiosk.printer.printed == b""
 
