@@ -138,7 +138,7 @@ class ScreenSimulator:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Simulate LED window/zone screens on a pseudo-terminal.")
+    parser = argparse.ArgumentParser(prog="hallq screen-sim", description="Simulate LED window/zone screens on a pseudo-terminal.")
     parser.add_argument("--dialect", required=True, choices=sorted(DIALECTS))
     parser.add_argument("--log", help="append decoded frames to this file (default: stdout)")
     return parser
