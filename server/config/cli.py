@@ -11,9 +11,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
+from urllib.parse import urlsplit
 
 from server.config.items_import import ImportReport, ItemsImportError, import_items
 from server.config.loader import load_hall_config
+from server.config.models import HallConfig
 from server.config.paths import default_config_dir
 from server.config.problems import ConfigError, ConfigProblem
 
@@ -52,6 +54,8 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     checked(lambda: load_voice_plan(folder, config))
     if problems or devices is None or roster is None:
         return _print_problems(problems, folder, out)
+    for warning in _warnings(config):
+        print(f"warning: {warning}", file=out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
         f"{len(config.queues)} queues, {len(config.windows)} windows, {len(config.items)} items, "
@@ -60,6 +64,15 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
         file=out,
     )
     return 0
+
+
+def _warnings(config: HallConfig) -> list[str]:
+    """What is valid but almost certainly not meant for a real hall (the sample's own defaults)."""
+    host = urlsplit(config.hall.status_base_url).hostname or ""
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        return [f"hall.toml: status_base_url is {config.hall.status_base_url}: the tickets' QR codes point at the "
+                "machine that scans them, so a citizen's phone cannot open them; set the hub's address on the hall network"]
+    return []
 
 
 SAME_REASON_SHOWN = 3
