@@ -177,7 +177,7 @@ class BoardApp:
         try:
             while self.running and not follower.done():
                 for event in pygame.event.get():
-                    if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)):
+                    if _closes_the_board(event):
                         self.running = False
                 self.render()
                 pygame.display.flip()
@@ -198,6 +198,10 @@ class BoardApp:
         await self.hub.close()
         if self.announcer is not None:
             await self.announcer.close(drain=False)
+
+
+def _closes_the_board(event: pygame.event.Event) -> bool:
+    return event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q))
 
 
 def parse_args(argv: list[str]) -> BoardOptions:
@@ -249,7 +253,14 @@ async def run(options: BoardOptions) -> int:
             log.warning("hub not ready for the board yet: %s", exc)  # down, or up and failing (5xx)
             app.render()
             pygame.display.flip()
-            await asyncio.sleep(delay)
+            # Waiting, the board still heeds Esc, Q and a stop (SDL turns SIGTERM into a QUIT
+            # event): a systemd stop of a board whose hub was down used to go unanswered.
+            for _ in range(round(delay / 0.1)):
+                if any(_closes_the_board(event) for event in pygame.event.get()):
+                    await app.close()
+                    pygame.quit()
+                    return 0
+                await asyncio.sleep(0.1)
             delay = min(delay * 2, 30.0)
     await app.run()
     pygame.quit()

@@ -210,3 +210,44 @@ async def test_a_board_whose_token_is_refused_says_so_and_recovers_when_switched
             assert REFUSED_TEXT not in {t.text for t in app.renderer.texts}
         finally:
             await close((app, follower))
+
+
+def test_a_board_waiting_for_its_hub_stops_on_sigterm() -> None:
+    """Tried: `hallq board` started while its hub is down (a TV PC booting first), then a service
+    stop (SIGTERM) once it says it is waiting. Kept: it exits 0, where it went on retrying for
+    minutes and only Ctrl+C stopped it."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import threading
+
+    from tests.hub_process import HALLQ
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    board = subprocess.Popen([HALLQ, "board", "--hub", f"http://127.0.0.1:{port}", "--zone", "A", "--token", "dev_x",
+                              "--size", "1280x720", "--windowed"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    waiting = threading.Event()
+
+    def read() -> None:
+        assert board.stderr is not None
+        for line in board.stderr:
+            lines.append(line)
+            if "hub not ready for the board yet" in line:
+                waiting.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert waiting.wait(timeout=60), "".join(lines)[-2000:]  # a liveness bound, not a speed claim
+        board.send_signal(signal.SIGTERM)
+        code = board.wait(timeout=30)
+    finally:
+        if board.poll() is None:
+            board.kill()
+    reader.join(timeout=5)
+    assert code == 0 and not any("Traceback" in line for line in lines), "".join(lines)[-2000:]
