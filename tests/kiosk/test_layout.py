@@ -27,6 +27,9 @@ def test_shipped_layout_header_and_footer_are_printed() -> None:
     layout = load_layout(SHIPPED, profile.paper_width_mm)
     text = "\n".join(line.text for line in read(render_ticket(ticket(), layout, profile)).lines)
     assert "欢迎光临" in text and "请妥善保管此票" in text
+    assert text.count("茶陵县政务服务中心") == 1, "the hall's name once: the header does not repeat it"
+    footer_lines = [line for line in text.splitlines() if "二维码" in line or "过号" in line]
+    assert footer_lines == ["请妥善保管此票，过号请到窗口重新排队", "扫描二维码查看进度、评价服务"]  # none broken across lines
     assert layout.paper_width_mm == 80, "the width follows the printer profile unless the file says otherwise"
 
 
