@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from printer_drivers import (
     PrinterBackend,
+    PrinterOffline,
     PrinterProfile,
     PrinterStatus,
     PrintResult,
@@ -45,11 +46,16 @@ class TicketPrinter:
         """Ask the printer BEFORE issuing: a kiosk must not issue a ticket it cannot print.
 
         A printer that cannot report status (file backend, profile without DLE EOT) counts as
-        ready: ``print_ticket`` still raises if the transport fails.
+        ready unless its transport is plainly missing (a device file gone: each ticket issued
+        would come to "not printed"); ``print_ticket`` still raises if the transport fails.
         """
         async with self._lock:
             status = await asyncio.to_thread(self._status)
-        if not status.queried or status.printable:
+        if not status.queried:
+            if self.backend.missing() is not None:
+                return PrinterReadiness(False, "offline", PrinterOffline.default_message_zh)
+            return PrinterReadiness(True, status.state.value, None)
+        if status.printable:
             return PrinterReadiness(True, status.state.value, None)
         return PrinterReadiness(False, status.state.value, status.chinese_message)
 

@@ -11,6 +11,8 @@ All I/O here blocks (python-escpos is synchronous). The kiosk calls it on a work
 
 from __future__ import annotations
 
+import os
+
 import socket
 from abc import ABC, abstractmethod
 from types import TracebackType
@@ -66,6 +68,11 @@ class PrinterBackend(ABC):
     def _discard_input(self) -> None:
         """Drop bytes that arrived unasked (a late reply, automatic status back)."""
 
+    def missing(self) -> str | None:
+        """Why the printer is plainly not there, for a transport that cannot ask it (None: no
+        sign of trouble). Cheap, no bytes sent."""
+        return None
+
     def _reset(self) -> None:
         """Forget a broken connection so the next call reopens it."""
 
@@ -111,6 +118,15 @@ class FileBackend(_EscposBackend):
     def __init__(self, spec: str, path: str) -> None:
         super().__init__(spec, File(devfile=path, auto_flush=True))
         self.path = path
+
+    def missing(self) -> str | None:
+        """A device file that is not there (a USB printer unplugged: /dev/usb/lp0 is gone), or a
+        plain file whose folder is not: every ticket issued would fail to print."""
+        target = os.path.realpath(self.path)
+        if target.startswith("/dev/"):
+            return None if os.path.exists(target) else f"{self.path}: no such device"
+        folder = os.path.dirname(target) or "."
+        return None if os.path.isdir(folder) and os.access(folder, os.W_OK) else f"{self.path}: cannot write there"
 
 
 FLOW_CONTROLS = ("none", "xonxoff", "rtscts", "dsrdtr")

@@ -273,3 +273,30 @@ async def test_a_kiosk_whose_token_the_hub_refuses_says_so_before_anyone_queues(
         await kiosk.app.settle()
         await kiosk.app.step()
     assert any("is a display token (board-A), not a kiosk's" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_missing_device_file_printer_issues_nothing(hub, make_kiosk, tmp_path):
+    """Tried: a kiosk printing to a device file that is not there (a USB printer unplugged:
+    /dev/usb/lp0 gone; here a path in a folder that does not exist), then to one that is. Kept:
+    the citizen gets 暂停取号 / 打印机未连接 and no ticket is issued (each confirm issued one that
+    could not be printed); with the file there, the ticket is issued and its bytes written."""
+    from kiosk.printing import TicketPrinter
+    from printer_drivers import open_printer
+
+    def printing_to(kiosk, path):  # type: ignore[no-untyped-def]
+        dummy = kiosk.app.session.printer
+        kiosk.app.session.printer = TicketPrinter(open_printer(f"file:{path}"), dummy.profile, dummy.layout)
+
+    unplugged = make_kiosk()
+    printing_to(unplugged, tmp_path / "unplugged" / "lp0")
+    await unplugged.start()
+    await issue_in_zone_c(unplugged)
+    assert isinstance(unplugged.app.flow.screen, f.Notice) and "打印机未连接" in unplugged.texts()
+    assert await hub.engine.tickets_today() == []
+
+    plugged = make_kiosk()
+    printing_to(plugged, tmp_path / "lp0")
+    await plugged.start()
+    await issue_in_zone_c(plugged)
+    [ticket] = await hub.engine.tickets_today()
+    assert ticket.number.encode() in (tmp_path / "lp0").read_bytes()
