@@ -191,26 +191,21 @@ class Accounts:
         TOKEN_CACHE_SECONDS). For a kiosk PC replaced, a token lost or seen where it should not be:
         the device keeps its name, role and zone, so nothing else is configured again."""
         token = "dev_" + secrets.token_urlsafe(32)
-
-        def work(conn: Connection) -> str | None:
-            old = conn.execute(select(devices.c.token_hash).where(devices.c.name == name)).scalar()
-            if old is not None:
-                conn.execute(update(devices).where(devices.c.name == name).values(token_hash=token_digest(token), active=True))
-            return old
-
-        old_digest = await self.database.write(work)
-        if old_digest is None:
-            raise not_found("device", "设备", name)
-        self._recent.pop(old_digest, None)
+        await self._update_device(name, token_hash=token_digest(token), active=True)
         return token
 
     async def set_device_active(self, name: str, active: bool) -> None:
         """Switch a device's token off (a kiosk stolen, a board taken down) or on again. Off takes
         effect at once in this hub, as for `new_device_token`."""
+        await self._update_device(name, active=active)
+
+    async def _update_device(self, name: str, **values: object) -> None:
+        """Change a registered device's row and forget its token's cached principal (404 if there
+        is no such device)."""
         def work(conn: Connection) -> str | None:
             digest = conn.execute(select(devices.c.token_hash).where(devices.c.name == name)).scalar()
             if digest is not None:
-                conn.execute(update(devices).where(devices.c.name == name).values(active=active))
+                conn.execute(update(devices).where(devices.c.name == name).values(**values))
             return digest
 
         digest = await self.database.write(work)

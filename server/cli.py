@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
     from server.accounts import Accounts
+    from server.config.models import HallConfig
     from server.settings import HubSettings
 
 DEFAULT_DATA = Path("data")
@@ -151,19 +152,25 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
+def _not_in_hall(args: argparse.Namespace, what: str, what_zh: str, code: str, codes_of: Callable[[HallConfig], list[str]]) -> bool:
+    """True (and says so) when `code` names no zone/unit of the hall's configuration."""
+    from server.config.loader import load_hall_config
+
+    codes = codes_of(load_hall_config(_settings(args).config_dir))
+    if code in codes:
+        return False
+    print(f"{what} {code} not found ({what}s: {', '.join(codes)}) ({what_zh}不存在：{code})", file=sys.stderr)
+    return True
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     import time
 
     from server.accounts import Role
 
-    if args.unit is not None:  # as the API refuses it: the assessment ranks people by their unit
-        from server.config.loader import load_hall_config
-
-        config = load_hall_config(_settings(args).config_dir)
-        if config.unit(args.unit) is None:
-            print(f"unit {args.unit} not found (units: {', '.join(u.code for u in config.units)}) (单位不存在：{args.unit})",
-                  file=sys.stderr)
-            return 1
+    # As the API refuses it: the assessment ranks people by their unit.
+    if args.unit is not None and _not_in_hall(args, "unit", "单位", args.unit, lambda c: [u.code for u in c.units]):
+        return 1
     password = _password(args)
 
     async def action(accounts: Accounts) -> None:
@@ -178,14 +185,9 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
     from server.accounts import Role
 
-    if args.zone is not None:  # as the API refuses it: a board of a zone the hall lacks shows nothing
-        from server.config.loader import load_hall_config
-
-        config = load_hall_config(_settings(args).config_dir)
-        if config.zone(args.zone) is None:
-            codes = ", ".join(z.code for z in config.zones)
-            print(f"zone {args.zone} not found (zones: {codes}) (分区不存在：{args.zone})", file=sys.stderr)
-            return 1
+    # As the API refuses it: a board of a zone the hall lacks shows nothing.
+    if args.zone is not None and _not_in_hall(args, "zone", "分区", args.zone, lambda c: [z.code for z in c.zones]):
+        return 1
 
     async def action(accounts: Accounts) -> None:
         token = await accounts.add_device(args.name, Role(args.role), args.zone, now=time.time())
