@@ -12,6 +12,7 @@ import pygame
 
 from kiosk import flow as f
 from kiosk.widgets import ACCENT, BG, CARD, INK, LINE, MUTED, OK, WARN, WHITE, Painter
+from server.hub_client import QueueInfo
 
 SEARCH_WORDS = ("证", "登记", "变更", "注销", "社保", "医保", "户", "税", "公积金", "执照", "补", "申请")
 
@@ -128,6 +129,17 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
         p.button(pygame.Rect(p.width - w - gap, nav_top, w, nav - gap), "下一页", ("page", "1"))
 
 
+def queue_wait_text(queue: QueueInfo) -> str:
+    """The line under the item before a citizen confirms: who is ahead and whether anyone serves.
+    A queue no window serves says so (the board's rule): "0 人等候，约 0 分钟" read as "go now"."""
+    if queue.open_windows == 0:
+        return f"{queue.name}：前面还有 {queue.waiting} 人等候，目前暂无窗口办理，请留意叫号"
+    if queue.waiting == 0:
+        return f"{queue.name}：无需等候"
+    wait = f"，预计等候约 {queue.estimated_wait_min} 分钟" if queue.estimated_wait_min is not None else ""
+    return f"{queue.name}：前面还有 {queue.waiting} 人等候{wait}"
+
+
 def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
     assert flow.catalogue is not None
     top = _header(p, flow, screen.zone_name)
@@ -136,8 +148,7 @@ def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
     y = p.wrapped(screen.service.name, p.px(0.065), INK, y + p.unit(0.06), p.width - p.unit(0.1))
     queue = flow.catalogue.queues.get(screen.service.queue)
     if queue is not None:
-        wait = f"，预计等候约 {queue.estimated_wait_min} 分钟" if queue.estimated_wait_min is not None else ""
-        p.text(f"{queue.name}：前面还有 {queue.waiting} 人等候{wait}", p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)))
+        p.text(queue_wait_text(queue), p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)), max_width=p.width - 40)
     if flow.priority_class:
         label = flow.catalogue.hall.priority_classes.get(flow.priority_class, flow.priority_class)
         p.text(f"绿色通道（{label}）：请向窗口出示相关证件", p.px(0.035), OK, center=(p.width // 2, y + p.unit(0.11)))

@@ -110,6 +110,7 @@ class QueueInfo:
     open_windows: int
     estimated_wait_min: int | None
     issued_today: int
+    service_min: float | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         prefix=data["prefix"], name=data["name"], zone=data["zone"], waiting=int(data["waiting"]),
         open_windows=int(data.get("open_windows", 0)), estimated_wait_min=data.get("estimated_wait_min"),
         issued_today=int(data.get("issued_today", 0)),
+        service_min=float(data["service_min"]) if data.get("service_min") is not None else None,
     )
 
 

@@ -9,8 +9,10 @@ Rules:
 - back-office calls (``payload.silent``) never appear: a back office calls silently;
 - a call or a recall puts the ticket at the top of the recent list (once: a recall moves it);
 - waiting counts move with the events that change them (issued, called, requeued, transferred,
-  cancelled), and the estimated wait follows the count at the minutes-per-person the hub last
-  reported, so nothing needs to poll the hub;
+  cancelled), open windows with a window's login, logout, pause and resume, and the estimated
+  wait follows both at the minutes a window takes per person the hub last reported (the engine's
+  own rule), so nothing needs to poll the hub;
+- a queue no open window serves says so, never 无需等候 (nobody waits because nobody serves);
 - an event at or below the last applied ``seq`` is ignored, so a replay after a reconnect never
   counts anything twice.
 """
@@ -33,6 +35,10 @@ WAITING_DELTA = {
     "ticket.called": -1,
     "ticket.cancelled": -1,
 }
+
+WINDOW_OPENS = {"window.login": True, "window.resumed": True, "window.logout": False, "window.paused": False}
+"""How each window event changes whether the window serves its queues (the engine counts a window
+open while someone is logged in and it is not paused)."""
 """How each event changes its queue's waiting count (the engine's own status transitions)."""
 
 
@@ -74,6 +80,8 @@ class QueueLike(Protocol):
     def open_windows(self) -> int: ...
     @property
     def estimated_wait_min(self) -> int | None: ...
+    @property
+    def service_min(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -101,21 +109,43 @@ def call_text(number: str, window_number: int | None, window_name: str = "") -> 
 
 @dataclass
 class QueueLine:
-    """A queue's line on the board: name, people waiting and the estimated wait."""
+    """A queue's line on the board: name, people waiting, open windows and the estimated wait."""
 
     prefix: str
     name: str
     waiting: int
     open_windows: int
     estimated_wait_min: int | None
-    minutes_per_person: float | None = None
+    service_min: float | None = None
+    """Minutes a window takes per person (the hub's figure); None: an older hub, keep its estimate."""
 
     def set_waiting(self, waiting: int) -> None:
         self.waiting = max(0, waiting)
+        self._estimate()
+
+    def set_open_windows(self, open_windows: int) -> None:
+        self.open_windows = max(0, open_windows)
+        self._estimate()
+
+    def _estimate(self) -> None:
+        """The engine's estimate (QueueEngine._estimate_wait) from the board's own counts."""
         if self.waiting == 0:
             self.estimated_wait_min = 0
-        elif self.minutes_per_person is not None:
-            self.estimated_wait_min = int(math.ceil(self.waiting * self.minutes_per_person))
+        elif self.open_windows == 0:
+            self.estimated_wait_min = None
+        elif self.service_min is not None:
+            self.estimated_wait_min = int(math.ceil(self.waiting * self.service_min / self.open_windows))
+
+    @property
+    def wait_text(self) -> str:
+        """The board's wait column: a queue nobody serves says so even when nobody waits."""
+        if self.open_windows == 0:
+            return "暂无窗口"
+        if self.waiting == 0:
+            return "无需等候"
+        if self.estimated_wait_min is None:
+            return "暂无窗口"
+        return f"约{max(1, self.estimated_wait_min)}分钟"
 
 
 @dataclass
@@ -128,6 +158,9 @@ class BoardModel:
     hall_day: str = ""
     queues: dict[str, QueueLine] = field(default_factory=dict)
     recent: list[BoardCall] = field(default_factory=list)
+    window_queues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The queues each window of the state serves, to move open-window counts on its events."""
+    open_now: set[str] = field(default_factory=set)
     notice: str = ""
     ignored: int = 0
     """Events seen but not for this board (other zones, silent calls, replays): for diagnostics."""
@@ -142,7 +175,9 @@ class BoardModel:
         """Start from the hub's state (``GET /api/v1/state``); the stream continues from ``last_seq``.
 
         Windows whose current ticket is called or being served seed the recent calls, newest
-        first, so a board switched on mid-morning is not blank until the next call.
+        first, so a board switched on mid-morning is not blank until the next call. The state's
+        windows are the ones whose events move open-window counts; a window of another zone that
+        serves a queue here stays as the hub counted it.
         """
         self.last_seq = last_seq
         self.hall_day = hall_day
@@ -150,8 +185,13 @@ class BoardModel:
         for q in queues:
             if self.zone is not None and q.zone != self.zone:
                 continue
-            per_person = q.estimated_wait_min / q.waiting if q.estimated_wait_min and q.waiting else None
-            self.queues[q.prefix] = QueueLine(q.prefix, q.name, q.waiting, q.open_windows, q.estimated_wait_min, per_person)
+            service_min = q.service_min
+            if service_min is None and q.estimated_wait_min and q.waiting and q.open_windows:
+                service_min = q.estimated_wait_min * q.open_windows / q.waiting  # a hub before service_min
+            self.queues[q.prefix] = QueueLine(q.prefix, q.name, q.waiting, q.open_windows, q.estimated_wait_min, service_min)
+        windows = list(windows)
+        self.window_queues = {str(w["id"]): tuple(w.get("queues") or ()) for w in windows}
+        self.open_now = {str(w["id"]) for w in windows if w.get("state") not in ("closed", "paused")}
         seeded = []
         for w in windows:
             ticket = w.get("current_ticket") or {}
@@ -174,6 +214,8 @@ class BoardModel:
             self.ignored += 1
             return False
         changed = self._count(event)
+        if event.kind in WINDOW_OPENS:
+            changed = self._window(event) or changed
         if event.kind in CALL_KINDS:
             changed = self._call(event) or changed
         if not changed:
@@ -189,6 +231,23 @@ class BoardModel:
             return False
         line.set_waiting(line.waiting + delta)
         return True
+
+    def _window(self, event: EventLike) -> bool:
+        window = event.window_id or ""
+        if window not in self.window_queues or (window in self.open_now) == WINDOW_OPENS[event.kind]:
+            return False
+        step = 1 if WINDOW_OPENS[event.kind] else -1
+        if step > 0:
+            self.open_now.add(window)
+        else:
+            self.open_now.discard(window)
+        changed = False
+        for prefix in self.window_queues[window]:
+            line = self.queues.get(prefix)
+            if line is not None:
+                line.set_open_windows(line.open_windows + step)
+                changed = True
+        return changed
 
     def _call(self, event: EventLike) -> bool:
         payload = event.payload or {}
@@ -209,4 +268,5 @@ class BoardModel:
 
     def snapshot(self) -> "BoardModel":
         """A copy to hand to another thread or to compare in tests."""
-        return replace(self, queues={k: replace(v) for k, v in self.queues.items()}, recent=list(self.recent))
+        return replace(self, queues={k: replace(v) for k, v in self.queues.items()}, recent=list(self.recent),
+                       window_queues=dict(self.window_queues), open_now=set(self.open_now))

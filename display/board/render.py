@@ -122,7 +122,7 @@ class BoardRenderer:
             mid = y + row_h // 2
             self._text(f"{line.prefix} {line.name}", (box.x, mid), 42, WHITE, anchor="midleft", max_width=name_w - self.px(10))
             self._text(f"{line.waiting}人", (count_x, mid), 46, YELLOW, anchor="midright")
-            self._text(_wait_text(line.waiting, line.estimated_wait_min), (wait_x, mid), 42, WHITE, anchor="midright")
+            self._text(line.wait_text, (wait_x, mid), 42, WHITE, anchor="midright")
             y += row_h
         if len(shown) < len(lines):
             rest = sum(q.waiting for q in lines[len(shown):])
@@ -161,11 +161,3 @@ class BoardRenderer:
         drawn = self.font.render_to(self.surface, (box.x, box.y), text, color, size=px)
         self.texts.append(DrawnText(text, drawn, color))
         return drawn
-
-
-def _wait_text(waiting: int, minutes: int | None) -> str:
-    if waiting == 0:
-        return "无需等候"
-    if minutes is None:
-        return "暂无窗口"
-    return f"约{max(1, minutes)}分钟"

@@ -85,6 +85,11 @@ class _QueueFigures:
     mean_service_s: float | None
     open_windows: int
 
+    @property
+    def service_min(self) -> float:
+        """Minutes a window takes per person: today's mean, or the default before anyone is done."""
+        return self.mean_service_s / 60.0 if self.mean_service_s else DEFAULT_SERVICE_MIN
+
     @classmethod
     def of(cls, in_line: int | None, finished: int | None, service_s: float | None, open_windows: int) -> _QueueFigures:
         """From a queue_day_counts row's values (None: no row yet today)."""
@@ -442,8 +447,7 @@ class QueueEngine:
     def _estimate_wait(figures: _QueueFigures, ahead: int) -> int | None:
         if figures.open_windows == 0:
             return None
-        minutes = figures.mean_service_s / 60.0 if figures.mean_service_s else DEFAULT_SERVICE_MIN
-        return int(math.ceil(ahead * minutes / figures.open_windows))
+        return int(math.ceil(ahead * figures.service_min / figures.open_windows))
 
     async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
         """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
@@ -1076,6 +1080,7 @@ class QueueEngine:
                         longest_wait_s=round(now - s.oldest, 1) if s and s.oldest is not None else None,
                         open_windows=figures.open_windows,
                         estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
+                        service_min=round(figures.service_min, 2),
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )

@@ -168,6 +168,9 @@ class QueueView:
     open_windows: int
     estimated_wait_min: int | None
     issued_today: int
+    service_min: float
+    """Minutes a window takes per person in this queue (today's mean, or the hall's default):
+    what a board multiplies by people waiting over open windows as both change between reads."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -161,3 +161,55 @@ def test_any_event_sequence_keeps_the_board_sane(steps: list[tuple[str, str, int
     assert all(c.number.startswith("A") and c.window_number is not None for c in model.recent)
     assert [c.seq for c in model.recent] == sorted((c.seq for c in model.recent), reverse=True)
     assert all(line.waiting >= 0 and (line.estimated_wait_min or 0) >= 0 for line in model.queues.values())
+
+
+def window_state(wid: str, zone: str, queues: dict[str, int], state: str) -> dict:
+    return {"id": wid, "number": int(wid[1:]), "name": f"{int(wid[1:])}号窗口", "zone": zone, "kind": "window",
+            "queues": queues, "state": state, "current_ticket": None}
+
+
+def staffed() -> BoardModel:
+    """A1 served by W01 (open) and W02 (closed); A2 only by W02; B1 by W09 in zone B."""
+    model = BoardModel(zone="A")
+    model.load(100, "2026-11-26", [
+        QueueInfo("A1", "综合受理", "A", 6, 1, 30, 12, service_min=5.0),
+        QueueInfo("A2", "户籍业务", "A", 0, 0, 0, 3, service_min=8.0),
+    ], [window_state("W01", "A", {"A1": 1}, "idle"), window_state("W02", "A", {"A1": 1, "A2": 2}, "closed")])
+    return model
+
+
+def test_a_queue_nobody_serves_never_says_no_wait() -> None:
+    """Tried: a queue with nobody waiting and no window open (staff not in yet, or all paused).
+    Kept: the board says 暂无窗口; 无需等候 would send a citizen to take a ticket nobody calls."""
+    model, ev = staffed(), Events()
+    a1, a2 = model.queues["A1"], model.queues["A2"]
+    assert (a2.waiting, a2.open_windows, a2.wait_text) == (0, 0, "暂无窗口")
+    assert a1.wait_text == "约30分钟"
+    assert model.apply(ev.make("window.login", None, queue="", window="W02"))
+    assert (a2.open_windows, a2.wait_text) == (1, "无需等候")
+    assert (a1.open_windows, a1.estimated_wait_min) == (2, 15)  # 6 people x 5 min over 2 windows
+    model.apply(ev.make("ticket.issued", "A201", queue="A2"))
+    assert a2.wait_text == "约8分钟"
+    assert model.apply(ev.make("window.paused", None, queue="", window="W02", reason="会议"))
+    assert (a2.open_windows, a2.estimated_wait_min, a2.wait_text) == (0, None, "暂无窗口")
+    assert a1.estimated_wait_min == 30
+    model.apply(ev.make("window.resumed", None, queue="", window="W02"))
+    model.apply(ev.make("window.logout", None, queue="", window="W01", reason="下班"))
+    assert (a1.open_windows, a1.estimated_wait_min) == (1, 30)
+    model.apply(ev.make("window.logout", None, queue="", window="W02", reason="下班"))
+    assert (a1.open_windows, a1.wait_text, a2.wait_text) == (0, "暂无窗口", "暂无窗口")
+
+
+def test_window_events_count_once_and_only_for_known_windows() -> None:
+    """Tried: a login replayed for a window already open, a pause of a closed window, a window of
+    another zone and one the state did not list. Kept: each window counted once, in its own queues."""
+    model, ev = staffed(), Events()
+    a1 = model.queues["A1"]
+    assert not model.apply(ev.make("window.login", None, queue="", window="W01"))  # already open
+    assert not model.apply(ev.make("window.paused", None, queue="", window="W02"))  # closed already
+    assert not model.apply(ev.make("window.login", None, zone="B", queue="", window="W09"))
+    assert not model.apply(ev.make("window.login", None, queue="", window="W77"))
+    assert a1.open_windows == 1
+    snapshot = model.snapshot()
+    model.apply(ev.make("window.logout", None, queue="", window="W01"))
+    assert (a1.open_windows, snapshot.queues["A1"].open_windows, "W01" in snapshot.open_now) == (0, 1, True)

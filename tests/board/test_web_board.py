@@ -65,6 +65,31 @@ async def test_call_appears_live_on_the_web_board(hub, browser, tmp_path: Path) 
     await page.close()
 
 
+async def test_a_queue_nobody_serves_says_so_on_the_web_board(hub, browser) -> None:
+    """Tried: zone A's board before anyone logs in, then a login, a ticket, a pause and a logout,
+    live. Kept: 暂无窗口 whenever no window serves the queue (it said 无需等候, and a citizen took a
+    ticket nobody would call), 无需等候 once one does, and the engine's estimate in between."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    wait = "tr[data-queue='A1'] td.wait"
+    assert await page.text_content(wait) == "暂无窗口"
+    assert await page.text_content("tr[data-queue='A1'] td.count") == "0人"
+    await login(hub, "W01", "staff01")
+    await page.wait_for_selector(f"{wait}:text-is('无需等候')")
+    await issue(hub, "A1")
+    await page.wait_for_selector(f"{wait}:text-is('约8分钟')")  # one person, the default 8 min, one window
+    (a1,) = await hub.engine.queues(["A1"])
+    assert (a1.open_windows, a1.estimated_wait_min, a1.service_min) == (1, 8, 8.0)  # the hub agrees
+    await api(hub, "POST", "/windows/W01/pause", "staff01", {"reason": "meeting"})
+    await page.wait_for_selector(f"{wait}:text-is('暂无窗口')")
+    await api(hub, "POST", "/windows/W01/resume", "staff01", {})
+    await page.wait_for_selector(f"{wait}:text-is('约8分钟')")
+    await api(hub, "POST", "/windows/W01/logout", "staff01", {})
+    await page.wait_for_selector(f"{wait}:text-is('暂无窗口')")
+    await page.close()
+
+
 async def test_a_web_board_left_open_overnight_opens_the_new_day_clean(hub, browser, clock) -> None:
     """Tried: a board page open across midnight (its clock driven by Playwright, in the hall's time
     zone) with yesterday's last call on screen, after the hub's evening close. Kept: once the page's

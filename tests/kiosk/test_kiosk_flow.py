@@ -300,3 +300,22 @@ async def test_a_missing_device_file_printer_issues_nothing(hub, make_kiosk, tmp
     await issue_in_zone_c(plugged)
     [ticket] = await hub.engine.tickets_today()
     assert ticket.number.encode() in (tmp_path / "lp0").read_bytes()
+
+
+async def test_the_confirm_screen_says_when_no_window_serves_the_item(hub, make_kiosk):
+    """Tried: choosing a zone C item before anyone works at a C window, then after W19 opens.
+    Kept: the confirm screen says nobody serves it yet (it read "前面还有 0 人等候，预计等候约 0 分钟",
+    which a citizen takes for "go now"), then 无需等候 once a window is open."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap(C1_ITEM_ZONE)
+    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
+    await kiosk.tap(service.label)
+    assert isinstance(kiosk.app.flow.screen, f.Confirm)
+    assert "目前暂无窗口办理" in kiosk.texts() and "约 0 分钟" not in kiosk.texts()
+    response = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
+    assert response.status == 200
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+    assert "：无需等候" in kiosk.texts() and "暂无窗口" not in kiosk.texts()

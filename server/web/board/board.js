@@ -10,6 +10,8 @@
     "ticket.issued": 1, "ticket.requeued": 1, "ticket.transferred": 1,
     "ticket.called": -1, "ticket.cancelled": -1,
   };
+  // A window serves its queues while someone is logged in and it is not paused (the engine's rule).
+  const WINDOW_OPENS = { "window.login": true, "window.resumed": true, "window.logout": false, "window.paused": false };
   const WEEKDAYS = "日一二三四五六";
   const $ = (id) => document.getElementById(id);
 
@@ -22,7 +24,8 @@
     history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
   }
 
-  const board = { lastSeq: -1, hallDay: "", queues: new Map(), recent: [], dayCheckedAt: -Infinity, dayReload: null, page: 0 };
+  const board = { lastSeq: -1, hallDay: "", queues: new Map(), recent: [], windowQueues: new Map(), openNow: new Set(),
+    dayCheckedAt: -Infinity, dayReload: null, page: 0 };
   const DAY_RECHECK_MS = 60000; // after the page's day changes, how often it asks whether the hub's has too
 
   function callText(call) {
@@ -30,16 +33,40 @@
     return `请 ${call.number} 号 到 ${where}`;
   }
 
+  // A queue nobody serves says so even when nobody waits: 无需等候 would send a citizen to take a
+  // ticket no window calls.
   function waitText(q) {
+    if (q.openWindows === 0) return "暂无窗口";
     if (q.waiting === 0) return "无需等候";
     if (q.estimate == null) return "暂无窗口";
     return `约${Math.max(1, q.estimate)}分钟`;
   }
 
+  // The engine's estimate from the board's own counts: people x minutes a person / open windows.
+  function estimate(q) {
+    if (q.waiting === 0) q.estimate = 0;
+    else if (q.openWindows === 0) q.estimate = null;
+    else if (q.serviceMin != null) q.estimate = Math.ceil(q.waiting * q.serviceMin / q.openWindows);
+  }
+
   function setWaiting(q, waiting) {
     q.waiting = Math.max(0, waiting);
-    if (q.waiting === 0) q.estimate = 0;
-    else if (q.perPerson != null) q.estimate = Math.ceil(q.waiting * q.perPerson);
+    estimate(q);
+  }
+
+  function setWindowOpen(windowId, open) {
+    const queues = board.windowQueues.get(windowId);
+    if (!queues || board.openNow.has(windowId) === open) return false;
+    if (open) board.openNow.add(windowId); else board.openNow.delete(windowId);
+    let changed = false;
+    for (const prefix of queues) {
+      const q = board.queues.get(prefix);
+      if (!q) continue;
+      q.openWindows = Math.max(0, q.openWindows + (open ? 1 : -1));
+      estimate(q);
+      changed = true;
+    }
+    return changed;
   }
 
   function load(state) {
@@ -48,9 +75,13 @@
     board.queues = new Map();
     for (const q of state.queues) {
       if (zone && q.zone !== zone) continue;
-      const perPerson = q.estimated_wait_min && q.waiting ? q.estimated_wait_min / q.waiting : null;
-      board.queues.set(q.prefix, { prefix: q.prefix, name: q.name, waiting: q.waiting, estimate: q.estimated_wait_min, perPerson });
+      board.queues.set(q.prefix, { prefix: q.prefix, name: q.name, waiting: q.waiting, estimate: q.estimated_wait_min,
+        openWindows: q.open_windows, serviceMin: q.service_min ?? null });
     }
+    // The state's windows move the open counts on their events; one of another zone serving a
+    // queue here stays as the hub counted it.
+    board.windowQueues = new Map(state.windows.map((w) => [w.id, Object.keys(w.queues || {})]));
+    board.openNow = new Set(state.windows.filter((w) => !["closed", "paused"].includes(w.state)).map((w) => w.id));
     board.recent = state.windows
       .filter((w) => w.kind !== "back_office" && (!zone || w.zone === zone) && w.current_ticket
         && ["called", "serving"].includes(w.current_ticket.status) && w.current_ticket.called_at)
@@ -69,6 +100,7 @@
     // The evening close of the day's leftovers: only a ticket still waiting leaves the count.
     const delta = event.kind === "ticket.closed" ? (payload.was === "waiting" ? -1 : undefined) : WAITING_DELTA[event.kind];
     if (q && delta !== undefined) { setWaiting(q, q.waiting + delta); changed = true; }
+    if (event.kind in WINDOW_OPENS && event.window_id) changed = setWindowOpen(event.window_id, WINDOW_OPENS[event.kind]) || changed;
     if (CALL_KINDS.has(event.kind) && !payload.silent && event.number && event.window_id) {
       const call = { number: event.number, windowNumber: payload.window_number, windowName: payload.window_name, at: event.at };
       board.recent = [call, ...board.recent.filter((c) => c.number !== call.number)].slice(0, RECENT);
