@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from server.engine.personal import person_id_problem
 
 ROW_ID_MAX = 2**63 - 1  # the databases' 64-bit integer keys: a larger number could never name a row
 
@@ -18,6 +21,18 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"format": "date"})]
+
+
+def _person_id(value: str) -> str:
+    """A mistyped ID would count as someone else for the per-person cap (engine.personal)."""
+    problem = person_id_problem(value)
+    if problem is not None:
+        zh, en = problem
+        raise PydanticCustomError("person_id", "{en}", {"en": en, "zh": zh})
+    return value
+
+
+PersonId = Annotated[str, Field(min_length=4, max_length=32), AfterValidator(_person_id)]
 RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 
 
@@ -43,7 +58,7 @@ class IssueBody(Body):
     item_code: Annotated[str, Field(max_length=40)] | None = None
     priority_class: Annotated[str, Field(max_length=16)] | None = None
     appointment_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    person_id: Annotated[str, Field(min_length=4, max_length=32)] | None = None
+    person_id: PersonId | None = None
 
 
 class PrintedBody(Body):
@@ -92,7 +107,7 @@ class AppointmentBody(Body):
     slot_start: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
     slot_end: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
     item_code: Annotated[str, Field(max_length=40)] | None = None
-    person_id: Annotated[str, Field(min_length=4, max_length=32)] | None = None
+    person_id: PersonId | None = None
 
 
 class UserBody(Body):

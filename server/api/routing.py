@@ -152,7 +152,7 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
             {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "reason": err["msg"], "type": err["type"]}
             for err in exc.errors()
         ]
-        zh = "；".join(f"{p['field']} {_problem_zh(p['type'])}" for p in problems[:5])
+        zh = "；".join(f"{p['field']} {_problem_zh(p['type'], err.get('ctx'))}" for p, err in zip(problems[:5], exc.errors()))
         en = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:5])
         raise HallQError("invalid_body", f"请求参数不正确：{zh}", f"invalid request body: {en}", 400, {"problems": problems}) from None
 
@@ -165,7 +165,10 @@ _PROBLEMS_ZH = {
 }
 
 
-def _problem_zh(kind: str) -> str:
+def _problem_zh(kind: str, context: dict[str, Any] | None = None) -> str:
+    """A validator of ours carries its own Chinese reason (context "zh"); pydantic's own by type."""
+    if context and isinstance(context.get("zh"), str):
+        return context["zh"]
     if kind in _PROBLEMS_ZH:
         return _PROBLEMS_ZH[kind]
     return "类型不对" if kind.endswith("_type") or kind.endswith("_parsing") else "不正确"

@@ -8,10 +8,56 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import date
 
 
 def normalise_person_id(raw: str) -> str:
     return re.sub(r"[\s-]", "", raw).upper()
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def person_id_problem(raw: str) -> tuple[str, str] | None:
+    """Why ``raw`` is not a document number a citizen could hold, in Chinese and English; None
+    when it could be one.
+
+    Why check: the number recognises the same citizen for the per-person daily cap and finds an
+    appointment; a mistyped one silently counts as someone else. A resident ID (18 characters,
+    GB 11643 check digit and a real birth date; also the 18-character permanent residence card of
+    foreigners, same rule) is checked fully; the old 15-digit ID and an 11-digit mobile number by
+    length; passports and travel permits (letters and digits) by shape only, as their rules vary.
+    A string of digits of any other length is refused: it is an ID or a phone with a digit missing
+    or too many.
+    """
+    value = normalise_person_id(raw)
+    if not re.fullmatch(r"[0-9A-Z]+", value):
+        return "证件号码只能含数字和字母", "a document number has only digits and letters"
+    if re.fullmatch(r"\d{17}[\dX]", value):
+        total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS))
+        if _ID_CHECK[total % 11] != value[17]:
+            return "身份证号校验位不符，请核对", "the ID number's check digit does not match"
+        if not _is_date(value[6:14]):
+            return "身份证号中的出生日期不对，请核对", "the ID number's birth date is not a date"
+        return None
+    if value.isdigit():
+        if len(value) == 15 and _is_date("19" + value[6:12]):
+            return None
+        if len(value) == 11 and value.startswith("1"):
+            return None
+        return "号码位数不对（身份证号18位，手机号11位）", "wrong number of digits (an ID has 18, a mobile 11)"
+    if 6 <= len(value) <= 20 and sum(c.isdigit() for c in value) >= 5 and value[0].isalpha():
+        return None  # passport, 港澳/台湾通行证 and the like: a letter or two, then digits
+    return "不是有效的证件号码（身份证、手机号、护照或通行证）", "not a document number (ID, mobile, passport or permit)"
+
+
+def _is_date(yyyymmdd: str) -> bool:
+    try:
+        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return True
 
 
 def person_key(secret: bytes, raw: str) -> str:

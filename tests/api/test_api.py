@@ -84,6 +84,7 @@ async def test_errors_carry_code_and_chinese_and_english_messages(hub):
         (b"{}", "bad_request"),
         (b'{"queue": "A1", "priority_class": "vip"}', "bad_request"),
         (b'{"queue": "A1", "person_id": "1"}', "invalid_body"),
+        ('{"queue": "A1", "person_id": "abcd"}'.encode(), "invalid_body"),
     ],
 )
 async def test_malformed_issue_requests_are_refused_clearly_and_issue_nothing(hub, body, code):
@@ -93,6 +94,33 @@ async def test_malformed_issue_requests_are_refused_clearly_and_issue_nothing(hu
     assert 400 <= r.status < 500
     assert (await r.json())["error"]["code"] == code
     assert sum(q.issued_today for q in await hub.engine.queues()) == 0
+
+
+@pytest.mark.parametrize(("person_id", "reason"), [
+    ("430224199001011234", "身份证号校验位不符"),   # one digit mistyped: the check digit catches it
+    ("430224199013011239", "出生日期不对"),         # month 13, with a matching check digit
+    ("43022419900101123", "号码位数不对"),          # a digit missing
+    ("1381234567", "号码位数不对"),                 # a phone a digit short
+    ("abcd", "不是有效的证件号码"),
+    ("4302241990０1011231", "只能含数字和字母"),      # a full-width digit from an input method
+])
+async def test_a_mistyped_person_id_is_refused_in_chinese_and_uses_no_number(hub, person_id, reason):
+    """Tried: document numbers a kiosk keypad or a clerk can get wrong. Kept: no ticket and no
+    number used; the reason in Chinese, naming the field (it was accepted and counted as someone
+    else for the per-person daily cap)."""
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1", "person_id": person_id}, headers=hub.auth("kiosk"))
+    error = (await r.json())["error"]
+    assert (r.status, error["code"]) == (400, "invalid_body")
+    assert "person_id" in error["message"] and reason in error["message"], error
+    assert error["details"]["problems"][0]["type"] == "person_id"
+    r = await hub.client.post("/api/v1/appointments", json={
+        "code": "YY-2001", "day": "2026-11-27", "queue": "A1", "slot_start": "09:00", "slot_end": "09:30", "person_id": person_id,
+    }, headers=hub.auth("manager"))
+    assert r.status == 400 and reason in (await r.json())["error"]["message"]
+    assert sum(q.issued_today for q in await hub.engine.queues()) == 0
+    for good in ("430224199001011231", "43022419900101108x", "430224 1990 0101 1231", "13812345678", "E12345678", "H12345678"):
+        ok = await hub.client.post("/api/v1/tickets", json={"queue": "B1", "person_id": good}, headers=hub.auth("kiosk"))
+        assert ok.status == 201, (good, await ok.json())
 
 
 async def test_every_post_route_refuses_garbage_with_a_json_error(hub):
@@ -292,10 +320,10 @@ async def test_public_status_page_and_citizen_rating(hub):
 
 
 async def test_staff_listing_masks_personal_ids(hub):
-    await issue(hub, "A1", person_id="430224199001011234")
+    await issue(hub, "A1", person_id="430224199001011231")
     tickets = await (await hub.client.get("/api/v1/tickets", headers=hub.auth("staff01"))).json()
-    assert tickets[0]["person_masked"] == "4302**********1234"
-    assert "430224199001011234" not in str(tickets)
+    assert tickets[0]["person_masked"] == "4302**********1231"
+    assert "430224199001011231" not in str(tickets)
     assert "status_token" not in tickets[0]
 
 
@@ -305,7 +333,7 @@ async def test_public_reads_of_windows_carry_no_personal_data(hub):
     a person's sign-in neither the staff id at the window, nor the citizen's priority class,
     masked ID or item, nor the pause reason; the ticket's number, status and call time stay (the
     boards draw from them). The manager sees everything."""
-    issued = await issue(hub, "A1", person_id="430224199001011234", priority_class="disabled", item_code="4302240900407")
+    issued = await issue(hub, "A1", person_id="430224199001011231", priority_class="disabled", item_code="4302240900407")
     assert issued.status == 201, await issued.text()
     await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
     await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("staff01"))
@@ -323,7 +351,7 @@ async def test_public_reads_of_windows_carry_no_personal_data(hub):
         assert "staff01" not in str(state) and "**********" not in str(state) and "disabled" not in str(state)
     full = await (await hub.client.get("/api/v1/windows/W01", headers=hub.auth("manager"))).json()
     assert full["staff_id"] == "staff01"
-    assert (full["current_ticket"]["priority_class"], full["current_ticket"]["person_masked"]) == ("disabled", "4302**********1234")
+    assert (full["current_ticket"]["priority_class"], full["current_ticket"]["person_masked"]) == ("disabled", "4302**********1231")
 
 
 async def test_login_refuses_wrong_password(hub):

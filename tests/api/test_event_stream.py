@@ -110,7 +110,7 @@ async def test_a_board_stream_carries_no_staff_id_or_personal_data(hub):
     await receive_until_hello(board)
     await receive_until_hello(manager)
     issued = await hub.client.post("/api/v1/tickets", json={"queue": "A1", "priority_class": "disabled",
-                                   "person_id": "430224199001011234"}, headers=hub.auth("kiosk"))
+                                   "person_id": "430224199001011231"}, headers=hub.auth("kiosk"))
     assert issued.status == 201
     await make_calls(hub, 0, window="W01")  # staff01 logs in at W01
     await hub.client.post("/api/v1/windows/W01/call-next", headers=hub.auth("staff01"))
