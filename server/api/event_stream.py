@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, web
@@ -42,7 +43,7 @@ IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often
 PUBLIC_PAYLOAD = frozenset({"window_number", "window_name", "silent", "call_count", "was"})
 
 
-@dataclass(frozen=True)
+@dataclass
 class StreamFilter:
     zone: str | None = None
     window: str | None = None
@@ -64,6 +65,28 @@ class StreamFilter:
             data.pop("staff_id", None)
             data["payload"] = {k: v for k, v in event.payload.items() if k in PUBLIC_PAYLOAD}
         return {"type": "event", **data}
+
+
+@dataclass
+class TicketFollower(StreamFilter):
+    """A citizen's status page: its own ticket's events wherever the ticket goes, the events of
+    the queue it waits in now (people ahead) and the opening and closing of that queue's windows
+    (the estimate). The queue moves with the ticket's own events: a page fixed on the queue of its
+    first read stopped at a transfer and never showed the call at the next window."""
+
+    ticket_id: int = 0
+    serving: Callable[[str], Collection[str]] = lambda queue: ()
+
+    def matches(self, event: HallEvent) -> bool:
+        if event.ticket_id == self.ticket_id:
+            if event.queue:
+                self.queue = event.queue
+            return True
+        if self.queue is None:
+            return False
+        if event.kind.startswith("window."):
+            return event.window_id in self.serving(self.queue)
+        return event.queue == self.queue
 
 
 @dataclass
@@ -96,7 +119,7 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
     ticket_token = request.query.get("ticket")
     if ticket_token:
         status = await engine.ticket_status(ticket_token)
-        return StreamFilter(zone=None, window=None, queue=status.ticket.queue, public=True), None
+        return TicketFollower(queue=status.ticket.queue, public=True, ticket_id=status.ticket.id, serving=engine.windows_serving), None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.query.get("token", "")
     principal: Principal | None = None

@@ -78,6 +78,11 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
     config = request.app[CONFIG]
     window = config.window(ticket.window_id) if ticket.window_id else None
     queue, zone = config.queue(ticket.queue), config.zone(ticket.zone)
+    # A case with a back office (sent there, called or handled there): the citizen does not go to
+    # a back office (HALL.md: it calls silently), so the page must not name it as a place to go.
+    held = ticket.window_id if ticket.status in ("called", "serving") else ticket.target_window
+    held_window = config.window(held) if held else None
+    back_office = held_window is not None and held_window.kind == "back_office"
     return json_response(
         {
             "number": ticket.number,
@@ -89,6 +94,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "people_ahead": result.people_ahead,
             "estimated_wait_min": result.estimated_wait_min,
             "window_name": window.name if window else None,
+            "back_office": back_office,
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,
         }

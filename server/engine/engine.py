@@ -138,7 +138,7 @@ class QueueEngine:
         self._secret = secret
         self._tz = ZoneInfo(config.hall.timezone)
         self._ticket_updates: dict[frozenset[str], Any] = {}
-        serving = {q.prefix: [w.id for w in config.windows if q.prefix in w.queues] for q in config.queues}
+        serving = {q.prefix: tuple(w.id for w in config.windows if q.prefix in w.queues) for q in config.queues}
         self._serving = serving
         self._queue_figures = {prefix: sql.queue_figures(ids) for prefix, ids in serving.items()}
         self._heads: dict[tuple[str, ...], Any] = {}  # the heads_of_lines statement of each set of queues
@@ -970,6 +970,10 @@ class QueueEngine:
 
     def today(self) -> date:
         return self._calendar.day(self.clock.now())
+
+    def windows_serving(self, queue: str) -> tuple[str, ...]:
+        """The windows configured to call ``queue`` (back offices are reached by transfer only)."""
+        return self._serving.get(queue, ())
 
     async def tickets_today(self, *, status: str | None = None, queue: str | None = None, limit: int = 500) -> list[TicketView]:
         query = select(tickets).where(tickets.c.hall_day == self.today())

@@ -145,6 +145,31 @@ async def test_citizen_stream_by_ticket_token_hides_staff(hub):
     await ws.close()
 
 
+async def test_a_citizen_stream_follows_its_ticket_into_another_queue(hub):
+    """Tried: a C1 ticket's stream, the ticket transferred at W19 to queue A1 and called at W01,
+    with traffic in an unrelated queue in between. Kept: the window's opening and the call at W01
+    reach the phone (the stream stayed on C1 and missed them); B1's tickets never do."""
+    body = await (await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))).json()
+    ws = await hub.client.ws_connect(f"/api/v1/events?ticket={body['ticket']['status_token']}")
+    await receive_until_hello(ws)
+    w19, w01 = hub.auth("staff01"), hub.auth("staff02")
+    for path, who, payload in (("/windows/W19/login", w19, {}), ("/windows/W19/call-next", w19, None),
+                               ("/windows/W19/transfer", w19, {"target_kind": "queue", "target": "A1"}),
+                               ("/tickets", hub.auth("kiosk"), {"queue": "B1"}), ("/windows/W01/login", w01, {}),
+                               ("/windows/W01/call-next", w01, None)):
+        response = await hub.client.post(f"/api/v1{path}", json=payload, headers=who)
+        assert response.status in (200, 201), await response.text()
+    seen = []
+    while not seen or seen[-1][0] != "ticket.called" or seen[-1][1] != "A1":
+        message = await ws.receive_json(timeout=5)
+        seen.append((message["kind"], message["queue"], message["window_id"], message["number"]))
+    assert ("ticket.transferred", "A1", "W19", "C1001") in seen
+    assert ("window.login", None, "W01", None) in seen  # A1's estimate changes with it
+    assert seen[-1] == ("ticket.called", "A1", "W01", "C1001")
+    assert all(queue != "B1" for _, queue, _, _ in seen)
+    await ws.close()
+
+
 async def test_a_live_stream_ends_when_its_token_is_switched_off(hub, clock):
     """Tried: a zone board listening while its device token is switched off, then a kiosk issuing
     in its zone, before and after the stream's recheck time. Kept: within the recheck time the

@@ -101,3 +101,80 @@ async def test_status_page_of_an_unknown_ticket_says_so_and_nothing_else(status_
         assert streams == []
     finally:
         await context.close()
+
+
+async def act(hub, window: str, who: str, action: str, body: dict | None = None) -> dict:
+    response = await hub.client.post(f"/api/v1/windows/{window}/{action}", json=body or {}, headers=hub.auth(who))
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+@pytest.mark.browser
+async def test_status_page_follows_a_transfer_and_never_sends_anyone_to_a_back_office(status_hub, browser, tmp_path):
+    """Tried: a C1 ticket followed on a phone while no window is open, then called at W19,
+    transferred to queue A1 and called at W01; a second ticket sent to the back office BO-C and
+    called there. Kept: "暂无窗口办理" while nobody serves (it said 即将叫号), the call at the new
+    window after the transfer (the page's stream stayed on C1 and never showed it), and for the
+    back office "无需前往" without the room's name (it said 请到…后台审批室办理)."""
+    hub = status_hub
+    mine, other = await issue(hub), await issue(hub)
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        await expect(page.locator("#wait")).to_have_text("暂无窗口办理，请稍候")
+        assert await page.text_content("#ahead") == "0 人"
+        await act(hub, "W19", "staff01", "login")
+        await expect(page.locator("#wait")).to_have_text("即将叫号")
+        await act(hub, "W19", "staff01", "call", {"number": mine["number"]})
+        await expect(page.locator("#call")).to_have_text("请到19号窗口办理")
+        await act(hub, "W19", "staff01", "start")
+        await act(hub, "W19", "staff01", "transfer", {"target_kind": "queue", "target": "A1"})
+        await expect(page.locator("#status")).to_have_text("等候中")
+        assert "综合受理" in await page.text_content("#where")
+        await act(hub, "W01", "staff02", "login")
+        await act(hub, "W01", "staff02", "call-next")
+        await expect(page.locator("#call")).to_have_text("请到1号窗口办理")
+        await page.screenshot(path=str(tmp_path / "status_after_transfer.png"))
+
+        await page.goto(f"{hub.base_url}/t/{other['status_token']}")
+        await act(hub, "W19", "staff01", "call", {"number": other["number"]})
+        await act(hub, "W19", "staff01", "start")
+        await act(hub, "W19", "staff01", "transfer", {"target_kind": "back_office", "target": "BO-C"})
+        await expect(page.locator("#status")).to_have_text("后台审批中")
+        await act(hub, "BO-C", "staff03", "login")
+        await act(hub, "BO-C", "staff03", "call-next")
+        await act(hub, "BO-C", "staff03", "start")
+        await page.reload()
+        await expect(page.locator("#status")).to_have_text("后台审批中")
+        call = await page.text_content("#call")
+        assert "无需前往" in call and "后台审批室办理，无需" in call and "请到" not in call
+        assert "不动产登记后台" not in await page.inner_text("body")
+        await act(hub, "BO-C", "staff03", "finish", {"outcome": "completed"})
+        await expect(page.locator("#status")).to_have_text("已办结")
+        assert await page.is_hidden("#call") or "后台" not in await page.text_content("#call")
+    finally:
+        await context.close()
+
+
+@pytest.mark.browser
+async def test_status_page_says_so_in_chinese_and_retries_when_its_first_read_fails(status_hub, browser):
+    """Tried: the phone's first read of its ticket failing (weak signal: the request aborted),
+    then the network coming back. Kept: a Chinese message instead of "Failed to fetch", and the
+    page reads its ticket and goes live by itself, without the citizen reloading."""
+    hub = status_hub
+    mine = await issue(hub)
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.route("**/api/v1/status/**", lambda route: route.abort())
+        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
+        await expect(page.locator("#error")).to_have_text("无法连接服务器，请检查网络后重试")
+        await expect(page.locator("#link")).to_have_text("连接中断，正在重试…")
+        await page.unroute("**/api/v1/status/**")
+        await expect(page.locator("#number")).to_have_text(mine["number"], timeout=10_000)
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        assert await page.text_content("#error") == ""
+    finally:
+        await context.close()

@@ -11,7 +11,7 @@ const HallQ = (() => {
   class ApiError extends Error {
     constructor(status, body) {
       const err = (body && body.error) || {};
-      super(err.message || `HTTP ${status}`);
+      super(err.message || `服务器暂时无法处理（HTTP ${status}），请稍后再试`);
       this.status = status; this.code = err.code || "http_error"; this.messageEn = err.message_en; this.details = err.details;
     }
   }
@@ -20,7 +20,12 @@ const HallQ = (() => {
     const headers = { "Accept": "application/json" };
     if (token()) headers["Authorization"] = `Bearer ${token()}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let response;
+    try {
+      response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) { // no answer at all (network down, hub restarting): said in Chinese, status 0
+      throw new ApiError(0, { error: { code: "unreachable", message: "无法连接服务器，请检查网络后重试", message_en: String(err) } });
+    }
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
     if (!response.ok) throw new ApiError(response.status, data);

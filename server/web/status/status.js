@@ -25,28 +25,41 @@
     $("ticket").hidden = false;
     $("number").textContent = s.number;
     $("where").textContent = `${names.zone[s.zone] || s.zone + "区"} · ${names.queue[s.queue] || s.queue}`;
-    $("status").textContent = STATUS[s.status] || s.status;
-    const called = s.status === "called" && s.window_name;
-    $("call").hidden = !called && s.status !== "serving";
-    $("call").textContent = called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : "");
-    const waiting = s.status === "waiting";
-    $("facts").hidden = !waiting;
+    const open = ["waiting", "called", "serving"].includes(s.status);
+    // A back office works behind the windows and calls silently: the citizen waits where they are.
+    if (s.back_office && open) {
+      $("status").textContent = "后台审批中";
+      $("call").hidden = false;
+      $("call").textContent = "您的事项已转后台审批室办理，无需前往，请在等候区留意叫号或工作人员通知";
+      $("facts").hidden = true;
+    } else {
+      $("status").textContent = STATUS[s.status] || s.status;
+      const called = s.status === "called" && s.window_name;
+      $("call").hidden = !called && s.status !== "serving";
+      $("call").textContent = called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : "");
+      $("facts").hidden = s.status !== "waiting";
+    }
     $("ahead").textContent = `${s.people_ahead} 人`;
-    $("wait").textContent = s.people_ahead === 0 ? "即将叫号" : (s.estimated_wait_min == null ? "—" : `约 ${s.estimated_wait_min} 分钟`);
+    // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
+    $("wait").textContent = s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`);
     const rateable = s.status === "finished";
     $("rating").hidden = !rateable;
     $("levels").hidden = s.rated;
     $("rated").textContent = s.rated ? "感谢您的评价！" : "一次一评，评价提交后不可修改。";
   }
 
+  // Returns whether the page could read its ticket; false for a network fault (worth retrying),
+  // "missing" for a token no ticket has (never worth retrying).
   async function refresh() {
     try {
       const s = await HallQ.api("GET", `/status/${encodeURIComponent(token)}`);
       if (!(s.zone in names.zone)) await loadNames(s.zone);
       show(s);
       $("error").textContent = "";
+      return true;
     } catch (err) {
       $("error").textContent = err.status === 404 ? "未找到该号票，请核对二维码" : err.message;
+      return err.status === 404 ? "missing" : false;
     }
   }
 
@@ -63,12 +76,22 @@
     $("levels").appendChild(button);
   }
 
-  refresh().then(() => {
-    if (!current) { $("link").textContent = ""; return; } // no such ticket: nothing to follow
-    HallQ.subscribe({ ticket: token }, (event) => {
-      // Events of this ticket's queue move it forward (people ahead) or call it: re-read once.
-      if (!current || event.number === current.number || event.queue === current.queue) refresh();
-    }, (state) => {
+  // A phone in a hall often has a weak signal: until the first read succeeds, try again every few
+  // seconds (longer each time, at most 30 s) instead of leaving an error on the screen.
+  async function firstRead() {
+    for (let delay = 2000; ; delay = Math.min(delay * 2, 30000)) {
+      const read = await refresh();
+      if (read === true || read === "missing") return read === true;
+      $("link").textContent = "连接中断，正在重试…";
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  firstRead().then((found) => {
+    if (!found) { $("link").textContent = ""; return; } // no such ticket: nothing to follow
+    // The hub sends only what concerns this ticket: its own events wherever it goes, its queue's
+    // (people ahead) and its queue's windows opening or closing (the estimate). Re-read on each.
+    HallQ.subscribe({ ticket: token }, () => refresh(), (state) => {
       $("link").textContent = state === "online" ? "实时更新中" : "连接中断，正在重连…";
       if (state === "online") refresh();  // anything missed while away is replayed, but re-read too
     });
