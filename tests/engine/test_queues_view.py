@@ -8,6 +8,10 @@ estimate follows the open windows, and a queue nobody waits in says so.
 """
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from server.engine.engine import DEFAULT_SERVICE_MIN
 from server.engine.views import IssueRequest
 from tests.conftest import at
@@ -54,4 +58,29 @@ async def test_queues_view_follows_pauses_and_todays_service_times(engine, clock
     clock.set(at("09:13"))  # 12 minutes of service
     await engine.finish("W1")
     a1 = (await engine.queues(["A1"]))[0]
-    assert (a1.waiting, a1.open_windows, a1.estimated_wait_min) == (2, 1, 24)
+    # One 12-minute service counts as one of six beside five at the default 8: 2 x 8.67 -> 18.
+    assert (a1.waiting, a1.open_windows, a1.estimated_wait_min) == (2, 1, math.ceil(2 * (12 + 5 * DEFAULT_SERVICE_MIN) / 6))
+    assert a1.estimated_wait_min == 18 and a1.service_min == pytest.approx(8.67)
+
+
+async def test_one_quick_service_does_not_collapse_the_estimate(engine, clock) -> None:
+    """Tried: the day's first service at A1 lasting one second (a quick 咨询), four people behind
+    it. Kept: an estimate near the default (it read 约1分钟 for four people); twenty ordinary
+    services later the day's own times dominate."""
+    clock.set(at("09:00"))
+    for _ in range(25):
+        await engine.issue(IssueRequest(queue="A1"))
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    await engine.start("W1")
+    clock.advance(1)
+    await engine.finish("W1")
+    a1 = (await engine.queues(["A1"]))[0]
+    assert a1.service_min > 0.8 * DEFAULT_SERVICE_MIN and a1.estimated_wait_min >= 24 * 0.8 * DEFAULT_SERVICE_MIN
+    for _ in range(20):
+        await engine.call_next("W1")
+        await engine.start("W1")
+        clock.advance(120)
+        await engine.finish("W1")
+    a1 = (await engine.queues(["A1"]))[0]
+    assert 2.0 < a1.service_min < 4.0  # mostly today's 2 minutes, no longer the default 8
