@@ -129,15 +129,30 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
         p.button(pygame.Rect(p.width - w - gap, nav_top, w, nav - gap), "下一页", ("page", "1"))
 
 
-def queue_wait_text(queue: QueueInfo) -> str:
+def queue_wait_text(queue: QueueInfo, priority: bool = False) -> str:
     """The line under the item before a citizen confirms: who is ahead and whether anyone serves.
-    A queue no window serves says so (the board's rule): "0 人等候，约 0 分钟" read as "go now"."""
+    A queue no window serves says so (the board's rule): "0 人等候，约 0 分钟" read as "go now".
+    A green-channel ticket is called before the ordinary line, so only priority tickets are ahead
+    of it: showing the whole line told an elderly citizen 6 ahead, and the ticket then said 0."""
     if queue.open_windows == 0:
-        return f"{queue.name}：前面还有 {queue.waiting} 人等候，目前暂无窗口办理，请留意叫号"
-    if queue.waiting == 0:
-        return f"{queue.name}：无需等候"
+        return f"{queue.name}：目前暂无窗口办理，取号后请留意叫号"
+    ahead = queue.waiting_priority if priority else queue.waiting
+    if ahead == 0:
+        return f"{queue.name}：{'绿色通道优先办理，' if priority else ''}无需等候"
+    if priority:
+        return f"{queue.name}：绿色通道优先办理，前面还有 {ahead} 人"
     wait = f"，预计等候约 {queue.estimated_wait_min} 分钟" if queue.estimated_wait_min is not None else ""
-    return f"{queue.name}：前面还有 {queue.waiting} 人等候{wait}"
+    return f"{queue.name}：前面还有 {ahead} 人等候{wait}"
+
+
+def ticket_wait_text(people_ahead: int, estimated_wait_min: int | None) -> str:
+    """The issued ticket's line on screen, as the printed one reads (hub semantics: no estimate
+    means no window of the queue is open)."""
+    if estimated_wait_min is None:
+        return f"前面还有 {people_ahead} 人等候，目前暂无窗口办理，请留意叫号"
+    if estimated_wait_min == 0:
+        return f"前面还有 {people_ahead} 人等候，即将叫号"
+    return f"前面还有 {people_ahead} 人等候，预计等候约 {estimated_wait_min} 分钟"
 
 
 def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
@@ -148,7 +163,7 @@ def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
     y = p.wrapped(screen.service.name, p.px(0.065), INK, y + p.unit(0.06), p.width - p.unit(0.1))
     queue = flow.catalogue.queues.get(screen.service.queue)
     if queue is not None:
-        p.text(queue_wait_text(queue), p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)), max_width=p.width - 40)
+        p.text(queue_wait_text(queue, bool(flow.priority_class)), p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)), max_width=p.width - 40)
     if flow.priority_class:
         label = flow.catalogue.hall.priority_classes.get(flow.priority_class, flow.priority_class)
         p.text(f"绿色通道（{label}）：请向窗口出示相关证件", p.px(0.035), OK, center=(p.width // 2, y + p.unit(0.11)))
@@ -202,8 +217,8 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
     p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
            max_width=p.width - 40)
-    wait = f"，预计等候约 {ticket.estimated_wait_min} 分钟" if ticket.estimated_wait_min is not None else ""
-    p.text(f"前面还有 {ticket.people_ahead} 人等候{wait}", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.12)))
+    p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.04), INK,
+           center=(p.width // 2, y + p.unit(0.12)), max_width=p.width - 40)
     p.text("请留意叫号屏幕和语音提示；扫描号票上的二维码可在手机上查看进度", p.px(0.028), MUTED,
            center=(p.width // 2, y + p.unit(0.19)), max_width=p.width - 40)
     w, h = p.width // 4, p.unit(0.1)

@@ -24,7 +24,9 @@ from server.hub_client import HubClient, HubError, HubUnreachable, IssuedTicket,
 
 log = logging.getLogger(__name__)
 
-TICKET_NOTICE = "请留意叫号屏幕和语音提示，过号请到窗口咨询。"
+TICKET_NOTICE = "请留意叫号屏幕和语音提示。过号请到办理窗口说明，工作人员可为您重新排队。"
+NO_WINDOW_NOTICE = "目前暂无窗口办理此业务，窗口开放后依次叫号。"
+"""Printed before the notice when the hub had no estimate: no window of the queue was open."""
 UNAUTHORIZED_ZH = "本机未授权（取号机令牌无效或已停用），请联系工作人员"
 
 
@@ -117,7 +119,7 @@ class KioskSession:
             issued_at=datetime.fromtimestamp(ticket.issued_at, self.tz).replace(tzinfo=None),
             priority=ticket.priority,
             appointment=ticket.appointment,
-            notice=TICKET_NOTICE,
+            notice=TICKET_NOTICE if ticket.estimated_wait_min is not None else NO_WINDOW_NOTICE + TICKET_NOTICE,
             status_url=self.status_url(ticket),
         )
 

@@ -200,7 +200,9 @@ def render_ticket(ticket: TicketPrint, layout: TicketLayout, profile: PrinterPro
     if marks:
         w.line(marks, _Style(height=2, bold=True))
     w.line(f"前面还有 {ticket.people_ahead} 人等候")
-    if ticket.estimated_wait_min is not None:
+    if ticket.estimated_wait_min == 0:
+        w.line("即将叫号")  # nobody ahead at an open window: "about 0 minutes" read oddly
+    elif ticket.estimated_wait_min is not None:
         w.line(f"预计等候约 {ticket.estimated_wait_min} 分钟")
     if ticket.window_hint:
         w.field(f"办理窗口：{ticket.window_hint}")

@@ -111,6 +111,7 @@ class QueueInfo:
     estimated_wait_min: int | None
     issued_today: int
     service_min: float | None = None
+    waiting_priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         open_windows=int(data.get("open_windows", 0)), estimated_wait_min=data.get("estimated_wait_min"),
         issued_today=int(data.get("issued_today", 0)),
         service_min=float(data["service_min"]) if data.get("service_min") is not None else None,
+        waiting_priority=int(data.get("waiting_priority", 0)),
     )
 
 

@@ -131,6 +131,42 @@ async def test_green_channel_issues_a_priority_ticket(hub, make_kiosk):
     assert "绿色通道" in "\n".join(line.text for line in read(kiosk.printer.printed).lines)
 
 
+async def test_green_channel_confirm_counts_only_priority_tickets_ahead(hub, make_kiosk):
+    """Tried: three ordinary C1 tickets waiting at an open W19, then an elderly citizen's green
+    channel ticket. Kept: the confirm screen says nobody is ahead of them (it showed the ordinary
+    line, 3 ahead, and the ticket then said 0), the ticket screen and the printed ticket say
+    即将叫号 (not "about 0 minutes")."""
+    for _ in range(3):
+        r = await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+        assert r.status == 201
+    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
+    assert r.status == 200
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap("绿色通道")
+    await kiosk.tap("老年人")
+    await kiosk.tap(C1_ITEM_ZONE)
+    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
+    await kiosk.tap(service.label)
+    assert isinstance(kiosk.app.flow.screen, f.Confirm) and kiosk.app.flow.screen.service.queue == "C1"
+    assert "绿色通道优先办理，无需等候" in kiosk.texts() and "前面还有 3 人" not in kiosk.texts()
+    await kiosk.tap("确认取号")
+    assert "前面还有 0 人等候，即将叫号" in kiosk.texts()
+    printed = [line.text for line in read(kiosk.printer.printed).lines]
+    assert "即将叫号" in printed and not any("约 0 分钟" in line for line in printed)
+
+
+async def test_a_ticket_taken_while_no_window_serves_says_so(hub, make_kiosk):
+    """Tried: a ticket for zone C before anyone works there. Kept: the screen and the printed
+    ticket say no window serves it yet (the ticket said only 前面还有 0 人等候)."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await issue_in_zone_c(kiosk)
+    assert "前面还有 0 人等候，目前暂无窗口办理" in kiosk.texts()
+    printed = "".join(line.text for line in read(kiosk.printer.printed).lines)
+    assert "目前暂无窗口办理此业务" in printed and "预计等候" not in printed and "即将叫号" not in printed
+
+
 async def _book(hub, code: str) -> None:
     r = await hub.client.post("/api/v1/appointments", headers=hub.auth("manager"), json={
         "code": code, "day": "2026-11-26", "queue": "C1", "slot_start": "09:00", "slot_end": "10:00"})

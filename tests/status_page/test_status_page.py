@@ -69,6 +69,7 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         await staff(hub, "start")
         await staff(hub, "finish", {"outcome": "completed"})
         await expect(page.locator("#status")).to_have_text("已办结")
+        assert await page.is_hidden("#call")
         assert not await page.is_hidden("#rating")
         labels = await page.eval_on_selector_all("#levels button", "bs => bs.map(b => b.textContent)")
         assert labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
@@ -176,5 +177,26 @@ async def test_status_page_says_so_in_chinese_and_retries_when_its_first_read_fa
         await expect(page.locator("#number")).to_have_text(mine["number"], timeout=10_000)
         await expect(page.locator("#link")).to_have_text("实时更新中")
         assert await page.text_content("#error") == ""
+    finally:
+        await context.close()
+
+
+@pytest.mark.browser
+async def test_a_no_show_is_told_what_to_do(status_hub, browser):
+    """Tried: a ticket called and marked no-show while its page is open. Kept: besides 已过号 the
+    page says how to come back (HALL.md 过号重排); it said only 已过号."""
+    hub = status_hub
+    mine = await issue(hub)
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        await staff(hub, "login")
+        await staff(hub, "call-next")
+        await staff(hub, "no-show")
+        await expect(page.locator("#status")).to_have_text("已过号")
+        await expect(page.locator("#call")).to_have_text("如仍需办理，请到办理窗口说明，工作人员可为您重新排队")
+        assert await page.is_hidden("#facts") and await page.is_hidden("#rating")
     finally:
         await context.close()

@@ -32,6 +32,11 @@
       $("call").hidden = false;
       $("call").textContent = "您的事项已转后台审批室办理，无需前往，请在等候区留意叫号或工作人员通知";
       $("facts").hidden = true;
+    } else if (s.status === "no_show") {
+      $("status").textContent = STATUS.no_show;
+      $("call").hidden = false; // HALL.md 过号重排: a late citizen is put back behind the current ticket
+      $("call").textContent = "如仍需办理，请到办理窗口说明，工作人员可为您重新排队";
+      $("facts").hidden = true;
     } else {
       $("status").textContent = STATUS[s.status] || s.status;
       const called = s.status === "called" && s.window_name;
