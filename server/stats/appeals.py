@@ -7,6 +7,7 @@ events stay as the audit trail, and the facts mark the rating as excluded from s
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -29,6 +30,7 @@ class Appeal:
     id: int
     ticket_id: int
     number: str
+    hall_day: date
     staff_id: str
     rating: int
     reason: str
@@ -126,8 +128,8 @@ class Appeals:
 
 def _appeal(conn: Connection, appeal_id: int) -> Appeal:
     row = conn.execute(
-        select(rating_appeals, tickets.c.number).join(tickets, tickets.c.id == rating_appeals.c.ticket_id)
+        select(rating_appeals, tickets.c.number, tickets.c.hall_day).join(tickets, tickets.c.id == rating_appeals.c.ticket_id)
         .where(rating_appeals.c.id == appeal_id)
     ).one()._mapping
-    return Appeal(row["id"], row["ticket_id"], row["number"], row["staff_id"], row["rating"], row["reason"],
+    return Appeal(row["id"], row["ticket_id"], row["number"], row["hall_day"], row["staff_id"], row["rating"], row["reason"],
                   row["filed_at"], row["status"], row["decided_by"], row["decided_at"], row["decision_reason"])

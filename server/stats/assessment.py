@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -40,8 +41,22 @@ class ScoreLine:
     threshold: str
     points: float
 
+    @property
+    def measured_text(self) -> str:
+        """The measure as the page shows it: shares in percent (0.1879 read as nothing to a
+        manager beside a threshold of "> 20%"), counts and hours as they are."""
+        if self.measured is None:
+            return "—"
+        if self.rule in SHARE_RULES:
+            return f"{self.measured * 100:.1f}%"
+        return f"{self.measured:g}"
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"measured_text": self.measured_text}
+
+
+SHARE_RULES = frozenset({"waits", "satisfaction", "no_shows"})
+"""Rules whose measure is a share (0..1)."""
 
 
 @dataclass
@@ -51,10 +66,12 @@ class PersonScore:
     score: float
     lines: list[ScoreLine] = field(default_factory=list)
     rank: int = 0
+    name: str = ""
+    """张三（staff01）: filled by the caller that knows the accounts (labels.person_label)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"staff_id": self.staff_id, "unit": self.unit, "score": self.score, "rank": self.rank,
-                "lines": [line.to_json() for line in self.lines]}
+        return {"staff_id": self.staff_id, "name": self.name or self.staff_id, "unit": self.unit, "score": self.score,
+                "rank": self.rank, "lines": [line.to_json() for line in self.lines]}
 
 
 @dataclass(frozen=True)
@@ -232,12 +249,14 @@ def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> 
                            round(m.bad_after * r.bad_ratings.points_each, 2)))
     over_pause_h = max(m.paused_s - m.days * r.paused.allowed_min_per_day * 60, 0.0) / 3600
     lines.append(ScoreLine("paused", "工作时间暂停超时（小时）", round(over_pause_h, 2),
-                           f"每天允许{r.paused.allowed_min_per_day:g}分钟，超出每小时 {r.paused.points_per_hour}",
+                           f"按出勤天数合计：每天允许{r.paused.allowed_min_per_day:g}分钟（本月{m.days}天共"
+                           f"{m.days * r.paused.allowed_min_per_day:g}分钟），超出每小时 {r.paused.points_per_hour}",
                            round(over_pause_h * r.paused.points_per_hour, 2)))
     # The allowance is per day worked; a rostered day with no session at all counts in full.
     over_absent_h = (max(m.absent_s - m.days * r.absent.allowed_min_per_day * 60, 0.0) + m.missed_s) / 3600
     lines.append(ScoreLine("absent", "工作时间离岗（小时）", round(over_absent_h, 2),
-                           f"每天允许{r.absent.allowed_min_per_day:g}分钟，超出每小时 {r.absent.points_per_hour}{_missed_text(m)}",
+                           f"按出勤天数合计：每天允许{r.absent.allowed_min_per_day:g}分钟（本月{m.days}天共"
+                           f"{m.days * r.absent.allowed_min_per_day:g}分钟），超出每小时 {r.absent.points_per_hour}{_missed_text(m)}",
                            round(over_absent_h * r.absent.points_per_hour, 2)))
     rate = m.no_shows / m.calls if m.calls else None
     lines.append(ScoreLine("no_shows", "过号率", round(rate, 4) if rate is not None else None,
@@ -268,11 +287,21 @@ def assess_month(
         (_score(staff, m, rules, config.hall.service_level_min) for staff, m in measures.items()),
         key=lambda p: (-p.score, p.staff_id),
     )
-    for rank, person in enumerate(people, start=1):
+    for person, rank in zip(people, shared_ranks([p.score for p in people])):
         person.rank = rank
     by_unit: dict[str, list[float]] = defaultdict(list)
     for person in people:
         if person.unit:
             by_unit[person.unit].append(person.score)
     units = sorted(((u, round(sum(s) / len(s), 2), len(s)) for u, s in by_unit.items()), key=lambda t: (-t[1], t[0]))
-    return people, [UnitScore(u, score, n, rank) for rank, (u, score, n) in enumerate(units, start=1)]
+    ranks = shared_ranks([score for _, score, _ in units])
+    return people, [UnitScore(u, score, n, rank) for rank, (u, score, n) in zip(ranks, units)]
+
+
+def shared_ranks(scores: Sequence[float]) -> list[int]:
+    """Ranks of scores sorted highest first, equal scores sharing one (并列): 1, 1, 3. Ten people
+    at 100.04 were ranked 1 to 10 by their staff ids."""
+    ranks: list[int] = []
+    for position, score in enumerate(scores, start=1):
+        ranks.append(ranks[-1] if ranks and score == scores[position - 2] else position)
+    return ranks

@@ -26,11 +26,13 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-async def _figures(args: argparse.Namespace) -> list[Figures]:
+async def _figures(args: argparse.Namespace) -> tuple[str, list[Figures]]:
+    """The hall's name and the period's rows, labelled with names as the report page shows them."""
     from server.config.loader import load_hall_config
     from server.config.paths import default_config_dir
     from server.engine.clock import SystemClock
     from server.stats.facts import FactBuilder
+    from server.stats.labels import GroupLabels, staff_names
     from server.stats.metrics import figures
     from server.storage.db import default_database_url, open_database, upgrade
 
@@ -39,7 +41,8 @@ async def _figures(args: argparse.Namespace) -> list[Figures]:
     try:
         await upgrade(database)
         await FactBuilder(database, config, SystemClock()).catch_up_all()
-        return await database.read(lambda c: figures(c, args.start, args.end, args.by))
+        rows, names = await database.read(lambda c: (figures(c, args.start, args.end, args.by), staff_names(c)))
+        return config.hall.name, GroupLabels(config, names).apply(rows, args.by)
     finally:
         await database.close()
 
@@ -60,14 +63,14 @@ def report_main(argv: Sequence[str]) -> int:
         print(f"no hall database at {Path(args.data) / 'hallq.db'}: check --data (or --db) (找不到大厅数据库)", file=sys.stderr)
         return 2
     try:
-        rows = asyncio.run(_figures(args))
+        hall_name, rows = asyncio.run(_figures(args))
     except HallQError as error:
         print(error.message_en, file=sys.stderr)
         return 2
     except (SQLAlchemyError, OSError) as error:
         print(f"cannot read the database: {error.__class__.__name__}: {error} (无法打开数据库，请核对 --db)", file=sys.stderr)
         return 2
-    title = f"政务服务大厅统计报表 {args.start}至{args.end}"
+    title = f"{hall_name}统计报表 {args.start}至{args.end}"
     data = {"csv": lambda: to_csv(rows, args.by), "xlsx": lambda: to_xlsx(rows, args.by),
             "html": lambda: to_html(rows, args.by, title).encode("utf-8")}[args.format]()
     if args.out:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 
-from server.stats.assessment import PersonScore
+from server.stats.assessment import SHARE_RULES, PersonScore, UnitScore
 from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures
 
 COLUMNS: list[tuple[str, str]] = [
@@ -29,7 +30,7 @@ SHARES = frozenset({"over_kpi_share", "no_show_rate", "abandonment_rate", "ratin
 
 def table(rows: Sequence[Figures], by: str) -> tuple[list[str], list[list[object]]]:
     header = [GROUP_LABELS_ZH.get(by, by)] + [zh for _, zh in COLUMNS]
-    body = [[r.key] + [getattr(r, name) for name, _ in COLUMNS] for r in rows]
+    body = [[r.label or r.key] + [getattr(r, name) for name, _ in COLUMNS] for r in rows]
     return header, body
 
 
@@ -53,10 +54,11 @@ def readable(name: str, value: object) -> str:
 def _html_table(rows: Sequence[Figures], by: str, attributes: str = "") -> str:
     """The table of a page: the files' headers without their (秒) unit, figures `readable`."""
     header = [GROUP_LABELS_ZH.get(by, by)] + [zh.replace("(秒)", "") for _, zh in COLUMNS]
-    names = ["key"] + [name for name, _ in COLUMNS]
+    names = [name for name, _ in COLUMNS]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     lines = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(readable(name, getattr(r, name)))}</td>" for name in names) + "</tr>" for r in rows
+        f"<tr><td>{html.escape(r.label or r.key)}</td>"
+        + "".join(f"<td>{html.escape(readable(name, getattr(r, name)))}</td>" for name in names) + "</tr>" for r in rows
     )
     return f"<table{attributes}><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
@@ -70,7 +72,7 @@ def to_csv(rows: Sequence[Figures], by: str) -> bytes:
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
-def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()) -> bytes:
+def to_xlsx(rows: Sequence[Figures], by: str) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet, the active one
@@ -83,13 +85,33 @@ def to_xlsx(rows: Sequence[Figures], by: str, people: Sequence[PersonScore] = ()
         if name in SHARES:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
                 cell.number_format = "0.0%"
-    if people:
-        scores = book.create_sheet("考核")
-        scores.append(["排名", "工作人员", "单位", "得分", "规则", "项目", "实测值", "标准", "得分项"])
-        for p in people:
-            for score in p.lines:
-                scores.append([p.rank, p.staff_id, p.unit, p.score, score.rule, score.label, score.measured, score.threshold,
-                               score.points])
+    return _saved(book)
+
+
+def assessment_to_xlsx(people: Sequence[PersonScore], units: Sequence[UnitScore], unit_names: Mapping[str, str]) -> bytes:
+    """The month's 考核: a ranking sheet, every person's lines (shares as percentages), the units."""
+    book = Workbook()
+    ranking = book.active
+    assert ranking is not None
+    ranking.title = "考核排名"
+    ranking.append(["排名", "工作人员", "单位", "得分"])
+    for p in people:
+        ranking.append([p.rank, p.name or p.staff_id, unit_names.get(p.unit or "", p.unit or ""), p.score])
+    lines = book.create_sheet("考核明细")
+    lines.append(["工作人员", "项目", "实测值", "标准", "得分项"])
+    for p in people:
+        for line in p.lines:
+            lines.append([p.name or p.staff_id, line.label, line.measured, line.threshold, line.points])
+            if line.rule in SHARE_RULES and line.measured is not None:
+                lines.cell(row=lines.max_row, column=3).number_format = "0.0%"
+    by_unit = book.create_sheet("单位排名")
+    by_unit.append(["排名", "单位", "平均得分", "人数"])
+    for u in units:
+        by_unit.append([u.rank, unit_names.get(u.unit, u.unit), u.score, u.people])
+    return _saved(book)
+
+
+def _saved(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -99,20 +121,30 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, wi
     """A plain bar chart drawn server-side: no CDN and no JavaScript needed to see it."""
     top = max(values, default=0) or 1
     n = max(len(values), 1)
-    slot = (width - 40) / n
+    left, bottom, plot_h = 40, height - 30, height - 60
+    slot = (width - left - 10) / n
+    # Labels that would run into each other ("U01U02U03…") are shown one in `every`; each bar
+    # keeps its own in the tooltip. ~10 px a character at font-size 10 (a CJK glyph is square).
+    widest = max((len(str(label)) * 10 + 4 for label in labels), default=0)
+    every = max(1, math.ceil(widest / slot)) if slot else 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
-             f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="14">{html.escape(title)}</text>']
+             f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="14">{html.escape(title)}</text>',
+             f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="#999"/>',
+             f'<line x1="{left}" y1="{bottom - plot_h}" x2="{left}" y2="{bottom}" stroke="#999"/>',
+             f'<text x="{left - 4}" y="{bottom - plot_h + 4:.1f}" text-anchor="end" font-size="10">{top:g}</text>',
+             f'<text x="{left - 4}" y="{bottom:.1f}" text-anchor="end" font-size="10">0</text>']
     for i, (label, value) in enumerate(zip(labels, values)):
-        h = (height - 60) * value / top
-        x = 30 + i * slot
-        parts.append(f'<rect x="{x + 2:.1f}" y="{height - 30 - h:.1f}" width="{max(slot - 4, 1):.1f}" height="{h:.1f}" fill="#2b6cb0"><title>{html.escape(str(label))}: {value:g}</title></rect>')
-        parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(str(label))}</text>')
+        h = plot_h * value / top
+        x = left + i * slot
+        parts.append(f'<rect x="{x + 2:.1f}" y="{bottom - h:.1f}" width="{max(slot - 4, 1):.1f}" height="{h:.1f}" fill="#2b6cb0"><title>{html.escape(str(label))}: {value:g}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(str(label))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
-    chart = bar_chart_svg([r.key for r in rows], [float(r.tickets) for r in rows], f"{title}：取号数")
+    chart = bar_chart_svg([r.label or r.key for r in rows], [float(r.tickets) for r in rows], f"{title}：取号数")
     figures_table = _html_table(rows, by, ' border="1"')
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
             f"<body><h1>{html.escape(title)}</h1>{chart}{figures_table}</body></html>")
@@ -146,13 +178,16 @@ def table_html(rows: Sequence[Figures], by: str) -> str:
 
 
 def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]]) -> str:
-    """The report page's body: four server-drawn charts and the table, as one HTML fragment."""
+    """The report page's body: four server-drawn charts and the table, as one HTML fragment; for a
+    period without a ticket, a sentence saying so (four empty charts looked broken)."""
+    if not rows:
+        return '<p class="empty">所选期间没有已结束的号票，暂无统计数据。</p>'
     charts = [
         bar_chart_svg([f"{h:02d}时" for h, _ in series.tickets_by_hour], [float(n) for _, n in series.tickets_by_hour],
                       "分时段取号量"),
         bar_chart_svg([label for label, _ in histogram], [float(n) for _, n in histogram], "等候时长分布（分钟，人数）"),
-        bar_chart_svg([z for z, _ in series.wait_mean_by_zone], [round((w or 0) / 60, 1) for _, w in series.wait_mean_by_zone],
-                      "各分区平均等候（分钟，按分区代码）"),
+        bar_chart_svg([f"{z}区" for z, _ in series.wait_mean_by_zone], [round((w or 0) / 60, 1) for _, w in series.wait_mean_by_zone],
+                      "各分区平均等候（分钟）"),
         line_chart_svg([d[5:] for d, _ in series.tickets_by_day], [float(n) for _, n in series.tickets_by_day], "每日取号量趋势"),
     ]
     figures_html = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)

@@ -59,6 +59,8 @@ class Figures:
     bad_after_appeal: int
     availability: float | None = None
     idle_waiting_s: float | None = None
+    label: str = ""
+    """The group's name as a manager reads it (labels.GroupLabels); empty: show the key."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

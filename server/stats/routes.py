@@ -21,13 +21,14 @@ from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request
 from server.stats.appeals import APPEAL_STATUSES, Appeals
-from server.stats.assessment import MONTH_PATTERN, assess_month
+from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
-from server.stats.export import report_fragment, to_csv, to_xlsx
+from server.stats.export import assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
     GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram,
 )
+from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
 
@@ -93,23 +94,24 @@ async def decide_appeal(request: web.Request, principal: Principal, body: Decisi
 
 
 async def list_appeals(request: web.Request, principal: Principal) -> web.Response:
-    return json_response({"appeals": await request.app[APPEALS].list(choice_param(request, "status", APPEAL_STATUSES))})
+    appeals = await request.app[APPEALS].list(choice_param(request, "status", APPEAL_STATUSES))
+    names = await request.app[DATABASE].read(staff_names)
+    people = {a.staff_id for a in appeals} | {a.decided_by for a in appeals if a.decided_by}
+    return json_response({"appeals": appeals, "names": {p: person_label(p, names) for p in sorted(people)}})
+
+
+async def _labels(request: web.Request) -> GroupLabels:
+    return GroupLabels(request.app[CONFIG], await request.app[DATABASE].read(staff_names))
 
 
 async def report(request: web.Request, principal: Principal) -> web.Response:
-    start, end = period(request)
-    by = grouping(request)
-    await request.app[FACTS].catch_up_all()
-    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
+    start, end, by, rows = await _report_rows(request)
     return json_response({"from": start, "to": end, "by": by, "rows": rows})
 
 
 async def assessment(request: web.Request, principal: Principal) -> web.Response:
     month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
-    await request.app[FACTS].catch_up_all()
-    config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
-    last_day = last_finished_day(config, request.app[ENGINE].clock.now())  # whole-day absence only for days over
-    people, units = await request.app[DATABASE].read(lambda c: assess_month(c, config, rules, month, roster, last_day))
+    people, units = await _assessed(request, month)
     staff = request.match_info.get("staff_id")
     if staff is not None:
         person = next((p for p in people if p.staff_id == staff), None)
@@ -117,8 +119,31 @@ async def assessment(request: web.Request, principal: Principal) -> web.Response
             raise HallQError("not_found", f"{month} 没有 {staff} 的考核数据", f"no figures for {staff} in {month}", 404,
                              {"key": staff})
         return json_response({"month": month, "person": person})
-    unit_names = {u.code: u.name for u in config.units}  # the pages show 县公安局, not U29
+    unit_names = {u.code: u.name for u in request.app[CONFIG].units}  # the pages show 县公安局, not U29
     return json_response({"month": month, "people": people, "units": units, "unit_names": unit_names})
+
+
+async def _assessed(request: web.Request, month: str) -> tuple[list[PersonScore], list[UnitScore]]:
+    """The month's people and units, with the people's names from their accounts."""
+    await request.app[FACTS].catch_up_all()
+    config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
+    last_day = last_finished_day(config, request.app[ENGINE].clock.now())  # whole-day absence only for days over
+
+    def read(c: Any) -> tuple[list[PersonScore], list[UnitScore], dict[str, str]]:
+        return *assess_month(c, config, rules, month, roster, last_day), staff_names(c)
+
+    people, units, names = await request.app[DATABASE].read(read)
+    for person in people:
+        person.name = person_label(person.staff_id, names)
+    return people, units
+
+
+async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Response:
+    """The month's ranking and every person's lines as an Excel workbook (考核 and 单位 sheets)."""
+    month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
+    people, units = await _assessed(request, month)
+    unit_names = {u.code: u.name for u in request.app[CONFIG].units}
+    return _download(assessment_to_xlsx(people, units, unit_names), XLSX, f"hallq-assessment-{month}.xlsx")
 
 
 async def staffing(request: web.Request, principal: Principal) -> web.Response:
@@ -135,7 +160,7 @@ async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figu
     by = grouping(request)
     await request.app[FACTS].catch_up_all()
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
-    return start, end, by, rows
+    return start, end, by, (await _labels(request)).apply(rows, by)
 
 
 def _download(body: bytes, content_type: str, name: str) -> web.Response:
@@ -160,12 +185,13 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     start, end = period(request)
     by = grouping(request)
     await request.app[FACTS].catch_up_all()
+    labels = await _labels(request)
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
         return figures(c, start, end, by), chart_series(c, start, end), wait_histogram(c, start, end)
 
     rows, series, histogram = await request.app[DATABASE].read(read)
-    return web.Response(text=report_fragment(rows, by, series, histogram), content_type=HTML)
+    return web.Response(text=report_fragment(labels.apply(rows, by), by, series, histogram), content_type=HTML)
 
 
 def _figures_json(f: Figures | None) -> dict[str, Any]:
@@ -264,6 +290,8 @@ ROUTES = [
     Route("GET", "/api/v1/stats/assessment", assessment, "Monthly assessment", MANAGERS, tag="stats", query={"month": MONTH}),
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
           tag="stats", query={"month": MONTH}),
+    Route("GET", "/api/v1/stats/assessment.xlsx", assessment_xlsx, "Monthly assessment as an Excel workbook", MANAGERS,
+          tag="stats", query={"month": MONTH}, media_type=XLSX),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=PERIOD),
     Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", MANAGERS,
           tag="stats", query=PERIOD_BY, media_type=CSV),

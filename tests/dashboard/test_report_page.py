@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
 from server.api.keys import CONFIG, DATABASE
@@ -19,6 +20,7 @@ from server.config.paths import default_config_dir
 from server.simulation.bulk import bulk_history
 from server.simulation.history import SimulationOptions
 from server.simulation.profile import load_profile
+from server.stats.labels import GroupLabels
 from server.stats.metrics import figures
 from tests.conftest import THURSDAY, Hub, publish_screenshot
 from tests.dashboard.conftest import post, sign_in
@@ -50,6 +52,8 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     appeal_id = await bad_rating_appeal(web_hub)
     expected = await web_hub.app[DATABASE].read(lambda c: figures(c, START, END, "zone"))
     assert sum(r.tickets for r in expected) > 100
+    zone_label = GroupLabels(web_hub.app[CONFIG], {}).label
+    assert zone_label("zone", "A") == "A区 综合受理区（一窗通办）"  # the zone's name, not its code
 
     await sign_in(page, web_hub, "/reports")
     await expect(page.locator("#view-reports")).to_be_visible()
@@ -62,7 +66,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     await expect(table.locator("tbody tr")).to_have_count(len(expected))
     for i, row in enumerate(expected):
         cells = table.locator("tbody tr").nth(i).locator("td")
-        await expect(cells.nth(0)).to_have_text(row.key)
+        await expect(cells.nth(0)).to_have_text(zone_label("zone", row.key))
         await expect(cells.nth(1)).to_have_text(str(row.tickets))
     await expect(page.locator(".charts svg")).to_have_count(4)
     await expect(page.locator(".charts svg[aria-label='分时段取号量'] rect").first).to_be_visible()
@@ -75,7 +79,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     assert raw.startswith("\ufeff".encode()), "BOM, so Excel reads the Chinese headers"
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert lines[0][:3] == ["分区", "取号数", "办结数"]
-    assert [(line[0], int(line[1])) for line in lines[1:]] == [(r.key, r.tickets) for r in expected]
+    assert [(line[0], int(line[1])) for line in lines[1:]] == [(zone_label("zone", r.key), r.tickets) for r in expected]
     assert download.suggested_filename.endswith(".csv")
 
     await page.fill("#month", "2026-11")
@@ -92,15 +96,35 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     await ranking.first.locator("button").click()
     await expect(page.locator("#person-detail")).to_be_visible()
     await expect(page.locator("#person-lines tr").first).to_be_visible()
+    # Shares in percent beside thresholds in percent (it showed 0.1879 beside "> 20%").
+    measured = dict(await page.eval_on_selector_all(
+        "#person-lines tr", "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+    assert measured["过号率"] == "—" or measured["过号率"].endswith("%"), measured
+    assert measured["满意率（4-5分）"] == "—" or measured["满意率（4-5分）"].endswith("%"), measured
+    # staff01 has an account: the ranking shows the name with the id (staff ids only, before).
+    await expect(page.locator("#ranking-rows tr[data-staff='staff01'] td").nth(1)).to_have_text("张三（staff01）")
+
+    async with page.expect_download() as info:
+        await page.click("#download-assessment")
+    saved = await info.value
+    assert saved.suggested_filename == "月度考核_2026-11.xlsx"
+    book = load_workbook(io.BytesIO(Path(await saved.path()).read_bytes()))
+    assert book.sheetnames == ["考核排名", "考核明细", "单位排名"]
+    ranked = [row for row in book["考核排名"].iter_rows(min_row=2, values_only=True)]
+    assert ("张三（staff01）" in {r[1] for r in ranked}) and len(ranked) == await ranking.count()
+    assert all(isinstance(r[0], int) for r in ranked)
 
     row = page.locator(f"#appeal-rows tr[data-appeal='{appeal_id}']")
     await expect(row.locator("td.status")).to_have_text("待复核")
+    await expect(row.locator("td").nth(0)).to_have_text(THURSDAY.isoformat())  # numbers repeat daily
+    await expect(row.locator("td").nth(2)).to_have_text("张三（staff01）")
     await row.locator("button.reject").click()  # no reason typed: refused, nothing decided
     await expect(page.locator("#appeal-error")).not_to_be_empty()
     await expect(row.locator("td.status")).to_have_text("待复核")
     await row.locator("input").fill("录像显示服务规范，评价有效")
     await row.locator("button.reject").click()
     await expect(row.locator("td.status")).to_have_text("已驳回")
+    await expect(row.locator("td").last).to_have_text("大厅管理员（manager）：录像显示服务规范，评价有效")
     response = await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))
     [appeal] = (await response.json())["appeals"]
     assert (appeal["status"], appeal["decided_by"], appeal["decision_reason"]) == ("rejected", "manager", "录像显示服务规范，评价有效")

@@ -31,6 +31,7 @@ def test_simulate_then_report_in_every_format(tmp_path, capsys):
     sheet = load_workbook(xlsx)["统计报表"]
     values = list(sheet.values)
     assert values[0][0] == "时段" and sum(v[1] for v in values[1:]) == issued
+    assert all(re.fullmatch(r"\d\d:00-\d\d:00", v[0]) for v in values[1:]), [v[0] for v in values[1:]]  # it read "8"
     share_column = values[0].index("过号率") + 1
     assert sheet.cell(row=2, column=share_column).number_format == "0.0%"  # Excel shows 4.1%, the cell keeps 0.041
 
@@ -38,6 +39,7 @@ def test_simulate_then_report_in_every_format(tmp_path, capsys):
     assert report_main(["--from", "2026-11-26", "--to", "2026-11-26", "--by", "day", "--format", "html", "--db", db, "--out", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
     assert "<svg" in text and "取号数" in text and "<script" not in text
+    assert "<title>茶陵县政务服务中心统计报表 2026-11-26至2026-11-26</title>" in text  # the hall's own name
     # Read by people: times in minutes and seconds, shares in percent (the CSV keeps raw numbers).
     assert "<th>平均等候</th>" in text and "(秒)" not in text
     assert re.search(r"<td>\d+分\d+秒</td>", text) and re.search(r"<td>\d+\.\d%</td>", text)

@@ -83,7 +83,9 @@ async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, 
     assert absent["zhang"].measured == 13.75
     assert absent["zhang"].points == -27.5
     assert by_id["zhang"].score == 72.5
-    assert absent["zhang"].threshold == "每天允许15分钟，超出每小时 -2.0；缺勤2天（10月2日、10月8日）共13.0小时，全额计入"
+    # The allowance is pooled over the days worked, and the text says so (it read "每天允许15分钟"
+    # and a manager took a 98-minute pause on one day for a deduction that never came).
+    assert absent["zhang"].threshold == "按出勤天数合计：每天允许15分钟（本月3天共45分钟），超出每小时 -2.0；缺勤2天（10月2日、10月8日）共13.0小时，全额计入"
     assert by_id["zhang"].unit is None  # no case served, no user account
 
     # li: Monday 5 Oct and Wednesday 7 Oct, never logged in; the unit comes from the account.
@@ -94,7 +96,7 @@ async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, 
 
     # zhao worked the whole of the one day he was there and is not on the roster: nothing missed.
     assert (absent["zhao"].measured, absent["zhao"].points, by_id["zhao"].score) == (0.0, 0.0, 100.0)
-    assert absent["zhao"].threshold == "每天允许15分钟，超出每小时 -2.0"
+    assert absent["zhao"].threshold == "按出勤天数合计：每天允许15分钟（本月1天共15分钟），超出每小时 -2.0"
     assert "wang" not in by_id
 
     # Without a roster, only the late morning counts, as before.

@@ -31,21 +31,26 @@
     } catch (error) { $("report-error").textContent = error.message; }
   }
 
-  async function download(kind) {
-    $("report-error").textContent = "";
+  async function save(path, filename, errorBox) {
+    $(errorBox).textContent = "";
     try {
-      const response = await fetchAuthed(`/stats/report.${kind}?${query()}`);
+      const response = await fetchAuthed(path);
       const blob = await response.blob();
-      const link = el("a", { href: URL.createObjectURL(blob), download: `统计报表_${$("from").value}_${$("to").value}_${$("by").value}.${kind}` });
+      const link = el("a", { href: URL.createObjectURL(blob), download: filename });
       document.body.append(link); link.click(); link.remove();
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-    } catch (error) { $("report-error").textContent = error.message; }
+    } catch (error) { $(errorBox).textContent = error.message; }
+  }
+
+  function download(kind) {
+    const by = $("by").selectedOptions[0] ? $("by").selectedOptions[0].textContent.trim() : $("by").value;
+    return save(`/stats/report.${kind}?${query()}`, `统计报表_${$("from").value}_${$("to").value}_${by}.${kind}`, "report-error");
   }
 
   function showPerson(person) {
-    $("person-title").textContent = `${person.staff_id} 考核明细（得分 ${person.score}）`;
+    $("person-title").textContent = `${person.name || person.staff_id} 考核明细（得分 ${person.score}）`;
     $("person-lines").replaceChildren(...person.lines.map((line) => el("tr", {},
-      el("td", {}, line.label), el("td", {}, line.measured == null ? "—" : String(line.measured)),
+      el("td", {}, line.label), el("td", {}, line.measured_text || (line.measured == null ? "—" : String(line.measured))),
       el("td", {}, line.threshold), el("td", { class: line.points < 0 ? "points-neg" : "" }, String(line.points)))));
     $("person-detail").hidden = false;
   }
@@ -58,7 +63,7 @@
       $("ranking-rows").replaceChildren(...data.people.map((p) => {
         const button = el("button", { type: "button" }, "查看");
         button.addEventListener("click", () => showPerson(p));
-        return el("tr", { "data-staff": p.staff_id }, el("td", {}, String(p.rank)), el("td", {}, p.staff_id),
+        return el("tr", { "data-staff": p.staff_id }, el("td", {}, String(p.rank)), el("td", {}, p.name || p.staff_id),
           el("td", {}, p.unit ? (data.unit_names[p.unit] || p.unit) : "—"), el("td", { class: "score" }, String(p.score)), el("td", {}, button));
       }));
       $("unit-rows").replaceChildren(...data.units.map((u) => el("tr", {},
@@ -85,9 +90,11 @@
         accept.addEventListener("click", decide(true)); reject.addEventListener("click", decide(false));
         cell.append(reason, " ", accept, " ", reject);
       } else {
-        cell.append(`${a.decided_by || ""}：${a.decision_reason || ""}`);
+        cell.append(`${data.names[a.decided_by] || a.decided_by || ""}：${a.decision_reason || ""}`);
       }
-      return el("tr", { "data-appeal": String(a.id) }, el("td", {}, a.number), el("td", {}, a.staff_id),
+      // Numbers start again every day: the day tells two A1013 apart.
+      return el("tr", { "data-appeal": String(a.id) }, el("td", {}, a.hall_day || ""), el("td", {}, a.number),
+        el("td", {}, data.names[a.staff_id] || a.staff_id),
         el("td", {}, `${a.rating} 分`), el("td", {}, a.reason), el("td", { class: "status" }, STATUS_ZH[a.status] || a.status), cell);
     }));
   }
@@ -105,6 +112,8 @@
     $("assess-form").addEventListener("submit", runAssessment);
     $("download-csv").addEventListener("click", () => download("csv"));
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
+    $("download-assessment").addEventListener("click",
+      () => save(`/stats/assessment.xlsx?month=${$("month").value}`, `月度考核_${$("month").value}.xlsx`, "assess-error"));
     await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
   }
 
