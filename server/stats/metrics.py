@@ -188,7 +188,21 @@ def figures(
                 idle_waiting_s=avail[1] if avail else None,
             )
         )
+    # A group with window time but no ticket (a day the windows were open and nobody came, a
+    # window staffed all day that served nobody) is a row too: its time counted in the total's
+    # availability while its own row was missing, so no day of a month read 74% like the month.
+    # Filters narrow tickets only, so with filters the rows stay those of the tickets.
+    shown = {f.key for f in out}
+    extra = [k for k in availability if k not in shown and k != "None"] if not filters else []
+    if extra:
+        out.extend(_no_tickets(k, *availability[k]) for k in extra)
+        out.sort(key=lambda f: f.key)
     return out
+
+
+def _no_tickets(key: str, availability: float | None, idle_waiting_s: float) -> Figures:
+    return Figures(key, 0, 0, 0, 0, 0, 0, 0, None, None, None, None, None, None, None, None, None, None, 0, None, None,
+                   0, 0, availability, idle_waiting_s)
 
 
 def _float(value: Any) -> float | None:

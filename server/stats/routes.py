@@ -248,7 +248,10 @@ def today_overview(
             "code": zone.code, "name": zone.name, "waiting": waiting, "longest_wait_s": longest,
             "estimated_wait_min": max((q.estimated_wait_min or 0 for q in zq if q.waiting), default=0)
             if all(q.estimated_wait_min is not None for q in zq if q.waiting) else None,
-            "windows": states, **c.to_json(), **_figures_json(zone_figures.get(zone.code)),
+            # 取号 of a zone is the numbers its own queues gave out, as its queue rows add up; the
+            # other counts are where the citizens are now (a transferred case counts where it went).
+            "windows": states, **c.to_json(), "issued": sum(q.issued_today for q in zq),
+            **_figures_json(zone_figures.get(zone.code)),
             "queues": [q.to_json() for q in zq],
         })
     total = counts.get("all", TodayCounts("all"))

@@ -130,3 +130,20 @@ async def test_a_manager_switched_off_is_back_at_the_sign_in(page: Page, web_hub
     await expect(page.locator("#view-board")).to_be_hidden()
     assert await page.evaluate("sessionStorage.getItem('hallq.token')") is None
     assert loads == [200, 200]  # back at the sign-in through the stream's refusal, not a failed read
+
+
+async def test_a_zones_tickets_add_up_to_its_queue_rows_after_a_transfer(web_hub: Hub) -> None:
+    """Tried: a C1 ticket transferred at W19 to queue A1. Kept: zone C's 取号 is still 1 and zone
+    A's 0, each the sum of its own queue rows (zone counted the ticket where it went: B showed 124
+    beside rows adding to 118); where the citizen waits now moves to zone A."""
+    headers = web_hub.auth("staff01")
+    await web_hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=web_hub.auth("kiosk"))
+    for path, body in (("login", {}), ("call-next", None), ("transfer", {"target_kind": "queue", "target": "A1"})):
+        response = await web_hub.client.post(f"/api/v1/windows/W19/{path}", json=body, headers=headers)
+        assert response.status == 200, await response.text()
+    response = await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth("manager"))
+    zones = {z["code"]: z for z in (await response.json())["zones"]}
+    for code in ("A", "C"):
+        assert zones[code]["issued"] == sum(q["issued_today"] for q in zones[code]["queues"])
+    assert (zones["C"]["issued"], zones["A"]["issued"]) == (1, 0)
+    assert (zones["C"]["waiting"], zones["A"]["waiting"]) == (0, 1)
