@@ -177,11 +177,17 @@ def table_html(rows: Sequence[Figures], by: str) -> str:
     return _html_table(rows, by, ' class="report-table"')
 
 
-def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]]) -> str:
+TODAY_NOTE = "今日数据只含已结束的号票（办结、过号、取消等），正在等候和办理中的尚未计入；实时情况请看大厅看板。"
+"""Said above a report whose period holds today: its 取号数 at 10:15 was half the dashboard's."""
+
+
+def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]],
+                    *, includes_today: bool = False) -> str:
     """The report page's body: four server-drawn charts and the table, as one HTML fragment; for a
     period without a ticket, a sentence saying so (four empty charts looked broken)."""
+    note = f'<p class="note">{TODAY_NOTE}</p>' if includes_today else ""
     if not rows:
-        return '<p class="empty">所选期间没有已结束的号票，暂无统计数据。</p>'
+        return f'{note}<p class="empty">所选期间没有已结束的号票，暂无统计数据。</p>'
     charts = [
         bar_chart_svg([f"{h:02d}时" for h, _ in series.tickets_by_hour], [float(n) for _, n in series.tickets_by_hour],
                       "分时段取号量"),
@@ -191,4 +197,4 @@ def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histo
         line_chart_svg([d[5:] for d, _ in series.tickets_by_day], [float(n) for _, n in series.tickets_by_day], "每日取号量趋势"),
     ]
     figures_html = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)
-    return f'<div class="charts">{figures_html}</div>{table_html(rows, by)}'
+    return f'{note}<div class="charts">{figures_html}</div>{table_html(rows, by)}'

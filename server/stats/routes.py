@@ -158,7 +158,7 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
 async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
     start, end = period(request)
     by = grouping(request)
-    await request.app[FACTS].catch_up_all()
+    await request.app[FACTS].ready_for(start, end)
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
     return start, end, by, (await _labels(request)).apply(rows, by)
 
@@ -184,14 +184,16 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     The charts need counts and means only: two grouped scans, not three more full reports."""
     start, end = period(request)
     by = grouping(request)
-    await request.app[FACTS].catch_up_all()
+    await request.app[FACTS].ready_for(start, end)
     labels = await _labels(request)
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
         return figures(c, start, end, by), chart_series(c, start, end), wait_histogram(c, start, end)
 
     rows, series, histogram = await request.app[DATABASE].read(read)
-    return web.Response(text=report_fragment(labels.apply(rows, by), by, series, histogram), content_type=HTML)
+    includes_today = start <= request.app[ENGINE].today() <= end
+    return web.Response(text=report_fragment(labels.apply(rows, by), by, series, histogram, includes_today=includes_today),
+                        content_type=HTML)
 
 
 def _figures_json(f: Figures | None) -> dict[str, Any]:
@@ -272,7 +274,7 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     """GET /api/v1/stats/today: reads only today's rows (every index used leads with hall_day)."""
     engine, config = request.app[ENGINE], request.app[CONFIG]
     day, now = engine.today(), engine.clock.now()
-    await request.app[FACTS].catch_up_all()
+    await request.app[FACTS].ready_for(day, day)
     queues = await engine.queues()
     windows = await engine.windows()
 

@@ -69,6 +69,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
         await expect(cells.nth(0)).to_have_text(zone_label("zone", row.key))
         await expect(cells.nth(1)).to_have_text(str(row.tickets))
     await expect(page.locator(".charts svg")).to_have_count(4)
+    assert await page.locator("#report .note").count() == 0  # a past period: complete, no caveat
     await expect(page.locator(".charts svg[aria-label='分时段取号量'] rect").first).to_be_visible()
     await expect(page.locator(".charts svg[aria-label='每日取号量趋势'] polyline")).to_have_count(1)
 
@@ -128,6 +129,13 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     response = await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))
     [appeal] = (await response.json())["appeals"]
     assert (appeal["status"], appeal["decided_by"], appeal["decision_reason"]) == ("rejected", "manager", "录像显示服务规范，评价有效")
+
+    # Today's report says that tickets still in the hall are not in it yet (it read half the
+    # dashboard's 取号数 with no word why).
+    await page.fill("#from", THURSDAY.isoformat())
+    await page.fill("#to", THURSDAY.isoformat())
+    await page.click("#run-report")
+    await expect(page.locator("#report .note")).to_contain_text("今日数据只含已结束的号票")
 
     await page.locator("#report").scroll_into_view_if_needed()
     await page.screenshot(path=str(tmp_path / "report.png"), full_page=True)

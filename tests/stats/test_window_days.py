@@ -1,9 +1,12 @@
 """Window availability and idle-while-people-wait, from login/pause events and the ledger."""
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from server.stats.metrics import figures
 from server.stats.spans import intersect, normalise, subtract, total
 
 M = 60.0
@@ -134,3 +137,30 @@ async def test_window_day_figures_read_events_through_their_partial_index(scenar
             plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
             assert any("INDEX ix_ticket_events_day_window_kinds" in step for step in plan), (statement, plan)
             assert not any(step.startswith("SCAN ticket_events") for step in plan), (statement, plan)
+
+
+async def test_a_report_of_today_sees_a_window_idle_without_events(scenario):
+    """Tried: W1 opened at 09:00 with someone waiting and nothing happening after, a report read
+    at 09:05 and again at 10:05 and 10:05:30. Kept: the later read counts the hour of idling
+    (today's row was rebuilt only at the window's own events, so it stayed at its 09:05 figures
+    all morning) and W2, where nobody logged in, has today's row; within a minute of hall time the
+    figures are reused rather than rebuilt on the single writer again."""
+    await scenario.do("09:00", "login", "W1", "staff01")
+    await scenario.issue("09:00")
+
+    async def today(by: str = "window") -> dict[str, Any]:
+        await scenario.facts.ready_for(scenario.day, scenario.day)
+        rows = await scenario.engine.database.read(lambda c: figures(c, scenario.day, scenario.day, by))
+        return {f.key: f for f in rows}
+
+    scenario.to("09:05")
+    assert (await today())["W1"].idle_waiting_s == 5 * M
+    scenario.to("10:05")
+    rows = await today()
+    assert rows["W1"].idle_waiting_s == 65 * M
+    assert rows["W1"].availability == round(65 / 95, 4)  # logged in 09:00-10:05 of 08:30-10:05 so far
+    assert rows["W2"].availability == 0.0 and rows["W2"].tickets == 0
+    scenario.to("10:05:30")
+    assert (await today())["W1"].idle_waiting_s == 65 * M  # within TODAY_REFRESH_S: the same rows
+    scenario.to("10:06:05")
+    assert (await today())["W1"].idle_waiting_s == 66 * M + 5
