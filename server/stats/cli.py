@@ -40,7 +40,7 @@ async def _figures(args: argparse.Namespace) -> tuple[str, list[Figures]]:
     database = open_database(args.db or default_database_url(Path(args.data)))
     try:
         await upgrade(database)
-        await FactBuilder(database, config, SystemClock()).catch_up_all()
+        await FactBuilder(database, config, SystemClock()).ready_for(args.start, args.end)
         rows, names = await database.read(lambda c: (figures(c, args.start, args.end, args.by), staff_names(c)))
         return config.hall.name, GroupLabels(config, names).apply(rows, args.by)
     finally:
