@@ -152,7 +152,7 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
             {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "reason": err["msg"], "type": err["type"]}
             for err in exc.errors()
         ]
-        zh = "；".join(f"{p['field']} {_problem_zh(p['type'], err.get('ctx'))}" for p, err in zip(problems[:5], exc.errors()))
+        zh = "；".join(f"{_field_zh(p['field'])}{_problem_zh(p['type'], err.get('ctx'))}" for p, err in zip(problems[:5], exc.errors()))
         en = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:5])
         raise HallQError("invalid_body", f"请求参数不正确：{zh}", f"invalid request body: {en}", 400, {"problems": problems}) from None
 
@@ -163,6 +163,23 @@ _PROBLEMS_ZH = {
     "string_too_short": "太短", "string_too_long": "太长", "string_pattern_mismatch": "格式不对",
     "greater_than_equal": "太小", "greater_than": "太小", "less_than_equal": "太大", "less_than": "太大",
 }
+
+
+# The bodies' field names as the person at the screen knows them; the name as sent follows in
+# brackets for the technician ("reason 太短" told a manager nothing about the box to fill in).
+_FIELDS_ZH = {
+    "queue": "队列", "item_code": "事项编码", "priority_class": "优先类别", "appointment_code": "预约码",
+    "person_id": "证件号码", "printed": "出票结果", "detail": "说明", "reason": "理由", "staff_id": "工号",
+    "number": "号码", "outcome": "办理结果", "target_kind": "转办类型", "target": "转办目标", "note": "备注",
+    "score": "评分", "code": "编码", "day": "日期", "slot_start": "开始时间", "slot_end": "结束时间",
+    "username": "用户名", "password": "密码", "role": "角色", "display_name": "姓名", "unit": "单位",
+    "accept": "复核结论", "ticket_id": "号票", "zone": "分区", "name": "名称", "active": "启用状态",
+}
+
+
+def _field_zh(field: str) -> str:
+    named = _FIELDS_ZH.get(field)
+    return f"{named}（{field}）" if named else f"{field} "
 
 
 def _problem_zh(kind: str, context: dict[str, Any] | None = None) -> str:

@@ -36,13 +36,16 @@ def table(rows: Sequence[Figures], by: str) -> tuple[list[str], list[list[object
 
 def readable(name: str, value: object) -> str:
     """A figure as a manager reads it on a page: times in minutes and seconds (19分11秒, as the
-    dashboard shows them), shares in percent, the mean rating to two places. The files keep the
+    dashboard shows them; hours and minutes past an hour, 4小时41分), shares in percent, the mean rating to two places. The files keep the
     raw numbers for the manager's own sums (CSV), with Excel formats on top (XLSX)."""
     if value is None:
         return ""
     if name.endswith("_s") and isinstance(value, (int, float)):
         seconds = round(float(value))
+        hours, seconds = divmod(seconds, 3600)
         minutes, rest = divmod(seconds, 60)
+        if hours:  # 281分51秒 read as nothing to a manager; 4小时41分 does
+            return f"{hours}小时{minutes}分"
         return f"{minutes}分{rest}秒" if minutes else f"{rest}秒"
     if name in SHARES and isinstance(value, (int, float)):
         return f"{float(value) * 100:.1f}%"

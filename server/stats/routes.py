@@ -5,7 +5,7 @@ on the event bus (so facts follow the hall live) and the appeals service.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -203,9 +203,10 @@ def _figures_json(f: Figures | None) -> dict[str, Any]:
             "no_show_rate": f.no_show_rate}
 
 
-def _window_json(config: HallConfig, w: WindowView) -> dict[str, Any]:
+def _window_json(config: HallConfig, w: WindowView, staff: Mapping[str, str]) -> dict[str, Any]:
     return {
         "id": w.id, "name": w.name, "zone": w.zone, "kind": w.kind, "state": w.state, "staff_id": w.staff_id,
+        "staff_name": staff.get(w.staff_id, w.staff_id) if w.staff_id else None,
         "paused_reason": w.paused_reason, "paused_label": config.rules.pause_reasons.get(w.paused_reason or "", w.paused_reason),
         "paused_at": w.paused_at, "current": w.current_ticket.number if w.current_ticket else None,
     }
@@ -213,7 +214,7 @@ def _window_json(config: HallConfig, w: WindowView) -> dict[str, Any]:
 
 def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
-    counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures],
+    counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
 ) -> dict[str, Any]:
     """The dashboard's one JSON document: per zone and queue, the windows, today's figures, alerts.
 
@@ -265,7 +266,7 @@ def today_overview(
                    "windows_paused": sum(z["windows"]["paused"] for z in zones),
                    "windows_closed": sum(z["windows"]["closed"] for z in zones)},
         "zones": zones,
-        "windows": [_window_json(config, w) for w in windows],
+        "windows": [_window_json(config, w, staff) for w in windows],
         "alerts": sorted(alerts, key=lambda a: -(a["wait_s"] or 0)),
     }
 
@@ -278,11 +279,11 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     queues = await engine.queues()
     windows = await engine.windows()
 
-    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures]]:
-        return today_counts(c, day), figures(c, day, day, "zone"), figures(c, day, day, "all")
+    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str]]:
+        return today_counts(c, day), figures(c, day, day, "zone"), figures(c, day, day, "all"), staff_names(c)
 
-    counts, by_zone, overall = await request.app[DATABASE].read(read)
-    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall))
+    counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
+    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff))
 
 
 ROUTES = [

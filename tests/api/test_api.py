@@ -141,14 +141,15 @@ async def test_every_post_route_refuses_garbage_with_a_json_error(hub):
 async def test_a_refused_body_names_each_field_and_what_is_wrong_with_it(hub):
     """Tried: a cancel without its reason, an issue with a number for the queue and an unknown
     field. Kept: the Chinese message names each field and the problem (not just 请求参数不正确),
-    the English one too, and the details list them; nothing was issued or cancelled."""
+    the English one too, and the details list them; fields in Chinese with the name as sent
+    ("reason 太短" told a manager nothing); nothing was issued or cancelled."""
     r = await hub.client.post("/api/v1/tickets/1/cancel", json={}, headers=hub.auth("manager"))
     error = (await r.json())["error"]
-    assert r.status == 400 and error["message"] == "请求参数不正确：reason 缺少此项"
+    assert r.status == 400 and error["message"] == "请求参数不正确：理由（reason）缺少此项"
     assert error["message_en"] == "invalid request body: reason: Field required"
     r = await issue(hub, 7, colour="red")
     error = (await r.json())["error"]
-    assert error["message"] == "请求参数不正确：queue 类型不对；colour 不支持此项"
+    assert error["message"] == "请求参数不正确：队列（queue）类型不对；colour 不支持此项"
     assert [p["field"] for p in error["details"]["problems"]] == ["queue", "colour"]
     assert sum(q.issued_today for q in await hub.engine.queues()) == 0
 

@@ -55,6 +55,7 @@ async def test_dashboard_follows_the_hall_live(page: Page, web_hub: Hub, clock: 
     await post(web_hub, "/windows/W19/login", "staff01")
     await expect(no_window).to_have_count(0)
     await expect(page.locator(".win[data-window='W19'] .state")).to_have_text("空闲")
+    await expect(page.locator(".win[data-window='W19'] .person")).to_have_text("张三")  # who is there, by name
     await post(web_hub, "/windows/W19/call-next", "staff01")
     await expect(queue_cell(page, "C1", "waiting")).to_have_text("0")
     await expect(page.locator(".win[data-window='W19'] .state")).to_have_text("已呼叫")
@@ -69,6 +70,11 @@ async def test_dashboard_follows_the_hall_live(page: Page, web_hub: Hub, clock: 
     await expect(page.locator("#t-served")).to_have_text("1")
     await expect(page.locator(".zone[data-zone='C'] .zone-served")).to_have_text("1")
     assert navigations == [], "the page never reloaded"
+    # Long times as people say them (a wait read 281分51秒; an estimate 460分钟).
+    assert await page.evaluate("[HallQ.formatDuration(16911), HallQ.formatDuration(1151), HallQ.formatDuration(42)]") == \
+        ["4小时41分", "19分11秒", "42秒"]
+    assert await page.evaluate("[HallQ.formatMinutes(460), HallQ.formatMinutes(120), HallQ.formatMinutes(35)]") == \
+        ["7小时40分", "2小时", "35分钟"]
     await page.screenshot(path=str(tmp_path / "dashboard-live.png"), full_page=False)
 
 

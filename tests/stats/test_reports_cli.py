@@ -50,6 +50,8 @@ def test_figures_read_as_a_manager_reads_them():
     assert [readable("wait_p50_s", 817.418), readable("wait_max_s", 42.4), readable("service_mean_s", None)] == ["13分37秒", "42秒", ""]
     assert [readable("availability", 0.3846), readable("no_show_rate", 0.0), readable("rating_mean", 4.56789)] == ["38.5%", "0.0%", "4.57"]
     assert [readable("tickets", 120), readable("key", "2026-11-26")] == ["120", "2026-11-26"]
+    assert [readable("wait_max_s", 16911.2), readable("dwell_mean_s", 3600.0), readable("wait_p90_s", 3599.6)] == \
+        ["4小时41分", "1小时0分", "1小时0分"]
 
 
 def test_bad_report_arguments_are_refused(tmp_path, capsys):

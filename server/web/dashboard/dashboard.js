@@ -11,7 +11,7 @@
   const el = ManagerSignIn.el;
   const pct = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
   const dur = (s) => HallQ.formatDuration(s);
-  const est = (m) => (m == null ? "无窗口" : `${m}分钟`);
+  const est = (m) => (m == null ? "无窗口" : HallQ.formatMinutes(m));
 
   function drawTotals(data) {
     const t = data.totals;
@@ -57,9 +57,10 @@
     $("window-tiles").replaceChildren(...windows.map((w) => {
       let state = STATE_ZH[w.state] || w.state;
       if (w.state === "paused") state += `（${w.paused_label || w.paused_reason}）`;
+      // Who works there, by name (the id only in the tooltip): a manager looks for 张三, not staff01.
       return el("div", { class: `win win-${w.state}`, "data-window": w.id, title: w.staff_id || "" },
-        el("span", { class: "name" }, `${w.zone} · ${w.name}`), el("span", { class: `state state-${w.state}` }, state),
-        el("span", { class: "current" }, w.current || ""));
+        el("span", { class: "name" }, `${w.zone} · ${w.name}`), el("span", { class: "person" }, w.staff_name || ""),
+        el("span", { class: `state state-${w.state}` }, state), el("span", { class: "current" }, w.current || ""));
     }));
   }
 

@@ -77,11 +77,21 @@ const HallQ = (() => {
     return () => { stopped = true; socket && socket.close(); };
   }
 
+  // As server/stats/export.py readable(): 1小时21分 past an hour (281分51秒 read as nothing),
+  // 19分11秒 below it, 42秒 below a minute.
   function formatDuration(seconds) {
     if (seconds == null) return "—";
-    const m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    const total = Math.round(seconds);
+    const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    if (h) return `${h}小时${m}分`;
     return m ? `${m}分${s}秒` : `${s}秒`;
   }
 
-  return { api, login, logout, token, setToken, subscribe, formatDuration, ApiError };
+  // Minutes as people say them: 约2小时40分 rather than 160分钟.
+  function formatMinutes(minutes) {
+    const h = Math.floor(minutes / 60), m = minutes % 60;
+    return h ? `${h}小时${m ? m + "分" : ""}` : `${m}分钟`;
+  }
+
+  return { api, login, logout, token, setToken, subscribe, formatDuration, formatMinutes, ApiError };
 })();
