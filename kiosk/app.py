@@ -31,7 +31,7 @@ from server.hub_client import HubClient, HubError, HubUnreachable
 
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
-REFRESH_S = 60.0  # catalogue, queue counts and "issuing open?" are re-read this often when idle
+REFRESH_S = 30.0  # catalogue, queue counts and "issuing open?" are re-read this often when idle
 # While the kiosk cannot load (hub down, a zone it does not have): the wait between two attempts,
 # doubling from the first to the last. It tried on every frame, 127 requests in 5 s.
 RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
@@ -114,6 +114,9 @@ class KioskApp:
             result = IssueResult(Outcome.PRINTER_NOT_READY, job, message_zh=exc.message_zh, code="printer")
         self.results.append(result)
         self.flow.finished(result, self.clock())
+        # The counts the next citizen reads include this ticket: they lagged up to a minute and
+        # never counted the kiosk's own tickets ("前面还有 0 人" with two just taken here).
+        self._last_refresh = -REFRESH_S
 
     async def settle(self) -> None:
         """Wait for background work (tests, shutdown)."""

@@ -355,3 +355,22 @@ async def test_the_confirm_screen_says_when_no_window_serves_the_item(hub, make_
     await kiosk.app.settle()
     await kiosk.app.step()
     assert "：无需等候" in kiosk.texts() and "暂无窗口" not in kiosk.texts()
+
+
+async def test_the_next_citizen_sees_the_tickets_just_taken_here(hub, make_kiosk):
+    """Tried: two C1 tickets taken at this kiosk, then a third citizen choosing the same item.
+    Kept: the confirm screen counts the two (it said 前面还有 0 人 until the minute's re-read)."""
+    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
+    assert r.status == 200
+    kiosk = make_kiosk()
+    await kiosk.start()
+    for _ in range(2):
+        await issue_in_zone_c(kiosk)
+        assert isinstance(kiosk.app.flow.screen, f.TicketOut)
+        await kiosk.tap("完成")
+        await kiosk.app.step()  # the next frame re-reads the counts
+        await kiosk.app.settle()
+    await kiosk.tap(C1_ITEM_ZONE)
+    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
+    await kiosk.tap(service.label)
+    assert "前面还有 2 人等候" in kiosk.texts(), kiosk.texts()
