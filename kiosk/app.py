@@ -96,8 +96,23 @@ class KioskApp:
         else:
             self._retry_s, self._retry_after = RETRY_FIRST_S, 0.0
             self.flow.loaded(catalogue, self.clock())
+            problem = await self._printer_problem()
+            if problem != self.flow.printer_problem:  # logged once a change, not every re-read
+                if problem:
+                    log.warning("printer cannot print (%s): the start screen says 暂停取号", problem)
+                else:
+                    log.info("printer ready again: issuing resumes")
+            self.flow.printer_checked(problem, self.clock())
         finally:
             self._loading = False
+
+    async def _printer_problem(self) -> str | None:
+        """The printer's Chinese message if it cannot print now (paper out, cover open, gone)."""
+        try:
+            readiness = await self.session.printer.readiness()
+        except PrinterError as exc:
+            return exc.message_zh
+        return None if readiness.ready else (readiness.message_zh or "打印机故障，请联系工作人员")
 
     def _run_job(self, job: IssueJob | None) -> None:
         if job is not None:

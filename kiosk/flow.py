@@ -102,12 +102,21 @@ class Flow:
     screen: Screen = field(default_factory=Loading)
     priority_class: str | None = None
     last_touch: float = 0.0
+    printer_problem: str | None = None
+    """Why the printer cannot print now (its Chinese message), checked with every catalogue read:
+    the start screen says 暂停取号 instead of letting each citizen choose a service first."""
 
     # ------------------------------------------------------------ hub data
     def loaded(self, catalogue: Catalogue, now: float) -> None:
         """A fresh catalogue; shows the start (or closed) screen unless a citizen is mid-flow."""
         self.catalogue = catalogue
         if isinstance(self.screen, (Loading, Offline, Closed, Start)):
+            self._home(now)
+
+    def printer_checked(self, problem: str | None, now: float) -> None:
+        """The printer's state from the last check; the start (or closed) screen follows it."""
+        self.printer_problem = problem
+        if isinstance(self.screen, (Closed, Start)):
             self._home(now)
 
     def load_failed(self, message: str) -> None:
@@ -122,6 +131,8 @@ class Flow:
             self.screen = Loading()
         elif issuing is not None and not issuing.open:
             self.screen = Closed(issuing.message)
+        elif self.printer_problem is not None:
+            self.screen = Closed(f"{self.printer_problem}。本机暂不能出票，请到其他取号机取号。")
         elif len(self.catalogue.zones) == 1:
             self.screen = Services(self.catalogue.zones[0].code)
         else:

@@ -45,10 +45,30 @@ async def test_full_issue_flow_prints_number_service_and_status_qr(hub, make_kio
     assert ticket.printed is True and ticket.number == "C1001"
 
 
-async def test_out_of_paper_before_issuing_issues_nothing(hub, make_kiosk):
-    # Tried: a confirm while the printer reports paper out. Kept: no ticket, the reason shown.
+async def test_a_kiosk_out_of_paper_says_so_before_anyone_chooses(hub, make_kiosk):
+    """Tried: a kiosk starting with its printer out of paper, then paper loaded. Kept: the start
+    screen says 暂停取号 with the printer's reason and points to another kiosk (each citizen went
+    through zone, item and confirm before being refused); loaded, the next re-read opens it."""
     kiosk = make_kiosk("dummy:?paper=out")
     await kiosk.start()
+    assert isinstance(kiosk.app.flow.screen, f.Closed), kiosk.texts()
+    assert "暂停取号" in kiosk.texts() and "打印纸已用完" in kiosk.texts() and "其他取号机" in kiosk.texts()
+    assert C1_ITEM_ZONE not in [b.label for b in kiosk.app.painter.buttons]
+    kiosk.printer.script.paper = "ok"
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+    assert isinstance(kiosk.app.flow.screen, f.Start)
+    await issue_in_zone_c(kiosk)
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut)
+
+
+async def test_out_of_paper_before_issuing_issues_nothing(hub, make_kiosk):
+    # Tried: a confirm while the printer reports paper out (it ran out after the start screen's
+    # check). Kept: no ticket, the reason shown.
+    kiosk = make_kiosk()
+    await kiosk.start()
+    kiosk.printer.script.paper = "out"
     await issue_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.Notice)
     assert "打印纸已用完" in kiosk.texts() and "本次未取号，未出票" in kiosk.texts()
@@ -325,7 +345,11 @@ async def test_a_missing_device_file_printer_issues_nothing(hub, make_kiosk, tmp
 
     unplugged = make_kiosk()
     printing_to(unplugged, tmp_path / "unplugged" / "lp0")
-    await unplugged.start()
+    await unplugged.start()  # the start screen already says so (the printer is checked with each re-read)
+    assert isinstance(unplugged.app.flow.screen, f.Closed) and "打印机未连接" in unplugged.texts()
+    unplugged.app.flow.printer_problem = None  # unplugged after the check: refused at the confirm
+    unplugged.app.flow.loaded(unplugged.app.flow.catalogue, 0.0)
+    unplugged.app.render()
     await issue_in_zone_c(unplugged)
     assert isinstance(unplugged.app.flow.screen, f.Notice) and "打印机未连接" in unplugged.texts()
     assert await hub.engine.tickets_today() == []
