@@ -254,6 +254,8 @@ class Flow:
         if isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) == 1 \
                 and not self.screen.search and self.priority_class is None:
             return
-        limit = self.ticket_timeout_s if isinstance(self.screen, (TicketOut, PrintFailed)) else self.idle_timeout_s
+        # A number with no paper must be noted or scanned: longer than a printed ticket's screen.
+        limit = self.ticket_timeout_s if isinstance(self.screen, TicketOut) else \
+            max(self.idle_timeout_s, 3 * self.ticket_timeout_s) if isinstance(self.screen, PrintFailed) else self.idle_timeout_s
         if now - self.last_touch >= limit:
             self._home(now)

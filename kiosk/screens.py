@@ -229,12 +229,22 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
     top = _header(p, flow)
+    # No paper came out: what the ticket would have said, and its status page as a QR code to scan
+    # with a phone (only the number showed, for 20 s, with the printer's own "请联系工作人员换纸").
     p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + p.unit(0.08)))
     p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.16)))
     y = _number_block(p, ticket.number, top + p.unit(0.33), ACCENT)
-    y = p.wrapped(f"请记住此号码并留意叫号，凭号码到窗口办理。已通知工作人员处理打印机故障（{screen.result.message_zh}）。",
-                  p.px(0.035), INK, y + p.unit(0.03), p.width - p.unit(0.12))
+    p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.04)),
+           max_width=p.width - 40)
+    p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
+           center=(p.width // 2, y + p.unit(0.1)), max_width=p.width - 40)
+    p.wrapped("请记住此号码并留意叫号，凭号码到窗口办理；也可用手机扫描右侧二维码查看进度。已通知工作人员处理打印机故障。",
+              p.px(0.032), INK, y + p.unit(0.15), p.width - p.unit(0.12))
     w, h = p.width // 4, p.unit(0.1)
+    if screen.result.status_url:  # beside the number, large enough for a phone at arm's length
+        side = p.unit(0.28)
+        drawn = p.qr(screen.result.status_url, pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side))
+        p.text("手机扫码查看进度", p.px(0.028), MUTED, center=(drawn.centerx, drawn.bottom + p.unit(0.03)))
     p.button(pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h), "我已记住", ("home", ""), size=p.px(0.045))
 
 

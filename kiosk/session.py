@@ -58,6 +58,7 @@ class IssueResult:
     next_opening: str | None = None
     warning_zh: str | None = None  # e.g. paper nearly out, for staff
     bytes_printed: int = 0
+    status_url: str | None = None  # the ticket's status page: shown as a QR when no paper came out
 
 
 class KioskSession:
@@ -141,7 +142,8 @@ class KioskSession:
         except PrinterError as exc:
             log.error("ticket %s issued but NOT printed: %s", ticket.number, exc.message_en)
             await self._report(ticket, False, exc.message_en)
-            return IssueResult(Outcome.PRINT_FAILED, job, ticket, message_zh=exc.message_zh, code=type(exc).__name__)
+            return IssueResult(Outcome.PRINT_FAILED, job, ticket, message_zh=exc.message_zh, code=type(exc).__name__,
+                               status_url=self.status_url(ticket))
         await self._report(ticket, True, None)
         return IssueResult(Outcome.PRINTED, job, ticket, warning_zh=result.warning_zh, bytes_printed=result.bytes_sent)
 

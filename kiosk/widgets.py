@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pygame
 import pygame.freetype
+import qrcode
 
 from kiosk.flow import Action
 
@@ -49,6 +50,7 @@ class Painter:
         self.scale = LARGE_TEXT_FACTOR if large_text else 1.0
         self.buttons: list[Button] = []
         self.texts: list[TextBox] = []
+        self.qr_codes: list[tuple[str, pygame.Rect]] = []
 
     @property
     def width(self) -> int:
@@ -106,6 +108,24 @@ class Painter:
         button = Button(rect, label, action)
         self.buttons.append(button)
         return button
+
+    def qr(self, payload: str, box: pygame.Rect) -> pygame.Rect:
+        """A QR code of ``payload`` fitted into ``box`` (black modules on a white quiet zone), for
+        a phone to scan from the screen; returns where it was drawn."""
+        code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(payload)
+        code.make(fit=True)
+        matrix = code.get_matrix()
+        module = max(1, min(box.width, box.height) // len(matrix))
+        side = module * len(matrix)
+        drawn = pygame.Rect(box.centerx - side // 2, box.y, side, side)
+        pygame.draw.rect(self.surface, WHITE, drawn)
+        for row, cells in enumerate(matrix):
+            for col, dark in enumerate(cells):
+                if dark:
+                    self.surface.fill((0, 0, 0), (drawn.x + col * module, drawn.y + row * module, module, module))
+        self.qr_codes.append((payload, drawn))
+        return drawn
 
     def wrapped(self, text: str, size: int, color: tuple[int, int, int], top: int, max_width: int) -> int:
         """Centered lines broken by width (Chinese breaks anywhere); returns the bottom."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pygame
 import pytest
+import zxingcpp
+from PIL import Image
 
 from server.api.keys import CONFIG
 
@@ -79,12 +81,24 @@ async def test_out_of_paper_before_issuing_issues_nothing(hub, make_kiosk):
 
 async def test_printer_failing_after_issue_shows_number_and_reports_failure(hub, make_kiosk):
     # Tried: the paper runs out in the middle of the ticket (ready before, out after). Kept: the
-    # ticket (number on screen), printed=false at the hub, a ticket.print_failed event.
+    # ticket (number on screen), printed=false at the hub, a ticket.print_failed event; the screen
+    # gives what the paper would have (service, people ahead) and the status page as a QR code a
+    # phone reads off the screen, stays long enough to scan, and no longer quotes the printer's
+    # own "请联系工作人员换纸" beside "已通知工作人员".
     kiosk = make_kiosk("dummy:?paper_bytes=100")
     await kiosk.start()
-    await issue_in_zone_c(kiosk)
+    service = await issue_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.PrintFailed), kiosk.texts()
     assert "C1001" in kiosk.texts() and "非常抱歉" in kiosk.texts()
+    assert service in kiosk.texts() and "前面还有 0 人等候" in kiosk.texts() and "请联系工作人员" not in kiosk.texts()
+    [(payload, box)] = kiosk.app.painter.qr_codes
+    image = Image.frombytes("RGB", kiosk.app.surface.get_size(), pygame.image.tobytes(kiosk.app.surface, "RGB"))
+    [decoded] = zxingcpp.read_barcodes(image)
+    assert decoded.text == payload and payload.endswith((await hub.engine.tickets_today())[0].status_token)
+    assert box.width >= 150  # large enough for a phone at arm's length
+    flow = kiosk.app.flow
+    flow.tick(flow.last_touch + flow.ticket_timeout_s + 1)
+    assert isinstance(flow.screen, f.PrintFailed), "a printed ticket's 20 s is too short to note a number"
     ticket = (await hub.engine.tickets_today())[0]
     assert ticket.printed is False and ticket.status == "waiting"
     kinds = [e.kind for e in await hub.engine.ticket_events(ticket.id)]
