@@ -9,7 +9,8 @@ Rules:
 - back-office calls (``payload.silent``) never appear: a back office calls silently;
 - a call or a recall puts the ticket at the top of the recent list (once: a recall moves it);
 - waiting counts move with the events that change them (issued, called, requeued, transferred,
-  cancelled), open windows with a window's login, logout, pause and resume, and the estimated
+  cancelled), except a back office's case (sent there, called there silently), which the
+  windows never call and the hub does not count, open windows with a window's login, logout, pause and resume, and the estimated
   wait follows both at the minutes a window takes per person the hub last reported (the engine's
   own rule), so nothing needs to poll the hub;
 - a queue no open window serves says so, never 无需等候 (nobody waits because nobody serves);
@@ -224,8 +225,11 @@ class BoardModel:
 
     def _count(self, event: EventLike) -> bool:
         delta = WAITING_DELTA.get(event.kind)
-        if event.kind == "ticket.closed" and (event.payload or {}).get("was") == "waiting":
+        payload = event.payload or {}
+        if event.kind == "ticket.closed" and payload.get("was") == "waiting":
             delta = -1  # closed at the end of the day while still waiting
+        if payload.get("target_kind") == "back_office" or payload.get("silent"):
+            delta = None  # a back office's case: never in the windows' count (engine.queues)
         line = self.queues.get(event.queue or "")
         if delta is None or line is None:
             return False

@@ -39,8 +39,9 @@ IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often
 
 
 # What a board or a citizen's phone reads of an event's payload: where a call goes, whether it is
-# spoken, and what a closed ticket was (a waiting one leaves the boards' counts).
-PUBLIC_PAYLOAD = frozenset({"window_number", "window_name", "silent", "call_count", "was"})
+# spoken, what a closed ticket was (a waiting one leaves the boards' counts)
+# and whether a transfer went to a back office (its case leaves the windows' count).
+PUBLIC_PAYLOAD = frozenset({"window_number", "window_name", "silent", "call_count", "was", "target_kind"})
 
 
 @dataclass

@@ -152,6 +152,7 @@ class QueueEngine:
         self._ticket_updates: dict[frozenset[str], Any] = {}
         serving = {q.prefix: tuple(w.id for w in config.windows if q.prefix in w.queues) for q in config.queues}
         self._serving = serving
+        self._back_offices = frozenset(w.id for w in config.windows if w.kind == "back_office")
         self._queue_figures = {prefix: sql.queue_figures(ids) for prefix, ids in serving.items()}
         self._heads: dict[tuple[str, ...], Any] = {}  # the heads_of_lines statement of each set of queues
 
@@ -1059,8 +1060,12 @@ class QueueEngine:
 
         def work(conn: Connection) -> list[QueueView]:
             stats: dict[str, _Waiting] = {}
-            for statement in (sql.WAITING_IN_LINES, sql.WAITING_FOR_WINDOWS):
-                for queue, count, priority, oldest in conn.execute(statement, {"day": day}):
+            for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
+                stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
+            # A case sent to a back office waits for that room, not for the queue's windows: it
+            # counted on boards and kiosks (5 waiting where a new ticket was told 3 ahead).
+            for queue, count, priority, oldest, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
+                if target not in self._back_offices:
                     stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
             issued = {
                 r.prefix: r.last_seq for r in conn.execute(select(day_counters).where(day_counters.c.hall_day == day)).all()

@@ -176,6 +176,11 @@ def _waiting_by_queue(*where: ColumnElement[bool]) -> Select[str, int, int, floa
 
 # Today's waiting tickets per queue (count, green channel, oldest) for the queues view, which
 # call-pads and boards read after every event: the queues' lines (ix_tickets_queue_line) and the
-# few tickets sent to one window (ix_tickets_day_target), never the day's whole ticket list.
+# few tickets sent to one window (ix_tickets_day_target), never the day's whole ticket list. The
+# latter come per window too: the engine leaves out those held for a back office.
 WAITING_IN_LINES = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_(None))
-WAITING_FOR_WINDOWS = _waiting_by_queue(_STATUS_WAITING, tickets.c.target_window.is_not(None))
+WAITING_FOR_WINDOWS = (
+    select(tickets.c.queue, func.count(), func.sum(tickets.c.priority), func.min(tickets.c.queued_at), tickets.c.target_window)
+    .where(tickets.c.hall_day == bindparam("day"), _STATUS_WAITING, tickets.c.target_window.is_not(None))
+    .group_by(tickets.c.queue, tickets.c.target_window)
+)

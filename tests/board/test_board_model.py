@@ -213,3 +213,18 @@ def test_window_events_count_once_and_only_for_known_windows() -> None:
     snapshot = model.snapshot()
     model.apply(ev.make("window.logout", None, queue="", window="W01"))
     assert (a1.open_windows, snapshot.queues["A1"].open_windows, "W01" in snapshot.open_now) == (0, 1, True)
+
+
+def test_a_back_office_case_never_moves_the_count() -> None:
+    """Tried: a C1 case called at a window and sent to a back office, called there silently, then
+    sent back to a window's queue. Kept: the board's count follows the hub's (which leaves a back
+    office's cases out): the transfer there and the silent call change nothing, the return adds one."""
+    model, ev = fresh(zone=None), Events()
+    line = model.queues["A1"]
+    model.apply(ev.call("A101", 1))
+    assert line.waiting == 9
+    model.apply(ev.make("ticket.transferred", "A101", queue="A1", window="W01", target_kind="back_office", target="BO-A"))
+    model.apply(ev.call("A101", 0, silent=True))
+    assert line.waiting == 9
+    model.apply(ev.make("ticket.transferred", "A101", queue="A1", window="BO-A", target_kind="queue", target="A1"))
+    assert line.waiting == 10

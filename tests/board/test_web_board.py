@@ -9,7 +9,7 @@ from server.voice import voice_extension
 from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup
-from tests.board.hall_actions import api, call_next, issue, login
+from tests.board.hall_actions import api, board_token, call_next, issue, login
 from tests.conftest import publish_screenshot, start_hub
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,30 @@ async def test_a_queue_nobody_serves_says_so_on_the_web_board(hub, browser) -> N
     await page.wait_for_selector(f"{wait}:text-is('约8分钟')")
     await api(hub, "POST", "/windows/W01/logout", "staff01", {})
     await page.wait_for_selector(f"{wait}:text-is('暂无窗口')")
+    await page.close()
+
+
+async def test_a_case_sent_to_a_back_office_leaves_the_boards_count(hub, browser) -> None:
+    """Tried: zone C's board while a C1 case is accepted at W19 and sent to the back office BO-C,
+    then another C1 ticket, and a reload. Kept: only the ticket a window will call is counted,
+    live and from the state (the transfer added one and the hub counted it)."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    count = "tr[data-queue='C1'] td.count"
+    await issue(hub, "C1")
+    await page.wait_for_selector(f"{count}:text-is('1人')")
+    await login(hub, "W19", "staff02")
+    await call_next(hub, "W19", "staff02")
+    await page.wait_for_selector(f"{count}:text-is('0人')")
+    await api(hub, "POST", "/windows/W19/transfer", "staff02", {"target_kind": "back_office", "target": "BO-C"})
+    await issue(hub, "C1")  # a later event: once it has arrived, so has the transfer
+    await page.wait_for_selector(f"{count}:text-is('1人')")  # 2人 if the transfer had counted
+    await page.wait_for_timeout(300)
+    assert await page.text_content(count) == "1人"
+    await page.reload()
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert await page.text_content(count) == "1人"
     await page.close()
 
 

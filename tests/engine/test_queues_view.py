@@ -84,3 +84,23 @@ async def test_one_quick_service_does_not_collapse_the_estimate(engine, clock) -
         await engine.finish("W1")
     a1 = (await engine.queues(["A1"]))[0]
     assert 2.0 < a1.service_min < 4.0  # mostly today's 2 minutes, no longer the default 8
+
+
+async def test_a_case_held_for_a_back_office_is_not_in_the_windows_count(engine, clock) -> None:
+    """Tried: two B1 tickets, the first accepted at W3 and sent to the back office BO, then sent
+    back to W3 after BO handled it. Kept: while BO holds it, B1 counts only the ticket its windows
+    will call (it counted both: boards and kiosks said 2 waiting where the next ticket was told 1
+    ahead); once it is sent back to W3 it counts again."""
+    clock.set(at("09:00"))
+    await engine.issue(IssueRequest(queue="B1"))
+    await engine.issue(IssueRequest(queue="B1"))
+    await engine.login("W3", "s3")
+    await engine.login("BO", "s9")
+    await engine.call_next("W3")
+    await engine.transfer("W3", "back_office", "BO")
+    (b1,) = await engine.queues(["B1"])
+    assert (b1.waiting, (await engine.issue(IssueRequest(queue="B1"))).people_ahead) == (1, 1)
+    await engine.call_next("BO")
+    await engine.transfer("BO", "window", "W3")
+    (b1,) = await engine.queues(["B1"])
+    assert b1.waiting == 3  # two in the line and the case waiting for W3 again

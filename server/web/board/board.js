@@ -98,7 +98,8 @@
     const q = board.queues.get(event.queue || "");
     const payload = event.payload || {};
     // The evening close of the day's leftovers: only a ticket still waiting leaves the count.
-    const delta = event.kind === "ticket.closed" ? (payload.was === "waiting" ? -1 : undefined) : WAITING_DELTA[event.kind];
+    let delta = event.kind === "ticket.closed" ? (payload.was === "waiting" ? -1 : undefined) : WAITING_DELTA[event.kind];
+    if (payload.target_kind === "back_office" || payload.silent) delta = undefined; // a back office's case: not in the count
     if (q && delta !== undefined) { setWaiting(q, q.waiting + delta); changed = true; }
     if (event.kind in WINDOW_OPENS && event.window_id) changed = setWindowOpen(event.window_id, WINDOW_OPENS[event.kind]) || changed;
     if (CALL_KINDS.has(event.kind) && !payload.silent && event.number && event.window_id) {
