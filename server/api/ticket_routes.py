@@ -97,6 +97,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "back_office": back_office,
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,
+            "rating": ticket.rating,  # the citizen's own score, shown back to them
         }
     )
 

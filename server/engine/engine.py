@@ -888,13 +888,28 @@ class QueueEngine:
                 raise HallQError("already_rated", "本次办事已评价", "this visit has been rated already", 409)
             if m["status"] not in (TicketStatus.SERVING, TicketStatus.FINISHED):
                 raise invalid_state("only a visit being served or finished can be rated", "办理后才能评价")
+            window_id, staff_id = self._rated_window(txn.conn, ticket_id, m["window_id"], m["staff_id"])
             row = self._update_ticket(txn, ticket_id, rating=score)
             self._event(
-                txn, "ticket.rated", ticket=row, window_id=m["window_id"], staff_id=m["staff_id"],
+                txn, "ticket.rated", ticket=row, window_id=window_id, staff_id=staff_id,
                 payload={"score": score, "source": source, "bad": score <= 2},
             )
             return _ticket_view(row)
         return await self._write(work)
+
+    def _rated_window(self, conn: Connection, ticket_id: int, window_id: str | None, staff_id: str | None) -> tuple[str | None, str | None]:
+        """Who a rating is for: the last window the citizen met. A case concluded in a back office
+        was rated against the back office's staff, whom the citizen never saw (HALL.md: back
+        offices work behind the windows); it goes to the front window that served them last."""
+        if window_id not in self._back_offices:
+            return window_id, staff_id
+        front = conn.execute(
+            select(ticket_events.c.window_id, ticket_events.c.staff_id)
+            .where(ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind.in_(("ticket.called", "ticket.serving")),
+                   ticket_events.c.window_id.not_in(self._back_offices))
+            .order_by(ticket_events.c.seq.desc()).limit(1)
+        ).first()
+        return (front.window_id, front.staff_id) if front is not None else (window_id, staff_id)
 
     async def invite_rating(self, window_id: str, *, staff: str | None = None) -> TicketView:
         """The staff member invites the citizen to rate on the pad; the rating itself is theirs."""

@@ -277,6 +277,24 @@ async def test_back_office_flow_accept_transfer_handle_conclude(engine, clock, e
     assert done.status == TicketStatus.FINISHED
 
 
+async def test_a_case_concluded_in_a_back_office_is_rated_for_the_window_the_citizen_met(engine, clock, event_log):
+    """Tried: a B1 case accepted at W3 by s3, sent to BO, handled and concluded there by s9, then
+    rated 1. Kept: the rating is s3's at W3 (it went to the back office's s9, whom the citizen
+    never met), and the ticket keeps its score."""
+    case = await issue(engine, "B1")
+    await engine.login("W3", "s3")
+    await engine.login("BO", "s9")
+    await engine.call_next("W3")
+    await engine.start("W3")
+    await engine.transfer("W3", "back_office", "BO")
+    await engine.call_next("BO")
+    await engine.start("BO")
+    await engine.finish("BO", "completed")
+    rated = await engine.rate(case.id, 1, "status_page")
+    event = [e for e in event_log if e.kind == "ticket.rated"][-1]
+    assert (event.window_id, event.staff_id, rated.rating) == ("W3", "s3", 1)
+
+
 async def test_transfer_refuses_unknown_targets(engine):
     await issue(engine)
     await engine.login("W1", "s1")

@@ -73,9 +73,17 @@ async def test_status_page_live_call_and_rating(status_hub, browser, tmp_path, c
         assert not await page.is_hidden("#rating")
         labels = await page.eval_on_selector_all("#levels button", "bs => bs.map(b => b.textContent)")
         assert labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+        # A tap only chooses (one rating a visit, never changed: a shaky first tap was final).
+        await page.click("#levels button[data-score='2']")
+        await expect(page.locator("#chosen")).to_have_text("您选择了：不满意")
+        assert await page.is_hidden("#levels")
+        await page.click("#change-rating")
         await page.click("#levels button[data-score='5']")
-        await expect(page.locator("#rated")).to_have_text("感谢您的评价！")
-        assert await page.is_hidden("#levels")  # one rating a visit: the buttons are gone
+        await expect(page.locator("#chosen")).to_have_text("您选择了：非常满意")
+        assert [t.rating for t in await hub.engine.tickets_today() if t.number == "C1002"] == [None]
+        await page.click("#submit-rating")
+        await expect(page.locator("#rated")).to_have_text("您的评价：非常满意。感谢您的评价！")
+        assert await page.is_hidden("#levels") and await page.is_hidden("#confirm")  # one rating a visit
         await page.screenshot(path=str(tmp_path / "status_rated.png"))
         assert (tmp_path / "status_called.png").stat().st_size > 1000
         rated = [t for t in await hub.engine.tickets_today() if t.number == "C1002"][0]

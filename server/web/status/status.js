@@ -49,8 +49,10 @@
     $("wait").textContent = s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`);
     const rateable = s.status === "finished";
     $("rating").hidden = !rateable;
-    $("levels").hidden = s.rated;
-    $("rated").textContent = s.rated ? "感谢您的评价！" : "一次一评，评价提交后不可修改。";
+    $("levels").hidden = s.rated || chosen !== null;
+    $("confirm").hidden = s.rated || chosen === null;
+    const given = LEVELS.find(([score]) => score === s.rating);
+    $("rated").textContent = s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！` : "一次一评，评价提交后不可修改。";
   }
 
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
@@ -68,18 +70,30 @@
     }
   }
 
-  for (const [score, label] of LEVELS) {
+  // One rating a visit and never changed: a tap only chooses; 确认提交 sends (a shaky finger's
+  // first tap was final).
+  let chosen = null;
+  function choose(level) {
+    chosen = level;
+    if (level) $("chosen").textContent = `您选择了：${level[1]}`;
+    if (current) show(current);
+  }
+  for (const level of LEVELS) {
     const button = document.createElement("button");
-    button.textContent = label;
-    button.dataset.score = String(score);
-    button.addEventListener("click", async () => {
-      try {
-        await HallQ.api("POST", `/status/${encodeURIComponent(token)}/rating`, { score });
-        await refresh();
-      } catch (err) { $("error").textContent = err.message; }
-    });
+    button.textContent = level[1];
+    button.dataset.score = String(level[0]);
+    button.addEventListener("click", () => choose(level));
     $("levels").appendChild(button);
   }
+  $("change-rating").addEventListener("click", () => choose(null));
+  $("submit-rating").addEventListener("click", async () => {
+    if (!chosen) return;
+    try {
+      await HallQ.api("POST", `/status/${encodeURIComponent(token)}/rating`, { score: chosen[0] });
+      chosen = null;
+      await refresh();
+    } catch (err) { $("error").textContent = err.message; }
+  });
 
   // A phone in a hall often has a weak signal: until the first read succeeds, try again every few
   // seconds (longer each time, at most 30 s) instead of leaving an error on the screen.
