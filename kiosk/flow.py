@@ -88,6 +88,8 @@ class Notice:
     title: str
     message: str
     retry: IssueJob | None = None
+    reenter: bool = False
+    """An appointment code the hub did not know: offer 重新输入 (a digit mistyped on the keypad)."""
 
 
 Screen = Loading | Offline | Closed | Start | Green | Services | Confirm | Appointment | Working | TicketOut | PrintFailed | Notice
@@ -245,7 +247,7 @@ class Flow:
         elif result.code == "issuing_closed":
             self.screen = Closed(result.message_zh or "暂停取号")
         else:
-            self.screen = Notice("无法取号", result.message_zh or "")
+            self.screen = Notice("无法取号", result.message_zh or "", reenter=result.job.spec.appointment_code is not None)
 
     def tick(self, now: float) -> None:
         """Idle timeout: a kiosk left mid-flow returns to the start for the next citizen."""

@@ -17,7 +17,9 @@ from server.hub_client import QueueInfo
 SEARCH_WORDS = ("证", "登记", "变更", "注销", "社保", "医保", "户", "税", "公积金", "执照", "补", "申请")
 
 
-def _header(p: Painter, flow: f.Flow, subtitle: str = "") -> int:
+def _header(p: Painter, flow: f.Flow, subtitle: str = "", *, toggle: bool = False) -> int:
+    """The hall's bar; ``toggle``: the large-text button in it, for screens without a footer (the
+    ticket, notices, closed, offline): docs/kiosk.md promises it on every screen."""
     bar = p.unit(0.11)
     pygame.draw.rect(p.surface, ACCENT, (0, 0, p.width, bar))
     name = flow.catalogue.hall.name if flow.catalogue else "政务服务中心"
@@ -25,7 +27,14 @@ def _header(p: Painter, flow: f.Flow, subtitle: str = "") -> int:
            max_width=p.width * 2 // 3)
     if subtitle:
         p.text(subtitle, p.px(0.03), WHITE, center=(p.width - p.width // 6, bar // 2), max_width=p.width // 3 - 20)
+    elif toggle:
+        gap, w = p.unit(0.015), p.width // 5
+        p.button(pygame.Rect(p.width - w - gap, gap, w, bar - 2 * gap), _large_label(flow), ("large", ""))
     return bar
+
+
+def _large_label(flow: f.Flow) -> str:
+    return "标准字体" if flow.large_text else "大字模式"
 
 
 def _footer(p: Painter, flow: f.Flow, *, back: bool = True, home: bool = True) -> int:
@@ -41,8 +50,7 @@ def _footer(p: Painter, flow: f.Flow, *, back: bool = True, home: bool = True) -
         x += w + gap
     if home:
         p.button(pygame.Rect(x, top + gap, w, h - 2 * gap), "返回首页", ("home", ""))
-    label = "标准字体" if flow.large_text else "大字模式"
-    p.button(pygame.Rect(p.width - w - gap, top + gap, w, h - 2 * gap), label, ("large", ""))
+    p.button(pygame.Rect(p.width - w - gap, top + gap, w, h - 2 * gap), _large_label(flow), ("large", ""))
     return top
 
 
@@ -212,7 +220,7 @@ def _number_block(p: Painter, number: str, y: int, color: tuple[int, int, int]) 
 def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
-    top = _header(p, flow)
+    top = _header(p, flow, toggle=True)
     p.text("请取走您的票", p.px(0.07), OK, center=(p.width // 2, top + p.unit(0.1)))
     y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
     p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
@@ -228,7 +236,7 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
 def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
-    top = _header(p, flow)
+    top = _header(p, flow, toggle=True)
     # No paper came out: what the ticket would have said, and its status page as a QR code to scan
     # with a phone (only the number showed, for 20 s, with the printer's own "请联系工作人员换纸").
     p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + p.unit(0.08)))
@@ -249,13 +257,14 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
 
 
 def draw_notice(p: Painter, flow: f.Flow, screen: f.Notice) -> None:
-    top = _header(p, flow)
+    top = _header(p, flow, toggle=True)
     p.text(screen.title, p.px(0.07), ACCENT, center=(p.width // 2, top + p.unit(0.15)))
     p.wrapped(screen.message, p.px(0.04), INK, top + p.unit(0.25), p.width - p.unit(0.12))
     w, h = p.width // 4, p.unit(0.1)
     y = p.height - h - p.unit(0.06)
-    if screen.retry is not None:
-        p.button(pygame.Rect(p.width // 2 - w - p.unit(0.02), y, w, h), "重试", ("retry", ""), size=p.px(0.045),
+    if screen.retry is not None or screen.reenter:
+        first = ("重试", ("retry", "")) if screen.retry is not None else ("重新输入", ("appointment", ""))
+        p.button(pygame.Rect(p.width // 2 - w - p.unit(0.02), y, w, h), first[0], first[1], size=p.px(0.045),
                  fill=ACCENT, ink=WHITE)
         p.button(pygame.Rect(p.width // 2 + p.unit(0.02), y, w, h), "返回首页", ("home", ""), size=p.px(0.045))
     else:
@@ -263,7 +272,7 @@ def draw_notice(p: Painter, flow: f.Flow, screen: f.Notice) -> None:
 
 
 def draw_closed(p: Painter, flow: f.Flow, screen: f.Closed) -> None:
-    top = _header(p, flow)
+    top = _header(p, flow, toggle=True)
     p.text("暂停取号", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.2)))
     p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
     p.text("已取号的群众请留意叫号，如有疑问请咨询大厅工作人员", p.px(0.03), MUTED, center=(p.width // 2, p.height - p.unit(0.08)),
@@ -271,7 +280,7 @@ def draw_closed(p: Painter, flow: f.Flow, screen: f.Closed) -> None:
 
 
 def draw_offline(p: Painter, flow: f.Flow, screen: f.Offline) -> None:
-    top = _header(p, flow)
+    top = _header(p, flow, toggle=True)
     p.text("暂停服务", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.2)))
     p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
     p.text("系统正在自动重新连接", p.px(0.03), MUTED, center=(p.width // 2, p.height - p.unit(0.08)))

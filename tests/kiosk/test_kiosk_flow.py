@@ -251,6 +251,9 @@ async def test_unknown_appointment_is_refused_in_chinese(hub, make_kiosk):
     await kiosk.tap("签到取号")
     assert isinstance(kiosk.app.flow.screen, f.Notice) and "未找到预约" in kiosk.texts()
     assert await hub.engine.tickets_today() == []
+    # A digit mistyped on the keypad: 重新输入 opens the keypad again (only 返回首页 was offered).
+    await kiosk.tap("重新输入")
+    assert kiosk.app.flow.screen == f.Appointment()
 
 
 async def test_idle_timeout_returns_to_start(hub, make_kiosk):
