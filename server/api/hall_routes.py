@@ -54,6 +54,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
             "priority_classes": config.rules.priority_classes,
             "pause_reasons": config.rules.pause_reasons,
             "finish_outcomes": config.rules.finish_outcomes,
+            "units": [{"code": u.code, "name": u.name} for u in config.units],  # the resident units (进驻单位)
         }
     )
 

@@ -153,7 +153,7 @@ def figures(
         query = query.group_by(key).order_by(key)
     rows = [r for r in conn.execute(query).all() if r.tickets]
     ranked = {} if percentiles_in_sql else _wait_percentiles(conn, key, and_(where, timed_wait), by)
-    availability = _availability(conn, start, end, by) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
+    availability = _availability(conn, start, end, by, filters) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
     out = []
     for r in rows:
         k = str(r.key)
@@ -191,9 +191,8 @@ def figures(
     # A group with window time but no ticket (a day the windows were open and nobody came, a
     # window staffed all day that served nobody) is a row too: its time counted in the total's
     # availability while its own row was missing, so no day of a month read 74% like the month.
-    # Filters narrow tickets only, so with filters the rows stay those of the tickets.
     shown = {f.key for f in out}
-    extra = [k for k in availability if k not in shown and k != "None"] if not filters else []
+    extra = [k for k in availability if k not in shown and k != "None"]
     if extra:
         out.extend(_no_tickets(k, *availability[k]) for k in extra)
         out.sort(key=lambda f: f.key)
@@ -213,10 +212,19 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return round(float(value), digits) if value is not None else None
 
 
-def _availability(conn: Connection, start: date, end: date, by: str) -> dict[str, tuple[float | None, float]]:
-    """(available / scheduled, idle-while-waiting seconds) per group from the window-day facts.
+_WINDOW_DAY_FILTERS = {"zone": wd.c.zone, "unit": wd.c.unit, "window": wd.c.window_id, "staff": wd.c.staff_id}
+
+
+def _availability(conn: Connection, start: date, end: date, by: str,
+                  filters: dict[str, str] | None = None) -> dict[str, tuple[float | None, float]]:
+    """(available / scheduled, idle-while-waiting seconds) per group from the window-day facts,
+    narrowed by the report's filters as its tickets are (a zone's report read the whole hall's
+    availability); a queue or an item has no window time of its own: none then.
 
     The scheduled time of a window-day is counted once however many people shared the window."""
+    if any(name not in _WINDOW_DAY_FILTERS for name in filters or {}):
+        return {}
+    narrowed = [_WINDOW_DAY_FILTERS[name] == value for name, value in (filters or {}).items()]
     if by == "staff":
         key: Any = wd.c.staff_id
     elif by == "window":
@@ -232,7 +240,7 @@ def _availability(conn: Connection, start: date, end: date, by: str) -> dict[str
             func.sum(wd.c.available_s).label("available"),
             func.sum(wd.c.idle_waiting_s).label("idle"),
         )
-        .where(wd.c.hall_day >= start, wd.c.hall_day <= end)
+        .where(wd.c.hall_day >= start, wd.c.hall_day <= end, *narrowed)
         .group_by(*([key] if by != "all" else []), wd.c.hall_day, wd.c.window_id)
         .subquery()
     )
@@ -296,7 +304,7 @@ class ChartSeries:
     wait_mean_by_zone: list[tuple[str, float | None]]
 
 
-def chart_series(conn: Connection, start: date, end: date) -> ChartSeries:
+def chart_series(conn: Connection, start: date, end: date, filters: dict[str, str] | None = None) -> ChartSeries:
     """One grouped scan by (hour, day, zone), summed up here: the charts need counts and a mean,
     not three full reports with percentiles and availability."""
     timed_wait = and_(not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
@@ -306,7 +314,7 @@ def chart_series(conn: Connection, start: date, end: date) -> ChartSeries:
     for hour, day, zone, tickets, waited, wait_sum in conn.execute(
         select(tf.c.issue_hour, tf.c.hall_day, tf.c.zone, func.count(), func.count().filter(timed_wait),
                func.sum(tf.c.wait_s).filter(timed_wait))
-        .where(tf.c.hall_day >= start, tf.c.hall_day <= end)
+        .where(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
         .group_by(tf.c.issue_hour, tf.c.hall_day, tf.c.zone)
     ):
         hours[int(hour)] += int(tickets)
@@ -321,7 +329,8 @@ def chart_series(conn: Connection, start: date, end: date) -> ChartSeries:
     )
 
 
-def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60) -> list[tuple[str, int]]:
+def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60,
+                   filters: dict[str, str] | None = None) -> list[tuple[str, int]]:
     """Tickets per wait band (0-5, 5-10 … minutes, the last band open-ended), auto-closed left out
     like every time figure; banded in SQL so a year is one grouped scan, not a year of values.
     The band is a CASE over the bounds: PostgreSQL has no two-argument MIN, and its CAST to
@@ -331,7 +340,8 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
     counts: dict[int, int] = dict(
         conn.execute(
             select(band, func.count())
-            .where(tf.c.hall_day >= start, tf.c.hall_day <= end, not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
+            .where(tf.c.hall_day >= start, tf.c.hall_day <= end, not_(tf.c.auto_closed), tf.c.wait_s.is_not(None),
+                   *_filters(filters))
             .group_by(band)
         ).all()
     )

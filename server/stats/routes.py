@@ -18,8 +18,8 @@ from server.config.models import HallConfig
 from server.engine.views import QueueView, WindowView
 from server.api.bodies import Body, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
-from server.api.routing import DAY, Route, choice_param, int_param, json_response, one_of, roles
-from server.errors import HallQError, bad_request
+from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
+from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
 from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month
 from server.stats.assessment_rules import AssessmentRules, load_rules
@@ -41,7 +41,9 @@ STAFF = roles(Role.STAFF, Role.CHIEF)
 REVIEWERS = roles(Role.MANAGER, Role.ADMIN, Role.CHIEF)
 PERIOD = {"from": DAY, "to": DAY}
 MONTH = {"type": "string", "pattern": MONTH_PATTERN}
-PERIOD_BY = {**PERIOD, "by": one_of(GROUPINGS)}
+# A report narrowed to one zone, unit, queue, window or person (several at once narrow further).
+FILTERS = {"zone": TEXT, "unit": TEXT, "queue": TEXT, "window": TEXT, "staff": TEXT}
+PERIOD_BY = {**PERIOD, "by": one_of(GROUPINGS), **FILTERS}
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML = "text/html"
@@ -155,11 +157,27 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
     return json_response({"from": start, "to": end, "service_level_min": level, "advice": advice})
 
 
+def report_filters(request: web.Request) -> dict[str, str]:
+    """The report's filters; a zone, unit, queue or window the hall does not have is a 404 (an
+    empty report would read as "nothing happened there")."""
+    config = request.app[CONFIG]
+    known: dict[str, tuple[Any, str, str]] = {
+        "zone": (config.zone, "zone", "分区"), "unit": (config.unit, "unit", "单位"),
+        "queue": (config.queue, "queue", "队列"), "window": (config.window, "window", "窗口"),
+    }
+    filters = {name: request.query[name] for name in FILTERS if request.query.get(name)}
+    for name, value in filters.items():
+        if name in known and known[name][0](value) is None:
+            raise not_found(known[name][1], known[name][2], value)
+    return filters
+
+
 async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
     start, end = period(request)
     by = grouping(request)
+    filters = report_filters(request)
     await request.app[FACTS].ready_for(start, end)
-    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by))
+    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by, filters or None))
     return start, end, by, (await _labels(request)).apply(rows, by)
 
 
@@ -184,11 +202,13 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     The charts need counts and means only: two grouped scans, not three more full reports."""
     start, end = period(request)
     by = grouping(request)
+    filters = report_filters(request)
     await request.app[FACTS].ready_for(start, end)
     labels = await _labels(request)
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
-        return figures(c, start, end, by), chart_series(c, start, end), wait_histogram(c, start, end)
+        return (figures(c, start, end, by, filters or None), chart_series(c, start, end, filters or None),
+                wait_histogram(c, start, end, filters=filters or None))
 
     rows, series, histogram = await request.app[DATABASE].read(read)
     includes_today = start <= request.app[ENGINE].today() <= end

@@ -83,6 +83,14 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     assert [(line[0], int(line[1])) for line in lines[1:]] == [(zone_label("zone", r.key), r.tickets) for r in expected]
     assert download.suggested_filename.endswith(".csv")
 
+    # Narrowed to one zone from the page's own select: one row, that zone's.
+    await page.select_option("#filter-zone", "C")
+    await page.click("#run-report")
+    await expect(table.locator("tbody tr")).to_have_count(1)
+    await expect(table.locator("tbody tr td").first).to_have_text(zone_label("zone", "C"))
+    assert await page.locator("#filter-unit option").count() == len(web_hub.app[CONFIG].units) + 1
+    await page.select_option("#filter-zone", "")
+
     await page.fill("#month", "2026-11")
     await page.click("#run-assessment")
     ranking = page.locator("#ranking-rows tr")
@@ -150,3 +158,37 @@ async def test_report_downloads_refuse_staff_and_bad_periods(web_hub: Hub) -> No
     assert response.status == 400 and body["error"]["message"] == "统计结束日期早于开始日期"
     response = await web_hub.client.get("/api/v1/stats/report.xlsx?from=2026-11-01&to=2026-11-20", headers=web_hub.auth("manager"))
     assert response.status == 200 and (await response.read())[:2] == b"PK", "an xlsx is a zip"
+
+
+async def test_a_report_narrowed_to_one_zone_or_unit(web_hub: Hub) -> None:
+    """Tried: the simulated month's report by day for zone C, for one unit, for zone C by window,
+    for a zone and a unit that do not exist. Kept: only that zone's or unit's tickets, its
+    windows' availability (a zone's report read the whole hall's), the charts of the same tickets,
+    and a 404 naming what was not found (an empty report would read as "nothing happened")."""
+    await simulate(web_hub)
+    manager = web_hub.auth("manager")
+
+    async def rows(query: str) -> list[dict]:
+        response = await web_hub.client.get(f"/api/v1/stats/report?from={START}&to={END}&{query}", headers=manager)
+        assert response.status == 200, await response.text()
+        return (await response.json())["rows"]
+
+    whole = {r["key"]: r for r in await rows("by=zone")}
+    [zone_c] = await rows("by=all&zone=C")
+    assert zone_c["tickets"] == whole["C"]["tickets"] and zone_c["availability"] == whole["C"]["availability"]
+    days = await rows("by=day&zone=C")
+    assert sum(r["tickets"] for r in days) == whole["C"]["tickets"]
+    windows = await rows("by=window&zone=C")
+    # Zone C's tickets by the window that concluded them (a few were transferred elsewhere).
+    assert sum(r["tickets"] for r in windows) == whole["C"]["tickets"]
+    assert max(windows, key=lambda r: r["tickets"])["key"] in {w.id for w in web_hub.app[CONFIG].windows if w.zone == "C"}
+    unit = web_hub.app[CONFIG].queue("C1").unit
+    by_unit = {r["key"]: r for r in await rows("by=unit")}
+    [one_unit] = await rows(f"by=all&unit={unit}")
+    assert one_unit["tickets"] == by_unit[unit]["tickets"]
+    page = await web_hub.client.get(f"/api/v1/stats/report.html?from={START}&to={END}&by=day&zone=C", headers=manager)
+    whole_page = await web_hub.client.get(f"/api/v1/stats/report.html?from={START}&to={END}&by=day", headers=manager)
+    assert "C区" in await page.text() and await page.text() != await whole_page.text()
+    for query, missing in (("zone=Q", "未找到分区：Q"), ("unit=U99", "未找到单位：U99")):
+        response = await web_hub.client.get(f"/api/v1/stats/report?from={START}&to={END}&by=day&{query}", headers=manager)
+        assert response.status == 404 and (await response.json())["error"]["message"] == missing

@@ -9,7 +9,10 @@
   const el = ManagerSignIn.el;
 
   function query() {
-    return new URLSearchParams({ from: $("from").value, to: $("to").value, by: $("by").value }).toString();
+    const params = new URLSearchParams({ from: $("from").value, to: $("to").value, by: $("by").value });
+    if ($("filter-zone").value) params.set("zone", $("filter-zone").value); // one zone's or unit's report
+    if ($("filter-unit").value) params.set("unit", $("filter-unit").value);
+    return params.toString();
   }
 
   async function fetchAuthed(path) {
@@ -106,6 +109,9 @@
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);
     $("view-reports").hidden = false;
     const hall = await HallQ.api("GET", "/hall").catch(() => null);
+    const zones = await HallQ.api("GET", "/zones").catch(() => []);
+    $("filter-zone").append(...zones.map((z) => el("option", { value: z.code }, `${z.code}区 ${z.name}`)));
+    $("filter-unit").append(...((hall && hall.units) || []).map((u) => el("option", { value: u.code }, u.name)));
     const today = (hall && hall.hall_day) || new Date().toISOString().slice(0, 10);
     $("from").value = `${today.slice(0, 7)}-01`; $("to").value = today; $("month").value = today.slice(0, 7);
     $("report-form").addEventListener("submit", runReport);
