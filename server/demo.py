@@ -121,6 +121,10 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
         print(f"demo: hall clock starts {local_now(config, start):%Y-%m-%d %H:%M} and runs {speed:g}x", flush=True)
         print("demo accounts: " + ", ".join(f"{u}/{p} ({r.value})" for u, p, r, _ in DEMO_ACCOUNTS), flush=True)
         print_demo_pages(settings, config, *await demo_device_tokens(app[ACCOUNTS], clock.now()))
+        if not settings.database_url:  # `hallq report` reads ./data by default, not the demo's folder
+            day = local_now(config, start).date()
+            print(f"demo data: {settings.data_dir / 'hallq.db'} (reports: hallq report --data {settings.data_dir} "
+                  f"--from {day} --to {day} --by zone --format html --out report.html)", flush=True)
         yield
         for task in tasks:
             task.cancel()

@@ -13,10 +13,19 @@ from server.errors import HallQError
 from server.stats.metrics import GROUPINGS, Figures
 
 
+def _day(text: str) -> date:
+    """A hall day as YYYY-MM-DD; anything else is refused in both languages (argparse said only
+    "invalid fromisoformat value")."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-26 (日期应写作 2026-11-26)") from None
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="hallq report", description="wait, service and satisfaction figures for a period")
-    parser.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
-    parser.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
+    parser.add_argument("--from", dest="start", type=_day, required=True, help="first hall day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_day, required=True, help="last hall day, YYYY-MM-DD")
     parser.add_argument("--by", default="day", choices=GROUPINGS)
     parser.add_argument("--format", default="csv", choices=("csv", "xlsx", "html"))
     parser.add_argument("--out", help="output file (default: standard output; required for xlsx)")
@@ -65,7 +74,7 @@ def report_main(argv: Sequence[str]) -> int:
     try:
         hall_name, rows = asyncio.run(_figures(args))
     except HallQError as error:
-        print(error.message_en, file=sys.stderr)
+        print(f"{error.message_en} ({error.message_zh})", file=sys.stderr)
         return 2
     except (SQLAlchemyError, OSError) as error:
         print(f"cannot read the database: {error.__class__.__name__}: {error} (无法打开数据库，请核对 --db)", file=sys.stderr)

@@ -88,6 +88,9 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             assert _get(f"{base}/hall")["status_base_url"] == f"http://127.0.0.1:{port}/t/"  # type: ignore[index]
             windows = {w["id"]: w["state"] for w in _get(f"{base}/windows")}  # type: ignore[union-attr]
             assert (windows["W01"], windows["W19"]) == ("closed", "closed") and "windows W01 and W19 are left free" in printed
+            # Where its data is and how to report on it (hallq report reads ./data, not the demo's folder).
+            data = re.search(r"^demo data: (\S+) \(reports: hallq report --data (\S+) --from", printed, re.M)
+            assert data and Path(data.group(1)) == Path(data.group(2)) / "hallq.db" and (tmp_path / data.group(1)).is_file()
         finally:
             process.send_signal(signal.SIGINT)
             try:

@@ -5,6 +5,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from server.simulation.history import simulate_main
@@ -57,7 +58,10 @@ def test_figures_read_as_a_manager_reads_them():
 def test_bad_report_arguments_are_refused(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'hall.db'}"
     assert report_main(["--from", "2026-11-26", "--to", "2026-11-01", "--db", db]) == 2
-    assert "ends before it starts" in capsys.readouterr().err
+    assert "ends before it starts (统计结束日期早于开始日期)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        report_main(["--from", "2026-13-01", "--to", "2026-11-01", "--db", db])
+    assert exit_.value.code == 2 and "'2026-13-01' is not a date like 2026-11-26 (日期应写作 2026-11-26)" in capsys.readouterr().err
     assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--format", "xlsx", "--db", db]) == 2
 
 
