@@ -116,7 +116,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-def _over_norm_s(rules: AssessmentRules) -> Any:
+def over_norm_s(rules: AssessmentRules) -> Any:
     """The service time beyond which a leg counts as over the norm, per queue, as a SQL expression."""
     st = rules.service_time
     default = st.default_norm_min * 60 * st.over_factor
@@ -144,7 +144,7 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
             func.count().label("calls"),
             count_if(lf.c.outcome == "no_show").label("no_shows"),
             count_if(served).label("cases"),
-            count_if(and_(served, lf.c.service_s > _over_norm_s(rules))).label("over_norm"),
+            count_if(and_(served, lf.c.service_s > over_norm_s(rules))).label("over_norm"),
             count_if(and_(served, lf.c.wait_s.is_not(None))).label("waited"),
             count_if(and_(served, lf.c.wait_s > level)).label("over_level"),
             func.min(case((served, lf.c.entered_at), else_=None)).label("first_case"),

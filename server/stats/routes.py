@@ -22,6 +22,7 @@ from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_r
 from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
 from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month
+from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.export import assessment_to_xlsx, report_fragment, to_csv, to_xlsx
@@ -138,6 +139,16 @@ async def _assessed(request: web.Request, month: str) -> tuple[list[PersonScore]
     for person in people:
         person.name = person_label(person.staff_id, names)
     return people, units
+
+
+async def assessment_cases(request: web.Request, principal: Principal) -> web.Response:
+    """The tickets behind one of a person's lines (rule=service_time|waits|no_shows|bad_ratings)."""
+    month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
+    staff, rule = request.match_info["staff_id"], choice_param(request, "rule", CASE_RULES) or ""
+    await request.app[FACTS].catch_up_all()
+    config, rules = request.app[CONFIG], request.app[RULES]
+    cases = await request.app[DATABASE].read(lambda c: cases_behind(c, config, rules, staff, month, rule))
+    return json_response({"month": month, "staff_id": staff, "rule": rule, "cases": cases, "limit": CASES_LIMIT})
 
 
 async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Response:
@@ -316,6 +327,8 @@ ROUTES = [
     Route("GET", "/api/v1/stats/assessment", assessment, "Monthly assessment", MANAGERS, tag="stats", query={"month": MONTH}),
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
           tag="stats", query={"month": MONTH}),
+    Route("GET", "/api/v1/stats/assessment/{staff_id}/cases", assessment_cases, "The tickets behind one assessment line",
+          MANAGERS, tag="stats", query={"month": MONTH, "rule": one_of(CASE_RULES)}),
     Route("GET", "/api/v1/stats/assessment.xlsx", assessment_xlsx, "Monthly assessment as an Excel workbook", MANAGERS,
           tag="stats", query={"month": MONTH}, media_type=XLSX),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=PERIOD),

@@ -50,11 +50,36 @@
     return save(`/stats/report.${kind}?${query()}`, `统计报表_${$("from").value}_${$("to").value}_${by}.${kind}`, "report-error");
   }
 
+  // The lines made of tickets, and what each case's measure is (assessment_cases.CASE_RULES).
+  const CASE_MEASURES = { service_time: "办理时长", waits: "等候时长", no_shows: "等候时长", bad_ratings: "评分" };
+
+  async function showCases(person, line) {
+    $("assess-error").textContent = "";
+    try {
+      const month = $("month").value;
+      const data = await HallQ.api("GET", `/stats/assessment/${encodeURIComponent(person.staff_id)}/cases?month=${month}&rule=${line.rule}`);
+      $("cases-title").textContent = `${person.name || person.staff_id}：${line.label}（${data.cases.length} 件${data.cases.length >= data.limit ? "，仅列前 " + data.limit + " 件" : ""}）`;
+      $("cases-measure").textContent = CASE_MEASURES[line.rule];
+      $("case-rows").replaceChildren(...data.cases.map((c) => el("tr", {},
+        el("td", {}, c.hall_day), el("td", {}, c.number), el("td", {}, c.queue), el("td", {}, c.window_id || "—"),
+        el("td", {}, c.measure == null ? "—" : (line.rule === "bad_ratings" ? `${c.measure} 分` : HallQ.formatDuration(c.measure))))));
+      $("person-cases").hidden = false;
+    } catch (error) { $("assess-error").textContent = error.message; }
+  }
+
+  function caseButton(person, line) {
+    const button = el("button", { type: "button", class: "cases" }, "查看");
+    button.addEventListener("click", () => showCases(person, line));
+    return button;
+  }
+
   function showPerson(person) {
     $("person-title").textContent = `${person.name || person.staff_id} 考核明细（得分 ${person.score}）`;
-    $("person-lines").replaceChildren(...person.lines.map((line) => el("tr", {},
+    $("person-cases").hidden = true;
+    $("person-lines").replaceChildren(...person.lines.map((line) => el("tr", { "data-rule": line.rule },
       el("td", {}, line.label), el("td", {}, line.measured_text || (line.measured == null ? "—" : String(line.measured))),
-      el("td", {}, line.threshold), el("td", { class: line.points < 0 ? "points-neg" : "" }, String(line.points)))));
+      el("td", {}, line.threshold), el("td", { class: line.points < 0 ? "points-neg" : "" }, String(line.points)),
+      el("td", {}, line.rule in CASE_MEASURES && line.measured ? caseButton(person, line) : ""))));
     $("person-detail").hidden = false;
   }
 

@@ -1,0 +1,70 @@
+"""The cases behind a person's assessment lines: which tickets cost the points.
+
+Why: the person detail said 办理超时 73 and 差评 5 and no more; a manager checking a deduction,
+or a person appealing one, needs the tickets themselves (day, number, queue, window and the
+measure), counted by the same conditions as `assessment._measure`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, not_, select
+from sqlalchemy.engine import Connection
+
+from server.config.models import HallConfig
+from server.errors import bad_request
+from server.stats.assessment import month_bounds, over_norm_s
+from server.stats.assessment_rules import AssessmentRules
+from server.storage.schema import stat_leg_facts as lf
+from server.storage.schema import stat_ticket_facts as tf
+from server.storage.schema import tickets
+
+CASE_RULES = ("service_time", "waits", "no_shows", "bad_ratings")
+"""The lines made of tickets (the others are time: pauses, absence; or counts of all cases)."""
+CASES_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Case:
+    hall_day: date
+    number: str
+    queue: str
+    window_id: str | None
+    measure: float | None
+    """The rule's own measure: service or wait seconds, the score of a bad rating; None for a no-show."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, staff: str, month: str, rule: str) -> list[Case]:
+    """The person's tickets that a line counts, oldest first (at most CASES_LIMIT)."""
+    if rule not in CASE_RULES:
+        raise bad_request(f"no cases for rule {rule!r}", "该项没有对应的号票明细", allowed=list(CASE_RULES))
+    start, end = month_bounds(month)
+    if rule == "bad_ratings":
+        query = (
+            select(tickets.c.hall_day, tickets.c.number, tf.c.queue, tf.c.last_window, tf.c.rating)
+            .join(tickets, tickets.c.id == tf.c.ticket_id)
+            .where(tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating_staff == staff, tf.c.rating <= 2,
+                   not_(tf.c.rating_excluded))
+            .order_by(tf.c.hall_day, tickets.c.number)
+        )
+    else:
+        served = lf.c.started_at.is_not(None)
+        condition, measure = {
+            "service_time": (and_(served, lf.c.service_s > over_norm_s(rules)), lf.c.service_s),
+            "waits": (and_(served, lf.c.wait_s > config.hall.service_level_min * 60), lf.c.wait_s),
+            "no_shows": (lf.c.outcome == "no_show", lf.c.wait_s),
+        }[rule]
+        query = (
+            select(lf.c.hall_day, tickets.c.number, lf.c.queue, lf.c.window_id, measure)
+            .join(tickets, tickets.c.id == lf.c.ticket_id)
+            .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id == staff, not_(lf.c.auto_closed), condition)
+            .order_by(lf.c.hall_day, lf.c.entered_at)
+        )
+    rows = conn.execute(query.limit(CASES_LIMIT)).all()
+    return [Case(day, number, queue, window, None if rule == "no_shows" or value is None else round(float(value), 1))
+            for day, number, queue, window, value in rows]
