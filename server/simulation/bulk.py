@@ -475,9 +475,23 @@ class BulkEngine:
         if t.status not in ("serving", "finished"):
             raise invalid_state("only a visit being served or finished can be rated", "办理后才能评价")
         t.rating = score
-        self._event(now, day, "ticket.rated", ticket=t, window_id=t.window_id, staff_id=t.staff_id,
+        window_id, staff_id = self._rated_window(t)
+        self._event(now, day, "ticket.rated", ticket=t, window_id=window_id, staff_id=staff_id,
                     payload={"score": score, "source": source, "bad": score <= 2})
         return t
+
+    def _rated_window(self, t: _Ticket) -> tuple[str | None, str | None]:
+        """QueueEngine._rated_window's rule: a back office's case is rated for the front window
+        the citizen met last."""
+        window = self.config.window(t.window_id) if t.window_id else None
+        if window is None or window.kind != "back_office":
+            return t.window_id, t.staff_id
+        for event in reversed(self.rows.events):
+            if event["ticket_id"] == t.id and event["kind"] in ("ticket.called", "ticket.serving"):
+                met = self.config.window(event["window_id"]) if event["window_id"] else None
+                if met is not None and met.kind != "back_office":
+                    return event["window_id"], event["staff_id"]
+        return t.window_id, t.staff_id
 
     async def close_day(self, day: date) -> int:
         now, today = self._now()
