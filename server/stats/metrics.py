@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -275,13 +275,16 @@ class TodayCounts:
 _IN_SERVICE = ("called", "serving", "on_hold")
 
 
-def today_counts(conn: Connection, day: date) -> dict[str, TodayCounts]:
-    """Counts by zone (and "all") of the tickets of `day`: one grouped scan of that day's rows."""
+def today_counts(conn: Connection, day: date, queues: Collection[str] | None = None) -> dict[str, TodayCounts]:
+    """Counts by zone (and "all") of the tickets of `day` (of `queues` only, if given): one
+    grouped scan of that day's rows."""
     from server.storage.schema import tickets
 
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    only = [tickets.c.queue.in_(sorted(queues))] if queues is not None else []
     for zone, status, n in conn.execute(
-        select(tickets.c.zone, tickets.c.status, func.count()).where(tickets.c.hall_day == day).group_by(tickets.c.zone, tickets.c.status)
+        select(tickets.c.zone, tickets.c.status, func.count()).where(tickets.c.hall_day == day, *only)
+        .group_by(tickets.c.zone, tickets.c.status)
     ):
         for key in (str(zone), "all"):
             t = tally[key]

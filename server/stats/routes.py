@@ -108,7 +108,7 @@ async def _labels(request: web.Request) -> GroupLabels:
 
 
 async def report(request: web.Request, principal: Principal) -> web.Response:
-    start, end, by, rows = await _report_rows(request)
+    start, end, by, rows = await _report_rows(request, principal)
     return json_response({"from": start, "to": end, "by": by, "rows": rows})
 
 
@@ -168,25 +168,32 @@ async def staffing(request: web.Request, principal: Principal) -> web.Response:
     return json_response({"from": start, "to": end, "service_level_min": level, "advice": advice})
 
 
-def report_filters(request: web.Request) -> dict[str, str]:
+def report_filters(request: web.Request, principal: Principal) -> dict[str, str]:
     """The report's filters; a zone, unit, queue or window the hall does not have is a 404 (an
-    empty report would read as "nothing happened there")."""
+    empty report would read as "nothing happened there"). A chief representative's reports are
+    their own unit's (HALL.md: they see their unit's windows and figures), whatever they ask."""
     config = request.app[CONFIG]
     known: dict[str, tuple[Any, str, str]] = {
         "zone": (config.zone, "zone", "分区"), "unit": (config.unit, "unit", "单位"),
         "queue": (config.queue, "queue", "队列"), "window": (config.window, "window", "窗口"),
     }
     filters = {name: request.query[name] for name in FILTERS if request.query.get(name)}
+    if principal.role is Role.CHIEF:
+        if not principal.unit:
+            raise HallQError("forbidden", "首席代表账号未设置所属单位，请联系管理员", "a chief's account has no unit", 403)
+        if filters.get("unit", principal.unit) != principal.unit:
+            raise HallQError("forbidden", "首席代表只能查看本单位的统计", "a chief sees only their own unit's figures", 403)
+        filters["unit"] = principal.unit
     for name, value in filters.items():
         if name in known and known[name][0](value) is None:
             raise not_found(known[name][1], known[name][2], value)
     return filters
 
 
-async def _report_rows(request: web.Request) -> tuple[date, date, str, list[Figures]]:
+async def _report_rows(request: web.Request, principal: Principal) -> tuple[date, date, str, list[Figures]]:
     start, end = period(request)
     by = grouping(request)
-    filters = report_filters(request)
+    filters = report_filters(request, principal)
     await request.app[FACTS].ready_for(start, end)
     rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by, filters or None))
     return start, end, by, (await _labels(request)).apply(rows, by)
@@ -199,12 +206,12 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 
 
 async def report_csv(request: web.Request, principal: Principal) -> web.Response:
-    start, end, by, rows = await _report_rows(request)
+    start, end, by, rows = await _report_rows(request, principal)
     return _download(to_csv(rows, by), CSV, f"hallq-report-{start}-{end}-{by}.csv")
 
 
 async def report_xlsx(request: web.Request, principal: Principal) -> web.Response:
-    start, end, by, rows = await _report_rows(request)
+    start, end, by, rows = await _report_rows(request, principal)
     return _download(to_xlsx(rows, by), XLSX, f"hallq-report-{start}-{end}-{by}.xlsx")
 
 
@@ -213,7 +220,7 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     The charts need counts and means only: two grouped scans, not three more full reports."""
     start, end = period(request)
     by = grouping(request)
-    filters = report_filters(request)
+    filters = report_filters(request, principal)
     await request.app[FACTS].ready_for(start, end)
     labels = await _labels(request)
 
@@ -246,6 +253,7 @@ def _window_json(config: HallConfig, w: WindowView, staff: Mapping[str, str]) ->
 def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
     counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
+    only_zones: set[str] | None = None,
 ) -> dict[str, Any]:
     """The dashboard's one JSON document: per zone and queue, the windows, today's figures, alerts.
 
@@ -257,6 +265,8 @@ def today_overview(
     alerts: list[dict[str, Any]] = []
     zones = []
     for zone in config.zones:
+        if only_zones is not None and zone.code not in only_zones:
+            continue
         zq = [q for q in queues if q.zone == zone.code]
         zw = [w for w in windows if w.zone == zone.code]
         counters = [w for w in zw if w.kind != "back_office"]
@@ -306,15 +316,22 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     """GET /api/v1/stats/today: reads only today's rows (every index used leads with hall_day)."""
     engine, config = request.app[ENGINE], request.app[CONFIG]
     day, now = engine.today(), engine.clock.now()
+    # A chief representative's dashboard is their unit's: its queues, the windows that serve
+    # them, the zones they are in, and figures of its tickets (report_filters' rule).
+    unit = report_filters(request, principal).get("unit") if principal.role is Role.CHIEF else None
+    own = {q.prefix for q in config.queues if q.unit == unit} if unit else None
     await request.app[FACTS].ready_for(day, day)
-    queues = await engine.queues()
-    windows = await engine.windows()
+    queues = [q for q in await engine.queues() if own is None or q.prefix in own]
+    windows = [w for w in await engine.windows() if own is None or own & set(w.queues)]
+    narrowed = {"unit": unit} if unit else None
 
     def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str]]:
-        return today_counts(c, day), figures(c, day, day, "zone"), figures(c, day, day, "all"), staff_names(c)
+        return (today_counts(c, day, own), figures(c, day, day, "zone", narrowed), figures(c, day, day, "all", narrowed),
+                staff_names(c))
 
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
-    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff))
+    zones = {q.zone for q in queues} if own is not None else None
+    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones))
 
 
 ROUTES = [
@@ -323,7 +340,7 @@ ROUTES = [
           query={"status": one_of(APPEAL_STATUSES)}),
     Route("POST", "/api/v1/appeals/{appeal_id}/decision", decide_appeal, "Decide a rating appeal", MANAGERS,
           DecisionBody, "stats"),
-    Route("GET", "/api/v1/stats/report", report, "Figures for a period", MANAGERS, tag="stats", query=PERIOD_BY),
+    Route("GET", "/api/v1/stats/report", report, "Figures for a period", REVIEWERS, tag="stats", query=PERIOD_BY),
     Route("GET", "/api/v1/stats/assessment", assessment, "Monthly assessment", MANAGERS, tag="stats", query={"month": MONTH}),
     Route("GET", "/api/v1/stats/assessment/{staff_id}", assessment, "One person's assessment detail", MANAGERS,
           tag="stats", query={"month": MONTH}),
@@ -332,12 +349,12 @@ ROUTES = [
     Route("GET", "/api/v1/stats/assessment.xlsx", assessment_xlsx, "Monthly assessment as an Excel workbook", MANAGERS,
           tag="stats", query={"month": MONTH}, media_type=XLSX),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=PERIOD),
-    Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", MANAGERS,
+    Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", REVIEWERS,
           tag="stats", query=PERIOD_BY, media_type=CSV),
-    Route("GET", "/api/v1/stats/report.xlsx", report_xlsx, "Figures for a period as an Excel workbook", MANAGERS,
+    Route("GET", "/api/v1/stats/report.xlsx", report_xlsx, "Figures for a period as an Excel workbook", REVIEWERS,
           tag="stats", query=PERIOD_BY, media_type=XLSX),
     Route("GET", "/api/v1/stats/report.html", report_html, "Figures for a period as an HTML table with SVG charts",
-          MANAGERS, tag="stats", query=PERIOD_BY, media_type=HTML),
+          REVIEWERS, tag="stats", query=PERIOD_BY, media_type=HTML),
     Route("GET", "/api/v1/stats/today", today, "Everything the live dashboard shows, for today", REVIEWERS, tag="stats"),
 ]
 

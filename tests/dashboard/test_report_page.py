@@ -15,14 +15,15 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
-from server.api.keys import CONFIG, DATABASE
+from server.accounts import Role
+from server.api.keys import ACCOUNTS, CONFIG, DATABASE
 from server.config.paths import default_config_dir
 from server.simulation.bulk import bulk_history
 from server.simulation.history import SimulationOptions
 from server.simulation.profile import load_profile
 from server.stats.labels import GroupLabels
 from server.stats.metrics import figures
-from tests.conftest import THURSDAY, Hub, publish_screenshot
+from tests.conftest import HUB_PASSWORD, THURSDAY, Hub, publish_screenshot
 from tests.dashboard.conftest import post, sign_in
 
 START = date(2026, 11, 2)
@@ -227,3 +228,65 @@ async def test_the_cases_behind_each_line_add_up_to_it(web_hub: Hub) -> None:
     response = await web_hub.client.get(f"/api/v1/stats/assessment/{people[0]['staff_id']}/cases?month=2026-11&rule=paused",
                                         headers=manager)
     assert response.status == 400 and "取值无效" in (await response.json())["error"]["message"]
+
+
+async def chief_of(hub: Hub, username: str, unit: str | None) -> str:
+    await hub.app[ACCOUNTS].add_user(username, HUB_PASSWORD, Role.CHIEF, "赵首席", unit, now=hub.engine.clock.now())
+    response = await hub.client.post("/api/v1/auth/login", json={"username": username, "password": HUB_PASSWORD})
+    hub.tokens[username] = (await response.json())["token"]
+    return username
+
+
+async def test_a_chief_representative_sees_only_their_units_figures(web_hub: Hub, page: Page) -> None:
+    """Tried: a unit's chief representative asking for the hall's report, another unit's, a
+    download, and one without a unit on their account; then the report page. Kept: their own
+    unit's figures whatever they ask (HALL.md: a chief sees their unit's windows and figures; they
+    got 403 on every report), another unit refused, an account without a unit refused, and on the
+    page the unit fixed and the manager's assessment and appeals hidden."""
+    await simulate(web_hub)
+    unit = web_hub.app[CONFIG].queue("C1").unit
+    chief = await chief_of(web_hub, "chief-c", unit)
+    other = next(u.code for u in web_hub.app[CONFIG].units if u.code != unit)
+    manager, own = web_hub.auth("manager"), web_hub.auth(chief)
+    period = f"from={START}&to={END}"
+    mine = await (await web_hub.client.get(f"/api/v1/stats/report?{period}&by=all&unit={unit}", headers=manager)).json()
+    asked_all = await web_hub.client.get(f"/api/v1/stats/report?{period}&by=all", headers=own)
+    assert asked_all.status == 200 and (await asked_all.json())["rows"] == mine["rows"]
+    refused = await web_hub.client.get(f"/api/v1/stats/report?{period}&by=day&unit={other}", headers=own)
+    assert refused.status == 403 and (await refused.json())["error"]["message"] == "首席代表只能查看本单位的统计"
+    csv_file = await web_hub.client.get(f"/api/v1/stats/report.csv?{period}&by=all", headers=own)
+    assert csv_file.status == 200 and str(mine["rows"][0]["tickets"]) in (await csv_file.text()).splitlines()[1].split(",")
+    assessment = await web_hub.client.get("/api/v1/stats/assessment?month=2026-11", headers=own)
+    assert assessment.status == 403  # the hall's ranking is the manager's
+    no_unit = web_hub.auth(await chief_of(web_hub, "chief-none", None))
+    refused = await web_hub.client.get(f"/api/v1/stats/report?{period}&by=day", headers=no_unit)
+    assert refused.status == 403 and "未设置所属单位" in (await refused.json())["error"]["message"]
+
+    await sign_in(page, web_hub, "/reports", chief)
+    await expect(page.locator("#view-reports")).to_be_visible()
+    await expect(page.locator("#filter-unit")).to_be_disabled()  # set once the page has read the hall
+    await expect(page.locator("#filter-unit")).to_have_value(unit)
+    await expect(page.locator("#assessment-card")).to_be_hidden()
+    await expect(page.locator("#appeals-card")).to_be_hidden()
+    await page.fill("#from", START.isoformat())
+    await page.fill("#to", END.isoformat())
+    await page.select_option("#by", "all")
+    await page.click("#run-report")
+    await expect(page.locator(".report-table tbody tr td").nth(1)).to_have_text(str(mine["rows"][0]["tickets"]))
+
+
+async def test_a_chiefs_dashboard_is_their_units(web_hub: Hub) -> None:
+    """Tried: /stats/today for the chief of C1's unit with tickets in C1 and A1. Kept: only the
+    zones, queues and windows of their unit, and counts of its tickets (the whole hall before)."""
+    unit = web_hub.app[CONFIG].queue("C1").unit
+    chief = await chief_of(web_hub, "chief-c", unit)
+    for queue in ("C1", "C1", "A1"):
+        await post(web_hub, "/tickets", "kiosk", {"queue": queue})
+    whole = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth("manager"))).json()
+    mine = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth(chief))).json()
+    own_queues = {q.prefix for q in web_hub.app[CONFIG].queues if q.unit == unit}
+    assert {q["prefix"] for z in mine["zones"] for q in z["queues"]} == own_queues
+    assert {z["code"] for z in mine["zones"]} == {web_hub.app[CONFIG].queue(q).zone for q in own_queues}
+    assert mine["totals"]["issued"] == 2 and whole["totals"]["issued"] == 3
+    assert mine["windows"] and all(own_queues & set(web_hub.app[CONFIG].window(w["id"]).queues) for w in mine["windows"])
+    assert len(mine["windows"]) < len(whole["windows"])

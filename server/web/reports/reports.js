@@ -128,7 +128,8 @@
   }
 
   async function start() {
-    const me = await ManagerSignIn.require(new Set(["manager", "admin"]));
+    const me = await ManagerSignIn.require(new Set(["manager", "admin", "chief"]));
+    const chief = me.role === "chief"; // a unit's chief representative: that unit's figures only
     $("who-name").textContent = me.display_name || me.name;
     $("sign-out").hidden = false;
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);
@@ -137,6 +138,10 @@
     const zones = await HallQ.api("GET", "/zones").catch(() => []);
     $("filter-zone").append(...zones.map((z) => el("option", { value: z.code }, `${z.code}区 ${z.name}`)));
     $("filter-unit").append(...((hall && hall.units) || []).map((u) => el("option", { value: u.code }, u.name)));
+    if (chief) {
+      $("filter-unit").value = me.unit || ""; $("filter-unit").disabled = true;
+      $("assessment-card").hidden = true; $("appeals-card").hidden = true; // the hall manager's work
+    }
     const today = (hall && hall.hall_day) || new Date().toISOString().slice(0, 10);
     $("from").value = `${today.slice(0, 7)}-01`; $("to").value = today; $("month").value = today.slice(0, 7);
     $("report-form").addEventListener("submit", runReport);
@@ -145,7 +150,7 @@
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",
       () => save(`/stats/assessment.xlsx?month=${$("month").value}`, `月度考核_${$("month").value}.xlsx`, "assess-error"));
-    await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
+    if (!chief) await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
   }
 
   document.addEventListener("DOMContentLoaded", start);
