@@ -28,6 +28,7 @@ from kiosk.widgets import Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable
+from server.log_format import LOG_DATEFMT, LOG_FORMAT
 
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     options = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT)
     try:
         return asyncio.run(_main(options))
     except PrinterError as exc:

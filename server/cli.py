@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from server.log_format import LOG_DATEFMT, LOG_FORMAT
+
 if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
     from server.accounts import Accounts
     from server.config.models import HallConfig
@@ -336,11 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = bool(argv) and argv[0] in ("-v", "--verbose")
     rest = argv[1:] if verbose else argv
     if rest and rest[0] in FORWARDED:
-        logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT)
         return run_forwarded(rest[0], rest[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin at every start

@@ -129,7 +129,9 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
         principal = await request.app[ACCOUNTS].authenticate(token, now=now)
     if principal is None:
         raise _unauthorized()
-    if principal.role is Role.DISPLAY and principal.zone and zone is None:
+    if principal.role is Role.DISPLAY and principal.zone:
+        if zone is not None and zone != principal.zone:  # a zone's screen token is for that zone
+            raise HallQError("forbidden", "本屏只能显示所属分区", f"this display is for zone {principal.zone}", 403)
         zone = principal.zone
     public = principal.role not in PERSON_ROLES  # a board in the hall: what its screen may show
     return StreamFilter(zone=zone, window=window, public=public), _Credential(request.app[ACCOUNTS], token, now)

@@ -99,6 +99,10 @@ async def test_zone_filter_and_display_device_zone(hub):
         seen.append(await ws.receive_json(timeout=5))
     assert all(e["zone"] == "A" for e in seen), "a zone A board sees only zone A"
     await ws.close()
+    # Asking for another zone with zone A's token: refused (it was streamed zone C).
+    ws = await hub.client.ws_connect(f"/api/v1/events?zone=C&token={hub.tokens['board-A']}")
+    message, code = await refusal_of(ws)
+    assert (message["code"], code) == ("forbidden", 4403) and message["message"] == "本屏只能显示所属分区"
 
 
 async def test_a_board_stream_carries_no_staff_id_or_personal_data(hub):

@@ -107,6 +107,9 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
     for noise in ("pygame", "Audio saved", "ALSA lib"):
         assert noise not in stdout + stderr, f"{noise!r} on the console"
     assert "Traceback" not in stderr and " ERROR " not in stderr, stderr[-3000:]
+    # Every log line says which clock its time is on (a PC left on UTC read as the hall's time).
+    logged = [line for line in stderr.splitlines() if " INFO " in line or " WARNING " in line]
+    assert logged and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} ", line) for line in logged), logged[:3]
     assert (tmp_path / "data" / "demo").is_dir(), "the demo keeps its data in ./data"
 
 

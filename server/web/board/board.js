@@ -212,6 +212,9 @@
   // The hub refused the stream: no display token, or one switched off or replaced. Retrying
   // cannot help and "reconnecting" would send the technician to the network: say what it is.
   function setRefused() {
+    // What it loaded stays untrue from now on (no event will move it): clear calls and counts.
+    board.recent = []; board.queues = new Map();
+    render();
     setOnline(false);
     $("offline").textContent = "本屏未授权（显示设备令牌无效或已停用），请联系技术人员";
     document.body.dataset.online = "refused";
