@@ -150,14 +150,26 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: s
     pads = _validate_list(raw, "pad_buses", PadBusConfig, file, problems)
     screens = _validate_list(raw, "screen_buses", ScreenBusConfig, file, problems)
     names: dict[str, str] = {}
+    urls: dict[str, str] = {}
     for path, bus in [*pads, *screens]:
         if bus.name in names:
             problems.append(ConfigProblem(file, f"{path}.name", f"bus name {bus.name!r} is already used by {names[bus.name]}"))
         names.setdefault(bus.name, path)
+        # One serial port, one bus: the second would fail to open it (or, on a socket, both would
+        # talk over each other) and its devices would look broken at run time.
+        if bus.url in urls:
+            problems.append(ConfigProblem(file, f"{path}.url", f"{bus.url!r} is already the line of {urls[bus.url]}"))
+        urls.setdefault(bus.url, path)
         if bus.zone is not None and hall.zone(bus.zone) is None:
             problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
+    pad_of: dict[str, str] = {}
     for path, pad_bus in pads:
         problems += _check_pad_bus(pad_bus, path, hall, file)
+        for address, window_id in pad_bus.pads.items():  # two pads acting for one window
+            where = f"{path}.pads.{address}"
+            if window_id in pad_of:
+                problems.append(ConfigProblem(file, where, f"window {window_id!r} already has a pad at {pad_of[window_id]}"))
+            pad_of.setdefault(window_id, where)
     for path, screen_bus in screens:
         problems += _check_screen_bus(screen_bus, path, hall, file)
     if problems:

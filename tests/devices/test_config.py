@@ -119,3 +119,21 @@ async def test_demo_map_runs_on_its_simulators(sample_hall: HallConfig) -> None:
     finally:
         await sims.close()
     assert not any(Path(bus.url).exists() for bus in devices.pad_buses)
+
+
+def test_one_line_per_bus_and_one_pad_per_window(sample_hall: HallConfig) -> None:
+    """Tried: a pad bus and a screen bus on the same serial port, and W01 given a pad on two buses
+    (and twice on one). Kept: each reported with its key path (they passed check-config and failed
+    at run time: the second bus could not open the port, and two pads both called for W01)."""
+    raw = {
+        "pad_buses": [
+            {"name": "p1", "url": "/dev/ttyUSB0", "dialect": "hallq", "pads": {"1": "W01", "2": "W02", "3": "W02"}},
+            {"name": "p2", "url": "/dev/ttyUSB1", "dialect": "hallq", "pads": {"5": "W01"}},
+        ],
+        "screen_buses": [{"name": "s1", "url": "/dev/ttyUSB0", "dialect": "pingan", "screens": {"windows": {"1": "W03"}}}],
+    }
+    assert problems(raw, sample_hall) == [
+        "devices.toml: screen_buses[0].url: '/dev/ttyUSB0' is already the line of pad_buses[0]",
+        "devices.toml: pad_buses[0].pads.3: window 'W02' already has a pad at pad_buses[0].pads.2",
+        "devices.toml: pad_buses[1].pads.5: window 'W01' already has a pad at pad_buses[0].pads.1",
+    ]
