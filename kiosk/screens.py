@@ -172,6 +172,9 @@ def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
     queue = flow.catalogue.queues.get(screen.service.queue)
     if queue is not None:
         p.text(queue_wait_text(queue, bool(flow.priority_class)), p.px(0.035), INK, center=(p.width // 2, y + p.unit(0.05)), max_width=p.width - 40)
+        if queue.beyond_today and not flow.priority_class:  # said before the ticket, not after
+            p.text("按目前进度，今天下班前可能轮不到，建议改日再来或预约办理", p.px(0.032), WARN,
+                   center=(p.width // 2, y + p.unit(0.16)), max_width=p.width - 40)
     if flow.priority_class:
         label = flow.catalogue.hall.priority_classes.get(flow.priority_class, flow.priority_class)
         p.text(f"绿色通道（{label}）：请向窗口出示相关证件", p.px(0.035), OK, center=(p.width // 2, y + p.unit(0.11)))

@@ -112,6 +112,7 @@ class QueueInfo:
     issued_today: int
     service_min: float | None = None
     waiting_priority: int = 0
+    beyond_today: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         issued_today=int(data.get("issued_today", 0)),
         service_min=float(data["service_min"]) if data.get("service_min") is not None else None,
         waiting_priority=int(data.get("waiting_priority", 0)),
+        beyond_today=bool(data.get("beyond_today", False)),
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
-from server.engine.hours import HallCalendar, describe_closed
+from server.engine.hours import HallCalendar, describe_closed, open_minutes_left
 from server.engine.personal import mask_person_id, person_key
 from server.engine.views import (
     OPEN_STATUSES,
@@ -1073,6 +1073,8 @@ class QueueEngine:
         now = self.clock.now()
         wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
 
+        left_min = open_minutes_left(self.config, now)
+
         def work(conn: Connection) -> list[QueueView]:
             stats: dict[str, _Waiting] = {}
             for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
@@ -1117,6 +1119,7 @@ class QueueEngine:
                         open_windows=figures.open_windows,
                         estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
                         service_min=round(figures.service_min, 2),
+                        beyond_today=bool(waiting) and (self._estimate_wait(figures, waiting) or 0) > left_min,
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )

@@ -35,6 +35,17 @@ def hall_day(config: HallConfig, epoch: float) -> date:
     return local_now(config, epoch).date()
 
 
+def open_minutes_left(config: HallConfig, epoch: float) -> float:
+    """Minutes of today's opening sessions still to come after `epoch` (lunch not counted)."""
+    now = local_now(config, epoch)
+    left = 0.0
+    for session in config.sessions_on(now.date()):
+        start = datetime.combine(now.date(), session.start, now.tzinfo)
+        end = datetime.combine(now.date(), session.end, now.tzinfo)
+        left += max(0.0, (end - max(start, now)).total_seconds() / 60)
+    return left
+
+
 def issuing_windows(config: HallConfig, day: date) -> list[IssuingWindow]:
     tz = ZoneInfo(config.hall.timezone)
     stop = timedelta(minutes=config.hours.stop_issuing_before_close_min)

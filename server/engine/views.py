@@ -171,6 +171,9 @@ class QueueView:
     service_min: float
     """Minutes a window takes per person in this queue (today's mean, or the hall's default):
     what a board multiplies by people waiting over open windows as both change between reads."""
+    beyond_today: bool = False
+    """The estimated wait runs past what is left of today's opening hours: a new ticket would
+    likely not be served today (the dashboard showed 460分钟 at 14:00; kiosks said nothing)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 
 from server.api.keys import CONFIG
 from server.engine.clock import ManualClock
-from tests.conftest import Hub, publish_screenshot
+from tests.conftest import Hub, at, publish_screenshot
 from tests.dashboard.conftest import post, sign_in
 
 
@@ -153,3 +153,19 @@ async def test_a_zones_tickets_add_up_to_its_queue_rows_after_a_transfer(web_hub
         assert zones[code]["issued"] == sum(q["issued_today"] for q in zones[code]["queues"])
     assert (zones["C"]["issued"], zones["A"]["issued"]) == (1, 0)
     assert (zones["C"]["waiting"], zones["A"]["waiting"]) == (0, 1)
+
+
+@pytest.mark.browser
+async def test_a_wait_past_closing_reads_as_such(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: 16:40, eight C1 tickets at one open window (64 min, 50 left). Kept: the estimate
+    reads 今日办不完 with the minutes in its tooltip; A1 with one ticket reads its minutes."""
+    clock.set(at("16:40"))
+    for _ in range(8):
+        await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await post(web_hub, "/tickets", "kiosk", {"queue": "A1"})
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await post(web_hub, "/windows/W01/login", "staff02")
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(queue_cell(page, "C1", "estimate")).to_have_text("今日办不完")
+    assert await queue_cell(page, "C1", "estimate").get_attribute("title") == "预计1小时4分，超过今日剩余办理时间"
+    await expect(queue_cell(page, "A1", "estimate")).to_have_text("8分钟")

@@ -104,3 +104,23 @@ async def test_a_case_held_for_a_back_office_is_not_in_the_windows_count(engine,
     await engine.transfer("BO", "window", "W3")
     (b1,) = await engine.queues(["B1"])
     assert b1.waiting == 3  # two in the line and the case waiting for W3 again
+
+
+async def test_a_wait_past_todays_closing_is_flagged(engine, clock) -> None:
+    """Tried: five A1 tickets at one open window, read at 09:00 and at 17:00 (closing 17:30), and
+    during lunch with the afternoon still to come. Kept: flagged only when the estimate (5 x 8 min
+    = 40) is more than the opening time left today (30 min at 17:00), so a kiosk can say so
+    before the ticket is taken (the dashboard showed 460分钟 at 14:00, the kiosk nothing)."""
+    clock.set(at("09:00"))
+    for _ in range(5):
+        await engine.issue(IssueRequest(queue="A1"))
+    await engine.login("W1", "s1")
+    (a1,) = await engine.queues(["A1"])
+    assert (a1.estimated_wait_min, a1.beyond_today) == (40, False)
+    clock.set(at("12:10"))  # lunch: the afternoon's three hours are still to come
+    assert not (await engine.queues(["A1"]))[0].beyond_today
+    clock.set(at("17:00"))
+    (a1,) = await engine.queues(["A1"])
+    assert (a1.estimated_wait_min, a1.beyond_today) == (40, True)
+    (a2,) = await engine.queues(["A2"])
+    assert not a2.beyond_today  # nobody waiting: nothing to be late for

@@ -415,3 +415,26 @@ async def test_the_next_citizen_sees_the_tickets_just_taken_here(hub, make_kiosk
     service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
     await kiosk.tap(service.label)
     assert "前面还有 2 人等候" in kiosk.texts(), kiosk.texts()
+
+
+async def test_the_confirm_screen_warns_when_the_wait_runs_past_closing(hub, make_kiosk, clock):
+    """Tried: 16:40 (closing 17:30, issuing until 17:00), eight C1 tickets ahead at one open window
+    (8 x 8 min = 64 min > 50 left). Kept: before the citizen confirms, the kiosk says they may
+    not be served today (it said only 预计等候约 64 分钟, and the ticket was auto-closed at night)."""
+    clock.set(at("16:40"))
+    for _ in range(8):
+        r = await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+        assert r.status == 201
+    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
+    assert r.status == 200
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap(C1_ITEM_ZONE)
+    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
+    await kiosk.tap(service.label)
+    assert "预计等候约 64 分钟" in kiosk.texts() and "今天下班前可能轮不到" in kiosk.texts()
+    clock.set(at("09:00"))  # the same line in the morning: no warning
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+    assert "今天下班前可能轮不到" not in kiosk.texts()

@@ -38,7 +38,9 @@
       const rows = z.queues.map((q) => el("tr", { "data-queue": q.prefix, class: q.longest_wait_s > level ? "late" : "" },
         el("td", {}, q.prefix), el("td", { class: "qname" }, q.name), el("td", { class: "num waiting" }, String(q.waiting)),
         el("td", { class: "num longest" }, q.waiting ? dur(q.longest_wait_s) : "—"),
-        el("td", { class: "num" }, q.waiting ? est(q.estimated_wait_min) : "—"),
+        // A wait past what is left of today's hours reads as that, not as 7小时40分.
+        el("td", { class: "num estimate", title: q.beyond_today ? `预计${est(q.estimated_wait_min)}，超过今日剩余办理时间` : "" },
+          q.waiting ? (q.beyond_today ? "今日办不完" : est(q.estimated_wait_min)) : "—"),
         el("td", { class: "num" }, String(q.open_windows)), el("td", { class: "num" }, String(q.issued_today))));
       const fact = (label, value, cls) => el("span", {}, `${label} `, el("b", { class: cls || "" }, value));
       return el("div", { class: `card zone${alarmed.has(z.code) ? " alarm" : ""}`, "data-zone": z.code },
