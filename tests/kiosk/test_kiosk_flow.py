@@ -16,12 +16,25 @@ from tests.kiosk.proxy import FaultyProxy
 C1_ITEM_ZONE = "不动产登记区"
 
 
-async def issue_in_zone_c(kiosk, finger: bool = False) -> str:
+async def confirm_in_zone_c(kiosk, finger: bool = False) -> None:
+    """Zone C, its first item: the confirm screen."""
     await kiosk.tap(C1_ITEM_ZONE, finger=finger)
     assert isinstance(kiosk.app.flow.screen, f.Services)
     service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
     await kiosk.tap(service.label, finger=finger)
     assert isinstance(kiosk.app.flow.screen, f.Confirm)
+
+
+async def c1_tickets_at_an_open_window(hub, count: int) -> None:
+    for _ in range(count):
+        r = await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+        assert r.status == 201
+    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
+    assert r.status == 200
+
+
+async def issue_in_zone_c(kiosk, finger: bool = False) -> str:
+    await confirm_in_zone_c(kiosk, finger)
     name = kiosk.app.flow.screen.service.name
     await kiosk.tap("确认取号", finger=finger)
     return name
@@ -170,18 +183,12 @@ async def test_green_channel_confirm_counts_only_priority_tickets_ahead(hub, mak
     channel ticket. Kept: the confirm screen says nobody is ahead of them (it showed the ordinary
     line, 3 ahead, and the ticket then said 0), the ticket screen and the printed ticket say
     即将叫号 (not "about 0 minutes")."""
-    for _ in range(3):
-        r = await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
-        assert r.status == 201
-    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
-    assert r.status == 200
+    await c1_tickets_at_an_open_window(hub, 3)
     kiosk = make_kiosk()
     await kiosk.start()
     await kiosk.tap("绿色通道")
     await kiosk.tap("老年人")
-    await kiosk.tap(C1_ITEM_ZONE)
-    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
-    await kiosk.tap(service.label)
+    await confirm_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.Confirm) and kiosk.app.flow.screen.service.queue == "C1"
     assert "绿色通道优先办理，无需等候" in kiosk.texts() and "前面还有 3 人" not in kiosk.texts()
     await kiosk.tap("确认取号")
@@ -385,9 +392,7 @@ async def test_the_confirm_screen_says_when_no_window_serves_the_item(hub, make_
     which a citizen takes for "go now"), then 无需等候 once a window is open."""
     kiosk = make_kiosk()
     await kiosk.start()
-    await kiosk.tap(C1_ITEM_ZONE)
-    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
-    await kiosk.tap(service.label)
+    await confirm_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.Confirm)
     assert "目前暂无窗口办理" in kiosk.texts() and "约 0 分钟" not in kiosk.texts()
     response = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
@@ -411,9 +416,7 @@ async def test_the_next_citizen_sees_the_tickets_just_taken_here(hub, make_kiosk
         await kiosk.tap("完成")
         await kiosk.app.step()  # the next frame re-reads the counts
         await kiosk.app.settle()
-    await kiosk.tap(C1_ITEM_ZONE)
-    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
-    await kiosk.tap(service.label)
+    await confirm_in_zone_c(kiosk)
     assert "前面还有 2 人等候" in kiosk.texts(), kiosk.texts()
 
 
@@ -422,16 +425,10 @@ async def test_the_confirm_screen_warns_when_the_wait_runs_past_closing(hub, mak
     (8 x 8 min = 64 min > 50 left). Kept: before the citizen confirms, the kiosk says they may
     not be served today (it said only 预计等候约 64 分钟, and the ticket was auto-closed at night)."""
     clock.set(at("16:40"))
-    for _ in range(8):
-        r = await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
-        assert r.status == 201
-    r = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
-    assert r.status == 200
+    await c1_tickets_at_an_open_window(hub, 8)
     kiosk = make_kiosk()
     await kiosk.start()
-    await kiosk.tap(C1_ITEM_ZONE)
-    service = kiosk.app.painter.buttons[[b.action[0] for b in kiosk.app.painter.buttons].index("service")]
-    await kiosk.tap(service.label)
+    await confirm_in_zone_c(kiosk)
     assert "预计等候约 64 分钟" in kiosk.texts() and "今天下班前可能轮不到" in kiosk.texts()
     clock.set(at("09:00"))  # the same line in the morning: no warning
     kiosk.app.refresh()
