@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pypinyin import Style, lazy_pinyin
+
 from server.hub_client import HallInfo, Item, QueueInfo, Zone
 
 
@@ -20,6 +22,19 @@ class Service:
     name: str
     zone: str
     queue: str
+    initials: str = ""
+    """The name's pinyin initials, upper case (不动产转移登记 -> BDCZYDJ): what the kiosk's letter
+    keyboard searches, as a touch screen has no input method for characters."""
+
+
+def pinyin_initials(name: str) -> str:
+    """不动产转移登记（二手房） -> BDCZYDJESF; letters and digits of the name are kept as they are."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=_letters_and_digits)).upper()
+
+
+def _letters_and_digits(text: str) -> str:
+    """What pypinyin does with text that is not Chinese: keep its letters and digits, drop the rest."""
+    return "".join(c for c in text if c.isalnum())
 
 
 @dataclass
@@ -35,7 +50,7 @@ class Catalogue:
         services: dict[str, list[Service]] = {z.code: [] for z in zones}
         for item in items:
             if item.zone in services:
-                services[item.zone].append(Service(item.code, item.name, item.zone, item.queue))
+                services[item.zone].append(Service(item.code, item.name, item.zone, item.queue, pinyin_initials(item.name)))
         return cls(hall, zones, services, {q.prefix: q for q in queues})
 
     def zone(self, code: str) -> Zone:
@@ -48,9 +63,10 @@ class Catalogue:
         self.usage[item_code] += 1
 
     def ranked(self, zone: str, search: str = "") -> list[Service]:
-        """The zone's services, filtered by ``search`` (substring of the name), most used first."""
+        """The zone's services, filtered by ``search`` (in the name, or letters in its pinyin
+        initials), most used first."""
         wanted = search.strip()
-        found = [s for s in self.services.get(zone, []) if not wanted or wanted in s.name]
+        found = [s for s in self.services.get(zone, []) if not wanted or _matches(s, wanted)]
         order = {s.code: i for i, s in enumerate(found)}
 
         def key(s: Service) -> tuple[int, int, int]:
@@ -62,3 +78,9 @@ class Catalogue:
     def search_all(self, search: str) -> list[Service]:
         """Across every zone, for a citizen who does not know which zone to pick."""
         return [s for z in self.zones for s in self.ranked(z.code, search)] if search.strip() else []
+
+
+def _matches(service: Service, wanted: str) -> bool:
+    if wanted.isascii() and wanted.isalpha():
+        return wanted.upper() in service.initials
+    return wanted in service.name

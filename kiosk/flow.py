@@ -17,6 +17,7 @@ Action = tuple[str, str]
 """(verb, argument): ("zone", "C"), ("service", code), ("confirm", ""), ("home", "") …"""
 
 APPOINTMENT_MAX = 32
+SEARCH_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Services:
     zone: str
     search: str = ""
     page: int = 0
+    keyboard: bool = False
+    """The on-screen letter keyboard is open (search by pinyin initials)."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,15 @@ class Flow:
         elif verb == "page" and isinstance(self.screen, Services):
             self.screen = replace(self.screen, page=max(0, self.screen.page + int(arg)))
         elif verb == "search" and isinstance(self.screen, Services):
-            self.screen = replace(self.screen, search=arg, page=0)
+            self.screen = replace(self.screen, search=arg, page=0, keyboard=self.screen.keyboard and not arg)
+        elif verb == "keyboard" and isinstance(self.screen, Services):
+            self.screen = replace(self.screen, keyboard=not self.screen.keyboard)
+        elif verb == "letter" and isinstance(self.screen, Services) and arg.isascii() and arg.isalpha():
+            # A letter keyboard types initials only: characters typed before (a wedge keyboard) go.
+            initials = self.screen.search if self.screen.search.isascii() else ""
+            self.screen = replace(self.screen, search=(initials + arg.upper())[:SEARCH_MAX], page=0)
+        elif verb == "erase" and isinstance(self.screen, Services):
+            self.screen = replace(self.screen, search=self.screen.search[:-1], page=0)
         elif verb == "service" and self.catalogue is not None:
             service = self.catalogue.service(arg)
             self.screen = Confirm(service, self.catalogue.zone(service.zone).name)
@@ -211,7 +222,7 @@ class Flow:
         """Text from a keyboard or the system input method, into the search or the code box."""
         self.last_touch = now
         if isinstance(self.screen, Services):
-            self.screen = replace(self.screen, search=(self.screen.search + text)[:20], page=0)
+            self.screen = replace(self.screen, search=(self.screen.search + text)[:SEARCH_MAX], page=0)
         elif isinstance(self.screen, Appointment):
             self.screen = Appointment((self.screen.code + text)[:APPOINTMENT_MAX])
 

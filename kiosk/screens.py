@@ -103,11 +103,12 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     top = _header(p, flow, zone.name)
     gap = p.unit(0.015)
     box = pygame.Rect(gap, top + gap, p.width // 2, p.unit(0.07))
-    pygame.draw.rect(p.surface, CARD, box, border_radius=8)
-    pygame.draw.rect(p.surface, ACCENT if screen.search else LINE, box, width=2, border_radius=8)
-    shown = f"搜索：{screen.search}" if screen.search else "输入事项名称搜索，或点选右侧关键词"
-    p.text(shown, p.px(0.03), INK if screen.search else MUTED, topleft=(box.x + 12, box.centery - p.px(0.03) // 2),
-           max_width=box.width - 24)
+    # The box opens the letter keyboard: a touch screen has no input method for characters, so
+    # citizens search by pinyin initials (不动产 -> BDC); it said "输入事项名称" and took no touch.
+    shown = f"搜索：{screen.search}" if screen.search else "点此按拼音首字母搜索（如 不动产→BDC）"
+    p.button(box, shown, ("keyboard", ""), size=p.px(0.03), ink=INK if screen.search else MUTED)
+    if screen.search or screen.keyboard:
+        pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=12)
     services_all = flow.catalogue.ranked(screen.zone)
     words = [w for w in SEARCH_WORDS if any(w in s.name for s in services_all)][: (4 if flow.large_text else 6)]
     chip_w = (p.width - box.right - gap * (len(words) + 2)) // max(1, len(words) + 1)
@@ -117,8 +118,12 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
         x += chip_w + gap
     p.button(pygame.Rect(x, box.y, chip_w, box.height), "清除", ("search", ""), size=p.px(0.028))
     bottom = _footer(p, flow)
+    if screen.keyboard:
+        bottom = _letter_keyboard(p, bottom)
     services = flow.catalogue.ranked(screen.zone, screen.search)
     cols, rows = (2, 4) if flow.large_text else (3, 5)
+    if screen.keyboard:
+        rows = 2  # the keyboard takes the lower half
     per_page = cols * rows
     pages = max(1, -(-len(services) // per_page))
     page = min(screen.page, pages - 1)
@@ -135,6 +140,29 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     p.text(f"第 {page + 1} / {pages} 页", p.px(0.028), MUTED, center=(p.width // 2, nav_top + nav // 2))
     if page < pages - 1:
         p.button(pygame.Rect(p.width - w - gap, nav_top, w, nav - gap), "下一页", ("page", "1"))
+
+
+KEY_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
+
+
+def _letter_keyboard(p: Painter, bottom: int) -> int:
+    """A QWERTY letter keyboard above ``bottom`` (with 删除 and 收起); returns its top."""
+    gap = p.unit(0.012)
+    key_h = p.unit(0.085)
+    key_w = (p.width - gap * 11) // 10
+    top = bottom - gap - len(KEY_ROWS) * (key_h + gap)
+    pygame.draw.rect(p.surface, LINE, (0, top - gap, p.width, bottom - top + gap))
+    for r, letters in enumerate(KEY_ROWS):
+        y = top + r * (key_h + gap)
+        x = (p.width - len(letters) * (key_w + gap) + gap) // 2 if r < 2 else gap
+        for letter in letters:
+            p.button(pygame.Rect(x, y, key_w, key_h), letter, ("letter", letter), size=p.px(0.04))
+            x += key_w + gap
+        if r == 2:
+            p.button(pygame.Rect(x, y, key_w * 3 // 2, key_h), "删除", ("erase", ""), size=p.px(0.032))
+            x += key_w * 3 // 2 + gap
+            p.button(pygame.Rect(x, y, p.width - x - gap, key_h), "收起键盘", ("keyboard", ""), size=p.px(0.032))
+    return top - gap
 
 
 def queue_wait_text(queue: QueueInfo, priority: bool = False) -> str:

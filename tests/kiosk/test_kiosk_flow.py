@@ -435,3 +435,35 @@ async def test_the_confirm_screen_warns_when_the_wait_runs_past_closing(hub, mak
     await kiosk.app.settle()
     await kiosk.app.step()
     assert "今天下班前可能轮不到" not in kiosk.texts()
+
+
+async def test_search_by_pinyin_initials_on_the_letter_keyboard(hub, make_kiosk):
+    """Tried: a citizen in zone C touching the search box, then B, D, C, 删除, C and 收起键盘 on the
+    on-screen keyboard. Kept: the box opens a letter keyboard (it read 输入事项名称搜索 and took no
+    touch: a kiosk has no input method), every service shown has those initials in its name's
+    pinyin (不动产 -> BDC), and the search stays when the keyboard closes."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap(C1_ITEM_ZONE)
+    await kiosk.tap("点此按拼音首字母搜索（如 不动产→BDC）")
+    assert kiosk.app.flow.screen.keyboard and "Q" in [b.label for b in kiosk.app.painter.buttons]
+    for key in ("B", "D", "C", "删除", "C"):
+        await kiosk.tap(key)
+    assert kiosk.app.flow.screen.search == "BDC"
+    shown = [b.label for b in kiosk.app.painter.buttons if b.action[0] == "service"]
+    assert shown and all("不动产" in name for name in shown), shown
+    catalogue = kiosk.app.flow.catalogue
+    assert {s.name for s in catalogue.ranked("C", "bdc")} == {s.name for s in catalogue.ranked("C") if "BDC" in s.initials}
+    await kiosk.tap("收起键盘")
+    assert not kiosk.app.flow.screen.keyboard and kiosk.app.flow.screen.search == "BDC"
+    assert "Q" not in [b.label for b in kiosk.app.painter.buttons] and "搜索：BDC" in kiosk.texts()
+    for button in kiosk.app.painter.buttons:
+        assert kiosk.app.surface.get_rect().contains(button.rect), button.label
+
+
+def test_pinyin_initials_of_item_names():
+    from kiosk.catalogue import pinyin_initials
+
+    assert pinyin_initials("不动产转移登记（二手房）") == "BDCZYDJESF"
+    assert pinyin_initials("居民身份证跨省通办") == "JMSFZKSTB"
+    assert pinyin_initials("A类企业开办") == "ALQYKB"

@@ -24,6 +24,7 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "green": f.Green(),
         "services": f.Services("C"),
         "services_search": f.Services("D", search="医保"),
+        "services_keyboard": f.Services("C", search="BDC", keyboard=True),
         "confirm": f.Confirm(service, "不动产登记区"),
         "appointment": f.Appointment("2026"),
         "working": f.Working(JOB),
