@@ -14,6 +14,7 @@ from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError, bad_request
 
 ISSUERS = roles(Role.KIOSK, Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
+RATED_ROLES = frozenset({Role.STAFF, Role.CHIEF})  # the people whose service ratings count
 STAFF_UP = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADMIN)
 
 
@@ -32,7 +33,13 @@ async def issue_ticket(request: web.Request, principal: Principal, body: IssueBo
             device=principal.name,
         )
     )
-    return json_response(result, status=200 if result.replayed else 201)
+    data = result.to_json()
+    if principal.role in RATED_ROLES:
+        # The status token is the citizen's credential, rating included: staff who issue a ticket
+        # (帮代办) do not get it, or they could rate their own service (HALL.md: staff may invite
+        # a rating, never make one). A kiosk prints it as the QR code; a manager's desk may too.
+        data["ticket"].pop("status_token", None)
+    return json_response(data, status=200 if result.replayed else 201)
 
 
 async def report_printed(request: web.Request, principal: Principal, body: PrintedBody) -> web.Response:

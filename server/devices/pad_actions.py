@@ -35,6 +35,8 @@ ERROR_CODES: Mapping[str, int] = {
     "already_rated": 8,
     "login_failed": 9,
     "not_supported": 10,
+    "recall_limit": 11,  # was 255: a qsystem pad showed E255 where it should say "mark a no-show"
+    "no_rating_here": 12,
 }
 
 
@@ -149,7 +151,12 @@ class PadActions:
         return ActionResult(True, staff_name=principal.display_name)
 
     async def _rate(self, window_id: str, score: int) -> None:
-        """The citizen rates the visit being served here, or the one just finished."""
+        """The citizen rates the visit being served here, or the one just finished. Not at a back
+        office: no citizen is there, so a rating keyed there was its clerk's, charged to the front
+        window's staff (QueueEngine._rated_window)."""
+        window = self._engine.config.window(window_id)
+        if window is not None and window.kind == "back_office":
+            raise HallQError("no_rating_here", "后台审批室不能评价（群众在窗口评价）", f"{window_id} is a back office: no citizen rates there", 409)
         current = await self._current(window_id)
         if current is not None and current.status == TicketStatus.SERVING:
             ticket_id: int | None = current.id

@@ -435,3 +435,16 @@ async def test_repeated_wrong_passwords_lock_the_staff_id_for_a_while(hub, clock
     clock.advance(301)
     r = await hub.client.post("/api/v1/auth/login", json={"username": "staff03", "password": "pass-1234"})
     assert r.status == 200
+
+
+async def test_staff_who_issue_a_ticket_do_not_get_its_status_token(hub):
+    """Tried: staff01 issuing a ticket (帮代办), then serving it and rating it through the
+    citizen's status route. Kept: the answer carries no status token (staff rated their own
+    service 5 with it: HALL.md, staff may invite a rating, never make one); a kiosk's answer
+    still carries it, for the QR code it prints."""
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("staff01"))
+    assert r.status == 201
+    staff_issued = (await r.json())["ticket"]
+    assert "status_token" not in staff_issued and staff_issued["number"] == "A1001"
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("kiosk"))
+    assert len((await r.json())["ticket"]["status_token"]) >= 16

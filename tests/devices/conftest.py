@@ -28,7 +28,7 @@ from tests.conftest import Hub, start_hub
 FAST = ReconnectPolicy(initial_s=0.02, maximum_s=0.1)
 #: dialect -> (pad addresses, the windows they serve); all zone A windows W01..W10
 PAD_BUSES = {
-    "hallq": ([1, 2], ["W01", "W02"]),
+    "hallq": ([1, 2, 3], ["W01", "W02", "BO-B"]),  # BO-B: a back office's pad
     "polled-csv": ([1, 2], ["W03", "W04"]),
     "qsystem-ub485": ([0x21, 0x22], ["W05", "W06"]),
 }

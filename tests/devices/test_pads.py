@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
+from server.api.keys import CONFIG
 from tests.conftest import HUB_PASSWORD
 
 from .conftest import Rig, eventually
@@ -165,3 +166,30 @@ async def test_web_call_at_a_window_is_echoed_to_its_pad_and_waiting_counts_foll
     assert response.status == 200
     await sim.wait_display(2, PadDisplay.show(number, "请到2号窗口"))
     await sim.wait_display(2, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 0)
+
+
+async def test_a_back_office_pad_cannot_rate_and_a_recall_past_the_limit_says_why(rig: Rig) -> None:
+    """Tried: a B1 case accepted at a B1 window, sent to the back office BO-B, handled there and
+    rated from BO-B's pad; then recalls at W01 past the hall's limit. Kept: the back office's
+    rating is refused with code 12 and the ticket unrated (it was charged to the front clerk);
+    the refused recall is code 11 (it was 255, E255 on a qsystem pad), the ticket still called."""
+    engine = rig.hub.engine
+    front = next(w.id for w in rig.hub.app[CONFIG].windows if "B1" in w.queues)
+    case = await rig.issue("B1")
+    await engine.login(front, "staff02")
+    await engine.call_next(front)
+    await engine.start(front)
+    await engine.transfer(front, "back_office", "BO-B")
+    assert (await press_and_ack(rig, "hallq", 3, PadAction.login("staff03", HUB_PASSWORD))).ok
+    for key in (ActionKind.CALL_NEXT, ActionKind.START):
+        assert (await press_and_ack(rig, "hallq", 3, PadAction.simple(key))).ok
+    refused = await press_and_ack(rig, "hallq", 3, PadAction.rate(1))
+    assert (refused.ok, refused.error_code) == (False, 12) and (await ticket(rig, case)).rating is None
+
+    called = await rig.issue("A1")
+    await engine.login("W01", "staff01")
+    await engine.call_next("W01")
+    for _ in range(rig.hub.app[CONFIG].rules.max_recalls):
+        assert (await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.RECALL))).ok
+    refused = await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.RECALL))
+    assert (refused.ok, refused.error_code) == (False, 11) and (await ticket(rig, called)).status == "called"
