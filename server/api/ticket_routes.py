@@ -70,8 +70,19 @@ async def cancel_ticket(request: web.Request, _: Principal, body: ReasonBody) ->
     return json_response(await request.app[ENGINE].cancel(int_param(request, "ticket_id"), body.reason))
 
 
-async def requeue_late(request: web.Request, _: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].requeue_late(request.match_info["number"]))
+async def requeue_late(request: web.Request, principal: Principal) -> web.Response:
+    """过号重排 by the clerk the late citizen comes back to: logged in at the window that marked
+    the no-show or at one serving its queue (anyone staff or up could re-queue any ticket from
+    anywhere, a technician too); the hall's managers from anywhere."""
+    engine = request.app[ENGINE]
+    number = request.match_info["number"]
+    if principal.role not in (Role.MANAGER, Role.ADMIN):
+        ticket = await engine.ticket_by_number(number)
+        mine = [w for w in await engine.windows() if w.staff_id == principal.name]
+        if not any(w.id == ticket.window_id or ticket.queue in w.queues for w in mine):
+            raise HallQError("forbidden", f"请在办理{ticket.number}号业务的窗口登录后再重新排队",
+                             f"log in at a window of queue {ticket.queue} to re-queue {ticket.number}", 403)
+    return json_response(await engine.requeue_late(number))
 
 
 async def rate_by_device(request: web.Request, principal: Principal, body: RatingBody) -> web.Response:
@@ -139,9 +150,11 @@ ROUTES = [
     Route("GET", "/api/v1/tickets/{ticket_id}", get_ticket, "One ticket", STAFF_UP, tag="tickets"),
     Route("GET", "/api/v1/tickets/{ticket_id}/events", get_ticket_events, "A ticket's events", STAFF_UP, tag="tickets"),
     Route("POST", "/api/v1/tickets/{ticket_id}/printed", report_printed, "Report printing", roles(Role.KIOSK, Role.ADMIN), PrintedBody, "tickets"),
-    Route("POST", "/api/v1/tickets/{ticket_id}/cancel", cancel_ticket, "Cancel a waiting ticket", STAFF_UP, ReasonBody, "tickets"),
+    Route("POST", "/api/v1/tickets/{ticket_id}/cancel", cancel_ticket, "Cancel a waiting ticket", roles(Role.MANAGER, Role.ADMIN),
+          ReasonBody, "tickets"),
     Route("POST", "/api/v1/tickets/{ticket_id}/rating", rate_by_device, "Rate a visit from a rating device", roles(Role.KIOSK, Role.DISPLAY), RatingBody, "tickets"),
-    Route("POST", "/api/v1/late/{number}", requeue_late, "Re-queue a late no-show", STAFF_UP, tag="tickets"),
+    Route("POST", "/api/v1/late/{number}", requeue_late, "Re-queue a late no-show", roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN),
+          tag="tickets"),
     Route("GET", "/api/v1/status/{token}", ticket_status, "A citizen's ticket status", None, tag="tickets"),
     Route("POST", "/api/v1/status/{token}/rating", rate_by_citizen, "A citizen rates their visit", None, RatingBody, "tickets"),
     Route("POST", "/api/v1/appointments", book_appointment, "Book an appointment", roles(Role.MANAGER, Role.ADMIN), AppointmentBody, "tickets"),

@@ -785,16 +785,23 @@ class QueueEngine:
                 sort_key = keys[0] - 0.001
             else:
                 sort_key = (keys[ahead - 1] + keys[ahead]) / 2
+            # A back office's no-show goes back to that back office: re-queued into the front
+            # queue's line it was called at the windows and the back office never saw it again.
+            held = m["window_id"] if m["window_id"] in self._back_offices else m["target_window"]
             row = self._update_ticket(
                 txn,
                 m["id"],
                 status=TicketStatus.WAITING,
                 outcome=None,
                 window_id=None,
+                target_window=held,
                 sort_key=sort_key,
                 call_count=0,
             )
-            self._event(txn, "ticket.requeued", ticket=row, payload={"ahead": min(ahead, len(keys))})
+            payload: dict[str, Any] = {"ahead": min(ahead, len(keys))}
+            if held in self._back_offices:
+                payload["target_kind"] = "back_office"  # boards leave it out of the windows' count
+            self._event(txn, "ticket.requeued", ticket=row, payload=payload)
             return _ticket_view(row)
         return await self._write(work)
 

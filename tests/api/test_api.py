@@ -448,3 +448,33 @@ async def test_staff_who_issue_a_ticket_do_not_get_its_status_token(hub):
     assert "status_token" not in staff_issued and staff_issued["number"] == "A1001"
     r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("kiosk"))
     assert len((await r.json())["ticket"]["status_token"]) >= 16
+
+
+async def test_only_the_clerk_the_late_citizen_comes_back_to_re_queues_them(hub):
+    """Tried: a no-show of A1 at W01 re-queued by staff02 signed in nowhere, by the technician, by
+    staff02 at a window of another zone, then by staff02 at a window serving A1; and a waiting
+    ticket cancelled by staff and by the technician. Kept: refused (403) until a clerk of the
+    queue does it (anyone staff or up could, from anywhere); cancelling is the managers'."""
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=hub.auth("kiosk"))
+    ticket = (await r.json())["ticket"]
+    number = ticket["number"]
+    staff01, staff02 = hub.auth("staff01"), hub.auth("staff02")
+    for path in ("login", "call-next", "no-show"):
+        assert (await hub.client.post(f"/api/v1/windows/W01/{path}", json={} if path == "login" else None, headers=staff01)).status == 200
+    for who in (staff02, hub.auth("tech")):
+        assert (await hub.client.post(f"/api/v1/late/{number}", headers=who)).status == 403
+    assert (await hub.client.post("/api/v1/windows/W19/login", json={}, headers=staff02)).status == 200
+    refused = await hub.client.post(f"/api/v1/late/{number}", headers=staff02)
+    assert refused.status == 403 and (await refused.json())["error"]["message"] == f"请在办理{number}号业务的窗口登录后再重新排队"
+    assert (await hub.client.post("/api/v1/windows/W19/logout", json={}, headers=staff02)).status == 200
+    assert (await hub.client.post("/api/v1/windows/W02/login", json={}, headers=staff02)).status == 200
+    requeued = await hub.client.post(f"/api/v1/late/{number}", headers=staff02)
+    assert requeued.status == 200 and (await requeued.json())["status"] == "waiting"
+
+    r = await hub.client.post("/api/v1/tickets", json={"queue": "B1"}, headers=hub.auth("kiosk"))
+    waiting = (await r.json())["ticket"]["id"]
+    for who in ("staff01", "tech"):
+        r = await hub.client.post(f"/api/v1/tickets/{waiting}/cancel", json={"reason": "测试"}, headers=hub.auth(who))
+        assert r.status == 403
+    r = await hub.client.post(f"/api/v1/tickets/{waiting}/cancel", json={"reason": "群众离开"}, headers=hub.auth("manager"))
+    assert r.status == 200 and (await r.json())["status"] == "cancelled"

@@ -485,3 +485,20 @@ async def test_staff_are_held_to_their_window_inside_the_action(engine):
     with pytest.raises(HallQError) as refused:
         await engine.finish("W2", staff="s2")  # nobody is logged in at W2: still not theirs
     assert refused.value.code == "not_your_window"
+
+
+async def test_a_back_office_no_show_comes_back_to_the_back_office(engine, clock, event_log):
+    """Tried: a B1 case sent to BO, called there, marked no-show, then re-queued when the citizen
+    came back. Kept: it waits for BO again and BO calls it (it went into B1's front line, at its
+    head, and BO's call-next found nothing); the boards are told it is a back office's case."""
+    case = await issue(engine, "B1")
+    await engine.login("W3", "s3")
+    await engine.login("BO", "s9")
+    await engine.call_next("W3")
+    await engine.transfer("W3", "back_office", "BO")
+    await engine.call_next("BO")
+    await engine.no_show("BO")
+    back = await engine.requeue_late(case.number)
+    assert (back.status, back.target_window) == ("waiting", "BO")
+    assert [e for e in event_log if e.kind == "ticket.requeued"][-1].payload["target_kind"] == "back_office"
+    assert (await engine.call_next("BO")).id == case.id
