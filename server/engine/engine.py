@@ -526,19 +526,32 @@ class QueueEngine:
         def work(txn: _Txn) -> list[str]:
             kept = []
             for row in txn.conn.execute(select(window_states).where(window_states.c.staff_id == staff_id)).all():
-                if row._mapping["current_ticket_id"] is not None:
-                    kept.append(row._mapping["window_id"])
+                window_id = row._mapping["window_id"]
+                if row._mapping["current_ticket_id"] is not None or self._parked_at(txn.conn, window_id, txn.day):
+                    kept.append(window_id)
                 else:
-                    self._logout_in(txn, row._mapping["window_id"], reason="account_off")
+                    self._logout_in(txn, window_id, reason="account_off")
             return kept
         return await self._write(work)
 
     def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
+        """Leave a window. Refused while a case is open there: the one at the counter, or one
+        parked (挂起) there, which only this window can resume: logged out, its citizen waited for
+        a window nobody was at (docs/web-callpad.md: 退出 only with no open case)."""
         state = self._window_state(txn.conn, window_id)
         assert state is not None
+        window = self._window(window_id).name
+        where = f"您在{window}" if reason == "moved" else "本窗口"
+        then = "再到其他窗口登录" if reason == "moved" else "再退出"
         if state._mapping["current_ticket_id"] is not None:
             raise invalid_state(
-                f"window {window_id} still has a ticket; finish or transfer it first", "请先办结或转移当前号再退出"
+                f"window {window_id} still has a ticket; finish or transfer it first", f"{where}还有正在办理的号，请先办结或转移{then}"
+            )
+        parked = self._parked_at(txn.conn, window_id, txn.day)
+        if parked:
+            raise invalid_state(
+                f"window {window_id} has parked case(s) {', '.join(parked)}; resume and finish or transfer them first",
+                f"{where}还有挂起的号（{'、'.join(parked)}），请先恢复办理并办结或转移{then}",
             )
         staff = state._mapping["staff_id"]
         if state._mapping["paused_reason"] is not None:
@@ -550,6 +563,13 @@ class QueueEngine:
         )
         self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
 
+    def _parked_at(self, conn: Connection, window_id: str, day: date) -> list[str]:
+        """Numbers of today's cases parked (on hold) at `window_id`."""
+        query = select(tickets.c.number).where(
+            tickets.c.hall_day == day, tickets.c.status == TicketStatus.ON_HOLD, tickets.c.window_id == window_id
+        ).order_by(tickets.c.id)
+        return list(conn.execute(query).scalars())
+
     async def pause(self, window_id: str, reason: str, *, staff: str | None = None) -> WindowView:
         if reason not in self.config.rules.pause_reasons:
             raise bad_request(
@@ -559,6 +579,11 @@ class QueueEngine:
             state = self._staffed_window(txn, window_id)
             if state._mapping["paused_reason"] is not None:
                 raise invalid_state("window is already paused", "窗口已处于暂停状态")
+            if state._mapping["current_ticket_id"] is not None:
+                # The citizen just called would read 暂停服务 on the window's screen; a case can
+                # be parked (挂起) instead if the clerk must step away mid-service.
+                raise invalid_state("a ticket is open at this window; finish, transfer or park it first",
+                                    "当前还有号在办理，请先办结、转移或挂起再暂停")
             txn.conn.execute(
                 update(window_states)
                 .where(window_states.c.window_id == window_id)

@@ -331,6 +331,8 @@ class BulkEngine:
         state = self._staffed(window_id)
         if state.paused_reason is not None:
             raise invalid_state("window is already paused", "窗口已处于暂停状态")
+        if state.current is not None:  # the engine's rule (QueueEngine.pause)
+            raise invalid_state("a ticket is open at this window", "当前还有号在办理，请先办结、转移或挂起再暂停")
         state.paused_reason, state.paused_at = reason, now
         self._event(now, day, "window.paused", window_id=window_id, staff_id=state.staff_id,
                     payload={"reason": reason, "label": self._labels[reason]})

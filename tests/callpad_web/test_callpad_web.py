@@ -313,8 +313,12 @@ async def test_park_no_show_requeue_invite_and_leave(tabs: Tabs, pad_hub: Hub) -
     await page.keyboard.press("n")
     await expect(page.locator("#ticket-number")).to_have_text("C1001")
     await expect(page.locator("#parked-list button")).to_be_disabled()  # busy with C1001
+    await expect(page.locator(button("pause"))).to_be_disabled()  # C1001 called: park first, then pause
     await page.keyboard.press("x")
     await expect(page.locator("#window-state")).to_have_text("空闲")
+    # Idle with C1002 parked: pausing is fine, leaving is not (only this window can resume it).
+    await expect(page.locator(button("pause"))).to_be_enabled()
+    await expect(page.locator(button("logout"))).to_be_disabled()
     assert (await pad_hub.engine.ticket_by_number("C1001")).status == "no_show"
 
     await page.keyboard.press("l")

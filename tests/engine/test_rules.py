@@ -502,3 +502,32 @@ async def test_a_back_office_no_show_comes_back_to_the_back_office(engine, clock
     assert (back.status, back.target_window) == ("waiting", "BO")
     assert [e for e in event_log if e.kind == "ticket.requeued"][-1].payload["target_kind"] == "back_office"
     assert (await engine.call_next("BO")).id == case.id
+
+
+async def test_no_window_is_left_with_a_case_nobody_can_take(engine, clock):
+    """Tried: pausing with a citizen called; signing out, and signing in at another window, with
+    a case parked (挂起); then the same after resuming and finishing it. Kept: pausing is refused
+    (the called citizen read 暂停服务 on the window's screen), leaving is refused naming the parked
+    number and, for a move, the window (only that window can resume it; its citizen was stranded
+    and the message said 退出 to someone logging in); once finished, both work."""
+    await issue(engine, "A1")
+    await issue(engine, "A1")
+    await engine.login("W1", "s1")
+    called = await engine.call_next("W1")
+    with pytest.raises(HallQError) as refused:
+        await engine.pause("W1", "meeting")
+    assert refused.value.message_zh == "当前还有号在办理，请先办结、转移或挂起再暂停"
+    await engine.park("W1", "回去取户口本")
+    with pytest.raises(HallQError) as refused:
+        await engine.logout("W1")
+    assert refused.value.message_zh == f"本窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再退出"
+    with pytest.raises(HallQError) as refused:
+        await engine.login("W2", "s1")
+    assert refused.value.message_zh == f"您在1号窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再到其他窗口登录"
+    assert (await engine.window("W1")).staff_id == "s1"
+    await engine.pause("W1", "meeting")  # nothing at the counter: pausing is fine with a case parked
+    await engine.resume("W1")
+    await engine.call_ticket("W1", called.number)  # the parked case called back
+    await engine.finish("W1")
+    assert (await engine.login("W2", "s1")).staff_id == "s1"
+    assert (await engine.window("W1")).staff_id is None

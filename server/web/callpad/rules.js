@@ -23,10 +23,10 @@ const PadRules = (() => {
       transfer: open,
       park: open,
       resumeParked: free && parkedCount > 0,
-      pause: loggedIn && !paused,
+      pause: loggedIn && !paused && !ticket, // a called citizen would read 暂停服务: park first
       resume: paused,
       invite: status === "serving" && ticket.rating == null,
-      logout: loggedIn && !ticket,
+      logout: loggedIn && !ticket && !parkedCount, // a parked case only this window can resume
     };
   }
 
