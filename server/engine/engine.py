@@ -563,6 +563,10 @@ class QueueEngine:
         )
         self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
 
+    def _staffed(self, conn: Connection, window_id: str) -> bool:
+        state = self._window_state(conn, window_id)
+        return state is not None and state._mapping["staff_id"] is not None
+
     def _parked_at(self, conn: Connection, window_id: str, day: date) -> list[str]:
         """Numbers of today's cases parked (on hold) at `window_id`."""
         query = select(tickets.c.number).where(
@@ -842,6 +846,10 @@ class QueueEngine:
             row = self._current_ticket(txn, window_id, TicketStatus.CALLED, TicketStatus.SERVING)
             m = row._mapping
             new_queue, target_window, zone = self._transfer_destination(kind, target, window_id, m["queue"])
+            if kind is TransferTarget.WINDOW and not self._staffed(txn.conn, target):
+                # Only that window can call the case: sent to a window nobody was at, the citizen
+                # waited for no one (a back office is different: its cases wait for its clerks).
+                raise invalid_state(f"nobody is logged in at {target}", "目标窗口暂无人员登录，请转到队列或有人的窗口")
             row = self._update_ticket(
                 txn,
                 m["id"],

@@ -180,6 +180,15 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     await page.click(CALL_BUTTON)
     await expect(page.locator("#ticket-number")).to_have_text("C1002")
     await page.click(button("transfer"))
+    # Windows nobody is at say so, listed last (the back office's pad above is staffed now).
+    await page.select_option("#transfer-kind", "window")
+    await expect(page.locator("#transfer-target option[value='W20']")).to_contain_text("暂无人员")
+    await pad_hub.client.post("/api/v1/windows/W20/login", json={}, headers=pad_hub.auth("staff03"))
+    await page.keyboard.press("Escape")
+    await page.click(button("transfer"))  # opened again: read afresh
+    await page.select_option("#transfer-kind", "window")
+    await expect(page.locator("#transfer-target option").first).to_have_attribute("value", "W20")
+    await expect(page.locator("#transfer-target option[value='W20']")).not_to_contain_text("暂无人员")
     await page.select_option("#transfer-kind", "queue")
     await expect(page.locator("#transfer-target option[value='C1']")).to_have_count(0)  # not its own queue
     await page.select_option("#transfer-target", "A1")

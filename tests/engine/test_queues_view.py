@@ -26,6 +26,8 @@ async def test_queues_view_counts_lines_and_tickets_sent_to_a_window(engine, clo
     clock.set(at("09:02"))
     await engine.issue(IssueRequest(queue="A2"))
     await engine.login("W1", "s1")
+    await engine.login("W2", "s2")
+    await engine.pause("W2", "meeting")  # logged in, not open: A1 counts one open window
     clock.set(at("09:05"))
     assert (await engine.call_next("W1")).id == green.ticket.id
     await engine.transfer("W1", "window", "W2", "窗口2办理")

@@ -531,3 +531,21 @@ async def test_no_window_is_left_with_a_case_nobody_can_take(engine, clock):
     await engine.finish("W1")
     assert (await engine.login("W2", "s1")).staff_id == "s1"
     assert (await engine.window("W1")).staff_id is None
+
+
+async def test_a_case_is_sent_only_to_a_window_someone_is_at(engine, clock):
+    """Tried: transferring a called A1 case from W1 to W2 while nobody is logged in at W2, then
+    after s2 logs in (and pauses). Kept: refused first, the case still at W1 (it was accepted and
+    waited for a window nobody was at: no other window may call it); accepted once W2 is staffed,
+    paused or not. A back office's cases may wait for its clerks."""
+    case = await issue(engine, "A1")
+    await engine.login("W1", "s1")
+    await engine.call_next("W1")
+    with pytest.raises(HallQError) as refused:
+        await engine.transfer("W1", "window", "W2")
+    assert refused.value.message_zh == "目标窗口暂无人员登录，请转到队列或有人的窗口"
+    assert (await engine.window("W1")).current_ticket.id == case.id
+    await engine.login("W2", "s2")
+    await engine.pause("W2", "meeting")
+    moved = await engine.transfer("W1", "window", "W2")
+    assert (moved.status, moved.target_window) == ("waiting", "W2")

@@ -44,6 +44,8 @@ async def busy_day(engine, clock, database):
     finished = await engine.finish("W1")
     await engine.rate(finished.id, 5)
     await engine.call_next("W1")
+    await engine.login("W2", "s2")  # a case is sent only to a window someone is at
+    await engine.pause("W2", "meeting")  # (paused: not counted as open)
     await engine.transfer("W1", "window", "W2")
     await engine.login("W3", "s3")
     await engine.call_next("W3")

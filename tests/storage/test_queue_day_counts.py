@@ -85,6 +85,8 @@ async def test_every_change_to_a_ticket_keeps_its_queue_row(engine, clock, datab
     await engine.call_next("W1")
     await engine.transfer("W1", "queue", "A2")
     await engine.call_next("W1")
+    await engine.login("W2", "s2")  # a case is sent only to a window someone is at
+    await engine.pause("W2", "meeting")  # (paused: not counted as open)
     await engine.transfer("W1", "window", "W2")  # waiting for one window: not in A1's line
     await assert_counts_agree(database)
     waiting = await engine.tickets_today(status="waiting", queue="A1")

@@ -26,6 +26,8 @@ async def test_people_ahead_is_the_place_in_the_call_order(engine, clock) -> Non
         issued.append(await engine.issue(IssueRequest(queue="A1", priority_class=priority or None)))
     await engine.login("W1", "s1")
     called = await engine.call_next("W1")  # the first green-channel ticket leaves the line
+    await engine.login("W2", "s2")  # a case is sent only to a window someone is at
+    await engine.pause("W2", "meeting")  # (paused: not counted as open)
     await engine.transfer("W1", "window", "W2", "needs window 2")  # sent to W2: out of A1's line
 
     waiting = [t.ticket for t in issued if t.ticket.id != called.id]

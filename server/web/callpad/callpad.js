@@ -377,9 +377,13 @@
       }
     }
 
-    openTransfer() {
+    async openTransfer() {
       this.openPanel("transfer");
       this.fillTransferTargets();
+      try { // who is at which window now: a case sent to an empty window would wait for no one
+        this.windows = await HallQ.api("GET", "/windows");
+        this.fillTransferTargets();
+      } catch (error) { this.onError(error); }
     }
 
     fillTransferTargets() {
@@ -394,8 +398,10 @@
           .map((q) => [q.prefix, `${q.prefix} ${q.name}（${zoneName[q.zone] || q.zone}）`]);
       } else {
         const wanted = kind === "back_office" ? "back_office" : "window";
+        const staffed = (w) => !!w.staff_id || w.kind === "back_office"; // a back office's cases wait for its clerks
         items = this.windows.filter((w) => w.id !== this.windowId && (w.kind === "back_office") === (wanted === "back_office"))
-          .sort(sameZoneFirst).map((w) => [w.id, `${w.name}（${zoneName[w.zone] || w.zone}）`]);
+          .sort((a, b) => (staffed(a) ? 0 : 1) - (staffed(b) ? 0 : 1) || sameZoneFirst(a, b))
+          .map((w) => [w.id, `${w.name}（${zoneName[w.zone] || w.zone}）${staffed(w) ? "" : " · 暂无人员"}`]);
       }
       PadRender.options($("transfer-target"), items);
     }
