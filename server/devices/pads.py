@@ -227,10 +227,9 @@ class PadService:
 
     async def _refresh(self, window_ids: set[str]) -> None:
         views = {v.id: v for v in await self._engine.windows() if v.id in window_ids}
-        prefixes = sorted({p for v in views.values() for p in v.queues})
-        counts = {q.prefix: q.waiting for q in await self._engine.queues(prefixes)} if prefixes else {}
+        counts = await self._engine.waiting_at(sorted(views))
         for window_id, view in views.items():
-            waiting = sum(counts.get(p, 0) for p in view.queues)
+            waiting = counts[window_id]
             for runtime, address in self._pads_of.get(window_id, []):
                 if runtime.held_until.get(address, 0.0) > asyncio.get_running_loop().time():
                     continue  # the pad shows an error code for a moment; restored when it expires
@@ -238,9 +237,7 @@ class PadService:
                     self._send(runtime, address, display)
 
     async def _waiting(self, view: WindowView) -> int:
-        if not view.queues:
-            return 0
-        return sum(q.waiting for q in await self._engine.queues(sorted(view.queues)))
+        return (await self._engine.waiting_at([view.id]))[view.id]
 
     def _send(self, runtime: PadBusRuntime, address: int, display: PadDisplay, *, cache: bool = True) -> None:
         """Queue a display (FIFO per bus); skip it if the pad already shows exactly this."""

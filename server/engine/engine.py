@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -1108,6 +1109,21 @@ class QueueEngine:
             current_ticket=current.get(current_id) if current_id else None,
         )
 
+    async def waiting_at(self, window_ids: Collection[str]) -> dict[str, int]:
+        """How many citizens each window can call now: its queues' lines and the cases sent to it.
+        A pad summed its queues' `waiting`, which also counts cases sent to one window: other
+        windows showed people they could not call, and a back office (no queues) always 0."""
+        day = self.today()
+
+        def work(conn: Connection) -> dict[str, int]:
+            line = {queue: int(count) for queue, count, _, _ in conn.execute(sql.WAITING_IN_LINES, {"day": day})}
+            sent: Counter[str] = Counter()
+            for _, count, _, _, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
+                sent[target] += int(count)
+            return {w: sum(line.get(q, 0) for q in self._window(w).queues) + sent[w] for w in window_ids}
+
+        return await self.database.read(work)
+
     async def queues(self, prefixes: Sequence[str] | None = None) -> list[QueueView]:
         day = self.today()
         now = self.clock.now()
@@ -1117,8 +1133,10 @@ class QueueEngine:
 
         def work(conn: Connection) -> list[QueueView]:
             stats: dict[str, _Waiting] = {}
+            in_line: dict[str, int] = {}
             for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
                 stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
+                in_line[queue] = int(count)
             # A case sent to a back office waits for that room, not for the queue's windows: it
             # counted on boards and kiosks (5 waiting where a new ticket was told 3 ahead).
             for queue, count, priority, oldest, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
@@ -1160,6 +1178,7 @@ class QueueEngine:
                         estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
                         service_min=round(figures.service_min, 2),
                         beyond_today=bool(waiting) and (self._estimate_wait(figures, waiting) or 0) > left_min,
+                        in_line=in_line.get(q.prefix, 0),
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
                 )

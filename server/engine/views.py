@@ -171,6 +171,9 @@ class QueueView:
     service_min: float
     """Minutes a window takes per person in this queue (today's mean, or the hall's default):
     what a board multiplies by people waiting over open windows as both change between reads."""
+    in_line: int = 0
+    """Of `waiting`, those in the queue's line, which any of its windows may call (the rest were
+    sent to one window): a window's pad counts these and the cases sent to it."""
     beyond_today: bool = False
     """The estimated wait runs past what is left of today's opening hours: a new ticket would
     likely not be served today (the dashboard showed 460分钟 at 14:00; kiosks said nothing)."""

@@ -106,6 +106,7 @@ async def test_polled_csv_pad_every_action_it_can_express(rig: Rig) -> None:
     await press_and_ack(rig, dialect, pad, PadAction.finish())
     assert (await ticket(rig, t1)).status == "finished"
     await press_and_ack(rig, dialect, pad, PadAction.simple(ActionKind.CALL_NEXT))
+    await engine.login("W07", "staff03")  # a case is sent only to a window someone is at
     await press_and_ack(rig, dialect, pad, PadAction.transfer(TransferTarget.WINDOW, "W07"))
     moved = await ticket(rig, t2)
     assert (moved.status, moved.target_window) == ("waiting", "W07")
@@ -193,3 +194,28 @@ async def test_a_back_office_pad_cannot_rate_and_a_recall_past_the_limit_says_wh
         assert (await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.RECALL))).ok
     refused = await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.RECALL))
     assert (refused.ok, refused.error_code) == (False, 11) and (await ticket(rig, called)).status == "called"
+
+
+async def test_a_pad_counts_who_its_window_can_call(rig: Rig) -> None:
+    """Tried: two A1 tickets, one sent by W02 to W01, and a B1 case sent to the back office BO-B.
+    Kept: W01's pad counts the one in A1's line and the one sent to it (2), W02's only the line
+    (1: it counted the one it could not call), and BO-B's pad the case sent to it (always 0)."""
+    engine = rig.hub.engine
+    await rig.issue("A1")
+    await rig.issue("A1")
+    await engine.login("W01", "staff01")
+    await engine.pause("W01", "meeting")
+    await engine.login("W02", "staff02")
+    await engine.call_next("W02")
+    await engine.transfer("W02", "window", "W01")
+    front = next(w.id for w in rig.hub.app[CONFIG].windows if "B1" in w.queues)
+    await rig.issue("B1")
+    await engine.login(front, "admin")
+    await engine.call_next(front)
+    await engine.transfer(front, "back_office", "BO-B")
+    assert await engine.waiting_at(["W01", "W02", "BO-B"]) == {"W01": 2, "W02": 1, "BO-B": 1}
+    assert (await press_and_ack(rig, "hallq", 3, PadAction.login("staff03", HUB_PASSWORD))).ok
+    await rig.pads["hallq"].wait_display(3, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 1)
+    await rig.pads["hallq"].wait_display(2, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 1)
+    (a1,) = await engine.queues(["A1"])
+    assert (a1.waiting, a1.in_line) == (2, 1)  # boards: both wait for A1's windows; one is W01's
