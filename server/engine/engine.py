@@ -109,6 +109,22 @@ def blended_service_min(service_s: float, finished: int) -> float:
     return (service_s / 60.0 + PRIOR_SERVICES * DEFAULT_SERVICE_MIN) / (finished + PRIOR_SERVICES)
 
 
+_STATUS_ZH = {
+    TicketStatus.CALLED: "已被呼叫", TicketStatus.SERVING: "正在办理", TicketStatus.ON_HOLD: "已在其他窗口挂起",
+    TicketStatus.FINISHED: "已办结", TicketStatus.NO_SHOW: "已过号（可过号重排）", TicketStatus.CANCELLED: "已取消",
+    TicketStatus.CLOSED: "已结束",
+}
+
+
+def _why_not_callable(config: HallConfig, m: Any, window_id: str) -> str:
+    """Why a ticket cannot be called at `window_id`, as the clerk needs to hear it (it said only
+    当前不能在本窗口呼叫 for a ticket finished an hour ago)."""
+    if m["status"] == TicketStatus.WAITING:
+        target = config.window(m["target_window"]) if m["target_window"] not in (None, window_id) else None
+        return f"已转给{target.name}办理" if target is not None else "不属于本窗口的队列"
+    return _STATUS_ZH.get(m["status"], "当前状态不能呼叫")
+
+
 def _ticket_view(row: Row[Any]) -> TicketView:
     m = row._mapping
     return TicketView(
@@ -713,7 +729,7 @@ class QueueEngine:
             else:
                 raise invalid_state(
                     f"ticket {m['number']} is {m['status']} and cannot be called here",
-                    f"{m['number']}号当前不能在本窗口呼叫",
+                    f"{m['number']}号{_why_not_callable(self.config, m, window_id)}，不能在本窗口呼叫",
                     status=m["status"],
                 )
             return _ticket_view(row)

@@ -549,3 +549,22 @@ async def test_a_case_is_sent_only_to_a_window_someone_is_at(engine, clock):
     await engine.pause("W2", "meeting")
     moved = await engine.transfer("W1", "window", "W2")
     assert (moved.status, moved.target_window) == ("waiting", "W2")
+
+
+async def test_calling_a_number_that_cannot_be_called_says_why(engine, clock):
+    """Tried: calling by number a ticket already finished, one of another zone's queue, a no-show,
+    and one sent to another window. Kept: each refusal says why (all read 当前不能在本窗口呼叫)."""
+    done, other, gone, sent = (await issue(engine, "A1")), (await issue(engine, "B1")), (await issue(engine, "A1")), (await issue(engine, "A1"))
+    await engine.login("W1", "s1")
+    await engine.login("W2", "s2")
+    await engine.call_ticket("W1", done.number)
+    await engine.finish("W1")
+    await engine.call_ticket("W1", gone.number)
+    await engine.no_show("W1")
+    await engine.call_ticket("W2", sent.number)
+    await engine.transfer("W2", "window", "W1")
+    expected = {done.number: "已办结", other.number: "不属于本窗口的队列", gone.number: "已过号（可过号重排）", sent.number: "已转给1号窗口办理"}
+    for number, why in expected.items():
+        with pytest.raises(HallQError) as refused:
+            await engine.call_ticket("W2", number)
+        assert refused.value.message_zh == f"{number}号{why}，不能在本窗口呼叫"
