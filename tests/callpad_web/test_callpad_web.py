@@ -174,6 +174,8 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     await back_office.click(CALL_BUTTON)
     await expect(back_office.locator("#ticket-number")).to_have_text("C1001")
     await expect(back_office.locator("#ticket-marks")).to_have_text("转办件")
+    # Where it came from and the sender's note, for the 办 step (it showed only 转办件).
+    await expect(back_office.locator("#ticket-transfer")).to_have_text("转自19号窗口：需后台审核")
     await expect(back_office.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("0")
     assert (await pad_hub.engine.window("BO-C")).current_ticket.number == "C1001"
 

@@ -228,6 +228,7 @@
         return this.showChoose("您已不在该窗口登录，请重新选择窗口");
       }
       this.window = window;
+      await this.readTransfer(window.current_ticket);
       this.parked = onHold.filter((t) => t.window_id === this.windowId);
       // Cases transferred to this very window wait outside its queues (a back office has none).
       // Only events about this window change them, so they are read here, not on every zone event.
@@ -235,6 +236,19 @@
       $("title").textContent = `窗口呼叫器 · ${window.name}`;
       this.draw();
       await this.refreshQueues();
+    }
+
+    // 受、转、办、结: the clerk receiving a transferred case reads where it came from and the
+    // sender's note (it showed only 转办件; the note lived in the event alone). Read once a case.
+    async readTransfer(ticket) {
+      if (!ticket || ticket.leg < 2) { this.transfer = null; return; }
+      if (this.transfer && this.transfer.ticketId === ticket.id) return;
+      const events = await HallQ.api("GET", `/tickets/${ticket.id}/events`);
+      const last = events.filter((e) => e.kind === "ticket.transferred").pop();
+      if (!last) { this.transfer = null; return; }
+      const from = this.windows.find((w) => w.id === last.window_id);
+      const note = last.payload && last.payload.note ? `：${last.payload.note}` : "";
+      this.transfer = { ticketId: ticket.id, text: `转自${from ? from.name : last.window_id || "其他窗口"}${note}` };
     }
 
     async refreshQueues() {
@@ -260,6 +274,8 @@
 
     draw() {
       PadRender.ticket(this.window, this.hall, this.queueNames(), this.maxRecalls);
+      $("ticket-transfer").hidden = !this.transfer;
+      $("ticket-transfer").textContent = this.transfer ? this.transfer.text : "";
       PadRender.parked(this.parked, (number) => this.resumeParked(number));
       const allowed = this.allowed();
       if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();
