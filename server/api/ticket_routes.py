@@ -101,6 +101,9 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
     held = ticket.window_id if ticket.status in ("called", "serving") else ticket.target_window
     held_window = config.window(held) if held else None
     back_office = held_window is not None and held_window.kind == "back_office"
+    # 邀请评价 reaches the citizen's phone: while being served, the rating opens once invited.
+    invited = ticket.status == "serving" and ticket.rating is None and any(
+        e.kind == "ticket.rating_invited" for e in await request.app[ENGINE].ticket_events(ticket.id))
     return json_response(
         {
             "number": ticket.number,
@@ -113,6 +116,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "estimated_wait_min": result.estimated_wait_min,
             "window_name": window.name if window else None,
             "back_office": back_office,
+            "rating_invited": invited,
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,
             "rating": ticket.rating,  # the citizen's own score, shown back to them

@@ -208,3 +208,29 @@ async def test_a_no_show_is_told_what_to_do(status_hub, browser):
         assert await page.is_hidden("#facts") and await page.is_hidden("#rating")
     finally:
         await context.close()
+
+
+@pytest.mark.browser
+async def test_an_invitation_to_rate_opens_the_rating_on_the_phone(status_hub, browser):
+    """Tried: a ticket being served, then the clerk's 邀请评价. Kept: the phone shows no rating while
+    being served, opens it live when invited (the invitation reached nothing), and the rating
+    given then counts as the citizen's."""
+    hub = status_hub
+    mine = await issue(hub)
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        for action in ("login", "call-next", "start"):
+            await staff(hub, action)
+        await expect(page.locator("#status")).to_have_text("正在办理")
+        assert await page.is_hidden("#rating")
+        await staff(hub, "invite-rating")
+        await expect(page.locator("#rating")).to_be_visible()
+        await page.click("#levels button[data-score='4']")
+        await page.click("#submit-rating")
+        await expect(page.locator("#rated")).to_have_text("您的评价：满意。感谢您的评价！")
+        assert [t.rating for t in await hub.engine.tickets_today() if t.number == mine["number"]] == [4]
+    finally:
+        await context.close()

@@ -47,7 +47,7 @@
     $("ahead").textContent = `${s.people_ahead} 人`;
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
     $("wait").textContent = s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`);
-    const rateable = s.status === "finished";
+    const rateable = s.status === "finished" || s.rating_invited; // or invited at the window, while served
     $("rating").hidden = !rateable;
     $("levels").hidden = s.rated || chosen !== null;
     $("confirm").hidden = s.rated || chosen === null;
