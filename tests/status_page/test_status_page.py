@@ -1,10 +1,12 @@
 """The citizen's status page (QR target) in a real browser: live call without reload, rating."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from server.web import setup_static
 from server.web.status_page import setup
@@ -26,6 +28,16 @@ async def staff(hub, action: str, body: dict | None = None) -> dict:
     response = await hub.client.post(f"/api/v1/windows/W19/{action}", json=body or {}, headers=hub.auth("staff01"))
     assert response.status == 200, await response.text()
     return await response.json()
+
+
+@contextlib.asynccontextmanager
+async def phone(browser) -> AsyncIterator[Page]:
+    """A phone's browser (390 px wide, Chinese locale), closed afterwards."""
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 async def test_unknown_token_page_says_so(status_hub):
@@ -195,19 +207,14 @@ async def test_a_no_show_is_told_what_to_do(status_hub, browser):
     page says how to come back (HALL.md 过号重排); it said only 已过号."""
     hub = status_hub
     mine = await issue(hub)
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
-    try:
-        page = await context.new_page()
+    async with phone(browser) as page:
         await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
         await expect(page.locator("#link")).to_have_text("实时更新中")
-        await staff(hub, "login")
-        await staff(hub, "call-next")
-        await staff(hub, "no-show")
+        for action in ("login", "call-next", "no-show"):
+            await staff(hub, action)
         await expect(page.locator("#status")).to_have_text("已过号")
         await expect(page.locator("#call")).to_have_text("如仍需办理，请到办理窗口说明，工作人员可为您重新排队")
         assert await page.is_hidden("#facts") and await page.is_hidden("#rating")
-    finally:
-        await context.close()
 
 
 @pytest.mark.browser
@@ -217,9 +224,7 @@ async def test_an_invitation_to_rate_opens_the_rating_on_the_phone(status_hub, b
     given then counts as the citizen's."""
     hub = status_hub
     mine = await issue(hub)
-    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
-    try:
-        page = await context.new_page()
+    async with phone(browser) as page:
         await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
         await expect(page.locator("#link")).to_have_text("实时更新中")
         for action in ("login", "call-next", "start"):
@@ -232,5 +237,3 @@ async def test_an_invitation_to_rate_opens_the_rating_on_the_phone(status_hub, b
         await page.click("#submit-rating")
         await expect(page.locator("#rated")).to_have_text("您的评价：满意。感谢您的评价！")
         assert [t.rating for t in await hub.engine.tickets_today() if t.number == mine["number"]] == [4]
-    finally:
-        await context.close()
