@@ -63,7 +63,12 @@ def pad_displays(view: WindowView, waiting: int, text_only: bool) -> list[PadDis
     text = STATE_TEXT.get(view.state, view.state)
     if ticket is not None and view.state == "called" and view.number is not None:
         text = f"请到{view.number}号窗口"
-    return [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535))]
+    displays = [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535))]
+    if view.staff_id is None:
+        # Logged out from elsewhere (a web pad, a login at another window, an account switched
+        # off): the pad's sign-in light went out only for a logout keyed on the pad itself.
+        displays.append(PadDisplay.login_state(False))
+    return displays
 
 
 def answer_displays(kind: ActionKind, result: ActionResult, view: WindowView, waiting: int, text_only: bool,

@@ -219,3 +219,15 @@ async def test_a_pad_counts_who_its_window_can_call(rig: Rig) -> None:
     await rig.pads["hallq"].wait_display(2, lambda d: d.kind is DisplayKind.WAITING and d.waiting == 1)
     (a1,) = await engine.queues(["A1"])
     assert (a1.waiting, a1.in_line) == (2, 1)  # boards: both wait for A1's windows; one is W01's
+
+
+async def test_a_pad_learns_its_window_was_left_from_elsewhere(rig: Rig) -> None:
+    """Tried: staff01 signs in on W01's pad, then signs in at W02 from a web pad (which ends the
+    W01 session). Kept: W01's pad gets LOGIN_STATE off (its light kept saying staff01 was there)."""
+    hallq = rig.pads["hallq"]
+    assert (await press_and_ack(rig, "hallq", 1, PadAction.login("staff01", HUB_PASSWORD))).ok
+    await hallq.wait_display(1, PadDisplay.login_state(True, "张三"))
+    before = len(hallq.pads[1].displays)
+    await rig.hub.engine.login("W02", "staff01")
+    await eventually(lambda: PadDisplay.login_state(False) in hallq.pads[1].displays[before:])
+    assert not hallq.pads[1].logged_in
