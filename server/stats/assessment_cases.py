@@ -17,6 +17,7 @@ from server.config.models import HallConfig
 from server.errors import bad_request
 from server.stats.assessment import month_bounds, over_norm_s
 from server.stats.assessment_rules import AssessmentRules
+from server.storage.schema import rating_appeals
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import tickets
@@ -68,3 +69,19 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
     rows = conn.execute(query.limit(CASES_LIMIT)).all()
     return [Case(day, number, queue, window, None if rule == "no_shows" or value is None else round(float(value), 1))
             for day, number, queue, window, value in rows]
+
+
+def bad_ratings_of(conn: Connection, staff: str, month: str) -> list[dict[str, Any]]:
+    """A person's own bad ratings (1-2) of the month with their appeal's state: what a clerk needs
+    to appeal one (the ticket id the appeal names) and to follow it. Excluded ones stay listed."""
+    start, end = month_bounds(month)
+    query = (
+        select(tf.c.ticket_id, tickets.c.hall_day, tickets.c.number, tf.c.queue, tf.c.rating, rating_appeals.c.status)
+        .join(tickets, tickets.c.id == tf.c.ticket_id)
+        .outerjoin(rating_appeals, rating_appeals.c.ticket_id == tf.c.ticket_id)
+        .where(tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating_staff == staff, tf.c.rating <= 2)
+        .order_by(tf.c.hall_day.desc(), tickets.c.number)
+        .limit(CASES_LIMIT)
+    )
+    return [{"ticket_id": r.ticket_id, "hall_day": r.hall_day, "number": r.number, "queue": r.queue, "rating": r.rating,
+             "appeal": r.status} for r in conn.execute(query)]

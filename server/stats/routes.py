@@ -22,7 +22,7 @@ from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_r
 from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
 from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month
-from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, cases_behind
+from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_of, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.export import assessment_to_xlsx, report_fragment, to_csv, to_xlsx
@@ -89,6 +89,14 @@ def period(request: web.Request) -> tuple[date, date]:
 
 async def file_appeal(request: web.Request, principal: Principal, body: AppealBody) -> web.Response:
     return json_response(await request.app[APPEALS].file(body.ticket_id, principal.name, body.reason), 201)
+
+
+async def my_bad_ratings(request: web.Request, principal: Principal) -> web.Response:
+    """A clerk's own bad ratings of the month, each with its appeal's state (the web pad's 我的差评)."""
+    month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
+    await request.app[FACTS].catch_up_all()
+    rows = await request.app[DATABASE].read(lambda c: bad_ratings_of(c, principal.name, month))
+    return json_response({"month": month, "bad_ratings": rows})
 
 
 async def decide_appeal(request: web.Request, principal: Principal, body: DecisionBody) -> web.Response:
@@ -338,6 +346,8 @@ ROUTES = [
     Route("POST", "/api/v1/appeals", file_appeal, "File a rating appeal", STAFF, AppealBody, "stats"),
     Route("GET", "/api/v1/appeals", list_appeals, "Rating appeals", REVIEWERS, tag="stats",
           query={"status": one_of(APPEAL_STATUSES)}),
+    Route("GET", "/api/v1/my/bad-ratings", my_bad_ratings, "My bad ratings of a month and their appeals", STAFF, tag="stats",
+          query={"month": MONTH}),
     Route("POST", "/api/v1/appeals/{appeal_id}/decision", decide_appeal, "Decide a rating appeal", MANAGERS,
           DecisionBody, "stats"),
     Route("GET", "/api/v1/stats/report", report, "Figures for a period", REVIEWERS, tag="stats", query=PERIOD_BY),

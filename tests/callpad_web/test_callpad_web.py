@@ -404,3 +404,35 @@ async def test_page_and_assets_are_served_by_the_hub(pad_hub: Hub) -> None:
         assert response.status == 200, asset
     settings = await (await client.get("/pad/settings.json")).json()
     assert settings == {"max_recalls": pad_hub.app[CONFIG].rules.max_recalls}
+
+
+@pytest.mark.browser
+async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: staff01 serves a C1 citizen who rates 1 on the window's rating device, then opens
+    我的差评 and appeals it; staff02 looks at theirs. Kept: the rating is listed with its day and
+    number, the appeal is filed from the pad (only the API could, by an internal ticket id) and
+    shows 申诉待复核; staff02 sees none of staff01's."""
+    number = await issue(pad_hub)
+    page = await open_pad(tabs)
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text(number)
+    await page.click(button("start"))
+    await expect(page.locator("#window-state")).to_have_text("办理中")
+    await page.click(button("finish"))
+    await page.click("#outcome-choices button[data-choice='completed']")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    ticket = await pad_hub.engine.ticket_by_number(number)
+    rated = await pad_hub.client.post(f"/api/v1/tickets/{ticket.id}/rating", json={"score": 1}, headers=pad_hub.auth("kiosk"))
+    assert rated.status == 200
+    await page.click(button("appeals"))
+    row = page.locator(f"#appeal-rows tr[data-ticket='{ticket.id}']")
+    await expect(row.locator("td").nth(1)).to_have_text(number)
+    await expect(row.locator("td").nth(2)).to_have_text("1 分")
+    await row.locator("input").fill("群众误触，现场已致歉")
+    await row.locator("button").click()
+    await expect(page.locator("#pad-info")).to_have_text(f"{number} 的申诉已提交，待复核")
+    await expect(row.locator("td").nth(3)).to_have_text("申诉待复核")
+    appeals = await (await pad_hub.client.get("/api/v1/appeals", headers=pad_hub.auth("manager"))).json()
+    assert [(a["number"], a["staff_id"], a["status"]) for a in appeals["appeals"]] == [(number, "staff01", "pending")]
+    theirs = await (await pad_hub.client.get("/api/v1/my/bad-ratings", headers=pad_hub.auth("staff02"))).json()
+    assert theirs["bad_ratings"] == []

@@ -338,6 +338,7 @@
         resume: () => this.run("POST", this.path("resume"), undefined, () => "窗口已恢复叫号"),
         invite: () => this.run("POST", this.path("invite-rating"), undefined, (t) => `已邀请 ${t.number} 评价（由群众本人评价）`),
         logout: () => this.logoutWindow(),
+        appeals: () => this.openAppeals(),
       };
       handlers[action]();
     }
@@ -393,6 +394,35 @@
       } catch (error) {
         this.onError(error);
       }
+    }
+
+    // 申诉复核 from the clerk's side: their bad ratings of the month, an appeal with a reason for
+    // one, and how each stands (they could appeal only through the API, by an internal id).
+    async openAppeals() {
+      this.openPanel("appeals");
+      try {
+        const data = await HallQ.api("GET", "/my/bad-ratings");
+        const state = { pending: "申诉待复核", accepted: "申诉已采纳（不计入）", rejected: "申诉已驳回" };
+        $("appeal-rows").replaceChildren(...(data.bad_ratings.length ? data.bad_ratings.map((r) => {
+          const cell = document.createElement("td");
+          if (r.appeal) {
+            cell.textContent = state[r.appeal] || r.appeal;
+          } else {
+            const reason = Object.assign(document.createElement("input"), { maxLength: 500, placeholder: "申诉理由" });
+            const send = Object.assign(document.createElement("button"), { type: "button", textContent: "申诉" });
+            send.addEventListener("click", () => this.run("POST", "/appeals", { ticket_id: r.ticket_id, reason: reason.value.trim() },
+              () => `${r.number} 的申诉已提交，待复核`).then((done) => { if (done) this.openAppeals(); }));
+            cell.append(reason, " ", send);
+          }
+          const row = document.createElement("tr");
+          row.dataset.ticket = String(r.ticket_id);
+          for (const text of [r.hall_day.slice(5), r.number, `${r.rating} 分`]) {
+            row.append(Object.assign(document.createElement("td"), { textContent: text }));
+          }
+          row.append(cell);
+          return row;
+        }) : [Object.assign(document.createElement("tr"), { textContent: "本月没有差评" })]));
+      } catch (error) { this.onError(error); }
     }
 
     async openTransfer() {
