@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import Field
+from sqlalchemy import select
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
@@ -32,6 +33,7 @@ from server.stats.metrics import (
 from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
+from server.storage.schema import users
 
 FACTS = web.AppKey("stats_facts", FactBuilder)
 APPEALS = web.AppKey("stats_appeals", Appeals)
@@ -106,6 +108,10 @@ async def decide_appeal(request: web.Request, principal: Principal, body: Decisi
 
 async def list_appeals(request: web.Request, principal: Principal) -> web.Response:
     appeals = await request.app[APPEALS].list(choice_param(request, "status", APPEAL_STATUSES))
+    if principal.role is Role.CHIEF:  # a chief representative sees their own unit's people's appeals
+        unit = report_filters(request, principal)["unit"]
+        own = await request.app[DATABASE].read(lambda c: set(c.execute(select(users.c.username).where(users.c.unit == unit)).scalars()))
+        appeals = [a for a in appeals if a.staff_id in own]
     names = await request.app[DATABASE].read(staff_names)
     people = {a.staff_id for a in appeals} | {a.decided_by for a in appeals if a.decided_by}
     return json_response({"appeals": appeals, "names": {p: person_label(p, names) for p in sorted(people)}})

@@ -307,6 +307,9 @@ async def test_park_no_show_requeue_invite_and_leave(tabs: Tabs, pad_hub: Hub) -
     page = await open_pad(tabs)
 
     await page.click(button("callNumber"))
+    # The numbers this window may call are offered (the clerk had to know them by heart).
+    await expect(page.locator("#waiting-numbers option")).to_have_count(3)
+    assert await page.eval_on_selector_all("#waiting-numbers option", "os => os.map(o => o.value)") == ["C1001", "C1002", "C1003"]
     await page.fill("#call-number", "c1999")
     await page.press("#call-number", "Enter")
     await expect(page.locator("#pad-error")).to_have_text("未找到票号：C1999")

@@ -290,3 +290,28 @@ async def test_a_chiefs_dashboard_is_their_units(web_hub: Hub) -> None:
     assert mine["totals"]["issued"] == 2 and whole["totals"]["issued"] == 3
     assert mine["windows"] and all(own_queues & set(web_hub.app[CONFIG].window(w["id"]).queues) for w in mine["windows"])
     assert len(mine["windows"]) < len(whole["windows"])
+
+
+async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
+    """Tried: appeals by staff01 (of the chief's unit) and staff02 (of another), listed by the
+    chief and by the manager. Kept: the chief sees only their unit's (they listed the hall's)."""
+    unit = web_hub.app[CONFIG].queue("C1").unit
+    other = next(u.code for u in web_hub.app[CONFIG].units if u.code != unit)
+    await web_hub.app[ACCOUNTS].add_user("c-staff", HUB_PASSWORD, Role.STAFF, "钱七", unit, now=web_hub.engine.clock.now())
+    await web_hub.app[ACCOUNTS].add_user("o-staff", HUB_PASSWORD, Role.STAFF, "孙八", other, now=web_hub.engine.clock.now())
+    for who in ("c-staff", "o-staff"):
+        response = await web_hub.client.post("/api/v1/auth/login", json={"username": who, "password": HUB_PASSWORD})
+        web_hub.tokens[who] = (await response.json())["token"]
+        await post(web_hub, "/windows/W19/login", who)
+        ticket = (await post(web_hub, "/tickets", "kiosk", {"queue": "C1"}))["ticket"]
+        for step in ("call-next", "start"):
+            await post(web_hub, f"/windows/W19/{step}", who)
+        await post(web_hub, "/windows/W19/finish", who, {"outcome": "completed"})
+        await post(web_hub, f"/tickets/{ticket['id']}/rating", "kiosk", {"score": 1})
+        await post(web_hub, "/appeals", who, {"ticket_id": ticket["id"], "reason": "评价有误，请复核"})
+        await post(web_hub, "/windows/W19/logout", who)
+    chief = await chief_of(web_hub, "chief-c", unit)
+    seen = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth(chief))).json()
+    assert [a["staff_id"] for a in seen["appeals"]] == ["c-staff"]
+    everyone = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))).json()
+    assert sorted(a["staff_id"] for a in everyone["appeals"]) == ["c-staff", "o-staff"]

@@ -326,7 +326,7 @@
       if (!this.allowed()[action]) return;
       const handlers = {
         callNext: () => this.run("POST", this.path("call-next"), undefined, (r) => (r.empty ? "当前没有等候的号" : `已呼叫 ${r.ticket.number}`)),
-        callNumber: () => this.openPanel("callNumber"),
+        callNumber: () => this.openCallNumber(),
         recall: () => this.run("POST", this.path("recall"), undefined, (t) => `已重呼 ${t.number}（第 ${t.call_count} 次呼叫）`),
         start: () => this.run("POST", this.path("start"), undefined, (t) => `${t.number} 开始办理`),
         finish: () => this.openPanel("finish"),
@@ -382,6 +382,20 @@
     closePanel() {
       for (const panel of document.querySelectorAll(".panel")) panel.hidden = true;
       this.openPanelName = null;
+    }
+
+    // 指定叫号 offers the numbers this window may call: its queues' lines and the cases sent to it,
+    // oldest first (the clerk had to know the number by heart).
+    async openCallNumber() {
+      this.openPanel("callNumber");
+      try {
+        const waiting = await HallQ.api("GET", "/tickets?status=waiting");
+        const mine = Object.keys(this.window.queues);
+        const callable = waiting.filter((t) => t.target_window === this.windowId || (t.target_window == null && mine.includes(t.queue)));
+        PadRender.options($("waiting-numbers"), callable.map((t) => [t.number, t.number]));
+      } catch (error) {
+        this.onError(error);
+      }
     }
 
     async openRequeue() {
