@@ -137,6 +137,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     await expect(row.locator("td").last).to_have_text("大厅管理员（manager）：录像显示服务规范，评价有效")
     # The appeal rejected, staff01's bad rating stands: the line lists the ticket behind it.
     await page.click("#run-assessment")
+    await expect(page.locator("#person-detail")).to_be_hidden()  # the ranking read again (it hides the detail)
     await page.locator("#ranking-rows tr[data-staff='staff01'] button").click()
     await page.locator("#person-lines tr[data-rule='bad_ratings'] button.cases").click()
     await expect(page.locator("#case-rows tr")).to_have_count(1)
