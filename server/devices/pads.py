@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -107,6 +108,13 @@ class PadService:
         self._hall = hall
         self._health = health
         self._dirty: asyncio.Queue[frozenset[str]] = asyncio.Queue()
+        self._answering: set[str] = set()
+        self._answered: Counter[str] = Counter()
+        """Answers sent per window: a refresh read before an answer is stale after it, and a newer
+        refresh (queued by the answer) shows the window instead."""
+        """Windows whose pad awaits the answer to its own key: their echo waits for that answer
+        (docs/devices.md: the action is answered at once, the displays follow; the echo of the
+        action's own event went out first, a SHOW before the ACK)."""
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.runtimes: list[PadBusRuntime] = []
@@ -188,22 +196,26 @@ class PadService:
         window_id = event.window_id
         assert window_id is not None  # the bus drops frames from addresses it does not know
         preset = runtime.config.transfer_presets.get(event.bus_address)
-        result = await self._actions.perform(window_id, event.action, preset)
-        if not result.ok:
-            LOG.info("pad %s@%s (%s): %s refused: %s", event.bus_address, bus_name, window_id,
-                     event.action.kind.value, result.message)
-        view = await self._engine.window(window_id)
-        waiting = await self._waiting(view)
-        displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
-        for display in displays:
-            self._send(runtime, event.bus_address, display, cache=False)
+        self._answering.add(window_id)
+        try:
+            result = await self._actions.perform(window_id, event.action, preset)
+            if not result.ok:
+                LOG.info("pad %s@%s (%s): %s refused: %s", event.bus_address, bus_name, window_id,
+                         event.action.kind.value, result.message)
+            view = await self._engine.window(window_id)
+            waiting = await self._waiting(view)
+            displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
+            for display in displays:
+                self._send(runtime, event.bus_address, display, cache=False)
+        finally:
+            self._answering.discard(window_id)
+            self._answered[window_id] += 1
+            self._dirty.put_nowait(frozenset({window_id}))  # now the echo: what the action changed
         if runtime.text_only and displays:
             loop = asyncio.get_running_loop()
             runtime.shown.pop((event.bus_address, "show"), None)  # the error replaced the number
             runtime.held_until[event.bus_address] = loop.time() + ERROR_SHOWN_S
             loop.call_later(ERROR_SHOWN_S + 0.05, self._dirty.put_nowait, frozenset({window_id}))
-        if not result.ok:
-            self._dirty.put_nowait(frozenset({window_id}))
 
     # echo ------------------------------------------------------------------------------------
     def _on_event(self, event: HallEvent) -> None:
@@ -231,10 +243,13 @@ class PadService:
                 LOG.exception("pad refresh failed for %s", sorted(windows))
 
     async def _refresh(self, window_ids: set[str]) -> None:
-        views = {v.id: v for v in await self._engine.windows() if v.id in window_ids}
+        read_after = {w: self._answered[w] for w in window_ids}
+        views = {v.id: v for v in await self._engine.windows() if v.id in window_ids and v.id not in self._answering}
         counts = await self._engine.waiting_at(sorted(views))
         for window_id, view in views.items():
             waiting = counts[window_id]
+            if window_id in self._answering or self._answered[window_id] != read_after[window_id]:
+                continue  # an answer went out meanwhile: this read is older than what it said
             for runtime, address in self._pads_of.get(window_id, []):
                 if runtime.held_until.get(address, 0.0) > asyncio.get_running_loop().time():
                     continue  # the pad shows an error code for a moment; restored when it expires
