@@ -31,11 +31,14 @@ async def staff(hub, action: str, body: dict | None = None) -> dict:
 
 
 @contextlib.asynccontextmanager
-async def phone(browser) -> AsyncIterator[Page]:
-    """A phone's browser (390 px wide, Chinese locale), closed afterwards."""
+async def following(browser, hub, ticket: dict) -> AsyncIterator[Page]:
+    """A phone (390 px wide, Chinese locale) on the ticket's status page, once it is live."""
     context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
     try:
-        yield await context.new_page()
+        page = await context.new_page()
+        await page.goto(f"{hub.base_url}/t/{ticket['status_token']}")
+        await expect(page.locator("#link")).to_have_text("实时更新中")
+        yield page
     finally:
         await context.close()
 
@@ -207,9 +210,7 @@ async def test_a_no_show_is_told_what_to_do(status_hub, browser):
     page says how to come back (HALL.md 过号重排); it said only 已过号."""
     hub = status_hub
     mine = await issue(hub)
-    async with phone(browser) as page:
-        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
-        await expect(page.locator("#link")).to_have_text("实时更新中")
+    async with following(browser, hub, mine) as page:
         for action in ("login", "call-next", "no-show"):
             await staff(hub, action)
         await expect(page.locator("#status")).to_have_text("已过号")
@@ -224,9 +225,7 @@ async def test_an_invitation_to_rate_opens_the_rating_on_the_phone(status_hub, b
     given then counts as the citizen's."""
     hub = status_hub
     mine = await issue(hub)
-    async with phone(browser) as page:
-        await page.goto(f"{hub.base_url}/t/{mine['status_token']}")
-        await expect(page.locator("#link")).to_have_text("实时更新中")
+    async with following(browser, hub, mine) as page:
         for action in ("login", "call-next", "start"):
             await staff(hub, action)
         await expect(page.locator("#status")).to_have_text("正在办理")
