@@ -412,7 +412,8 @@ async def test_page_and_assets_are_served_by_the_hub(pad_hub: Hub) -> None:
 @pytest.mark.browser
 async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
     """Tried: staff01 serves a C1 citizen who rates 1 on the window's rating device, then opens
-    我的差评 and appeals it; staff02 looks at theirs. Kept: the rating is listed with its day and
+    我的差评 and appeals it; staff02 looks at theirs. Kept: the pad says so at once; the rating is
+    listed with its day and
     number, the appeal is filed from the pad (only the API could, by an internal ticket id) and
     shows 申诉待复核; staff02 sees none of staff01's."""
     number = await issue(pad_hub)
@@ -427,6 +428,7 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
     ticket = await pad_hub.engine.ticket_by_number(number)
     rated = await pad_hub.client.post(f"/api/v1/tickets/{ticket.id}/rating", json={"score": 1}, headers=pad_hub.auth("kiosk"))
     assert rated.status == 200
+    await expect(page.locator("#pad-info")).to_have_text(f"{number} 收到差评（1 分），如有误可在「我的差评」中申诉")
     await page.click(button("appeals"))
     row = page.locator(f"#appeal-rows tr[data-ticket='{ticket.id}']")
     await expect(row.locator("td").nth(1)).to_have_text(number)

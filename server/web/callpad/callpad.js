@@ -192,7 +192,12 @@
       if (this.seen.has(event.seq)) return; // the window and zone streams overlap
       this.seen.add(event.seq);
       if (this.seen.size > 1000) this.seen = new Set([...this.seen].slice(-500));
-      const mine = event.window_id === this.windowId || (event.payload || {}).target === this.windowId;
+      const payload = event.payload || {};
+      if (event.kind === "ticket.rated" && payload.bad && !event.replay && this.me && event.staff_id === this.me.username) {
+        // Told at once, while the visit is fresh in mind (they learnt of it only in the report).
+        this.message("", `${event.number} 收到差评（${payload.score} 分），如有误可在「我的差评」中申诉`);
+      }
+      const mine = event.window_id === this.windowId || payload.target === this.windowId;
       const myQueues = Object.keys(this.window ? this.window.queues : {});
       const queueTouched = myQueues.includes(event.queue) || myQueues.includes((event.payload || {}).from_queue);
       this.schedule(mine, mine || queueTouched);
