@@ -109,12 +109,12 @@ class PadService:
         self._health = health
         self._dirty: asyncio.Queue[frozenset[str]] = asyncio.Queue()
         self._answering: set[str] = set()
-        self._answered: Counter[str] = Counter()
-        """Answers sent per window: a refresh read before an answer is stale after it, and a newer
-        refresh (queued by the answer) shows the window instead."""
         """Windows whose pad awaits the answer to its own key: their echo waits for that answer
         (docs/devices.md: the action is answered at once, the displays follow; the echo of the
         action's own event went out first, a SHOW before the ACK)."""
+        self._answered: Counter[str] = Counter()
+        """Answers sent per window: a refresh read before an answer is stale after it, and a newer
+        refresh (queued by the answer) shows the window instead."""
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.runtimes: list[PadBusRuntime] = []

@@ -833,7 +833,8 @@ class QueueEngine:
                 sort_key = (keys[ahead - 1] + keys[ahead]) / 2
             # A back office's no-show goes back to that back office: re-queued into the front
             # queue's line it was called at the windows and the back office never saw it again.
-            held = m["window_id"] if m["window_id"] in self._back_offices else m["target_window"]
+            # (A call clears target_window, so a front window's no-show goes back to the line.)
+            held = m["window_id"] if m["window_id"] in self._back_offices else None
             row = self._update_ticket(
                 txn,
                 m["id"],
@@ -1182,6 +1183,7 @@ class QueueEngine:
                     c.service_seconds if c else None,
                     sum(1 for w in self._serving.get(q.prefix, ()) if w in open_now),
                 )
+                estimate = self._estimate_wait(figures, waiting)
                 views.append(
                     QueueView(
                         prefix=q.prefix,
@@ -1191,9 +1193,9 @@ class QueueEngine:
                         waiting_priority=s.waiting_priority if s else 0,
                         longest_wait_s=round(now - s.oldest, 1) if s and s.oldest is not None else None,
                         open_windows=figures.open_windows,
-                        estimated_wait_min=self._estimate_wait(figures, waiting) if waiting else 0,
+                        estimated_wait_min=estimate if waiting else 0,
                         service_min=round(figures.service_min, 2),
-                        beyond_today=bool(waiting) and (self._estimate_wait(figures, waiting) or 0) > left_min,
+                        beyond_today=bool(waiting) and (estimate or 0) > left_min,
                         in_line=in_line.get(q.prefix, 0),
                         issued_today=int(issued.get(q.prefix, 0)),
                     )
