@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.config.models import HallConfig
-from server.engine.clock import ManualClock
+from server.engine.clock import ManualClock, ScaledClock
 from server.engine.engine import QueueEngine
 from server.events import EventBus
 from server.storage.db import Database, open_database, upgrade
@@ -93,8 +93,12 @@ def hall_config() -> HallConfig:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(at("09:00"))
+def clock(request: pytest.FixtureRequest) -> ManualClock:
+    """09:00 on a Thursday, moving only when a test says so; or, parametrized indirectly with a
+    speed, a hall clock running that many times real time from 09:00 (the demo's kind), made when
+    the test starts so it is 09:00 then."""
+    speed = getattr(request, "param", None)
+    return ScaledClock(at("09:00"), speed) if speed else ManualClock(at("09:00"))  # type: ignore[return-value]
 
 
 def postgres_reachable() -> bool:

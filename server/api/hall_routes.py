@@ -42,6 +42,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
             "timezone": config.hall.timezone,
             "hall_day": engine.today(),
             "service_level_min": config.hall.service_level_min,
+            "clock_rate": engine.clock.rate,  # hall seconds per real second: pages let shown waits grow
             "status_base_url": config.hall.status_base_url,
             "max_recalls": config.rules.max_recalls,
             "issuing": {

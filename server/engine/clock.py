@@ -14,8 +14,15 @@ class Clock(Protocol):
     def now(self) -> float:
         """Seconds since the epoch (UTC)."""
 
+    @property
+    def rate(self) -> float:
+        """Hall seconds that pass per real second: what a page needs to let a shown wait tick
+        between two readings (0 for a clock that moves only when told to)."""
+
 
 class SystemClock:
+    rate = 1.0
+
     def now(self) -> float:
         return time.time()
 
@@ -25,6 +32,7 @@ class ManualClock:
     """A clock that moves only when told to: for tests, simulations and replays."""
 
     current: float
+    rate = 0.0
 
     def now(self) -> float:
         return self.current
@@ -50,6 +58,10 @@ class ScaledClock:
 
     def now(self) -> float:
         return self.start + (time.monotonic() - self._origin) * self.speed
+
+    @property
+    def rate(self) -> float:
+        return self.speed
 
     def real_seconds(self, hall_seconds: float) -> float:
         return hall_seconds / self.speed

@@ -267,7 +267,7 @@ def _window_json(config: HallConfig, w: WindowView, staff: Mapping[str, str]) ->
 def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
     counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
-    only_zones: set[str] | None = None,
+    only_zones: set[str] | None = None, *, clock_rate: float,
 ) -> dict[str, Any]:
     """The dashboard's one JSON document: per zone and queue, the windows, today's figures, alerts.
 
@@ -316,6 +316,10 @@ def today_overview(
     return {
         "now": now, "day": day, "time": datetime.fromtimestamp(now, ZoneInfo(config.hall.timezone)).strftime("%H:%M:%S"),
         "hall": config.hall.name, "service_level_min": config.hall.service_level_min,
+        # Between two readings the page lets every shown wait grow at this many hall seconds per
+        # real second, and reads again when one crosses the service level: a quiet hall raises
+        # its alert on time, not at the next event.
+        "clock_rate": clock_rate,
         "totals": {**total.to_json(), **_figures_json(overall[0] if overall else None),
                    "windows_open": sum(z["windows"]["open"] for z in zones),
                    "windows_paused": sum(z["windows"]["paused"] for z in zones),
@@ -345,7 +349,8 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
 
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
     zones = {q.zone for q in queues} if own is not None else None
-    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones))
+    return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
+                                         clock_rate=engine.clock.rate))
 
 
 ROUTES = [

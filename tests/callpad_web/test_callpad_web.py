@@ -13,10 +13,11 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from server.api.keys import CONFIG
-from server.engine.clock import ManualClock
+from server.engine.clock import ManualClock, ScaledClock
 from server.web import setup_static
 from server.web.callpad import setup
 from tests.conftest import HUB_PASSWORD, Hub, publish_screenshot, start_hub
+from tests.dashboard.test_dashboard_ticks import seconds_of
 
 CALL_BUTTON = "#buttons button[data-action='callNext']"
 
@@ -441,3 +442,20 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
     assert [(a["number"], a["staff_id"], a["status"]) for a in appeals["appeals"]] == [(number, "staff01", "pending")]
     theirs = await (await pad_hub.client.get("/api/v1/my/bad-ratings", headers=pad_hub.auth("staff02"))).json()
     assert theirs["bad_ratings"] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("clock", [300.0], indirect=True)
+async def test_longest_wait_grows_while_the_hall_is_quiet(tabs: Tabs, pad_hub: Hub, clock: ScaledClock) -> None:
+    """On a hall clock 300x real time, with no event after the ticket: the pad's 最长等候 grows
+    by itself (it used to stand at the value of the last event for as long as nobody moved)."""
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    cell = page.locator("#queue-rows tr[data-queue='C1'] td.longest")
+    await expect(cell).not_to_have_text("—")
+    first = seconds_of(await cell.text_content() or "")
+    await page.wait_for_timeout(1500)
+    second = seconds_of(await cell.text_content() or "")
+    assert second - first >= 300, (first, second)
+    ticket = await pad_hub.engine.ticket_by_number("C1001")
+    assert abs(second - (clock.now() - ticket.issued_at)) <= 2 * 300, second

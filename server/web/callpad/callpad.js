@@ -266,7 +266,7 @@
       if (this.targeted || !prefixes.length) {
         rows.push({ prefix: "转入", name: "转给本窗口的件", waiting: this.targeted, waiting_priority: 0, longest_wait_s: null });
       }
-      PadRender.queues(rows);
+      PadRender.queues(rows, this.hall.clock_rate);
     }
 
     queueNames() {

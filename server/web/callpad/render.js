@@ -53,7 +53,7 @@ const PadRender = (() => {
     $("recall-count").textContent = t && t.status === "called" ? `${used}/${maxRecalls}` : "";
   }
 
-  function queues(rows) {
+  function queues(rows, clockRate) {
     const body = $("queue-rows");
     body.replaceChildren(
       ...rows.map((q) => {
@@ -63,7 +63,7 @@ const PadRender = (() => {
           el("td", {}, q.prefix),
           el("td", {}, q.name),
           el("td", { className: "waiting" }, waiting),
-          el("td", { className: "longest" }, q.longest_wait_s == null ? "—" : HallQ.formatDuration(q.longest_wait_s)),
+          HallQ.showWait(el("td", { className: "longest" }), q.longest_wait_s, clockRate), // grows between readings
         );
         return tr;
       }),

@@ -7,6 +7,7 @@
   const STATE_ZH = { idle: "空闲", called: "已呼叫", serving: "办理中", on_hold: "挂起", paused: "暂停", closed: "未登录" };
   const DEBOUNCE_MS = 250;
   let timer = null, inFlight = false, again = false;
+  let rate = 0, crossing = null; // the hall clock's rate; the timer that reads again at the level
 
   const el = ManagerSignIn.el;
   const pct = (v) => (v == null ? "—" : `${(v * 100).toFixed(1)}%`);
@@ -37,7 +38,7 @@
     $("zones").replaceChildren(...data.zones.map((z) => {
       const rows = z.queues.map((q) => el("tr", { "data-queue": q.prefix, class: q.longest_wait_s > level ? "late" : "" },
         el("td", {}, q.prefix), el("td", { class: "qname" }, q.name), el("td", { class: "num waiting" }, String(q.waiting)),
-        el("td", { class: "num longest" }, q.waiting ? dur(q.longest_wait_s) : "—"),
+        growing(el("td", { class: "num longest" }), q.waiting ? q.longest_wait_s : null),
         // A wait past what is left of today's hours reads as that, not as 7小时40分.
         el("td", { class: "num estimate", title: q.beyond_today ? `预计${est(q.estimated_wait_min)}，超过今日剩余办理时间` : "" },
           q.waiting ? (q.beyond_today ? "今日办不完" : est(q.estimated_wait_min)) : "—"),
@@ -46,13 +47,27 @@
       return el("div", { class: `card zone${alarmed.has(z.code) ? " alarm" : ""}`, "data-zone": z.code },
         el("h2", {}, el("span", {}, `${z.code} ${z.name}`), el("span", { class: "muted" }, `柜台 开${z.windows.open} 停${z.windows.paused} 关${z.windows.closed}`)),
         el("div", { class: "facts" },
-          fact("等候", String(z.waiting), "zone-waiting"), fact("最长等候", z.waiting ? dur(z.longest_wait_s) : "—", "zone-longest"),
+          fact("等候", String(z.waiting), "zone-waiting"), fact("最长等候", growing(el("span"), z.waiting ? z.longest_wait_s : null), "zone-longest"),
           fact("预计等候", z.waiting ? est(z.estimated_wait_min) : "—"), fact("取号", String(z.issued)),
           fact("办结", String(z.served), "zone-served"), fact("过号", String(z.no_shows)),
           fact("平均等候", dur(z.wait_mean_s)), fact("P90", dur(z.wait_p90_s)), fact("超时", pct(z.over_kpi_share))),
         el("table", {}, el("thead", {}, el("tr", {}, ...["队列", "业务", "等候", "最长", "预计", "窗口", "取号"]
           .map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))), el("tbody", {}, ...rows)));
     }));
+  }
+
+  const growing = (cell, seconds) => HallQ.showWait(cell, seconds, rate); // grows between readings
+
+  // Read again just after the longest wait of some queue passes the service level, so its alert
+  // shows on time in a quiet hall (no event would bring it); nothing polls.
+  function readAgainAtCrossing(data) {
+    clearTimeout(crossing);
+    if (!(data.clock_rate > 0)) return;
+    const level = data.service_level_min * 60;
+    const left = data.zones.flatMap((z) => z.queues)
+      .filter((q) => q.waiting && q.longest_wait_s != null && q.longest_wait_s <= level)
+      .map((q) => (level - q.longest_wait_s) / data.clock_rate);
+    if (left.length) crossing = setTimeout(schedule, Math.min(...left) * 1000 + DEBOUNCE_MS);
   }
 
   function drawWindows(windows) {
@@ -71,6 +86,8 @@
     inFlight = true;
     try {
       const data = await HallQ.api("GET", "/stats/today");
+      rate = data.clock_rate;
+      readAgainAtCrossing(data);
       drawTotals(data); drawAlerts(data.alerts); drawZones(data); drawWindows(data.windows);
     } catch (error) {
       if (error.status === 401) { HallQ.setToken(null); location.reload(); return; }

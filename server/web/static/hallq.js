@@ -93,5 +93,23 @@ const HallQ = (() => {
     return h ? `${h}小时${m ? m + "分" : ""}` : `${m}分钟`;
   }
 
-  return { api, login, logout, token, setToken, subscribe, formatDuration, formatMinutes, ApiError };
+  // A wait read from the hub goes on growing on the page between two readings, as it does in the
+  // hall: the cell keeps the wait it was read with, when, and the hall clock's rate (hall seconds
+  // per real second, /hall's clock_rate), and one timer redraws every such cell each second.
+  let waitTicker = null;
+  function drawWait(cell) {
+    const grown = ((performance.now() - Number(cell.dataset.readAt)) / 1000) * Number(cell.dataset.rate);
+    cell.textContent = formatDuration(Number(cell.dataset.waitS) + grown);
+  }
+  function showWait(cell, seconds, rate) {
+    if (seconds == null) { cell.textContent = "—"; return cell; }
+    Object.assign(cell.dataset, { waitS: String(seconds), readAt: String(performance.now()), rate: String(rate || 0) });
+    drawWait(cell);
+    if (rate > 0 && waitTicker == null) {
+      waitTicker = setInterval(() => document.querySelectorAll("[data-wait-s]").forEach(drawWait), 1000);
+    }
+    return cell;
+  }
+
+  return { api, login, logout, token, setToken, subscribe, formatDuration, formatMinutes, showWait, ApiError };
 })();
