@@ -85,10 +85,6 @@ async def requeue_late(request: web.Request, principal: Principal) -> web.Respon
     return json_response(await engine.requeue_late(number))
 
 
-async def rate_by_device(request: web.Request, principal: Principal, body: RatingBody) -> web.Response:
-    return json_response(await request.app[ENGINE].rate(int_param(request, "ticket_id"), body.score, principal.name))
-
-
 async def ticket_status(request: web.Request, _: Principal | None) -> web.Response:
     """The citizen's own view of their ticket (the QR target); the token is the credential."""
     result = await request.app[ENGINE].ticket_status(request.match_info["token"])
@@ -156,7 +152,6 @@ ROUTES = [
     Route("POST", "/api/v1/tickets/{ticket_id}/printed", report_printed, "Report printing", roles(Role.KIOSK, Role.ADMIN), PrintedBody, "tickets"),
     Route("POST", "/api/v1/tickets/{ticket_id}/cancel", cancel_ticket, "Cancel a waiting ticket", roles(Role.MANAGER, Role.ADMIN),
           ReasonBody, "tickets"),
-    Route("POST", "/api/v1/tickets/{ticket_id}/rating", rate_by_device, "Rate a visit from a rating device", roles(Role.KIOSK, Role.DISPLAY), RatingBody, "tickets"),
     Route("POST", "/api/v1/late/{number}", requeue_late, "Re-queue a late no-show", roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN),
           tag="tickets"),
     Route("GET", "/api/v1/status/{token}", ticket_status, "A citizen's ticket status", None, tag="tickets"),

@@ -320,6 +320,26 @@ async def test_public_status_page_and_citizen_rating(hub):
     assert (await hub.client.get("/api/v1/status/not-a-token")).status == 404
 
 
+async def test_only_the_citizen_rates_a_visit(hub):
+    """Tried: rating a served visit 1 star by its ticket id with a TV board's token, a kiosk's, the
+    clerk's own and a manager's (ticket ids are public on /windows; a board's token sits in a TV
+    browser's history), then by the citizen's status token. Kept: nobody but the holder of the
+    status token (the QR code) rated it; the clerk's assessment took no rating until the citizen
+    gave one."""
+    body = await (await issue(hub, "A1")).json()
+    ticket_id, token = body["ticket"]["id"], body["ticket"]["status_token"]
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
+    for step in ("call-next", "start"):
+        assert (await hub.client.post(f"/api/v1/windows/W01/{step}", headers=hub.auth("staff01"))).status == 200
+    for who in ("board-A", "kiosk", "staff01", "manager"):
+        r = await hub.client.post(f"/api/v1/tickets/{ticket_id}/rating", json={"score": 1}, headers=hub.auth(who))
+        assert r.status in (404, 405), (who, r.status)
+        assert (await hub.engine.ticket(ticket_id)).rating is None, who
+    r = await hub.client.post(f"/api/v1/status/{token}/rating", json={"score": 4})
+    assert r.status == 200
+    assert (await hub.engine.ticket(ticket_id)).rating == 4
+
+
 async def test_staff_listing_masks_personal_ids(hub):
     await issue(hub, "A1", person_id="430224199001011231")
     tickets = await (await hub.client.get("/api/v1/tickets", headers=hub.auth("staff01"))).json()

@@ -427,7 +427,7 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
     await page.click("#outcome-choices button[data-choice='completed']")
     await expect(page.locator("#window-state")).to_have_text("空闲")
     ticket = await pad_hub.engine.ticket_by_number(number)
-    rated = await pad_hub.client.post(f"/api/v1/tickets/{ticket.id}/rating", json={"score": 1}, headers=pad_hub.auth("kiosk"))
+    rated = await pad_hub.client.post(f"/api/v1/status/{ticket.status_token}/rating", json={"score": 1})  # the citizen's QR page
     assert rated.status == 200
     await expect(page.locator("#pad-info")).to_have_text(f"{number} 收到差评（1 分），如有误可在「我的差评」中申诉")
     await page.click(button("appeals"))

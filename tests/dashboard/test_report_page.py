@@ -43,7 +43,7 @@ async def bad_rating_appeal(hub: Hub) -> int:
     for step in ("call-next", "start"):
         await post(hub, f"/windows/W19/{step}", "staff01")
     await post(hub, "/windows/W19/finish", "staff01", {"outcome": "completed"})
-    await post(hub, f"/tickets/{ticket['id']}/rating", "kiosk", {"score": 1})
+    assert (await hub.client.post(f"/api/v1/status/{ticket['status_token']}/rating", json={"score": 1})).status == 200
     return (await post(hub, "/appeals", "staff01", {"ticket_id": ticket["id"], "reason": "群众误操作，现场已致歉"}))["id"]
 
 
@@ -308,7 +308,8 @@ async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
         for step in ("call-next", "start"):
             await post(web_hub, f"/windows/W19/{step}", who)
         await post(web_hub, "/windows/W19/finish", who, {"outcome": "completed"})
-        await post(web_hub, f"/tickets/{ticket['id']}/rating", "kiosk", {"score": 1})
+        rated = await web_hub.client.post(f"/api/v1/status/{ticket['status_token']}/rating", json={"score": 1})
+        assert rated.status == 200
         await post(web_hub, "/appeals", who, {"ticket_id": ticket["id"], "reason": "评价有误，请复核"})
         await post(web_hub, "/windows/W19/logout", who)
     chief = await chief_of(web_hub, "chief-c", unit)
