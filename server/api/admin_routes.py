@@ -15,9 +15,7 @@ ANYONE_SIGNED_IN = frozenset(Role)
 async def login(request: web.Request, _: Principal | None, body: LoginBody) -> web.Response:
     accounts = request.app[ACCOUNTS]
     now = request.app[ENGINE].clock.now()
-    accounts.check_not_locked(body.username, now)
-    principal = await accounts.verify(body.username, body.password)
-    accounts.record_login(body.username, principal is not None, now)
+    principal = await accounts.sign_in(body.username, body.password, source=f"web:{request.remote}", now=now)
     if principal is None:
         raise HallQError("bad_credentials", "工号或密码错误", "wrong staff id or password", 401)
     token = await accounts.open_session(principal, now=now)

@@ -142,9 +142,7 @@ class PadActions:
 
     async def _login(self, window_id: str, staff_id: str, password: str) -> ActionResult:
         now = self._engine.clock.now()
-        self._accounts.check_not_locked(staff_id, now)
-        principal = await self._accounts.verify(staff_id, password)
-        self._accounts.record_login(staff_id, principal is not None, now)
+        principal = await self._accounts.sign_in(staff_id, password, source=f"pad:{window_id}", now=now)
         if principal is None or principal.role not in PAD_ROLES:
             raise HallQError("login_failed", "工号或密码错误", f"pad login refused for {staff_id!r}", 401)
         await self._engine.login(window_id, principal.name)
