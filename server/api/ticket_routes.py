@@ -43,9 +43,10 @@ async def issue_ticket(request: web.Request, principal: Principal, body: IssueBo
 
 
 async def report_printed(request: web.Request, principal: Principal, body: PrintedBody) -> web.Response:
-    engine = request.app[ENGINE]
-    ticket = await engine.ticket(int_param(request, "ticket_id"))
-    return json_response(await engine.mark_printed(ticket.id, body.printed, body.detail))
+    """A kiosk reports on the tickets it issued; the answer says only what was recorded."""
+    device = principal.name if principal.is_device else None
+    ticket = await request.app[ENGINE].mark_printed(int_param(request, "ticket_id"), body.printed, body.detail, device=device)
+    return json_response({"id": ticket.id, "number": ticket.number, "printed": ticket.printed})
 
 
 async def list_tickets(request: web.Request, _: Principal) -> web.Response:

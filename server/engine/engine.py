@@ -479,12 +479,20 @@ class QueueEngine:
             return None
         return int(math.ceil(ahead * figures.service_min / figures.open_windows))
 
-    async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None) -> TicketView:
-        """The kiosk reports whether the ticket came out of the printer; a failure is recorded."""
+    async def mark_printed(self, ticket_id: int, printed: bool, detail: str | None = None, *, device: str | None = None) -> TicketView:
+        """The kiosk reports whether the ticket came out of the printer; a failure is recorded.
+
+        With `device`, only for a ticket that device issued, and once (a repeat of the same report,
+        a retry after a lost answer, changes nothing): any kiosk could rewrite any ticket's print
+        state, and read its masked ID, by walking the ids."""
         def work(txn: _Txn) -> Any:
             row = (txn.conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
-            if row is None:
+            if row is None or (device is not None and row._mapping["device"] != device):
                 raise not_found("ticket", "票号", ticket_id)
+            if device is not None and row._mapping["printed"] is not None:
+                if row._mapping["printed"] == printed:
+                    return _ticket_view(row)
+                raise HallQError("already_reported", "该票的打印结果已报告", "printing of this ticket was reported already", 409)
             row = self._update_ticket(txn, ticket_id, printed=printed)
             kind = "ticket.printed" if printed else "ticket.print_failed"
             self._event(txn, kind, ticket=row, payload={"detail": detail} if detail else {})

@@ -232,6 +232,31 @@ async def test_body_fields_take_only_their_own_json_type(hub):
     assert r.status == 200 and (await r.json())["printed"] is False
 
 
+async def test_a_kiosk_reports_printing_only_of_its_own_tickets(hub):
+    """Tried: a second kiosk reporting "not printed" for a ticket the first issued (walking ids
+    rewrote any ticket's print state and read its masked ID), the first kiosk changing its
+    report afterwards, and a retry of the same report. Kept: the other kiosk is told no such
+    ticket and the state is untouched; the change is refused; the retry is answered the same;
+    no answer carries the citizen's masked ID."""
+    from server.accounts import Role
+    from server.api.keys import ACCOUNTS
+
+    other = await hub.app[ACCOUNTS].add_device("kiosk-2", Role.KIOSK, now=hub.engine.clock.now())
+    ticket = (await (await issue(hub, "A1", person_id="430224199001011231")).json())["ticket"]
+    url = f"/api/v1/tickets/{ticket['id']}/printed"
+    r = await hub.client.post(url, json={"printed": False, "detail": "x"}, headers={"Authorization": f"Bearer {other}"})
+    assert r.status == 404
+    assert (await hub.engine.ticket(ticket["id"])).printed is None
+    for _ in range(2):  # the report, then its retry
+        r = await hub.client.post(url, json={"printed": True}, headers=hub.auth("kiosk"))
+        assert r.status == 200 and await r.json() == {"id": ticket["id"], "number": "A1001", "printed": True}
+    r = await hub.client.post(url, json={"printed": False}, headers=hub.auth("kiosk"))
+    assert r.status == 409
+    assert (await hub.engine.ticket(ticket["id"])).printed is True
+    events = [e.kind for e in await hub.engine.ticket_events(ticket["id"])]
+    assert events.count("ticket.printed") == 1 and "ticket.print_failed" not in events
+
+
 async def test_assessment_of_someone_without_figures_is_not_found(hub):
     r = await hub.client.get("/api/v1/stats/assessment/nobody", headers=hub.auth("manager"))
     assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
