@@ -5,15 +5,27 @@ aiohttp's default access log writes the whole request line, which would put work
 hub's log files.
 
 Refused and failed requests (4xx, 5xx) are logged at INFO: those are what a technician looks for.
+A citizen's status token is the credential of their ticket (follow it, rate the visit): the path
+segment after /t/ or /status/ is logged as "…" (the ticket can be found by its number).
+
 Successful ones are DEBUG (`hallq -v serve` shows them): a busy hall's kiosks, call-pads and boards
 make thousands a day, and formatting a log line for each cost a twentieth of issuing a ticket.
 """
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+
+
+_STATUS_TOKEN = re.compile(r"(^/t/|/api/v1/status/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The request's path with a citizen's status token left out."""
+    return _STATUS_TOKEN.sub(r"\1…", path)
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -30,7 +42,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %s %.1fms',
             request.remote,
             request.method,
-            request.path,
+            loggable_path(request.path),
             response.status,
             response.body_length,
             time * 1000,

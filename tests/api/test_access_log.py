@@ -44,3 +44,14 @@ async def test_only_refusals_and_failures_are_logged_at_info(caplog) -> None:
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert len(lines) == 1 and '"GET /api/v1/nowhere" 404' in lines[0], lines
     assert "secret-token" not in lines[0]
+
+
+async def test_citizens_status_tokens_stay_out_of_the_access_log(caplog) -> None:
+    """Tried: a citizen's status page and its API, read and rated (the token in the path is the
+    ticket's credential), here answered 404 so they log at INFO. Kept: the paths, not the token."""
+    caplog.set_level(logging.DEBUG, logger="aiohttp.access")
+    token = "1jn1aX9icMLS4wnk"
+    await serve_and_get([f"/t/{token}", f"/api/v1/status/{token}", f"/api/v1/status/{token}/rating"])
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 3 and all(token not in line for line in lines), lines
+    assert '"GET /t/…" 404' in lines[0] and '"GET /api/v1/status/…/rating" 404' in lines[2]
