@@ -7,6 +7,7 @@ import html
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -23,6 +24,24 @@ COLUMNS: list[tuple[str, str]] = [
     ("rating_good_share", "满意率(4-5分)"), ("bad_before_appeal", "差评(申诉前)"), ("bad_after_appeal", "差评(申诉后)"),
     ("availability", "窗口在岗率"), ("idle_waiting_s", "有人等候时空闲(秒)"),
 ]
+
+
+# A text cell a spreadsheet would run as a formula (CWE-1236): names and labels come from people
+# (display names) and from the imported catalogue, and a manager opens these files in Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: object) -> object:
+    """A CSV cell as text Excel shows, never runs: a leading apostrophe (OWASP's advice)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _append(sheet: Any, line: Sequence[object]) -> None:
+    """A row whose text cells stay text: openpyxl stores a string starting with '=' as a formula."""
+    sheet.append(list(line))
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 SHARES = frozenset({"over_kpi_share", "no_show_rate", "abandonment_rate", "rating_good_share", "availability"})
@@ -71,7 +90,7 @@ def to_csv(rows: Sequence[Figures], by: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in line] for line in body)
+    writer.writerows(["" if v is None else _csv_text(v) for v in line] for line in body)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
@@ -81,9 +100,9 @@ def to_xlsx(rows: Sequence[Figures], by: str) -> bytes:
     assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "统计报表"
     header, body = table(rows, by)
-    sheet.append(header)
+    _append(sheet, header)
     for line in body:
-        sheet.append(line)
+        _append(sheet, line)
     for position, (name, _) in enumerate(COLUMNS, start=2):  # after the grouping's column
         if name in SHARES:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
@@ -99,18 +118,18 @@ def assessment_to_xlsx(people: Sequence[PersonScore], units: Sequence[UnitScore]
     ranking.title = "考核排名"
     ranking.append(["排名", "工作人员", "单位", "得分"])
     for p in people:
-        ranking.append([p.rank, p.name or p.staff_id, unit_names.get(p.unit or "", p.unit or ""), p.score])
+        _append(ranking, [p.rank, p.name or p.staff_id, unit_names.get(p.unit or "", p.unit or ""), p.score])
     lines = book.create_sheet("考核明细")
     lines.append(["工作人员", "项目", "实测值", "标准", "得分项"])
     for p in people:
         for line in p.lines:
-            lines.append([p.name or p.staff_id, line.label, line.measured, line.threshold, line.points])
+            _append(lines, [p.name or p.staff_id, line.label, line.measured, line.threshold, line.points])
             if line.rule in SHARE_RULES and line.measured is not None:
                 lines.cell(row=lines.max_row, column=3).number_format = "0.0%"
     by_unit = book.create_sheet("单位排名")
     by_unit.append(["排名", "单位", "平均得分", "人数"])
     for u in units:
-        by_unit.append([u.rank, unit_names.get(u.unit, u.unit), u.score, u.people])
+        _append(by_unit, [u.rank, unit_names.get(u.unit, u.unit), u.score, u.people])
     return _saved(book)
 
 

