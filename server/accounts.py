@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from server.errors import HallQError, bad_request, not_found
 from server.login_guard import LoginGuard
 from server.storage.db import Database
-from server.storage.schema import auth_sessions, devices, users
+from server.storage.schema import auth_sessions, devices, users, window_states
 
 SESSION_SECONDS = 12 * 3600
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -250,6 +250,14 @@ class Accounts:
             raise not_found("user", "账号", username)
         for digest in ended:
             self._recent.pop(digest, None)
+
+    async def switched_off_at_windows(self) -> list[str]:
+        """Staff ids logged in at some window whose account is switched off (by `hallq user
+        disable`, which has only the database: the API's switch-off signs them off itself)."""
+        statement = (select(users.c.username).distinct()
+                     .join(window_states, window_states.c.staff_id == users.c.username)
+                     .where(users.c.active.is_(False)))
+        return list(await self.database.read(lambda conn: list(conn.execute(statement).scalars())))
 
     async def authenticate(self, token: str, *, now: float) -> Principal | None:
         digest = token_digest(token)

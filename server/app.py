@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from server.account_sweep import account_sweep_ctx
 from server.accounts import Accounts
 from server.api import admin_routes, event_stream, hall_routes, ticket_routes, window_routes
 from server.api.keys import ACCOUNTS, BUS, CONFIG, DATABASE, ENGINE, SETTINGS
@@ -67,6 +68,7 @@ def create_app(
     app.cleanup_ctx.append(storage_ctx)
     app.cleanup_ctx.append(stats_routes.stats_ctx)
     app.cleanup_ctx.append(day_closer_ctx)
+    app.cleanup_ctx.append(account_sweep_ctx)
     add_routes(app, api_routes())
     for extend in extensions or []:
         extend(app)

@@ -10,6 +10,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from server.account_sweep import sign_off_switched_off
 from server.accounts import Accounts
 from server.api.keys import ACCOUNTS
 from tests.conftest import HUB_PASSWORD
@@ -129,6 +130,32 @@ async def test_a_switch_made_by_another_process_reaches_the_hub_within_the_cache
     await elsewhere.set_device_active("kiosk-1", False)
     clock.advance(Accounts.TOKEN_CACHE_SECONDS + 1)
     assert await issue_with(hub, token) == 401
+
+
+async def test_an_account_switched_off_by_another_process_leaves_its_windows(hub, caplog):
+    """Tried: `hallq user disable` (another process, the database only) for staff02 idle at W01
+    and for staff01 serving at W19; then the hub's look for such windows, twice; then W19's case
+    finished. Kept: W01 freed at the first look (its pad no longer acts as staff02); W19 kept
+    with its case, said once in the log, and freed at the first look after the case closed."""
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff02"))
+    await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff01"))
+    await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+    for step in ("call-next", "start"):
+        assert (await hub.client.post(f"/api/v1/windows/W19/{step}", headers=hub.auth("staff01"))).status == 200
+    elsewhere = Accounts(hub.app[ACCOUNTS].database)
+    for staff_id in ("staff01", "staff02"):
+        await elsewhere.set_user_active(staff_id, False)
+    told: set[tuple[str, str]] = set()
+    for _ in range(2):
+        await sign_off_switched_off(hub.app[ACCOUNTS], hub.engine, told)
+    assert (await hub.engine.window("W01")).staff_id is None
+    assert (await hub.engine.window("W19")).staff_id == "staff01"
+    kept = [r.getMessage() for r in caplog.records if "still has their open case" in r.getMessage()]
+    assert len(kept) == 1 and "W19" in kept[0]
+    await hub.engine.finish("W19", "completed")
+    await sign_off_switched_off(hub.app[ACCOUNTS], hub.engine, told)
+    assert (await hub.engine.window("W19")).staff_id is None
+    assert await hub.app[ACCOUNTS].switched_off_at_windows() == []
 
 
 def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path: Path) -> None:
