@@ -52,7 +52,8 @@ async def report_printed(request: web.Request, principal: Principal, body: Print
 async def list_tickets(request: web.Request, _: Principal) -> web.Response:
     return json_response(
         await request.app[ENGINE].tickets_today(
-            status=choice_param(request, "status", TicketStatus), queue=request.query.get("queue")
+            status=choice_param(request, "status", TicketStatus), queue=request.query.get("queue"),
+            window=request.query.get("window"), target_window=request.query.get("target_window"),
         )
     )
 
@@ -146,8 +147,8 @@ async def book_appointment(request: web.Request, _: Principal, body: Appointment
 
 ROUTES = [
     Route("POST", "/api/v1/tickets", issue_ticket, "Issue a ticket", ISSUERS, IssueBody, "tickets"),
-    Route("GET", "/api/v1/tickets", list_tickets, "Today's tickets", STAFF_UP, tag="tickets",
-          query={"status": one_of(TicketStatus), "queue": TEXT}),
+    Route("GET", "/api/v1/tickets", list_tickets, "Today's tickets, oldest first, at most 500", STAFF_UP, tag="tickets",
+          query={"status": one_of(TicketStatus), "queue": TEXT, "window": TEXT, "target_window": TEXT}),
     Route("GET", "/api/v1/tickets/{ticket_id}", get_ticket, "One ticket", STAFF_UP, tag="tickets"),
     Route("GET", "/api/v1/tickets/{ticket_id}/events", get_ticket_events, "A ticket's events", STAFF_UP, tag="tickets"),
     Route("POST", "/api/v1/tickets/{ticket_id}/printed", report_printed, "Report printing", roles(Role.KIOSK, Role.ADMIN), PrintedBody, "tickets"),

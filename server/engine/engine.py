@@ -1069,12 +1069,18 @@ class QueueEngine:
         """The windows configured to call ``queue`` (back offices are reached by transfer only)."""
         return self._serving.get(queue, ())
 
-    async def tickets_today(self, *, status: str | None = None, queue: str | None = None, limit: int = 500) -> list[TicketView]:
+    async def tickets_today(
+        self, *, status: str | None = None, queue: str | None = None, window: str | None = None,
+        target_window: str | None = None, limit: int = 500,
+    ) -> list[TicketView]:
+        """Today's tickets, oldest first, at most `limit`: a pad narrows by window (its parked
+        cases) or target window (cases sent to it), which it used to pick out of the first 500
+        waiting of the whole hall, missing its own beyond them."""
         query = select(tickets).where(tickets.c.hall_day == self.today())
-        if status:
-            query = query.where(tickets.c.status == status)
-        if queue:
-            query = query.where(tickets.c.queue == queue)
+        for column, value in ((tickets.c.status, status), (tickets.c.queue, queue), (tickets.c.window_id, window),
+                              (tickets.c.target_window, target_window)):
+            if value:
+                query = query.where(column == value)
         rows = await self.database.read(lambda conn: conn.execute(query.order_by(tickets.c.id).limit(limit)).all())
         return [_ticket_view(r) for r in rows]
 

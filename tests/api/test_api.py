@@ -286,7 +286,7 @@ async def test_a_query_parameter_a_route_does_not_take_is_refused(hub):
     r = await hub.client.get("/api/v1/tickets?number=A1001", headers=hub.auth("manager"))
     error = (await r.json())["error"]
     assert r.status == 400 and error["message"] == "不支持的查询参数：number"
-    assert error["details"] == {"unknown": ["number"], "allowed": ["status", "queue"]}
+    assert error["details"] == {"unknown": ["number"], "allowed": ["status", "queue", "window", "target_window"]}
     r = await hub.client.get("/api/v1/tickets?queue=A1", headers=hub.auth("manager"))
     assert r.status == 200 and [t["number"] for t in await r.json()] == ["A1001"]
     r = await hub.client.get("/api/v1/state?zone=A&zones=B", headers=hub.auth("manager"))

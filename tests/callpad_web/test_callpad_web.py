@@ -459,3 +459,28 @@ async def test_longest_wait_grows_while_the_hall_is_quiet(tabs: Tabs, pad_hub: H
     assert second - first >= 300, (first, second)
     ticket = await pad_hub.engine.ticket_by_number("C1001")
     assert abs(second - (clock.now() - ticket.issued_at)) <= 2 * 300, second
+
+
+@pytest.mark.browser
+async def test_a_case_sent_here_shows_beyond_the_first_500_waiting(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: 500 citizens waiting in zone A, then a C1 case sent from W19 to the back office
+    BO-C. Kept: BO-C's pad counts it in 转入 and offers it in 指定叫号 (the pad picked its cases
+    out of the hall's first 500 waiting tickets, and this one was the 501st)."""
+    from server.engine.views import IssueRequest
+
+    zone_a = [q.prefix for q in pad_hub.app[CONFIG].queues if q.zone == "A"]
+    for n in range(500):
+        await pad_hub.engine.issue(IssueRequest(queue=zone_a[n % len(zone_a)]))
+    await pad_hub.client.post("/api/v1/windows/BO-C/login", json={}, headers=pad_hub.auth("staff02"))
+    await pad_hub.client.post("/api/v1/windows/W19/login", json={}, headers=pad_hub.auth("staff01"))
+    number = await issue(pad_hub)
+    for step in ("call-next", "start"):
+        assert (await pad_hub.client.post(f"/api/v1/windows/W19/{step}", headers=pad_hub.auth("staff01"))).status == 200
+    sent = await pad_hub.client.post("/api/v1/windows/W19/transfer", json={"target_kind": "back_office", "target": "BO-C"},
+                                     headers=pad_hub.auth("staff01"))
+    assert sent.status == 200, await sent.text()
+    assert len(await pad_hub.engine.tickets_today(status="waiting")) == 500, "the hall's list stops before it"
+    page = await open_pad(tabs, "BO-C", who="staff02")
+    await expect(page.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("1")
+    await page.click(button("callNumber"))
+    assert await page.eval_on_selector_all("#waiting-numbers option", "os => os.map(o => o.value)") == [number]

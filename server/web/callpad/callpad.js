@@ -220,10 +220,12 @@
       const windowId = this.windowId;
       if (!windowId) return;
       const id = encodeURIComponent(windowId);
-      const [window, onHold, waiting] = await Promise.all([
+      // Only this window's parked cases and the cases sent to it: the whole hall's waiting list
+      // stops at 500 tickets, and this window's were missing beyond them.
+      const [window, onHold, sentHere] = await Promise.all([
         HallQ.api("GET", `/windows/${id}`),
-        HallQ.api("GET", "/tickets?status=on_hold"),
-        HallQ.api("GET", "/tickets?status=waiting"),
+        HallQ.api("GET", `/tickets?status=on_hold&window=${id}`),
+        HallQ.api("GET", `/tickets?status=waiting&target_window=${id}`),
       ]);
       // A refresh that started before this person logged out (or chose another window) is stale:
       // it must not replace "已退出窗口" with "no longer logged in".
@@ -234,10 +236,10 @@
       }
       this.window = window;
       await this.readTransfer(window.current_ticket);
-      this.parked = onHold.filter((t) => t.window_id === this.windowId);
+      this.parked = onHold;
       // Cases transferred to this very window wait outside its queues (a back office has none).
       // Only events about this window change them, so they are read here, not on every zone event.
-      this.targeted = waiting.filter((t) => t.target_window === this.windowId).length;
+      this.targeted = sentHere.length;
       $("title").textContent = `窗口呼叫器 · ${window.name}`;
       this.draw();
       await this.refreshQueues();
@@ -394,9 +396,13 @@
     async openCallNumber() {
       this.openPanel("callNumber");
       try {
-        const waiting = await HallQ.api("GET", "/tickets?status=waiting");
-        const mine = Object.keys(this.window.queues);
-        const callable = waiting.filter((t) => t.target_window === this.windowId || (t.target_window == null && mine.includes(t.queue)));
+        const id = encodeURIComponent(this.windowId);
+        const lists = await Promise.all([
+          HallQ.api("GET", `/tickets?status=waiting&target_window=${id}`),
+          ...Object.keys(this.window.queues).map((q) => HallQ.api("GET", `/tickets?status=waiting&queue=${encodeURIComponent(q)}`)),
+        ]);
+        const [sentHere, ...lines] = lists;
+        const callable = [...sentHere, ...lines.flat().filter((t) => t.target_window == null)].sort((a, b) => a.id - b.id);
         PadRender.options($("waiting-numbers"), callable.map((t) => [t.number, t.number]));
       } catch (error) {
         this.onError(error);
