@@ -230,10 +230,12 @@ async def _drain_client(ws: web.WebSocketResponse) -> None:
 
 async def event_history(request: web.Request, principal: Principal) -> web.Response:
     since = int_param(request, "since", default=0)
-    events = await request.app[ENGINE].events_since(since)
     if principal.role in PERSON_ROLES:
-        return json_response(events)
-    public = StreamFilter(public=True)  # a display device: as its stream renders them
+        return json_response(await request.app[ENGINE].events_since(since))
+    # A display device: its zone's events only, as its stream renders them (a zone's screen token
+    # read every zone's calls here, though its stream refuses another zone).
+    events = await request.app[ENGINE].events_since(since, zone=principal.zone)
+    public = StreamFilter(public=True)
     return json_response([{k: v for k, v in public.render(e).items() if k != "type"} for e in events])
 
 

@@ -135,6 +135,18 @@ async def test_a_board_stream_carries_no_staff_id_or_personal_data(hub):
     await manager.close()
 
 
+async def test_a_zones_board_reads_only_its_zones_history(hub):
+    """Tried: zone A's board token reading the event history while tickets are issued in zones A
+    and C. Kept: only zone A's events (its stream refuses zone C; the history gave it every
+    zone's calls); a manager reads both zones."""
+    for queue in ("A1", "C1", "A1"):
+        assert (await hub.client.post("/api/v1/tickets", json={"queue": queue}, headers=hub.auth("kiosk"))).status == 201
+    board = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("board-A"))).json()
+    assert [e["number"] for e in board] == ["A1001", "A1002"] and {e["zone"] for e in board} == {"A"}
+    manager = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("manager"))).json()
+    assert {e["zone"] for e in manager} >= {"A", "C"}
+
+
 async def test_citizen_stream_by_ticket_token_hides_staff(hub):
     body = await (await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))).json()
     ws = await hub.client.ws_connect(f"/api/v1/events?ticket={body['ticket']['status_token']}")
