@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -28,6 +29,10 @@ from server.settings import HubSettings
 from server.simulation.live import LiveHall
 from server.simulation.profile import load_profile
 
+class DemoRefused(Exception):
+    """The demo will not run where it would harm a real hall."""
+
+
 DEMO_ACCOUNTS = [
     ("admin", "admin-demo", Role.ADMIN, "系统管理员"),
     ("manager", "manager-demo", Role.MANAGER, "大厅管理员"),
@@ -38,6 +43,17 @@ DEMO_ACCOUNTS = [
 
 
 async def seed_demo_accounts(accounts: Accounts, now: float) -> None:
+    """The demo's accounts, with passwords printed on the console: only into a database that holds
+    no one else's. `hallq demo --db` (or HALLQ_DB set for the real hub) pointed at a hall's own
+    database would have added admin/admin-demo to it, and run simulated citizens there."""
+    demo_names = {username for username, *_ in DEMO_ACCOUNTS}
+    others = sorted(str(u["username"]) for u in await accounts.list_users() if u["username"] not in demo_names)
+    if others:
+        raise DemoRefused(
+            f"hallq demo: this database holds a hall's own accounts ({', '.join(others[:3])}{'…' if len(others) > 3 else ''}); "
+            "the demo runs only on a database of its own (leave out --db and HALLQ_DB)\n"
+            "hallq demo：该数据库已有正式账号，演示只能使用自己的数据库（不要指定 --db 或 HALLQ_DB）"
+        )
     for username, password, role, name in DEMO_ACCOUNTS:
         with contextlib.suppress(HallQError):
             await accounts.add_user(username, password, role, name, now=now)
@@ -131,8 +147,12 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     app.cleanup_ctx.append(demo_ctx)
-    web.run_app(
-        app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
-        print=lambda msg: print(msg, flush=True),
-    )
+    try:
+        web.run_app(
+            app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
+            print=lambda msg: print(msg, flush=True),
+        )
+    except DemoRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
     return 0

@@ -127,3 +127,24 @@ async def test_a_second_demo_run_prints_working_tokens_and_stops_the_first_runs(
     assert [await accounts.authenticate(token, now=now) for token in first] == [None, None]
     roles = [(await accounts.authenticate(token, now=now)).role for token in second]  # type: ignore[union-attr]
     assert roles == [Role.DISPLAY, Role.KIOSK]
+
+
+def test_the_demo_refuses_a_database_that_holds_a_halls_own_accounts(tmp_path: Path) -> None:
+    """Tried: `hallq demo --db` pointed at a hall's database (one real admin in it), as a
+    technician with HALLQ_DB set for the real hub might. Kept: the demo stops with a bilingual
+    line and exit 2 before it seeds anything: the hall's accounts are exactly what they were, no
+    admin/admin-demo among them."""
+    data = tmp_path / "hall"
+    data.mkdir()
+    env = {**os.environ, "HALLQ_DB": ""}
+    added = subprocess.run([HALLQ, "user", "add", "realadmin", "--role", "admin", "--data", str(data), "--password-stdin"],
+                           input=b"real-pass-123\n", capture_output=True, env=env, timeout=60)
+    assert added.returncode == 0, added.stderr
+    demo = subprocess.run([HALLQ, "demo", "--db", f"sqlite:///{data / 'hallq.db'}", "--port", str(free_port())],
+                          capture_output=True, env=env, timeout=120, cwd=tmp_path)
+    err = demo.stderr.decode()
+    assert demo.returncode == 2, err[-2000:]
+    assert "holds a hall's own accounts (realadmin)" in err and "演示只能使用自己的数据库" in err
+    assert "Traceback" not in err
+    listed = subprocess.run([HALLQ, "user", "list", "--data", str(data)], capture_output=True, env=env, timeout=60)
+    assert [line.split()[0] for line in listed.stdout.decode().splitlines() if line.strip()] == ["realadmin"]
