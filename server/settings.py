@@ -1,6 +1,7 @@
 """How a hub is started: where its configuration, data and database are, and where it listens."""
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,13 @@ class HubSettings:
 
     def secret(self) -> bytes:
         """The hall's secret for keyed hashes of personal data; made once, kept in the data folder."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.data_dir / "secret.key"
         if not path.exists():
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
-            tmp.chmod(0o600)
+            tmp.unlink(missing_ok=True)  # left by a start that died while writing it
+            # Created 0600, not chmod-ed after writing: for that moment the key was readable.
+            with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(secrets.token_hex(32))
             tmp.replace(path)
         return bytes.fromhex(path.read_text().strip())

@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -84,9 +85,17 @@ log = logging.getLogger(__name__)
 
 
 def default_database_url(data_dir: Path) -> str:
-    """The embedded default: a SQLite file in the hall's local data folder."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{(data_dir / 'hallq.db').resolve()}"
+    """The embedded default: a SQLite file in the hall's local data folder.
+
+    A new folder and database file are the hub's user's alone (0700, 0600; SQLite gives its
+    -wal and -shm files the database file's mode): they hold password hashes, the citizens'
+    status tokens and keyed hashes of ID numbers beside their masked form, and were readable by
+    every account on the PC. A folder or file that exists keeps the mode it was given."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / "hallq.db"
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    return f"sqlite+aiosqlite:///{path.resolve()}"
 
 
 def normalise_url(url: str) -> str:
