@@ -19,6 +19,12 @@ STAFF_UP = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADM
 
 
 async def issue_ticket(request: web.Request, principal: Principal, body: IssueBody) -> web.Response:
+    if body.priority_class is not None and principal.role in RATED_ROLES:
+        # A green-channel number puts its holder first; a clerk issuing one (帮代办 is their only
+        # reason to issue at all) could put an acquaintance ahead of the hall. The citizen asks
+        # for it at the kiosk, or a hall manager gives it.
+        raise HallQError("forbidden", "绿色通道号请在取号机领取或由大厅管理人员发放",
+                         "staff may not issue green-channel tickets; a kiosk or a manager does", 403)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise bad_request("Idempotency-Key must be 1-100 characters", "幂等键长度应为1-100个字符")
