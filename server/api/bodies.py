@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from server.engine.personal import person_id_problem
+from server.engine.personal import mask_numbers_in_text, person_id_problem
 
 ROW_ID_MAX = 2**63 - 1  # the databases' 64-bit integer keys: a larger number could never name a row
 
@@ -34,6 +34,13 @@ def _person_id(value: str) -> str:
 
 PersonId = Annotated[str, Field(min_length=4, max_length=32), AfterValidator(_person_id)]
 RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+
+
+# Notes and reasons people write: stored and shown as written, ID and mobile numbers masked.
+_MASKED = AfterValidator(mask_numbers_in_text)
+Note = Annotated[str, Field(max_length=200), _MASKED]
+Reason = Annotated[str, Field(min_length=1, max_length=200), _MASKED]
+LongReason = Annotated[str, Field(min_length=2, max_length=500), _MASKED]
 
 
 class Body(BaseModel):
@@ -63,11 +70,11 @@ class IssueBody(Body):
 
 class PrintedBody(Body):
     printed: bool
-    detail: Annotated[str, Field(max_length=200)] | None = None
+    detail: Note | None = None
 
 
 class ReasonBody(Body):
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    reason: Reason
 
 
 class PauseBody(Body):
@@ -89,11 +96,11 @@ class FinishBody(Body):
 class TransferBody(Body):
     target_kind: Literal["queue", "window", "back_office"]
     target: Annotated[str, Field(min_length=1, max_length=16)]
-    note: Annotated[str, Field(max_length=200)] | None = None
+    note: Note | None = None
 
 
 class NoteBody(Body):
-    note: Annotated[str, Field(max_length=200)] | None = None
+    note: Note | None = None
 
 
 class RatingBody(Body):

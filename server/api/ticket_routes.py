@@ -15,7 +15,7 @@ from server.errors import HallQError, bad_request
 
 ISSUERS = roles(Role.KIOSK, Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
 RATED_ROLES = frozenset({Role.STAFF, Role.CHIEF})  # the people whose service ratings count
-STAFF_UP = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.TECHNICIAN, Role.ADMIN)
+STAFF_UP = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)  # not technicians: devices, not citizens
 
 
 async def issue_ticket(request: web.Request, principal: Principal, body: IssueBody) -> web.Response:

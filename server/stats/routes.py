@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from pydantic import Field
 from sqlalchemy import select
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
 from server.engine.views import QueueView, WindowView
-from server.api.bodies import Body, RowId
+from server.api.bodies import Body, LongReason, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request, not_found
@@ -54,12 +53,12 @@ HTML = "text/html"
 
 class AppealBody(Body):
     ticket_id: RowId
-    reason: Annotated[str, Field(min_length=2, max_length=500)]
+    reason: LongReason
 
 
 class DecisionBody(Body):
     accept: bool
-    reason: Annotated[str, Field(min_length=2, max_length=500)]
+    reason: LongReason
 
 
 def parse_day(request: web.Request, name: str, default: date) -> date:

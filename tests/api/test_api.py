@@ -378,6 +378,28 @@ async def test_staff_cannot_issue_green_channel_tickets(hub):
     assert r.status == 201 and (await r.json())["ticket"]["priority"] is True
 
 
+async def test_numbers_written_in_notes_are_masked_and_technicians_read_no_tickets(hub):
+    """Tried: a clerk writing a citizen's ID and mobile numbers into a transfer note (the note
+    reaches every signed-in person's stream and stays in the event log), then a technician
+    listing today's tickets and that ticket's events. Kept: the note as written with both numbers
+    masked; the technician refused (403): they look after devices, not citizens."""
+    await issue(hub, "A1")
+    await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("staff01"))
+    for step in ("call-next", "start"):
+        await hub.client.post(f"/api/v1/windows/W01/{step}", headers=hub.auth("staff01"))
+    note = "身份证430223199001011235 电话13812345678，材料齐"
+    r = await hub.client.post("/api/v1/windows/W01/transfer", json={"target_kind": "queue", "target": "A2", "note": note},
+                              headers=hub.auth("staff01"))
+    assert r.status == 200, await r.text()
+    ticket_id = (await r.json())["id"]
+    events = await (await hub.client.get(f"/api/v1/tickets/{ticket_id}/events", headers=hub.auth("manager"))).json()
+    notes = [e["payload"]["note"] for e in events if e["kind"] == "ticket.transferred"]
+    assert notes == ["身份证4302**********1235 电话138****5678，材料齐"]
+    assert "430223199001011235" not in str(await hub.engine.events_since(0))
+    for path in ("/api/v1/tickets", f"/api/v1/tickets/{ticket_id}", f"/api/v1/tickets/{ticket_id}/events"):
+        assert (await hub.client.get(path, headers=hub.auth("tech"))).status == 403, path
+
+
 async def test_staff_listing_masks_personal_ids(hub):
     await issue(hub, "A1", person_id="430224199001011231")
     tickets = await (await hub.client.get("/api/v1/tickets", headers=hub.auth("staff01"))).json()

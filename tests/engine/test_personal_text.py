@@ -1,0 +1,18 @@
+"""ID and mobile numbers written into free text are masked; nothing else in the text changes."""
+from __future__ import annotations
+
+import pytest
+
+from server.engine.personal import mask_numbers_in_text
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("身份证430223199001011235", "身份证4302**********1235"),
+    ("ID 43022319900101123X, tel 13812345678.", "ID 4302**********123X, tel 138****5678."),
+    ("旧证430223900101123补办", "旧证4302*******1123补办"),  # a 15-digit ID
+    ("A1001 转 A2, 20261127 办结, 第3次", "A1001 转 A2, 20261127 办结, 第3次"),  # numbers, dates: as written
+    ("流水号 12345678901234567890", "流水号 12345678901234567890"),  # 20 digits: no ID or mobile
+    ("合同HT13812345678", "合同HT13812345678"),  # glued to letters: a code, not a phone
+])
+def test_numbers_in_text(written: str, kept: str) -> None:
+    assert mask_numbers_in_text(written) == kept
