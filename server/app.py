@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
@@ -84,15 +84,23 @@ async def day_closer_ctx(app: web.Application) -> AsyncIterator[None]:
         log.info("closed %d tickets left open from earlier days", closed)
 
     async def loop() -> None:
+        closed_day: date | None = None
         while True:
             now = local_now(config, engine.clock.now())
             close_at = datetime.combine(now.date(), config.hours.auto_close_at, now.tzinfo)
+            if now >= close_at and closed_day != now.date():
+                # Also a hub (re)started after the closing time: today's leftovers used to stay
+                # open until the next start, and for good if the hub ran on past midnight.
+                count = await engine.close_day(now.date())
+                closed_day = now.date()
+                log.info("end of day %s: %d open tickets closed", closed_day, count)
+                continue
             if now >= close_at:
                 close_at += timedelta(days=1)
-            await asyncio.sleep(min((close_at - now).total_seconds(), 300))
-            if local_now(config, engine.clock.now()) >= close_at:
-                count = await engine.close_day(close_at.date())
-                log.info("end of day %s: %d open tickets closed", close_at.date(), count)
+            # Hall seconds to real ones: on the demo's clock (300x, say) a sleep of 300 hall
+            # seconds taken as real ones was 25 hall hours, and the day closed a day late.
+            rate = engine.clock.rate
+            await asyncio.sleep(min((close_at - now).total_seconds() / rate, 300) if rate > 0 else 300)
 
     task = asyncio.create_task(loop())
     yield
