@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from server.access_log import PathOnlyAccessLogger
 from server.accounts import Accounts, Role
@@ -28,6 +30,8 @@ from server.extensions import Extension, page_extensions
 from server.settings import HubSettings
 from server.simulation.live import LiveHall
 from server.simulation.profile import load_profile
+from server.storage.db import open_database
+from server.storage.schema import ticket_events
 
 class DemoRefused(Exception):
     """The demo will not run where it would harm a real hall."""
@@ -113,18 +117,36 @@ def _demo_base_url(settings: HubSettings) -> str:
     return f"http://{host}:{settings.port}"
 
 
+async def last_event_at(settings: HubSettings) -> float:
+    """When the demo's data last saw something happen (0 for none): an earlier run's hall clock
+    ran ahead of real time, and a new run starting behind it went back in time over its own
+    records (the same day's 08:30 after an earlier run reached 16:59)."""
+    database = open_database(settings.resolved_database_url())
+    try:
+        latest: float | None = await database.read(lambda conn: conn.execute(select(func.max(ticket_events.c.at))).scalar())
+        return latest or 0.0
+    except DBAPIError:  # a new database: no tables yet
+        return 0.0
+    finally:
+        await database.close()
+
+
+def demo_start(config: HallConfig, after: float) -> float:
+    """The hall clock's start: `after`, or the next opening if the hall is closed then."""
+    if issuing_state(config, after).open:
+        return after
+    opening = next_opening(config, local_now(config, after))
+    return opening.timestamp() if opening else after
+
+
 def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
     config = load_hall_config(settings.config_dir)
     # The tickets' QR codes point at this hub, on whatever port the demo was given.
     config = config.model_copy(update={"hall": config.hall.model_copy(update={"status_base_url": f"{_demo_base_url(settings)}/t/"})})
-    real_now = SystemClock().now()
-    start = real_now
-    if not issuing_state(config, real_now).open:
-        opening = next_opening(config, local_now(config, real_now))
-        start = opening.timestamp() if opening else real_now
-    clock = ScaledClock(start, speed)
     if not settings.database_url:
         settings = replace(settings, data_dir=settings.data_dir / "demo")
+    start = demo_start(config, max(SystemClock().now(), asyncio.run(last_event_at(settings))))
+    clock = ScaledClock(start, speed)
     devices = load_demo_devices(settings, config)
     extensions = [*page_extensions(), simulators_extension(devices), device_extension(devices), voice.setup]
     app = create_app(settings, clock=clock, extensions=extensions, config=config)

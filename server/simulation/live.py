@@ -65,6 +65,8 @@ class LiveHall:
             elif holder != staff_id:
                 await self._sleep(300)
                 continue
+            if await self._finish_left_over(window_id, staff_id):
+                continue
             try:
                 ticket = await engine.call_next(window_id, staff=staff_id)
             except HallQError:
@@ -75,6 +77,18 @@ class LiveHall:
                 continue
             with contextlib.suppress(HallQError):  # logged out by a manager mid-visit
                 await self._serve(window_id, staff_id, ticket.id, mu, sigma)
+
+    async def _finish_left_over(self, window_id: str, staff_id: str) -> bool:
+        """A visit left open at this window by an earlier run of the demo (stopped mid-visit):
+        finished, so the agent calls again. It used to be refused as busy and wait for ever."""
+        current = (await self.engine.window(window_id)).current_ticket
+        if current is None:
+            return False
+        with contextlib.suppress(HallQError):
+            if current.status == TicketStatus.CALLED:
+                await self.engine.start(window_id, staff=staff_id)
+            await self.engine.finish(window_id, "completed", staff=staff_id)
+        return True
 
     async def _serve(self, window_id: str, staff_id: str, ticket_id: int, mu: float, sigma: float) -> None:
         engine = self.engine

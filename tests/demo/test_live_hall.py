@@ -52,3 +52,43 @@ async def _held_by(engine, window_id: str, staff_id: str) -> bool:  # type: igno
 
 async def _called(engine, number: str) -> bool:  # type: ignore[no-untyped-def]
     return (await engine.ticket_by_number(number)).status != TicketStatus.WAITING
+
+
+async def test_an_agent_finishes_a_visit_an_earlier_run_left_open(hub, clock) -> None:
+    """Tried: W02 held by demo002 with a visit in service and one more citizen waiting, as a
+    demo stopped mid-visit leaves it; then the agent starts (the demo run again). Kept: the
+    left-over visit is finished and the waiting citizen called; the agent used to be refused as
+    busy and wait for ever, with the window's ticket stuck in service."""
+    engine = hub.engine
+    await engine.login("W02", "demo002")
+    left_over = (await engine.issue(IssueRequest(queue="A1"))).ticket.number
+    waiting = (await engine.issue(IssueRequest(queue="A1"))).ticket.number
+    await engine.call_next("W02", staff="demo002")
+    await engine.start("W02", staff="demo002")
+    profile = load_profile(default_config_dir() / "traffic_profile.toml")
+    hall = LiveHall(engine, profile, ScaledClock(clock.now(), speed=36000.0), random.Random(3))
+    agent = asyncio.create_task(hall.staff("W02", "demo002"))
+    try:
+        await _until(lambda: _called(engine, waiting))
+        assert (await engine.ticket_by_number(left_over)).status == TicketStatus.FINISHED
+    finally:
+        agent.cancel()
+        await asyncio.gather(agent, return_exceptions=True)
+
+
+async def test_a_demo_run_starts_its_clock_after_the_last_run_left_off(hub, clock) -> None:
+    """Tried: an earlier run's records up to 16:59 hall time, then a new run's start worked out
+    at 16:59 and at 17:45 (after hours). Kept: it starts no earlier than the records (the same
+    day's 08:30 went back in time over them), at the next opening when the hall is closed."""
+    from server.api.keys import CONFIG, SETTINGS
+    from server.demo import demo_start, last_event_at
+    from server.engine.hours import issuing_state
+    from tests.conftest import at
+
+    clock.set(at("16:59"))
+    await hub.engine.issue(IssueRequest(queue="A1"))
+    config, settings = hub.app[CONFIG], hub.app[SETTINGS]
+    assert await last_event_at(settings) == at("16:59")
+    assert demo_start(config, at("16:59")) == at("16:59")
+    after_hours = demo_start(config, at("17:45"))
+    assert after_hours > at("17:45") and issuing_state(config, after_hours).open
