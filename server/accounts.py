@@ -158,16 +158,26 @@ class Accounts:
         except IntegrityError:
             raise HallQError("duplicate", f"账号 {username} 已存在", f"user {username} exists", 409) from None
 
-    async def set_password(self, username: str, password: str) -> None:
+    async def set_password(self, username: str, password: str, *, keep_session: str | None = None) -> None:
+        """A new password, and every session of the account ends but `keep_session` (the one the
+        person changing their own password is using): whoever had the old one is out."""
         role = await self.database.read(lambda conn: conn.execute(select(users.c.role).where(users.c.username == username)).scalar())
         if role is None:
             raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
         check_password(password, Role(role))
         digest = await asyncio.to_thread(hash_password, password)
-        statement = update(users).where(users.c.username == username).values(password_hash=digest)
-        result = await self.database.write(lambda conn: conn.execute(statement).rowcount)
-        if result == 0:
-            raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
+        kept = token_digest(keep_session) if keep_session else None
+
+        def work(conn: Connection) -> list[str]:
+            user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
+            ended = [d for d in conn.execute(select(auth_sessions.c.token_hash).where(auth_sessions.c.user_id == user_id)).scalars()
+                     if d != kept]
+            conn.execute(delete(auth_sessions).where(auth_sessions.c.token_hash.in_(ended)))
+            return ended
+
+        for ended in await self.database.write(work):
+            self._recent.pop(ended, None)
 
     async def open_session(self, principal: Principal, *, now: float) -> str:
         token = secrets.token_urlsafe(32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.accounts import Principal, Role
-from server.api.bodies import ActiveBody, CloseDayBody, DeviceBody, LoginBody, UserBody
+from server.api.bodies import ActiveBody, CloseDayBody, DeviceBody, LoginBody, OwnPasswordBody, PasswordBody, UserBody
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
@@ -29,6 +29,27 @@ async def logout(request: web.Request, principal: Principal) -> web.Response:
     if not principal.is_device:
         await request.app[ACCOUNTS].close_session(token)
     return json_response({"ok": True})
+
+
+async def change_own_password(request: web.Request, principal: Principal, body: OwnPasswordBody) -> web.Response:
+    """A person changes their own password or PIN: the current one first (a session left open on
+    a shared PC must not be enough), throttled as a sign-in is. Their other sessions end."""
+    if principal.is_device:
+        raise HallQError("forbidden", "设备没有密码", "devices have tokens, not passwords", 403)
+    accounts = request.app[ACCOUNTS]
+    now = request.app[ENGINE].clock.now()
+    if await accounts.sign_in(principal.name, body.current_password, source=f"web:{request.remote}", now=now) is None:
+        raise HallQError("bad_credentials", "当前密码错误", "the current password is wrong", 401)
+    await accounts.set_password(principal.name, body.new_password, keep_session=request.headers["Authorization"][7:].strip())
+    return json_response({"ok": True})
+
+
+async def reset_password(request: web.Request, _: Principal, body: PasswordBody) -> web.Response:
+    """An admin gives someone a new password (forgotten, or seen by someone else); every session
+    of that account ends."""
+    username = request.match_info["username"]
+    await request.app[ACCOUNTS].set_password(username, body.password)
+    return json_response({"username": username})
 
 
 async def me(request: web.Request, principal: Principal) -> web.Response:
@@ -95,6 +116,9 @@ ROUTES = [
     Route("POST", "/api/v1/auth/login", login, "Log in", None, LoginBody, "auth"),
     Route("POST", "/api/v1/auth/logout", logout, "Log out", ANYONE_SIGNED_IN, tag="auth"),
     Route("GET", "/api/v1/auth/me", me, "Who am I", ANYONE_SIGNED_IN, tag="auth"),
+    Route("POST", "/api/v1/auth/password", change_own_password, "Change my own password", ANYONE_SIGNED_IN, OwnPasswordBody, "auth"),
+    Route("POST", "/api/v1/users/{username}/password", reset_password, "Give an account a new password", roles(Role.ADMIN),
+          PasswordBody, "admin"),
     Route("GET", "/api/v1/users", list_users, "List accounts", roles(Role.ADMIN), tag="admin"),
     Route("POST", "/api/v1/users", add_user, "Add an account", roles(Role.ADMIN), UserBody, "admin"),
     Route("POST", "/api/v1/users/{username}/active", set_user_active, "Switch an account off or on", roles(Role.ADMIN), ActiveBody, "admin"),

@@ -55,6 +55,15 @@ class LoginBody(Body):
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
+class OwnPasswordBody(Body):
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Annotated[str, Field(min_length=4, max_length=256)]
+
+
+class PasswordBody(Body):
+    password: Annotated[str, Field(min_length=4, max_length=256)]
+
+
 class IssueBody(Body):
     """A ticket for a queue, an item (its queue) or a booked appointment: at least one of the three."""
 
