@@ -211,7 +211,8 @@ class _Resolver:
             ))
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
-            raise ValueError(f"{first['loc'][0]}: {first['msg']}") from None
+            where = f"{first['loc'][0]}: " if first["loc"] else ""  # a rule of the whole row has no field
+            raise ValueError(f"{where}{first['msg'].removeprefix('Value error, ')}") from None
         problems = checks.check_items([("", item)], self.known)
         if problems:
             raise ValueError("; ".join(f"{p.key_path}: {p.reason}" for p in problems))

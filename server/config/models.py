@@ -225,6 +225,16 @@ class Item(_Model):
     promised_days: Annotated[int, Field(ge=0)]
     daily_cap: Annotated[int, Field(ge=1)] | None = None
 
+    @model_validator(mode="after")
+    def _days_fit_the_kind(self) -> Item:
+        """An instant item (即办件) is concluded at the counter; a promised one (承诺件) takes days.
+        Either way round, the ticket and the status page promised the citizen the wrong thing."""
+        if self.instant and self.promised_days:
+            raise ValueError(f"an instant item (即办件) is concluded on the spot: promised_days must be 0, not {self.promised_days}")
+        if not self.instant and not self.promised_days:
+            raise ValueError("an item that is not instant (承诺件) needs promised_days of at least 1")
+        return self
+
 
 @dataclass(frozen=True)
 class ConfigIndex:

@@ -120,8 +120,10 @@ def test_xlsx_made_with_openpyxl(hall_dir: Path, tmp_path: Path) -> None:
 def test_reimport_keeps_a_technicians_queue_and_cap(hall_dir: Path, tmp_path: Path) -> None:
     """An item moved to another queue of its zone, with a cap, keeps both when re-imported."""
     rows = read_items(hall_dir)
-    target = next(r for r in rows if r["queue"] == "A1")
-    target["queue"], target["daily_cap"] = "A2", "20"
+    queues_of_zone = {(r["zone"], r["queue"]) for r in rows}
+    target = next(r for r in rows if r["instant"] == "否" and len({q for z, q in queues_of_zone if z == r["zone"]}) > 1)
+    other = sorted(q for z, q in queues_of_zone if z == target["zone"] and q != target["queue"])[0]
+    target["queue"], target["daily_cap"] = other, "20"
     write_items(hall_dir, rows)
     export = [[target[c] for c in ENGLISH]]
     export[0][7] = "30"  # the province changed the time limit
@@ -132,7 +134,7 @@ def test_reimport_keeps_a_technicians_queue_and_cap(hall_dir: Path, tmp_path: Pa
 
     assert report.updated == [target["item_code"]]
     item = load_hall_config(hall_dir).item(target["item_code"])
-    assert item is not None and (item.queue, item.daily_cap, item.promised_days) == ("A2", 20, 30)
+    assert item is not None and (item.queue, item.daily_cap, item.promised_days) == (other, 20, 30)
 
 
 def test_importing_the_same_catalogue_changes_nothing(hall_dir: Path) -> None:
@@ -218,3 +220,15 @@ def test_fuzzed_bytes_raise_only_our_error(hall_dir: Path, tmp_path: Path, data:
         import_items(hall_dir, source)
     except ItemsImportError:
         assert (hall_dir / "items.csv").read_bytes() == before
+
+
+def test_an_imported_items_days_must_fit_its_kind(hall_dir: Path, tmp_path: Path) -> None:
+    """Tried: the platform's export with an instant item promised in 20 days. Kept: that row
+    rejected with the reason, the good row imported."""
+    bad = ["4302249990008", "即办却承诺二十天", "县公安局", "公共服务", "E", "", "是", "20"]
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH, [NEW_POLICE, bad]), encoding="utf-8")
+    report = import_items(hall_dir, source)
+    assert report.added == ["4302249990001"]
+    assert [(r.row, r.item_code) for r in report.rejected] == [(3, "4302249990008")]
+    assert "promised_days must be 0, not 20" in report.rejected[0].reason

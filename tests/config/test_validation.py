@@ -354,3 +354,18 @@ def test_check_config_piped_into_head_ends_quietly(hall_dir: Path) -> None:
     items.write_text(items.read_text(encoding="utf-8-sig") + "".join(rows), encoding="utf-8")  # 3,000 distinct problems
     run = subprocess.run(f"'{HALLQ}' check-config '{hall_dir}' | head -n 1", shell=True, capture_output=True, text=True, timeout=120)
     assert run.stdout.startswith("items.csv: row ") and "Traceback" not in run.stderr, run.stderr[-2000:]
+
+
+def test_an_items_days_must_fit_its_kind(hall_dir: Path) -> None:
+    """Tried: an instant item (即办件) given 20 promised days, and a promised one (承诺件) given 0.
+    Kept: both reported on their rows, saying why (the ticket promised the wrong thing)."""
+    rows = read_items(hall_dir)
+    instant = next(i for i, r in enumerate(rows) if r["instant"] == "是")
+    promised = next(i for i, r in enumerate(rows) if r["instant"] == "否")
+    rows[instant]["promised_days"] = "20"
+    rows[promised]["promised_days"] = "0"
+    write_items(hall_dir, rows)
+    problems = {p.key_path: p.reason for p in problems_of(hall_dir)}
+    assert set(problems) == {f"row {instant + 2}", f"row {promised + 2}"}, problems
+    assert "instant item (即办件) is concluded on the spot: promised_days must be 0, not 20" in problems[f"row {instant + 2}"]
+    assert "承诺件" in problems[f"row {promised + 2}"]
