@@ -1,6 +1,8 @@
 """Sessions, accounts, devices and end-of-day: the routes of managers, technicians and admins."""
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from server.accounts import Principal, Role
@@ -10,6 +12,9 @@ from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
 
 ANYONE_SIGNED_IN = frozenset(Role)
+# Who changed which account or device, in the hub's log: a technician asked why a kiosk stopped,
+# or an admin asked who reset a password, had nothing to go by.
+audit = logging.getLogger("hallq.audit")
 
 
 async def login(request: web.Request, _: Principal | None, body: LoginBody) -> web.Response:
@@ -41,14 +46,16 @@ async def change_own_password(request: web.Request, principal: Principal, body: 
     if await accounts.sign_in(principal.name, body.current_password, source=f"web:{request.remote}", now=now) is None:
         raise HallQError("bad_credentials", "当前密码错误", "the current password is wrong", 401)
     await accounts.set_password(principal.name, body.new_password, keep_session=request.headers["Authorization"][7:].strip())
+    audit.info("%s changed their own password", principal.name)
     return json_response({"ok": True})
 
 
-async def reset_password(request: web.Request, _: Principal, body: PasswordBody) -> web.Response:
+async def reset_password(request: web.Request, principal: Principal, body: PasswordBody) -> web.Response:
     """An admin gives someone a new password (forgotten, or seen by someone else); every session
     of that account ends."""
     username = request.match_info["username"]
     await request.app[ACCOUNTS].set_password(username, body.password)
+    audit.info("%s gave account %s a new password", principal.name, username)
     return json_response({"username": username})
 
 
@@ -63,12 +70,13 @@ async def list_users(request: web.Request, _: Principal) -> web.Response:
     return json_response(await request.app[ACCOUNTS].list_users())
 
 
-async def add_user(request: web.Request, _: Principal, body: UserBody) -> web.Response:
+async def add_user(request: web.Request, principal: Principal, body: UserBody) -> web.Response:
     if body.unit is not None and request.app[CONFIG].unit(body.unit) is None:
         raise HallQError("not_found", f"单位不存在：{body.unit}", f"unit {body.unit} not found", 404, {"key": body.unit})
     await request.app[ACCOUNTS].add_user(
         body.username, body.password, Role(body.role), body.display_name, body.unit, now=request.app[ENGINE].clock.now()
     )
+    audit.info("%s added account %s (%s)", principal.name, body.username, body.role)
     return json_response({"username": body.username, "role": body.role}, status=201)
 
 
@@ -76,22 +84,25 @@ async def list_devices(request: web.Request, _: Principal) -> web.Response:
     return json_response(await request.app[ACCOUNTS].list_devices())
 
 
-async def add_device(request: web.Request, _: Principal, body: DeviceBody) -> web.Response:
+async def add_device(request: web.Request, principal: Principal, body: DeviceBody) -> web.Response:
     if body.zone is not None and request.app[CONFIG].zone(body.zone) is None:
         raise HallQError("not_found", f"分区不存在：{body.zone}", f"zone {body.zone} not found", 404, {"key": body.zone})
     token = await request.app[ACCOUNTS].add_device(body.name, Role(body.role), body.zone, now=request.app[ENGINE].clock.now())
+    audit.info("%s registered device %s (%s)", principal.name, body.name, body.role)
     return json_response({"name": body.name, "role": body.role, "token": token}, status=201)
 
 
-async def new_device_token(request: web.Request, _: Principal) -> web.Response:
+async def new_device_token(request: web.Request, principal: Principal) -> web.Response:
     name = request.match_info["name"]
     token = await request.app[ACCOUNTS].new_device_token(name)
+    audit.info("%s gave device %s a new token (the old one stops)", principal.name, name)
     return json_response({"name": name, "token": token})
 
 
-async def set_device_active(request: web.Request, _: Principal, body: ActiveBody) -> web.Response:
+async def set_device_active(request: web.Request, principal: Principal, body: ActiveBody) -> web.Response:
     name = request.match_info["name"]
     await request.app[ACCOUNTS].set_device_active(name, body.active)
+    audit.info("%s switched device %s %s", principal.name, name, "on" if body.active else "off")
     return json_response({"name": name, "active": body.active})
 
 
@@ -103,12 +114,16 @@ async def set_user_active(request: web.Request, principal: Principal, body: Acti
     # Their windows are freed for others; one with a ticket still open stays theirs until a
     # manager finishes or transfers it (named in the answer).
     still_at = [] if body.active else await request.app[ENGINE].sign_off(username)
+    audit.info("%s switched account %s %s%s", principal.name, username, "on" if body.active else "off",
+               f" (still at {', '.join(still_at)} with an open case)" if still_at else "")
     return json_response({"username": username, "active": body.active, "still_at_windows": still_at})
 
 
-async def close_day(request: web.Request, _: Principal, body: CloseDayBody) -> web.Response:
+async def close_day(request: web.Request, principal: Principal, body: CloseDayBody) -> web.Response:
     engine = request.app[ENGINE]
-    closed = await engine.close_day(body.day or engine.today())
+    day = body.day or engine.today()
+    closed = await engine.close_day(day)
+    audit.info("%s closed the day %s: %d open tickets closed", principal.name, day, closed)
     return json_response({"closed": closed})
 
 

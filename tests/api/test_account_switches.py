@@ -198,3 +198,24 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
     assert "zone Z not found (zones: A, B, C, D, E, F, G, H, J, K) (分区不存在：Z)" in nowhere.stderr
     assert "board-Z" not in hallq("device", "list").stdout
+
+
+async def test_changes_to_accounts_and_devices_are_logged_with_who_made_them(hub, caplog):
+    """Tried: an admin switching an account off, a technician giving a kiosk a new token and
+    switching a board off, an admin resetting a password. Kept: one line each in the hub's log,
+    naming who did it and to what, and never the new token or password."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="hallq.audit")
+    await hub.client.post("/api/v1/users/staff02/active", json={"active": False}, headers=hub.auth("admin"))
+    token = (await (await hub.client.post("/api/v1/devices/kiosk-1/token", headers=hub.auth("tech"))).json())["token"]
+    await hub.client.post("/api/v1/devices/board-A/active", json={"active": False}, headers=hub.auth("tech"))
+    await hub.client.post("/api/v1/users/staff03/password", json={"password": "secret-4321"}, headers=hub.auth("admin"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "hallq.audit"]
+    assert lines == [
+        "admin switched account staff02 off",
+        "tech gave device kiosk-1 a new token (the old one stops)",
+        "tech switched device board-A off",
+        "admin gave account staff03 a new password",
+    ]
+    assert all(token not in line and "secret-4321" not in line for line in lines)
