@@ -42,7 +42,7 @@ RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
 class KioskOptions:
     hub: str
     token: str | None
-    printer: str = "dummy:"
+    printer: str
     profile: str = "XP-80C"
     zone: str | None = None
     fullscreen: bool = True
@@ -200,7 +200,10 @@ def parse_args(argv: list[str]) -> KioskOptions:
     parser = argparse.ArgumentParser(prog="hallq kiosk", description="HallQ ticket kiosk (pygame touch screen)")
     parser.add_argument("--hub", required=True, help="hub base URL, e.g. http://10.0.0.2:8080")
     parser.add_argument("--token", default=os.environ.get("HALLQ_KIOSK_TOKEN"), help="kiosk device token (or env HALLQ_KIOSK_TOKEN)")
-    parser.add_argument("--printer", default="dummy:", help="printer spec (docs/printing.md), default dummy:")
+    parser.add_argument("--printer", default=None,
+                        help="printer spec (docs/printing.md), e.g. serial:/dev/ttyUSB0?baud=19200; required")
+    parser.add_argument("--demo", action="store_true",
+                        help="demo or simulation: allow the in-memory dummy: printer (the default with --demo); no paper comes out")
     parser.add_argument("--profile", default="XP-80C", help="printer profile: TM-T88, XP-80C, POS-5890, ZJ-5870")
     parser.add_argument("--zone", default=None, help="offer only this zone's services")
     mode = parser.add_mutually_exclusive_group()
@@ -219,8 +222,23 @@ def parse_args(argv: list[str]) -> KioskOptions:
         w, h = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         parser.error(f"--size must look like 1920x1080, got {args.size!r}")
-    return KioskOptions(args.hub, args.token, args.printer, args.profile, args.zone, args.fullscreen, (w, h),
+    printer = _printer_spec(parser, args.printer, args.demo)
+    return KioskOptions(args.hub, args.token, printer, args.profile, args.zone, args.fullscreen, (w, h),
                         args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout)
+
+
+def _printer_spec(parser: argparse.ArgumentParser, spec: str | None, demo: bool) -> str:
+    """The printer a kiosk prints on. A real kiosk must name it: an in-memory default showed
+    请取走您的票 while no paper came out, and nobody was told. ``dummy:`` only for a demo."""
+    if spec is None:
+        if not demo:
+            parser.error("a kiosk must name its printer: --printer serial:/dev/ttyUSB0?baud=19200 "
+                         "(usb:, network:, file:, see docs/printing.md); --demo prints into memory")
+        return "dummy:"
+    if spec.startswith("dummy:") and not demo:
+        parser.error(f"--printer {spec} prints into memory and no paper comes out: "
+                     "name the kiosk's real printer, or add --demo for a demo or simulation")
+    return spec
 
 
 def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
@@ -232,6 +250,9 @@ def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
         else default_layout(profile.paper_width_mm)
     )
     printer = TicketPrinter(open_printer(options.printer), profile, layout)
+    log.info("printer %s, profile %s (%s mm paper)", options.printer, profile.name, profile.paper_width_mm)
+    if options.printer.startswith("dummy:"):
+        log.warning("printer %s prints into memory (--demo): no paper comes out", options.printer)
     hub = HubClient(options.hub, options.token)
     base = options.status_base_url or options.hub.rstrip("/") + "/t/"
     session = KioskSession(hub, printer, base, options.timezone)

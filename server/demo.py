@@ -83,7 +83,7 @@ def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str
     spare = " and ".join(sorted(SPARE_WINDOWS))
     print(f"demo call-pad: {base}/pad (staff01/1234, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
           "(manager/manager-demo)", flush=True)
-    print(f"demo kiosk: hallq kiosk --hub {base} --token {kiosk_token} --windowed", flush=True)
+    print(f"demo kiosk: hallq kiosk --hub {base} --token {kiosk_token} --windowed --demo", flush=True)
 
 
 def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:

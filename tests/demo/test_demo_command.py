@@ -75,7 +75,7 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             # demo devices' own (a board opened without one says it is not authorised).
             printed = out_path.read_text(encoding="utf-8")
             board_url = re.search(r"^demo board: (\S+)", printed, re.M)
-            kiosk_token = re.search(r"^demo kiosk: hallq kiosk --hub (\S+) --token (\S+) --windowed$", printed, re.M)
+            kiosk_token = re.search(r"^demo kiosk: hallq kiosk --hub (\S+) --token (\S+) --windowed --demo$", printed, re.M)
             assert board_url and kiosk_token, printed[:2000]
             board = urllib.parse.urlsplit(board_url.group(1))
             query = urllib.parse.parse_qs(board.query)

@@ -1,0 +1,61 @@
+"""`hallq kiosk` as a technician starts it on install day: a real kiosk process against a real hub
+process, read through its log."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.hub_process import HubProcess
+from tests.kiosk.kiosk_process import KioskProcess
+
+
+@dataclass(frozen=True)
+class RunningHub:
+    url: str
+    kiosk_token: str
+
+
+@pytest.fixture(scope="module")
+def hub_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
+    hub = HubProcess(tmp_path_factory.mktemp("hub"))
+    token = hub.cli("device", "add", "kiosk-1", "--role", "kiosk")
+    asyncio.run(hub.start())
+    try:
+        yield RunningHub(hub.url, token)
+    finally:
+        hub.stop()
+
+
+def test_a_kiosk_must_name_its_printer(hub_process: RunningHub) -> None:
+    """Tried: `hallq kiosk --hub URL --token T`, as a technician types it, and with `--printer
+    dummy:`. Kept: both refused at once, saying how to name the printer and that --demo is for
+    a demo (it printed into memory and showed 请取走您的票 while no paper came out)."""
+    bare = KioskProcess("--hub", hub_process.url, "--token", hub_process.kiosk_token)
+    assert bare.exit_code() == 2
+    assert "a kiosk must name its printer: --printer serial:" in bare.output and "--demo" in bare.output
+    dummy = KioskProcess("--hub", hub_process.url, "--token", hub_process.kiosk_token, "--printer", "dummy:")
+    assert dummy.exit_code() == 2
+    assert "prints into memory and no paper comes out" in dummy.output and "--demo" in dummy.output
+
+
+def test_a_kiosk_logs_its_printer_and_a_demo_kiosk_says_no_paper_comes_out(hub_process: RunningHub, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Tried: a kiosk on a device file with the TM-T88 profile, and the demo's kiosk command
+    (--demo, no --printer). Kept: each logs its printer spec and profile at start; the demo's
+    warns that its printer is in memory."""
+    real = KioskProcess("--hub", hub_process.url, "--token", hub_process.kiosk_token,
+                        "--printer", f"file:{tmp_path / 'lp0'}", "--profile", "TM-T88")
+    try:
+        assert "profile TM-T88" in real.wait_for(f"printer file:{tmp_path / 'lp0'}")
+    finally:
+        assert real.stop() == 0, real.output[-3000:]
+    assert "into memory" not in real.output
+
+    demo = KioskProcess("--hub", hub_process.url, "--token", hub_process.kiosk_token, "--demo")
+    try:
+        assert "profile XP-80C" in demo.wait_for("printer dummy:")
+        assert "WARNING" in demo.wait_for("prints into memory (--demo): no paper comes out")
+    finally:
+        assert demo.stop() == 0, demo.output[-3000:]
