@@ -261,7 +261,10 @@ def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
 
 
 async def _main(options: KioskOptions) -> int:
-    pygame.init()
+    # Only what the kiosk uses: the screen with its input events; the font opens freetype itself
+    # (display.fonts). pygame.init() also started the mixer, and a kiosk PC without a sound card
+    # printed a page of ALSA errors at every start, above the lines a technician looks for.
+    pygame.display.init()
     flags = pygame.FULLSCREEN if options.fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy" else 0
     surface = pygame.display.set_mode(options.size if not flags else (0, 0), flags)
     pygame.display.set_caption("HallQ 自助取号")
