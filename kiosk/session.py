@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from kiosk.catalogue import Catalogue
 from kiosk.printing import TicketPrinter
 from printer_drivers import PrinterError, TicketPrint
-from server.hub_client import HubClient, HubError, HubUnreachable, IssuedTicket, IssueSpec
+from server.hub_client import NOT_A_HUB, HubClient, HubError, HubUnreachable, IssuedTicket, IssueSpec
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class KioskSession:
         try:
             me = await self.hub.me()
         except HubError as error:
-            if error.status != 401:
+            if error.status != 401 or error.code == NOT_A_HUB:  # a proxy's 401 page is not the hub's word
                 raise
             raise HubError(401, "unauthorized", UNAUTHORIZED_ZH, f"the hub does not accept this kiosk's token ({error.message_en})") from None
         if me.get("role") != "kiosk":

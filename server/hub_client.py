@@ -237,19 +237,25 @@ class HubClient:
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         attempts = self.policy.attempts if retry else 1
+        url = self.base_url + path  # logged whole: a wrong --hub shows in the address, not in the path
         last = "no attempt"
         answer: HubError | None = None  # the hub's own refusal in the last retried reply, if it sent one
         for attempt in range(attempts):
             if attempt:
                 await self._sleep(self.policy.delay(attempt - 1))
             try:
-                async with self._client().request(method, self.base_url + path, json=body, headers=headers) as response:
+                async with self._client().request(method, url, json=body, headers=headers) as response:
                     text = await response.text()
                     if response.status in RETRY_STATUSES:
-                        last = f"HTTP {response.status} from {path}"
+                        last = f"HTTP {response.status} from {url}"
                         answer = _hub_answer(response.status, text)
                         log.warning("hub %s, retrying (%d/%d)", last, attempt + 1, attempts)
                         continue
+                    # Status and content type before parsing: a wrong address (a path after the
+                    # port, another web server) answered "404: Not Found", read as JSON it was a
+                    # baffling "JSONDecodeError: Extra data", retried as if the network had failed.
+                    if text and not _is_json(response.content_type):
+                        raise _not_a_hub(method, url, response.status, response.content_type)
                     data = json.loads(text) if text else None
                     if response.status >= 400:
                         raise _hub_error(response.status, data)
@@ -257,10 +263,10 @@ class HubClient:
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 answer = None
-                log.warning("hub %s %s failed: %s (%d/%d)", method, path, last, attempt + 1, attempts)
+                log.warning("hub %s %s failed: %s (%d/%d)", method, url, last, attempt + 1, attempts)
         if answer is not None:  # the hub is there and said why (e.g. storage_full): show that, not "unreachable"
             raise answer
-        raise HubUnreachable(f"{method} {path}: {last}")
+        raise HubUnreachable(f"{method} {url}: {last}")
 
     async def me(self) -> dict[str, Any]:
         """Who the hub takes this client's token for (name, role, zone); HubError 401 if nobody."""
@@ -328,6 +334,20 @@ def _hub_answer(status: int, text: str) -> HubError | None:
     except json.JSONDecodeError:
         return None
     return _hub_error(status, data) if isinstance(data, dict) and isinstance(data.get("error"), dict) else None
+
+
+NOT_A_HUB = "not_a_hub"
+NOT_A_HUB_ZH = "取号服务地址设置有误，请联系工作人员"
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _not_a_hub(method: str, url: str, status: int, content_type: str) -> HubError:
+    """An answer that is not the hub's JSON: the address is wrong, no retry will mend it."""
+    return HubError(status, NOT_A_HUB, NOT_A_HUB_ZH,
+                    f"{method} {url}: HTTP {status} ({content_type or 'no content type'}): not a HallQ hub at this address?")
 
 
 def _hub_error(status: int, data: Any) -> HubError:

@@ -16,7 +16,7 @@ LIVENESS_S = 60.0  # a bound for a process that hangs, not a speed claim
 
 
 class KioskProcess:
-    """One `hallq kiosk` run; ``wait_for`` a log line, ``stop`` with Ctrl+C, ``output`` all of it."""
+    """One `hallq kiosk` run; ``wait_for`` a log line, ``stop`` it, ``output`` all of it."""
 
     def __init__(self, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("SDL_AUDIODRIVER", "HALLQ_KIOSK_TOKEN")}
@@ -63,7 +63,8 @@ class KioskProcess:
         return code
 
     def stop(self) -> int:
-        """Ctrl+C, as a technician stops it; the exit code."""
+        """A service stop (SIGTERM, which SDL turns into a quit event); the exit code. Not Ctrl+C:
+        a test run started in the background ignores SIGINT, and so would the kiosk."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
         return self.exit_code()

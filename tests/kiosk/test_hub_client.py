@@ -110,3 +110,33 @@ async def test_event_stream_replays_missed_events_exactly_once(hub, proxy):
     assert [e.replay for e in seen] == [False, True, True, True]
     assert stream.connections >= 2
     assert len({e.seq for e in seen}) == 4
+
+
+async def test_an_address_that_is_not_the_hub_says_so_with_the_whole_url(hub, aiohttp_server, caplog):
+    """Tried: the hub's address with a path after the port (/hallq), and a web server that
+    answers every path with a page (a router's login page). Kept: one request each, not four
+    retries, and a HubError naming the whole URL, the status and the content type: it was a
+    "JSONDecodeError: Extra data" retried as if the network had failed, then 暂时无法连接."""
+    import logging
+
+    from aiohttp import web
+
+    async def login_page(request: web.Request) -> web.Response:
+        pages.append(request.path)
+        return web.Response(text="<html><body>登录</body></html>", content_type="text/html")
+
+    pages: list[str] = []
+    router = web.Application()
+    router.router.add_route("*", "/{tail:.*}", login_page)
+    other = await aiohttp_server(router)
+    with caplog.at_level(logging.WARNING, logger="server.hub_client"):
+        for base, status, kind in ((hub.base_url + "/hallq", 404, "text/plain"), (str(other.make_url("")), 200, "text/html")):
+            async with HubClient(base, hub.tokens["kiosk"], FAST) as client:
+                with pytest.raises(HubError) as refused:
+                    await client.me()
+            url = base.rstrip("/") + "/api/v1/auth/me"
+            assert refused.value.code == "not_a_hub" and refused.value.status == status
+            assert refused.value.message_en == f"GET {url}: HTTP {status} ({kind}): not a HallQ hub at this address?"
+            assert "地址" in refused.value.message_zh
+    assert pages == ["/api/v1/auth/me"]
+    assert not [r for r in caplog.records if "JSONDecodeError" in r.getMessage()]

@@ -71,3 +71,16 @@ def test_a_kiosk_starts_without_the_sound_systems_noise(hub_process: RunningHub)
     finally:
         assert kiosk.stop() == 0, kiosk.output[-3000:]
     assert "ALSA" not in kiosk.output, kiosk.output[:3000]
+
+
+def test_a_kiosk_given_a_wrong_hub_address_logs_the_whole_url_and_what_answered(hub_process: RunningHub) -> None:
+    """Tried: --hub with a path after the port (http://HOST:PORT/hallq), as typed from a browser's
+    address bar. Kept: the log names the whole URL asked, the status and content type, and says
+    this is not a HallQ hub; it said "JSONDecodeError: Extra data" about /api/v1/auth/me."""
+    kiosk = KioskProcess("--hub", hub_process.url + "/hallq", "--token", hub_process.kiosk_token, "--demo")
+    try:
+        line = kiosk.wait_for("cannot load the catalogue")
+    finally:
+        assert kiosk.stop() == 0, kiosk.output[-3000:]
+    assert f"GET {hub_process.url}/hallq/api/v1/auth/me: HTTP 404 (text/plain): not a HallQ hub at this address?" in line
+    assert "JSONDecodeError" not in kiosk.output
