@@ -65,6 +65,12 @@ class Dialect(Protocol):
     def address_range(self) -> tuple[int, int]:  # a class constant, or per instance from its params
         ...
 
+    @property
+    def display_width(self) -> int | None:
+        """Characters the pad's display shows (its ``params.width``); None: it shows any length.
+        check-config compares it with the hall's longest ticket number: a narrower pad cuts it."""
+        ...
+
     # hub side
     def new_decoder(self) -> FrameDecoder: ...
 

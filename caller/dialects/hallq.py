@@ -158,6 +158,7 @@ class Hallq:
     def __init__(self, params: HallqParams | None = None) -> None:
         self.params = params or HallqParams()
         self.address_range = (self.params.first_address, self.params.last_address)
+        self.display_width: int | None = None  # the frame carries the number whole
         self._last_request: dict[int, tuple[int, int, bytes]] = {}
 
     def new_decoder(self) -> HallqDecoder:

@@ -94,6 +94,7 @@ class PolledCsv:
     def __init__(self, params: PolledCsvParams | None = None) -> None:
         self.params = params or PolledCsvParams()
         self.address_range = (1, 10**self.params.address_digits - 1)
+        self.display_width: int | None = None  # the number is a CSV field of any length
         self._last: dict[int, tuple[str, ...]] = {}
         self._letter_for_target = {kind: letter for letter, kind in self.params.transfer_types.items()}
 

@@ -57,6 +57,11 @@ class QSystemUB485:
         self.params = params or UB485Params()
         self._by_kind = {kind: (byte, name) for byte, (name, kind) in self.params.keys.items()}
 
+    @property
+    def display_width(self) -> int | None:
+        """What ``_fit`` cuts texts to (0 = sent as is)."""
+        return self.params.width or None
+
     # hub side -----------------------------------------------------------------------------
     def new_decoder(self) -> DelimitedDecoder:
         return DelimitedDecoder(START, END, max_len=3 + 64, parse=self._parse)

@@ -298,6 +298,16 @@ class HallConfig(_Model):
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
 
+    def ticket_number(self, prefix: str, seq: int) -> str:
+        """A ticket's number as issued, printed, called and shown: the prefix, then the seq
+        zero-padded to ``rules.number_digits`` (A1 and 1 -> A1001)."""
+        return f"{prefix}{seq:0{self.rules.number_digits}d}"
+
+    def longest_ticket_number(self) -> str:
+        """The widest number the hall hands out (longest prefix, last number of the day): every
+        display of numbers (a call-pad's few digits) must fit it."""
+        return max((self.ticket_number(q.prefix, self.rules.max_ticket_number) for q in self.queues), key=len, default="")
+
     def queues_of_window(self, id: str) -> list[Queue]:
         """The queues a window calls from, heaviest weight first, then in file order ([] if unknown)."""
         window = self.by_key.windows.get(id)

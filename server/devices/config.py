@@ -192,6 +192,7 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig, file: str) ->
         key = "dialect" if "unknown call-pad dialect" in str(error) else "params"
         return [ConfigProblem(file, join_path(path, key), str(error))]
     low, high = dialect.address_range
+    problems += _check_pad_width(bus, dialect.display_width, path, hall, file)
     for address, window_id in bus.pads.items():
         where = f"{path}.pads.{address}"
         if not low <= address <= high:
@@ -207,6 +208,18 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig, file: str) ->
         if preset.kind != "queue" and hall.window(preset.target) is None:
             problems.append(ConfigProblem(file, f"{where}.target", f"unknown window {preset.target!r}"))
     return problems
+
+
+def _check_pad_width(bus: PadBusConfig, width: int | None, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:
+    """A pad narrower than the hall's numbers cuts every called number (A1001 read A100 on a
+    4-digit UB485 pad) and check-config said OK."""
+    longest = hall.longest_ticket_number()
+    if width is None or len(longest) <= width:
+        return []
+    return [ConfigProblem(file, join_path(path, "params.width"),
+                          f"{bus.dialect} pads show {width} characters but the hall's ticket numbers have up to "
+                          f"{len(longest)} ({longest}): it would show {longest[:width]}; set params.width = {len(longest)} "
+                          f"if the pads have {len(longest)} digits, or use shorter prefixes or rules.number_digits")]
 
 
 def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:

@@ -311,7 +311,7 @@ class QueueEngine:
             assert queue is not None
             self._check_caps(txn, request, queue_prefix, queue.daily_cap)
             seq = self._next_number(txn, queue_prefix)
-            number = f"{queue_prefix}{seq:0{self.config.rules.number_digits}d}"
+            number = self.config.ticket_number(queue_prefix, seq)
             pkey = person_key(self._secret, request.person_id) if request.person_id else None
             row = txn.conn.execute(
                 sql.INSERT_TICKET,

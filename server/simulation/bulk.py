@@ -279,7 +279,7 @@ class BulkEngine:
         self.counters[(day, prefix)] = seq
         t = _Ticket(
             id=self._next_ticket, hall_day=day, prefix=prefix, seq=seq,
-            number=f"{prefix}{seq:0{self.config.rules.number_digits}d}", queue=prefix, zone=queue.zone,
+            number=self.config.ticket_number(prefix, seq), queue=prefix, zone=queue.zone,
             item_code=None, status=None, priority=1 if priority else 0, priority_class=request.priority_class,
             appointment_code=appointment, issued_at=now, queued_at=now, sort_key=now, leg=1, call_count=0,
             device=request.device, auto_closed=False, status_token=secrets.token_urlsafe(12),

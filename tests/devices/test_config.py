@@ -53,7 +53,7 @@ def test_every_problem_is_reported_at_once(sample_hall: HallConfig) -> None:
             {"name": "p1", "url": "/dev/null", "dialect": "hallq", "pads": {"1": "W01"},
              "params": {"speed": 3}},
             {"name": "p1", "url": "/dev/null", "dialect": "nokia", "pads": {"1": "W01"}},
-            {"name": "p4", "url": "/dev/null", "dialect": "qsystem-ub485", "pads": {"0x21": "W01"},
+            {"name": "p4", "url": "/dev/null", "dialect": "qsystem-ub485", "pads": {"0x21": "W01"}, "params": {"width": 5},
              "transfer_presets": {"0x22": {"kind": "queue", "target": "Z9"}}},
         ],
         "screen_buses": [
@@ -93,7 +93,8 @@ def test_every_problem_is_reported_at_once(sample_hall: HallConfig) -> None:
 
 def test_addresses_accept_hex_and_defaults_apply(sample_hall: HallConfig) -> None:
     devices = device_config_from_mapping(
-        {"pad_buses": [{"name": "p", "url": "loop://", "dialect": "qsystem-ub485", "pads": {"0x21": "W01"}}]},
+        {"pad_buses": [{"name": "p", "url": "loop://", "dialect": "qsystem-ub485", "pads": {"0x21": "W01"},
+                        "params": {"width": 5}}]},
         sample_hall,
     )
     bus = devices.pad_buses[0]
@@ -137,3 +138,47 @@ def test_one_line_per_bus_and_one_pad_per_window(sample_hall: HallConfig) -> Non
         "devices.toml: pad_buses[0].pads.3: window 'W02' already has a pad at pad_buses[0].pads.2",
         "devices.toml: pad_buses[1].pads.5: window 'W01' already has a pad at pad_buses[0].pads.1",
     ]
+
+
+def check_config_lines(tmp_path: Path, devices_toml: str, hall_toml_change: tuple[str, str] | None = None) -> tuple[int, list[str]]:
+    """`hallq check-config` on a copy of the sample hall with this devices.toml: exit code, lines."""
+    import io
+    import shutil
+
+    from server.config.cli import check_config_main
+
+    folder = tmp_path / "hall"
+    shutil.copytree(default_config_dir(), folder)
+    (folder / "devices.toml").write_text(devices_toml, encoding="utf-8")
+    if hall_toml_change is not None:
+        hall = folder / "hall.toml"
+        text = hall.read_text(encoding="utf-8")
+        assert hall_toml_change[0] in text
+        hall.write_text(text.replace(*hall_toml_change), encoding="utf-8")
+    out = io.StringIO()
+    code = check_config_main(folder, out)
+    return code, out.getvalue().splitlines()
+
+
+def test_a_pad_narrower_than_the_halls_ticket_numbers_is_an_error(tmp_path: Path) -> None:
+    """Tried: UB485 pads at their default width (4) in the sample hall, whose numbers are A1001
+    (two-character prefixes, three digits); then width 5; then 4-digit numbers with width 5.
+    Kept: check-config names the bus's params.width, the longest number and what the pad would
+    show (it said OK, and the pads showed A100 for A1001)."""
+    bus = (
+        '[[pad_buses]]\nname = "pads-C"\nurl = "/dev/ttyUSB0"\ndialect = "qsystem-ub485"\n{params}'
+        'pads = {{ 0x21 = "W19" }}\n'
+    )
+    code, lines = check_config_lines(tmp_path / "default", bus.format(params=""))
+    assert code == 1
+    assert lines[0] == (
+        "devices.toml: pad_buses[0].params.width: qsystem-ub485 pads show 4 characters but the hall's ticket numbers "
+        "have up to 5 (A1999): it would show A199; set params.width = 5 if the pads have 5 digits, or use shorter "
+        "prefixes or rules.number_digits"
+    ), lines
+    code, lines = check_config_lines(tmp_path / "five", bus.format(params="params = { width = 5 }\n"))
+    assert code == 0, lines
+    code, lines = check_config_lines(tmp_path / "four-digits", bus.format(params="params = { width = 5 }\n"),
+                                     ("number_digits = 3", "number_digits = 4"))
+    assert code == 1 and lines[0].startswith("devices.toml: pad_buses[0].params.width: qsystem-ub485 pads show 5 "
+                                             "characters but the hall's ticket numbers have up to 6 (A19999)"), lines
