@@ -29,23 +29,38 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 
 
 def _address(key: object) -> int:
-    """TOML keys are strings: accept "33", "0x21" or an int, nothing else."""
+    """TOML keys are strings: accept "33", "033" (decimal, as a pad's DIP switches read), "0x21"
+    or an int, nothing else. int(key, 0) alone refused "02"."""
     if isinstance(key, bool):
         raise ValueError(f"address {key!r} is not a number")
     if isinstance(key, int):
         return key
     if isinstance(key, str):
+        text = key.strip()
         try:
-            return int(key.strip(), 0)
+            return int(text, 10) if text.isdigit() else int(text, 0)
         except ValueError:
             pass
     raise ValueError(f"address {key!r} is not a number (write 33 or 0x21)")
 
 
 def _addresses(value: object) -> object:
+    """Keys to numbers, refusing two keys that name one address: { 1 = "W01", "0x01" = "W03" }
+    loaded as {1: "W03"}, the first pad silently gone."""
     if not isinstance(value, Mapping):
         return value
+    keys: dict[int, list[str]] = {}
+    for key in value:
+        keys.setdefault(_address(key), []).append(str(key))
+    repeated = [_given_more_than_once(address, given) for address, given in keys.items() if len(given) > 1]
+    if repeated:
+        raise ValueError("; ".join(repeated))
     return {_address(key): item for key, item in value.items()}
+
+
+def _given_more_than_once(address: int, given: list[str]) -> str:
+    times = "twice" if len(given) == 2 else f"{len(given)} times"
+    return f"address {address} given {times} (" + ", ".join('"' + key + '"' for key in given) + ")"
 
 
 class _Model(BaseModel):

@@ -182,3 +182,33 @@ def test_a_pad_narrower_than_the_halls_ticket_numbers_is_an_error(tmp_path: Path
                                      ("number_digits = 3", "number_digits = 4"))
     assert code == 1 and lines[0].startswith("devices.toml: pad_buses[0].params.width: qsystem-ub485 pads show 5 "
                                              "characters but the hall's ticket numbers have up to 6 (A19999)"), lines
+
+
+def test_one_address_written_two_ways_is_an_error_and_leading_zeros_are_decimal(tmp_path: Path) -> None:
+    """Tried: pads 1, 2 and "0x01" (the same address in hex), a screen window 3 and "03", and a
+    pad "02" (as a DIP switch reads). Kept: each address given twice is reported with both
+    spellings (the last one won silently, a pad gone, and check-config said OK); "02" is pad 2
+    (it was refused as not a number), "010" is ten, not octal."""
+    code, lines = check_config_lines(tmp_path / "twice", """
+[[pad_buses]]
+name = "pads-A"
+url = "/dev/ttyUSB0"
+dialect = "hallq"
+pads = { 1 = "W01", 2 = "W02", "0x01" = "W03" }
+
+[[screen_buses]]
+name = "screens-A"
+url = "/dev/ttyUSB1"
+dialect = "pingan"
+screens = { windows = { 3 = "W01", "03" = "W02", "0x3" = "W04" } }
+""")
+    assert code == 1
+    assert lines[:2] == [
+        'devices.toml: pad_buses[0].pads: address 1 given twice ("1", "0x01")',
+        'devices.toml: screen_buses[0].screens.windows: address 3 given 3 times ("3", "03", "0x3")',
+    ], lines
+    hall = load_hall_config(default_config_dir())
+    devices = device_config_from_mapping(
+        {"pad_buses": [{"name": "p", "url": "/dev/ttyUSB0", "dialect": "hallq", "pads": {"01": "W01", "02": "W02", "010": "W03"}}]},
+        hall)
+    assert devices.pad_buses[0].pads == {1: "W01", 2: "W02", 10: "W03"}
