@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from caller.dialects import make_dialect
 from caller.errors import CallerError
@@ -26,6 +26,22 @@ from server.config.problems import ConfigError, ConfigProblem, join_path
 DEVICES_FILE = "devices.toml"
 TOP_KEYS = ("pad_buses", "screen_buses")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+#: The line speeds serial adapters and RS-485 pads and screens are built for.
+STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+
+NOT_STANDARD_BAUD = f"not a standard serial rate; use one of {', '.join(map(str, STANDARD_BAUDS))}"
+
+
+def _standard_baud(baud: int) -> int:
+    """A typo (19201) opened the port at a rate no pad speaks: every frame garbled at run time.
+    (The problem's text gets "(got 19201)" from the loader.)"""
+    if baud not in STANDARD_BAUDS:
+        raise ValueError(NOT_STANDARD_BAUD)
+    return baud
+
+
+Baud = Annotated[int, AfterValidator(_standard_baud)]
 
 
 def _address(key: object) -> int:
@@ -80,7 +96,7 @@ class PadBusConfig(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: Annotated[str, Field(min_length=1)]
     dialect: str
-    baud: Annotated[int, Field(gt=0)] = 9600
+    baud: Baud = 9600
     zone: str | None = None
     params: dict[str, Any] = {}
     pads: dict[int, str]
@@ -131,7 +147,7 @@ class ScreenBusConfig(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: Annotated[str, Field(min_length=1)]
     dialect: str
-    baud: Annotated[int, Field(gt=0)] | None = None
+    baud: Baud | None = None
     zone: str | None = None
     params: dict[str, Any] = {}
     screens: ScreensConfig
@@ -244,6 +260,8 @@ def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: s
     except LedError as error:
         key = "dialect" if "unknown dialect" in str(error) else "params"
         return [ConfigProblem(file, join_path(path, key), str(error).removeprefix(f"{path}.params: "))]
+    if bus.baud is None and codec.params.baud not in STANDARD_BAUDS:  # the bus opens at the dialect's
+        problems.append(ConfigProblem(file, join_path(path, "params.baud"), f"{NOT_STANDARD_BAUD} (got {codec.params.baud})"))
     used: dict[int, str] = {}
 
     def claim(address: int, where: str) -> None:

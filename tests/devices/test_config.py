@@ -212,3 +212,38 @@ screens = { windows = { 3 = "W01", "03" = "W02", "0x3" = "W04" } }
         {"pad_buses": [{"name": "p", "url": "/dev/ttyUSB0", "dialect": "hallq", "pads": {"01": "W01", "02": "W02", "010": "W03"}}]},
         hall)
     assert devices.pad_buses[0].pads == {1: "W01", 2: "W02", 10: "W03"}
+
+
+def test_a_baud_that_is_not_a_standard_rate_is_refused_with_the_list(tmp_path: Path) -> None:
+    """Tried: baud = 19201 on a pad bus, 9601 on a screen bus and 4801 as a screen dialect's
+    params.baud (the rate a screen bus opens at when it sets no baud). Kept: each refused with its
+    key path and the standard rates (it passed, and the port opened at a rate no device speaks)."""
+    rates = "1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600"
+    code, lines = check_config_lines(tmp_path, """
+[[pad_buses]]
+name = "pads-A"
+url = "/dev/ttyUSB0"
+dialect = "hallq"
+baud = 19201
+pads = { 1 = "W01" }
+
+[[screen_buses]]
+name = "screens-A"
+url = "/dev/ttyUSB1"
+dialect = "pingan"
+baud = 9601
+screens = { windows = { 1 = "W01" } }
+
+[[screen_buses]]
+name = "screens-B"
+url = "/dev/ttyUSB2"
+dialect = "pingan"
+params = { baud = 4801 }
+screens = { windows = { 1 = "W02" } }
+""")
+    assert code == 1
+    assert lines[:3] == [
+        f"devices.toml: pad_buses[0].baud: not a standard serial rate; use one of {rates} (got 19201)",
+        f"devices.toml: screen_buses[0].baud: not a standard serial rate; use one of {rates} (got 9601)",
+        f"devices.toml: screen_buses[1].params.baud: not a standard serial rate; use one of {rates} (got 4801)",
+    ], lines
