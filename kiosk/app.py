@@ -97,23 +97,27 @@ class KioskApp:
         else:
             self._retry_s, self._retry_after = RETRY_FIRST_S, 0.0
             self.flow.loaded(catalogue, self.clock())
-            problem = await self._printer_problem()
+            problem, cause = await self._printer_problem()
             if problem != self.flow.printer_problem:  # logged once a change, not every re-read
                 if problem:
-                    log.warning("printer cannot print (%s): the start screen says 暂停取号", problem)
+                    log.warning("printer cannot print: %s; the start screen says 暂停取号 (%s)", cause, problem)
                 else:
                     log.info("printer ready again: issuing resumes")
             self.flow.printer_checked(problem, self.clock())
         finally:
             self._loading = False
 
-    async def _printer_problem(self) -> str | None:
-        """The printer's Chinese message if it cannot print now (paper out, cover open, gone)."""
+    async def _printer_problem(self) -> tuple[str | None, str | None]:
+        """(the citizen's Chinese message, the technician's English cause) if the printer cannot
+        print now (paper out, cover open, gone); (None, None) if it can. The cause was dropped:
+        a port that would not open logged only 打印机未连接."""
         try:
             readiness = await self.session.printer.readiness()
         except PrinterError as exc:
-            return exc.message_zh
-        return None if readiness.ready else (readiness.message_zh or "打印机故障，请联系工作人员")
+            return exc.message_zh, exc.message_en
+        if readiness.ready:
+            return None, None
+        return readiness.message_zh or "打印机故障，请联系工作人员", readiness.cause_en or readiness.state
 
     def _run_job(self, job: IssueJob | None) -> None:
         if job is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from kiosk.paper_watch import PaperWatch
 from printer_drivers import (
     PrinterBackend,
     PrinterOffline,
@@ -28,6 +29,8 @@ class PrinterReadiness:
     ready: bool
     state: str
     message_zh: str | None
+    cause_en: str | None = None
+    """Why not, for the technician's log (the port that would not open, the status bytes)."""
 
 
 class TicketPrinter:
@@ -35,6 +38,7 @@ class TicketPrinter:
         self.backend = backend
         self.profile = profile
         self.layout = layout
+        self.paper = PaperWatch(backend.spec)
         self._lock = asyncio.Lock()
 
     def _status(self) -> PrinterStatus:
@@ -52,14 +56,21 @@ class TicketPrinter:
         async with self._lock:
             status = await asyncio.to_thread(self._status)
         if not status.queried:
-            if self.backend.missing() is not None:
-                return PrinterReadiness(False, "offline", PrinterOffline.default_message_zh)
+            missing = self.backend.missing()
+            if missing is not None:
+                return PrinterReadiness(False, "offline", PrinterOffline.default_message_zh, missing)
             return PrinterReadiness(True, status.state.value, None)
         if status.printable:
+            self.paper.seen(status.state)
             return PrinterReadiness(True, status.state.value, None)
-        return PrinterReadiness(False, status.state.value, status.chinese_message)
+        return PrinterReadiness(False, status.state.value, status.chinese_message,
+                                f"{self.backend.spec}: {status.english_message}")
 
     async def print(self, ticket: TicketPrint) -> PrintResult:
         """Print one ticket; raises ``PrinterError`` when it did not (completely) come out."""
         async with self._lock:
-            return await asyncio.to_thread(print_ticket, self.backend, ticket, self.layout, self.profile)
+            result = await asyncio.to_thread(print_ticket, self.backend, ticket, self.layout, self.profile)
+        for status in (result.status_before, result.status_after):
+            if status is not None:
+                self.paper.seen(status.state)
+        return result

@@ -261,7 +261,11 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     p.text("请留意叫号屏幕和语音提示；扫描号票上的二维码可在手机上查看进度", p.px(0.028), MUTED,
            center=(p.width // 2, y + p.unit(0.19)), max_width=p.width - 40)
     w, h = p.width // 4, p.unit(0.1)
-    p.button(pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h), "完成", ("home", ""), size=p.px(0.045))
+    button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)
+    if screen.result.warning_zh:  # paper nearly out: a small line for staff passing by; issuing goes on
+        p.text(screen.result.warning_zh, p.px(0.028), WARN, center=(p.width // 2, button.top - p.unit(0.04)),
+               max_width=p.width - 40)
+    p.button(button, "完成", ("home", ""), size=p.px(0.045))
 
 
 def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:

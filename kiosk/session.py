@@ -127,7 +127,7 @@ class KioskSession:
     async def issue_and_print(self, job: IssueJob, hall_name: str) -> IssueResult:
         readiness = await self.printer.readiness()
         if not readiness.ready:
-            log.error("printer not ready (%s): issuing stopped", readiness.state)
+            log.error("printer not ready (%s): issuing stopped", readiness.cause_en or readiness.state)
             return IssueResult(Outcome.PRINTER_NOT_READY, job, message_zh=readiness.message_zh, code=readiness.state)
         try:
             ticket = await self.hub.issue(job.spec, job.idempotency_key)

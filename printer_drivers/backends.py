@@ -25,6 +25,12 @@ from printer_drivers.errors import PrinterError, PrinterOffline
 from printer_drivers.simulator import PrinterModel, PrinterScript
 
 
+def _cause(exc: Exception) -> str:
+    """The exception's class and text on one line. Not ``repr``: python-escpos keeps its message
+    out of the exception's args, so "Connection refused" read as ``DeviceNotFoundError()``."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 class PrinterBackend(ABC):
     """A connection to one printer. Subclasses implement ``_raw`` and, if they can, ``_read``."""
 
@@ -42,7 +48,7 @@ class PrinterBackend(ABC):
             raise
         except Exception as exc:  # noqa: BLE001 - every transport failure means "not printed"
             self._reset()
-            raise PrinterOffline(f"{self.spec}: sending {len(data)} bytes failed: {exc!r}") from exc
+            raise PrinterOffline(f"{self.spec}: sending {len(data)} bytes failed: {_cause(exc)}") from exc
 
     def request(self, command: bytes, reply_size: int) -> bytes:
         """Send ``command`` and return up to ``reply_size`` reply bytes (``b''`` on timeout)."""
@@ -50,13 +56,13 @@ class PrinterBackend(ABC):
             self._discard_input()
         except Exception as exc:  # noqa: BLE001
             self._reset()
-            raise PrinterOffline(f"{self.spec}: connection failed: {exc!r}") from exc
+            raise PrinterOffline(f"{self.spec}: connection failed: {_cause(exc)}") from exc
         self.send(command)
         try:
             return self._read(reply_size)
         except Exception as exc:  # noqa: BLE001
             self._reset()
-            raise PrinterOffline(f"{self.spec}: reading status failed: {exc!r}") from exc
+            raise PrinterOffline(f"{self.spec}: reading status failed: {_cause(exc)}") from exc
 
     @abstractmethod
     def _raw(self, data: bytes) -> None:

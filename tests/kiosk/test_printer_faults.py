@@ -1,0 +1,92 @@
+"""What the technician reads when the kiosk's printer cannot print, or soon will not."""
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+
+from kiosk import flow as f
+from kiosk.printing import TicketPrinter
+from printer_drivers import open_printer
+from tests.kiosk.test_kiosk_flow import issue_in_zone_c
+
+
+def printing_to(kiosk, spec: str) -> None:  # type: ignore[no-untyped-def]
+    """The kiosk's printer swapped for a real transport (the factory makes in-memory ones)."""
+    dummy = kiosk.app.session.printer
+    kiosk.app.session.printer = TicketPrinter(open_printer(spec), dummy.profile, dummy.layout)
+
+
+def closed_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again: nothing listens there
+
+
+@pytest.mark.parametrize("transport", ["serial", "network", "usb"])
+async def test_a_printer_that_cannot_be_reached_is_logged_with_its_cause(hub, make_kiosk, tmp_path, caplog, transport):
+    """Tried: a kiosk on a serial port that does not exist (a USB adapter unplugged), on a
+    network printer whose port refuses and on a USB printer that is not plugged in. Kept: the citizen reads 暂停取号 / 打印机未连接, and the log
+    line says why in English, naming the port (it said only 打印机未连接，请联系工作人员)."""
+    spec, cause = {
+        "serial": (f"serial:{tmp_path / 'ttyUSB9'}", f"could not open port {tmp_path / 'ttyUSB9'}"),
+        "network": (f"network:127.0.0.1:{closed_loopback_port()}?timeout=2", "Connection refused"),
+        "usb": ("usb:ffff:fffe", "Unable to open USB printer on (65535, 65534)"),  # no such device here
+    }[transport]
+    kiosk = make_kiosk()
+    printing_to(kiosk, spec)
+    with caplog.at_level(logging.WARNING, logger="kiosk.app"):
+        await kiosk.start()
+    assert isinstance(kiosk.app.flow.screen, f.Closed) and "打印机未连接" in kiosk.texts()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("printer cannot print")]
+    assert spec.split("?")[0] in line and cause in line, line
+
+
+async def test_an_unprintable_status_is_logged_with_the_printers_answer(hub, make_kiosk, caplog):
+    """Tried: a printer whose cover is open. Kept: the log has the English state and the status
+    bytes it answered, beside the citizen's Chinese."""
+    kiosk = make_kiosk("dummy:?cover=open")
+    with caplog.at_level(logging.WARNING, logger="kiosk.app"):
+        await kiosk.start()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("printer cannot print")]
+    assert "dummy:?cover=open: cover open (DLE EOT 1-4 replies:" in line and "打印机盖未关好" in line, line
+
+
+async def test_paper_near_end_is_logged_once_a_roll_and_shown_after_the_ticket(hub, make_kiosk, caplog):
+    """Tried: a printer reporting paper near end while two tickets are taken, then a new roll,
+    then near end again. Kept: issuing goes on; one WARNING per low roll (not one per ticket or
+    re-read), a line when the roll is changed; the ticket screen shows a small 打印纸即将用完 line
+    that covers nothing (the printer's warning was dropped: no log, nothing on screen)."""
+    kiosk = make_kiosk("dummy:?paper=near_end")
+
+    def warnings() -> int:
+        return sum(1 for r in caplog.records if "paper near end" in r.getMessage() and r.levelno == logging.WARNING)
+
+    with caplog.at_level(logging.INFO, logger="kiosk"):
+        await kiosk.start()
+        assert isinstance(kiosk.app.flow.screen, f.Start) and warnings() == 1
+        for _ in range(2):
+            await issue_in_zone_c(kiosk)
+            assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+            notice = [t for t in kiosk.app.painter.texts if t.text == "打印纸即将用完，请通知工作人员"]
+            assert notice, kiosk.texts()
+            others = [t.rect for t in kiosk.app.painter.texts if t is not notice[0]] + [b.rect for b in kiosk.app.painter.buttons]
+            assert not any(notice[0].rect.colliderect(rect) for rect in others)
+            await kiosk.tap("完成")
+            kiosk.app.refresh()
+            await kiosk.app.settle()
+            await kiosk.app.step()
+        assert warnings() == 1
+        kiosk.printer.script.paper = "ok"  # a new roll
+        kiosk.app.refresh()
+        await kiosk.app.settle()
+        assert any("paper no longer near end" in r.getMessage() for r in caplog.records)
+        await issue_in_zone_c(kiosk)
+        assert "打印纸即将用完" not in kiosk.texts()
+        await kiosk.tap("完成")
+        kiosk.printer.script.paper = "near_end"
+        kiosk.app.refresh()
+        await kiosk.app.settle()
+        assert warnings() == 2
+    assert len(await hub.engine.tickets_today()) == 3
