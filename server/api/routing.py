@@ -143,6 +143,8 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HallQError("malformed_json", "请求格式错误（JSON无法解析）", f"malformed JSON: {exc}", 400) from None
+    except RecursionError:  # nesting deeper than Python's stack (30,000 brackets fit in 64 KB): no request of ours nests
+        raise HallQError("malformed_json", "请求格式错误（JSON嵌套过深）", "malformed JSON: nested too deeply", 400) from None
     if not isinstance(data, dict):
         raise HallQError("malformed_json", "请求内容应为JSON对象", "the body must be a JSON object", 400)
     try:

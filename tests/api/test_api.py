@@ -96,6 +96,18 @@ async def test_malformed_issue_requests_are_refused_clearly_and_issue_nothing(hu
     assert sum(q.issued_today for q in await hub.engine.queues()) == 0
 
 
+async def test_json_nested_past_the_stack_is_refused_as_malformed(hub):
+    """Tried: 30,000 nested arrays (60 KB, under the body limit) posted to the sign-in, which
+    anyone may reach. Kept: a 400 malformed_json like any unreadable body (it was a 500 with a
+    traceback in the log), and the hub answers the next request as before."""
+    nested = b"[" * 30000 + b"]" * 30000
+    r = await hub.client.post("/api/v1/auth/login", data=nested, headers={"Content-Type": "application/json"})
+    assert r.status == 400
+    assert (await r.json())["error"]["code"] == "malformed_json"
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "admin", "password": "pass-1234"})
+    assert r.status == 200
+
+
 @pytest.mark.parametrize(("person_id", "reason"), [
     ("430224199001011234", "身份证号校验位不符"),   # one digit mistyped: the check digit catches it
     ("430224199013011239", "出生日期不对"),         # month 13, with a matching check digit
