@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server.accounts import Principal, Role
 from server.api.bodies import ActiveBody, CloseDayBody, DeviceBody, LoginBody, OwnPasswordBody, PasswordBody, UserBody
+from server.api.days import check_day_to_close
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
@@ -122,6 +123,7 @@ async def set_user_active(request: web.Request, principal: Principal, body: Acti
 async def close_day(request: web.Request, principal: Principal, body: CloseDayBody) -> web.Response:
     engine = request.app[ENGINE]
     day = body.day or engine.today()
+    check_day_to_close(day, engine.today())
     closed = await engine.close_day(day)
     audit.info("%s closed the day %s: %d open tickets closed", principal.name, day, closed)
     return json_response({"closed": closed})

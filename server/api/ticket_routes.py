@@ -8,6 +8,7 @@ from aiohttp import web
 
 from server.accounts import Principal, Role
 from server.api.bodies import AppointmentBody, IssueBody, PrintedBody, RatingBody, ReasonBody
+from server.api.days import check_appointment_day
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.engine.views import IssueRequest, TicketStatus
@@ -138,6 +139,7 @@ async def rate_by_citizen(request: web.Request, _: Principal | None, body: Ratin
 async def book_appointment(request: web.Request, _: Principal, body: AppointmentBody) -> web.Response:
     config = request.app[CONFIG]
     tz = ZoneInfo(config.hall.timezone)
+    check_appointment_day(body.day, request.app[ENGINE].today())
 
     def at(hhmm: str) -> float:
         try:

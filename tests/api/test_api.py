@@ -232,6 +232,49 @@ async def test_a_date_in_a_body_is_a_date_not_a_number(hub):
     assert await hub.engine.last_seq() == before
 
 
+@pytest.mark.parametrize(("day", "allowed"), [
+    ("0001-01-01", False), ("9999-12-31", False), ("2026-11-27", False),  # tomorrow has not begun
+    ("2026-11-26", True), ("2026-11-25", True),
+])
+async def test_only_a_day_that_has_begun_and_is_not_absurdly_old_can_be_closed(hub, day, allowed):
+    """Tried: a manager closing the year 1 (`day - 45 days` overflowed: a 500), the year 9999 and
+    tomorrow (it would close today's open tickets early). Kept: a 400 naming the allowed range,
+    nothing closed; today and yesterday still close (the clock says 2026-11-26)."""
+    waiting = await issue(hub, "A1")
+    before = await hub.engine.last_seq()
+    r = await hub.client.post("/api/v1/day/close", json={"day": day}, headers=hub.auth("manager"))
+    body = await r.json()
+    if allowed:
+        assert r.status == 200, body
+        return
+    assert (r.status, body["error"]["code"]) == (400, "bad_request"), body
+    assert "结束日期应在" in body["error"]["message"] and body["error"]["details"]["latest"] == "2026-11-26"
+    assert await hub.engine.last_seq() == before
+    assert (await hub.engine.ticket((await waiting.json())["ticket"]["id"])).status == "waiting"
+
+
+@pytest.mark.parametrize(("day", "allowed"), [
+    ("0001-01-01", False), ("2026-11-25", False), ("2028-01-01", False), ("2026-11-26", True), ("2027-06-30", True),
+])
+async def test_an_appointment_is_booked_for_today_or_ahead_only(hub, day, allowed):
+    """Tried: booking the year 1 (it was accepted: a slot starting at -62135589943 s), yesterday and
+    a day more than a year ahead. Kept: a 400 naming the allowed range and nothing stored; today
+    and half a year ahead are booked."""
+    r = await hub.client.post("/api/v1/appointments", json={
+        "code": "YY-3001", "day": day, "queue": "A1", "slot_start": "15:00", "slot_end": "15:30",
+    }, headers=hub.auth("manager"))
+    body = await r.json()
+    if allowed:
+        assert r.status == 201 and body["hall_day"] == day, body
+        return
+    assert (r.status, body["error"]["code"]) == (400, "bad_request"), body
+    assert "预约日期应在" in body["error"]["message"] and body["error"]["details"]["earliest"] == "2026-11-26"
+    again = await hub.client.post("/api/v1/appointments", json={
+        "code": "YY-3001", "day": "2026-11-26", "queue": "A1", "slot_start": "15:00", "slot_end": "15:30",
+    }, headers=hub.auth("manager"))
+    assert again.status == 201, "the refused booking left no appointment behind"
+
+
 async def test_body_fields_take_only_their_own_json_type(hub):
     """Tried (the long API fuzzing's find): a kiosk's print report with "printed": 0, which
     pydantic's lax mode read as false. Kept: refused, naming the field; the ticket untouched."""
