@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, describe_closed, open_minutes_left
+from server.engine.idempotency import legacy_key, stored_key
 from server.engine.personal import mask_person_id, person_key
 from server.engine.views import (
     OPEN_STATUSES,
@@ -287,10 +288,12 @@ class QueueEngine:
     async def issue(self, request: IssueRequest) -> IssueResult:
         if request.idempotency_key is not None and not (0 < len(request.idempotency_key) <= 100):
             raise bad_request("idempotency key must be 1-100 characters", "幂等键长度应为1-100个字符")
-        key = f"{request.device or '-'}:{request.idempotency_key}" if request.idempotency_key else None
+        key = legacy = None
+        if request.idempotency_key:
+            key, legacy = stored_key(request.device, request.idempotency_key), legacy_key(request.device, request.idempotency_key)
         def work(txn: _Txn) -> Any:
             if key is not None:
-                existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key}).first()
+                existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key, "legacy": legacy}).first()
                 if existing is not None:
                     return self._issue_result(txn.conn, existing, replayed=True)
             state = self._calendar.issuing(txn.now)

@@ -23,7 +23,10 @@ TICKET_BY_ID = direct(select(tickets).where(tickets.c.id == bindparam("tid")))
 TICKET_BY_NUMBER = direct(
     select(tickets).where(tickets.c.hall_day == bindparam("day"), tickets.c.number == bindparam("number"))
 )
-TICKET_BY_IDEMPOTENCY_KEY = direct(select(tickets).where(tickets.c.idempotency_key == bindparam("key")))
+# The key as stored now (a digest) or before (device:key): see server/engine/idempotency.py.
+TICKET_BY_IDEMPOTENCY_KEY = direct(
+    select(tickets).where(or_(tickets.c.idempotency_key == bindparam("key"), tickets.c.idempotency_key == bindparam("legacy")))
+)
 INSERT_TICKET = direct(insert(tickets).returning(*tickets.c))
 
 BUMP_COUNTER = direct(

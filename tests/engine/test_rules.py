@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import at
 from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.stats.intervals import derive_intervals
-from server.storage.schema import ticket_intervals
+from server.storage.schema import ticket_intervals, tickets
 
 
 async def issue(engine, queue="A1", **kw):
@@ -399,6 +399,30 @@ async def test_idempotent_issue_returns_the_same_ticket(engine, event_log):
     assert again.replayed and again.ticket.id == first.ticket.id
     assert other_device.ticket.id != first.ticket.id
     assert [e.kind for e in event_log].count("ticket.issued") == 2
+
+
+async def test_the_longest_device_name_and_key_are_replayed_on_every_database(engine, event_log):
+    """Tried: a 64-character device name (the longest an account may have) with a 100-character
+    Idempotency-Key (the longest the API takes): stored as `device:key`, 165 characters, PostgreSQL
+    refused it (varchar(128)), a 500 the kiosk retried for ever. Kept: the ticket is issued, its
+    retry replayed; the same key from another device of the same length is another ticket."""
+    device, key = "k" * 64, "x" * 100
+    first = await engine.issue(IssueRequest(queue="A1", idempotency_key=key, device=device))
+    again = await engine.issue(IssueRequest(queue="A1", idempotency_key=key, device=device))
+    other = await engine.issue(IssueRequest(queue="A1", idempotency_key=key, device="j" * 64))
+    assert again.replayed and again.ticket.id == first.ticket.id
+    assert not other.replayed and other.ticket.id != first.ticket.id
+    assert [e.kind for e in event_log].count("ticket.issued") == 2
+
+
+async def test_a_key_stored_before_the_digest_is_still_replayed(engine, database):
+    """Tried: a ticket whose key the previous version stored as written (`kiosk-1:k-1`), the kiosk
+    retrying across the hub's upgrade. Kept: the retry gets that ticket, not a second one."""
+    first = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))
+    await database.write(lambda c: c.execute(
+        update(tickets).where(tickets.c.id == first.ticket.id).values(idempotency_key="kiosk-1:k-1")))
+    again = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))
+    assert again.replayed and again.ticket.id == first.ticket.id
 
 
 async def test_end_of_day_closes_open_tickets_and_flags_them(engine, clock):

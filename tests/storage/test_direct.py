@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.base import Executable
 
+from server.engine.idempotency import stored_key
 from server.engine.views import IssueRequest
 from server.storage import statements as sql
 from server.storage.direct import DirectConnection, direct
@@ -56,7 +57,7 @@ async def busy_day(engine, clock, database):
 PARAMS = {
     "TICKET_BY_ID": {"tid": 2},
     "TICKET_BY_NUMBER": {"day": THURSDAY, "number": "A1002"},
-    "TICKET_BY_IDEMPOTENCY_KEY": {"key": "kiosk1:k1"},
+    "TICKET_BY_IDEMPOTENCY_KEY": {"key": stored_key("kiosk1", "k1"), "legacy": "kiosk1:k1"},
     "ISSUED_IN_QUEUE": {"day": THURSDAY, "prefix": "A1"},
     "ISSUED_FOR_ITEM": {"day": THURSDAY, "item": "430224000001"},
     "ISSUED_TO_PERSON": {"day": THURSDAY, "person": "nobody"},
