@@ -10,6 +10,8 @@ segment after /t/ or /status/ is logged as "…" (the ticket can be found by its
 
 Successful ones are DEBUG (`hallq -v serve` shows them): a busy hall's kiosks, call-pads and boards
 make thousands a day, and formatting a log line for each cost a twentieth of issuing a ticket.
+So are the refusals of an outage the storage's log already tells once (database unreachable,
+disk full: `TOLD_ONCE`): kiosks retrying against an unreachable database made a line each.
 """
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ import re
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+
+TOLD_ONCE = web.ResponseKey("told_once", bool)
+"""Set on a refusal whose cause the log tells once per outage, not once per request."""
 
 
 _STATUS_TOKEN = re.compile(r"(^/t/|/api/v1/status/)[^/]+")
@@ -34,7 +39,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         return self.logger.isEnabledFor(logging.INFO)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        level = logging.INFO if response.status >= 400 else logging.DEBUG
+        level = logging.INFO if response.status >= 400 and not response.get(TOLD_ONCE) else logging.DEBUG
         if not self.logger.isEnabledFor(level):
             return
         self.logger.log(

@@ -25,9 +25,13 @@ def free_port() -> int:
 
 
 class HubProcess:
-    def __init__(self, tmp_path: Path):
+    """`db`: a database URL (--db), else SQLite in the data folder. The hub's log (stderr) is kept
+    in `log_path` for the tests that read what it says."""
+
+    def __init__(self, tmp_path: Path, db: str | None = None):
         self.config = write_always_open_copy(default_config_dir(), tmp_path / "config")
-        self.args = ["--config", str(self.config), "--data", str(tmp_path / "data")]
+        self.args = ["--config", str(self.config), "--data", str(tmp_path / "data"), *(["--db", db] if db else [])]
+        self.log_path = tmp_path / "hub.log"
         self.env = dict(os.environ, HALLQ_PASSWORD="pass-1234")
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -36,10 +40,10 @@ class HubProcess:
         return subprocess.run([HALLQ, *args, *self.args], check=True, capture_output=True, text=True, env=self.env).stdout.strip()
 
     async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [HALLQ, "serve", *self.args, "--port", str(self.port)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [HALLQ, "serve", *self.args, "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+            )
         async with aiohttp.ClientSession() as session:
             for _ in range(200):
                 try:
@@ -59,6 +63,9 @@ class HubProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             self.process.wait(timeout=20)
+
+    def log_lines(self) -> list[str]:
+        return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines() if self.log_path.exists() else []
 
     @property
     def url(self) -> str:

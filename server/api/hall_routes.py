@@ -10,7 +10,7 @@ from aiohttp import web
 
 from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, ENGINE
-from server.api.routing import TEXT, Route, int_param, json_response
+from server.api.routing import TEXT, Route, error_response, int_param, json_response
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
@@ -143,7 +143,15 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
 
 
 async def health(request: web.Request, _: Principal | None) -> web.Response:
-    return json_response({"status": "ok", "last_seq": await request.app[ENGINE].last_seq()})
+    """ok with the last event's number, or 503 `database_down` while the database cannot be
+    reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug)."""
+    try:
+        last_seq = await request.app[ENGINE].last_seq()
+    except HallQError as error:
+        if error.code != "database_unavailable":
+            raise
+        return error_response(error, status="database_down")
+    return json_response({"status": "ok", "last_seq": last_seq})
 
 
 ROUTES = [

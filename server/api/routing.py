@@ -17,9 +17,11 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from server.access_log import TOLD_ONCE
 from server.accounts import Principal, Role
 from server.api.keys import ACCOUNTS, ENGINE
 from server.errors import HallQError
+from server.storage.outage import told_by_the_storage
 
 log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[web.StreamResponse]]
@@ -80,8 +82,12 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=encode_json(data), status=status, content_type="application/json", charset="utf-8")
 
 
-def error_response(error: HallQError) -> web.Response:
-    return json_response(error.to_json(), status=error.status)
+def error_response(error: HallQError, **extra: Any) -> web.Response:
+    """The error's JSON body (after `extra` fields) with its status."""
+    response = json_response({**extra, **error.to_json()}, status=error.status)
+    if told_by_the_storage(error):  # the log has it once per outage, not once per request
+        response[TOLD_ONCE] = True
+    return response
 
 
 async def principal_of(request: web.Request) -> Principal | None:

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from server.storage.outage import told_by_the_storage
+
 LOG = logging.getLogger(__name__)
 Recorder = Callable[[str, str, str, str | None], Awaitable[object]]
 
@@ -83,7 +85,8 @@ class DeviceHealth:
             change = await self._queue.get()
             try:
                 await self._record(change.name, change.state, change.detail, change.zone)
-            except Exception:  # noqa: BLE001 - a failed write must not stop later ones
-                LOG.exception("could not store device state %s", change)
+            except Exception as error:  # noqa: BLE001 - a failed write must not stop later ones
+                if not told_by_the_storage(error):
+                    LOG.exception("could not store device state %s", change)
             finally:
                 self._queue.task_done()

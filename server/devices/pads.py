@@ -28,6 +28,7 @@ from server.devices.health import DeviceHealth
 from server.devices.pad_actions import ActionResult, PadActions
 from server.engine.engine import QueueEngine
 from server.engine.views import HallEvent, WindowView
+from server.storage.outage import told_by_the_storage
 
 LOG = logging.getLogger(__name__)
 
@@ -239,8 +240,9 @@ class PadService:
                 windows |= self._dirty.get_nowait()
             try:
                 await self._refresh(windows)
-            except Exception:  # noqa: BLE001 - one failed read must not stop the echo for good
-                LOG.exception("pad refresh failed for %s", sorted(windows))
+            except Exception as error:  # noqa: BLE001 - one failed read must not stop the echo for good
+                if not told_by_the_storage(error):
+                    LOG.exception("pad refresh failed for %s", sorted(windows))
 
     async def _refresh(self, window_ids: set[str]) -> None:
         read_after = {w: self._answered[w] for w in window_ids}

@@ -26,6 +26,7 @@ from server.engine.hours import hall_day
 from server.engine.views import HallEvent
 from server.events import EventBus
 from server.stats.intervals import derive_intervals, in_chunks
+from server.storage.outage import told_by_the_storage
 from server.stats.watermarks import read_watermark, write_watermark
 from server.stats.ledger import FINAL_STATUSES, compute_ticket
 from server.stats.window_day import WINDOW_KINDS, WindowState, state_after, window_day_facts
@@ -380,8 +381,9 @@ class FactBuilder:
             self._again = False
             try:
                 await self.catch_up_tickets()
-            except Exception:  # noqa: BLE001 - facts lag, the hall goes on; the next event retries
-                log.exception("statistics catch-up failed")
+            except Exception as error:  # noqa: BLE001 - facts lag, the hall goes on; the next event retries
+                if not told_by_the_storage(error):
+                    log.exception("statistics catch-up failed")
             if not self._again:
                 return
 

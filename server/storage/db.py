@@ -63,6 +63,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import HallQError
 from server.storage.direct import DirectConnection
+from server.storage.outage import Outage, is_connection_lost
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 JSON_CODEC: dict[str, Callable[..., Any]] = {
@@ -175,6 +176,13 @@ class Database:
     _checkpoint_conn: sqlite3.Connection | None = field(default=None, repr=False)
     _writes_since_checkpoint: int = field(default=0, repr=False)
     checkpoint_every_s: float = 1.0
+    _unreachable: Outage = field(init=False, repr=False)
+    _disk_full: Outage = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = self.engine.url.render_as_string(hide_password=True)
+        self._unreachable = Outage(log, logging.WARNING, f"database {where}", "unreachable")
+        self._disk_full = Outage(log, logging.ERROR, f"database {where}", "disk full")
 
     @property
     def is_sqlite(self) -> bool:
@@ -185,8 +193,9 @@ class Database:
         `after(result)` runs once the commit is durable, in commit order, before the caller
         resumes. For short transactions (the engine's): on SQLite they run on the event loop,
         grouped with the other writes waiting at the same time (see the module docstring).
-        A full disk is refused as `storage_full` (HallQError, 503)."""
-        with self._disk_full_refused():
+        A full disk is refused as `storage_full`, an unreachable database as `database_unavailable`
+        (HallQError, 503)."""
+        with self._refused_when_unavailable():
             return await self._write(fn, after)
 
     async def _write(self, fn: Callable[[Connection], T], after: Callable[[T], None] | None = None) -> T:
@@ -216,7 +225,7 @@ class Database:
         the order of their sequence numbers. On SQLite, with its single writer, it is `write`
         (or `write_long` when `long`)."""
         if self.sync_engine is None:
-            with self._disk_full_refused():
+            with self._refused_when_unavailable():
                 async with self.engine.begin() as conn:
                     return await conn.run_sync(fn)
         return await (self.write_long(fn) if long else self.write(fn))
@@ -226,33 +235,76 @@ class Database:
         if self.sync_engine is None:
             return await self.write(fn)
         self._keep_checkpointing()  # a bulk import writes only here: its WAL must not grow for ever
-        with self._disk_full_refused():
+        with self._refused_when_unavailable():
             async with self._write_lock:
                 return await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_write_patiently, fn)
 
     @contextlib.contextmanager
-    def _disk_full_refused(self) -> Iterator[None]:
+    def _refused_when_unavailable(self) -> Iterator[None]:
         """A write that met a full disk was rolled back whole; its caller gets a refusal that says
         so (the hall's screens show the Chinese message, the kiosk retries), the technician a log
-        line naming the database. Nothing else changes: once there is room again the next write
-        goes through on a fresh connection, without restarting the hub."""
+        line naming the database, once per outage with a count later (an ERROR per refused write
+        was ~600 lines a second). Nothing else changes: once there is room again the next write
+        goes through on a fresh connection, without restarting the hub. A database that cannot be
+        reached is refused the same way (`_refusal`); a write that went through ends both."""
         try:
             yield
-        except DBAPIError as error:
-            if not _is_disk_full(error):
+        except Exception as error:
+            refusal = self._refusal(error)
+            if refusal is None:
                 raise
-            log.error("database %s: disk full, a write was refused and nothing of it saved; free space there "
-                      "(the hub carries on by itself once there is room)", self.engine.url.render_as_string(hide_password=True))
-            raise HallQError(
+            raise refusal from error
+        self._all_clear(wrote=True)
+
+    def _refusal(self, error: BaseException) -> HallQError | None:
+        """The refusal for a write or read that failed for want of the database (full disk,
+        unreachable server), with its log line; None for any other failure. Either way its
+        transaction did not commit, so nothing of the action was saved."""
+        if isinstance(error, HallQError):
+            return None
+        if isinstance(error, DBAPIError) and _is_disk_full(error):
+            self._disk_full.refused(
+                "%s: disk full, a write was refused and nothing of it saved; free space there (the hub carries on by "
+                "itself once there is room)", self._disk_full.where)
+            return HallQError(
                 "storage_full", "服务器存储空间已满，本次操作未保存，请联系工作人员",
                 "the hub's disk is full: nothing of this action was saved", 503,
-            ) from error
+            )
+        if not is_connection_lost(error):
+            return None
+        self._unreachable.refused(
+            "%s unreachable (%s: %s): actions are refused with 503 database_unavailable, nothing of them saved, until "
+            "it answers again", self._unreachable.where, type(error).__name__, str(error).splitlines()[0] if str(error) else "")
+        return HallQError(
+            "database_unavailable", "数据库暂时无法连接，本次操作未保存，请稍后再试",
+            "the database cannot be reached: nothing of this action was saved; try again shortly", 503,
+        )
+
+    def _all_clear(self, *, wrote: bool) -> None:
+        """An action went through: an outage the log told of is over (a read proves the database
+        answers, only a write that there is room again)."""
+        if self._unreachable.ongoing:
+            self._unreachable.ended("answers again")
+        if wrote and self._disk_full.ongoing:
+            self._disk_full.ended("has room again")
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        if self.read_engine is not None:
-            return await asyncio.get_running_loop().run_in_executor(self._readers, self._sync_read, fn)
-        async with self.engine.connect() as conn:
-            return await conn.run_sync(fn)
+        """Run `fn` in a read-only transaction. An unreachable database is refused as
+        `database_unavailable` (HallQError, 503), as writes are."""
+        try:
+            if self.read_engine is not None:
+                result = await asyncio.get_running_loop().run_in_executor(self._readers, self._sync_read, fn)
+            else:
+                async with self.engine.connect() as conn:
+                    result = await conn.run_sync(fn)
+        except Exception as error:
+            refusal = self._refusal(error)
+            if refusal is None:
+                raise
+            raise refusal from error
+        if self._unreachable.ongoing:
+            self._all_clear(wrote=False)
+        return result
 
     def _keep_checkpointing(self) -> None:
         """Start the checkpoint loop with the first write (open_database has no running loop)."""

@@ -18,10 +18,13 @@ class FaultyProxy:
         self._server: asyncio.AbstractServer | None = None
 
     @property
-    def url(self) -> str:
+    def port(self) -> int:
         assert self._server is not None
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> FaultyProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
