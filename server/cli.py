@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
 import logging
 import os
@@ -56,20 +57,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.config.problems import ConfigError
     from server.extensions import default_extensions
+    from server.listen import bind_listeners
+    from server.storage.start_problems import why_unusable
 
     settings = _settings(args)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("hallq").warning("listening on %s: reachable from the hall network", settings.host)
+    try:  # before the devices and the database are touched: see server/listen.py
+        sockets = bind_listeners(settings.host, settings.port)
+    except OSError as error:
+        taken = error.errno == errno.EADDRINUSE
+        print(f"cannot listen on {settings.host}:{settings.port}: "
+              f"{'the port is already in use (is another hub running?)' if taken else error} "
+              f"({'端口已被占用（是否已有一个 hub 在运行？）' if taken else '无法监听该地址'}，请核对 --host/--port)", file=sys.stderr)
+        return 1
     try:
         app = create_app(settings, extensions=default_extensions(settings))
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 2
-    web.run_app(
-        app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
-        print=lambda msg: print(msg, flush=True),
-    )
+    try:
+        web.run_app(app, sock=sockets, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
+    except Exception as error:
+        line = why_unusable(error, settings.resolved_database_url(), settings.data_dir)
+        if line is None:  # not a problem of the hall's set-up: the traceback is for whoever fixes it
+            raise
+        print(line, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -91,15 +106,14 @@ def cmd_import_items(args: argparse.Namespace) -> int:
     return import_items_main(Path(args.file), _config_dir(args.config))
 
 
-def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Awaitable[None]], *, creates: bool = False) -> int:
+def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Awaitable[None]], *, creates: bool = False,
+                       migrate: bool = True) -> int:
     """Run `action` on the hall's accounts. `creates`: the command may be the first on a new hall
     (adding its first accounts before the hub ever started); the others refuse a database that
-    is not there."""
-    from sqlalchemy.exc import SQLAlchemyError
-
+    is not there. `migrate`: bring the schema up to date first (`db upgrade` does it itself)."""
     from server.accounts import Accounts
-    from server.errors import HallQError
     from server.storage.db import open_database, upgrade
+    from server.storage.start_problems import why_unusable
 
     settings = _settings(args)
     url = settings.database_url or str(settings.data_dir / "hallq.db")
@@ -112,31 +126,21 @@ def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Aw
     async def main() -> int:
         database = open_database(settings.resolved_database_url())
         try:
-            await upgrade(database)
+            if migrate:
+                await upgrade(database)
             await action(Accounts(database))
             return 0
-        except HallQError as error:
-            print(f"{error.message_en} ({error.message_zh})", file=sys.stderr)
-            return 1
         finally:
             await database.close()
 
     try:
         return asyncio.run(main())
-    except (SQLAlchemyError, OSError) as error:  # a wrong URL, a server that does not answer
-        print(f"cannot use the database {_without_password(url)}: {error.__class__.__name__}: {error} "
-              f"(无法打开数据库，请核对 --db 或 --data)", file=sys.stderr)
+    except Exception as error:
+        line = why_unusable(error, url, settings.data_dir)  # a refusal, a full disk, a newer hall's database, …
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
         return 1
-
-
-def _without_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -232,10 +236,19 @@ def cmd_list_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    async def action(_accounts: Accounts) -> None:
-        print("database schema is up to date")
+    """Migrate, and say what happened: it said "up to date" also right after migrating."""
+    from server.storage.db import current_revision, upgrade
 
-    return _run_with_database(args, action, creates=True)
+    async def action(accounts: Accounts) -> None:
+        before = await current_revision(accounts.database)
+        await upgrade(accounts.database)
+        after = await current_revision(accounts.database)
+        if before == after:
+            print(f"database schema is up to date ({after})")
+        else:
+            print(f"upgraded {before or 'an empty database'} → {after}")
+
+    return _run_with_database(args, action, creates=True, migrate=False)
 
 
 FORWARDED = {

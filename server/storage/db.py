@@ -58,7 +58,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import HallQError
@@ -81,6 +81,7 @@ The file is kept, not emptied, as rewriting blocks it already has is the cheaper
 Database._checkpoint_loop); one long transaction (a bulk import of history) may grow it far past
 this, and it is cut back to this the next time it restarts."""
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,23 @@ def default_database_url(data_dir: Path) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Accept the plain URLs technicians write and pick the async driver for them."""
-    parsed = make_url(url)
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+    """Accept the plain URLs technicians write and pick the async driver for them. Any other
+    database is refused here in a sentence (`--db mysql://…` ended in a ModuleNotFoundError)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    if parsed is not None and parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         parsed = parsed.set(drivername="sqlite+aiosqlite")
-    elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+    elif parsed is not None and parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed is None or parsed.drivername not in SUPPORTED_DRIVERS:
+        shown = url if parsed is None else parsed.render_as_string(hide_password=True)
+        raise HallQError(
+            "unsupported_database", f"不支持的数据库地址：{shown}（HallQ 使用 SQLite 或 PostgreSQL）",
+            f"unsupported database URL {shown}: HallQ runs on SQLite (sqlite:///PATH) or PostgreSQL "
+            f"(postgresql://USER@HOST/DB)", 400,
+        )
     return parsed.render_as_string(hide_password=False)
 
 

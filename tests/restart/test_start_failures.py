@@ -1,0 +1,122 @@
+"""A hub or a `hallq` command that cannot start says why in one line, and exits non-zero.
+
+Tried (real `hallq` processes): the data folder's disk full (a 2 MB tmpfs, filled up), a database
+made by a newer HallQ (schema revision 0009_future), a PostgreSQL database that does not exist,
+the HTTP port already taken, a MySQL URL, and `hallq db upgrade` of an old schema.
+It was: 60-200 lines of traceback each; the taken port was found only after the hub had opened
+the serial buses and migrated the database; `db upgrade` said "up to date" right after migrating.
+Kept: one line in English and Chinese naming the problem and what to do (the free bytes for a full
+disk), no traceback, a non-zero exit; a taken port stops the start before the database is made;
+`db upgrade` says what it upgraded from and to.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from server.storage.db import MIGRATIONS_DIR, open_database, upgrade
+from tests.conftest import PG_ADMIN_URL, postgres_reachable
+from tests.hub_process import HALLQ, HubProcess
+
+
+def hallq(hub: HubProcess, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """`hallq ARGS` with the hub's --config/--data (and `extra` options), run to its end."""
+    return subprocess.run([HALLQ, *args, *hub.args, *extra], capture_output=True, text=True, env=hub.env, timeout=120)
+
+
+def refused_in_one_line(run: subprocess.CompletedProcess[str], *words: str) -> str:
+    """The run failed, its last line says why (with each of `words`), and nothing else is a trace."""
+    assert run.returncode != 0, run
+    lines = run.stderr.strip().splitlines()
+    assert lines and "Traceback" not in run.stderr, run.stderr
+    assert len(lines) <= 10, run.stderr  # the start-up summary, at most, before the reason
+    assert all(word in lines[-1] for word in words), lines[-1]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[-1]), "the reason in Chinese too"
+    return lines[-1]
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 2 MB file system of its own (root only: skipped where mounting is not permitted)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_under_the_data_folder_is_said_in_one_line(tmp_path: Path, tmpfs: Path) -> None:
+    hub = HubProcess(tmp_path)
+    hub.args = ["--config", str(hub.config), "--data", str(tmpfs / "data")]
+    assert hallq(hub, "db", "upgrade").returncode == 0  # the hall ran here, then the disk filled up
+    with (tmpfs / "filler").open("wb") as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 65536)
+            filler.flush()
+
+    refused_in_one_line(hallq(hub, "serve", extra=("--port", "18451")), "is full", str(tmpfs / "data"), "bytes free", "已满")
+
+
+def test_a_database_of_a_newer_hallq_is_said_in_one_line(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path)
+    assert hallq(hub, "db", "upgrade").returncode == 0
+    with sqlite3.connect(tmp_path / "data" / "hallq.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0009_future'")
+
+    for args in (("db", "upgrade"), ("serve", "--port", "18452"), ("user", "list")):
+        refused_in_one_line(hallq(hub, *args), "newer HallQ", "0009_future", "更新版本")
+
+
+def test_a_postgresql_database_that_does_not_exist_is_said_in_one_line(tmp_path: Path) -> None:
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    missing = f"hallq_missing_{uuid.uuid4().hex[:8]}"
+    hub = HubProcess(tmp_path, db=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{missing}")
+    for args in (("serve", "--port", "18453"), ("db", "upgrade")):
+        refused_in_one_line(hallq(hub, *args), missing, "does not exist", "不存在")
+
+
+def test_a_taken_port_stops_the_start_before_anything_else_in_one_line(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused_in_one_line(hallq(hub, "serve", "--port", str(port)), f"127.0.0.1:{port}", "already in use", "端口已被占用")
+    assert not (tmp_path / "data" / "hallq.db").exists(), "the database was not touched (nor the devices, started after it)"
+
+
+def test_a_database_hallq_does_not_run_on_is_said_in_one_line(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path, db="mysql://hallq:secret@db/hallq")
+    for args in (("serve", "--port", "18454"), ("device", "list"), ("db", "upgrade")):
+        line = refused_in_one_line(hallq(hub, *args), "unsupported database URL mysql://hallq:***@db/hallq", "不支持")
+        assert "secret" not in line
+
+
+def test_db_upgrade_says_from_which_revision_it_upgraded(tmp_path: Path) -> None:
+    hub = HubProcess(tmp_path)
+
+    async def make_old() -> None:
+        database = open_database(f"sqlite:///{tmp_path / 'data' / 'hallq.db'}")
+        try:
+            await upgrade(database, "0003")
+        finally:
+            await database.close()
+
+    (tmp_path / "data").mkdir()
+    asyncio.run(make_old())
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    first = hallq(hub, "db", "upgrade")
+    assert (first.returncode, first.stdout.strip().splitlines()[-1]) == (0, f"upgraded 0003 → {head}"), first
+    again = hallq(hub, "db", "upgrade")
+    assert (again.returncode, again.stdout.strip().splitlines()[-1]) == (0, f"database schema is up to date ({head})"), again
