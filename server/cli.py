@@ -57,7 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.config.problems import ConfigError
     from server.extensions import default_extensions
+    from server.api.keys import CONFIG
+    from server.devices.config import load_device_config
     from server.listen import bind_listeners
+    from server.start_summary import log_start_summary
     from server.storage.start_problems import why_unusable
 
     settings = _settings(args)
@@ -77,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 2
+    log_start_summary(settings, app[CONFIG], load_device_config(settings.config_dir, app[CONFIG]), sample=args.config is None)
     try:
         web.run_app(app, sock=sockets, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
     except Exception as error:

@@ -5,6 +5,7 @@ reachable on 127.0.0.1:5432 (it runs locally on the team's machines and in CI).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -127,12 +128,25 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'hall.db'}"
         return
+    async with _new_pg_database() as name:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+async def pg_database() -> AsyncIterator[str]:
+    """The name of a new, empty PostgreSQL database (dropped afterwards), for a hub process's --db."""
+    async with _new_pg_database() as name:
+        yield name
+
+
+@contextlib.asynccontextmanager
+async def _new_pg_database() -> AsyncIterator[str]:
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     name = f"hallq_test_{uuid.uuid4().hex[:12]}"
     await _pg_admin(f'CREATE DATABASE "{name}"')
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield name
     finally:
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,12 @@ import pytest
 
 from server.errors import HallQError
 from server.storage.db import open_database
-from tests.conftest import PG_ADMIN_URL, _pg_admin, postgres_reachable
+from tests.conftest import PG_ADMIN_URL
 from tests.hub_process import HubProcess
 from tests.kiosk.proxy import FaultyProxy
 
 pytestmark = pytest.mark.postgres
 UNAVAILABLE_ZH = "数据库暂时无法连接，本次操作未保存，请稍后再试"
-
-
-@pytest.fixture
-async def pg_database() -> Any:
-    if not postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"hallq_test_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _post_issue(session: aiohttp.ClientSession, hub: HubProcess, token: str, key: str) -> tuple[int, dict[str, Any]]:
