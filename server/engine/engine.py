@@ -295,6 +295,7 @@ class QueueEngine:
             if key is not None:
                 existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key, "legacy": legacy}).first()
                 if existing is not None:
+                    self._check_same_request(existing, request, txn.day)
                     return self._issue_result(txn.conn, existing, replayed=True)
             state = self._calendar.issuing(txn.now)
             if not state.open:
@@ -357,6 +358,27 @@ class QueueEngine:
             )
             return self._issue_result(txn.conn, row, replayed=False, fresh=True)
         return await self._write(work)
+
+    def _check_same_request(self, existing: Row[Any], request: IssueRequest, day: date) -> None:
+        """A retry with an Idempotency-Key is answered with the ticket the key gave, only if it is
+        the same request, today: a key sent again for another queue was answered with the first
+        queue's ticket, and one reused on a later day with yesterday's closed ticket."""
+        m = existing._mapping
+        given = {
+            "queue": request.queue if request.queue and not request.item_code and not request.appointment_code else m["prefix"],
+            "item_code": request.item_code, "priority_class": request.priority_class,
+            "appointment_code": request.appointment_code.strip() if request.appointment_code else None,
+            "person_key": person_key(self._secret, request.person_id) if request.person_id else None,
+        }
+        recorded = {"queue": m["prefix"], "item_code": m["item_code"], "priority_class": m["priority_class"],
+                    "appointment_code": m["appointment_code"], "person_key": m["person_key"]}
+        if m["hall_day"] != day or given != recorded:
+            differs = sorted(k for k in given if given[k] != recorded[k]) or ["hall_day"]
+            raise HallQError(
+                "idempotency_conflict", "该请求编号已用于另一张票，请重新取号",
+                "this Idempotency-Key was used for a different request" + (" on an earlier day" if m["hall_day"] != day else ""),
+                409, {"differs": differs},
+            )
 
     def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
         """(queue prefix, priority, appointment code) for a request, or a clear refusal."""

@@ -383,6 +383,28 @@ async def test_idempotency_key_makes_kiosk_retries_safe(hub):
     assert r.status == 400
 
 
+async def test_an_idempotency_key_replays_only_the_same_request_of_the_same_day(hub, clock):
+    """Tried: a key sent again for another queue, with a priority class, with another person's ID,
+    then the exact retry, then the same key the next day. Kept: the three different requests are
+    refused (409, naming what differs) and issue nothing; the exact retry gets its ticket back;
+    the next day's reuse is refused too (it was answered with yesterday's closed ticket)."""
+    first = await issue(hub, "A1", key="kiosk-retry-1", person_id="430224199001011231")
+    assert first.status == 201
+    number = (await first.json())["ticket"]["number"]
+    for extra, differs in (({"queue": "A2"}, ["queue"]), ({"priority_class": "elderly"}, ["priority_class"]),
+                           ({"person_id": "13812345678"}, ["person_key"])):
+        body = {"queue": "A1", "person_id": "430224199001011231"} | extra
+        r = await issue(hub, body.pop("queue"), key="kiosk-retry-1", **body)
+        error = (await r.json())["error"]
+        assert r.status == 409 and error["code"] == "idempotency_conflict" and error["details"]["differs"] == differs, extra
+    assert len(await hub.engine.tickets_today()) == 1
+    retry = await issue(hub, "A1", key="kiosk-retry-1", person_id="430224199001011231")
+    assert retry.status == 200 and (await retry.json())["ticket"]["number"] == number
+    clock.advance(24 * 3600)
+    reused = await issue(hub, "A1", key="kiosk-retry-1", person_id="430224199001011231")
+    assert reused.status == 409 and (await reused.json())["error"]["details"]["differs"] == ["hall_day"]
+
+
 async def test_concurrent_kiosks_never_get_the_same_number(hub):
     results = await asyncio.gather(*(issue(hub, "D1", key=f"k{i}") for i in range(60)))
     numbers = [(await r.json())["ticket"]["number"] for r in results]
