@@ -6,7 +6,9 @@ A library the hub uses: imports pyserial (via pyserial-asyncio-fast) only, nothi
 from display.led.bus import BusStats, ScreenBus
 from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
-from display.led.errors import BusClosedError, BusOfflineError, EncodeError, FrameError, LedError, ParamsError
+from display.led.errors import (
+    BusClosedError, BusOfflineError, EncodeError, FrameError, LedError, LineStalledError, ParamsError,
+)
 from display.led.model import Command, DecodedFrame, ScreenKind, ScreenText
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "EncodeError",
     "FrameError",
     "LedError",
+    "LineStalledError",
     "ParamsError",
     "ScreenBus",
     "ScreenKind",

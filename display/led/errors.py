@@ -37,3 +37,7 @@ class BusClosedError(LedError, ConnectionError):
 
 class BusOfflineError(BusClosedError):
     """show() was called while the bus had no open link; the content is kept for replay."""
+
+
+class LineStalledError(BusClosedError):
+    """The serial line stopped taking bytes (hung adapter, cable, flow control); the link is dropped."""

@@ -1,18 +1,22 @@
-"""One open serial link (any pyserial URL) as an asyncio transport, with drain and close-wait.
+"""One open serial link (any pyserial URL) as an asyncio transport, with bounded send and close-wait.
 
 The bus writes frames through this and needs two facts the bare transport does not give: when
-a frame has left our buffers (drain) and when and why the link died (wait_closed), so that
-pending writes fail instead of hanging.
+a frame has left our buffers (send) and when and why the link died (wait_closed), so that
+pending writes fail instead of hanging. A line that stops taking bytes (a hung USB adapter, a
+device server whose far side is gone, hardware flow control held off) would otherwise keep the
+bus waiting forever while reporting itself online; send() therefore has a deadline, and a missed
+deadline drops the link with a LineStalledError that says what a technician should look at.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 from typing import Any
 
 import serial_asyncio_fast
 
-from display.led.errors import BusClosedError
+from display.led.errors import BusClosedError, LineStalledError
 
 
 class _LinkProtocol(asyncio.Protocol):
@@ -24,6 +28,7 @@ class _LinkProtocol(asyncio.Protocol):
         self.writable = asyncio.Event()
         self.writable.set()
         self.bytes_received = 0
+        self.fault: BaseException | None = None  # why we dropped the link ourselves, if we did
 
     def pause_writing(self) -> None:
         self.writable.clear()
@@ -36,23 +41,43 @@ class _LinkProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
-            self.closed.set_result(exc)
+            self.closed.set_result(exc if exc is not None else self.fault)
         self.writable.set()
 
 
 class SerialLink:
-    """An open link; write() then await drain() means the bytes reached the OS driver."""
+    """An open link; ``await send(frame, timeout)`` means the bytes reached the OS driver in time."""
 
-    def __init__(self, transport: asyncio.WriteTransport, protocol: _LinkProtocol, url: str) -> None:
+    def __init__(self, transport: asyncio.WriteTransport, protocol: _LinkProtocol, url: str, baud: int) -> None:
         self.transport = transport
         self.protocol = protocol
         self.url = url
+        self.baud = baud
         # High-water 0: any byte the OS did not take at once pauses us, so drain() is exact.
         transport.set_write_buffer_limits(high=0, low=0)
 
     @property
     def is_closed(self) -> bool:
         return self.protocol.closed.done() or self.transport.is_closing()
+
+    async def send(self, frame: bytes, timeout: float) -> None:
+        """Write frame and wait until the OS has it; a line that takes longer than timeout is dropped.
+
+        Raises LineStalledError (and closes the link with it as the reason) on the deadline,
+        BusClosedError if the link dies meanwhile.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                await self._os_can_take_bytes()
+                self.write(frame)
+                await self.drain()
+        except TimeoutError:
+            stalled = LineStalledError(
+                f"serial line {self.url} stopped taking data: a {len(frame)}-byte frame was not sent "
+                f"within {timeout:.1f} s at {self.baud} baud (hung adapter, cable or flow control?)"
+            )
+            self.fail(stalled)
+            raise stalled from None
 
     def write(self, frame: bytes) -> None:
         if self.is_closed:
@@ -72,12 +97,51 @@ class SerialLink:
         if self.protocol.closed.done():
             raise BusClosedError(f"link {self.url} closed while writing: {self.protocol.closed.result()}")
 
+    async def _os_can_take_bytes(self) -> None:
+        """Wait until the port's OS buffer has room, before the transport writes to it.
+
+        Why: with nothing buffered the transport hands a frame straight to pyserial, whose
+        non-blocking write() retries EAGAIN in a busy loop: on a full line (a stalled port reopened)
+        that would freeze the event loop, and with it the whole hub. Only pyserial ports need this.
+        """
+        if not isinstance(self.transport, serial_asyncio_fast.SerialTransport) or self.transport.get_write_buffer_size():
+            return
+        port = self.transport.serial
+        if port is None or self.is_closed:
+            return
+        fd = port.fileno()
+        if select.select([], [fd], [], 0)[1]:
+            return
+        loop = asyncio.get_running_loop()
+        room: asyncio.Future[Any] = loop.create_future()
+
+        def has_room() -> None:
+            if not room.done():
+                room.set_result(None)
+
+        loop.add_writer(fd, has_room)
+        try:
+            either: set[asyncio.Future[Any]] = {room, self.protocol.closed}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            loop.remove_writer(fd)
+        if self.protocol.closed.done():
+            raise BusClosedError(f"link {self.url} closed while writing: {self.protocol.closed.result()}")
+
     async def wait_closed(self) -> BaseException | None:
         """Return the reason the link ended (None for a clean close)."""
         return await asyncio.shield(self.protocol.closed)
 
+    def fail(self, reason: BaseException) -> None:
+        """Drop the link now with reason as what wait_closed() reports."""
+        if self.protocol.fault is None:
+            self.protocol.fault = reason
+        self.close()
+
     def close(self) -> None:
-        self.transport.close()
+        """Close without waiting for unsent bytes: a graceful close would wait for a stalled line forever."""
+        if not self.transport.is_closing():  # a second abort would report the loss twice
+            self.transport.abort()
 
 
 async def open_serial_link(url: str, baud: int) -> SerialLink:
@@ -87,4 +151,4 @@ async def open_serial_link(url: str, baud: int) -> SerialLink:
         loop, _LinkProtocol, url, baudrate=baud
     )
     assert isinstance(protocol, _LinkProtocol)
-    return SerialLink(transport, protocol, url)
+    return SerialLink(transport, protocol, url, baud)

@@ -5,7 +5,8 @@ that window's zone scrolls "请A001号到3号窗口办理"; a back office calls 
 silent=True) and appears on no board. When a window is idle its screen names the staff member
 and the unit; paused shows "暂停服务"; logged out is blank. Wording comes from
 display/led/templates.py only. Listeners must not block: the EventBus callback only queues the
-event, one task turns events into screen texts, and each ScreenBus writes them FIFO and paced.
+event, one task turns events into screen texts, and each ScreenBus keeps the newest text per screen and
+writes them in turn, paced.
 A screen that was offline gets its last text replayed by the bus when the link returns.
 """
 
@@ -70,7 +71,6 @@ class ScreenService:
         self._events: asyncio.Queue[HallEvent] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._shows: set[asyncio.Task[None]] = set()
         self.runtimes: list[ScreenBusRuntime] = []
         self._screens_of: dict[str, list[tuple[ScreenBusRuntime, int]]] = {}
         for config in buses:
@@ -120,8 +120,6 @@ class ScreenService:
             await runtime.supervisor.stop()
             await runtime.bus.close()
             self._health.report(runtime.config.name, "offline", "stopped", runtime.config.zone)
-        for task in list(self._shows):
-            task.cancel()
 
     def status(self) -> list[dict[str, Any]]:
         """Per bus: state, counters and last fault, for GET /api/v1/devices/status."""
@@ -214,16 +212,23 @@ class ScreenService:
                         self._show(runtime, address, text)
 
     def _show(self, runtime: ScreenBusRuntime, address: int, text: ScreenText) -> None:
-        """Queue one text; the bus keeps it for replay if the link is down right now."""
-        task = asyncio.get_running_loop().create_task(runtime.bus.show(address, text))
-        self._shows.add(task)
-        task.add_done_callback(self._shown)
+        """Post one text: the bus keeps only each screen's newest text, and replays it after a drop.
 
-    def _shown(self, task: asyncio.Task[None]) -> None:
-        self._shows.discard(task)
-        if task.cancelled():
-            return
-        error = task.exception()
+        No task per text: a stalled bus must not collect one waiting task per call.
+        """
+        try:
+            written = runtime.bus.post(address, text)
+        except LedError as exc:
+            self._shown_or_not(exc)
+        else:
+            written.add_done_callback(self._written)
+
+    def _written(self, future: asyncio.Future[None]) -> None:
+        if not future.cancelled():
+            self._shown_or_not(future.exception())
+
+    @staticmethod
+    def _shown_or_not(error: BaseException | None) -> None:
         if isinstance(error, BusClosedError):
             LOG.debug("screen text not written now (kept for replay): %s", error)
         elif isinstance(error, LedError):

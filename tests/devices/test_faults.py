@@ -90,3 +90,37 @@ async def test_status_api_lists_every_bus_for_technicians_only(rig: Rig) -> None
     screens = names["screens"]
     assert screens["kind"] == "screens" and screens["counters"]["connected"] is True
     assert screens["counters"]["frames"] >= 8  # the start-up state of 3 window screens and 5 zone rows
+
+
+async def test_a_stalled_screen_line_is_reported_and_its_queue_stays_bounded(rig: Rig) -> None:
+    """The screen line stops draining mid-day: the technician is told, the queue does not grow,
+    and when the line moves again every screen shows its newest text, not calls minutes old."""
+    engine = rig.hub.engine
+    await eventually(lambda: bus_status(rig, "screens")["state"] == "online")
+    await eventually(lambda: bus_status(rig, "screens")["counters"]["queue_depth"] == 0)
+    await engine.login("W01", "staff01")
+    tasks_before = len(asyncio.all_tasks())
+    rig.screens.stall()
+    last = ""
+    for _ in range(300):  # the walkthrough's 300 calls; the bus must notice long before the end
+        last = await rig.issue("A1")
+        await engine.call_next("W01")
+        await engine.finish("W01")
+        await asyncio.sleep(0.02)  # a hall's pace, slow beside the bus: the bus is not just busy
+        if bus_status(rig, "screens")["state"] != "online":
+            break
+    await eventually(lambda: bus_status(rig, "screens")["state"] != "online", timeout=30)
+    status = bus_status(rig, "screens")
+    assert "stopped taking data" in (status["last_fault"] or "")
+    screens = status["screens"]
+    assert status["counters"]["queue_depth"] <= screens  # one newest text per screen at most
+    assert status["counters"]["write_errors"] >= 1
+    assert len(asyncio.all_tasks()) < tasks_before + 20  # no task per text waiting on the line
+
+    final = await rig.issue("A1")
+    await engine.call_next("W01")
+    rig.screens.resume()
+    await eventually(lambda: bus_status(rig, "screens")["state"] == "online", timeout=30)
+    await eventually(lambda: rig.shown(1) == f"{final} 请到1号窗口", timeout=10)
+    await eventually(lambda: rig.shown(20) == f"请{final}号到1号窗口办理", timeout=10)
+    await eventually(lambda: rig.shown(21) == f"请{last}号到1号窗口办理", timeout=10)

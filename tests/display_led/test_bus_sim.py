@@ -7,7 +7,7 @@ import pytest
 
 from display.led.bus import ScreenBus
 from display.led.dialects import make_codec
-from display.led.errors import BusClosedError, BusOfflineError, EncodeError
+from display.led.errors import BusClosedError, BusOfflineError, EncodeError, LineStalledError
 from display.led.model import ScreenKind, ScreenText
 from display.led.sim import ScreenSimulator, main as sim_main
 from display.led.supervisor import Backoff, LinkState, Supervisor
@@ -107,6 +107,52 @@ async def test_unplugging_fails_pending_writes_and_supervisor_reconnects_and_rep
     finally:
         await supervisor.stop()
         await bus.close()
+
+
+async def test_a_stalled_line_is_dropped_with_a_fault_and_screens_get_only_their_newest_text(caplog) -> None:
+    # Tried: a screen bus whose line stops draining. Before, the bus waited on it for ever, stayed
+    # online and queued every later text behind the stuck one.
+    simulator = ScreenSimulator(make_codec("pingan"))
+    path = simulator.open()
+    bus = ScreenBus(make_codec("pingan", {"min_interval_s": 0.0}), drain_margin_s=0.5)
+    states: list[LinkState] = []
+    faults: list[BaseException | None] = []
+
+    def on_state(state: LinkState, fault: BaseException | None) -> None:
+        states.append(state)
+        faults.append(fault)
+
+    supervisor = Supervisor("zone bus", lambda: bus.open(path), on_state,
+                            backoff=Backoff(initial_s=0.01, maximum_s=0.05), offline_after=3)
+    caplog.set_level(logging.INFO, logger="display.led.supervisor")
+    supervisor.start()
+    try:
+        await asyncio.wait_for(_until(lambda: supervisor.state is LinkState.ONLINE), 5)
+        simulator.stall(room=0)  # not a byte more
+        posted = [bus.post(1 + i % 3, ScreenText([f"A{i:03d}"])) for i in range(300)]
+        # One pending text per screen (and the one on the wire), not one per call.
+        assert bus.stats().queue_depth <= 4
+        results = await asyncio.wait_for(asyncio.gather(*posted, return_exceptions=True), 30)
+        assert all(isinstance(r, BusClosedError) for r in results), results
+        # The fault says what happened; reopening on a line that still does not move counts as a
+        # failed open (no online/degraded flapping), so the bus ends offline.
+        await asyncio.wait_for(_until(lambda: supervisor.state is LinkState.OFFLINE), 30)
+        assert states == [LinkState.ONLINE, LinkState.DEGRADED, LinkState.OFFLINE]
+        assert isinstance(faults[1], LineStalledError) and "stopped taking data" in str(faults[1])
+        assert bus.stats().write_errors >= 1
+        faults_logged = [r for r in caplog.records if "stopped taking data" in r.getMessage()]
+        assert len(faults_logged) == 1
+
+        simulator.resume()
+        await asyncio.wait_for(_until(lambda: supervisor.state is LinkState.ONLINE), 30)
+        await simulator.wait_for(lambda s: {a: st.text for a, st in s.screens.items()} == {
+            1: "A297", 2: "A298", 3: "A299"}, timeout=10)
+        texts = [frame.text for _, frame in simulator.decoded()]
+        assert len(texts) == 3  # only the newest text of each screen, nothing out of date
+    finally:
+        await supervisor.stop()
+        await bus.close()
+        simulator.close()
 
 
 async def test_close_fails_queued_shows_instead_of_hanging() -> None:
