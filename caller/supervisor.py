@@ -53,7 +53,12 @@ class BusSupervisor:
         self._detail = "not started"
         self._state_changed = asyncio.Condition()
         self._last_fault: str | None = None
-        self.reconnects = 0
+        self.connects = 0
+
+    @property
+    def reconnects(self) -> int:
+        """Opens after the first one: 0 for a bus that never dropped (screen buses count the same way)."""
+        return max(0, self.connects - 1)
 
     @property
     def state(self) -> DeviceState:
@@ -107,7 +112,7 @@ class BusSupervisor:
                 self._fault(f"cannot open: {exc}")
             else:
                 self._bus = bus
-                self.reconnects += 1
+                self.connects += 1
                 backoff = self._initial_backoff
                 self._recovered()
                 self._health(bus.silent_addresses)

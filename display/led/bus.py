@@ -89,6 +89,7 @@ class ScreenBus:
         self._writer: asyncio.Task[None] | None = None
         self._next_write_at = 0.0
         self._closed = False
+        self._dropped = False  # a link was lost or an open failed: post() fails fast until one opens
         self._last_shown: dict[int, list[bytes]] = {}
         self._line_takes_data: asyncio.Future[None] | None = None  # of the current link
         self._latencies: deque[float] = deque(maxlen=latency_window)
@@ -107,7 +108,12 @@ class ScreenBus:
         """
         if self._closed:
             raise BusClosedError("screen bus is closed")
-        link = await open_serial_link(url, self.baud)
+        try:
+            link = await open_serial_link(url, self.baud)
+        except Exception as exc:  # whatever the port says, callers waiting for a first open must hear
+            self._dropped = True
+            self._fail_pending(BusOfflineError(f"could not open {url}: {exc}; kept for replay"))
+            raise
         self.attach(link)
         if self._pending:
             assert self._line_takes_data is not None
@@ -117,6 +123,7 @@ class ScreenBus:
     def attach(self, link: SerialLink) -> None:
         """Use an already open link (tests, or a link shared with another driver)."""
         self._link = link
+        self._dropped = False
         loop = asyncio.get_running_loop()
         self._line_takes_data = loop.create_future()
         for address, frames in self._last_shown.items():
@@ -130,6 +137,7 @@ class ScreenBus:
         reason = await link.wait_closed()
         if self._link is link:
             self._link = None
+            self._dropped = True
             if self._line_takes_data is not None and not self._line_takes_data.done():
                 self._line_takes_data.set_exception(reason or BusClosedError(f"link {link.url} closed"))
                 self._line_takes_data.exception()  # only open() may be waiting for it
@@ -139,16 +147,19 @@ class ScreenBus:
     def post(self, address: int, text: ScreenText, kind: ScreenKind | None = None) -> asyncio.Future[None]:
         """Make text the newest for address; the future resolves when it (or a newer one) is written.
 
-        Raises EncodeError for text the dialect cannot express and BusClosedError after close();
-        the future fails with BusOfflineError at once while there is no link (the text is kept
-        and shown on reconnect), with BusClosedError if the link drops before it is written.
+        Raises EncodeError for text the dialect cannot express and BusClosedError after close().
+        Before the first open the text waits for the link (the hub posts every screen's state
+        before its supervisor's first attempt: that is no failure). After a drop or a failed open
+        the future fails with BusOfflineError at once, so nobody waits on a dead screen; the text
+        is kept and shown on reconnect. It fails with BusClosedError if the link drops before
+        the text is written.
         """
         frames = self._encode(address, text, kind)
         if self._closed:
             raise BusClosedError("screen bus is closed")
         self._last_shown[address] = frames
         loop = asyncio.get_running_loop()
-        if self._link is None:
+        if self._link is None and self._dropped:
             self.failed_shows += 1
             offline: asyncio.Future[None] = loop.create_future()
             offline.set_exception(

@@ -73,6 +73,11 @@ class Supervisor:
         self.state = LinkState.OFFLINE
         self.connects = 0
 
+    @property
+    def reconnects(self) -> int:
+        """Opens after the first one: 0 for a link that never dropped (pad buses count the same way)."""
+        return max(0, self.connects - 1)
+
     def start(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"supervise {self.name}")

@@ -129,7 +129,7 @@ class ScreenService:
             out.append({
                 "name": config.name, "kind": "screens", "url": config.url, "dialect": config.dialect,
                 "zone": config.zone, **asdict(self._health.status(config.name)),
-                "reconnects": max(0, runtime.supervisor.connects - 1),
+                "reconnects": runtime.supervisor.reconnects,
                 "screens": len(config.screens.windows) + sum(z.rows for z in config.screens.zones),
                 "counters": asdict(runtime.bus.stats()),
             })

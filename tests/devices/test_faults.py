@@ -90,6 +90,9 @@ async def test_status_api_lists_every_bus_for_technicians_only(rig: Rig) -> None
     screens = names["screens"]
     assert screens["kind"] == "screens" and screens["counters"]["connected"] is True
     assert screens["counters"]["frames"] >= 8  # the start-up state of 3 window screens and 5 zone rows
+    # Posted before the first open, written when it opened: not failed. Nothing ever dropped.
+    assert screens["counters"]["failed_shows"] == 0
+    assert {name: bus["reconnects"] for name, bus in names.items()} == dict.fromkeys(names, 0)
 
 
 async def test_a_stalled_screen_line_is_reported_and_its_queue_stays_bounded(rig: Rig) -> None:
