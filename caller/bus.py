@@ -15,7 +15,7 @@ import logging
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import serial_asyncio_fast
@@ -79,6 +79,20 @@ class BusCounters:
     displays_failed: int = 0
     round_trip_p50_ms: float | None = None
     round_trip_p99_ms: float | None = None
+
+    def plus(self, later: BusCounters) -> BusCounters:
+        """These counts and a later connection's, summed: the technician's figures outlive a replug.
+
+        Round trips are a recent window, not a count: the later connection's when it has any.
+        """
+        summed: dict[str, Any] = {
+            f.name: getattr(self, f.name) + getattr(later, f.name)
+            for f in fields(self) if not f.name.startswith("round_trip")
+        }
+        recent = later if later.round_trip_p50_ms is not None else self
+        return BusCounters(
+            **summed, round_trip_p50_ms=recent.round_trip_p50_ms, round_trip_p99_ms=recent.round_trip_p99_ms
+        )
 
 
 @dataclass

@@ -53,6 +53,7 @@ class BusSupervisor:
         self._detail = "not started"
         self._state_changed = asyncio.Condition()
         self._last_fault: str | None = None
+        self._earlier = BusCounters()  # of connections that ended: a reconnect must not hide line noise
         self.connects = 0
 
     @property
@@ -65,8 +66,8 @@ class BusSupervisor:
         return self._state
 
     def counters(self) -> BusCounters:
-        """Counters of the current connection (they restart after a reconnect)."""
-        return self._bus.counters() if self._bus is not None else BusCounters()
+        """Counters since start(), over every connection (each connection is a new PadBus)."""
+        return self._earlier.plus(self._bus.counters()) if self._bus is not None else self._earlier
 
     def show(self, address: int, display: PadDisplay) -> asyncio.Future[None]:
         """As ``PadBus.show``; fails at once with BusClosedError while the bus is offline."""
@@ -122,6 +123,7 @@ class BusSupervisor:
                     self._fault(str(exc))
                 finally:
                     await bus.close()
+                    self._earlier, self._bus = self._earlier.plus(bus.counters()), None
             self._set_state(DeviceState.OFFLINE, self._last_fault or "")
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff)

@@ -103,3 +103,32 @@ async def test_missing_port_stays_offline_and_logs_once(tmp_path, caplog) -> Non
     # The technician's status learns why, once (it stayed "not started" with no fault), not per retry.
     assert [detail for _, detail in reported if "cannot open" in detail] == [reported[0][1]]
     assert reported[0][0] is DeviceState.OFFLINE
+
+
+async def test_counters_survive_a_reconnect(sim: PadSimulator) -> None:
+    # Tried: noise on the line, then one unplug/replug. Before, garbage_bytes went back to 0 (a new
+    # PadBus per connection) and the evidence of a noisy line was lost.
+    received = Received()
+    sup = BusSupervisor(BusConfig(url=sim.path, dialect="hallq", windows=windows_for([1, 2])), received,
+                        initial_backoff=0.02, max_backoff=0.1)
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.noise(200)
+        sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))
+        await received.wait_for(1)
+        before = sup.counters()
+        assert before.garbage_bytes > 0 and before.events == 1
+
+        await sim.unplug()
+        await sup.wait_for_state(DeviceState.OFFLINE)
+        assert sup.counters() == before  # offline: the figures are still there
+        sim.replug()
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.press(2, PadAction.simple(ActionKind.START))
+        await received.wait_for(2)
+        after = sup.counters()
+        assert after.garbage_bytes >= before.garbage_bytes and after.events == 2
+        assert after.bytes_in > before.bytes_in and after.frames > before.frames
+    finally:
+        await sup.stop()
