@@ -133,7 +133,9 @@ class PadBus:
         *,
         on_health: HealthCallback | None = None,
         dialect: Dialect | None = None,
+        silent: frozenset[int] = frozenset(),
     ) -> None:
+        """``silent``: pads known not to answer (from an earlier connection); they stay so until heard."""
         self.config = config
         self.dialect = dialect or make_dialect(config.dialect, config.dialect_params)
         for address in config.windows:
@@ -150,7 +152,7 @@ class PadBus:
         self._poll_waiter: tuple[int, asyncio.Future[None]] | None = None
         self._seq: dict[int, int] = {}
         self._misses: dict[int, int] = {}
-        self._silent: frozenset[int] = frozenset()
+        self._silent = frozenset(silent)
         self._transport: asyncio.Transport | None = None
         self._lost: asyncio.Future[Exception | None] | None = None
         self._tasks: list[asyncio.Task[None]] = []

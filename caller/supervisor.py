@@ -53,6 +53,7 @@ class BusSupervisor:
         self._detail = "not started"
         self._state_changed = asyncio.Condition()
         self._last_fault: str | None = None
+        self._silent: frozenset[int] = frozenset()  # pads not answering, across connections
         self._earlier = BusCounters()  # of connections that ended: a reconnect must not hide line noise
         self.connects = 0
 
@@ -106,7 +107,7 @@ class BusSupervisor:
     async def _supervise(self) -> None:
         backoff = self._initial_backoff
         while True:
-            bus = PadBus(self.config, self._on_key, on_health=self._health)
+            bus = PadBus(self.config, self._on_key, on_health=self._health, silent=self._silent)
             try:
                 await bus.open()
             except (OSError, ValueError) as exc:  # serial.SerialException is an OSError
@@ -129,10 +130,22 @@ class BusSupervisor:
             backoff = min(backoff * 2, self._max_backoff)
 
     def _health(self, silent: frozenset[int]) -> None:
+        """A pad stopped or resumed answering: say so once per change, naming its window."""
+        label, windows = self.config.label, self.config.windows
+        for address in sorted(silent - self._silent):
+            self._log.warning("pad bus %s: pad %d of window %s is not answering", label, address, windows.get(address))
+        for address in sorted(self._silent - silent):
+            self._log.info("pad bus %s: pad %d of window %s answers again", label, address, windows.get(address))
+        self._silent = silent
         if silent:
-            self._set_state(DeviceState.DEGRADED, f"pads not answering: {sorted(silent)}")
+            names = ", ".join(self._pad(address) for address in sorted(silent))
+            self._set_state(DeviceState.DEGRADED, f"pads not answering: {names}")
         else:
             self._set_state(DeviceState.ONLINE, "")
+
+    def _pad(self, address: int) -> str:
+        """'4 (W04)': the address a technician finds on the pad, the window staff know it by."""
+        return f"{address} ({self.config.windows.get(address, '?')})"
 
     def _fault(self, message: str) -> None:
         if message != self._last_fault:

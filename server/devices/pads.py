@@ -150,11 +150,17 @@ class PadService:
         async def on_key(event: PadKeyEvent) -> None:
             await self._on_key(bus.name, event)
 
+        was = DeviceState.OFFLINE
+
         def on_state(state: DeviceState, detail: str) -> None:
+            nonlocal was
             self._health.report(bus.name, state.value, detail, bus.zone)
-            if state is DeviceState.ONLINE:
+            # Back (a bus reopened with a pad still silent comes back degraded) or every pad answers
+            # again: tell every pad its window in full.
+            if state is DeviceState.ONLINE or (state is not DeviceState.OFFLINE and was is DeviceState.OFFLINE):
                 self._forget(bus.name)
                 self._dirty.put_nowait(frozenset(bus.pads.values()))
+            was = state
 
         return BusSupervisor(
             config, on_key, on_state, initial_backoff=initial_backoff, max_backoff=max_backoff,

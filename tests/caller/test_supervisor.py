@@ -132,3 +132,50 @@ async def test_counters_survive_a_reconnect(sim: PadSimulator) -> None:
         assert after.bytes_in > before.bytes_in and after.frames > before.frames
     finally:
         await sup.stop()
+
+
+async def test_a_dead_pad_is_logged_once_by_window_and_its_return_too(caplog) -> None:
+    # Tried: a configured pad that stops answering. Before, the status said "[2]" (an address the
+    # staff do not know) and the log said nothing at all.
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    details: list[str] = []
+    sup = BusSupervisor(
+        BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
+                  scan_pause=0.01, name="hall-bus-2"),
+        Received(), lambda state, detail: details.append(detail), initial_backoff=0.02, max_backoff=0.1,
+    )
+    caplog.set_level(logging.INFO, logger="caller.supervisor")
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.mute(2)
+        await sup.wait_for_state(DeviceState.DEGRADED, timeout=5)
+        assert details[-1] == "pads not answering: 2 (W02)"
+        timeouts = sup.counters().timeouts
+        await asyncio.wait_for(_until(lambda: sup.counters().timeouts >= timeouts + 5), 10)  # polls go on
+
+        # a replug while the pad is still dead: no new line, and the bus is degraded at once
+        await sim.unplug()
+        await sup.wait_for_state(DeviceState.OFFLINE)
+        sim.replug()
+        await sup.wait_for_state(DeviceState.DEGRADED)
+        assert details[-1] == "pads not answering: 2 (W02)"
+
+        sim.mute(2, False)
+        await sup.wait_for_state(DeviceState.ONLINE, timeout=5)
+        polls = sup.counters().polls
+        await asyncio.wait_for(_until(lambda: sup.counters().polls >= polls + 10), 10)  # and polls go on
+    finally:
+        await sup.stop()
+        await sim.close()
+    pad_lines = [(r.levelno, r.getMessage()) for r in caplog.records if "pad 2 " in r.getMessage()]
+    assert pad_lines == [
+        (logging.WARNING, "pad bus hall-bus-2: pad 2 of window W02 is not answering"),
+        (logging.INFO, "pad bus hall-bus-2: pad 2 of window W02 answers again"),
+    ]
+
+
+async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
+    while not predicate():
+        await asyncio.sleep(0.01)
