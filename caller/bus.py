@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import errno
 import logging
 import statistics
 import time
@@ -18,12 +19,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import serial
 import serial_asyncio_fast
 
 from caller.actions import PadDisplay, PadKeyEvent
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.dialects.base import check_address
-from caller.errors import BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue
+from caller.errors import BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue, PortInUse
 
 KeyCallback = Callable[[PadKeyEvent], Awaitable[None]]
 HealthCallback = Callable[[frozenset[int]], None]
@@ -160,12 +162,19 @@ class PadBus:
 
     # lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
-        """Open the port; raises the serial error (e.g. the device is unplugged) unchanged."""
+        """Open the port; raises PortInUse if another process has it, other serial errors (e.g. the
+        device is unplugged) unchanged."""
         loop = asyncio.get_running_loop()
         self._lost = loop.create_future()
-        self._transport, _ = await serial_asyncio_fast.create_serial_connection(
-            loop, lambda: _SerialProtocol(self), self.config.url, baudrate=self.config.baudrate
-        )
+        try:
+            # exclusive: a POSIX flock, so a second hub on the same machine cannot open the port too
+            self._transport, _ = await serial_asyncio_fast.create_serial_connection(
+                loop, lambda: _SerialProtocol(self), self.config.url, baudrate=self.config.baudrate, exclusive=True
+            )
+        except serial.SerialException as exc:
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                raise PortInUse(f"port {self.config.url} in use by another process (a second hub?)") from exc
+            raise
         worker = self._scan_loop() if self.dialect.mode == "polled" else self._write_loop()
         self._tasks = [loop.create_task(worker), loop.create_task(self._dispatch_loop())]
 

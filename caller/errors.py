@@ -27,3 +27,7 @@ class BusClosedError(CallerError, ConnectionError):
 
 class DisplayNotConfirmed(CallerError, TimeoutError):
     """The pad did not acknowledge a display after all retries."""
+
+
+class PortInUse(CallerError, OSError):
+    """Another process (a second hub) holds the serial port: two readers would split the pads' bytes."""

@@ -8,6 +8,7 @@ from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
 from display.led.errors import (
     BusClosedError, BusOfflineError, EncodeError, FrameError, LedError, LineStalledError, ParamsError,
+    PortInUseError,
 )
 from display.led.model import Command, DecodedFrame, ScreenKind, ScreenText
 
@@ -24,6 +25,7 @@ __all__ = [
     "LedError",
     "LineStalledError",
     "ParamsError",
+    "PortInUseError",
     "ScreenBus",
     "ScreenKind",
     "ScreenText",

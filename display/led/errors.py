@@ -41,3 +41,7 @@ class BusOfflineError(BusClosedError):
 
 class LineStalledError(BusClosedError):
     """The serial line stopped taking bytes (hung adapter, cable, flow control); the link is dropped."""
+
+
+class PortInUseError(LedError, OSError):
+    """Another process (a second hub) holds the serial port: both would write to the screens."""

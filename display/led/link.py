@@ -11,12 +11,14 @@ deadline drops the link with a LineStalledError that says what a technician shou
 from __future__ import annotations
 
 import asyncio
+import errno
 import select
 from typing import Any
 
+import serial
 import serial_asyncio_fast
 
-from display.led.errors import BusClosedError, LineStalledError
+from display.led.errors import BusClosedError, LineStalledError, PortInUseError
 
 
 class _LinkProtocol(asyncio.Protocol):
@@ -145,10 +147,19 @@ class SerialLink:
 
 
 async def open_serial_link(url: str, baud: int) -> SerialLink:
-    """Open a pyserial URL (/dev/tty…, socket://, rfc2217://, a pty path) as a SerialLink."""
+    """Open a pyserial URL (/dev/tty…, socket://, rfc2217://, a pty path) as a SerialLink.
+
+    Raises PortInUseError when another process holds the port.
+    """
     loop = asyncio.get_running_loop()
-    transport, protocol = await serial_asyncio_fast.create_serial_connection(
-        loop, _LinkProtocol, url, baudrate=baud
-    )
+    try:
+        # exclusive: a POSIX flock, so a second hub on the same machine cannot open the port too
+        transport, protocol = await serial_asyncio_fast.create_serial_connection(
+            loop, _LinkProtocol, url, baudrate=baud, exclusive=True
+        )
+    except serial.SerialException as exc:
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+            raise PortInUseError(f"port {url} in use by another process (a second hub?)") from exc
+        raise
     assert isinstance(protocol, _LinkProtocol)
     return SerialLink(transport, protocol, url, baud)

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from caller.actions import ActionKind, PadAction, PadDisplay
-from caller.bus import BusConfig
-from caller.errors import BusClosedError
+from caller.bus import BusConfig, PadBus
+from caller.errors import BusClosedError, PortInUse
 from caller.sim import PadSimulator
 from caller.supervisor import BusSupervisor, DeviceState
 
@@ -174,6 +174,27 @@ async def test_a_dead_pad_is_logged_once_by_window_and_its_return_too(caplog) ->
         (logging.WARNING, "pad bus hall-bus-2: pad 2 of window W02 is not answering"),
         (logging.INFO, "pad bus hall-bus-2: pad 2 of window W02 answers again"),
     ]
+
+
+async def test_a_second_opener_of_the_port_is_refused_with_a_clear_fault(sim: PadSimulator) -> None:
+    # Tried: two hubs on one pad line. Before, both opened it and split the pads' bytes between them.
+    config = BusConfig(url=sim.path, dialect="hallq", windows=windows_for([1, 2]), name="hall-bus-1")
+    first = PadBus(config, Received())
+    await first.open()
+    with pytest.raises(PortInUse, match="in use by another process"):
+        await PadBus(config, Received()).open()
+    reported: list[tuple[DeviceState, str]] = []
+    second = BusSupervisor(config, Received(), lambda state, detail: reported.append((state, detail)),
+                           initial_backoff=0.02, max_backoff=0.1)
+    await second.start()
+    try:
+        await asyncio.wait_for(_until(lambda: bool(reported)), 10)
+        assert reported[0][0] is DeviceState.OFFLINE and "in use by another process" in reported[0][1]
+        await first.close()  # the first hub stops: the second gets the port on its next attempt
+        await second.wait_for_state(DeviceState.ONLINE)
+    finally:
+        await second.stop()
+        await first.close()
 
 
 async def _until(predicate) -> None:  # type: ignore[no-untyped-def]

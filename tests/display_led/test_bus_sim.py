@@ -7,7 +7,7 @@ import pytest
 
 from display.led.bus import ScreenBus
 from display.led.dialects import make_codec
-from display.led.errors import BusClosedError, BusOfflineError, EncodeError, LineStalledError
+from display.led.errors import BusClosedError, BusOfflineError, EncodeError, LineStalledError, PortInUseError
 from display.led.model import ScreenKind, ScreenText
 from display.led.sim import ScreenSimulator, main as sim_main
 from display.led.supervisor import Backoff, LinkState, Supervisor
@@ -186,6 +186,32 @@ async def test_texts_waiting_for_a_first_open_fail_when_it_fails(tmp_path) -> No
         await bus.show(2, ScreenText(["A002"]))
     assert bus.stats().failed_shows == 2
     await bus.close()
+
+
+async def test_a_second_opener_of_the_port_is_refused_with_a_clear_fault() -> None:
+    # Tried: two hubs on one screen line. Before, both opened it, both said online and both wrote.
+    simulator = ScreenSimulator(make_codec("pingan"))
+    path = simulator.open()
+    first, second = ScreenBus(make_codec("pingan")), ScreenBus(make_codec("pingan"))
+    faults: list[BaseException | None] = []
+    supervisor = Supervisor("second hub", lambda: second.open(path), lambda _state, fault: faults.append(fault),
+                            backoff=Backoff(initial_s=0.01, maximum_s=0.05))
+    try:
+        await first.open(path)
+        supervisor.start()
+        await asyncio.wait_for(_until(lambda: len(faults) >= 1), 10)
+        assert supervisor.state is not LinkState.ONLINE
+        assert isinstance(faults[0], PortInUseError) and "in use by another process" in str(faults[0])
+        await first.show(1, ScreenText(["A001"]))  # the first one keeps the line to itself
+        await simulator.wait_for(lambda s: s.screens.get(1) is not None and s.screens[1].text == "A001")
+
+        await first.close()  # the first hub stops: the second gets the port on its next attempt
+        await asyncio.wait_for(_until(lambda: supervisor.state is LinkState.ONLINE), 10)
+    finally:
+        await supervisor.stop()
+        await first.close()
+        await second.close()
+        simulator.close()
 
 
 async def test_close_fails_queued_shows_instead_of_hanging() -> None:
