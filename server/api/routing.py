@@ -145,6 +145,11 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.read()
     if len(raw) > MAX_BODY_BYTES:
         raise HallQError("too_large", "请求内容过大", "request body too large", 413)
+    if raw.strip() and request.content_type != "application/json":
+        # A body the hub did not ask for as JSON: a form or text/plain is what a page on another
+        # site can send to the hub from a hall PC's browser without asking (CSRF), sign-ins too.
+        raise HallQError("unsupported_media_type", "请求内容应为JSON（Content-Type: application/json）",
+                         f"the body must be sent as application/json, not {request.content_type}", 415)
     try:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
