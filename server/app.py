@@ -16,6 +16,8 @@ from server.api.keys import ACCOUNTS, BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.openapi import openapi_route
 from server.api.routing import Route, add_routes, error_middleware
 from server.devices import api as device_routes
+from server.devices.keys import DEVICE_REPORTS
+from server.devices.reports import DeviceReports
 from server.stats import routes as stats_routes
 from server.config.loader import load_hall_config
 from server.config.models import HallConfig
@@ -62,6 +64,7 @@ def create_app(
         app[DATABASE] = database
         app[ACCOUNTS] = Accounts(database)
         app[ENGINE] = QueueEngine(database, app[CONFIG], clock or SystemClock(), app[BUS], settings.secret())
+        app[DEVICE_REPORTS] = DeviceReports(app[ENGINE].record_device_state)
         yield
         await database.close()
 
