@@ -5,6 +5,12 @@ handlers do the transport (``/dev/ttyUSB0``, ``socket://``, ``rfc2217://``, a pt
 ``show()`` returns a future that is resolved only when the pad has the text (or it was written,
 for dialects without acknowledgement) and fails when the bus closes, so the hub never hangs on
 a dead device. Push dialects are listened to; polled dialects are scanned address by address.
+
+Every byte goes out through one outbox, written in order by one task that never blocks the event
+loop on a full line and gives each frame a deadline (its wire time at the baud plus
+``drain_margin_s``, see serial_line): a line that stops taking data (a hung bus converter, flow
+control held off) is dropped with a LineStalledError the supervisor reports, instead of freezing
+the hub in pyserial's busy retry or waiting for ever while the bus looks online.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ import serial_asyncio_fast
 from caller.actions import PadDisplay, PadKeyEvent
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.dialects.base import check_address
-from caller.errors import BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue, PortInUse
+from caller.errors import (
+    BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue, LineStalledError, PortInUse,
+)
+from serial_line import DRAIN_MARGIN_S, send_deadline, send_within, stalled_message, wait_for_room
 
 KeyCallback = Callable[[PadKeyEvent], Awaitable[None]]
 HealthCallback = Callable[[frozenset[int]], None]
@@ -50,11 +59,12 @@ class BusConfig:
     display_attempts: int = 3
     silent_after: int = 3
     name: str = ""
+    drain_margin_s: float = DRAIN_MARGIN_S  # a frame's wire time plus this, or the line counts as stalled
 
     def __post_init__(self) -> None:
         if not self.windows:
             raise InvalidPadValue(f"bus {self.label}: the address -> window table is empty")
-        if self.display_attempts < 1 or self.poll_timeout <= 0 or self.ack_timeout <= 0:
+        if self.display_attempts < 1 or self.poll_timeout <= 0 or self.ack_timeout <= 0 or self.drain_margin_s <= 0:
             raise InvalidPadValue(f"bus {self.label}: attempts and timeouts must be positive")
 
     @property
@@ -121,6 +131,12 @@ class _SerialProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._bus._on_bytes(data)
 
+    def pause_writing(self) -> None:
+        self._bus._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._bus._writable.set()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._bus._on_lost(exc)
 
@@ -156,6 +172,10 @@ class PadBus:
         self._misses: dict[int, int] = {}
         self._silent = frozenset(silent)
         self._transport: asyncio.Transport | None = None
+        self._outbox: collections.deque[tuple[bytes, asyncio.Future[None] | None]] = collections.deque()
+        self._outbox_ready = asyncio.Event()
+        self._writable = asyncio.Event()  # cleared while the OS has not taken all we wrote
+        self._writable.set()
         self._lost: asyncio.Future[Exception | None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
@@ -175,14 +195,35 @@ class PadBus:
             if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                 raise PortInUse(f"port {self.config.url} in use by another process (a second hub?)") from exc
             raise
+        # High-water 0: any byte the OS did not take at once pauses us, so a send knows when it is out.
+        self._transport.set_write_buffer_limits(high=0, low=0)
+        await self._line_has_room()
         worker = self._scan_loop() if self.dialect.mode == "polled" else self._write_loop()
-        self._tasks = [loop.create_task(worker), loop.create_task(self._dispatch_loop())]
+        self._tasks = [
+            loop.create_task(worker), loop.create_task(self._dispatch_loop()), loop.create_task(self._send_loop()),
+        ]
+
+    async def _line_has_room(self) -> None:
+        """A line still full from before (reopened while stalled) is a failed open, not a bus that
+        comes online and drops again at its first write, so the supervisor backs off quietly."""
+        assert self._transport is not None and self._lost is not None
+        timeout = send_deadline(1, self.config.baudrate, self.config.drain_margin_s)
+        try:
+            async with asyncio.timeout(timeout):
+                await wait_for_room(self._transport, self._lost)
+        except TimeoutError:
+            stalled = LineStalledError(stalled_message(self.config.url, None, timeout, self.config.baudrate))
+            self._on_lost(stalled)
+            await asyncio.shield(self._lost)
+            raise stalled from None
 
     async def run(self) -> None:
         """Wait until the bus ends: returns after ``close()``, raises BusClosedError if it was lost."""
         if self._lost is None:
             raise BusClosedError(f"bus {self.config.label} was never opened")
         exc = await asyncio.shield(self._lost)
+        if isinstance(exc, LineStalledError):
+            raise exc
         if not self._closed:
             raise BusClosedError(f"bus {self.config.label} lost: {exc or 'end of file'}") from exc
 
@@ -207,12 +248,19 @@ class PadBus:
             task.cancel()
         if self._inflight is not None and not self._inflight.future.done():
             self._inflight.future.set_exception(error)
+            self._inflight.future.exception()  # its waiter is cancelled with the tasks: nobody else reads it
         while self._queue:
             pending = self._queue.popleft()
             if not pending.future.done():
                 pending.future.set_exception(error)
+        while self._outbox:
+            _, sent = self._outbox.popleft()
+            if sent is not None and not sent.done():
+                sent.set_exception(error)
         if self._transport is not None and not self._transport.is_closing():
-            self._transport.close()
+            # abort, not close: a graceful close flushes (tcdrain), which on a stalled line never
+            # returns and would hold an executor thread for ever
+            self._transport.abort()
 
     # public API -----------------------------------------------------------------------------
     def show(self, address: int, display: PadDisplay) -> asyncio.Future[None]:
@@ -307,10 +355,38 @@ class PadBus:
                 LOG.exception("bus %s: key handler failed for %s", self.config.label, event)
 
     # sending --------------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._counts["bytes_out"] += len(data)
-            self._transport.write(data)
+    def _write(self, data: bytes) -> asyncio.Future[None]:
+        """Queue bytes for the line; the future resolves when the OS has them (await it or not)."""
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent.add_done_callback(_retrieve)
+        if self._transport is None or self._transport.is_closing() or not self.is_open:
+            sent.set_exception(BusClosedError(f"bus {self.config.label} is not open"))
+            return sent
+        self._outbox.append((data, sent))
+        self._outbox_ready.set()
+        return sent
+
+    async def _send_loop(self) -> None:
+        """Write the outbox in order, each frame within its deadline; a stalled line drops the bus."""
+        assert self._transport is not None and self._lost is not None
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            while self._outbox:
+                data, sent = self._outbox[0]  # stays queued while on the wire, so close() can fail it
+                timeout = send_deadline(len(data), self.config.baudrate, self.config.drain_margin_s)
+                try:
+                    taken = await send_within(self._transport, data, timeout, self._writable, self._lost)
+                except TimeoutError:
+                    self._on_lost(LineStalledError(
+                        stalled_message(self.config.url, len(data), timeout, self.config.baudrate)))
+                    return
+                if not taken:
+                    return  # lost meanwhile: _shutdown fails what is left
+                self._outbox.popleft()
+                self._counts["bytes_out"] += len(data)
+                if sent is not None and not sent.done():
+                    sent.set_result(None)
 
     async def _write_loop(self) -> None:
         while True:
@@ -323,7 +399,10 @@ class PadBus:
         while True:
             for address in addresses:
                 await self._flush_displays()
-                await self._poll(address)
+                try:
+                    await self._poll(address)
+                except BusClosedError:
+                    return  # the bus is gone: run() reports why
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.config.scan_pause)
             except TimeoutError:
@@ -336,7 +415,7 @@ class PadBus:
         self._poll_waiter = (address, future)
         self._counts["polls"] += 1
         started = time.perf_counter()
-        self._write(self.dialect.encode_poll(address))
+        await self._write(self.dialect.encode_poll(address))
         try:
             await asyncio.wait_for(future, self.config.poll_timeout)
         except TimeoutError:
@@ -368,7 +447,7 @@ class PadBus:
 
     async def _transmit(self, address: int, display: PadDisplay) -> None:
         if not self.dialect.needs_confirmation(display):
-            self._write(self.dialect.encode_display(address, display, self._next_seq(address)))
+            await self._write(self.dialect.encode_display(address, display, self._next_seq(address)))
             return
         loop = asyncio.get_running_loop()
         for attempt in range(self.config.display_attempts):
@@ -378,7 +457,7 @@ class PadBus:
             inflight = _Inflight(address, display, seq, loop.create_future())
             self._inflight = inflight
             started = time.perf_counter()
-            self._write(self.dialect.encode_display(address, display, seq))
+            await self._write(self.dialect.encode_display(address, display, seq))
             if self.dialect.mode == "polled":
                 await self._poll(address)  # the pad's status reply is the confirmation
             try:
@@ -420,3 +499,8 @@ class PadBus:
             if self._on_health is not None:
                 self._on_health(silent)
 
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a send's failure as seen: replies are fire and forget, the bus reports the loss itself."""
+    if not future.cancelled():
+        future.exception()

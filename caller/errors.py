@@ -25,6 +25,10 @@ class BusClosedError(CallerError, ConnectionError):
     """The bus closed (or went offline) before a display was written and confirmed."""
 
 
+class LineStalledError(BusClosedError):
+    """The serial line stopped taking bytes (hung bus converter, cable, flow control); the bus is dropped."""
+
+
 class DisplayNotConfirmed(CallerError, TimeoutError):
     """The pad did not acknowledge a display after all retries."""
 

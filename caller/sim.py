@@ -38,6 +38,7 @@ from typing import Any
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.errors import CallerError
+from serial_line import resume_pty, stall_pty
 
 _KEY_VERBS: dict[str, ActionKind] = {
     "key1": ActionKind.CALL_OR_RECALL,
@@ -180,6 +181,18 @@ class PadSimulator:
     def drop_next(self, count: int) -> None:
         """Lose the next ``count`` bytes the pads send (a corrupted frame)."""
         self._drop += count
+
+    def stall(self, room: int = 0) -> None:
+        """The line stops taking data, like a hung pad bus converter: the pads read nothing more and
+        the line fills up, so the hub's next write finds no room (room: bytes left free)."""
+        if self._master is not None and self._slave is not None:
+            stall_pty(self._master, self._slave, room)
+
+    def resume(self) -> None:
+        """The line moves again (the converter was reset): what it held is lost, the pads read again."""
+        if self._master is not None:
+            self._decoder.reset()
+            resume_pty(self._master, self._readable)
 
     def mute(self, address: int, muted: bool = True) -> None:
         """A pad that stops answering (and sees nothing) until unmuted."""

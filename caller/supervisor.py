@@ -3,6 +3,11 @@
 Why (ARCHITECTURE.md example 7, Home Assistant's serial sensor): a USB adapter gets unplugged,
 a serial device server reboots; the hub must notice, say so once, and recover by itself. One
 log line per *new* fault keeps the technician's log readable during a long outage.
+
+A line that stops taking data (a hung pad bus converter, flow control held off) is dropped by the
+bus with a LineStalledError: the bus is reported degraded with that fault while it is reopened,
+offline after ``offline_after`` reopens in a row found the line still full, and the stall is
+logged once however many reopens it takes (as the screen buses do).
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ from collections.abc import Callable
 
 from caller.actions import PadDisplay
 from caller.bus import BusConfig, BusCounters, KeyCallback, PadBus
-from caller.errors import BusClosedError
+from caller.errors import BusClosedError, LineStalledError
 
 LOG = logging.getLogger(__name__)
 
 
 class DeviceState(enum.StrEnum):
     ONLINE = "online"
-    DEGRADED = "degraded"  # port open, but some pads do not answer
+    DEGRADED = "degraded"  # port open but some pads do not answer, or reopening a stalled line
     OFFLINE = "offline"
 
 
@@ -39,6 +44,7 @@ class BusSupervisor:
         *,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
+        offline_after: int = 3,
         logger: logging.Logger = LOG,
     ) -> None:
         self.config = config
@@ -46,6 +52,7 @@ class BusSupervisor:
         self._on_state = on_state
         self._initial_backoff = initial_backoff
         self._max_backoff = max_backoff
+        self._offline_after = offline_after
         self._log = logger
         self._bus: PadBus | None = None
         self._task: asyncio.Task[None] | None = None
@@ -53,6 +60,7 @@ class BusSupervisor:
         self._detail = "not started"
         self._state_changed = asyncio.Condition()
         self._last_fault: str | None = None
+        self._fault_kind: str | None = None  # what was logged: a stall is logged once, whatever its details
         self._silent: frozenset[int] = frozenset()  # pads not answering, across connections
         self._earlier = BusCounters()  # of connections that ended: a reconnect must not hide line noise
         self.connects = 0
@@ -106,26 +114,35 @@ class BusSupervisor:
 
     async def _supervise(self) -> None:
         backoff = self._initial_backoff
+        failed_opens = 0
         while True:
             bus = PadBus(self.config, self._on_key, on_health=self._health, silent=self._silent)
             try:
                 await bus.open()
+            except LineStalledError as exc:  # opened, but the line is still full: a failed open
+                self._fault(str(exc), "stalled")
+                failed_opens += 1
             except (OSError, ValueError) as exc:  # serial.SerialException is an OSError
                 self._fault(f"cannot open: {exc}")
+                failed_opens += 1
             else:
                 self._bus = bus
                 self.connects += 1
                 backoff = self._initial_backoff
+                failed_opens = 0
                 self._recovered()
                 self._health(bus.silent_addresses)
                 try:
                     await bus.run()
+                except LineStalledError as exc:
+                    self._fault(str(exc), "stalled")
                 except BusClosedError as exc:
                     self._fault(str(exc))
                 finally:
                     await bus.close()
                     self._earlier, self._bus = self._earlier.plus(bus.counters()), None
-            self._set_state(DeviceState.OFFLINE, self._last_fault or "")
+            stalled = self._fault_kind == "stalled" and failed_opens < self._offline_after
+            self._set_state(DeviceState.DEGRADED if stalled else DeviceState.OFFLINE, self._last_fault or "")
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff)
 
@@ -147,15 +164,18 @@ class BusSupervisor:
         """'4 (W04)': the address a technician finds on the pad, the window staff know it by."""
         return f"{address} ({self.config.windows.get(address, '?')})"
 
-    def _fault(self, message: str) -> None:
-        if message != self._last_fault:
+    def _fault(self, message: str, kind: str | None = None) -> None:
+        """Log a new fault once; ``kind`` groups messages that are the same fault (a stall)."""
+        kind = kind or message
+        if kind != self._fault_kind:
             self._log.warning("pad bus %s: %s (retrying with back-off)", self.config.label, message)
-            self._last_fault = message
+            self._fault_kind = kind
+        self._last_fault = message
 
     def _recovered(self) -> None:
         if self._last_fault is not None:
             self._log.info("pad bus %s: back online", self.config.label)
-            self._last_fault = None
+            self._last_fault = self._fault_kind = None
 
     def _set_state(self, state: DeviceState, detail: str) -> None:
         """Report a new state, or the same state for a new reason: a bus that never opened stays

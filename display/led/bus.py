@@ -29,10 +29,8 @@ from display.led.codec import Codec
 from display.led.errors import BusClosedError, BusOfflineError
 from display.led.link import SerialLink, open_serial_link
 from display.led.model import ScreenKind, ScreenText
+from serial_line import DRAIN_MARGIN_S
 
-#: time a line may take beyond a frame's wire time before it counts as stalled: OS and USB
-#: adapter latency, a device server's network hop; far below what a waiting citizen notices
-DRAIN_MARGIN_S = 1.0
 
 
 @dataclass

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import select
-from typing import Any
 
 import serial
 import serial_asyncio_fast
 
 from display.led.errors import BusClosedError, LineStalledError, PortInUseError
+from serial_line import send_within, stalled_message
 
 
 class _LinkProtocol(asyncio.Protocol):
@@ -65,70 +64,21 @@ class SerialLink:
     async def send(self, frame: bytes, timeout: float) -> None:
         """Write frame and wait until the OS has it; a line that takes longer than timeout is dropped.
 
-        Raises LineStalledError (and closes the link with it as the reason) on the deadline,
+        Never blocks the event loop on a full line (serial_line.send_within). Raises
+        LineStalledError (and closes the link with it as the reason) on the deadline,
         BusClosedError if the link dies meanwhile.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                await self._os_can_take_bytes()
-                self.write(frame)
-                await self.drain()
-        except TimeoutError:
-            stalled = LineStalledError(
-                f"serial line {self.url} stopped taking data: a {len(frame)}-byte frame was not sent "
-                f"within {timeout:.1f} s at {self.baud} baud (hung adapter, cable or flow control?)"
-            )
-            self.fail(stalled)
-            raise stalled from None
-
-    def write(self, frame: bytes) -> None:
         if self.is_closed:
             raise BusClosedError(f"link {self.url} is closed")
-        self.transport.write(frame)
-        if self.transport.is_closing():  # the transport aborted on an OS write error
-            raise BusClosedError(f"write to {self.url} failed; link closing")
-
-    async def drain(self) -> None:
-        """Wait until the transport buffer is empty; raise BusClosedError if the link dies."""
-        if self.protocol.writable.is_set() and not self.protocol.closed.done():
-            return
-        waiter = asyncio.ensure_future(self.protocol.writable.wait())
-        either: set[asyncio.Future[Any]] = {waiter, self.protocol.closed}
-        done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
-        if self.protocol.closed.done():
-            raise BusClosedError(f"link {self.url} closed while writing: {self.protocol.closed.result()}")
-
-    async def _os_can_take_bytes(self) -> None:
-        """Wait until the port's OS buffer has room, before the transport writes to it.
-
-        Why: with nothing buffered the transport hands a frame straight to pyserial, whose
-        non-blocking write() retries EAGAIN in a busy loop: on a full line (a stalled port reopened)
-        that would freeze the event loop, and with it the whole hub. Only pyserial ports need this.
-        """
-        if not isinstance(self.transport, serial_asyncio_fast.SerialTransport) or self.transport.get_write_buffer_size():
-            return
-        port = self.transport.serial
-        if port is None or self.is_closed:
-            return
-        fd = port.fileno()
-        if select.select([], [fd], [], 0)[1]:
-            return
-        loop = asyncio.get_running_loop()
-        room: asyncio.Future[Any] = loop.create_future()
-
-        def has_room() -> None:
-            if not room.done():
-                room.set_result(None)
-
-        loop.add_writer(fd, has_room)
         try:
-            either: set[asyncio.Future[Any]] = {room, self.protocol.closed}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            loop.remove_writer(fd)
-        if self.protocol.closed.done():
-            raise BusClosedError(f"link {self.url} closed while writing: {self.protocol.closed.result()}")
+            sent = await send_within(self.transport, frame, timeout, self.protocol.writable, self.protocol.closed)
+        except TimeoutError:
+            stalled = LineStalledError(stalled_message(self.url, len(frame), timeout, self.baud))
+            self.fail(stalled)
+            raise stalled from None
+        if not sent:
+            reason = self.protocol.closed.result() if self.protocol.closed.done() else "closing"
+            raise BusClosedError(f"link {self.url} closed while writing: {reason}")
 
     async def wait_closed(self) -> BaseException | None:
         """Return the reason the link ended (None for a clean close)."""

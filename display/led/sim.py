@@ -23,6 +23,7 @@ from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
 from display.led.framing import FrameReader, ReadResult
 from display.led.model import Command, DecodedFrame
+from serial_line import resume_pty, stall_pty
 
 
 @dataclass(frozen=True)
@@ -83,44 +84,16 @@ class ScreenSimulator:
 
         The hub's writes then block within a frame or two (room: bytes left free, so the line
         stops mid-frame as a real one does) instead of after the pty's kilobytes, so a test and a
-        technician see a stalled bus without waiting for it to fill. The kernel moves bytes
-        between the pty's buffers on its own time, so filling repeats until two pauses in a row
-        found no more room.
+        technician see a stalled bus without waiting for it to fill.
         """
-        if self._master is None or self._slave is None:
-            return
-        asyncio.get_running_loop().remove_reader(self._master)
-        os.set_blocking(self._slave, False)
-        try:
-            no_room = 0
-            while no_room < 2:
-                time.sleep(0.02)
-                no_room = 0 if self._fill_line(self._slave) else no_room + 1
-        finally:
-            os.set_blocking(self._slave, True)
-        if room:
-            with contextlib.suppress(BlockingIOError, InterruptedError):
-                os.read(self._master, room)
-
-    @staticmethod
-    def _fill_line(fd: int) -> int:
-        """Write zeros until the pty takes no more; returns how many it took."""
-        taken = 0
-        for size in (4096, 1024, 256, 64, 16, 4, 1):  # the pty counts room in chunks: fill the gaps
-            with contextlib.suppress(BlockingIOError):
-                while written := os.write(fd, bytes(size)):
-                    taken += written
-        return taken
+        if self._master is not None and self._slave is not None:
+            stall_pty(self._master, self._slave, room)
 
     def resume(self) -> None:
         """The line moves again (the adapter was replugged): what it held is lost, reading resumes."""
-        if self._master is None:
-            return
-        with contextlib.suppress(BlockingIOError, InterruptedError):
-            while os.read(self._master, 65536):
-                pass
-        self._reader = FrameReader(self.codec)
-        asyncio.get_running_loop().add_reader(self._master, self._on_readable)
+        if self._master is not None:
+            self._reader = FrameReader(self.codec)
+            resume_pty(self._master, self._on_readable)
 
     def _on_readable(self) -> None:
         try:

@@ -200,3 +200,57 @@ async def test_a_second_opener_of_the_port_is_refused_with_a_clear_fault(sim: Pa
 async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
     while not predicate():
         await asyncio.sleep(0.01)
+
+
+@pytest.mark.timeout(90)  # the old bus froze the event loop, so no asyncio timeout could fire
+async def test_a_stalled_line_is_dropped_reported_once_and_the_hub_keeps_running(caplog) -> None:
+    # Tried: a pad bus converter that stops taking data. Before, the next display went straight
+    # to pyserial, whose non-blocking write retried EAGAIN for ever: the whole event loop froze.
+    sim = PadSimulator("hallq", [1, 2])
+    await sim.start()
+    details: list[tuple[DeviceState, str]] = []
+    sup = BusSupervisor(
+        BusConfig(url=sim.path, dialect="hallq", windows=windows_for([1, 2]), name="hall-bus-1", drain_margin_s=0.3),
+        Received(),
+        lambda state, detail: details.append((state, detail)),
+        initial_backoff=0.02,
+        max_backoff=0.1,
+    )
+    ticks = 0
+
+    async def ticker() -> None:  # any other work of the hub: it must go on while the line is stuck
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.get_running_loop().create_task(ticker())
+    caplog.set_level(logging.INFO, logger="caller.supervisor")
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        await asyncio.wait_for(sup.show(1, PadDisplay.show("A001")), 10)
+
+        sim.stall()
+        stuck_at = ticks
+        shown = sup.show(1, PadDisplay.show("A002"))
+        with pytest.raises(BusClosedError, match="stopped taking data"):
+            await asyncio.wait_for(shown, 20)  # fails, never hangs
+        await sup.wait_for_state(DeviceState.DEGRADED, timeout=20)
+        assert ticks > stuck_at  # the event loop ran on while the line was stuck
+        assert "stopped taking data" in details[-1][1]
+        # reopened while still stuck: failed opens, so offline after 3, and the stall logged once
+        await sup.wait_for_state(DeviceState.OFFLINE, timeout=30)
+        assert "stopped taking data" in details[-1][1]
+        stalls = [r for r in caplog.records if r.name == "caller.supervisor" and "stopped taking data" in r.getMessage()]
+        assert len(stalls) == 1, [r.getMessage() for r in caplog.records]
+
+        sim.resume()
+        await sup.wait_for_state(DeviceState.ONLINE, timeout=30)
+        assert any("back online" in r.getMessage() for r in caplog.records)
+        await asyncio.wait_for(sup.show(1, PadDisplay.show("A003")), 10)
+        assert sim.pads[1].shown_number == "A003"
+    finally:
+        ticking.cancel()
+        await sup.stop()
+        await sim.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from caller.actions import ActionKind, DisplayKind, PadAction
 from server.devices import DEVICES
 from tests.conftest import HUB_PASSWORD
@@ -127,3 +129,32 @@ async def test_a_stalled_screen_line_is_reported_and_its_queue_stays_bounded(rig
     await eventually(lambda: rig.shown(1) == f"{final} 请到1号窗口", timeout=10)
     await eventually(lambda: rig.shown(20) == f"请{final}号到1号窗口办理", timeout=10)
     await eventually(lambda: rig.shown(21) == f"请{last}号到1号窗口办理", timeout=10)
+
+
+@pytest.mark.timeout(120)  # the old pad bus froze the event loop, so no asyncio timeout could fire
+async def test_a_stalled_pad_line_is_reported_the_hub_answers_and_the_pads_catch_up(rig: Rig) -> None:
+    """A pad bus converter stops taking data mid-day: the hub stays up (it answers HTTP), the
+    technician sees the fault, and when the line moves again the pad shows its window's call."""
+    hub, sim, engine = rig.hub, rig.pads["hallq"], rig.hub.engine
+    await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online")
+    await engine.login("W01", "staff01")
+    first = await rig.issue("A1")
+    await engine.call_next("W01")
+    await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == first)
+
+    sim.stall()
+    await engine.finish("W01")
+    second = await rig.issue("A1")
+    await engine.call_next("W01")  # the hub now writes to the stuck line
+    health = await asyncio.wait_for(hub.client.get("/api/v1/health"), 20)
+    assert health.status == 200
+    await eventually(lambda: bus_status(rig, "pads-hallq")["state"] != "online", timeout=30)
+    assert "stopped taking data" in (bus_status(rig, "pads-hallq")["last_fault"] or "")
+    health = await asyncio.wait_for(hub.client.get("/api/v1/health"), 20)
+    assert health.status == 200
+    assert (await engine.window("W01")).current_ticket.number == second  # the hall goes on
+
+    sim.pads[1].displays.clear()
+    sim.resume()
+    await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online", timeout=30)
+    await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == second, timeout=10)
