@@ -8,7 +8,7 @@ a dead device. Push dialects are listened to; polled dialects are scanned addres
 
 Every byte goes out through one outbox, written in order by one task that never blocks the event
 loop on a full line and gives each frame a deadline (its wire time at the baud plus
-``drain_margin_s``, see serial_line): a line that stops taking data (a hung bus converter, flow
+``drain_margin_s``, see caller/serial_line.py): a line that stops taking data (a hung bus converter, flow
 control held off) is dropped with a LineStalledError the supervisor reports, instead of freezing
 the hub in pyserial's busy retry or waiting for ever while the bus looks online.
 """
@@ -34,7 +34,7 @@ from caller.dialects.base import check_address
 from caller.errors import (
     BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue, LineStalledError, PortInUse,
 )
-from serial_line import DRAIN_MARGIN_S, send_deadline, send_within, stalled_message, wait_for_room
+from caller.serial_line import DRAIN_MARGIN_S, send_deadline, send_within, stalled_message, wait_for_room
 
 KeyCallback = Callable[[PadKeyEvent], Awaitable[None]]
 HealthCallback = Callable[[frozenset[int]], None]

@@ -38,7 +38,7 @@ from typing import Any
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.errors import CallerError
-from serial_line import resume_pty, stall_pty
+from caller.serial_line import resume_pty, stall_pty
 
 _KEY_VERBS: dict[str, ActionKind] = {
     "key1": ActionKind.CALL_OR_RECALL,

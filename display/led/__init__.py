@@ -1,6 +1,6 @@
 """LED window and zone screens: dialect codecs, screen bus driver, supervisor and simulator.
 
-A library the hub uses: imports pyserial (via pyserial-asyncio-fast) and serial_line only, nothing of the hub.
+A library the hub uses: imports pyserial (via pyserial-asyncio-fast) and caller.serial_line (the shared send deadline) only, nothing of the hub.
 """
 
 from display.led.bus import BusStats, ScreenBus

@@ -29,7 +29,7 @@ from display.led.codec import Codec
 from display.led.errors import BusClosedError, BusOfflineError
 from display.led.link import SerialLink, open_serial_link
 from display.led.model import ScreenKind, ScreenText
-from serial_line import DRAIN_MARGIN_S
+from caller.serial_line import DRAIN_MARGIN_S
 
 
 

@@ -17,7 +17,7 @@ import serial
 import serial_asyncio_fast
 
 from display.led.errors import BusClosedError, LineStalledError, PortInUseError
-from serial_line import send_within, stalled_message
+from caller.serial_line import send_within, stalled_message
 
 
 class _LinkProtocol(asyncio.Protocol):
@@ -64,7 +64,7 @@ class SerialLink:
     async def send(self, frame: bytes, timeout: float) -> None:
         """Write frame and wait until the OS has it; a line that takes longer than timeout is dropped.
 
-        Never blocks the event loop on a full line (serial_line.send_within). Raises
+        Never blocks the event loop on a full line (caller.serial_line.send_within). Raises
         LineStalledError (and closes the link with it as the reason) on the deadline,
         BusClosedError if the link dies meanwhile.
         """

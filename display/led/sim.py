@@ -23,7 +23,7 @@ from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
 from display.led.framing import FrameReader, ReadResult
 from display.led.model import Command, DecodedFrame
-from serial_line import resume_pty, stall_pty
+from caller.serial_line import resume_pty, stall_pty
 
 
 @dataclass(frozen=True)
