@@ -37,7 +37,10 @@ async def test_the_sample_hall_is_warned_about_and_the_summary_names_what_runs(t
     sample = default_config_dir()
     hall = load_hall_config(sample)
     warned = [line for line in lines if "RUNNING THE SAMPLE HALL" in line]
-    assert len(warned) == 1 and " WARNING " in warned[0] and str(sample) in warned[0] and "示例大厅" in warned[0], lines
+    # The folder the hub process resolved (its install's config/, which a clone run with another
+    # checkout's venv does not share with this test process).
+    assert len(warned) == 1 and " WARNING " in warned[0] and f"/{sample.name} because no --config" in warned[0], lines
+    assert "示例大厅" in warned[0]
     summary = summary_of(lines)
     windows = sum(1 for w in hall.windows if w.kind == "window")
     for part in (hall.hall.name, f"(config {sample})", f"{len(hall.zones)} zones, {windows} windows",

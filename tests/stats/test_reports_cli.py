@@ -77,4 +77,4 @@ def test_report_misuse_gets_a_message_and_makes_nothing(tmp_path, capsys):
     assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--format", "html", "--db", db, "--out", str(out)]) == 2
     assert "no folder" in capsys.readouterr().err and not out.parent.exists()
     assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--db", "nosuchdriver://x/y"]) == 2
-    assert "cannot read the database: NoSuchModuleError" in capsys.readouterr().err
+    assert "unsupported database URL nosuchdriver://x/y" in capsys.readouterr().err
