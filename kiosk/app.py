@@ -33,6 +33,10 @@ from server.log_format import LOG_DATEFMT, LOG_FORMAT
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
 REFRESH_S = 30.0  # catalogue, queue counts and "issuing open?" are re-read this often when idle
+# The printer's state as the hub names it (server/devices/reports.py); a printer that cannot
+# report status counts as ok, as it does for issuing.
+HUB_STATES = {"ready": "ok", "paper_near_end": "paper_near_end", "paper_out": "paper_out", "cover_open": "cover_open",
+              "offline": "printer_offline", "error": "printer_error"}
 # While the kiosk cannot load (hub down, a zone it does not have): the wait between two attempts,
 # doubling from the first to the last. It tried on every frame, 127 requests in 5 s.
 RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
@@ -97,27 +101,38 @@ class KioskApp:
         else:
             self._retry_s, self._retry_after = RETRY_FIRST_S, 0.0
             self.flow.loaded(catalogue, self.clock())
-            problem, cause = await self._printer_problem()
+            problem, cause, state = await self._printer_problem()
             if problem != self.flow.printer_problem:  # logged once a change, not every re-read
                 if problem:
                     log.warning("printer cannot print: %s; the start screen says 暂停取号 (%s)", cause, problem)
                 else:
                     log.info("printer ready again: issuing resumes")
             self.flow.printer_checked(problem, self.clock())
+            await self._tell_the_hub(state, cause)
         finally:
             self._loading = False
 
-    async def _printer_problem(self) -> tuple[str | None, str | None]:
-        """(the citizen's Chinese message, the technician's English cause) if the printer cannot
-        print now (paper out, cover open, gone); (None, None) if it can. The cause was dropped:
-        a port that would not open logged only 打印机未连接."""
+    async def _printer_problem(self) -> tuple[str | None, str | None, str]:
+        """(the citizen's Chinese message, the technician's English cause, the state the hub is
+        told) if the printer cannot print now (paper out, cover open, gone); (None, None, state)
+        if it can. The cause was dropped: a port that would not open logged only 打印机未连接."""
         try:
             readiness = await self.session.printer.readiness()
         except PrinterError as exc:
-            return exc.message_zh, exc.message_en
+            return exc.message_zh, exc.message_en, "printer_offline"
+        state = HUB_STATES.get(readiness.state, "ok")
         if readiness.ready:
-            return None, None
-        return readiness.message_zh or "打印机故障，请联系工作人员", readiness.cause_en or readiness.state
+            return None, None, state
+        return readiness.message_zh or "打印机故障，请联系工作人员", readiness.cause_en or readiness.state, state
+
+    async def _tell_the_hub(self, state: str, cause: str | None) -> None:
+        """The printer's state to the hub at every re-read (every REFRESH_S): the technician sees a
+        kiosk low on paper or stopped at the hub, and one gone quiet as silent. Never in the way of
+        issuing: a hub that does not take it (an older version) or cannot be reached is logged only."""
+        try:
+            await self.session.hub.report_state(state, cause)
+        except (HubUnreachable, HubError) as exc:
+            log.debug("could not report the printer's state to the hub: %s", exc)
 
     def _run_job(self, job: IssueJob | None) -> None:
         if job is not None:

@@ -326,6 +326,13 @@ class HubClient:
             body["detail"] = detail[:200]
         await self.request("POST", f"/api/v1/tickets/{ticket_id}/printed", body)
 
+    async def report_state(self, state: str, detail: str | None = None) -> None:
+        """Tell the hub how this device is (its printer): the technicians' device status."""
+        body: dict[str, Any] = {"state": state}
+        if detail:
+            body["detail"] = detail[:200]
+        await self.request("POST", "/api/v1/devices/me/state", body)
+
 
 def _hub_answer(status: int, text: str) -> HubError | None:
     """A retried reply's error, when it is the hub's own JSON error (not a proxy's page)."""

@@ -90,3 +90,29 @@ async def test_paper_near_end_is_logged_once_a_roll_and_shown_after_the_ticket(h
         await kiosk.app.settle()
         assert warnings() == 2
     assert len(await hub.engine.tickets_today()) == 3
+
+
+async def test_the_technician_sees_the_kiosks_printer_at_the_hub(hub, make_kiosk):
+    """Tried: a kiosk whose printer runs low on paper, then has its cover opened, then is fixed.
+    Kept: each re-read tells the hub, and the technician's device status shows the kiosk as
+    paper_near_end, then cover_open with the printer's answer, then ok (a kiosk out of paper was
+    known only at the kiosk)."""
+    kiosk = make_kiosk("dummy:?paper=near_end")
+
+    async def seen() -> dict:  # type: ignore[type-arg]
+        r = await hub.client.get("/api/v1/devices/status", headers=hub.auth("tech"))
+        return next(d for d in (await r.json())["devices"] if d["name"] == "kiosk-1")
+
+    await kiosk.start()
+    assert (await seen())["state"] == "paper_near_end"
+    kiosk.printer.script.paper, kiosk.printer.script.cover_open = "ok", True
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    cover = await seen()
+    assert cover["state"] == "cover_open" and "cover open" in cover["detail"], cover
+    kiosk.printer.script.cover_open = False
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    assert (await seen())["state"] == "ok"
+    changes = [e.payload["state"] for e in await hub.engine.events_since(0) if e.kind == "device.state"]
+    assert changes == ["paper_near_end", "cover_open", "ok"]
