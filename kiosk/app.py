@@ -28,6 +28,7 @@ from kiosk.widgets import Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable
+from server.tls import check_ca, client_context
 from server.log_format import LOG_DATEFMT, LOG_FORMAT
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class KioskOptions:
     status_base_url: str | None = None
     timezone: str = "Asia/Shanghai"
     layout_file: Path | None = None
+    ca: Path | None = None  # the hall's CA for an https:// hub; None: the system's trust store
 
 
 class KioskApp:
@@ -217,7 +219,9 @@ class KioskApp:
 
 def parse_args(argv: list[str]) -> KioskOptions:
     parser = argparse.ArgumentParser(prog="hallq kiosk", description="HallQ ticket kiosk (pygame touch screen)")
-    parser.add_argument("--hub", required=True, help="hub base URL, e.g. http://10.0.0.2:8080")
+    parser.add_argument("--hub", required=True, help="hub base URL, e.g. https://10.0.0.2:8443")
+    parser.add_argument("--ca", type=Path, default=None, metavar="FILE",
+                        help="trust the hub's certificate from this CA file (the hall's CA, PEM); default: the system's")
     parser.add_argument("--token", default=os.environ.get("HALLQ_KIOSK_TOKEN"), help="kiosk device token (or env HALLQ_KIOSK_TOKEN)")
     parser.add_argument("--printer", default=None,
                         help="printer spec (docs/printing.md), e.g. serial:/dev/ttyUSB0?baud=19200; required")
@@ -242,8 +246,9 @@ def parse_args(argv: list[str]) -> KioskOptions:
     except ValueError:
         parser.error(f"--size must look like 1920x1080, got {args.size!r}")
     printer = _printer_spec(parser, args.printer, args.demo)
+    check_ca(parser, args.ca)
     return KioskOptions(args.hub, args.token, printer, args.profile, args.zone, args.fullscreen, (w, h),
-                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout)
+                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout, args.ca)
 
 
 def _printer_spec(parser: argparse.ArgumentParser, spec: str | None, demo: bool) -> str:
@@ -272,7 +277,7 @@ def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
     log.info("printer %s, profile %s (%s mm paper)", options.printer, profile.name, profile.paper_width_mm)
     if options.printer.startswith("dummy:"):
         log.warning("printer %s prints into memory (--demo): no paper comes out", options.printer)
-    hub = HubClient(options.hub, options.token)
+    hub = HubClient(options.hub, options.token, ssl_context=client_context(options.ca))
     base = options.status_base_url or options.hub.rstrip("/") + "/t/"
     session = KioskSession(hub, printer, base, options.timezone)
     flow = Flow(idle_timeout_s=options.idle_timeout_s, large_text=options.large_text)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from server.log_format import LOG_DATEFMT, LOG_FORMAT
 
 if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
+    import ssl
+
     from server.accounts import Accounts
     from server.config.models import HallConfig
     from server.settings import HubSettings
@@ -41,6 +43,8 @@ def _settings(args: argparse.Namespace) -> HubSettings:
         database_url=args.db or os.environ.get("HALLQ_DB", ""),
         host=getattr(args, "host", "127.0.0.1"),
         port=getattr(args, "port", 8080),
+        tls_cert=Path(args.tls_cert) if getattr(args, "tls_cert", None) else None,
+        tls_key=Path(args.tls_key) if getattr(args, "tls_key", None) else None,
     )
 
 
@@ -48,6 +52,34 @@ def _hub_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="hall configuration folder (default: the sample hall in config/)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="local data folder (default: ./data)")
     parser.add_argument("--db", help="database URL (default: SQLite in the data folder; or postgresql://…)")
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    """Where a hub listens, and with which certificate: `serve` and `demo` alike."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--tls-cert", metavar="FILE",
+                        help="serve HTTPS/WSS with this PEM certificate (chain); needs --tls-key (docs/architecture.md, 'The hall network: TLS')")
+    parser.add_argument("--tls-key", metavar="FILE", help="the certificate's PEM private key (unencrypted, readable by the hub only)")
+
+
+def _tls_context(settings: HubSettings) -> tuple[ssl.SSLContext | None, str | None]:
+    """(the hub's TLS context or None, the line that says why it cannot start); warns of clear
+    text on a non-loopback address without TLS."""
+    from server.tls import TlsSetupError, clear_text_warning, server_context
+
+    if settings.tls_cert is None and settings.tls_key is None:
+        warning = clear_text_warning(settings.host)
+        if warning:
+            logging.getLogger("hallq").warning(warning)
+        return None, None
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None, ("--tls-cert and --tls-key go together: give the certificate and its private key "
+                      "(--tls-cert 与 --tls-key 须同时给出：证书及其私钥)")
+    try:
+        return server_context(settings.tls_cert, settings.tls_key), None
+    except TlsSetupError as error:
+        return None, str(error)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -66,6 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("hallq").warning("listening on %s: reachable from the hall network", settings.host)
+    ssl_context, tls_problem = _tls_context(settings)
+    if tls_problem:
+        print(tls_problem, file=sys.stderr)
+        return 1
     try:  # before the devices and the database are touched: see server/listen.py
         sockets = bind_listeners(settings.host, settings.port)
     except OSError as error:
@@ -82,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     log_start_summary(settings, app[CONFIG], load_device_config(settings.config_dir, app[CONFIG]), sample=args.config is None)
     try:
-        web.run_app(app, sock=sockets, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
+        web.run_app(app, sock=sockets, ssl_context=ssl_context, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
     except Exception as error:
         line = why_unusable(error, settings.resolved_database_url(), settings.data_dir)
         if line is None:  # not a problem of the hall's set-up: the traceback is for whoever fixes it
@@ -95,7 +131,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import run_demo
 
-    return run_demo(_settings(args), speed=args.speed, seed=args.seed)
+    settings = _settings(args)
+    ssl_context, problem = _tls_context(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    return run_demo(settings, speed=args.speed, seed=args.seed, ssl_context=ssl_context)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -292,14 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the hub")
     _hub_options(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080)
+    _listen_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="the hub with simulated devices, citizens and staff")
     _hub_options(demo)
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080)
+    _listen_options(demo)
     demo.add_argument("--speed", type=float, default=20.0, help="simulated seconds per real second")
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=cmd_demo)

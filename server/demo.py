@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import ssl
 import sys
 import tomllib
 from collections.abc import AsyncIterator
@@ -83,7 +84,8 @@ def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str
     spare = " and ".join(sorted(SPARE_WINDOWS))
     print(f"demo call-pad: {base}/pad (staff01/1234, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
           "(manager/manager-demo)", flush=True)
-    print(f"demo kiosk: hallq kiosk --hub {base} --token {kiosk_token} --windowed --demo", flush=True)
+    trust = " --ca HALL-CA.crt" if settings.scheme == "https" else ""  # the CA that signed --tls-cert
+    print(f"demo kiosk: hallq kiosk --hub {base}{trust} --token {kiosk_token} --windowed --demo", flush=True)
 
 
 def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:
@@ -114,7 +116,7 @@ SPARE_WINDOWS = frozenset({"W01", "W19"})
 
 def _demo_base_url(settings: HubSettings) -> str:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    return f"http://{host}:{settings.port}"
+    return f"{settings.scheme}://{host}:{settings.port}"
 
 
 async def last_event_at(settings: HubSettings) -> float:
@@ -139,7 +141,7 @@ def demo_start(config: HallConfig, after: float) -> float:
     return opening.timestamp() if opening else after
 
 
-def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
+def run_demo(settings: HubSettings, speed: float, seed: int, ssl_context: ssl.SSLContext | None = None) -> int:
     config = load_hall_config(settings.config_dir)
     # The tickets' QR codes point at this hub, on whatever port the demo was given.
     config = config.model_copy(update={"hall": config.hall.model_copy(update={"status_base_url": f"{_demo_base_url(settings)}/t/"})})
@@ -171,7 +173,7 @@ def run_demo(settings: HubSettings, speed: float, seed: int) -> int:
     app.cleanup_ctx.append(demo_ctx)
     try:
         web.run_app(
-            app, host=settings.host, port=settings.port, access_log_class=PathOnlyAccessLogger,
+            app, host=settings.host, port=settings.port, ssl_context=ssl_context, access_log_class=PathOnlyAccessLogger,
             print=lambda msg: print(msg, flush=True),
         )
     except DemoRefused as refused:

@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -47,6 +48,27 @@ class HubUnreachable(Exception):
     def __init__(self, message_en: str) -> None:
         super().__init__(message_en)
         self.message_en = message_en
+
+
+class HubTlsError(HubUnreachable):
+    """The hub's HTTPS could not be set up: its certificate is not trusted here (no or the wrong
+    ``--ca``), or no TLS answered at an https:// address. No retry mends it: a technician must."""
+
+    message_zh = "无法验证取号服务的安全证书，请联系工作人员"
+
+
+def tls_problem(url: str, exc: aiohttp.ClientSSLError) -> str:
+    """The technician's line for a failed TLS handshake with the hub at `url`."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return (f"{url}: the hub's certificate is not trusted ({exc.certificate_error}): give the hall's CA "
+                f"certificate with --ca FILE (docs/architecture.md, 'The hall network: TLS') (取号服务证书不受信任，请用 --ca 指定大厅 CA 证书)")
+    return (f"{url}: TLS handshake failed ({exc}): is the hub serving HTTPS at this address? "
+            f"(与取号服务的 TLS 握手失败，请核对 --hub 地址是 https 还是 http)")
+
+
+def _connector(ssl_context: ssl.SSLContext | None) -> aiohttp.TCPConnector:
+    """The hall's trust (``--ca``, see server/tls.py) for https:// hubs; the system's without one."""
+    return aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True)
 
 
 @dataclass(frozen=True)
@@ -202,11 +224,12 @@ class HubClient:
     """Typed calls to one hub with one device token. Use as ``async with HubClient(...) as hub``."""
 
     def __init__(self, base_url: str, token: str | None, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, ssl_context: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HubClient:
@@ -222,7 +245,8 @@ class HubClient:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout_s))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout_s),
+                                                  connector=_connector(self._ssl))
         return self._session
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None,
@@ -260,6 +284,10 @@ class HubClient:
                     if response.status >= 400:
                         raise _hub_error(response.status, data)
                     return data
+            except aiohttp.ClientSSLError as exc:  # before ClientConnectionError, its base: retrying is no use
+                problem = tls_problem(url, exc)
+                log.error("hub %s %s", method, problem)
+                raise HubTlsError(f"{method} {problem}") from None
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 answer = None
@@ -382,8 +410,10 @@ class EventStream:
     """
 
     def __init__(self, base_url: str, token: str | None, zone: str | None = None, window: str | None = None,
-                 since: int | None = None, ticket: str | None = None, policy: RetryPolicy | None = None) -> None:
+                 since: int | None = None, ticket: str | None = None, policy: RetryPolicy | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self._ssl = ssl_context
         self._token = token
         self.zone, self.window, self.ticket = zone, window, ticket
         self.last_seq = since if since is not None else -1
@@ -391,6 +421,7 @@ class EventStream:
         self.state = StreamState.CONNECTING
         self.connections = 0
         self.refused = False  # the last attempts were refused by the hub (until one is accepted)
+        self.tls_problem: str | None = None  # the last attempt's failed TLS handshake (untrusted certificate, …)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
@@ -399,7 +430,8 @@ class EventStream:
                   "token": None if self.ticket else self._token,
                   "since": str(self.last_seq) if self.last_seq >= 0 else None}
         query = "&".join(f"{k}={quote(v)}" for k, v in params.items() if v)
-        ws_base = "ws" + self.base_url[4:] if self.base_url.startswith("http") else self.base_url
+        # http://… → ws://…, https://… → wss://… (the device token is in the query: never in clear over TLS hubs)
+        ws_base = "ws" + self.base_url[4:] if self.base_url.startswith(("http://", "https://")) else self.base_url
         return f"{ws_base}/api/v1/events" + (f"?{query}" if query else "")
 
     async def close(self) -> None:
@@ -413,7 +445,7 @@ class EventStream:
 
     async def _events(self) -> AsyncIterator[HubEvent]:
         failures = 0
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(connector=_connector(self._ssl))
         try:
             while not self._closed:
                 self.state = StreamState.CONNECTING
@@ -432,6 +464,7 @@ class EventStream:
                                 self.last_seq = max(self.last_seq, int(data["last_seq"]))
                                 self.state = StreamState.ONLINE
                                 self.refused = False
+                                self.tls_problem = None
                                 failures = 0
                             elif data.get("type") == "event":
                                 event = HubEvent.from_json(data)
@@ -440,6 +473,11 @@ class EventStream:
                                 self.last_seq = event.seq
                                 yield event
                     close_code = ws.close_code
+                except aiohttp.ClientSSLError as exc:
+                    problem = tls_problem(self.base_url, exc)
+                    if problem != self.tls_problem:  # once, not at every reconnect
+                        log.error("event stream: %s", problem)
+                    self.tls_problem = problem
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                     log.info("event stream: %s", exc)
                 if self._closed:

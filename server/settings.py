@@ -16,6 +16,12 @@ class HubSettings:
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
+    tls_cert: Path | None = None  # with tls_key: the hub serves HTTPS/WSS (server/tls.py)
+    tls_key: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert is not None else "http"
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url(self.data_dir)

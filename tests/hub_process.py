@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -26,15 +27,19 @@ def free_port() -> int:
 
 class HubProcess:
     """`db`: a database URL (--db), else SQLite in the data folder. The hub's log (stderr) is kept
-    in `log_path` for the tests that read what it says."""
+    in `log_path` for the tests that read what it says. `serve_args`: more `hallq serve` options;
+    with --tls-cert the hub serves HTTPS, `url` is https://…, and `ca` (the CA that signed the
+    certificate) is what the start-up check trusts."""
 
-    def __init__(self, tmp_path: Path, db: str | None = None):
+    def __init__(self, tmp_path: Path, db: str | None = None, serve_args: tuple[str, ...] = (), ca: Path | None = None):
         self.config = write_always_open_copy(default_config_dir(), tmp_path / "config")
         self.args = ["--config", str(self.config), "--data", str(tmp_path / "data"), *(["--db", db] if db else [])]
         self.log_path = tmp_path / "hub.log"
         self.env = dict(os.environ, HALLQ_PASSWORD="pass-1234")
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.serve_args = serve_args
+        self.ca = ca
 
     def cli(self, *args: str) -> str:
         return subprocess.run([HALLQ, *args, *self.args], check=True, capture_output=True, text=True, env=self.env).stdout.strip()
@@ -42,9 +47,10 @@ class HubProcess:
     async def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [HALLQ, "serve", *self.args, "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                [HALLQ, "serve", *self.args, "--port", str(self.port), *self.serve_args], env=self.env, stdout=subprocess.DEVNULL, stderr=log,
             )
-        async with aiohttp.ClientSession() as session:
+        trust = ssl.create_default_context(cafile=str(self.ca)) if self.ca else True
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trust)) as session:
             for _ in range(200):
                 try:
                     async with session.get(f"{self.url}/api/v1/health") as r:
@@ -69,4 +75,4 @@ class HubProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if '--tls-cert' in self.serve_args else 'http'}://127.0.0.1:{self.port}"

@@ -36,11 +36,13 @@ from server.hub_client import (
     HubClient,
     HubError,
     HubEvent,
+    HubTlsError,
     HubUnreachable,
     RetryPolicy,
     StreamState,
     ZoneVoice,
 )
+from server.tls import check_ca, client_context
 
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
@@ -60,6 +62,7 @@ class BoardOptions:
     voice_cache: Path = Path("var/voice-cache")
     notice: str = DEFAULT_NOTICE
     timezone: str = "Asia/Shanghai"
+    ca: Path | None = None  # the hall's CA for an https:// hub; None: the system's trust store
 
 
 class BoardApp:
@@ -78,7 +81,9 @@ class BoardApp:
         self.voice: ZoneVoice | None = None
         self.policy = policy or RetryPolicy()
         self.clock = clock
-        self.hub = HubClient(options.hub, options.token, self.policy)
+        self.ssl_context = client_context(options.ca)
+        self.hub = HubClient(options.hub, options.token, self.policy, ssl_context=self.ssl_context)
+        self.tls_problem: str | None = None  # why the hub's HTTPS failed at start (its certificate, …)
         self.stream: EventStream | None = None
         self.frames = 0
         self.running = True
@@ -106,7 +111,15 @@ class BoardApp:
             await self._take_the_zones_voice(zone, self.open_voice)
         state = await self.hub.state(zone)
         self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
-        self.stream = EventStream(self.options.hub, self.options.token, zone=zone, since=state.last_seq, policy=self.policy)
+        self.stream = EventStream(self.options.hub, self.options.token, zone=zone, since=state.last_seq, policy=self.policy,
+                                  ssl_context=self.ssl_context)
+
+    def start_failed(self, exc: HubUnreachable | HubError) -> None:
+        """`start` could not read the hub, and will be tried again: down, up and failing (5xx), or
+        its certificate not trusted here (no or the wrong --ca), which the screen then says."""
+        self.tls_problem = str(exc) if isinstance(exc, HubTlsError) else None  # the client logged it as an ERROR
+        if self.tls_problem is None:
+            log.warning("hub not ready for the board yet: %s", exc)
 
     async def _take_the_zones_voice(self, zone: str, open_voice: Callable[[ZoneVoice], Announcer]) -> None:
         """Speak the zone's calls only if voice.toml gives its speaker to the board: where the hub
@@ -146,7 +159,8 @@ class BoardApp:
         local = datetime.fromtimestamp(at, ZoneInfo(self.options.timezone))
         self._follow_the_day(local.date().isoformat(), at)
         refused = self.stream is not None and self.stream.refused
-        self.renderer.draw(self.model, local, self.online, at - self._started, refused=refused)
+        untrusted = bool(self.stream.tls_problem if self.stream is not None else self.tls_problem)
+        self.renderer.draw(self.model, local, self.online, at - self._started, refused=refused, untrusted=untrusted)
 
     def _follow_the_day(self, today: str, at: float) -> None:
         """A board runs for weeks: once the hall day has changed on its clock, take the new day's
@@ -206,7 +220,9 @@ def _closes_the_board(event: pygame.event.Event) -> bool:
 
 def parse_args(argv: list[str]) -> BoardOptions:
     parser = argparse.ArgumentParser(prog="hallq board", description="HallQ zone TV board (pygame)")
-    parser.add_argument("--hub", required=True, help="hub base URL, e.g. http://10.0.0.2:8080")
+    parser.add_argument("--hub", required=True, help="hub base URL, e.g. https://10.0.0.2:8443")
+    parser.add_argument("--ca", type=Path, default=None, metavar="FILE",
+                        help="trust the hub's certificate from this CA file (the hall's CA, PEM); default: the system's")
     parser.add_argument("--zone", default=None, help="zone code (A, B, …); without it the whole hall")
     parser.add_argument("--token", default=os.environ.get("HALLQ_BOARD_TOKEN"), help="display device token (or env HALLQ_BOARD_TOKEN)")
     parser.add_argument("--size", default="1920x1080", choices=sorted(SIZES), help="screen size")
@@ -221,8 +237,9 @@ def parse_args(argv: list[str]) -> BoardOptions:
         parser.error("a display token is required: --token or HALLQ_BOARD_TOKEN")
     if args.voice and not args.zone:
         parser.error("--voice speaks one zone's calls: give its --zone")
+    check_ca(parser, args.ca)
     return BoardOptions(args.hub, args.token, args.zone, SIZES[args.size], not args.windowed, args.voice,
-                        args.voice_cache, args.notice, args.timezone)
+                        args.voice_cache, args.notice, args.timezone, args.ca)
 
 
 def open_announcer(voice: ZoneVoice, cache: Path) -> Announcer:
@@ -250,7 +267,7 @@ async def run(options: BoardOptions) -> int:
                 log.error("the hub refused the board: %s", exc)
                 await app.close()
                 return 2
-            log.warning("hub not ready for the board yet: %s", exc)  # down, or up and failing (5xx)
+            app.start_failed(exc)
             app.render()
             pygame.display.flip()
             # Waiting, the board still heeds Esc, Q and a stop (SDL turns SIGTERM into a QUIT

@@ -27,6 +27,7 @@ ALERT = (255, 60, 60)
 WEEKDAYS = "一二三四五六日"
 OFFLINE_TEXT = "连接中断，正在重连…"
 REFUSED_TEXT = "本屏未授权（显示设备令牌无效或已停用），请联系技术人员"
+UNTRUSTED_TEXT = "无法验证取号服务的安全证书（--ca），请联系技术人员"
 NOTICE_SPEED = 0.12
 """Scrolling speed of the notice in screen heights per second (about 130 px/s at 1080 lines)."""
 
@@ -55,9 +56,11 @@ class BoardRenderer:
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
 
-    def draw(self, model: BoardModel, now: datetime, online: bool, elapsed_s: float = 0.0, refused: bool = False) -> None:
+    def draw(self, model: BoardModel, now: datetime, online: bool, elapsed_s: float = 0.0, refused: bool = False,
+             untrusted: bool = False) -> None:
         """One full frame; ``elapsed_s`` drives the notice's scrolling; ``refused``: the hub refused
-        the board's token, which no reconnecting mends (said instead of "reconnecting")."""
+        the board's token, ``untrusted``: the hub's certificate is not trusted here (no or the
+        wrong --ca): no reconnecting mends either (said instead of "reconnecting")."""
         self.texts = []
         width, height = self.surface.get_size()
         self.surface.fill(BG)
@@ -72,7 +75,8 @@ class BoardRenderer:
             self._notice(model.notice, footer, elapsed_s)
         else:  # in place of the notice, where it cannot cover a call; the calls shown stay
             self.surface.fill(ALERT, footer)
-            self._text(REFUSED_TEXT if refused else OFFLINE_TEXT, footer.center, 44 if refused else 48, WHITE, anchor="center")
+            text, size = (REFUSED_TEXT, 44) if refused else (UNTRUSTED_TEXT, 44) if untrusted else (OFFLINE_TEXT, 48)
+            self._text(text, footer.center, size, WHITE, anchor="center")
 
     # -- parts -------------------------------------------------------------------------------
 
