@@ -96,8 +96,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.storage.start_problems import why_unusable
 
     settings = _settings(args)
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        logging.getLogger("hallq").warning("listening on %s: reachable from the hall network", settings.host)
     ssl_context, tls_problem = _tls_context(settings)
     if tls_problem:
         print(tls_problem, file=sys.stderr)
