@@ -47,6 +47,7 @@ from server.tls import check_ca, client_context
 log = logging.getLogger(__name__)
 FRAME_S = 1 / 30
 DAY_RECHECK_S = 60.0  # after the board's day changes, how often it asks the hub whether its day has too
+ALIVE_EVERY_S = 60.0  # how often a board tells the hub it is up (the technician's device status)
 DEFAULT_NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
 SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
 
@@ -92,6 +93,8 @@ class BoardApp:
         self._started = clock()
         self._day_reload: asyncio.Task[None] | None = None
         self._day_checked_at = float("-inf")
+        self._alive: asyncio.Task[None] | None = None
+        self._alive_said_at = float("-inf")
 
     @property
     def online(self) -> bool:
@@ -158,6 +161,7 @@ class BoardApp:
         at = self.clock() if now is None else now
         local = datetime.fromtimestamp(at, ZoneInfo(self.options.timezone))
         self._follow_the_day(local.date().isoformat(), at)
+        self._say_alive(at)
         refused = self.stream is not None and self.stream.refused
         untrusted = bool(self.stream.tls_problem if self.stream is not None else self.tls_problem)
         self.renderer.draw(self.model, local, self.online, at - self._started, refused=refused, untrusted=untrusted)
@@ -172,6 +176,22 @@ class BoardApp:
             return
         self._day_checked_at = at
         self._day_reload = asyncio.get_running_loop().create_task(self._load_new_day())
+
+    def _say_alive(self, at: float) -> None:
+        """Once a minute, tell the hub this board is up: a TV switched off or cut off the network
+        says nothing itself, and the technician's device status shows it silent after a while."""
+        if self._alive is not None or at - self._alive_said_at < ALIVE_EVERY_S or self.stream is None:
+            return
+        self._alive_said_at = at
+        self._alive = asyncio.get_running_loop().create_task(self._tell_the_hub())
+
+    async def _tell_the_hub(self) -> None:
+        try:
+            await self.hub.report_state("ok")
+        except (HubUnreachable, HubError) as exc:  # an older hub, or the network: the board goes on
+            log.debug("could not tell the hub this board is up: %s", exc)
+        finally:
+            self._alive = None
 
     async def _load_new_day(self) -> None:
         try:
@@ -203,10 +223,11 @@ class BoardApp:
                 await follower
 
     async def close(self) -> None:
-        if self._day_reload is not None:
-            self._day_reload.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._day_reload
+        for task in (self._day_reload, self._alive):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.stream is not None:
             await self.stream.close()
         await self.hub.close()

@@ -251,3 +251,27 @@ def test_a_board_waiting_for_its_hub_stops_on_sigterm() -> None:
             board.kill()
     reader.join(timeout=5)
     assert code == 0 and not any("Traceback" in line for line in lines), "".join(lines)[-2000:]
+
+
+async def test_a_running_board_shows_as_up_at_the_hub(hub) -> None:
+    """Tried: zone A's board drawing frames. Kept: the technician's device status lists board-A
+    as ok, with when it was heard from (it showed never_reported: a TV switched off and one
+    working looked alike); the hub's record has one device.state event for it."""
+    board = await open_board(hub, "A")
+
+    async def board_a() -> dict:  # type: ignore[type-arg]
+        r = await hub.client.get("/api/v1/devices/status", headers=hub.auth("tech"))
+        return next(d for d in (await r.json())["devices"] if d["name"] == "board-A")
+
+    try:
+        assert (await board_a())["state"] == "never_reported"
+        for _ in range(3):
+            board[0].render()
+        async with asyncio.timeout(5):
+            while (await board_a())["state"] != "ok":
+                await asyncio.sleep(0.02)
+        assert (await board_a())["last_seen"] is not None
+        changes = [e for e in await hub.engine.events_since(0) if e.kind == "device.state"]
+        assert [e.payload["device"] for e in changes] == ["board-A"]
+    finally:
+        await close(board)
