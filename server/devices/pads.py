@@ -1,10 +1,11 @@
 """Call-pad buses driven from the hub: keys become engine actions, the engine's state goes back.
 
 Flow (ARCHITECTURE.md "Flows to keep short"): pad frame -> caller.bus decodes -> ``_on_key`` ->
-one engine transaction (PadActions) -> the pad gets its acknowledgement at once; the committed
-events fan out on the EventBus, and the one refresher task echoes number, state and waiting
-count to every pad whose window or queues changed. One writer of "what the pad shows" keeps the
-pad from ever ending on an older state than the database, and a per-pad memory of the last
+one engine transaction (PadActions) -> the pad gets its acknowledgement at once, and with it the
+window as that action left it; the committed events fan out on the EventBus, and the one
+refresher task echoes number, state and waiting count to every pad whose window or queues
+changed. The refresher never sends a read older than an answer, which keeps the pad from ever
+ending on an older state than the database, and a per-pad memory of the last
 display keeps a busy hall from flooding a polled bus with identical frames.
 """
 
@@ -214,6 +215,15 @@ class PadService:
             displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
             for display in displays:
                 self._send(runtime, event.bus_address, display, cache=False)
+            if result.ok:
+                # What the action made of the window goes with its answer, from this read: the
+                # refresher skips a window while its pad's next key is handled, and a key already
+                # queued on the bus (call, then transfer at once) is handled before the refresher
+                # runs, so the number the pad called was never shown (a UB485 pad's answer to a
+                # call is nothing else). The refresher's echo of the same state is then deduped.
+                runtime.held_until.pop(event.bus_address, None)  # the new state replaces an error code
+                for display in pad_displays(view, waiting, runtime.text_only):
+                    self._send(runtime, event.bus_address, display)
         finally:
             self._answering.discard(window_id)
             self._answered[window_id] += 1

@@ -153,6 +153,23 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "----"])
 
 
+async def test_a_text_only_pad_shows_its_call_when_the_next_key_is_already_on_the_wire(rig: Rig) -> None:
+    """Tried: key1 (call) and key3 (transfer preset) pressed on W05's UB485 pad together, so the
+    second frame is queued on the bus before the hub has handled the first. Kept: the pad shows
+    the number it called, then its idle window. It showed neither: the call's number was only
+    ever echoed by the refresher, which skips a window while its pad's next key is being handled;
+    by the time it read W05 again the ticket was gone to A2, and the idle text equalled what the
+    pad showed before the call, so nothing told the clerk which citizen the key had called."""
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
+    await engine.login("W05", "staff03")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
+    called = await rig.issue("A1")
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))  # same read as key1
+    await eventually(lambda: ticket_field(rig, called, "queue", "A2"))
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [called, "----"])
+
+
 async def ticket_field(rig: Rig, number: str, name: str, value: object) -> bool:
     return getattr(await rig.hub.engine.ticket_by_number(number), name) == value
 
