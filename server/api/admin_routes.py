@@ -9,7 +9,7 @@ from server.accounts import Principal, Role
 from server.api.bodies import ActiveBody, CloseDayBody, DeviceBody, LoginBody, OwnPasswordBody, PasswordBody, UserBody
 from server.api.days import check_day_to_close
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
-from server.api.routing import Route, json_response, roles
+from server.api.routing import Route, bearer_token, json_response, roles
 from server.errors import HallQError
 
 ANYONE_SIGNED_IN = frozenset(Role)
@@ -31,9 +31,8 @@ async def login(request: web.Request, _: Principal | None, body: LoginBody) -> w
 
 
 async def logout(request: web.Request, principal: Principal) -> web.Response:
-    token = request.headers["Authorization"][7:].strip()
     if not principal.is_device:
-        await request.app[ACCOUNTS].close_session(token)
+        await request.app[ACCOUNTS].close_session(bearer_token(request))
     return json_response({"ok": True})
 
 
@@ -46,7 +45,7 @@ async def change_own_password(request: web.Request, principal: Principal, body: 
     now = request.app[ENGINE].clock.now()
     if await accounts.sign_in(principal.name, body.current_password, source=f"web:{request.remote}", now=now) is None:
         raise HallQError("bad_credentials", "当前密码错误", "the current password is wrong", 401)
-    await accounts.set_password(principal.name, body.new_password, keep_session=request.headers["Authorization"][7:].strip())
+    await accounts.set_password(principal.name, body.new_password, keep_session=bearer_token(request))
     audit.info("%s changed their own password", principal.name)
     return json_response({"ok": True})
 

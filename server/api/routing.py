@@ -90,9 +90,15 @@ def error_response(error: HallQError, **extra: Any) -> web.Response:
     return response
 
 
-async def principal_of(request: web.Request) -> Principal | None:
+def bearer_token(request: web.Request) -> str:
+    """The token of `Authorization: Bearer …`, or "" (a route that ends or keeps a session reads
+    it here, as authentication does)."""
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+async def principal_of(request: web.Request) -> Principal | None:
+    token = bearer_token(request)
     if not token:
         return None
     engine = request.app[ENGINE]
