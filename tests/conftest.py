@@ -6,9 +6,11 @@ reachable on 127.0.0.1:5432 (it runs locally on the team's machines and in CI).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
+import unittest.mock
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -211,8 +213,19 @@ HUB_PEOPLE = {
 HUB_PASSWORD = "pass-1234"
 
 
+@functools.cache
+def _hub_password_hash() -> str:
+    """One real scrypt hash of HUB_PASSWORD for every hub a test process starts: each account's
+    own hash and sign-in cost ~0.1 s of scrypt, twelve per hub, which made setting up the hub a
+    second and more of each of several hundred tests. Sign-in itself is tested where it is the
+    subject (tests/api/test_login_guard.py, test_passwords.py), against these same hashes."""
+    from server.accounts import hash_password
+
+    return hash_password(HUB_PASSWORD)
+
+
 async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: HallConfig | None = None, extensions=None) -> Hub:
-    from server.accounts import Role
+    from server.accounts import Principal, Role
     from server.api.keys import ACCOUNTS
     from server.app import create_app
     from server.config.paths import default_config_dir
@@ -223,11 +236,11 @@ async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: 
     client = await aiohttp_client(app)
     accounts = app[ACCOUNTS]
     tokens: dict[str, str] = {}
-    for username, (role, name) in HUB_PEOPLE.items():
-        await accounts.add_user(username, HUB_PASSWORD, Role(role), name, now=clock.now())
-        response = await client.post("/api/v1/auth/login", json={"username": username, "password": HUB_PASSWORD})
-        assert response.status == 200, await response.text()
-        tokens[username] = (await response.json())["token"]
+    with unittest.mock.patch("server.accounts.hash_password", return_value=_hub_password_hash()):
+        for username, (role, name) in HUB_PEOPLE.items():
+            await accounts.add_user(username, HUB_PASSWORD, Role(role), name, now=clock.now())
+            principal = Principal(username, Role(role), False, name)
+            tokens[username] = await accounts.open_session(principal, now=clock.now())
     tokens["kiosk"] = await accounts.add_device("kiosk-1", Role.KIOSK, now=clock.now())
     tokens["board-A"] = await accounts.add_device("board-A", Role.DISPLAY, "A", now=clock.now())
     return Hub(app, client, tokens)
