@@ -27,17 +27,14 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
 
     Every file the hub reads at start is checked, and a problem in one does not hide those of the
     others: a technician fixes them all after one run. The files that refer to the hall (devices,
-    voice) are checked once the hall itself loads."""
+    voice) are checked against it when it loads; when it does not, their own problems are still
+    reported, and what could not be checked is named (it said nothing of them at all)."""
     out = out or sys.stdout
     folder = Path(dir) if dir is not None else default_config_dir()
-    try:
-        config = load_hall_config(folder)
-    except ConfigError as error:
-        return _print_problems(error.problems, folder, out)
-    from server.devices.config import load_device_config  # devices.toml is checked against the hall
+    from server.devices import config as devices_file  # devices.toml is checked against the hall
     from server.stats.assessment_rules import load_rules  # assessment.toml (optional)
     from server.stats.roster import load_roster  # the optional duty roster (roster.toml)
-    from server.voice.config import load_voice_plan  # voice.toml, against the hall's zones
+    from server.voice import config as voice_file  # voice.toml, against the hall's zones
 
     problems: list[ConfigProblem] = []
 
@@ -48,10 +45,20 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
             problems.extend(error.problems)
             return None
 
-    devices = checked(lambda: load_device_config(folder, config))
+    config = checked(lambda: load_hall_config(folder))
+    if not folder.is_dir():  # nothing else to read: the problem says why
+        return _print_problems(problems, folder, out)
+    devices = checked(lambda: devices_file.load_device_config(folder, config))
     roster = checked(lambda: load_roster(folder))
     checked(lambda: load_rules(folder))
-    checked(lambda: load_voice_plan(folder, config))
+    checked(lambda: voice_file.load_voice_plan(folder, config))
+    if config is None:
+        skipped = [
+            ConfigProblem(file, "", f"not checked against the hall ({what}): the hall's own files have problems, above")
+            for file, what in ((devices_file.DEVICES_FILE, devices_file.HALL_CHECKS), (voice_file.VOICE_FILE, voice_file.HALL_CHECKS))
+            if (folder / file).exists()
+        ]
+        return _print_problems(problems, folder, out, skipped)
     if problems or devices is None or roster is None:
         return _print_problems(problems, folder, out)
     for warning in _warnings(config):
@@ -78,10 +85,12 @@ def _warnings(config: HallConfig) -> list[str]:
 SAME_REASON_SHOWN = 3
 
 
-def _print_problems(problems: Sequence[ConfigProblem], folder: Path, out: TextIO) -> int:
+def _print_problems(problems: Sequence[ConfigProblem], folder: Path, out: TextIO,
+                    skipped: Sequence[ConfigProblem] = ()) -> int:
     """Every problem, except that past SAME_REASON_SHOWN of one file with the same reason the rest
     are counted in one line: one zone code mistyped in zones.toml used to bury its own line under
-    145 'unknown zone B' of the queues, windows and items that name it."""
+    145 'unknown zone B' of the queues, windows and items that name it. Then the checks `skipped`
+    (not problems: what was not looked at, and why)."""
     shown: dict[tuple[str, str], int] = {}
     for problem in problems:
         key = (problem.file, problem.reason)
@@ -91,6 +100,8 @@ def _print_problems(problems: Sequence[ConfigProblem], folder: Path, out: TextIO
     for (file, reason), count in shown.items():
         if count > SAME_REASON_SHOWN:
             print(f"{file}: … and {count - SAME_REASON_SHOWN} more with the same problem: {reason}", file=out)
+    for skip in skipped:
+        print(f"skipped: {skip}", file=out)
     print(f"{len(problems)} problem(s) in {folder}", file=out)
     return 1
 

@@ -164,16 +164,25 @@ class DeviceConfig(_Model):
         return not self.pad_buses and not self.screen_buses
 
 
-def load_device_config(config_dir: Path, hall: HallConfig) -> DeviceConfig:
-    """Read `devices.toml` from the hall's folder; raise ConfigError listing every problem."""
+HALL_CHECKS = "window ids, zones, transfer targets and the pads' width against the ticket numbers"
+"""What is checked against the hall, and so not when the hall's own files do not load."""
+
+
+def load_device_config(config_dir: Path, hall: HallConfig | None) -> DeviceConfig:
+    """Read `devices.toml` from the hall's folder; raise ConfigError listing every problem.
+
+    hall None: the hall's own files did not load (`check-config` on a broken hall), and only what
+    the file says by itself is checked (HALL_CHECKS are not): a technician still sees its typos
+    in the same run."""
     raw = read_optional_toml(Path(config_dir), DEVICES_FILE)
     if raw is None:
         return DeviceConfig()
     return device_config_from_mapping(raw, hall)
 
 
-def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: str = DEVICES_FILE) -> DeviceConfig:
-    """Validate a parsed device map against the hall; every bus is checked on its own."""
+def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, file: str = DEVICES_FILE) -> DeviceConfig:
+    """Validate a parsed device map against the hall (None: see load_device_config); every bus is
+    checked on its own."""
     problems: list[ConfigProblem] = []
     for key in raw:
         if key not in TOP_KEYS:
@@ -191,7 +200,7 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: s
         if bus.url in urls:
             problems.append(ConfigProblem(file, f"{path}.url", f"{bus.url!r} is already the line of {urls[bus.url]}"))
         urls.setdefault(bus.url, path)
-        if bus.zone is not None and hall.zone(bus.zone) is None:
+        if bus.zone is not None and hall is not None and hall.zone(bus.zone) is None:
             problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
     pad_of: dict[str, str] = {}
     for path, pad_bus in pads:
@@ -215,7 +224,7 @@ def _validate_list(
     return validate_list(raw, key, model, file, problems) if key in raw else []
 
 
-def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:
+def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: str) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     try:
         dialect = make_dialect(bus.dialect, bus.params)
@@ -223,17 +232,20 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig, file: str) ->
         key = "dialect" if "unknown call-pad dialect" in str(error) else "params"
         return [ConfigProblem(file, join_path(path, key), str(error))]
     low, high = dialect.address_range
-    problems += _check_pad_width(bus, dialect.display_width, path, hall, file)
+    if hall is not None:
+        problems += _check_pad_width(bus, dialect.display_width, path, hall, file)
     for address, window_id in bus.pads.items():
         where = f"{path}.pads.{address}"
         if not low <= address <= high:
             problems.append(ConfigProblem(file, where, f"address outside the {bus.dialect} range {low}..{high}"))
-        if hall.window(window_id) is None:
+        if hall is not None and hall.window(window_id) is None:
             problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
     for address, preset in bus.transfer_presets.items():
         where = f"{path}.transfer_presets.{address}"
         if address not in bus.pads:
             problems.append(ConfigProblem(file, where, "no pad at this address (add it to pads first)"))
+        if hall is None:
+            continue
         if preset.kind == "queue" and hall.queue(preset.target) is None:
             problems.append(ConfigProblem(file, f"{where}.target", f"unknown queue {preset.target!r}"))
         if preset.kind != "queue" and hall.window(preset.target) is None:
@@ -253,7 +265,7 @@ def _check_pad_width(bus: PadBusConfig, width: int | None, path: str, hall: Hall
                           f"if the pads have {len(longest)} digits, or use shorter prefixes or rules.number_digits")]
 
 
-def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: str) -> list[ConfigProblem]:
+def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig | None, file: str) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     try:
         codec = make_codec(bus.dialect, bus.params, source=f"{path}.params")
@@ -275,6 +287,8 @@ def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: s
     for address, window_id in bus.screens.windows.items():
         where = f"{path}.screens.windows.{address}"
         claim(address, where)
+        if hall is None:
+            continue
         window = hall.window(window_id)
         if window is None:
             problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
@@ -282,7 +296,7 @@ def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig, file: s
             problems.append(ConfigProblem(file, where, f"{window_id} is a back office: it calls silently, with no screen"))
     for index, zone in enumerate(bus.screens.zones):
         where = f"{path}.screens.zones[{index}]"
-        if hall.zone(zone.zone) is None:
+        if hall is not None and hall.zone(zone.zone) is None:
             problems.append(ConfigProblem(file, f"{where}.zone", f"unknown zone {zone.zone!r}"))
         for address in zone.addresses:
             claim(address, where)

@@ -89,16 +89,24 @@ VOICE_PLAN = web.AppKey("voice_plan", VoicePlan)
 """The hub's plan, set by the voice extension: what it speaks itself and what it tells boards."""
 
 
-def load_voice_plan(config_dir: Path, hall: HallConfig) -> VoicePlan:
-    """Read voice.toml from the hall's folder (absent = the zones.toml defaults)."""
+HALL_CHECKS = "zone codes, and one rate and voice for the zones spoken on the hub"
+"""What is checked against the hall, and so not when the hall's own files do not load."""
+
+
+def load_voice_plan(config_dir: Path, hall: HallConfig | None) -> VoicePlan:
+    """Read voice.toml from the hall's folder (absent = the zones.toml defaults).
+
+    hall None: the hall's own files did not load (`check-config` on a broken hall): only what the
+    file says by itself is checked (HALL_CHECKS are not), and the plan has no zones."""
     raw = read_optional_toml(Path(config_dir), VOICE_FILE)
     if raw is None:
         raw = {}
     return voice_plan_from_mapping(raw, hall)
 
 
-def voice_plan_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: str = VOICE_FILE) -> VoicePlan:
-    """Validate a parsed voice.toml against the hall; raise ConfigError with every problem."""
+def voice_plan_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, file: str = VOICE_FILE) -> VoicePlan:
+    """Validate a parsed voice.toml against the hall (None: see load_voice_plan); raise
+    ConfigError with every problem."""
     problems: list[ConfigProblem] = []
     for key in raw:
         if key not in TOP_KEYS:
@@ -110,14 +118,15 @@ def voice_plan_from_mapping(raw: Mapping[str, Any], hall: HallConfig, file: str 
         problems.append(ConfigProblem(file, "zones", "must be a table of [zones.<code>] tables"))
         zones_raw = {}
     for code, entry in zones_raw.items():
-        if hall.zone(code) is None:
+        if hall is not None and hall.zone(code) is None:
             known = ", ".join(z.code for z in hall.zones)
             problems.append(ConfigProblem(file, f"zones.{code}", f"unknown zone {code!r} (the hall has: {known})"))
             continue
         checked = validate_one(ZoneVoice, entry, file, f"zones.{code}", problems)
         if checked is not None:
             own[code] = checked
-    plans = {z.code: _resolve(z.code, own.get(z.code, ZoneVoice()), defaults, z.announce, z.voice_repeat) for z in hall.zones}
+    zones = hall.zones if hall is not None else []
+    plans = {z.code: _resolve(z.code, own.get(z.code, ZoneVoice()), defaults, z.announce, z.voice_repeat) for z in zones}
     problems += _one_engine(plans, own, file)
     if problems:
         raise ConfigError(problems)
