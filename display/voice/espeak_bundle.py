@@ -81,7 +81,12 @@ def resolve_voice(available: Sequence[Any], wanted: str, fallbacks: Iterable[str
         for voice in available:
             if name.lower() in _voice_names(voice):
                 return str(voice.id)
-    chinese = sorted(str(v.id) for v in available if {"cmn", "yue", "zh"} & {n.split("-")[0] for n in _voice_names(v)})
     raise VoiceNotFound(
-        f"no espeak-ng voice named {candidates}; Chinese voices available: {chinese or 'none'}"
+        f"no espeak-ng voice named {candidates}; Chinese voices available: {chinese_voices(available) or 'none'}"
     )
+
+
+def chinese_voices(available: Sequence[Any]) -> list[str]:
+    """Ids of the Mandarin and Cantonese voices among ``available``: what a technician who
+    mistyped a voice name should pick from."""
+    return sorted(str(v.id) for v in available if {"cmn", "yue", "zh"} & {n.split("-")[0] for n in _voice_names(v)})

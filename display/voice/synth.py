@@ -130,6 +130,12 @@ class Synthesizer:
         return self._engine.voice_id
 
     @property
+    def ready(self) -> bool:
+        """Whether the engine is open (it failed to start, or was never started, otherwise); never
+        starts it, so a health check can ask without waiting."""
+        return self._engine is not None and not self._closed
+
+    @property
     def engine_version(self) -> str:
         self.start()
         assert self._engine is not None
@@ -259,6 +265,21 @@ class Synthesizer:
             raise SynthesisError(str(state.errors[0]))
         if not target.is_file():
             raise SynthesisError("engine returned without writing the clip")
+
+
+def installed_voices() -> tuple[str, list[Any]]:
+    """(espeak-ng version, the voices pyttsx3 offers on this machine), to check a configured voice
+    name before a hall depends on it (`hallq check-config`). Opens pyttsx3's espeak engine (about
+    0.1 s): call it where no Synthesizer is working in the process, as the engine is one per
+    process and not thread-safe. Raises SynthesisError when the engine cannot start."""
+    bundle = load_bundled_espeak()
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init("espeak")
+    except (ImportError, RuntimeError, OSError) as exc:
+        raise SynthesisError(f"pyttsx3 cannot start its espeak driver: {exc}") from exc
+    return bundle.version, list(engine.getProperty("voices"))
 
 
 def _driver_print(*parts: object, **_: object) -> None:

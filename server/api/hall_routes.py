@@ -15,6 +15,7 @@ from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
 from server.voice.config import VOICE_PLAN
+from server.voice.service import VOICE
 
 
 ITEMS_LIMIT_MAX = 1000
@@ -144,13 +145,20 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
 
 async def health(request: web.Request, _: Principal | None) -> web.Response:
     """ok with the last event's number, or 503 `database_down` while the database cannot be
-    reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug)."""
+    reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug).
+    `degraded` (still 200: tickets are issued and called) names each zone the hub speaks whose
+    calls are not heard, and why: it said ok while the hall's speakers were silent."""
     try:
         last_seq = await request.app[ENGINE].last_seq()
     except HallQError as error:
         if error.code != "database_unavailable":
             raise
         return error_response(error, status="database_down")
+    voice = request.app.get(VOICE)
+    down = voice.speech_down() if voice is not None else {}
+    if down:
+        speech = [{"zone": zone, "reason": reason} for zone, reason in sorted(down.items())]
+        return json_response({"status": "degraded", "last_seq": last_seq, "speech_down": speech})
     return json_response({"status": "ok", "last_seq": last_seq})
 
 

@@ -52,6 +52,7 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     roster = checked(lambda: load_roster(folder))
     checked(lambda: load_rules(folder))
     checked(lambda: voice_file.load_voice_plan(folder, config))
+    problems += voice_file.check_voice_names(folder)
     if config is None:
         skipped = [
             ConfigProblem(file, "", f"not checked against the hall ({what}): the hall's own files have problems, above")

@@ -30,11 +30,12 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from display.voice.synth import DEFAULT_RATE, DEFAULT_VOICE
+from display.voice.espeak_bundle import SynthesisError, VoiceNotFound, chinese_voices, resolve_voice
+from display.voice.synth import DEFAULT_FALLBACK_VOICES, DEFAULT_RATE, DEFAULT_VOICE, installed_voices
 from display.voice.text import DEFAULT_TEMPLATE, SpeechRules, VoiceTextError
 from server.config.loader import read_optional_toml, validate_one
 from server.config.models import HallConfig
-from server.config.problems import ConfigError, ConfigProblem
+from server.config.problems import ConfigError, ConfigProblem, join_path
 
 VOICE_FILE = "voice.toml"
 TOP_KEYS = ("defaults", "zones")
@@ -170,3 +171,52 @@ def _one_engine(plans: dict[str, ZoneVoicePlan], own: dict[str, ZoneVoice], file
                     "set it in [defaults], or speak this zone on its board (where = \"board\")",
                 ))
     return problems
+
+
+def check_voice_names(config_dir: Path) -> list[ConfigProblem]:
+    """Each voice voice.toml names, looked up in this machine's espeak-ng.
+
+    A voice espeak-ng lacks (a typo, a name from another speech engine) passed every check, and
+    the hub then spoke with its fallback voice, or with none at all. Looking voices up opens the
+    speech engine (about 0.1 s), so `check-config` asks, not the hub's start (which says it in its
+    log when it falls back). Needs nothing of the hall: checked even when the hall does not load."""
+    try:
+        raw = read_optional_toml(Path(config_dir), VOICE_FILE)
+    except ConfigError:
+        return []  # the file's syntax error is load_voice_plan's to report
+    named = _named_voices(raw or {})
+    if not named:
+        return []
+    try:
+        version, voices = installed_voices()
+    except SynthesisError as error:
+        return [ConfigProblem(VOICE_FILE, named[0][0], f"cannot look the voice up: the speech engine does not start on this machine: {error}")]
+    try:
+        fallback = f"the fallback voice {resolve_voice(voices, DEFAULT_FALLBACK_VOICES[0], DEFAULT_FALLBACK_VOICES[1:])}"
+    except VoiceNotFound:
+        fallback = "no voice at all (there is no fallback voice either)"
+    problems = []
+    for path, name in named:
+        try:
+            resolve_voice(voices, name)
+        except VoiceNotFound:
+            choices = ", ".join(chinese_voices(voices)) or "none"
+            problems.append(ConfigProblem(
+                VOICE_FILE, path,
+                f"espeak-ng {version} on this machine has no voice {name!r} (its Chinese voices: {choices}); "
+                f"calls would be spoken with {fallback}",
+            ))
+    return problems
+
+
+def _named_voices(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key path, name) of every voice the file names, [defaults] first, then the zones'."""
+    sections = [("defaults", raw.get("defaults"))]
+    zones = raw.get("zones")
+    if isinstance(zones, Mapping):
+        sections += [(f"zones.{code}", entry) for code, entry in zones.items()]
+    return [
+        (join_path(path, "voice"), section["voice"])
+        for path, section in sections
+        if isinstance(section, Mapping) and isinstance(section.get("voice"), str) and section["voice"]
+    ]

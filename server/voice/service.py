@@ -46,9 +46,27 @@ class VoiceService:
     plan: VoicePlan
     hall: HallConfig
     synthesizer: Synthesizer
+    player: Player
     announcers: dict[str, Announcer] = field(default_factory=dict)
     refused: int = 0
     """Calls that could not be worded or came after close (logged; the board still shows them)."""
+    start_error: str = ""
+    """Why the speech engine did not start, if it did not."""
+
+    def speech_down(self) -> dict[str, str]:
+        """Zone -> why its calls are not heard now: its last call failed, the speech engine is not
+        running, or the hub has no sound device. The health check reports these: it said ok while
+        a hall's calls went unheard."""
+        down = {}
+        for zone, announcer in self.announcers.items():
+            failed = next((r.error for r in reversed(announcer.played) if not r.call.silent), None)
+            if failed:
+                down[zone] = f"the last call was not spoken: {failed}"
+            elif not self.synthesizer.ready:
+                down[zone] = f"the speech engine is not running: {self.start_error or 'not started'}"
+            elif not self.player.has_device:
+                down[zone] = f"no sound device ({self.player.reason}): calls are synthesized, not heard"
+        return down
 
     def on_event(self, event: HallEvent) -> None:
         """Bus listener: turn a call into an announcement on the calling window's zone."""
@@ -93,13 +111,14 @@ def voice_extension(plan: VoicePlan | None = None, player_factory: Callable[[], 
                 yield
                 return
             synth = Synthesizer(SynthConfig(cache_dir=clips, voice=zones[0].voice, rate=zones[0].rate))
+            player = player_factory()  # one for all zones: the sound device is the machine's
+            service = VoiceService(resolved, hall, synth, player)
             try:
                 await synth.async_start()
             except SynthesisError as error:  # the hall still runs; each call's failure is recorded
                 log.error("voice: speech engine unavailable, calls will not be heard: %s", error)
+                service.start_error = str(error)
             chime = ensure_chime(clips)
-            service = VoiceService(resolved, hall, synth)
-            player = player_factory()  # one for all zones: the sound device is the machine's
             for zone in zones:
                 service.announcers[zone.zone] = Announcer(
                     zone.zone, synth, player, SpeechRules(template=zone.template), chime_path=chime

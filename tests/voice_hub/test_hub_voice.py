@@ -85,6 +85,80 @@ async def test_several_calls_are_spoken_first_in_first_out(hub) -> None:
     assert sum(a.stats.queued for a in service.announcers.values()) == queued_before
 
 
+async def test_health_names_the_zones_whose_calls_are_not_heard(hub) -> None:
+    """Tried: a hub speaking its zones with no sound device. It was: /health ok. Kept: still 200
+    (the hall runs), `degraded`, each zone the hub speaks named with the reason; B is its board's."""
+    response = await hub.client.get("/api/v1/health")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "degraded"
+    assert [z["zone"] for z in body["speech_down"]] == ["A", "C", "D", "E", "F", "G", "H", "J", "K"]
+    assert body["speech_down"][0]["reason"] == "no sound device (SDL_AUDIODRIVER=dummy): calls are synthesized, not heard"
+
+
+class UnpluggedSpeaker:
+    """A sound device that is there at start and fails while playing (its cable pulled)."""
+
+    has_device = True
+    reason = ""
+
+    def __init__(self) -> None:
+        self.plugged = False
+
+    def play(self, path: Path) -> None:
+        if not self.plugged:
+            raise OSError("ALSA: device disconnected")
+
+    def close(self) -> None:
+        return None
+
+
+async def test_health_names_the_zone_whose_last_call_failed(aiohttp_client, tmp_path: Path, clock, sample_hall) -> None:
+    """A call whose speaker fails makes its zone down (with the error) until a call is heard again;
+    the other zones, whose speech works, are not named."""
+    speaker = UnpluggedSpeaker()
+    plan = voice_plan_from_mapping({"defaults": {"repeat": 1, "chime": False}}, sample_hall)
+    extension = voice_extension(plan=plan, player_factory=lambda: speaker, cache_dir=tmp_path / "clips")
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[extension])
+    assert (await (await hub.client.get("/api/v1/health")).json())["status"] == "ok"
+
+    await issue(hub, "C1")
+    await login(hub, "W19", "staff01")
+    await call_next(hub, "W19", "staff01")
+    await hub.app[VOICE].announcers["C"].drain()
+    body = await (await hub.client.get("/api/v1/health")).json()
+    assert body["status"] == "degraded"
+    assert body["speech_down"] == [{"zone": "C", "reason": "the last call was not spoken: OSError: ALSA: device disconnected"}]
+
+    speaker.plugged = True
+    await api(hub, "POST", "/windows/W19/recall", "staff01")
+    await hub.app[VOICE].announcers["C"].drain()
+    assert (await (await hub.client.get("/api/v1/health")).json()) == {"status": "ok", "last_seq": body["last_seq"] + 1}
+
+
+def test_check_config_names_a_voice_this_machine_does_not_have(tmp_path: Path) -> None:
+    """Tried: voice = "klingon" in voice.toml. It was: check-config OK, and the hub spoke with its
+    fallback voice. Kept: the key, the name, this machine's Chinese voices and what would happen,
+    from the real espeak-ng voices; a voice given by its id (sit/yue) is found."""
+    import io
+    import shutil
+
+    from server.config.cli import check_config_main
+
+    folder = tmp_path / "hall"
+    shutil.copytree(default_config_dir(), folder)
+    (folder / "voice.toml").write_text(
+        '[defaults]\nvoice = "klingon"\n[zones.C]\nwhere = "board"\nvoice = "sit/yue"\n', encoding="utf-8")
+    out = io.StringIO()
+    assert check_config_main(folder, out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "voice.toml: defaults.voice: espeak-ng 1.52.0 on this machine has no voice 'klingon' (its Chinese voices: "
+        "sit/cmn, sit/cmn-latn-pinyin, sit/yue, sit/yue-latn-jyutping); calls would be spoken with the fallback "
+        "voice sit/cmn-latn-pinyin",
+        f"1 problem(s) in {folder}",
+    ]
+
+
 def test_voice_file_problems_name_file_key_and_reason(sample_hall, tmp_path: Path) -> None:
     raw = {
         "defaults": {"repeat": 9, "loudness": 3},
