@@ -17,7 +17,7 @@ from server.config.items_import import ImportReport, ItemsImportError, import_it
 from server.config.loader import load_hall_config
 from server.config.models import HallConfig
 from server.config.paths import default_config_dir
-from server.config.problems import ConfigError, ConfigProblem
+from server.config.problems import ITEMS_FILE, ConfigError, ConfigProblem
 
 T = TypeVar("T")
 
@@ -116,7 +116,7 @@ def import_items_main(file: Path, config_dir: Path | None = None, out: TextIO | 
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=out)
-        print(f"the configuration in {folder} has problems; fix them before importing", file=out)
+        print(f"the configuration in {folder} has problems; fix them before importing (hallq check-config)", file=out)
         return 2
     except ItemsImportError as error:
         print(f"{file}: {error}; nothing was changed", file=out)
@@ -126,6 +126,16 @@ def import_items_main(file: Path, config_dir: Path | None = None, out: TextIO | 
 
 
 def print_report(report: ImportReport, out: TextIO) -> None:
+    if report.replaced:
+        for problem in report.replaced:
+            print(f"before the import: {problem}", file=out)
+        if not report.written:
+            outcome = "it was not rewritten (nothing valid to write)"
+        elif report.backup is not None:
+            outcome = f"its rows with problems were not carried over (the old file is kept as {report.backup.name})"
+        else:
+            outcome = "a new catalogue was written from the import"
+        print(f"{ITEMS_FILE} had {len(report.replaced)} problem(s) before the import; {outcome}", file=out)
     for rejected in report.rejected:
         print(f"{report.source}: row {rejected.row} ({rejected.item_code}): {rejected.reason}", file=out)
     if report.ignored_columns:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,9 +34,9 @@ from server.config.items_csv import (
     parse_instant,
     write_catalogue,
 )
-from server.config.loader import load_hall_config
+from server.config.loader import load_hall_for_catalogue
 from server.config.models import ITEM_CODE_PATTERN, HallConfig, Item
-from server.config.problems import ITEMS_FILE
+from server.config.problems import ITEMS_FILE, ConfigProblem
 
 HEADER_ALIASES: dict[str, str] = {
     "item_code": "item_code", "事项编码": "item_code",
@@ -78,6 +79,10 @@ class ImportReport:
     rejected: list[RejectedRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     written: bool = False
+    replaced: list[ConfigProblem] = field(default_factory=list)
+    """The problems of the catalogue before the import (missing, unreadable, bad rows): its bad
+    rows are not carried over, and the old file is kept as `backup`."""
+    backup: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -245,12 +250,15 @@ class _Resolver:
 def import_items(config_dir: Path, file: Path) -> ImportReport:
     """Upsert the export's items into config_dir/items.csv; see the module docstring.
 
-    Raises ConfigError if the hall configuration itself is broken (run check-config first), and
-    ItemsImportError if the file cannot be read; in both cases nothing is written.
+    A missing or broken items.csv does not stop it: this is the tool that repairs one. The old
+    catalogue's valid rows are kept, its problems reported (`ImportReport.replaced`) and the old
+    file copied aside before the new one is written. Raises ConfigError if the hall's other files
+    are broken (run check-config first), and ItemsImportError if the file cannot be read; in both
+    cases nothing is written.
     """
     config_dir, file = Path(config_dir), Path(file)
-    config = load_hall_config(config_dir)
-    report = ImportReport(source=file)
+    config, replaced = load_hall_for_catalogue(config_dir)
+    report = ImportReport(source=file, replaced=replaced)
     rows = read_source(file, report)
     resolver = _Resolver(config)
 
@@ -280,15 +288,28 @@ def import_items(config_dir: Path, file: Path) -> ImportReport:
             report.updated.append(code)
         merged[code] = item
 
-    if report.added or report.updated:
+    if report.added or report.updated or (report.replaced and merged):
         catalogue = [
             item_to_row(i, resolver.units[i.unit].name, resolver.zones[i.zone].name)
             for i in merged.values()
         ]
         _check_round_trip(catalogue)
+        if report.replaced and (config_dir / ITEMS_FILE).exists():
+            report.backup = _keep_aside(config_dir / ITEMS_FILE)
         write_catalogue(config_dir / ITEMS_FILE, catalogue)
         report.written = True
     return report
+
+
+def _keep_aside(path: Path) -> Path:
+    """Copy a catalogue that had problems to items.csv.bak (.bak2, … when taken): its bad rows are
+    not carried over, and may hold what the technician meant to keep."""
+    backup, number = path.with_name(path.name + ".bak"), 1
+    while backup.exists():
+        number += 1
+        backup = path.with_name(f"{path.name}.bak{number}")
+    shutil.copy2(path, backup)
+    return backup
 
 
 def _check_round_trip(catalogue: list[dict[str, str]]) -> None:

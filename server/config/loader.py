@@ -221,7 +221,35 @@ def _names_agree(row: CatalogueRow, item: Item, known: Known, path: str) -> list
 
 def load_hall_config(dir: Path) -> HallConfig:
     """Load and cross-check a configuration folder; raise ConfigError listing every problem."""
-    folder = Path(dir)
+    parts, problems, items, catalogue_problems = _read_folder(Path(dir))
+    if problems or catalogue_problems:
+        raise ConfigError(problems + catalogue_problems)
+    return _build(parts, items, Path(dir))
+
+
+def load_hall_for_catalogue(dir: Path) -> tuple[HallConfig, list[ConfigProblem]]:
+    """The hall with only the valid rows of its catalogue, and the catalogue's problems.
+
+    For `import-items`, the tool that repairs a broken or missing items.csv: it needs the other
+    files right (units, zones and queues place the imported items), not the catalogue it replaces.
+    Raises ConfigError when the other files have problems."""
+    parts, problems, items, catalogue_problems = _read_folder(Path(dir))
+    if problems:
+        raise ConfigError(problems + catalogue_problems)
+    valid = [(path, item) for path, item in items if not any(_within(p.key_path, path) for p in catalogue_problems)]
+    return _build(parts, valid, Path(dir)), catalogue_problems
+
+
+def _within(key: str, path: str) -> bool:
+    """Whether a problem's key path points into the row at `path` ("row 9.queue" into "row 9")."""
+    return key == path or key.startswith(path + ".")
+
+
+def _read_folder(
+    folder: Path,
+) -> tuple[dict[str, Any], list[ConfigProblem], list[Located[Item]], list[ConfigProblem]]:
+    """(the parts of a HallConfig but its items, the problems of hall/zones/windows, the valid
+    catalogue rows, the catalogue's problems)."""
     problems: list[ConfigProblem] = []
     if folder.is_file():  # `check-config config/hall.toml`: the folder is what it takes
         raise ConfigError([ConfigProblem(str(folder), "", f"this is a file: give the configuration folder ({folder.parent})")])
@@ -261,19 +289,21 @@ def load_hall_config(dir: Path) -> HallConfig:
     problems += checks.check_windows(windows, known)
     if windows_raw is not None:
         problems += checks.check_queues_served(queues, _served_prefixes(windows_raw))
-    items = _load_items(folder, known, problems)
-    problems += checks.check_items(items, known, code_key="item_code")
+    catalogue_problems: list[ConfigProblem] = []
+    items = _load_items(folder, known, catalogue_problems)
+    catalogue_problems += checks.check_items(items, known, code_key="item_code")
+    parts = dict(
+        **sections,
+        zones=[z for _, z in zones],
+        units=[u for _, u in units],
+        queues=[q for _, q in queues],
+        windows=[w for _, w in windows],
+    )
+    return parts, problems, items, catalogue_problems
 
-    if problems:
-        raise ConfigError(problems)
+
+def _build(parts: dict[str, Any], items: list[Located[Item]], folder: Path) -> HallConfig:
     try:
-        return HallConfig(
-            **sections,
-            zones=[z for _, z in zones],
-            units=[u for _, u in units],
-            queues=[q for _, q in queues],
-            windows=[w for _, w in windows],
-            items=[i for _, i in items],
-        )
+        return HallConfig(**parts, items=[i for _, i in items])
     except ValidationError as error:  # a rule the per-file checks missed: still report it
         raise ConfigError(problems_from_validation(error, str(folder))) from error

@@ -232,3 +232,44 @@ def test_an_imported_items_days_must_fit_its_kind(hall_dir: Path, tmp_path: Path
     assert report.added == ["4302249990001"]
     assert [(r.row, r.item_code) for r in report.rejected] == [(3, "4302249990008")]
     assert "promised_days must be 0, not 20" in report.rejected[0].reason
+
+
+def test_import_repairs_a_broken_catalogue_and_keeps_the_old_file(hall_dir: Path, tmp_path: Path, capsys) -> None:
+    """Tried: items.csv with a bad row (promised_days -1, as an Excel edit left it) and a row
+    repeating another's code, then `import-items` of the province's export. It was: exit 2, "fix
+    them before importing", so the tool that repairs the catalogue could not be used. Kept: the
+    import runs, names the old problems, carries the valid rows over, and keeps the old file."""
+    rows = read_items(hall_dir)
+    rows[3]["promised_days"] = "-1"  # row 5 of the file
+    rows.append(dict(rows[0]))  # row 900 repeats row 2's code
+    write_items(hall_dir, rows)
+    before = (hall_dir / "items.csv").read_bytes()
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH, [NEW_POLICE]), encoding="utf-8")
+
+    assert import_items_main(source, hall_dir) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "before the import: items.csv: row 5.promised_days: Input should be greater than or equal to 0 (got '-1')",
+        f"before the import: items.csv: row 900.item_code: duplicate item code {rows[0]['item_code']} (already used by row 2)",
+        "items.csv had 2 problem(s) before the import; its rows with problems were not carried over "
+        "(the old file is kept as items.csv.bak)",
+        "added 1, updated 0, unchanged 0, rejected 0; catalogue written",
+    ]
+    assert (hall_dir / "items.csv.bak").read_bytes() == before
+    config = load_hall_config(hall_dir)  # the hall starts again
+    assert len(config.items) == 898 - 1 + 1 and config.item("4302249990001") is not None
+    assert config.item(rows[3]["item_code"]) is None and config.item(rows[0]["item_code"]) is not None
+
+
+def test_import_makes_a_missing_catalogue(hall_dir: Path, tmp_path: Path) -> None:
+    """A new hall has no items.csv yet: the import writes the first one (it said the file was
+    missing and refused)."""
+    (hall_dir / "items.csv").unlink()
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH, [NEW_POLICE, NEW_TAX]), encoding="utf-8")
+    report = import_items(hall_dir, source)
+    assert [p.reason for p in report.replaced] == [f"file is missing (expected at {hall_dir / 'items.csv'})"]
+    assert report.written and report.backup is None and report.added == [NEW_POLICE[0], NEW_TAX[0]]
+    assert [i.code for i in load_hall_config(hall_dir).items] == [NEW_POLICE[0], NEW_TAX[0]]
