@@ -116,10 +116,11 @@ def import_items_main(file: Path, config_dir: Path | None = None, out: TextIO | 
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=out)
-        print(f"the configuration in {folder} has problems; fix them before importing (hallq check-config)", file=out)
+        print(f"the configuration in {folder} has problems; fix them before importing (hallq check-config) "
+              "(大厅配置有误，请先按 hallq check-config 修正后再导入)", file=out)
         return 2
     except ItemsImportError as error:
-        print(f"{file}: {error}; nothing was changed", file=out)
+        print(f"{file}: {error}; nothing was changed (文件无法导入，事项目录未改动)", file=out)
         return 2
     print_report(report, out)
     return 1 if report.rejected else 0
@@ -130,19 +131,22 @@ def print_report(report: ImportReport, out: TextIO) -> None:
         for problem in report.replaced:
             print(f"before the import: {problem}", file=out)
         if not report.written:
-            outcome = "it was not rewritten (nothing valid to write)"
+            outcome = "it was not rewritten (nothing valid to write) (事项目录原有问题，未改写)"
         elif report.backup is not None:
-            outcome = f"its rows with problems were not carried over (the old file is kept as {report.backup.name})"
+            outcome = (f"its rows with problems were not carried over (the old file is kept as {report.backup.name}) "
+                       f"(原目录中有问题的行未保留，原文件另存为 {report.backup.name})")
         else:
-            outcome = "a new catalogue was written from the import"
+            outcome = "a new catalogue was written from the import (已按导入文件新建事项目录)"
         print(f"{ITEMS_FILE} had {len(report.replaced)} problem(s) before the import; {outcome}", file=out)
     for rejected in report.rejected:
-        print(f"{report.source}: row {rejected.row} ({rejected.item_code}): {rejected.reason}", file=out)
+        print(f"{report.source}: row {rejected.row} ({rejected.item_code}): {rejected.reason} ({rejected.reason_zh})", file=out)
     if report.ignored_columns:
-        print(f"ignored columns: {', '.join(report.ignored_columns)}", file=out)
+        print(f"ignored columns: {', '.join(report.ignored_columns)} (未识别的列，已忽略)", file=out)
+    counts = (len(report.added), len(report.updated), len(report.unchanged), len(report.rejected))
     print(
-        f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
-        f"{len(report.unchanged)}, rejected {len(report.rejected)}; "
-        + ("catalogue written" if report.written else "catalogue not changed"),
+        "added {}, updated {}, unchanged {}, rejected {}; ".format(*counts)
+        + ("catalogue written" if report.written else "catalogue not changed")
+        + " (新增 {} 项，更新 {} 项，未变 {} 项，拒绝 {} 项；".format(*counts)
+        + ("已写入事项目录)" if report.written else "事项目录未改动)"),
         file=out,
     )

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from server.config import checks
 from server.config.items_csv import (
+    FIELD_COLUMNS,
     item_from_row,
     item_to_row,
     parse_days,
@@ -51,6 +52,8 @@ HEADER_ALIASES: dict[str, str] = {
     "queue": "queue", "队列": "queue",
     "daily_cap": "daily_cap", "每日限额": "daily_cap",
 }
+COLUMNS_ZH: dict[str, str] = {column: name for name, column in HEADER_ALIASES.items() if not name.isascii()}
+"""Catalogue column -> its Chinese header, to name a column in a Chinese reason."""
 REQUIRED_COLUMNS = (
     "item_code", "item_name", "department", "item_type", "zone", "instant", "promised_days",
 )
@@ -63,11 +66,21 @@ class ItemsImportError(Exception):
     """
 
 
+class RowRejected(ValueError):
+    """Why one row is not imported, in both of the hall's languages: the technician reads the
+    report beside the province's Chinese export (str() is the English)."""
+
+    def __init__(self, reason: str, reason_zh: str) -> None:
+        super().__init__(reason)
+        self.reason_zh = reason_zh
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     row: int  # spreadsheet row number: the header is row 1
     item_code: str
     reason: str
+    reason_zh: str
 
 
 @dataclass
@@ -188,15 +201,16 @@ class _Resolver:
         self.known = checks.known_from(config.zones, config.units, config.queues)
 
     def item(self, values: dict[str, str]) -> Item:
-        """Raises ValueError with the row's reason for rejection."""
+        """Raises RowRejected with the row's reason for rejection."""
         code = values.get("item_code", "")
         if not re.match(ITEM_CODE_PATTERN, code):
-            raise ValueError(f"bad item code {code!r} (4-40 letters, digits or '-')")
+            raise RowRejected(f"bad item code {code!r} (4-40 letters, digits or '-')",
+                              f"事项编码有误：{code!r}（应为 4 至 40 位字母、数字或 -）")
         if not values.get("item_name"):
-            raise ValueError("missing item name")
+            raise RowRejected("missing item name", "缺少事项名称")
         zone = values.get("zone", "").upper()
         if zone not in self.zones:
-            raise ValueError(f"unknown zone {values.get('zone', '')!r}")
+            raise RowRejected(f"unknown zone {values.get('zone', '')!r}", f"分区不存在：{values.get('zone', '')!r}")
         unit = self._unit(values)
         previous = self.existing.get(code)
         if previous is not None and (previous.unit, previous.zone) != (unit, zone):
@@ -206,33 +220,47 @@ class _Resolver:
         daily_cap = cap_text or (previous.daily_cap if previous is not None else None)
         instant = parse_instant(values.get("instant", ""))
         if not isinstance(instant, bool):
-            raise ValueError(f"instant must be 是 or 否, got {values.get('instant', '')!r}")
+            raise RowRejected(f"instant must be 是 or 否, got {values.get('instant', '')!r}",
+                              f"即办件应填“是”或“否”，现为 {values.get('instant', '')!r}")
+        try:
+            promised_days = parse_days(values.get("promised_days", ""))
+        except ValueError as error:
+            raise RowRejected(str(error), f"承诺时限应为整数天数，现为 {values.get('promised_days', '')!r}") from None
         try:
             # by model_validate: daily_cap may still be the cell's text, which pydantic parses
             item = Item.model_validate(dict(
                 code=code, name=values["item_name"], unit=unit,
                 item_type=values.get("item_type", ""), zone=zone, queue=queue, instant=instant,
-                promised_days=parse_days(values.get("promised_days", "")), daily_cap=daily_cap,
+                promised_days=promised_days, daily_cap=daily_cap,
             ))
         except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            where = f"{first['loc'][0]}: " if first["loc"] else ""  # a rule of the whole row has no field
-            raise ValueError(f"{where}{first['msg'].removeprefix('Value error, ')}") from None
+            raise _rejected_by_model(error) from None
         problems = checks.check_items([("", item)], self.known)
         if problems:
-            raise ValueError("; ".join(f"{p.key_path}: {p.reason}" for p in problems))
+            raise RowRejected("; ".join(f"{p.key_path}: {p.reason}" for p in problems),
+                              "；".join(self._mismatch_zh(item, p.key_path) for p in problems))
         return item
+
+    def _mismatch_zh(self, item: Item, field: str) -> str:
+        """A check_items problem of `field` in Chinese: a code the hall lacks, or a queue of
+        another zone (the only two it finds in an item built from the hall's own codes)."""
+        value = getattr(item, field, "")
+        queue_zone = self.known.queue_zones.get(item.queue)
+        if field == "queue" and queue_zone is not None and queue_zone != item.zone:
+            return f"队列 {item.queue} 属于 {queue_zone} 分区，不在事项所在的 {item.zone} 分区"
+        return f"{_column_zh(field)}不存在：{value!r}"
 
     def _unit(self, values: dict[str, str]) -> str:
         given = values.get("unit", "")
         if given:
             if given not in self.units:
-                raise ValueError(f"unknown unit {given!r}")
+                raise RowRejected(f"unknown unit {given!r}", f"单位编码不存在：{given!r}")
             return given
         department = values.get("department", "")
         unit = self.units_by_name.get(department)
         if unit is None:
-            raise ValueError(f"unknown department {department!r} (not a unit in zones.toml)")
+            raise RowRejected(f"unknown department {department!r} (not a unit in zones.toml)",
+                              f"实施部门不存在：{department!r}（不是 zones.toml 中的单位）")
         return unit.code
 
     def _queue_for(self, unit: str, zone: str) -> str:
@@ -241,10 +269,27 @@ class _Resolver:
             for queue in self.queues.values():
                 if queue.zone == zone and queue.unit == wanted:
                     return queue.prefix
-        raise ValueError(
-            f"no queue for {self.units[unit].name} in zone {zone}; add one to zones.toml "
-            "or give a queue column"
+        raise RowRejected(
+            f"no queue for {self.units[unit].name} in zone {zone}; add one to zones.toml or give a queue column",
+            f"{self.units[unit].name}在 {zone} 分区没有队列：请在 zones.toml 中添加，或填写“队列”列",
         )
+
+
+def _column_zh(field: str) -> str:
+    """An Item field as the Chinese header of its column (事项编码 for code)."""
+    column = FIELD_COLUMNS.get(field, field)
+    return COLUMNS_ZH.get(column, column)
+
+
+def _rejected_by_model(error: ValidationError) -> RowRejected:
+    """The first rule of Item a row breaks. A rule of the whole row (no field) is the one that
+    instant and promised_days must agree."""
+    first = error.errors(include_url=False)[0]
+    reason = first["msg"].removeprefix("Value error, ")
+    if not first["loc"]:
+        return RowRejected(reason, "即办件与承诺时限不符：即办件承诺时限为 0，承诺件至少 1 天")
+    field = str(first["loc"][0])
+    return RowRejected(f"{field}: {reason}", f"{_column_zh(field)}填写有误（{first.get('input')!r}）")
 
 
 def import_items(config_dir: Path, file: Path) -> ImportReport:
@@ -272,12 +317,12 @@ def import_items(config_dir: Path, file: Path) -> ImportReport:
         if code and len(rows_of_code[code]) > 1:
             where = ", ".join(str(r) for r in rows_of_code[code])
             reason = f"duplicate item code in the file (rows {where}); none of them imported"
-            report.rejected.append(RejectedRow(row.row, code, reason))
+            report.rejected.append(RejectedRow(row.row, code, reason, f"文件中事项编码重复（第 {where} 行），均未导入"))
             continue
         try:
             item = resolver.item(row.values)
-        except ValueError as error:
-            report.rejected.append(RejectedRow(row.row, code, str(error)))
+        except RowRejected as error:
+            report.rejected.append(RejectedRow(row.row, code, str(error), error.reason_zh))
             continue
         previous = merged.get(code)
         if previous is None:

@@ -63,14 +63,16 @@ def test_csv_with_good_and_bad_rows(hall_dir: Path, tmp_path: Path) -> None:
 
     assert report.added == ["4302249990001"]
     assert report.updated == [changed[0]]
+    duplicate = ("duplicate item code in the file (rows 8, 9); none of them imported", "文件中事项编码重复（第 8, 9 行），均未导入")
     assert report.rejected == [
-        RejectedRow(4, "4302249990003", "unknown zone 'Z'"),
-        RejectedRow(5, "4302249990004", "unknown department '县不存在局' (not a unit in zones.toml)"),
-        RejectedRow(6, "12", "bad item code '12' (4-40 letters, digits or '-')"),
-        RejectedRow(7, "4302249990005", "missing item name"),
-        RejectedRow(8, "4302249990006", "duplicate item code in the file (rows 8, 9); none of them imported"),
-        RejectedRow(9, "4302249990006", "duplicate item code in the file (rows 8, 9); none of them imported"),
-        RejectedRow(10, "4302249990007", "'十天' is not a whole number of days"),
+        RejectedRow(4, "4302249990003", "unknown zone 'Z'", "分区不存在：'Z'"),
+        RejectedRow(5, "4302249990004", "unknown department '县不存在局' (not a unit in zones.toml)",
+                    "实施部门不存在：'县不存在局'（不是 zones.toml 中的单位）"),
+        RejectedRow(6, "12", "bad item code '12' (4-40 letters, digits or '-')", "事项编码有误：'12'（应为 4 至 40 位字母、数字或 -）"),
+        RejectedRow(7, "4302249990005", "missing item name", "缺少事项名称"),
+        RejectedRow(8, "4302249990006", *duplicate),
+        RejectedRow(9, "4302249990006", *duplicate),
+        RejectedRow(10, "4302249990007", "'十天' is not a whole number of days", "承诺时限应为整数天数，现为 '十天'"),
     ]
     assert report.written
     config = load_hall_config(hall_dir)
@@ -112,7 +114,8 @@ def test_xlsx_made_with_openpyxl(hall_dir: Path, tmp_path: Path) -> None:
     report = import_items(hall_dir, source)
 
     assert report.added == ["4302249990002"]
-    assert report.rejected == [RejectedRow(3, "4302249990008", "unknown department '' (not a unit in zones.toml)")]
+    assert report.rejected == [RejectedRow(3, "4302249990008", "unknown department '' (not a unit in zones.toml)",
+                                           "实施部门不存在：''（不是 zones.toml 中的单位）")]
     item = load_hall_config(hall_dir).item("4302249990002")
     assert item is not None and item.promised_days == 5 and item.instant is False
 
@@ -179,8 +182,8 @@ def test_cli_prints_rejections_and_returns_status(hall_dir: Path, tmp_path: Path
     source.write_text(export_text(ENGLISH, [NEW_POLICE, bad]), encoding="utf-8")
     assert import_items_main(source, hall_dir) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{source}: row 3 (4302249990003): unknown zone 'Z'"
-    assert out[-1] == "added 1, updated 0, unchanged 0, rejected 1; catalogue written"
+    assert out[0] == f"{source}: row 3 (4302249990003): unknown zone 'Z' (分区不存在：'Z')"
+    assert out[-1] == "added 1, updated 0, unchanged 0, rejected 1; catalogue written (新增 1 项，更新 0 项，未变 0 项，拒绝 1 项；已写入事项目录)"
 
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK")
@@ -232,6 +235,30 @@ def test_an_imported_items_days_must_fit_its_kind(hall_dir: Path, tmp_path: Path
     assert report.added == ["4302249990001"]
     assert [(r.row, r.item_code) for r in report.rejected] == [(3, "4302249990008")]
     assert "promised_days must be 0, not 20" in report.rejected[0].reason
+    assert report.rejected[0].reason_zh == "即办件与承诺时限不符：即办件承诺时限为 0，承诺件至少 1 天"
+
+
+def test_every_rejected_row_is_explained_in_chinese_too(hall_dir: Path, tmp_path: Path, capsys) -> None:
+    """Tried: an export with a bad cap, a unit code that does not exist, an unknown 即办件 value
+    and a queue of another zone. It was: English reasons only, in a hall that works in Chinese.
+    Kept: each rejected row printed as `English (中文)`, naming the column by its Chinese header."""
+    rows = [
+        [*NEW_POLICE[:1], *NEW_POLICE[1:], "", "", "abc"],              # row 2: daily_cap
+        ["4302249990011", *NEW_POLICE[1:], "U99", "", ""],              # row 3: unit
+        ["4302249990012", *NEW_POLICE[1:6], "也许", "0", "", "", ""],    # row 4: instant
+        ["4302249990013", *NEW_POLICE[1:], "", "A1", ""],               # row 5: A1 is not in zone E
+    ]
+    source = tmp_path / "export.csv"
+    source.write_text(export_text(ENGLISH + ["unit", "queue", "daily_cap"], rows), encoding="utf-8")
+    assert import_items_main(source, hall_dir) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == [
+        f"{source}: row 2 (4302249990001): daily_cap: Input should be a valid integer, unable to parse string as an "
+        "integer (每日限额填写有误（'abc'）)",
+        f"{source}: row 3 (4302249990011): unknown unit 'U99' (单位编码不存在：'U99')",
+        f"{source}: row 4 (4302249990012): instant must be 是 or 否, got '也许' (即办件应填“是”或“否”，现为 '也许')",
+        f"{source}: row 5 (4302249990013): queue: queue A1 is in zone A, not in the item's zone E (队列 A1 属于 A 分区，不在事项所在的 E 分区)",
+    ]
 
 
 def test_import_repairs_a_broken_catalogue_and_keeps_the_old_file(hall_dir: Path, tmp_path: Path, capsys) -> None:
@@ -254,8 +281,8 @@ def test_import_repairs_a_broken_catalogue_and_keeps_the_old_file(hall_dir: Path
         "before the import: items.csv: row 5.promised_days: Input should be greater than or equal to 0 (got '-1')",
         f"before the import: items.csv: row 900.item_code: duplicate item code {rows[0]['item_code']} (already used by row 2)",
         "items.csv had 2 problem(s) before the import; its rows with problems were not carried over "
-        "(the old file is kept as items.csv.bak)",
-        "added 1, updated 0, unchanged 0, rejected 0; catalogue written",
+        "(the old file is kept as items.csv.bak) (原目录中有问题的行未保留，原文件另存为 items.csv.bak)",
+        "added 1, updated 0, unchanged 0, rejected 0; catalogue written (新增 1 项，更新 0 项，未变 0 项，拒绝 0 项；已写入事项目录)",
     ]
     assert (hall_dir / "items.csv.bak").read_bytes() == before
     config = load_hall_config(hall_dir)  # the hall starts again
