@@ -271,6 +271,31 @@ def check_items(
     return problems
 
 
+def numbers_past_width(config: HallConfig) -> list[ConfigProblem]:
+    """A warning when queues without a daily_cap can hand out more numbers a day than the hall's
+    number width holds.
+
+    Valid, since numbers are never reused (the 1000th ticket of A1 is A11000), but the call-pads'
+    and LED screens' widths are checked against the widest number the width allows (A1999), and
+    the voice, the boards and the tickets are laid out for it: the extra digit is cut or wraps on
+    the hall's busiest day. An item's cap does not bound its queue (a ticket can be taken for the
+    queue itself), so only the queue's own daily_cap does. One line for all such queues: in a
+    hall that caps none of them it would otherwise be one per queue."""
+    uncapped = [q.prefix for q in config.queues if q.daily_cap is None]
+    if not uncapped:
+        return []
+    top = config.rules.max_ticket_number
+    first = uncapped[0]
+    named = ", ".join(uncapped[:5]) + (f" and {len(uncapped) - 5} more" if len(uncapped) > 5 else "")
+    return [ConfigProblem(
+        ZONES_FILE, "queues",
+        f"{len(uncapped)} of {len(config.queues)} queues have no daily_cap ({named}): past {top} tickets in a day "
+        f"their numbers get a digit more than the pads, screens and voice are set for ({config.ticket_number(first, top)} "
+        f"is followed by {config.ticket_number(first, top + 1)}); give each queue daily_cap = {top} or less, or raise "
+        f"rules.number_digits in {HALL_FILE}",
+    )]
+
+
 def known_from(zones: Iterable[Zone], units: Iterable[Unit], queues: Iterable[Queue]) -> Known:
     """Known codes of valid objects; iterating in reverse makes the first of duplicates win."""
     zones, units, queues = list(zones), list(units), list(queues)
@@ -318,4 +343,5 @@ __all__ = [
     "check_windows",
     "check_zones",
     "known_from",
+    "numbers_past_width",
 ]

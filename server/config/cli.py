@@ -17,7 +17,8 @@ from server.config.items_import import ImportReport, ItemsImportError, import_it
 from server.config.loader import load_hall_config
 from server.config.models import HallConfig
 from server.config.paths import default_config_dir
-from server.config.problems import ITEMS_FILE, ConfigError, ConfigProblem
+from server.config import checks
+from server.config.problems import HALL_FILE, ITEMS_FILE, ConfigError, ConfigProblem
 
 T = TypeVar("T")
 
@@ -74,13 +75,16 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     return 0
 
 
-def _warnings(config: HallConfig) -> list[str]:
+def _warnings(config: HallConfig) -> list[ConfigProblem]:
     """What is valid but almost certainly not meant for a real hall (the sample's own defaults)."""
+    warnings = []
     host = urlsplit(config.hall.status_base_url).hostname or ""
     if host == "localhost" or host.startswith("127.") or host == "::1":
-        return [f"hall.toml: status_base_url is {config.hall.status_base_url}: the tickets' QR codes point at the "
-                "machine that scans them, so a citizen's phone cannot open them; set the hub's address on the hall network"]
-    return []
+        warnings.append(ConfigProblem(
+            HALL_FILE, "",
+            f"status_base_url is {config.hall.status_base_url}: the tickets' QR codes point at the machine that scans them, so a "
+            "citizen's phone cannot open them; set the hub's address on the hall network"))
+    return warnings + checks.numbers_past_width(config)
 
 
 SAME_REASON_SHOWN = 3
