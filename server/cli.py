@@ -11,6 +11,7 @@ import errno
 import getpass
 import logging
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,8 @@ from server.log_format import LOG_DATEFMT, LOG_FORMAT
 
 if TYPE_CHECKING:  # imported where they are used, so that a kiosk PC never loads them
     import ssl
+
+    from aiohttp import web
 
     from server.accounts import Accounts
     from server.config.models import HallConfig
@@ -82,39 +85,30 @@ def _tls_context(settings: HubSettings) -> tuple[ssl.SSLContext | None, str | No
         return None, str(error)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from server.access_log import PathOnlyAccessLogger
-    from server.app import create_app
-    from server.config.problems import ConfigError
-    from server.extensions import default_extensions
-    from server.api.keys import CONFIG
-    from server.devices.config import load_device_config
+def _bind_or_say(settings: HubSettings) -> list[socket.socket] | None:
+    """The hub's listening sockets, bound before the devices and the database are touched (see
+    server/listen.py), or None after one line saying why not: `serve` and `demo` alike (a second
+    `hallq demo` on the same port printed a traceback after opening the first one's database)."""
     from server.listen import bind_listeners
-    from server.start_summary import log_start_summary
-    from server.storage.start_problems import why_unusable
 
-    settings = _settings(args)
-    ssl_context, tls_problem = _tls_context(settings)
-    if tls_problem:
-        print(tls_problem, file=sys.stderr)
-        return 1
-    try:  # before the devices and the database are touched: see server/listen.py
-        sockets = bind_listeners(settings.host, settings.port)
+    try:
+        return bind_listeners(settings.host, settings.port)
     except OSError as error:
         taken = error.errno == errno.EADDRINUSE
         print(f"cannot listen on {settings.host}:{settings.port}: "
               f"{'the port is already in use (is another hub running?)' if taken else error} "
               f"({'端口已被占用（是否已有一个 hub 在运行？）' if taken else '无法监听该地址'}，请核对 --host/--port)", file=sys.stderr)
-        return 1
-    try:
-        app = create_app(settings, extensions=default_extensions(settings))
-    except ConfigError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 2
-    log_start_summary(settings, app[CONFIG], load_device_config(settings.config_dir, app[CONFIG]), sample=args.config is None)
+        return None
+
+
+def _run_hub(app: web.Application, sockets: list[socket.socket], ssl_context: ssl.SSLContext | None, settings: HubSettings) -> int:
+    """Serve until stopped; a database that cannot be opened or migrated is one line, not a
+    traceback (server/storage/start_problems.py)."""
+    from aiohttp import web
+
+    from server.access_log import PathOnlyAccessLogger
+    from server.storage.start_problems import why_unusable
+
     try:
         web.run_app(app, sock=sockets, ssl_context=ssl_context, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
     except Exception as error:
@@ -126,15 +120,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from server.demo import run_demo
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.app import create_app
+    from server.config.problems import ConfigError
+    from server.extensions import default_extensions
+    from server.api.keys import CONFIG
+    from server.devices.config import load_device_config
+    from server.start_summary import log_start_summary
 
     settings = _settings(args)
+    ssl_context, tls_problem = _tls_context(settings)
+    if tls_problem:
+        print(tls_problem, file=sys.stderr)
+        return 1
+    sockets = _bind_or_say(settings)
+    if sockets is None:
+        return 1
+    try:
+        app = create_app(settings, extensions=default_extensions(settings))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    log_start_summary(settings, app[CONFIG], load_device_config(settings.config_dir, app[CONFIG]), sample=args.config is None)
+    return _run_hub(app, sockets, ssl_context, settings)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.demo import DemoRefused, build_demo_app, demo_settings
+
+    settings = demo_settings(_settings(args))
     ssl_context, problem = _tls_context(settings)
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    return run_demo(settings, speed=args.speed, seed=args.seed, ssl_context=ssl_context)
+    sockets = _bind_or_say(settings)
+    if sockets is None:
+        return 1
+    try:
+        return _run_hub(build_demo_app(settings, speed=args.speed, seed=args.seed), sockets, ssl_context, settings)
+    except DemoRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import ssl
-import sys
 import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -14,7 +12,6 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from server.access_log import PathOnlyAccessLogger
 from server.accounts import Accounts, Role
 from server.api.keys import ACCOUNTS, ENGINE
 from server.app import create_app
@@ -141,12 +138,19 @@ def demo_start(config: HallConfig, after: float) -> float:
     return opening.timestamp() if opening else after
 
 
-def run_demo(settings: HubSettings, speed: float, seed: int, ssl_context: ssl.SSLContext | None = None) -> int:
+def demo_settings(settings: HubSettings) -> HubSettings:
+    """The demo keeps its own data folder (data/demo) unless given a database: its simulated
+    days must not mix with a hall's own under ./data."""
+    return settings if settings.database_url else replace(settings, data_dir=settings.data_dir / "demo")
+
+
+def build_demo_app(settings: HubSettings, speed: float, seed: int) -> web.Application:
+    """The hub with simulated devices, citizens and staff on a fast hall clock. The caller binds
+    the port first and serves it (server/cli.py); DemoRefused comes out of serving when the
+    database holds a real hall's accounts."""
     config = load_hall_config(settings.config_dir)
     # The tickets' QR codes point at this hub, on whatever port the demo was given.
     config = config.model_copy(update={"hall": config.hall.model_copy(update={"status_base_url": f"{_demo_base_url(settings)}/t/"})})
-    if not settings.database_url:
-        settings = replace(settings, data_dir=settings.data_dir / "demo")
     start = demo_start(config, max(SystemClock().now(), asyncio.run(last_event_at(settings))))
     clock = ScaledClock(start, speed)
     devices = load_demo_devices(settings, config)
@@ -171,12 +175,4 @@ def run_demo(settings: HubSettings, speed: float, seed: int, ssl_context: ssl.SS
         await asyncio.gather(*tasks, return_exceptions=True)
 
     app.cleanup_ctx.append(demo_ctx)
-    try:
-        web.run_app(
-            app, host=settings.host, port=settings.port, ssl_context=ssl_context, access_log_class=PathOnlyAccessLogger,
-            print=lambda msg: print(msg, flush=True),
-        )
-    except DemoRefused as refused:
-        print(refused, file=sys.stderr)
-        return 2
-    return 0
+    return app

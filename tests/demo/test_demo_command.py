@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -148,3 +149,20 @@ def test_the_demo_refuses_a_database_that_holds_a_halls_own_accounts(tmp_path: P
     assert "Traceback" not in err
     listed = subprocess.run([HALLQ, "user", "list", "--data", str(data)], capture_output=True, env=env, timeout=60)
     assert [line.split()[0] for line in listed.stdout.decode().splitlines() if line.strip()] == ["realadmin"]
+
+
+def test_a_demo_on_a_taken_port_says_so_in_one_line_and_touches_nothing(tmp_path: Path) -> None:
+    """Tried: `hallq demo` a second time on a port that is already taken (the first demo, another
+    program). Kept: one bilingual line and exit 1 before the demo opens a database or starts its
+    simulated devices (it used to print a traceback after both): no data folder is made."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo = subprocess.run([HALLQ, "demo", "--port", str(port)], capture_output=True, timeout=120, cwd=tmp_path,
+                              env={**os.environ, "HALLQ_DB": ""})
+    err = demo.stderr.decode()
+    assert demo.returncode == 1, err[-2000:]
+    assert f"cannot listen on 127.0.0.1:{port}: the port is already in use" in err and "端口已被占用" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "data").exists()
