@@ -66,6 +66,17 @@ def tls_problem(url: str, exc: aiohttp.ClientSSLError) -> str:
             f"(与取号服务的 TLS 握手失败，请核对 --hub 地址是 https 还是 http)")
 
 
+def plain_http_hint(url: str, exc: BaseException) -> str:
+    """A hint for a hub that hung up without a word on a plain-HTTP request: what a hub serving
+    HTTPS does to one. Kiosks and boards left at --hub http://… after the hub moved to TLS said
+    only "ServerDisconnectedError" (and the citizen "unreachable"), which sent the technician to
+    the network; an empty string for anything else."""
+    if isinstance(exc, aiohttp.ServerDisconnectedError) and url.startswith("http://"):
+        return (" (a hub serving HTTPS hangs up on plain HTTP like this: if it does, give --hub https://…"
+                " and --ca) (若取号服务已启用 HTTPS，--hub 应以 https:// 开头)")
+    return ""
+
+
 def _connector(ssl_context: ssl.SSLContext | None) -> aiohttp.TCPConnector:
     """The hall's trust (``--ca``, see server/tls.py) for https:// hubs; the system's without one."""
     return aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else True)
@@ -289,7 +300,7 @@ class HubClient:
                 log.error("hub %s %s", method, problem)
                 raise HubTlsError(f"{method} {problem}") from None
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last = f"{type(exc).__name__}: {exc}{plain_http_hint(url, exc)}"
                 answer = None
                 log.warning("hub %s %s failed: %s (%d/%d)", method, url, last, attempt + 1, attempts)
         if answer is not None:  # the hub is there and said why (e.g. storage_full): show that, not "unreachable"
@@ -479,7 +490,7 @@ class EventStream:
                         log.error("event stream: %s", problem)
                     self.tls_problem = problem
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                    log.info("event stream: %s", exc)
+                    log.info("event stream: %s%s", exc, plain_http_hint(self.base_url, exc))
                 if self._closed:
                     break
                 if close_code is not None and 4400 <= close_code < 4500:

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, expect
 
-from server.hub_client import EventStream, HubClient, HubTlsError, IssueSpec, RetryPolicy, StreamState
+from server.hub_client import EventStream, HubClient, HubTlsError, HubUnreachable, IssueSpec, RetryPolicy, StreamState
 from server.tls import client_context
 from tests.hub_process import HALLQ, HubProcess
 from tests.kiosk.kiosk_process import KioskProcess
@@ -65,6 +65,18 @@ async def test_https_with_the_hall_ca_answers_and_plain_http_does_not(tls_hub: T
         with pytest.raises((aiohttp.ClientError, asyncio.TimeoutError)):
             async with session.get(f"{plain}/api/v1/health") as response:
                 await response.read()
+
+
+async def test_a_client_left_at_plain_http_is_told_the_hub_may_serve_https(tls_hub: TlsHub) -> None:
+    """Tried: a kiosk's hub client at http:// of the TLS hub (its --hub not changed when the hub
+    moved to TLS). Kept: the technician's line says the hub hung up as an HTTPS hub does on plain
+    HTTP and to give https://; it said only "ServerDisconnectedError", read as a network fault."""
+    plain = "http://" + tls_hub.url.removeprefix("https://")
+    async with HubClient(plain, tls_hub.kiosk_token, policy=RetryPolicy(attempts=1)) as kiosk:
+        with pytest.raises(HubUnreachable) as raised:
+            await kiosk.hall()
+    assert "ServerDisconnectedError" in raised.value.message_en
+    assert "give --hub https://" in raised.value.message_en and "应以 https:// 开头" in raised.value.message_en
 
 
 async def test_the_hub_client_and_its_event_stream_over_tls_with_the_hall_ca(tls_hub: TlsHub) -> None:
