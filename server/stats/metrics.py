@@ -221,7 +221,10 @@ def _availability(conn: Connection, start: date, end: date, by: str,
     narrowed by the report's filters as its tickets are (a zone's report read the whole hall's
     availability); a queue or an item has no window time of its own: none then.
 
-    The scheduled time of a window-day is counted once however many people shared the window."""
+    The scheduled time of a window-day is counted once however many people shared the window,
+    and a person's day once however many windows they sat at: a report by person (or narrowed to
+    one) measures people, and counting their day per window made someone who moved from W1 in the
+    morning to W2 in the afternoon read 50 % available."""
     if any(name not in _WINDOW_DAY_FILTERS for name in filters or {}):
         return {}
     narrowed = [_WINDOW_DAY_FILTERS[name] == value for name, value in (filters or {}).items()]
@@ -231,26 +234,27 @@ def _availability(conn: Connection, start: date, end: date, by: str,
         key = wd.c.window_id
     else:
         key = _group_expr(conn, by, wd.c.hall_day, wd) if by in ("all", "day", "month") else wd.c[by]
-    per_window_day = (
+    scheduled_per = wd.c.staff_id if by == "staff" or "staff" in (filters or {}) else wd.c.window_id
+    per_day = (
         select(
             key.label("key"),
             wd.c.hall_day,
-            wd.c.window_id,
+            scheduled_per,
             func.max(wd.c.scheduled_s).label("scheduled"),
             func.sum(wd.c.available_s).label("available"),
             func.sum(wd.c.idle_waiting_s).label("idle"),
         )
         .where(wd.c.hall_day >= start, wd.c.hall_day <= end, *narrowed)
-        .group_by(*([key] if by != "all" else []), wd.c.hall_day, wd.c.window_id)
+        .group_by(*([key] if by != "all" else []), wd.c.hall_day, scheduled_per)
         .subquery()
     )
     rows = conn.execute(
         select(
-            per_window_day.c.key if by != "all" else func.min(per_window_day.c.key),
-            func.sum(per_window_day.c.scheduled),
-            func.sum(per_window_day.c.available),
-            func.sum(per_window_day.c.idle),
-        ).group_by(*([per_window_day.c.key] if by != "all" else []))
+            per_day.c.key if by != "all" else func.min(per_day.c.key),
+            func.sum(per_day.c.scheduled),
+            func.sum(per_day.c.available),
+            func.sum(per_day.c.idle),
+        ).group_by(*([per_day.c.key] if by != "all" else []))
     ).all()
     return {str(k): (_ratio(float(av or 0), float(sch or 0)), round(float(idle or 0), 1)) for k, sch, av, idle in rows}
 

@@ -41,6 +41,24 @@ async def test_availability_is_logged_in_unpaused_over_scheduled(scenario):
     assert "None" not in by_window and all(f.wait_mean_s is None for f in by_window.values())
 
 
+async def test_a_person_who_moved_windows_is_scheduled_once_a_day(scenario):
+    """Tried: staff01 at W1 all morning and at W2 all afternoon, nobody else anywhere. Seen: the
+    report by person said 50 % available (the day's 6.5 scheduled hours counted once per window
+    they sat at); kept: their day is scheduled once, so they read 100 %, alone or narrowed to
+    them, while each window still reads its own half-day."""
+    await scenario.do("08:30", "login", "W1", "staff01")
+    await scenario.do("12:00", "logout", "W1")
+    await scenario.do("14:30", "login", "W2", "staff01")
+    scenario.to("23:00")
+    await scenario.window_days("W1")
+    by_staff = {f.key: f for f in await scenario.figures("staff")}
+    assert by_staff["staff01"].availability == 1.0
+    [mine] = await scenario.figures("all", staff="staff01")
+    assert mine.availability == 1.0
+    by_window = {f.key: f.availability for f in await scenario.figures("window")}
+    assert by_window["W1"] == round(3.5 / 6.5, 4) and by_window["W2"] == round(3 / 6.5, 4)
+
+
 async def test_today_counts_only_the_opening_hours_that_have_passed(scenario):
     """Tried: a window staffed from before opening, read at 12:02 (lunch) and again at 15:30. Kept:
     scheduled time is the morning at noon, and the morning plus an hour of the afternoon later,
