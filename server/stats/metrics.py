@@ -230,6 +230,7 @@ def _availability(conn: Connection, start: date, end: date, by: str,
     narrowed = [_WINDOW_DAY_FILTERS[name] == value for name, value in (filters or {}).items()]
     if by == "staff":
         key: Any = wd.c.staff_id
+        narrowed.append(wd.c.staff_id != "")  # windows nobody logged into are nobody's row
     elif by == "window":
         key = wd.c.window_id
     else:

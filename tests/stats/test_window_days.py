@@ -59,6 +59,18 @@ async def test_a_person_who_moved_windows_is_scheduled_once_a_day(scenario):
     assert by_window["W1"] == round(3.5 / 6.5, 4) and by_window["W2"] == round(3 / 6.5, 4)
 
 
+async def test_a_report_by_person_has_no_row_for_windows_nobody_staffed(scenario):
+    """Seen on a month of history: the report by person began with a row without a name, 0 tickets
+    and 0.0 % available: the windows nobody logged into (their window-days carry staff ""), read as
+    a person who never turned up. Those windows stay in the hall's and each window's figures."""
+    await scenario.do("08:30", "login", "W1", "staff01")
+    scenario.to("23:00")
+    await scenario.window_days("W1")
+    assert [f.key for f in await scenario.figures("staff")] == ["staff01"]
+    by_window = {f.key: f.availability for f in await scenario.figures("window")}
+    assert by_window["W1"] == 1.0 and by_window["W3"] == 0.0
+
+
 async def test_today_counts_only_the_opening_hours_that_have_passed(scenario):
     """Tried: a window staffed from before opening, read at 12:02 (lunch) and again at 15:30. Kept:
     scheduled time is the morning at noon, and the morning plus an hour of the afternoon later,
