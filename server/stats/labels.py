@@ -22,6 +22,9 @@ from server.storage.schema import users
 WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")  # isoweekday 1..7
 NO_ITEM = "（未选具体事项）"
 """Tickets taken for a queue, not an item (a queue button, an appointment): the ledger's item is empty."""
+NOT_CALLED = "（未叫号）"
+"""Tickets no window called (cancelled, or still waiting at closing): grouped by window or person
+they have neither, and the row read "None"."""
 
 
 def staff_names(conn: Connection) -> dict[str, str]:
@@ -50,6 +53,8 @@ class GroupLabels:
             return f"{hour:02d}:00-{hour + 1:02d}:00"
         if by == "weekday" and key.isdigit() and 1 <= int(key) <= 7:
             return WEEKDAYS_ZH[int(key) - 1]
+        if by in ("staff", "window") and key in ("", "None"):
+            return NOT_CALLED
         if by == "staff":
             return person_label(key, self.staff)
         if by == "item":

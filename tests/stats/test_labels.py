@@ -15,7 +15,7 @@ from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
 from server.stats.assessment import ScoreLine, shared_ranks
 from server.stats.export import bar_chart_svg, report_fragment
-from server.stats.labels import NO_ITEM, GroupLabels
+from server.stats.labels import NO_ITEM, NOT_CALLED, GroupLabels
 from server.stats.metrics import ChartSeries
 
 
@@ -41,6 +41,8 @@ def labels() -> GroupLabels:
     ("staff", "staff01", "张三（staff01）"),
     ("staff", "kiosk-name", "kiosk-name"),
     ("staff", "sim-w01", "sim-w01"),  # no account: the id as it is
+    ("staff", "None", NOT_CALLED),  # tickets nobody called (cancelled, closed at the end of the day)
+    ("window", "None", NOT_CALLED),
     ("day", "2026-11-26", "2026-11-26"),
     ("zone", "Z", "Z"),  # a zone no longer configured still shows what it was
 ])
