@@ -13,11 +13,11 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
@@ -1053,8 +1053,29 @@ class QueueEngine:
                     .where(window_states.c.current_ticket_id.in_(closed_ids))
                     .values(current_ticket_id=None)
                 )
+            self._end_sessions_of(txn, day)
             return len(rows)
         return await self._write(work)
+
+    def _end_sessions_of(self, txn: _Txn, day: date) -> None:
+        """Log out every window still held from `day` or before: a session ends with its day.
+
+        Why: someone who went home without logging out stayed logged in, and the next day's
+        figures counted them at the window from opening to closing, present and available, even on
+        a day they never came (the roster's whole-day absence could not see it either). A window
+        with an open case or one parked there is left alone: its person is at work now (a hub
+        restarted mid-morning closes yesterday, and they may not have logged in again)."""
+        ends = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(self.config.hall.timezone)).timestamp()
+        held = txn.conn.execute(
+            select(window_states.c.window_id).where(
+                window_states.c.staff_id.is_not(None),
+                window_states.c.current_ticket_id.is_(None),
+                or_(window_states.c.logged_in_at.is_(None), window_states.c.logged_in_at < ends),
+            ).order_by(window_states.c.window_id)
+        ).scalars().all()
+        for window_id in held:
+            if self.config.window(window_id) is not None and not self._parked_at(txn.conn, window_id, txn.day):
+                self._logout_in(txn, window_id, reason="day_closed")
 
     async def record_device_state(self, device: str, state: str, detail: str = "", zone: str | None = None) -> HallEvent:
         """A device (pad bus, screen bus, printer, speaker) changed state: stored and streamed,

@@ -18,6 +18,7 @@ from server.config.loader import load_hall_config
 from server.config.problems import ConfigError
 from server.engine.clock import ManualClock
 from server.engine.engine import QueueEngine
+from server.engine.views import IssueRequest
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.facts import FactBuilder
@@ -214,3 +215,41 @@ def test_sample_roster_loads_and_check_config_reads_the_roster(hall_dir: Path): 
     out = io.StringIO()
     assert check_config_main(hall_dir, out) == 1
     assert out.getvalue().splitlines()[0].startswith("roster.toml: staff[0].weekdays[0]: unknown weekday")
+
+
+async def test_a_session_left_open_ends_with_its_day(engine: QueueEngine, clock: ManualClock):
+    """zhang works Tuesday 6 Oct and goes home without logging out; he never comes on Wednesday.
+    Seen: Wednesday counted him at W1 from opening to closing (present, fully available, absence
+    0, the roster's missed day invisible), because the session ran on overnight. Kept: the end of
+    the day (close_day) logs out every window still held from that day, so Wednesday is a missed
+    day, and the morning after he logs in again like everyone else."""
+    clock.set(at("08:30", _day(6)))
+    await engine.login("W1", "zhang")
+    clock.set(at("23:00", _day(6)))
+    await engine.close_day(_day(6))
+    assert (await engine.window("W1")).staff_id is None
+    [logout] = [e for e in await engine.events_since(0) if e.kind == "window.logout"]
+    assert (logout.staff_id, logout.payload["reason"]) == ("zhang", "day_closed")
+    clock.set(at("23:00", _day(7)))
+    await engine.close_day(_day(7))
+    await FactBuilder(engine.database, engine.config, clock).catch_up_all()
+
+    roster = parse_roster('[[staff]]\nid = "zhang"\nweekdays = ["tue", "wed"]\n')
+    [zhang] = (await engine.database.read(
+        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-10", roster, last_day=_day(7))))[0]
+    absent = next(line for line in zhang.lines if line.rule == "absent")
+    assert "本月1天" in absent.threshold and "缺勤1天（10月7日）共6.5小时" in absent.threshold
+
+
+async def test_closing_yesterday_leaves_a_window_at_work_today(engine: QueueEngine, clock: ManualClock):
+    """A hub restarted at 10:00 closes yesterday: whoever is serving now, or logged in today,
+    keeps their window."""
+    clock.set(at("08:30", _day(6)))
+    await engine.login("W1", "zhang")
+    clock.set(at("09:50", _day(7)))
+    await engine.login("W2", "li")
+    await engine.issue(IssueRequest(queue="A1"))
+    await engine.call_next("W1")
+    clock.set(at("10:00", _day(7)))
+    await engine.close_day(_day(6))
+    assert [(await engine.window(w)).staff_id for w in ("W1", "W2")] == ["zhang", "li"]
