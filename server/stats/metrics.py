@@ -191,8 +191,10 @@ def figures(
     # A group with window time but no ticket (a day the windows were open and nobody came, a
     # window staffed all day that served nobody) is a row too: its time counted in the total's
     # availability while its own row was missing, so no day of a month read 74% like the month.
+    # Without scheduled time (a Saturday, read that day) there is nothing to show: such rows
+    # put the closed day at the end of a month's report with a blank availability.
     shown = {f.key for f in out}
-    extra = [k for k in availability if k not in shown and k != "None"]
+    extra = [k for k in availability if k not in shown and k != "None" and availability[k][0] is not None]
     if extra:
         out.extend(_no_tickets(k, *availability[k]) for k in extra)
         out.sort(key=lambda f: f.key)

@@ -1,6 +1,7 @@
 """Window availability and idle-while-people-wait, from login/pause events and the ledger."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import given
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from server.stats.metrics import figures
 from server.stats.spans import intersect, normalise, subtract, total
+from tests.conftest import at
 
 M = 60.0
 SCHEDULED = (3.5 + 3.0) * 3600  # 08:30-12:00 and 14:30-17:30
@@ -195,3 +197,16 @@ async def test_a_report_of_today_sees_a_window_idle_without_events(scenario):
     assert (await today())["W1"].idle_waiting_s == 65 * M  # within TODAY_REFRESH_S: the same rows
     scenario.to("10:06:05")
     assert (await today())["W1"].idle_waiting_s == 66 * M + 5
+
+
+async def test_a_day_the_hall_is_closed_is_no_row_of_a_report(scenario):
+    """Seen on a Saturday: the month's report by day ended with a row for that Saturday, no
+    tickets and a blank availability, and the report by window listed every window so: reading
+    today's figures wrote window-days for a day without opening hours. Kept: a day or window with
+    no scheduled time and no tickets is no row (a working day nobody came to still is, at 0 %)."""
+    saturday = scenario.day + timedelta(days=2)
+    scenario.day = saturday
+    scenario.clock.set(at("10:00", saturday))
+    await scenario.facts.ready_for(saturday, saturday)
+    for by in ("day", "window", "all"):
+        assert await scenario.engine.database.read(lambda c: figures(c, saturday, saturday, by)) == []
