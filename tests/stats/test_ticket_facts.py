@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, update
 
+from server.engine.views import TicketView
 from server.stats.facts import WATERMARK
 from server.storage.schema import stat_ticket_facts, stat_watermarks, ticket_intervals, tickets
 from tests.stats.conftest import ON_BOTH_BACKENDS
@@ -64,7 +65,9 @@ async def test_no_show_then_late_requeue_counts_the_last_call(scenario):
 
 
 @ON_BOTH_BACKENDS
-async def test_transfer_to_back_office_sums_legs(scenario):
+async def _accepted_then_handled_in_the_back_office(scenario) -> TicketView:
+    """受、转、办、结: staff01 at W3 accepts a B1 case and passes it to the back office, where
+    staff02 handles and concludes it."""
     t = await scenario.issue("09:00", queue="B1")
     await scenario.do("09:00", "login", "W3", "staff01")
     await scenario.do("09:00", "login", "BO", "staff02")
@@ -72,6 +75,11 @@ async def test_transfer_to_back_office_sums_legs(scenario):
     await scenario.do("09:06", "start", "W3")
     await scenario.do("09:16", "transfer", "W3", "back_office", "BO")
     await scenario.serve("BO", called="09:20", started="09:21", finished="09:31")
+    return t
+
+
+async def test_transfer_to_back_office_sums_legs(scenario):
+    t = await _accepted_then_handled_in_the_back_office(scenario)
     fact = await scenario.ticket_fact(t.id)
     legs = await scenario.legs(t.id)
     assert [(leg["queue"], leg["window_id"], leg["target_window"], leg["outcome"]) for leg in legs] == [
@@ -84,6 +92,22 @@ async def test_transfer_to_back_office_sums_legs(scenario):
     assert (fact["first_window"], fact["last_window"], fact["first_staff"], fact["last_staff"]) == (
         "W3", "BO", "staff01", "staff02",
     )
+
+
+async def test_transfers_by_window_or_person_are_the_ones_they_made(scenario):
+    """Reports by window or person group tickets by who concluded them; their 转办次数 counted the
+    transfers made before the case reached them: the back office read one transfer for the case
+    it only finished, the window that passed it on read none. Now each counts what it passed on;
+    the hall's total is unchanged."""
+    await _accepted_then_handled_in_the_back_office(scenario)
+    by_staff = {f.key: f.transfers for f in await scenario.figures("staff")}
+    assert by_staff == {"staff01": 1, "staff02": 0}
+    by_window = {f.key: f.transfers for f in await scenario.figures("window") if f.tickets or f.transfers}
+    assert by_window == {"W3": 1, "BO": 0}
+    assert [f.transfers for f in await scenario.figures("all", staff="staff01")] == [1]
+    assert [f.transfers for f in await scenario.figures("day", staff="staff02")] == [0]
+    assert [(f.key, f.transfers) for f in await scenario.figures("hour", staff="staff02")] == [("9", 0)]
+    assert [f.transfers for f in await scenario.figures("all")] == [1]
 
 
 async def test_parked_case_hold_time_is_not_service(scenario):
