@@ -71,10 +71,10 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
             for day, number, queue, window, value in rows]
 
 
-def bad_ratings_of(conn: Connection, staff: str, month: str) -> list[dict[str, Any]]:
-    """A person's own bad ratings (1-2) of the month with their appeal's state: what a clerk needs
-    to appeal one (the ticket id the appeal names) and to follow it. Excluded ones stay listed."""
-    start, end = month_bounds(month)
+def bad_ratings_of(conn: Connection, staff: str, start: date, end: date) -> list[dict[str, Any]]:
+    """A person's own bad ratings (1-2) of hall days start..end with their appeal's state: what a
+    clerk needs to appeal one (the ticket id the appeal names) and to follow it. Excluded ones stay
+    listed."""
     query = (
         select(tf.c.ticket_id, tickets.c.hall_day, tickets.c.number, tf.c.queue, tf.c.rating, rating_appeals.c.status)
         .join(tickets, tickets.c.id == tf.c.ticket_id)

@@ -6,7 +6,7 @@ on the event bus (so facts follow the hall live) and the appeals service.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
-from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month
+from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, assess_month, month_bounds
 from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_of, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
@@ -93,11 +93,16 @@ async def file_appeal(request: web.Request, principal: Principal, body: AppealBo
 
 
 async def my_bad_ratings(request: web.Request, principal: Principal) -> web.Response:
-    """A clerk's own bad ratings of the month, each with its appeal's state (the web pad's 我的差评)."""
-    month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
+    """A clerk's own bad ratings, each with its appeal's state (the web pad's 我的差评): of the
+    month asked for, or else of this month and the last one. The month just ended is the one the
+    manager assesses in the first days of the next: showing only the new month, a rating of the
+    30th could no longer be appealed from the pad on the 1st."""
+    today = request.app[ENGINE].today()
+    month = request.query.get("month")
+    start, end = month_bounds(month) if month else ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today)
     await request.app[FACTS].catch_up_all()
-    rows = await request.app[DATABASE].read(lambda c: bad_ratings_of(c, principal.name, month))
-    return json_response({"month": month, "bad_ratings": rows})
+    rows = await request.app[DATABASE].read(lambda c: bad_ratings_of(c, principal.name, start, end))
+    return json_response({"month": month, "from": start, "to": end, "bad_ratings": rows})
 
 
 async def decide_appeal(request: web.Request, principal: Principal, body: DecisionBody) -> web.Response:
@@ -356,7 +361,7 @@ ROUTES = [
     Route("POST", "/api/v1/appeals", file_appeal, "File a rating appeal", STAFF, AppealBody, "stats"),
     Route("GET", "/api/v1/appeals", list_appeals, "Rating appeals", REVIEWERS, tag="stats",
           query={"status": one_of(APPEAL_STATUSES)}),
-    Route("GET", "/api/v1/my/bad-ratings", my_bad_ratings, "My bad ratings of a month and their appeals",
+    Route("GET", "/api/v1/my/bad-ratings", my_bad_ratings, "My bad ratings (of a month; default this and last month) and their appeals",
           roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN), tag="stats", query={"month": MONTH}),  # whoever works a pad
     Route("POST", "/api/v1/appeals/{appeal_id}/decision", decide_appeal, "Decide a rating appeal", MANAGERS,
           DecisionBody, "stats"),

@@ -2,6 +2,7 @@
 and the assessment rules file's error reporting."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from server.config.problems import ConfigError
 from server.engine.views import IssueRequest
 from server.stats.assessment_rules import load_rules, parse_rules
-from tests.conftest import start_hub
+from tests.conftest import HUB_PASSWORD, at, start_hub
 
 
 async def _rated_visit(hub, clock, staff: str, window: str, score: int) -> int:
@@ -107,3 +108,21 @@ def test_sample_rules_load_and_bad_rules_name_file_key_reason(tmp_path: Path):
     assert all(p.reason for p in caught.value.problems)
     with pytest.raises(ConfigError, match="not valid TOML"):
         parse_rules("[volume\n")
+
+
+async def test_a_bad_rating_of_last_month_can_still_be_appealed_from_the_pad(aiohttp_client, tmp_path, clock):
+    """Rated 1 on Monday 30 November; on Tuesday 1 December (the manager assesses November in
+    these days) the clerk's 我的差评 listed only December's: the rating could not be appealed
+    from the pad any more. It lists this month's and last month's now; a month asked for is that
+    month only."""
+    clock.set(at("10:00", date(2026, 11, 30)))
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    bad = await _rated_visit(hub, clock, "staff01", "W01", 1)
+    clock.set(at("09:00", date(2026, 12, 1)))
+    login = await hub.client.post("/api/v1/auth/login", json={"username": "staff01", "password": HUB_PASSWORD})
+    auth = {"Authorization": f"Bearer {(await login.json())['token']}"}  # a new day, a new sign-in
+    mine = await (await hub.client.get("/api/v1/my/bad-ratings", headers=auth)).json()
+    assert [r["ticket_id"] for r in mine["bad_ratings"]] == [bad]
+    assert (mine["from"], mine["to"]) == ("2026-11-01", "2026-12-01")
+    december = await (await hub.client.get("/api/v1/my/bad-ratings?month=2026-12", headers=auth)).json()
+    assert december["bad_ratings"] == []

@@ -421,7 +421,8 @@
       }
     }
 
-    // 申诉复核 from the clerk's side: their bad ratings of the month, an appeal with a reason for
+    // 申诉复核 from the clerk's side: their bad ratings of this month and the last (the one being
+    // assessed in the first days of a month), an appeal with a reason for
     // one, and how each stands (they could appeal only through the API, by an internal id).
     async openAppeals() {
       this.openPanel("appeals");
@@ -446,7 +447,7 @@
           }
           row.append(cell);
           return row;
-        }) : [Object.assign(document.createElement("tr"), { textContent: "本月没有差评" })]));
+        }) : [Object.assign(document.createElement("tr"), { textContent: "本月和上月没有差评" })]));
       } catch (error) { this.onError(error); }
     }
 
