@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
+from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import QueueView, WindowView
 from server.api.bodies import Body, LongReason, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
@@ -317,9 +318,13 @@ def today_overview(
             "queues": [q.to_json() for q in zq],
         })
     total = counts.get("all", TodayCounts("all"))
+    # Whether citizens can take tickets now, said as the kiosks say it: on a Saturday or a holiday
+    # the page was all zeros and dashes, as if the hall were broken or empty on a working day.
+    issuing = issuing_state(config, now)
     return {
         "now": now, "day": day, "time": datetime.fromtimestamp(now, ZoneInfo(config.hall.timezone)).strftime("%H:%M:%S"),
         "hall": config.hall.name, "service_level_min": config.hall.service_level_min,
+        "issuing": {"open": issuing.open, "message": "正在取号" if issuing.open else describe_closed(issuing)[0]},
         # Between two readings the page lets every shown wait grow at this many hall seconds per
         # real second, and reads again when one crosses the service level: a quiet hall raises
         # its alert on time, not at the next event.

@@ -6,6 +6,7 @@ reload. Each step also checks the hub's own figures, so a page that merely looks
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,17 @@ async def test_a_wait_past_closing_reads_as_such(page: Page, web_hub: Hub, clock
     await expect(queue_cell(page, "C1", "estimate")).to_have_text("今日办不完")
     assert await queue_cell(page, "C1", "estimate").get_attribute("title") == "预计1小时4分，超过今日剩余办理时间"
     await expect(queue_cell(page, "A1", "estimate")).to_have_text("8分钟")
+
+
+@pytest.mark.browser
+async def test_a_day_without_opening_hours_says_so(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: the dashboard opened on Saturday 28 November, then at 09:00 on Monday. Kept: on the
+    Saturday it says the hall does not open today and when tickets are next issued (it showed only
+    zeros and dashes, as if the hall were broken on a working day); on a working day it says
+    nothing."""
+    clock.set(at("10:00", date(2026, 11, 28)))
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator("#issuing")).to_have_text("今日不办公，下次取号时间：11月30日 08:30")
+    clock.set(at("09:00", date(2026, 11, 30)))
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})  # an event: the page reads again
+    await expect(page.locator("#issuing")).to_be_hidden()

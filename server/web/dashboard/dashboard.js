@@ -24,6 +24,7 @@
     $("level").textContent = data.service_level_min;
     $("hall-name").textContent = data.hall;
     $("updated").textContent = `数据时间 ${data.time}`;
+    $("issuing").textContent = data.issuing.message; $("issuing").hidden = data.issuing.open; // 今日不办公 …
   }
 
   function drawAlerts(alerts) {
