@@ -92,8 +92,13 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     assert await page.locator("#filter-unit option").count() == len(web_hub.app[CONFIG].units) + 1
     await page.select_option("#filter-zone", "")
 
+    await page.fill("#month", "2027-01")  # nobody yet: a sentence, not empty ranking tables
+    await page.click("#run-assessment")
+    await expect(page.locator("#assess-empty")).to_be_visible()
+    await expect(page.locator("#ranking")).to_be_hidden()
     await page.fill("#month", "2026-11")
     await page.click("#run-assessment")
+    await expect(page.locator("#assess-empty")).to_be_hidden()
     ranking = page.locator("#ranking-rows tr")
     await expect(ranking.first).to_be_visible()
     assert await ranking.count() >= 10

@@ -96,7 +96,10 @@
       }));
       $("unit-rows").replaceChildren(...data.units.map((u) => el("tr", {},
         el("td", {}, String(u.rank)), el("td", {}, data.unit_names[u.unit] || u.unit), el("td", {}, String(u.score)), el("td", {}, String(u.people)))));
-      $("ranking").hidden = false; $("person-detail").hidden = true;
+      // A month without anyone (still to come, or before the hall used HallQ) says so: empty
+      // ranking tables read as a page that failed to load.
+      $("ranking").hidden = data.people.length === 0; $("assess-empty").hidden = data.people.length > 0;
+      $("person-detail").hidden = true;
     } catch (error) { $("assess-error").textContent = error.message; }
   }
 
