@@ -376,6 +376,17 @@ def chart_series(conn: Connection, start: date, end: date, filters: dict[str, st
     )
 
 
+def with_open_days(series: ChartSeries, open_days: Collection[date]) -> ChartSeries:
+    """The series with every day the hall was open in it, at 0 tickets where none were counted.
+
+    Why: the daily trend drew only days that had tickets, so a working day without a single one
+    (kiosks down, the hall shut at short notice) vanished from the line instead of standing out
+    as a drop to zero."""
+    counts = dict(series.tickets_by_day)
+    days = sorted(set(counts) | {str(day) for day in open_days})
+    return replace(series, tickets_by_day=[(day, counts.get(day, 0)) for day in days])
+
+
 def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, last_bin_min: int = 60,
                    filters: dict[str, str] | None = None) -> list[tuple[str, int]]:
     """Tickets per wait band (0-5, 5-10 … minutes, the last band open-ended), auto-closed left out

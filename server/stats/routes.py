@@ -28,7 +28,7 @@ from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.export import assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
-    GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram,
+    GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram, with_open_days,
 )
 from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
@@ -248,7 +248,11 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
                 wait_histogram(c, start, end, filters=filters or None))
 
     rows, series, histogram = await request.app[DATABASE].read(read)
-    includes_today = start <= request.app[ENGINE].today() <= end
+    today = request.app[ENGINE].today()
+    includes_today = start <= today <= end
+    config = request.app[CONFIG]
+    open_days = [start + timedelta(days=n) for n in range((min(end, today) - start).days + 1)]
+    series = with_open_days(series, [day for day in open_days if config.sessions_on(day)])
     return web.Response(text=report_fragment(labels.apply(rows, by), by, series, histogram, includes_today=includes_today),
                         content_type=HTML)
 

@@ -355,3 +355,17 @@ async def test_names_that_look_like_formulas_stay_text_in_the_files(web_hub: Hub
                     assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
                     found += isinstance(cell.value, str) and cell.value.startswith("=HYPERLINK(")
     assert found >= 2, "the name is in both workbooks, as text"
+
+
+async def test_a_working_day_without_tickets_is_a_zero_in_the_daily_trend(web_hub: Hub) -> None:
+    """Tried: one ticket served on Thursday 26 November, a report of Friday 20 to Saturday 28
+    read on the Thursday. Seen: the daily trend drew one point, the working days without a ticket
+    left out, as if nothing were missing. Kept: every working day of the period so far is a point,
+    at 0 where nobody came; the weekend and the days still to come are none."""
+    await bad_rating_appeal(web_hub)
+    response = await web_hub.client.get("/api/v1/stats/report.html?from=2026-11-20&to=2026-11-28&by=day",
+                                        headers=web_hub.auth("manager"))
+    page = await response.text()
+    trend = page[page.index("每日取号量趋势"):]
+    points = [title.split("</title>")[0] for title in trend.split("<title>")[1:]]
+    assert points == ["11-20: 0", "11-23: 0", "11-24: 0", "11-25: 0", "11-26: 1"]
