@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.engine import Connection
 
 from server.engine.clock import Clock
@@ -117,8 +117,15 @@ class Appeals:
         return appeal
 
     async def list(self, status: str | None = None) -> list[Appeal]:
+        """The pending ones first, oldest first (the manager's work, in the order it came), then
+        the decided ones, latest decision first. Oldest first throughout put a month's decided
+        appeals above the new ones, and the page grows every month."""
         def work(conn: Connection) -> list[Appeal]:
-            query = select(rating_appeals.c.id).order_by(rating_appeals.c.filed_at)
+            pending = rating_appeals.c.status == "pending"
+            query = select(rating_appeals.c.id).order_by(
+                case((pending, 0), else_=1), case((pending, rating_appeals.c.filed_at), else_=-rating_appeals.c.decided_at),
+                rating_appeals.c.id,
+            )
             if status:
                 query = query.where(rating_appeals.c.status == status)
             return [_appeal(conn, i) for i in conn.execute(query).scalars()]

@@ -126,3 +126,22 @@ async def test_a_bad_rating_of_last_month_can_still_be_appealed_from_the_pad(aio
     assert (mine["from"], mine["to"]) == ("2026-11-01", "2026-12-01")
     december = await (await hub.client.get("/api/v1/my/bad-ratings?month=2026-12", headers=auth)).json()
     assert december["bad_ratings"] == []
+
+
+async def test_pending_appeals_come_first_then_the_latest_decisions(aiohttp_client, tmp_path, clock):
+    """Three appeals filed one after another, the first two decided (the second one last). The
+    list, oldest first, put decided appeals above the one still waiting for the manager; it gives
+    the pending one first, then the latest decision."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    ids = []
+    for _ in range(3):
+        ticket = await _rated_visit(hub, clock, "staff01", "W01", 1)
+        r = await hub.client.post("/api/v1/appeals", json={"ticket_id": ticket, "reason": "群众误操作"}, headers=hub.auth("staff01"))
+        ids.append((await r.json())["id"])
+    for appeal in (ids[0], ids[1]):
+        clock.advance(60)
+        r = await hub.client.post(f"/api/v1/appeals/{appeal}/decision", json={"accept": False, "reason": "评价有效"},
+                                  headers=hub.auth("manager"))
+        assert r.status == 200
+    listed = await (await hub.client.get("/api/v1/appeals", headers=hub.auth("manager"))).json()
+    assert [a["id"] for a in listed["appeals"]] == [ids[2], ids[1], ids[0]]
