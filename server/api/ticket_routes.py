@@ -107,8 +107,9 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
     held_window = config.window(held) if held else None
     back_office = held_window is not None and held_window.kind == "back_office"
     # 邀请评价 reaches the citizen's phone: while being served, the rating opens once invited.
+    engine = request.app[ENGINE]
     invited = ticket.status == "serving" and ticket.rating is None and any(
-        e.kind == "ticket.rating_invited" for e in await request.app[ENGINE].ticket_events(ticket.id))
+        e.kind == "ticket.rating_invited" for e in await engine.ticket_events(ticket.id))
     return json_response(
         {
             "number": ticket.number,
@@ -125,6 +126,10 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,
             "rating": ticket.rating,  # the citizen's own score, shown back to them
+            # Past rules.rating_days the page says the rating has closed instead of offering stars
+            # that the hub would refuse.
+            "rating_open": ticket.rating is None and engine.today() <= engine.rating_closes_on(ticket.hall_day),
+            "rating_days": config.rules.rating_days,
         }
     )
 

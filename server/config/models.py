@@ -135,6 +135,10 @@ class Rules(_Model):
     per_person_daily_cap: Annotated[int, Field(ge=1)] = 5
     appointment_early_min: Annotated[int, Field(ge=0)] = 30
     appointment_late_min: Annotated[int, Field(ge=0)] = 15
+    rating_days: Annotated[int, Field(ge=0, le=31)] = 7
+    """A visit can be rated until the end of this many days after its hall day (0: that day
+    only). Without a limit a rating came months later through the ticket's QR code and changed
+    a month whose assessment had been run, with the clerk's appeal window long closed."""
     pause_reasons: dict[str, str] = {
         "meeting": "会议",
         "break": "休息",

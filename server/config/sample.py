@@ -149,6 +149,7 @@ number_digits = 3               # A1001 → prefix A1, number 001
 per_person_daily_cap = 5        # tickets one ID number may take in a day
 appointment_early_min = 30      # an appointment may check in this early …
 appointment_late_min = 15       # … and this late, relative to its slot
+rating_days = 7                 # a visit can be rated (好差评) until this many days after it
 
 [rules.pause_reasons]
 meeting = "会议"

@@ -979,6 +979,11 @@ class QueueEngine:
                 raise HallQError("already_rated", "本次办事已评价", "this visit has been rated already", 409)
             if m["status"] not in (TicketStatus.SERVING, TicketStatus.FINISHED):
                 raise invalid_state("only a visit being served or finished can be rated", "办理后才能评价")
+            if txn.day > self.rating_closes_on(m["hall_day"]):
+                days = self.config.rules.rating_days
+                raise HallQError("rating_closed", f"评价期已过：办事后{days}日内可以评价",
+                                 f"a visit can be rated up to {days} days after it", 409,
+                                 {"closed_after": self.rating_closes_on(m["hall_day"]).isoformat()})
             window_id, staff_id = self._rated_window(txn.conn, ticket_id, m["window_id"], m["staff_id"])
             row = self._update_ticket(txn, ticket_id, rating=score)
             self._event(
@@ -987,6 +992,10 @@ class QueueEngine:
             )
             return _ticket_view(row)
         return await self._write(work)
+
+    def rating_closes_on(self, visit_day: date) -> date:
+        """The last hall day on which a visit of `visit_day` can still be rated (rules.rating_days)."""
+        return visit_day + timedelta(days=self.config.rules.rating_days)
 
     def _rated_window(self, conn: Connection, ticket_id: int, window_id: str | None, staff_id: str | None) -> tuple[str | None, str | None]:
         """Who a rating is for: the last window the citizen met. A case concluded in a back office

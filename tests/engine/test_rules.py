@@ -1,12 +1,12 @@
 """Each rule of HALL.md, one test at a time, against a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import at
+from tests.conftest import THURSDAY, at
 from server.engine.views import IssueRequest, TicketStatus
 from server.errors import HallQError
 from server.stats.intervals import derive_intervals
@@ -362,6 +362,29 @@ async def test_one_rating_per_visit(engine):
     for bad in (0, 6, True):
         with pytest.raises(HallQError):
             await engine.rate(t.id, bad)
+
+
+async def test_a_visit_is_rated_within_the_rating_days_and_not_after(engine, clock, event_log):
+    """Tried: two visits of one Thursday, rated seven days later (rules.rating_days, the default
+    7) and eight days later through the QR code. Kept: the first rating counts; the late one is
+    refused with rating_closed and leaves the ticket unrated and no ticket.rated event: a rating
+    months later changed a month whose assessment had been run."""
+    early, late = await issue(engine), await issue(engine)
+    await engine.login("W1", "s1")
+    for _ in (early, late):
+        await engine.call_next("W1")
+        await engine.start("W1")
+        await engine.finish("W1")
+    assert engine.config.rules.rating_days == 7
+    clock.set(at("16:00", THURSDAY + timedelta(days=7)))
+    assert (await engine.rate(early.id, 4, "status_page")).rating == 4
+    clock.set(at("09:00", THURSDAY + timedelta(days=8)))
+    with pytest.raises(HallQError) as refused:
+        await engine.rate(late.id, 1, "status_page")
+    assert refused.value.code == "rating_closed" and "7日内" in refused.value.message_zh
+    assert refused.value.details == {"closed_after": "2026-12-03"}
+    assert [e.ticket_id for e in event_log if e.kind == "ticket.rated"] == [early.id]
+    assert (await engine.ticket(late.id)).rating is None
 
 
 # ---------------------------------------------------------------- appointments

@@ -236,3 +236,24 @@ async def test_an_invitation_to_rate_opens_the_rating_on_the_phone(status_hub, b
         await page.click("#submit-rating")
         await expect(page.locator("#rated")).to_have_text("您的评价：满意。感谢您的评价！")
         assert [t.rating for t in await hub.engine.tickets_today() if t.number == mine["number"]] == [4]
+
+
+@pytest.mark.browser
+async def test_a_visit_past_the_rating_days_says_the_rating_has_closed(status_hub, browser, clock):
+    """Tried: a finished visit's QR code opened eight days later (rules.rating_days is 7), and
+    its rating sent anyway. Kept: the phone says the rating has closed instead of offering five
+    levels the hub would refuse, and the hub refuses the late rating (409 rating_closed) with the
+    ticket left unrated."""
+    hub = status_hub
+    mine = await issue(hub)
+    for action in ("login", "call-next", "start", "finish"):
+        await staff(hub, action, {"outcome": "completed"} if action == "finish" else None)
+    clock.advance(8 * 86400)
+    status = await (await hub.client.get(f"/api/v1/status/{mine['status_token']}")).json()
+    assert (status["rating_open"], status["rating_days"]) == (False, 7)
+    async with following(browser, hub, mine) as page:
+        await expect(page.locator("#rated")).to_have_text("评价期已过：办事后7日内可以评价。")
+        assert await page.is_visible("#rating") and await page.is_hidden("#levels") and await page.is_hidden("#confirm")
+    late = await hub.client.post(f"/api/v1/status/{mine['status_token']}/rating", json={"score": 1})
+    assert late.status == 409 and (await late.json())["error"]["code"] == "rating_closed"
+    assert (await hub.engine.ticket(mine["id"])).rating is None

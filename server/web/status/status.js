@@ -48,11 +48,13 @@
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
     $("wait").textContent = s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`);
     const rateable = s.status === "finished" || s.rating_invited; // or invited at the window, while served
+    const closed = !s.rated && !s.rating_open; // past the hall's rating days: the hub would refuse it
     $("rating").hidden = !rateable;
-    $("levels").hidden = s.rated || chosen !== null;
-    $("confirm").hidden = s.rated || chosen === null;
+    $("levels").hidden = s.rated || closed || chosen !== null;
+    $("confirm").hidden = s.rated || closed || chosen === null;
     const given = LEVELS.find(([score]) => score === s.rating);
-    $("rated").textContent = s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！` : "一次一评，评价提交后不可修改。";
+    $("rated").textContent = s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！`
+      : closed ? `评价期已过：办事后${s.rating_days}日内可以评价。` : "一次一评，评价提交后不可修改。";
   }
 
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
