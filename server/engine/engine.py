@@ -24,7 +24,7 @@ from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, describe_closed, open_minutes_left
 from server.engine.idempotency import legacy_key, stored_key
-from server.engine.personal import mask_person_id, person_key
+from server.engine.personal import mask_numbers_in_text, mask_person_id, person_key
 from server.engine.views import (
     OPEN_STATUSES,
     HallEvent,
@@ -407,7 +407,9 @@ class QueueEngine:
     def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
         row = (txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
         if row is None:
-            raise not_found("appointment", "预约", code)
+            # An ID card reader in keyboard mode "scans" the citizen's ID number into the kiosk as
+            # a code: the refusal is shown on the kiosk's screen for all to read, so never in clear.
+            raise not_found("appointment", "预约", mask_numbers_in_text(code.strip()))
         m = row._mapping
         if m["status"] != "booked":
             raise HallQError("appointment_used", "该预约已签到或已取消", f"appointment {code} is {m['status']}", 409)
