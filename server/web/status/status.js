@@ -10,21 +10,14 @@
   const LEVELS = [[5, "非常满意"], [4, "满意"], [3, "基本满意"], [2, "不满意"], [1, "非常不满意"]];
   const $ = (id) => document.getElementById(id);
   let current = null;
-  const names = { zone: {}, queue: {} };
-
-  async function loadNames(zone) {
-    // Public catalogue reads, once: the status answer carries codes, the citizen reads names.
-    try {
-      for (const z of await HallQ.api("GET", "/zones")) names.zone[z.code] = z.name;
-      for (const q of await HallQ.api("GET", `/queues?zone=${encodeURIComponent(zone)}`)) names.queue[q.prefix] = q.name;
-    } catch (_) { /* codes stay visible */ }
-  }
 
   function show(s) {
     current = s;
     $("ticket").hidden = false;
     $("number").textContent = s.number;
-    $("where").textContent = `${names.zone[s.zone] || s.zone + "区"} · ${names.queue[s.queue] || s.queue}`;
+    // The hub names the zone and queue the ticket is in NOW: names read once from the catalogue
+    // lacked the queue of another zone after a transfer, and the page showed its code ("A1").
+    $("where").textContent = `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`;
     const open = ["waiting", "called", "serving"].includes(s.status);
     // A back office works behind the windows and calls silently: the citizen waits where they are.
     if (s.back_office && open) {
@@ -62,7 +55,6 @@
   async function refresh() {
     try {
       const s = await HallQ.api("GET", `/status/${encodeURIComponent(token)}`);
-      if (!(s.zone in names.zone)) await loadNames(s.zone);
       show(s);
       $("error").textContent = "";
       return true;
