@@ -118,7 +118,9 @@ class KioskSession:
             people_ahead=ticket.people_ahead,
             estimated_wait_min=ticket.estimated_wait_min,
             issued_at=datetime.fromtimestamp(ticket.issued_at, self.tz).replace(tzinfo=None),
-            priority=ticket.priority,
+            # A checked-in appointment is called first too, but it is not the green channel: its
+            # ticket said 【绿色通道】, which asks the window for an elderly or disability card.
+            priority=ticket.priority and not ticket.appointment,
             appointment=ticket.appointment,
             notice=TICKET_NOTICE if ticket.estimated_wait_min is not None else NO_WINDOW_NOTICE + TICKET_NOTICE,
             status_url=self.status_url(ticket),

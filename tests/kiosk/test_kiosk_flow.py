@@ -225,6 +225,9 @@ async def test_appointment_by_keypad(hub, make_kiosk):
     assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
     ticket = (await hub.engine.tickets_today())[0]
     assert ticket.appointment and ticket.queue == "C1"
+    # Marked as an appointment, not as the green channel (which asks for a card at the window).
+    marks = [line.text for line in read(kiosk.printer.printed).lines if line.text.startswith("【")]
+    assert marks == ["【预约】"]
 
 
 async def wedge_scan(kiosk, code: str) -> None:
