@@ -12,6 +12,7 @@ import pygame
 
 from kiosk import flow as f
 from kiosk.widgets import ACCENT, BG, CARD, INK, LINE, MUTED, OK, WARN, WHITE, Painter
+from kiosk.session import IssueResult
 from server.hub_client import QueueInfo
 
 SEARCH_WORDS = ("证", "登记", "变更", "注销", "社保", "医保", "户", "税", "公积金", "执照", "补", "申请")
@@ -248,13 +249,21 @@ def _number_block(p: Painter, number: str, y: int, color: tuple[int, int, int]) 
     return rect.bottom
 
 
+def ticket_place_text(result: IssueResult) -> str:
+    """The service and the zone to wait in. An appointment checked in by its code showed only
+    预约办理: the citizen learned neither what nor where, and a kiosk at the entrance serves ten
+    zones, each with its own screens and speaker."""
+    service = result.service_name or result.job.service_name or "预约办理"
+    return f"{service} · 请到{result.zone_name}等候" if result.zone_name else service
+
+
 def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
     top = _header(p, flow, toggle=True)
     p.text("请取走您的票", p.px(0.07), OK, center=(p.width // 2, top + p.unit(0.1)))
     y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
-    p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
+    p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
            max_width=p.width - 40)
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.04), INK,
            center=(p.width // 2, y + p.unit(0.12)), max_width=p.width - 40)
@@ -277,7 +286,7 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + p.unit(0.08)))
     p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.16)))
     y = _number_block(p, ticket.number, top + p.unit(0.33), ACCENT)
-    p.text(screen.result.job.service_name or "预约办理", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.04)),
+    p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.04)),
            max_width=p.width - 40)
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
            center=(p.width // 2, y + p.unit(0.1)), max_width=p.width - 40)

@@ -59,6 +59,9 @@ class IssueResult:
     warning_zh: str | None = None  # e.g. paper nearly out, for staff
     bytes_printed: int = 0
     status_url: str | None = None  # the ticket's status page: shown as a QR when no paper came out
+    zone_name: str = ""
+    """Where to wait, as the ticket says it: an appointment learns its zone only from the hub."""
+    service_name: str = ""
 
 
 class KioskSession:
@@ -139,15 +142,17 @@ class KioskSession:
         except HubUnreachable as exc:
             log.error("hub unreachable while issuing: %s", exc.message_en)
             return IssueResult(Outcome.UNREACHABLE, job, message_zh=exc.message_zh, code="unreachable")
+        zone_name, service_name = self._names(job, ticket)
         try:
             result = await self.printer.print(self.ticket_print(hall_name, job, ticket))
         except PrinterError as exc:
             log.error("ticket %s issued but NOT printed: %s", ticket.number, exc.message_en)
             await self._report(ticket, False, exc.message_en)
             return IssueResult(Outcome.PRINT_FAILED, job, ticket, message_zh=exc.message_zh, code=type(exc).__name__,
-                               status_url=self.status_url(ticket))
+                               status_url=self.status_url(ticket), zone_name=zone_name, service_name=service_name)
         await self._report(ticket, True, None)
-        return IssueResult(Outcome.PRINTED, job, ticket, warning_zh=result.warning_zh, bytes_printed=result.bytes_sent)
+        return IssueResult(Outcome.PRINTED, job, ticket, warning_zh=result.warning_zh, bytes_printed=result.bytes_sent,
+                           zone_name=zone_name, service_name=service_name)
 
     async def _report(self, ticket: IssuedTicket, ok: bool, detail: str | None) -> None:
         try:

@@ -49,6 +49,7 @@ async def test_full_issue_flow_prints_number_service_and_status_qr(hub, make_kio
     screen = kiosk.app.flow.screen
     assert isinstance(screen, f.TicketOut), kiosk.texts()
     assert "请取走您的票" in kiosk.texts() and "C1001" in kiosk.texts()
+    assert f"{service} · 请到不动产登记区等候" in kiosk.texts()
     doc = read(kiosk.printer.printed)
     printed_text = "\n".join(line.text for line in doc.lines)
     assert "C1001" in printed_text and service in printed_text
@@ -223,6 +224,8 @@ async def test_appointment_by_keypad(hub, make_kiosk):
         await kiosk.tap(digit)
     await kiosk.tap("签到取号")
     assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    # What and where, as the ticket prints it (the screen said only 预约办理).
+    assert "不动产登记 · 请到不动产登记区等候" in kiosk.texts()
     ticket = (await hub.engine.tickets_today())[0]
     assert ticket.appointment and ticket.queue == "C1"
     # Marked as an appointment, not as the green channel (which asks for a card at the window).

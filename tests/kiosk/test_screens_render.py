@@ -28,7 +28,7 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "confirm": f.Confirm(service, "不动产登记区"),
         "appointment": f.Appointment("2026"),
         "working": f.Working(JOB),
-        "ticket": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET)),
+        "ticket": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET, zone_name="不动产登记区")),
         "ticket_paper_low": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET, warning_zh="打印纸即将用完，请通知工作人员")),
         "print_failed": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, message_zh="打印纸已用完，请联系工作人员换纸")),
         "notice_retry": f.Notice("网络异常", "暂时无法连接取号服务，请稍后再试或咨询工作人员", retry=JOB),
