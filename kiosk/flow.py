@@ -18,6 +18,9 @@ Action = tuple[str, str]
 
 APPOINTMENT_MAX = 32
 SEARCH_MAX = 20
+ALL_ZONES = "*"
+"""The zone of a search over every zone's items: for a citizen who does not know which of ten
+zones handles their item (no zone code is "*")."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Services:
 class Confirm:
     service: Service
     zone_name: str
+    back: Services | None = None
+    """The list the item was chosen from, with its search and page: 返回上一步 goes back there."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,8 @@ class Flow:
             self.screen = Start() if self.catalogue and len(self.catalogue.zones) > 1 else Services(self._only_zone())
         elif verb == "zone":
             self.screen = Services(arg)
+        elif verb == "search_all":
+            self.screen = Services(ALL_ZONES, keyboard=True)
         elif verb == "page" and isinstance(self.screen, Services):
             self.screen = replace(self.screen, page=max(0, self.screen.page + int(arg)))
         elif verb == "search" and isinstance(self.screen, Services):
@@ -178,7 +185,8 @@ class Flow:
             self.screen = replace(self.screen, search=self.screen.search[:-1], page=0)
         elif verb == "service" and self.catalogue is not None:
             service = self.catalogue.service(arg)
-            self.screen = Confirm(service, self.catalogue.zone(service.zone).name)
+            back = self.screen if isinstance(self.screen, Services) else None
+            self.screen = Confirm(service, self.catalogue.zone(service.zone).name, back)
         elif verb == "back":
             self._back(now)
         elif verb == "appointment":
@@ -205,7 +213,7 @@ class Flow:
 
     def _back(self, now: float) -> None:
         if isinstance(self.screen, Confirm):
-            self.screen = Services(self.screen.service.zone)
+            self.screen = self.screen.back or Services(self.screen.service.zone)
         elif isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) > 1:
             self.screen = Start()
         else:

@@ -77,12 +77,16 @@ def draw_start(p: Painter, flow: f.Flow, screen: f.Start) -> None:
         waiting = sum(flow.catalogue.queues[q].waiting for q in zone.queues if q in flow.catalogue.queues)
         p.button(rect, zone.name, ("zone", zone.code), size=p.px(0.034),
                  sub=f"{zone.code}区 · 等候 {waiting} 人" if queue_names else f"{zone.code}区")
-    w = (p.width - p.unit(0.06)) // 2
-    row = pygame.Rect(p.unit(0.02), bottom - extra, w, extra - p.unit(0.02))
+    # 查找事项: a citizen who knows the item but not which of the zones handles it searches them all.
+    choices = [("查找事项", ("search_all", ""), ACCENT, "不知道区域？按拼音首字母查找"),
+               ("预约签到", ("appointment", ""), WARN, "扫描预约二维码或输入预约码")]
     if flow.priority_class is None:
-        p.button(row, "绿色通道", ("green", ""), fill=OK, ink=WHITE, sub="老年人 · 残疾人 · 孕妇 · 军人")
-    p.button(row.move(w + p.unit(0.02), 0), "预约签到", ("appointment", ""), fill=WARN, ink=WHITE,
-             sub="扫描预约二维码或输入预约码")
+        choices.insert(0, ("绿色通道", ("green", ""), OK, "老年人 · 残疾人 · 孕妇 · 军人"))
+    gap = p.unit(0.02)
+    w = (p.width - gap * (len(choices) + 1)) // len(choices)
+    for i, (label, action, fill, sub) in enumerate(choices):
+        rect = pygame.Rect(gap + i * (w + gap), bottom - extra, w, extra - gap)
+        p.button(rect, label, action, fill=fill, ink=WHITE, sub=sub)
 
 
 def draw_green(p: Painter, flow: f.Flow, screen: f.Green) -> None:
@@ -100,8 +104,8 @@ def draw_green(p: Painter, flow: f.Flow, screen: f.Green) -> None:
 
 def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     assert flow.catalogue is not None
-    zone = flow.catalogue.zone(screen.zone)
-    top = _header(p, flow, zone.name)
+    everywhere = screen.zone == f.ALL_ZONES
+    top = _header(p, flow, "全部区域" if everywhere else flow.catalogue.zone(screen.zone).name)
     gap = p.unit(0.015)
     box = pygame.Rect(gap, top + gap, p.width // 2, p.unit(0.07))
     # The box opens the letter keyboard: a touch screen has no input method for characters, so
@@ -110,7 +114,8 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     p.button(box, shown, ("keyboard", ""), size=p.px(0.03), ink=INK if screen.search else MUTED)
     if screen.search or screen.keyboard:
         pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=12)
-    services_all = flow.catalogue.ranked(screen.zone)
+    services_all = [s for z in flow.catalogue.zones for s in flow.catalogue.ranked(z.code)] if everywhere \
+        else flow.catalogue.ranked(screen.zone)
     words = [w for w in SEARCH_WORDS if any(w in s.name for s in services_all)][: (4 if flow.large_text else 6)]
     chip_w = (p.width - box.right - gap * (len(words) + 2)) // max(1, len(words) + 1)
     x = box.right + gap
@@ -121,7 +126,7 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     bottom = _footer(p, flow)
     if screen.keyboard:
         bottom = _letter_keyboard(p, bottom)
-    services = flow.catalogue.ranked(screen.zone, screen.search)
+    services = flow.catalogue.search_all(screen.search) if everywhere else flow.catalogue.ranked(screen.zone, screen.search)
     cols, rows = (2, 4) if flow.large_text else (3, 5)
     if screen.keyboard:
         rows = 2  # the keyboard takes the lower half
@@ -131,9 +136,13 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     nav = p.unit(0.08)
     rects = _grid(p, box.bottom, bottom - nav, cols, rows)
     for rect, service in zip(rects, services[page * per_page:(page + 1) * per_page]):
-        p.button(rect, service.name, ("service", service.code), size=p.px(0.03))
+        # Found across zones: each says its zone, where the citizen will wait.
+        p.button(rect, service.name, ("service", service.code), size=p.px(0.03),
+                 sub=flow.catalogue.zone(service.zone).name if everywhere else None)
     if not services:
-        p.text("没有找到相关事项，请换个关键词或咨询工作人员", p.px(0.035), MUTED, center=(p.width // 2, (box.bottom + bottom) // 2))
+        hint = "请用键盘输入事项名称的拼音首字母，或点上方常用词" if everywhere and not screen.search \
+            else "没有找到相关事项，请换个关键词或咨询工作人员"
+        p.text(hint, p.px(0.035), MUTED, center=(p.width // 2, (box.bottom + bottom) // 2), max_width=p.width - 40)
     nav_top = bottom - nav
     w = p.width // 5
     if page > 0:

@@ -9,6 +9,7 @@ from PIL import Image
 from server.api.keys import CONFIG
 
 from kiosk import flow as f
+from kiosk.flow import SEARCH_MAX
 from printer_drivers.escpos_reader import read
 from tests.conftest import at
 from tests.kiosk.proxy import FaultyProxy
@@ -482,6 +483,30 @@ async def test_search_by_pinyin_initials_on_the_letter_keyboard(hub, make_kiosk)
     assert "Q" not in [b.label for b in kiosk.app.painter.buttons] and "搜索：BDC" in kiosk.texts()
     for button in kiosk.app.painter.buttons:
         assert kiosk.app.surface.get_rect().contains(button.rect), button.label
+
+
+async def test_an_item_found_across_all_zones_tells_its_zone(hub, make_kiosk):
+    """Tried: a citizen who knows their item but not which of the ten zones handles it. Kept:
+    查找事项 on the start screen searches every zone's items by pinyin initials (only a zone's
+    own list could be searched), each result names its zone, 返回上一步 from the confirm screen
+    keeps the search, and the ticket is for that item's queue, to wait in its zone."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    wanted = next(s for s in kiosk.app.flow.catalogue.services["D"] if len(s.initials) >= 4)
+    await kiosk.tap("查找事项")
+    for letter in wanted.initials[:SEARCH_MAX]:
+        await kiosk.tap(letter)
+    found = kiosk.button(wanted.name)
+    assert "社保医保服务区" in kiosk.texts()
+    await kiosk.tap(found.label)
+    assert isinstance(kiosk.app.flow.screen, f.Confirm) and "社保医保服务区" in kiosk.texts()
+    await kiosk.tap("返回上一步")
+    assert kiosk.app.flow.screen == f.Services(f.ALL_ZONES, search=wanted.initials[:SEARCH_MAX], keyboard=True)
+    await kiosk.tap(wanted.name)
+    await kiosk.tap("确认取号")
+    ticket = (await hub.engine.tickets_today())[0]
+    assert ticket.queue == wanted.queue and ticket.item_code == wanted.code
+    assert "请到社保医保服务区等候" in kiosk.texts()
 
 
 def test_pinyin_initials_of_item_names():

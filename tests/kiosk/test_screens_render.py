@@ -25,6 +25,8 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "services": f.Services("C"),
         "services_search": f.Services("D", search="医保"),
         "services_keyboard": f.Services("C", search="BDC", keyboard=True),
+        "services_all_zones": f.Services(f.ALL_ZONES, search="YB"),
+        "services_all_zones_empty": f.Services(f.ALL_ZONES, keyboard=True),
         "confirm": f.Confirm(service, "不动产登记区"),
         "appointment": f.Appointment("2026"),
         "working": f.Working(JOB),
