@@ -64,27 +64,35 @@ class Catalogue:
 
     def ranked(self, zone: str, search: str = "") -> list[Service]:
         """The zone's services, filtered by ``search`` (in the name, or letters in its pinyin
-        initials), most used first."""
+        initials): those that begin with it first, then most used first. YB (医保) listed every
+        母婴保健 item before the 医保 ones: the letters matched inside their initials (MYBJ)."""
         wanted = search.strip()
         found = [s for s in self.services.get(zone, []) if not wanted or _matches(s, wanted)]
         order = {s.code: i for i, s in enumerate(found)}
 
-        def key(s: Service) -> tuple[int, int, int]:
+        def key(s: Service) -> tuple[bool, int, int, int]:
             queue = self.queues.get(s.queue)
-            return (-self.usage[s.code], -(queue.issued_today if queue else 0), order[s.code])
+            return (not _starts(s, wanted), -self.usage[s.code], -(queue.issued_today if queue else 0), order[s.code])
 
         return sorted(found, key=key)
 
     def search_all(self, search: str) -> list[Service]:
         """Across every zone, for a citizen who does not know which zone to pick: nothing until
-        something is typed (900 items in one list help nobody), then most used first."""
+        something is typed (900 items in one list help nobody); those that begin with it first."""
         if not search.strip():
             return []
         found = [s for z in self.zones for s in self.ranked(z.code, search)]
-        return sorted(found, key=lambda s: -self.usage[s.code])
+        return sorted(found, key=lambda s: (not _starts(s, search.strip()), -self.usage[s.code]))
 
 
 def _matches(service: Service, wanted: str) -> bool:
     if wanted.isascii() and wanted.isalpha():
         return wanted.upper() in service.initials
     return wanted in service.name
+
+
+def _starts(service: Service, wanted: str) -> bool:
+    """The name (or its initials, for letters) begins with what was typed."""
+    if wanted.isascii() and wanted.isalpha():
+        return service.initials.startswith(wanted.upper())
+    return service.name.startswith(wanted)

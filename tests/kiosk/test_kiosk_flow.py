@@ -509,6 +509,21 @@ async def test_an_item_found_across_all_zones_tells_its_zone(hub, make_kiosk):
     assert "请到社保医保服务区等候" in kiosk.texts()
 
 
+async def test_items_that_begin_with_the_typed_initials_come_first(hub, make_kiosk):
+    """Tried: 查找事项, Y and B for 医保. Kept: the items whose initials begin with YB (医保…) come
+    first; the 母婴保健 items (MYBJ: YB inside) filled the first page and the 医保 ones came later."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap("查找事项")
+    await kiosk.tap("Y")
+    await kiosk.tap("B")
+    shown = [b.label for b in kiosk.app.painter.buttons if b.action[0] == "service"]
+    found = kiosk.app.flow.catalogue.search_all("YB")
+    starting = [s.name for s in found if s.initials.startswith("YB")]
+    assert starting and shown[:len(starting)] == starting and all(name.startswith("医保") for name in starting), shown
+    assert len(found) > len(starting)  # 母婴保健 is still found, after them
+
+
 def test_pinyin_initials_of_item_names():
     from kiosk.catalogue import pinyin_initials
 
