@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Row
 
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
-from server.engine.hours import HallCalendar, describe_closed, open_minutes_left
+from server.engine.hours import HallCalendar, describe_closed, next_opening, open_minutes_left
 from server.engine.idempotency import legacy_key, stored_key
 from server.engine.personal import mask_numbers_in_text, mask_person_id, person_key
 from server.engine.views import (
@@ -434,13 +434,22 @@ class QueueEngine:
         on_time = txn.now <= m["slot_end"] + late
         return m["queue"], on_time, code
 
+    def _come_back(self, txn: _Txn) -> str:
+        """When to come back once today's numbers are gone: the next day issuing opens, by date.
+        It said 请明日再来 on a Friday and before a holiday, and citizens came to a closed hall."""
+        tomorrow = datetime.combine(txn.day + timedelta(days=1), time(0), self._tz)
+        opening = next_opening(self.config, tomorrow - timedelta(microseconds=1))
+        if opening is None:
+            return "请改日再来"
+        return "请明日再来" if opening.date() == tomorrow.date() else f"请于{opening:%m月%d日}再来"
+
     def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
         conn = txn.conn
         if queue_cap is not None:
             issued = conn.execute(sql.ISSUED_IN_QUEUE, {"day": txn.day, "prefix": prefix}).scalar()
             if (issued or 0) >= queue_cap:
                 raise HallQError(
-                    "cap_reached", "今日该业务号已取完，请明日再来", f"daily cap of queue {prefix} reached", 409,
+                    "cap_reached", f"今日该业务号已取完，{self._come_back(txn)}", f"daily cap of queue {prefix} reached", 409,
                     {"cap": queue_cap, "scope": "queue"},
                 )
         if request.item_code:
@@ -449,7 +458,7 @@ class QueueEngine:
                 count = conn.execute(sql.ISSUED_FOR_ITEM, {"day": txn.day, "item": item.code}).scalar_one()
                 if count >= item.daily_cap:
                     raise HallQError(
-                        "cap_reached", "今日该事项号已取完，请明日再来", f"daily cap of item {item.code} reached",
+                        "cap_reached", f"今日该事项号已取完，{self._come_back(txn)}", f"daily cap of item {item.code} reached",
                         409, {"cap": item.daily_cap, "scope": "item"},
                     )
         if request.person_id:

@@ -96,6 +96,18 @@ async def test_queue_daily_cap(engine):
     with pytest.raises(HallQError) as err:
         await issue(engine, "A2")
     assert err.value.code == "cap_reached" and err.value.details["scope"] == "queue"
+    assert err.value.message_zh == "今日该业务号已取完，请明日再来"  # Thursday: Friday is a working day
+
+
+async def test_a_cap_reached_on_friday_sends_citizens_back_on_monday_not_tomorrow(engine, clock):
+    """Tried: the cap of A2 reached on a Friday. Kept: 请于11月30日再来 (Monday); it said 请明日再来,
+    and Saturday the hall is closed."""
+    clock.set(at("09:00", date(2026, 11, 27)))
+    for _ in range(5):
+        await issue(engine, "A2")
+    with pytest.raises(HallQError) as err:
+        await issue(engine, "A2")
+    assert err.value.message_zh == "今日该业务号已取完，请于11月30日再来"
 
 
 async def test_item_daily_cap(engine):
