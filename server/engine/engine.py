@@ -24,7 +24,7 @@ from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, describe_closed, next_opening, open_minutes_left
 from server.engine.idempotency import legacy_key, stored_key
-from server.engine.personal import mask_numbers_in_text, mask_person_id, person_key
+from server.engine.personal import mask_numbers_in_text, mask_person_id, person_id_problem, person_key
 from server.engine.views import (
     OPEN_STATUSES,
     HallEvent,
@@ -295,7 +295,7 @@ class QueueEngine:
             if key is not None:
                 existing = txn.conn.execute(sql.TICKET_BY_IDEMPOTENCY_KEY, {"key": key, "legacy": legacy}).first()
                 if existing is not None:
-                    self._check_same_request(existing, request, txn.day)
+                    self._check_same_request(txn.conn, existing, request, txn.day)
                     return self._issue_result(txn.conn, existing, replayed=True)
             state = self._calendar.issuing(txn.now)
             if not state.open:
@@ -359,7 +359,7 @@ class QueueEngine:
             return self._issue_result(txn.conn, row, replayed=False, fresh=True)
         return await self._write(work)
 
-    def _check_same_request(self, existing: Row[Any], request: IssueRequest, day: date) -> None:
+    def _check_same_request(self, conn: Connection, existing: Row[Any], request: IssueRequest, day: date) -> None:
         """A retry with an Idempotency-Key is answered with the ticket the key gave, only if it is
         the same request, today: a key sent again for another queue was answered with the first
         queue's ticket, and one reused on a later day with yesterday's closed ticket."""
@@ -367,7 +367,7 @@ class QueueEngine:
         given = {
             "queue": request.queue if request.queue and not request.item_code and not request.appointment_code else m["prefix"],
             "item_code": request.item_code, "priority_class": request.priority_class,
-            "appointment_code": request.appointment_code.strip() if request.appointment_code else None,
+            "appointment_code": self._booking_code(conn, request.appointment_code, m["appointment_code"]),
             "person_key": person_key(self._secret, request.person_id) if request.person_id else None,
         }
         recorded = {"queue": m["prefix"], "item_code": m["item_code"], "priority_class": m["priority_class"],
@@ -379,6 +379,14 @@ class QueueEngine:
                 "this Idempotency-Key was used for a different request" + (" on an earlier day" if m["hall_day"] != day else ""),
                 409, {"differs": differs},
             )
+
+    def _booking_code(self, conn: Connection, given: str | None, recorded: str | None) -> str | None:
+        """The booking a retried check-in names: an ID number read at the kiosk stands for the
+        booking it checked in (the ticket records the booking's code, not the number)."""
+        if given is None or given.strip() == recorded or recorded is None or person_id_problem(given) is not None:
+            return given.strip() if given else None
+        booked_by = conn.execute(select(appointments.c.person_key).where(appointments.c.code == recorded)).scalar()
+        return recorded if booked_by == person_key(self._secret, given) else given.strip()
 
     def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
         """(queue prefix, priority, appointment code) for a request, or a clear refusal."""
@@ -406,11 +414,14 @@ class QueueEngine:
 
     def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
         row = (txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
+        if row is None and person_id_problem(code) is None:
+            row = self._appointment_of_person(txn, code)
         if row is None:
             # An ID card reader in keyboard mode "scans" the citizen's ID number into the kiosk as
             # a code: the refusal is shown on the kiosk's screen for all to read, so never in clear.
             raise not_found("appointment", "预约", mask_numbers_in_text(code.strip()))
         m = row._mapping
+        code = m["code"]  # found by an ID number: name the booking, never the number
         if m["status"] != "booked":
             raise HallQError("appointment_used", "该预约已签到或已取消", f"appointment {code} is {m['status']}", 409)
         if m["hall_day"] != txn.day:
@@ -432,7 +443,19 @@ class QueueEngine:
             )
         # Checked in within the slot (plus grace): served with priority; late: an ordinary ticket.
         on_time = txn.now <= m["slot_end"] + late
-        return m["queue"], on_time, code
+        return m["queue"], on_time, m["code"]
+
+    def _appointment_of_person(self, txn: _Txn, person_id: str) -> Row[Any] | None:
+        """Today's appointment of the citizen whose ID card (or number) was read, the earliest open
+        one first: an ID card reader at the kiosk types the number like a scanned code, and a
+        citizen booked by ID who had not the code at hand could not check in (未找到预约)."""
+        rows = txn.conn.execute(
+            select(appointments)
+            .where(appointments.c.person_key == person_key(self._secret, person_id), appointments.c.hall_day == txn.day)
+            .order_by(appointments.c.slot_start)
+        ).all()
+        # A booking still open first; else one already used, so a second read says so (已签到).
+        return next((r for r in rows if r._mapping["status"] == "booked"), rows[0] if rows else None)
 
     def _come_back(self, txn: _Txn) -> str:
         """When to come back once today's numbers are gone: the next day issuing opens, by date.

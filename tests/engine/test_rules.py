@@ -426,6 +426,26 @@ async def test_appointment_wrong_day_and_too_early(engine, clock):
         assert err.value.code == expected
 
 
+async def test_an_appointment_booked_by_id_checks_in_with_the_id_number(engine, clock):
+    """Tried: a citizen booked with their ID, without the code at hand, whose ID card the kiosk
+    reads (the reader types the number as a code). Kept: their booking is checked in (it said
+    未找到预约), the kiosk's retry of the same request gets the same ticket, and a second read of
+    the card says the booking is used; another number is refused without being echoed."""
+    pid = "430224195001011233"
+    await engine.book_appointment("YY0101", engine.today(), "B1", at("09:00"), at("09:30"), person_id=pid)
+    request = IssueRequest(appointment_code=pid, idempotency_key="k-id", device="kiosk-1")
+    checked_in = (await engine.issue(request)).ticket
+    assert checked_in.appointment and checked_in.priority and checked_in.queue == "B1"
+    again = await engine.issue(request)
+    assert again.replayed and again.ticket.id == checked_in.id
+    with pytest.raises(HallQError) as used:
+        await engine.issue(IssueRequest(appointment_code=pid))
+    assert used.value.code == "appointment_used" and "195001" not in used.value.message_en
+    with pytest.raises(HallQError) as unknown:
+        await engine.issue(IssueRequest(appointment_code="110101199003077774"))
+    assert unknown.value.code == "not_found" and "1101**********7774" in unknown.value.message_zh
+
+
 # ---------------------------------------------------------------- idempotency, end of day, ledger
 async def test_idempotent_issue_returns_the_same_ticket(engine, event_log):
     first = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))

@@ -287,6 +287,19 @@ async def test_an_id_card_read_as_a_code_never_shows_the_number_in_clear(hub, ma
     assert await hub.engine.tickets_today() == []
 
 
+async def test_an_id_card_read_at_the_kiosk_checks_in_the_booking_made_with_it(hub, make_kiosk):
+    r = await hub.client.post("/api/v1/appointments", headers=hub.auth("manager"), json={
+        "code": "Y20261126", "day": "2026-11-26", "queue": "C1", "slot_start": "09:00", "slot_end": "10:00",
+        "person_id": "430224195001011233"})
+    assert r.status == 201, await r.text()
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await wedge_scan(kiosk, "430224195001011233")
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    assert "请到不动产登记区等候" in kiosk.texts()
+    assert [(t.appointment, t.queue) for t in await hub.engine.tickets_today()] == [(True, "C1")]
+
+
 async def test_idle_timeout_returns_to_start(hub, make_kiosk):
     kiosk = make_kiosk()
     await kiosk.start()
