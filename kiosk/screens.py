@@ -70,7 +70,7 @@ def draw_start(p: Painter, flow: f.Flow, screen: f.Start) -> None:
     bottom = _footer(p, flow, back=False, home=flow.priority_class is not None)
     extra = p.unit(0.12)
     zones = flow.catalogue.zones
-    cols = 3 if flow.large_text else 4
+    cols = 2 if p.portrait else 3 if flow.large_text else 4
     rows = max(1, -(-len(zones) // cols))
     for rect, zone in zip(_grid(p, top + p.unit(0.11), bottom - extra, cols, rows), zones):
         queue_names = [flow.catalogue.queues[q].name for q in zone.queues if q in flow.catalogue.queues]
@@ -116,7 +116,8 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
         pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=12)
     services_all = [s for z in flow.catalogue.zones for s in flow.catalogue.ranked(z.code)] if everywhere \
         else flow.catalogue.ranked(screen.zone)
-    words = [w for w in SEARCH_WORDS if any(w in s.name for s in services_all)][: (4 if flow.large_text else 6)]
+    room = (p.width - box.right) // (4 * p.px(0.028)) - 1  # chips of four characters beside 清除
+    words = [w for w in SEARCH_WORDS if any(w in s.name for s in services_all)][: min(room, 4 if flow.large_text else 6)]
     chip_w = (p.width - box.right - gap * (len(words) + 2)) // max(1, len(words) + 1)
     x = box.right + gap
     for word in words:
@@ -127,9 +128,9 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     if screen.keyboard:
         bottom = _letter_keyboard(p, bottom)
     services = flow.catalogue.search_all(screen.search) if everywhere else flow.catalogue.ranked(screen.zone, screen.search)
-    cols, rows = (2, 4) if flow.large_text else (3, 5)
+    cols, rows = (1 if flow.large_text else 2, 8) if p.portrait else (2, 4) if flow.large_text else (3, 5)
     if screen.keyboard:
-        rows = 2  # the keyboard takes the lower half
+        rows = rows // 2 if p.portrait else 2  # the keyboard takes the lower half
     per_page = cols * rows
     pages = max(1, -(-len(services) // per_page))
     page = min(screen.page, pages - 1)
@@ -290,23 +291,32 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
     top = _header(p, flow, toggle=True)
+    # Upright, the text is spaced by the width (by the height it took the room the QR code needs).
+    u = p.across if p.portrait else p.unit
     # No paper came out: what the ticket would have said, and its status page as a QR code to scan
     # with a phone (only the number showed, for 20 s, with the printer's own "请联系工作人员换纸").
-    p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + p.unit(0.08)))
-    p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.16)))
-    y = _number_block(p, ticket.number, top + p.unit(0.33), ACCENT)
-    p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.04)),
+    p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + u(0.08)))
+    p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + u(0.16)))
+    y = _number_block(p, ticket.number, top + u(0.33), ACCENT)
+    p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + u(0.04)),
            max_width=p.width - 40)
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
-           center=(p.width // 2, y + p.unit(0.1)), max_width=p.width - 40)
-    p.wrapped("请记住此号码并留意叫号，凭号码到窗口办理；也可用手机扫描右侧二维码查看进度。已通知工作人员处理打印机故障。",
-              p.px(0.032), INK, y + p.unit(0.15), p.width - p.unit(0.12))
+           center=(p.width // 2, y + u(0.1)), max_width=p.width - 40)
+    where = "下方" if p.portrait else "右侧"
+    text_bottom = p.wrapped(f"请记住此号码并留意叫号，凭号码到窗口办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。",
+                            p.px(0.032), INK, y + u(0.15), p.width - p.unit(0.12))
     w, h = p.width // 4, p.unit(0.1)
-    if screen.result.status_url:  # beside the number, large enough for a phone at arm's length
-        side = p.unit(0.28)
-        drawn = p.qr(screen.result.status_url, pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side))
-        p.text("手机扫码查看进度", p.px(0.028), MUTED, center=(drawn.centerx, drawn.bottom + p.unit(0.03)))
-    p.button(pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h), "我已记住", ("home", ""), size=p.px(0.045))
+    button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)
+    if screen.result.status_url:  # large enough for a phone at arm's length, clear of the number
+        if p.portrait:  # below the text: beside the number it covered it on an upright screen
+            side = min(p.across(0.4), button.top - text_bottom - p.unit(0.05))
+            box = pygame.Rect((p.width - side) // 2, text_bottom + p.unit(0.01), side, side)
+        else:
+            side = p.unit(0.28)
+            box = pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side)
+        drawn = p.qr(screen.result.status_url, box)
+        p.text("手机扫码查看进度", p.px(0.028), MUTED, center=(drawn.centerx, drawn.bottom + p.unit(0.015)))
+    p.button(button, "我已记住", ("home", ""), size=p.px(0.045))
 
 
 def draw_notice(p: Painter, flow: f.Flow, screen: f.Notice) -> None:

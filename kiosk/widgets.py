@@ -64,9 +64,20 @@ class Painter:
         """A length as a fraction of the screen height, so layouts work at any resolution."""
         return max(1, int(self.height * fraction))
 
+    @property
+    def portrait(self) -> bool:
+        """A standing kiosk's screen turned upright (1080x1920): layouts take fewer columns."""
+        return self.height > self.width
+
+    def across(self, fraction: float) -> int:
+        """A length as a fraction of the screen's shorter side (the width, upright)."""
+        return max(1, int(min(self.height, self.width) * fraction))
+
     def px(self, size: float) -> int:
-        """A font size (fraction of screen height) in pixels, with the large-text factor."""
-        return max(8, int(self.height * size * self.scale))
+        """A font size (fraction of the screen's shorter side) in pixels, with the large-text
+        factor. The height alone made an upright 1080x1920 screen's letters 1.8 times those of the
+        same screen lying down, and zone and item names were cut to 综合受… and 国有建设用地…"""
+        return max(8, int(self.across(size) * self.scale))
 
     def fit(self, text: str, size: int, max_width: int) -> tuple[str, int]:
         """Shrink to at most 70 % of ``size``, then cut with an ellipsis: never overflow a button."""

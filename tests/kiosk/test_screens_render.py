@@ -32,7 +32,8 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "working": f.Working(JOB),
         "ticket": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET, zone_name="不动产登记区")),
         "ticket_paper_low": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET, warning_zh="打印纸即将用完，请通知工作人员")),
-        "print_failed": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, message_zh="打印纸已用完，请联系工作人员换纸")),
+        "print_failed": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, message_zh="打印纸已用完，请联系工作人员换纸",
+                                                  status_url="https://hall.example.cn/t/tok")),
         "notice_retry": f.Notice("网络异常", "暂时无法连接取号服务，请稍后再试或咨询工作人员", retry=JOB),
         "notice": f.Notice("暂停取号", "打印机未连接，请联系工作人员。"),
     }
@@ -103,3 +104,27 @@ async def test_the_large_text_switch_is_on_every_screen_a_citizen_can_meet(hub, 
         assert "标准字体" in [b.label for b in app.painter.buttons], name
     await kiosk.tap("标准字体")  # a real touch through the app, too
     assert not app.flow.large_text
+
+
+async def test_an_upright_kiosk_shows_whole_zone_and_item_names(hub, make_kiosk):
+    """Tried: the kiosk on an upright 1080x1920 screen (standing kiosks), both text sizes. Kept:
+    every zone and item on the start and service screens is named in full (sizes followed the
+    height: 综合受…, and two items both read 国有建设用地…), and the QR code of a ticket that did
+    not print sits clear of the number (it covered it)."""
+    for large in (False, True):
+        kiosk = make_kiosk(large=large)
+        app = kiosk.app
+        app.surface = pygame.display.set_mode((1080, 1920))
+        await kiosk.start()
+        for screen in (f.Start(), f.Services("C"), f.Services("A", page=1)):
+            app.flow.screen = screen
+            app.render()
+            drawn = {t.text for t in app.painter.texts}
+            names = [b.label for b in app.painter.buttons if b.action[0] in ("zone", "service")]
+            assert names and all(name in drawn for name in names), (large, sorted(set(names) - drawn))
+        result = IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, status_url="https://hall.example.cn/t/tok")
+        app.flow.screen = f.PrintFailed(result)
+        app.render()
+        number = next(t.rect for t in app.painter.texts if t.text == TICKET.number)
+        (_, qr), = app.painter.qr_codes
+        assert not qr.colliderect(number) and qr.width >= 250, (large, qr, number)
