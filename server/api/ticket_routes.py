@@ -103,7 +103,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
     queue, zone = config.queue(ticket.queue), config.zone(ticket.zone)
     # A case with a back office (sent there, called or handled there): the citizen does not go to
     # a back office (HALL.md: it calls silently), so the page must not name it as a place to go.
-    held = ticket.window_id if ticket.status in ("called", "serving") else ticket.target_window
+    held = ticket.window_id if ticket.status in ("called", "serving", "on_hold") else ticket.target_window
     held_window = config.window(held) if held else None
     back_office = held_window is not None and held_window.kind == "back_office"
     # 邀请评价 reaches the citizen's phone: while being served, the rating opens once invited.

@@ -258,3 +258,26 @@ async def test_a_visit_past_the_rating_days_says_the_rating_has_closed(status_hu
     late = await hub.client.post(f"/api/v1/status/{mine['status_token']}/rating", json={"score": 1})
     assert late.status == 409 and (await late.json())["error"]["code"] == "rating_closed"
     assert (await hub.engine.ticket(mine["id"])).rating is None
+
+
+@pytest.mark.browser
+async def test_a_case_on_hold_is_told_where_it_continues(status_hub, browser):
+    """Tried: a case parked at W19 (the citizen fetches a document). Kept: the page says where it
+    continues and that the clerk calls it back (it said only 暂挂中); a case parked in a back office
+    never names the room (it did)."""
+    hub = status_hub
+    mine, other = await issue(hub), await issue(hub)
+    async with following(browser, hub, mine) as page:
+        for action in ("login", "call-next", "start"):
+            await staff(hub, action)
+        await staff(hub, "park", {"note": "补交材料"})
+        await expect(page.locator("#status")).to_have_text("暂挂中")
+        await expect(page.locator("#call")).to_have_text("您的事项在19号窗口暂挂，材料备齐后请留意叫号，回到该窗口继续办理")
+    await act(hub, "W19", "staff01", "call", {"number": other["number"]})
+    await act(hub, "W19", "staff01", "start")
+    await act(hub, "W19", "staff01", "transfer", {"target_kind": "back_office", "target": "BO-C"})
+    for action in ("login", "call-next", "start", "park"):
+        await act(hub, "BO-C", "staff03", action)
+    response = await hub.client.get(f"/api/v1/status/{other['status_token']}")
+    status = await response.json()
+    assert status["status"] == "on_hold" and status["back_office"] is True

@@ -18,12 +18,18 @@
     // The hub names the zone and queue the ticket is in NOW: names read once from the catalogue
     // lacked the queue of another zone after a transfer, and the page showed its code ("A1").
     $("where").textContent = `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`;
-    const open = ["waiting", "called", "serving"].includes(s.status);
+    const open = ["waiting", "called", "serving", "on_hold"].includes(s.status);
     // A back office works behind the windows and calls silently: the citizen waits where they are.
     if (s.back_office && open) {
       $("status").textContent = "后台审批中";
       $("call").hidden = false;
       $("call").textContent = "您的事项已转后台审批室办理，无需前往，请在等候区留意叫号或工作人员通知";
+      $("facts").hidden = true;
+    } else if (s.status === "on_hold") {
+      // Parked at a window (e.g. to fetch a document): the clerk calls the case back there.
+      $("status").textContent = STATUS.on_hold;
+      $("call").hidden = false;
+      $("call").textContent = `您的事项在${s.window_name || "办理窗口"}暂挂，材料备齐后请留意叫号，回到该窗口继续办理`;
       $("facts").hidden = true;
     } else if (s.status === "no_show") {
       $("status").textContent = STATUS.no_show;
