@@ -121,6 +121,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "people_ahead": result.people_ahead,
             "estimated_wait_min": result.estimated_wait_min,
             "window_name": window.name if window else None,
+            "call_count": ticket.call_count,  # a recall is the same call again: the page says which
             "back_office": back_office,
             "rating_invited": invited,
             "issued_at": ticket.issued_at,

@@ -207,13 +207,18 @@ async def test_status_page_says_so_in_chinese_and_retries_when_its_first_read_fa
 
 @pytest.mark.browser
 async def test_a_no_show_is_told_what_to_do(status_hub, browser):
-    """Tried: a ticket called and marked no-show while its page is open. Kept: besides 已过号 the
-    page says how to come back (HALL.md 过号重排); it said only 已过号."""
+    """Tried: a ticket called, recalled and marked no-show while its page is open. Kept: the
+    recall is told apart from the first call, and besides 已过号 the page says how to come back
+    (HALL.md 过号重排); it said only 已过号."""
     hub = status_hub
     mine = await issue(hub)
     async with following(browser, hub, mine) as page:
-        for action in ("login", "call-next", "no-show"):
+        for action in ("login", "call-next", "recall"):
             await staff(hub, action)
+        # A recall says so (it read 已叫号 as the first call did): hurry, before it lapses.
+        await expect(page.locator("#status")).to_have_text("第2次叫号，请尽快前往")
+        await expect(page.locator("#call")).to_have_text("请到19号窗口办理")
+        await staff(hub, "no-show")
         await expect(page.locator("#status")).to_have_text("已过号")
         await expect(page.locator("#call")).to_have_text("如仍需办理，请到办理窗口说明，工作人员可为您重新排队")
         assert await page.is_hidden("#facts") and await page.is_hidden("#rating")

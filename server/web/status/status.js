@@ -37,7 +37,9 @@
       $("call").textContent = "如仍需办理，请到办理窗口说明，工作人员可为您重新排队";
       $("facts").hidden = true;
     } else {
-      $("status").textContent = STATUS[s.status] || s.status;
+      // A recall looked exactly like the first call; the citizen must hurry before it lapses (过号).
+      const recalled = s.status === "called" && s.call_count > 1;
+      $("status").textContent = recalled ? `第${s.call_count}次叫号，请尽快前往` : STATUS[s.status] || s.status;
       const called = s.status === "called" && s.window_name;
       $("call").hidden = !called && s.status !== "serving";
       $("call").textContent = called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : "");
