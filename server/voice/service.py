@@ -69,21 +69,25 @@ class VoiceService:
         return down
 
     def on_event(self, event: HallEvent) -> None:
-        """Bus listener: turn a call into an announcement on the calling window's zone."""
+        """Bus listener: turn a call into an announcement in the zone the ticket waits in (the
+        event's zone, where its kiosk sent the citizen and its boards show the call) and in the
+        calling window's zone when that is another one. Only the window's zone spoke: a citizen
+        waiting in zone C for a zone-A window serving C's queue never heard the call."""
         window = self.hall.window(event.window_id) if event.window_id else None
-        zone = window.zone if window is not None else event.zone
-        announcer = self.announcers.get(zone or "")
-        if announcer is None:
-            return
-        plan = self.plan.zones[announcer.zone]
-        call = call_for_event(event.kind, event.number, event.payload, repeat=plan.repeat, chime=plan.chime)
-        if call is None:
-            return
-        try:
-            announcer.enqueue(call)
-        except (VoiceTextError, AnnouncerClosed) as error:
-            self.refused += 1
-            log.error("zone %s: call %s #%d not announced: %s", zone, event.number, event.seq, error)
+        zones = dict.fromkeys(z for z in (event.zone, window.zone if window else None) if z)
+        for zone in zones:
+            announcer = self.announcers.get(zone)
+            if announcer is None:
+                continue
+            plan = self.plan.zones[announcer.zone]
+            call = call_for_event(event.kind, event.number, event.payload, repeat=plan.repeat, chime=plan.chime)
+            if call is None:
+                return
+            try:
+                announcer.enqueue(call)
+            except (VoiceTextError, AnnouncerClosed) as error:
+                self.refused += 1
+                log.error("zone %s: call %s #%d not announced: %s", zone, event.number, event.seq, error)
 
     async def close(self) -> None:
         for announcer in self.announcers.values():

@@ -159,6 +159,26 @@ def test_check_config_names_a_voice_this_machine_does_not_have(tmp_path: Path) -
     ]
 
 
+async def test_a_window_of_another_zone_calling_is_heard_where_the_citizen_waits(aiohttp_client, tmp_path: Path, clock,
+                                                                                  sample_hall) -> None:
+    """Tried: window W01 (zone A) also serving queue C1 (zone C) calls a C1 ticket. Kept: the call
+    is spoken in zone C, where the kiosk sent the citizen to wait and its boards show it, and in
+    zone A, where the window is; only zone A spoke, and the citizen in zone C heard nothing."""
+    raw = sample_hall.model_dump()  # validated afresh: a copy would keep the original's window index
+    next(w for w in raw["windows"] if w["id"] == "W01")["queues"]["C1"] = 1
+    config = type(sample_hall).model_validate(raw)
+    plan = voice_plan_from_mapping({"defaults": {"repeat": 1, "chime": False}}, config)
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=config,
+                          extensions=[setup_static, voice_extension(plan=plan, cache_dir=tmp_path / "clips")])
+    number = await issue(hub, "C1")
+    await login(hub, "W01", "staff01")
+    assert await call_next(hub, "W01", "staff01") == number
+    service = hub.app[VOICE]
+    for zone in ("C", "A"):
+        await service.announcers[zone].drain()
+        assert [(r.call.number, r.call.window) for r in service.announcers[zone].played] == [(number, 1)], zone
+
+
 def test_voice_file_problems_name_file_key_and_reason(sample_hall, tmp_path: Path) -> None:
     raw = {
         "defaults": {"repeat": 9, "loudness": 3},
