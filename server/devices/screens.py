@@ -1,7 +1,7 @@
 """LED window and zone screens driven from the hub's event bus.
 
 ticket.called/recalled -> the window's screen shows "A001 请到3号窗口" and every zone screen of
-that window's zone scrolls "请A001号到3号窗口办理"; a back office calls silently (payload
+the ticket's zone (and of the window's, if another) scrolls "请A001号到3号窗口办理"; a back office calls silently (payload
 silent=True) and appears on no board. When a window is idle its screen names the staff member
 and the unit; paused shows "暂停服务"; logged out is blank. Wording comes from
 display/led/templates.py only. Listeners must not block: the EventBus callback only queues the
@@ -151,21 +151,25 @@ class ScreenService:
         if event.kind in CALL_KINDS:
             if event.payload.get("silent") or event.number is None:
                 return
-            self._show_call(window_id, event.number, event.payload.get("window_number"))
+            self._show_call(window_id, event.number, event.payload.get("window_number"), event.zone)
         elif event.kind in STATE_KINDS and window_id in self._screens_of:
             await self._show_windows([await self._engine.window(window_id)])
 
-    def _show_call(self, window_id: str, number: str, window_number: object, blink: bool | int = 3) -> None:
+    def _show_call(self, window_id: str, number: str, window_number: object, ticket_zone: str | None,
+                   blink: bool | int = 3) -> None:
+        """The window's screen, and the zone boards where the ticket waits and where the window is
+        (a window serving another zone's queue: only its own zone's boards showed the call)."""
         window = self._hall.window(window_id)
         if window is None or window.kind == "back_office":
             return
         call = CallInfo(number, str(window_number if window_number is not None else window.number))
         for runtime, address in self._screens_of.get(window_id, []):
             self._show(runtime, address, window_called(call, blink=blink))
-        for runtime in self.runtimes:
-            for board in runtime.boards.get(window.zone, []):
-                for address, text in board.push(call).items():
-                    self._show(runtime, address, text)
+        for zone in dict.fromkeys(z for z in (ticket_zone, window.zone) if z):
+            for runtime in self.runtimes:
+                for board in runtime.boards.get(zone, []):
+                    for address, text in board.push(call).items():
+                        self._show(runtime, address, text)
 
     async def _show_windows(self, views: list[WindowView]) -> None:
         """Window screens for windows that are not calling: staff and unit, paused or blank."""
@@ -202,9 +206,10 @@ class ScreenService:
         for view in calling:
             assert view.current_ticket is not None
             call = CallInfo(view.current_ticket.number, str(view.number))
-            for runtime in self.runtimes:
-                for board in runtime.boards.get(view.zone, []):
-                    board.push(call)
+            for zone in dict.fromkeys((view.current_ticket.zone, view.zone)):
+                for runtime in self.runtimes:
+                    for board in runtime.boards.get(zone, []):
+                        board.push(call)
         for runtime in self.runtimes:
             for boards in runtime.boards.values():
                 for board in boards:

@@ -18,6 +18,7 @@ from caller.sim import PadSimulator
 from display.led.dialects import make_codec
 from display.led.sim import ScreenSimulator
 from server.config.loader import load_hall_config
+from server.config.models import HallConfig
 from server.config.paths import default_config_dir
 from server.devices import ROUTES, ReconnectPolicy, device_extension
 from server.devices.config import device_config_from_mapping
@@ -72,13 +73,23 @@ def routes(app) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def rig(aiohttp_client, tmp_path: Path, clock) -> AsyncIterator[Rig]:
+def rig_hall(request: pytest.FixtureRequest) -> HallConfig:
+    """The sample hall; parametrized indirectly with {window: queue}, those windows serve those
+    queues too (a window serving another zone's queue)."""
+    raw = load_hall_config(default_config_dir()).model_dump()
+    for window, queue in getattr(request, "param", {}).items():
+        next(w for w in raw["windows"] if w["id"] == window)["queues"][queue] = 1
+    return HallConfig.model_validate(raw)
+
+
+@pytest.fixture
+async def rig(aiohttp_client, tmp_path: Path, clock, rig_hall: HallConfig) -> AsyncIterator[Rig]:
     pads = {name: PadSimulator(name, addresses) for name, (addresses, _) in PAD_BUSES.items()}
     for sim in pads.values():
         await sim.start()
     screens = ScreenSimulator(make_codec("pingan"))
     screens.open()
-    hall = load_hall_config(default_config_dir())
+    hall = rig_hall
     raw = {
         "pad_buses": [
             {

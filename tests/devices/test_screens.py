@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import Rig, eventually
 
 ZONE_A_TOP, ZONE_A_SECOND, ZONE_C_TOP = 20, 21, 30
@@ -58,3 +60,14 @@ async def test_recall_moves_the_call_back_to_the_top_and_shows_it_again(rig: Rig
     await eventually(lambda: rig.shown(ZONE_A_SECOND) == f"请{second}号到2号窗口办理")
     # the window screen is sent the call again (pingan has no blink; candle would blink it)
     await eventually(lambda: sum(1 for _, f in rig.screens.decoded() if f.address == 1 and f.text == called) > shown_before)
+
+
+@pytest.mark.parametrize("rig_hall", [{"W01": "C1"}], indirect=True)
+async def test_a_window_of_another_zone_calling_shows_where_the_citizen_waits(rig: Rig) -> None:
+    """Tried: W01 (zone A) also serving C1 (zone C) calls a C1 ticket. Kept: zone C's screen shows
+    the call, where the kiosk sent the citizen to wait (only zone A's did), and zone A's too."""
+    await rig.hub.engine.login("W01", "staff01")
+    number = await rig.issue("C1")
+    assert (await rig.hub.engine.call_next("W01")).number == number
+    await eventually(lambda: rig.shown(ZONE_C_TOP) == f"请{number}号到1号窗口办理")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{number}号到1号窗口办理")
