@@ -198,7 +198,9 @@ class BoardModel:
             ticket = w.get("current_ticket") or {}
             if w.get("kind") == "back_office" or not ticket.get("called_at") or ticket.get("status") not in ("called", "serving"):
                 continue
-            if self.zone is not None and w.get("zone") != self.zone:
+            # The ticket's zone, as the live events are filtered (a window of another zone serving
+            # a queue here showed its call live, and lost it when the board restarted).
+            if self.zone is not None and self.zone not in (w.get("zone"), ticket.get("zone")):
                 continue
             seeded.append(BoardCall(str(ticket["number"]), str(w["id"]), w.get("number"), str(w.get("name", "")),
                                     float(ticket["called_at"]), -1, int(ticket.get("call_count") or 1)))

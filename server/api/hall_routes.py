@@ -136,7 +136,10 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
     zone = zone_param(request)
     last_seq = await engine.last_seq()
     prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
-    windows = [w for w in await engine.windows() if zone is None or w.zone == zone]
+    # A zone's windows, and a window of another zone holding a ticket of this zone (it serves a
+    # queue here): its call belongs on this zone's boards, as the live events do.
+    windows = [w for w in await engine.windows()
+               if zone is None or zone in (w.zone, w.current_ticket.zone if w.current_ticket else None)]
     return json_response(
         {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes),
          "windows": _rendered(windows, principal)}

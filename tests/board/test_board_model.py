@@ -137,6 +137,17 @@ def test_state_seeds_the_calls_in_progress() -> None:
     assert model.last_seq == 7
 
 
+def test_state_seeds_a_call_of_this_zone_at_a_window_of_another() -> None:
+    """A window of zone A serving zone C's queue: zone C's board showed the call live (events go
+    by the ticket's zone) and lost it when switched on again; now it is seeded there too."""
+    ticket = {"number": "C1001", "zone": "C", "status": "called", "called_at": 60.0, "call_count": 1}
+    windows = [{"id": "W01", "number": 1, "name": "1号窗口", "zone": "A", "kind": "window", "current_ticket": ticket}]
+    for zone in ("C", "A"):
+        model = BoardModel(zone=zone)
+        model.load(3, "2026-11-26", [], windows)
+        assert [c.text for c in model.recent] == ["请 C1001 号 到 1号窗口"], zone
+
+
 def test_call_text_names_the_window() -> None:
     assert call_text("A001", 3) == "请 A001 号 到 3号窗口"
     assert call_text("C009", None, "不动产后台") == "请 C009 号 到 不动产后台"

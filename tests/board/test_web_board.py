@@ -234,3 +234,25 @@ async def test_the_board_clock_keeps_the_halls_time_on_a_tv_left_on_utc(hub, bro
         assert (await page.text_content("#clock")).startswith("2026年11月26日 星期四 18:59:0")
     finally:
         await context.close()
+
+
+async def test_a_call_of_this_zone_at_a_window_of_another_is_seeded(aiohttp_client, tmp_path: Path, clock, browser) -> None:
+    """Tried: W01 (zone A) also serving C1, a C1 ticket called there, then zone C's board opened.
+    Kept: the board shows the call (it came live, by the ticket's zone, but a board opened or
+    reloaded afterwards lost it: the state was read by the window's zone)."""
+    from server.config.loader import load_hall_config
+    from server.config.models import HallConfig
+    from server.config.paths import default_config_dir
+
+    raw = load_hall_config(default_config_dir()).model_dump()
+    next(w for w in raw["windows"] if w["id"] == "W01")["queues"]["C1"] = 1
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=HallConfig.model_validate(raw),
+                          extensions=[setup_static, board_setup, voice_extension(plan=VoicePlan({}))])
+    number = await issue(hub, "C1")
+    await login(hub, "W01", "staff01")
+    assert await call_next(hub, "W01", "staff01") == number
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert await page.text_content("#current-text") == f"请 {number} 号 到 1号窗口"
+    await page.close()

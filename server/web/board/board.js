@@ -83,7 +83,9 @@
     board.windowQueues = new Map(state.windows.map((w) => [w.id, Object.keys(w.queues || {})]));
     board.openNow = new Set(state.windows.filter((w) => !["closed", "paused"].includes(w.state)).map((w) => w.id));
     board.recent = state.windows
-      .filter((w) => w.kind !== "back_office" && (!zone || w.zone === zone) && w.current_ticket
+      // The ticket's zone too, as live events are filtered: a window of another zone serving a
+      // queue here showed its call live and lost it when the page reloaded.
+      .filter((w) => w.kind !== "back_office" && (!zone || w.zone === zone || (w.current_ticket && w.current_ticket.zone === zone)) && w.current_ticket
         && ["called", "serving"].includes(w.current_ticket.status) && w.current_ticket.called_at)
       .map((w) => ({ number: w.current_ticket.number, windowNumber: w.number, windowName: w.name, at: w.current_ticket.called_at }))
       .sort((a, b) => b.at - a.at)
