@@ -11,10 +11,11 @@ the same rules.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -271,6 +272,14 @@ class HallConfig(_Model):
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> HallConfig:
+        """A copy with `update` applied and validated afresh. Pydantic's own copy keeps the
+        instance dict, cached lookups included: a copy with other windows still found the old
+        ones by id (a test was bitten), and it skipped the hall's consistency checks."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**{name: getattr(self, name) for name in type(self).model_fields}, **update})
 
     @cached_property
     def by_key(self) -> ConfigIndex:

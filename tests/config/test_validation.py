@@ -426,3 +426,24 @@ def test_an_items_days_must_fit_its_kind(hall_dir: Path) -> None:
     assert set(problems) == {f"row {instant + 2}", f"row {promised + 2}"}, problems
     assert "instant item (即办件) is concluded on the spot: promised_days must be 0, not 20" in problems[f"row {instant + 2}"]
     assert "承诺件" in problems[f"row {promised + 2}"]
+
+
+def test_a_copy_with_other_windows_finds_them_and_is_checked_again() -> None:
+    """Tried: HallConfig.model_copy(update={"windows": …}) after a lookup had been made (the
+    demo copies the hall this way, tests copy it to add a queue to a window). It was: the copy's
+    window("W1") returned the original window (pydantic copied the cached lookups), and a copy
+    naming a queue that does not exist went unchecked. Kept: the copy finds its own windows, and
+    an inconsistent copy is refused like a loaded one."""
+    from pydantic import ValidationError
+
+    from tests.conftest import mini_hall_dict
+
+    hall = HallConfig.model_validate(mini_hall_dict())
+    assert hall.window("W1") is not None and hall.window("W1").queues == {"A1": 3, "A2": 1}  # the lookup is cached now
+    windows = [w.model_copy(update={"queues": {"A1": 1}}) if w.id == "W1" else w for w in hall.windows]
+    copy = hall.model_copy(update={"windows": windows})
+    assert copy.window("W1").queues == {"A1": 1} and hall.window("W1").queues == {"A1": 3, "A2": 1}
+    wrong = [w.model_copy(update={"queues": {"Z9": 1}}) if w.id == "W1" else w for w in hall.windows]
+    with pytest.raises(ValidationError, match="Z9"):
+        hall.model_copy(update={"windows": wrong})
+    assert hall.model_copy().window("W1") is hall.window("W1")
