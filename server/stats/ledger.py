@@ -8,9 +8,10 @@ the definitions leave open (documented in docs/statistics.md):
 - a no-show that is re-queued late stays in the same leg, so its wait runs from the leg's entry to
   the call that finally brought the citizen ("if a no-show is called again the last call counts").
 - service time per leg is the time in the `serving` state; time a case spent parked (on hold) is
-  reported apart as hold time. A leg finished straight from "called" (nobody pressed "start") is
-  taken to have started at its last call: its service runs from that call to the finish and its
-  walk time is unknown (None), so it neither pulls service averages to zero nor counts a walk.
+  reported apart as hold time. A stretch in "called" that the finish or a park ended (nobody
+  pressed "start", or not again after a parked case was taken up) is service from its last call,
+  or from the resume that opened it: such a leg's service neither drops to zero nor takes in the
+  time parked, and its walk time is unknown (None) unless "start" marked the first arrival.
   Tickets recorded before this rule (their called interval ended "arrived" at the finish) keep
   what they had: zero service.
 - dwell is issue to finish and exists only for finished tickets.
@@ -109,6 +110,22 @@ def _unit_of(config: HallConfig, queue: str, item_code: str | None) -> str | Non
     return q.unit if q is not None else None
 
 
+_AT_WINDOW = frozenset({"parked", "served"})  # a "called" stretch ended by these was spent at the window
+
+
+def _last_call_in(stretch: Mapping[str, Any], calls: Sequence[float]) -> float:
+    """When service began in a "called" stretch nobody pressed "start" in: its last call or
+    recall, else its own start (a resumed case, taken up again without a new call)."""
+    inside = [c for c in calls if stretch["start_at"] <= c <= stretch["end_at"]]
+    return inside[-1] if inside else float(stretch["start_at"])
+
+
+def _resumed(rows: Sequence[Mapping[str, Any]], stretch: Mapping[str, Any]) -> bool:
+    """Whether this "called" stretch took up a parked case (it follows a stretch on hold)."""
+    index = next(i for i, r in enumerate(rows) if r is stretch)
+    return index > 0 and rows[index - 1]["state"] == "on_hold"
+
+
 def compute_legs(
     config: HallConfig,
     ticket: Mapping[str, Any],
@@ -138,16 +155,24 @@ def compute_legs(
         waiting = [r for r in rows if r["state"] == "waiting"]
         queue = (waiting[0] if waiting else rows[0])["queue"] or ticket["queue"]
         entered = float(min(r["start_at"] for r in (waiting or rows)))
-        arrived = [r for r in rows if r["state"] == "called" and r["outcome"] == "arrived"]
-        started = float(arrived[0]["end_at"]) if arrived else None
         calls = sorted(calls_by_leg.get(number, []))
+        serving = [(r["start_at"], r["end_at"]) for r in rows if r["state"] == "serving"]
+        # A stretch at the window that a park or the finish ended while still "called" (nobody
+        # pressed "start", or not again after a parked case was taken up) was service from its
+        # last call, or from the resume that opened it. Counted from the leg's last call instead,
+        # a case parked before "start" had its whole hold counted as service (and as walk once
+        # started later), and one finished straight after its resume lost that last stretch.
+        unstarted = [(_last_call_in(r, calls), r["end_at"]) for r in rows if r["state"] == "called" and r["outcome"] in _AT_WINDOW]
+        serving = sorted(serving + unstarted)
+        arrived = [r for r in rows if r["state"] == "called" and r["outcome"] == "arrived"]
+        first_arrival = float(arrived[0]["end_at"]) if arrived else None
+        started = float(serving[0][0]) if serving else first_arrival
+        if first_arrival is not None and started is not None:
+            started = min(started, first_arrival)
         counted = [c for c in calls if started is None or c <= started]
         last_call = counted[-1] if counted else None
-        serving = [(r["start_at"], r["end_at"]) for r in rows if r["state"] == "serving"]
-        finished_from_call = [r for r in rows if r["state"] == "called" and r["outcome"] == "served"]
-        if not arrived and finished_from_call and last_call is not None:  # nobody pressed "start"
-            started = last_call
-            serving = [(last_call, finished_from_call[-1]["end_at"])]
+        # The walk is known only when "start" marked the citizen's first arrival at the window.
+        walked = first_arrival is not None and started == first_arrival and not _resumed(rows, arrived[0])
         holds = [r for r in rows if r["state"] == "on_hold"]
         called_rows = [r for r in rows if r["state"] == "called"]
         last = rows[-1]
@@ -173,7 +198,7 @@ def compute_legs(
                 ended_at=float(last["end_at"]) if last["end_at"] is not None else None,
                 calls=len(calls),
                 wait_s=round(last_call - entered, 3) if last_call is not None else None,
-                walk_s=round(started - last_call, 3) if started is not None and arrived and last_call is not None else None,
+                walk_s=round(started - last_call, 3) if started is not None and walked and last_call is not None else None,
                 service_s=_sum([end - start for start, end in serving if end is not None])
                 if started is not None
                 else None,

@@ -110,20 +110,48 @@ async def test_transfers_by_window_or_person_are_the_ones_they_made(scenario):
     assert [f.transfers for f in await scenario.figures("all")] == [1]
 
 
-async def test_parked_case_hold_time_is_not_service(scenario):
+@pytest.mark.parametrize("second_start, service_min", [(True, 8), (False, 9)])
+async def test_parked_case_hold_time_is_not_service(scenario, second_start, service_min):
+    """Taken up again, with or without "start" pressed a second time: 09:06-09:10 and from the
+    second start (09:26) or the resume (09:25) to 09:30. Without it, the stretch after the
+    resume was dropped (4 min where the citizen was served 9)."""
     t = await scenario.issue("09:00")
     await scenario.do("09:00", "login", "W1", "staff01")
     await scenario.do("09:05", "call_next", "W1")
     await scenario.do("09:06", "start", "W1")
     await scenario.do("09:10", "park", "W1")
     await scenario.do("09:25", "call_ticket", "W1", t.number)
-    await scenario.do("09:26", "start", "W1")
+    if second_start:
+        await scenario.do("09:26", "start", "W1")
     await scenario.do("09:30", "finish", "W1")
     fact = await scenario.ticket_fact(t.id)
     assert fact["wait_s"] == 5 * M, "taking a parked case up again is not a new call"
-    assert fact["hold_s"] == 15 * M
-    assert fact["service_s"] == 8 * M  # 09:06-09:10 and 09:26-09:30
+    assert (fact["walk_s"], fact["hold_s"]) == (1 * M, 15 * M)
+    assert fact["service_s"] == service_min * M
     assert fact["dwell_s"] == 30 * M
+
+
+async def test_case_parked_before_start_does_not_count_its_hold_as_service_or_walk(scenario):
+    """Parked straight after the call (the citizen sent home for a document) and taken up two
+    hours later: the hold was counted as service (no second start) or as walk (with one)."""
+    finished_at_once = await scenario.issue("09:00")
+    started_again = await scenario.issue("09:00")
+    await scenario.do("09:00", "login", "W1", "staff01")
+    await scenario.do("09:05", "call_next", "W1")
+    await scenario.do("09:07", "park", "W1")
+    await scenario.do("09:08", "call_next", "W1")
+    await scenario.do("09:09", "park", "W1")
+    await scenario.do("11:25", "call_ticket", "W1", finished_at_once.number)
+    await scenario.do("11:30", "finish", "W1")
+    await scenario.do("11:31", "call_ticket", "W1", started_again.number)
+    await scenario.do("11:32", "start", "W1")
+    await scenario.do("11:40", "finish", "W1")
+    first = await scenario.ticket_fact(finished_at_once.id)
+    assert (first["wait_s"], first["hold_s"], first["walk_s"]) == (5 * M, (11 * 60 + 25 - 9 * 60 - 7) * M, None)
+    assert first["service_s"] == 7 * M  # 09:05-09:07 and 11:25-11:30
+    second = await scenario.ticket_fact(started_again.id)
+    assert (second["wait_s"], second["walk_s"]) == (8 * M, None)
+    assert second["service_s"] == 9 * M  # 09:08-09:09 and 11:32-11:40
 
 
 async def test_finish_without_start_counts_service_from_the_last_call(scenario):
