@@ -94,6 +94,13 @@ class WindowLoginBody(Body):
     staff_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
+class HandOverBody(Body):
+    """The colleague taking over a window signs in on the leaving clerk's pad."""
+
+    staff_id: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
 class CallBody(Body):
     number: Annotated[str, Field(min_length=2, max_length=16)]
 

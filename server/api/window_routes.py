@@ -4,8 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.accounts import Principal, Role
-from server.api.bodies import CallBody, FinishBody, NoteBody, PauseBody, TransferBody, WindowLoginBody
-from server.api.keys import ENGINE
+from server.api.bodies import CallBody, FinishBody, HandOverBody, NoteBody, PauseBody, TransferBody, WindowLoginBody
+from server.api.keys import ACCOUNTS, ENGINE
 from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
 
@@ -32,6 +32,19 @@ async def login(request: web.Request, principal: Principal, body: WindowLoginBod
 async def logout(request: web.Request, principal: Principal) -> web.Response:
     window_id, staff = _acting(request, principal)
     return json_response(await request.app[ENGINE].logout(window_id, staff=staff))
+
+
+async def hand_over(request: web.Request, principal: Principal, body: HandOverBody) -> web.Response:
+    """交接: the colleague taking over types their own 工号 and PIN on the leaving clerk's pad, so
+    nobody is put at a window without knowing it; the parked cases stay with the window."""
+    window_id, staff = _acting(request, principal)
+    colleague = await request.app[ACCOUNTS].sign_in(
+        body.staff_id, body.password, source=f"handover:{request.remote}", now=request.app[ENGINE].clock.now()
+    )
+    if colleague is None or colleague.role not in STAFF:
+        # 403, not 401: the clerk's own session is fine (a pad takes 401 as "signed out").
+        raise HallQError("bad_credentials", "接班人工号或密码错误", "wrong staff id or password of the colleague taking over", 403)
+    return json_response(await request.app[ENGINE].hand_over(window_id, colleague.name, staff=staff))
 
 
 async def call_next(request: web.Request, principal: Principal) -> web.Response:
@@ -96,6 +109,7 @@ _W = "/api/v1/windows/{window_id}"
 ROUTES = [
     Route("POST", f"{_W}/login", login, "Log in at a window", STAFF, WindowLoginBody, "windows"),
     Route("POST", f"{_W}/logout", logout, "Log out of a window", STAFF, tag="windows"),
+    Route("POST", f"{_W}/hand-over", hand_over, "Hand the window over to a colleague", STAFF, HandOverBody, "windows"),
     Route("POST", f"{_W}/call-next", call_next, "Call the next ticket", STAFF, tag="windows"),
     Route("POST", f"{_W}/call", call_number, "Call a specific ticket", STAFF, CallBody, "windows"),
     Route("POST", f"{_W}/recall", recall, "Recall the current ticket", STAFF, tag="windows"),

@@ -634,9 +634,15 @@ class QueueEngine:
         parked = self._parked_at(txn.conn, window_id, txn.day)
         if parked:
             raise invalid_state(
-                f"window {window_id} has parked case(s) {', '.join(parked)}; resume and finish or transfer them first",
-                f"{where}还有挂起的号（{'、'.join(parked)}），请先恢复办理并办结或转移{then}",
+                f"window {window_id} has parked case(s) {', '.join(parked)}; resume and finish or transfer them first,"
+                " or hand the window over",
+                f"{where}还有挂起的号（{'、'.join(parked)}），请先恢复办理并办结或转移{then}，或交接给接班同事",
             )
+        self._leave(txn, state, reason)
+
+    def _leave(self, txn: _Txn, state: Row[Any], reason: str) -> None:
+        """Log the window's person out (ending a pause first), whatever is parked there."""
+        window_id = state._mapping["window_id"]
         staff = state._mapping["staff_id"]
         if state._mapping["paused_reason"] is not None:
             self._event(txn, "window.resumed", window_id=window_id, staff_id=staff, payload={"by": reason})
@@ -646,6 +652,34 @@ class QueueEngine:
             .values(staff_id=None, logged_in_at=None, paused_reason=None, paused_at=None)
         )
         self._event(txn, "window.logout", window_id=window_id, staff_id=staff, payload={"reason": reason})
+
+    async def hand_over(self, window_id: str, to_staff: str, *, staff: str | None = None) -> WindowView:
+        """交接: a colleague takes over the window, and with it the cases parked there, in one
+        transaction. A clerk with a parked case (a citizen fetching a document) could neither log
+        out nor let a colleague log in, so a shift change or lunch relief meant calling the case
+        back aloud and sending it into the queue's line, where any window might call it."""
+        def work(txn: _Txn) -> Any:
+            state = self._staffed_window(txn, window_id)
+            leaving = state._mapping["staff_id"]
+            if to_staff == leaving:
+                raise bad_request("hand the window over to someone else", "请由接班的同事登录交接")
+            if state._mapping["current_ticket_id"] is not None:
+                raise invalid_state(
+                    f"window {window_id} still has a ticket at the counter; finish, transfer or park it first",
+                    "当前还有号在办理，请先办结、转移或挂起再交接",
+                )
+            elsewhere = txn.conn.execute(
+                select(window_states.c.window_id).where(window_states.c.staff_id == to_staff, window_states.c.window_id != window_id)
+            ).scalars().all()
+            for other in elsewhere:  # one person, one window, as at a login
+                self._logout_in(txn, other, reason="moved")
+            self._leave(txn, state, "handover")
+            txn.conn.execute(
+                update(window_states).where(window_states.c.window_id == window_id).values(staff_id=to_staff, logged_in_at=txn.now)
+            )
+            self._event(txn, "window.login", window_id=window_id, staff_id=to_staff, payload={"handover_from": leaving})
+            return self._window_view(txn.conn, window_id)
+        return await self._write(work, staff)
 
     def _staffed(self, conn: Connection, window_id: str) -> bool:
         state = self._window_state(conn, window_id)

@@ -8,6 +8,7 @@ import pytest
 
 from server.api.keys import CONFIG
 from server.app import api_routes
+from tests.conftest import HUB_PASSWORD
 
 
 async def issue(hub, queue="A1", key=None, who="kiosk", **extra):
@@ -539,6 +540,36 @@ async def test_logout_ends_the_session(hub):
     headers = hub.auth("staff02")
     assert (await hub.client.post("/api/v1/auth/logout", headers=headers)).status == 200
     assert (await hub.client.get("/api/v1/auth/me", headers=headers)).status == 401
+
+
+async def test_a_colleague_takes_over_a_window_with_its_parked_case(hub):
+    """交接 at lunch: staff01 has a case parked (the citizen fetching a document). They could not
+    log out, nor could staff02 log in there; now staff02 signs in on staff01's pad and the window,
+    parked case included, is theirs. Nothing else moves: not the case, not staff01's session."""
+    post = hub.client.post
+    await post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+    mine = hub.auth("staff01")
+    for step in ("login", "call-next", "start"):
+        assert (await post(f"/api/v1/windows/W19/{step}", json={} if step == "login" else None, headers=mine)).status == 200
+    parked = await (await post("/api/v1/windows/W19/park", json={"note": "回家取户口本"}, headers=mine)).json()
+    refused = await post("/api/v1/windows/W19/logout", headers=mine)
+    assert refused.status == 409 and "交接" in (await refused.json())["error"]["message"]
+
+    wrong = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff02", "password": "nope"}, headers=mine)
+    assert wrong.status == 403 and (await wrong.json())["error"]["message"] == "接班人工号或密码错误"
+    not_hers = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff03", "password": HUB_PASSWORD},
+                          headers=hub.auth("staff02"))
+    assert not_hers.status == 403, "only the person at the window hands it over"
+    assert (await hub.engine.window("W19")).staff_id == "staff01"
+
+    r = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff02", "password": HUB_PASSWORD}, headers=mine)
+    assert r.status == 200 and (await r.json())["staff_id"] == "staff02"
+    assert (await hub.engine.ticket(parked["id"])).status == "on_hold"
+    resumed = await post("/api/v1/windows/W19/call", json={"number": parked["number"]}, headers=hub.auth("staff02"))
+    assert resumed.status == 200, await resumed.text()
+    kinds = [(e.kind, e.staff_id) for e in await hub.engine.events_since(0) if e.kind.startswith("window.")]
+    assert kinds[-2:] == [("window.logout", "staff01"), ("window.login", "staff02")]
+    assert (await hub.client.get("/api/v1/auth/me", headers=mine)).status == 200
 
 
 async def test_admin_adds_users_and_technician_registers_devices(hub):

@@ -366,6 +366,41 @@ async def test_park_no_show_requeue_invite_and_leave(tabs: Tabs, pad_hub: Hub) -
 
 
 @pytest.mark.browser
+async def test_a_colleague_takes_over_the_window_and_its_parked_case(tabs: Tabs, pad_hub: Hub, tmp_path: Path) -> None:
+    """交接 at lunch: staff01 cannot leave (C1001 is parked, its citizen fetching a document); the
+    colleague types their own 工号 and PIN on staff01's pad, then signs in and carries on."""
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await pad_hub.engine.call_next("W19")
+    await pad_hub.engine.park("W19", "回家取户口本")
+    await expect(page.locator("#parked-list button")).to_have_text(["恢复办理 C1001"])
+    await expect(page.locator(button("logout"))).to_be_disabled()
+
+    await page.set_viewport_size({"width": 1366, "height": 768})  # the hall's pad PCs
+    await page.click(button("handOver"))
+    await page.fill("#handover-user", "staff02")
+    await page.fill("#handover-pass", "wrong")
+    await page.press("#handover-pass", "Enter")
+    await expect(page.locator("#pad-error")).to_have_text("接班人工号或密码错误")
+    await expect(page.locator("#view-pad")).to_be_visible()  # the clerk's own session is untouched
+    await expect(page.locator(button("callNext"))).to_be_enabled()  # and the pad still works
+    await page.screenshot(path=str(tmp_path / "web-callpad-handover.png"))
+    await page.fill("#handover-pass", HUB_PASSWORD)
+    await page.press("#handover-pass", "Enter")
+
+    await expect(page.locator("#view-login")).to_be_visible()
+    await expect(page.locator("#login-error")).to_have_text("19号窗口已交接给 staff02，请接班同事输入密码登录")
+    await expect(page.locator("#login-user")).to_have_value("staff02")
+    assert (await pad_hub.engine.window("W19")).staff_id == "staff02"
+    await page.fill("#login-pass", HUB_PASSWORD)
+    await page.press("#login-pass", "Enter")
+    await expect(page.locator("#who-name")).to_have_text("李四（staff02）")
+    await page.click("#parked-list button")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).status == "called"
+
+
+@pytest.mark.browser
 async def test_expired_session_returns_to_login(tabs: Tabs, pad_hub: Hub, clock: ManualClock) -> None:
     await issue(pad_hub)
     page = await open_pad(tabs)

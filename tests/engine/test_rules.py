@@ -599,10 +599,10 @@ async def test_no_window_is_left_with_a_case_nobody_can_take(engine, clock):
     await engine.park("W1", "回去取户口本")
     with pytest.raises(HallQError) as refused:
         await engine.logout("W1")
-    assert refused.value.message_zh == f"本窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再退出"
+    assert refused.value.message_zh == f"本窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再退出，或交接给接班同事"
     with pytest.raises(HallQError) as refused:
         await engine.login("W2", "s1")
-    assert refused.value.message_zh == f"您在1号窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再到其他窗口登录"
+    assert refused.value.message_zh == f"您在1号窗口还有挂起的号（{called.number}），请先恢复办理并办结或转移再到其他窗口登录，或交接给接班同事"
     assert (await engine.window("W1")).staff_id == "s1"
     await engine.pause("W1", "meeting")  # nothing at the counter: pausing is fine with a case parked
     await engine.resume("W1")

@@ -345,6 +345,7 @@
         resume: () => this.run("POST", this.path("resume"), undefined, () => "窗口已恢复叫号"),
         invite: () => this.run("POST", this.path("invite-rating"), undefined, (t) => `已邀请 ${t.number} 评价（由群众本人评价）`),
         logout: () => this.logoutWindow(),
+        handOver: () => this.openPanel("handOver"),
         appeals: () => this.openAppeals(),
       };
       handlers[action]();
@@ -363,17 +364,42 @@
       return this.run("POST", this.path("call"), { number }, (t) => `已恢复办理 ${t.number}`);
     }
 
+    // 交接: the colleague signs in on this pad; the window is theirs, and this session goes back to
+    // the sign-in so they can sign in and carry on (the window's parked cases await them there).
+    async handOver() {
+      const staffId = $("handover-user").value.trim();
+      const body = { staff_id: staffId, password: $("handover-pass").value };
+      $("handover-pass").value = "";
+      const window = this.window;
+      if (!(await this.leave("hand-over", body))) return;
+      $("handover-user").value = "";
+      this.stopStream();
+      this.windowId = null;
+      this.window = null;
+      await this.onSessionLogout();
+      $("login-user").value = staffId;
+      $("login-error").textContent = `${window.name}已交接给 ${staffId}，请接班同事输入密码登录`;
+      $("login-pass").focus();
+    }
+
     async logoutWindow() {
+      if (!(await this.leave("logout"))) return;
+      await this.loadWindows().catch(() => {});
+      this.showChoose("已退出窗口");
+    }
+
+    // An action that ends this person's time at the window: while it is on its way, stale
+    // refreshes keep quiet; refused, the window is read again (the buttons stayed disabled).
+    async leave(action, body) {
       this.leaving = true;
+      let result = null;
       try {
-        const result = await this.run("POST", this.path("logout"));
-        if (result) {
-          await this.loadWindows().catch(() => {});
-          this.showChoose("已退出窗口");
-        }
+        result = await this.run("POST", this.path(action), body);
       } finally {
         this.leaving = false;
       }
+      if (!result && this.windowId) await this.refreshWindow().catch((error) => this.onError(error));
+      return result;
     }
 
     // ------------------------------------------------------------ panels
@@ -511,6 +537,10 @@
         const label = $("transfer-target").selectedOptions[0]?.textContent || target;
         this.run("POST", this.path("transfer"), { target_kind: kind, target, note }, (t) => `${t.number} 已转至 ${label}`)
           .then((done) => { if (done) $("transfer-note").value = ""; });
+      });
+      $("panel-handOver").addEventListener("submit", (e) => {
+        e.preventDefault();
+        this.handOver();
       });
       $("panel-park").addEventListener("submit", (e) => {
         e.preventDefault();

@@ -27,6 +27,7 @@ const PadRules = (() => {
       resume: paused,
       invite: status === "serving" && ticket.rating == null,
       logout: loggedIn && !ticket && !parkedCount, // a parked case only this window can resume
+      handOver: loggedIn && !ticket, // 交接: a colleague takes the window, parked cases included
       appeals: loggedIn,
     };
   }
