@@ -40,6 +40,13 @@ ERROR_CODES: Mapping[str, int] = {
 }
 
 
+REPEATED_CALL_KEY_S = 3.0
+"""A combined call/recall key pressed again this soon after the call is the same press repeated
+(the key bounced, or the clerk pressed again before the pad showed the number), not a recall:
+the zone heard the number twice before its first announcement had ended, and one of the
+citizen's recalls was used up."""
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """The outcome the pad is told about: ok, or an error code with the Chinese reason."""
@@ -121,6 +128,8 @@ class PadActions:
             case ActionKind.CALL_OR_RECALL:
                 current = await self._current(window_id)
                 if current is not None and current.status == TicketStatus.CALLED:
+                    if current.called_at is not None and engine.clock.now() - current.called_at < REPEATED_CALL_KEY_S:
+                        return ActionResult(True)  # the call just made stands; the pad shows it
                     await engine.recall(window_id)
                 else:
                     return ActionResult(True, empty=await engine.call_next(window_id) is None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
 from server.api.keys import CONFIG
+from server.devices.pad_actions import REPEATED_CALL_KEY_S
+from server.engine.clock import ManualClock
 from tests.conftest import HUB_PASSWORD
 
 from .conftest import Rig, eventually
@@ -119,7 +121,7 @@ async def test_polled_csv_pad_every_action_it_can_express(rig: Rig) -> None:
     assert not rig.pads[dialect].pads[pad].logged_in
 
 
-async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
+async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig, clock: ManualClock) -> None:
     engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
     await engine.login("W05", "staff03")  # four keys: no login on the pad itself
     t1, t2, t3 = [await rig.issue("A1") for _ in range(3)]
@@ -127,6 +129,7 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
     sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
     await eventually(lambda: any(d.number == t1 for d in shows(rig, "qsystem-ub485", pad)))
     assert (await ticket(rig, t1)).status == "called"
+    clock.advance(REPEATED_CALL_KEY_S)  # the citizen has not come
     sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))  # called -> recall
     await eventually(lambda: ticket_field(rig, t1, "call_count", 2))
     sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))  # called -> no-show
@@ -151,6 +154,22 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig) -> None:
     assert (await ticket(rig, t3)).status == "waiting"
     # after a moment the pad shows its window's state again
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "----"])
+
+
+async def test_a_ub485_call_key_pressed_twice_calls_once(rig: Rig) -> None:
+    """Tried: key1 pressed twice on W05's UB485 pad before it showed the number (a bounce, or an
+    impatient clerk), then key2. Kept: one call and no recall; the second press recalled the
+    ticket at once, so the zone heard it twice and a recall of the citizen's was used up."""
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
+    await engine.login("W05", "staff03")
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    sim.press(pad, PadAction.simple(ActionKind.START, key="key2"))  # handled after both presses
+    await eventually(lambda: ticket_field(rig, first, "status", "serving"))
+    kinds = [e.kind for e in await engine.ticket_events((await ticket(rig, first)).id)]
+    assert (kinds.count("ticket.called"), kinds.count("ticket.recalled")) == (1, 0)
+    assert (await ticket(rig, first)).call_count == 1 and (await ticket(rig, second)).status == "waiting"
 
 
 async def test_a_text_only_pad_shows_its_call_when_the_next_key_is_already_on_the_wire(rig: Rig) -> None:
