@@ -401,6 +401,31 @@ async def test_a_colleague_takes_over_the_window_and_its_parked_case(tabs: Tabs,
 
 
 @pytest.mark.browser
+async def test_a_call_whose_answer_is_lost_shows_the_call_once_it_is_known(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: the network drops as 叫号 is answered (the hub called C1001; the pad got no answer).
+    Kept: the pad shows C1001 called as soon as it reads the window again, without a second call,
+    and says the network dropped instead of 无法连接服务器，请检查网络后重试 beside a call that
+    was made (the clerk took the stale line for a failed call)."""
+    await issue(pad_hub)
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+
+    async def answer_lost(route) -> None:  # type: ignore[no-untyped-def]
+        await route.fetch()  # the hub gets the request and acts on it ...
+        await route.abort("connectionreset")  # ... and its answer never reaches the pad
+
+    await page.route("**/api/v1/windows/W19/call-next", answer_lost)
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await expect(page.locator("#pad-error")).to_have_text("")
+    await expect(page.locator("#pad-info")).to_have_text("网络曾中断，以上为窗口当前状态")
+    await expect(page.locator(CALL_BUTTON)).to_be_disabled()
+    events = await pad_hub.engine.ticket_events((await pad_hub.engine.ticket_by_number("C1001")).id)
+    assert [e.kind for e in events].count("ticket.called") == 1
+    assert (await pad_hub.engine.ticket_by_number("C1002")).status == "waiting"
+
+
+@pytest.mark.browser
 async def test_expired_session_returns_to_login(tabs: Tabs, pad_hub: Hub, clock: ManualClock) -> None:
     await issue(pad_hub)
     page = await open_pad(tabs)

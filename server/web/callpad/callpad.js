@@ -31,6 +31,7 @@
       this.seen = new Set();
       this.pending = { window: false, queues: false, timer: null };
       this.busy = false;
+      this.unreachable = false; // set when the hub could not be reached
     }
 
     // ------------------------------------------------------------ start-up and views
@@ -235,6 +236,10 @@
         return this.showChoose("您已不在该窗口登录，请重新选择窗口");
       }
       this.window = window;
+      if (this.unreachable) {
+        this.unreachable = false;
+        this.message("", "网络曾中断，以上为窗口当前状态");
+      }
       await this.readTransfer(window.current_ticket);
       this.parked = onHold;
       // Cases transferred to this very window wait outside its queues (a back office has none).
@@ -298,6 +303,9 @@
 
     onError(error) {
       if (error && error.status === 401) return this.expire();
+      // No answer at all: the hub may have acted (a call whose answer was lost). The next read of
+      // the window that succeeds shows what is, and takes this line away.
+      this.unreachable = !!error && error.status === 0;
       this.message(error && error.message ? error.message : "操作失败，请重试", "");
     }
 
