@@ -8,8 +8,8 @@
 2. PostgreSQL (postgresql://postgres@127.0.0.1/): a scratch database is created, the cached rows
    are copied in with COPY, and the database is dropped at the end.
 3. On each backend a real hub (create_app, ManualClock at 16:00 on the last day) is served on
-   loopback; as a signed-in manager we time, over --runs runs each: the monthly report by zone and
-   by day (GET /api/v1/stats/report), the monthly assessment (GET /api/v1/stats/assessment), and
+   loopback; as a signed-in manager we time, over --runs runs each: the monthly report by zone,
+   by day, by window and by staff (GET /api/v1/stats/report), the monthly assessment (GET /api/v1/stats/assessment), and
    the dashboard's today document (GET /api/v1/stats/today), and the report page's table and charts
    (GET /api/v1/stats/report.html, by zone). p50 / p99 / max in milliseconds, after a first call
    whose time is printed on its own (HallQ caches nothing between calls; after the first, SQLite's
@@ -91,6 +91,8 @@ async def copy_to_postgres(sqlite_path: Path, url: str) -> float:
     started = time.perf_counter()
     try:
         with source.connect() as src:
+            # The migrations seed rows of their own (the `intervals` watermark): the copy's win.
+            await conn.execute("DELETE FROM stat_watermarks")
             for name in COPIED:
                 table = schema.metadata.tables[name]
                 columns = [c.name for c in table.columns]
@@ -161,6 +163,8 @@ async def time_hub(url: str, runs: int) -> dict[str, list[float]]:
                 calls = {
                     "monthly report by zone": f"/api/v1/stats/report?from={previous}&to={end}&by=zone",
                     "monthly report by day": f"/api/v1/stats/report?from={previous}&to={end}&by=day",
+                    "monthly report by window": f"/api/v1/stats/report?from={previous}&to={end}&by=window",
+                    "monthly report by staff": f"/api/v1/stats/report?from={previous}&to={end}&by=staff",
                     "monthly report page": f"/api/v1/stats/report.html?from={previous}&to={end}&by=zone",
                     "monthly assessment": f"/api/v1/stats/assessment?month={previous:%Y-%m}",
                     "dashboard today": "/api/v1/stats/today",
@@ -209,18 +213,18 @@ async def main() -> None:
     shutil.copyfile(cache, copy)
     backends = [("SQLite", f"sqlite:///{copy}")]
     scratch = None
-    if not args.no_postgres:
-        import asyncpg
+    try:  # a copy that fails drops its scratch database too
+        if not args.no_postgres:
+            import asyncpg
 
-        scratch = f"hallq_bench_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(PG_ADMIN)
-        await admin.execute(f'CREATE DATABASE "{scratch}"')
-        await admin.close()
-        pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{scratch}"
-        took = await copy_to_postgres(cache, pg_url)
-        print(f"PostgreSQL scratch database {scratch}: rows copied in {took:.0f} s")
-        backends.append(("PostgreSQL", pg_url))
-    try:
+            scratch = f"hallq_bench_{uuid.uuid4().hex[:10]}"
+            admin = await asyncpg.connect(PG_ADMIN)
+            await admin.execute(f'CREATE DATABASE "{scratch}"')
+            await admin.close()
+            pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{scratch}"
+            took = await copy_to_postgres(cache, pg_url)
+            print(f"PostgreSQL scratch database {scratch}: rows copied in {took:.0f} s")
+            backends.append(("PostgreSQL", pg_url))
         for label, url in backends:
             print(f"{label}: {args.runs} runs each")
             for name, samples in (await time_hub(url, args.runs)).items():
