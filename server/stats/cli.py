@@ -50,7 +50,9 @@ async def _figures(args: argparse.Namespace) -> tuple[str, list[Figures]]:
     try:
         await upgrade(database)
         await FactBuilder(database, config, SystemClock()).ready_for(args.start, args.end)
-        rows, names = await database.read(lambda c: (figures(c, args.start, args.end, args.by), staff_names(c)))
+        rows, names = await database.read(lambda c: (figures(c, args.start, args.end, args.by,
+                                                                     service_level_min=config.hall.service_level_min),
+                                                             staff_names(c)))
         return config.hall.name, GroupLabels(config, names).apply(rows, args.by)
     finally:
         await database.close()

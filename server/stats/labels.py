@@ -23,8 +23,8 @@ WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", 
 NO_ITEM = "（未选具体事项）"
 """Tickets taken for a queue, not an item (a queue button, an appointment): the ledger's item is empty."""
 NOT_CALLED = "（未叫号）"
-"""Tickets no window called (cancelled, or still waiting at closing): grouped by window or person
-they have neither, and the row read "None"."""
+"""Legs no window called (cancelled, still waiting at closing, passed on and never called):
+grouped by window or person they have neither, and the row read "None"."""
 
 
 def staff_names(conn: Connection) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Figures for any period and grouping, read from the fact tables (never from the raw history).
 
-Counts, sums and means are grouped in SQL in one scan of the period. p50/p90 are nearest rank: on
+Counts, sums and means are grouped in SQL in one scan of the period: of the ticket facts, or, by
+window or staff, of the leg facts (what that window or person did). p50/p90 are nearest rank: on
 PostgreSQL in that same scan (percentile_disc); SQLite has no percentile aggregate, so a second
 statement returns the period's waits sorted by group and value and the ranks are picked here.
 Auto-closed tickets count as issued (and as abandoned if never called) but are left out of every
@@ -23,6 +24,7 @@ from server.errors import bad_request
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
+from server.storage.schema import ticket_events
 
 GROUPINGS = ("all", "day", "month", "hour", "weekday", "zone", "unit", "queue", "item", "window", "staff")
 GROUP_LABELS_ZH = {
@@ -90,7 +92,7 @@ def _group_expr(conn: Connection, by: str, day_column: Any, table: Any) -> Colum
         return func.to_char(day_column, "YYYY-MM")
     column = {
         "hour": "issue_hour", "weekday": "weekday", "zone": "zone", "unit": "unit", "queue": "queue",
-        "item": "item_code", "window": "last_window", "staff": "last_staff",
+        "item": "item_code",
     }[by]
     return table.c[column]
 
@@ -114,77 +116,50 @@ def _filters(filters: dict[str, str] | None) -> list[ColumnElement[bool]]:
 
 
 def figures(
-    conn: Connection, start: date, end: date, by: str = "all", filters: dict[str, str] | None = None
+    conn: Connection, start: date, end: date, by: str = "all", filters: dict[str, str] | None = None,
+    *, service_level_min: int = 20,
 ) -> list[Figures]:
-    """Report rows for hall days start..end inclusive, one per group, ordered by group key."""
+    """Report rows for hall days start..end inclusive, one per group, ordered by group key.
+
+    By window or staff the rows describe what that window or person did, from the legs they
+    handled (`_leg_rows`); every other grouping counts tickets. `service_level_min` is the hall's
+    (hall.service_level_min): ticket facts carry their over-KPI flag, legs are compared here."""
     _check(by, start, end)
-    key = _group_expr(conn, by, tf.c.hall_day, tf).label("key")
-    where = and_(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
-    timed = not_(tf.c.auto_closed)
-    timed_wait = and_(timed, tf.c.wait_s.is_not(None))
-    valid_rating = and_(tf.c.rating.is_not(None), not_(tf.c.rating_excluded))
-    percentiles_in_sql = conn.dialect.name == "postgresql"
-    columns = [
-        key,
-        func.count().label("tickets"),
-        func.count().filter(tf.c.final_status == "finished").label("served"),
-        func.count().filter(tf.c.was_called).label("called"),
-        func.count().filter(tf.c.final_status == "no_show").label("no_shows"),
-        func.count().filter(not_(tf.c.was_called)).label("abandoned"),
-        func.count().filter(tf.c.auto_closed).label("auto_closed"),
-        func.sum(tf.c.transfers).label("transfers"),
-        func.avg(tf.c.wait_s).filter(timed).label("wait_mean"),
-        func.max(tf.c.wait_s).filter(timed).label("wait_max"),
-        func.avg(tf.c.walk_s).filter(timed).label("walk_mean"),
-        func.avg(tf.c.service_s).filter(and_(timed, tf.c.final_status == "finished")).label("service_mean"),
-        func.avg(tf.c.dwell_s).filter(timed).label("dwell_mean"),
-        func.count().filter(and_(timed, tf.c.over_kpi)).label("over_kpi"),
-        func.count().filter(timed_wait).label("with_wait"),
-        func.count().filter(valid_rating).label("rated"),
-        func.avg(tf.c.rating).filter(valid_rating).label("rating_mean"),
-        func.count().filter(and_(valid_rating, tf.c.rating >= 4)).label("good"),
-        func.count().filter(tf.c.rating <= 2).label("bad_before"),
-        func.count().filter(and_(tf.c.rating <= 2, not_(tf.c.rating_excluded))).label("bad_after"),
-    ]
-    if percentiles_in_sql:  # nearest rank, in the same scan as the counts
-        columns += [func.percentile_disc(p / 100).within_group(tf.c.wait_s).filter(timed_wait).label(f"p{p}")
-                    for p in (50, 90)]
-    query = select(*columns).where(where)
-    if by != "all":
-        query = query.group_by(key).order_by(key)
-    rows = [r for r in conn.execute(query).all() if r.tickets]
-    ranked = {} if percentiles_in_sql else _wait_percentiles(conn, key, and_(where, timed_wait), by)
+    if by in _PASSERS:
+        rows, ranked, percentiles_in_sql = _leg_rows(conn, start, end, by, filters, service_level_min * 60)
+    else:
+        rows, ranked, percentiles_in_sql = _ticket_rows(conn, start, end, by, filters)
     availability = _availability(conn, start, end, by, filters) if by in ("all", "day", "month", "zone", "unit", "window", "staff") else {}
     out = []
     for r in rows:
-        k = str(r.key)
-        p50, p90 = (_float(r.p50), _float(r.p90)) if percentiles_in_sql else ranked.get(k, (None, None))
+        k = str(r["key"])
+        p50, p90 = (_float(r["p50"]), _float(r["p90"])) if percentiles_in_sql else ranked.get(k, (None, None))
         avail = availability.get(k)
         out.append(
             Figures(
                 key=k,
-                tickets=int(r.tickets),
-                served=int(r.served or 0),
-                called=int(r.called or 0),
-                no_shows=int(r.no_shows or 0),
-                abandoned=int(r.abandoned or 0),
-                auto_closed=int(r.auto_closed or 0),
-                transfers=int(r.transfers or 0),
-                wait_mean_s=_round(r.wait_mean),
+                tickets=int(r["tickets"]),
+                served=int(r["served"] or 0),
+                called=int(r["called"] or 0),
+                no_shows=int(r["no_shows"] or 0),
+                abandoned=int(r["abandoned"] or 0),
+                auto_closed=int(r["auto_closed"] or 0),
+                transfers=int(r["transfers"] or 0),
+                wait_mean_s=_round(r["wait_mean"]),
                 wait_p50_s=p50,
                 wait_p90_s=p90,
-                wait_max_s=_round(r.wait_max),
-                walk_mean_s=_round(r.walk_mean),
-                service_mean_s=_round(r.service_mean),
-                dwell_mean_s=_round(r.dwell_mean),
-                over_kpi_share=_ratio(int(r.over_kpi or 0), int(r.with_wait or 0)),
-                no_show_rate=_ratio(int(r.no_shows or 0), int(r.called or 0)),
-                abandonment_rate=_ratio(int(r.abandoned or 0), int(r.tickets)),
-                rated=int(r.rated or 0),
-                rating_mean=_round(r.rating_mean, 3),
-                rating_good_share=_ratio(int(r.good or 0), int(r.rated or 0)),
-                bad_before_appeal=int(r.bad_before or 0),
-                bad_after_appeal=int(r.bad_after or 0),
+                wait_max_s=_round(r["wait_max"]),
+                walk_mean_s=_round(r["walk_mean"]),
+                service_mean_s=_round(r["service_mean"]),
+                dwell_mean_s=_round(r["dwell_mean"]),
+                over_kpi_share=_ratio(int(r["over_kpi"] or 0), int(r["with_wait"] or 0)),
+                no_show_rate=_ratio(int(r["no_shows"] or 0), int(r["called"] or 0)),
+                abandonment_rate=_ratio(int(r["abandoned"] or 0), int(r["tickets"])),
+                rated=int(r["rated"] or 0),
+                rating_mean=_round(r["rating_mean"], 3),
+                rating_good_share=_ratio(int(r["good"] or 0), int(r["rated"] or 0)),
+                bad_before_appeal=int(r["bad_before"] or 0),
+                bad_after_appeal=int(r["bad_after"] or 0),
                 availability=avail[0] if avail else None,
                 idle_waiting_s=avail[1] if avail else None,
             )
@@ -205,6 +180,133 @@ def figures(
     return out
 
 
+Ranked = dict[str, tuple[float | None, float | None]]
+_RATING_KEYS = ("rated", "rating_mean", "good", "bad_before", "bad_after")
+
+
+def _rating_columns(rating: Any, excluded: Any) -> list[Any]:
+    valid = and_(rating.is_not(None), not_(excluded))
+    return [
+        func.count().filter(valid).label("rated"),
+        func.avg(rating).filter(valid).label("rating_mean"),
+        func.count().filter(and_(valid, rating >= 4)).label("good"),
+        func.count().filter(rating <= 2).label("bad_before"),
+        func.count().filter(and_(rating <= 2, not_(excluded))).label("bad_after"),
+    ]
+
+
+def _grouped(conn: Connection, key: Any, columns: list[Any], where: ColumnElement[bool], by: str,
+             wait: Any, timed_wait: ColumnElement[bool]) -> tuple[list[dict[str, Any]], bool]:
+    """One grouped scan; on PostgreSQL the wait percentiles in it (nearest rank, percentile_disc)."""
+    in_sql = conn.dialect.name == "postgresql"
+    if in_sql:
+        columns = columns + [func.percentile_disc(p / 100).within_group(wait).filter(timed_wait).label(f"p{p}")
+                             for p in (50, 90)]
+    query = select(key, *columns).where(where)
+    if by != "all":
+        query = query.group_by(key).order_by(key)
+    return [dict(r._mapping) for r in conn.execute(query)], in_sql
+
+
+def _ticket_rows(conn: Connection, start: date, end: date, by: str,
+                 filters: dict[str, str] | None) -> tuple[list[dict[str, Any]], Ranked, bool]:
+    """Per ticket (every grouping but window and staff): one scan of the ticket facts."""
+    key = _group_expr(conn, by, tf.c.hall_day, tf).label("key")
+    where = and_(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
+    timed = not_(tf.c.auto_closed)
+    timed_wait = and_(timed, tf.c.wait_s.is_not(None))
+    columns = [
+        func.count().label("tickets"),
+        func.count().filter(tf.c.final_status == "finished").label("served"),
+        func.count().filter(tf.c.was_called).label("called"),
+        func.count().filter(tf.c.final_status == "no_show").label("no_shows"),
+        func.count().filter(not_(tf.c.was_called)).label("abandoned"),
+        func.count().filter(tf.c.auto_closed).label("auto_closed"),
+        func.sum(tf.c.transfers).label("transfers"),
+        func.avg(tf.c.wait_s).filter(timed).label("wait_mean"),
+        func.max(tf.c.wait_s).filter(timed).label("wait_max"),
+        func.avg(tf.c.walk_s).filter(timed).label("walk_mean"),
+        func.avg(tf.c.service_s).filter(and_(timed, tf.c.final_status == "finished")).label("service_mean"),
+        func.avg(tf.c.dwell_s).filter(timed).label("dwell_mean"),
+        func.count().filter(and_(timed, tf.c.over_kpi)).label("over_kpi"),
+        func.count().filter(timed_wait).label("with_wait"),
+        *_rating_columns(tf.c.rating, tf.c.rating_excluded),
+    ]
+    rows, in_sql = _grouped(conn, key, columns, where, by, tf.c.wait_s, timed_wait)
+    rows = [r for r in rows if r["tickets"]]
+    ranked = {} if in_sql else _wait_percentiles(conn, key, tf.c.wait_s, and_(where, timed_wait), by)
+    return rows, ranked, in_sql
+
+
+def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None,
+              level_s: float) -> tuple[list[dict[str, Any]], Ranked, bool]:
+    """Per window or person: what they did, from the legs they handled (the leg's window and
+    person are those of its last call), in one scan of the leg facts, and their ratings from the
+    rated tickets (docs/statistics.md, "Definitions as implemented").
+
+    Why: grouped by who concluded the case, a back-office clerk's service read the front
+    window's service and his own added together (29分22秒 against his own 16½ minutes), and a
+    front-window clerk's wait read the waits of the cases he concluded, not of those he called;
+    the monthly assessment, read beside it, counts each person's own legs."""
+    key = _LEG_COLUMNS[by].label("key")
+    where = and_(lf.c.hall_day >= start, lf.c.hall_day <= end,
+                 *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()])
+    timed = not_(lf.c.auto_closed)
+    timed_wait = and_(timed, lf.c.wait_s.is_not(None))
+    served = and_(timed, lf.c.started_at.is_not(None))  # the assessment's 办件量
+    columns = [
+        func.count().label("tickets"),
+        func.count().filter(served).label("served"),
+        func.count().filter(lf.c.calls > 0).label("called"),
+        func.count().filter(lf.c.outcome == "no_show").label("no_shows"),
+        func.count().filter(lf.c.calls == 0).label("abandoned"),
+        func.count().filter(lf.c.auto_closed).label("auto_closed"),
+        func.count().filter(lf.c.outcome.like("transferred%")).label("transfers"),
+        func.avg(lf.c.wait_s).filter(timed).label("wait_mean"),
+        func.max(lf.c.wait_s).filter(timed).label("wait_max"),
+        func.avg(lf.c.walk_s).filter(timed).label("walk_mean"),
+        func.avg(lf.c.service_s).filter(served).label("service_mean"),
+        func.avg(lf.c.ended_at - lf.c.entered_at).filter(served).label("dwell_mean"),
+        func.count().filter(and_(timed_wait, lf.c.wait_s > level_s)).label("over_kpi"),
+        func.count().filter(timed_wait).label("with_wait"),
+    ]
+    rows, in_sql = _grouped(conn, key, columns, where, by, lf.c.wait_s, timed_wait)
+    by_key = {str(r["key"]): r | dict.fromkeys(_RATING_KEYS) for r in rows}
+    for rated in _ratings_by(conn, start, end, by, filters):
+        k = str(rated["key"])
+        row = by_key.setdefault(k, {c.name: None for c in columns}
+                                | {"key": rated["key"], "tickets": 0, "p50": None, "p90": None})
+        row.update({name: rated[name] for name in _RATING_KEYS})
+    ranked = {} if in_sql else _wait_percentiles(conn, key, lf.c.wait_s, and_(where, timed_wait), by)
+    return [by_key[k] for k in sorted(by_key) if by_key[k]["tickets"] or by_key[k]["rated"]], ranked, in_sql
+
+
+def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Ratings of the period's tickets per person rated (the `ticket.rated` event's staff, as the
+    assessment counts them) or per window rated (that event's window: a case concluded in a back
+    office is rated against the front window the citizen met last). Only rated tickets are read."""
+    rated = [tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating.is_not(None)]
+    rated_window = ticket_events.c.window_id
+    columns = {"zone": tf.c.zone, "unit": tf.c.unit, "queue": tf.c.queue, "item": tf.c.item_code,
+               "window": rated_window, "staff": tf.c.rating_staff}
+    source: Any = tf
+    if by == "window" or "window" in (filters or {}):
+        source = tf.join(ticket_events, and_(ticket_events.c.ticket_id == tf.c.ticket_id,
+                                             ticket_events.c.kind == "ticket.rated"))
+    key = columns[by].label("key")
+    where = and_(*rated, *[columns[name] == value for name, value in _checked(filters).items()])
+    query = select(key, *_rating_columns(tf.c.rating, tf.c.rating_excluded)).select_from(source).where(where).group_by(key)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _checked(filters: dict[str, str] | None) -> dict[str, str]:
+    """The filters, each one the report knows (the same error as a ticket report's)."""
+    for name in filters or {}:
+        if name not in _LEG_COLUMNS:
+            raise bad_request(f"unknown filter {name!r}", "未知的筛选条件", allowed=sorted(_LEG_COLUMNS))
+    return filters or {}
+
+
 _LEG_COLUMNS = {"zone": lf.c.zone, "unit": lf.c.unit, "queue": lf.c.queue, "item": lf.c.item_code,
                 "window": lf.c.window_id, "staff": lf.c.staff_id}
 _PASSERS = ("window", "staff")
@@ -213,14 +315,14 @@ _PASSERS = ("window", "staff")
 def _transfers_made(conn: Connection, start: date, end: date, by: str,
                     filters: dict[str, str] | None) -> dict[str, int] | None:
     """Per group, the cases a window or person passed on (legs of theirs ending in a transfer),
-    for a report by window or person or narrowed to one; None for the others, whose tickets'
-    own transfers are the count.
+    for a report narrowed to a window or person; None for the others (by window or person the leg
+    scan counts them; other reports count their tickets' own transfers).
 
     Why: those reports group tickets by who concluded them, so their 转办次数 was the transfers
     made BEFORE the case reached that person: a back-office clerk read 23 transfers for 23 cases
     and transferred none, a clerk who passed on 33 cases read 25 (the ones passed to them)."""
-    if by not in _PASSERS and not any(name in _PASSERS for name in filters or {}):
-        return None
+    if by in _PASSERS or not any(name in _PASSERS for name in filters or {}):
+        return None  # by window or staff the leg scan counted them
     source: Any = lf
     if by in ("hour", "weekday"):  # the issue time is the ticket's
         source = lf.join(tf, tf.c.ticket_id == lf.c.ticket_id)
@@ -409,12 +511,12 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
     ]
 
 
-def _wait_percentiles(conn: Connection, key: Any, where: ColumnElement[bool], by: str) -> dict[str, tuple[float | None, float | None]]:
+def _wait_percentiles(conn: Connection, key: Any, wait: Any, where: ColumnElement[bool], by: str) -> Ranked:
     """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): the period's waits,
     sorted by group and value in SQL, are picked in Python. Measured on a month of 36,000 waits
     (docs/benchmarks.md): ROW_NUMBER/COUNT OVER (PARTITION BY group) in SQLite took 25 % longer
     than this, and slowed the dashboard's reads running beside it more, not less."""
     waits: dict[str, list[float]] = defaultdict(list)
-    for k, wait in conn.execute(select(key, tf.c.wait_s).where(where).order_by(*([key] if by != "all" else []), tf.c.wait_s)):
-        waits[str(k)].append(wait)
+    for k, value in conn.execute(select(key, wait).where(where).order_by(*([key] if by != "all" else []), wait)):
+        waits[str(k)].append(value)
     return {k: (percentile(values, 50), percentile(values, 90)) for k, values in waits.items()}

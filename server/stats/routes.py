@@ -214,7 +214,8 @@ async def _report_rows(request: web.Request, principal: Principal) -> tuple[date
     by = grouping(request)
     filters = report_filters(request, principal)
     await request.app[FACTS].ready_for(start, end)
-    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by, filters or None))
+    level = request.app[CONFIG].hall.service_level_min
+    rows = await request.app[DATABASE].read(lambda c: figures(c, start, end, by, filters or None, service_level_min=level))
     return start, end, by, (await _labels(request)).apply(rows, by)
 
 
@@ -242,9 +243,10 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     filters = report_filters(request, principal)
     await request.app[FACTS].ready_for(start, end)
     labels = await _labels(request)
+    level = request.app[CONFIG].hall.service_level_min
 
     def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
-        return (figures(c, start, end, by, filters or None), chart_series(c, start, end, filters or None),
+        return (figures(c, start, end, by, filters or None, service_level_min=level), chart_series(c, start, end, filters or None),
                 wait_histogram(c, start, end, filters=filters or None))
 
     rows, series, histogram = await request.app[DATABASE].read(read)

@@ -80,7 +80,8 @@ class Scenario:
 
     async def figures(self, by: str = "all", **filters: str) -> list[Figures]:
         await self.facts.catch_up_all()
-        return await self.engine.database.read(lambda c: figures(c, self.day, self.day, by, filters or None))
+        return await self.engine.database.read(lambda c: figures(
+            c, self.day, self.day, by, filters or None, service_level_min=self.engine.config.hall.service_level_min))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

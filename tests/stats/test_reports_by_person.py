@@ -1,0 +1,113 @@
+"""Reports by window and by person describe what that window or person did, from the legs they
+handled, and agree with the monthly assessment read beside them."""
+from __future__ import annotations
+
+from server.stats.assessment import assess_month
+from server.stats.assessment_rules import AssessmentRules
+from server.stats.metrics import Figures
+from tests.stats.conftest import ON_BOTH_BACKENDS, Scenario
+
+M = 60.0
+
+
+async def _hall_morning(scenario: Scenario) -> None:
+    """staff01 at W1 and staff02 at W2 serve A1, staff03 works in the back office BO.
+
+    A (09:00): W1 calls 09:05, starts 09:06, passes it to BO at 09:16; BO calls 09:20, starts
+       09:21, concludes 09:45. Rated 2 (the rating goes to W1, the front window the citizen met).
+    B (09:01): W2 calls 09:10, recalls, marks no-show 09:14; re-queued late 09:20, W1 calls it
+       09:25, starts 09:26, finishes 09:30.
+    C (09:02): W2 calls 09:15, starts 09:16, finishes 09:24. Rated 5.
+    D (09:03): W2 calls 09:26, no-show 09:28."""
+    a = await scenario.issue("09:00")
+    b = await scenario.issue("09:01")
+    c = await scenario.issue("09:02")
+    d = await scenario.issue("09:03")
+    for window, person in (("W1", "staff01"), ("W2", "staff02"), ("BO", "staff03")):
+        await scenario.do("09:04", "login", window, person)
+    await scenario.do("09:05", "call_next", "W1")
+    await scenario.do("09:06", "start", "W1")
+    await scenario.do("09:10", "call_next", "W2")
+    await scenario.do("09:12", "recall", "W2")
+    await scenario.do("09:14", "no_show", "W2")
+    await scenario.do("09:15", "call_next", "W2")
+    await scenario.do("09:16", "transfer", "W1", "back_office", "BO")
+    await scenario.do("09:16", "start", "W2")
+    await scenario.do("09:20", "requeue_late", b.number)
+    await scenario.do("09:20", "call_next", "BO")
+    await scenario.do("09:21", "start", "BO")
+    await scenario.do("09:24", "finish", "W2")
+    await scenario.do("09:24", "rate", c.id, 5)
+    await scenario.do("09:25", "call_ticket", "W1", b.number)
+    await scenario.do("09:26", "start", "W1")
+    called = await scenario.do("09:26", "call_next", "W2")
+    assert called.id == d.id
+    await scenario.do("09:28", "no_show", "W2")
+    await scenario.do("09:30", "finish", "W1")
+    await scenario.do("09:45", "finish", "BO")
+    await scenario.do("09:45", "rate", a.id, 2)
+
+
+def _figures(f: Figures) -> dict[str, object]:
+    return {name: getattr(f, name) for name in (
+        "tickets", "called", "served", "no_shows", "abandoned", "transfers", "wait_mean_s", "wait_p50_s", "wait_p90_s",
+        "wait_max_s", "walk_mean_s", "service_mean_s", "dwell_mean_s", "over_kpi_share", "no_show_rate", "rated",
+        "rating_mean", "bad_after_appeal")}
+
+
+# By hand from the events above (the hall's service level is 20 minutes):
+STAFF01 = {  # A's first leg (wait 09:00-09:05, walk 1 min, service 10 min, passed on at 09:16)
+    # and B, whose wait the call at 09:25 ended (09:01-09:25), walk 1 min, service 4 min
+    "tickets": 2, "called": 2, "served": 2, "no_shows": 0, "abandoned": 0, "transfers": 1,
+    "wait_mean_s": (5 + 24) / 2 * M, "wait_p50_s": 5 * M, "wait_p90_s": 24 * M, "wait_max_s": 24 * M,
+    "walk_mean_s": 1 * M, "service_mean_s": (10 + 4) / 2 * M, "dwell_mean_s": (16 + 29) / 2 * M,
+    "over_kpi_share": 0.5, "no_show_rate": 0.0, "rated": 1, "rating_mean": 2.0, "bad_after_appeal": 1,
+}
+STAFF02 = {  # C (wait 13 min, walk 1, service 8, 09:02-09:24) and D (wait 09:03-09:26, a no-show)
+    "tickets": 2, "called": 2, "served": 1, "no_shows": 1, "abandoned": 0, "transfers": 0,
+    "wait_mean_s": (13 + 23) / 2 * M, "wait_p50_s": 13 * M, "wait_p90_s": 23 * M, "wait_max_s": 23 * M,
+    "walk_mean_s": 1 * M, "service_mean_s": 8 * M, "dwell_mean_s": 22 * M,
+    "over_kpi_share": 0.5, "no_show_rate": 0.5, "rated": 1, "rating_mean": 5.0, "bad_after_appeal": 0,
+}
+STAFF03 = {  # A's back-office leg: entered 09:16, called 09:20, started 09:21, concluded 09:45
+    "tickets": 1, "called": 1, "served": 1, "no_shows": 0, "abandoned": 0, "transfers": 0,
+    "wait_mean_s": 4 * M, "wait_p50_s": 4 * M, "wait_p90_s": 4 * M, "wait_max_s": 4 * M,
+    "walk_mean_s": 1 * M, "service_mean_s": 24 * M, "dwell_mean_s": 29 * M,
+    "over_kpi_share": 0.0, "no_show_rate": 0.0, "rated": 0, "rating_mean": None, "bad_after_appeal": 0,
+}
+
+
+@ON_BOTH_BACKENDS
+async def test_each_person_and_window_reads_the_legs_they_handled(scenario: Scenario) -> None:
+    """Tried: a morning with a case passed from W1 to the back office, a no-show re-called by
+    another window and two people at two windows. Seen: the back office read A's whole service
+    (34 min) and wait (9 min); staff01 read B alone, with none of the case he passed on; staff02
+    read the ratings of nobody. Kept: each row is that person's (window's) own legs."""
+    await _hall_morning(scenario)
+    by_staff = {f.key: _figures(f) for f in await scenario.figures("staff")}
+    assert by_staff == {"staff01": STAFF01, "staff02": STAFF02, "staff03": STAFF03}
+    by_window = {f.key: _figures(f) for f in await scenario.figures("window") if f.tickets or f.rated}
+    assert by_window == {"W1": STAFF01, "W2": STAFF02, "BO": STAFF03}
+    [mine] = await scenario.figures("staff", staff="staff03")
+    assert _figures(mine) == STAFF03
+    [total] = await scenario.figures("all")
+    assert (total.tickets, total.served, total.no_shows, total.transfers) == (4, 3, 1, 1), "per ticket, as before"
+
+
+@ON_BOTH_BACKENDS
+async def test_people_rows_add_up_to_the_assessments_counts(scenario: Scenario) -> None:
+    """The report by person and the month's assessment count the same legs and ratings: 办件量,
+    calls, no-shows and ratings agree person by person (and so in total)."""
+    await _hall_morning(scenario)
+    rows = {f.key: f for f in await scenario.figures("staff")}
+    people, _units = await scenario.engine.database.read(
+        lambda c: assess_month(c, scenario.engine.config, AssessmentRules(), f"{scenario.day:%Y-%m}"))
+    assert sorted(p.staff_id for p in people) == sorted(rows)
+    for person in people:
+        row = rows[person.staff_id]
+        measured = {line.rule: line.measured for line in person.lines}
+        assert measured["volume"] == row.served
+        assert measured["no_shows"] == row.no_show_rate
+        assert measured["bad_ratings"] == row.bad_after_appeal
+        assert measured["satisfaction"] == row.rating_good_share
+    assert sum(f.served for f in rows.values()) == sum(p.lines[0].measured or 0 for p in people) == 4
