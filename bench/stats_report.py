@@ -211,6 +211,11 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hallq-bench-"))
     copy = work / cache.name  # the hub adds its manager account: keep the cache as generated
     shutil.copyfile(cache, copy)
+    migrated = open_database(f"sqlite:///{copy}")  # a cache older than the schema, brought up to it
+    try:
+        await upgrade(migrated)
+    finally:
+        await migrated.close()
     backends = [("SQLite", f"sqlite:///{copy}")]
     scratch = None
     try:  # a copy that fails drops its scratch database too
@@ -222,7 +227,7 @@ async def main() -> None:
             await admin.execute(f'CREATE DATABASE "{scratch}"')
             await admin.close()
             pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{scratch}"
-            took = await copy_to_postgres(cache, pg_url)
+            took = await copy_to_postgres(copy, pg_url)
             print(f"PostgreSQL scratch database {scratch}: rows copied in {took:.0f} s")
             backends.append(("PostgreSQL", pg_url))
         for label, url in backends:

@@ -76,6 +76,7 @@ def rebuild_tickets(conn: Connection, config: HallConfig, ticket_ids: Sequence[i
                 ticket_events.c.kind,
                 ticket_events.c.at,
                 ticket_events.c.staff_id,
+                ticket_events.c.window_id,
                 ticket_events.c.payload,
             )
             .where(ticket_events.c.ticket_id.in_(final_ids))

@@ -87,6 +87,7 @@ class TicketFact:
     over_kpi: bool | None
     rating: int | None
     rating_staff: str | None
+    rating_window: str | None
     rating_excluded: bool
     priority: bool
     appointment: bool
@@ -228,10 +229,10 @@ def compute_ticket(
     served_legs = [leg for leg in legs if leg.window_id is not None]
     wait = _sum([leg.wait_s for leg in legs])
     status = ticket["status"]
-    rating_staff = None
+    rating_staff = rating_window = None
     for event in events:
-        if event["kind"] == "ticket.rated":
-            rating_staff = event.get("staff_id")
+        if event["kind"] == "ticket.rated":  # the front window the citizen met, not a back office
+            rating_staff, rating_window = event.get("staff_id"), event.get("window_id")
     queue = first.queue if first else ticket["queue"]
     q = config.queue(queue)
     fact = TicketFact(
@@ -263,6 +264,7 @@ def compute_ticket(
         over_kpi=(wait > config.hall.service_level_min * 60) if wait is not None else None,
         rating=ticket["rating"],
         rating_staff=rating_staff,
+        rating_window=rating_window,
         rating_excluded=rating_excluded,
         priority=int(ticket["priority"] or 0) > 0,
         appointment=ticket["appointment_code"] is not None,

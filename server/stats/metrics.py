@@ -24,7 +24,6 @@ from server.errors import bad_request
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
-from server.storage.schema import ticket_events
 
 GROUPINGS = ("all", "day", "month", "hour", "weekday", "zone", "unit", "queue", "item", "window", "staff")
 GROUP_LABELS_ZH = {
@@ -282,20 +281,16 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
 
 
 def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None) -> list[dict[str, Any]]:
-    """Ratings of the period's tickets per person rated (the `ticket.rated` event's staff, as the
-    assessment counts them) or per window rated (that event's window: a case concluded in a back
-    office is rated against the front window the citizen met last). Only rated tickets are read."""
-    rated = [tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating.is_not(None)]
-    rated_window = ticket_events.c.window_id
+    """Ratings of the period's tickets per person or window rated: those on the `ticket.rated`
+    event, as the assessment credits them (a case concluded in a back office is rated against the
+    front window the citizen met last). Only rated tickets are read."""
     columns = {"zone": tf.c.zone, "unit": tf.c.unit, "queue": tf.c.queue, "item": tf.c.item_code,
-               "window": rated_window, "staff": tf.c.rating_staff}
-    source: Any = tf
-    if by == "window" or "window" in (filters or {}):
-        source = tf.join(ticket_events, and_(ticket_events.c.ticket_id == tf.c.ticket_id,
-                                             ticket_events.c.kind == "ticket.rated"))
+               "window": tf.c.rating_window, "staff": tf.c.rating_staff}
     key = columns[by].label("key")
-    where = and_(*rated, *[columns[name] == value for name, value in _checked(filters).items()])
-    query = select(key, *_rating_columns(tf.c.rating, tf.c.rating_excluded)).select_from(source).where(where).group_by(key)
+    query = select(key, *_rating_columns(tf.c.rating, tf.c.rating_excluded)).where(
+        tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating.is_not(None),
+        *[columns[name] == value for name, value in _checked(filters).items()],
+    ).group_by(key)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 

@@ -288,6 +288,7 @@ stat_ticket_facts = Table(
     Column("over_kpi", Boolean),
     Column("rating", Integer),
     Column("rating_staff", String(64)),
+    Column("rating_window", String(16)),  # the window on the ticket.rated event (migration 0008)
     Column("rating_excluded", Boolean, nullable=False),
     Column("priority", Boolean, nullable=False),
     Column("appointment", Boolean, nullable=False),

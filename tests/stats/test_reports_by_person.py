@@ -2,9 +2,14 @@
 handled, and agree with the monthly assessment read beside them."""
 from __future__ import annotations
 
+from alembic import command
+from sqlalchemy import select
+
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.metrics import Figures
+from server.storage.db import _alembic_config, upgrade
+from server.storage.schema import stat_ticket_facts
 from tests.stats.conftest import ON_BOTH_BACKENDS, Scenario
 
 M = 60.0
@@ -111,3 +116,22 @@ async def test_people_rows_add_up_to_the_assessments_counts(scenario: Scenario) 
         assert measured["bad_ratings"] == row.bad_after_appeal
         assert measured["satisfaction"] == row.rating_good_share
     assert sum(f.served for f in rows.values()) == sum(p.lines[0].measured or 0 for p in people) == 4
+
+
+@ON_BOTH_BACKENDS
+async def test_facts_written_before_the_rating_window_get_it_from_their_events(scenario: Scenario) -> None:
+    """A hall upgraded with a month of facts: migration 0008 fills in the window each rating was
+    given for from its `ticket.rated` event, so last month's report by window credits the
+    back-office case's rating to the front window W1 without rebuilding a fact."""
+    await _hall_morning(scenario)
+    await scenario.facts.catch_up_all()
+    database = scenario.engine.database
+    async with database.engine.begin() as conn:  # back to the schema before 0008, facts kept
+        await conn.run_sync(lambda sync: command.downgrade(_alembic_config(sync), "0007"))
+    await upgrade(database)
+    rows = await database.read(lambda c: c.execute(
+        select(stat_ticket_facts.c.rating, stat_ticket_facts.c.rating_window)
+        .where(stat_ticket_facts.c.rating.is_not(None)).order_by(stat_ticket_facts.c.rating)).all())
+    assert [tuple(r) for r in rows] == [(2, "W1"), (5, "W2")]
+    by_window = {f.key: (f.rated, f.rating_mean) for f in await scenario.figures("window") if f.rated}
+    assert by_window == {"W1": (1, 2.0), "W2": (1, 5.0)}
