@@ -112,9 +112,15 @@ class Flow:
     screen: Screen = field(default_factory=Loading)
     priority_class: str | None = None
     last_touch: float = 0.0
+    kiosk_large_text: bool = field(init=False)
+    """The kiosk's own text size (``--large-text``): what each new citizen starts with, whatever
+    the last one chose (大字模式 stayed on for the next citizen after the idle timeout)."""
     printer_problem: str | None = None
     """Why the printer cannot print now (its Chinese message), checked with every catalogue read:
     the start screen says 暂停取号 instead of letting each citizen choose a service first."""
+
+    def __post_init__(self) -> None:
+        self.kiosk_large_text = self.large_text
 
     # ------------------------------------------------------------ hub data
     def loaded(self, catalogue: Catalogue, now: float) -> None:
@@ -159,6 +165,8 @@ class Flow:
         if self.busy:
             return None  # one ticket at a time: touches during printing are ignored
         if verb == "home":
+            if isinstance(self.screen, (TicketOut, PrintFailed)):
+                self._end_citizen()  # 完成 / 我已记住: this citizen is done
             self._home(now)
         elif verb == "large":
             self.large_text = not self.large_text
@@ -268,15 +276,30 @@ class Flow:
         else:
             self.screen = Notice("无法取号", result.message_zh or "", reenter=result.job.spec.appointment_code is not None)
 
+    def _end_citizen(self) -> None:
+        """Forget what the last citizen chose. Not in :meth:`_home`: that also runs on every
+        catalogue re-read (30 s) and on 返回首页, where the same citizen is still reading."""
+        self.large_text = self.kiosk_large_text
+        self.priority_class = None
+
+    @property
+    def _chosen(self) -> bool:
+        """The citizen at the screen chose something the next one must not inherit."""
+        return self.priority_class is not None or self.large_text != self.kiosk_large_text
+
     def tick(self, now: float) -> None:
-        """Idle timeout: a kiosk left mid-flow returns to the start for the next citizen."""
-        if self.busy or isinstance(self.screen, (Loading, Offline, Closed, Start)):
+        """Idle timeout: a kiosk left mid-flow returns to the start for the next citizen, with
+        the kiosk's own text size and no green channel (a start screen counts once chosen on)."""
+        if self.busy or isinstance(self.screen, (Loading, Offline)):
+            return
+        if isinstance(self.screen, (Closed, Start)) and not self._chosen:
             return
         if isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) == 1 \
-                and not self.screen.search and self.priority_class is None:
+                and not self.screen.search and not self._chosen:
             return
         # A number with no paper must be noted or scanned: longer than a printed ticket's screen.
         limit = self.ticket_timeout_s if isinstance(self.screen, TicketOut) else \
             max(self.idle_timeout_s, 3 * self.ticket_timeout_s) if isinstance(self.screen, PrintFailed) else self.idle_timeout_s
         if now - self.last_touch >= limit:
+            self._end_citizen()
             self._home(now)

@@ -128,3 +128,42 @@ async def test_an_upright_kiosk_shows_whole_zone_and_item_names(hub, make_kiosk)
         number = next(t.rect for t in app.painter.texts if t.text == TICKET.number)
         (_, qr), = app.painter.qr_codes
         assert not qr.colliderect(number) and qr.width >= 250, (large, qr, number)
+
+
+@pytest.mark.parametrize("kiosk_large", [False, True], ids=["normal_kiosk", "large_text_kiosk"])
+async def test_large_text_chosen_by_one_citizen_is_gone_for_the_next(hub, make_kiosk, tmp_path, kiosk_large):
+    """Tried: a citizen switches 大字模式 (on the start screen, or on the way to an item) and walks
+    away. Kept: the idle timeout brings back the kiosk's own text size (``--large-text`` or not)
+    with the start screen (it stayed on for the next citizen); so does 完成 after a ticket."""
+    kiosk = make_kiosk(large=kiosk_large)
+    await kiosk.start()
+    app = kiosk.app
+    switch, switched = ("标准字体", "大字模式") if kiosk_large else ("大字模式", "标准字体")
+
+    def letter_height() -> int:
+        return next(t.rect.height for t in app.painter.texts if t.text == "请选择办理业务的区域")
+
+    kiosk_height = letter_height()
+    await kiosk.tap(switch)  # on the start screen, then left there
+    assert letter_height() != kiosk_height
+    kiosk.clock.now += app.flow.idle_timeout_s + 1
+    await app.step()
+    pygame.image.save(app.surface, str(tmp_path / "start_after_timeout.png"))
+    assert isinstance(app.flow.screen, f.Start) and app.flow.large_text is kiosk_large
+    assert kiosk.button(switch) and letter_height() == kiosk_height
+
+    await kiosk.tap(switch)  # mid-flow: a zone's list, left there
+    await kiosk.tap("不动产登记区")
+    kiosk.clock.now += app.flow.idle_timeout_s + 1
+    await app.step()
+    assert isinstance(app.flow.screen, f.Start) and app.flow.large_text is kiosk_large
+    assert letter_height() == kiosk_height
+
+    await kiosk.tap(switch)  # through to a ticket, then 完成
+    await kiosk.tap("不动产登记区")
+    service = next(b for b in app.painter.buttons if b.action[0] == "service")
+    await kiosk.tap(service.label)
+    await kiosk.tap("确认取号")
+    assert isinstance(app.flow.screen, f.TicketOut) and kiosk.button(switched)
+    await kiosk.tap("完成")
+    assert app.flow.large_text is kiosk_large and letter_height() == kiosk_height
