@@ -275,6 +275,10 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
     p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
            max_width=p.width - 40)
+    if screen.result.window_hint:  # as the paper says it: a zone's row of counters is long
+        y += p.unit(0.065)
+        p.text(f"办理窗口：{screen.result.window_hint}", p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
+               max_width=p.width - 40)
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.04), INK,
            center=(p.width // 2, y + p.unit(0.12)), max_width=p.width - 40)
     p.text("请留意叫号屏幕和语音提示；扫描号票上的二维码可在手机上查看进度", p.px(0.028), MUTED,
@@ -303,7 +307,8 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
            center=(p.width // 2, y + u(0.1)), max_width=p.width - 40)
     where = "下方" if p.portrait else "右侧"
-    text_bottom = p.wrapped(f"请记住此号码并留意叫号，凭号码到窗口办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。",
+    windows = f"{screen.result.window_hint}窗口" if screen.result.window_hint else "窗口"
+    text_bottom = p.wrapped(f"请记住此号码并留意叫号，凭号码到{windows}办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。",
                             p.px(0.032), INK, y + u(0.15), p.width - p.unit(0.12))
     w, h = p.width // 4, p.unit(0.1)
     button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)

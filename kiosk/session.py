@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.catalogue import Catalogue
 from kiosk.printing import TicketPrinter
+from kiosk.window_hint import window_hint
 from printer_drivers import PrinterError, TicketPrint
 from server.hub_client import NOT_A_HUB, HubClient, HubError, HubUnreachable, IssuedTicket, IssueSpec
 
@@ -62,6 +63,8 @@ class IssueResult:
     zone_name: str = ""
     """Where to wait, as the ticket says it: an appointment learns its zone only from the hub."""
     service_name: str = ""
+    window_hint: str | None = None
+    """The windows that serve the ticket's queue (19-26号), as printed: shown on screen too."""
 
 
 class KioskSession:
@@ -111,6 +114,11 @@ class KioskSession:
             zone = zone or next((z.name for z in self.catalogue.zones if z.code == ticket.zone), ticket.zone)
         return zone or ticket.zone, service or ticket.queue
 
+    def _window_hint(self, ticket: IssuedTicket) -> str | None:
+        """The front windows of the queue the ticket is in (an appointment's too: by the hub's reply)."""
+        queue = self.catalogue.queues.get(ticket.queue) if self.catalogue is not None else None
+        return window_hint(queue.window_numbers) if queue is not None else None
+
     def ticket_print(self, hall_name: str, job: IssueJob, ticket: IssuedTicket) -> TicketPrint:
         zone_name, service_name = self._names(job, ticket)
         return TicketPrint(
@@ -127,6 +135,7 @@ class KioskSession:
             appointment=ticket.appointment,
             notice=TICKET_NOTICE if ticket.estimated_wait_min is not None else NO_WINDOW_NOTICE + TICKET_NOTICE,
             status_url=self.status_url(ticket),
+            window_hint=self._window_hint(ticket),
         )
 
     async def issue_and_print(self, job: IssueJob, hall_name: str) -> IssueResult:
@@ -149,10 +158,11 @@ class KioskSession:
             log.error("ticket %s issued but NOT printed: %s", ticket.number, exc.message_en)
             await self._report(ticket, False, exc.message_en)
             return IssueResult(Outcome.PRINT_FAILED, job, ticket, message_zh=exc.message_zh, code=type(exc).__name__,
-                               status_url=self.status_url(ticket), zone_name=zone_name, service_name=service_name)
+                               status_url=self.status_url(ticket), zone_name=zone_name, service_name=service_name,
+                               window_hint=self._window_hint(ticket))
         await self._report(ticket, True, None)
         return IssueResult(Outcome.PRINTED, job, ticket, warning_zh=result.warning_zh, bytes_printed=result.bytes_sent,
-                           zone_name=zone_name, service_name=service_name)
+                           zone_name=zone_name, service_name=service_name, window_hint=self._window_hint(ticket))
 
     async def _report(self, ticket: IssuedTicket, ok: bool, detail: str | None) -> None:
         try:

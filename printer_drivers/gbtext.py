@@ -69,12 +69,13 @@ def text_columns(text: str) -> int:
     return sum(char_columns(ch) for ch in text)
 
 
-def wrap(text: str, columns: int) -> list[str]:
+def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
     """Break a sanitized single line into pieces of at most ``columns`` columns.
 
     Breaks between characters (Chinese has no spaces to break at); a line never splits a
-    double-width character. Returns at least one (possibly empty) line. Joining the result gives
-    ``text`` back exactly.
+    double-width character. With ``breaks``, a full line ends after the last of those characters
+    in it, when it has one (a list: 19、21、23 never splits inside a number). Returns at least one
+    (possibly empty) line. Joining the result gives ``text`` back exactly.
     """
     if columns < 2:
         raise ValueError(f"columns must be >= 2, got {columns}")
@@ -84,8 +85,12 @@ def wrap(text: str, columns: int) -> list[str]:
     for ch in text:
         width = char_columns(ch)
         if used + width > columns:
-            lines.append("".join(current))
-            current, used = [], 0
+            cut = max((i + 1 for i, c in enumerate(current) if c in breaks), default=len(current))
+            if text_columns("".join(current[cut:])) + width > columns:
+                cut = len(current)  # what follows the break would not fit either: cut here
+            lines.append("".join(current[:cut]))
+            current = current[cut:]
+            used = text_columns("".join(current))
         current.append(ch)
         used += width
     lines.append("".join(current))

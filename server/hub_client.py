@@ -146,6 +146,8 @@ class QueueInfo:
     service_min: float | None = None
     waiting_priority: int = 0
     beyond_today: bool = False
+    window_numbers: tuple[int, ...] = ()
+    """The front windows that serve the queue (hub's QueueView): the ticket names them."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         service_min=float(data["service_min"]) if data.get("service_min") is not None else None,
         waiting_priority=int(data.get("waiting_priority", 0)),
         beyond_today=bool(data.get("beyond_today", False)),
+        window_numbers=tuple(int(n) for n in data.get("window_numbers") or ()),
     )
 
 

@@ -171,6 +171,11 @@ class QueueEngine:
         serving = {q.prefix: tuple(w.id for w in config.windows if q.prefix in w.queues) for q in config.queues}
         self._serving = serving
         self._back_offices = frozenset(w.id for w in config.windows if w.kind == "back_office")
+        self._window_numbers = {
+            q.prefix: tuple(sorted(w.number for w in config.windows if q.prefix in w.queues and w.number is not None
+                                   and w.kind == "window"))
+            for q in config.queues
+        }
         self._queue_figures = {prefix: sql.queue_figures(ids) for prefix, ids in serving.items()}
         self._heads: dict[tuple[str, ...], Any] = {}  # the heads_of_lines statement of each set of queues
 
@@ -1338,6 +1343,7 @@ class QueueEngine:
                         beyond_today=bool(waiting) and (estimate or 0) > left_min,
                         in_line=in_line.get(q.prefix, 0),
                         issued_today=int(issued.get(q.prefix, 0)),
+                        window_numbers=self._window_numbers.get(q.prefix, ()),
                     )
                 )
             return views

@@ -177,6 +177,9 @@ class QueueView:
     beyond_today: bool = False
     """The estimated wait runs past what is left of today's opening hours: a new ticket would
     likely not be served today (the dashboard showed 460分钟 at 14:00; kiosks said nothing)."""
+    window_numbers: tuple[int, ...] = ()
+    """The hall-wide numbers of the front windows configured to serve the queue, ascending: the
+    ticket names them (办理窗口：19-26号). Back offices never: citizens do not go there."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,6 +31,8 @@ async def test_typed_reads_of_the_sample_hall(hub):
     assert "elderly" in hall.priority_classes
     assert [z.code for z in zones][:3] == ["A", "B", "C"] and zones[2].name == "不动产登记区"
     assert [q.prefix for q in queues] == ["C1"]
+    # The front windows that serve it (the ticket names them); the zone's back office BO-C never.
+    assert queues[0].window_numbers == tuple(range(19, 27))
     assert items and all(i.zone == "C" for i in items)
     assert state.last_seq >= 0 and [q.prefix for q in state.queues] == ["C1"]
 

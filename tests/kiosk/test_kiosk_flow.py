@@ -54,6 +54,9 @@ async def test_full_issue_flow_prints_number_service_and_status_qr(hub, make_kio
     doc = read(kiosk.printer.printed)
     printed_text = "\n".join(line.text for line in doc.lines)
     assert "C1001" in printed_text and service in printed_text
+    # The windows of zone C's queue (19-26, W19…W26), not its back office: on paper and on screen.
+    assert "办理窗口：19-26号" in [line.text for line in doc.lines]
+    assert "办理窗口：19-26号" in [t.text for t in kiosk.app.painter.texts]
     ticket = (await hub.engine.tickets_today())[0]
     # The hub publishes the hall's QR prefix (hall.status_base_url); it wins over the kiosk's fallback.
     prefix = hub.app[CONFIG].hall.status_base_url

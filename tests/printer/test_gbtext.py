@@ -22,6 +22,18 @@ def test_wrap_never_splits_a_chinese_character() -> None:
     assert gbtext.wrap("ab办理业务", 5) == ["ab办", "理业", "务"]
 
 
+def test_a_list_wraps_after_its_separator_not_inside_a_number() -> None:
+    assert gbtext.wrap("窗口：19、21、23号", 11, "、") == ["窗口：19、", "21、23号"]
+    assert gbtext.wrap("窗口：123456789", 8) == ["窗口：12", "3456789"]  # no separator: as before
+
+
+@given(st.text(alphabet="、0123456789-号窗口a"), st.integers(min_value=2, max_value=64))
+def test_wrap_after_separators_loses_nothing_and_fits(text: str, columns: int) -> None:
+    pieces = gbtext.wrap(text, columns, "、")
+    assert "".join(pieces) == text
+    assert all(gbtext.text_columns(p) <= columns for p in pieces)
+
+
 @given(st.text())
 def test_sanitized_text_round_trips_through_gb18030(text: str) -> None:
     clean = gbtext.sanitize(text)

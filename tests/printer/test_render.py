@@ -7,7 +7,7 @@ import qrcode
 from escpos.printer import Dummy
 from PIL import Image
 
-from printer_drivers import LayoutError, builtin_profiles, get_profile, render_ticket
+from printer_drivers import LayoutError, gbtext, builtin_profiles, get_profile, render_ticket
 from printer_drivers.escpos_reader import parse, read
 from printer_drivers.render import QR_QUIET_MODULES
 from tests.printer.samples import STATUS_URL, sample_layout, sample_ticket
@@ -98,6 +98,23 @@ def test_optional_lines_follow_the_ticket() -> None:
     assert "预计等候" not in doc.text and "办理窗口" not in doc.text
     assert doc.find_line("【预约】").text == "【预约】"
     assert "绿色通道" not in doc.text
+
+
+def test_a_long_window_list_fits_the_58mm_paper_and_never_splits_a_number() -> None:
+    """The windows that serve the queue (办理窗口：…) on the narrowest paper: each line within the
+    paper's columns, broken after 、 (a number split over two lines read as two windows)."""
+    profile = get_profile("ZJ-5870")
+    hint = "、".join(str(n) for n in range(1, 40, 2)) + "号"
+    doc = read(render("ZJ-5870", window_hint=hint))
+    lines = [line.text for line in doc.lines]
+    first = next(i for i, text in enumerate(lines) if text.startswith("办理窗口："))
+    taken, i = "", first
+    while len(taken) < len("办理窗口：" + hint):
+        taken += lines[i]
+        assert lines[i].endswith(("、", "号")) and lines[i + 1][:1] != "、", lines[first:i + 2]
+        assert gbtext.text_columns(lines[i]) <= profile.columns
+        i += 1
+    assert taken == "办理窗口：" + hint and i - first > 1
 
 
 def test_no_qr_when_layout_hides_it() -> None:
