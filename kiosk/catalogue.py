@@ -25,6 +25,8 @@ class Service:
     initials: str = ""
     """The name's pinyin initials, upper case (不动产转移登记 -> BDCZYDJ): what the kiosk's letter
     keyboard searches, as a touch screen has no input method for characters."""
+    id_required: bool = False
+    """The hall issues this item only to a citizen whose ID card was read (请刷身份证)."""
 
 
 def pinyin_initials(name: str) -> str:
@@ -50,7 +52,8 @@ class Catalogue:
         services: dict[str, list[Service]] = {z.code: [] for z in zones}
         for item in items:
             if item.zone in services:
-                services[item.zone].append(Service(item.code, item.name, item.zone, item.queue, pinyin_initials(item.name)))
+                services[item.zone].append(Service(item.code, item.name, item.zone, item.queue, pinyin_initials(item.name),
+                                                       item.id_required))
         return cls(hall, zones, services, {q.prefix: q for q in queues})
 
     def zone(self, code: str) -> Zone:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from kiosk.catalogue import Catalogue, Service
 from kiosk.session import IssueJob, IssueResult, Outcome
+from server.engine.personal import normalise_person_id, person_id_problem
 from server.hub_client import IssueSpec
 
 Action = tuple[str, str]
@@ -21,6 +22,13 @@ SEARCH_MAX = 20
 ALL_ZONES = "*"
 """The zone of a search over every zone's items: for a citizen who does not know which of ten
 zones handles their item (no zone code is "*")."""
+
+
+def id_card_number(code: str) -> bool:
+    """What an ID card reader types: a resident ID number (18, or the old 15, with a valid check
+    digit and birth date). Not a mobile or passport shape: appointment codes look like those."""
+    value = normalise_person_id(code)
+    return len(value) in (15, 18) and value[:15].isdigit() and person_id_problem(value) is None
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,14 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class IdNeeded:
+    """请刷身份证: the hall issues the item only to a citizen whose ID card was read."""
+
+    confirm: Confirm
+    """Where 返回上一步 goes, and what is issued once the card is read."""
+
+
+@dataclass(frozen=True)
 class Appointment:
     code: str = ""
 
@@ -100,7 +116,8 @@ class Notice:
     """An appointment code the hub did not know: offer 重新输入 (a digit mistyped on the keypad)."""
 
 
-Screen = Loading | Offline | Closed | Start | Green | Services | Confirm | Appointment | Working | TicketOut | PrintFailed | Notice
+Screen = (Loading | Offline | Closed | Start | Green | Services | Confirm | IdNeeded | Appointment | Working | TicketOut
+          | PrintFailed | Notice)
 
 
 @dataclass
@@ -115,6 +132,11 @@ class Flow:
     kiosk_large_text: bool = field(init=False)
     """The kiosk's own text size (``--large-text``): what each new citizen starts with, whatever
     the last one chose (大字模式 stayed on for the next citizen after the idle timeout)."""
+    person_id: str | None = field(default=None, repr=False)
+    """The ID number of the citizen at the kiosk, read from their card: sent with their ticket (the
+    hub's per-person daily cap), shown only masked, never logged, forgotten with the citizen."""
+    before_scan: Screen | None = field(default=None, repr=False)
+    """The screen a card was read on: a card with no booking returns the citizen there."""
     printer_problem: str | None = None
     """Why the printer cannot print now (its Chinese message), checked with every catalogue read:
     the start screen says 暂停取号 instead of letting each citizen choose a service first."""
@@ -164,6 +186,7 @@ class Flow:
         self.last_touch = now
         if self.busy:
             return None  # one ticket at a time: touches during printing are ignored
+        self.before_scan = None  # a code typed on the keypad is not a card read
         if verb == "home":
             if isinstance(self.screen, (TicketOut, PrintFailed)):
                 self._end_citizen()  # 完成 / 我已记住: this citizen is done
@@ -208,19 +231,27 @@ class Flow:
         elif verb == "check_in" and isinstance(self.screen, Appointment) and self.screen.code:
             return self._start(self._appointment_job(self.screen.code))
         elif verb == "confirm" and isinstance(self.screen, Confirm):
-            s = self.screen.service
-            spec = IssueSpec(item_code=s.code, priority_class=self.priority_class)
-            return self._start(IssueJob(spec, s.name, self.screen.zone_name))
+            if self.screen.service.id_required and self.person_id is None:
+                self.screen = IdNeeded(self.screen)
+                return None
+            return self._start(self._confirm_job(self.screen))
         elif verb == "retry" and isinstance(self.screen, Notice) and self.screen.retry is not None:
             return self._start(self.screen.retry)
         return None
+
+    def _confirm_job(self, confirm: Confirm) -> IssueJob:
+        s = confirm.service
+        spec = IssueSpec(item_code=s.code, priority_class=self.priority_class, person_id=self.person_id)
+        return IssueJob(spec, s.name, confirm.zone_name)
 
     def _only_zone(self) -> str:
         assert self.catalogue is not None
         return self.catalogue.zones[0].code
 
     def _back(self, now: float) -> None:
-        if isinstance(self.screen, Confirm):
+        if isinstance(self.screen, IdNeeded):
+            self.screen = self.screen.confirm
+        elif isinstance(self.screen, Confirm):
             self.screen = self.screen.back or Services(self.screen.service.zone)
         elif isinstance(self.screen, Services) and self.catalogue and len(self.catalogue.zones) > 1:
             self.screen = Start()
@@ -250,10 +281,17 @@ class Flow:
             self.screen = Appointment(self.screen.code[:-1])
 
     def scanned(self, code: str, now: float) -> IssueJob | None:
-        """A QR scanner read an appointment code: check in at once, from any idle screen."""
+        """A QR scanner read an appointment code: check in at once, from any idle screen. An ID
+        card read on 请刷身份证 is the citizen's: their ticket is issued with it."""
         self.last_touch = now
         if self.busy or isinstance(self.screen, (Loading, Offline, Closed)):
             return None
+        if isinstance(self.screen, IdNeeded):
+            if not id_card_number(code):
+                return None  # not an ID card (a QR code shown by mistake): the screen still asks
+            self.person_id = normalise_person_id(code)
+            return self._start(self._confirm_job(self.screen.confirm))
+        self.before_scan = self.screen
         return self._start(self._appointment_job(code))
 
     # ------------------------------------------------------------ results
@@ -273,6 +311,11 @@ class Flow:
             self.screen = Notice("网络异常", result.message_zh or "", retry=result.job)
         elif result.code == "issuing_closed":
             self.screen = Closed(result.message_zh or "暂停取号")
+        elif result.code == "not_found" and self._id_card(result.job):
+            # An ID card with no booking today: it is this citizen's for the ticket they take
+            # (the per-person daily cap), and they carry on where they were.
+            self.person_id = normalise_person_id(result.job.spec.appointment_code or "")
+            self.screen = self.before_scan if self.before_scan is not None else Start()
         else:
             self.screen = Notice("无法取号", result.message_zh or "", reenter=result.job.spec.appointment_code is not None)
 
@@ -281,11 +324,16 @@ class Flow:
         catalogue re-read (30 s) and on 返回首页, where the same citizen is still reading."""
         self.large_text = self.kiosk_large_text
         self.priority_class = None
+        self.person_id = None
+        self.before_scan = None
 
     @property
     def _chosen(self) -> bool:
         """The citizen at the screen chose something the next one must not inherit."""
-        return self.priority_class is not None or self.large_text != self.kiosk_large_text
+        return self.priority_class is not None or self.large_text != self.kiosk_large_text or self.person_id is not None
+
+    def _id_card(self, job: IssueJob) -> bool:
+        return self.before_scan is not None and id_card_number(job.spec.appointment_code or "")
 
     def tick(self, now: float) -> None:
         """Idle timeout: a kiosk left mid-flow returns to the start for the next citizen, with

@@ -13,6 +13,7 @@ import pygame
 from kiosk import flow as f
 from kiosk.widgets import ACCENT, BG, CARD, INK, LINE, MUTED, OK, WARN, WHITE, Painter
 from kiosk.session import IssueResult
+from server.engine.personal import mask_person_id
 from server.hub_client import QueueInfo
 
 SEARCH_WORDS = ("证", "登记", "变更", "注销", "社保", "医保", "户", "税", "公积金", "执照", "补", "申请")
@@ -52,6 +53,9 @@ def _footer(p: Painter, flow: f.Flow, *, back: bool = True, home: bool = True) -
     if home:
         p.button(pygame.Rect(x, top + gap, w, h - 2 * gap), "返回首页", ("home", ""))
     p.button(pygame.Rect(p.width - w - gap, top + gap, w, h - 2 * gap), _large_label(flow), ("large", ""))
+    if flow.person_id is not None:  # the card read is this citizen's, and never shown in clear
+        p.text(f"已读取身份证 {mask_person_id(flow.person_id)}", p.px(0.028), INK,
+               center=(p.width // 2 + p.width // 10, top + h // 2), max_width=p.width - x - 2 * w - 4 * gap)
     return top
 
 
@@ -226,6 +230,16 @@ def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "清空", "0", "删除")
 
 
+def draw_id_needed(p: Painter, flow: f.Flow, screen: f.IdNeeded) -> None:
+    top = _header(p, flow, screen.confirm.zone_name)
+    p.text("请刷身份证", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.16)))
+    y = p.wrapped(screen.confirm.service.name, p.px(0.045), INK, top + p.unit(0.27), p.width - p.unit(0.1))
+    p.wrapped("按大厅规定，办理该业务须本人身份证取号：请将身份证放在取号机的读卡区，读取后自动出票。"
+              "身份证号码仅用于每人每日取号次数限制，不会显示或打印完整号码。",
+              p.px(0.034), MUTED, y + p.unit(0.04), p.width - p.unit(0.16))
+    _footer(p, flow)  # 返回上一步: back to the item, 返回首页: give up
+
+
 def draw_appointment(p: Painter, flow: f.Flow, screen: f.Appointment) -> None:
     top = _header(p, flow, "预约签到")
     p.text("请扫描预约二维码，或输入预约码", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.06)))
@@ -362,7 +376,8 @@ def draw_loading(p: Painter, flow: f.Flow, screen: f.Loading) -> None:
 # Each drawer takes a screen of its key's type, which one value type for the dict cannot say: Any.
 DRAWERS: dict[type, Callable[[Painter, f.Flow, Any], None]] = {
     f.Loading: draw_loading, f.Offline: draw_offline, f.Closed: draw_closed, f.Start: draw_start,
-    f.Green: draw_green, f.Services: draw_services, f.Confirm: draw_confirm, f.Appointment: draw_appointment,
+    f.Green: draw_green, f.Services: draw_services, f.Confirm: draw_confirm, f.IdNeeded: draw_id_needed,
+    f.Appointment: draw_appointment,
     f.Working: draw_working, f.TicketOut: draw_ticket, f.PrintFailed: draw_print_failed, f.Notice: draw_notice,
 }
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from kiosk.catalogue import Catalogue
 from kiosk.printing import TicketPrinter
 from kiosk.window_hint import window_hint
+from server.engine.personal import mask_person_id
 from printer_drivers import PrinterError, TicketPrint
 from server.hub_client import NOT_A_HUB, HubClient, HubError, HubUnreachable, IssuedTicket, IssueSpec
 
@@ -136,6 +137,7 @@ class KioskSession:
             notice=TICKET_NOTICE if ticket.estimated_wait_min is not None else NO_WINDOW_NOTICE + TICKET_NOTICE,
             status_url=self.status_url(ticket),
             window_hint=self._window_hint(ticket),
+            person_masked=mask_person_id(job.spec.person_id) if job.spec.person_id else None,
         )
 
     async def issue_and_print(self, job: IssueJob, hall_name: str) -> IssueResult:

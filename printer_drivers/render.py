@@ -208,6 +208,8 @@ def render_ticket(ticket: TicketPrint, layout: TicketLayout, profile: PrinterPro
         w.line(f"预计等候约 {ticket.estimated_wait_min} 分钟")
     if ticket.window_hint:
         w.field(f"办理窗口：{ticket.window_hint}", breaks="、")
+    if ticket.person_masked:
+        w.field(f"身份证：{ticket.person_masked}")
     w.rule()
     w.line(f"取号时间：{ticket.issued_at:%Y-%m-%d %H:%M}", _Style(align="left"))
     w.lines(ticket.notice, _Style(align="left"))

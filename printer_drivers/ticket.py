@@ -32,6 +32,9 @@ class TicketPrint:
     notice: str
     status_url: str
     window_hint: str | None = None
+    person_masked: str | None = None
+    """The citizen's ID number as read at the kiosk, already masked (4302**********1233): the
+    ticket is theirs for the per-person daily cap. The driver never sees a number in clear."""
 
     def __post_init__(self) -> None:
         # Negative counts would print nonsense ("前面还有 -1 人"); refuse them at the boundary.

@@ -148,6 +148,7 @@ class QueueInfo:
     beyond_today: bool = False
     window_numbers: tuple[int, ...] = ()
     """The front windows that serve the queue (hub's QueueView): the ticket names them."""
+    id_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class Item:
     queue: str
     unit: str | None
     instant: bool
+    id_required: bool = False
+    """A kiosk reads the citizen's ID card before issuing (the hall's config): the hub refuses otherwise."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class IssueSpec:
     item_code: str | None = None
     priority_class: str | None = None
     appointment_code: str | None = None
-    person_id: str | None = None
+    person_id: str | None = field(default=None, repr=False)  # personal data: never in a log line
 
     def body(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -230,6 +233,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         waiting_priority=int(data.get("waiting_priority", 0)),
         beyond_today=bool(data.get("beyond_today", False)),
         window_numbers=tuple(int(n) for n in data.get("window_numbers") or ()),
+        id_required=bool(data.get("id_required", False)),
     )
 
 
@@ -344,7 +348,8 @@ class HubClient:
             if value:
                 query.append(f"{key}={quote(value)}")
         data = await self.request("GET", "/api/v1/items?" + "&".join(query))
-        return [Item(i["code"], i["name"], i["zone"], i["queue"], i.get("unit"), bool(i.get("instant"))) for i in data]
+        return [Item(i["code"], i["name"], i["zone"], i["queue"], i.get("unit"), bool(i.get("instant")),
+                     bool(i.get("id_required"))) for i in data]
 
     async def state(self, zone: str | None = None) -> HubState:
         data = await self.request("GET", "/api/v1/state" + (f"?zone={quote(zone)}" if zone else ""))

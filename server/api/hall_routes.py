@@ -103,7 +103,8 @@ async def get_items(request: web.Request, _: Principal | None) -> web.Response:
     if not 1 <= limit <= ITEMS_LIMIT_MAX:  # -5 answered one item, as if it meant something
         raise HallQError("bad_request", f"参数 limit 应在 1 至 {ITEMS_LIMIT_MAX} 之间", f"limit must be 1 to {ITEMS_LIMIT_MAX}", 400)
     found = [
-        {"code": i.code, "name": i.name, "zone": i.zone, "queue": i.queue, "unit": i.unit, "instant": i.instant}
+        {"code": i.code, "name": i.name, "zone": i.zone, "queue": i.queue, "unit": i.unit, "instant": i.instant,
+         "id_required": config.id_required(i.queue, i.code)}
         for i in config.items
         if (zone is None or i.zone == zone) and (queue is None or i.queue == queue) and (not text or text in i.name)
     ]

@@ -26,6 +26,12 @@ async def issue_ticket(request: web.Request, principal: Principal, body: IssueBo
         # for it at the kiosk, or a hall manager gives it.
         raise HallQError("forbidden", "绿色通道号请在取号机领取或由大厅管理人员发放",
                          "staff may not issue green-channel tickets; a kiosk or a manager does", 403)
+    if principal.role == Role.KIOSK and body.person_id is None and body.appointment_code is None \
+            and request.app[CONFIG].id_required(body.queue, body.item_code):
+        # The hall requires the ID card here (Queue.id_required, rules.id_required_items): without
+        # it the per-person daily cap never applied to a kiosk's tickets, and touts took them.
+        raise HallQError("id_required", "办理该业务须刷身份证取号，请在取号机上刷身份证",
+                         "this queue or item requires the citizen's ID (person_id) for a kiosk ticket", 400)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 100):
         raise bad_request("Idempotency-Key must be 1-100 characters", "幂等键长度应为1-100个字符")

@@ -271,6 +271,18 @@ def check_items(
     return problems
 
 
+def check_id_required_items(rules: Rules | None, item_codes: set[str], file: str = HALL_FILE) -> list[ConfigProblem]:
+    """Every code in rules.id_required_items names an item of the catalogue: a mistyped code
+    would leave that item's tickets open to anyone, silently."""
+    if rules is None:
+        return []
+    return [
+        ConfigProblem(file, f"rules.id_required_items[{i}]", f"unknown item code {code!r} (not in {ITEMS_FILE})")
+        for i, code in enumerate(rules.id_required_items)
+        if code not in item_codes
+    ]
+
+
 def numbers_past_width(config: HallConfig) -> list[ConfigProblem]:
     """A warning when queues without a daily_cap can hand out more numbers a day than the hall's
     number width holds.
@@ -327,6 +339,7 @@ def check_all(config: HallConfig) -> list[ConfigProblem]:
         *check_windows(_located("windows", config.windows), known),
         *check_queues_served(queues, (p for w in config.windows for p in w.queues)),
         *check_items(_located("items", config.items), known),
+        *check_id_required_items(config.rules, {i.code for i in config.items}),
     ]
 
 
@@ -336,6 +349,7 @@ __all__ = [
     "check_all",
     "check_calendar",
     "check_hours",
+    "check_id_required_items",
     "check_items",
     "check_queues",
     "check_queues_served",

@@ -292,6 +292,8 @@ def _read_folder(
     catalogue_problems: list[ConfigProblem] = []
     items = _load_items(folder, known, catalogue_problems)
     catalogue_problems += checks.check_items(items, known, code_key="item_code")
+    if not catalogue_problems:  # a catalogue that did not load would name every listed code
+        problems += checks.check_id_required_items(sections.get("rules"), {i.code for _, i in items})
     parts = dict(
         **sections,
         zones=[z for _, z in zones],

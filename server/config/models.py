@@ -134,6 +134,9 @@ class Rules(_Model):
     late_requeue_position: Annotated[int, Field(ge=0)] = 0
     number_digits: Annotated[int, Field(ge=3, le=6)] = 3
     per_person_daily_cap: Annotated[int, Field(ge=1)] = 5
+    id_required_items: list[str] = []
+    """Item codes whose kiosk tickets need the ID card read, as ``Queue.id_required`` for a whole
+    queue (the catalogue is the province's CSV export, so the hall lists its own choice here)."""
     appointment_early_min: Annotated[int, Field(ge=0)] = 30
     appointment_late_min: Annotated[int, Field(ge=0)] = 15
     rating_days: Annotated[int, Field(ge=0, le=31)] = 7
@@ -197,6 +200,9 @@ class Queue(_Model):
     zone: str
     unit: str | None = None
     daily_cap: Annotated[int, Field(ge=1)] | None = None
+    id_required: bool = False
+    """A kiosk ticket for this queue needs the citizen's ID card read (请刷身份证): the hub refuses
+    one without ``person_id``, so the per-person daily cap holds where touts take tickets."""
 
 
 class Window(_Model):
@@ -307,6 +313,13 @@ class HallConfig(_Model):
 
     def item(self, code: str) -> Item | None:
         return self.by_key.items.get(code)
+
+    def id_required(self, queue: str | None, item_code: str | None) -> bool:
+        """Whether a kiosk ticket for this queue or item needs the citizen's ID (see Queue.id_required)."""
+        item = self.item(item_code) if item_code else None
+        prefix = item.queue if item is not None else queue
+        found = self.queue(prefix) if prefix else None
+        return bool(found is not None and found.id_required) or item_code in self.rules.id_required_items
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)

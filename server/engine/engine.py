@@ -1344,6 +1344,7 @@ class QueueEngine:
                         in_line=in_line.get(q.prefix, 0),
                         issued_today=int(issued.get(q.prefix, 0)),
                         window_numbers=self._window_numbers.get(q.prefix, ()),
+                        id_required=q.id_required,
                     )
                 )
             return views

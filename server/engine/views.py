@@ -180,6 +180,8 @@ class QueueView:
     window_numbers: tuple[int, ...] = ()
     """The hall-wide numbers of the front windows configured to serve the queue, ascending: the
     ticket names them (办理窗口：19-26号). Back offices never: citizens do not go there."""
+    id_required: bool = False
+    """A kiosk asks for the ID card before issuing (config ``Queue.id_required``)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,6 +28,7 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "services_all_zones": f.Services(f.ALL_ZONES, search="YB"),
         "services_all_zones_empty": f.Services(f.ALL_ZONES, keyboard=True),
         "confirm": f.Confirm(service, "不动产登记区"),
+        "id_needed": f.IdNeeded(f.Confirm(service, "不动产登记区")),
         "appointment": f.Appointment("2026"),
         "working": f.Working(JOB),
         "ticket": f.TicketOut(IssueResult(Outcome.PRINTED, JOB, TICKET, zone_name="不动产登记区", window_hint="19-23、25号")),
