@@ -214,6 +214,11 @@ class Flow:
             self.screen = replace(self.screen, search=(initials + arg.upper())[:SEARCH_MAX], page=0)
         elif verb == "erase" and isinstance(self.screen, Services):
             self.screen = replace(self.screen, search=self.screen.search[:-1], page=0)
+        elif verb == "assisted" and self.catalogue is not None and self.catalogue.hall.assisted_queue is not None:
+            # A search that found nothing: a ticket for the hall's 帮代办 queue, where staff help.
+            q = self.catalogue.hall.assisted_queue
+            back = self.screen if isinstance(self.screen, Services) else None
+            self.screen = Confirm(Service("", q.name, q.zone, q.prefix), q.zone_name, back)
         elif verb == "service" and self.catalogue is not None:
             service = self.catalogue.service(arg)
             back = self.screen if isinstance(self.screen, Services) else None
@@ -241,7 +246,9 @@ class Flow:
 
     def _confirm_job(self, confirm: Confirm) -> IssueJob:
         s = confirm.service
-        spec = IssueSpec(item_code=s.code, priority_class=self.priority_class, person_id=self.person_id)
+        # A queue's own ticket (帮代办) has no item: its code is empty.
+        spec = IssueSpec(queue=None if s.code else s.queue, item_code=s.code or None, priority_class=self.priority_class,
+                         person_id=self.person_id)
         return IssueJob(spec, s.name, confirm.zone_name)
 
     def _only_zone(self) -> str:

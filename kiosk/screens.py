@@ -145,9 +145,18 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
         p.button(rect, service.name, ("service", service.code), size=p.px(0.03),
                  sub=flow.catalogue.zone(service.zone).name if everywhere else None)
     if not services:
-        hint = "请用键盘输入事项名称的拼音首字母，或点上方常用词" if everywhere and not screen.search \
-            else "没有找到相关事项，请换个关键词或咨询工作人员"
-        p.text(hint, p.px(0.035), MUTED, center=(p.width // 2, (box.bottom + bottom) // 2), max_width=p.width - 40)
+        assisted = flow.catalogue.hall.assisted_queue
+        middle = (box.bottom + bottom) // 2
+        if screen.search and assisted is not None:
+            p.text("没有找到相关事项，请换个关键词，或取号由工作人员帮您办理", p.px(0.035), MUTED,
+                   center=(p.width // 2, middle - p.unit(0.06)), max_width=p.width - 40)
+            w, h = p.width * 2 // 5, p.unit(0.11)
+            p.button(pygame.Rect((p.width - w) // 2, middle, w, h), f"取号：{assisted.name}", ("assisted", ""),
+                     size=p.px(0.035), fill=OK, ink=WHITE, sub=f"到{assisted.zone_name}，工作人员帮办代办")
+        else:
+            hint = "请用键盘输入事项名称的拼音首字母，或点上方常用词" if everywhere and not screen.search \
+                else "没有找到相关事项，请换个关键词或咨询工作人员"
+            p.text(hint, p.px(0.035), MUTED, center=(p.width // 2, middle), max_width=p.width - 40)
     nav_top = bottom - nav
     w = p.width // 5
     if page > 0:

@@ -111,6 +111,16 @@ class HallInfo:
     issuing: IssuingState
     priority_classes: dict[str, str]
     status_base_url: str | None  # None while the hub does not publish it: the kiosk has a fallback
+    assisted_queue: AssistedQueue | None = None
+    """The hall's 帮代办 queue (hall.assisted_queue): offered when a kiosk search finds nothing."""
+
+
+@dataclass(frozen=True)
+class AssistedQueue:
+    prefix: str
+    name: str
+    zone: str
+    zone_name: str
 
 
 @dataclass(frozen=True)
@@ -327,6 +337,7 @@ class HubClient:
             issuing=IssuingState(bool(issuing["open"]), issuing.get("reason"), issuing.get("next_opening"), issuing.get("message", "")),
             priority_classes=dict(data.get("priority_classes") or {}),
             status_base_url=data.get("status_base_url"),
+            assisted_queue=AssistedQueue(**data["assisted_queue"]) if data.get("assisted_queue") else None,
         )
 
     async def zones(self) -> list[Zone]:

@@ -11,6 +11,7 @@ from aiohttp import web
 from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import TEXT, Route, error_response, int_param, json_response
+from server.config.models import HallConfig
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
@@ -30,6 +31,15 @@ def zone_param(request: web.Request) -> str | None:
         raise HallQError("not_found", f"分区不存在：{zone}", f"zone {zone} not found (zones: {', '.join(codes)})", 404,
                          {"key": zone, "zones": codes})
     return zone
+
+
+def _assisted_queue(config: HallConfig) -> dict[str, str] | None:
+    """The 帮代办 queue with its names: a kiosk standing in one zone does not load the others."""
+    queue = config.queue(config.hall.assisted_queue) if config.hall.assisted_queue else None
+    if queue is None:
+        return None
+    zone = config.zone(queue.zone)
+    return {"prefix": queue.prefix, "name": queue.name, "zone": queue.zone, "zone_name": zone.name if zone else queue.zone}
 
 
 async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
@@ -57,6 +67,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
             "pause_reasons": config.rules.pause_reasons,
             "finish_outcomes": config.rules.finish_outcomes,
             "units": [{"code": u.code, "name": u.name} for u in config.units],  # the resident units (进驻单位)
+            "assisted_queue": _assisted_queue(config),
         }
     )
 

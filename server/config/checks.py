@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from server.config.models import (
         Calendar,
         HallConfig,
+        HallInfo,
         Hours,
         Item,
         Queue,
@@ -271,6 +272,14 @@ def check_items(
     return problems
 
 
+def check_assisted_queue(hall: HallInfo | None, known: Known, file: str = HALL_FILE) -> list[ConfigProblem]:
+    """hall.assisted_queue names a queue of zones.toml: a mistyped one left the kiosk's
+    "take a ticket for 帮代办" button refused by the hub at the citizen's touch."""
+    if hall is None or hall.assisted_queue is None:
+        return []
+    return _reference(file, "hall.assisted_queue", hall.assisted_queue, known.queues, "queue", ZONES_FILE)
+
+
 def check_id_required_items(rules: Rules | None, item_codes: set[str], file: str = HALL_FILE) -> list[ConfigProblem]:
     """Every code in rules.id_required_items names an item of the catalogue: a mistyped code
     would leave that item's tickets open to anyone, silently."""
@@ -340,6 +349,7 @@ def check_all(config: HallConfig) -> list[ConfigProblem]:
         *check_queues_served(queues, (p for w in config.windows for p in w.queues)),
         *check_items(_located("items", config.items), known),
         *check_id_required_items(config.rules, {i.code for i in config.items}),
+        *check_assisted_queue(config.hall, known),
     ]
 
 
@@ -347,6 +357,7 @@ __all__ = [
     "Known",
     "Located",
     "check_all",
+    "check_assisted_queue",
     "check_calendar",
     "check_hours",
     "check_id_required_items",

@@ -43,6 +43,9 @@ class HallInfo(_Model):
     service_level_min: Annotated[int, Field(ge=1)] = 20
     max_wait_min: Annotated[int, Field(ge=1)] = 45
     status_base_url: Annotated[str, Field(pattern=r"^https?://")] = "http://127.0.0.1:8080/t/"
+    assisted_queue: str | None = None
+    """The queue of the hall's assisted service (帮代办, e.g. K2): a kiosk search that finds
+    nothing offers a ticket for it, where it said only 咨询工作人员 and left the citizen there."""
 
     @field_validator("timezone")
     @classmethod

@@ -83,6 +83,7 @@ timezone = "Asia/Shanghai"
 service_level_min = 20          # a wait above this counts as over the service level (KPI)
 max_wait_min = 45
 status_base_url = "http://127.0.0.1:8080/t/"   # the ticket's QR code points here + the ticket's status token
+assisted_queue = "K2"           # 帮办代办与咨询: a kiosk search that finds nothing offers a ticket for it
 
 [hours]
 working_weekdays = [1, 2, 3, 4, 5]   # ISO weekdays: 1 = Monday

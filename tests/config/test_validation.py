@@ -465,3 +465,11 @@ def test_id_required_on_a_queue_and_on_listed_items(hall_dir: Path) -> None:
     item = next(i for i in config.items if i.queue == first.prefix)
     assert config.id_required(None, item.code) and config.id_required(first.prefix, None)
     assert config.id_required(None, "4302240100002") and not config.id_required("C1", None)
+
+
+def test_the_assisted_service_queue_must_be_a_queue_of_the_hall(hall_dir: Path) -> None:
+    assert load_hall_config(hall_dir).hall.assisted_queue == "K2"  # the sample: 帮办代办与咨询
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hall"].update(assisted_queue="K9"))
+    assert problems_of(hall_dir) == [
+        ConfigProblem("hall.toml", "hall.assisted_queue", "unknown queue K9 (not declared in zones.toml)")]
+    assert check_config_main(hall_dir) != 0

@@ -27,6 +27,7 @@ def screens(catalogue) -> dict[str, f.Screen]:
         "services_keyboard": f.Services("C", search="BDC", keyboard=True),
         "services_all_zones": f.Services(f.ALL_ZONES, search="YB"),
         "services_all_zones_empty": f.Services(f.ALL_ZONES, keyboard=True),
+        "services_nothing_found": f.Services(f.ALL_ZONES, search="QXZQ", keyboard=True),
         "confirm": f.Confirm(service, "不动产登记区"),
         "id_needed": f.IdNeeded(f.Confirm(service, "不动产登记区")),
         "appointment": f.Appointment("2026"),
