@@ -1147,7 +1147,7 @@ class QueueEngine:
         a day they never came (the roster's whole-day absence could not see it either). A window
         with an open case or one parked there is left alone: its person is at work now (a hub
         restarted mid-morning closes yesterday, and they may not have logged in again)."""
-        ends = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(self.config.hall.timezone)).timestamp()
+        ends = datetime.combine(day + timedelta(days=1), time(0), self._tz).timestamp()
         held = txn.conn.execute(
             select(window_states.c.window_id).where(
                 window_states.c.staff_id.is_not(None),
