@@ -5,6 +5,7 @@ what the page shows, and what the engine recorded, so a page that merely looks r
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,6 +399,26 @@ async def test_a_colleague_takes_over_the_window_and_its_parked_case(tabs: Tabs,
     await page.click("#parked-list button")
     await expect(page.locator("#ticket-number")).to_have_text("C1001")
     assert (await pad_hub.engine.ticket_by_number("C1001")).status == "called"
+
+
+@pytest.mark.browser
+async def test_leaving_the_window_says_so_even_when_the_window_list_is_slow(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: 退出 while the hall's window list answers slowly (a busy hub, a slow network), so
+    the window's own logout event reaches the pad while it re-reads the list. It was, now and
+    then under load: 「您已不在该窗口登录，请重新选择窗口」, as if someone else had signed the
+    clerk out. Kept: 「已退出窗口」, and the window is free."""
+    page = await open_pad(tabs)
+
+    async def slow_list(route) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(1.0)
+        await route.continue_()
+
+    await page.route("**/api/v1/windows", slow_list)
+    await page.click(button("logout"))
+    await expect(page.locator("#view-choose")).to_be_visible()
+    await page.wait_for_timeout(2500)  # both list reads (the leave's and a stale refresh's) answered
+    await expect(page.locator("#choose-error")).to_have_text("已退出窗口")
+    assert (await pad_hub.engine.window("W19")).staff_id is None
 
 
 @pytest.mark.browser

@@ -379,30 +379,35 @@
       const body = { staff_id: staffId, password: $("handover-pass").value };
       $("handover-pass").value = "";
       const window = this.window;
-      if (!(await this.leave("hand-over", body))) return;
-      $("handover-user").value = "";
-      this.stopStream();
-      this.windowId = null;
-      this.window = null;
-      await this.onSessionLogout();
-      $("login-user").value = staffId;
-      $("login-error").textContent = `${window.name}已交接给 ${staffId}，请接班同事输入密码登录`;
-      $("login-pass").focus();
+      await this.leave("hand-over", body, async () => {
+        $("handover-user").value = "";
+        this.stopStream();
+        this.windowId = null;
+        this.window = null;
+        await this.onSessionLogout();
+        $("login-user").value = staffId;
+        $("login-error").textContent = `${window.name}已交接给 ${staffId}，请接班同事输入密码登录`;
+        $("login-pass").focus();
+      });
     }
 
     async logoutWindow() {
-      if (!(await this.leave("logout"))) return;
-      await this.loadWindows().catch(() => {});
-      this.showChoose("已退出窗口");
+      await this.leave("logout", undefined, async () => {
+        await this.loadWindows().catch(() => {});
+        this.showChoose("已退出窗口");
+      });
     }
 
-    // An action that ends this person's time at the window: while it is on its way, stale
-    // refreshes keep quiet; refused, the window is read again (the buttons stayed disabled).
-    async leave(action, body) {
+    // An action that ends this person's time at the window. While it is on its way, and while
+    // `done` moves the pad on after it succeeded, stale refreshes keep quiet: one woken by the
+    // window's own logout event, let through while the windows were re-read, said "您已不在该窗口
+    // 登录" over "已退出窗口". Refused, the window is read again (the buttons stayed disabled).
+    async leave(action, body, done) {
       this.leaving = true;
       let result = null;
       try {
         result = await this.run("POST", this.path(action), body);
+        if (result) await done(result);
       } finally {
         this.leaving = false;
       }
