@@ -135,7 +135,8 @@ class Hub:
 
     def __init__(self, workdir: Path, db_url: str | None, code: Path | None = None):
         self.workdir = workdir
-        self.config = write_always_open_copy(ROOT / "config", workdir / "config")
+        # Each tree with its own sample hall: an older tree refuses keys added to config/ since.
+        self.config = write_always_open_copy((code or ROOT) / "config", workdir / "config")
         # The API's own cost, as the reference queue manager has no voice: zone voice is measured
         # by bench/voice_latency.py.
         (self.config / "voice.toml").write_text('[defaults]\nwhere = "off"\n', encoding="utf-8")
