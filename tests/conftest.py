@@ -95,6 +95,18 @@ def hall_config() -> HallConfig:
     return HallConfig.model_validate(mini_hall_dict())
 
 
+def sample_hall_serving(extra: dict[str, str]) -> HallConfig:
+    """The sample hall (config/) with each window of ``extra`` also serving that queue: a window
+    serving another zone's queue, whose calls belong to two zones (HallConfig.call_zones)."""
+    from server.config.loader import load_hall_config
+    from server.config.paths import default_config_dir
+
+    raw = load_hall_config(default_config_dir()).model_dump()
+    for window, queue in extra.items():
+        next(w for w in raw["windows"] if w["id"] == window)["queues"][queue] = 1
+    return HallConfig.model_validate(raw)
+
+
 @pytest.fixture
 def clock(request: pytest.FixtureRequest) -> ManualClock:
     """09:00 on a Thursday, moving only when a test says so; or, parametrized indirectly with a

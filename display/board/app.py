@@ -75,7 +75,7 @@ class BoardApp:
         """`open_voice` makes the zone's announcer from the hub's settings for it (``--voice``)."""
         self.options = options
         self.surface = surface
-        self.model = BoardModel(zone=options.zone, notice=options.notice)
+        self.model = BoardModel(notice=options.notice)
         self.renderer = BoardRenderer(surface, load_cjk_font(48), title=f"{options.zone}区" if options.zone else "")
         self.open_voice = open_voice
         self.announcer: Announcer | None = None
@@ -147,9 +147,12 @@ class BoardApp:
             self.handle(event)
 
     def handle(self, event: HubEvent) -> None:
+        """Show, and speak if the zone is given to this board, each event of the zone's stream: the
+        hub sends the zone the calls that belong to it (``HallConfig.call_zones``), a call of this
+        zone's window to another zone's ticket included, as the hub's own voice speaks them."""
         if self.model.apply(event):
             self.applied.set()
-        if self.announcer is not None and self.voice is not None and not event.replay and event.zone == self.voice.zone:
+        if self.announcer is not None and self.voice is not None and not event.replay:
             call = call_for_event(event.kind, event.number, event.payload, repeat=self.voice.repeat, chime=self.voice.chime)
             if call is not None:
                 try:

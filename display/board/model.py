@@ -5,7 +5,10 @@ queue counts move) are the part a hall argues about, and they can be tested even
 without a screen or a hub. The pygame board and the benchmark feed the same model.
 
 Rules:
-- only the board's zone (``zone=None``: the whole hall);
+- what the hub sends: a zone's state and stream carry that zone's queues, windows and events,
+  and the calls its boards show (the hub's one rule, ``HallConfig.call_zones``: a call also
+  belongs to the calling window's zone); the model keeps no zone rule of its own, which once
+  differed from the hub's and dropped such a call;
 - back-office calls (``payload.silent``) never appear: a back office calls silently;
 - a call or a recall puts the ticket at the top of the recent list (once: a recall moves it);
 - waiting counts move with the events that change them (issued, called, requeued, transferred,
@@ -153,7 +156,6 @@ class QueueLine:
 class BoardModel:
     """The state of one board. ``apply`` returns True when something visible changed."""
 
-    zone: str | None = None
     recent_limit: int = RECENT_CALLS
     last_seq: int = -1
     hall_day: str = ""
@@ -164,7 +166,7 @@ class BoardModel:
     open_now: set[str] = field(default_factory=set)
     notice: str = ""
     ignored: int = 0
-    """Events seen but not for this board (other zones, silent calls, replays): for diagnostics."""
+    """Events seen but not shown (silent calls, replays, events that change nothing): for diagnostics."""
 
     @property
     def current(self) -> BoardCall | None:
@@ -184,8 +186,6 @@ class BoardModel:
         self.hall_day = hall_day
         self.queues = {}
         for q in queues:
-            if self.zone is not None and q.zone != self.zone:
-                continue
             service_min = q.service_min
             if service_min is None and q.estimated_wait_min and q.waiting and q.open_windows:
                 service_min = q.estimated_wait_min * q.open_windows / q.waiting  # a hub before service_min
@@ -198,10 +198,6 @@ class BoardModel:
             ticket = w.get("current_ticket") or {}
             if w.get("kind") == "back_office" or not ticket.get("called_at") or ticket.get("status") not in ("called", "serving"):
                 continue
-            # The ticket's zone, as the live events are filtered (a window of another zone serving
-            # a queue here showed its call live, and lost it when the board restarted).
-            if self.zone is not None and self.zone not in (w.get("zone"), ticket.get("zone")):
-                continue
             seeded.append(BoardCall(str(ticket["number"]), str(w["id"]), w.get("number"), str(w.get("name", "")),
                                     float(ticket["called_at"]), -1, int(ticket.get("call_count") or 1)))
         seeded.sort(key=lambda c: c.at, reverse=True)
@@ -213,9 +209,6 @@ class BoardModel:
             self.ignored += 1
             return False
         self.last_seq = event.seq
-        if self.zone is not None and event.zone != self.zone:
-            self.ignored += 1
-            return False
         changed = self._count(event)
         if event.kind in WINDOW_OPENS:
             changed = self._window(event) or changed

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, web
 
+from display.board.model import CALL_KINDS
 from server.accounts import PERSON_ROLES, Accounts, Principal, Role
-from server.api.keys import ACCOUNTS, ENGINE
+from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
 from server.engine.views import HallEvent
@@ -34,6 +35,7 @@ LAGGING_CLOSE_CODE = 4000
 REFUSED_CLOSE_BASE = 4000  # + the HTTP status of the refusal: 4401, 4404, 4400
 LIVE_BUFFER = 5000
 REPLAY_BATCH = 1000
+HISTORY_LIMIT = 1000  # events in one answer of /events/history: the caller asks again from the last seq
 RECHECK_S = Accounts.TOKEN_CACHE_SECONDS  # hall time between two checks of a live stream's token
 IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often too
 
@@ -44,15 +46,25 @@ IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often
 PUBLIC_PAYLOAD = frozenset({"window_number", "window_name", "silent", "call_count", "was", "target_kind"})
 
 
+def _own_zone(zone: str | None, _window_id: str | None) -> tuple[str, ...]:
+    return (zone,) if zone else ()
+
+
 @dataclass
 class StreamFilter:
+    """Which events a stream carries. A zone's stream carries the events of that zone, and the
+    calls its boards show and its speaker announces (`call_zones`, the hall's one rule: a call
+    also belongs to the calling window's zone)."""
+
     zone: str | None = None
     window: str | None = None
     queue: str | None = None
     public: bool = False  # citizens' phones and devices: no staff identities, no personal data
+    call_zones: Callable[[str | None, str | None], tuple[str, ...]] = _own_zone
 
     def matches(self, event: HallEvent) -> bool:
-        if self.zone and event.zone != self.zone:
+        if self.zone and event.zone != self.zone and not (
+                event.kind in CALL_KINDS and self.zone in self.call_zones(event.zone, event.window_id)):
             return False
         if self.window and event.window_id != self.window and event.payload.get("target") != self.window:
             return False
@@ -134,7 +146,8 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
             raise HallQError("forbidden", "本屏只能显示所属分区", f"this display is for zone {principal.zone}", 403)
         zone = principal.zone
     public = principal.role not in PERSON_ROLES  # a board in the hall: what its screen may show
-    return StreamFilter(zone=zone, window=window, public=public), _Credential(request.app[ACCOUNTS], token, now)
+    return (StreamFilter(zone=zone, window=window, public=public, call_zones=request.app[CONFIG].call_zones),
+            _Credential(request.app[ACCOUNTS], token, now))
 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
@@ -232,11 +245,17 @@ async def event_history(request: web.Request, principal: Principal) -> web.Respo
     since = int_param(request, "since", default=0)
     if principal.role in PERSON_ROLES:
         return json_response(await request.app[ENGINE].events_since(since))
-    # A display device: its zone's events only, as its stream renders them (a zone's screen token
-    # read every zone's calls here, though its stream refuses another zone).
-    events = await request.app[ENGINE].events_since(since, zone=principal.zone)
-    public = StreamFilter(public=True)
-    return json_response([{k: v for k, v in public.render(e).items() if k != "type"} for e in events])
+    # A display device: what its stream carries, rendered the same way (a zone's screen token read
+    # every zone's calls here, though its stream refuses another zone).
+    device = StreamFilter(zone=principal.zone, public=True, call_zones=request.app[CONFIG].call_zones)
+    events: list[HallEvent] = []
+    while len(events) < HISTORY_LIMIT:
+        batch = await request.app[ENGINE].events_since(since, REPLAY_BATCH)
+        events += [e for e in batch if device.matches(e)]
+        if len(batch) < REPLAY_BATCH:
+            break
+        since = batch[-1].seq
+    return json_response([{k: v for k, v in device.render(e).items() if k != "type"} for e in events[:HISTORY_LIMIT]])
 
 
 ROUTES = [

@@ -151,7 +151,7 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
     # A zone's windows, and a window of another zone holding a ticket of this zone (it serves a
     # queue here): its call belongs on this zone's boards, as the live events do.
     windows = [w for w in await engine.windows()
-               if zone is None or zone in (w.zone, w.current_ticket.zone if w.current_ticket else None)]
+               if zone is None or zone in config.call_zones(w.current_ticket.zone if w.current_ticket else None, w.id)]
     return json_response(
         {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes),
          "windows": _rendered(windows, principal)}

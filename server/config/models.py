@@ -314,6 +314,15 @@ class HallConfig(_Model):
     def zone(self, code: str) -> Zone | None:
         return self.by_key.zones.get(code)
 
+    def call_zones(self, ticket_zone: str | None, window_id: str | None) -> tuple[str, ...]:
+        """The zones where a call is heard and shown: the one the ticket waits in (where its kiosk
+        sent the citizen), then the calling window's own when that is another (a window serving
+        another zone's queue). Voice, LED boards, TV boards and the event stream all ask here: each
+        once had its own copy, and the stream's (the ticket's zone only) left a zone-A TV board
+        blank while zone A's speaker and LED board called a citizen to a zone-A window."""
+        window = self.window(window_id) if window_id else None
+        return tuple(dict.fromkeys(z for z in (ticket_zone, window.zone if window else None) if z))
+
     def item(self, code: str) -> Item | None:
         return self.by_key.items.get(code)
 

@@ -22,6 +22,7 @@ from typing import Any
 from display.led.bus import ScreenBus
 from display.led.dialects import make_codec
 from display.led.errors import BusClosedError, LedError
+from display.board.model import CALL_KINDS
 from display.led.model import ScreenKind, ScreenText
 from display.led.supervisor import Backoff, LinkState, Supervisor
 from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused
@@ -33,7 +34,6 @@ from server.engine.engine import QueueEngine
 from server.engine.views import HallEvent, WindowView
 
 LOG = logging.getLogger(__name__)
-CALL_KINDS = frozenset({"ticket.called", "ticket.recalled"})
 #: events after which a window screen shows the window's state again (idle, paused, blank)
 STATE_KINDS = frozenset({
     "window.login", "window.logout", "window.paused", "window.resumed", "ticket.finished",
@@ -165,7 +165,7 @@ class ScreenService:
         call = CallInfo(number, str(window_number if window_number is not None else window.number))
         for runtime, address in self._screens_of.get(window_id, []):
             self._show(runtime, address, window_called(call, blink=blink))
-        for zone in dict.fromkeys(z for z in (ticket_zone, window.zone) if z):
+        for zone in self._hall.call_zones(ticket_zone, window_id):
             for runtime in self.runtimes:
                 for board in runtime.boards.get(zone, []):
                     for address, text in board.push(call).items():
@@ -206,7 +206,7 @@ class ScreenService:
         for view in calling:
             assert view.current_ticket is not None
             call = CallInfo(view.current_ticket.number, str(view.number))
-            for zone in dict.fromkeys((view.current_ticket.zone, view.zone)):
+            for zone in self._hall.call_zones(view.current_ticket.zone, view.id):
                 for runtime in self.runtimes:
                     for board in runtime.boards.get(zone, []):
                         board.push(call)

@@ -1216,11 +1216,8 @@ class QueueEngine:
         query = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
         return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
 
-    async def events_since(self, seq: int, limit: int = 1000, *, zone: str | None = None) -> list[HallEvent]:
-        query = select(ticket_events).where(ticket_events.c.seq > seq)
-        if zone is not None:
-            query = query.where(ticket_events.c.zone == zone)
-        query = query.order_by(ticket_events.c.seq).limit(limit)
+    async def events_since(self, seq: int, limit: int = 1000) -> list[HallEvent]:
+        query = select(ticket_events).where(ticket_events.c.seq > seq).order_by(ticket_events.c.seq).limit(limit)
         return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
 
     async def last_seq(self) -> int:

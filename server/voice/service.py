@@ -73,9 +73,7 @@ class VoiceService:
         event's zone, where its kiosk sent the citizen and its boards show the call) and in the
         calling window's zone when that is another one. Only the window's zone spoke: a citizen
         waiting in zone C for a zone-A window serving C's queue never heard the call."""
-        window = self.hall.window(event.window_id) if event.window_id else None
-        zones = dict.fromkeys(z for z in (event.zone, window.zone if window else None) if z)
-        for zone in zones:
+        for zone in self.hall.call_zones(event.zone, event.window_id):
             announcer = self.announcers.get(zone)
             if announcer is None:
                 continue

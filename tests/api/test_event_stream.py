@@ -147,6 +147,33 @@ async def test_a_zones_board_reads_only_its_zones_history(hub):
     assert {e["zone"] for e in manager} >= {"A", "C"}
 
 
+async def test_a_zones_stream_and_history_carry_its_windows_calls_to_another_zones_tickets(aiohttp_client, tmp_path,
+                                                                                             clock):
+    """Tried: W01 (zone A) also serving C1 calls a C1 ticket while zone A's board listens; then
+    zone A's and zone B's board tokens read the history. Kept: zone A's stream and history carry
+    the call (zone A's speaker and LED board announce it, its TV board missed it: the stream went
+    by the ticket's zone only), but not the C1 ticket's issue, which is zone C's; zone B's carry
+    none of it."""
+    from tests.board.hall_actions import board_token
+    from tests.conftest import sample_hall_serving, start_hub
+
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=sample_hall_serving({"W01": "C1"}))
+    ws = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    await receive_until_hello(ws)
+    await make_calls(hub, 1, queue="C1", window="W01")
+    seen = [await ws.receive_json(timeout=5)]
+    while seen[-1]["kind"] != "ticket.called":
+        seen.append(await ws.receive_json(timeout=5))
+    called = seen[-1]
+    assert (called["number"], called["zone"], called["window_id"]) == ("C1001", "C", "W01")
+    assert [e["kind"] for e in seen] == ["window.login", "ticket.called"]  # not C1's issue
+    await ws.close()
+    history = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("board-A"))).json()
+    assert [(e["kind"], e["number"]) for e in history if e["number"]] == [("ticket.called", "C1001")]
+    board_b = {"Authorization": f"Bearer {await board_token(hub, 'B')}"}
+    assert await (await hub.client.get("/api/v1/events/history?since=0", headers=board_b)).json() == []
+
+
 async def test_citizen_stream_by_ticket_token_hides_staff(hub):
     body = await (await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))).json()
     ws = await hub.client.ws_connect(f"/api/v1/events?ticket={body['ticket']['status_token']}")

@@ -22,7 +22,7 @@ NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管�
 
 
 def busy_model() -> BoardModel:
-    model = BoardModel(zone="A", notice=NOTICE)
+    model = BoardModel(notice=NOTICE)
     model.load(100, "2026-11-26", [
         QueueInfo("A1", "综合受理（一窗通办）", "A", 18, 4, 27, 60),
         QueueInfo("A2", "户籍与身份证业务", "A", 6, 2, 14, 22),

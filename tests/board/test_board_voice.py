@@ -25,7 +25,7 @@ from server.hub_client import RetryPolicy, ZoneVoice
 from server.voice import voice_extension
 from server.voice.config import voice_plan_from_mapping
 from tests.board.hall_actions import board_token, call_next, issue, login
-from tests.conftest import start_hub
+from tests.conftest import sample_hall_serving, start_hub
 
 FAST = RetryPolicy(attempts=3, first_delay_s=0.01, max_delay_s=0.05, timeout_s=5)
 ZONE_C = {"where": "board", "repeat": 3, "chime": False, "template": "请{number}号到{window}窗口", "rate": 150}
@@ -47,6 +47,13 @@ async def open_voiced_board(hub, zone: str, cache: Path) -> tuple[BoardApp, asyn
     return app, asyncio.create_task(app.follow())
 
 
+async def first_clip_played(app: BoardApp) -> None:
+    assert app.announcer is not None
+    async with asyncio.timeout(30):  # a bound on a hang: synthesis of a first clip takes a while
+        while not app.announcer.played:
+            await asyncio.sleep(0.05)
+
+
 async def test_the_board_speaks_its_zone_as_voice_toml_says(hub, tmp_path: Path) -> None:
     app, follower = await open_voiced_board(hub, "C", tmp_path / "clips")
     try:
@@ -55,14 +62,35 @@ async def test_the_board_speaks_its_zone_as_voice_toml_says(hub, tmp_path: Path)
         number = await issue(hub, "C1")
         await login(hub, "W19", "staff02")
         assert await call_next(hub, "W19", "staff02") == number
-        async with asyncio.timeout(30):  # a bound on a hang: synthesis of a first clip takes a while
-            while not app.announcer.played:
-                await asyncio.sleep(0.05)
+        await first_clip_played(app)
         (spoken,) = app.announcer.played
         assert spoken.error is None, spoken.error
         assert (spoken.call.number, spoken.call.repeat, spoken.call.chime) == (number, 3, False)
         assert spoken.text.startswith("请") and spoken.text.endswith("窗口"), spoken.text
         assert spoken.wav_path is not None and spoken.wav_path.stat().st_size > 1000 and spoken.duration_s > 0.5
+    finally:
+        await app.close()
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+
+
+async def test_the_board_speaks_its_windows_call_to_another_zones_ticket(aiohttp_client, tmp_path: Path, clock,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried: W19 (zone C) also serving A1; an A1 ticket called at W19, zone C spoken by its board.
+    Kept: zone C's board speaks it, as the hub speaks such a call in both zones (it dropped every
+    event whose ticket waited in another zone, though its stream now carries them)."""
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    hall = sample_hall_serving({"W19": "A1"})
+    plan = voice_plan_from_mapping({"defaults": {"where": "off"}, "zones": {"C": ZONE_C}}, hall)
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=hall, extensions=[voice_extension(plan=plan)])
+    app, follower = await open_voiced_board(hub, "C", tmp_path / "clips")
+    try:
+        number = await issue(hub, "A1")
+        await login(hub, "W19", "staff02")
+        assert await call_next(hub, "W19", "staff02") == number
+        await first_clip_played(app)
+        assert [(p.call.number, p.call.window, p.error) for p in app.announcer.played] == [(number, 19, None)]
+        assert app.model.current is not None and app.model.current.number == number
     finally:
         await app.close()
         follower.cancel()

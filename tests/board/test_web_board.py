@@ -10,7 +10,7 @@ from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup
 from tests.board.hall_actions import api, board_token, call_next, issue, login
-from tests.conftest import publish_screenshot, start_hub
+from tests.conftest import publish_screenshot, sample_hall_serving, start_hub
 
 pytestmark = pytest.mark.browser
 
@@ -236,23 +236,32 @@ async def test_the_board_clock_keeps_the_halls_time_on_a_tv_left_on_utc(hub, bro
         await context.close()
 
 
-async def test_a_call_of_this_zone_at_a_window_of_another_is_seeded(aiohttp_client, tmp_path: Path, clock, browser) -> None:
-    """Tried: W01 (zone A) also serving C1, a C1 ticket called there, then zone C's board opened.
-    Kept: the board shows the call (it came live, by the ticket's zone, but a board opened or
-    reloaded afterwards lost it: the state was read by the window's zone)."""
-    from server.config.loader import load_hall_config
-    from server.config.models import HallConfig
-    from server.config.paths import default_config_dir
-
-    raw = load_hall_config(default_config_dir()).model_dump()
-    next(w for w in raw["windows"] if w["id"] == "W01")["queues"]["C1"] = 1
-    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=HallConfig.model_validate(raw),
+async def test_a_window_serving_another_zones_queue_calls_on_both_zones_boards(aiohttp_client, tmp_path: Path, clock,
+                                                                                browser) -> None:
+    """Tried: W01 (zone A) also serving C1; zone A's board open, a C1 ticket called at W01, then
+    zone C's board opened, and zone B's open throughout. Kept: zone A's board shows the call live
+    (its stream went by the ticket's zone, so the board of the window's own zone stayed blank
+    while that zone's speaker and LED board called the citizen), zone C's board shows it from
+    the state (a board opened afterwards lost it), zone B's board never does."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=sample_hall_serving({"W01": "C1"}),
                           extensions=[setup_static, board_setup, voice_extension(plan=VoicePlan({}))])
+    pages = {}
+    for zone in ("A", "B"):
+        pages[zone] = await browser.new_page(viewport={"width": 1280, "height": 720})
+        await pages[zone].goto(f"{hub.base_url}/board?zone={zone}&token={await board_token(hub, zone)}")
+        await pages[zone].wait_for_selector("body[data-ready='yes'][data-online='yes']")
     number = await issue(hub, "C1")
     await login(hub, "W01", "staff01")
     assert await call_next(hub, "W01", "staff01") == number
-    page = await browser.new_page(viewport={"width": 1280, "height": 720})
-    await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
-    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
-    assert await page.text_content("#current-text") == f"请 {number} 号 到 1号窗口"
-    await page.close()
+    await pages["A"].wait_for_selector(f"#current-text:has-text('{number}')")
+    assert await pages["A"].text_content("#current-text") == f"请 {number} 号 到 1号窗口"
+    assert "C1" not in await pages["A"].inner_text("#queues")  # the call, not zone C's queue
+    pages["C"] = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await pages["C"].goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
+    await pages["C"].wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert await pages["C"].text_content("#current-text") == f"请 {number} 号 到 1号窗口"
+    await issue(hub, "B1")  # a visible change on zone B's board, after the call
+    await pages["B"].wait_for_selector("tr[data-queue='B1'] td.count:text-is('1人')")
+    assert number not in await pages["B"].inner_text("body")
+    for page in pages.values():
+        await page.close()

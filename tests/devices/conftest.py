@@ -17,14 +17,12 @@ import pytest
 from caller.sim import PadSimulator
 from display.led.dialects import make_codec
 from display.led.sim import ScreenSimulator
-from server.config.loader import load_hall_config
 from server.config.models import HallConfig
-from server.config.paths import default_config_dir
 from server.devices import ROUTES, ReconnectPolicy, device_extension
 from server.devices.config import device_config_from_mapping
 from server.api.routing import add_routes
 from server.engine.views import IssueRequest
-from tests.conftest import Hub, start_hub
+from tests.conftest import Hub, sample_hall_serving, start_hub
 
 FAST = ReconnectPolicy(initial_s=0.02, maximum_s=0.1)
 #: dialect -> (pad addresses, the windows they serve); all zone A windows W01..W10
@@ -76,10 +74,7 @@ def routes(app) -> None:  # type: ignore[no-untyped-def]
 def rig_hall(request: pytest.FixtureRequest) -> HallConfig:
     """The sample hall; parametrized indirectly with {window: queue}, those windows serve those
     queues too (a window serving another zone's queue)."""
-    raw = load_hall_config(default_config_dir()).model_dump()
-    for window, queue in getattr(request, "param", {}).items():
-        next(w for w in raw["windows"] if w["id"] == window)["queues"][queue] = 1
-    return HallConfig.model_validate(raw)
+    return sample_hall_serving(getattr(request, "param", {}))
 
 
 @pytest.fixture

@@ -71,3 +71,23 @@ async def test_a_window_of_another_zone_calling_shows_where_the_citizen_waits(ri
     assert (await rig.hub.engine.call_next("W01")).number == number
     await eventually(lambda: rig.shown(ZONE_C_TOP) == f"请{number}号到1号窗口办理")
     await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{number}号到1号窗口办理")
+
+
+async def test_a_parked_case_called_back_shows_on_the_window_and_zone_screens(rig: Rig) -> None:
+    """Tried: W01 parks a case (the citizen fetches a document), serves another citizen, then
+    calls the parked case back. Kept: the window screen and zone A's board show the call back,
+    as the TV board and the speaker did; the window screen went on saying 张三 (idle) while its
+    speaker called the citizen to it."""
+    engine = rig.hub.engine
+    await engine.login("W01", "staff01")
+    parked, other = await rig.issue("A1"), await rig.issue("A1")
+    await engine.call_next("W01")
+    await engine.start("W01")
+    await engine.park("W01", "补材料")
+    await eventually(lambda: rig.shown(1) == "张三")
+    assert (await engine.call_next("W01")).number == other
+    await engine.finish("W01")
+    await eventually(lambda: rig.shown(1) == "张三")
+    assert (await engine.call_ticket("W01", parked)).number == parked
+    await eventually(lambda: rig.shown(1) == f"{parked} 请到1号窗口")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{parked}号到1号窗口办理")

@@ -73,8 +73,10 @@
     board.lastSeq = state.last_seq;
     board.hallDay = state.hall_day;
     board.queues = new Map();
+    // The hub sends what this board shows: its zone's queues, windows and events, and the calls
+    // that belong here (HallConfig.call_zones). No zone rule of its own: one that differed from
+    // the hub's dropped the call of this zone's window to another zone's ticket.
     for (const q of state.queues) {
-      if (zone && q.zone !== zone) continue;
       board.queues.set(q.prefix, { prefix: q.prefix, name: q.name, waiting: q.waiting, estimate: q.estimated_wait_min,
         openWindows: q.open_windows, serviceMin: q.service_min ?? null });
     }
@@ -83,9 +85,7 @@
     board.windowQueues = new Map(state.windows.map((w) => [w.id, Object.keys(w.queues || {})]));
     board.openNow = new Set(state.windows.filter((w) => !["closed", "paused"].includes(w.state)).map((w) => w.id));
     board.recent = state.windows
-      // The ticket's zone too, as live events are filtered: a window of another zone serving a
-      // queue here showed its call live and lost it when the page reloaded.
-      .filter((w) => w.kind !== "back_office" && (!zone || w.zone === zone || (w.current_ticket && w.current_ticket.zone === zone)) && w.current_ticket
+      .filter((w) => w.kind !== "back_office" && w.current_ticket
         && ["called", "serving"].includes(w.current_ticket.status) && w.current_ticket.called_at)
       .map((w) => ({ number: w.current_ticket.number, windowNumber: w.number, windowName: w.name, at: w.current_ticket.called_at }))
       .sort((a, b) => b.at - a.at)
@@ -95,7 +95,6 @@
   function apply(event) {
     if (event.seq <= board.lastSeq) return false;
     board.lastSeq = event.seq;
-    if (zone && event.zone !== zone) return false;
     let changed = false;
     const q = board.queues.get(event.queue || "");
     const payload = event.payload || {};
