@@ -152,7 +152,10 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
     engine = request.app[ENGINE]
-    ws = web.WebSocketResponse(heartbeat=30)
+    # No permessage-deflate: events are a few hundred bytes, and each compressed stream held about
+    # 100 KB more of the hub's memory (zlib's windows), which a morning of citizens' phones grew
+    # round after round (bench/stream_memory.py, docs/benchmarks.md).
+    ws = web.WebSocketResponse(heartbeat=30, compress=False)
     upgrade = ws.can_prepare(request).ok
     try:
         since = int_param(request, "since", default=-1)

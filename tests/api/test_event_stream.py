@@ -234,3 +234,16 @@ async def test_a_live_stream_ends_when_its_token_is_switched_off(hub, clock):
     issued = await manager.receive_json(timeout=5)
     assert issued["kind"] == "ticket.issued" and issued["number"] == "A1002"
     await manager.close()
+
+
+async def test_a_stream_declines_compression_a_browser_offers(hub):
+    """Tried: a phone's or board's browser offering permessage-deflate, as Chromium does. Kept: the
+    stream carries its events uncompressed (each compressed stream held ~100 KB more of the hub's
+    memory for a few hundred bytes an event; bench/stream_memory.py) and still delivers them."""
+    ws = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}", compress=15)
+    assert ws.compress == 0
+    await receive_until_hello(ws)
+    await make_calls(hub, 1, queue="A1", window="W01")
+    kinds = [(await ws.receive_json(timeout=5))["kind"] for _ in range(3)]
+    assert kinds == ["window.login", "ticket.issued", "ticket.called"]
+    await ws.close()
