@@ -38,7 +38,8 @@ class LiveHall:
         zones = [z for z in self.profile.zones.values() if queues_by_zone.get(z.code)]
         while True:
             now = local_now(config, self.clock.now())
-            rate = self.profile.arrivals_per_hour(now.isoweekday(), now.hour)
+            open_today = bool(config.sessions_on(now.date()))
+            rate = self.profile.arrivals_per_hour(now.isoweekday(), now.hour) if open_today else 0.0
             if rate <= 0:
                 await self._sleep(60)
                 continue

@@ -41,7 +41,11 @@ class TrafficProfile:
     wait_kpi_min: float
 
     def arrivals_per_hour(self, weekday: int, hour: int) -> float:
-        return self.tickets_per_day * self.weekday_factor.get(weekday, 0.0) * self.hourly_share.get(hour, 0.0)
+        """Citizens arriving in that hour of a day the hall is open. A weekday the profile gives no
+        factor (a make-up working Saturday, 调休) counts as an ordinary day, 1.0: it had none, and
+        simulated history left those working days without a citizen. Callers ask only for hours
+        the hall issues tickets (a closed day has none)."""
+        return self.tickets_per_day * self.weekday_factor.get(weekday, 1.0) * self.hourly_share.get(hour, 0.0)
 
 
 _WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}

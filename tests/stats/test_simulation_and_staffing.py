@@ -15,6 +15,7 @@ from server.simulation.profile import load_profile
 from server.stats.staffing import erlang_c, share_within, windows_needed
 from server.stats.metrics import figures
 from server.storage.schema import ticket_intervals, tickets
+from tests.conftest import at
 
 
 async def test_simulated_days_leave_consistent_facts(scenario):
@@ -41,6 +42,19 @@ async def test_simulated_days_leave_consistent_facts(scenario):
     assert total.rated == sum(r.ratings for r in results)
     assert total.wait_mean_s is not None and total.wait_p90_s >= total.wait_p50_s
     assert 0 < total.availability <= 1
+
+
+async def test_a_make_up_working_saturday_has_citizens(scenario):
+    """Tried: simulating 2026-10-10, a Saturday the calendar makes a working day (调休), and the
+    Sunday after. Kept: citizens come on the Saturday as on an ordinary day (the profile has no
+    Saturday factor, and the day had none); the closed Sunday has none."""
+    profile = load_profile(default_config_dir() / "traffic_profile.toml")
+    assert 6 not in profile.weekday_factor
+    scenario.clock.set(at("07:00", date(2026, 10, 10)))
+    saturday, sunday = await simulate_days(scenario.engine, scenario.clock, profile, date(2026, 10, 10), 2,
+                                           SimulationOptions(volume=0.03, seed=7))
+    assert saturday.issued > 20 and saturday.finished > 0
+    assert sunday.issued == 0
 
 
 def test_erlang_c_known_values():
