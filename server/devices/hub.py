@@ -39,7 +39,7 @@ class DeviceHub:
         directory = Directory(engine.database)
         self.health = DeviceHealth(engine.record_device_state, engine.clock.now)
         self.pads = PadService(
-            devices.pad_buses, engine, PadActions(engine, accounts, directory, hall), hall, self.health,
+            devices.pad_buses, engine, PadActions(engine, accounts, directory, hall), hall, self.health, directory,
             initial_backoff=reconnect.initial_s, max_backoff=reconnect.maximum_s,
         )
         self.screens = ScreenService(

@@ -25,6 +25,7 @@ from caller.errors import CallerError
 from caller.supervisor import BusSupervisor, DeviceState
 from server.config.models import HallConfig
 from server.devices.config import PadBusConfig
+from server.devices.directory import Directory
 from server.devices.health import DeviceHealth
 from server.devices.pad_actions import ActionResult, PadActions
 from server.engine.engine import QueueEngine
@@ -58,20 +59,24 @@ class PadBusRuntime:
         return self.config.dialect in TEXT_ONLY_DIALECTS
 
 
-def pad_displays(view: WindowView, waiting: int, text_only: bool) -> list[PadDisplay]:
-    """What a pad at this window should show now (the refresher's half of the echo)."""
+def pad_displays(view: WindowView, waiting: int, text_only: bool, staff_name: str = "") -> list[PadDisplay]:
+    """What a pad at this window should show now (the refresher's half of the echo).
+
+    ``staff_name`` is the display name of whoever is signed in there: the pad's sign-in line
+    follows the window, not the last login keyed on the pad, so after a hand-over (交接) from the
+    web pad it names the colleague who took over, and a pad that lost power is told again."""
     ticket = view.current_ticket
     if text_only:
         return [PadDisplay.show(ticket.number if ticket else SHORT_TEXT.get(view.state, "----"))]
     text = STATE_TEXT.get(view.state, view.state)
     if ticket is not None and view.state == "called" and view.number is not None:
         text = f"请到{view.number}号窗口"
-    displays = [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535))]
-    if view.staff_id is None:
-        # Logged out from elsewhere (a web pad, a login at another window, an account switched
-        # off): the pad's sign-in light went out only for a logout keyed on the pad itself.
-        displays.append(PadDisplay.login_state(False))
-    return displays
+    # Logged out or handed over from elsewhere (a web pad, a login at another window, an account
+    # switched off): the pad's sign-in line changed only for a login or logout keyed on the pad.
+    signed_in = PadDisplay.login_state(False)
+    if view.staff_id is not None:
+        signed_in = PadDisplay.login_state(True, staff_name or view.staff_id)
+    return [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535)), signed_in]
 
 
 def answer_displays(kind: ActionKind, result: ActionResult, view: WindowView, waiting: int, text_only: bool,
@@ -101,6 +106,7 @@ class PadService:
         actions: PadActions,
         hall: HallConfig,
         health: DeviceHealth,
+        directory: Directory,
         *,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
@@ -109,6 +115,7 @@ class PadService:
         self._actions = actions
         self._hall = hall
         self._health = health
+        self._directory = directory
         self._dirty: asyncio.Queue[frozenset[str]] = asyncio.Queue()
         self._answering: set[str] = set()
         """Windows whose pad awaits the answer to its own key: their echo waits for that answer
@@ -212,6 +219,7 @@ class PadService:
                          event.action.kind.value, result.message)
             view = await self._engine.window(window_id)
             waiting = await self._waiting(view)
+            names = await self._names([view])
             displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
             for display in displays:
                 self._send(runtime, event.bus_address, display, cache=False)
@@ -222,7 +230,7 @@ class PadService:
                 # runs, so the number the pad called was never shown (a UB485 pad's answer to a
                 # call is nothing else). The refresher's echo of the same state is then deduped.
                 runtime.held_until.pop(event.bus_address, None)  # the new state replaces an error code
-                for display in pad_displays(view, waiting, runtime.text_only):
+                for display in pad_displays(view, waiting, runtime.text_only, names.get(window_id, "")):
                     self._send(runtime, event.bus_address, display)
         finally:
             self._answering.discard(window_id)
@@ -264,6 +272,7 @@ class PadService:
         read_after = {w: self._answered[w] for w in window_ids}
         views = {v.id: v for v in await self._engine.windows() if v.id in window_ids and v.id not in self._answering}
         counts = await self._engine.waiting_at(sorted(views))
+        names = await self._names(list(views.values()))
         for window_id, view in views.items():
             waiting = counts[window_id]
             if window_id in self._answering or self._answered[window_id] != read_after[window_id]:
@@ -271,8 +280,14 @@ class PadService:
             for runtime, address in self._pads_of.get(window_id, []):
                 if runtime.held_until.get(address, 0.0) > asyncio.get_running_loop().time():
                     continue  # the pad shows an error code for a moment; restored when it expires
-                for display in pad_displays(view, waiting, runtime.text_only):
+                for display in pad_displays(view, waiting, runtime.text_only, names.get(window_id, "")):
                     self._send(runtime, address, display)
+
+    async def _names(self, views: list[WindowView]) -> dict[str, str]:
+        """Window id -> display name of the person signed in there (only for pads that show it)."""
+        staffed = {v.id: v.staff_id for v in views if v.staff_id and any(not r.text_only for r, _ in self._pads_of.get(v.id, []))}
+        cards = await self._directory.staff(sorted(set(staffed.values())))
+        return {window_id: cards[staff].display_name for window_id, staff in staffed.items() if staff in cards}
 
     async def _waiting(self, view: WindowView) -> int:
         return (await self._engine.waiting_at([view.id]))[view.id]

@@ -285,3 +285,23 @@ async def test_a_pad_hears_the_answer_to_its_key_before_the_echo(rig: Rig) -> No
         show = next(i for i, d in enumerate(shown) if d.kind is DisplayKind.SHOW and d.number == number)
         assert ack < show, [(d.kind.value, d.number) for d in shown]
         await engine.no_show("W01")
+
+
+async def test_a_pad_names_the_colleague_a_window_was_handed_over_to(rig: Rig) -> None:
+    """Tried: staff01 (张三) signs in on W01's hallq pad and staff02 (李四) on W03's polled pad;
+    at lunch each hands the window over from the web (POST /windows/{id}/hand-over) to a
+    colleague, who types their own PIN. Kept: each pad's sign-in line names the colleague and
+    stays lit; it kept naming the one who had left, though every key was now theirs."""
+    hub = rig.hub
+    for dialect, pad, staff, name in (("hallq", 1, "staff01", "张三"), ("polled-csv", 1, "staff02", "李四")):
+        assert (await press_and_ack(rig, dialect, pad, PadAction.login(staff, HUB_PASSWORD))).ok
+        await rig.pads[dialect].wait_display(pad, PadDisplay.login_state(True, name))
+    for window, leaving, taking in (("W01", "staff01", "staff03"), ("W03", "staff02", "staff01")):
+        response = await hub.client.post(
+            f"/api/v1/windows/{window}/hand-over", json={"staff_id": taking, "password": HUB_PASSWORD},
+            headers=hub.auth(leaving),
+        )
+        assert response.status == 200, await response.text()
+    await rig.pads["hallq"].wait_display(1, PadDisplay.login_state(True, "王五"))
+    await rig.pads["polled-csv"].wait_display(1, PadDisplay.login_state(True, "张三"))
+    assert rig.pads["hallq"].pads[1].logged_in and rig.pads["polled-csv"].pads[1].logged_in
