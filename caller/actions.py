@@ -140,7 +140,10 @@ class PadDisplay:
     """A command from the hub to one pad. Build with the class-method constructors.
 
     ``waiting`` and ``logged_in`` may ride along with an ACK because polled pads show them in the
-    same reply; None means "not sent".
+    same reply; None means "not sent". ``blink`` on a SHOW asks for attention: the number was
+    called and its citizen is not at the window yet. A pad that shows only the number (UB485)
+    has no other way to tell the clerk whether its state-dependent key 4 will mark a no-show or
+    finish; pads that show the state in words may ignore it.
     """
 
     kind: DisplayKind
@@ -151,6 +154,7 @@ class PadDisplay:
     error_code: int = 0
     logged_in: bool | None = None
     stars: int = 0
+    blink: bool = False
 
     def __post_init__(self) -> None:
         if self.kind is DisplayKind.STARS and not 0 <= self.stars <= 5:
@@ -161,8 +165,8 @@ class PadDisplay:
             raise InvalidPadValue(f"error code must be 0..255, got {self.error_code}")
 
     @classmethod
-    def show(cls, number: str, text: str = "") -> PadDisplay:
-        return cls(DisplayKind.SHOW, number=number, text=text)
+    def show(cls, number: str, text: str = "", blink: bool = False) -> PadDisplay:
+        return cls(DisplayKind.SHOW, number=number, text=text, blink=blink)
 
     @classmethod
     def waiting_count(cls, count: int) -> PadDisplay:

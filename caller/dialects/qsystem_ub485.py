@@ -3,6 +3,11 @@
 Frame ``01 ADDR DATA… 07``, ADDR 0x20–0x7F, DATA bytes 0x20–0x7E. A key frame carries one byte
 0x31..0x34; what the key means depends on the window's state (call or recall, no-show or finish),
 so the table below reports the key's semantic and the hub resolves it.
+
+A display frame is ``01 ADDR MODE TEXT… 07``: MODE is the blink byte the candle boards use too
+(0x20 steady, 0x21 blinking), as QSystem's own UB485 driver sends it: blinking while a number is
+called, steady once its citizen is served. Without it the pad took the ticket's first character
+for its blink mode. ``blink_byte = false`` is for pads that take the text alone.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from caller.errors import UnsupportedByDialect
 
 START = 0x01
 END = 0x07
+STEADY, BLINKING = 0x20, 0x21
 
 #: key byte -> (key name, semantic); the hub resolves the two state-dependent semantics.
 DEFAULT_KEYS: dict[int, tuple[str, ActionKind]] = {
@@ -39,9 +45,12 @@ class UB485Params:
     """Technician-tunable details (device configuration ``dialect_params``).
 
     width: characters of the pad's display; texts are cut/padded to it (0 = send as is).
+    blink_byte: display frames start with the blink-mode byte (QSystem's driver sends one; a
+    called number blinks); False for pads whose display frame is the text alone.
     """
 
     width: int = 4
+    blink_byte: bool = True
     keys: dict[int, tuple[str, ActionKind]] = field(default_factory=lambda: dict(DEFAULT_KEYS))
 
 
@@ -82,7 +91,8 @@ class QSystemUB485:
 
     def encode_display(self, address: int, display: PadDisplay, seq: int = 0) -> bytes:
         check_address(self, address)
-        return bytes([START, address]) + self._fit(self._text_for(display)) + bytes([END])
+        mode = bytes([BLINKING if display.blink else STEADY]) if self.params.blink_byte else b""
+        return bytes([START, address]) + mode + self._fit(self._text_for(display)) + bytes([END])
 
     def encode_poll(self, address: int) -> bytes:
         raise UnsupportedByDialect(f"{self.name} is a push dialect: pads are never polled")
@@ -129,8 +139,11 @@ class QSystemUB485:
         return bytes([START, address, self._by_kind[kind][0], END])
 
     def decode_display(self, frame: Frame) -> PadDisplay | None:
-        text = frame.data.decode("ascii").strip()
-        return PadDisplay.show(text) if text else PadDisplay.clear()
+        data, blink = frame.data, False
+        if self.params.blink_byte and data:
+            data, blink = data[1:], data[0] != STEADY
+        text = data.decode("ascii").strip()
+        return PadDisplay.show(text, blink=blink) if text else PadDisplay.clear()
 
     def is_poll(self, frame: Frame) -> bool:
         return False

@@ -66,10 +66,13 @@ def pad_displays(view: WindowView, waiting: int, text_only: bool, staff_name: st
     follows the window, not the last login keyed on the pad, so after a hand-over (交接) from the
     web pad it names the colleague who took over, and a pad that lost power is told again."""
     ticket = view.current_ticket
+    called = view.state == "called"
     if text_only:
-        return [PadDisplay.show(ticket.number if ticket else SHORT_TEXT.get(view.state, "----"))]
+        # The number blinks while its citizen is called and stands once served: the only sign on a
+        # UB485 pad of what key 4 will do (no-show while blinking, finish while steady).
+        return [PadDisplay.show(ticket.number if ticket else SHORT_TEXT.get(view.state, "----"), blink=called)]
     text = STATE_TEXT.get(view.state, view.state)
-    if ticket is not None and view.state == "called" and view.number is not None:
+    if ticket is not None and called and view.number is not None:
         text = f"请到{view.number}号窗口"
     # Logged out or handed over from elsewhere (a web pad, a login at another window, an account
     # switched off): the pad's sign-in line changed only for a login or logout keyed on the pad.

@@ -40,10 +40,18 @@ def test_unknown_dialect_and_parameter_are_named() -> None:
 
 # qsystem-ub485 ---------------------------------------------------------------------------------
 def test_qsystem_exact_bytes() -> None:
+    """A display frame starts with the blink-mode byte, as QSystem's UB485 driver sends it (0x21 a
+    called number, blinking; 0x20 steady): sent without it, a pad took the ticket's 'A' for its
+    blink mode and showed the rest. blink_byte = false keeps text-only frames for other pads."""
     d = make_dialect("qsystem-ub485")
-    assert d.encode_display(0x21, PadDisplay.show("A001")) == bytes.fromhex("0121") + b"A001" + b"\x07"
-    assert d.encode_display(0x21, PadDisplay.clear()) == b"\x01\x21    \x07"
+    assert d.encode_display(0x21, PadDisplay.show("A001", blink=True)) == bytes.fromhex("012121") + b"A001" + b"\x07"
+    assert d.encode_display(0x21, PadDisplay.show("A001")) == bytes.fromhex("012120") + b"A001" + b"\x07"
+    assert d.encode_display(0x21, PadDisplay.clear()) == b"\x01\x21\x20    \x07"
     assert d.encode_action(0x21, PadAction.simple(ActionKind.CALL_NEXT)) == bytes.fromhex("01213107")
+    plain = make_dialect("qsystem-ub485", {"blink_byte": False})
+    assert plain.encode_display(0x21, PadDisplay.show("A001", blink=True)) == bytes.fromhex("0121") + b"A001" + b"\x07"
+    (frame,) = d.new_decoder().feed(d.encode_display(0x21, PadDisplay.show("A001", blink=True)))
+    assert d.decode_display(frame) == PadDisplay.show("A001", blink=True)  # what the pad does with it
 
 
 @pytest.mark.parametrize(
@@ -211,7 +219,7 @@ def test_qsystem_display_is_the_pad_text(display: PadDisplay) -> None:
     d = make_dialect("qsystem-ub485")
     (frame,) = d.new_decoder().feed(d.encode_display(0x30, display))
     shown = d.decode_display(frame)
-    assert shown is not None and len(frame.data) == 4
+    assert shown is not None and len(frame.data) == 1 + 4  # the blink byte, then the text
     if display.kind is DisplayKind.SHOW:
         assert shown == PadDisplay.show(display.number[:4].strip())
 

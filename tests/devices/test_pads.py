@@ -305,3 +305,32 @@ async def test_a_pad_names_the_colleague_a_window_was_handed_over_to(rig: Rig) -
     await rig.pads["hallq"].wait_display(1, PadDisplay.login_state(True, "王五"))
     await rig.pads["polled-csv"].wait_display(1, PadDisplay.login_state(True, "张三"))
     assert rig.pads["hallq"].pads[1].logged_in and rig.pads["polled-csv"].pads[1].logged_in
+
+
+async def test_a_ub485_pad_blinks_a_called_number_and_holds_it_steady_while_served(rig: Rig) -> None:
+    """Tried: on W05's UB485 pad, key1 calls A1001, key2 starts it, key4 ends it; key1 calls the
+    next, key4 again. Kept: the called number blinks and the served one stands, so the clerk sees
+    what key 4 will do (no-show while blinking, finish while steady): the pad showed both alike,
+    and a clerk who had skipped key2 marked a served citizen a no-show. The two key-4 presses
+    finish the first ticket and mark the second a no-show."""
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
+    await engine.login("W05", "staff03")
+    served, missed = await rig.issue("A1"), await rig.issue("A1")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
+    sim.pads[pad].displays.clear()
+    key1, key2, key4 = (PadAction.simple(kind, key=name) for name, kind in (
+        ("key1", ActionKind.CALL_OR_RECALL), ("key2", ActionKind.START), ("key4", ActionKind.NO_SHOW_OR_FINISH)))
+    sim.press(pad, key1)
+    await sim.wait_display(pad, PadDisplay.show(served, blink=True))
+    sim.press(pad, key2)
+    await sim.wait_display(pad, PadDisplay.show(served))
+    sim.press(pad, key4)
+    await eventually(lambda: ticket_field(rig, served, "status", "finished"))
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("----"))
+    sim.press(pad, key1)
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show(missed, blink=True))
+    sim.press(pad, key4)
+    await eventually(lambda: ticket_field(rig, missed, "status", "no_show"))
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("----"))
+    assert [(d.number, d.blink) for d in shows(rig, "qsystem-ub485", pad)] == [
+        (served, True), (served, False), ("----", False), (missed, True), ("----", False)]
