@@ -154,7 +154,15 @@ class PadActions:
         principal = await self._accounts.sign_in(staff_id, password, source=f"pad:{window_id}", now=now)
         if principal is None or principal.role not in PAD_ROLES:
             raise HallQError("login_failed", "工号或密码错误", f"pad login refused for {staff_id!r}", 401)
-        await self._engine.login(window_id, principal.name)
+        held_by = (await self._engine.window(window_id)).staff_id
+        if held_by not in (None, principal.name):
+            # 交接 at the pad, as on the web pad: the colleague keys their own id and PIN on the
+            # window's pad and takes the window with its parked cases (a ticket at the counter is
+            # refused, 4). It was refused as window_taken (7), and with a case parked the leaving
+            # clerk could not log out either: the relief had to find a browser.
+            await self._engine.hand_over(window_id, principal.name)
+        else:
+            await self._engine.login(window_id, principal.name)
         return ActionResult(True, staff_name=principal.display_name)
 
     async def _rate(self, window_id: str, score: int) -> None:

@@ -334,3 +334,28 @@ async def test_a_ub485_pad_blinks_a_called_number_and_holds_it_steady_while_serv
     await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("----"))
     assert [(d.number, d.blink) for d in shows(rig, "qsystem-ub485", pad)] == [
         (served, True), (served, False), ("----", False), (missed, True), ("----", False)]
+
+
+async def test_a_colleague_takes_a_window_over_by_signing_in_on_its_pad(rig: Rig) -> None:
+    """Tried: staff01 (张三) at W01's hallq pad parks a case (the citizen fetches a document) and
+    calls the next; staff02 (李四) keys their own id and PIN on the same pad, then again once the
+    ticket at the counter is parked too. Kept: the first try is refused with 4 (a ticket is at the
+    counter) and changes nothing; the second hands the window over (交接) with both parked cases,
+    and the pad names 李四. It was refused as 7 (window taken), and with a case parked 张三
+    could not log out either: the relief needed a browser."""
+    engine = rig.hub.engine
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    assert (await press_and_ack(rig, "hallq", 1, PadAction.login("staff01", HUB_PASSWORD))).ok
+    assert (await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.CALL_NEXT))).ok
+    await engine.park("W01")
+    assert (await press_and_ack(rig, "hallq", 1, PadAction.simple(ActionKind.CALL_NEXT))).ok
+    refused = await press_and_ack(rig, "hallq", 1, PadAction.login("staff02", HUB_PASSWORD))
+    assert (refused.ok, refused.error_code) == (False, 4)
+    assert (await engine.window("W01")).staff_id == "staff01"
+    await engine.park("W01")
+    assert (await press_and_ack(rig, "hallq", 1, PadAction.login("staff02", HUB_PASSWORD))).ok
+    assert (await engine.window("W01")).staff_id == "staff02"
+    await rig.pads["hallq"].wait_display(1, PadDisplay.login_state(True, "李四"))
+    for number in (first, second):
+        parked = await ticket(rig, number)
+        assert (parked.status, parked.window_id) == ("on_hold", "W01")
