@@ -42,6 +42,8 @@ ERROR_SHOWN_S = 2.0
 #: what a pad says about its window, by WindowView.state
 STATE_TEXT = {"closed": "未登录", "idle": "空闲", "paused": "暂停服务", "called": "已呼叫", "serving": "办理中"}
 SHORT_TEXT = {"closed": "OFF", "idle": "----", "paused": "P"}
+#: the most a text-only pad counts when idle (three digits fit every UB485 display)
+SHORT_COUNT_MAX = 999
 
 
 @dataclass
@@ -69,8 +71,14 @@ def pad_displays(view: WindowView, waiting: int, text_only: bool, staff_name: st
     called = view.state == "called"
     if text_only:
         # The number blinks while its citizen is called and stands once served: the only sign on a
-        # UB485 pad of what key 4 will do (no-show while blinking, finish while steady).
-        return [PadDisplay.show(ticket.number if ticket else SHORT_TEXT.get(view.state, "----"), blink=called)]
+        # UB485 pad of what key 4 will do (no-show while blinking, finish while steady). Idle, it
+        # counts who the window can call, so an open window with people waiting looks different
+        # from one with nobody to call (it said ---- either way).
+        if ticket is not None:
+            return [PadDisplay.show(ticket.number, blink=called)]
+        if view.state == "idle" and waiting > 0:
+            return [PadDisplay.show(str(min(waiting, SHORT_COUNT_MAX)))]
+        return [PadDisplay.show(SHORT_TEXT.get(view.state, "----"))]
     text = STATE_TEXT.get(view.state, view.state)
     if ticket is not None and called and view.number is not None:
         text = f"请到{view.number}号窗口"

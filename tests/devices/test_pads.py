@@ -140,20 +140,20 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig, clock: Manua
     await eventually(lambda: ticket_field(rig, t2, "status", "serving"))
     sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))  # serving -> finish
     await eventually(lambda: ticket_field(rig, t2, "status", "finished"))
-    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1].number == "----")  # idle again
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1].number == "1")  # idle again: t3 waits
     sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
     await eventually(lambda: ticket_field(rig, t3, "status", "called"))
     sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))  # preset: queue A2
     await eventually(lambda: ticket_field(rig, t3, "queue", "A2"))
 
     # nothing to finish: the pad shows an error code, the engine is unchanged
-    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [t3, "----"])
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [t3, "1"])  # in A2, W05's
     sim.pads[pad].displays.clear()
     sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4"])
     assert (await ticket(rig, t3)).status == "waiting"
     # after a moment the pad shows its window's state again
-    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "----"])
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "1"])
 
 
 async def test_a_ub485_call_key_pressed_twice_calls_once(rig: Rig) -> None:
@@ -186,7 +186,7 @@ async def test_a_text_only_pad_shows_its_call_when_the_next_key_is_already_on_th
     sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
     sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))  # same read as key1
     await eventually(lambda: ticket_field(rig, called, "queue", "A2"))
-    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [called, "----"])
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-2:] == [called, "1"])  # in A2
 
 
 async def ticket_field(rig: Rig, number: str, name: str, value: object) -> bool:
@@ -316,7 +316,7 @@ async def test_a_ub485_pad_blinks_a_called_number_and_holds_it_steady_while_serv
     engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
     await engine.login("W05", "staff03")
     served, missed = await rig.issue("A1"), await rig.issue("A1")
-    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["2"])
     sim.pads[pad].displays.clear()
     key1, key2, key4 = (PadAction.simple(kind, key=name) for name, kind in (
         ("key1", ActionKind.CALL_OR_RECALL), ("key2", ActionKind.START), ("key4", ActionKind.NO_SHOW_OR_FINISH)))
@@ -326,14 +326,14 @@ async def test_a_ub485_pad_blinks_a_called_number_and_holds_it_steady_while_serv
     await sim.wait_display(pad, PadDisplay.show(served))
     sim.press(pad, key4)
     await eventually(lambda: ticket_field(rig, served, "status", "finished"))
-    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("----"))
+    await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("1"))
     sim.press(pad, key1)
     await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show(missed, blink=True))
     sim.press(pad, key4)
     await eventually(lambda: ticket_field(rig, missed, "status", "no_show"))
     await eventually(lambda: shows(rig, "qsystem-ub485", pad)[-1] == PadDisplay.show("----"))
     assert [(d.number, d.blink) for d in shows(rig, "qsystem-ub485", pad)] == [
-        (served, True), (served, False), ("----", False), (missed, True), ("----", False)]
+        (served, True), (served, False), ("1", False), (missed, True), ("----", False)]
 
 
 async def test_a_colleague_takes_a_window_over_by_signing_in_on_its_pad(rig: Rig) -> None:
@@ -359,3 +359,28 @@ async def test_a_colleague_takes_a_window_over_by_signing_in_on_its_pad(rig: Rig
     for number in (first, second):
         parked = await ticket(rig, number)
         assert (parked.status, parked.window_id) == ("on_hold", "W01")
+
+
+async def test_an_idle_ub485_pad_counts_who_its_window_can_call(rig: Rig) -> None:
+    """Tried: W05's UB485 pad idle while nobody waits, then while two A1 tickets wait; W05 serves
+    one, W06 calls the other; W05 pauses. Kept: ---- with
+    nobody to call, the count (2, then 1) while someone waits, ---- again once nobody does, P
+    while paused. It said ---- whoever waited, so an open window with a full line looked like one
+    with nobody to call (docs/devices.md: the hall counts that as idle while people wait)."""
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x21
+    await engine.login("W05", "staff03")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["2"])
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    await eventually(lambda: ticket_field(rig, first, "status", "called"))
+    sim.press(pad, PadAction.simple(ActionKind.START, key="key2"))
+    sim.press(pad, PadAction.simple(ActionKind.NO_SHOW_OR_FINISH, key="key4"))
+    await eventually(lambda: ticket_field(rig, first, "status", "finished"))
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["1"])
+    await engine.login("W06", "staff02")
+    await engine.call_next("W06")
+    assert (await ticket(rig, second)).window_id == "W06"
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
+    await engine.pause("W05", "break")
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["P"])
