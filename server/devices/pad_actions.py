@@ -37,6 +37,10 @@ ERROR_CODES: Mapping[str, int] = {
     "not_supported": 10,
     "recall_limit": 11,  # was 255: a qsystem pad showed E255 where it should say "mark a no-show"
     "no_rating_here": 12,
+    # not saved, try again: the database is unreachable or full (server/storage/outage.py); a pad
+    # showed E255, which says nothing the clerk can act on
+    "database_unavailable": 13,
+    "storage_full": 13,
 }
 
 

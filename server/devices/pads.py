@@ -30,6 +30,7 @@ from server.devices.health import DeviceHealth
 from server.devices.pad_actions import ActionResult, PadActions
 from server.engine.engine import QueueEngine
 from server.engine.views import HallEvent, WindowView
+from server.errors import HallQError
 from server.storage.outage import told_by_the_storage
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ LOG = logging.getLogger(__name__)
 TEXT_ONLY_DIALECTS = frozenset({"qsystem-ub485"})
 #: how long a text-only pad shows an error code before its number comes back
 ERROR_SHOWN_S = 2.0
+#: how soon an echo the database could not read is tried again
+OUTAGE_RETRY_S = 1.0
 
 #: what a pad says about its window, by WindowView.state
 STATE_TEXT = {"closed": "未登录", "idle": "空闲", "paused": "暂停服务", "called": "已呼叫", "serving": "办理中"}
@@ -90,13 +93,16 @@ def pad_displays(view: WindowView, waiting: int, text_only: bool, staff_name: st
     return [PadDisplay.show(ticket.number if ticket else "", text), PadDisplay.waiting_count(min(waiting, 65535)), signed_in]
 
 
-def answer_displays(kind: ActionKind, result: ActionResult, view: WindowView, waiting: int, text_only: bool,
-                    rating: int = 0) -> list[PadDisplay]:
-    """The immediate answer to one action (the key handler's half of the echo)."""
+def answer_displays(kind: ActionKind, result: ActionResult, view: WindowView | None, waiting: int | None,
+                    text_only: bool, rating: int = 0) -> list[PadDisplay]:
+    """The immediate answer to one action (the key handler's half of the echo); ``view`` and
+    ``waiting`` are None when the window could not be read (the database is unreachable): the
+    answer then leaves out what it would have said about the window."""
     if text_only:
         return [] if result.ok else [PadDisplay.show(f"E{result.error_code}")]
     displays = [
-        PadDisplay.ack(result.ok, result.error_code, min(waiting, 65535), logged_in=view.staff_id is not None)
+        PadDisplay.ack(result.ok, result.error_code, None if waiting is None else min(waiting, 65535),
+                       logged_in=None if view is None else view.staff_id is not None)
     ]
     if result.ok and kind is ActionKind.LOGIN:
         displays.append(PadDisplay.login_state(True, result.staff_name))
@@ -228,13 +234,24 @@ class PadService:
             if not result.ok:
                 LOG.info("pad %s@%s (%s): %s refused: %s", event.bus_address, bus_name, window_id,
                          event.action.kind.value, result.message)
-            view = await self._engine.window(window_id)
-            waiting = await self._waiting(view)
-            names = await self._names([view])
+            view: WindowView | None = None
+            waiting: int | None = None
+            names: dict[str, str] = {}
+            try:
+                view = await self._engine.window(window_id)
+                waiting = await self._waiting(view)
+                names = await self._names([view])
+            except HallQError as error:
+                if not told_by_the_storage(error):
+                    raise
+                # The database went away between the action and this read (or the action was
+                # refused for it, code 13): answer from what is known. Raising here sent no answer
+                # at all, and the clerk kept pressing a key the pad never acknowledged.
+                view = waiting = None
             displays = answer_displays(event.action.kind, result, view, waiting, runtime.text_only, event.action.rating)
             for display in displays:
                 self._send(runtime, event.bus_address, display, cache=False)
-            if result.ok:
+            if result.ok and view is not None and waiting is not None:
                 # What the action made of the window goes with its answer, from this read: the
                 # refresher skips a window while its pad's next key is handled, and a key already
                 # queued on the bus (call, then transfer at once) is handled before the refresher
@@ -276,7 +293,11 @@ class PadService:
             try:
                 await self._refresh(windows)
             except Exception as error:  # noqa: BLE001 - one failed read must not stop the echo for good
-                if not told_by_the_storage(error):
+                if told_by_the_storage(error):
+                    # Nothing else may come to ask again once the database is back: a UB485 pad
+                    # kept the E13 of a key pressed during the outage until the next change there.
+                    asyncio.get_running_loop().call_later(OUTAGE_RETRY_S, self._dirty.put_nowait, frozenset(windows))
+                else:
                     LOG.exception("pad refresh failed for %s", sorted(windows))
 
     async def _refresh(self, window_ids: set[str]) -> None:
