@@ -158,6 +158,17 @@ class WindowView:
 
 
 @dataclass(frozen=True)
+class BackOfficeLoad:
+    """Today's cases a back office (后台) has to handle, besides the one in hand: those sent to it
+    and waiting (since when the oldest), and those parked there. The queues' counts leave them
+    out, as a back office's cases wait for that room and not for the windows."""
+
+    waiting: int = 0
+    oldest_queued_at: float | None = None
+    on_hold: int = 0
+
+
+@dataclass(frozen=True)
 class QueueView:
     prefix: str
     name: str

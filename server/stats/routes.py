@@ -16,7 +16,7 @@ from sqlalchemy import select
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
 from server.engine.hours import describe_closed, issuing_state
-from server.engine.views import QueueView, WindowView
+from server.engine.views import BackOfficeLoad, QueueView, WindowView
 from server.api.bodies import Body, LongReason, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
@@ -275,16 +275,38 @@ def _window_json(config: HallConfig, w: WindowView, staff: Mapping[str, str]) ->
     }
 
 
+def _back_offices_json(config: HallConfig, now: float, windows: list[WindowView], load: Mapping[str, BackOfficeLoad],
+                       staff: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The back offices among `windows` with their cases (sent there and waiting, parked there,
+    in hand), and an alert for each holding cases with nobody signed in there. No service-level
+    alert: a back office's handling is measured in the days an item promises, not minutes."""
+    rows, alerts = [], []
+    for w in windows:
+        if w.kind != "back_office":
+            continue
+        cases = load.get(w.id, BackOfficeLoad())
+        longest = now - cases.oldest_queued_at if cases.oldest_queued_at is not None else None
+        rows.append({**_window_json(config, w, staff), "waiting": cases.waiting, "longest_wait_s": longest,
+                     "on_hold": cases.on_hold})
+        if cases.waiting and w.state == "closed":
+            alerts.append({
+                "kind": "back_office_unstaffed", "zone": w.zone, "queue": None, "window": w.id, "wait_s": longest,
+                "message": f"{w.name}：{cases.waiting} 件待办，无人在岗",
+            })
+    return rows, alerts
+
+
 def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
     counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
-    only_zones: set[str] | None = None, *, clock_rate: float,
+    only_zones: set[str] | None = None, *, clock_rate: float, back_office_load: Mapping[str, BackOfficeLoad],
 ) -> dict[str, Any]:
-    """The dashboard's one JSON document: per zone and queue, the windows, today's figures, alerts.
+    """The dashboard's one JSON document: per zone and queue, the windows, the back offices' cases,
+    today's figures, alerts.
 
     Alerts are decided here, not in the page, so every dashboard (and any other client) agrees on
-    them: a queue whose longest wait passed hall.service_level_min, and a zone with people waiting
-    but no open (logged-in, unpaused) counter window."""
+    them: a queue whose longest wait passed hall.service_level_min, a zone with people waiting
+    but no open (logged-in, unpaused) counter window, and a back office with cases but nobody in."""
     level_s = config.hall.service_level_min * 60
     zone_figures = {f.key: f for f in by_zone}
     alerts: list[dict[str, Any]] = []
@@ -323,6 +345,8 @@ def today_overview(
             **_figures_json(zone_figures.get(zone.code)),
             "queues": [q.to_json() for q in zq],
         })
+    back_offices, unstaffed = _back_offices_json(config, now, windows, back_office_load, staff)
+    alerts += unstaffed
     total = counts.get("all", TodayCounts("all"))
     # Whether citizens can take tickets now, said as the kiosks say it: on a Saturday or a holiday
     # the page was all zeros and dashes, as if the hall were broken or empty on a working day.
@@ -341,6 +365,7 @@ def today_overview(
                    "windows_closed": sum(z["windows"]["closed"] for z in zones)},
         "zones": zones,
         "windows": [_window_json(config, w, staff) for w in windows],
+        "back_offices": back_offices,
         "alerts": sorted(alerts, key=lambda a: -(a["wait_s"] or 0)),
     }
 
@@ -355,7 +380,9 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     own = {q.prefix for q in config.queues if q.unit == unit} if unit else None
     await request.app[FACTS].ready_for(day, day)
     queues = [q for q in await engine.queues() if own is None or q.prefix in own]
-    windows = [w for w in await engine.windows() if own is None or own & set(w.queues)]
+    # A unit's back offices too (they have no queues: cases reach them by transfer).
+    windows = [w for w in await engine.windows()
+               if own is None or own & set(w.queues) or (w.kind == "back_office" and _unit_of_window(config, w.id) == unit)]
     narrowed = {"unit": unit} if unit else None
 
     def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str]]:
@@ -365,7 +392,12 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
-                                         clock_rate=engine.clock.rate))
+                                         clock_rate=engine.clock.rate, back_office_load=await engine.back_office_load()))
+
+
+def _unit_of_window(config: HallConfig, window_id: str) -> str | None:
+    window = config.window(window_id)
+    return window.unit if window is not None else None
 
 
 ROUTES = [

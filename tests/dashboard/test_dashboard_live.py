@@ -184,3 +184,56 @@ async def test_a_day_without_opening_hours_says_so(page: Page, web_hub: Hub, clo
     clock.set(at("09:00", date(2026, 11, 30)))
     await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})  # an event: the page reads again
     await expect(page.locator("#issuing")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_the_back_offices_cases_are_on_the_dashboard(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: a C1 case accepted at W19 and sent to the 不动产 back office while nobody is in
+    there; an hour later a clerk signs in there, takes it up and parks it; a chief representative
+    of the unit and one of another unit read the same. Kept: the dashboard lists each back office
+    with its waiting, oldest and parked cases and alerts while cases wait with nobody in the room
+    (the queue counts leave a back office's cases out, so the case was nowhere on the page), all
+    live; the unit's chief sees their own back office only."""
+    from tests.dashboard.test_report_page import chief_of
+
+    config = web_hub.app[CONFIG]
+    await sign_in(page, web_hub, "/dashboard")
+    rooms = [w.id for w in config.windows if w.kind == "back_office"]
+    await expect(page.locator("#back-offices tbody tr")).to_have_count(len(rooms))
+    row = page.locator("#back-offices tr[data-window='BO-C']")
+    await expect(row.locator("td.waiting")).to_have_text("0")
+    await expect(row.locator("td.state")).to_have_text("未登录")
+
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await post(web_hub, "/windows/W19/call-next", "staff01")
+    await post(web_hub, "/windows/W19/start", "staff01")
+    await post(web_hub, "/windows/W19/transfer", "staff01", {"target_kind": "back_office", "target": "BO-C"})
+    await expect(row.locator("td.waiting")).to_have_text("1")
+    unstaffed = page.locator("#alerts li[data-kind='back_office_unstaffed']")
+    await expect(unstaffed).to_have_text("不动产登记后台审批室：1 件待办，无人在岗")
+    await expect(queue_cell(page, "C1", "waiting")).to_have_text("0")  # the windows cannot call it
+
+    clock.advance(3600)
+    await post(web_hub, "/windows/BO-C/login", "staff02")
+    await expect(unstaffed).to_have_count(0)
+    await expect(row.locator("td.longest")).to_have_text("1小时0分")
+    await post(web_hub, "/windows/BO-C/call-next", "staff02")
+    await expect(row.locator("td.current")).to_have_text("C1001")
+    await expect(row.locator("td.waiting")).to_have_text("0")
+    await post(web_hub, "/windows/BO-C/park", "staff02", {"note": "待补材料"})
+    await expect(row.locator("td.on-hold")).to_have_text("1")
+    await expect(row.locator("td.current")).to_have_text("—")
+    await expect(row.locator("td.person")).to_have_text("李四")
+
+    data = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth("manager"))).json()
+    room = next(b for b in data["back_offices"] if b["id"] == "BO-C")
+    assert (room["waiting"], room["on_hold"], room["current"], room["staff_name"]) == (0, 1, None, "李四")
+    unit = config.window("BO-C").unit
+    chief = web_hub.auth(await chief_of(web_hub, "chief-c", unit))
+    own = await (await web_hub.client.get("/api/v1/stats/today", headers=chief)).json()
+    assert [b["id"] for b in own["back_offices"]] == ["BO-C"]
+    other = next(u.code for u in config.units if u.code != unit and not any(w.unit == u.code for w in config.windows
+                                                                              if w.kind == "back_office"))
+    theirs = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth(await chief_of(web_hub, "chief-x", other)))).json()
+    assert theirs["back_offices"] == []

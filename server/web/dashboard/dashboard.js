@@ -82,6 +82,21 @@
     }));
   }
 
+  // The cases sent to each back office (受、转、办、结's 办): the queue counts leave them out, so
+  // without this a case could wait for a room nobody staffed and the manager never saw it.
+  function drawBackOffices(rooms) {
+    $("back-offices-card").hidden = rooms.length === 0;
+    $("back-offices").querySelector("tbody").replaceChildren(...rooms.map((b) => {
+      let state = STATE_ZH[b.state] || b.state;
+      if (b.state === "paused") state += `（${b.paused_label || b.paused_reason}）`;
+      return el("tr", { "data-window": b.id, class: b.waiting && b.state === "closed" ? "late" : "" },
+        el("td", {}, `${b.zone} · ${b.name}`), el("td", { class: "person", title: b.staff_id || "" }, b.staff_name || "—"),
+        el("td", { class: "state" }, state), el("td", { class: "num current" }, b.current || "—"),
+        el("td", { class: "num waiting" }, String(b.waiting)), growing(el("td", { class: "num longest" }), b.waiting ? b.longest_wait_s : null),
+        el("td", { class: "num on-hold" }, String(b.on_hold)));
+    }));
+  }
+
   async function load() {
     if (inFlight) { again = true; return; }
     inFlight = true;
@@ -89,7 +104,7 @@
       const data = await HallQ.api("GET", "/stats/today");
       rate = data.clock_rate;
       readAgainAtCrossing(data);
-      drawTotals(data); drawAlerts(data.alerts); drawZones(data); drawWindows(data.windows);
+      drawTotals(data); drawAlerts(data.alerts); drawZones(data); drawBackOffices(data.back_offices); drawWindows(data.windows);
     } catch (error) {
       if (error.status === 401) { HallQ.setToken(null); location.reload(); return; }
       $("updated").textContent = `刷新失败：${error.message}`;
