@@ -265,3 +265,38 @@ async def test_a_window_serving_another_zones_queue_calls_on_both_zones_boards(a
     assert number not in await pages["B"].inner_text("body")
     for page in pages.values():
         await page.close()
+
+
+async def test_an_upright_tv_shows_everything_within_the_screen(hub, browser, tmp_path: Path) -> None:
+    """Tried: zone A's board on a TV hung upright (1080x1920), with three recent calls, a new call
+    made while it shows. Kept: the title, clock, big call, every recent call and every queue's
+    full name, count and wait lie within the screen (the landscape sizes in vh cut the clock and
+    the waits off the right edge, squeezed each name to 民…, and stood 等候人数 on end)."""
+    numbers = [await issue(hub, "A1") for _ in range(5)]
+    await login(hub, "W01", "staff01")
+    page = await browser.new_page(viewport={"width": 1080, "height": 1920})
+    await page.goto(f"{hub.base_url}/board?zone=A&token={await board_token(hub, 'A')}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert await call_next(hub, "W01", "staff01") == numbers[0]
+    for number in numbers[1:4]:
+        await api(hub, "POST", "/windows/W01/finish", "staff01", {})
+        assert await call_next(hub, "W01", "staff01") == number
+    await page.wait_for_selector(f"#current-text:has-text('{numbers[3]}')")
+    assert await page.inner_text("#recent") == "\n".join(f"请 {n} 号 到 1号窗口" for n in reversed(numbers[:3]))
+    outside = await page.evaluate("""() => [...document.querySelectorAll(
+        '#title, #clock, #current-text, #recent li, #queues td, #queue-head th')]
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => { const r = e.getBoundingClientRect();
+                         return r.left < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5; })
+        .map((e) => e.id || e.textContent)""")
+    assert outside == []
+    # Each name and heading whole, on one line.
+    cut = await page.eval_on_selector_all("#queues td.name, th", """cells => cells.filter((c) => {
+        const r = document.createRange(); r.selectNodeContents(c);
+        return c.scrollWidth > c.clientWidth + 1 || new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size > 1;
+    }).map((c) => c.textContent)""")
+    assert cut == []
+    assert await page.text_content("#queue-title") == "业务"  # all seven of zone A's queues on one page
+    await page.screenshot(path=str(tmp_path / "board-web-upright.png"))
+    publish_screenshot(tmp_path / "board-web-upright.png")
+    await page.close()
