@@ -565,3 +565,18 @@ async def test_a_case_sent_here_shows_beyond_the_first_500_waiting(tabs: Tabs, p
     await expect(page.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("1")
     await page.click(button("callNumber"))
     assert await page.eval_on_selector_all("#waiting-numbers option", "os => os.map(o => o.value)") == [number]
+
+
+@pytest.mark.browser
+async def test_on_a_phone_the_pads_header_breaks_between_its_parts(tabs: Tabs) -> None:
+    """Tried: the web pad on a phone-sized screen (390x844). Kept: the title, the name and the
+    connection each stay on one line within the screen (● 已连 / 接 and 1号 / 窗口 broke inside)."""
+    page = await open_pad(tabs, "W01")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    broken = await page.eval_on_selector_all("#title, #who-name, #conn", """parts => parts.filter((p) => {
+        const r = document.createRange(); r.selectNodeContents(p);
+        const box = p.getBoundingClientRect();
+        return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size > 1 || box.right > innerWidth;
+    }).map((p) => p.id)""")
+    assert broken == []
+    assert await page.text_content("#title") == "窗口呼叫器 · 1号窗口"
