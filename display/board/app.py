@@ -49,7 +49,7 @@ FRAME_S = 1 / 30
 DAY_RECHECK_S = 60.0  # after the board's day changes, how often it asks the hub whether its day has too
 ALIVE_EVERY_S = 60.0  # how often a board tells the hub it is up (the technician's device status)
 DEFAULT_NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
-SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
+SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720), "1080x1920": (1080, 1920)}  # the last: a TV hung upright
 
 
 @dataclass(frozen=True)

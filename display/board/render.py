@@ -1,8 +1,9 @@
 """Draw a :class:`BoardModel` on a pygame surface, readable from across the hall.
 
-Every length is a fraction of the screen height, so the same layout fits 1920×1080 and 1280×720
-(and any 16:9 TV); text that would not fit its box is shrunk (the current call) or shortened with
-an ellipsis (queue names), never clipped mid-glyph. Each drawn text is recorded in ``texts`` with
+Every length is a fraction of the screen's short side, so the same layout fits 1920×1080 and
+1280×720 (and any 16:9 TV); a TV hung upright (竖屏, 1080×1920) gets the panels stacked, the
+recent calls above the queues. Text that would not fit its box is shrunk (the current call) or
+shortened with an ellipsis (queue names), never clipped mid-glyph. Each drawn text is recorded in ``texts`` with
 its box, so tests can prove the Chinese is real glyphs with ink where the text is.
 """
 
@@ -29,7 +30,7 @@ OFFLINE_TEXT = "连接中断，正在重连…"
 REFUSED_TEXT = "本屏未授权（显示设备令牌无效或已停用），请联系技术人员"
 UNTRUSTED_TEXT = "无法验证取号服务的安全证书（--ca），请联系技术人员"
 NOTICE_SPEED = 0.12
-"""Scrolling speed of the notice in screen heights per second (about 130 px/s at 1080 lines)."""
+"""Scrolling speed of the notice in screen short sides per second (about 130 px/s at 1080 lines)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,14 @@ class BoardRenderer:
 
     @property
     def unit(self) -> float:
-        """One thousand-and-eightieth of the height: layout sizes are written for 1080 lines."""
-        return self.surface.get_height() / 1080
+        """One thousand-and-eightieth of the short side: layout sizes are written for 1080 lines
+        (or, upright, 1080 columns)."""
+        return min(self.surface.get_size()) / 1080
+
+    @property
+    def upright(self) -> bool:
+        width, height = self.surface.get_size()
+        return height > width
 
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
@@ -65,11 +72,18 @@ class BoardRenderer:
         width, height = self.surface.get_size()
         self.surface.fill(BG)
         self._header(now)
-        self._current(model, pygame.Rect(0, self.px(110), width, self.px(300)))
-        top, bottom = self.px(430), height - self.px(100)
-        split = round(width * 0.46)
-        self._recent(model, pygame.Rect(self.px(30), top, split - self.px(45), bottom - top))
-        self._queues(model, pygame.Rect(split + self.px(15), top, width - split - self.px(45), bottom - top))
+        bottom = height - self.px(100)
+        if self.upright:  # stacked: the width is the short side, the height has room for both lists
+            self._current(model, pygame.Rect(0, self.px(160), width, self.px(300)))
+            middle = self.px(1050)
+            self._recent(model, pygame.Rect(self.px(30), self.px(480), width - self.px(60), middle - self.px(500)))
+            self._queues(model, pygame.Rect(self.px(30), middle, width - self.px(60), bottom - middle))
+        else:
+            self._current(model, pygame.Rect(0, self.px(110), width, self.px(300)))
+            top = self.px(430)
+            split = round(width * 0.46)
+            self._recent(model, pygame.Rect(self.px(30), top, split - self.px(45), bottom - top))
+            self._queues(model, pygame.Rect(split + self.px(15), top, width - split - self.px(45), bottom - top))
         footer = pygame.Rect(0, height - self.px(84), width, self.px(84))
         if online:
             self._notice(model.notice, footer, elapsed_s)
@@ -82,20 +96,27 @@ class BoardRenderer:
 
     def _header(self, now: datetime) -> None:
         width = self.surface.get_width()
+        clock = f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
+        if self.upright:  # two lines: side by side, the clock ran into the title
+            bar = pygame.Rect(0, 0, width, self.px(150))
+            self.surface.fill(HEADER, bar)
+            self._text(self.title, (self.px(30), self.px(50)), 56, WHITE, anchor="midleft", max_width=width - self.px(60))
+            self._text(clock, (self.px(30), self.px(112)), 44, WHITE, anchor="midleft")
+            return
         bar = pygame.Rect(0, 0, width, self.px(96))
         self.surface.fill(HEADER, bar)
         self._text(self.title, (self.px(30), bar.centery), 56, WHITE, anchor="midleft", max_width=width // 2)
-        clock = f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
         self._text(clock, (width - self.px(30), bar.centery), 44, WHITE, anchor="midright")
 
     def _current(self, model: BoardModel, box: pygame.Rect) -> None:
         call = model.current
+        size = 110 if self.upright else 170  # upright, the width holds about ten characters of 110
         inner = box.inflate(-self.px(60), -self.px(40))
         pygame.draw.rect(self.surface, PANEL, inner, border_radius=self.px(24))
         if call is None:
-            self._text("欢迎光临 请留意叫号", inner.center, 110, GREY, anchor="center", max_width=inner.width - self.px(40))
+            self._text("欢迎光临 请留意叫号", inner.center, size * 0.65, GREY, anchor="center", max_width=inner.width - self.px(40))
             return
-        self._text(call.text, inner.center, 170, YELLOW, anchor="center", max_width=inner.width - self.px(60))
+        self._text(call.text, inner.center, size, YELLOW, anchor="center", max_width=inner.width - self.px(60))
 
     def _recent(self, model: BoardModel, box: pygame.Rect) -> None:
         self._text("最近呼叫", (box.x, box.y), 52, GREEN)
@@ -139,7 +160,7 @@ class BoardRenderer:
         size = 44
         text_w = self.font.get_rect(notice, size=self.px(size)).width
         travel = box.width + text_w
-        offset = (elapsed_s * NOTICE_SPEED * self.surface.get_height()) % travel
+        offset = (elapsed_s * NOTICE_SPEED * min(self.surface.get_size())) % travel
         x = box.right - offset
         previous = self.surface.get_clip()
         self.surface.set_clip(box)

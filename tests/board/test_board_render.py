@@ -42,20 +42,22 @@ def ink(surface: pygame.Surface, rect: pygame.Rect, color: tuple[int, int, int])
     return pygame.mask.from_threshold(surface.subsurface(area), color, (8, 8, 8, 255)).count()
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1080", "720"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1080, 1920)], ids=["1080", "720", "upright"])
 def test_board_renders_chinese_at_tv_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
     pygame.init()
     surface = pygame.Surface(size)
     renderer = BoardRenderer(surface, load_cjk_font(48), "A区 综合受理区（一窗通办）")
     renderer.draw(busy_model(), datetime(2026, 11, 26, 9, 42, 5), online=True, elapsed_s=4.0)
-    path = tmp_path / f"board-{size[1]}.png"
+    # An upright TV (竖屏): the landscape layout, sized by the height, drew everything 1.8 times too
+    # big and off the right edge.
+    path = tmp_path / ("board-upright.png" if size[1] > size[0] else f"board-{size[1]}.png")
     pygame.image.save(surface, str(path))
     assert path.stat().st_size > 20_000
     texts = {t.text: t for t in renderer.texts}
     # The call being announced is the largest text, and spans a good part of the screen.
     current = texts["请 A132 号 到 5号窗口"]
     assert current.rect.height == max(t.rect.height for t in renderer.texts)
-    assert current.rect.width > size[0] * 0.5 and current.rect.height > size[1] * 0.09
+    assert current.rect.width > size[0] * 0.5 and current.rect.height > min(size) * 0.085
     assert "请 A137 号 到 4号窗口" in texts and "2026年11月26日 星期四 09:42:05" in texts
     assert {"约14分钟", "无需等候", "暂无窗口", "11人"} <= set(texts)
     for drawn in renderer.texts:
@@ -66,8 +68,8 @@ def test_board_renders_chinese_at_tv_sizes(tmp_path: Path, size: tuple[int, int]
     chinese = "".join(t.text for t in renderer.texts).replace("…", "")
     check = verify_renders_chinese(renderer.font, chinese)  # raises if any glyph is a .notdef box
     assert {"请", "号", "窗", "口", "预", "计"} <= set(check.checked)
-    # Readable from across the hall: recent calls at least 4.5 % of the height, queue rows 3.5 %.
-    assert texts["请 A137 号 到 4号窗口"].rect.height >= size[1] * 0.035
+    # Readable from across the hall: recent calls at least 3.5 % of the short side.
+    assert texts["请 A137 号 到 4号窗口"].rect.height >= min(size) * 0.035
     publish_screenshot(path)
 
 
