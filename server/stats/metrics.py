@@ -120,11 +120,12 @@ def figures(
 ) -> list[Figures]:
     """Report rows for hall days start..end inclusive, one per group, ordered by group key.
 
-    By window or staff the rows describe what that window or person did, from the legs they
-    handled (`_leg_rows`); every other grouping counts tickets. `service_level_min` is the hall's
-    (hall.service_level_min): ticket facts carry their over-KPI flag, legs are compared here."""
+    By window or staff, or narrowed to one window or person, the rows describe what that window or
+    person did, from the legs they handled (`_leg_rows`); every other report counts tickets.
+    `service_level_min` is the hall's (hall.service_level_min): ticket facts carry their over-KPI
+    flag, legs are compared here."""
     _check(by, start, end)
-    if by in _PASSERS:
+    if by in _PASSERS or any(name in _PASSERS for name in filters or {}):
         rows, ranked, percentiles_in_sql = _leg_rows(conn, start, end, by, filters, service_level_min * 60)
     else:
         rows, ranked, percentiles_in_sql = _ticket_rows(conn, start, end, by, filters)
@@ -173,9 +174,6 @@ def figures(
     if extra:
         out.extend(_no_tickets(k, *availability[k]) for k in extra)
         out.sort(key=lambda f: f.key)
-    made = _transfers_made(conn, start, end, by, filters)
-    if made is not None:
-        out = [replace(f, transfers=made.get(f.key, 0)) for f in out]
     return out
 
 
@@ -195,13 +193,14 @@ def _rating_columns(rating: Any, excluded: Any) -> list[Any]:
 
 
 def _grouped(conn: Connection, key: Any, columns: list[Any], where: ColumnElement[bool], by: str,
-             wait: Any, timed_wait: ColumnElement[bool]) -> tuple[list[dict[str, Any]], bool]:
-    """One grouped scan; on PostgreSQL the wait percentiles in it (nearest rank, percentile_disc)."""
+             wait: Any, timed_wait: ColumnElement[bool], source: Any) -> tuple[list[dict[str, Any]], bool]:
+    """One grouped scan of `source`; on PostgreSQL the wait percentiles in it (nearest rank,
+    percentile_disc)."""
     in_sql = conn.dialect.name == "postgresql"
     if in_sql:
         columns = columns + [func.percentile_disc(p / 100).within_group(wait).filter(timed_wait).label(f"p{p}")
                              for p in (50, 90)]
-    query = select(key, *columns).where(where)
+    query = select(key, *columns).select_from(source).where(where)
     if by != "all":
         query = query.group_by(key).order_by(key)
     return [dict(r._mapping) for r in conn.execute(query)], in_sql
@@ -231,15 +230,15 @@ def _ticket_rows(conn: Connection, start: date, end: date, by: str,
         func.count().filter(timed_wait).label("with_wait"),
         *_rating_columns(tf.c.rating, tf.c.rating_excluded),
     ]
-    rows, in_sql = _grouped(conn, key, columns, where, by, tf.c.wait_s, timed_wait)
+    rows, in_sql = _grouped(conn, key, columns, where, by, tf.c.wait_s, timed_wait, tf)
     rows = [r for r in rows if r["tickets"]]
-    ranked = {} if in_sql else _wait_percentiles(conn, key, tf.c.wait_s, and_(where, timed_wait), by)
+    ranked = {} if in_sql else _wait_percentiles(conn, key, tf.c.wait_s, and_(where, timed_wait), by, tf)
     return rows, ranked, in_sql
 
 
 def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None,
               level_s: float) -> tuple[list[dict[str, Any]], Ranked, bool]:
-    """Per window or person: what they did, from the legs they handled (the leg's window and
+    """Per window or person, or narrowed to one: what they did, from the legs they handled (the leg's window and
     person are those of its last call), in one scan of the leg facts, and their ratings from the
     rated tickets (docs/statistics.md, "Definitions as implemented").
 
@@ -247,7 +246,8 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
     window's service and his own added together (29分22秒 against his own 16½ minutes), and a
     front-window clerk's wait read the waits of the cases he concluded, not of those he called;
     the monthly assessment, read beside it, counts each person's own legs."""
-    key = _LEG_COLUMNS[by].label("key")
+    key_column, source = _leg_key(conn, by)
+    key = key_column.label("key")
     where = and_(lf.c.hall_day >= start, lf.c.hall_day <= end,
                  *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()])
     timed = not_(lf.c.auto_closed)
@@ -269,14 +269,14 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
         func.count().filter(and_(timed_wait, lf.c.wait_s > level_s)).label("over_kpi"),
         func.count().filter(timed_wait).label("with_wait"),
     ]
-    rows, in_sql = _grouped(conn, key, columns, where, by, lf.c.wait_s, timed_wait)
+    rows, in_sql = _grouped(conn, key, columns, where, by, lf.c.wait_s, timed_wait, source)
     by_key = {str(r["key"]): r | dict.fromkeys(_RATING_KEYS) for r in rows}
     for rated in _ratings_by(conn, start, end, by, filters):
         k = str(rated["key"])
         row = by_key.setdefault(k, {c.name: None for c in columns}
                                 | {"key": rated["key"], "tickets": 0, "p50": None, "p90": None})
         row.update({name: rated[name] for name in _RATING_KEYS})
-    ranked = {} if in_sql else _wait_percentiles(conn, key, lf.c.wait_s, and_(where, timed_wait), by)
+    ranked = {} if in_sql else _wait_percentiles(conn, key, lf.c.wait_s, and_(where, timed_wait), by, source)
     return [by_key[k] for k in sorted(by_key) if by_key[k]["tickets"] or by_key[k]["rated"]], ranked, in_sql
 
 
@@ -286,11 +286,13 @@ def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict
     front window the citizen met last). Only rated tickets are read."""
     columns = {"zone": tf.c.zone, "unit": tf.c.unit, "queue": tf.c.queue, "item": tf.c.item_code,
                "window": tf.c.rating_window, "staff": tf.c.rating_staff}
-    key = columns[by].label("key")
+    key = (columns[by] if by in columns else _group_expr(conn, by, tf.c.hall_day, tf)).label("key")
     query = select(key, *_rating_columns(tf.c.rating, tf.c.rating_excluded)).where(
         tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating.is_not(None),
         *[columns[name] == value for name, value in _checked(filters).items()],
-    ).group_by(key)
+    )
+    if by != "all":
+        query = query.group_by(key)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
@@ -307,32 +309,14 @@ _LEG_COLUMNS = {"zone": lf.c.zone, "unit": lf.c.unit, "queue": lf.c.queue, "item
 _PASSERS = ("window", "staff")
 
 
-def _transfers_made(conn: Connection, start: date, end: date, by: str,
-                    filters: dict[str, str] | None) -> dict[str, int] | None:
-    """Per group, the cases a window or person passed on (legs of theirs ending in a transfer),
-    for a report narrowed to a window or person; None for the others (by window or person the leg
-    scan counts them; other reports count their tickets' own transfers).
-
-    Why: those reports group tickets by who concluded them, so their 转办次数 was the transfers
-    made BEFORE the case reached that person: a back-office clerk read 23 transfers for 23 cases
-    and transferred none, a clerk who passed on 33 cases read 25 (the ones passed to them)."""
-    if by in _PASSERS or not any(name in _PASSERS for name in filters or {}):
-        return None  # by window or staff the leg scan counted them
-    source: Any = lf
-    if by in ("hour", "weekday"):  # the issue time is the ticket's
-        source = lf.join(tf, tf.c.ticket_id == lf.c.ticket_id)
-        key: Any = _group_expr(conn, by, tf.c.hall_day, tf)
-    elif by in ("all", "day", "month"):
-        key = _group_expr(conn, by, lf.c.hall_day, lf)
-    else:
-        key = _LEG_COLUMNS[by]
-    query = select(key.label("key"), func.count()).select_from(source).where(
-        lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.outcome.like("transferred%"),
-        *[_LEG_COLUMNS[name] == value for name, value in (filters or {}).items()],
-    )
-    if by != "all":
-        query = query.group_by(key)
-    return {str(k): int(n) for k, n in conn.execute(query)}
+def _leg_key(conn: Connection, by: str) -> tuple[Any, Any]:
+    """The group of a leg fact, and what to read it from: the leg's own day, zone, unit, queue,
+    item, window and person; the ticket's issue hour and weekday (joined from its ticket fact)."""
+    if by in ("hour", "weekday"):
+        return _group_expr(conn, by, tf.c.hall_day, tf), lf.join(tf, tf.c.ticket_id == lf.c.ticket_id)
+    if by in ("all", "day", "month"):
+        return _group_expr(conn, by, lf.c.hall_day, lf), lf
+    return _LEG_COLUMNS[by], lf
 
 
 def _no_tickets(key: str, availability: float | None, idle_waiting_s: float) -> Figures:
@@ -506,12 +490,13 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
     ]
 
 
-def _wait_percentiles(conn: Connection, key: Any, wait: Any, where: ColumnElement[bool], by: str) -> Ranked:
+def _wait_percentiles(conn: Connection, key: Any, wait: Any, where: ColumnElement[bool], by: str, source: Any) -> Ranked:
     """p50 and p90 per group where SQL has no nearest-rank aggregate (SQLite): the period's waits,
     sorted by group and value in SQL, are picked in Python. Measured on a month of 36,000 waits
     (docs/benchmarks.md): ROW_NUMBER/COUNT OVER (PARTITION BY group) in SQLite took 25 % longer
     than this, and slowed the dashboard's reads running beside it more, not less."""
     waits: dict[str, list[float]] = defaultdict(list)
-    for k, value in conn.execute(select(key, wait).where(where).order_by(*([key] if by != "all" else []), wait)):
+    query = select(key, wait).select_from(source).where(where).order_by(*([key] if by != "all" else []), wait)
+    for k, value in conn.execute(query):
         waits[str(k)].append(value)
     return {k: (percentile(values, 50), percentile(values, 90)) for k, values in waits.items()}
