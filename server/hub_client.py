@@ -179,6 +179,7 @@ class HubState:
     hall_day: str
     queues: tuple[QueueInfo, ...]
     windows: tuple[dict[str, Any], ...]
+    recent_calls: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ class HubClient:
 
     async def state(self, zone: str | None = None) -> HubState:
         data = await self.request("GET", "/api/v1/state" + (f"?zone={quote(zone)}" if zone else ""))
-        return HubState(int(data["last_seq"]), data["hall_day"], tuple(_queue(q) for q in data["queues"]), tuple(data["windows"]))
+        return HubState(int(data["last_seq"]), data["hall_day"], tuple(_queue(q) for q in data["queues"]), tuple(data["windows"]),
+                        tuple(data.get("recent_calls") or ()))
 
     async def issue(self, spec: IssueSpec, idempotency_key: str) -> IssuedTicket:
         """Issue a ticket; every retry carries ``idempotency_key`` so the hub issues at most one."""

@@ -113,7 +113,7 @@ class BoardApp:
         if zone and self.open_voice is not None and self.voice is None:
             await self._take_the_zones_voice(zone, self.open_voice)
         state = await self.hub.state(zone)
-        self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
+        self.model.load(state.last_seq, state.hall_day, state.queues, state.windows, state.recent_calls)
         self.stream = EventStream(self.options.hub, self.options.token, zone=zone, since=state.last_seq, policy=self.policy,
                                   ssl_context=self.ssl_context)
 
@@ -200,7 +200,7 @@ class BoardApp:
         try:
             state = await self.hub.state(self.options.zone)
             if state.hall_day != self.model.hall_day:
-                self.model.load(state.last_seq, state.hall_day, state.queues, state.windows)
+                self.model.load(state.last_seq, state.hall_day, state.queues, state.windows, state.recent_calls)
                 self.applied.set()
         except (HubUnreachable, HubError) as exc:
             log.warning("new hall day: the hub's state could not be read (%s); trying again", exc)

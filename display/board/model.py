@@ -174,13 +174,14 @@ class BoardModel:
         return self.recent[0] if self.recent else None
 
     def load(self, last_seq: int, hall_day: str, queues: Iterable[QueueLike],
-             windows: Iterable[Mapping[str, Any]] = ()) -> None:
+             windows: Iterable[Mapping[str, Any]] = (), recent_calls: Iterable[Mapping[str, Any]] = ()) -> None:
         """Start from the hub's state (``GET /api/v1/state``); the stream continues from ``last_seq``.
 
-        Windows whose current ticket is called or being served seed the recent calls, newest
-        first, so a board switched on mid-morning is not blank until the next call. The state's
-        windows are the ones whose events move open-window counts; a window of another zone that
-        serves a queue here stays as the hub counted it.
+        The state's latest calls seed the recent list, newest first, so a board switched on or
+        reloaded mid-morning lists what it would have listed had it been on (seeded only from
+        the calls still at a window, it lost those since finished or marked no-show). The
+        state's windows are the ones whose events move open-window counts; a window of another
+        zone that serves a queue here stays as the hub counted it.
         """
         self.last_seq = last_seq
         self.hall_day = hall_day
@@ -193,15 +194,11 @@ class BoardModel:
         windows = list(windows)
         self.window_queues = {str(w["id"]): tuple(w.get("queues") or ()) for w in windows}
         self.open_now = {str(w["id"]) for w in windows if w.get("state") not in ("closed", "paused")}
-        seeded = []
-        for w in windows:
-            ticket = w.get("current_ticket") or {}
-            if w.get("kind") == "back_office" or not ticket.get("called_at") or ticket.get("status") not in ("called", "serving"):
-                continue
-            seeded.append(BoardCall(str(ticket["number"]), str(w["id"]), w.get("number"), str(w.get("name", "")),
-                                    float(ticket["called_at"]), -1, int(ticket.get("call_count") or 1)))
-        seeded.sort(key=lambda c: c.at, reverse=True)
-        self.recent = seeded[: self.recent_limit]
+        self.recent = [
+            BoardCall(str(c["number"]), str(c["window_id"]), c.get("window_number"), str(c.get("window_name") or ""),
+                      float(c["called_at"]), -1, int(c.get("call_count") or 1))
+            for c in recent_calls
+        ][: self.recent_limit]
 
     def apply(self, event: EventLike) -> bool:
         """Apply one event in stream order; True if the board must be redrawn."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from display.board.model import RECENT_CALLS
 from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import TEXT, Route, error_response, int_param, json_response
@@ -142,19 +143,17 @@ async def get_window(request: web.Request, principal: Principal | None) -> web.R
 
 
 async def get_state(request: web.Request, principal: Principal | None) -> web.Response:
-    """Everything a board or pad needs to draw itself, plus the sequence to stream from."""
+    """Everything a board or pad needs to draw itself, plus the sequence to stream from: the
+    zone's queues and windows and its latest calls (a board's recent list, RECENT_CALLS long)."""
     engine = request.app[ENGINE]
     config = request.app[CONFIG]
     zone = zone_param(request)
     last_seq = await engine.last_seq()
     prefixes = [q.prefix for q in config.queues if zone is None or q.zone == zone]
-    # A zone's windows, and a window of another zone holding a ticket of this zone (it serves a
-    # queue here): its call belongs on this zone's boards, as the live events do.
-    windows = [w for w in await engine.windows()
-               if zone is None or zone in config.call_zones(w.current_ticket.zone if w.current_ticket else None, w.id)]
+    windows = [w for w in await engine.windows() if zone is None or w.zone == zone]
     return json_response(
         {"last_seq": last_seq, "hall_day": engine.today(), "queues": await engine.queues(prefixes),
-         "windows": _rendered(windows, principal)}
+         "windows": _rendered(windows, principal), "recent_calls": await engine.recent_calls(zone, RECENT_CALLS)}
     )
 
 

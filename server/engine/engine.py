@@ -1269,6 +1269,33 @@ class QueueEngine:
             current_ticket=current.get(current_id) if current_id else None,
         )
 
+    async def recent_calls(self, zone: str | None, limit: int) -> list[dict[str, Any]]:
+        """Today's latest calls at front windows that belong to `zone` (HallConfig.call_zones;
+        None: the whole hall), newest first, one per ticket (its last call): what a board that
+        had been on all along would list. A board seeded only from the calls still at a window
+        lost the numbers called and then finished or marked no-show, which a citizen back from
+        the restroom looks for."""
+        day = self.today()
+        query = (select(tickets.c.number, tickets.c.zone, tickets.c.window_id, tickets.c.called_at, tickets.c.call_count)
+                 .where(tickets.c.hall_day == day, tickets.c.called_at.is_not(None), tickets.c.window_id.is_not(None))
+                 .order_by(tickets.c.called_at.desc(), tickets.c.id.desc()))
+
+        def work(conn: Connection) -> list[dict[str, Any]]:
+            found = []
+            for number, ticket_zone, window_id, called_at, call_count in conn.execute(query):
+                window = self.config.window(window_id)
+                if window is None or window.kind == "back_office":
+                    continue  # a back office calls silently: never on a board
+                if zone is not None and zone not in self.config.call_zones(ticket_zone, window_id):
+                    continue
+                found.append({"number": number, "window_id": window_id, "window_number": window.number,
+                              "window_name": window.name, "called_at": called_at, "call_count": call_count})
+                if len(found) == limit:
+                    break
+            return found
+
+        return await self.database.read(work)
+
     async def back_office_load(self) -> dict[str, BackOfficeLoad]:
         """Each back office's cases today (see BackOfficeLoad), for the manager's dashboard: the
         middle of 受、转、办、结 was invisible there, as queue counts leave these cases out, and a

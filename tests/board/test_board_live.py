@@ -80,6 +80,21 @@ async def test_a_call_appears_on_its_zone_board_only(hub) -> None:
         await close(board_c, board_a)
 
 
+async def test_a_board_started_mid_morning_lists_the_calls_already_made(hub) -> None:
+    """Tried: a citizen called at W01 and served, the next called, then the pygame board started.
+    Kept: both calls listed, newest first (only the call still at a window was)."""
+    first, second = await issue(hub, "A1"), await issue(hub, "A1")
+    await login(hub, "W01", "staff01")
+    assert await call_next(hub, "W01", "staff01") == first
+    await hub.client.post("/api/v1/windows/W01/finish", json={}, headers=hub.auth("staff01"))
+    assert await call_next(hub, "W01", "staff01") == second
+    board = await open_board(hub, "A")
+    try:
+        assert [c.text for c in board[0].model.recent] == [f"请 {second} 号 到 1号窗口", f"请 {first} 号 到 1号窗口"]
+    finally:
+        await close(board)
+
+
 async def test_back_office_call_is_not_on_the_board(hub) -> None:
     board = await open_board(hub, "C")
     app = board[0]

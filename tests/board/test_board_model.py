@@ -110,19 +110,15 @@ def test_replayed_events_are_not_counted_twice() -> None:
     assert model.last_seq == called.seq
 
 
-def test_state_seeds_the_calls_in_progress() -> None:
-    """A board switched on mid-morning shows the windows' current calls, newest first."""
-    def window(wid: str, number: int | None, zone: str, status: str | None, called_at: float | None, kind: str = "window") -> dict:
-        ticket = None if status is None else {"number": f"A1{number or 0:02d}", "status": status, "called_at": called_at, "call_count": 1}
-        return {"id": wid, "number": number, "name": f"{number}号窗口", "zone": zone, "kind": kind, "current_ticket": ticket}
-
+def test_state_seeds_the_latest_calls() -> None:
+    """A board switched on mid-morning lists the zone's latest calls as the hub gives them, newest
+    first, up to its limit: finished and no-show ones too, not only those still at a window."""
+    calls = [{"number": f"A1{n:02d}", "window_id": f"W{n:02d}", "window_number": n, "window_name": f"{n}号窗口",
+              "called_at": 100.0 - n, "call_count": 1 + (n == 2)} for n in range(1, 11)]
     model = BoardModel()
-    model.load(7, "2026-11-26", [], [
-        window("W01", 1, "A", "serving", 50.0), window("W02", 2, "A", "called", 80.0),
-        window("W03", 3, "A", None, None),
-        window("BO-A", None, "A", "called", 99.0, kind="back_office"),
-    ])
-    assert [c.text for c in model.recent] == ["请 A102 号 到 2号窗口", "请 A101 号 到 1号窗口"]
+    model.load(7, "2026-11-26", [], [], calls)
+    assert [c.text for c in model.recent[:2]] == ["请 A101 号 到 1号窗口", "请 A102 号 到 2号窗口"]
+    assert len(model.recent) == RECENT_CALLS and model.recent[1].call_count == 2
     assert model.last_seq == 7
 
 

@@ -9,7 +9,7 @@ from server.voice import voice_extension
 from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup
-from tests.board.hall_actions import api, board_token, call_next, issue, login
+from tests.board.hall_actions import api, board_token, call_next, issue, login, silent_back_office_call
 from tests.conftest import publish_screenshot, sample_hall_serving, start_hub
 
 pytestmark = pytest.mark.browser
@@ -299,4 +299,29 @@ async def test_an_upright_tv_shows_everything_within_the_screen(hub, browser, tm
     assert await page.text_content("#queue-title") == "业务"  # all seven of zone A's queues on one page
     await page.screenshot(path=str(tmp_path / "board-web-upright.png"))
     publish_screenshot(tmp_path / "board-web-upright.png")
+    await page.close()
+
+
+async def test_a_board_opened_mid_morning_lists_the_calls_already_made(hub, browser) -> None:
+    """Tried: at W01 one citizen called and served, the next called and marked no-show, a third
+    called; a zone C call at W19 and a back office's silent call; then zone A's board opened.
+    Kept: it lists all three A calls, newest first, like a board that had been on (it listed only
+    the call still at a window: the no-show citizen back from the restroom found no trace of
+    their number); zone C's board lists neither them nor the case the back office called."""
+    first, second, third = [await issue(hub, "A1") for _ in range(3)]
+    back_office = await silent_back_office_call(hub)  # W19 passes a C1 case to BO-C, called there
+    await login(hub, "W01", "staff01")
+    assert await call_next(hub, "W01", "staff01") == first
+    await api(hub, "POST", "/windows/W01/finish", "staff01", {})
+    assert await call_next(hub, "W01", "staff01") == second
+    await api(hub, "POST", "/windows/W01/no-show", "staff01")
+    assert await call_next(hub, "W01", "staff01") == third
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(f"{hub.base_url}/board?zone=A&token={await board_token(hub, 'A')}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert await page.text_content("#current-text") == f"请 {third} 号 到 1号窗口"
+    assert await page.inner_text("#recent") == f"请 {second} 号 到 1号窗口\n请 {first} 号 到 1号窗口"
+    await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
+    await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    assert back_office not in await page.inner_text("body") and first not in await page.inner_text("body")
     await page.close()

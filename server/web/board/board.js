@@ -84,11 +84,10 @@
     // queue here stays as the hub counted it.
     board.windowQueues = new Map(state.windows.map((w) => [w.id, Object.keys(w.queues || {})]));
     board.openNow = new Set(state.windows.filter((w) => !["closed", "paused"].includes(w.state)).map((w) => w.id));
-    board.recent = state.windows
-      .filter((w) => w.kind !== "back_office" && w.current_ticket
-        && ["called", "serving"].includes(w.current_ticket.status) && w.current_ticket.called_at)
-      .map((w) => ({ number: w.current_ticket.number, windowNumber: w.number, windowName: w.name, at: w.current_ticket.called_at }))
-      .sort((a, b) => b.at - a.at)
+    // The zone's latest calls, newest first, finished and no-show ones too: seeded only from the
+    // calls still at a window, a reloaded board lost the numbers a citizen looks for.
+    board.recent = (state.recent_calls || [])
+      .map((c) => ({ number: c.number, windowNumber: c.window_number, windowName: c.window_name, at: c.called_at }))
       .slice(0, RECENT);
   }
 
