@@ -3,6 +3,7 @@
 An accepted appeal does not delete the rating: the ticket keeps it, the appeal row and its two
 events stay as the audit trail, and the facts mark the rating as excluded from scores and counts
 "after appeals". Events go to ticket_events (same stream, same sequence) and the bus after commit.
+Once the manager has finalised a month (stats/months.py) its ratings' appeals are refused.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from server.engine.views import HallEvent
 from server.config.models import HallConfig
 from server.errors import HallQError, invalid_state, not_found
 from server.events import EventBus
+from server.stats.months import refuse_if_final
 from server.storage.db import Database
 from server.storage.schema import rating_appeals, ticket_events, tickets
 
@@ -74,6 +76,7 @@ class Appeals:
             ticket = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
             if ticket is None:
                 raise not_found("ticket", "票号", ticket_id)
+            refuse_if_final(conn, ticket.hall_day, "对该月的评价提出申诉", "appealing its ratings")
             if ticket.rating is None or ticket.rating > 2:
                 raise invalid_state("only a bad rating (1 or 2) can be appealed", "只能对差评（1-2分）提出申诉")
             if _rated_by(conn, ticket_id) != staff_id:
@@ -102,6 +105,7 @@ class Appeals:
                 raise not_found("appeal", "申诉", appeal_id)
             if row.status != "pending":
                 raise invalid_state(f"appeal {appeal_id} is {row.status} already", "该申诉已处理")
+            refuse_if_final(conn, row.hall_day, "复核该月的申诉", "deciding its appeals")
             status = "accepted" if accept else "rejected"
             conn.execute(
                 update(rating_appeals).where(rating_appeals.c.id == appeal_id)

@@ -6,13 +6,34 @@ import csv
 import html
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
-from server.stats.assessment import SHARE_RULES, PersonScore, UnitScore
+from server.stats.assessment import SHARE_RULES
 from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures
+from server.stats.months import Assessed, month_zh
+
+
+@dataclass(frozen=True)
+class Produced:
+    """Where, when and by whom an export was made: printed in the file, so that a printed or
+    mailed copy says what it is without the request it came from."""
+
+    hall: str
+    at: float
+    by: str
+    """张三（manager）: the account's name and id (labels.person_label)."""
+    timezone: str
+
+    def text(self) -> str:
+        return f"{datetime.fromtimestamp(self.at, ZoneInfo(self.timezone)):%Y-%m-%d %H:%M} {self.by}"
+
 
 COLUMNS: list[tuple[str, str]] = [
     ("tickets", "取号数"), ("served", "办结数"), ("called", "叫号数"), ("no_shows", "过号数"),
@@ -94,42 +115,72 @@ def to_csv(rows: Sequence[Figures], by: str) -> bytes:
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
+def _titled(sheet: Any, lines: Sequence[tuple[str, str]], header: Sequence[str]) -> None:
+    """What the file is, in the rows above its table (a title in bold, then name/value rows and
+    an empty row), and the table's header repeated on every printed page."""
+    for name, value in lines:
+        _append(sheet, [name, value])
+    if lines:
+        sheet.cell(row=1, column=1).font = Font(bold=True)
+        sheet.append([])
+    _append(sheet, list(header))
+    sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
+
+
 def to_xlsx(rows: Sequence[Figures], by: str) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "统计报表"
     header, body = table(rows, by)
-    _append(sheet, header)
+    _titled(sheet, [], header)
+    first = sheet.max_row + 1
     for line in body:
         _append(sheet, line)
     for position, (name, _) in enumerate(COLUMNS, start=2):  # after the grouping's column
         if name in SHARES:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+            for (cell,) in sheet.iter_rows(min_row=first, min_col=position, max_col=position):
                 cell.number_format = "0.0%"
     return _saved(book)
 
 
-def assessment_to_xlsx(people: Sequence[PersonScore], units: Sequence[UnitScore], unit_names: Mapping[str, str]) -> bytes:
-    """The month's 考核: a ranking sheet, every person's lines (shares as percentages), the units."""
+def assessment_lines(assessed: Assessed, produced: Produced) -> list[tuple[str, str]]:
+    """The month, whether it is final (and the digest to match a paper copy with the archive), and
+    when and by whom the file was made."""
+    final = assessed.final
+    if final is not None:
+        when = datetime.fromtimestamp(final.finalised_at, ZoneInfo(produced.timezone))
+        state = f"已归档（{when:%Y-%m-%d %H:%M} {final.finalised_by_name} 归档{'，' + final.note if final.note else ''}），数据不再变化"
+    else:
+        state = "未归档（申诉复核完成并归档前，数据可能变化）"
+    lines = [("月度考核", f"{produced.hall} {month_zh(assessed.month)}"), ("状态", state)]
+    if final is not None:
+        lines.append(("校验码", final.digest))
+    return lines + [("导出时间", produced.text())]
+
+
+def assessment_to_xlsx(assessed: Assessed, produced: Produced) -> bytes:
+    """The month's 考核: a ranking sheet, every person's lines (shares as percentages), the units;
+    each sheet says which month, whether it is final, and when it was made (each is printed alone)."""
+    about, people, names = assessment_lines(assessed, produced), assessed.people, assessed.unit_names
     book = Workbook()
     ranking = book.active
     assert ranking is not None
     ranking.title = "考核排名"
-    ranking.append(["排名", "工作人员", "单位", "得分"])
+    _titled(ranking, about, ["排名", "工作人员", "单位", "得分"])
     for p in people:
-        _append(ranking, [p.rank, p.name or p.staff_id, unit_names.get(p.unit or "", p.unit or ""), p.score])
+        _append(ranking, [p.rank, p.name or p.staff_id, names.get(p.unit or "", p.unit or ""), p.score])
     lines = book.create_sheet("考核明细")
-    lines.append(["工作人员", "项目", "实测值", "标准", "得分项"])
+    _titled(lines, about, ["工作人员", "项目", "实测值", "标准", "得分项"])
     for p in people:
         for line in p.lines:
             _append(lines, [p.name or p.staff_id, line.label, line.measured, line.threshold, line.points])
             if line.rule in SHARE_RULES and line.measured is not None:
                 lines.cell(row=lines.max_row, column=3).number_format = "0.0%"
     by_unit = book.create_sheet("单位排名")
-    by_unit.append(["排名", "单位", "平均得分", "人数"])
-    for u in units:
-        _append(by_unit, [u.rank, unit_names.get(u.unit, u.unit), u.score, u.people])
+    _titled(by_unit, about, ["排名", "单位", "平均得分", "人数"])
+    for u in assessed.units:
+        _append(by_unit, [u.rank, names.get(u.unit, u.unit), u.score, u.people])
     return _saved(book)
 
 

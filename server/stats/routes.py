@@ -5,6 +5,7 @@ on the event bus (so facts follow the hall live) and the appeals service.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from server.accounts import Principal, Role
 from server.config.models import HallConfig
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import BackOfficeLoad, QueueView, WindowView
-from server.api.bodies import Body, LongReason, RowId
+from server.api.bodies import Body, LongReason, Note, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request, not_found
@@ -26,7 +27,8 @@ from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, asses
 from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_of, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
-from server.stats.export import assessment_to_xlsx, report_fragment, to_csv, to_xlsx
+from server.stats.months import Assessed, finalise, finalised, finalised_months, is_final, open_month
+from server.stats.export import Produced, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
     GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram, with_open_days,
 )
@@ -35,6 +37,7 @@ from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
 from server.storage.schema import users
 
+audit = logging.getLogger("hallq.audit")
 FACTS = web.AppKey("stats_facts", FactBuilder)
 APPEALS = web.AppKey("stats_appeals", Appeals)
 RULES = web.AppKey("assessment_rules", AssessmentRules)
@@ -60,6 +63,11 @@ class AppealBody(Body):
 class DecisionBody(Body):
     accept: bool
     reason: LongReason
+
+
+class FinaliseBody(Body):
+    note: Note = ""
+    """The manager's remark kept with the month (e.g. 经主任办公会审定), optional."""
 
 
 def parse_day(request: web.Request, name: str, default: date) -> date:
@@ -102,7 +110,17 @@ async def my_bad_ratings(request: web.Request, principal: Principal) -> web.Resp
     month = request.query.get("month")
     start, end = month_bounds(month) if month else ((today.replace(day=1) - timedelta(days=1)).replace(day=1), today)
     await request.app[FACTS].catch_up_all()
-    rows = await request.app[DATABASE].read(lambda c: bad_ratings_of(c, principal.name, start, end))
+
+    def read(c: Any) -> list[dict[str, Any]]:
+        """Each with whether its month is finalised: the pad then says so instead of offering
+        an appeal the hub would refuse."""
+        rows, final = bad_ratings_of(c, principal.name, start, end), set()
+        for month_of in {f"{r['hall_day']:%Y-%m}" for r in rows}:
+            if is_final(c, month_of):
+                final.add(month_of)
+        return [r | {"month_final": f"{r['hall_day']:%Y-%m}" in final} for r in rows]
+
+    rows = await request.app[DATABASE].read(read)
     return json_response({"month": month, "from": start, "to": end, "bad_ratings": rows})
 
 
@@ -132,21 +150,33 @@ async def report(request: web.Request, principal: Principal) -> web.Response:
 
 
 async def assessment(request: web.Request, principal: Principal) -> web.Response:
+    """The month's ranking; a finalised month as it was stored (with who finalised it and the
+    digest), an open one computed now, with what still keeps it from being finalised."""
     month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
-    people, units = await _assessed(request, month)
+    assessed = await _assessed(request, month)
     staff = request.match_info.get("staff_id")
     if staff is not None:
-        person = next((p for p in people if p.staff_id == staff), None)
+        person = next((p for p in assessed.people if p.staff_id == staff), None)
         if person is None:
             raise HallQError("not_found", f"{month} 没有 {staff} 的考核数据", f"no figures for {staff} in {month}", 404,
                              {"key": staff})
-        return json_response({"month": month, "person": person})
-    unit_names = {u.code: u.name for u in request.app[CONFIG].units}  # the pages show 县公安局, not U29
-    return json_response({"month": month, "people": people, "units": units, "unit_names": unit_names})
+        return json_response({"month": month, "person": person, "final": assessed.final})
+    state = None
+    if assessed.final is None:
+        config, now = request.app[CONFIG], request.app[ENGINE].clock.now()
+        state = await request.app[DATABASE].read(lambda c: open_month(c, config, month, now))
+    # the pages show 县公安局, not U29
+    return json_response({"month": month, "people": assessed.people, "units": assessed.units,
+                          "unit_names": assessed.unit_names, "final": assessed.final, "open": state})
 
 
-async def _assessed(request: web.Request, month: str) -> tuple[list[PersonScore], list[UnitScore]]:
-    """The month's people and units, with the people's names from their accounts."""
+async def _assessed(request: web.Request, month: str) -> Assessed:
+    """The month's people and units, with the people's names from their accounts; a finalised
+    month's as stored when it was finalised."""
+    month_bounds(month)
+    stored = await request.app[DATABASE].read(lambda c: finalised(c, month))
+    if stored is not None:
+        return stored
     await request.app[FACTS].catch_up_all()
     config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
     last_day = last_finished_day(config, request.app[ENGINE].clock.now())  # whole-day absence only for days over
@@ -157,7 +187,24 @@ async def _assessed(request: web.Request, month: str) -> tuple[list[PersonScore]
     people, units, names = await request.app[DATABASE].read(read)
     for person in people:
         person.name = person_label(person.staff_id, names)
-    return people, units
+    return Assessed(month, people, units, {u.code: u.name for u in config.units}, None)
+
+
+async def finalise_month(request: web.Request, principal: Principal, body: FinaliseBody) -> web.Response:
+    """考核归档: store the month's assessment as it stands and refuse its appeals from now on."""
+    month = request.match_info["month"]
+    month_bounds(month)
+    await request.app[FACTS].catch_up_all()  # every decided appeal in the facts the result is read from
+    config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
+    now = request.app[ENGINE].clock.now()
+    final = await request.app[DATABASE].write_long(
+        lambda c: finalise(c, config, rules, roster, month, principal.name, body.note or None, now))
+    audit.info("%s finalised the assessment of %s (digest %s)", principal.name, month, final.digest)
+    return json_response(final, 201)
+
+
+async def list_final_months(request: web.Request, principal: Principal) -> web.Response:
+    return json_response({"months": await request.app[DATABASE].read(finalised_months)})
 
 
 async def assessment_cases(request: web.Request, principal: Principal) -> web.Response:
@@ -173,9 +220,8 @@ async def assessment_cases(request: web.Request, principal: Principal) -> web.Re
 async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Response:
     """The month's ranking and every person's lines as an Excel workbook (考核 and 单位 sheets)."""
     month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
-    people, units = await _assessed(request, month)
-    unit_names = {u.code: u.name for u in request.app[CONFIG].units}
-    return _download(assessment_to_xlsx(people, units, unit_names), XLSX, f"hallq-assessment-{month}.xlsx")
+    assessed = await _assessed(request, month)
+    return _download(assessment_to_xlsx(assessed, _produced(request, principal)), XLSX, f"hallq-assessment-{month}.xlsx")
 
 
 async def staffing(request: web.Request, principal: Principal) -> web.Response:
@@ -223,6 +269,12 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
     response = web.Response(body=body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _produced(request: web.Request, principal: Principal) -> Produced:
+    config = request.app[CONFIG]
+    by = person_label(principal.name, {principal.name: principal.display_name})
+    return Produced(config.hall.name, request.app[ENGINE].clock.now(), by, config.hall.timezone)
 
 
 async def report_csv(request: web.Request, principal: Principal) -> web.Response:
@@ -416,6 +468,10 @@ ROUTES = [
           MANAGERS, tag="stats", query={"month": MONTH, "rule": one_of(CASE_RULES)}),
     Route("GET", "/api/v1/stats/assessment.xlsx", assessment_xlsx, "Monthly assessment as an Excel workbook", MANAGERS,
           tag="stats", query={"month": MONTH}, media_type=XLSX),
+    Route("GET", "/api/v1/stats/assessment-months", list_final_months, "Finalised assessment months (考核归档)", MANAGERS,
+          tag="stats"),
+    Route("POST", "/api/v1/stats/assessment-months/{month}/finalise", finalise_month,
+          "Finalise a month's assessment: store it as it stands, refuse its appeals from now on", MANAGERS, FinaliseBody, "stats"),
     Route("GET", "/api/v1/stats/staffing", staffing, "Staffing advice (Erlang C)", MANAGERS, tag="stats", query=PERIOD),
     Route("GET", "/api/v1/stats/report.csv", report_csv, "Figures for a period as CSV (UTF-8 with BOM)", REVIEWERS,
           tag="stats", query=PERIOD_BY, media_type=CSV),

@@ -359,3 +359,17 @@ rating_appeals = Table(
     UniqueConstraint("ticket_id"),
     Index("ix_rating_appeals_status", "status", "filed_at"),
 )
+
+# A month's assessment once the hall manager finalised it (考核归档, migration 0009): the whole
+# result as it was published, so that the month reads the same later whatever changes in the facts,
+# the rules, the roster or the accounts; the digest is printed on the exports to match a paper copy.
+assessment_months = Table(
+    "assessment_months",
+    metadata,
+    Column("month", String(7), primary_key=True),  # 2026-11
+    Column("finalised_at", Float, nullable=False),
+    Column("finalised_by", String(64), nullable=False),
+    Column("note", String(500)),
+    Column("snapshot", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),  # sha256 of the snapshot's canonical JSON
+)

@@ -472,6 +472,8 @@
           const cell = document.createElement("td");
           if (r.appeal) {
             cell.textContent = state[r.appeal] || r.appeal;
+          } else if (r.month_final) { // the hub refuses it: the month's assessment is final
+            cell.textContent = "该月考核已归档，不能申诉";
           } else {
             const reason = Object.assign(document.createElement("input"), { maxLength: 500, placeholder: "申诉理由" });
             const send = Object.assign(document.createElement("button"), { type: "button", textContent: "申诉" });

@@ -83,6 +83,45 @@
     $("person-detail").hidden = false;
   }
 
+  let hallTimeZone; // the hall's own (GET /hall), so a time reads as the hall's clock said it
+
+  function when(epoch) {
+    return new Date(epoch * 1000).toLocaleString("zh-CN", { timeZone: hallTimeZone, hour12: false, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Whether the month is final (then it reads as stored, and its appeals are closed) or what
+  // still keeps it open; the 归档 button only where the hub would accept it.
+  function showMonthState(data) {
+    const box = $("month-state");
+    box.hidden = false;
+    box.classList.toggle("final", Boolean(data.final));
+    if (data.final) {
+      const f = data.final;
+      $("month-state-text").replaceChildren(
+        `已归档：${when(f.finalised_at)} 由 ${f.finalised_by_name} 归档${f.note ? "（" + f.note + "）" : ""}，本月考核数据不再变化，申诉不再受理。`,
+        el("br", {}), el("span", { class: "digest" }, `校验码 ${f.digest}`));
+      $("month-blockers").replaceChildren();
+      $("finalise-box").hidden = true;
+      return;
+    }
+    $("month-state-text").textContent = "未归档：申诉复核完成、评价期结束后，由大厅管理员归档；归档前数据可能变化。";
+    $("month-blockers").replaceChildren(...data.open.blockers.map((b) => el("li", {}, b)));
+    $("finalise-box").hidden = false;
+    $("finalise").disabled = !data.open.can_finalise;
+  }
+
+  async function finalise() {
+    const month = $("month").value;
+    if (!window.confirm(`归档后 ${month} 的考核数据不再变化，该月评价的申诉不再受理。确定归档？`)) return;
+    $("assess-error").textContent = "";
+    try {
+      await HallQ.api("POST", `/stats/assessment-months/${month}/finalise`, { note: $("finalise-note").value.trim() });
+      $("finalise-note").value = "";
+      await runAssessment();
+    } catch (error) { $("assess-error").textContent = error.message; }
+  }
+
   async function runAssessment(event) {
     event && event.preventDefault();
     $("assess-error").textContent = "";
@@ -100,7 +139,8 @@
       // ranking tables read as a page that failed to load.
       $("ranking").hidden = data.people.length === 0; $("assess-empty").hidden = data.people.length > 0;
       $("person-detail").hidden = true;
-    } catch (error) { $("assess-error").textContent = error.message; }
+      showMonthState(data);
+    } catch (error) { $("assess-error").textContent = error.message; $("month-state").hidden = true; }
   }
 
   async function loadAppeals() {
@@ -138,6 +178,7 @@
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);
     $("view-reports").hidden = false;
     const hall = await HallQ.api("GET", "/hall").catch(() => null);
+    hallTimeZone = (hall && hall.timezone) || undefined;
     const zones = await HallQ.api("GET", "/zones").catch(() => []);
     $("filter-zone").append(...zones.map((z) => el("option", { value: z.code }, `${z.code}区 ${z.name}`)));
     $("filter-unit").append(...((hall && hall.units) || []).map((u) => el("option", { value: u.code }, u.name)));
@@ -149,6 +190,7 @@
     $("from").value = `${today.slice(0, 7)}-01`; $("to").value = today; $("month").value = today.slice(0, 7);
     $("report-form").addEventListener("submit", runReport);
     $("assess-form").addEventListener("submit", runAssessment);
+    $("finalise").addEventListener("click", finalise);
     $("download-csv").addEventListener("click", () => download("csv"));
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",

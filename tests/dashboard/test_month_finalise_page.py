@@ -1,0 +1,65 @@
+"""The report page's 考核归档 (finalising a month) in a real browser: what keeps a month open,
+the confirmation, and the month shown as final afterwards."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.async_api import Page, expect
+
+from server.api.keys import DATABASE
+from server.stats.months import finalised
+from tests.conftest import Hub, at
+from tests.dashboard.conftest import post, sign_in
+from tests.dashboard.test_report_page import bad_rating_appeal
+
+
+@pytest.mark.browser
+async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, web_hub: Hub, clock) -> None:
+    """Tried: November with an appeal waiting and its ratings open, then November once both are
+    over, finalised from the page after a confirmation; December, not over. Seen before: no
+    month could be finalised. Kept: the reasons listed and the button off while open; once
+    finalised the page says so with who, when, the note and the digest, and the button is gone."""
+    appeal = await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-11")
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    await expect(page.locator("#month-state-text")).to_contain_text("未归档")
+    await expect(page.locator("#month-blockers li")).to_have_count(2)
+    await expect(page.locator("#month-blockers")).to_contain_text("还有1件申诉待复核")
+    await expect(page.locator("#finalise")).to_be_disabled()
+
+    await post(web_hub, f"/appeals/{appeal}/decision", "manager", {"accept": False, "reason": "录像显示服务规范"})
+    clock.set(at("09:00", date(2026, 12, 8)))
+    await sign_in(page, web_hub, "/reports")  # yesterday's session is over
+    await expect(page.locator("#month")).to_have_value("2026-12")  # the page set up, on this month
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    await expect(page.locator("#month-state-text")).to_contain_text("未归档")
+    await expect(page.locator("#month-blockers li")).to_have_count(0)
+    await expect(page.locator("#finalise")).to_be_enabled()
+    await page.fill("#finalise-note", "经主任办公会审定")
+    asked: list[str] = []
+
+    async def confirm(dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", confirm)
+    await page.click("#finalise")
+    await expect(page.locator("#month-state")).to_have_class("month-state final")
+    assert asked and "申诉不再受理" in asked[0]
+    stored = await web_hub.app[DATABASE].read(lambda c: finalised(c, "2026-11"))
+    assert stored is not None and stored.final is not None
+    text = page.locator("#month-state-text")
+    await expect(text).to_contain_text("已归档：2026/12/08 09:00 由 大厅管理员（manager） 归档（经主任办公会审定）")
+    await expect(text).to_contain_text(f"校验码 {stored.final.digest}")
+    await expect(page.locator("#finalise-box")).to_be_hidden()
+    await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
+
+    await page.fill("#month", "2026-12")
+    await page.click("#run-assessment")
+    await expect(page.locator("#month-state-text")).to_contain_text("未归档")
+    await expect(page.locator("#month-blockers")).to_contain_text("评价期到1月7日结束")
+    await expect(page.locator("#finalise")).to_be_disabled()

@@ -1,0 +1,114 @@
+"""Finalising a month's assessment (考核归档) over the real HTTP API: what keeps a month open, who
+may finalise it, that its appeals are refused afterwards, and that it reads the same later
+whatever changes in the rules or the accounts."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from sqlalchemy import update
+
+from server.api.keys import DATABASE
+from server.storage.schema import stat_ticket_facts, users
+from tests.conftest import HUB_PASSWORD, Hub, at, start_hub
+from tests.stats.test_appeals_and_assessment import _rated_visit
+
+
+async def _signed_in(hub: Hub, who: str) -> dict[str, str]:
+    """A fresh sign-in (the hub's sessions end with the day; these tests move days ahead)."""
+    response = await hub.client.post("/api/v1/auth/login", json={"username": who, "password": HUB_PASSWORD})
+    return {"Authorization": f"Bearer {(await response.json())['token']}"}
+
+
+async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(aiohttp_client, tmp_path, clock):
+    """Tried: finalising November on 26 November (ratings still open, an appeal waiting), as a
+    clerk, twice; an appeal of a November rating after finalising; the rules and a name changed
+    after finalising. Kept: November's ranking and lines exactly as finalised, no new appeal, and
+    the Excel says 已归档 with the digest the API gives."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    client = hub.client
+    bad = await _rated_visit(hub, clock, "staff01", "W01", 1)
+    await _rated_visit(hub, clock, "staff01", "W01", 5)
+    other = await _rated_visit(hub, clock, "staff02", "W02", 1)
+    r = await client.post("/api/v1/appeals", json={"ticket_id": bad, "reason": "群众误操作，已回访"}, headers=hub.auth("staff01"))
+    appeal = await r.json()
+
+    r = await client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={}, headers=hub.auth("manager"))
+    body = await r.json()
+    assert r.status == 409 and body["error"]["code"] == "month_open", body
+    assert "评价期到12月7日结束" in body["error"]["message"] and "还有1件申诉待复核" in body["error"]["message"]
+    assert body["error"]["details"] == {"month": "2026-11", "pending_appeals": 1, "ratings_close_on": "2026-12-07"}
+    assessment = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=hub.auth("manager"))).json()
+    assert assessment["final"] is None
+    assert (assessment["open"]["can_finalise"], assessment["open"]["pending_appeals"]) == (False, 1)
+
+    r = await client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": True, "reason": "回访属实"},
+                          headers=hub.auth("manager"))
+    assert r.status == 200
+    clock.set(at("09:00", date(2026, 12, 8)))  # the rating period (7 days after 30 November) is over
+    manager, staff02 = await _signed_in(hub, "manager"), await _signed_in(hub, "staff02")
+    before = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=manager)).json()
+    assert before["open"] == {"month": "2026-11", "pending_appeals": 0, "ratings_close_on": "2026-12-07",
+                              "blockers": [], "can_finalise": True}
+    r = await client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={}, headers=staff02)
+    assert r.status == 403, "a clerk does not finalise"
+
+    r = await client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={"note": "经主任办公会审定"}, headers=manager)
+    assert r.status == 201, await r.text()
+    final = await r.json()
+    assert (final["month"], final["finalised_by"], final["finalised_by_name"], final["note"], final["intact"]) == (
+        "2026-11", "manager", "大厅管理员（manager）", "经主任办公会审定", True)
+    assert len(final["digest"]) == 64
+    r = await client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={}, headers=manager)
+    body = await r.json()
+    assert r.status == 409 and body["error"]["code"] == "already_finalised"
+    assert body["error"]["message"] == "2026年11月的考核已于2026-12-08 09:00由大厅管理员（manager）归档"
+
+    # An appeal of a November rating now: refused, nothing filed.
+    r = await client.post("/api/v1/appeals", json={"ticket_id": other, "reason": "群众误操作"}, headers=staff02)
+    body = await r.json()
+    assert r.status == 409 and body["error"]["code"] == "month_finalised"
+    assert body["error"]["message"] == "2026年11月的考核已归档，不能再对该月的评价提出申诉"
+    appeals = await (await client.get("/api/v1/appeals", headers=manager)).json()
+    assert [a["id"] for a in appeals["appeals"]] == [appeal["id"]]
+    mine = await (await client.get("/api/v1/my/bad-ratings", headers=staff02)).json()
+    assert [(r["ticket_id"], r["appeal"], r["month_final"]) for r in mine["bad_ratings"]] == [(other, None, True)]
+
+    # What would change a computed November: its facts rebuilt differently later (here staff02's
+    # bad rating no longer counted), a renamed clerk.
+    def later(c):
+        c.execute(update(stat_ticket_facts).where(stat_ticket_facts.c.ticket_id == other).values(rating_excluded=True))
+        c.execute(update(users).where(users.c.username == "staff02").values(display_name="李四改"))
+
+    await hub.app[DATABASE].write(later)
+    after = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=manager)).json()
+    assert (after["people"], after["units"], after["unit_names"]) == (before["people"], before["units"], before["unit_names"])
+    assert after["final"] == final and after["open"] is None
+    person = await (await client.get("/api/v1/stats/assessment/staff02?month=2026-11", headers=manager)).json()
+    assert person["person"]["name"] == "李四（staff02）" and person["final"]["digest"] == final["digest"]
+    months = await (await client.get("/api/v1/stats/assessment-months", headers=manager)).json()
+    assert [(m["month"], m["digest"]) for m in months["months"]] == [("2026-11", final["digest"])]
+    # December is open, computed now, and cannot be finalised before it is over.
+    december = await (await client.get("/api/v1/stats/assessment?month=2026-12", headers=manager)).json()
+    assert december["final"] is None and december["open"]["can_finalise"] is False
+
+    book = load_workbook(io.BytesIO(await (await client.get("/api/v1/stats/assessment.xlsx?month=2026-11", headers=manager)).read()))
+    heading = {row[0]: row[1] for row in book["考核排名"].iter_rows(max_row=4, values_only=True)}
+    assert heading["月度考核"] == f"{hub.engine.config.hall.name} 2026年11月"
+    assert heading["状态"].startswith("已归档（2026-12-08 09:00 大厅管理员（manager） 归档，经主任办公会审定）")
+    assert heading["校验码"] == final["digest"]
+    ranked = list(book["考核排名"].iter_rows(min_row=7, values_only=True))
+    assert [(r[1], r[3]) for r in ranked] == [(p["name"], p["score"]) for p in before["people"]]
+
+
+async def test_the_month_ends_before_it_can_be_finalised(aiohttp_client, tmp_path, clock):
+    """Tried: finalising the month in progress, a malformed month, and a month with no appeals
+    whose rating period is over. Kept: the first two refused with the reason; the third final."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    r = await hub.client.post("/api/v1/stats/assessment-months/2026-13/finalise", json={}, headers=hub.auth("manager"))
+    assert r.status == 400 and (await r.json())["error"]["message"] == "月份格式应为 2026-11"
+    r = await hub.client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={}, headers=hub.auth("admin"))
+    assert r.status == 409 and (await r.json())["error"]["code"] == "month_open"
+    r = await hub.client.post("/api/v1/stats/assessment-months/2026-10/finalise", json={}, headers=hub.auth("admin"))
+    assert r.status == 201 and (await r.json())["finalised_by"] == "admin", "an administrator may finalise too"
