@@ -8,11 +8,12 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from server.stats.assessment import SHARE_RULES
@@ -34,6 +35,26 @@ class Produced:
     def text(self) -> str:
         return f"{datetime.fromtimestamp(self.at, ZoneInfo(self.timezone)):%Y-%m-%d %H:%M} {self.by}"
 
+
+@dataclass(frozen=True)
+class ReportAbout:
+    """What a report file holds: the period, grouping and filters it was asked for."""
+
+    produced: Produced
+    start: date
+    end: date
+    by: str
+    filters: Sequence[tuple[str, str]] = ()
+    """(分区, C区 社会事务区) for each filter, by its readable name; none: the whole hall."""
+    includes_today: bool = False
+
+    def lines(self) -> list[tuple[str, str]]:
+        filters = "；".join(f"{name}：{value}" for name, value in self.filters) or "全部（未筛选）"
+        lines = [("统计报表", self.produced.hall), ("统计期间", f"{self.start.isoformat()} 至 {self.end.isoformat()}"),
+                 ("统计维度", "合计" if self.by == "all" else "按" + GROUP_LABELS_ZH.get(self.by, self.by)), ("筛选条件", filters), ("导出时间", self.produced.text())]
+        if self.includes_today:
+            lines.append(("说明", TODAY_NOTE))
+        return lines
 
 COLUMNS: list[tuple[str, str]] = [
     ("tickets", "取号数"), ("served", "办结数"), ("called", "叫号数"), ("no_shows", "过号数"),
@@ -58,8 +79,10 @@ def _csv_text(value: object) -> object:
 
 
 def _append(sheet: Any, line: Sequence[object]) -> None:
-    """A row whose text cells stay text: openpyxl stores a string starting with '=' as a formula."""
-    sheet.append(list(line))
+    """A row whose text cells stay text: openpyxl stores a string starting with '=' as a formula.
+    Control characters a workbook cannot hold (openpyxl refuses them) are left out: a filter
+    value written in the file's heading is whatever the request said."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in line])
     for cell in sheet[sheet.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"
@@ -106,10 +129,15 @@ def _html_table(rows: Sequence[Figures], by: str, attributes: str = "") -> str:
     return f"<table{attributes}><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
 
-def to_csv(rows: Sequence[Figures], by: str) -> bytes:
+def to_csv(rows: Sequence[Figures], by: str, about: ReportAbout | None = None) -> bytes:
+    """The table; with `about`, first what it is (period, filters, when and by whom made) and an
+    empty line, as an office's exports start."""
     header, body = table(rows, by)
     out = io.StringIO()
     writer = csv.writer(out)
+    if about is not None:
+        writer.writerows([name, _csv_text(value)] for name, value in about.lines())
+        writer.writerow([])
     writer.writerow(header)
     writer.writerows(["" if v is None else _csv_text(v) for v in line] for line in body)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
@@ -127,13 +155,13 @@ def _titled(sheet: Any, lines: Sequence[tuple[str, str]], header: Sequence[str])
     sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
 
 
-def to_xlsx(rows: Sequence[Figures], by: str) -> bytes:
+def to_xlsx(rows: Sequence[Figures], by: str, about: ReportAbout | None = None) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "统计报表"
     header, body = table(rows, by)
-    _titled(sheet, [], header)
+    _titled(sheet, about.lines() if about is not None else [], header)
     first = sheet.max_row + 1
     for line in body:
         _append(sheet, line)

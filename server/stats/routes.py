@@ -28,7 +28,7 @@ from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_o
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.months import Assessed, finalise, finalised, finalised_months, is_final, open_month
-from server.stats.export import Produced, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
+from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
     GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram, with_open_days,
 )
@@ -277,14 +277,27 @@ def _produced(request: web.Request, principal: Principal) -> Produced:
     return Produced(config.hall.name, request.app[ENGINE].clock.now(), by, config.hall.timezone)
 
 
-async def report_csv(request: web.Request, principal: Principal) -> web.Response:
+FILTERS_ZH = {"zone": "分区", "unit": "单位", "queue": "队列", "window": "窗口", "staff": "工作人员"}
+
+
+async def _report_file(request: web.Request, principal: Principal) -> tuple[list[Figures], ReportAbout]:
+    """A report's rows and what the file says it is: period, grouping, filters by name (a chief's
+    own unit among them), when and by whom it was made."""
     start, end, by, rows = await _report_rows(request, principal)
-    return _download(to_csv(rows, by), CSV, f"hallq-report-{start}-{end}-{by}.csv")
+    labels = await _labels(request)
+    filters = [(FILTERS_ZH[name], labels.label(name, value)) for name, value in report_filters(request, principal).items()]
+    today = request.app[ENGINE].today()
+    return rows, ReportAbout(_produced(request, principal), start, end, by, filters, start <= today <= end)
+
+
+async def report_csv(request: web.Request, principal: Principal) -> web.Response:
+    rows, about = await _report_file(request, principal)
+    return _download(to_csv(rows, about.by, about), CSV, f"hallq-report-{about.start}-{about.end}-{about.by}.csv")
 
 
 async def report_xlsx(request: web.Request, principal: Principal) -> web.Response:
-    start, end, by, rows = await _report_rows(request, principal)
-    return _download(to_xlsx(rows, by), XLSX, f"hallq-report-{start}-{end}-{by}.xlsx")
+    rows, about = await _report_file(request, principal)
+    return _download(to_xlsx(rows, about.by, about), XLSX, f"hallq-report-{about.start}-{about.end}-{about.by}.xlsx")
 
 
 async def report_html(request: web.Request, principal: Principal) -> web.Response:

@@ -82,8 +82,9 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     raw = Path(await download.path()).read_bytes()
     assert raw.startswith("\ufeff".encode()), "BOM, so Excel reads the Chinese headers"
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert lines[0][:3] == ["分区", "取号数", "办结数"]
-    assert [(line[0], int(line[1])) for line in lines[1:]] == [(zone_label("zone", r.key), r.tickets) for r in expected]
+    heading = lines.index([])  # what the file is, then an empty line, then the table
+    assert lines[heading + 1][:3] == ["分区", "取号数", "办结数"]
+    assert [(line[0], int(line[1])) for line in lines[heading + 2:]] == [(zone_label("zone", r.key), r.tickets) for r in expected]
     assert download.suggested_filename.endswith(".csv")
 
     # Narrowed to one zone from the page's own select: one row, that zone's.
@@ -266,7 +267,9 @@ async def test_a_chief_representative_sees_only_their_units_figures(web_hub: Hub
     refused = await web_hub.client.get(f"/api/v1/stats/report?{period}&by=day&unit={other}", headers=own)
     assert refused.status == 403 and (await refused.json())["error"]["message"] == "首席代表只能查看本单位的统计"
     csv_file = await web_hub.client.get(f"/api/v1/stats/report.csv?{period}&by=all", headers=own)
-    assert csv_file.status == 200 and str(mine["rows"][0]["tickets"]) in (await csv_file.text()).splitlines()[1].split(",")
+    csv_lines = (await csv_file.text()).splitlines()
+    assert csv_file.status == 200 and str(mine["rows"][0]["tickets"]) in csv_lines[-1].split(",")
+    assert f"筛选条件,单位：{web_hub.app[CONFIG].unit(unit).name}" in csv_lines, "the file says whose figures it holds"
     assessment = await web_hub.client.get("/api/v1/stats/assessment?month=2026-11", headers=own)
     assert assessment.status == 403  # the hall's ranking is the manager's
     no_unit = web_hub.auth(await chief_of(web_hub, "chief-none", None))
@@ -348,7 +351,7 @@ async def test_names_that_look_like_formulas_stay_text_in_the_files(web_hub: Hub
     period, manager = "from=2026-11-26&to=2026-11-26&by=staff", web_hub.auth("manager")
 
     raw = await (await web_hub.client.get(f"/api/v1/stats/report.csv?{period}", headers=manager)).read()
-    labels = [line[0] for line in csv.reader(io.StringIO(raw.decode("utf-8-sig")))]
+    labels = [line[0] for line in csv.reader(io.StringIO(raw.decode("utf-8-sig"))) if line]
     assert any(label.startswith("'=HYPERLINK(") for label in labels), labels
     assert not any(label.startswith("=") for label in labels)
 
