@@ -47,13 +47,16 @@ class ReportAbout:
     filters: Sequence[tuple[str, str]] = ()
     """(分区, C区 社会事务区) for each filter, by its readable name; none: the whole hall."""
     includes_today: bool = False
+    final_note: str = ""
+    """Said when the period touches a finalised month (months.final_note)."""
 
     def lines(self) -> list[tuple[str, str]]:
         filters = "；".join(f"{name}：{value}" for name, value in self.filters) or "全部（未筛选）"
         lines = [("统计报表", self.produced.hall), ("统计期间", f"{self.start.isoformat()} 至 {self.end.isoformat()}"),
                  ("统计维度", "合计" if self.by == "all" else "按" + GROUP_LABELS_ZH.get(self.by, self.by)), ("筛选条件", filters), ("导出时间", self.produced.text())]
-        if self.includes_today:
-            lines.append(("说明", TODAY_NOTE))
+        for note in (TODAY_NOTE if self.includes_today else "", self.final_note):
+            if note:
+                lines.append(("说明", note))
         return lines
 
 COLUMNS: list[tuple[str, str]] = [
@@ -283,10 +286,10 @@ TODAY_NOTE = "今日数据只含已结束的号票（办结、过号、取消等
 
 
 def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]],
-                    *, includes_today: bool = False) -> str:
+                    *, includes_today: bool = False, final_note: str = "") -> str:
     """The report page's body: four server-drawn charts and the table, as one HTML fragment; for a
     period without a ticket, a sentence saying so (four empty charts looked broken)."""
-    note = f'<p class="note">{TODAY_NOTE}</p>' if includes_today else ""
+    note = "".join(f'<p class="note">{html.escape(text)}</p>' for text in (TODAY_NOTE if includes_today else "", final_note) if text)
     if not rows:
         return f'{note}<p class="empty">所选期间没有已结束的号票，暂无统计数据。</p>'
     charts = [

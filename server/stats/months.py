@@ -130,6 +130,24 @@ def finalised_months(conn: Connection) -> list[FinalMonth]:
             for r in rows]
 
 
+def final_months_in(conn: Connection, start: date, end: date) -> list[str]:
+    """The finalised months a period touches, in order (a report of them says the assessment
+    stands as finalised while the report is computed from the data as it is now)."""
+    first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+    return list(conn.execute(
+        select(assessment_months.c.month).where(assessment_months.c.month >= first, assessment_months.c.month <= last)
+        .order_by(assessment_months.c.month)
+    ).scalars())
+
+
+def final_note(months: list[str]) -> str:
+    """What a report touching finalised months says about them, or nothing."""
+    if not months:
+        return ""
+    return (f"{'、'.join(month_zh(m) for m in months)}的考核已归档，以归档结果为准；"
+            "本报表按当前数据计算，归档后补录的数据只在本报表中体现。")
+
+
 def is_final(conn: Connection, month: str) -> bool:
     return conn.execute(select(assessment_months.c.month).where(assessment_months.c.month == month)).first() is not None
 

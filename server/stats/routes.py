@@ -27,7 +27,9 @@ from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, asses
 from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_of, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
-from server.stats.months import Assessed, finalise, finalised, finalised_months, is_final, open_month
+from server.stats.months import (
+    Assessed, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
+)
 from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
     GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram, with_open_days,
@@ -287,7 +289,8 @@ async def _report_file(request: web.Request, principal: Principal) -> tuple[list
     labels = await _labels(request)
     filters = [(FILTERS_ZH[name], labels.label(name, value)) for name, value in report_filters(request, principal).items()]
     today = request.app[ENGINE].today()
-    return rows, ReportAbout(_produced(request, principal), start, end, by, filters, start <= today <= end)
+    note = final_note(await request.app[DATABASE].read(lambda c: final_months_in(c, start, end)))
+    return rows, ReportAbout(_produced(request, principal), start, end, by, filters, start <= today <= end, note)
 
 
 async def report_csv(request: web.Request, principal: Principal) -> web.Response:
@@ -310,18 +313,19 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     labels = await _labels(request)
     level = request.app[CONFIG].hall.service_level_min
 
-    def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]]]:
+    def read(c: Any) -> tuple[list[Figures], ChartSeries, list[tuple[str, int]], list[str]]:
         return (figures(c, start, end, by, filters or None, service_level_min=level), chart_series(c, start, end, filters or None),
-                wait_histogram(c, start, end, filters=filters or None))
+                wait_histogram(c, start, end, filters=filters or None), final_months_in(c, start, end))
 
-    rows, series, histogram = await request.app[DATABASE].read(read)
+    rows, series, histogram, finals = await request.app[DATABASE].read(read)
     today = request.app[ENGINE].today()
     includes_today = start <= today <= end
     config = request.app[CONFIG]
     open_days = [start + timedelta(days=n) for n in range((min(end, today) - start).days + 1)]
     series = with_open_days(series, [day for day in open_days if config.sessions_on(day)])
-    return web.Response(text=report_fragment(labels.apply(rows, by), by, series, histogram, includes_today=includes_today),
-                        content_type=HTML)
+    fragment = report_fragment(labels.apply(rows, by), by, series, histogram, includes_today=includes_today,
+                               final_note=final_note(finals))
+    return web.Response(text=fragment, content_type=HTML)
 
 
 def _figures_json(f: Figures | None) -> dict[str, Any]:

@@ -89,6 +89,14 @@ async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(ai
     assert person["person"]["name"] == "李四（staff02）" and person["final"]["digest"] == final["digest"]
     months = await (await client.get("/api/v1/stats/assessment-months", headers=manager)).json()
     assert [(m["month"], m["digest"]) for m in months["months"]] == [("2026-11", final["digest"])]
+    # The statistics report stays computed from the data as it is now, and says so for November.
+    note = "2026年11月的考核已归档，以归档结果为准；本报表按当前数据计算，归档后补录的数据只在本报表中体现。"
+    page = await (await client.get("/api/v1/stats/report.html?from=2026-11-20&to=2026-12-07&by=all", headers=manager)).text()
+    assert f'<p class="note">{note}</p>' in page
+    raw = await (await client.get("/api/v1/stats/report.csv?from=2026-11-20&to=2026-12-07&by=all", headers=manager)).read()
+    assert f"说明,{note}" in raw.decode("utf-8-sig").splitlines()
+    page = await (await client.get("/api/v1/stats/report.html?from=2026-12-01&to=2026-12-07&by=all", headers=manager)).text()
+    assert "已归档" not in page
     # December is open, computed now, and cannot be finalised before it is over.
     december = await (await client.get("/api/v1/stats/assessment?month=2026-12", headers=manager)).json()
     assert december["final"] is None and december["open"]["can_finalise"] is False
