@@ -182,6 +182,8 @@ def assessment_lines(assessed: Assessed, produced: Produced) -> list[tuple[str, 
     if final is not None:
         when = datetime.fromtimestamp(final.finalised_at, ZoneInfo(produced.timezone))
         state = f"已归档（{when:%Y-%m-%d %H:%M} {final.finalised_by_name} 归档{'，' + final.note if final.note else ''}），数据不再变化"
+        if not final.intact:
+            state += "；存档数据与校验码不符，可能被改动"
     else:
         state = "未归档（申诉复核完成并归档前，数据可能变化）"
     lines = [("月度考核", f"{produced.hall} {month_zh(assessed.month)}"), ("状态", state)]

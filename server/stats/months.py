@@ -73,6 +73,8 @@ class OpenMonth:
     ratings_close_on: date
     blockers: list[str]
     """Each reason in Chinese, for the page; empty when the month can be finalised now."""
+    blockers_en: list[str]
+    """The same reasons in English (the refusal's detail)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"can_finalise": not self.blockers}
@@ -179,23 +181,14 @@ def open_month(conn: Connection, config: HallConfig, month: str, now: float) -> 
     """What keeps the month from being finalised now, said as the page says it."""
     closes = ratings_close_on(config, month)
     pending = _pending(conn, month)
-    blockers = []
+    days = config.rules.rating_days
+    reasons = []
     if last_finished_day(config, now) < closes:
-        blockers.append(f"评价期到{closes.month}月{closes.day}日结束（办事后{config.rules.rating_days}日内可评价），此后才能归档")
+        reasons.append((f"评价期到{closes.month}月{closes.day}日结束（办事后{days}日内可评价），此后才能归档",
+                        f"its visits can be rated until {closes.isoformat()} (rules.rating_days = {days})"))
     if pending:
-        blockers.append(f"还有{pending}件申诉待复核，复核完毕才能归档")
-    return OpenMonth(month, pending, closes, blockers)
-
-
-def _english(config: HallConfig, state: OpenMonth) -> str:
-    parts = []
-    if not state.blockers:
-        return ""
-    if state.pending_appeals:
-        parts.append(f"{state.pending_appeals} appeal(s) of its ratings are still pending")
-    if len(parts) < len(state.blockers):
-        parts.append(f"its ratings can be given until {state.ratings_close_on.isoformat()} (rules.rating_days = {config.rules.rating_days})")
-    return "; ".join(parts)
+        reasons.append((f"还有{pending}件申诉待复核，复核完毕才能归档", f"{pending} appeal(s) of its ratings are pending"))
+    return OpenMonth(month, pending, closes, [zh for zh, _ in reasons], [en for _, en in reasons])
 
 
 def _facts_behind_appeals(conn: Connection, month: str) -> bool:
@@ -224,7 +217,7 @@ def finalise(conn: Connection, config: HallConfig, rules: AssessmentRules, roste
     state = open_month(conn, config, month, now)
     if state.blockers:
         raise HallQError("month_open", f"{month_zh(month)}的考核暂不能归档：" + "；".join(state.blockers),
-                         f"the assessment of {month} cannot be finalised yet: {_english(config, state)}", 409,
+                         f"the assessment of {month} cannot be finalised yet: {'; '.join(state.blockers_en)}", 409,
                          {"month": month, "pending_appeals": state.pending_appeals,
                           "ratings_close_on": state.ratings_close_on.isoformat()})
     if _facts_behind_appeals(conn, month):

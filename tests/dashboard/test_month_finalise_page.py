@@ -2,14 +2,19 @@
 the confirmation, and the month shown as final afterwards."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from playwright.async_api import Page, expect
+
+from sqlalchemy import select, update
 
 from server.api.keys import DATABASE
 from server.stats.months import finalised
-from tests.conftest import Hub, at
+from server.storage.schema import assessment_months
+from tests.conftest import HUB_PASSWORD, Hub, at
 from tests.dashboard.conftest import post, sign_in
 from tests.dashboard.test_report_page import bad_rating_appeal
 
@@ -57,6 +62,23 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await expect(text).to_contain_text(f"校验码 {stored.final.digest}")
     await expect(page.locator("#finalise-box")).to_be_hidden()
     await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
+    await expect(page.locator("#month-state .tampered")).to_have_count(0)
+
+    # The archive changed by hand (a score raised in the database): shown, and said not to match.
+    def raise_scores(c) -> None:
+        row = assessment_months.c.month == "2026-11"
+        snapshot = c.execute(select(assessment_months.c.snapshot).where(row)).scalar_one()
+        snapshot["people"] = [{**p, "score": 120.0} for p in snapshot["people"]]
+        c.execute(update(assessment_months).where(row).values(snapshot=snapshot))
+
+    await web_hub.app[DATABASE].write(raise_scores)
+    await page.click("#run-assessment")
+    await expect(page.locator("#month-state .tampered")).to_have_text("存档数据与校验码不符，可能被改动，请联系系统管理员核查。")
+    login = await web_hub.client.post("/api/v1/auth/login", json={"username": "manager", "password": HUB_PASSWORD})
+    token = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    data = await (await web_hub.client.get("/api/v1/stats/assessment.xlsx?month=2026-11", headers=token)).read()
+    heading = dict(load_workbook(io.BytesIO(data))["考核排名"].iter_rows(max_row=2, max_col=2, values_only=True))
+    assert heading["状态"].endswith("；存档数据与校验码不符，可能被改动"), heading
 
     await page.fill("#month", "2026-12")
     await page.click("#run-assessment")

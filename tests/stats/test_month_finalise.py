@@ -39,6 +39,8 @@ async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(ai
     assert r.status == 409 and body["error"]["code"] == "month_open", body
     assert "评价期到12月7日结束" in body["error"]["message"] and "还有1件申诉待复核" in body["error"]["message"]
     assert body["error"]["details"] == {"month": "2026-11", "pending_appeals": 1, "ratings_close_on": "2026-12-07"}
+    assert body["error"]["message_en"] == ("the assessment of 2026-11 cannot be finalised yet: its visits can be rated until "
+                                           "2026-12-07 (rules.rating_days = 7); 1 appeal(s) of its ratings are pending")
     assessment = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=hub.auth("manager"))).json()
     assert assessment["final"] is None
     assert (assessment["open"]["can_finalise"], assessment["open"]["pending_appeals"]) == (False, 1)
@@ -50,7 +52,7 @@ async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(ai
     manager, staff02 = await _signed_in(hub, "manager"), await _signed_in(hub, "staff02")
     before = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=manager)).json()
     assert before["open"] == {"month": "2026-11", "pending_appeals": 0, "ratings_close_on": "2026-12-07",
-                              "blockers": [], "can_finalise": True}
+                              "blockers": [], "blockers_en": [], "can_finalise": True}
     r = await client.post("/api/v1/stats/assessment-months/2026-11/finalise", json={}, headers=staff02)
     assert r.status == 403, "a clerk does not finalise"
 

@@ -100,7 +100,9 @@
       const f = data.final;
       $("month-state-text").replaceChildren(
         `已归档：${when(f.finalised_at)} 由 ${f.finalised_by_name} 归档${f.note ? "（" + f.note + "）" : ""}，本月考核数据不再变化，申诉不再受理。`,
-        el("br", {}), el("span", { class: "digest" }, `校验码 ${f.digest}`));
+        el("br", {}), el("span", { class: "digest" }, `校验码 ${f.digest}`),
+        // The stored result no longer hashes to its digest: someone changed the archive by hand.
+        ...(f.intact ? [] : [el("br", {}), el("strong", { class: "tampered" }, "存档数据与校验码不符，可能被改动，请联系系统管理员核查。")]));
       $("month-blockers").replaceChildren();
       $("finalise-box").hidden = true;
       return;
