@@ -62,6 +62,7 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await expect(text).to_contain_text(f"校验码 {stored.final.digest}")
     await expect(page.locator("#finalise-box")).to_be_hidden()
     await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
+    await expect(page.locator("#final-months button")).to_have_text(["2026年11月"])  # the archive, one click away
     await expect(page.locator("#month-state .tampered")).to_have_count(0)
 
     # The archive changed by hand (a score raised in the database): shown, and said not to match.
@@ -85,3 +86,6 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await expect(page.locator("#month-state-text")).to_contain_text("未归档")
     await expect(page.locator("#month-blockers")).to_contain_text("评价期到1月7日结束")
     await expect(page.locator("#finalise")).to_be_disabled()
+    await page.click("#final-months button[data-month='2026-11']")
+    await expect(page.locator("#month")).to_have_value("2026-11")
+    await expect(page.locator("#month-state-text")).to_contain_text("已归档")

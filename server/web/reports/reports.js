@@ -113,6 +113,18 @@
     $("finalise").disabled = !data.open.can_finalise;
   }
 
+  // The archive: every finalised month, latest first, each one click away.
+  async function loadFinalMonths() {
+    const data = await HallQ.api("GET", "/stats/assessment-months");
+    $("final-months").replaceChildren("已归档月份：", ...data.months.map((m) => {
+      const button = el("button", { type: "button", class: "final-month", "data-month": m.month },
+        `${m.month.slice(0, 4)}年${Number(m.month.slice(5))}月`);
+      button.addEventListener("click", () => { $("month").value = m.month; runAssessment(); });
+      return button;
+    }));
+    $("final-months").hidden = data.months.length === 0;
+  }
+
   async function finalise() {
     const month = $("month").value;
     if (!window.confirm(`归档后 ${month} 的考核数据不再变化，该月评价的申诉不再受理。确定归档？`)) return;
@@ -121,6 +133,7 @@
       await HallQ.api("POST", `/stats/assessment-months/${month}/finalise`, { note: $("finalise-note").value.trim() });
       $("finalise-note").value = "";
       await runAssessment();
+      await loadFinalMonths();
     } catch (error) { $("assess-error").textContent = error.message; }
   }
 
@@ -197,7 +210,10 @@
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",
       () => save(`/stats/assessment.xlsx?month=${$("month").value}`, `月度考核_${$("month").value}.xlsx`, "assess-error"));
-    if (!chief) await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
+    if (!chief) {
+      await loadFinalMonths().catch((error) => { $("assess-error").textContent = error.message; });
+      await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", start);
