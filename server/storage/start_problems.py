@@ -1,4 +1,5 @@
-"""Why the hub or a `hallq` command could not open its database, in one line for the technician.
+"""Why the hub or a `hallq` command could not open its database, or a folder it keeps its files in,
+in one line for the technician.
 
 Tried (a resilience walkthrough): `hallq serve` on a full disk (~170 lines of traceback ending
 `sqlite3.OperationalError: disk I/O error`), on a database made by a newer HallQ (~60 lines ending
@@ -6,6 +7,8 @@ Tried (a resilience walkthrough): `hallq serve` on a full disk (~170 lines of tr
 `--db mysql://…` (ModuleNotFoundError). Each is a fact about the hall's set-up, not a bug: the
 technician needs the one line that says what to do, in English and Chinese as the other CLI
 errors are. Anything not recognised here keeps its traceback (it may be a bug).
+A file where the hub keeps a folder (`<data>/voice-cache` left as a file) or a folder its user may
+not write was said as `cannot use the database …: FileExistsError …`: it names the path now.
 """
 from __future__ import annotations
 
@@ -49,12 +52,31 @@ def why_unusable(error: BaseException, url: str, data_dir: Path) -> str | None:
     opened or migrated, or None when `error` is none of the known set-up problems."""
     for cause in _chain(error):
         line = (_refused(cause) or _newer_schema(cause) or _disk(cause, url, data_dir)
-                or _postgresql(cause, url))
+                or _postgresql(cause, url) or _path(cause))
         if line is not None:
             return line
     if is_connection_lost(error) or isinstance(error, SQLAlchemyError):  # a server that does not answer, a wrong URL
         return (f"cannot use the database {_shown(url)}: {error.__class__.__name__}: {error} "
                 f"(无法打开数据库，请核对 --db 或 --data)")
+    return None
+
+
+_FILE_IN_THE_WAY = (errno.EEXIST, errno.ENOTDIR)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _path(cause: BaseException) -> str | None:
+    """A file or folder of the hub's that is in the way or may not be written (not the network:
+    a socket's error names no file)."""
+    if not isinstance(cause, OSError) or not cause.filename:
+        return None
+    path = cause.filename
+    if cause.errno in _FILE_IN_THE_WAY:
+        return (f"cannot start: {path}: {cause.strerror}: the hub keeps a folder there and found a file; move the file away "
+                f"(or choose another --data) (无法启动：{path} 处应为文件夹，却是一个文件，请移走该文件或更换 --data)")
+    if cause.errno in _NOT_WRITABLE:
+        return (f"cannot start: {path}: {cause.strerror}: give the hub's user write access there, or choose another --data "
+                f"(无法启动：没有 {path} 的写入权限，请为运行 hub 的用户授权或更换 --data)")
     return None
 
 

@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 
 from server.storage.db import MIGRATIONS_DIR, open_database, upgrade
 from tests.conftest import PG_ADMIN_URL, postgres_reachable
-from tests.hub_process import HALLQ, HubProcess
+from tests.hub_process import HALLQ, HubProcess, free_port
 
 
 def hallq(hub: HubProcess, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
@@ -120,3 +120,19 @@ def test_db_upgrade_says_from_which_revision_it_upgraded(tmp_path: Path) -> None
     assert (first.returncode, first.stdout.strip().splitlines()[-1]) == (0, f"upgraded 0003 → {head}"), first
     again = hallq(hub, "db", "upgrade")
     assert (again.returncode, again.stdout.strip().splitlines()[-1]) == (0, f"database schema is up to date ({head})"), again
+
+
+def test_a_file_where_the_hub_keeps_a_folder_is_named_in_one_line(tmp_path: Path) -> None:
+    """Tried: `<data>/voice-cache` (the hub's voice clips) left as a file. It said `cannot use the
+    database …: FileExistsError` with 请核对 --db 或 --data, sending the technician to the database.
+    Kept: the database, untouched by the failed start, serves the next start once the file is moved."""
+    hub = HubProcess(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "voice-cache").write_text("a clip list someone saved here\n")
+
+    line = refused_in_one_line(hallq(hub, "serve", "--port", str(free_port())), str(tmp_path / "data" / "voice-cache"),
+                               "found a file", "移走该文件")
+    assert "database" not in line and "数据库" not in line
+
+    (tmp_path / "data" / "voice-cache").rename(tmp_path / "voice-cache.txt")
+    assert hallq(hub, "user", "list").returncode == 0
