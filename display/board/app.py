@@ -31,6 +31,7 @@ from display.board.render import BoardRenderer
 from display.board.voice import call_for_event
 from display.fonts import load_cjk_font
 from display.voice import Announcer, SpeechRules, Synthesizer, SynthConfig, VoiceTextError, ensure_chime, open_player
+from display.voice.synth import cache_problem
 from server.hub_client import (
     EventStream,
     HubClient,
@@ -262,6 +263,10 @@ def parse_args(argv: list[str]) -> BoardOptions:
     if args.voice and not args.zone:
         parser.error("--voice speaks one zone's calls: give its --zone")
     check_ca(parser, args.ca)
+    problem = cache_problem(args.voice_cache) if args.voice else None
+    if problem:
+        parser.error(f"--voice-cache {args.voice_cache}: {problem}: give a folder this PC's user may write "
+                     "(语音缓存文件夹不可用，请指定本机用户可写入的文件夹)")
     return BoardOptions(args.hub, args.token, args.zone, SIZES[args.size], not args.windowed, args.voice,
                         args.voice_cache, args.notice, args.timezone, args.ca)
 

@@ -46,6 +46,19 @@ DEFAULT_RATE = 160
 """espeak words per minute; 160 is a little slower than espeak's 175, for a big echoing hall."""
 
 
+def cache_problem(folder: Path) -> str | None:
+    """Why clips could not be cached in `folder`, or None. Asked before a program starts speaking:
+    the first call found it out as a traceback (`FileExistsError` for a file given as the folder)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing}: no permission to write there"
+    return None
+
+
 @dataclass(frozen=True)
 class SynthConfig:
     cache_dir: Path

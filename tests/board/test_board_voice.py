@@ -133,3 +133,18 @@ def test_voice_needs_a_zone_on_the_command_line(capsys) -> None:
         parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice"])
     assert "--voice speaks one zone's calls: give its --zone" in capsys.readouterr().err
     assert parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice", "--zone", "C"]).voice
+
+
+def test_a_voice_cache_the_board_cannot_use_is_refused_on_the_command_line(tmp_path: Path, capsys) -> None:
+    """Tried: `--voice-cache` naming a file, and a folder under a file. It was a FileExistsError
+    traceback once the hub answered, the board gone. Kept: the file as it was; a folder still to be
+    made (under a writable one) is accepted."""
+    taken = tmp_path / "clips.txt"
+    taken.write_text("not a folder\n")
+    for cache in (taken, taken / "voice"):
+        with pytest.raises(SystemExit):
+            parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice", "--zone", "C", "--voice-cache", str(cache)])
+        assert f"--voice-cache {cache}: {taken} is a file, not a folder" in capsys.readouterr().err
+    assert taken.read_text() == "not a folder\n"
+    fresh = tmp_path / "var" / "voice-cache"
+    assert parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice", "--zone", "C", "--voice-cache", str(fresh)]).voice_cache == fresh
