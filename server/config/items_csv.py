@@ -56,10 +56,26 @@ _NO = {"否", "false", "no", "n", "0", "f"}
 
 @dataclass(frozen=True)
 class CatalogueRow:
-    """One data row and its line number in the file (the header is line 1)."""
+    """One data row and its line number in the file (the header is line 1), with how many cells
+    it has: a row whose cells do not line up with the header's columns is read all the same, and
+    judged by `misaligned`."""
 
     line: int
     values: dict[str, str]
+    cells: int
+    extra: tuple[str, ...] = ()
+
+    def misaligned(self, columns: int, valid: bool) -> str | None:
+        """Why the row's cells do not line up with the header's `columns`, when that is the problem
+        to fix first: cells past the last column that hold something (they would be dropped
+        unseen), or a row of another length whose values are wrong (they are their neighbours').
+        A valid row that merely ends early (no trailing commas for its empty cells), or has empty
+        cells past the end, is read as it was."""
+        if self.cells == columns or (valid and not any(cell.strip() for cell in self.extra)):
+            return None
+        return (f"{self.cells} cells where the header has {columns} columns, so its values are not under their "
+                f"headers: a comma inside a value that is not in quotes, or one deleted, shifts every cell after it "
+                f"(save from Excel as \"CSV UTF-8\", which quotes it)")
 
 
 def parse_instant(text: str) -> bool | str:
@@ -129,7 +145,7 @@ def read_catalogue(path: Path) -> tuple[list[str], list[CatalogueRow]]:
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
-        rows.append(CatalogueRow(line, dict(zip(header, cells))))
+        rows.append(CatalogueRow(line, dict(zip(header, cells)), len(cells), tuple(cells[len(header):])))
     return header, rows
 
 

@@ -282,6 +282,28 @@ def test_item_rows_with_bad_values_and_duplicate_codes(hall_dir: Path) -> None:
     ]
 
 
+def test_item_rows_whose_cells_do_not_line_up_with_the_header(hall_dir: Path) -> None:
+    """Tried, as a hand edit outside Excel does it: a comma typed into an item's name without
+    quotes (every cell after it moves one column right), a note added past the last column, a
+    cell deleted with its comma, and a row without the trailing comma of its empty daily_cap.
+    It was: `row 2.instant: … (got 'K')`-style problems of the neighbouring cells for the first,
+    nothing at all for the note (dropped unseen). Kept: the row ending early loads as it did."""
+    lines = (hall_dir / "items.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = [line.split(",") for line in lines[1:5]]
+    cells[0][1] = cells[0][1] + ",变更"  # 11 cells become 12, shifted from the name on
+    cells[1].append("请核对")
+    del cells[2][6]  # 即办件 gone: promised_days moves into instant's column
+    assert cells[3][-1] == ""
+    cells[3].pop()
+    rows = [",".join(row) for row in cells]
+    (hall_dir / "items.csv").write_text("\n".join([lines[0], *rows, *lines[5:]]) + "\n", encoding="utf-8-sig")
+    shifted = ("cells where the header has 11 columns, so its values are not under their headers: a comma inside a value "
+               "that is not in quotes, or one deleted, shifts every cell after it (save from Excel as \"CSV UTF-8\", which quotes it)")
+    assert [(p.key_path, p.reason) for p in problems_of(hall_dir)] == [
+        ("row 2", f"12 {shifted}"), ("row 3", f"12 {shifted}"), ("row 4", f"10 {shifted}"),
+    ]
+
+
 def test_items_header_problems(hall_dir: Path) -> None:
     rows = read_items(hall_dir)
     columns = [c for c in rows[0] if c != "queue"] + ["remark"]
