@@ -126,11 +126,19 @@ class FileBackend(_EscposBackend):
         self.path = path
 
     def missing(self) -> str | None:
-        """A device file that is not there (a USB printer unplugged: /dev/usb/lp0 is gone), or a
-        plain file whose folder is not: every ticket issued would fail to print."""
+        """A device file that is not there (a USB printer unplugged: /dev/usb/lp0 is gone), one
+        this user may not write (/dev/usb/lp0 is root:lp 0660; the kiosk's user not in `lp`), a
+        folder given for the file, or a plain file whose folder is not: every ticket issued would
+        fail to print."""
         target = os.path.realpath(self.path)
+        if os.path.isdir(target):
+            return f"{self.path}: is a folder, not a printer's device file"
+        if os.path.exists(target):
+            return None if os.access(target, os.W_OK, effective_ids=True) else (
+                f"{self.path}: this user may not write it (a printer's device file: add the kiosk's user to "
+                f"its group, e.g. lp: sudo usermod -aG lp USER, then log in again)")
         if target.startswith("/dev/"):
-            return None if os.path.exists(target) else f"{self.path}: no such device"
+            return f"{self.path}: no such device"
         folder = os.path.dirname(target) or "."
         return None if os.path.isdir(folder) and os.access(folder, os.W_OK) else f"{self.path}: cannot write there"
 
