@@ -168,7 +168,7 @@ def build_demo_app(settings: HubSettings, speed: float, seed: int) -> web.Applic
         if not settings.database_url:  # `hallq report` reads ./data by default, not the demo's folder
             day = local_now(config, start).date()
             print(f"demo data: {settings.data_dir / 'hallq.db'} (reports: hallq report --data {settings.data_dir} "
-                  f"--from {day} --to {day} --by zone --format html --out report.html)", flush=True)
+                  f"--from {day} --to {day} --by zone --format html --out report.html --config {settings.config_dir.resolve()})", flush=True)
         yield
         for task in tasks:
             task.cancel()

@@ -31,7 +31,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--out", help="output file (default: standard output; required for xlsx)")
     parser.add_argument("--data", default="data", help="the hub's local data folder (default: ./data)")
     parser.add_argument("--db", help="database URL (default: SQLite in the data folder)")
-    parser.add_argument("--config", help="hall configuration folder (default: the sample hall)")
+    parser.add_argument("--config", help="hall configuration folder, the one the hub serves (default: the sample hall, "
+                                         "with a warning)")
     return parser.parse_args(list(argv))
 
 
@@ -73,6 +74,10 @@ def report_main(argv: Sequence[str]) -> int:
     if not args.db and not (Path(args.data) / "hallq.db").exists():  # a mistyped folder: not a new, empty hall
         print(f"no hall database at {Path(args.data) / 'hallq.db'}: check --data (or --db) (找不到大厅数据库)", file=sys.stderr)
         return 2
+    if args.config is None:  # as the hub says at its start: the labels and targets would be another hall's
+        print("report: no --config given: zones, queues, windows and the service level are the SAMPLE hall's "
+              "(config/), not this hall's; give the hub's configuration folder with --config DIR "
+              "(未指定 --config，报表使用示例大厅的配置，并非本大厅的配置)", file=sys.stderr)
     try:
         hall_name, rows = asyncio.run(_figures(args))
     except HallQError as error:

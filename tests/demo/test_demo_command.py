@@ -92,6 +92,7 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             # Where its data is and how to report on it (hallq report reads ./data, not the demo's folder).
             data = re.search(r"^demo data: (\S+) \(reports: hallq report --data (\S+) --from", printed, re.M)
             assert data and Path(data.group(1)) == Path(data.group(2)) / "hallq.db" and (tmp_path / data.group(1)).is_file()
+            assert re.search(r"^demo data: .* --out report\.html --config /\S+\)$", printed, re.M), "the hall the demo runs"
         finally:
             process.send_signal(signal.SIGINT)
             try:

@@ -8,6 +8,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from server.config.paths import default_config_dir
 from server.simulation.history import simulate_main
 from server.stats.cli import report_main
 from server.stats.export import readable
@@ -21,6 +22,8 @@ def test_simulate_then_report_in_every_format(tmp_path, capsys):
 
     out = tmp_path / "by_zone.csv"
     assert report_main(["--from", "2026-11-26", "--to", "2026-11-26", "--by", "zone", "--db", db, "--out", str(out)]) == 0
+    # Without --config the labels are the sample hall's: said, as the hub says it (it was silent).
+    assert "no --config given" in capsys.readouterr().err
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM so Excel reads the Chinese headers"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -28,7 +31,9 @@ def test_simulate_then_report_in_every_format(tmp_path, capsys):
     assert sum(int(r[1]) for r in rows[1:]) == issued
 
     xlsx = tmp_path / "by_hour.xlsx"
-    assert report_main(["--from", "2026-11-26", "--to", "2026-11-26", "--by", "hour", "--format", "xlsx", "--db", db, "--out", str(xlsx)]) == 0
+    assert report_main(["--from", "2026-11-26", "--to", "2026-11-26", "--by", "hour", "--format", "xlsx", "--db", db, "--out", str(xlsx),
+                        "--config", str(default_config_dir())]) == 0
+    assert "--config" not in capsys.readouterr().err
     sheet = load_workbook(xlsx)["统计报表"]
     values = list(sheet.values)
     assert values[0][0] == "时段" and sum(v[1] for v in values[1:]) == issued
