@@ -63,7 +63,9 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
         return _print_problems(problems, folder, out, skipped)
     if problems or devices is None or roster is None:
         return _print_problems(problems, folder, out)
-    for warning in _warnings(config):
+    from server.devices.ports import port_warnings  # the serial ports it names, on this machine
+
+    for warning in _warnings(config) + port_warnings(devices):
         print(f"warning: {warning}", file=out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "

@@ -247,3 +247,54 @@ screens = { windows = { 1 = "W02" } }
         f"devices.toml: screen_buses[0].baud: not a standard serial rate; use one of {rates} (got 9601)",
         f"devices.toml: screen_buses[1].params.baud: not a standard serial rate; use one of {rates} (got 4801)",
     ], lines
+
+
+def test_check_config_warns_of_a_serial_port_missing_on_this_machine(tmp_path: Path) -> None:
+    """Tried: a pad bus on a real pseudo-terminal (there), a screen bus on /dev/ttyUSB7 where this
+    machine has no such adapter, and a screen bus on a serial device server (socket://). It was:
+    `OK`, and the hub's log told the technician after the start. Kept: still OK (exit 0: the file
+    is right, the adapter may come), with one warning naming the missing port's key and the ports
+    this machine has; the pty and the network line are not warned about."""
+    import os
+
+    master, slave = os.openpty()
+    try:
+        code, lines = check_config_lines(tmp_path, f"""
+[[pad_buses]]
+name = "pads-A"
+url = "{os.ttyname(slave)}"
+dialect = "hallq"
+pads = {{ 1 = "W01" }}
+
+[[screen_buses]]
+name = "screens-A"
+url = "/dev/ttyUSB7-not-here"
+dialect = "pingan"
+[screen_buses.screens]
+windows = {{ 1 = "W01" }}
+
+[[screen_buses]]
+name = "screens-C"
+url = "socket://10.0.0.5:4001"
+dialect = "pingan"
+[screen_buses.screens]
+windows = {{ 1 = "W19" }}
+""")
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert code == 0 and lines[-1].startswith("OK "), lines
+    ports = [line for line in lines if line.startswith("warning: devices.toml")]
+    assert len(ports) == 1 and ports[0].startswith(
+        "warning: devices.toml: screen_buses[0].url: /dev/ttyUSB7-not-here does not exist on this machine ("), ports
+    assert "plug the adapter in or correct the url" in ports[0]
+
+
+def test_a_serial_port_this_user_may_not_open_is_warned_about(tmp_path: Path) -> None:
+    """A port of the group dialout seen by a user outside it (tests/read_only_file.py)."""
+    from server.devices.ports import local_port_problem
+    from tests.read_only_file import read_only_file
+
+    with read_only_file(tmp_path, "ttyUSB0") as port:
+        why = local_port_problem(str(port))
+    assert why is not None and why.startswith(f"{port}: this user may not open it") and "dialout" in why

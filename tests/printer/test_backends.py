@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -26,6 +22,7 @@ from printer_drivers import (
     query_status,
 )
 from printer_drivers.escpos_reader import read
+from tests.read_only_file import read_only_file
 from tests.printer.samples import STATUS_URL, pty_printer, sample_layout, sample_ticket, tcp_printer
 
 
@@ -96,29 +93,12 @@ def test_file_backend_unwritable_path_is_offline(tmp_path) -> None:
         backend.send(b"\x1b@")
 
 
-@contextlib.contextmanager
-def a_device_file_this_user_may_not_write(tmp_path: Path) -> Iterator[Path]:
-    """A file like /dev/usb/lp0 (root:lp 0660) seen by a kiosk user outside its group. Root (and a
-    process keeping root's capabilities) may write any file whatever its mode, so the file is on a
-    read-only tmpfs: nobody may write it (mounting needs root: skipped where it is not permitted)."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
-        (mount / "lp0").write_bytes(b"")
-        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-        yield mount / "lp0"
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def test_a_file_printer_the_kiosk_cannot_write_is_missing_before_any_ticket(tmp_path) -> None:
     """Tried: `--printer file:` naming a folder, and a device file of another group (the kiosk's
     user not in `lp`). The kiosk said the printer was ready and issued numbers that could not be
     printed. Kept: a plain file in a writable folder, and the file itself, untouched."""
     assert open_printer(f"file:{tmp_path}").missing() == f"{tmp_path}: is a folder, not a printer's device file"
-    with a_device_file_this_user_may_not_write(tmp_path) as device:
+    with read_only_file(tmp_path, "lp0") as device:  # a printer of the group lp, the kiosk's user outside it
         why = open_printer(f"file:{device}").missing()
     assert why is not None and why.startswith(f"{device}: this user may not write it") and "lp" in why
     assert open_printer(f"file:{tmp_path / 'lp0'}").missing() is None
