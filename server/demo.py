@@ -23,7 +23,7 @@ from server import voice
 from server.config.models import HallConfig
 from server.devices import device_extension
 from server.devices.config import DeviceConfig, device_config_from_mapping
-from server.devices.demo import start_simulators
+from server.devices.demo import placed_under, start_simulators
 from server.extensions import Extension, page_extensions
 from server.settings import HubSettings
 from server.simulation.live import LiveHall
@@ -86,11 +86,13 @@ def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str
 
 
 def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:
-    """The demo's device map: call-pads and LED screens, every one a simulator on a pty."""
+    """The demo's device map: call-pads and LED screens, every one a simulator on a pty, linked
+    from the demo's data folder (`devices/`)."""
     path = settings.config_dir / "devices-demo.toml"
     if not path.exists():
         return DeviceConfig()
-    return device_config_from_mapping(tomllib.loads(path.read_text(encoding="utf-8")), config, file=path.name)
+    devices = device_config_from_mapping(tomllib.loads(path.read_text(encoding="utf-8")), config, file=path.name)
+    return placed_under(devices, settings.data_dir.resolve() / "devices")
 
 
 def simulators_extension(devices: DeviceConfig) -> Extension:

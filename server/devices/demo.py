@@ -43,6 +43,21 @@ def _link(url: str, target: str, links: list[Path]) -> None:
     links.append(path)
 
 
+def placed_under(devices: DeviceConfig, folder: Path) -> DeviceConfig:
+    """The device map with each relative `url` made a path in `folder` (the demo's data folder).
+
+    Why not fixed paths in /tmp: two demos, or two test runs, on one machine replaced each other's
+    links and removed them at exit, and another user's /tmp/hallq-demo stopped the demo."""
+
+    def place(url: str) -> str:
+        return url if "://" in url or Path(url).is_absolute() else str(folder / url)
+
+    return devices.model_copy(update={
+        "pad_buses": [bus.model_copy(update={"url": place(bus.url)}) for bus in devices.pad_buses],
+        "screen_buses": [bus.model_copy(update={"url": place(bus.url)}) for bus in devices.screen_buses],
+    })
+
+
 async def start_simulators(devices: DeviceConfig) -> DemoSimulators:
     """Start one simulator per bus (call inside the running loop, before the hub opens the buses)."""
     sims = DemoSimulators()

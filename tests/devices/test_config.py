@@ -101,25 +101,36 @@ def test_addresses_accept_hex_and_defaults_apply(sample_hall: HallConfig) -> Non
     assert bus.pads == {0x21: "W01"} and bus.baud == 9600 and bus.transfer_presets == {}
 
 
-async def test_demo_map_runs_on_its_simulators(sample_hall: HallConfig) -> None:
-    """Every bus of devices-demo.toml opens on the simulator start_simulators put at its url."""
+async def test_demo_map_runs_on_its_simulators(sample_hall: HallConfig, tmp_path: Path) -> None:
+    """Every bus of devices-demo.toml opens on the simulator start_simulators put at its url, in
+    the demo's own folder. Tried: two demos' maps at once (two demos, or two test runs, on one
+    machine). It was: both at /tmp/hallq-demo/…, the second replacing the first's links and the
+    first removing the second's at exit. Kept: each opens its own simulators; the other's links
+    stay until its own close."""
     import tomllib
 
     import serial
 
-    from server.devices.demo import start_simulators
+    from server.devices.demo import placed_under, start_simulators
 
     raw = tomllib.loads((default_config_dir() / "devices-demo.toml").read_text(encoding="utf-8"))
-    devices = device_config_from_mapping(raw, sample_hall, file="devices-demo.toml")
-    sims = await start_simulators(devices)
+    shipped = device_config_from_mapping(raw, sample_hall, file="devices-demo.toml")
+    first, second = (placed_under(shipped, tmp_path / name / "devices") for name in ("first", "second"))
+    sims = [await start_simulators(first), await start_simulators(second)]
     try:
-        for bus in [*devices.pad_buses, *devices.screen_buses]:
-            port = serial.serial_for_url(bus.url)
-            assert port.is_open
-            port.close()
+        for devices in (first, second):
+            for bus in [*devices.pad_buses, *devices.screen_buses]:
+                port = serial.serial_for_url(bus.url)
+                assert port.is_open
+                port.close()
+        await sims[0].close()
+        assert not any(Path(bus.url).exists() for bus in first.pad_buses)
+        assert all(Path(bus.url).exists() for bus in [*second.pad_buses, *second.screen_buses])
     finally:
-        await sims.close()
-    assert not any(Path(bus.url).exists() for bus in devices.pad_buses)
+        for sim in sims:
+            await sim.close()
+    assert not any(Path(bus.url).exists() for bus in second.pad_buses)
+    assert {Path(bus.url).parent for bus in [*first.pad_buses, *first.screen_buses]} == {tmp_path / "first" / "devices"}
 
 
 def test_one_line_per_bus_and_one_pad_per_window(sample_hall: HallConfig) -> None:
