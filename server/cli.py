@@ -321,6 +321,21 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return _run_with_database(args, action, creates=True, migrate=False)
 
 
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from server.storage.backup import BackupRefused, back_up
+
+    settings = _settings(args)
+    try:
+        made = back_up(settings.data_dir, settings.database_url, Path(args.dest))
+    except BackupRefused as refused:
+        print(refused, file=sys.stderr)
+        return 1
+    with_secret = f" and {made.secret.name}" if made.secret else " (no secret.key in the data folder)"
+    print(f"backed up the database ({made.size} bytes){with_secret} to {made.database.parent}; to restore: stop the hub, "
+          f"remove hallq.db-wal and hallq.db-shm from its data folder, copy these files in, start the hub")
+    return 0
+
+
 FORWARDED = {
     "report": ("server.stats.cli", "report_main", "wait statistics for a period (csv, xlsx, html)"),
     "simulate": ("server.simulation.history", "simulate_main", "fill a database with simulated hall days"),
@@ -405,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     up = db.add_parser("upgrade", help="migrate the schema to this version")
     _hub_options(up)
     up.set_defaults(func=cmd_db_upgrade)
+    backup = db.add_parser("backup", help="copy the database and secret.key into a new folder (while the hub runs)")
+    _hub_options(backup)
+    backup.add_argument("dest", help="a new folder for this backup, e.g. /backup/hallq-2026-11-28")
+    backup.set_defaults(func=cmd_db_backup)
 
     for name, (_, _, text) in FORWARDED.items():
         sub.add_parser(name, help=f"{text} (see hallq {name} --help)", add_help=False)
