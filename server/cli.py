@@ -203,8 +203,14 @@ def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Aw
         finally:
             await database.close()
 
+    made = not settings.database_url and not (settings.data_dir / "hallq.db").exists()
     try:
-        return asyncio.run(main())
+        code = asyncio.run(main())
+        if made:  # accounts added to ./data while the hub serves /var/lib/hallq sign in nowhere: say where they went
+            where = (settings.data_dir / "hallq.db").resolve()
+            print(f"note: a new hall database was made at {where}; the hub must run with --data {where.parent} to use it "
+                  f"(已新建大厅数据库 {where}，hub 须以相同的 --data 启动)", file=sys.stderr)
+        return code
     except Exception as error:
         line = why_unusable(error, url, settings.data_dir)  # a refusal, a full disk, a newer hall's database, …
         if line is None:

@@ -167,8 +167,13 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
         assert (run.returncode == 0) == ok, run.stdout + run.stderr
         return run
 
-    first = hallq("device", "add", "kiosk-2", "--role", "kiosk").stdout.strip()
-    hallq("device", "add", "board-C", "--role", "display", "--zone", "C")
+    made = hallq("device", "add", "kiosk-2", "--role", "kiosk")
+    first = made.stdout.strip()
+    # The first command of a new hall says where its database went (the README's `hallq user add`
+    # without --data put the accounts in ./data while the hub served /var/lib/hallq: nobody signed in).
+    new_hall = f"note: a new hall database was made at {(tmp_path / 'data' / 'hallq.db').resolve()}; the hub must run with --data"
+    assert made.stderr.startswith(new_hall) and first.startswith("dev_"), made
+    assert "new hall database" not in hallq("device", "add", "board-C", "--role", "display", "--zone", "C").stderr
     second = hallq("device", "new-token", "kiosk-2").stdout.strip()
     assert second.startswith("dev_") and second != first
     hallq("device", "disable", "board-C")
