@@ -107,8 +107,17 @@ def _run_hub(app: web.Application, sockets: list[socket.socket], ssl_context: ss
     from aiohttp import web
 
     from server.access_log import PathOnlyAccessLogger
+    from server.hub_lock import FolderTaken, hold_data_folder
     from server.storage.start_problems import why_unusable
 
+    try:
+        folder = hold_data_folder(settings.data_dir)  # held, open, until the process ends
+    except FolderTaken as taken:
+        print(taken, file=sys.stderr)
+        return 1
+    except OSError as error:  # a data folder the hub's user may not write: named, as below
+        print(why_unusable(error, settings.resolved_database_url(), settings.data_dir) or f"cannot start: {error}", file=sys.stderr)
+        return 1
     try:
         web.run_app(app, sock=sockets, ssl_context=ssl_context, access_log_class=PathOnlyAccessLogger, print=lambda msg: print(msg, flush=True))
     except Exception as error:
@@ -117,6 +126,8 @@ def _run_hub(app: web.Application, sockets: list[socket.socket], ssl_context: ss
             raise
         print(line, file=sys.stderr)
         return 1
+    finally:
+        folder.close()
     return 0
 
 

@@ -18,6 +18,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 
@@ -136,3 +137,24 @@ def test_a_file_where_the_hub_keeps_a_folder_is_named_in_one_line(tmp_path: Path
 
     (tmp_path / "data" / "voice-cache").rename(tmp_path / "voice-cache.txt")
     assert hallq(hub, "user", "list").returncode == 0
+
+
+async def test_a_second_hub_on_the_same_data_folder_says_which_process_serves_it(tmp_path: Path) -> None:
+    """Tried: `hallq serve` by hand, on another port, while a hub serves the same --data (the
+    service already running). It was: a second hub on the same database, each one's boards, pads
+    and voice hearing only its own actions. Kept: the first hub answers on; once it stops, the
+    folder starts again (the lock ends with its process)."""
+    hub = HubProcess(tmp_path)
+    await hub.start()
+    try:
+        second = subprocess.run([HALLQ, "serve", *hub.args, "--port", str(free_port())], capture_output=True, text=True,
+                                env=hub.env, timeout=60)
+        refused_in_one_line(second, f"another hub (process {hub.process.pid if hub.process else '?'})",
+                            str((tmp_path / "data").resolve()), "另一个 hub")
+        async with aiohttp.ClientSession() as session, session.get(f"{hub.url}/api/v1/health") as health:
+            assert health.status == 200
+    finally:
+        hub.stop()
+    hub.port = free_port()
+    await hub.start()
+    hub.stop()
