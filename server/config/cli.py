@@ -32,6 +32,9 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     reported, and what could not be checked is named (it said nothing of them at all)."""
     out = out or sys.stdout
     folder = Path(dir) if dir is not None else default_config_dir()
+    if dir is None:  # an OK for the sample read as an OK for the technician's own hall
+        print(f"note: no DIR given: checking the SAMPLE hall in {folder}, not this hall's; give the folder the hub serves "
+              f"(hallq check-config DIR, the hub's --config) (未指定文件夹，检查的是示例大厅配置)", file=out)
     from server.devices import config as devices_file  # devices.toml is checked against the hall
     from server.stats.assessment_rules import load_rules  # assessment.toml (optional)
     from server.stats.roster import load_roster  # the optional duty roster (roster.toml)

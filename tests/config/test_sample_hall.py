@@ -78,6 +78,18 @@ def test_check_config_reports_ok_for_the_sample(capsys) -> None:
     assert lines[2].startswith("OK ") and "10 zones, 33 units, 33 queues, 63 windows, 898 items" in lines[2]
 
 
+def test_check_config_without_a_folder_says_it_checked_the_sample(capsys) -> None:
+    """Tried: `hallq check-config` with no DIR, as a technician in the hall's folder might type it.
+    It was: `OK …` for the repository's sample, read as an OK for the hall's own files. Kept: the
+    sample is still checked (exit 0), the first line says which folder that was."""
+    assert check_config_main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"note: no DIR given: checking the SAMPLE hall in {default_config_dir()}, not this hall's")
+    assert lines[-1].startswith("OK ")
+    assert check_config_main(default_config_dir()) == 0
+    assert "SAMPLE" not in capsys.readouterr().out
+
+
 def test_check_config_does_not_warn_about_a_hall_network_address(tmp_path: Path, capsys) -> None:
     import shutil
 
