@@ -23,9 +23,11 @@ from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.facts import FactBuilder
 from server.stats.roster import ROSTER_FILE, load_roster, parse_roster
-from tests.config.hallfiles import hall_dir  # noqa: F401 - a fixture
+from tests.config import hallfiles
 from tests.conftest import at
 from tests.stats.conftest import ON_BOTH_BACKENDS
+
+hall_dir = hallfiles.hall_dir  # the fixture, for the test that writes a hall folder
 
 ROSTER = """
 [[staff]]
@@ -200,7 +202,7 @@ from = 2026-11-02
         parse_roster("[[staff]\n")
 
 
-def test_sample_roster_loads_and_check_config_reads_the_roster(hall_dir: Path):  # noqa: F811 - the fixture
+def test_sample_roster_loads_and_check_config_reads_the_roster(hall_dir: Path):
     example = default_config_dir() / "roster.example.toml"
     sample = parse_roster(example.read_text(encoding="utf-8"), example.name)
     config = load_hall_config(default_config_dir())
