@@ -13,6 +13,7 @@ from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import TEXT, Route, error_response, int_param, json_response
 from server.config.models import HallConfig
+from server.devices.keys import DEVICE_REPORTS, DEVICES
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
@@ -161,7 +162,8 @@ async def health(request: web.Request, _: Principal | None) -> web.Response:
     """ok with the last event's number, or 503 `database_down` while the database cannot be
     reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug).
     `degraded` (still 200: tickets are issued and called) names each zone the hub speaks whose
-    calls are not heard, and why: it said ok while the hall's speakers were silent."""
+    calls are not heard (`speech_down`), each device bus not online and each kiosk that cannot
+    print (`devices_down`), and why: it said ok while speakers, call-pads or screens were dark."""
     try:
         last_seq = await request.app[ENGINE].last_seq()
     except HallQError as error:
@@ -169,11 +171,12 @@ async def health(request: web.Request, _: Principal | None) -> web.Response:
             raise
         return error_response(error, status="database_down")
     voice = request.app.get(VOICE)
-    down = voice.speech_down() if voice is not None else {}
-    if down:
-        speech = [{"zone": zone, "reason": reason} for zone, reason in sorted(down.items())]
-        return json_response({"status": "degraded", "last_seq": last_seq, "speech_down": speech})
-    return json_response({"status": "ok", "last_seq": last_seq})
+    speech = [{"zone": zone, "reason": reason} for zone, reason in sorted((voice.speech_down() if voice else {}).items())]
+    buses = request.app.get(DEVICES)
+    reports = request.app.get(DEVICE_REPORTS)
+    devices = [*(buses.down() if buses else []), *(reports.faults(request.app[ENGINE].clock.now()) if reports else [])]
+    problems = {name: found for name, found in (("speech_down", speech), ("devices_down", devices)) if found}
+    return json_response({"status": "degraded" if problems else "ok", "last_seq": last_seq, **problems})
 
 
 ROUTES = [

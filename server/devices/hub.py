@@ -59,3 +59,9 @@ class DeviceHub:
 
     def status(self) -> list[dict[str, Any]]:
         return [*self.pads.status(), *self.screens.status()]
+
+    def down(self) -> list[dict[str, str]]:
+        """The buses not online (reconnecting, offline), for /health: their pads or screens are
+        dark, which the hall's health did not say."""
+        return [{"name": b["name"], "kind": b["kind"], "state": b["state"], "detail": b["detail"]}
+                for b in self.status() if b["state"] != "online"]

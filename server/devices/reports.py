@@ -38,6 +38,15 @@ class DeviceReports:
         if old is None or (old.state, old.detail) != (state, detail):
             await self._record(name, state, detail, zone)
 
+    FAULTS = frozenset({"paper_out", "cover_open", "printer_offline", "printer_error"})
+    """States in which a kiosk cannot print: its citizens get no ticket (paper_near_end still can)."""
+
+    def faults(self, now: float) -> list[dict[str, str]]:
+        """The devices whose fresh report is a fault, for /health: a kiosk that cannot print.
+        A silent one is not counted: kiosks and boards are switched off at night."""
+        return [{"name": name, "kind": "device", "state": r.state, "detail": r.detail}
+                for name, r in sorted(self._latest.items()) if r.state in self.FAULTS and now - r.at <= self.STALE_AFTER_S]
+
     def listing(self, registered: list[dict[str, Any]], now: float) -> list[dict[str, Any]]:
         """Every registered device with its last word: state, detail, when, and whether it has
         gone silent (or never reported, as a board of an older version or one not yet started)."""

@@ -160,3 +160,34 @@ async def test_a_stalled_pad_line_is_reported_the_hub_answers_and_the_pads_catch
     sim.resume()
     await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online", timeout=30)
     await sim.wait_display(1, lambda d: d.kind is DisplayKind.SHOW and d.number == second, timeout=10)
+
+
+async def test_health_names_a_bus_that_is_down_and_a_kiosk_that_cannot_print(rig: Rig) -> None:
+    """Tried: the hallq call-pad bus unplugged, then a kiosk reporting paper out; then both mended.
+    Kept: /api/v1/health says degraded (still 200: tickets are issued and called) and names the
+    bus and the kiosk with their state, then neither once mended; it said ok while the pads were
+    dark and the kiosk printed nothing. Nothing on it names a port or a person."""
+    hub, sim = rig.hub, rig.pads["hallq"]
+
+    async def devices_down() -> list[dict]:
+        response = await hub.client.get("/api/v1/health")
+        assert response.status == 200
+        body = await response.json()
+        assert body["status"] == ("degraded" if "devices_down" in body or "speech_down" in body else "ok")
+        return body.get("devices_down", [])
+
+    await eventually(lambda: all(b["state"] == "online" for b in hub.app[DEVICES].status()))
+    assert await devices_down() == []
+    await sim.unplug()
+    await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "offline")
+    [bus] = await devices_down()
+    assert (bus["name"], bus["kind"], bus["state"]) == ("pads-hallq", "pads", "offline") and bus["detail"]
+    paper = await hub.client.post("/api/v1/devices/me/state", json={"state": "paper_out", "detail": "纸尽"},
+                                  headers=hub.auth("kiosk"))
+    assert paper.status == 200
+    assert [(d["name"], d["kind"], d["state"]) for d in await devices_down()] == [
+        ("pads-hallq", "pads", "offline"), ("kiosk-1", "device", "paper_out")]
+    sim.replug()
+    await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online")
+    await hub.client.post("/api/v1/devices/me/state", json={"state": "ok"}, headers=hub.auth("kiosk"))
+    assert await devices_down() == []
