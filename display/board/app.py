@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,6 +50,14 @@ FRAME_S = 1 / 30
 DAY_RECHECK_S = 60.0  # after the board's day changes, how often it asks the hub whether its day has too
 ALIVE_EVERY_S = 60.0  # how often a board tells the hub it is up (the technician's device status)
 DEFAULT_NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
+def default_voice_cache() -> Path:
+    """The user's cache folder ($XDG_CACHE_HOME, else ~/.cache), hallq/voice in it: the clips are
+    re-made at will. It was var/voice-cache under whatever folder the board started in, which under
+    a service manager is / (a folder the board's user may not write)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hallq" / "voice"
+
+
 SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720), "1080x1920": (1080, 1920)}  # the last: a TV hung upright
 
 
@@ -61,7 +69,7 @@ class BoardOptions:
     size: tuple[int, int] = (1920, 1080)
     fullscreen: bool = True
     voice: bool = False
-    voice_cache: Path = Path("var/voice-cache")
+    voice_cache: Path = field(default_factory=lambda: default_voice_cache())
     notice: str = DEFAULT_NOTICE
     timezone: str = "Asia/Shanghai"
     ca: Path | None = None  # the hall's CA for an https:// hub; None: the system's trust store
@@ -254,7 +262,8 @@ def parse_args(argv: list[str]) -> BoardOptions:
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--voice", action="store_true",
                         help="this PC speaks the zone's calls, as the hub's voice.toml says (where = \"board\")")
-    parser.add_argument("--voice-cache", type=Path, default=Path("var/voice-cache"), help="folder for synthesized clips")
+    parser.add_argument("--voice-cache", type=Path, default=default_voice_cache(),
+                        help="folder for synthesized clips (default: the user's cache folder, hallq/voice in it)")
     parser.add_argument("--notice", default=DEFAULT_NOTICE, help="the scrolling notice")
     parser.add_argument("--timezone", default="Asia/Shanghai")
     args = parser.parse_args(argv)

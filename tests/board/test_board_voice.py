@@ -135,6 +135,19 @@ def test_voice_needs_a_zone_on_the_command_line(capsys) -> None:
     assert parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice", "--zone", "C"]).voice
 
 
+def test_the_clips_go_to_the_users_cache_folder_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried: a board started with --voice and no --voice-cache from / (as a service manager starts
+    it). Kept: the clips go to the user's cache folder, not to var/voice-cache under / (which the
+    board's user may not write, so voice was refused at start)."""
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    options = parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x", "--voice", "--zone", "C"])
+    assert options.voice_cache == tmp_path / "cache" / "hallq" / "voice"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert parse_args(["--hub", "http://127.0.0.1:1", "--token", "dev_x"]).voice_cache == tmp_path / "home" / ".cache" / "hallq" / "voice"
+
+
 def test_a_voice_cache_the_board_cannot_use_is_refused_on_the_command_line(tmp_path: Path, capsys) -> None:
     """Tried: `--voice-cache` naming a file, and a folder under a file. It was a FileExistsError
     traceback once the hub answered, the board gone. Kept: the file as it was; a folder still to be
