@@ -286,3 +286,35 @@ async def test_a_case_on_hold_is_told_where_it_continues(status_hub, browser):
     response = await hub.client.get(f"/api/v1/status/{other['status_token']}")
     status = await response.json()
     assert status["status"] == "on_hold" and status["back_office"] is True
+
+
+@pytest.mark.browser
+async def test_a_screen_reader_hears_the_call_once_and_finds_the_rating(status_hub, browser):
+    """Tried: a blind citizen following the page with a screen reader, called at W19 while three
+    more tickets are issued into the queue (each an event the page re-reads the ticket on), then
+    served and finished. Kept: the status is a live region (role status) and the call an alert, so
+    the reader speaks them without the citizen searching the page; each is written once per
+    change (the page rewrote them at every event, and a reader speaks every write: the call was
+    read out again with each ticket anyone took); the five levels are a group named
+    请您评价本次服务."""
+    hub = status_hub
+    mine = await issue(hub)
+    async with following(browser, hub, mine) as page:
+        await staff(hub, "login")
+        await staff(hub, "call-next")
+        await expect(page.locator("#ticket").get_by_role("alert")).to_have_text("请到19号窗口办理")
+        await expect(page.locator("#ticket").get_by_role("status")).to_have_text("已叫号")
+        await page.evaluate("""() => {
+            window.__writes = 0;
+            const count = new MutationObserver((changes) => { window.__writes += changes.length; });
+            for (const id of ["status", "call", "link"])
+                count.observe(document.getElementById(id), {childList: true, characterData: true, subtree: true});
+        }""")
+        for _ in range(3):
+            async with page.expect_response(lambda r: "/api/v1/status/" in r.url):
+                await issue(hub)
+        assert await page.evaluate("window.__writes") == 0
+        await staff(hub, "start")
+        await staff(hub, "finish", {"outcome": "completed"})
+        levels = page.get_by_role("group", name="请您评价本次服务").get_by_role("button")
+        await expect(levels).to_have_text(["非常满意", "满意", "基本满意", "不满意", "非常不满意"])

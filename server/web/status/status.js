@@ -10,52 +10,56 @@
   const LEVELS = [[5, "非常满意"], [4, "满意"], [3, "基本满意"], [2, "不满意"], [1, "非常不满意"]];
   const $ = (id) => document.getElementById(id);
   let current = null;
+  // The status, the call and the messages are live regions (role status / alert): a screen reader
+  // reads them out at every write, even of the same words, and every event re-reads the ticket.
+  // Only what changed is written, so a blind citizen hears the call once, not at each event.
+  function say(id, text) { if ($(id).textContent !== text) $(id).textContent = text; }
 
   function show(s) {
     current = s;
     $("ticket").hidden = false;
-    $("number").textContent = s.number;
+    say("number", s.number);
     // The hub names the zone and queue the ticket is in NOW: names read once from the catalogue
     // lacked the queue of another zone after a transfer, and the page showed its code ("A1").
-    $("where").textContent = `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`;
+    say("where", `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`);
     const open = ["waiting", "called", "serving", "on_hold"].includes(s.status);
     // A back office works behind the windows and calls silently: the citizen waits where they are.
     if (s.back_office && open) {
-      $("status").textContent = "后台审批中";
+      say("status", "后台审批中");
       $("call").hidden = false;
-      $("call").textContent = "您的事项已转后台审批室办理，无需前往，请在等候区留意叫号或工作人员通知";
+      say("call", "您的事项已转后台审批室办理，无需前往，请在等候区留意叫号或工作人员通知");
       $("facts").hidden = true;
     } else if (s.status === "on_hold") {
       // Parked at a window (e.g. to fetch a document): the clerk calls the case back there.
-      $("status").textContent = STATUS.on_hold;
+      say("status", STATUS.on_hold);
       $("call").hidden = false;
-      $("call").textContent = `您的事项在${s.window_name || "办理窗口"}暂挂，材料备齐后请留意叫号，回到该窗口继续办理`;
+      say("call", `您的事项在${s.window_name || "办理窗口"}暂挂，材料备齐后请留意叫号，回到该窗口继续办理`);
       $("facts").hidden = true;
     } else if (s.status === "no_show") {
-      $("status").textContent = STATUS.no_show;
+      say("status", STATUS.no_show);
       $("call").hidden = false; // HALL.md 过号重排: a late citizen is put back behind the current ticket
-      $("call").textContent = "如仍需办理，请到办理窗口说明，工作人员可为您重新排队";
+      say("call", "如仍需办理，请到办理窗口说明，工作人员可为您重新排队");
       $("facts").hidden = true;
     } else {
       // A recall looked exactly like the first call; the citizen must hurry before it lapses (过号).
       const recalled = s.status === "called" && s.call_count > 1;
-      $("status").textContent = recalled ? `第${s.call_count}次叫号，请尽快前往` : STATUS[s.status] || s.status;
+      say("status", recalled ? `第${s.call_count}次叫号，请尽快前往` : STATUS[s.status] || s.status);
       const called = s.status === "called" && s.window_name;
       $("call").hidden = !called && s.status !== "serving";
-      $("call").textContent = called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : "");
+      say("call", called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : ""));
       $("facts").hidden = s.status !== "waiting";
     }
-    $("ahead").textContent = `${s.people_ahead} 人`;
+    say("ahead", `${s.people_ahead} 人`);
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
-    $("wait").textContent = s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`);
+    say("wait", s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`));
     const rateable = s.status === "finished" || s.rating_invited; // or invited at the window, while served
     const closed = !s.rated && !s.rating_open; // past the hall's rating days: the hub would refuse it
     $("rating").hidden = !rateable;
     $("levels").hidden = s.rated || closed || chosen !== null;
     $("confirm").hidden = s.rated || closed || chosen === null;
     const given = LEVELS.find(([score]) => score === s.rating);
-    $("rated").textContent = s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！`
-      : closed ? `评价期已过：办事后${s.rating_days}日内可以评价。` : "一次一评，评价提交后不可修改。";
+    say("rated", s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！`
+      : closed ? `评价期已过：办事后${s.rating_days}日内可以评价。` : "一次一评，评价提交后不可修改。");
   }
 
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
@@ -64,10 +68,10 @@
     try {
       const s = await HallQ.api("GET", `/status/${encodeURIComponent(token)}`);
       show(s);
-      $("error").textContent = "";
+      say("error", "");
       return true;
     } catch (err) {
-      $("error").textContent = err.status === 404 ? "未找到该号票，请核对二维码" : err.message;
+      say("error", err.status === 404 ? "未找到该号票，请核对二维码" : err.message);
       return err.status === 404 ? "missing" : false;
     }
   }
@@ -77,7 +81,7 @@
   let chosen = null;
   function choose(level) {
     chosen = level;
-    if (level) $("chosen").textContent = `您选择了：${level[1]}`;
+    if (level) say("chosen", `您选择了：${level[1]}`);
     if (current) show(current);
   }
   for (const level of LEVELS) {
@@ -94,7 +98,7 @@
       await HallQ.api("POST", `/status/${encodeURIComponent(token)}/rating`, { score: chosen[0] });
       chosen = null;
       await refresh();
-    } catch (err) { $("error").textContent = err.message; }
+    } catch (err) { say("error", err.message); }
   });
 
   // A phone in a hall often has a weak signal: until the first read succeeds, try again every few
@@ -103,17 +107,17 @@
     for (let delay = 2000; ; delay = Math.min(delay * 2, 30000)) {
       const read = await refresh();
       if (read === true || read === "missing") return read === true;
-      $("link").textContent = "连接中断，正在重试…";
+      say("link", "连接中断，正在重试…");
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
   firstRead().then((found) => {
-    if (!found) { $("link").textContent = ""; return; } // no such ticket: nothing to follow
+    if (!found) { say("link", ""); return; } // no such ticket: nothing to follow
     // The hub sends only what concerns this ticket: its own events wherever it goes, its queue's
     // (people ahead) and its queue's windows opening or closing (the estimate). Re-read on each.
     HallQ.subscribe({ ticket: token }, () => refresh(), (state) => {
-      $("link").textContent = state === "online" ? "实时更新中" : "连接中断，正在重连…";
+      say("link", state === "online" ? "实时更新中" : "连接中断，正在重连…");
       if (state === "online") refresh();  // anything missed while away is replayed, but re-read too
     });
   });
