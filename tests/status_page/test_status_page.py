@@ -318,3 +318,32 @@ async def test_a_screen_reader_hears_the_call_once_and_finds_the_rating(status_h
         await staff(hub, "finish", {"outcome": "completed"})
         levels = page.get_by_role("group", name="请您评价本次服务").get_by_role("button")
         await expect(levels).to_have_text(["非常满意", "满意", "基本满意", "不满意", "非常不满意"])
+
+
+@pytest.mark.browser
+async def test_a_ticket_ended_unserved_says_what_to_do_next_not_in_the_green_of_a_call(status_hub, browser):
+    """Tried: one ticket cancelled by the hall manager and another still waiting when the day is
+    closed, each followed on a phone, and a third marked no-show. Kept: each page says what to do
+    next (已取消 and 已结束 said nothing more: a dead end) and shows it on the warning colour, not the
+    green that means "go to the window now" (a no-show's advice was green like a call)."""
+    hub = status_hub
+    gone, late, absent = await issue(hub), await issue(hub), await issue(hub)
+    response = await hub.client.post(f"/api/v1/tickets/{gone['id']}/cancel", json={"reason": "重复取号"},
+                                     headers=hub.auth("manager"))
+    assert response.status == 200, await response.text()
+    async with following(browser, hub, absent) as page:
+        for action in ("login", "call", "no-show"):
+            await staff(hub, action, {"number": absent["number"]} if action == "call" else None)
+        await expect(page.locator("#status")).to_have_text("已过号")
+        green = await page.evaluate("getComputedStyle(document.getElementById('call')).backgroundColor")
+        assert green != "rgb(31, 122, 58)"  # --ok, the colour of 请到19号窗口办理
+    async with following(browser, hub, gone) as page:
+        await expect(page.locator("#status")).to_have_text("已取消")
+        await expect(page.locator("#call")).to_have_text("本号已取消。如仍需办理，请到取号机重新取号")
+        assert await page.evaluate("getComputedStyle(document.getElementById('call')).backgroundColor") == green
+        assert await page.is_hidden("#facts") and await page.is_hidden("#rating")
+        await hub.engine.close_day(hub.engine.today())
+        await page.goto(f"{hub.base_url}/t/{late['status_token']}")
+        await expect(page.locator("#status")).to_have_text("已结束")
+        await expect(page.locator("#call")).to_have_text("今日已下班，本号已失效。如仍需办理，请下个工作日重新取号")
+        assert await page.is_hidden("#facts") and await page.is_hidden("#rating")

@@ -7,6 +7,13 @@
     waiting: "等候中", called: "已叫号", serving: "正在办理", on_hold: "暂挂中",
     finished: "已办结", no_show: "已过号", cancelled: "已取消", closed: "已结束",
   };
+  // What to do next for a ticket that ended without being served. HALL.md 过号重排: a late
+  // citizen is put back behind the current ticket; a cancelled or day-closed one takes a new one.
+  const ENDED = {
+    no_show: "如仍需办理，请到办理窗口说明，工作人员可为您重新排队",
+    cancelled: "本号已取消。如仍需办理，请到取号机重新取号",
+    closed: "今日已下班，本号已失效。如仍需办理，请下个工作日重新取号",
+  };
   const LEVELS = [[5, "非常满意"], [4, "满意"], [3, "基本满意"], [2, "不满意"], [1, "非常不满意"]];
   const $ = (id) => document.getElementById(id);
   let current = null;
@@ -35,10 +42,11 @@
       $("call").hidden = false;
       say("call", `您的事项在${s.window_name || "办理窗口"}暂挂，材料备齐后请留意叫号，回到该窗口继续办理`);
       $("facts").hidden = true;
-    } else if (s.status === "no_show") {
-      say("status", STATUS.no_show);
-      $("call").hidden = false; // HALL.md 过号重排: a late citizen is put back behind the current ticket
-      say("call", "如仍需办理，请到办理窗口说明，工作人员可为您重新排队");
+    } else if (ENDED[s.status]) {
+      // Ended unserved: what to do next (已取消 / 已结束 said nothing more), not in the green of a call.
+      say("status", STATUS[s.status]);
+      $("call").hidden = false;
+      say("call", ENDED[s.status]);
       $("facts").hidden = true;
     } else {
       // A recall looked exactly like the first call; the citizen must hurry before it lapses (过号).
@@ -49,6 +57,7 @@
       say("call", called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : ""));
       $("facts").hidden = s.status !== "waiting";
     }
+    $("call").classList.toggle("ended", Boolean(ENDED[s.status]));
     say("ahead", `${s.people_ahead} 人`);
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
     say("wait", s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`));
