@@ -74,7 +74,9 @@ def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
 
     Breaks between characters (Chinese has no spaces to break at); a line never splits a
     double-width character. With ``breaks``, a full line ends after the last of those characters
-    in it, when it has one (a list: 19、21、23 never splits inside a number). Returns at least one
+    in it, when it has one (a list: 19、21、23 never splits inside a number). As Chinese print does
+    (避头尾), no line begins with a closing mark (a lone 。 on the last line of a notice) and none
+    ends with an opening one: the character before moves down with it. Returns at least one
     (possibly empty) line. Joining the result gives ``text`` back exactly.
     """
     if columns < 2:
@@ -88,6 +90,7 @@ def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
             cut = max((i + 1 for i, c in enumerate(current) if c in breaks), default=len(current))
             if text_columns("".join(current[cut:])) + width > columns:
                 cut = len(current)  # what follows the break would not fit either: cut here
+            cut = _keep_marks_attached(current, cut, ch, width, columns)
             lines.append("".join(current[:cut]))
             current = current[cut:]
             used = text_columns("".join(current))
@@ -95,6 +98,24 @@ def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
         used += width
     lines.append("".join(current))
     return lines
+
+
+NO_LINE_START = frozenset("。，、；：？！）》」』】〉”’…—·.,;:?!)]}%")
+"""Closing marks: a line beginning with one reads as a stray dot (。 alone under a notice)."""
+NO_LINE_END = frozenset("（《「『【〈“‘([{")
+"""Opening marks: a line ending with one is cut off from what it opens."""
+
+
+def _keep_marks_attached(current: list[str], cut: int, ch: str, width: int, columns: int) -> int:
+    """Move ``cut`` back until the next line starts with no closing mark and this one ends with no
+    opening mark; ``cut`` unchanged when that would empty the line or overfill the next."""
+    moved = cut
+    while moved > 0 and ((current[moved] if moved < len(current) else ch) in NO_LINE_START
+                         or current[moved - 1] in NO_LINE_END):
+        moved -= 1
+    if moved == 0 or text_columns("".join(current[moved:])) + width > columns:
+        return cut
+    return moved
 
 
 def encode(text: str) -> bytes:

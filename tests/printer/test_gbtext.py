@@ -27,6 +27,17 @@ def test_a_list_wraps_after_its_separator_not_inside_a_number() -> None:
     assert gbtext.wrap("窗口：123456789", 8) == ["窗口：12", "3456789"]  # no separator: as before
 
 
+def test_no_line_begins_with_a_closing_mark_or_ends_with_an_opening_one() -> None:
+    """Tried: the hall's two-sentence notice on 80 mm paper, whose last full stop fell on a line of
+    its own (a lone 。 under the notice, read as a stray dot), and a bracket at a line's end.
+    Kept: the character before moves down with the mark (避头尾), nothing lost, every line fits."""
+    notice = "请留意叫号屏幕和语音提示。过号请到服务台重新排队。"
+    assert gbtext.wrap(notice, 48) == ["请留意叫号屏幕和语音提示。过号请到服务台重新排", "队。"]
+    assert gbtext.wrap("请到办理窗口说明，工作人员", 16) == ["请到办理窗口说", "明，工作人员"]
+    assert gbtext.wrap("请携带身份证（原件）", 14) == ["请携带身份证", "（原件）"]
+    assert gbtext.wrap("。。。。", 4) == ["。。", "。。"]  # nothing but marks: cut as before
+
+
 @given(st.text(alphabet="、0123456789-号窗口a"), st.integers(min_value=2, max_value=64))
 def test_wrap_after_separators_loses_nothing_and_fits(text: str, columns: int) -> None:
     pieces = gbtext.wrap(text, columns, "、")
