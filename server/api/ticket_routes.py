@@ -129,6 +129,10 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "window_name": window.name if window else None,
             "call_count": ticket.call_count,  # a recall is the same call again: the page says which
             "back_office": back_office,
+            # Moved by a clerk (受、转) and waiting again, maybe in another zone whose speaker calls it:
+            # the page says where to wait, and the front window that will call it, if one.
+            "transferred": ticket.leg > 1,
+            "target_window_name": held_window.name if ticket.status == "waiting" and held_window and not back_office else None,
             "rating_invited": invited,
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,

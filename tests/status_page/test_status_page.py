@@ -347,3 +347,29 @@ async def test_a_ticket_ended_unserved_says_what_to_do_next_not_in_the_green_of_
         await expect(page.locator("#status")).to_have_text("已结束")
         await expect(page.locator("#call")).to_have_text("今日已下班，本号已失效。如仍需办理，请下个工作日重新取号")
         assert await page.is_hidden("#facts") and await page.is_hidden("#rating")
+
+
+@pytest.mark.browser
+async def test_a_transferred_case_is_told_where_to_wait(status_hub, browser):
+    """Tried: a C1 case (不动产登记区) transferred at W19 to queue A1 in another zone, whose speaker
+    will call it, and a second case transferred to window W20 itself. Kept: the page says where
+    the case went and where to wait (it read 等候中 alone, and the citizen stayed in zone C while
+    zone A called); the first call afterwards reads as any call."""
+    hub = status_hub
+    mine, other = await issue(hub), await issue(hub)
+    async with following(browser, hub, mine) as page:
+        for action in ("login", "call-next", "start"):
+            await staff(hub, action)
+        await staff(hub, "transfer", {"target_kind": "queue", "target": "A1"})
+        await expect(page.locator("#status")).to_have_text("等候中")
+        await expect(page.locator("#call")).to_have_text("您的事项已转至民政业务，请到综合受理区（一窗通办）等候叫号")
+        assert await page.is_visible("#facts")
+        await act(hub, "W01", "staff02", "login")
+        await act(hub, "W01", "staff02", "call-next")
+        await expect(page.locator("#call")).to_have_text("请到1号窗口办理")
+    await act(hub, "W20", "staff03", "login")
+    await staff(hub, "call", {"number": other["number"]})
+    await staff(hub, "start")
+    await staff(hub, "transfer", {"target_kind": "window", "target": "W20"})
+    async with following(browser, hub, other) as page:
+        await expect(page.locator("#call")).to_have_text("您的事项已转至20号窗口，请到不动产登记区等候叫号")

@@ -53,8 +53,14 @@
       const recalled = s.status === "called" && s.call_count > 1;
       say("status", recalled ? `第${s.call_count}次叫号，请尽快前往` : STATUS[s.status] || s.status);
       const called = s.status === "called" && s.window_name;
-      $("call").hidden = !called && s.status !== "serving";
-      say("call", called ? `请到${s.window_name}办理` : (s.window_name ? `正在${s.window_name}办理` : ""));
+      // A transferred case waited again under 等候中 alone, while the call would come from another
+      // zone's speaker or a window the citizen had not met: say where to wait.
+      const zone = s.zone_name || `${s.zone}区`;
+      const moved = s.status === "waiting" && s.transferred;
+      const to = s.target_window_name || s.queue_name || s.queue;
+      $("call").hidden = !called && s.status !== "serving" && !moved;
+      say("call", called ? `请到${s.window_name}办理` : moved ? `您的事项已转至${to}，请到${zone}等候叫号`
+        : (s.window_name ? `正在${s.window_name}办理` : ""));
       $("facts").hidden = s.status !== "waiting";
     }
     $("call").classList.toggle("ended", Boolean(ENDED[s.status]));
