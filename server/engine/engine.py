@@ -496,7 +496,10 @@ class QueueEngine:
             if count >= self.config.rules.per_person_daily_cap:
                 raise HallQError(
                     "person_cap_reached",
-                    f"每人每天最多取号{self.config.rules.per_person_daily_cap}次",
+                    # What to do next, too: it said only the rule, and the citizen queued at the
+                    # kiosk again or left without knowing the tickets taken still count.
+                    f"每人每天最多取号{self.config.rules.per_person_daily_cap}次，您今天已取满。"
+                    "请凭已取的号票等候叫号；如需办理其他业务，请到服务台咨询",
                     "per-person daily cap reached",
                     409,
                     {"cap": self.config.rules.per_person_daily_cap, "scope": "person"},

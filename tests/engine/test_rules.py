@@ -127,6 +127,9 @@ async def test_per_person_daily_cap_and_masked_id(engine):
     with pytest.raises(HallQError) as err:
         await issue(engine, person_id="430224 19900101 1234")
     assert err.value.code == "person_cap_reached"
+    # Tried: a third ticket for one ID. Kept: the refusal says what to do next, not only the rule.
+    assert err.value.message_zh == ("每人每天最多取号2次，您今天已取满。"
+                                    "请凭已取的号票等候叫号；如需办理其他业务，请到服务台咨询")
     assert (await issue(engine, person_id="430224199202021111")).number == "A1002", "a refused request uses no number"
 
 
