@@ -12,6 +12,7 @@ import pygame.freetype
 import qrcode
 
 from kiosk.flow import Action
+from printer_drivers.gbtext import attached_cut
 
 INK = (29, 39, 51)
 MUTED = (91, 107, 124)
@@ -139,13 +140,17 @@ class Painter:
         return drawn
 
     def wrapped(self, text: str, size: int, color: tuple[int, int, int], top: int, max_width: int) -> int:
-        """Centered lines broken by width (Chinese breaks anywhere); returns the bottom."""
+        """Centered lines broken by width (Chinese breaks anywhere, but a line never begins with
+        。，、 nor ends with （, as on the paper); returns the bottom."""
         line = ""
         lines: list[str] = []
         for ch in text:
             if self.font.get_rect(line + ch, size=size).width > max_width and line:
-                lines.append(line)
-                line = ""
+                cut = attached_cut(line, len(line), ch)
+                if self.font.get_rect(line[cut:] + ch, size=size).width > max_width:
+                    cut = len(line)
+                lines.append(line[:cut])
+                line = line[cut:]
             line += ch
         lines.append(line)
         for text_line in lines:

@@ -17,6 +17,7 @@ reader and the tests agree on them:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 REPLACEMENT = "?"
 _REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -90,7 +91,9 @@ def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
             cut = max((i + 1 for i, c in enumerate(current) if c in breaks), default=len(current))
             if text_columns("".join(current[cut:])) + width > columns:
                 cut = len(current)  # what follows the break would not fit either: cut here
-            cut = _keep_marks_attached(current, cut, ch, width, columns)
+            moved = attached_cut(current, cut, ch)
+            if text_columns("".join(current[moved:])) + width <= columns:
+                cut = moved  # else the marks' line would overfill: cut as before
             lines.append("".join(current[:cut]))
             current = current[cut:]
             used = text_columns("".join(current))
@@ -106,16 +109,16 @@ NO_LINE_END = frozenset("（《「『【〈“‘([{")
 """Opening marks: a line ending with one is cut off from what it opens."""
 
 
-def _keep_marks_attached(current: list[str], cut: int, ch: str, width: int, columns: int) -> int:
-    """Move ``cut`` back until the next line starts with no closing mark and this one ends with no
-    opening mark; ``cut`` unchanged when that would empty the line or overfill the next."""
+def attached_cut(chars: Sequence[str], cut: int, following: str) -> int:
+    """Where to end a line that would end before ``chars[cut]`` (``following`` when ``cut`` is the
+    end) so that the next line starts with no closing mark and this one ends with no opening
+    mark (避头尾): earlier, moving the character before down with the mark; ``cut`` itself when
+    only an empty line would do. Shared by the paper and the kiosk's screen."""
     moved = cut
-    while moved > 0 and ((current[moved] if moved < len(current) else ch) in NO_LINE_START
-                         or current[moved - 1] in NO_LINE_END):
+    while moved > 0 and ((chars[moved] if moved < len(chars) else following) in NO_LINE_START
+                         or chars[moved - 1] in NO_LINE_END):
         moved -= 1
-    if moved == 0 or text_columns("".join(current[moved:])) + width > columns:
-        return cut
-    return moved
+    return moved or cut
 
 
 def encode(text: str) -> bytes:
