@@ -132,6 +132,9 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             # Moved by a clerk (受、转) and waiting again, maybe in another zone whose speaker calls it:
             # the page says where to wait, and the front window that will call it, if one.
             "transferred": ticket.leg > 1,
+            # The marks the paper prints (【绿色通道】/【预约】), never the priority class (personal).
+            "priority": ticket.priority and not ticket.appointment,
+            "appointment": ticket.appointment,
             "target_window_name": held_window.name if ticket.status == "waiting" and held_window and not back_office else None,
             "rating_invited": invited,
             "issued_at": ticket.issued_at,

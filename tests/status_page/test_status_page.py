@@ -373,3 +373,27 @@ async def test_a_transferred_case_is_told_where_to_wait(status_hub, browser):
     await staff(hub, "transfer", {"target_kind": "window", "target": "W20"})
     async with following(browser, hub, other) as page:
         await expect(page.locator("#call")).to_have_text("您的事项已转至20号窗口，请到不动产登记区等候叫号")
+
+
+@pytest.mark.browser
+async def test_a_green_channel_ticket_shows_its_mark_on_the_phone(status_hub, browser, tmp_path):
+    """Tried: an elderly citizen's green-channel ticket (绿色通道, printed 【绿色通道】) and an
+    ordinary one, each followed on a phone. Kept: the page shows the paper's mark under the number
+    (it showed a plain number: was the priority taken?), never the class (老年人 is personal), and
+    nothing for the ordinary ticket; the mark goes once the visit is over."""
+    hub = status_hub
+    response = await hub.client.post("/api/v1/tickets", json={"queue": "C1", "priority_class": "elderly"},
+                                     headers=hub.auth("kiosk"))
+    assert response.status == 201, await response.text()
+    green, plain = (await response.json())["ticket"], await issue(hub)
+    async with following(browser, hub, green) as page:
+        await expect(page.locator("#mark")).to_have_text("绿色通道 · 优先叫号")
+        assert "老年" not in await page.inner_text("body")
+        await page.screenshot(path=str(tmp_path / "status_green.png"))
+        for action in ("login", "call-next", "start"):
+            await staff(hub, action)
+        await staff(hub, "finish", {"outcome": "completed"})
+        await expect(page.locator("#status")).to_have_text("已办结")
+        assert await page.is_hidden("#mark")
+    async with following(browser, hub, plain) as page:
+        assert await page.is_hidden("#mark")

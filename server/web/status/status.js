@@ -30,6 +30,10 @@
     // lacked the queue of another zone after a transfer, and the page showed its code ("A1").
     say("where", `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`);
     const open = ["waiting", "called", "serving", "on_hold"].includes(s.status);
+    // The paper's 【绿色通道】/【预约】: an elderly citizen saw a plain number on the phone and
+    // wondered whether the green channel had been taken, and a 前面等候 count that jumped.
+    say("mark", !open ? "" : s.appointment ? "预约 · 优先叫号" : s.priority ? "绿色通道 · 优先叫号" : "");
+    $("mark").hidden = !$("mark").textContent;
     // A back office works behind the windows and calls silently: the citizen waits where they are.
     if (s.back_office && open) {
       say("status", "后台审批中");
