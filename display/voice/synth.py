@@ -25,11 +25,14 @@ shows the hall, not one line per clip.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +47,14 @@ DEFAULT_VOICE = "cmn"
 DEFAULT_FALLBACK_VOICES = ("cmn-latn-pinyin",)
 DEFAULT_RATE = 160
 """espeak words per minute; 160 is a little slower than espeak's 175, for a big echoing hall."""
+CACHE_MAX_BYTES = 256 * 1024 * 1024
+"""The clip cache's size before its least recently used clips go (about 1,300 calls of ~190 KB).
+Why a bound: every ticket number and window pair is a clip of its own, so a hall kept adding new
+ones day after day (bench/soak.py: 130 MB a day at half the sample hall's volume, on the disk
+that holds the hub's database); the numbers a hall calls every day stay, being used."""
+_CLIP_NAME = re.compile(r"[0-9a-f]{32}\.wav")
+CACHE_KEEP_SHARE = 0.75
+"""What a pruning leaves of the bound, so the cache is not pruned again at the very next clip."""
 
 
 def cache_problem(folder: Path) -> str | None:
@@ -66,6 +77,7 @@ class SynthConfig:
     fallback_voices: tuple[str, ...] = DEFAULT_FALLBACK_VOICES
     rate: int = DEFAULT_RATE
     volume: float = 1.0
+    cache_max_bytes: int = CACHE_MAX_BYTES
 
     def __post_init__(self) -> None:
         if not 80 <= self.rate <= 450:
@@ -103,6 +115,7 @@ class Synthesizer:
         self._stats = SynthStats()
         self._engine: _Engine | None = None
         self._closed = False
+        self._cache_bytes: int | None = None  # the cache's size, counted at the first new clip
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -172,7 +185,7 @@ class Synthesizer:
         text = _checked(text)
         path = self.cache_path(text)
         if path.is_file():
-            self._count("hits")
+            self._hit(path)
             return path
         return self._executor.submit(self._render, text, path).result()
 
@@ -183,7 +196,7 @@ class Synthesizer:
             await self.async_start()
         path = self.cache_path(text)
         if path.is_file():
-            self._count("hits")
+            self._hit(path)
             return path
         return await asyncio.wrap_future(self._executor.submit(self._render, text, path))
 
@@ -192,6 +205,35 @@ class Synthesizer:
     def _count(self, name: str) -> None:
         with self._lock:
             setattr(self._stats, name, getattr(self._stats, name) + 1)
+
+    def _hit(self, path: Path) -> None:
+        """A clip used again: its access time says so (the mtime stays when it was written), so
+        pruning keeps the sentences a hall says every day."""
+        self._count("hits")
+        with contextlib.suppress(OSError):  # pruned by another process sharing the folder
+            os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
+
+    def _keep_cache_bounded(self, added: Path) -> None:
+        """Worker thread, after a new clip: past `cache_max_bytes`, the least recently used clips
+        go until the cache is down to CACHE_KEEP_SHARE of it (never the clip just made, which its
+        caller is about to play). The folder is read only to count it once and to prune."""
+        if self._cache_bytes is None:
+            self._cache_bytes = sum(size for _, size, _ in _clips(self.config.cache_dir))
+        else:
+            self._cache_bytes += added.stat().st_size
+        if self._cache_bytes <= self.config.cache_max_bytes:
+            return
+        clips = sorted(_clips(self.config.cache_dir))
+        total = sum(size for _, size, _ in clips)
+        keep = int(self.config.cache_max_bytes * CACHE_KEEP_SHARE)
+        for _, size, clip in clips:
+            if total <= keep:
+                break
+            if clip != added:
+                clip.unlink(missing_ok=True)
+                total -= size
+        log.info("voice clip cache pruned to %.0f MB (bound %.0f MB)", total / 2**20, self.config.cache_max_bytes / 2**20)
+        self._cache_bytes = total
 
     def _ensure_engine(self) -> None:
         if self._engine is None:
@@ -253,6 +295,7 @@ class Synthesizer:
             partial.unlink(missing_ok=True)
             raise SynthesisError(f"cannot synthesize {text!r}: {exc}") from exc
         self._count("synthesized")
+        self._keep_cache_bounded(path)
         return path
 
     def _speak_to_file(self, state: _Engine, text: str, target: Path) -> None:
@@ -300,6 +343,20 @@ def _driver_print(*parts: object, **_: object) -> None:
     else it has to say (a playback error) as a warning."""
     message = " ".join(str(part) for part in parts)
     log.log(logging.DEBUG if message.startswith("Audio saved to ") else logging.WARNING, "pyttsx3: %s", message)
+
+
+def _clips(folder: Path) -> list[tuple[int, int, Path]]:
+    """(last use in ns, size, path) of every clip this synthesizer made (named by `cache_path`):
+    not the .part files being written, nor what others keep in the folder (the chime, made once
+    at start and played before every call, would be the oldest file and go first)."""
+    found = []
+    for clip in folder.glob("*.wav"):
+        if not _CLIP_NAME.fullmatch(clip.name):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            info = clip.stat()
+            found.append((info.st_atime_ns, info.st_size, clip))
+    return found
 
 
 def _checked(text: str) -> str:

@@ -144,3 +144,28 @@ def test_the_drivers_clip_messages_go_to_the_log_not_stdout(tmp_path: Path, capf
     saved = [r for r in caplog.records if r.getMessage().startswith("pyttsx3: Audio saved to ")]
     assert len(saved) == 2 and all(r.levelno == logging.DEBUG for r in saved)
 
+
+
+def test_cache_stays_within_its_bound_and_keeps_the_clips_in_use(tmp_path: Path) -> None:
+    """Every ticket number and window pair is a clip of its own, and the hub's cache grew by about
+    130 MB a hall day for good (bench/soak.py). Tried: eight different calls into a cache bounded
+    at three and a half clips, the first call said again before each new one. Kept: the cache
+    within its bound, the call in daily use, the clip just made (about to be played), and the
+    chime beside the clips (pruned as the oldest file, it failed every announcement after)."""
+    calls = [announcement_text(f"A{n:03d}", 3) for n in range(1, 9)]
+    with Synthesizer(SynthConfig(cache_dir=tmp_path / "probe")) as probe:
+        bound = int(probe.synthesize(calls[0]).stat().st_size * 3.5)
+    cache = tmp_path / "clips"
+    cache.mkdir()
+    chime = cache / "chime-880.0x0.12.wav"  # the hub keeps its chime there too, made once at start
+    chime.write_bytes(b"RIFF" + bytes(100))
+    with Synthesizer(SynthConfig(cache_dir=cache, cache_max_bytes=bound)) as synthesizer:
+        in_use = synthesizer.synthesize(calls[0])
+        for call in calls[1:]:
+            assert synthesizer.synthesize(calls[0]) == in_use
+            latest = synthesizer.synthesize(call)
+            assert latest.is_file() and in_use.is_file()
+            assert sum(clip.stat().st_size for clip in cache.iterdir() if clip != chime) <= bound
+        assert synthesizer.stats.synthesized == 8
+    assert chime.is_file()
+    assert len(list(cache.iterdir())) < 8 + 1
