@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import errno
 import getpass
 import logging
@@ -101,6 +102,14 @@ def _bind_or_say(settings: HubSettings) -> list[socket.socket] | None:
         return None
 
 
+def _on_bound_port(settings: HubSettings, sockets: list[socket.socket]) -> HubSettings:
+    """The settings with the port the hub really listens on: `--port 0` asks the system for a free
+    one, and the demo printed its pages (and the tickets' QR codes) at port 0."""
+    if settings.port != 0 or not sockets:
+        return settings
+    return dataclasses.replace(settings, port=int(sockets[0].getsockname()[1]))
+
+
 def _run_hub(app: web.Application, sockets: list[socket.socket], ssl_context: ssl.SSLContext | None, settings: HubSettings) -> int:
     """Serve until stopped; a database that cannot be opened or migrated is one line, not a
     traceback (server/storage/start_problems.py)."""
@@ -147,6 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sockets = _bind_or_say(settings)
     if sockets is None:
         return 1
+    settings = _on_bound_port(settings, sockets)
     try:
         app = create_app(settings, extensions=default_extensions(settings))
     except ConfigError as error:
@@ -168,6 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sockets = _bind_or_say(settings)
     if sockets is None:
         return 1
+    settings = _on_bound_port(settings, sockets)
     try:
         return _run_hub(build_demo_app(settings, speed=args.speed, seed=args.seed), sockets, ssl_context, settings)
     except DemoRefused as refused:

@@ -167,3 +167,20 @@ def test_a_demo_on_a_taken_port_says_so_in_one_line_and_touches_nothing(tmp_path
     assert f"cannot listen on 127.0.0.1:{port}: the port is already in use" in err and "端口已被占用" in err
     assert "Traceback" not in err
     assert not (tmp_path / "data").exists()
+
+
+def test_port_zero_is_replaced_by_the_port_the_hub_listens_on(tmp_path: Path) -> None:
+    """Tried: `--port 0` (a free port from the system). Kept: the settings the demo prints its
+    pages and the tickets' QR codes from carry the port really bound; they said 127.0.0.1:0."""
+    from server.cli import _on_bound_port
+    from server.listen import bind_listeners
+    from server.settings import HubSettings
+
+    sockets = bind_listeners("127.0.0.1", 0)
+    try:
+        settings = _on_bound_port(HubSettings(config_dir=tmp_path, data_dir=tmp_path, port=0), sockets)
+        assert settings.port == sockets[0].getsockname()[1] != 0
+        assert _on_bound_port(HubSettings(config_dir=tmp_path, data_dir=tmp_path, port=8080), sockets).port == 8080
+    finally:
+        for sock in sockets:
+            sock.close()
