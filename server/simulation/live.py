@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from server.engine.clock import ScaledClock
 from server.engine.engine import QueueEngine
@@ -61,6 +62,9 @@ class LiveHall:
         mu, sigma = zone.service_lognormal if zone else (2.0, 0.6)
         while True:
             holder = (await engine.window(window_id)).staff_id
+            if holder is None and not self._at_work():
+                await self._sleep(300)  # the day was closed (its windows logged out): back tomorrow
+                continue
             if holder is None:
                 await engine.login(window_id, staff_id)
             elif holder != staff_id:
@@ -78,6 +82,15 @@ class LiveHall:
                 continue
             with contextlib.suppress(HallQError):  # logged out by a manager mid-visit
                 await self._serve(window_id, staff_id, ticket.id, mu, sigma)
+
+    def _at_work(self) -> bool:
+        """Whether simulated staff come in now: from a quarter of an hour before the day's first
+        session to the end of its last. They logged in again right after the day's close (23:00),
+        and the dashboard showed 58 windows open all night."""
+        config = self.engine.config
+        now = local_now(config, self.engine.clock.now())
+        sessions = config.sessions_on(now.date())
+        return bool(sessions) and (now + timedelta(minutes=15)).time() >= sessions[0].start and now.time() < sessions[-1].end
 
     async def _finish_left_over(self, window_id: str, staff_id: str) -> bool:
         """A visit left open at this window by an earlier run of the demo (stopped mid-visit):

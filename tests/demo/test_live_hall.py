@@ -92,3 +92,28 @@ async def test_a_demo_run_starts_its_clock_after_the_last_run_left_off(hub, cloc
     assert demo_start(config, at("16:59")) == at("16:59")
     after_hours = demo_start(config, at("17:45"))
     assert after_hours > at("17:45") and issuing_state(config, after_hours).open
+
+
+async def test_simulated_staff_stay_away_after_the_day_is_closed(hub, clock) -> None:
+    """Tried: an agent for W02 started at 23:05 (the day closed, its windows logged out), then the
+    hall clock moved to 08:20 the next morning. Kept: W02 stays closed through the night (the
+    agents logged in again at once: 58 windows open on the dashboard all night) and the agent
+    comes in before the 08:30 opening."""
+    from datetime import date
+
+    from tests.conftest import at
+
+    engine = hub.engine
+    clock.set(at("23:05"))
+    profile = load_profile(default_config_dir() / "traffic_profile.toml")
+    hall = LiveHall(engine, profile, ScaledClock(clock.now(), speed=36000.0), random.Random(3))
+    agent = asyncio.create_task(hall.staff("W02", "demo002"))
+    try:
+        for _ in range(50):  # the agent's loop comes round many times meanwhile
+            await asyncio.sleep(0.01)
+        assert (await engine.window("W02")).staff_id is None
+        clock.set(at("08:20", date(2026, 11, 27)))
+        await _until(lambda: _held_by(engine, "W02", "demo002"))
+    finally:
+        agent.cancel()
+        await asyncio.gather(agent, return_exceptions=True)
