@@ -65,7 +65,7 @@ def test_a_full_disk_under_the_data_folder_is_said_in_one_line(tmp_path: Path, t
             filler.write(b"\0" * 65536)
             filler.flush()
 
-    refused_in_one_line(hallq(hub, "serve", extra=("--port", "18451")), "is full", str(tmpfs / "data"), "bytes free", "已满")
+    refused_in_one_line(hallq(hub, "serve", extra=("--port", str(free_port()))), "is full", str(tmpfs / "data"), "bytes free", "已满")
 
 
 def test_a_database_of_a_newer_hallq_is_said_in_one_line(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_a_database_of_a_newer_hallq_is_said_in_one_line(tmp_path: Path) -> None
     with sqlite3.connect(tmp_path / "data" / "hallq.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0009_future'")
 
-    for args in (("db", "upgrade"), ("serve", "--port", "18452"), ("user", "list")):
+    for args in (("db", "upgrade"), ("serve", "--port", str(free_port())), ("user", "list")):
         refused_in_one_line(hallq(hub, *args), "newer HallQ", "0009_future", "更新版本")
 
 
@@ -83,7 +83,7 @@ def test_a_postgresql_database_that_does_not_exist_is_said_in_one_line(tmp_path:
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     missing = f"hallq_missing_{uuid.uuid4().hex[:8]}"
     hub = HubProcess(tmp_path, db=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{missing}")
-    for args in (("serve", "--port", "18453"), ("db", "upgrade")):
+    for args in (("serve", "--port", str(free_port())), ("db", "upgrade")):
         refused_in_one_line(hallq(hub, *args), missing, "does not exist", "不存在")
 
 
@@ -99,7 +99,7 @@ def test_a_taken_port_stops_the_start_before_anything_else_in_one_line(tmp_path:
 
 def test_a_database_hallq_does_not_run_on_is_said_in_one_line(tmp_path: Path) -> None:
     hub = HubProcess(tmp_path, db="mysql://hallq:secret@db/hallq")
-    for args in (("serve", "--port", "18454"), ("device", "list"), ("db", "upgrade")):
+    for args in (("serve", "--port", str(free_port())), ("device", "list"), ("db", "upgrade")):
         line = refused_in_one_line(hallq(hub, *args), "unsupported database URL mysql://hallq:***@db/hallq", "不支持")
         assert "secret" not in line
 
