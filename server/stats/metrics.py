@@ -432,18 +432,42 @@ class ChartSeries:
     wait_mean_by_zone: list[tuple[str, float | None]]
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What the charts read: the ticket facts, or, narrowed to a window or person, the legs they
+    handled (with the ticket's issue hour), so the charts agree with the report's table."""
+
+    source: Any
+    day: Any
+    zone: Any
+    wait: Any
+    auto_closed: Any
+    where: list[ColumnElement[bool]]
+
+
+def _scan(start: date, end: date, filters: dict[str, str] | None) -> _Scan:
+    if any(name in _PASSERS for name in filters or {}):
+        return _Scan(lf.join(tf, tf.c.ticket_id == lf.c.ticket_id), lf.c.hall_day, lf.c.zone, lf.c.wait_s, lf.c.auto_closed,
+                     [lf.c.hall_day >= start, lf.c.hall_day <= end,
+                      *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()]])
+    return _Scan(tf, tf.c.hall_day, tf.c.zone, tf.c.wait_s, tf.c.auto_closed,
+                 [tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters)])
+
+
 def chart_series(conn: Connection, start: date, end: date, filters: dict[str, str] | None = None) -> ChartSeries:
     """One grouped scan by (hour, day, zone), summed up here: the charts need counts and a mean,
     not three full reports with percentiles and availability."""
-    timed_wait = and_(not_(tf.c.auto_closed), tf.c.wait_s.is_not(None))
+    scan = _scan(start, end, filters)
+    timed_wait = and_(not_(scan.auto_closed), scan.wait.is_not(None))
     hours: Counter[int] = Counter()
     days: Counter[str] = Counter()
     zone_waits: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for hour, day, zone, tickets, waited, wait_sum in conn.execute(
-        select(tf.c.issue_hour, tf.c.hall_day, tf.c.zone, func.count(), func.count().filter(timed_wait),
-               func.sum(tf.c.wait_s).filter(timed_wait))
-        .where(tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters))
-        .group_by(tf.c.issue_hour, tf.c.hall_day, tf.c.zone)
+        select(tf.c.issue_hour, scan.day, scan.zone, func.count(), func.count().filter(timed_wait),
+               func.sum(scan.wait).filter(timed_wait))
+        .select_from(scan.source)
+        .where(*scan.where)
+        .group_by(tf.c.issue_hour, scan.day, scan.zone)
     ):
         hours[int(hour)] += int(tickets)
         days[str(day)] += int(tickets)
@@ -475,12 +499,12 @@ def wait_histogram(conn: Connection, start: date, end: date, bin_min: int = 5, l
     The band is a CASE over the bounds: PostgreSQL has no two-argument MIN, and its CAST to
     integer rounds where SQLite's truncates, so neither would band alike on both."""
     top = last_bin_min // bin_min
-    band = case(*((tf.c.wait_s < (i + 1) * bin_min * 60, i) for i in range(top)), else_=top).label("band")
+    scan = _scan(start, end, filters)
+    band = case(*((scan.wait < (i + 1) * bin_min * 60, i) for i in range(top)), else_=top).label("band")
     counts: dict[int, int] = dict(
         conn.execute(
-            select(band, func.count())
-            .where(tf.c.hall_day >= start, tf.c.hall_day <= end, not_(tf.c.auto_closed), tf.c.wait_s.is_not(None),
-                   *_filters(filters))
+            select(band, func.count()).select_from(scan.source)
+            .where(*scan.where, not_(scan.auto_closed), scan.wait.is_not(None))
             .group_by(band)
         ).all()
     )
