@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 
 from aiohttp import WSCloseCode, web
@@ -28,6 +28,7 @@ from server.accounts import PERSON_ROLES, Accounts, Principal, Role
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
+from server.engine.engine import QueueEngine
 from server.engine.views import HallEvent
 from server.errors import HallQError
 
@@ -181,14 +182,11 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
     getter: asyncio.Task[HallEvent] | None = None
     try:
         last_sent = since if since >= 0 else await engine.last_seq()
-        while since >= 0:
-            batch = await engine.events_since(last_sent, REPLAY_BATCH)
-            for event in batch:
+        if since >= 0:
+            async for event in _stored_after(engine, since):
                 if stream_filter.matches(event):
                     await ws.send_str(json_text(stream_filter.render(event) | {"replay": True}))
                 last_sent = event.seq
-            if len(batch) < REPLAY_BATCH:
-                break
         await ws.send_str(json_text({"type": "hello", "last_seq": last_sent}))
         while not ws.closed:
             getter = getter or asyncio.create_task(live.get())
@@ -252,13 +250,24 @@ async def event_history(request: web.Request, principal: Principal) -> web.Respo
     # every zone's calls here, though its stream refuses another zone).
     device = StreamFilter(zone=principal.zone, public=True, call_zones=request.app[CONFIG].call_zones)
     events: list[HallEvent] = []
-    while len(events) < HISTORY_LIMIT:
-        batch = await request.app[ENGINE].events_since(since, REPLAY_BATCH)
-        events += [e for e in batch if device.matches(e)]
+    async for event in _stored_after(request.app[ENGINE], since):
+        if device.matches(event):
+            events.append(event)
+            if len(events) == HISTORY_LIMIT:
+                break
+    return json_response([{k: v for k, v in device.render(e).items() if k != "type"} for e in events])
+
+
+async def _stored_after(engine: QueueEngine, seq: int) -> AsyncIterator[HallEvent]:
+    """Every stored event after `seq`, read REPLAY_BATCH at a time: a stream's replay and a
+    display's history both filter what they read, so neither can let the database limit it."""
+    while True:
+        batch = await engine.events_since(seq, REPLAY_BATCH)
+        for event in batch:
+            yield event
         if len(batch) < REPLAY_BATCH:
-            break
-        since = batch[-1].seq
-    return json_response([{k: v for k, v in device.render(e).items() if k != "type"} for e in events[:HISTORY_LIMIT]])
+            return
+        seq = batch[-1].seq
 
 
 ROUTES = [
