@@ -248,8 +248,7 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
     the monthly assessment, read beside it, counts each person's own legs."""
     key_column, source = _leg_key(conn, by)
     key = key_column.label("key")
-    where = and_(lf.c.hall_day >= start, lf.c.hall_day <= end,
-                 *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()])
+    where = and_(*_leg_where(start, end, filters))
     timed = not_(lf.c.auto_closed)
     timed_wait = and_(timed, lf.c.wait_s.is_not(None))
     served = and_(timed, lf.c.started_at.is_not(None))  # the assessment's 办件量
@@ -294,6 +293,12 @@ def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict
     if by != "all":
         query = query.group_by(key)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _leg_where(start: date, end: date, filters: dict[str, str] | None) -> list[ColumnElement[bool]]:
+    """The legs of the period the report's filters keep (the report table's and its charts')."""
+    return [lf.c.hall_day >= start, lf.c.hall_day <= end,
+            *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()]]
 
 
 def _checked(filters: dict[str, str] | None) -> dict[str, str]:
@@ -448,8 +453,7 @@ class _Scan:
 def _scan(start: date, end: date, filters: dict[str, str] | None) -> _Scan:
     if any(name in _PASSERS for name in filters or {}):
         return _Scan(lf.join(tf, tf.c.ticket_id == lf.c.ticket_id), lf.c.hall_day, lf.c.zone, lf.c.wait_s, lf.c.auto_closed,
-                     [lf.c.hall_day >= start, lf.c.hall_day <= end,
-                      *[_LEG_COLUMNS[name] == value for name, value in _checked(filters).items()]])
+                     _leg_where(start, end, filters))
     return _Scan(tf, tf.c.hall_day, tf.c.zone, tf.c.wait_s, tf.c.auto_closed,
                  [tf.c.hall_day >= start, tf.c.hall_day <= end, *_filters(filters)])
 
