@@ -26,7 +26,8 @@ async def login(request: web.Request, _: Principal | None, body: LoginBody) -> w
         raise HallQError("bad_credentials", "工号或密码错误", "wrong staff id or password", 401)
     token = await accounts.open_session(principal, now=now)
     return json_response(
-        {"token": token, "username": principal.name, "role": principal.role.value, "display_name": principal.display_name}
+        {"token": token, "username": principal.name, "role": principal.role.value, "display_name": principal.display_name,
+         "unit": principal.unit}
     )
 
 

@@ -5,9 +5,10 @@ from aiohttp import web
 
 from server.accounts import Principal, Role
 from server.api.bodies import CallBody, FinishBody, HandOverBody, NoteBody, PauseBody, TransferBody, WindowLoginBody
-from server.api.keys import ACCOUNTS, ENGINE
+from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.routing import Route, json_response, roles
 from server.errors import HallQError
+from server.seating import refuse_other_unit
 
 STAFF = roles(Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
 OVERSEERS = (Role.MANAGER, Role.ADMIN)
@@ -26,6 +27,8 @@ async def login(request: web.Request, principal: Principal, body: WindowLoginBod
         if principal.role not in OVERSEERS:
             raise HallQError("forbidden", "不能替他人登录窗口", "only a manager may log someone else in", 403)
         staff_id = body.staff_id
+    else:
+        refuse_other_unit(request.app[CONFIG], request.match_info["window_id"], principal)
     return json_response(await request.app[ENGINE].login(request.match_info["window_id"], staff_id))
 
 
@@ -44,6 +47,7 @@ async def hand_over(request: web.Request, principal: Principal, body: HandOverBo
     if colleague is None or colleague.role not in STAFF:
         # 403, not 401: the clerk's own session is fine (a pad takes 401 as "signed out").
         raise HallQError("bad_credentials", "接班人工号或密码错误", "wrong staff id or password of the colleague taking over", 403)
+    refuse_other_unit(request.app[CONFIG], window_id, colleague)
     return json_response(await request.app[ENGINE].hand_over(window_id, colleague.name, staff=staff))
 
 

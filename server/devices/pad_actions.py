@@ -19,6 +19,7 @@ from server.devices.directory import Directory
 from server.engine.engine import QueueEngine
 from server.engine.views import TicketStatus, TicketView, WindowView
 from server.errors import HallQError, bad_request
+from server.seating import refuse_other_unit
 
 #: people who may log in at a window from a pad (technicians and kiosks may not)
 PAD_ROLES = frozenset({Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN})
@@ -41,6 +42,7 @@ ERROR_CODES: Mapping[str, int] = {
     # showed E255, which says nothing the clerk can act on
     "database_unavailable": 13,
     "storage_full": 13,
+    "other_unit": 14,  # a clerk keyed in at another unit's window (server/seating.py)
 }
 
 
@@ -158,6 +160,7 @@ class PadActions:
         principal = await self._accounts.sign_in(staff_id, password, source=f"pad:{window_id}", now=now)
         if principal is None or principal.role not in PAD_ROLES:
             raise HallQError("login_failed", "工号或密码错误", f"pad login refused for {staff_id!r}", 401)
+        refuse_other_unit(self._engine.config, window_id, principal)
         held_by = (await self._engine.window(window_id)).staff_id
         if held_by not in (None, principal.name):
             # 交接 at the pad, as on the web pad: the colleague keys their own id and PIN on the

@@ -1264,6 +1264,7 @@ class QueueEngine:
             name=window.name,
             zone=window.zone,
             kind=window.kind,
+            unit=window.unit,
             queues=dict(window.queues),
             staff_id=m.get("staff_id"),
             logged_in_at=m.get("logged_in_at"),

@@ -114,6 +114,8 @@ class WindowView:
     name: str
     zone: str
     kind: str
+    unit: str | None
+    """The unit that staffs it (windows.toml): the web pad offers a clerk their own unit's windows."""
     queues: dict[str, int]
     staff_id: str | None
     logged_in_at: float | None
@@ -150,6 +152,7 @@ class WindowView:
             "name": self.name,
             "zone": self.zone,
             "kind": self.kind,
+            "unit": self.unit,
             "queues": self.queues,
             "state": self.state,
             "paused_at": self.paused_at,

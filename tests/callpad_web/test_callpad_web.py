@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from server.api.keys import CONFIG
+from server.accounts import Role
+from server.api.keys import ACCOUNTS, CONFIG
 from server.engine.clock import ManualClock, ScaledClock
 from server.web import setup_static
 from server.web.callpad import setup
@@ -602,3 +603,26 @@ async def test_a_rating_of_a_finalised_month_offers_no_appeal_on_the_pad(tabs: T
     row = page.locator(f"#appeal-rows tr[data-ticket='{bad}']")
     await expect(row.locator("td").nth(3)).to_have_text("该月考核已归档，不能申诉")
     await expect(row.locator("button")).to_have_count(0)
+
+
+@pytest.mark.browser
+async def test_a_clerk_is_offered_only_their_own_units_windows(tabs: Tabs, pad_hub: Hub) -> None:
+    """A clerk of 县市场监督管理局 (U08) signs in: U08's W11 and the shared W01 can be chosen,
+    U09's W12 cannot and says whose it is; after a reload (the session read back from
+    /auth/me) still so. The hub refuses such a login anyway (tests/api/test_window_seating.py)."""
+    await pad_hub.app[ACCOUNTS].add_user("u08clerk", HUB_PASSWORD, Role.STAFF, "钱七", "U08", now=pad_hub.engine.clock.now())
+    page = await tabs.new()
+    await sign_in(page, pad_hub, "u08clerk")
+    await expect(page.locator("#view-choose")).to_be_visible()
+    for _ in range(2):
+        await expect(page.locator("button[data-window='W11']")).to_be_enabled()
+        await expect(page.locator("button[data-window='W01']")).to_be_enabled()
+        other = page.locator("button[data-window='W12']")
+        await expect(other).to_be_disabled()
+        await expect(other).to_have_attribute("title", "县文化旅游广电体育局的窗口")
+        await page.reload()
+        await expect(page.locator("#view-choose")).to_be_visible()
+    await page.click("button[data-window='W11']")
+    await page.click("#window-login")
+    await expect(page.locator("#view-pad")).to_be_visible()
+    assert (await pad_hub.engine.window("W11")).staff_id == "u08clerk"

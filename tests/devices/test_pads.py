@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
-from server.api.keys import CONFIG
+from server.accounts import Role
+from server.api.keys import ACCOUNTS, CONFIG
 from server.devices.pad_actions import REPEATED_CALL_KEY_S
 from server.engine.clock import ManualClock
 from tests.conftest import HUB_PASSWORD
@@ -267,6 +268,20 @@ async def test_a_pad_learns_its_window_was_left_from_elsewhere(rig: Rig) -> None
     await rig.hub.engine.login("W02", "staff01")
     await eventually(lambda: PadDisplay.login_state(False) in hallq.pads[1].displays[before:])
     assert not hallq.pads[1].logged_in
+
+
+async def test_a_pad_refuses_a_clerk_of_another_unit(rig: Rig) -> None:
+    """Tried: a clerk of 县文化旅游广电体育局 (U09) keys their id and PIN on the pad of BO-B, the
+    back office of 县市场监督管理局 (U08). Refused with code 14 (other_unit) and BO-B stays
+    unstaffed; a U08 clerk then signs in there on the same pad."""
+    accounts, now = rig.hub.app[ACCOUNTS], rig.hub.engine.clock.now()
+    await accounts.add_user("u09clerk", HUB_PASSWORD, Role.STAFF, "赵六", "U09", now=now)
+    await accounts.add_user("u08clerk", HUB_PASSWORD, Role.STAFF, "钱七", "U08", now=now)
+    refused = await press_and_ack(rig, "hallq", 3, PadAction.login("u09clerk", HUB_PASSWORD))
+    assert not refused.ok and refused.error_code == 14
+    assert (await rig.hub.engine.window("BO-B")).staff_id is None
+    assert (await press_and_ack(rig, "hallq", 3, PadAction.login("u08clerk", HUB_PASSWORD))).ok
+    assert (await rig.hub.engine.window("BO-B")).staff_id == "u08clerk"
 
 
 async def test_a_pad_hears_the_answer_to_its_key_before_the_echo(rig: Rig) -> None:

@@ -50,7 +50,7 @@
       if (!HallQ.token()) return this.show("login");
       try {
         const me = await HallQ.api("GET", "/auth/me");
-        await this.signedIn({ username: me.name, role: me.role, display_name: me.display_name });
+        await this.signedIn({ username: me.name, role: me.role, display_name: me.display_name, unit: me.unit });
       } catch (error) {
         HallQ.setToken(null);
         this.show("login");
@@ -98,7 +98,7 @@
       this.stopStream();
       this.windowId = null;
       const remembered = localStorage.getItem(WINDOW_KEY);
-      const usable = (id) => this.windows.some((w) => w.id === id && (!w.staff_id || w.staff_id === this.me.username));
+      const usable = (id) => this.windows.some((w) => w.id === id && PadRender.choosable(w, this.me));
       this.chosen = remembered && usable(remembered) ? remembered : null;
       this.drawChoice();
       $("choose-error").textContent = message || "";
@@ -107,7 +107,7 @@
     }
 
     drawChoice() {
-      PadRender.windowChoice(this.windows, this.zones, this.me.username, this.chosen, (id) => {
+      PadRender.windowChoice(this.windows, this.zones, this.me, this.hall.units, this.chosen, (id) => {
         this.chosen = id;
         this.drawChoice();
       });

@@ -92,20 +92,31 @@ const PadRender = (() => {
     for (const button of document.querySelectorAll("#parked-list button")) button.disabled = !allowed.resumeParked;
   }
 
-  // Windows grouped by zone; a window someone else is logged in at cannot be chosen.
-  function windowChoice(windows, zones, me, chosen, onChoose) {
+  // Windows grouped by zone. Not choosable: a window someone else is logged in at, and another
+  // unit's window for a clerk of a unit (server/seating.py; the hub refuses it as other_unit).
+  function otherUnit(window, account) {
+    return !!(window.unit && account.unit && window.unit !== account.unit);
+  }
+
+  function choosable(window, account) {
+    return (!window.staff_id || window.staff_id === account.username) && !otherUnit(window, account);
+  }
+
+  function windowChoice(windows, zones, account, units, chosen, onChoose) {
     const container = $("window-groups");
     container.replaceChildren();
+    const unitName = (code) => ((units || []).find((u) => u.code === code) || { name: code }).name;
     for (const zone of zones) {
       const inZone = windows.filter((w) => w.zone === zone.code);
       if (!inZone.length) continue;
       const group = el("fieldset", { className: "zone-group", "data-zone": zone.code });
       group.append(el("legend", {}, `${zone.code} ${zone.name}`));
       for (const w of inZone) {
-        const taken = w.staff_id && w.staff_id !== me;
         const label = w.kind === "back_office" ? `${w.name}（后台）` : w.name;
         const button = el("button", { type: "button", className: "window-choice", "data-window": w.id }, label);
-        if (taken) { button.disabled = true; button.title = `已由 ${w.staff_id} 登录`; }
+        if (w.staff_id && w.staff_id !== account.username) button.title = `已由 ${w.staff_id} 登录`;
+        else if (otherUnit(w, account)) button.title = `${unitName(w.unit)}的窗口`;
+        button.disabled = !choosable(w, account);
         if (w.id === chosen) button.classList.add("chosen");
         button.addEventListener("click", () => onChoose(w.id));
         group.append(button);
@@ -137,5 +148,5 @@ const PadRender = (() => {
     select.replaceChildren(...items.map(([value, label]) => el("option", { value }, label)));
   }
 
-  return { $, ticket, queues, parked, buttons, windowChoice, connection, choices, options, STATUS_LABELS };
+  return { $, ticket, queues, parked, buttons, windowChoice, choosable, connection, choices, options, STATUS_LABELS };
 })();
