@@ -73,8 +73,9 @@ class Services:
 class Confirm:
     service: Service
     zone_name: str
-    back: Services | None = None
-    """The list the item was chosen from, with its search and page: 返回上一步 goes back there."""
+    back: Services | IdNeeded | None = None
+    """The list the item was chosen from, with its search and page, or the 请刷身份证 screen a
+    citizen without an ID card left for the 帮代办 ticket: 返回上一步 goes back there."""
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,10 @@ class Flow:
         elif verb == "erase" and isinstance(self.screen, Services):
             self.screen = replace(self.screen, search=self.screen.search[:-1], page=0)
         elif verb == "assisted" and self.catalogue is not None and self.catalogue.hall.assisted_queue is not None:
-            # A search that found nothing: a ticket for the hall's 帮代办 queue, where staff help.
+            # A search that found nothing, or a citizen with no ID card (a passport, a travel
+            # permit) where the hall asks for one: a ticket for the hall's 帮代办 queue, where staff help.
             q = self.catalogue.hall.assisted_queue
-            back = self.screen if isinstance(self.screen, Services) else None
+            back = self.screen if isinstance(self.screen, (Services, IdNeeded)) else None
             self.screen = Confirm(Service("", q.name, q.zone, q.prefix), q.zone_name, back)
         elif verb == "service" and self.catalogue is not None:
             service = self.catalogue.service(arg)

@@ -243,10 +243,19 @@ def draw_id_needed(p: Painter, flow: f.Flow, screen: f.IdNeeded) -> None:
     top = _header(p, flow, screen.confirm.zone_name)
     p.text("请刷身份证", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.16)))
     y = p.wrapped(screen.confirm.service.name, p.px(0.045), INK, top + p.unit(0.27), p.width - p.unit(0.1))
-    p.wrapped("按大厅规定，办理该业务须本人身份证取号：请将身份证放在取号机的读卡区，读取后自动出票。"
-              "身份证号码仅用于每人每日取号次数限制，不会显示或打印完整号码。",
-              p.px(0.034), MUTED, y + p.unit(0.04), p.width - p.unit(0.16))
-    _footer(p, flow)  # 返回上一步: back to the item, 返回首页: give up
+    y = p.wrapped("按大厅规定，办理该业务须本人身份证取号：请将身份证放在取号机的读卡区，读取后自动出票。"
+                  "身份证号码仅用于每人每日取号次数限制，不会显示或打印完整号码。",
+                  p.px(0.034), MUTED, y + p.unit(0.04), p.width - p.unit(0.16))
+    bottom = _footer(p, flow)  # 返回上一步: back to the item, 返回首页: give up
+    assisted = flow.catalogue.hall.assisted_queue if flow.catalogue is not None else None
+    if assisted is not None:
+        # A passport or a travel permit is no ID card to the reader: without this the citizen
+        # had no way on from here but to give up. Staff of the 帮代办 desk issue the ticket.
+        w, h = p.width // 2, p.unit(0.12)
+        # Below the text however many lines a long item name and large text took, above the footer.
+        top = min(max(y + p.unit(0.02), bottom - h - p.unit(0.05)), bottom - h - p.unit(0.01))
+        p.button(pygame.Rect((p.width - w) // 2, top, w, h), "没有身份证（护照、通行证等）",
+                 ("assisted", ""), size=p.px(0.035), sub=f"取{assisted.name}号，到{assisted.zone_name}由工作人员帮您办理")
 
 
 def draw_appointment(p: Painter, flow: f.Flow, screen: f.Appointment) -> None:

@@ -53,14 +53,21 @@ async def test_an_id_card_read_goes_with_the_citizens_ticket_and_the_daily_cap_a
     assert ID.encode() not in kiosk.printer.printed and ID not in caplog.text
 
 
-async def test_a_queue_that_requires_the_id_card_asks_for_it_with_a_way_back(hub, make_kiosk, tmp_path):
+async def at_id_needed(make_kiosk):  # type: ignore[no-untyped-def]
+    """A kiosk at 请刷身份证: 公安服务区's first item (queue E1, ID card required) confirmed."""
     kiosk = make_kiosk()
     await kiosk.start()
     await kiosk.tap("公安服务区")
     service = next(b for b in kiosk.app.painter.buttons if b.action[0] == "service")
     await kiosk.tap(service.label)
     await kiosk.tap("确认取号")
-    assert isinstance(kiosk.app.flow.screen, f.IdNeeded) and "请刷身份证" in kiosk.texts()
+    assert isinstance(kiosk.app.flow.screen, f.IdNeeded)
+    return kiosk
+
+
+async def test_a_queue_that_requires_the_id_card_asks_for_it_with_a_way_back(hub, make_kiosk, tmp_path):
+    kiosk = await at_id_needed(make_kiosk)
+    assert "请刷身份证" in kiosk.texts()
     pygame.image.save(kiosk.app.surface, str(tmp_path / "id_needed.png"))
     assert await hub.engine.tickets_today() == []
     await kiosk.tap("返回上一步")
@@ -72,6 +79,24 @@ async def test_a_queue_that_requires_the_id_card_asks_for_it_with_a_way_back(hub
     assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
     [ticket] = await hub.engine.tickets_today()
     assert ticket.queue == "E1" and ticket.person_masked == MASKED
+
+
+async def test_a_citizen_without_an_id_card_is_sent_to_the_assisted_desk(hub, make_kiosk, tmp_path):
+    """Tried: a citizen with a passport (no ID card for the reader) at 请刷身份证 for E1. Kept: the
+    screen offers the hall's 帮代办 ticket (K2, at 帮代办与综合咨询区), 返回上一步 from it comes back
+    to 请刷身份证, and the ticket issued is K2's with no document number; no E1 ticket is issued."""
+    kiosk = await at_id_needed(make_kiosk)
+    assert "取帮办代办与咨询号，到帮代办与综合咨询区由工作人员帮您办理" in kiosk.texts(), kiosk.texts()
+    pygame.image.save(kiosk.app.surface, str(tmp_path / "id_needed_assisted.png"))
+    await kiosk.tap("没有身份证（护照、通行证等）")
+    assert isinstance(kiosk.app.flow.screen, f.Confirm) and kiosk.app.flow.screen.service.queue == "K2"
+    await kiosk.tap("返回上一步")
+    assert isinstance(kiosk.app.flow.screen, f.IdNeeded)
+    await kiosk.tap("没有身份证（护照、通行证等）")
+    await kiosk.tap("确认取号")
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    [ticket] = await hub.engine.tickets_today()
+    assert ticket.queue == "K2" and ticket.person_masked is None
 
 
 async def test_an_id_card_left_at_the_kiosk_is_forgotten_at_the_idle_timeout(hub, make_kiosk):
