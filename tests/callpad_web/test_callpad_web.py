@@ -12,11 +12,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from server.accounts import Role
 from server.api.keys import ACCOUNTS, CONFIG
 from server.engine.clock import ManualClock, ScaledClock
+from server.storage.schema import tickets
 from server.web import setup_static
 from server.web.callpad import setup
 from tests.conftest import HUB_PASSWORD, Hub, at, publish_screenshot, start_hub
@@ -626,3 +628,45 @@ async def test_a_clerk_is_offered_only_their_own_units_windows(tabs: Tabs, pad_h
     await page.click("#window-login")
     await expect(page.locator("#view-pad")).to_be_visible()
     assert (await pad_hub.engine.window("W11")).staff_id == "u08clerk"
+
+
+@pytest.mark.browser
+async def test_the_assisted_desk_issues_a_ticket_for_a_citizen_with_a_passport(tabs: Tabs, pad_hub: Hub, tmp_path: Path) -> None:
+    """At W58 (帮代办 desk: it serves the assisted queue K2) the clerk finds 居民身份证申领 and
+    issues its ticket with the citizen's passport number. Tried: the first answer lost on the way
+    (the hub issued, the page heard nothing) and 取号 pressed again. Kept: one ticket (the same
+    Idempotency-Key made the hub answer with it again), issued by the clerk, the passport masked,
+    and the number gone from the page. W19 (no K2) offers no 代取号."""
+    other = await open_pad(tabs, "W19", who="staff02")
+    await expect(other.locator(button("issueFor"))).to_be_hidden()
+
+    page = await open_pad(tabs, "W58")
+    await page.click(button("issueFor"))
+    await page.fill("#issue-search", "身份证申领")
+    await expect(page.locator("#issue-item option")).to_have_count(10)  # 居民身份证申领 and its (新办), (变更) …
+    await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）")
+    await page.fill("#issue-person", "e12345678")
+
+    lost = {"first": True}
+
+    async def lose_first_answer(route) -> None:  # type: ignore[no-untyped-def]
+        if lost.pop("first", False):
+            await route.fetch()  # the hub gets it and issues
+            await route.abort()  # the answer never reaches the page
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/tickets", lose_first_answer)
+    await page.click("#panel-issueFor button[type='submit']")
+    await expect(page.locator("#pad-error")).to_have_text("无法连接服务器，请检查网络后重试")
+    await page.click("#panel-issueFor button[type='submit']")
+    await expect(page.locator("#pad-info")).to_have_text("已代取号 E1001（居民身份证申领）：请群众到公安服务区等候叫号，前面还有 0 人")
+    await page.screenshot(path=tmp_path / "assisted-desk.png")
+
+    [ticket] = await pad_hub.engine.tickets_today()
+    assert (ticket.number, ticket.queue) == ("E1001", "E1")
+    issued_by = await pad_hub.engine.database.read(
+        lambda conn: conn.execute(select(tickets.c.device).where(tickets.c.id == ticket.id)).scalar_one())
+    assert issued_by == "staff01"  # who issued it stays on the ticket
+    assert ticket.person_masked is not None and "12345" not in ticket.person_masked
+    assert await page.locator("#issue-person").input_value() == ""

@@ -293,6 +293,7 @@
       if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();
       // While a request is in flight nothing else may be pressed (no double calls).
       PadRender.buttons(this.busy ? Object.fromEntries(Object.keys(allowed).map((k) => [k, false])) : allowed);
+      document.querySelector("#buttons button[data-action='issueFor']").hidden = !PadRules.assistedDesk(this.window, this.hall);
     }
 
     // ------------------------------------------------------------ actions
@@ -312,14 +313,14 @@
     // Every action: one request, the hub's answer shown, then the window read back from the hub
     // (so a refused action leaves the pad showing what really is, not what we hoped). Resolves to
     // the hub's answer, or null when refused: then the panel stays open with what was typed.
-    async run(method, path, body, done) {
+    async run(method, path, body, done, headers) {
       if (this.busy) return;
       this.busy = true;
       this.message("", "");
       this.draw();
       let result = null;
       try {
-        result = await HallQ.api(method, path, body);
+        result = await HallQ.api(method, path, body, headers);
         this.closePanel();
         if (done) this.message("", done(result) || "");
       } catch (error) {
@@ -355,6 +356,7 @@
         logout: () => this.logoutWindow(),
         handOver: () => this.openPanel("handOver"),
         appeals: () => this.openAppeals(),
+        issueFor: () => this.openIssueFor(),
       };
       handlers[action]();
     }
@@ -492,6 +494,39 @@
       } catch (error) { this.onError(error); }
     }
 
+    // 代取号 at the 帮代办 desk: the clerk finds the item, types the citizen's document number if
+    // the item needs one (a passport the kiosk's reader cannot read), and tells the citizen the
+    // number. One Idempotency-Key per ticket: sent again after a lost answer, the hub returns the
+    // same ticket instead of a second one. The document number leaves the page once issued.
+    openIssueFor() {
+      this.openPanel("issueFor");
+      this.issueKey = this.issueKey || `pad-${this.windowId}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      this.searchItems();
+    }
+
+    async searchItems() {
+      const text = $("issue-search").value.trim();
+      try {
+        const items = await HallQ.api("GET", `/items?limit=50${text ? `&q=${encodeURIComponent(text)}` : `&zone=${encodeURIComponent(this.window.zone)}`}`);
+        const zoneName = Object.fromEntries(this.zones.map((z) => [z.code, z.name]));
+        this.issueItems = Object.fromEntries(items.map((i) => [i.code, i]));
+        PadRender.options($("issue-item"), items.map((i) => [i.code, `${i.name}（${zoneName[i.zone] || i.zone}）`]));
+      } catch (error) { this.onError(error); }
+    }
+
+    issueFor() {
+      const code = $("issue-item").value;
+      const item = (this.issueItems || {})[code];
+      if (!item) return;
+      const personId = $("issue-person").value.trim().toUpperCase() || null;
+      const zoneName = (this.zones.find((z) => z.code === item.zone) || { name: item.zone }).name;
+      return this.run("POST", "/tickets", { item_code: code, person_id: personId }, (r) => {
+        $("issue-person").value = "";
+        this.issueKey = null;
+        return `已代取号 ${r.ticket.number}（${item.name}）：请群众到${zoneName}等候叫号，前面还有 ${r.people_ahead} 人`;
+      }, { "Idempotency-Key": this.issueKey });
+    }
+
     async openTransfer() {
       this.openPanel("transfer");
       this.fillTransferTargets();
@@ -552,6 +587,15 @@
         const label = $("transfer-target").selectedOptions[0]?.textContent || target;
         this.run("POST", this.path("transfer"), { target_kind: kind, target, note }, (t) => `${t.number} 已转至 ${label}`)
           .then((done) => { if (done) $("transfer-note").value = ""; });
+      });
+      $("panel-issueFor").addEventListener("submit", (e) => {
+        e.preventDefault();
+        this.issueFor();
+      });
+      let searchTimer = null;
+      $("issue-search").addEventListener("input", () => {
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(() => this.searchItems(), 250);
       });
       $("panel-handOver").addEventListener("submit", (e) => {
         e.preventDefault();

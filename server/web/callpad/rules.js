@@ -29,6 +29,7 @@ const PadRules = (() => {
       logout: loggedIn && !ticket && !parkedCount, // a parked case only this window can resume
       handOver: loggedIn && !ticket, // 交接: a colleague takes the window, parked cases included
       appeals: loggedIn,
+      issueFor: loggedIn, // 代取号, even with a citizen at the counter; offered at the 帮代办 desk only
     };
   }
 
@@ -37,5 +38,11 @@ const PadRules = (() => {
     return ticket ? Math.max(ticket.call_count - 1, 0) : 0;
   }
 
-  return { enabled, recallsUsed };
+  // The 帮代办 desk: a window serving the hall's assisted queue (GET /api/v1/hall assisted_queue),
+  // where staff issue tickets for citizens the kiosk cannot serve (no ID card, no way with screens).
+  function assistedDesk(window, hall) {
+    return !!(window && hall.assisted_queue && window.queues && hall.assisted_queue.prefix in window.queues);
+  }
+
+  return { enabled, recallsUsed, assistedDesk };
 })();

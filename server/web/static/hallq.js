@@ -16,8 +16,9 @@ const HallQ = (() => {
     }
   }
 
-  async function api(method, path, body) {
-    const headers = { "Accept": "application/json" };
+  // extraHeaders: e.g. an Idempotency-Key, so a request re-sent after a lost answer is not done twice.
+  async function api(method, path, body, extraHeaders) {
+    const headers = { "Accept": "application/json", ...(extraHeaders || {}) };
     if (token()) headers["Authorization"] = `Bearer ${token()}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
