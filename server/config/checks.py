@@ -272,11 +272,17 @@ def check_items(
     return problems
 
 
-def check_assisted_queue(hall: HallInfo | None, known: Known, file: str = HALL_FILE) -> list[ConfigProblem]:
+def check_assisted_queue(
+    hall: HallInfo | None, known: Known, queues: Sequence[Located[Queue]], file: str = HALL_FILE
+) -> list[ConfigProblem]:
     """hall.assisted_queue names a queue of zones.toml: a mistyped one left the kiosk's
-    "take a ticket for 帮代办" button refused by the hub at the citizen's touch."""
+    "take a ticket for 帮代办" button refused by the hub at the citizen's touch. Nor may it need
+    the ID card: the kiosk sends there the citizens who have none for its reader."""
     if hall is None or hall.assisted_queue is None:
         return []
+    if any(q.prefix == hall.assisted_queue and q.id_required for _, q in queues):
+        return [ConfigProblem(file, "hall.assisted_queue", f"queue {hall.assisted_queue} requires the ID card (id_required): "
+                              "the kiosk sends citizens without one to the assisted queue, who then could not take its ticket")]
     return _reference(file, "hall.assisted_queue", hall.assisted_queue, known.queues, "queue", ZONES_FILE)
 
 
@@ -349,7 +355,7 @@ def check_all(config: HallConfig) -> list[ConfigProblem]:
         *check_queues_served(queues, (p for w in config.windows for p in w.queues)),
         *check_items(_located("items", config.items), known),
         *check_id_required_items(config.rules, {i.code for i in config.items}),
-        *check_assisted_queue(config.hall, known),
+        *check_assisted_queue(config.hall, known, queues),
     ]
 
 

@@ -290,7 +290,7 @@ def _read_folder(
     problems += checks.check_zones(zones)
     problems += checks.check_units(units)
     problems += checks.check_queues(queues, known, sections.get("rules"))
-    problems += checks.check_assisted_queue(sections.get("hall"), known)
+    problems += checks.check_assisted_queue(sections.get("hall"), known, queues)
     problems += checks.check_windows(windows, known)
     if windows_raw is not None:
         problems += checks.check_queues_served(queues, _served_prefixes(windows_raw))

@@ -495,3 +495,13 @@ def test_the_assisted_service_queue_must_be_a_queue_of_the_hall(hall_dir: Path) 
     assert problems_of(hall_dir) == [
         ConfigProblem("hall.toml", "hall.assisted_queue", "unknown queue K9 (not declared in zones.toml)")]
     assert check_config_main(hall_dir) != 0
+
+
+def test_the_assisted_service_queue_must_not_require_the_id_card(hall_dir: Path) -> None:
+    """Tried: K2 (the assisted queue) marked id_required. Refused with where and why: the kiosk
+    sends citizens without an ID card there, who could then not take its ticket."""
+    edit_toml(hall_dir, "zones.toml", lambda d: next(q for q in d["queues"] if q["prefix"] == "K2").update(id_required=True))
+    [problem] = problems_of(hall_dir)
+    assert (problem.file, problem.key_path) == ("hall.toml", "hall.assisted_queue")
+    assert "K2 requires the ID card" in problem.reason
+    assert check_config_main(hall_dir) != 0
