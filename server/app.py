@@ -73,6 +73,7 @@ def create_app(
     app.cleanup_ctx.append(day_closer_ctx)
     app.cleanup_ctx.append(account_sweep_ctx)
     add_routes(app, api_routes())
+    event_stream.setup(app)
     for extend in extensions or []:
         extend(app)
     return app
