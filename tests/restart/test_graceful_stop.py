@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import json
 import signal
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from server.api.event_stream import SHUTDOWN_MESSAGE
 from tests.hub_process import HubProcess
 
-
-@pytest.fixture
-def hub_process(tmp_path: Path):
-    hub = HubProcess(tmp_path)
-    yield hub
-    hub.stop()
 
 
 async def test_sigterm_closes_open_streams_and_a_board_catches_up_after_the_restart(hub_process: HubProcess) -> None:

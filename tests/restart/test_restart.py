@@ -9,18 +9,10 @@ where the acknowledged ones stopped; the window's called ticket is still at the 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import aiohttp
-import pytest
 
 from tests.hub_process import HubProcess
-
-@pytest.fixture
-def hub_process(tmp_path: Path):
-    hub = HubProcess(tmp_path)
-    yield hub
-    hub.stop()
 
 
 async def test_kill_mid_load_loses_no_acknowledged_ticket(hub_process: HubProcess) -> None:
