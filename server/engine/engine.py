@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
+from display.board.model import CALL_KINDS
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, describe_closed, next_opening, open_minutes_left
@@ -1275,25 +1276,36 @@ class QueueEngine:
 
     async def recent_calls(self, zone: str | None, limit: int) -> list[dict[str, Any]]:
         """Today's latest calls at front windows that belong to `zone` (HallConfig.call_zones;
-        None: the whole hall), newest first, one per ticket (its last call): what a board that
-        had been on all along would list. A board seeded only from the calls still at a window
-        lost the numbers called and then finished or marked no-show, which a citizen back from
-        the restroom looks for."""
+        None: the whole hall), newest first, one per ticket (its latest call at a front window):
+        what a board that had been on all along would list. A board seeded only from the calls
+        still at a window lost the numbers called and then finished or marked no-show, which a
+        citizen back from the restroom looks for.
+
+        Read from the call events (the boards' own CALL_KINDS), not from the ticket's last call:
+        a case called at a window and then at a back office (silently, never on a board), or
+        sent on and waiting again, has no front-window call left on its ticket row, and a reload
+        dropped a number the live board had shown. One statement: the day's tickets by
+        `ix_tickets_day_number`, their events by `ix_ticket_events_ticket`."""
         day = self.today()
-        query = (select(tickets.c.number, tickets.c.zone, tickets.c.window_id, tickets.c.called_at, tickets.c.call_count)
-                 .where(tickets.c.hall_day == day, tickets.c.called_at.is_not(None), tickets.c.window_id.is_not(None))
-                 .order_by(tickets.c.called_at.desc(), tickets.c.id.desc()))
+        query = (select(ticket_events.c.ticket_id, ticket_events.c.number, ticket_events.c.zone,
+                        ticket_events.c.window_id, ticket_events.c.at, ticket_events.c.payload)
+                 .join_from(tickets, ticket_events, ticket_events.c.ticket_id == tickets.c.id)
+                 .where(tickets.c.hall_day == day, ticket_events.c.kind.in_(sorted(CALL_KINDS)))
+                 .order_by(ticket_events.c.seq.desc()))
 
         def work(conn: Connection) -> list[dict[str, Any]]:
-            found = []
-            for number, ticket_zone, window_id, called_at, call_count in conn.execute(query):
-                window = self.config.window(window_id)
-                if window is None or window.kind == "back_office":
+            found: list[dict[str, Any]] = []
+            seen: set[int] = set()
+            for ticket_id, number, ticket_zone, window_id, at, payload in conn.execute(query):
+                window = self.config.window(window_id) if window_id else None
+                if window is None or window.kind == "back_office" or ticket_id in seen:
                     continue  # a back office calls silently: never on a board
+                seen.add(ticket_id)
                 if zone is not None and zone not in self.config.call_zones(ticket_zone, window_id):
                     continue
                 found.append({"number": number, "window_id": window_id, "window_number": window.number,
-                              "window_name": window.name, "called_at": called_at, "call_count": call_count})
+                              "window_name": window.name, "called_at": at,
+                              "call_count": int((payload or {}).get("call_count") or 1)})
                 if len(found) == limit:
                     break
             return found

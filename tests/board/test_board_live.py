@@ -109,6 +109,31 @@ async def test_back_office_call_is_not_on_the_board(hub) -> None:
         await close(board)
 
 
+async def test_a_reloaded_board_lists_a_case_since_called_at_a_back_office(hub) -> None:
+    """Tried: a zone-C board on all along while W19 calls a case and sends it to BO-C, whose clerk
+    calls it (silently), then W19 calls the next citizen twice; then a second board switched on
+    (a reload). Kept: the reloaded board lists what the live one lists, the back-office case at
+    its W19 call included (it was seeded from each ticket's last call, the silent one, and lost it)."""
+    live = await open_board(hub, "C")
+    reloaded = None
+    try:
+        sent = await silent_back_office_call(hub)
+        nxt = await issue(hub, "C1")
+        assert await call_next(hub, "W19", "staff02") == nxt
+        await hub.client.post("/api/v1/windows/W19/recall", headers=hub.auth("staff02"))
+        last = await hub.engine.last_seq()
+        await until(lambda: live[0].model.last_seq >= last, "the live board saw every event")
+        reloaded = await open_board(hub, "C")
+
+        def listed(app: BoardApp) -> list[tuple[str, str, int]]:
+            return [(c.number, c.window_id, c.call_count) for c in app.model.recent]
+
+        assert listed(live[0]) == [(nxt, "W19", 2), (sent, "W19", 1)]
+        assert listed(reloaded[0]) == listed(live[0])
+    finally:
+        await close(live, *([reloaded] if reloaded else []))
+
+
 async def test_board_shows_offline_and_catches_up_after_the_network_drops(hub) -> None:
     """Calls made while the board was cut off appear after the reconnect, each once, in order."""
     url = yarl.URL(hub.base_url)

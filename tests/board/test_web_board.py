@@ -307,7 +307,8 @@ async def test_a_board_opened_mid_morning_lists_the_calls_already_made(hub, brow
     called; a zone C call at W19 and a back office's silent call; then zone A's board opened.
     Kept: it lists all three A calls, newest first, like a board that had been on (it listed only
     the call still at a window: the no-show citizen back from the restroom found no trace of
-    their number); zone C's board lists neither them nor the case the back office called."""
+    their number); zone C's board lists none of them, and the case the back office called at its
+    W19 call, as a board on all along did (the back office's own call is silent: never listed)."""
     first, second, third = [await issue(hub, "A1") for _ in range(3)]
     back_office = await silent_back_office_call(hub)  # W19 passes a C1 case to BO-C, called there
     await login(hub, "W01", "staff01")
@@ -323,5 +324,6 @@ async def test_a_board_opened_mid_morning_lists_the_calls_already_made(hub, brow
     assert await page.inner_text("#recent") == f"请 {second} 号 到 1号窗口\n请 {first} 号 到 1号窗口"
     await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
     await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
-    assert back_office not in await page.inner_text("body") and first not in await page.inner_text("body")
+    assert await page.text_content("#current-text") == f"请 {back_office} 号 到 19号窗口"
+    assert first not in await page.inner_text("body") and "审批室" not in await page.inner_text("body")
     await page.close()
