@@ -25,6 +25,7 @@
       this.windowId = null;
       this.window = null;
       this.parked = [];
+      this.history = null; // the current case's events (readHistory)
       this.targeted = 0;
       this.chosen = null;
       this.unsubscribers = [];
@@ -240,7 +241,7 @@
         this.unreachable = false;
         this.message("", "网络曾中断，以上为窗口当前状态");
       }
-      await this.readTransfer(window.current_ticket);
+      await this.readHistory(window.current_ticket);
       this.parked = onHold;
       // Cases transferred to this very window wait outside its queues (a back office has none).
       // Only events about this window change them, so they are read here, not on every zone event.
@@ -250,17 +251,24 @@
       await this.refreshQueues();
     }
 
-    // 受、转、办、结: the clerk receiving a transferred case reads where it came from and the
-    // sender's note (it showed only 转办件; the note lived in the event alone). Read once a case.
-    async readTransfer(ticket) {
-      if (!ticket || ticket.leg < 2) { this.transfer = null; return; }
-      if (this.transfer && this.transfer.ticketId === ticket.id) return;
+    // The case's events, read again whenever it is called, recalled or taken up (its called_at
+    // moves): 受、转、办、结, the clerk receiving a transferred case reads where it came from and
+    // the sender's note (it showed only 转办件; the note lived in the event alone), and the wait
+    // counts to the leg's last call, which a parked case taken up again no longer carries.
+    async readHistory(ticket) {
+      if (!ticket) { this.history = null; return; }
+      const key = `${ticket.id}@${ticket.called_at}`;
+      if (this.history && this.history.key === key) return;
       const events = await HallQ.api("GET", `/tickets/${ticket.id}/events`);
+      this.history = { key, events, transfer: ticket.leg < 2 ? null : this.transferText(events) };
+    }
+
+    transferText(events) {
       const last = events.filter((e) => e.kind === "ticket.transferred").pop();
-      if (!last) { this.transfer = null; return; }
+      if (!last) return null;
       const from = this.windows.find((w) => w.id === last.window_id);
       const note = last.payload && last.payload.note ? `：${last.payload.note}` : "";
-      this.transfer = { ticketId: ticket.id, text: `转自${from ? from.name : last.window_id || "其他窗口"}${note}` };
+      return `转自${from ? from.name : last.window_id || "其他窗口"}${note}`;
     }
 
     async refreshQueues() {
@@ -285,9 +293,12 @@
     }
 
     draw() {
-      PadRender.ticket(this.window, this.hall, this.queueNames(), this.maxRecalls);
-      $("ticket-transfer").hidden = !this.transfer;
-      $("ticket-transfer").textContent = this.transfer ? this.transfer.text : "";
+      const current = this.window.current_ticket;
+      const history = this.history && current && this.history.key === `${current.id}@${current.called_at}` ? this.history : null;
+      PadRender.ticket(this.window, this.hall, this.queueNames(), this.maxRecalls, PadRules.legWait(current, history && history.events));
+      const transfer = history && history.transfer;
+      $("ticket-transfer").hidden = !transfer;
+      $("ticket-transfer").textContent = transfer || "";
       PadRender.parked(this.parked, (number) => this.resumeParked(number));
       const allowed = this.allowed();
       if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();

@@ -29,7 +29,8 @@ const PadRender = (() => {
     return "空闲";
   }
 
-  function ticket(window, hall, queueNames, maxRecalls) {
+  // waited: the case's 等候时长 in seconds (PadRules.legWait), null for none.
+  function ticket(window, hall, queueNames, maxRecalls, waited) {
     const t = window.current_ticket;
     $("window-name").textContent = window.name;
     const state = $("window-state");
@@ -39,8 +40,7 @@ const PadRender = (() => {
     $("ticket-queue").textContent = t ? `${t.queue} ${queueNames[t.queue] || ""}`.trim() : "—";
     $("ticket-status").textContent = t ? (STATUS_LABELS[t.status] || t.status) : "—";
     $("ticket-calls").textContent = t ? `${t.call_count} 次` : "—";
-    $("ticket-waited").textContent =
-      t && t.called_at != null ? HallQ.formatDuration(Math.max(t.called_at - t.queued_at, 0)) : "—";
+    $("ticket-waited").textContent = t && waited != null ? HallQ.formatDuration(waited) : "—";
     const marks = $("ticket-marks");
     marks.replaceChildren();
     if (t && t.priority) {

@@ -44,5 +44,23 @@ const PadRules = (() => {
     return !!(window && hall.assisted_queue && window.queues && hall.assisted_queue.prefix in window.queues);
   }
 
-  return { enabled, recallsUsed, assistedDesk };
+  // 等候时长 of the case at the window, as HALL.md defines a leg's wait and the statistics
+  // compute it (server/stats/ledger.py): the leg's last call (a call or a recall; taking up a
+  // parked case is not a call) before service began (its first start or park), minus the time it
+  // entered its queue. `called_at` alone is the resume time of a parked case taken up again, which
+  // counted its earlier service and hold as waiting. `events`: the ticket's, in order (GET
+  // /tickets/{id}/events); null while not read yet (then the ticket's own last call stands in).
+  function legWait(ticket, events) {
+    if (!ticket || ticket.called_at == null) return null;
+    const all = events || [];
+    const leg = all.slice(all.map((e) => e.kind).lastIndexOf("ticket.transferred") + 1);
+    let lastCall = null;
+    for (const e of leg) {
+      if (e.kind === "ticket.serving" || e.kind === "ticket.parked") break;
+      if (e.kind === "ticket.called" || e.kind === "ticket.recalled") lastCall = e.at;
+    }
+    return Math.max((lastCall ?? ticket.called_at) - ticket.queued_at, 0);
+  }
+
+  return { enabled, recallsUsed, assistedDesk, legWait };
 })();
