@@ -978,7 +978,11 @@ class QueueEngine:
             if kind is TransferTarget.WINDOW and not self._staffed(txn.conn, target):
                 # Only that window can call the case: sent to a window nobody was at, the citizen
                 # waited for no one (a back office is different: its cases wait for its clerks).
-                raise invalid_state(f"nobody is logged in at {target}", "目标窗口暂无人员登录，请转到队列或有人的窗口")
+                # window_closed, as for one's own window nobody is signed in at: a pad shows that
+                # code (E1), where invalid_state's E4 read "nothing at the window" on a pad that
+                # had a case at its window (UB485 key 3 to a preset window).
+                raise HallQError("window_closed", "目标窗口暂无人员登录，请转到队列或有人的窗口",
+                                 f"nobody is logged in at {target}, the transfer's target", 409)
             row = self._update_ticket(
                 txn,
                 m["id"],

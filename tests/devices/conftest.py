@@ -32,7 +32,8 @@ PAD_BUSES = {
     "qsystem-ub485": ([0x21, 0x22], ["W05", "W06"]),
 }
 #: the sample hall's numbers have 5 characters ("A1001"); UB485 pads default to 4
-QSYSTEM_EXTRA = {"params": {"width": 5}, "transfer_presets": {"0x21": {"kind": "queue", "target": "A2"}}}
+QSYSTEM_EXTRA = {"params": {"width": 5}, "transfer_presets": {"0x21": {"kind": "queue", "target": "A2"},
+                                                              "0x22": {"kind": "window", "target": "W07"}}}
 SCREEN_WINDOWS = {1: "W01", 2: "W02", 3: "W19"}  # W19 is zone C
 ZONE_A = {"zone": "A", "first_address": 20, "rows": 3, "columns": 32}
 ZONE_C = {"zone": "C", "first_address": 30, "rows": 2, "columns": 32}

@@ -157,6 +157,30 @@ async def test_qsystem_four_keys_resolved_by_window_state(rig: Rig, clock: Manua
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E4", "1"])
 
 
+async def test_ub485_key3_to_a_preset_window_nobody_is_at_shows_not_signed_in(rig: Rig) -> None:
+    """Tried: on W06's UB485 pad (key 3 preset: window W07) a called case, key 3 while nobody is
+    signed in at W07, then again once staff02 is. Kept: the first press shows E1, the pads' code for
+    "not signed in" (it showed E4, "nothing at the window", with the case on the display), the
+    case stays called at W06 and its number comes back; the second press sends it to W07."""
+    engine, sim, pad = rig.hub.engine, rig.pads["qsystem-ub485"], 0x22
+    await engine.login("W06", "staff03")
+    case = await rig.issue("A1")
+    sim.press(pad, PadAction.simple(ActionKind.CALL_OR_RECALL, key="key1"))
+    await eventually(lambda: ticket_field(rig, case, "status", "called"))
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == [case])
+    sim.pads[pad].displays.clear()
+    sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))
+    await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)] == ["E1", case])
+    kept = await ticket(rig, case)
+    assert (kept.status, kept.window_id) == ("called", "W06")
+    assert (await engine.window("W06")).current_ticket.number == case
+
+    await engine.login("W07", "staff02")
+    sim.press(pad, PadAction.simple(ActionKind.TRANSFER_PRESET, key="key3"))
+    await eventually(lambda: ticket_field(rig, case, "target_window", "W07"))
+    assert (await ticket(rig, case)).status == "waiting"
+
+
 async def test_a_ub485_call_key_pressed_twice_calls_once(rig: Rig) -> None:
     """Tried: key1 pressed twice on W05's UB485 pad before it showed the number (a bounce, or an
     impatient clerk), then key2. Kept: one call and no recall; the second press recalled the

@@ -626,6 +626,7 @@ async def test_a_case_is_sent_only_to_a_window_someone_is_at(engine, clock):
     with pytest.raises(HallQError) as refused:
         await engine.transfer("W1", "window", "W2")
     assert refused.value.message_zh == "目标窗口暂无人员登录，请转到队列或有人的窗口"
+    assert refused.value.code == "window_closed"  # a pad shows its "not signed in" code (E1)
     assert (await engine.window("W1")).current_ticket.id == case.id
     await engine.login("W2", "s2")
     await engine.pause("W2", "meeting")
