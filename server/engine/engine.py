@@ -1316,28 +1316,6 @@ class QueueEngine:
 
         return await self.database.read(work)
 
-    async def back_office_load(self) -> dict[str, BackOfficeLoad]:
-        """Each back office's cases today (see BackOfficeLoad), for the manager's dashboard: the
-        middle of 受、转、办、结 was invisible there, as queue counts leave these cases out, and a
-        case sent to a room nobody staffed waited unseen until the citizen came back to ask."""
-        day = self.today()
-
-        def work(conn: Connection) -> dict[str, BackOfficeLoad]:
-            waiting: Counter[str] = Counter()
-            oldest: dict[str, float] = {}
-            for _, count, _, first, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
-                if target in self._back_offices:
-                    waiting[target] += int(count)
-                    oldest[target] = min(float(first), oldest.get(target, float(first)))
-            held: dict[str, int] = dict(conn.execute(
-                select(tickets.c.window_id, func.count())
-                .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.ON_HOLD,
-                       tickets.c.window_id.in_(sorted(self._back_offices)))
-                .group_by(tickets.c.window_id)).all())
-            return {w: BackOfficeLoad(waiting[w], oldest.get(w), int(held.get(w, 0))) for w in sorted(self._back_offices)}
-
-        return await self.database.read(work)
-
     async def waiting_at(self, window_ids: Collection[str]) -> dict[str, int]:
         """How many citizens each window can call now: its queues' lines and the cases sent to it.
         A pad summed its queues' `waiting`, which also counts cases sent to one window: other
@@ -1347,76 +1325,111 @@ class QueueEngine:
         def work(conn: Connection) -> dict[str, int]:
             line = {queue: int(count) for queue, count, _, _ in conn.execute(sql.WAITING_IN_LINES, {"day": day})}
             sent: Counter[str] = Counter()
-            for _, count, _, _, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
+            for _, count, _, _, target in self._sent_to_windows(conn, day):
                 sent[target] += int(count)
             return {w: sum(line.get(q, 0) for q in self._window(w).queues) + sent[w] for w in window_ids}
 
         return await self.database.read(work)
 
     async def queues(self, prefixes: Sequence[str] | None = None) -> list[QueueView]:
-        day = self.today()
-        now = self.clock.now()
-        wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
+        day, now = self.today(), self.clock.now()
+        return await self.database.read(
+            lambda conn: self._queue_views(conn, day, now, prefixes, self._sent_to_windows(conn, day)))
 
-        left_min = open_minutes_left(self.config, now)
+    async def queues_and_back_offices(self) -> tuple[list[QueueView], dict[str, BackOfficeLoad]]:
+        """Every queue (as `queues()`) and every back office's load, from one read: the dashboard
+        needs both, and both start from the cases sent to one window (WAITING_FOR_WINDOWS), which
+        two separate reads ran twice per dashboard document, each in its own transaction."""
+        day, now = self.today(), self.clock.now()
 
-        def work(conn: Connection) -> list[QueueView]:
-            stats: dict[str, _Waiting] = {}
-            in_line: dict[str, int] = {}
-            for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
-                stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
-                in_line[queue] = int(count)
-            # A case sent to a back office waits for that room, not for the queue's windows: it
-            # counted on boards and kiosks (5 waiting where a new ticket was told 3 ahead).
-            for queue, count, priority, oldest, target in conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}):
-                if target not in self._back_offices:
-                    stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
-            issued = {
-                r.prefix: r.last_seq for r in conn.execute(select(day_counters).where(day_counters.c.hall_day == day)).all()
-            }
-            # Every queue's figures from two reads, not one statement per queue (40 round trips
-            # on PostgreSQL for a dashboard of the whole hall).
-            counts = {r.queue: r for r in conn.execute(select(queue_day_counts).where(queue_day_counts.c.hall_day == day))}
-            open_now = set(
-                conn.execute(
-                    select(window_states.c.window_id).where(
-                        window_states.c.staff_id.is_not(None), window_states.c.paused_reason.is_(None)
-                    )
-                ).scalars()
-            )
-            views = []
-            for q in wanted:
-                s = stats.get(q.prefix)
-                waiting = s.waiting if s else 0
-                c = counts.get(q.prefix)
-                figures = _QueueFigures.of(
-                    c.in_line if c else None,
-                    c.finished if c else None,
-                    c.service_seconds if c else None,
-                    sum(1 for w in self._serving.get(q.prefix, ()) if w in open_now),
-                )
-                estimate = self._estimate_wait(figures, waiting)
-                views.append(
-                    QueueView(
-                        prefix=q.prefix,
-                        name=q.name,
-                        zone=q.zone,
-                        waiting=waiting,
-                        waiting_priority=s.waiting_priority if s else 0,
-                        longest_wait_s=round(now - s.oldest, 1) if s and s.oldest is not None else None,
-                        open_windows=figures.open_windows,
-                        estimated_wait_min=estimate if waiting else 0,
-                        service_min=round(figures.service_min, 2),
-                        beyond_today=bool(waiting) and (estimate or 0) > left_min,
-                        in_line=in_line.get(q.prefix, 0),
-                        issued_today=int(issued.get(q.prefix, 0)),
-                        window_numbers=self._window_numbers.get(q.prefix, ()),
-                        id_required=q.id_required,
-                    )
-                )
-            return views
+        def work(conn: Connection) -> tuple[list[QueueView], dict[str, BackOfficeLoad]]:
+            sent = self._sent_to_windows(conn, day)
+            return self._queue_views(conn, day, now, None, sent), self._back_office_load(conn, day, sent)
 
         return await self.database.read(work)
+
+    @staticmethod
+    def _sent_to_windows(conn: Connection, day: date) -> list[Any]:
+        """Today's waiting cases sent to one window or back office, by queue and target: rows of
+        (queue, count, priority count, oldest queued_at, target window)."""
+        return list(conn.execute(sql.WAITING_FOR_WINDOWS, {"day": day}).all())
+
+    def _queue_views(self, conn: Connection, day: date, now: float, prefixes: Sequence[str] | None,
+                     sent: Sequence[Any]) -> list[QueueView]:
+        wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
+        left_min = open_minutes_left(self.config, now)
+        stats: dict[str, _Waiting] = {}
+        in_line: dict[str, int] = {}
+        for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
+            stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
+            in_line[queue] = int(count)
+        # A case sent to a back office waits for that room, not for the queue's windows: it
+        # counted on boards and kiosks (5 waiting where a new ticket was told 3 ahead).
+        for queue, count, priority, oldest, target in sent:
+            if target not in self._back_offices:
+                stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
+        issued = {
+            r.prefix: r.last_seq for r in conn.execute(select(day_counters).where(day_counters.c.hall_day == day)).all()
+        }
+        # Every queue's figures from two reads, not one statement per queue (40 round trips
+        # on PostgreSQL for a dashboard of the whole hall).
+        counts = {r.queue: r for r in conn.execute(select(queue_day_counts).where(queue_day_counts.c.hall_day == day))}
+        open_now = set(
+            conn.execute(
+                select(window_states.c.window_id).where(
+                    window_states.c.staff_id.is_not(None), window_states.c.paused_reason.is_(None)
+                )
+            ).scalars()
+        )
+        views = []
+        for q in wanted:
+            s = stats.get(q.prefix)
+            waiting = s.waiting if s else 0
+            c = counts.get(q.prefix)
+            figures = _QueueFigures.of(
+                c.in_line if c else None,
+                c.finished if c else None,
+                c.service_seconds if c else None,
+                sum(1 for w in self._serving.get(q.prefix, ()) if w in open_now),
+            )
+            estimate = self._estimate_wait(figures, waiting)
+            views.append(
+                QueueView(
+                    prefix=q.prefix,
+                    name=q.name,
+                    zone=q.zone,
+                    waiting=waiting,
+                    waiting_priority=s.waiting_priority if s else 0,
+                    longest_wait_s=round(now - s.oldest, 1) if s and s.oldest is not None else None,
+                    open_windows=figures.open_windows,
+                    estimated_wait_min=estimate if waiting else 0,
+                    service_min=round(figures.service_min, 2),
+                    beyond_today=bool(waiting) and (estimate or 0) > left_min,
+                    in_line=in_line.get(q.prefix, 0),
+                    issued_today=int(issued.get(q.prefix, 0)),
+                    window_numbers=self._window_numbers.get(q.prefix, ()),
+                    id_required=q.id_required,
+                )
+            )
+        return views
+
+    def _back_office_load(self, conn: Connection, day: date, sent: Sequence[Any]) -> dict[str, BackOfficeLoad]:
+        """Each back office's cases today (see BackOfficeLoad), for the manager's dashboard: the
+        middle of 受、转、办、结 was invisible there, as queue counts leave these cases out, and a
+        case sent to a room nobody staffed waited unseen until the citizen came back to ask.
+        `sent`: the day's WAITING_FOR_WINDOWS rows, read once with the queues' (queues_and_back_offices)."""
+        waiting: Counter[str] = Counter()
+        oldest: dict[str, float] = {}
+        for _, count, _, first, target in sent:
+            if target in self._back_offices:
+                waiting[target] += int(count)
+                oldest[target] = min(float(first), oldest.get(target, float(first)))
+        held: dict[str, int] = dict(conn.execute(
+            select(tickets.c.window_id, func.count())
+            .where(tickets.c.hall_day == day, tickets.c.status == TicketStatus.ON_HOLD,
+                   tickets.c.window_id.in_(sorted(self._back_offices)))
+            .group_by(tickets.c.window_id)).all())
+        return {w: BackOfficeLoad(waiting[w], oldest.get(w), int(held.get(w, 0))) for w in sorted(self._back_offices)}
 
     # ------------------------------------------------------------------ appointments
     async def book_appointment(

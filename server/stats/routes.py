@@ -448,7 +448,8 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     unit = report_filters(request, principal).get("unit") if principal.role is Role.CHIEF else None
     own = {q.prefix for q in config.queues if q.unit == unit} if unit else None
     await request.app[FACTS].ready_for(day, day)
-    queues = [q for q in await engine.queues() if own is None or q.prefix in own]
+    every_queue, back_office_load = await engine.queues_and_back_offices()
+    queues = [q for q in every_queue if own is None or q.prefix in own]
     # A unit's back offices too (they have no queues: cases reach them by transfer).
     windows = [w for w in await engine.windows()
                if own is None or own & set(w.queues) or (w.kind == "back_office" and _unit_of_window(config, w.id) == unit)]
@@ -461,7 +462,7 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
-                                         clock_rate=engine.clock.rate, back_office_load=await engine.back_office_load()))
+                                         clock_rate=engine.clock.rate, back_office_load=back_office_load))
 
 
 def _unit_of_window(config: HallConfig, window_id: str) -> str | None:
