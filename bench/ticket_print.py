@@ -21,6 +21,7 @@ from escpos.printer import Dummy  # noqa: E402
 from noto_cjk_sans_otc import FONT_PATH  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
+from kiosk.session import TICKET_NOTICE  # noqa: E402
 from printer_drivers import TicketLayout, TicketPrint, get_profile, render_ticket  # noqa: E402
 from printer_drivers.escpos_reader import PrintedLine, read  # noqa: E402
 from printer_drivers.render import raster_qr_image  # noqa: E402
@@ -28,7 +29,7 @@ from printer_drivers.render import raster_qr_image  # noqa: E402
 TICKET = TicketPrint(
     hall_name="湘中县政务服务中心", zone_name="A区", service_name="社会保障卡办理", number="A1001",
     people_ahead=12, estimated_wait_min=15, issued_at=datetime(2026, 11, 26, 9, 15),
-    priority=True, appointment=False, notice="请留意叫号屏幕和语音提示。过号请到服务台重新排队。",
+    priority=True, appointment=False, notice=TICKET_NOTICE,
     status_url="https://hall.example.gov.cn/q/20261126/A1001?k=7f3a9c", window_hint="3号、5号窗口",
 )
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from kiosk.session import TICKET_NOTICE
 from printer_drivers import PrinterModel, PrinterScript, TicketLayout, TicketPrint
 
 STATUS_URL = "https://hall.example.gov.cn/q/20261126/A1001?k=7f3a9c"
@@ -28,7 +29,7 @@ def sample_ticket(**changes: object) -> TicketPrint:
         issued_at=datetime(2026, 11, 26, 9, 15, 42),
         priority=True,
         appointment=False,
-        notice="请留意叫号屏幕和语音提示。过号请到服务台重新排队。",
+        notice=TICKET_NOTICE,  # what the kiosk prints: a late citizen is re-queued (过号重排)
         status_url=STATUS_URL,
         window_hint="3号、5号窗口",
     )
@@ -38,7 +39,9 @@ def sample_ticket(**changes: object) -> TicketPrint:
 
 def sample_layout(width: int = 80, **changes: object) -> TicketLayout:
     values: dict[str, object] = dict(
-        header="欢迎光临", footer="请妥善保管此票\n过号作废", logo_path=None,
+        # The sample hall's design (config/ticket.toml). It said 过号作废, which the hall does not
+        # do: a citizen who missed the call is re-queued by the clerk.
+        header="欢迎光临", footer="请妥善保管此票\n扫描二维码查看进度、评价服务", logo_path=None,
         paper_width_mm=width, show_qr=True,
     )
     values.update(changes)

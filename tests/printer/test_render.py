@@ -35,9 +35,9 @@ def test_ticket_reads_in_chinese_with_number_enlarged(name: str) -> None:
     assert doc.find_line("预计等候约 15 分钟").width == 1
     assert doc.find_line("取号时间：2026-11-26 09:15").align == "left"
     assert doc.find_line("办理窗口：3号、5号窗口")
-    assert "过号请到服务台重新排队。" in doc.text.replace("\n", "")
+    assert "过号请到办理窗口说明，工作人员可为您重新排队。" in doc.text.replace("\n", "")
     assert doc.find_line("扫码查看排队进度")
-    assert [line.text for line in doc.lines][-2:] == ["请妥善保管此票", "过号作废"]
+    assert [line.text for line in doc.lines][-2:] == ["请妥善保管此票", "扫描二维码查看进度、评价服务"]
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -95,7 +95,8 @@ def test_raster_qr_is_the_qr_of_the_status_url(name: str) -> None:
 def test_optional_lines_follow_the_ticket() -> None:
     doc = read(render("XP-80C", estimated_wait_min=None, window_hint=None, priority=False,
                       appointment=True))
-    assert "预计等候" not in doc.text and "办理窗口" not in doc.text
+    # The lines themselves: the hall's notice speaks of 办理窗口 too (过号请到办理窗口说明).
+    assert not any(line.text.startswith(("预计等候", "办理窗口：")) for line in doc.lines)
     assert doc.find_line("【预约】").text == "【预约】"
     assert "绿色通道" not in doc.text
 
