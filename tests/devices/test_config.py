@@ -260,16 +260,27 @@ screens = { windows = { 1 = "W02" } }
     ], lines
 
 
-def test_check_config_warns_of_a_serial_port_missing_on_this_machine(tmp_path: Path) -> None:
-    """Tried: a pad bus on a real pseudo-terminal (there), a screen bus on /dev/ttyUSB7 where this
-    machine has no such adapter, and a screen bus on a serial device server (socket://). It was:
-    `OK`, and the hub's log told the technician after the start. Kept: still OK (exit 0: the file
-    is right, the adapter may come), with one warning naming the missing port's key and the ports
-    this machine has; the pty and the network line are not warned about."""
+@pytest.mark.parametrize("problem", ["missing", "may_not_open"])
+def test_check_config_warns_of_a_serial_port_this_machine_cannot_open(tmp_path: Path, problem: str) -> None:
+    """Tried: a pad bus on a real pseudo-terminal (there), a screen bus on a serial device server
+    (socket://), and a screen bus on a port the hub could not open here: /dev/ttyUSB7 where this
+    machine has no such adapter, or a port of the group dialout seen by a user outside it
+    (tests/read_only_file.py). It was: `OK`, and the hub's log told the technician after the
+    start. Kept: still OK (exit 0: the file is right, the adapter or the group may come), with one
+    warning naming the port's key and what to do; the pty and the network line are not warned about."""
+    import contextlib
     import os
 
-    master, slave = os.openpty()
-    try:
+    from tests.read_only_file import read_only_file
+
+    with contextlib.ExitStack() as stack:
+        if problem == "missing":
+            port, why, advice = "/dev/ttyUSB7-not-here", " does not exist on this machine (", "plug the adapter in or correct the url"
+        else:
+            port, why, advice = str(stack.enter_context(read_only_file(tmp_path, "ttyUSB0"))), ": this user may not open it", "dialout"
+        master, slave = os.openpty()
+        stack.callback(os.close, slave)
+        stack.callback(os.close, master)
         code, lines = check_config_lines(tmp_path, f"""
 [[pad_buses]]
 name = "pads-A"
@@ -279,7 +290,7 @@ pads = {{ 1 = "W01" }}
 
 [[screen_buses]]
 name = "screens-A"
-url = "/dev/ttyUSB7-not-here"
+url = "{port}"
 dialect = "pingan"
 [screen_buses.screens]
 windows = {{ 1 = "W01" }}
@@ -291,21 +302,7 @@ dialect = "pingan"
 [screen_buses.screens]
 windows = {{ 1 = "W19" }}
 """)
-    finally:
-        os.close(master)
-        os.close(slave)
     assert code == 0 and lines[-1].startswith("OK "), lines
     ports = [line for line in lines if line.startswith("warning: devices.toml")]
-    assert len(ports) == 1 and ports[0].startswith(
-        "warning: devices.toml: screen_buses[0].url: /dev/ttyUSB7-not-here does not exist on this machine ("), ports
-    assert "plug the adapter in or correct the url" in ports[0]
-
-
-def test_a_serial_port_this_user_may_not_open_is_warned_about(tmp_path: Path) -> None:
-    """A port of the group dialout seen by a user outside it (tests/read_only_file.py)."""
-    from server.devices.ports import local_port_problem
-    from tests.read_only_file import read_only_file
-
-    with read_only_file(tmp_path, "ttyUSB0") as port:
-        why = local_port_problem(str(port))
-    assert why is not None and why.startswith(f"{port}: this user may not open it") and "dialout" in why
+    assert len(ports) == 1 and ports[0].startswith(f"warning: devices.toml: screen_buses[0].url: {port}{why}"), ports
+    assert advice in ports[0]
