@@ -36,7 +36,7 @@ from server.stats.facts import WATERMARK, last_finished_day
 from server.stats.labels import person_label, staff_names
 from server.stats.roster import Roster
 from server.stats.watermarks import read_watermark
-from server.storage.schema import assessment_months, rating_appeals, ticket_events
+from server.storage.schema import assessment_months, rating_appeals, ticket_events, tickets
 
 SNAPSHOT_FORMAT = 1
 
@@ -182,13 +182,29 @@ def open_month(conn: Connection, config: HallConfig, month: str, now: float) -> 
     closes = ratings_close_on(config, month)
     pending = _pending(conn, month)
     days = config.rules.rating_days
-    reasons = []
+    reasons = _nothing_to_assess(conn, month)
     if last_finished_day(config, now) < closes:
         reasons.append((f"评价期到{closes.month}月{closes.day}日结束（办事后{days}日内可评价），此后才能归档",
                         f"its visits can be rated until {closes.isoformat()} (rules.rating_days = {days})"))
     if pending:
         reasons.append((f"还有{pending}件申诉待复核，复核完毕才能归档", f"{pending} appeal(s) of its ratings are pending"))
     return OpenMonth(month, pending, closes, [zh for zh, _ in reasons], [en for _, en in reasons])
+
+
+def _nothing_to_assess(conn: Connection, month: str) -> list[tuple[str, str]]:
+    """Why a month without a single ticket (before the hall opened, or still to come) cannot be
+    finalised, in Chinese and English; empty for a month with tickets. Such a month was finalised
+    as an empty archive, which later read as a month in which nobody lost a point."""
+    start, end = month_bounds(month)
+    if conn.execute(select(tickets.c.id).where(tickets.c.hall_day >= start, tickets.c.hall_day <= end).limit(1)).first():
+        return []
+    return [(f"{month_zh(month)}没有任何办件记录，没有可归档的考核", f"{month} has no tickets: there is nothing to assess")]
+
+
+def final_cases_note(month: str) -> str:
+    """What the tickets behind a line of a finalised month say: the archive keeps each line's
+    figure, not its tickets, so they are listed from the data as it is now."""
+    return f"{month_zh(month)}的考核已归档，以归档结果为准；以下号票按当前数据列出，可能与归档时的件数不同。"
 
 
 def _facts_behind_appeals(conn: Connection, month: str) -> bool:
@@ -214,6 +230,10 @@ def finalise(conn: Connection, config: HallConfig, rules: AssessmentRules, roste
         raise HallQError("already_finalised",
                          f"{month_zh(month)}的考核已于{when:%Y-%m-%d %H:%M}由{done.final.finalised_by_name}归档",
                          f"the assessment of {month} was finalised already", 409, {"month": month})
+    empty = _nothing_to_assess(conn, month)
+    if empty:
+        raise HallQError("month_empty", empty[0][0], f"the assessment of {month} cannot be finalised: {empty[0][1]}", 409,
+                         {"month": month})
     state = open_month(conn, config, month, now)
     if state.blockers:
         raise HallQError("month_open", f"{month_zh(month)}的考核暂不能归档：" + "；".join(state.blockers),

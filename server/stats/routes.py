@@ -28,7 +28,7 @@ from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_o
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
 from server.stats.months import (
-    Assessed, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
+    Assessed, final_cases_note, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
 )
 from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
@@ -215,8 +215,12 @@ async def assessment_cases(request: web.Request, principal: Principal) -> web.Re
     staff, rule = request.match_info["staff_id"], choice_param(request, "rule", CASE_RULES) or ""
     await request.app[FACTS].catch_up_all()
     config, rules = request.app[CONFIG], request.app[RULES]
-    cases = await request.app[DATABASE].read(lambda c: cases_behind(c, config, rules, staff, month, rule))
-    return json_response({"month": month, "staff_id": staff, "rule": rule, "cases": cases, "limit": CASES_LIMIT})
+    # A finalised month's archive keeps each line's figure, not its tickets: the list is read
+    # from the data as it is now, and says so (it was served as if it were the archive's).
+    cases, final = await request.app[DATABASE].read(
+        lambda c: (cases_behind(c, config, rules, staff, month, rule), is_final(c, month)))
+    return json_response({"month": month, "staff_id": staff, "rule": rule, "cases": cases, "limit": CASES_LIMIT,
+                          "final": final, "note": final_cases_note(month) if final else None})
 
 
 async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Response:

@@ -64,6 +64,12 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
     await expect(page.locator("#final-months button")).to_have_text(["2026年11月"])  # the archive, one click away
     await expect(page.locator("#month-state .tampered")).to_have_count(0)
+    # The tickets behind a line of the finalised month are today's data, and the page says so.
+    await page.locator("#ranking-rows tr[data-staff='staff01'] button").click()
+    await page.locator("#person-lines tr[data-rule='bad_ratings'] button.cases").click()
+    await expect(page.locator("#case-rows tr")).to_have_count(1)
+    await expect(page.locator("#cases-note")).to_have_text(
+        "2026年11月的考核已归档，以归档结果为准；以下号票按当前数据列出，可能与归档时的件数不同。")
 
     # The archive changed by hand (a score raised in the database): shown, and said not to match.
     def raise_scores(c) -> None:

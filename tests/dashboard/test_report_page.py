@@ -153,6 +153,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     cells = await page.locator("#case-rows tr td").all_text_contents()
     assert cells == [THURSDAY.isoformat(), "C1001", "C1", "W19", "1 分"], cells
     await expect(page.locator("#cases-title")).to_contain_text("张三（staff01）：差评（申诉复核后）（1 件）")
+    await expect(page.locator("#cases-note")).to_be_hidden()  # an open month: nothing to say about the list
     response = await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))
     [appeal] = (await response.json())["appeals"]
     assert (appeal["status"], appeal["decided_by"], appeal["decision_reason"]) == ("rejected", "manager", "录像显示服务规范，评价有效")

@@ -59,6 +59,8 @@
       const month = $("month").value;
       const data = await HallQ.api("GET", `/stats/assessment/${encodeURIComponent(person.staff_id)}/cases?month=${month}&rule=${line.rule}`);
       $("cases-title").textContent = `${person.name || person.staff_id}：${line.label}（${data.cases.length} 件${data.cases.length >= data.limit ? "，仅列前 " + data.limit + " 件" : ""}）`;
+      $("cases-note").hidden = !data.note; // a finalised month: the list is today's data, not the archive
+      $("cases-note").textContent = data.note || "";
       $("cases-measure").textContent = CASE_MEASURES[line.rule];
       $("case-rows").replaceChildren(...data.cases.map((c) => el("tr", {},
         el("td", {}, c.hall_day), el("td", {}, c.number), el("td", {}, c.queue), el("td", {}, c.window_id || "—"),
