@@ -319,7 +319,7 @@ async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
     for who in ("c-staff", "o-staff"):
         response = await web_hub.client.post("/api/v1/auth/login", json={"username": who, "password": HUB_PASSWORD})
         web_hub.tokens[who] = (await response.json())["token"]
-        await post(web_hub, "/windows/W19/login", who)
+        await post(web_hub, "/windows/W19/login", "manager", {"staff_id": who})  # o-staff: relief across units, the manager places them
         ticket = (await post(web_hub, "/tickets", "kiosk", {"queue": "C1"}))["ticket"]
         for step in ("call-next", "start"):
             await post(web_hub, f"/windows/W19/{step}", who)
