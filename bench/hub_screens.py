@@ -26,7 +26,8 @@ from hub_pads import pct, start_bench_hub, staff_windows
 from server.api.keys import ENGINE
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
-from server.devices import ReconnectPolicy, device_extension
+from server.devices.extension import device_extension
+from server.devices.hub import ReconnectPolicy
 from server.devices.config import device_config_from_mapping
 from server.engine.views import IssueRequest
 

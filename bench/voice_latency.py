@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from board_fanout import bench_hub, summary  # noqa: E402
 
-from server.voice import VOICE, voice_extension  # noqa: E402
+from server.voice.service import VOICE, voice_extension  # noqa: E402
 
 
 class TimingPlayer:

@@ -6,7 +6,6 @@ engine or the database code.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import errno
 import getpass
@@ -203,6 +202,8 @@ def _run_with_database(args: argparse.Namespace, action: Callable[[Accounts], Aw
     """Run `action` on the hall's accounts. `creates`: the command may be the first on a new hall
     (adding its first accounts before the hub ever started); the others refuse a database that
     is not there. `migrate`: bring the schema up to date first (`db upgrade` does it itself)."""
+    import asyncio
+
     from server.accounts import Accounts
     from server.storage.db import open_database, upgrade
     from server.storage.start_problems import why_unusable

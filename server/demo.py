@@ -19,9 +19,9 @@ from server.config.loader import load_hall_config
 from server.engine.clock import ScaledClock, SystemClock
 from server.engine.hours import issuing_state, local_now, next_opening
 from server.errors import HallQError
-from server import voice
+from server.voice import service as voice
 from server.config.models import HallConfig
-from server.devices import device_extension
+from server.devices.extension import device_extension
 from server.devices.config import DeviceConfig, device_config_from_mapping
 from server.devices.demo import placed_under, start_simulators
 from server.extensions import Extension, page_extensions

@@ -22,6 +22,7 @@ def page_extensions() -> list[Extension]:
 
 
 def default_extensions(settings: HubSettings) -> list[Extension]:
-    from server import devices, voice
+    from server.devices import extension as devices
+    from server.voice import service as voice
 
     return [*page_extensions(), devices.setup, voice.setup]

@@ -6,8 +6,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.storage.db import default_database_url
-
 
 @dataclass(frozen=True)
 class HubSettings:
@@ -24,6 +22,8 @@ class HubSettings:
         return "https" if self.tls_cert is not None else "http"
 
     def resolved_database_url(self) -> str:
+        from server.storage.db import default_database_url  # the database code, only when a database is opened
+
         return self.database_url or default_database_url(self.data_dir)
 
     def secret(self) -> bytes:

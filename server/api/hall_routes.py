@@ -17,8 +17,7 @@ from server.devices.keys import DEVICE_REPORTS, DEVICES
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
-from server.voice.config import VOICE_PLAN
-from server.voice.service import VOICE
+from server.voice.service import VOICE, VOICE_PLAN
 
 
 ITEMS_LIMIT_MAX = 1000

@@ -50,11 +50,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -65,6 +63,9 @@ from server.errors import HallQError
 from server.storage.direct import DirectConnection
 from server.storage.outage import Outage, is_connection_lost
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:  # alembic is imported where the schema is migrated: `hallq db backup` never loads it
+    from alembic.config import Config
 
 JSON_CODEC: dict[str, Callable[..., Any]] = {
     "json_serializer": lambda value: orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8"),
@@ -627,6 +628,8 @@ def open_database(url: str) -> Database:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -635,6 +638,8 @@ def _alembic_config(connection: Connection) -> Config:
 
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to `revision`; a hall upgrades without losing its history."""
+    from alembic import command
+
     async with database.engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
 

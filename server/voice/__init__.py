@@ -1,6 +1,4 @@
-"""Hub-side voice announcements per zone (config/voice.toml): see service.py and config.py."""
-from server.voice.config import VoicePlan, ZoneVoicePlan, load_voice_plan, voice_plan_from_mapping
-from server.voice.service import VOICE, VoiceService, setup, voice_extension
-
-__all__ = ["VOICE", "VoicePlan", "VoiceService", "ZoneVoicePlan", "load_voice_plan", "setup", "voice_extension",
-           "voice_plan_from_mapping"]
+"""Hub-side voice announcements per zone (config/voice.toml): service.py speaks them in the hub
+(``setup``, ``voice_extension``), config.py reads voice.toml. This package file imports nothing,
+so that `hallq check-config` reads voice.toml without loading the hub's audio.
+"""

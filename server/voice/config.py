@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from display.voice.espeak_bundle import SynthesisError, VoiceNotFound, chinese_voices, resolve_voice
@@ -84,10 +83,6 @@ class VoicePlan:
 
     def on(self, where: Where) -> list[ZoneVoicePlan]:
         return [plan for plan in self.zones.values() if plan.where == where]
-
-
-VOICE_PLAN = web.AppKey("voice_plan", VoicePlan)
-"""The hub's plan, set by the voice extension: what it speaks itself and what it tells boards."""
 
 
 HALL_CHECKS = "zone codes, and one rate and voice for the zones spoken on the hub"

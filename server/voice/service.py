@@ -33,7 +33,7 @@ from display.voice import (
 from server.api.keys import BUS, CONFIG, SETTINGS
 from server.config.models import HallConfig
 from server.engine.views import HallEvent
-from server.voice.config import VOICE_PLAN, VoicePlan, load_voice_plan
+from server.voice.config import VoicePlan, load_voice_plan
 
 log = logging.getLogger(__name__)
 Extension = Callable[[web.Application], None]
@@ -94,6 +94,8 @@ class VoiceService:
 
 
 VOICE = web.AppKey("voice", VoiceService)
+VOICE_PLAN = web.AppKey("voice_plan", VoicePlan)
+"""The hub's plan, set by the voice extension: what it speaks itself and what it tells boards."""
 
 
 def voice_extension(plan: VoicePlan | None = None, player_factory: Callable[[], Player] = open_player,

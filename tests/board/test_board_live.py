@@ -11,7 +11,7 @@ import yarl
 from display.board.app import BoardApp, BoardOptions
 from display.board.render import OFFLINE_TEXT
 from server.hub_client import RetryPolicy
-from server.voice import voice_extension
+from server.voice.service import voice_extension
 from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup

@@ -22,7 +22,7 @@ from display.board.app import BoardApp, BoardOptions, open_announcer, parse_args
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
 from server.hub_client import RetryPolicy, ZoneVoice
-from server.voice import voice_extension
+from server.voice.service import voice_extension
 from server.voice.config import voice_plan_from_mapping
 from tests.board.hall_actions import board_token, call_next, issue, login
 from tests.conftest import sample_hall_serving, start_hub

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from server.voice import voice_extension
+from server.voice.service import voice_extension
 from server.voice.config import VoicePlan
 from server.web import setup_static
 from server.web.board import setup as board_setup

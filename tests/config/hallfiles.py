@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from server.config import ConfigError, ConfigProblem, default_config_dir, load_hall_config
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
+from server.config.problems import ConfigError, ConfigProblem
 from server.config.toml_write import dump_toml
 
 HALL_FILES = ("hall.toml", "zones.toml", "windows.toml", "items.csv")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from server.config import load_hall_config
+from server.config.loader import load_hall_config
 from server.config.cli import import_items_main
 from server.config.items_import import ItemsImportError, RejectedRow, import_items
 

@@ -6,7 +6,8 @@ import filecmp
 from collections import Counter
 from pathlib import Path
 
-from server.config import default_config_dir, load_hall_config
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
 from server.config.cli import check_config_main
 from server.config.sample import build_sample
 

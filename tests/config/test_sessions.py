@@ -6,7 +6,9 @@ from datetime import date, time
 
 import pytest
 
-from server.config import HallConfig, default_config_dir, load_hall_config
+from server.config.loader import load_hall_config
+from server.config.models import HallConfig
+from server.config.paths import default_config_dir
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from server.config import ConfigProblem, HallConfig, load_hall_config
+from server.config.loader import load_hall_config
+from server.config.models import HallConfig
+from server.config.problems import ConfigProblem
 from server.config.cli import check_config_main
 
 from .hallfiles import edit_toml, problems_of, read_items, write_items

@@ -18,7 +18,9 @@ from caller.sim import PadSimulator
 from display.led.dialects import make_codec
 from display.led.sim import ScreenSimulator
 from server.config.models import HallConfig
-from server.devices import ROUTES, ReconnectPolicy, device_extension
+from server.devices.api import ROUTES
+from server.devices.extension import device_extension
+from server.devices.hub import ReconnectPolicy
 from server.devices.config import device_config_from_mapping
 from server.api.routing import add_routes
 from server.engine.views import IssueRequest

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from caller.actions import ActionKind, DisplayKind, PadAction
-from server.devices import DEVICES
+from server.devices.keys import DEVICES
 from tests.conftest import HUB_PASSWORD
 
 from .conftest import Rig, eventually

@@ -17,7 +17,7 @@ from server.api.keys import ACCOUNTS, ENGINE
 from server.app import create_app
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
-from server.devices import device_extension
+from server.devices.extension import device_extension
 from server.devices.config import device_config_from_mapping
 from server.engine.engine import QueueEngine
 from server.engine.views import IssueRequest

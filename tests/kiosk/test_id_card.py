@@ -9,7 +9,8 @@ import pytest
 
 from kiosk import flow as f
 from printer_drivers.escpos_reader import read
-from server.config import default_config_dir, load_hall_config
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
 from tests.conftest import start_hub
 from tests.kiosk.test_kiosk_flow import C1_ITEM_ZONE, issue_in_zone_c, wedge_scan
 

@@ -10,7 +10,8 @@ from display.voice.wavinfo import read_wav_info
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
 from server.config.problems import ConfigError
-from server.voice import VOICE, load_voice_plan, voice_extension, voice_plan_from_mapping
+from server.voice.config import load_voice_plan, voice_plan_from_mapping
+from server.voice.service import VOICE, voice_extension
 from server.web import setup_static
 from tests.board.hall_actions import api, call_next, issue, login, silent_back_office_call
 from tests.conftest import sample_hall_serving, start_hub
