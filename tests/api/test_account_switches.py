@@ -177,8 +177,9 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     second = hallq("device", "new-token", "kiosk-2").stdout.strip()
     assert second.startswith("dev_") and second != first
     hallq("device", "disable", "board-C")
-    assert hallq("device", "list").stdout.splitlines() == ["board-C  display  C  disabled", "kiosk-2  kiosk  active"]
-    assert first not in hallq("device", "list").stdout and second not in hallq("device", "list").stdout
+    listed = hallq("device", "list").stdout
+    assert listed.splitlines() == ["board-C  display  C  disabled", "kiosk-2  kiosk  active"]
+    assert first not in listed and second not in listed
     hallq("user", "add", "staff07", "--role", "staff", "--name", "周七")
     hallq("user", "disable", "staff07")
     assert "staff07  周七  staff  disabled" in hallq("user", "list").stdout
