@@ -18,7 +18,7 @@ from server.api.routing import Route, add_routes, error_middleware
 from server.devices import api as device_routes
 from server.devices.keys import DEVICE_REPORTS
 from server.devices.reports import DeviceReports
-from server.stats import routes as stats_routes
+from server.stats import followup_routes, routes as stats_routes
 from server.config.loader import load_hall_config
 from server.config.models import HallConfig
 from server.engine.clock import Clock, SystemClock
@@ -41,6 +41,7 @@ def api_routes() -> list[Route]:
         *admin_routes.ROUTES,
         *event_stream.ROUTES,
         *stats_routes.ROUTES,
+        *followup_routes.ROUTES,
         *device_routes.ROUTES,
     ]
     return [*routes, openapi_route(routes, "HallQ hub API", VERSION)]

@@ -146,6 +146,14 @@ class Rules(_Model):
     """A visit can be rated until the end of this many days after its hall day (0: that day
     only). Without a limit a rating came months later through the ticket's QR code and changed
     a month whose assessment had been run, with the clerk's appeal window long closed."""
+    followup_contact_days: Annotated[int, Field(ge=0, le=30)] = 1
+    """A bad rating (1-2) must be followed up with the citizen (回访) by the end of this many
+    working days after the rating's day (国办发〔2019〕51号; 0: the same day)."""
+    followup_rectify_days: Annotated[int, Field(ge=0, le=60)] = 15
+    """...and its rectification (整改) fed back by the end of this many working days after it."""
+    followup_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    """Failed calls after which the citizen counts as unreachable (无法联系) and the hall
+    verifies the complaint by its own means (video, records)."""
     pause_reasons: dict[str, str] = {
         "meeting": "会议",
         "break": "休息",
@@ -361,10 +369,14 @@ class HallConfig(_Model):
     def season_on(self, d: date) -> Season:
         return next(s for s in self.hours.seasons if s.contains(d))
 
+    def is_working_day(self, d: date) -> bool:
+        """A working weekday that is no public holiday, or a make-up working day (调休)."""
+        if d in self.by_key.holidays:
+            return False
+        return d in self.by_key.workdays or d.isoweekday() in self.hours.working_weekdays
+
     def sessions_on(self, d: date) -> list[Session]:
         """Opening sessions of a day: none on holidays and rest days, except make-up workdays."""
-        if d in self.by_key.holidays:
-            return []
-        if d not in self.by_key.workdays and d.isoweekday() not in self.hours.working_weekdays:
+        if not self.is_working_day(d):
             return []
         return sorted(self.season_on(d).sessions, key=lambda s: s.start)

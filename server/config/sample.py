@@ -151,6 +151,9 @@ per_person_daily_cap = 5        # tickets one ID number may take in a day
 appointment_early_min = 30      # an appointment may check in this early …
 appointment_late_min = 15       # … and this late, relative to its slot
 rating_days = 7                 # a visit can be rated (好差评) until this many days after it
+followup_contact_days = 1       # a bad rating is called back (差评回访) within this many working days
+followup_rectify_days = 15      # … and its rectification (整改) fed back within this many
+followup_attempts = 3           # failed calls after which the citizen counts as unreachable
 
 [rules.pause_reasons]
 meeting = "会议"

@@ -35,6 +35,21 @@ def hall_day(config: HallConfig, epoch: float) -> date:
     return local_now(config, epoch).date()
 
 
+def working_days_after(config: HallConfig, day: date, n: int) -> date:
+    """The n-th working day of the hall's calendar after `day` (for n = 0 `day` itself, or the next
+    working day if it is none): a deadline of "n working days" skips weekends and public holidays
+    and counts make-up working days (调休), as the hall's own calendar says. A rating given on a
+    Saturday with n = 1 is due on Monday, as one given on Friday."""
+    if n == 0:
+        while not config.is_working_day(day):
+            day += timedelta(days=1)
+    for _ in range(n):
+        day += timedelta(days=1)
+        while not config.is_working_day(day):
+            day += timedelta(days=1)
+    return day
+
+
 def open_minutes_left(config: HallConfig, epoch: float) -> float:
     """Minutes of today's opening sessions still to come after `epoch` (lunch not counted)."""
     now = local_now(config, epoch)

@@ -56,18 +56,25 @@ def _rated_by(conn: Connection, ticket_id: int) -> str | None:
     ).scalar()
 
 
+def rating_event(conn: Connection, config: HallConfig, kind: str, ticket: Any, staff_id: str | None,
+                 payload: dict[str, Any], now: float) -> HallEvent:
+    """A step taken on a ticket's rating after the visit (an appeal, a follow-up), written to the
+    ticket's own event stream as the audit trail; publish it after the commit."""
+    values = {
+        "at": now, "hall_day": hall_day(config, now), "kind": kind, "ticket_id": ticket.id,
+        "number": ticket.number, "zone": ticket.zone, "queue": ticket.queue, "window_id": None,
+        "staff_id": staff_id, "payload": payload,
+    }
+    seq = conn.execute(insert(ticket_events).returning(ticket_events.c.seq), values).scalar_one()
+    return HallEvent(seq=seq, **{k: v for k, v in values.items() if k != "hall_day"})
+
+
 class Appeals:
     def __init__(self, database: Database, config: HallConfig, clock: Clock, bus: EventBus) -> None:
         self.database, self.config, self.clock, self.bus = database, config, clock, bus
 
     def _event(self, conn: Connection, kind: str, ticket: Any, staff_id: str, payload: dict[str, Any], now: float) -> HallEvent:
-        values = {
-            "at": now, "hall_day": hall_day(self.config, now), "kind": kind, "ticket_id": ticket.id,
-            "number": ticket.number, "zone": ticket.zone, "queue": ticket.queue, "window_id": None,
-            "staff_id": staff_id, "payload": payload,
-        }
-        seq = conn.execute(insert(ticket_events).returning(ticket_events.c.seq), values).scalar_one()
-        return HallEvent(seq=seq, **{k: v for k, v in values.items() if k != "hall_day"})
+        return rating_event(conn, self.config, kind, ticket, staff_id, payload, now)
 
     async def file(self, ticket_id: int, staff_id: str, reason: str) -> Appeal:
         now = self.clock.now()

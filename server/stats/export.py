@@ -17,6 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from server.stats.assessment import SHARE_RULES
+from server.stats.followups import FollowUpFigures
 from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures
 from server.stats.months import Assessed, month_zh
 
@@ -192,9 +193,10 @@ def assessment_lines(assessed: Assessed, produced: Produced) -> list[tuple[str, 
     return lines + [("导出时间", produced.text())]
 
 
-def assessment_to_xlsx(assessed: Assessed, produced: Produced) -> bytes:
-    """The month's 考核: a ranking sheet, every person's lines (shares as percentages), the units;
-    each sheet says which month, whether it is final, and when it was made (each is printed alone)."""
+def assessment_to_xlsx(assessed: Assessed, produced: Produced, followups: FollowUpFigures | None = None) -> bytes:
+    """The month's 考核: a ranking sheet, every person's lines (shares as percentages), the units,
+    and the bad ratings' follow-up as the hall reports it; each sheet says which month, whether it
+    is final, and when it was made (each is printed alone)."""
     about, people, names = assessment_lines(assessed, produced), assessed.people, assessed.unit_names
     book = Workbook()
     ranking = book.active
@@ -214,7 +216,21 @@ def assessment_to_xlsx(assessed: Assessed, produced: Produced) -> bytes:
     _titled(by_unit, about, ["排名", "单位", "平均得分", "人数"])
     for u in assessed.units:
         _append(by_unit, [u.rank, names.get(u.unit, u.unit), u.score, u.people])
+    if followups is not None:
+        _followup_sheet(book.create_sheet("差评回访"), about, followups)
     return _saved(book)
+
+
+def _followup_sheet(sheet: Any, about: list[tuple[str, str]], f: FollowUpFigures) -> None:
+    """差评回访率 and 整改率 as the hall reports them: of all the month's bad ratings, those
+    contacted by the contact deadline and those closed (rectified, or found unfounded) by the
+    rectification deadline; a month without bad ratings has no rate, not 100%."""
+    _titled(sheet, about, ["项目", "数值"])
+    for label, value in (("差评数", f.bad_ratings), ("按时回访数", f.contacted_on_time), ("差评按时回访率", f.contact_rate),
+                         ("按时办结（整改）数", f.closed_on_time), ("差评按时整改率", f.closed_rate), ("尚未办结", f.still_open)):
+        _append(sheet, [label, "—" if value is None else value])
+        if isinstance(value, float):
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"
 
 
 def _saved(book: Workbook) -> bytes:

@@ -36,7 +36,7 @@ from server.stats.facts import WATERMARK, last_finished_day
 from server.stats.labels import person_label, staff_names
 from server.stats.roster import Roster
 from server.stats.watermarks import read_watermark
-from server.storage.schema import assessment_months, rating_appeals, ticket_events, tickets
+from server.storage.schema import assessment_months, rating_appeals, rating_followups, ticket_events, tickets
 
 SNAPSHOT_FORMAT = 1
 
@@ -177,6 +177,16 @@ def _pending(conn: Connection, month: str) -> int:
     ).scalar_one())
 
 
+def _open_followups(conn: Connection, month: str) -> int:
+    """Bad ratings of the month's visits whose follow-up (stats/followups.py) is not closed: the
+    month's assessment is not published with complaints still being verified."""
+    start, end = month_bounds(month)
+    return int(conn.execute(
+        select(func.count()).select_from(rating_followups)
+        .where(rating_followups.c.hall_day >= start, rating_followups.c.hall_day <= end, rating_followups.c.state != "closed")
+    ).scalar_one())
+
+
 def open_month(conn: Connection, config: HallConfig, month: str, now: float) -> OpenMonth:
     """What keeps the month from being finalised now, said as the page says it."""
     closes = ratings_close_on(config, month)
@@ -188,6 +198,9 @@ def open_month(conn: Connection, config: HallConfig, month: str, now: float) -> 
                         f"its visits can be rated until {closes.isoformat()} (rules.rating_days = {days})"))
     if pending:
         reasons.append((f"还有{pending}件申诉待复核，复核完毕才能归档", f"{pending} appeal(s) of its ratings are pending"))
+    followups = _open_followups(conn, month)
+    if followups:
+        reasons.append((f"{followups} 条差评未办结回访", f"{followups} bad rating follow-up(s) are not closed"))
     return OpenMonth(month, pending, closes, [zh for zh, _ in reasons], [en for _, en in reasons])
 
 

@@ -27,6 +27,7 @@ from server.stats.assessment import MONTH_PATTERN, PersonScore, UnitScore, asses
 from server.stats.assessment_cases import CASE_RULES, CASES_LIMIT, bad_ratings_of, cases_behind
 from server.stats.assessment_rules import AssessmentRules, load_rules
 from server.stats.facts import FactBuilder, last_finished_day
+from server.stats.followups import FollowUpCounts, FollowUps, period_figures
 from server.stats.months import (
     Assessed, final_cases_note, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
 )
@@ -42,6 +43,7 @@ from server.storage.schema import users
 audit = logging.getLogger("hallq.audit")
 FACTS = web.AppKey("stats_facts", FactBuilder)
 APPEALS = web.AppKey("stats_appeals", Appeals)
+FOLLOWUPS = web.AppKey("stats_followups", FollowUps)
 RULES = web.AppKey("assessment_rules", AssessmentRules)
 ROSTER = web.AppKey("duty_roster", Roster)
 MANAGERS = roles(Role.MANAGER, Role.ADMIN)
@@ -123,6 +125,11 @@ async def my_bad_ratings(request: web.Request, principal: Principal) -> web.Resp
         return [r | {"month_final": f"{r['hall_day']:%Y-%m}" in final} for r in rows]
 
     rows = await request.app[DATABASE].read(read)
+    # Each with its follow-up, read-only and the citizen's number masked: the clerk sees that the
+    # complaint is being verified and what was rectified, not whom to call.
+    followups = {f.ticket_id: f for f in await request.app[FOLLOWUPS].list(
+        None, reveal=False, ticket_ids={r["ticket_id"] for r in rows})}
+    rows = [r | {"followup": followups.get(r["ticket_id"])} for r in rows]
     return json_response({"month": month, "from": start, "to": end, "bad_ratings": rows})
 
 
@@ -165,6 +172,7 @@ async def assessment(request: web.Request, principal: Principal) -> web.Response
         return json_response({"month": month, "person": person, "final": assessed.final})
     state = None
     if assessed.final is None:
+        await request.app[FOLLOWUPS].sync()  # every bad rating's follow-up counted in the blockers
         config, now = request.app[CONFIG], request.app[ENGINE].clock.now()
         state = await request.app[DATABASE].read(lambda c: open_month(c, config, month, now))
     # the pages show 县公安局, not U29
@@ -197,6 +205,7 @@ async def finalise_month(request: web.Request, principal: Principal, body: Final
     month = request.match_info["month"]
     month_bounds(month)
     await request.app[FACTS].catch_up_all()  # every decided appeal in the facts the result is read from
+    await request.app[FOLLOWUPS].sync()  # and every bad rating's follow-up made, for the blocker
     config, rules, roster = request.app[CONFIG], request.app[RULES], request.app[ROSTER]
     now = request.app[ENGINE].clock.now()
     final = await request.app[DATABASE].write_long(
@@ -224,10 +233,16 @@ async def assessment_cases(request: web.Request, principal: Principal) -> web.Re
 
 
 async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Response:
-    """The month's ranking and every person's lines as an Excel workbook (考核 and 单位 sheets)."""
+    """The month's ranking and every person's lines as an Excel workbook (考核 and 单位 sheets), with
+    the month's bad-rating follow-up figures (差评回访 sheet)."""
     month = request.query.get("month") or f"{request.app[ENGINE].today():%Y-%m}"
     assessed = await _assessed(request, month)
-    return _download(assessment_to_xlsx(assessed, _produced(request, principal)), XLSX, f"hallq-assessment-{month}.xlsx")
+    await request.app[FOLLOWUPS].sync()
+    config = request.app[CONFIG]
+    start, end = month_bounds(month)
+    followed = await request.app[DATABASE].read(lambda c: period_figures(c, config, start, end))
+    return _download(assessment_to_xlsx(assessed, _produced(request, principal), followed), XLSX,
+                     f"hallq-assessment-{month}.xlsx")
 
 
 async def staffing(request: web.Request, principal: Principal) -> web.Response:
@@ -373,6 +388,7 @@ def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
     counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
     only_zones: set[str] | None = None, *, clock_rate: float, back_office_load: Mapping[str, BackOfficeLoad],
+    followups: FollowUpCounts = FollowUpCounts(0, 0),
 ) -> dict[str, Any]:
     """The dashboard's one JSON document: per zone and queue, the windows, the back offices' cases,
     today's figures, alerts.
@@ -420,6 +436,10 @@ def today_overview(
         })
     back_offices, unstaffed = _back_offices_json(config, now, windows, back_office_load, staff)
     alerts += unstaffed
+    if followups.overdue:
+        # A bad rating not called back or not rectified in time (国办发〔2019〕51号 deadlines).
+        alerts.append({"kind": "followup_overdue", "zone": None, "queue": None, "wait_s": None,
+                       "message": f"差评回访：{followups.overdue} 件已超期未办结，请尽快回访整改"})
     total = counts.get("all", TodayCounts("all"))
     # Whether citizens can take tickets now, said as the kiosks say it: on a Saturday or a holiday
     # the page was all zeros and dashes, as if the hall were broken or empty on a working day.
@@ -439,6 +459,7 @@ def today_overview(
         "zones": zones,
         "windows": [_window_json(config, w, staff) for w in windows],
         "back_offices": back_offices,
+        "followups": followups.to_json(),
         "alerts": sorted(alerts, key=lambda a: -(a["wait_s"] or 0)),
     }
 
@@ -466,7 +487,8 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
-                                         clock_rate=engine.clock.rate, back_office_load=back_office_load))
+                                         clock_rate=engine.clock.rate, back_office_load=back_office_load,
+                                         followups=await request.app[FOLLOWUPS].counts(unit)))
 
 
 def _unit_of_window(config: HallConfig, window_id: str) -> str | None:
@@ -512,6 +534,7 @@ async def stats_ctx(app: web.Application) -> AsyncIterator[None]:
     app[ROSTER] = load_roster(app[SETTINGS].config_dir)
     app[FACTS] = FactBuilder(app[DATABASE], app[CONFIG], engine.clock)
     app[APPEALS] = Appeals(app[DATABASE], app[CONFIG], engine.clock, app[BUS])
+    app[FOLLOWUPS] = FollowUps(app[DATABASE], app[CONFIG], engine.clock, app[BUS])
     app[FACTS].attach(app[BUS])
     yield
     await app[FACTS].close()

@@ -360,6 +360,42 @@ rating_appeals = Table(
     Index("ix_rating_appeals_status", "status", "filed_at"),
 )
 
+# A bad rating's follow-up (差评回访整改, migration 0010): one row per rating of 1 or 2, made from
+# the `ticket.rated` events (server/stats/followups.py), carrying the citizen's call-back number
+# only until it is closed. Each step is also a ticket event (rating.followup_*), the audit trail.
+rating_followups = Table(
+    "rating_followups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("hall_day", Date, nullable=False),  # the visit's day: the month it counts in
+    Column("rated_day", Date, nullable=False),  # the rating's day: the deadlines count from it
+    Column("rated_at", Float, nullable=False),
+    Column("staff_id", String(64)),
+    Column("window_id", String(16)),
+    Column("rating", Integer, nullable=False),
+    Column("contact_due", Date, nullable=False),
+    Column("rectify_due", Date, nullable=False),
+    Column("state", String(16), nullable=False),  # contact, rectify, closed
+    Column("phone", String(20)),  # the citizen's call-back number, erased when closed
+    Column("phone_left_at", Float),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("contact_result", String(16)),  # reached, unreachable
+    Column("contacted_by", String(64)),
+    Column("contacted_at", Float),
+    Column("finding", String(16)),  # substantiated, partly, unfounded
+    Column("finding_note", String(500)),
+    Column("found_by", String(64)),
+    Column("found_at", Float),
+    Column("rectification", String(1000)),
+    Column("rectified_by", String(64)),
+    Column("rectified_at", Float),
+    Column("closed_at", Float),
+    UniqueConstraint("ticket_id"),
+    Index("ix_rating_followups_state", "state", "rated_day"),
+    Index("ix_rating_followups_day", "hall_day"),
+)
+
 # A month's assessment once the hall manager finalised it (考核归档, migration 0009): the whole
 # result as it was published, so that the month reads the same later whatever changes in the facts,
 # the rules, the roster or the accounts; the digest is printed on the exports to match a paper copy.

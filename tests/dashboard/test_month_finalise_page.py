@@ -17,6 +17,7 @@ from server.storage.schema import assessment_months
 from tests.conftest import HUB_PASSWORD, Hub, at
 from tests.dashboard.conftest import post, sign_in
 from tests.dashboard.test_report_page import bad_rating_appeal
+from tests.stats.test_month_finalise import close_followups
 
 
 @pytest.mark.browser
@@ -31,11 +32,13 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await page.fill("#month", "2026-11")
     await page.click("#run-assessment")
     await expect(page.locator("#month-state-text")).to_contain_text("未归档")
-    await expect(page.locator("#month-blockers li")).to_have_count(2)
+    await expect(page.locator("#month-blockers li")).to_have_count(3)
     await expect(page.locator("#month-blockers")).to_contain_text("还有1件申诉待复核")
+    await expect(page.locator("#month-blockers")).to_contain_text("1 条差评未办结回访")
     await expect(page.locator("#finalise")).to_be_disabled()
 
     await post(web_hub, f"/appeals/{appeal}/decision", "manager", {"accept": False, "reason": "录像显示服务规范"})
+    await close_followups(web_hub)
     clock.set(at("09:00", date(2026, 12, 8)))
     await sign_in(page, web_hub, "/reports")  # yesterday's session is over
     await expect(page.locator("#month")).to_have_value("2026-12")  # the page set up, on this month

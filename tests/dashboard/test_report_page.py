@@ -127,7 +127,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     saved = await info.value
     assert saved.suggested_filename == "月度考核_2026-11.xlsx"
     book = load_workbook(io.BytesIO(Path(await saved.path()).read_bytes()))
-    assert book.sheetnames == ["考核排名", "考核明细", "单位排名"]
+    assert book.sheetnames == ["考核排名", "考核明细", "单位排名", "差评回访"]
     rows = list(book["考核排名"].iter_rows(values_only=True))
     ranked = rows[[r[0] for r in rows].index("排名") + 1:]  # below what the sheet is and its header
     assert ("张三（staff01）" in {r[1] for r in ranked}) and len(ranked) == await ranking.count()

@@ -19,6 +19,15 @@ from tests.conftest import HUB_PASSWORD, Hub, at, start_hub
 from tests.stats.test_appeals_and_assessment import _rated_visit
 
 
+async def close_followups(hub: Hub) -> None:
+    """Every open follow-up of a bad rating reached and found unfounded, by the manager."""
+    listed = await (await hub.client.get("/api/v1/followups?state=contact", headers=hub.auth("manager"))).json()
+    for f in listed["followups"]:
+        for step, body in (("attempts", {"reached": True, "note": ""}), ("finding", {"finding": "unfounded", "note": ""})):
+            r = await hub.client.post(f"/api/v1/followups/{f['id']}/{step}", json=body, headers=hub.auth("manager"))
+            assert r.status == 200, await r.text()
+
+
 async def _signed_in(hub: Hub, who: str) -> dict[str, str]:
     """A fresh sign-in (the hub's sessions end with the day; these tests move days ahead)."""
     response = await hub.client.post("/api/v1/auth/login", json={"username": who, "password": HUB_PASSWORD})
@@ -42,9 +51,11 @@ async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(ai
     body = await r.json()
     assert r.status == 409 and body["error"]["code"] == "month_open", body
     assert "评价期到12月7日结束" in body["error"]["message"] and "还有1件申诉待复核" in body["error"]["message"]
+    assert "2 条差评未办结回访" in body["error"]["message"]
     assert body["error"]["details"] == {"month": "2026-11", "pending_appeals": 1, "ratings_close_on": "2026-12-07"}
     assert body["error"]["message_en"] == ("the assessment of 2026-11 cannot be finalised yet: its visits can be rated until "
-                                           "2026-12-07 (rules.rating_days = 7); 1 appeal(s) of its ratings are pending")
+                                           "2026-12-07 (rules.rating_days = 7); 1 appeal(s) of its ratings are pending; "
+                                           "2 bad rating follow-up(s) are not closed")
     assessment = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=hub.auth("manager"))).json()
     assert assessment["final"] is None
     assert (assessment["open"]["can_finalise"], assessment["open"]["pending_appeals"]) == (False, 1)
@@ -52,6 +63,7 @@ async def test_a_finalised_month_is_kept_as_published_and_refuses_its_appeals(ai
     r = await client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": True, "reason": "回访属实"},
                           headers=hub.auth("manager"))
     assert r.status == 200
+    await close_followups(hub)  # the bad ratings called back (差评回访) and found unfounded
     clock.set(at("09:00", date(2026, 12, 8)))  # the rating period (7 days after 30 November) is over
     manager, staff02 = await _signed_in(hub, "manager"), await _signed_in(hub, "staff02")
     before = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=manager)).json()
