@@ -24,6 +24,7 @@ from server.web.callpad import setup
 from tests.conftest import HUB_PASSWORD, Hub, at, publish_screenshot, start_hub
 from tests.dashboard.test_dashboard_ticks import seconds_of
 from tests.stats.test_appeals_and_assessment import _rated_visit
+from tests.stats.test_month_finalise import close_followups
 
 CALL_BUTTON = "#buttons button[data-action='callNext']"
 
@@ -557,8 +558,16 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
     await row.locator("button").click()
     await expect(page.locator("#pad-info")).to_have_text(f"{number} 的申诉已提交，待复核")
     await expect(row.locator("td").nth(3)).to_have_text("申诉待复核")
+    await expect(row.locator("td.followup")).to_have_text("待回访（2026-11-27前）")  # the hall's call-back, read-only
     appeals = await (await pad_hub.client.get("/api/v1/appeals", headers=pad_hub.auth("manager"))).json()
     assert [(a["number"], a["staff_id"], a["status"]) for a in appeals["appeals"]] == [(number, "staff01", "pending")]
+    [followup] = (await (await pad_hub.client.get("/api/v1/followups", headers=pad_hub.auth("manager"))).json())["followups"]
+    for step, body in (("attempts", {"reached": True, "note": ""}), ("finding", {"finding": "partly", "note": ""}),
+                       ("rectification", {"measures": "加强业务培训"})):
+        r = await pad_hub.client.post(f"/api/v1/followups/{followup['id']}/{step}", json=body, headers=pad_hub.auth("manager"))
+        assert r.status == 200, await r.text()
+    await page.click(button("appeals"))
+    await expect(row.locator("td.followup")).to_have_text("回访已办结：部分属实；整改：加强业务培训")
     theirs = await (await pad_hub.client.get("/api/v1/my/bad-ratings", headers=pad_hub.auth("staff02"))).json()
     assert theirs["bad_ratings"] == []
 
@@ -626,6 +635,7 @@ async def test_a_rating_of_a_finalised_month_offers_no_appeal_on_the_pad(tabs: T
     December; staff01 opens 我的差评. Seen before: an appeal button the hub then refused. Kept: the
     rating listed with 该月考核已归档，不能申诉 and nothing to send."""
     bad = await _rated_visit(pad_hub, clock, "staff01", "W19", 1)
+    await close_followups(pad_hub)  # the call-back done: nothing else keeps November open
     await pad_hub.engine.logout("W19")
     clock.set(at("09:00", date(2026, 12, 8)))
     login = await pad_hub.client.post("/api/v1/auth/login", json={"username": "manager", "password": HUB_PASSWORD})

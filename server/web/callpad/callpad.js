@@ -500,6 +500,12 @@
             row.append(Object.assign(document.createElement("td"), { textContent: text }));
           }
           row.append(cell);
+          // 差评回访整改, read-only: how the hall's follow-up of the complaint stands.
+          const f = r.followup;
+          const followup = !f ? "" : f.state === "closed"
+            ? `回访已办结${f.finding_zh ? "：" + f.finding_zh : ""}${f.rectification ? "；整改：" + f.rectification : ""}`
+            : `${f.state_zh}（${f.due}前）`;
+          row.append(Object.assign(document.createElement("td"), { className: "followup", textContent: followup }));
           return row;
         }) : [Object.assign(document.createElement("tr"), { textContent: "本月和上月没有差评" })]));
       } catch (error) { this.onError(error); }

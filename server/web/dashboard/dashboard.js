@@ -21,6 +21,7 @@
     $("t-no-shows").textContent = t.no_shows; $("t-wait-mean").textContent = dur(t.wait_mean_s);
     $("t-wait-p90").textContent = dur(t.wait_p90_s); $("t-over-kpi").textContent = pct(t.over_kpi_share);
     $("t-windows").textContent = `${t.windows_open}/${t.windows_paused}/${t.windows_closed}`;
+    $("t-followups").textContent = `${data.followups.open}/${data.followups.overdue}`; // 差评回访整改
     $("level").textContent = data.service_level_min;
     $("hall-name").textContent = data.hall;
     $("updated").textContent = `数据时间 ${data.time}`;

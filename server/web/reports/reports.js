@@ -187,6 +187,49 @@
     }));
   }
 
+  // 差评回访整改: each open follow-up offers only its next step (the hub refuses any other).
+  async function loadFollowups() {
+    const data = await HallQ.api("GET", "/followups");
+    const name = (who) => data.names[who] || who || "";
+    $("followup-counts").textContent = `待办 ${data.counts.open} 件，其中超期 ${data.counts.overdue} 件`;
+    const post = async (f, step, body) => {
+      $("followup-error").textContent = "";
+      try {
+        await HallQ.api("POST", `/followups/${f.id}/${step}`, body);
+        await loadFollowups();
+      } catch (error) { $("followup-error").textContent = error.message; }
+    };
+    $("followup-rows").replaceChildren(...data.followups.map((f) => {
+      const done = [];
+      if (f.attempts) done.push(`联系 ${f.attempts} 次${f.contact_result_zh ? "：" + f.contact_result_zh : ""}`);
+      if (f.finding_zh) done.push(`核实：${f.finding_zh}${f.finding_note ? "（" + f.finding_note + "）" : ""}，${name(f.found_by)}`);
+      if (f.rectification) done.push(`整改：${f.rectification}，${name(f.rectified_by)}`);
+      const cell = el("td", {});
+      const note = el("input", { class: "followup-note", maxlength: "200", placeholder: "说明" });
+      const button = (label, cls, action) => {
+        const b = el("button", { type: "button", class: cls }, label);
+        b.addEventListener("click", action);
+        return b;
+      };
+      if (f.state === "contact" && !f.contact_result) {
+        cell.append(note, " ", button("已联系上", "reached", () => post(f, "attempts", { reached: true, note: note.value.trim() })),
+          " ", button("未接通", "missed", () => post(f, "attempts", { reached: false, note: note.value.trim() })));
+      } else if (f.state === "contact") {
+        const finding = el("select", { class: "finding" },
+          ...Object.entries(data.findings).map(([code, label]) => el("option", { value: code }, label)));
+        cell.append(finding, " ", note, " ",
+          button("记录核实结论", "find", () => post(f, "finding", { finding: finding.value, note: note.value.trim() })));
+      } else if (f.state === "rectify") {
+        const measures = el("input", { class: "measures", maxlength: "500", placeholder: "整改措施及反馈情况" });
+        cell.append(measures, " ", button("整改办结", "rectify", () => post(f, "rectification", { measures: measures.value.trim() })));
+      }
+      return el("tr", { "data-followup": String(f.id), class: f.overdue ? "late" : "" },
+        el("td", {}, f.hall_day), el("td", {}, f.number), el("td", {}, name(f.staff_id)), el("td", {}, `${f.rating} 分`),
+        el("td", { class: "phone" }, f.phone || "—"), el("td", { class: "status" }, f.state_zh),
+        el("td", {}, f.due ? `${f.due}${f.overdue ? "（已超期）" : ""}` : "—"), el("td", {}, done.join("；")), cell);
+    }));
+  }
+
   async function start() {
     const me = await ManagerSignIn.require(new Set(["manager", "admin", "chief"]));
     const chief = me.role === "chief"; // a unit's chief representative: that unit's figures only
@@ -216,6 +259,7 @@
       await loadFinalMonths().catch((error) => { $("assess-error").textContent = error.message; });
       await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
     }
+    await loadFollowups().catch((error) => { $("followup-error").textContent = error.message; }); // a chief: their unit's
   }
 
   document.addEventListener("DOMContentLoaded", start);

@@ -81,6 +81,29 @@
       : closed ? `评价期已过：办事后${s.rating_days}日内可以评价。` : "一次一评，评价提交后不可修改。");
   }
 
+  // After a bad rating (1-2) the hall calls back (差评回访): the citizen may leave a number for it.
+  // Asked only then, and shown back masked: whoever holds the paper ticket can open this page.
+  async function showCallback(s) {
+    if (!s.rated || s.rating > 2) { $("callback").hidden = true; return; }
+    try {
+      const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
+      $("callback").hidden = !c.state; // no follow-up: not a bad rating
+      $("callback-form").hidden = !c.offered || Boolean(c.phone);
+      say("callback-left", c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系。`
+        : (c.offered ? "" : `回访状态：${c.state_zh || ""}`));
+    } catch (err) { say("error", err.message); }
+  }
+  $("callback-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await HallQ.api("POST", `/status/${encodeURIComponent(token)}/callback`,
+        { phone: $("callback-phone").value.trim(), consent: $("callback-consent").checked });
+      $("callback-phone").value = "";
+      say("error", "");
+      await refresh();
+    } catch (err) { say("error", err.message); }
+  });
+
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
   // "missing" for a token no ticket has (never worth retrying).
   async function refresh() {
@@ -88,6 +111,7 @@
       const s = await HallQ.api("GET", `/status/${encodeURIComponent(token)}`);
       show(s);
       say("error", "");
+      await showCallback(s);
       return true;
     } catch (err) {
       say("error", err.status === 404 ? "未找到该号票，请核对二维码" : err.message);

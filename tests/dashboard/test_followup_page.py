@@ -1,0 +1,95 @@
+"""差评回访整改 in real browsers: the citizen leaves a call-back number on the phone after a bad
+rating, the manager calls, records the finding and the rectification on the report page, and the
+number is gone once the follow-up is closed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+from sqlalchemy import select
+
+from server.api.keys import DATABASE
+from server.engine.views import IssueRequest
+from server.storage.schema import rating_followups
+from server.web import dashboard, reports, setup_static, status_page
+from tests.conftest import Hub, start_hub
+from tests.dashboard.conftest import sign_in
+
+
+@pytest.fixture
+async def followup_hub(aiohttp_client, tmp_path: Path, clock) -> Hub:
+    return await start_hub(aiohttp_client, tmp_path / "data", clock,
+                           extensions=[setup_static, status_page.setup, dashboard.setup, reports.setup])
+
+
+@pytest.mark.browser
+async def test_the_citizen_leaves_a_number_and_the_manager_closes_the_followup(
+        followup_hub: Hub, browser: Browser, tmp_path: Path, clock) -> None:
+    """Tried: a malformed number, then a good one, on the phone after rating 非常不满意; the
+    manager's call, finding and rectification on the report page. Kept: the malformed number
+    refused in Chinese and not stored; the good one shown masked to the citizen and in full to the
+    manager; the follow-up closed and its number erased, the phone page saying 已办结."""
+    hub, engine = followup_hub, followup_hub.engine
+    ticket = (await engine.issue(IssueRequest(queue="A1"))).ticket
+    await engine.login("W01", "staff01")
+    clock.advance(120)
+    await engine.call_next("W01")
+    await engine.start("W01")
+    clock.advance(300)
+    await engine.finish("W01")
+
+    phone = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    try:
+        citizen = await phone.new_page()
+        await citizen.goto(f"{hub.base_url}/t/{ticket.status_token}")
+        await expect(citizen.locator("#link")).to_have_text("实时更新中")
+        await expect(citizen.locator("#callback")).to_be_hidden()
+        await citizen.click("#levels button[data-score='1']")
+        await citizen.click("#submit-rating")
+        await expect(citizen.locator("#callback-form")).to_be_visible()
+        await citizen.fill("#callback-phone", "12345")
+        await citizen.check("#callback-consent")
+        await citizen.click("#callback-submit")
+        await expect(citizen.locator("#error")).to_contain_text("请填写11位手机号码")
+        await citizen.fill("#callback-phone", "138 1234 5678")
+        await citizen.click("#callback-submit")
+        await expect(citizen.locator("#callback-left")).to_have_text("已留下回访电话：138****5678。工作人员将尽快与您联系。")
+        await expect(citizen.locator("#callback-form")).to_be_hidden()
+        await citizen.screenshot(path=str(tmp_path / "status_callback_left.png"))
+
+        desk = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        page = await desk.new_page()
+        await sign_in(page, hub, "/reports")
+        row = page.locator("#followup-rows tr").first
+        await expect(row.locator("td.phone")).to_have_text("13812345678")
+        await expect(row.locator("td.status")).to_have_text("待回访")
+        await expect(page.locator("#followup-counts")).to_have_text("待办 1 件，其中超期 0 件")
+        await row.locator("input.followup-note").fill("市民反映窗口解释不清")
+        await row.locator("button.reached").click()
+        await expect(row.locator("select.finding")).to_be_visible()
+        await row.locator("select.finding").select_option("substantiated")
+        await row.locator("button.find").click()
+        await expect(row.locator("td.status")).to_have_text("已回访待整改")
+        await row.locator("button.rectify").click()  # empty: refused, nothing closed
+        await expect(page.locator("#followup-error")).not_to_be_empty()
+        await expect(row.locator("td.status")).to_have_text("已回访待整改")
+        await row.locator("input.measures").fill("组织窗口人员业务培训，已电话向市民反馈")
+        await row.locator("button.rectify").click()
+        await expect(row.locator("td.status")).to_have_text("已办结")
+        await expect(row.locator("td.phone")).to_have_text("—")
+        await expect(page.locator("#followup-counts")).to_have_text("待办 0 件，其中超期 0 件")
+        await page.screenshot(path=str(tmp_path / "reports_followup_closed.png"), full_page=True)
+        stored = await hub.app[DATABASE].read(lambda c: c.execute(select(rating_followups.c.phone, rating_followups.c.state)).all())
+        assert [tuple(r) for r in stored] == [(None, "closed")]
+
+        await citizen.reload()
+        await expect(citizen.locator("#callback-left")).to_have_text("回访状态：已办结")
+        await expect(citizen.locator("#callback-form")).to_be_hidden()
+        await citizen.screenshot(path=str(tmp_path / "status_callback_closed.png"))
+    finally:
+        await phone.close()
+        if "desk" in locals():
+            await desk.close()
+    assert all((tmp_path / name).stat().st_size > 0 for name in
+               ("status_callback_left.png", "reports_followup_closed.png", "status_callback_closed.png"))
