@@ -74,7 +74,8 @@ def _callback_json(followup: FollowUp | None) -> dict[str, object]:
     masked (the page is opened by whoever holds the paper ticket)."""
     if followup is None:
         return {"offered": False, "phone": None, "state": None, "state_zh": None}
-    return {"offered": followup.state != "closed", "phone": followup.phone, "state": followup.state,
+    awaiting_call = followup.state == "contact" and followup.contact_result is None
+    return {"offered": awaiting_call, "phone": followup.phone, "state": followup.state,
             "state_zh": followup.state_zh}
 
 

@@ -68,6 +68,10 @@ async def test_the_citizen_leaves_a_number_and_the_manager_closes_the_followup(
         await row.locator("input.followup-note").fill("市民反映窗口解释不清")
         await row.locator("button.reached").click()
         await expect(row.locator("select.finding")).to_be_visible()
+        await expect(row.locator("td.status")).to_have_text("已回访待核实")
+        await citizen.reload()  # called: the citizen's page tells the state, the number left is history
+        await expect(citizen.locator("#callback-left")).to_have_text("回访状态：已回访待核实")
+        await expect(citizen.locator("#callback-form")).to_be_hidden()
         await row.locator("select.finding").select_option("substantiated")
         await row.locator("button.find").click()
         await expect(row.locator("td.status")).to_have_text("已回访待整改")

@@ -189,6 +189,48 @@ async def test_an_unreachable_citizen_after_the_set_attempts_and_an_unfounded_co
     assert (await _row(hub, f["id"]))["phone"] is None
 
 
+async def test_a_called_citizen_is_not_overdue_and_the_number_is_taken_once_before_the_call(aiohttp_client, tmp_path, clock):
+    """Tried: a second number over the first, a number after the hall has called, and the look of
+    a contacted follow-up past its contact deadline. Kept: the first number, unchanged; the
+    follow-up due by its rectification deadline, not overdue; no number, masked or not, in the
+    audit trail."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    client = hub.client
+    bad, token = await _visit(hub.engine, clock, "staff01", "W01", 2)  # Thursday: contact due Friday
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
+    assert r.status == 201
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13999990000", "consent": True})
+    status, code, message = await _error(r)
+    assert (status, code) == (409, "phone_already_left") and "138****5678" in message
+    [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
+    assert f["phone"] == "13812345678", "the number the hall is to call was not replaced"
+
+    r = await client.post(f"/api/v1/followups/{f['id']}/attempts", json={"reached": True, "note": "已联系"},
+                          headers=hub.auth("manager"))
+    assert (await r.json())["state_zh"] == "已回访待核实"
+    r = await client.get(f"/api/v1/status/{token}/callback")
+    assert await r.json() == {"offered": False, "phone": "138****5678", "state": "contact", "state_zh": "已回访待核实"}
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13999990000", "consent": True})
+    assert (await _error(r))[:2] == (409, "already_contacted")
+    assert (await _row(hub, f["id"]))["phone"] == "13812345678"
+
+    clock.set(at("09:00", date(2026, 11, 30)))  # Monday: past the contact deadline, which was met
+    hub.tokens["manager"] = await hub.app[ACCOUNTS].open_session(
+        Principal("manager", Role.MANAGER, False, "大厅管理员"), now=clock.now())
+    data = await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json()
+    [f] = data["followups"]
+    assert (f["due"], f["overdue"], f["state_zh"]) == (f["rectify_due"], False, "已回访待核实")
+    assert data["counts"] == {"open": 1, "overdue": 0}
+    today = await (await client.get("/api/v1/stats/today", headers=hub.auth("manager"))).json()
+    assert today["followups"] == {"open": 1, "overdue": 0}
+    assert not [a for a in today["alerts"] if a["kind"] == "followup_overdue"]
+
+    [payload] = await hub.app[DATABASE].read(lambda c: c.execute(
+        select(ticket_events.c.payload).where(ticket_events.c.ticket_id == bad,
+                                              ticket_events.c.kind == "rating.followup_phone")).scalars().all())
+    assert payload == {"followup_id": f["id"], "phone_left": True}, "the audit trail says a number was left, not which"
+
+
 async def test_dashboard_counts_and_alerts_overdue_followups_and_the_month_waits_for_them(aiohttp_client, tmp_path, clock):
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     client = hub.client

@@ -89,8 +89,9 @@
       const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
       $("callback").hidden = !c.state; // no follow-up: not a bad rating
       $("callback-form").hidden = !c.offered || Boolean(c.phone);
-      say("callback-left", c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系。`
-        : (c.offered ? "" : `回访状态：${c.state_zh || ""}`));
+      // Offered only until the hall has called: after that the number left is history, the state news.
+      say("callback-left", !c.offered ? `回访状态：${c.state_zh || ""}`
+        : (c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系。` : ""));
     } catch (err) { say("error", err.message); }
   }
   $("callback-form").addEventListener("submit", async (event) => {
