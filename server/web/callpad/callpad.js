@@ -513,11 +513,14 @@
 
     // 代取号 at the 帮代办 desk: the clerk finds the item, types the citizen's document number if
     // the item needs one (a passport the kiosk's reader cannot read), and tells the citizen the
-    // number. One Idempotency-Key per ticket: sent again after a lost answer, the hub returns the
-    // same ticket instead of a second one. The document number leaves the page once issued.
+    // number. One Idempotency-Key per ticket: the same request sent again after a lost answer
+    // gets the hub's same ticket instead of a second one. The key is new for every opening of the
+    // panel (the next citizen, who must not be given the last one's ticket) and for every other
+    // request (another item or document number is another ticket; the hub refuses a reused key).
+    // The document number leaves the page once issued.
     openIssueFor() {
       this.openPanel("issueFor");
-      this.issueKey = this.issueKey || `pad-${this.windowId}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      this.issueKey = null;
       this.searchItems();
     }
 
@@ -537,7 +540,12 @@
       if (!item) return;
       const personId = $("issue-person").value.trim().toUpperCase() || null;
       const zoneName = (this.zones.find((z) => z.code === item.zone) || { name: item.zone }).name;
-      return this.run("POST", "/tickets", { item_code: code, person_id: personId }, (r) => {
+      const body = { item_code: code, person_id: personId };
+      if (!this.issueKey || this.issueKeyFor !== JSON.stringify(body)) {
+        this.issueKey = `pad-${this.windowId}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        this.issueKeyFor = JSON.stringify(body);
+      }
+      return this.run("POST", "/tickets", body, (r) => {
         $("issue-person").value = "";
         this.issueKey = null;
         return `已代取号 ${r.ticket.number}（${item.name}）：请群众到${zoneName}等候叫号，前面还有 ${r.people_ahead} 人`;

@@ -144,8 +144,12 @@ const PadRender = (() => {
     );
   }
 
+  // A list filled again (a search answered late, a refresh) keeps the clerk's choice while it is
+  // still offered: the first option must not take its place under their finger.
   function options(select, items) {
+    const chosen = select.value;
     select.replaceChildren(...items.map(([value, label]) => el("option", { value }, label)));
+    if (items.some(([value]) => value === chosen)) select.value = chosen;
   }
 
   return { $, ticket, queues, parked, buttons, windowChoice, choosable, connection, choices, options, STATUS_LABELS };
