@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode, web
 
@@ -45,7 +45,19 @@ HISTORY_LIMIT = 1000  # events in one answer of /events/history: the caller asks
 RECHECK_S = Accounts.TOKEN_CACHE_SECONDS  # hall time between two checks of a live stream's token
 IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often too
 SHUTDOWN_MESSAGE = b"hub stopping: reconnect with since"
-OPEN_STREAMS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("open_event_streams")
+
+
+@dataclass
+class OpenStreams:
+    """The streams open now, and whether the hub has begun to stop: a stream whose handshake was
+    still in flight when the open ones were closed would otherwise stay open until the shutdown
+    timeout, holding the stop up by a minute."""
+
+    streams: set[web.WebSocketResponse] = field(default_factory=set)
+    stopping: bool = False
+
+
+OPEN_STREAMS: web.AppKey[OpenStreams] = web.AppKey("open_event_streams")
 """The app's open streams (WebSocketResponse), closed when the hub stops (`setup`)."""
 
 
@@ -185,9 +197,12 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
         except asyncio.QueueFull:
             overflow.set()
 
-    unsubscribe = request.app[ENGINE].bus.listen(on_event)
     open_streams = request.app[OPEN_STREAMS]
-    open_streams.add(ws)
+    if open_streams.stopping:  # checked and registered with no await between: none slips past
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=SHUTDOWN_MESSAGE)
+        return ws
+    open_streams.streams.add(ws)
+    unsubscribe = request.app[ENGINE].bus.listen(on_event)
     reader = asyncio.create_task(_drain_client(ws))
     getter: asyncio.Task[HallEvent] | None = None
     try:
@@ -222,7 +237,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
         pass
     finally:
         unsubscribe()
-        open_streams.discard(ws)
+        open_streams.streams.discard(ws)
         if getter is not None:
             getter.cancel()
         reader.cancel()
@@ -235,7 +250,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
 
 def setup(app: web.Application) -> None:
     """Keep the open streams, and close them when the hub stops (see the module docstring)."""
-    app[OPEN_STREAMS] = set()
+    app[OPEN_STREAMS] = OpenStreams()
     app.on_shutdown.append(_close_open_streams)
 
 
@@ -244,7 +259,8 @@ async def _close_open_streams(app: web.Application) -> None:
     to the hub that comes back, and miss nothing. Together, so one slow client's close
     handshake does not hold up the others'."""
     open_streams = app[OPEN_STREAMS]
-    streams = list(open_streams)  # each handler leaves the set as its stream closes
+    open_streams.stopping = True
+    streams = list(open_streams.streams)  # each handler leaves the set as its stream closes
     await asyncio.gather(*(ws.close(code=WSCloseCode.GOING_AWAY, message=SHUTDOWN_MESSAGE) for ws in streams), return_exceptions=True)
 
 

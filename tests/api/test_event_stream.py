@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import aiohttp
 
+from server.api.event_stream import SHUTDOWN_MESSAGE
+
 
 async def receive_until_hello(ws) -> tuple[list[dict], dict]:
     events = []
@@ -247,3 +249,20 @@ async def test_a_stream_declines_compression_a_browser_offers(hub):
     kinds = [(await ws.receive_json(timeout=5))["kind"] for _ in range(3)]
     assert kinds == ["window.login", "ticket.issued", "ticket.called"]
     await ws.close()
+
+
+async def test_a_stream_opened_while_the_hub_stops_is_closed_at_once(hub):
+    """Tried: a board whose connection arrives after the hub began to stop (its handshake was in
+    flight when the open streams were closed). Kept: it is closed at once with 1001 going away and
+    the reconnect-with-since reason, as the open ones were, not held open until the shutdown
+    timeout; a stream open before the stop got the same."""
+    before = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    await receive_until_hello(before)
+    await hub.app.shutdown()  # the hub's on_shutdown: the open streams are closed
+    closing = await before.receive(timeout=5)
+    assert (closing.type, before.close_code, closing.extra) == (aiohttp.WSMsgType.CLOSE, 1001, SHUTDOWN_MESSAGE.decode())
+
+    late = await hub.client.ws_connect(f"/api/v1/events?token={hub.tokens['board-A']}")
+    closing = await late.receive(timeout=5)
+    assert closing.type == aiohttp.WSMsgType.CLOSE, f"the late stream was served: {closing}"
+    assert (late.close_code, closing.extra) == (1001, SHUTDOWN_MESSAGE.decode())
