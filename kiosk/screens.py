@@ -83,7 +83,7 @@ def draw_start(p: Painter, flow: f.Flow, screen: f.Start) -> None:
                  sub=f"{zone.code}区 · 等候 {waiting} 人" if queue_names else f"{zone.code}区")
     # 查找事项: a citizen who knows the item but not which of the zones handles it searches them all.
     choices = [("查找事项", ("search_all", ""), ACCENT, "不知道区域？按拼音首字母查找"),
-               ("预约签到", ("appointment", ""), WARN, "扫描预约二维码或输入预约码")]
+               ("预约签到", ("appointment", ""), WARN, "扫码、刷身份证或输入预约码")]
     if flow.priority_class is None:
         choices.insert(0, ("绿色通道", ("green", ""), OK, "老年人 · 残疾人 · 孕妇 · 军人"))
     gap = p.unit(0.02)
@@ -260,7 +260,10 @@ def draw_id_needed(p: Painter, flow: f.Flow, screen: f.IdNeeded) -> None:
 
 def draw_appointment(p: Painter, flow: f.Flow, screen: f.Appointment) -> None:
     top = _header(p, flow, "预约签到")
-    p.text("请扫描预约二维码，或输入预约码", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.06)))
+    # The card reader checks in a booking made with the ID number: a citizen without the code at
+    # hand was not told they could use it, and queued at the 帮代办 desk instead.
+    p.text("请扫描预约二维码、刷身份证，或输入预约码", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.06)),
+           max_width=p.width - p.unit(0.06))
     box = pygame.Rect(p.width // 4, top + p.unit(0.1), p.width // 2, p.unit(0.09))
     pygame.draw.rect(p.surface, CARD, box, border_radius=8)
     pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=8)

@@ -291,12 +291,17 @@ async def test_an_id_card_read_as_a_code_never_shows_the_number_in_clear(hub, ma
 
 
 async def test_an_id_card_read_at_the_kiosk_checks_in_the_booking_made_with_it(hub, make_kiosk):
+    """A citizen booked with their ID number and without the code at hand: 预约签到 tells them the
+    card will do, and the card read there checks the booking in."""
     r = await hub.client.post("/api/v1/appointments", headers=hub.auth("manager"), json={
         "code": "Y20261126", "day": "2026-11-26", "queue": "C1", "slot_start": "09:00", "slot_end": "10:00",
         "person_id": "430224195001011233"})
     assert r.status == 201, await r.text()
     kiosk = make_kiosk()
     await kiosk.start()
+    assert "扫码、刷身份证或输入预约码" in kiosk.texts()
+    await kiosk.tap("预约签到")
+    assert "请扫描预约二维码、刷身份证，或输入预约码" in kiosk.texts()
     await wedge_scan(kiosk, "430224195001011233")
     assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
     assert "请到不动产登记区等候" in kiosk.texts()
