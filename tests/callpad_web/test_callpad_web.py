@@ -752,3 +752,22 @@ async def test_the_assisted_desk_issues_a_ticket_for_a_citizen_with_a_passport(t
     assert issued_by == "staff01"  # who issued it stays on the ticket
     assert ticket.person_masked is not None and "12345" not in ticket.person_masked
     assert await page.locator("#issue-person").input_value() == ""
+
+
+@pytest.mark.browser
+async def test_a_window_of_nine_queues_fits_the_halls_pad_screen(tabs: Tabs, pad_hub: Hub, tmp_path: Path) -> None:
+    """W49 (工程建设项目审批区) serves nine queues, the most of any window, on the hall's
+    1366x768 pad PCs: every queue's row and every action button is on the screen without
+    scrolling, so the clerk never has to scroll to 叫号 or to see a queue waiting."""
+    for queue in ("G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"):
+        await issue(pad_hub, queue)
+    page = await open_pad(tabs, "W49")
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await expect(page.locator("#queue-rows tr")).to_have_count(9)
+    await page.screenshot(path=str(tmp_path / "web-callpad-nine-queues.png"))
+    boxes = [await row.bounding_box() for row in await page.locator("#queue-rows tr").all()]
+    for name in ("callNext", "callNumber", "recall", "start", "finish", "noShow", "transfer", "park", "pause", "logout"):
+        boxes.append(await page.locator(button(name)).bounding_box())
+    assert all(box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366
+               for box in boxes), boxes
+    assert await page.evaluate("document.documentElement.scrollHeight") <= 768
