@@ -148,3 +148,24 @@ async def test_on_postgresql_a_catch_up_batch_does_not_hold_up_the_halls_writes(
     assert facts == 1 and mark == result.watermark
     newest = await engine.database.read(lambda conn: conn.execute(select(func.max(ticket_events.c.seq))).scalar())
     assert mark < newest, "the issue and call written beside the batch are left for the next round"
+
+
+async def test_a_stopping_hub_catches_the_facts_up_at_once_not_after_the_settle(engine, clock, bus) -> None:
+    """Tried: a ticket served, its events heard by a builder that settles for an hour before it
+    catches up, then the hub stops. Kept: the stop catches the served ticket's fact up at once
+    (it waited out the settle first: every stop of a hub, and every test's, took two seconds
+    more), and the watermark reaches the last event."""
+    clock.set(at("09:00"))
+    await engine.login("W1", "s1")
+    builder = FactBuilder(engine.database, engine.config, clock, settle_s=3600)
+    builder.attach(bus)
+    ticket = (await engine.issue(IssueRequest(queue="A1"))).ticket
+    await engine.call_next("W1")
+    clock.advance(60)
+    await engine.finish("W1")
+    # A liveness bound, not a speed one: the old close slept out the whole hour.
+    await asyncio.wait_for(builder.close(), timeout=60)
+    built = await engine.database.read(lambda c: c.execute(select(stat_ticket_facts.c.ticket_id)).scalars().all())
+    assert built == [ticket.id]
+    last = await engine.database.read(lambda c: c.execute(select(func.max(ticket_events.c.seq))).scalar())
+    assert await engine.database.read(lambda c: read_watermark(c, WATERMARK)) == last
