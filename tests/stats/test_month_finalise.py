@@ -14,7 +14,7 @@ from server.api.keys import CONFIG, DATABASE
 from server.errors import HallQError
 from server.stats.months import finalise, finalised
 from server.stats.routes import FACTS, RULES, ROSTER
-from server.storage.schema import assessment_months, stat_ticket_facts, users
+from server.storage.schema import assessment_months, stat_ticket_facts, ticket_events, users
 from tests.conftest import HUB_PASSWORD, Hub, at, start_hub
 from tests.stats.test_appeals_and_assessment import _rated_visit
 
@@ -191,17 +191,23 @@ async def test_the_cases_of_a_finalised_month_say_they_are_read_now(aiohttp_clie
     assert next(line["measured"] for line in person["person"]["lines"] if line["rule"] == "bad_ratings") == 1
 
 
-async def test_an_appeal_decided_after_the_catch_up_holds_the_month_open(aiohttp_client, tmp_path, clock):
-    """Tried: an appeal of November decided after the statistics last caught up, then finalising
-    November in one transaction (the route catches up first: this is a second manager deciding
-    between that catch-up and the finalise). Kept: refused, 503 `facts_behind`, nothing stored;
-    once the statistics caught up, November is finalised with the appeal counted."""
+async def _november_appeal_in_december(aiohttp_client, tmp_path, clock) -> tuple[Hub, int, dict, dict[str, str]]:
+    """A hub with staff01's November visit rated 1 and appealed, on 8 December (November's ratings
+    closed); (the hub, the ticket id, the appeal, the manager's fresh headers)."""
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     bad = await _rated_visit(hub, clock, "staff01", "W01", 1)
     r = await hub.client.post("/api/v1/appeals", json={"ticket_id": bad, "reason": "群众误操作"}, headers=hub.auth("staff01"))
     appeal = await r.json()
     clock.set(at("09:00", date(2026, 12, 8)))
-    manager = await _signed_in(hub, "manager")
+    return hub, bad, appeal, await _signed_in(hub, "manager")
+
+
+async def test_an_appeal_decided_after_the_catch_up_holds_the_month_open(aiohttp_client, tmp_path, clock):
+    """Tried: an appeal of November decided after the statistics last caught up, then finalising
+    November in one transaction (the route catches up first: this is a second manager deciding
+    between that catch-up and the finalise). Kept: refused, 503 `facts_behind`, nothing stored;
+    once the statistics caught up, November is finalised with the appeal counted."""
+    hub, bad, appeal, manager = await _november_appeal_in_december(aiohttp_client, tmp_path, clock)
     facts = hub.app[FACTS]
     await facts.catch_up_all()
     await facts.close()  # no catch-up after the decision: as between the route's and the finalise
@@ -223,3 +229,25 @@ async def test_an_appeal_decided_after_the_catch_up_holds_the_month_open(aiohttp
     stored = await app[DATABASE].read(lambda c: c.execute(
         select(assessment_months.c.snapshot).where(assessment_months.c.month == "2026-11")).scalar_one())
     assert final.month == "2026-11" and stored["appeals"] == {"accepted": 1, "rejected": 0}
+
+
+async def test_an_appeal_decided_as_its_month_is_finalised_is_refused_and_stays_pending(aiohttp_client, tmp_path, clock):
+    """Tried: a manager's decision on a November appeal reaching the database just after another
+    session's finalise of November committed (finalise refuses a month with an appeal pending, so
+    only this race gets there; the archive row is written here as that finalise left it). Kept:
+    the decision is refused in Chinese, 409 `month_finalised`; the appeal stays pending with no
+    decision event, so the archive and the appeal do not disagree."""
+    hub, bad, appeal, manager = await _november_appeal_in_december(aiohttp_client, tmp_path, clock)
+    await hub.app[DATABASE].write(lambda c: c.execute(assessment_months.insert().values(
+        month="2026-11", finalised_at=clock.now(), finalised_by="admin", snapshot={}, digest="0" * 64)))
+
+    r = await hub.client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": True, "reason": "属实"},
+                              headers=manager)
+    body = await r.json()
+    assert (r.status, body["error"]["code"], body["error"]["message"]) == (
+        409, "month_finalised", "2026年11月的考核已归档，不能再复核该月的申诉")
+    appeals = (await (await hub.client.get("/api/v1/appeals", headers=manager)).json())["appeals"]
+    assert [(a["id"], a["status"]) for a in appeals] == [(appeal["id"], "pending")]
+    kinds = await hub.app[DATABASE].read(lambda c: c.execute(
+        select(ticket_events.c.kind).where(ticket_events.c.ticket_id == bad)).scalars().all())
+    assert "rating.appeal_decided" not in kinds
