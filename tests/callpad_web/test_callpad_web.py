@@ -771,3 +771,27 @@ async def test_a_window_of_nine_queues_fits_the_halls_pad_screen(tabs: Tabs, pad
     assert all(box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366
                for box in boxes), boxes
     assert await page.evaluate("document.documentElement.scrollHeight") <= 768
+
+
+@pytest.mark.browser
+async def test_the_transfer_list_chooses_a_staffed_window_after_its_top_window_emptied(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: 转办 opened while W21 is staffed (top of the list), closed; W21's clerk leaves and
+    W20's comes; 转办 opened again. The list is drawn first from the window list the pad had, then
+    from a fresh one. Kept: W20, staffed, chosen; W21 stayed selected, though the clerk never
+    picked it and nobody is there, and a case sent there would wait for no one."""
+    await issue(pad_hub)
+    r = await pad_hub.client.post("/api/v1/windows/W21/login", json={}, headers=pad_hub.auth("staff03"))
+    assert r.status == 200, await r.text()
+    page = await open_pad(tabs)
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await page.click(button("transfer"))
+    await page.select_option("#transfer-kind", "window")
+    await expect(page.locator("#transfer-target")).to_have_value("W21")
+    await page.keyboard.press("Escape")
+    for action, window in (("logout", "W21"), ("login", "W20")):
+        r = await pad_hub.client.post(f"/api/v1/windows/{window}/{action}", json={}, headers=pad_hub.auth("staff03"))
+        assert r.status == 200, await r.text()
+    await page.click(button("transfer"))
+    await expect(page.locator("#transfer-target option[value='W21']")).to_contain_text("暂无人员")
+    await expect(page.locator("#transfer-target")).to_have_value("W20")

@@ -433,6 +433,7 @@
       this.closePanel();
       this.openPanelName = name;
       const panel = $(`panel-${name}`);
+      for (const select of panel.querySelectorAll("select")) delete select.dataset.picked; // a new task
       panel.hidden = false;
       const first = panel.querySelector("input, select, button");
       if (first) first.focus();
@@ -591,6 +592,9 @@
       }
       for (const button of document.querySelectorAll(".panel [data-close]")) {
         button.addEventListener("click", () => this.closePanel());
+      }
+      for (const select of document.querySelectorAll(".panel select")) {
+        select.addEventListener("change", () => { select.dataset.picked = select.value; });
       }
       $("panel-callNumber").addEventListener("submit", (e) => {
         e.preventDefault();

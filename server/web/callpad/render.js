@@ -144,12 +144,14 @@ const PadRender = (() => {
     );
   }
 
-  // A list filled again (a search answered late, a refresh) keeps the clerk's choice while it is
-  // still offered: the first option must not take its place under their finger.
+  // A list filled again (a search answered late, the window list re-read) keeps an option the
+  // clerk picked (dataset.picked, set on change, cleared when the panel opens) while it is still
+  // offered; otherwise the new first option, the best one, is chosen: keeping whatever happened
+  // to be selected kept the old list's top window after it had emptied.
   function options(select, items) {
-    const chosen = select.value;
+    const picked = select.dataset.picked;
     select.replaceChildren(...items.map(([value, label]) => el("option", { value }, label)));
-    if (items.some(([value]) => value === chosen)) select.value = chosen;
+    if (picked && items.some(([value]) => value === picked)) select.value = picked;
   }
 
   return { $, ticket, queues, parked, buttons, windowChoice, choosable, connection, choices, options, STATUS_LABELS };
