@@ -73,10 +73,9 @@ def _callback_json(followup: FollowUp | None) -> dict[str, object]:
     """What the citizen's page needs: whether to offer the call-back, and the number they left,
     masked (the page is opened by whoever holds the paper ticket)."""
     if followup is None:
-        return {"offered": False, "phone": None, "state": None, "state_zh": None}
-    awaiting_call = followup.state == "contact" and followup.contact_result is None
-    return {"offered": awaiting_call, "phone": followup.phone, "state": followup.state,
-            "state_zh": followup.state_zh}
+        return {"offered": False, "calling": False, "phone": None, "state": None, "state_zh": None}
+    return {"offered": followup.takes_a_number, "calling": followup.calling, "phone": followup.phone,
+            "state": followup.state, "state_zh": followup.state_zh}
 
 
 async def callback_status(request: web.Request, _: Principal | None) -> web.Response:

@@ -40,8 +40,8 @@ from server.storage.schema import rating_followups, ticket_events, tickets, user
 WATERMARK = "followups"
 STATES = ("contact", "rectify", "closed")
 STATE_ZH = {"contact": "待回访", "rectify": "已回访待整改", "closed": "已办结"}
-CONTACTED_ZH = "已回访待核实"
-"""A follow-up whose contact is recorded (reached, or unreachable) but whose finding is not yet."""
+CONTACTED_ZH = {"reached": "已回访待核实", "unreachable": "无法联系，待核实"}
+"""A follow-up whose contact is recorded, by its result, but whose finding is not yet."""
 FINDINGS = {"substantiated": "属实", "partly": "部分属实", "unfounded": "不属实"}
 RESULTS_ZH = {"reached": "联系上", "unreachable": "无法联系"}
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -96,6 +96,19 @@ class FollowUp:
     rectified_at: float | None
     closed_at: float | None
 
+    @property
+    def calling(self) -> bool:
+        """The hall has begun calling the number left, and has not yet reached the citizen."""
+        return self.phone is not None and self.attempts > 0 and self.contact_result is None
+
+    @property
+    def takes_a_number(self) -> bool:
+        """Whether the citizen may leave (or correct) a call-back number now: before the hall
+        has reached them, and not while it is calling the number left (a number being called is
+        not replaced by whoever holds the paper ticket). After the set failed calls
+        (unreachable) a number that answers is worth having: the finding is still to come."""
+        return self.state == "contact" and self.contact_result != "reached" and not self.calling
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"finding_zh": FINDINGS.get(self.finding or ""),
                                "contact_result_zh": RESULTS_ZH.get(self.contact_result or "")}
@@ -110,7 +123,7 @@ def _view(row: Any, number: str, today: date, reveal: bool) -> FollowUp:
     phone = m["phone"] if reveal else mask_phone(m["phone"])
     return FollowUp(
         m["id"], m["ticket_id"], number, m["hall_day"], m["rated_day"], m["staff_id"], m["window_id"], m["rating"],
-        m["state"], CONTACTED_ZH if contacted else STATE_ZH[m["state"]], m["contact_due"], m["rectify_due"], due,
+        m["state"], CONTACTED_ZH[m["contact_result"]] if contacted else STATE_ZH[m["state"]], m["contact_due"], m["rectify_due"], due,
         due is not None and today > due,
         phone, m["attempts"], m["contact_result"], m["contacted_by"], m["contacted_at"], m["finding"], m["finding_note"],
         m["found_by"], m["found_at"], m["rectification"], m["rectified_by"], m["rectified_at"], m["closed_at"],
@@ -316,10 +329,8 @@ class FollowUps:
 
     async def leave_phone(self, ticket_id: int, phone: str) -> FollowUp:
         """The citizen's call-back number, from their status page (the ticket token is the
-        credential, as for the rating itself). Taken once, and only while the call is still to be
-        made: a number left after the hall has called is of no use, and whoever holds the paper
-        ticket may not replace a number the hall is calling. The event says that a number was
-        left, not which."""
+        credential, as for the rating itself), while `takes_a_number`. The event says that a
+        number was left, not which."""
         number = normalise_phone(phone)
         await self.sync()
         now = self.clock.now()
@@ -330,12 +341,13 @@ class FollowUps:
                 raise invalid_state("only a bad rating (1 or 2) is followed up", "只有“不满意”或“非常不满意”的评价才会回访")
             if row.state == "closed":
                 raise HallQError("followup_closed", "该评价的回访已办结，感谢您的反馈", "the follow-up is closed", 409)
-            if row.state != "contact" or row.contact_result is not None:
-                raise HallQError("already_contacted", "工作人员已就您的评价进行过回访，无需再留电话，感谢您的反馈",
-                                 "the hall has already called about this rating", 409)
-            if row.phone is not None:
-                raise HallQError("phone_already_left", f"您已留下回访电话 {mask_phone(row.phone)}，工作人员将尽快与您联系",
-                                 "a call-back number has been left already", 409)
+            current = _view(row, "", hall_day(self.config, now), True)
+            if current.calling:
+                raise HallQError("phone_already_left", f"工作人员正在按您留下的电话 {mask_phone(current.phone)} 回访，请留意来电",
+                                 "the hall is calling the number left; it is not replaced", 409)
+            if not current.takes_a_number:
+                raise HallQError("already_contacted", "工作人员已就您的评价与您联系过，无需再留电话，感谢您的反馈",
+                                 "the hall has reached the citizen about this rating already", 409)
             conn.execute(update(rating_followups).where(rating_followups.c.id == row.id).values(phone=number, phone_left_at=now))
             ticket = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
             event = rating_event(conn, self.config, "rating.followup_phone", ticket, row.staff_id,

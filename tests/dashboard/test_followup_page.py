@@ -54,8 +54,9 @@ async def test_the_citizen_leaves_a_number_and_the_manager_closes_the_followup(
         await expect(citizen.locator("#error")).to_contain_text("请填写11位手机号码")
         await citizen.fill("#callback-phone", "138 1234 5678")
         await citizen.click("#callback-submit")
-        await expect(citizen.locator("#callback-left")).to_have_text("已留下回访电话：138****5678。工作人员将尽快与您联系。")
-        await expect(citizen.locator("#callback-form")).to_be_hidden()
+        await expect(citizen.locator("#callback-left")).to_have_text(
+            "已留下回访电话：138****5678。工作人员将尽快与您联系；如号码有误，可重新填写。")
+        await expect(citizen.locator("#callback-form")).to_be_visible()  # a correction, until the hall calls
         await citizen.screenshot(path=str(tmp_path / "status_callback_left.png"))
 
         desk = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
@@ -72,6 +73,7 @@ async def test_the_citizen_leaves_a_number_and_the_manager_closes_the_followup(
         await citizen.reload()  # called: the citizen's page tells the state, the number left is history
         await expect(citizen.locator("#callback-left")).to_have_text("回访状态：已回访待核实")
         await expect(citizen.locator("#callback-form")).to_be_hidden()
+        await expect(citizen.locator("#callback-intro")).to_be_hidden()
         await row.locator("select.finding").select_option("substantiated")
         await row.locator("button.find").click()
         await expect(row.locator("td.status")).to_have_text("已回访待整改")

@@ -71,7 +71,7 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
 
     # The citizen's page offers the call-back after the bad rating only.
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": True, "phone": None, "state": "contact", "state_zh": "待回访"}
+    assert await r.json() == {"offered": True, "calling": False, "phone": None, "state": "contact", "state_zh": "待回访"}
     r = await client.get(f"/api/v1/status/{good_token}/callback")
     assert (await r.json())["offered"] is False
 
@@ -157,7 +157,7 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
     assert (await _error(r))[:2] == (409, "followup_closed")
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": False, "phone": None, "state": "closed", "state_zh": "已办结"}
+    assert await r.json() == {"offered": False, "calling": False, "phone": None, "state": "closed", "state_zh": "已办结"}
 
     # The audit trail: every step an event, and none of them holds the number in full.
     events = await hub.app[DATABASE].read(lambda c: c.execute(
@@ -183,36 +183,50 @@ async def test_an_unreachable_citizen_after_the_set_attempts_and_an_unfounded_co
         assert (await _error(r))[:2] == (409, "not_contacted"), f"not unreachable after {n} of 3 attempts"
     r = await client.post(f"{url}/attempts", json={"reached": False, "note": "关机"}, headers=hub.auth("manager"))
     assert ((await r.json())["attempts"], (await r.json())["contact_result_zh"]) == (3, "无法联系")
+    # Unreachable at the number left: the citizen's page asks for one that answers, and takes it.
+    r = await client.get(f"/api/v1/status/{token}/callback")
+    assert ((await r.json())["offered"], (await r.json())["state_zh"]) == (True, "无法联系，待核实")
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
+    assert r.status == 201
+    assert (await _row(hub, f["id"]))["phone"] == "13812345678"
     r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": "调看监控，办理规范"}, headers=hub.auth("manager"))
     closed = await r.json()
     assert (closed["state"], closed["finding"], closed["phone"]) == ("closed", "unfounded", None)
     assert (await _row(hub, f["id"]))["phone"] is None
 
 
-async def test_a_called_citizen_is_not_overdue_and_the_number_is_taken_once_before_the_call(aiohttp_client, tmp_path, clock):
-    """Tried: a second number over the first, a number after the hall has called, and the look of
-    a contacted follow-up past its contact deadline. Kept: the first number, unchanged; the
-    follow-up due by its rectification deadline, not overdue; no number, masked or not, in the
-    audit trail."""
+async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_replaced(aiohttp_client, tmp_path, clock):
+    """Tried: a number corrected before any call; another number while the hall calls the one
+    left; a number after the hall reached the citizen; the look of a contacted follow-up past its
+    contact deadline. Kept: the correction; the number being called, unchanged; the follow-up
+    due by its rectification deadline, not overdue; no number, masked or not, in the audit trail."""
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     client = hub.client
     bad, token = await _visit(hub.engine, clock, "staff01", "W01", 2)  # Thursday: contact due Friday
-    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
-    assert r.status == 201
-    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13999990000", "consent": True})
-    status, code, message = await _error(r)
-    assert (status, code) == (409, "phone_already_left") and "138****5678" in message
+    for phone in ("13812345678", "13999990000"):  # a digit wrong, corrected before the hall calls
+        r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": phone, "consent": True})
+        assert r.status == 201 and (await r.json())["offered"] is True, "still open to a correction"
     [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
-    assert f["phone"] == "13812345678", "the number the hall is to call was not replaced"
+    assert f["phone"] == "13999990000"
+    url = f"/api/v1/followups/{f['id']}/attempts"
 
-    r = await client.post(f"/api/v1/followups/{f['id']}/attempts", json={"reached": True, "note": "已联系"},
-                          headers=hub.auth("manager"))
+    r = await client.post(url, json={"reached": False, "note": "无人接听"}, headers=hub.auth("manager"))
+    assert (await r.json())["attempts"] == 1
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13700001111", "consent": True})
+    status, code, message = await _error(r)
+    assert (status, code) == (409, "phone_already_left") and "139****0000" in message
+    r = await client.get(f"/api/v1/status/{token}/callback")
+    assert await r.json() == {"offered": False, "calling": True, "phone": "139****0000", "state": "contact", "state_zh": "待回访"}
+    assert (await _row(hub, f["id"]))["phone"] == "13999990000", "the number being called was not replaced"
+
+    r = await client.post(url, json={"reached": True, "note": "已联系"}, headers=hub.auth("manager"))
     assert (await r.json())["state_zh"] == "已回访待核实"
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": False, "phone": "138****5678", "state": "contact", "state_zh": "已回访待核实"}
-    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13999990000", "consent": True})
+    assert await r.json() == {"offered": False, "calling": False, "phone": "139****0000", "state": "contact",
+                              "state_zh": "已回访待核实"}
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13700001111", "consent": True})
     assert (await _error(r))[:2] == (409, "already_contacted")
-    assert (await _row(hub, f["id"]))["phone"] == "13812345678"
+    assert (await _row(hub, f["id"]))["phone"] == "13999990000"
 
     clock.set(at("09:00", date(2026, 11, 30)))  # Monday: past the contact deadline, which was met
     hub.tokens["manager"] = await hub.app[ACCOUNTS].open_session(
@@ -225,10 +239,10 @@ async def test_a_called_citizen_is_not_overdue_and_the_number_is_taken_once_befo
     assert today["followups"] == {"open": 1, "overdue": 0}
     assert not [a for a in today["alerts"] if a["kind"] == "followup_overdue"]
 
-    [payload] = await hub.app[DATABASE].read(lambda c: c.execute(
+    payloads = await hub.app[DATABASE].read(lambda c: c.execute(
         select(ticket_events.c.payload).where(ticket_events.c.ticket_id == bad,
                                               ticket_events.c.kind == "rating.followup_phone")).scalars().all())
-    assert payload == {"followup_id": f["id"], "phone_left": True}, "the audit trail says a number was left, not which"
+    assert payloads == [{"followup_id": f["id"], "phone_left": True}] * 2, "the audit trail says a number was left, not which"
 
 
 async def test_dashboard_counts_and_alerts_overdue_followups_and_the_month_waits_for_them(aiohttp_client, tmp_path, clock):

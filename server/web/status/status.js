@@ -88,11 +88,18 @@
     try {
       const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
       $("callback").hidden = !c.state; // no follow-up: not a bad rating
-      $("callback-form").hidden = !c.offered || Boolean(c.phone);
-      // Offered only until the hall has called: after that the number left is history, the state news.
-      say("callback-left", !c.offered ? `回访状态：${c.state_zh || ""}`
-        : (c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系。` : ""));
+      // A number is taken (or corrected) until the hall reaches the citizen, but not while it is
+      // calling the one left; after the set failed calls, a number that answers is still welcome.
+      $("callback-form").hidden = !c.offered;
+      $("callback-intro").hidden = !c.offered;
+      say("callback-left", callbackLine(c));
     } catch (err) { say("error", err.message); }
+  }
+  function callbackLine(c) {
+    if (c.calling) return `工作人员正在按您留下的电话 ${c.phone} 回访，请留意来电。`;
+    if (!c.offered) return `回访状态：${c.state_zh || ""}`;
+    if (c.state_zh !== "待回访") return `回访状态：${c.state_zh}。如需回访，可留下能接通的电话。`;
+    return c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系；如号码有误，可重新填写。` : "";
   }
   $("callback-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -102,7 +109,12 @@
       $("callback-phone").value = "";
       say("error", "");
       await refresh();
-    } catch (err) { say("error", err.message); }
+    } catch (err) {
+      // Refused because the follow-up moved on (the hall called meanwhile): show where it is now,
+      // then why (a re-read clears the error line).
+      if (err.status === 409) await refresh();
+      say("error", err.message);
+    }
   });
 
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
