@@ -26,6 +26,7 @@ from server.engine.engine import QueueEngine
 from server.engine.hours import local_now
 from server.events import EventBus
 from server.settings import HubSettings
+from server.storage.database_claim import claim_database, release_database
 from server.storage.db import open_database, upgrade
 
 log = logging.getLogger(__name__)
@@ -61,12 +62,20 @@ def create_app(
 
     async def storage_ctx(app: web.Application) -> AsyncIterator[None]:
         database = open_database(settings.resolved_database_url())
-        await upgrade(database)
+        claim = None
+        try:  # claimed before migrating: a newer hub must not upgrade the schema under a running one
+            claim = await claim_database(database.engine)
+            await upgrade(database)
+        except BaseException:
+            await release_database(claim)
+            await database.close()
+            raise
         app[DATABASE] = database
         app[ACCOUNTS] = Accounts(database)
         app[ENGINE] = QueueEngine(database, app[CONFIG], clock or SystemClock(), app[BUS], settings.secret())
         app[DEVICE_REPORTS] = DeviceReports(app[ENGINE].record_device_state)
         yield
+        await release_database(claim)
         await database.close()
 
     app.cleanup_ctx.append(storage_ctx)

@@ -158,3 +158,26 @@ async def test_a_second_hub_on_the_same_data_folder_says_which_process_serves_it
     hub.port = free_port()
     await hub.start()
     hub.stop()
+
+
+async def test_a_second_hub_on_the_same_postgresql_database_says_which_hub_serves_it(tmp_path: Path, pg_database: str) -> None:
+    """Tried: a hub on another machine (here: another data folder, which its own folder lock
+    cannot see) started on the PostgreSQL database a running hub serves. It was: two hubs on one
+    database, each one's boards, pads and voice hearing only its own actions, and a newer one
+    migrating the schema under the older. Kept: the second stops in one line naming the hub that
+    serves the database (its process); the first answers on; once it stops, the second starts."""
+    db = f"postgresql://postgres@127.0.0.1:5432/{pg_database}"
+    first = HubProcess(tmp_path / "first", db=db)
+    await first.start()
+    second = HubProcess(tmp_path / "second", db=db)
+    try:
+        run = subprocess.run([HALLQ, "serve", *second.args, "--port", str(second.port)], capture_output=True, text=True,
+                             env=second.env, timeout=60)
+        pid = first.process.pid if first.process else "?"
+        refused_in_one_line(run, f"another hub (hallq hub {pid} on {socket.gethostname()}", "--db", "另一个 hub")
+        async with aiohttp.ClientSession() as session, session.get(f"{first.url}/api/v1/health") as health:
+            assert health.status == 200
+    finally:
+        first.stop()
+    await second.start()  # the claim ended with the first hub's session
+    second.stop()
