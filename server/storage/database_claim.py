@@ -27,7 +27,7 @@ from server.errors import HallQError
 CLAIM_KEY = 0x48616C6C51  # "HallQ": one key per database
 _HOLDER = text(
     "SELECT a.application_name, host(a.client_addr) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 "
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 
