@@ -84,6 +84,8 @@ class FollowUp:
     phone: str | None
     """In full only for the manager or chief working it; masked otherwise; None once closed."""
     attempts: int
+    last_attempt_at: float | None
+    phone_left_at: float | None
     contact_result: str | None
     contacted_by: str | None
     contacted_at: float | None
@@ -98,16 +100,19 @@ class FollowUp:
 
     @property
     def calling(self) -> bool:
-        """The hall has begun calling the number left, and has not yet reached the citizen."""
-        return self.phone is not None and self.attempts > 0 and self.contact_result is None
+        """The hall has called the number left since it was left (calls made before, to a number
+        it had from elsewhere, do not count), and has no result yet."""
+        return (self.phone is not None and self.contact_result is None and self.last_attempt_at is not None
+                and self.phone_left_at is not None and self.last_attempt_at >= self.phone_left_at)
 
     @property
     def takes_a_number(self) -> bool:
-        """Whether the citizen may leave (or correct) a call-back number now: before the hall
-        has reached them, and not while it is calling the number left (a number being called is
-        not replaced by whoever holds the paper ticket). After the set failed calls
-        (unreachable) a number that answers is worth having: the finding is still to come."""
-        return self.state == "contact" and self.contact_result != "reached" and not self.calling
+        """Whether the citizen may leave (or correct) a call-back number now: while the contact
+        is still to be made, and not while the hall is calling the number left (a number being
+        called is not replaced by whoever holds the paper ticket). Once the contact is recorded,
+        reached or unreachable after the set calls, the hall goes on to its finding: a number
+        then would be called by nobody."""
+        return self.state == "contact" and self.contact_result is None and not self.calling
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"finding_zh": FINDINGS.get(self.finding or ""),
@@ -125,7 +130,7 @@ def _view(row: Any, number: str, today: date, reveal: bool) -> FollowUp:
         m["id"], m["ticket_id"], number, m["hall_day"], m["rated_day"], m["staff_id"], m["window_id"], m["rating"],
         m["state"], CONTACTED_ZH[m["contact_result"]] if contacted else STATE_ZH[m["state"]], m["contact_due"], m["rectify_due"], due,
         due is not None and today > due,
-        phone, m["attempts"], m["contact_result"], m["contacted_by"], m["contacted_at"], m["finding"], m["finding_note"],
+        phone, m["attempts"], m["last_attempt_at"], m["phone_left_at"], m["contact_result"], m["contacted_by"], m["contacted_at"], m["finding"], m["finding_note"],
         m["found_by"], m["found_at"], m["rectification"], m["rectified_by"], m["rectified_at"], m["closed_at"],
     )
 
@@ -283,7 +288,7 @@ class FollowUps:
                                  "the contact has been recorded already; record the finding", 409)
             attempts = row.attempts + 1
             result = "reached" if reached else ("unreachable" if attempts >= limit else None)
-            values: dict[str, Any] = {"attempts": attempts}
+            values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
             if result is not None:
                 values |= {"contact_result": result, "contacted_by": by, "contacted_at": now}
             conn.execute(update(rating_followups).where(rating_followups.c.id == row.id).values(**values))
@@ -345,6 +350,9 @@ class FollowUps:
             if current.calling:
                 raise HallQError("phone_already_left", f"工作人员正在按您留下的电话 {mask_phone(current.phone)} 回访，请留意来电",
                                  "the hall is calling the number left; it is not replaced", 409)
+            if current.contact_result == "unreachable":
+                raise HallQError("already_contacted", "工作人员多次致电未能联系上您，大厅将另行核实处理，无需再留电话，感谢您的反馈",
+                                 "the citizen was unreachable after the set calls; the hall verifies by its own means", 409)
             if not current.takes_a_number:
                 raise HallQError("already_contacted", "工作人员已就您的评价与您联系过，无需再留电话，感谢您的反馈",
                                  "the hall has reached the citizen about this rating already", 409)

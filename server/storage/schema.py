@@ -380,6 +380,7 @@ rating_followups = Table(
     Column("phone", String(20)),  # the citizen's call-back number, erased when closed
     Column("phone_left_at", Float),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("last_attempt_at", Float),  # the hall's last call: is the number left being called?
     Column("contact_result", String(16)),  # reached, unreachable
     Column("contacted_by", String(64)),
     Column("contacted_at", Float),

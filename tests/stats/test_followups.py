@@ -183,12 +183,14 @@ async def test_an_unreachable_citizen_after_the_set_attempts_and_an_unfounded_co
         assert (await _error(r))[:2] == (409, "not_contacted"), f"not unreachable after {n} of 3 attempts"
     r = await client.post(f"{url}/attempts", json={"reached": False, "note": "关机"}, headers=hub.auth("manager"))
     assert ((await r.json())["attempts"], (await r.json())["contact_result_zh"]) == (3, "无法联系")
-    # Unreachable at the number left: the citizen's page asks for one that answers, and takes it.
+    # Unreachable after the set calls: the hall goes on to verify by its own means; the page says
+    # so truly, and a number now (nobody would call it) is refused, the one left kept.
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert ((await r.json())["offered"], (await r.json())["state_zh"]) == (True, "无法联系，待核实")
+    assert ((await r.json())["offered"], (await r.json())["state_zh"]) == (False, "无法联系，待核实")
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
-    assert r.status == 201
-    assert (await _row(hub, f["id"]))["phone"] == "13812345678"
+    status, code, message = await _error(r)
+    assert (status, code) == (409, "already_contacted") and "未能联系上您" in message
+    assert (await _row(hub, f["id"]))["phone"] == "057188881234"
     r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": "调看监控，办理规范"}, headers=hub.auth("manager"))
     closed = await r.json()
     assert (closed["state"], closed["finding"], closed["phone"]) == ("closed", "unfounded", None)
@@ -203,15 +205,23 @@ async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     client = hub.client
     bad, token = await _visit(hub.engine, clock, "staff01", "W01", 2)  # Thursday: contact due Friday
-    for phone in ("13812345678", "13999990000"):  # a digit wrong, corrected before the hall calls
+    [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
+    url = f"/api/v1/followups/{f['id']}/attempts"
+    # A call before any number was left (the hall had one from elsewhere): the number the citizen
+    # leaves afterwards is not "being called" yet.
+    r = await client.post(url, json={"reached": False, "note": "预留电话无人接听"}, headers=hub.auth("manager"))
+    assert (await r.json())["attempts"] == 1
+    clock.advance(600)
+    for phone in ("13812345678", "13999990000"):  # a digit wrong, corrected before the hall calls it
         r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": phone, "consent": True})
-        assert r.status == 201 and (await r.json())["offered"] is True, "still open to a correction"
+        assert r.status == 201 and await r.json() == {
+            "offered": True, "calling": False, "phone": f"{phone[:3]}****{phone[-4:]}", "state": "contact", "state_zh": "待回访"}
     [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
     assert f["phone"] == "13999990000"
-    url = f"/api/v1/followups/{f['id']}/attempts"
 
+    clock.advance(600)
     r = await client.post(url, json={"reached": False, "note": "无人接听"}, headers=hub.auth("manager"))
-    assert (await r.json())["attempts"] == 1
+    assert (await r.json())["attempts"] == 2
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13700001111", "consent": True})
     status, code, message = await _error(r)
     assert (status, code) == (409, "phone_already_left") and "139****0000" in message

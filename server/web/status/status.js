@@ -88,8 +88,8 @@
     try {
       const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
       $("callback").hidden = !c.state; // no follow-up: not a bad rating
-      // A number is taken (or corrected) until the hall reaches the citizen, but not while it is
-      // calling the one left; after the set failed calls, a number that answers is still welcome.
+      // A number is taken (or corrected) while the contact is to be made, but not while the hall
+      // is calling the one left.
       $("callback-form").hidden = !c.offered;
       $("callback-intro").hidden = !c.offered;
       say("callback-left", callbackLine(c));
@@ -98,7 +98,6 @@
   function callbackLine(c) {
     if (c.calling) return `工作人员正在按您留下的电话 ${c.phone} 回访，请留意来电。`;
     if (!c.offered) return `回访状态：${c.state_zh || ""}`;
-    if (c.state_zh !== "待回访") return `回访状态：${c.state_zh}。如需回访，可留下能接通的电话。`;
     return c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系；如号码有误，可重新填写。` : "";
   }
   $("callback-form").addEventListener("submit", async (event) => {

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("phone_left_at", sa.Float(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_attempt_at", sa.Float(), nullable=True),
         sa.Column("contact_result", sa.String(length=16), nullable=True),
         sa.Column("contacted_by", sa.String(length=64), nullable=True),
         sa.Column("contacted_at", sa.Float(), nullable=True),
