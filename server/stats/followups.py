@@ -126,12 +126,13 @@ def _view(row: Any, number: str, today: date, reveal: bool) -> FollowUp:
     # the rectification deadline: the contact deadline is met, and must not make it overdue.
     due = m["rectify_due"] if contacted else {"contact": m["contact_due"], "rectify": m["rectify_due"]}.get(m["state"])
     phone = m["phone"] if reveal else mask_phone(m["phone"])
+    state_zh = CONTACTED_ZH[m["contact_result"]] if contacted else STATE_ZH[m["state"]]
     return FollowUp(
         m["id"], m["ticket_id"], number, m["hall_day"], m["rated_day"], m["staff_id"], m["window_id"], m["rating"],
-        m["state"], CONTACTED_ZH[m["contact_result"]] if contacted else STATE_ZH[m["state"]], m["contact_due"], m["rectify_due"], due,
-        due is not None and today > due,
-        phone, m["attempts"], m["last_attempt_at"], m["phone_left_at"], m["contact_result"], m["contacted_by"], m["contacted_at"], m["finding"], m["finding_note"],
-        m["found_by"], m["found_at"], m["rectification"], m["rectified_by"], m["rectified_at"], m["closed_at"],
+        m["state"], state_zh, m["contact_due"], m["rectify_due"], due, due is not None and today > due,
+        phone, m["attempts"], m["last_attempt_at"], m["phone_left_at"], m["contact_result"], m["contacted_by"],
+        m["contacted_at"], m["finding"], m["finding_note"], m["found_by"], m["found_at"], m["rectification"],
+        m["rectified_by"], m["rectified_at"], m["closed_at"],
     )
 
 

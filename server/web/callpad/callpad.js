@@ -542,13 +542,13 @@
       const personId = $("issue-person").value.trim().toUpperCase() || null;
       const zoneName = (this.zones.find((z) => z.code === item.zone) || { name: item.zone }).name;
       const body = { item_code: code, person_id: personId };
-      if (!this.issueKey || this.issueKeyFor !== JSON.stringify(body)) {
+      const sent = JSON.stringify(body);
+      if (!this.issueKey || this.issueKeyFor !== sent) {
         this.issueKey = `pad-${this.windowId}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-        this.issueKeyFor = JSON.stringify(body);
+        this.issueKeyFor = sent;
       }
-      return this.run("POST", "/tickets", body, (r) => {
+      return this.run("POST", "/tickets", body, (r) => { // success closes the panel; reopening makes a new key
         $("issue-person").value = "";
-        this.issueKey = null;
         return `已代取号 ${r.ticket.number}（${item.name}）：请群众到${zoneName}等候叫号，前面还有 ${r.people_ahead} 人`;
       }, { "Idempotency-Key": this.issueKey });
     }
