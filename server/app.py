@@ -65,7 +65,7 @@ def create_app(
         claim = None
         try:  # claimed before migrating: a newer hub must not upgrade the schema under a running one
             claim = await claim_database(database.engine)
-            await upgrade(database)
+            await upgrade(database, claim=claim)
         except BaseException:
             await release_database(claim)
             await database.close()

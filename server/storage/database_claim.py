@@ -1,25 +1,38 @@
-"""One hub per PostgreSQL database: the second hub on it, from any machine, says which hub
-serves it instead of running beside it.
+"""One hub per database: the second hub on it, from any machine, says which hub serves it instead
+of running beside it; and nothing else migrates the schema under a hub that serves it.
 
 Why: `<data>/hub.lock` (server/hub_lock.py) keeps a second hub off one machine's data folder, but
 a hall on PostgreSQL can start a hub on another machine against the same database (the old
-server left running after a move, a standby started by hand). Both would number tickets from the
-one database, but each one's boards, pads and voice would hear only its own actions.
+server left running after a move, a standby started by hand), and two folders can name one SQLite
+file with --db. Both hubs would number tickets from the one database, but each one's boards, pads
+and voice would hear only its own actions. And every `hallq` command brings the schema up to date
+before it works (accounts, devices, reports): after a technician installed a newer HallQ, the
+first `hallq user add` migrated the database under the older hub still serving it, which then ran
+on a schema it does not know.
 
-The claim is a session-level advisory lock, held on a connection of its own for the hub's life:
-PostgreSQL drops it when that session ends, however the hub ends, so a crash leaves nothing to
-clean up. Advisory locks are per database, so halls sharing one server do not block each other.
-The session names itself (application_name), so a refusal can say who holds the claim. If the
-connection is lost (the server restarted), the claim lapses silently until the hub restarts; the
-hub goes on serving, as it does through any outage of the database.
+The claim is held for the hub's life and ends with it, however it ends, so a crash leaves nothing
+to clean up. On PostgreSQL it is a session-level advisory lock on a connection of its own
+(advisory locks are per database, so halls sharing one server do not block each other; the
+session names itself, application_name, so a refusal can say who holds it). On SQLite it is an
+flock on a file beside the database (`<database>-hub.lock`), which holds the holder's name. A
+migration by anyone but the holder takes the same claim for its transaction (`migration_claim`)
+and is refused while a hub holds it. If the PostgreSQL connection is lost (the server restarted),
+the claim lapses silently until the hub restarts; the hub goes on serving, as it does through any
+outage of the database.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.errors import HallQError
@@ -30,50 +43,133 @@ _HOLDER = text(
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 "
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
+_KEY_PARTS = {"high": CLAIM_KEY >> 32, "low": CLAIM_KEY & 0xFFFFFFFF}
+
+
+@dataclass
+class DatabaseClaim:
+    """What holds a hub's claim: the PostgreSQL session, or the SQLite lock file (open)."""
+
+    connection: AsyncConnection | None = None
+    lock_file: IO[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Holder:
+    name: str | None
+    address: str | None = None
 
 
 def hub_name() -> str:
-    """What this hub's claiming session is called in pg_stat_activity (at most 63 characters)."""
-    return f"hallq hub {os.getpid()} on {socket.gethostname()}"[:63]
+    """What this hub's claim is called: in pg_stat_activity, in the lock file (at most 63 characters)."""
+    return _name("hub")
 
 
-async def claim_database(engine: AsyncEngine) -> AsyncConnection | None:
-    """Claim the database for this hub; keep the returned connection open for as long as it
-    serves (release_database closes it). None on SQLite, whose file the data folder's lock
-    already guards. Refused (HallQError, 409) when another hub holds the claim."""
+def _name(role: str) -> str:
+    return f"hallq {role} {os.getpid()} on {socket.gethostname()}"[:63]
+
+
+async def claim_database(engine: AsyncEngine) -> DatabaseClaim:
+    """Claim the database for this hub; keep the claim for as long as it serves (release_database
+    ends it). Refused (HallQError, 409) when another hub holds it. A SQLite database in memory
+    has nobody else to meet."""
     if engine.dialect.name != "postgresql":
-        return None
+        path = _sqlite_file(engine.url)
+        return DatabaseClaim(lock_file=None if path is None else _lock_sqlite(path, hub_name(), _hub_taken))
     conn = await engine.connect()
     try:
         await conn.execute(text("SELECT set_config('application_name', :name, false)"), {"name": hub_name()})
         claimed = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": CLAIM_KEY})
         if not claimed:
-            holder = (await conn.execute(_HOLDER, {"high": CLAIM_KEY >> 32, "low": CLAIM_KEY & 0xFFFFFFFF})).first()
-            raise _taken(holder[0] if holder else None, holder[1] if holder else None)
+            holder = (await conn.execute(_HOLDER, _KEY_PARTS)).first()
+            raise _hub_taken(_Holder(holder[0], holder[1]) if holder else _Holder(None))
         await conn.commit()  # the lock is the session's, not the transaction's: nothing held open
     except BaseException:
         await conn.close()
         raise
-    return conn
+    return DatabaseClaim(connection=conn)
 
 
-async def release_database(conn: AsyncConnection | None) -> None:
-    """End the claim: ending the session releases the lock (invalidated, not returned to the
-    pool, where the session and its lock would live on). A connection already lost has nothing
-    left to release."""
-    if conn is not None:
+async def release_database(claim: DatabaseClaim | None) -> None:
+    """End the claim. The PostgreSQL session is ended (invalidated, not returned to the pool,
+    where the session and its lock would live on); a connection already lost has nothing left to
+    release. Closing the lock file ends the flock."""
+    if claim is None:
+        return
+    if claim.lock_file is not None:
+        claim.lock_file.close()
+    if claim.connection is not None:
         with contextlib.suppress(Exception):
-            await conn.invalidate()
+            await claim.connection.invalidate()
         with contextlib.suppress(Exception):
-            await conn.close()
+            await claim.connection.close()
 
 
-def _taken(name: str | None, address: str | None) -> HallQError:
-    who = name or "another hub"
-    where = f" from {address}" if address else ""
+@contextlib.contextmanager
+def migration_claim(connection: Connection) -> Iterator[None]:
+    """Hold the claim while `connection`'s transaction migrates the schema, for a process that is
+    not the hub holding it (a `hallq` command). Refused (HallQError, 409) while a hub serves the
+    database: it would run on a schema it does not know. A hub starting meanwhile is refused
+    in turn, naming this command."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT set_config('application_name', :name, true)"), {"name": _name("migrate")})
+        if not connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CLAIM_KEY}):
+            holder = connection.execute(_HOLDER, _KEY_PARTS).first()
+            raise _migration_refused(_Holder(holder[0], holder[1]) if holder else _Holder(None))
+        yield  # the lock ends with the transaction
+        return
+    path = _sqlite_file(connection.engine.url)
+    if path is None:
+        yield
+        return
+    with _lock_sqlite(path, _name("migrate"), _migration_refused):
+        yield
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _lock_sqlite(database: Path, name: str, refusal: Callable[[_Holder], HallQError]) -> IO[str]:
+    path = database.with_name(database.name + "-hub.lock")
+    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = handle.read().strip() or None
+        handle.close()
+        raise refusal(_Holder(holder)) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{name}\n")
+    handle.flush()
+    return handle
+
+
+def _who(holder: _Holder) -> tuple[str, str, str]:
+    who = holder.name or "another hub"
+    return who, f" from {holder.address}" if holder.address else "", f"，来自 {holder.address}" if holder.address else ""
+
+
+def _hub_taken(holder: _Holder) -> HallQError:
+    who, where, where_zh = _who(holder)
     return HallQError(
         "database_taken",
-        f"另一个 hub（{who}{'，来自 ' + address if address else ''}）正在使用该数据库，请先停止它，或为本 hub 指定另一个数据库",
+        f"另一个 hub（{who}{where_zh}）正在使用该数据库，请先停止它，或为本 hub 指定另一个数据库",
         f"another hub ({who}{where}) is serving this database: stop it first, or give this one its own --db",
+        409,
+    )
+
+
+def _migration_refused(holder: _Holder) -> HallQError:
+    who, where, where_zh = _who(holder)
+    return HallQError(
+        "database_in_use",
+        f"数据库结构需要升级，但 {who}{where_zh} 正在使用该数据库：请先停止它再升级（旧 hub 无法在新结构上运行）",
+        f"the database schema needs upgrading, but {who}{where} is serving this database: stop it first, then "
+        f"upgrade (it would run on a schema it does not know)",
         409,
     )

@@ -60,6 +60,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import HallQError
+from server.storage.database_claim import DatabaseClaim, migration_claim
 from server.storage.direct import DirectConnection
 from server.storage.outage import Outage, is_connection_lost
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -636,12 +637,35 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-async def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`; a hall upgrades without losing its history."""
-    from alembic import command
-
+async def upgrade(database: Database, revision: str = "head", *, claim: DatabaseClaim | None = None) -> None:
+    """Bring the schema to `revision`; a hall upgrades without losing its history. The hub
+    passes its claim on the database; anyone else migrates only while no hub holds it
+    (server/storage/database_claim.py), and finding nothing to migrate needs no claim."""
     async with database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
+        await conn.run_sync(lambda sync: _migrate(sync, revision, claimed=claim is not None))
+
+
+def _migrate(connection: Connection, revision: str, *, claimed: bool) -> None:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    config = _alembic_config(connection)
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_revision()
+    try:
+        target = script.get_revision(revision)
+        if current is not None:
+            script.get_revision(current)
+    except CommandError:  # a schema newer than this HallQ: alembic's own error says which (start_problems)
+        command.upgrade(config, revision)
+        return
+    if claimed or target is None or current == target.revision:
+        command.upgrade(config, revision)
+        return
+    with migration_claim(connection):
+        command.upgrade(config, revision)
 
 
 async def current_revision(database: Database) -> str | None:

@@ -12,6 +12,7 @@ disk), no traceback, a non-zero exit; a taken port stops the start before the da
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 import subprocess
@@ -22,7 +23,8 @@ import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 
-from server.storage.db import MIGRATIONS_DIR, open_database, upgrade
+from server.storage.database_claim import claim_database, release_database
+from server.storage.db import MIGRATIONS_DIR, current_revision, open_database, upgrade
 from tests.conftest import PG_ADMIN_URL, postgres_reachable
 from tests.hub_process import HALLQ, HubProcess, free_port
 
@@ -166,7 +168,16 @@ async def test_a_second_hub_on_the_same_postgresql_database_says_which_hub_serve
     database, each one's boards, pads and voice hearing only its own actions, and a newer one
     migrating the schema under the older. Kept: the second stops in one line naming the hub that
     serves the database (its process); the first answers on; once it stops, the second starts."""
-    db = f"postgresql://postgres@127.0.0.1:5432/{pg_database}"
+    await _a_second_hub_is_refused(tmp_path, f"postgresql://postgres@127.0.0.1:5432/{pg_database}")
+
+
+async def test_a_second_hub_on_the_same_sqlite_file_says_which_hub_serves_it(tmp_path: Path) -> None:
+    """Tried: two data folders naming one SQLite file with --db (the folder lock sees only its own
+    folder). It was: two hubs on one database. Kept: as on PostgreSQL."""
+    await _a_second_hub_is_refused(tmp_path, f"sqlite:///{tmp_path / 'hall.db'}")
+
+
+async def _a_second_hub_is_refused(tmp_path: Path, db: str) -> None:
     first = HubProcess(tmp_path / "first", db=db)
     await first.start()
     second = HubProcess(tmp_path / "second", db=db)
@@ -179,5 +190,50 @@ async def test_a_second_hub_on_the_same_postgresql_database_says_which_hub_serve
             assert health.status == 200
     finally:
         first.stop()
-    await second.start()  # the claim ended with the first hub's session
+    await second.start()  # the claim ended with the first hub's process
     second.stop()
+
+
+async def test_a_hallq_command_does_not_migrate_a_sqlite_schema_under_the_hub_serving_it(tmp_path: Path) -> None:
+    """Tried: a newer HallQ installed while the older hub serves on, then `hallq user list` and
+    `hallq db upgrade` (every command brings the schema up to date first). It was: the schema
+    migrated under the running hub, which then ran on a schema it does not know. Kept: both
+    commands refuse in one line naming the hub, the schema stays where the hub left it; once the
+    hub has stopped they migrate; a command with nothing to migrate runs beside the hub."""
+    (tmp_path / "data").mkdir()
+    await _commands_wait_for_the_hub(HubProcess(tmp_path), f"sqlite:///{tmp_path / 'data' / 'hallq.db'}")
+
+
+async def test_a_hallq_command_does_not_migrate_a_postgresql_schema_under_the_hub_serving_it(
+        tmp_path: Path, pg_database: str) -> None:
+    """As on SQLite, the hub on another machine: its claim is the database's, not the folder's."""
+    db = f"postgresql://postgres@127.0.0.1:5432/{pg_database}"
+    await _commands_wait_for_the_hub(HubProcess(tmp_path, db=db), db)
+
+
+async def _commands_wait_for_the_hub(hub: HubProcess, db: str) -> None:
+    """The older hub is played by this process: it claims the database as `hallq serve` does
+    (claim_database) and leaves the schema at its own head, 0009 (the newer HallQ's is 0010)."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    database = open_database(db)
+    try:
+        claim = await claim_database(database.engine)
+        try:
+            await upgrade(database, "0009", claim=claim)
+            for args in (("user", "list"), ("db", "upgrade")):
+                run = await asyncio.to_thread(hallq, hub, *args)
+                refused_in_one_line(run, f"hallq hub {os.getpid()} on {socket.gethostname()}", "stop it first", "请先停止它再升级")
+            assert await current_revision(database) == "0009"
+        finally:
+            await release_database(claim)
+
+        upgraded = await asyncio.to_thread(hallq, hub, "db", "upgrade")
+        assert (upgraded.returncode, upgraded.stdout.strip().splitlines()[-1]) == (0, f"upgraded 0009 → {head}"), upgraded
+        claim = await claim_database(database.engine)  # the newer hub serves
+        try:
+            beside = await asyncio.to_thread(hallq, hub, "user", "list")
+            assert beside.returncode == 0, beside.stderr
+        finally:
+            await release_database(claim)
+    finally:
+        await database.close()
