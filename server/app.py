@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
 
@@ -24,9 +25,10 @@ from server.config.models import HallConfig
 from server.engine.clock import Clock, SystemClock
 from server.engine.engine import QueueEngine
 from server.engine.hours import local_now
+from server.errors import HallQError
 from server.events import EventBus
 from server.settings import HubSettings
-from server.storage.database_claim import claim_database, release_database
+from server.storage.database_claim import claim_database, keep_claim, release_database
 from server.storage.db import open_database, upgrade
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,11 @@ def create_app(
         app[ACCOUNTS] = Accounts(database)
         app[ENGINE] = QueueEngine(database, app[CONFIG], clock or SystemClock(), app[BUS], settings.secret())
         app[DEVICE_REPORTS] = DeviceReports(app[ENGINE].record_device_state)
+        watch = asyncio.create_task(keep_claim(database.engine, claim, _step_down))
         yield
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
         await release_database(claim)
         await database.close()
 
@@ -87,6 +93,15 @@ def create_app(
     for extend in extensions or []:
         extend(app)
     return app
+
+
+def _step_down(taken: HallQError) -> None:
+    """Another hub claimed the database while this one's claim had lapsed (its connection lost):
+    the hall's actions would be split between two hubs, each one's boards, pads and voice hearing
+    only its own. This one stops (as on SIGTERM: streams closed, devices released)."""
+    log.critical("%s: this hub claimed the database before, lost its connection, and stops now "
+                 "(%s；本 hub 已停止)", taken.message_en, taken.message_zh)
+    signal.raise_signal(signal.SIGTERM)
 
 
 async def day_closer_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -17,13 +17,16 @@ session names itself, application_name, so a refusal can say who holds it). On S
 flock on a file beside the database (`<database>-hub.lock`), which holds the holder's name. A
 migration by anyone but the holder takes the same claim for its transaction (`migration_claim`)
 and is refused while a hub holds it. If the PostgreSQL connection is lost (the server restarted),
-the claim lapses silently until the hub restarts; the hub goes on serving, as it does through any
-outage of the database.
+the hub checks its claim's session every few seconds (`keep_claim`) and claims again once the
+database answers; it goes on serving meanwhile, as it does through any outage of the database. If
+another hub claimed the database in that gap, this one is told to stop: one hub serves the hall.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -37,7 +40,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.errors import HallQError
 
+log = logging.getLogger(__name__)
+
 CLAIM_KEY = 0x48616C6C51  # "HallQ": one key per database
+CLAIM_CHECK_S = 5.0
+"""How often a hub on PostgreSQL checks that its claim's session is alive: the gap in which a
+second hub could start after the database restarted."""
 _HOLDER = text(
     "SELECT a.application_name, host(a.client_addr) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 "
@@ -99,10 +107,50 @@ async def release_database(claim: DatabaseClaim | None) -> None:
     if claim.lock_file is not None:
         claim.lock_file.close()
     if claim.connection is not None:
-        with contextlib.suppress(Exception):
-            await claim.connection.invalidate()
-        with contextlib.suppress(Exception):
-            await claim.connection.close()
+        await _end_session(claim.connection)
+
+
+async def _end_session(connection: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
+
+
+async def keep_claim(engine: AsyncEngine, claim: DatabaseClaim, taken_over: Callable[[HallQError], None]) -> None:
+    """Keep a PostgreSQL claim for the hub's life (run as a task, cancelled when the hub stops):
+    a session lost with the server (a restart, a network cut) took its lock with it, so claim again
+    once the database answers. `taken_over` is called, and the watch ends, if another hub holds
+    the claim by then."""
+    while claim.connection is not None:
+        await asyncio.sleep(CLAIM_CHECK_S)
+        session = claim.connection
+        if await _answers(session):
+            continue
+        await _end_session(session)  # whatever is left of it
+        try:
+            renewed = await claim_database(engine)
+        except HallQError as taken:
+            if taken.details.get("holder") == hub_name():
+                continue  # this hub's own session, not yet ended on the server's side: at the next check
+            taken_over(taken)
+            return
+        except Exception as error:  # noqa: BLE001 - the database does not answer yet: at the next check
+            log.debug("database claim not renewed yet: %s", error)
+            continue
+        claim.connection = renewed.connection
+        log.warning("the database claim's connection was lost; claimed again (数据库占用已重新取得)")
+
+
+async def _answers(connection: AsyncConnection) -> bool:
+    """Whether the session still answers; one that hangs for a whole check counts as lost."""
+    try:
+        async with asyncio.timeout(CLAIM_CHECK_S):
+            await connection.exec_driver_sql("SELECT 1")
+            await connection.commit()
+        return True
+    except Exception:  # noqa: BLE001 - whatever the failure, the session (and its lock) is gone
+        return False
 
 
 @contextlib.contextmanager
@@ -161,6 +209,7 @@ def _hub_taken(holder: _Holder) -> HallQError:
         f"另一个 hub（{who}{where_zh}）正在使用该数据库，请先停止它，或为本 hub 指定另一个数据库",
         f"another hub ({who}{where}) is serving this database: stop it first, or give this one its own --db",
         409,
+        {"holder": holder.name},
     )
 
 
