@@ -11,9 +11,10 @@ All I/O here blocks (python-escpos is synchronous). The kiosk calls it on a work
 
 from __future__ import annotations
 
+import contextlib
 import os
-
 import socket
+from collections.abc import Iterator
 from abc import ABC, abstractmethod
 from types import TracebackType
 
@@ -245,9 +246,26 @@ class UsbBackend(_EscposBackend):
         super().__init__(spec, Usb(idVendor=vendor_id, idProduct=product_id, timeout=timeout))
         self.vendor_id, self.product_id = vendor_id, product_id
 
+    def _raw(self, data: bytes) -> None:
+        with _libusb_named():
+            super()._raw(data)
+
     def _read(self, size: int) -> bytes:
-        self.printer.device  # noqa: B018 - opens on first use
-        return bytes(self.printer._read())[:size]
+        with _libusb_named():
+            self.printer.device  # noqa: B018 - opens on first use
+            return bytes(self.printer._read())[:size]
+
+
+@contextlib.contextmanager
+def _libusb_named() -> Iterator[None]:
+    """pyusb says "NoBackendError: No backend available" when the system's libusb is missing: a
+    kiosk PC installed without it printed nothing, and the log did not say what to install."""
+    from usb.core import NoBackendError
+
+    try:
+        yield
+    except NoBackendError as error:
+        raise OSError("libusb is not installed, and USB printers need it (Debian: apt install libusb-1.0-0)") from error
 
 
 class _ScriptedDummy(Dummy):

@@ -43,6 +43,26 @@ async def test_a_printer_that_cannot_be_reached_is_logged_with_its_cause(hub, ma
     assert spec.split("?")[0] in line and cause in line, line
 
 
+async def test_a_kiosk_without_libusb_says_what_to_install(hub, make_kiosk, monkeypatch, caplog):  # type: ignore[no-untyped-def]
+    """Tried: a USB printer on a kiosk PC installed without the system's libusb (here: pyusb's
+    three backends find no library, as on such a PC). It was: "NoBackendError: No backend
+    available", which says nothing of what to install. Kept: the citizen reads 暂停取号 /
+    打印机未连接; the log names the printer and the package to install."""
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+
+    for backend in (usb.backend.libusb1, usb.backend.libusb0, usb.backend.openusb):
+        monkeypatch.setattr(backend, "get_backend", lambda *args, **kwargs: None)
+    kiosk = make_kiosk()
+    printing_to(kiosk, "usb:04b8:0202")
+    with caplog.at_level(logging.WARNING, logger="kiosk.app"):
+        await kiosk.start()
+    assert isinstance(kiosk.app.flow.screen, f.Closed) and "打印机未连接" in kiosk.texts()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("printer cannot print")]
+    assert "usb:04b8:0202" in line and "libusb is not installed" in line and "apt install libusb-1.0-0" in line, line
+
+
 async def test_an_unprintable_status_is_logged_with_the_printers_answer(hub, make_kiosk, caplog):
     """Tried: a printer whose cover is open. Kept: the log has the English state and the status
     bytes it answered, beside the citizen's Chinese."""
