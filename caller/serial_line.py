@@ -114,6 +114,12 @@ async def wait_for_room(transport: asyncio.BaseTransport, closed: asyncio.Future
 
 
 # --- a stalled line on a pty, for the simulators ------------------------------------------------
+SIMULATOR_KEPT = 500
+"""What a simulator running for hours or days (the demo's, `hallq pad-sim`, `hallq screen-sim`)
+keeps of what it was sent: a soak of the demo found every frame of every day kept (about 0.6 MB a
+hall day, for ever); nothing there reads more than the last few."""
+
+
 def stall_pty(master: int, slave: int, room: int) -> None:
     """Stop reading the pty's master and fill the line from its slave side, leaving ``room`` bytes free.
 

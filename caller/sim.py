@@ -38,7 +38,7 @@ from typing import Any
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.errors import CallerError
-from caller.serial_line import resume_pty, stall_pty
+from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty
 
 _KEY_VERBS: dict[str, ActionKind] = {
     "key1": ActionKind.CALL_OR_RECALL,
@@ -99,8 +99,12 @@ class PadSimulator:
         baud: int | None = None,
         link_dir: str | None = None,
         seed: int = 0,
+        kept: int | None = None,
     ) -> None:
+        """`kept`: how many of each pad's displays, and of the key frames' times, to keep (None:
+        all, as a test or a benchmark reads them); a demo running for days keeps the last few."""
         self.dialect = make_dialect(dialect, dialect_params) if isinstance(dialect, str) else dialect
+        self.kept = kept
         self.pads: dict[int, SimPad] = {a: SimPad(a) for a in addresses}
         self.baud = baud
         self._link_dir = link_dir
@@ -207,6 +211,7 @@ class PadSimulator:
             return
         pad.seq = (pad.seq + 1) & 0xFF
         self.sent_at.append((address, time.perf_counter()))
+        self._trim(self.sent_at)
         self._send(self.dialect.encode_action(address, action, pad.seq))
 
     # the wire -------------------------------------------------------------------------------
@@ -262,8 +267,14 @@ class PadSimulator:
         if display is not None:
             self._apply(pad, display)
 
+    def _trim(self, history: list[Any]) -> None:
+        """Drop all but the last `kept` (in halves: a list's front is not cheap to drop one by one)."""
+        if self.kept is not None and len(history) >= 2 * self.kept:
+            del history[:-self.kept]
+
     def _apply(self, pad: SimPad, display: PadDisplay) -> None:
         pad.displays.append(display)
+        self._trim(pad.displays)
         if display.kind is DisplayKind.SHOW:
             pad.shown_number = display.number
         elif display.kind is DisplayKind.LOGIN_STATE and display.logged_in is not None:
@@ -407,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _run_cli(opts: argparse.Namespace, steps: list[ScriptStep]) -> int:
     dialect = make_dialect(opts.dialect)
     first = opts.first_address if opts.first_address is not None else dialect.address_range[0]
-    sim = PadSimulator(dialect, range(first, first + opts.pads))
+    sim = PadSimulator(dialect, range(first, first + opts.pads), kept=SIMULATOR_KEPT)
     sim.on_display = lambda address, display: print(f"pad {address}: {display}", flush=True)
     path = await sim.start()
     print(f"{opts.dialect} pads {first}..{first + opts.pads - 1} on {path}", flush=True)

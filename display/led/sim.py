@@ -23,7 +23,7 @@ from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
 from display.led.framing import FrameReader, ReadResult
 from display.led.model import Command, DecodedFrame
-from caller.serial_line import resume_pty, stall_pty
+from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class ScreenSimulator:
     clock: Callable[[], float] = time.monotonic
     records: list[Record] = field(default_factory=list)
     screens: dict[int, ScreenState] = field(default_factory=dict)
+    kept: int | None = None
+    """How many records to keep (None: all, as a test or a benchmark reads them); a demo running
+    for days keeps the last few, dropped in halves."""
 
     def __post_init__(self) -> None:
         self._reader = FrameReader(self.codec)
@@ -109,6 +112,8 @@ class ScreenSimulator:
         now = self.clock()
         for result in self._reader.feed(data):
             self.records.append(Record(now, result))
+            if self.kept is not None and len(self.records) >= 2 * self.kept:
+                del self.records[:-self.kept]
             if result.decoded is not None:
                 self._apply(result.decoded)
             self._write_log(now, result)
@@ -162,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _serve(codec: Codec, log: TextIO) -> None:
-    simulator = ScreenSimulator(codec, log=log)
+    simulator = ScreenSimulator(codec, log=log, kept=SIMULATOR_KEPT)
     path = simulator.open()
     print(path, flush=True)
     try:

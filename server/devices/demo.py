@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from caller.serial_line import SIMULATOR_KEPT
 from caller.sim import PadSimulator
 from display.led.dialects import make_codec
 from display.led.sim import ScreenSimulator
@@ -62,11 +63,11 @@ async def start_simulators(devices: DeviceConfig) -> DemoSimulators:
     """Start one simulator per bus (call inside the running loop, before the hub opens the buses)."""
     sims = DemoSimulators()
     for bus in devices.pad_buses:
-        pad_sim = PadSimulator(bus.dialect, bus.pads, dialect_params=bus.params)
+        pad_sim = PadSimulator(bus.dialect, bus.pads, dialect_params=bus.params, kept=SIMULATOR_KEPT)
         _link(bus.url, await pad_sim.start(), sims.links)
         sims.pads[bus.name] = pad_sim
     for screen_bus in devices.screen_buses:
-        screen = ScreenSimulator(make_codec(screen_bus.dialect, screen_bus.params))
+        screen = ScreenSimulator(make_codec(screen_bus.dialect, screen_bus.params), kept=SIMULATOR_KEPT)
         _link(screen_bus.url, screen.open(), sims.links)
         sims.screens[screen_bus.name] = screen
     return sims

@@ -130,7 +130,9 @@ def _tune_sqlite(dbapi_connection: DBAPIConnection | sqlite3.Connection, _record
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # SQLite's default page cache is 2 MB: with a million tickets the unique indexes (status
-    # tokens, idempotency keys) no longer fit and every issue reads pages back.
+    # tokens, idempotency keys) no longer fit and every issue reads pages back. The writer's
+    # cache keeps what it wrote until it is full: the hub's memory grows with the database for
+    # about a month of hall days, then stops (docs/benchmarks.md, Soak).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     cursor.close()

@@ -53,9 +53,9 @@ class Rig:
 async def rig_factory() -> AsyncIterator[Callable[..., object]]:
     made: list[Rig] = []
 
-    async def make(dialect: str, **config: object) -> Rig:
+    async def make(dialect: str, *, sim_kept: int | None = None, **config: object) -> Rig:
         addresses = ADDRESSES[dialect]
-        sim = PadSimulator(dialect, addresses)
+        sim = PadSimulator(dialect, addresses, kept=sim_kept)
         path = await sim.start()
         received = Received()
         bus = PadBus(BusConfig(url=path, dialect=dialect, windows=windows_for(addresses), **config), received)  # type: ignore[arg-type]

@@ -29,6 +29,24 @@ async def test_keys_arrive_with_window_id_and_displays_reach_the_pad(rig_factory
     assert rig.bus.counters().displays == 1
 
 
+async def test_a_simulator_running_for_days_keeps_only_its_last_displays_and_keys(rig_factory) -> None:
+    """Tried: a simulated pad (as the demo's and `hallq pad-sim` run for days) shown ten counts and
+    pressed ten keys, keeping 3. It was: every display and key time kept for ever (a soak of the
+    demo: about 0.6 MB a hall day, with the screens'). Kept: at most twice 3 of each, the newest
+    last; the pad still shows the last count and every key reached the bus."""
+    rig = await rig_factory("hallq", sim_kept=3)
+    for count in range(1, 11):
+        await rig.bus.show(1, PadDisplay.waiting_count(count))
+    await rig.sim.wait_display(1, PadDisplay.waiting_count(10))
+    displays = rig.sim.pads[1].displays
+    assert len(displays) < 6 and displays[-1] == PadDisplay.waiting_count(10), displays
+    for _ in range(10):
+        rig.sim.press(1, PadAction.simple(ActionKind.RECALL))
+        await asyncio.sleep(0)
+    assert len(await rig.received.wait_for(10)) == 10
+    assert len(rig.sim.sent_at) < 6
+
+
 async def test_hallq_full_staff_session(rig_factory) -> None:
     rig = await rig_factory("hallq")
     session = [

@@ -45,6 +45,24 @@ async def test_what_was_shown_is_what_the_simulator_decoded(sim_and_bus) -> None
     assert stats.latency_samples == 3 and stats.latency_p99_s >= stats.latency_p50_s
 
 
+async def test_a_simulator_running_for_days_keeps_only_its_last_records() -> None:
+    """Tried: a simulated screen bus (as the demo's and `hallq screen-sim` run for days) sent ten
+    texts, keeping 3. It was: every frame read kept for ever. Kept: at most twice 3 records, the
+    newest last, and the screen shows the last text."""
+    simulator = ScreenSimulator(make_codec("pingan"), kept=3)
+    bus = ScreenBus(make_codec("pingan", {"min_interval_s": GAP}))
+    await bus.open(simulator.open())
+    try:
+        for n in range(1, 11):
+            await bus.show(3, ScreenText([f"A{n:03d}"]))
+        await simulator.wait_for(lambda s: s.screens.get(3) is not None and s.screens[3].text == "A010")
+        assert len(simulator.records) < 6
+        assert [frame.text for _, frame in simulator.decoded()][-1] == "A010"
+    finally:
+        await bus.close()
+        simulator.close()
+
+
 async def test_frames_keep_fifo_order_and_dialect_pacing(sim_and_bus) -> None:
     simulator, bus = sim_and_bus
     await asyncio.gather(*(bus.show(i, ScreenText([f"A{i:03d}"])) for i in range(8)))
