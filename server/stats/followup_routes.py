@@ -73,8 +73,9 @@ def _callback_json(followup: FollowUp | None) -> dict[str, object]:
     """What the citizen's page needs: whether to offer the call-back, and the number they left,
     masked (the page is opened by whoever holds the paper ticket)."""
     if followup is None:
-        return {"offered": False, "calling": False, "phone": None, "state": None, "state_zh": None}
-    return {"offered": followup.takes_a_number, "calling": followup.calling, "phone": followup.phone,
+        return {"offered": False, "calling": False, "unreachable": False, "phone": None, "state": None, "state_zh": None}
+    return {"offered": followup.takes_a_number, "calling": followup.calling,
+            "unreachable": followup.contact_result == "unreachable", "phone": followup.phone,
             "state": followup.state, "state_zh": followup.state_zh}
 
 

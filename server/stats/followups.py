@@ -8,7 +8,9 @@ the dashboard counts a small table instead of scanning every rated ticket on eac
 
 States: contact (待回访) -> rectify (已回访待整改) -> closed (已办结). Contact is recorded as
 attempts: reached, or unreachable after `rules.followup_attempts` failed calls (then the hall
-verifies by its own means). The finding (属实 / 部分属实 / 不属实) follows; an unfounded one closes
+verifies by its own means). A citizen found unreachable may leave a number that answers, once,
+before the finding: the contact opens again for it (待再次回访), with the set calls to that number,
+still due by the rectification deadline (the contact deadline was met by the calls made). The finding (属实 / 部分属实 / 不属实) follows; an unfounded one closes
 the follow-up, a founded one waits for the rectification (整改措施), which closes it. Each step is
 a row update and a ticket event (the audit trail, as appeals keep theirs).
 
@@ -42,6 +44,8 @@ STATES = ("contact", "rectify", "closed")
 STATE_ZH = {"contact": "待回访", "rectify": "已回访待整改", "closed": "已办结"}
 CONTACTED_ZH = {"reached": "已回访待核实", "unreachable": "无法联系，待核实"}
 """A follow-up whose contact is recorded, by its result, but whose finding is not yet."""
+AGAIN_ZH = "待再次回访"
+"""A follow-up whose citizen, found unreachable, left a new number that has not been called yet."""
 FINDINGS = {"substantiated": "属实", "partly": "部分属实", "unfounded": "不属实"}
 RESULTS_ZH = {"reached": "联系上", "unreachable": "无法联系"}
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -86,6 +90,8 @@ class FollowUp:
     attempts: int
     last_attempt_at: float | None
     phone_left_at: float | None
+    new_number_at: float | None
+    """When the citizen, found unreachable, left a new number (the contact opened again, once)."""
     contact_result: str | None
     contacted_by: str | None
     contacted_at: float | None
@@ -109,10 +115,12 @@ class FollowUp:
     def takes_a_number(self) -> bool:
         """Whether the citizen may leave (or correct) a call-back number now: while the contact
         is still to be made, and not while the hall is calling the number left (a number being
-        called is not replaced by whoever holds the paper ticket). Once the contact is recorded,
-        reached or unreachable after the set calls, the hall goes on to its finding: a number
-        then would be called by nobody."""
-        return self.state == "contact" and self.contact_result is None and not self.calling
+        called is not replaced by whoever holds the paper ticket); and once, before the finding,
+        after the set calls found nobody. Once the citizen is reached the hall goes on to its
+        finding: a number then would be called by nobody."""
+        if self.state != "contact" or self.calling:
+            return False
+        return self.contact_result is None or (self.contact_result == "unreachable" and self.new_number_at is None)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"finding_zh": FINDINGS.get(self.finding or ""),
@@ -122,15 +130,17 @@ class FollowUp:
 def _view(row: Any, number: str, today: date, reveal: bool) -> FollowUp:
     m = row._mapping
     contacted = m["state"] == "contact" and m["contact_result"] is not None
+    again = m["state"] == "contact" and m["contact_result"] is None and m["new_number_at"] is not None
     # Once the citizen has been called, the step open is the finding and the rectification, due by
-    # the rectification deadline: the contact deadline is met, and must not make it overdue.
-    due = m["rectify_due"] if contacted else {"contact": m["contact_due"], "rectify": m["rectify_due"]}.get(m["state"])
+    # the rectification deadline: the contact deadline is met, and must not make it overdue; nor
+    # does a new number the citizen left after the calls found nobody.
+    due = m["rectify_due"] if contacted or again else {"contact": m["contact_due"], "rectify": m["rectify_due"]}.get(m["state"])
     phone = m["phone"] if reveal else mask_phone(m["phone"])
-    state_zh = CONTACTED_ZH[m["contact_result"]] if contacted else STATE_ZH[m["state"]]
+    state_zh = CONTACTED_ZH[m["contact_result"]] if contacted else AGAIN_ZH if again else STATE_ZH[m["state"]]
     return FollowUp(
         m["id"], m["ticket_id"], number, m["hall_day"], m["rated_day"], m["staff_id"], m["window_id"], m["rating"],
         m["state"], state_zh, m["contact_due"], m["rectify_due"], due, due is not None and today > due,
-        phone, m["attempts"], m["last_attempt_at"], m["phone_left_at"], m["contact_result"], m["contacted_by"],
+        phone, m["attempts"], m["last_attempt_at"], m["phone_left_at"], m["new_number_at"], m["contact_result"], m["contacted_by"],
         m["contacted_at"], m["finding"], m["finding_note"], m["found_by"], m["found_at"], m["rectification"],
         m["rectified_by"], m["rectified_at"], m["closed_at"],
     )
@@ -335,8 +345,9 @@ class FollowUps:
 
     async def leave_phone(self, ticket_id: int, phone: str) -> FollowUp:
         """The citizen's call-back number, from their status page (the ticket token is the
-        credential, as for the rating itself), while `takes_a_number`. The event says that a
-        number was left, not which."""
+        credential, as for the rating itself), while `takes_a_number`. After the calls found
+        nobody it opens the contact again, with the set calls to the new number. The event says
+        that a number was left, not which."""
         number = normalise_phone(phone)
         await self.sync()
         now = self.clock.now()
@@ -351,16 +362,22 @@ class FollowUps:
             if current.calling:
                 raise HallQError("phone_already_left", f"工作人员正在按您留下的电话 {mask_phone(current.phone)} 回访，请留意来电",
                                  "the hall is calling the number left; it is not replaced", 409)
-            if current.contact_result == "unreachable":
-                raise HallQError("already_contacted", "工作人员多次致电未能联系上您，大厅将另行核实处理，无需再留电话，感谢您的反馈",
-                                 "the citizen was unreachable after the set calls; the hall verifies by its own means", 409)
+            if not current.takes_a_number and current.contact_result == "unreachable":
+                raise HallQError("already_contacted", "工作人员按您留下的新号码仍未能联系上您，大厅将另行核实处理，感谢您的反馈",
+                                 "the new number left after the set calls was unreachable too; the hall verifies by its own means",
+                                 409)
             if not current.takes_a_number:
                 raise HallQError("already_contacted", "工作人员已就您的评价与您联系过，无需再留电话，感谢您的反馈",
                                  "the hall has reached the citizen about this rating already", 409)
-            conn.execute(update(rating_followups).where(rating_followups.c.id == row.id).values(phone=number, phone_left_at=now))
+            values: dict[str, Any] = {"phone": number, "phone_left_at": now}
+            again = current.contact_result == "unreachable"
+            if again:  # the contact opens again, for the set calls to this number
+                values |= {"new_number_at": now, "contact_result": None, "contacted_by": None, "contacted_at": None,
+                           "attempts": 0, "last_attempt_at": None}  # the calls to the old number: in the events
+            conn.execute(update(rating_followups).where(rating_followups.c.id == row.id).values(**values))
             ticket = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
             event = rating_event(conn, self.config, "rating.followup_phone", ticket, row.staff_id,
-                                 {"followup_id": row.id, "phone_left": True}, now)
+                                 {"followup_id": row.id, "phone_left": True} | ({"after_unreachable": True} if again else {}), now)
             return _read(conn, row.id, hall_day(self.config, now), False), event
 
         followup, event = await self.database.write(work)

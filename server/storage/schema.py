@@ -379,6 +379,7 @@ rating_followups = Table(
     Column("state", String(16), nullable=False),  # contact, rectify, closed
     Column("phone", String(20)),  # the citizen's call-back number, erased when closed
     Column("phone_left_at", Float),
+    Column("new_number_at", Float),  # a number left after unreachable: the contact opened again, once
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_attempt_at", Float),  # the hall's last call: is the number left being called?
     Column("contact_result", String(16)),  # reached, unreachable

@@ -99,3 +99,66 @@ async def test_the_citizen_leaves_a_number_and_the_manager_closes_the_followup(
             await desk.close()
     assert all((tmp_path / name).stat().st_size > 0 for name in
                ("status_callback_left.png", "reports_followup_closed.png", "status_callback_closed.png"))
+
+
+@pytest.mark.browser
+async def test_a_citizen_the_hall_could_not_reach_leaves_a_number_that_answers(
+        followup_hub: Hub, browser: Browser, tmp_path: Path, clock) -> None:
+    """Tried: the manager's three calls to the number left find nobody (未接通 on the report page);
+    the citizen opens the phone page again. It was: 回访状态：无法联系，待核实 and no way to leave
+    a number that answers. Kept: the page says the calls found nobody and offers the form; the new
+    number reaches the report page in full, the row reads 待再次回访 with the call buttons again;
+    the call that reaches the citizen moves it on to 已回访待核实, and the phone page says so."""
+    hub, engine = followup_hub, followup_hub.engine
+    ticket = (await engine.issue(IssueRequest(queue="A1"))).ticket
+    await engine.login("W01", "staff01")
+    await engine.call_next("W01")
+    await engine.start("W01")
+    clock.advance(300)
+    await engine.finish("W01")
+    await engine.rate(ticket.id, 2, "status_page")
+
+    phone = await browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    desk = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    try:
+        citizen = await phone.new_page()
+        await citizen.goto(f"{hub.base_url}/t/{ticket.status_token}")
+        await citizen.fill("#callback-phone", "13812345678")
+        await citizen.check("#callback-consent")
+        await citizen.click("#callback-submit")
+        await expect(citizen.locator("#callback-left")).to_contain_text("已留下回访电话：138****5678")
+
+        page = await desk.new_page()
+        await sign_in(page, hub, "/reports")
+        row = page.locator("#followup-rows tr").first
+        for tries in ("联系 1 次", "联系 2 次", "联系 3 次：无法联系"):
+            await row.locator("button.missed").click()
+            await expect(row).to_contain_text(tries)
+        await expect(row.locator("td.status")).to_have_text("无法联系，待核实")
+
+        await citizen.reload()
+        await expect(citizen.locator("#callback-left")).to_have_text(
+            "工作人员多次致电 138****5678 未能联系上您。如希望电话回访，请留下能接通的号码。")
+        await expect(citizen.locator("#callback-form")).to_be_visible()
+        await citizen.fill("#callback-phone", "0571-88881234")
+        await citizen.check("#callback-consent")
+        await citizen.click("#callback-submit")
+        await expect(citizen.locator("#callback-left")).to_have_text(
+            "已留下回访电话：057****1234。工作人员将尽快与您联系；如号码有误，可重新填写。")
+        await citizen.screenshot(path=str(tmp_path / "status_callback_new_number.png"))
+
+        await page.reload()
+        row = page.locator("#followup-rows tr").first
+        await expect(row.locator("td.status")).to_have_text("待再次回访")
+        await expect(row.locator("td.phone")).to_have_text("057188881234")
+        await expect(row).to_contain_text("无法联系后市民留了新号码")
+        await page.screenshot(path=str(tmp_path / "reports_followup_new_number.png"), full_page=True)
+        await row.locator("button.reached").click()
+        await expect(row.locator("td.status")).to_have_text("已回访待核实")
+        await citizen.reload()
+        await expect(citizen.locator("#callback-left")).to_have_text("回访状态：已回访待核实")
+        await expect(citizen.locator("#callback-form")).to_be_hidden()
+    finally:
+        await phone.close()
+        await desk.close()
+    assert all((tmp_path / name).stat().st_size > 0 for name in ("status_callback_new_number.png", "reports_followup_new_number.png"))

@@ -213,7 +213,7 @@ async def test_a_hallq_command_does_not_migrate_a_postgresql_schema_under_the_hu
 
 async def _commands_wait_for_the_hub(hub: HubProcess, db: str) -> None:
     """The older hub is played by this process: it claims the database as `hallq serve` does
-    (claim_database) and leaves the schema at its own head, 0009 (the newer HallQ's is 0010)."""
+    (claim_database) and leaves the schema at its own head, 0009 (the newer HallQ's is later)."""
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     database = open_database(db)
     try:

@@ -71,7 +71,8 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
 
     # The citizen's page offers the call-back after the bad rating only.
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": True, "calling": False, "phone": None, "state": "contact", "state_zh": "待回访"}
+    assert await r.json() == {"offered": True, "calling": False, "unreachable": False, "phone": None, "state": "contact",
+                              "state_zh": "待回访"}
     r = await client.get(f"/api/v1/status/{good_token}/callback")
     assert (await r.json())["offered"] is False
 
@@ -157,7 +158,8 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
     assert (await _error(r))[:2] == (409, "followup_closed")
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": False, "calling": False, "phone": None, "state": "closed", "state_zh": "已办结"}
+    assert await r.json() == {"offered": False, "calling": False, "unreachable": False, "phone": None, "state": "closed",
+                              "state_zh": "已办结"}
 
     # The audit trail: every step an event, and none of them holds the number in full.
     events = await hub.app[DATABASE].read(lambda c: c.execute(
@@ -168,7 +170,14 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
     assert not any("13812345678" in str(p) for _, p in events)
 
 
-async def test_an_unreachable_citizen_after_the_set_attempts_and_an_unfounded_complaint(aiohttp_client, tmp_path, clock):
+async def test_an_unreachable_citizen_may_leave_a_number_that_answers_once(aiohttp_client, tmp_path, clock):
+    """Tried: the set calls to the number left find nobody; the citizen, on the status page after
+    the contact deadline, leaves another number; the hall's calls to it find nobody either; a third
+    number; then the finding. It was: any number after unreachable refused (无需再留电话), the
+    hall verifying without the citizen who wanted the call. Kept: the second number opens the
+    contact again (待再次回访), with the set calls to it, due by the rectification deadline and not
+    overdue; after those, a third number is refused and the one left kept; the finding closes the
+    follow-up and erases the number; the audit trail says a number was left, not which."""
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     client = hub.client
     bad, token = await _visit(hub.engine, clock, "staff02", "W02", 1)
@@ -176,25 +185,51 @@ async def test_an_unreachable_citizen_after_the_set_attempts_and_an_unfounded_co
     [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
     assert f["phone"] == "057188881234"
     url = f"/api/v1/followups/{f['id']}"
-    for n in (1, 2):
-        r = await client.post(f"{url}/attempts", json={"reached": False, "note": "无人接听"}, headers=hub.auth("manager"))
-        assert ((await r.json())["attempts"], (await r.json())["contact_result"]) == (n, None)
-        r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": ""}, headers=hub.auth("manager"))
-        assert (await _error(r))[:2] == (409, "not_contacted"), f"not unreachable after {n} of 3 attempts"
-    r = await client.post(f"{url}/attempts", json={"reached": False, "note": "关机"}, headers=hub.auth("manager"))
-    assert ((await r.json())["attempts"], (await r.json())["contact_result_zh"]) == (3, "无法联系")
-    # Unreachable after the set calls: the hall goes on to verify by its own means; the page says
-    # so truly, and a number now (nobody would call it) is refused, the one left kept.
+
+    async def calls_find_nobody() -> None:
+        for n in (1, 2):
+            r = await client.post(f"{url}/attempts", json={"reached": False, "note": "无人接听"}, headers=hub.auth("manager"))
+            assert ((await r.json())["attempts"], (await r.json())["contact_result"]) == (n, None)
+            r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": ""}, headers=hub.auth("manager"))
+            assert (await _error(r))[:2] == (409, "not_contacted"), f"not unreachable after {n} of 3 attempts"
+        r = await client.post(f"{url}/attempts", json={"reached": False, "note": "关机"}, headers=hub.auth("manager"))
+        assert ((await r.json())["attempts"], (await r.json())["contact_result_zh"]) == (3, "无法联系")
+
+    await calls_find_nobody()
+    r = await client.get(f"/api/v1/status/{token}/callback")
+    assert await r.json() == {"offered": True, "calling": False, "unreachable": True, "phone": "057****1234",
+                              "state": "contact", "state_zh": "无法联系，待核实"}
+
+    clock.set(at("09:00", date(2026, 11, 30)))  # Monday: past the contact deadline, which the calls met
+    hub.tokens["manager"] = await hub.app[ACCOUNTS].open_session(
+        Principal("manager", Role.MANAGER, False, "大厅管理员"), now=clock.now())
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
+    assert r.status == 201 and await r.json() == {"offered": True, "calling": False, "unreachable": False,
+                                                  "phone": "138****5678", "state": "contact", "state_zh": "待再次回访"}
+    data = await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json()
+    [f] = data["followups"]
+    assert (f["phone"], f["attempts"], f["contact_result"], f["state_zh"]) == ("13812345678", 0, None, "待再次回访")
+    assert (f["due"], f["overdue"], data["counts"]) == (f["rectify_due"], False, {"open": 1, "overdue": 0})
+    r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": ""}, headers=hub.auth("manager"))
+    assert (await _error(r))[:2] == (409, "not_contacted"), "the new number is called first"
+
+    await calls_find_nobody()
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert ((await r.json())["offered"], (await r.json())["state_zh"]) == (False, "无法联系，待核实")
-    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
+    r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13900001111", "consent": True})
     status, code, message = await _error(r)
-    assert (status, code) == (409, "already_contacted") and "未能联系上您" in message
-    assert (await _row(hub, f["id"]))["phone"] == "057188881234"
+    assert (status, code) == (409, "already_contacted") and "新号码仍未能联系上您" in message
+    assert (await _row(hub, f["id"]))["phone"] == "13812345678"
     r = await client.post(f"{url}/finding", json={"finding": "unfounded", "note": "调看监控，办理规范"}, headers=hub.auth("manager"))
     closed = await r.json()
     assert (closed["state"], closed["finding"], closed["phone"]) == ("closed", "unfounded", None)
     assert (await _row(hub, f["id"]))["phone"] is None
+
+    payloads = await hub.app[DATABASE].read(lambda c: c.execute(
+        select(ticket_events.c.payload).where(ticket_events.c.ticket_id == bad,
+                                              ticket_events.c.kind == "rating.followup_phone")).scalars().all())
+    assert payloads == [{"followup_id": f["id"], "phone_left": True},
+                        {"followup_id": f["id"], "phone_left": True, "after_unreachable": True}]
 
 
 async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_replaced(aiohttp_client, tmp_path, clock):
@@ -215,7 +250,8 @@ async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_
     for phone in ("13812345678", "13999990000"):  # a digit wrong, corrected before the hall calls it
         r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": phone, "consent": True})
         assert r.status == 201 and await r.json() == {
-            "offered": True, "calling": False, "phone": f"{phone[:3]}****{phone[-4:]}", "state": "contact", "state_zh": "待回访"}
+            "offered": True, "calling": False, "unreachable": False, "phone": f"{phone[:3]}****{phone[-4:]}",
+            "state": "contact", "state_zh": "待回访"}
     [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
     assert f["phone"] == "13999990000"
 
@@ -226,14 +262,15 @@ async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_
     status, code, message = await _error(r)
     assert (status, code) == (409, "phone_already_left") and "139****0000" in message
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": False, "calling": True, "phone": "139****0000", "state": "contact", "state_zh": "待回访"}
+    assert await r.json() == {"offered": False, "calling": True, "unreachable": False, "phone": "139****0000", "state": "contact",
+                              "state_zh": "待回访"}
     assert (await _row(hub, f["id"]))["phone"] == "13999990000", "the number being called was not replaced"
 
     r = await client.post(url, json={"reached": True, "note": "已联系"}, headers=hub.auth("manager"))
     assert (await r.json())["state_zh"] == "已回访待核实"
     r = await client.get(f"/api/v1/status/{token}/callback")
-    assert await r.json() == {"offered": False, "calling": False, "phone": "139****0000", "state": "contact",
-                              "state_zh": "已回访待核实"}
+    assert await r.json() == {"offered": False, "calling": False, "unreachable": False, "phone": "139****0000",
+                              "state": "contact", "state_zh": "已回访待核实"}
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13700001111", "consent": True})
     assert (await _error(r))[:2] == (409, "already_contacted")
     assert (await _row(hub, f["id"]))["phone"] == "13999990000"

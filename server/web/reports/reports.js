@@ -201,6 +201,7 @@
     };
     $("followup-rows").replaceChildren(...data.followups.map((f) => {
       const done = [];
+      if (f.new_number_at) done.push("无法联系后市民留了新号码");
       if (f.attempts) done.push(`联系 ${f.attempts} 次${f.contact_result_zh ? "：" + f.contact_result_zh : ""}`);
       if (f.finding_zh) done.push(`核实：${f.finding_zh}${f.finding_note ? "（" + f.finding_note + "）" : ""}，${name(f.found_by)}`);
       if (f.rectification) done.push(`整改：${f.rectification}，${name(f.rectified_by)}`);

@@ -89,7 +89,7 @@
       const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
       $("callback").hidden = !c.state; // no follow-up: not a bad rating
       // A number is taken (or corrected) while the contact is to be made, but not while the hall
-      // is calling the one left.
+      // is calling the one left; and once more after the hall's calls found nobody.
       $("callback-form").hidden = !c.offered;
       $("callback-intro").hidden = !c.offered;
       say("callback-left", callbackLine(c));
@@ -98,6 +98,7 @@
   function callbackLine(c) {
     if (c.calling) return `工作人员正在按您留下的电话 ${c.phone} 回访，请留意来电。`;
     if (!c.offered) return `回访状态：${c.state_zh || ""}`;
+    if (c.unreachable) return `工作人员多次致电${c.phone ? " " + c.phone + " " : ""}未能联系上您。如希望电话回访，请留下能接通的号码。`;
     return c.phone ? `已留下回访电话：${c.phone}。工作人员将尽快与您联系；如号码有误，可重新填写。` : "";
   }
   $("callback-form").addEventListener("submit", async (event) => {
