@@ -15,8 +15,8 @@ to clean up. On PostgreSQL it is a session-level advisory lock on a connection o
 (advisory locks are per database, so halls sharing one server do not block each other; the
 session names itself, application_name, so a refusal can say who holds it). On SQLite it is an
 flock on a file beside the database (`<database>-hub.lock`), which holds the holder's name. A
-migration by anyone but the holder takes the same claim for its transaction (`migration_claim`)
-and is refused while a hub holds it. If the PostgreSQL connection is lost (the server restarted),
+migration by anyone but the holder takes the same claim until it has committed
+(`pg_migration_claim`, `sqlite_migration_claim`) and is refused while a hub holds it. If the PostgreSQL connection is lost (the server restarted),
 the hub checks its claim's session every few seconds (`keep_claim`) and claims again once the
 database answers; it goes on serving meanwhile, as it does through any outage of the database. If
 another hub claimed the database in that gap, this one is told to stop: one hub serves the hall.
@@ -32,7 +32,7 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
@@ -47,7 +47,7 @@ CLAIM_CHECK_S = 5.0
 """How often a hub on PostgreSQL checks that its claim's session is alive: the gap in which a
 second hub could start after the database restarted."""
 _HOLDER = text(
-    "SELECT a.application_name, host(a.client_addr) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "SELECT a.application_name, host(a.client_addr), a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 "
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
@@ -59,6 +59,9 @@ class DatabaseClaim:
     """What holds a hub's claim: the PostgreSQL session, or the SQLite lock file (open)."""
 
     connection: AsyncConnection | None = None
+    backend_pid: int | None = None
+    """The claiming session's server process: a refusal naming it is this hub's own session,
+    lost to us but not yet ended on the server (names can repeat: cloned machines, containers)."""
     lock_file: IO[str] | None = None
 
 
@@ -66,6 +69,11 @@ class DatabaseClaim:
 class _Holder:
     name: str | None
     address: str | None = None
+    backend_pid: int | None = None
+
+
+def _pg_holder(row: Any) -> _Holder:
+    return _Holder(row[0], row[1], row[2]) if row else _Holder(None)
 
 
 def hub_name() -> str:
@@ -87,15 +95,15 @@ async def claim_database(engine: AsyncEngine) -> DatabaseClaim:
     conn = await engine.connect()
     try:
         await conn.execute(text("SELECT set_config('application_name', :name, false)"), {"name": hub_name()})
-        claimed = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": CLAIM_KEY})
+        claimed, backend_pid = (await conn.execute(
+            text("SELECT pg_try_advisory_lock(:key), pg_backend_pid()"), {"key": CLAIM_KEY})).one()
         if not claimed:
-            holder = (await conn.execute(_HOLDER, _KEY_PARTS)).first()
-            raise _hub_taken(_Holder(holder[0], holder[1]) if holder else _Holder(None))
+            raise _hub_taken(_pg_holder((await conn.execute(_HOLDER, _KEY_PARTS)).first()))
         await conn.commit()  # the lock is the session's, not the transaction's: nothing held open
     except BaseException:
         await conn.close()
         raise
-    return DatabaseClaim(connection=conn)
+    return DatabaseClaim(connection=conn, backend_pid=backend_pid)
 
 
 async def release_database(claim: DatabaseClaim | None) -> None:
@@ -131,14 +139,14 @@ async def keep_claim(engine: AsyncEngine, claim: DatabaseClaim, taken_over: Call
         try:
             renewed = await claim_database(engine)
         except HallQError as taken:
-            if taken.details.get("holder") == hub_name():
+            if taken.details.get("backend_pid") == claim.backend_pid:
                 continue  # this hub's own session, not yet ended on the server's side: at the next check
             taken_over(taken)
             return
         except Exception as error:  # noqa: BLE001 - the database does not answer yet: at the next check
             log.debug("database claim not renewed yet: %s", error)
             continue
-        claim.connection = renewed.connection
+        claim.connection, claim.backend_pid = renewed.connection, renewed.backend_pid
         log.warning("the database claim's connection was lost; claimed again (数据库占用已重新取得)")
 
 
@@ -153,20 +161,21 @@ async def _answers(connection: AsyncConnection) -> bool:
         return False
 
 
+def pg_migration_claim(connection: Connection) -> None:
+    """Take the claim for `connection`'s transaction, which migrates the schema, in a process that
+    is not the hub holding it (a `hallq` command); it ends with the transaction. Refused
+    (HallQError, 409) while a hub serves the database: it would run on a schema it does not know.
+    A hub starting meanwhile is refused in turn, naming this command."""
+    connection.execute(text("SELECT set_config('application_name', :name, true)"), {"name": _name("migrate")})
+    if not connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CLAIM_KEY}):
+        raise _migration_refused(_pg_holder(connection.execute(_HOLDER, _KEY_PARTS).first()))
+
+
 @contextlib.contextmanager
-def migration_claim(connection: Connection) -> Iterator[None]:
-    """Hold the claim while `connection`'s transaction migrates the schema, for a process that is
-    not the hub holding it (a `hallq` command). Refused (HallQError, 409) while a hub serves the
-    database: it would run on a schema it does not know. A hub starting meanwhile is refused
-    in turn, naming this command."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config('application_name', :name, true)"), {"name": _name("migrate")})
-        if not connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CLAIM_KEY}):
-            holder = connection.execute(_HOLDER, _KEY_PARTS).first()
-            raise _migration_refused(_Holder(holder[0], holder[1]) if holder else _Holder(None))
-        yield  # the lock ends with the transaction
-        return
-    path = _sqlite_file(connection.engine.url)
+def sqlite_migration_claim(url: URL) -> Iterator[None]:
+    """The same for SQLite, held around the whole migrating transaction, its commit included (a
+    hub let in before the commit would read the old schema and serve on the new one)."""
+    path = _sqlite_file(url)
     if path is None:
         yield
         return
@@ -175,25 +184,40 @@ def migration_claim(connection: Connection) -> Iterator[None]:
 
 
 def _sqlite_file(url: URL) -> Path | None:
+    """The database file, as the operating system finds it: two spellings of one file (a symlink,
+    a relative path, a `file:` URI) are one claim. None for a database in memory."""
     database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
         return None
-    return Path(database)
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database).resolve()
 
 
 def _lock_sqlite(database: Path, name: str, refusal: Callable[[_Holder], HallQError]) -> IO[str]:
+    """The flock on `<database>-hub.lock`, with the holder's name in it. Made by root (a technician's
+    `sudo hallq db upgrade`), the file is given the database's owner, whose hub must open it; one
+    that cannot be written is locked read-only, without a name."""
     path = database.with_name(database.name + "-hub.lock")
-    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    try:
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    except PermissionError:
+        handle = open(path, encoding="utf-8")
+    if os.geteuid() == 0 and database.exists():
+        owner = database.stat()
+        with contextlib.suppress(OSError):
+            os.chown(path, owner.st_uid, owner.st_gid)
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = handle.read().strip() or None
         handle.close()
         raise refusal(_Holder(holder)) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{name}\n")
-    handle.flush()
+    if handle.writable():
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{name}\n")
+        handle.flush()
     return handle
 
 
@@ -204,12 +228,17 @@ def _who(holder: _Holder) -> tuple[str, str, str]:
 
 def _hub_taken(holder: _Holder) -> HallQError:
     who, where, where_zh = _who(holder)
+    if who.startswith("hallq migrate"):
+        return HallQError(
+            "database_taken", f"{who}{where_zh} 正在升级该数据库的结构，请在升级完成后再启动",
+            f"{who}{where} is upgrading this database's schema: start the hub once it has finished", 409,
+            {"holder": holder.name, "backend_pid": holder.backend_pid})
     return HallQError(
         "database_taken",
         f"另一个 hub（{who}{where_zh}）正在使用该数据库，请先停止它，或为本 hub 指定另一个数据库",
         f"another hub ({who}{where}) is serving this database: stop it first, or give this one its own --db",
         409,
-        {"holder": holder.name},
+        {"holder": holder.name, "backend_pid": holder.backend_pid},
     )
 
 

@@ -60,7 +60,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import HallQError
-from server.storage.database_claim import DatabaseClaim, migration_claim
+from server.storage.database_claim import DatabaseClaim, pg_migration_claim, sqlite_migration_claim
 from server.storage.direct import DirectConnection
 from server.storage.outage import Outage, is_connection_lost
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -643,31 +643,44 @@ async def upgrade(database: Database, revision: str = "head", *, claim: Database
     """Bring the schema to `revision`; a hall upgrades without losing its history. The hub
     passes its claim on the database; anyone else migrates only while no hub holds it
     (server/storage/database_claim.py), and finding nothing to migrate needs no claim."""
-    async with database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: _migrate(sync, revision, claimed=claim is not None))
+    if claim is None and database.engine.dialect.name != "postgresql":
+        async with database.engine.connect() as conn:
+            pending = await conn.run_sync(lambda sync: _pending(sync, revision))
+        if pending:  # SQLite's claim is a file lock: held until the migration has committed
+            with sqlite_migration_claim(database.engine.url):
+                await _upgrade(database, revision, claimed=True)
+            return
+    await _upgrade(database, revision, claimed=claim is not None)
 
 
-def _migrate(connection: Connection, revision: str, *, claimed: bool) -> None:
+async def _upgrade(database: Database, revision: str, *, claimed: bool) -> None:
     from alembic import command
+
+    def migrate(connection: Connection) -> None:
+        if not claimed and connection.dialect.name == "postgresql" and _pending(connection, revision):
+            pg_migration_claim(connection)  # ends with this transaction
+        command.upgrade(_alembic_config(connection), revision)
+
+    async with database.engine.begin() as conn:
+        await conn.run_sync(migrate)
+
+
+def _pending(connection: Connection, revision: str) -> bool:
+    """Whether bringing the schema to `revision` has anything to do. A schema this HallQ does not
+    know is not: alembic's own error says which when it is asked to migrate (start_problems)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
-    config = _alembic_config(connection)
-    script = ScriptDirectory.from_config(config)
+    script = ScriptDirectory.from_config(_alembic_config(connection))
     current = MigrationContext.configure(connection).get_current_revision()
     try:
         target = script.get_revision(revision)
         if current is not None:
             script.get_revision(current)
-    except CommandError:  # a schema newer than this HallQ: alembic's own error says which (start_problems)
-        command.upgrade(config, revision)
-        return
-    if claimed or target is None or current == target.revision:
-        command.upgrade(config, revision)
-        return
-    with migration_claim(connection):
-        command.upgrade(config, revision)
+    except CommandError:
+        return False
+    return target is not None and current != target.revision
 
 
 async def current_revision(database: Database) -> str | None:

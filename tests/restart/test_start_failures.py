@@ -23,6 +23,7 @@ import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 
+from server.errors import HallQError
 from server.storage.database_claim import claim_database, release_database
 from server.storage.db import MIGRATIONS_DIR, current_revision, open_database, upgrade
 from tests.conftest import PG_ADMIN_URL, postgres_reachable
@@ -173,14 +174,18 @@ async def test_a_second_hub_on_the_same_postgresql_database_says_which_hub_serve
 
 async def test_a_second_hub_on_the_same_sqlite_file_says_which_hub_serves_it(tmp_path: Path) -> None:
     """Tried: two data folders naming one SQLite file with --db (the folder lock sees only its own
-    folder). It was: two hubs on one database. Kept: as on PostgreSQL."""
-    await _a_second_hub_is_refused(tmp_path, f"sqlite:///{tmp_path / 'hall.db'}")
+    folder), the second through a symbolic link to the first one's folder. It was: two hubs on one
+    database. Kept: as on PostgreSQL."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "shared")
+    await _a_second_hub_is_refused(tmp_path, f"sqlite:///{tmp_path / 'shared' / 'hall.db'}",
+                                   f"sqlite:///{tmp_path / 'link' / 'hall.db'}")
 
 
-async def _a_second_hub_is_refused(tmp_path: Path, db: str) -> None:
+async def _a_second_hub_is_refused(tmp_path: Path, db: str, second_db: str | None = None) -> None:
     first = HubProcess(tmp_path / "first", db=db)
     await first.start()
-    second = HubProcess(tmp_path / "second", db=db)
+    second = HubProcess(tmp_path / "second", db=second_db or db)
     try:
         run = subprocess.run([HALLQ, "serve", *second.args, "--port", str(second.port)], capture_output=True, text=True,
                              env=second.env, timeout=60)
@@ -235,5 +240,51 @@ async def _commands_wait_for_the_hub(hub: HubProcess, db: str) -> None:
             assert beside.returncode == 0, beside.stderr
         finally:
             await release_database(claim)
+    finally:
+        await database.close()
+
+
+async def test_one_sqlite_file_is_one_claim_however_its_url_spells_it(tmp_path: Path) -> None:
+    """Tried: a hub's claim held on a file, then a claim by its `file:` URI, through a symbolic
+    link to its folder and by a relative path. It was: a `file:` URI had no claim at all, a link
+    a claim of its own. Kept: each refused, naming the holder."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "data")
+    path = tmp_path / "data" / "hall.db"
+    first = open_database(f"sqlite:///{path}")
+    claim = await claim_database(first.engine)
+    try:
+        for spelling in (f"sqlite:///file:{path}?uri=true", f"sqlite:///{tmp_path / 'link' / 'hall.db'}",
+                         f"sqlite:///{os.path.relpath(path)}"):
+            other = open_database(spelling)
+            try:
+                with pytest.raises(HallQError) as refused:
+                    await release_database(await claim_database(other.engine))
+                assert refused.value.code == "database_taken" and f"hallq hub {os.getpid()}" in refused.value.message_en
+            finally:
+                await other.close()
+    finally:
+        await release_database(claim)
+        await first.close()
+
+
+async def test_a_migration_by_root_leaves_the_lock_to_the_databases_owner(tmp_path: Path) -> None:
+    """Tried: `sudo hallq db upgrade` on a hall whose files belong to the hub's own user (here:
+    nobody). It was: the lock file beside the database made root's, 0600, and the hub (as nobody)
+    could not start. Kept: the lock file is the database owner's."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, as the technician's sudo")
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "hall.db"
+    database = open_database(f"sqlite:///{path}")
+    try:
+        await upgrade(database, "0009")
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        await upgrade(database)  # as root, with something to migrate: the claim is taken
+        lock = path.with_name("hall.db-hub.lock").stat()
+        assert (lock.st_uid, lock.st_gid) == (nobody.pw_uid, nobody.pw_gid)
     finally:
         await database.close()
