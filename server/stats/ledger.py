@@ -103,7 +103,9 @@ def _sum(values: Sequence[float | None]) -> float | None:
     return round(sum(present), 3) if present else None
 
 
-def _unit_of(config: HallConfig, queue: str, item_code: str | None) -> str | None:
+def unit_of(config: HallConfig, queue: str, item_code: str | None) -> str | None:
+    """The unit a ticket counts for in every report: its item's, else its queue's (a queue of a
+    综合窗口 may take several units' items)."""
     item = config.item(item_code) if item_code else None
     if item is not None:
         return item.unit
@@ -187,7 +189,7 @@ def compute_legs(
                 leg=number,
                 hall_day=ticket["hall_day"],
                 zone=q.zone if q is not None else ticket["zone"],
-                unit=_unit_of(config, queue, ticket["item_code"]),
+                unit=unit_of(config, queue, ticket["item_code"]),
                 queue=queue,
                 item_code=ticket["item_code"],
                 target_window=target_by_leg.get(number),
@@ -241,7 +243,7 @@ def compute_ticket(
         issue_hour=issued.hour,
         weekday=issued.isoweekday(),
         zone=q.zone if q is not None else ticket["zone"],
-        unit=_unit_of(config, queue, ticket["item_code"]),
+        unit=unit_of(config, queue, ticket["item_code"]),
         queue=queue,
         item_code=ticket["item_code"],
         first_window=served_legs[0].window_id if served_legs else None,

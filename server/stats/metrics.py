@@ -20,7 +20,9 @@ from sqlalchemy import and_, case, func, literal_column, not_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from server.config.models import HallConfig
 from server.errors import bad_request
+from server.stats.ledger import unit_of
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
@@ -388,7 +390,12 @@ def _availability(conn: Connection, start: date, end: date, by: str,
 @dataclass(frozen=True)
 class TodayCounts:
     """Live counts of one zone's tickets today, read from the tickets table itself: the facts
-    only hold tickets that have ended, and the dashboard must count those still in the hall."""
+    only hold tickets that have ended, and the dashboard must count those still in the hall.
+
+    Two rules, each the one its reader compares with: where citizens are now (waiting, in
+    service) by the zone of the queue each ticket is in now; the day's record (issued, served,
+    no-shows, cancelled) by the zone and unit a report puts the ticket in (its issuing queue's
+    zone, its item's unit; ledger.compute_ticket), so a card's 办结 is the report's served."""
 
     zone: str
     issued: int = 0
@@ -402,28 +409,31 @@ class TodayCounts:
         return asdict(self)
 
 
-_IN_SERVICE = ("called", "serving", "on_hold")
+_NOW = {"waiting": "waiting", "called": "in_service", "serving": "in_service", "on_hold": "in_service"}
+_RECORD = {"finished": "served", "no_show": "no_shows", "cancelled": "cancelled"}
 
 
-def today_counts(conn: Connection, day: date, queues: Collection[str] | None = None) -> dict[str, TodayCounts]:
-    """Counts by zone (and "all") of the tickets of `day` (of `queues` only, if given): one
-    grouped scan of that day's rows."""
+def today_counts(conn: Connection, config: HallConfig, day: date, unit: str | None = None) -> dict[str, TodayCounts]:
+    """Counts by zone (and "all") of the tickets of `day` (of `unit`'s only, if given, each by
+    TodayCounts' rule): one grouped scan of that day's rows, attributed here from the config."""
     from server.storage.schema import tickets
 
+    own_queues = {q.prefix for q in config.queues if q.unit == unit}
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    only = [tickets.c.queue.in_(sorted(queues))] if queues is not None else []
-    for zone, status, n in conn.execute(
-        select(tickets.c.zone, tickets.c.status, func.count()).where(tickets.c.hall_day == day, *only)
-        .group_by(tickets.c.zone, tickets.c.status)
+    t = tickets.c
+    for prefix, item_code, queue, zone, status, n in conn.execute(
+        select(t.prefix, t.item_code, t.queue, t.zone, t.status, func.count()).where(t.hall_day == day)
+        .group_by(t.prefix, t.item_code, t.queue, t.zone, t.status)
     ):
-        for key in (str(zone), "all"):
-            t = tally[key]
-            t["issued"] += int(n)
-            bucket = {"waiting": "waiting", "finished": "served", "no_show": "no_shows", "cancelled": "cancelled"}.get(status)
-            if status in _IN_SERVICE:
-                bucket = "in_service"
-            if bucket is not None:
-                t[bucket] += int(n)
+        if unit is None or unit_of(config, prefix, item_code) == unit:
+            issuing = config.queue(prefix)
+            for key in (issuing.zone if issuing is not None else str(zone), "all"):
+                tally[key]["issued"] += int(n)
+                if status in _RECORD:
+                    tally[key][_RECORD[status]] += int(n)
+        if status in _NOW and (unit is None or queue in own_queues):
+            for key in (str(zone), "all"):
+                tally[key][_NOW[status]] += int(n)
     return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}
 
 

@@ -428,9 +428,9 @@ def today_overview(
             "code": zone.code, "name": zone.name, "waiting": waiting, "longest_wait_s": longest,
             "estimated_wait_min": max((q.estimated_wait_min or 0 for q in zq if q.waiting), default=0)
             if all(q.estimated_wait_min is not None for q in zq if q.waiting) else None,
-            # 取号 of a zone is the numbers its own queues gave out, as its queue rows add up; the
-            # other counts are where the citizens are now (a transferred case counts where it went).
-            "windows": states, **c.to_json(), "issued": sum(q.issued_today for q in zq),
+            # 等候 and 在办 are where citizens are now; 取号, 办结 and 过号 follow the tickets' issuing
+            # queues (TodayCounts), so they add up to the queue rows and agree with today's report.
+            "windows": states, **c.to_json(),
             **_figures_json(zone_figures.get(zone.code)),
             "queues": [q.to_json() for q in zq],
         })
@@ -481,7 +481,7 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     narrowed = {"unit": unit} if unit else None
 
     def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str]]:
-        return (today_counts(c, day, own), figures(c, day, day, "zone", narrowed), figures(c, day, day, "all", narrowed),
+        return (today_counts(c, config, day, unit), figures(c, day, day, "zone", narrowed), figures(c, day, day, "all", narrowed),
                 staff_names(c))
 
     counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
