@@ -98,7 +98,8 @@ def create_app(
 def _step_down(taken: HallQError) -> None:
     """Another hub claimed the database while this one's claim had lapsed (its connection lost):
     the hall's actions would be split between two hubs, each one's boards, pads and voice hearing
-    only its own. This one stops (as on SIGTERM: streams closed, devices released)."""
+    only its own; or a newer `hallq` migrated the schema in that gap, and this hub does not know
+    it. This one stops (as on SIGTERM: streams closed, devices released)."""
     log.critical("%s: this hub claimed the database before, lost its connection, and stops now "
                  "(%s；本 hub 已停止)", taken.message_en, taken.message_zh)
     signal.raise_signal(signal.SIGTERM)

@@ -16,10 +16,13 @@ to clean up. On PostgreSQL it is a session-level advisory lock on a connection o
 session names itself, application_name, so a refusal can say who holds it). On SQLite it is an
 flock on a file beside the database (`<database>-hub.lock`), which holds the holder's name. A
 migration by anyone but the holder takes the same claim until it has committed
-(`pg_migration_claim`, `sqlite_migration_claim`) and is refused while a hub holds it. If the PostgreSQL connection is lost (the server restarted),
-the hub checks its claim's session every few seconds (`keep_claim`) and claims again once the
-database answers; it goes on serving meanwhile, as it does through any outage of the database. If
-another hub claimed the database in that gap, this one is told to stop: one hub serves the hall.
+(`pg_migration_claim`, `sqlite_migration_claim`) and is refused while a hub holds it. If the
+PostgreSQL connection is lost (the server restarted), the hub checks its claim's session every few
+seconds (`keep_claim`) and claims again once the database answers; it goes on serving meanwhile,
+as it does through any outage of the database. If another hub claimed the database in that gap,
+this one is told to stop: one hub serves the hall; so it is if the schema's revision moved on in
+that gap (a migration let in while nobody held the claim), since this hub does not know the new
+schema.
 """
 from __future__ import annotations
 
@@ -129,7 +132,9 @@ async def keep_claim(engine: AsyncEngine, claim: DatabaseClaim, taken_over: Call
     """Keep a PostgreSQL claim for the hub's life (run as a task, cancelled when the hub stops):
     a session lost with the server (a restart, a network cut) took its lock with it, so claim again
     once the database answers. `taken_over` is called, and the watch ends, if another hub holds
-    the claim by then."""
+    the claim by then, or if the schema's revision changed meanwhile (with no hub holding the
+    claim, a newer `hallq` command run in the gap was let in to migrate it)."""
+    revision = await _revision(claim.connection) if claim.connection is not None else None
     while claim.connection is not None:
         await asyncio.sleep(CLAIM_CHECK_S)
         session = claim.connection
@@ -148,6 +153,27 @@ async def keep_claim(engine: AsyncEngine, claim: DatabaseClaim, taken_over: Call
             continue
         claim.connection, claim.backend_pid = renewed.connection, renewed.backend_pid
         log.warning("the database claim's connection was lost; claimed again (数据库占用已重新取得)")
+        assert renewed.connection is not None
+        now = await _revision(renewed.connection)
+        if now != revision:
+            taken_over(_schema_changed(revision, now))
+            return
+
+
+async def _revision(connection: AsyncConnection) -> tuple[str, ...]:
+    """The schema's alembic revision(s), read on the claim's own session (no transaction kept)."""
+    rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    await connection.commit()
+    return tuple(sorted(rows))
+
+
+def _schema_changed(before: tuple[str, ...] | None, now: tuple[str, ...]) -> HallQError:
+    old, new = "+".join(before or ()) or "?", "+".join(now) or "?"
+    return HallQError(
+        "schema_changed",
+        f"本 hub 与数据库的连接中断期间，数据库结构已被升级（{old} → {new}），请用与之相符的 HallQ 版本重新启动",
+        f"the database schema changed ({old} → {new}) while this hub's connection was lost (a newer `hallq` migrated "
+        "it): start the hub again with the HallQ that matches it", 409, {"before": old, "now": new})
 
 
 async def _answers(connection: AsyncConnection) -> bool:

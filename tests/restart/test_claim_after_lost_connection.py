@@ -40,6 +40,13 @@ async def _wait_for(condition, what: str) -> None:  # type: ignore[no-untyped-de
         await asyncio.sleep(0.2)
 
 
+async def _started_hub(tmp_path: Path, pg_database: str) -> tuple[HubProcess, asyncpg.Connection, asyncpg.Connection]:
+    """A real hub on `pg_database`, a connection to the server's admin database and one to `pg_database`."""
+    hub = HubProcess(tmp_path / "hub", db=f"postgresql://postgres@127.0.0.1:5432/{pg_database}")
+    await hub.start()
+    return hub, await asyncpg.connect(PG_ADMIN_URL), await asyncpg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_database}")
+
+
 async def test_a_hub_claims_its_database_again_after_losing_the_connection(tmp_path: Path, pg_database: str) -> None:
     db = f"postgresql://postgres@127.0.0.1:5432/{pg_database}"
     hub = HubProcess(tmp_path / "hub", db=db)
@@ -69,11 +76,7 @@ async def test_a_hub_claims_its_database_again_after_losing_the_connection(tmp_p
 
 
 async def test_a_hub_whose_database_another_hub_took_in_the_gap_stops(tmp_path: Path, pg_database: str) -> None:
-    db = f"postgresql://postgres@127.0.0.1:5432/{pg_database}"
-    hub = HubProcess(tmp_path / "hub", db=db)
-    await hub.start()
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    standby = await asyncpg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_database}")
+    hub, admin, standby = await _started_hub(tmp_path, pg_database)
     try:
         [(session, name)] = await _claim_sessions(admin, pg_database)
         # The standby bears the hub's very name (a cloned machine, a container: same host name,
@@ -89,5 +92,31 @@ async def test_a_hub_whose_database_another_hub_took_in_the_gap_stops(tmp_path: 
         assert said and f"another hub ({name}" in said[-1] and "本 hub 已停止" in said[-1], hub.log_lines()[-20:]
     finally:
         await standby.close()
+        await admin.close()
+        hub.stop()
+
+
+async def test_a_hub_whose_schema_was_migrated_in_the_gap_stops(tmp_path: Path, pg_database: str) -> None:
+    """Tried: the hub's claiming session ended, and before the hub claimed again the schema's
+    revision moved on, as a newer `hallq` command run in those seconds leaves it (no hub held the
+    claim, so its migration was let in). It was: the hub claimed again and served on a schema it
+    does not know. Kept: it claims again, sees the revision changed and stops, naming both
+    revisions; the migrated schema is left as it is."""
+    hub, admin, database = await _started_hub(tmp_path, pg_database)
+    try:
+        before = await database.fetchval("SELECT version_num FROM alembic_version")
+        [(session, _)] = await _claim_sessions(admin, pg_database)
+        async with database.transaction():
+            await admin.execute("SELECT pg_terminate_backend($1)", session)
+            await database.execute("UPDATE alembic_version SET version_num = '9999_newer'")
+
+        assert hub.process is not None
+        code = await asyncio.to_thread(hub.process.wait, LIVENESS_S)
+        assert code == 0, "stopped as on SIGTERM"
+        said = [line for line in hub.log_lines() if "stops now" in line]
+        assert said and f"{before} → 9999_newer" in said[-1] and "本 hub 已停止" in said[-1], hub.log_lines()[-20:]
+        assert await database.fetchval("SELECT version_num FROM alembic_version") == "9999_newer"
+    finally:
+        await database.close()
         await admin.close()
         hub.stop()
