@@ -657,6 +657,7 @@ async def _upgrade(database: Database, revision: str, *, claimed: bool) -> None:
     from alembic import command
 
     def migrate(connection: Connection) -> None:
+        _one_revision(connection)
         if not claimed and connection.dialect.name == "postgresql" and _pending(connection, revision):
             pg_migration_claim(connection)  # ends with this transaction
         command.upgrade(_alembic_config(connection), revision)
@@ -668,12 +669,11 @@ async def _upgrade(database: Database, revision: str, *, claimed: bool) -> None:
 def _pending(connection: Connection, revision: str) -> bool:
     """Whether bringing the schema to `revision` has anything to do. A schema this HallQ does not
     know is not: alembic's own error says which when it is asked to migrate (start_problems)."""
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
     script = ScriptDirectory.from_config(_alembic_config(connection))
-    current = MigrationContext.configure(connection).get_current_revision()
+    current = _one_revision(connection)
     try:
         target = script.get_revision(revision)
         if current is not None:
@@ -683,8 +683,27 @@ def _pending(connection: Connection, revision: str) -> bool:
     return target is not None and current != target.revision
 
 
-async def current_revision(database: Database) -> str | None:
+def _one_revision(connection: Connection) -> str | None:
+    """The schema's revision. alembic_version holds one row; one added by hand or by another tool
+    made alembic fail with a traceback ("more than one head present") or, migrating, call the
+    database one of a newer HallQ: refused here, naming the rows for the technician to mend."""
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
+    heads = MigrationContext.configure(connection).get_current_heads()
+    if len(heads) <= 1:
+        return heads[0] if heads else None
+    known = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    rows = ", ".join(sorted(heads))
+    raise HallQError(
+        "schema_revisions",
+        f"数据库的 alembic_version 表中有多个结构版本（{rows}），应只有一个：请保留与数据库实际结构相符的一行"
+        f"（本程序最高 {known}），删除其余各行；如不确定，请从备份恢复",
+        f"the database's alembic_version table holds several revisions ({rows}) where it keeps one: keep the row "
+        f"of the schema the database has (this HallQ knows up to {known}), delete the others, or restore a backup",
+        409, {"revisions": sorted(heads)})
+
+
+async def current_revision(database: Database) -> str | None:
     async with database.engine.connect() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await conn.run_sync(_one_revision)

@@ -81,6 +81,24 @@ def test_a_database_of_a_newer_hallq_is_said_in_one_line(tmp_path: Path) -> None
         refused_in_one_line(hallq(hub, *args), "newer HallQ", "0009_future", "更新版本")
 
 
+def test_a_schema_with_two_revisions_is_said_in_one_line(tmp_path: Path) -> None:
+    """Tried: a second row put in alembic_version (by hand, by another tool), then the hub and two
+    commands. It was: a traceback ("more than one head present") from the commands, and a hub
+    saying the database was made by a newer HallQ. Kept: one line naming both revisions and what to
+    keep; the table is left as it was for the technician to mend."""
+    hub = HubProcess(tmp_path)
+    assert hallq(hub, "db", "upgrade").returncode == 0
+    database = tmp_path / "data" / "hallq.db"
+    with sqlite3.connect(database) as conn:
+        [(head,)] = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        conn.execute("INSERT INTO alembic_version VALUES ('0005_x')")
+
+    for args in (("db", "upgrade"), ("serve", "--port", str(free_port())), ("user", "list")):
+        refused_in_one_line(hallq(hub, *args), "several revisions", "0005_x", head, "多个结构版本")
+    with sqlite3.connect(database) as conn:
+        assert sorted(conn.execute("SELECT version_num FROM alembic_version")) == sorted([("0005_x",), (head,)])
+
+
 def test_a_postgresql_database_that_does_not_exist_is_said_in_one_line(tmp_path: Path) -> None:
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
