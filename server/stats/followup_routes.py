@@ -14,7 +14,7 @@ from server.api.routing import Route, choice_param, int_param, json_response, on
 from server.errors import HallQError
 from server.stats.followups import FINDINGS, STATES, FollowUp
 from server.stats.labels import person_label, staff_names
-from server.stats.routes import FOLLOWUPS, REVIEWERS, report_filters
+from server.stats.routes import FACTS, FOLLOWUPS, REVIEWERS, report_filters
 
 
 class AttemptBody(Body):
@@ -38,14 +38,20 @@ class CallbackBody(Body):
     consent: bool
 
 
-def worker_unit(request: web.Request, principal: Principal) -> str | None:
+async def worker_unit(request: web.Request, principal: Principal) -> str | None:
     """The unit whose follow-ups the caller works: None (the whole hall) for a manager, their own
-    unit for a chief (refused when their account has none, as their reports are)."""
-    return report_filters(request, principal)["unit"] if principal.role is Role.CHIEF else None
+    unit for a chief (refused when their account has none, as their reports are). A chief's are
+    the bad ratings of their unit's tickets, read from the ticket facts as their report reads
+    them: the facts are caught up first, so a rating given a moment ago is not missing."""
+    if principal.role is not Role.CHIEF:
+        return None
+    unit = report_filters(request, principal)["unit"]
+    await request.app[FACTS].catch_up_all()
+    return unit
 
 
 async def list_followups(request: web.Request, principal: Principal) -> web.Response:
-    unit = worker_unit(request, principal)
+    unit = await worker_unit(request, principal)
     items = await request.app[FOLLOWUPS].list(unit, choice_param(request, "state", STATES))
     names = await request.app[DATABASE].read(staff_names)
     people = {f.staff_id for f in items if f.staff_id} | {p for f in items for p in (f.contacted_by, f.found_by, f.rectified_by) if p}
@@ -56,17 +62,17 @@ async def list_followups(request: web.Request, principal: Principal) -> web.Resp
 
 async def record_attempt(request: web.Request, principal: Principal, body: AttemptBody) -> web.Response:
     return json_response(await request.app[FOLLOWUPS].attempt(
-        int_param(request, "followup_id"), principal.name, worker_unit(request, principal), body.reached, body.note))
+        int_param(request, "followup_id"), principal.name, await worker_unit(request, principal), body.reached, body.note))
 
 
 async def record_finding(request: web.Request, principal: Principal, body: FindingBody) -> web.Response:
     return json_response(await request.app[FOLLOWUPS].find(
-        int_param(request, "followup_id"), principal.name, worker_unit(request, principal), body.finding, body.note))
+        int_param(request, "followup_id"), principal.name, await worker_unit(request, principal), body.finding, body.note))
 
 
 async def record_rectification(request: web.Request, principal: Principal, body: RectificationBody) -> web.Response:
     return json_response(await request.app[FOLLOWUPS].rectify(
-        int_param(request, "followup_id"), principal.name, worker_unit(request, principal), body.measures))
+        int_param(request, "followup_id"), principal.name, await worker_unit(request, principal), body.measures))
 
 
 def _callback_json(followup: FollowUp | None) -> dict[str, object]:

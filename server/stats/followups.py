@@ -37,7 +37,7 @@ from server.events import EventBus
 from server.stats.appeals import rating_event
 from server.stats.watermarks import read_watermark, write_watermark
 from server.storage.db import Database
-from server.storage.schema import rating_followups, ticket_events, tickets, users
+from server.storage.schema import rating_followups, stat_ticket_facts, ticket_events, tickets
 
 WATERMARK = "followups"
 STATES = ("contact", "rectify", "closed")
@@ -198,8 +198,17 @@ def _behind(conn: Connection) -> bool:
     ).first() is not None
 
 
-def unit_staff(conn: Connection, unit: str) -> set[str]:
-    return set(conn.execute(select(users.c.username).where(users.c.unit == unit)).scalars())
+def of_unit(unit: str) -> Any:
+    """The bad ratings a unit's chief representative works: those of the unit's tickets, as its
+    report counts them (the ticket fact's unit: the item's unit, or else that of the queue the
+    ticket was issued to; stats/ledger.py), whoever served them and whatever unit their account
+    names. Scoped by the clerk's account unit before, a chief saw a bad rating in their unit's
+    report (a 综合窗口 clerk of no unit serving their queue) without its follow-up, and the
+    follow-ups of their own people's work for other units, which their report did not count.
+    The ticket's fact must be written: readers catch the facts up first (a rated ticket has
+    ended, so it has one)."""
+    return rating_followups.c.ticket_id.in_(
+        select(stat_ticket_facts.c.ticket_id).where(stat_ticket_facts.c.unit == unit).scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -237,14 +246,14 @@ class FollowUpFigures:
         return asdict(self) | {"contact_rate": self.contact_rate, "closed_rate": self.closed_rate}
 
 
-def period_figures(conn: Connection, config: HallConfig, start: date, end: date, unit_people: set[str] | None = None) -> FollowUpFigures:
+def period_figures(conn: Connection, config: HallConfig, start: date, end: date, unit: str | None = None) -> FollowUpFigures:
+    """The period's figures, of the whole hall or of one unit's tickets (`of_unit`)."""
     rows = conn.execute(
         select(rating_followups.c.staff_id, rating_followups.c.contact_due, rating_followups.c.rectify_due,
                rating_followups.c.contacted_at, rating_followups.c.closed_at, rating_followups.c.state)
-        .where(rating_followups.c.hall_day >= start, rating_followups.c.hall_day <= end)
+        .where(rating_followups.c.hall_day >= start, rating_followups.c.hall_day <= end,
+               *([of_unit(unit)] if unit is not None else []))
     ).all()
-    if unit_people is not None:
-        rows = [r for r in rows if r.staff_id in unit_people]
     contacted = sum(r.contacted_at is not None and hall_day(config, r.contacted_at) <= r.contact_due for r in rows)
     closed = sum(r.closed_at is not None and hall_day(config, r.closed_at) <= r.rectify_due for r in rows)
     return FollowUpFigures(len(rows), contacted, closed, sum(r.state != "closed" for r in rows))
@@ -266,8 +275,8 @@ class FollowUps:
 
     async def _step(self, followup_id: int, unit: str | None, step: Any) -> FollowUp:
         """Run `step(conn, row, now)` on a follow-up the caller may work: the whole hall's for a
-        manager (unit None), their unit's people's for a chief. `step` returns the event kind and
-        payload, or raises to change nothing."""
+        manager (unit None), the bad ratings of their unit's tickets for a chief (`of_unit`). `step`
+        returns the event kind and payload, or raises to change nothing."""
         await self.sync()
         now = self.clock.now()
 
@@ -275,9 +284,10 @@ class FollowUps:
             row = conn.execute(select(rating_followups).where(rating_followups.c.id == followup_id)).first()
             if row is None:
                 raise not_found("follow-up", "差评回访", followup_id)
-            if unit is not None and row.staff_id not in unit_staff(conn, unit):
-                raise HallQError("not_your_unit", "只能处理本单位工作人员的差评回访",
-                                 "a chief works only the follow-ups of their own unit's people", 403)
+            if unit is not None and conn.execute(
+                    select(rating_followups.c.id).where(rating_followups.c.id == followup_id, of_unit(unit))).first() is None:
+                raise HallQError("not_your_unit", "只能处理本单位办件的差评回访",
+                                 "a chief works only the follow-ups of their own unit's tickets", 403)
             if row.state == "closed":
                 raise HallQError("followup_closed", "该差评回访已办结，不能再修改", f"follow-up {followup_id} is closed", 409)
             kind, payload = step(conn, row, now)
@@ -398,8 +408,8 @@ class FollowUps:
     async def list(self, unit: str | None, state: str | None = None,
                    reveal: bool = True, ticket_ids: set[int] | None = None, open_only: bool = False) -> list[FollowUp]:
         """Open ones first, the earliest deadline first (the work in the order it falls due), then
-        the closed ones, latest first. A chief's (unit) are their unit's people's; a clerk's
-        bad ratings' (ticket_ids, reveal False) with the number masked."""
+        the closed ones, latest first. A chief's (unit) are those of their unit's tickets
+        (`of_unit`); a clerk's bad ratings' (ticket_ids, reveal False) with the number masked."""
         await self.sync()
         today = self.today()
 
@@ -411,10 +421,9 @@ class FollowUps:
                 query = query.where(rating_followups.c.state != "closed")
             if ticket_ids is not None:
                 query = query.where(rating_followups.c.ticket_id.in_(ticket_ids))
-            rows = conn.execute(query).all()
             if unit is not None:
-                own = unit_staff(conn, unit)
-                rows = [r for r in rows if r.staff_id in own]
+                query = query.where(of_unit(unit))
+            rows = conn.execute(query).all()
             views = [_view(r, r.number, today, reveal) for r in rows]
             pending = sorted((v for v in views if v.due is not None), key=lambda v: (v.due, v.id))
             closed = sorted((v for v in views if v.due is None), key=lambda v: -(v.closed_at or 0))

@@ -317,6 +317,43 @@ async def test_dashboard_counts_and_alerts_overdue_followups_and_the_month_waits
     assert (values["差评数"], values["按时回访数"], values["差评按时回访率"], values["尚未办结"]) == (1, 0, 0, 1)
 
 
+async def test_a_chief_works_the_followups_of_the_bad_ratings_their_units_report_counts(aiohttp_client, tmp_path, clock):
+    """Tried: staff01, a 综合窗口 clerk whose account names no unit, serves an A1 ticket (县民政局
+    U01's queue) at W01 and is rated 1; staff02, a U01 clerk relieving at W11, serves a B1 ticket
+    (U08's queue) and is rated 2. Seen: U01's report counted the A1 bad rating but its chief's
+    follow-up list held the B1 one instead (follow-ups went by the clerk's account unit), and
+    U08's chief, whose report counted the B1 rating, saw none. Kept: each chief's follow-ups, and
+    their dashboard's count, are those of the bad ratings their unit's report counts (the
+    ticket's unit); a chief works those steps and is refused another unit's (403 not_your_unit)."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    client, engine = hub.client, hub.engine
+    await hub.app[DATABASE].write(lambda c: c.execute(update(users).where(users.c.username == "staff02").values(unit="U01")))
+    with unittest.mock.patch("server.accounts.hash_password", return_value=_hub_password_hash()):
+        for name, unit in (("chief01", "U01"), ("chief08", "U08")):
+            await hub.app[ACCOUNTS].add_user(name, "pass-1234", Role.CHIEF, f"首席{unit}", unit, now=at("08:00"))
+            hub.tokens[name] = await hub.app[ACCOUNTS].open_session(Principal(name, Role.CHIEF, False, name, unit), now=at("08:00"))
+    front, _ = await _visit(engine, clock, "staff01", "W01", 1)  # A1: U01's queue
+    relief, _ = await _visit(engine, clock, "staff02", "W11", 2)  # B1: U08's queue
+
+    for chief, ticket in (("chief01", front), ("chief08", relief)):
+        report = await (await client.get("/api/v1/stats/report?from=2026-11-26&to=2026-11-26&by=all",
+                                         headers=hub.auth(chief))).json()
+        assert [r["bad_before_appeal"] for r in report["rows"]] == [1], chief
+        listed = await (await client.get("/api/v1/followups", headers=hub.auth(chief))).json()
+        assert [f["ticket_id"] for f in listed["followups"]] == [ticket], chief
+        assert listed["counts"] == {"open": 1, "overdue": 0}, chief
+        today = await (await client.get("/api/v1/stats/today", headers=hub.auth(chief))).json()
+        assert today["followups"] == {"open": 1, "overdue": 0}, chief
+
+    [theirs] = (await (await client.get("/api/v1/followups", headers=hub.auth("chief08"))).json())["followups"]
+    r = await client.post(f"/api/v1/followups/{theirs['id']}/attempts", json={"reached": True, "note": ""},
+                          headers=hub.auth("chief01"))
+    assert (await _error(r))[:2] == (403, "not_your_unit"), "staff02's account is U01's, the ticket U08's"
+    r = await client.post(f"/api/v1/followups/{theirs['id']}/attempts", json={"reached": True, "note": "已致歉"},
+                          headers=hub.auth("chief08"))
+    assert r.status == 200 and (await r.json())["contacted_by"] == "chief08"
+
+
 def test_deadlines_count_the_halls_working_days(hall_config):
     """The mini hall: 2026-10-01 a holiday, Saturday 2026-10-10 a make-up working day."""
     assert working_days_after(hall_config, THURSDAY, 1) == date(2026, 11, 27)
