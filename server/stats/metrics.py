@@ -26,6 +26,7 @@ from server.stats.ledger import unit_of
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
+from server.storage.schema import users
 
 GROUPINGS = ("all", "day", "month", "hour", "weekday", "zone", "unit", "queue", "item", "window", "staff")
 GROUP_LABELS_ZH = {
@@ -125,7 +126,16 @@ def figures(
     By window or staff, or narrowed to one window or person, the rows describe what that window or
     person did, from the legs they handled (`_leg_rows`); every other report counts tickets.
     `service_level_min` is the hall's (hall.service_level_min): ticket facts carry their over-KPI
-    flag, legs are compared here."""
+    flag, legs are compared here.
+
+    Narrowed to a unit, a report by staff lists the people who served the unit's tickets in the
+    period: who handled a leg of its queues or items (the leg's unit), or was credited the rating
+    of one of its tickets (the ticket's unit, as its follow-up goes to the unit's chief: a 综合窗口
+    clerk who concluded in A2 a case issued to A1 holds its rating in A1's unit, with no leg of
+    A1's); and, with window time only, the people whose account belongs to the unit (one of its
+    clerks logged in at its window who served nothing). Someone of another unit who merely sat at
+    one of its windows, serving other units' queues there, is not listed: their time stays in the
+    unit's total availability, but a row of theirs with no ticket read as the unit's idle clerk."""
     _check(by, start, end)
     if by in _PASSERS or any(name in _PASSERS for name in filters or {}):
         rows, ranked, percentiles_in_sql = _leg_rows(conn, start, end, by, filters, service_level_min * 60)
@@ -173,10 +183,17 @@ def figures(
     # put the closed day at the end of a month's report with a blank availability.
     shown = {f.key for f in out}
     extra = [k for k in availability if k not in shown and k != "None" and availability[k][0] is not None]
+    if extra and by == "staff" and filters and "unit" in filters:
+        extra = [k for k in extra if k in _members(conn, filters["unit"])]
     if extra:
         out.extend(_no_tickets(k, *availability[k]) for k in extra)
         out.sort(key=lambda f: f.key)
     return out
+
+
+def _members(conn: Connection, unit: str) -> set[str]:
+    """The accounts of a unit (`hallq user add --unit`)."""
+    return set(conn.execute(select(users.c.username).where(users.c.unit == unit)).scalars())
 
 
 Ranked = dict[str, tuple[float | None, float | None]]

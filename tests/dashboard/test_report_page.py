@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from playwright.async_api import Page, expect
 
 from server.accounts import Role
@@ -24,7 +24,7 @@ from server.simulation.history import SimulationOptions
 from server.simulation.profile import load_profile
 from server.stats.labels import GroupLabels
 from server.stats.metrics import figures
-from server.storage.schema import stat_leg_facts
+from server.storage.schema import stat_leg_facts, users
 from tests.conftest import HUB_PASSWORD, THURSDAY, Hub, publish_screenshot
 from tests.dashboard.conftest import post, sign_in
 
@@ -288,6 +288,46 @@ async def test_a_chief_representative_sees_only_their_units_figures(web_hub: Hub
     await page.select_option("#by", "all")
     await page.click("#run-report")
     await expect(page.locator(".report-table tbody tr td").nth(1)).to_have_text(str(mine["rows"][0]["tickets"]))
+
+
+async def test_a_chiefs_staff_report_lists_those_who_served_their_units_tickets(web_hub: Hub) -> None:
+    """Tried: today, staff03 (an account of U09) at W11, U08's window, serving a B2 ticket (U09's
+    queue) only; u08-clerk, U08's own, logged in at W17 and serving nothing; staff01 at the
+    综合窗口 W01 passing an A1 ticket (U01's) to queue A2, where staff02 at W02 concludes it and is
+    rated 1. Then each unit's chief asks for the report by staff. Seen: U08's listed staff03 with
+    0 tickets (time at its window, none of its tickets). Kept: U08's lists its own idle clerk and
+    not staff03; U09's lists staff03; U01's lists staff01 (A1's leg) and staff02, who holds the
+    rating U01's report counts (with no leg of A1's); no other unit's person with nothing of its."""
+    await web_hub.app[DATABASE].write(lambda c: c.execute(update(users).where(users.c.username == "staff03").values(unit="U09")))
+    await web_hub.app[ACCOUNTS].add_user("u08-clerk", HUB_PASSWORD, Role.STAFF, "周九", "U08", now=web_hub.engine.clock.now())
+    for window, who in (("W01", "staff01"), ("W02", "staff02")):
+        await post(web_hub, f"/windows/{window}/login", who)
+    for window, who in (("W11", "staff03"), ("W17", "u08-clerk")):  # relief across units: the manager places them
+        await post(web_hub, f"/windows/{window}/login", "manager", {"staff_id": who})
+    ticket = (await post(web_hub, "/tickets", "kiosk", {"queue": "A1"}))["ticket"]
+    for step in ("call-next", "start"):
+        await post(web_hub, f"/windows/W01/{step}", "staff01")
+    await post(web_hub, "/windows/W01/transfer", "staff01", {"target_kind": "queue", "target": "A2"})
+    for step in ("call-next", "start"):
+        await post(web_hub, f"/windows/W02/{step}", "staff02")
+    await post(web_hub, "/windows/W02/finish", "staff02", {"outcome": "completed"})
+    assert (await web_hub.client.post(f"/api/v1/status/{ticket['status_token']}/rating", json={"score": 1})).status == 200
+    await post(web_hub, "/tickets", "kiosk", {"queue": "B2"})
+    for step in ("call-next", "start"):
+        await post(web_hub, f"/windows/W11/{step}", "staff03")
+    await post(web_hub, "/windows/W11/finish", "staff03", {"outcome": "completed"})
+
+    async def staff_rows(unit: str) -> dict[str, tuple[int, int]]:
+        chief = await chief_of(web_hub, f"chief-{unit}", unit)
+        response = await web_hub.client.get(f"/api/v1/stats/report?from={THURSDAY}&to={THURSDAY}&by=staff",
+                                            headers=web_hub.auth(chief))
+        assert response.status == 200, await response.text()
+        return {r["key"]: (r["tickets"], r["rated"]) for r in (await response.json())["rows"]}
+
+    assert await staff_rows("U08") == {"u08-clerk": (0, 0)}
+    assert await staff_rows("U09") == {"staff03": (1, 0)}
+    assert await staff_rows("U01") == {"staff01": (1, 0), "staff02": (0, 1)}
+    assert await staff_rows("U02") == {"staff02": (1, 0)}
 
 
 async def test_a_chiefs_dashboard_is_their_units(web_hub: Hub) -> None:
