@@ -290,6 +290,36 @@ async def test_a_chief_representative_sees_only_their_units_figures(web_hub: Hub
     await expect(page.locator(".report-table tbody tr td").nth(1)).to_have_text(str(mine["rows"][0]["tickets"]))
 
 
+@pytest.mark.browser
+async def test_a_chiefs_report_page_offers_only_their_unit(web_hub: Hub, page: Page) -> None:
+    """Tried: the report page signed in as C1's unit's chief, then as the manager; and the API
+    asked for another unit by that chief. Seen: the chief's unit select held every unit of the
+    hall and 全部单位 (each other choice answered 403). Kept: the chief's select holds their own
+    unit alone; the manager's every unit and 全部单位; the hub still answers 403 for another unit."""
+    config = web_hub.app[CONFIG]
+    unit = config.queue("C1").unit
+    chief = await chief_of(web_hub, "chief-c", unit)
+    await sign_in(page, web_hub, "/reports", chief)
+    await expect(page.locator("#filter-unit")).to_be_disabled()  # set once the page has read the hall
+    options = page.locator("#filter-unit option")
+    await expect(options).to_have_count(1)
+    assert await options.evaluate_all("os => os.map(o => [o.value, o.textContent])") == [[unit, config.unit(unit).name]]
+    await page.click("#run-report")
+    await expect(page.locator(".report-table")).to_be_visible()
+    assert await page.locator("#report-error").text_content() == ""
+    other = next(u.code for u in config.units if u.code != unit)
+    refused = await web_hub.client.get(f"/api/v1/stats/report?by=day&unit={other}", headers=web_hub.auth(chief))
+    assert refused.status == 403, "the hub stays the authority"
+
+    await page.click("#sign-out")  # the page reloads to its sign-in form
+    await expect(page.locator("#login-user")).to_be_visible()
+    await page.fill("#login-user", "manager")
+    await page.fill("#login-pass", HUB_PASSWORD)
+    await page.click("#login-submit")
+    await expect(page.locator("#filter-unit")).to_be_enabled()
+    await expect(options).to_have_count(len(config.units) + 1)  # 全部单位 and every unit
+
+
 async def test_a_chiefs_staff_report_lists_those_who_served_their_units_tickets(web_hub: Hub) -> None:
     """Tried: today, staff03 (an account of U09) at W11, U08's window, serving a B2 ticket (U09's
     queue) only; u08-clerk, U08's own, logged in at W17 and serving nothing; staff01 at the

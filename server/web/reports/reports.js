@@ -242,9 +242,13 @@
     hallTimeZone = (hall && hall.timezone) || undefined;
     const zones = await HallQ.api("GET", "/zones").catch(() => []);
     $("filter-zone").append(...zones.map((z) => el("option", { value: z.code }, `${z.code}区 ${z.name}`)));
-    $("filter-unit").append(...((hall && hall.units) || []).map((u) => el("option", { value: u.code }, u.name)));
+    // A chief's reports are their own unit's (the hub answers 403 for any other, and for an
+    // account without a unit): the select offers that unit only, where it listed every unit.
+    const units = ((hall && hall.units) || []).filter((u) => !chief || u.code === me.unit);
+    if (chief) $("filter-unit").replaceChildren();
+    $("filter-unit").append(...units.map((u) => el("option", { value: u.code }, u.name)));
     if (chief) {
-      $("filter-unit").value = me.unit || ""; $("filter-unit").disabled = true;
+      $("filter-unit").disabled = true;
       $("assessment-card").hidden = true; $("appeals-card").hidden = true; // the hall manager's work
     }
     const today = (hall && hall.hall_day) || new Date().toISOString().slice(0, 10);
