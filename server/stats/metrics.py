@@ -454,6 +454,37 @@ def today_counts(conn: Connection, config: HallConfig, day: date, unit: str | No
     return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}
 
 
+def called_in_hall(conn: Connection, day: date) -> list[tuple[str | None, str | None]]:
+    """(first queue, item) of each of `day`'s tickets still in the hall that has been called (in a
+    call, at a window, parked, or waiting again after a transfer or a late return), from the
+    ledger's intervals: the facts hold ended tickets only. For today's no-show rate, whose
+    denominator is the tickets called (HALL.md), not only those that have ended."""
+    from server.engine.views import OPEN_STATUSES
+    from server.storage.schema import ticket_intervals as ti
+    from server.storage.schema import tickets
+
+    rows = conn.execute(
+        select(tickets.c.item_code, func.min(ti.c.queue).filter(ti.c.leg == 1))
+        .join(ti, ti.c.ticket_id == tickets.c.id)
+        .where(tickets.c.hall_day == day, tickets.c.status.in_([str(s) for s in OPEN_STATUSES]))
+        .group_by(tickets.c.id, tickets.c.item_code)
+        .having(func.count().filter(ti.c.state == "called") > 0)
+    )
+    return [(queue, item) for item, queue in rows]
+
+
+def with_calls_in_hall(rows: list[Figures], called: Counter[str]) -> list[Figures]:
+    """The rows with the tickets still in the hall that were called (`called_in_hall`, counted by
+    the rows' keys) added to their calls, and their no-show rate over all the tickets called:
+    over the ended ones only, a morning's two no-shows among ten tickets called, of which eight
+    were still at the windows, read 100 %."""
+    out = {f.key: f for f in rows}
+    for key, n in called.items():
+        f = out.get(key) or _no_tickets(key, None, 0.0)
+        out[key] = replace(f, called=f.called + n, no_show_rate=_ratio(f.no_shows, f.called + n))
+    return [out[k] for k in sorted(out)]
+
+
 @dataclass(frozen=True)
 class ChartSeries:
     """What the report page's charts draw besides the wait bands: tickets by issue hour and by day,

@@ -6,6 +6,7 @@ on the event bus (so facts follow the hall live) and the appeals service.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,8 +33,10 @@ from server.stats.months import (
     Assessed, final_cases_note, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
 )
 from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
+from server.stats.ledger import unit_of
 from server.stats.metrics import (
-    GROUPINGS, ChartSeries, Figures, TodayCounts, chart_series, figures, today_counts, wait_histogram, with_open_days,
+    GROUPINGS, ChartSeries, Figures, TodayCounts, called_in_hall, chart_series, figures, today_counts, wait_histogram,
+    with_calls_in_hall, with_open_days,
 )
 from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
@@ -480,11 +483,17 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
                if own is None or own & set(w.queues) or (w.kind == "back_office" and _unit_of_window(config, w.id) == unit)]
     narrowed = {"unit": unit} if unit else None
 
-    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str]]:
+    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str], list[tuple[Any, Any]]]:
         return (today_counts(c, config, day, unit), figures(c, day, day, "zone", narrowed), figures(c, day, day, "all", narrowed),
-                staff_names(c))
+                staff_names(c), called_in_hall(c, day))
 
-    counts, by_zone, overall, staff = await request.app[DATABASE].read(read)
+    counts, by_zone, overall, staff, in_hall = await request.app[DATABASE].read(read)
+    # The no-show rate is over the tickets called (HALL.md), those still in the hall too: the
+    # facts' figures hold ended tickets only. Keyed as the facts are (the issue queue's zone and
+    # the ticket's unit), so each rate's no-shows and calls are of the same tickets.
+    called = [(q, config.queue(q)) for q, item in in_hall if q and (unit is None or unit_of(config, q, item) == unit)]
+    by_zone = with_calls_in_hall(by_zone, Counter(queue.zone for _, queue in called if queue is not None))
+    overall = with_calls_in_hall(overall, Counter({"all": len(called)} if called else {}))
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
                                          clock_rate=engine.clock.rate, back_office_load=back_office_load,

@@ -50,3 +50,46 @@ async def test_the_queues_and_back_offices_come_from_one_read_of_the_cases_sent_
     assert (room["waiting"], room["on_hold"], room["longest_wait_s"]) == (1, 0, 600)
     assert "不动产登记后台审批室：1 件待办，无人在岗" in [a["message"] for a in data["alerts"]]
     assert statements.count(sent_on) == 1, [s for s in statements if "target_window" in s]
+
+
+async def test_todays_no_show_rate_is_over_the_tickets_called(web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: six A1 tickets today: one served, one a no-show, one passed on to A2 and waiting
+    there, one a no-show that came back late (re-queued), one in a call at W01 now, one never
+    called; then the dashboard's document for the manager and for the chiefs of A1's and A2's
+    units. Seen: no_show_rate 0.5, the one no-show over the two tickets that had ended (the facts
+    hold ended tickets only). Kept: 0.2, the no-show over the five tickets called (HALL.md:
+    no-shows / tickets called), in the totals and in zone A's card; A1's chief reads the same,
+    A2's (whose queue only received the case passed on) has no rate, as it has no ticket."""
+    from tests.dashboard.test_report_page import chief_of
+
+    tickets = [(await post(web_hub, "/tickets", "kiosk", {"queue": "A1"}))["ticket"] for _ in range(6)]
+    await post(web_hub, "/windows/W01/login", "staff01")
+
+    async def step(action: str, body: dict | None = None) -> dict:
+        clock.advance(60)
+        return await post(web_hub, f"/windows/W01/{action}", "staff01", body)
+
+    for action in ("call-next", "start", "finish"):  # the first: served
+        await step(action, {"outcome": "completed"} if action == "finish" else None)
+    await step("call-next")
+    await step("no-show")  # the second: a no-show
+    await step("call-next")
+    await step("start")
+    await step("transfer", {"target_kind": "queue", "target": "A2"})  # the third: waiting in A2
+    assert (await step("call-next"))["ticket"]["number"] == tickets[3]["number"]
+    await step("no-show")
+    await post(web_hub, f"/late/{tickets[3]['number']}", "staff01")  # the fourth came back: waiting again
+    await step("call", {"number": tickets[4]["number"]})  # the fifth: in a call now; the sixth waits
+
+    def rates(document: dict) -> tuple:
+        return document["totals"]["no_show_rate"], {z["code"]: z["no_show_rate"] for z in document["zones"]}
+
+    whole = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth("manager"))).json()
+    assert whole["totals"]["no_shows"] == 1
+    assert rates(whole)[0] == 0.2 and rates(whole)[1]["A"] == 0.2
+    a1 = web_hub.engine.config.queue("A1").unit
+    a2 = web_hub.engine.config.queue("A2").unit
+    for unit, expected in ((a1, 0.2), (a2, None)):
+        chief = await chief_of(web_hub, f"chief-{unit}", unit)
+        document = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth(chief))).json()
+        assert rates(document) == (expected, {"A": expected}), unit
