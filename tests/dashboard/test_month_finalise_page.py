@@ -98,3 +98,50 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await page.click("#final-months button[data-month='2026-11']")
     await expect(page.locator("#month")).to_have_value("2026-11")
     await expect(page.locator("#month-state-text")).to_contain_text("已归档")
+
+
+@pytest.mark.browser
+async def test_finalise_is_not_offered_for_a_month_typed_but_not_read(page: Page, web_hub: Hub, clock) -> None:
+    """Tried: a November visit; on 8 December November read on the page (nothing keeps it open),
+    then September, a month without a ticket, typed in the month field and 归档 pressed before
+    查看考核. Seen: the button stayed on for the month typed, and pressing it asked the hub to
+    finalise September, which refused it (month_empty). Kept: typing another month takes the
+    归档 box away until that month is read; read, September shows the button off with its reason;
+    November read again offers it; nothing was finalised and the hub's refusal stands."""
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    for step in ("call-next", "start"):
+        await post(web_hub, f"/windows/W19/{step}", "staff01")
+    await post(web_hub, "/windows/W19/finish", "staff01", {"outcome": "completed"})
+    clock.set(at("09:00", date(2026, 12, 8)))
+    asked: list[str] = []
+
+    async def confirm(dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", confirm)
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-12")
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()  # November read
+    await expect(page.locator("#finalise-box")).to_be_visible()
+    await expect(page.locator("#finalise")).to_be_enabled()
+
+    await page.fill("#month", "2026-09")
+    await expect(page.locator("#finalise-box")).to_be_hidden()
+    await page.click("#run-assessment")
+    await expect(page.locator("#month-blockers")).to_have_text("2026年9月没有任何办件记录，没有可归档的考核")
+    await expect(page.locator("#finalise-box")).to_be_visible()
+    await expect(page.locator("#finalise")).to_be_disabled()
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    await expect(page.locator("#finalise-box")).to_be_visible()
+    await expect(page.locator("#finalise")).to_be_enabled()
+    assert asked == [] and await page.locator("#assess-error").text_content() == ""
+    assert await web_hub.app[DATABASE].read(lambda c: c.execute(select(assessment_months.c.month)).all()) == []
+    login = await web_hub.client.post("/api/v1/auth/login", json={"username": "manager", "password": HUB_PASSWORD})
+    refused = await web_hub.client.post("/api/v1/stats/assessment-months/2026-09/finalise", json={},
+                                        headers={"Authorization": f"Bearer {(await login.json())['token']}"})
+    assert refused.status == 409 and (await refused.json())["error"]["code"] == "month_empty"

@@ -111,7 +111,7 @@
     }
     $("month-state-text").textContent = "未归档：申诉复核完成、评价期结束后，由大厅管理员归档；归档前数据可能变化。";
     $("month-blockers").replaceChildren(...data.open.blockers.map((b) => el("li", {}, b)));
-    $("finalise-box").hidden = false;
+    $("finalise-box").hidden = $("month").value !== data.month; // another month typed while this one was read
     $("finalise").disabled = !data.open.can_finalise;
   }
 
@@ -127,8 +127,14 @@
     $("final-months").hidden = data.months.length === 0;
   }
 
+  // The month whose state the page shows: 归档 acts on it, not on whatever is typed in the month
+  // field since (a month typed and not yet read, an empty one say, was finalised blind: the page
+  // offered 归档 for it and the hub refused it, month_empty).
+  let shownMonth = null;
+
   async function finalise() {
-    const month = $("month").value;
+    const month = shownMonth;
+    if (!month) return;
     if (!window.confirm(`归档后 ${month} 的考核数据不再变化，该月评价的申诉不再受理。确定归档？`)) return;
     $("assess-error").textContent = "";
     try {
@@ -156,8 +162,9 @@
       // ranking tables read as a page that failed to load.
       $("ranking").hidden = data.people.length === 0; $("assess-empty").hidden = data.people.length > 0;
       $("person-detail").hidden = true;
+      shownMonth = data.month;
       showMonthState(data);
-    } catch (error) { $("assess-error").textContent = error.message; $("month-state").hidden = true; }
+    } catch (error) { $("assess-error").textContent = error.message; $("month-state").hidden = true; shownMonth = null; }
   }
 
   async function loadAppeals() {
@@ -256,6 +263,8 @@
     $("report-form").addEventListener("submit", runReport);
     $("assess-form").addEventListener("submit", runAssessment);
     $("finalise").addEventListener("click", finalise);
+    // Another month typed: 归档 waits until that month's state is read (查看考核), with its reasons.
+    $("month").addEventListener("input", () => { if ($("month").value !== shownMonth) $("finalise-box").hidden = true; });
     $("download-csv").addEventListener("click", () => download("csv"));
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",
