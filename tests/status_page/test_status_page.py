@@ -397,3 +397,43 @@ async def test_a_green_channel_ticket_shows_its_mark_on_the_phone(status_hub, br
         assert await page.is_hidden("#mark")
     async with following(browser, hub, plain) as page:
         assert await page.is_hidden("#mark")
+
+
+async def rated_visit(hub, score: int) -> dict:
+    """A C1 ticket served at W19, finished, and rated `score` from its status page's API."""
+    mine = await issue(hub)
+    for action in ("login", "call-next", "start"):
+        await staff(hub, action)
+    await staff(hub, "finish", {"outcome": "completed"})
+    response = await hub.client.post(f"/api/v1/status/{mine['status_token']}/rating", json={"score": score})
+    assert response.status == 200, await response.text()
+    return mine
+
+
+@pytest.mark.browser
+async def test_a_refused_callback_number_stays_said_while_the_page_follows_the_hall(status_hub, browser, tmp_path):
+    """Tried: after a 非常不满意, a malformed call-back number (12345) sent from the phone, then a
+    ticket taken by someone else in the same queue (an event the page re-reads its ticket on).
+    It was: the re-read cleared the error line, often before the citizen had seen why nothing was
+    kept. Kept: the refusal stays on the screen through the re-read; it goes when the citizen
+    corrects the number, and the good number is then taken and shown masked."""
+    hub = status_hub
+    mine = await rated_visit(hub, 1)
+    refused = "电话号码格式不正确：请填写11位手机号码，或带区号的固定电话（如 0571-88881234）"
+    async with following(browser, hub, mine) as page:
+        await expect(page.locator("#callback-form")).to_be_visible()
+        await page.fill("#callback-phone", "12345")
+        await page.check("#callback-consent")
+        await page.click("#callback-submit")
+        await expect(page.locator("#error")).to_have_text(refused)
+        # The stream's re-read ends with the call-back's: once it is answered, the page has redrawn.
+        async with page.expect_response(lambda r: r.url.endswith("/callback") and r.request.method == "GET"):
+            await issue(hub)
+        await expect(page.locator("#error")).to_have_text(refused)
+        await page.screenshot(path=str(tmp_path / "status_callback_refused.png"))
+        await page.fill("#callback-phone", "13812345678")
+        await expect(page.locator("#error")).to_have_text("")
+        await page.click("#callback-submit")
+        await expect(page.locator("#callback-left")).to_contain_text("已留下回访电话：138****5678")
+        await expect(page.locator("#error")).to_have_text("")
+    assert (tmp_path / "status_callback_refused.png").stat().st_size > 1000

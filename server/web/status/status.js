@@ -21,6 +21,15 @@
   // reads them out at every write, even of the same words, and every event re-reads the ticket.
   // Only what changed is written, so a blind citizen hears the call once, not at each event.
   function say(id, text) { if ($(id).textContent !== text) $(id).textContent = text; }
+  // The error line has two writers. Reading the ticket, again at every event of the stream: a
+  // read that succeeds takes its own fault away. And the citizen's last action (a number or a
+  // rating the hub refused): that stays until they edit or send again, or it succeeds; the next
+  // event's read used to erase it, often before it could be read.
+  const faults = { read: "", action: "" };
+  function fault(kind, text) {
+    faults[kind] = text;
+    say("error", [faults.action, faults.read].filter(Boolean).join(" "));
+  }
 
   function show(s) {
     current = s;
@@ -93,7 +102,7 @@
       $("callback-form").hidden = !c.offered;
       $("callback-intro").hidden = !c.offered;
       say("callback-left", callbackLine(c));
-    } catch (err) { say("error", err.message); }
+    } catch (err) { fault("read", err.message); }
   }
   function callbackLine(c) {
     if (c.calling) return `工作人员正在按您留下的电话 ${c.phone} 回访，请留意来电。`;
@@ -103,19 +112,21 @@
   }
   $("callback-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    fault("action", "");
     try {
       await HallQ.api("POST", `/status/${encodeURIComponent(token)}/callback`,
         { phone: $("callback-phone").value.trim(), consent: $("callback-consent").checked });
       $("callback-phone").value = "";
-      say("error", "");
       await refresh();
     } catch (err) {
       // Refused because the follow-up moved on (the hall called meanwhile): show where it is now,
-      // then why (a re-read clears the error line).
+      // and why.
+      fault("action", err.message);
       if (err.status === 409) await refresh();
-      say("error", err.message);
     }
   });
+  // Correcting the number or the consent answers the refusal: it goes.
+  for (const id of ["callback-phone", "callback-consent"]) $(id).addEventListener("input", () => fault("action", ""));
 
   // Returns whether the page could read its ticket; false for a network fault (worth retrying),
   // "missing" for a token no ticket has (never worth retrying).
@@ -123,11 +134,11 @@
     try {
       const s = await HallQ.api("GET", `/status/${encodeURIComponent(token)}`);
       show(s);
-      say("error", "");
+      fault("read", "");
       await showCallback(s);
       return true;
     } catch (err) {
-      say("error", err.status === 404 ? "未找到该号票，请核对二维码" : err.message);
+      fault("read", err.status === 404 ? "未找到该号票，请核对二维码" : err.message);
       return err.status === 404 ? "missing" : false;
     }
   }
@@ -137,6 +148,7 @@
   let chosen = null;
   function choose(level) {
     chosen = level;
+    fault("action", "");
     if (level) say("chosen", `您选择了：${level[1]}`);
     if (current) show(current);
   }
@@ -150,11 +162,12 @@
   $("change-rating").addEventListener("click", () => choose(null));
   $("submit-rating").addEventListener("click", async () => {
     if (!chosen) return;
+    fault("action", "");
     try {
       await HallQ.api("POST", `/status/${encodeURIComponent(token)}/rating`, { score: chosen[0] });
       chosen = null;
       await refresh();
-    } catch (err) { say("error", err.message); }
+    } catch (err) { fault("action", err.message); }
   });
 
   // A phone in a hall often has a weak signal: until the first read succeeds, try again every few
