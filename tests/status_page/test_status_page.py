@@ -437,3 +437,40 @@ async def test_a_refused_callback_number_stays_said_while_the_page_follows_the_h
         await expect(page.locator("#callback-left")).to_contain_text("已留下回访电话：138****5678")
         await expect(page.locator("#error")).to_have_text("")
     assert (tmp_path / "status_callback_refused.png").stat().st_size > 1000
+
+
+@pytest.mark.browser
+async def test_a_bad_rating_is_shown_back_and_its_follow_up_promised(status_hub, browser, tmp_path):
+    """Tried: the clerk's 邀请评价 while serving, and 不满意 (2) given from the phone before the case
+    is finished. It was: the rating card vanished the moment the rating was in (the visit was no
+    longer "invited" nor yet finished), so the phone never showed what had been given, and a bad
+    rating read only 感谢您的评价！. Kept: the card stays and says what was given and that the hall
+    is sorry; the call-back card says the hall will follow the rating up (every 1-2 is, by
+    docs/assessment.md) and offers the number form; both still read so once the case is finished,
+    and a good rating keeps its plain thanks."""
+    hub = status_hub
+    mine = await issue(hub)
+    async with following(browser, hub, mine) as page:
+        for action in ("login", "call-next", "start", "invite-rating"):
+            await staff(hub, action)
+        await page.click("#levels button[data-score='2']")
+        await page.click("#submit-rating")
+        rated = "您的评价：不满意。感谢您的评价，很抱歉本次服务让您不满意。"
+        await expect(page.locator("#rated")).to_have_text(rated)
+        await expect(page.locator("#rated")).to_be_visible()
+        assert await page.text_content("#status") == "正在办理"
+        await expect(page.locator("#callback-promise")).to_have_text("大厅将按规定时限回访核实，并将整改情况反馈给您。")
+        await expect(page.locator("#callback-promise")).to_be_visible()
+        await expect(page.locator("#callback-form")).to_be_visible()
+        await page.screenshot(path=str(tmp_path / "status_bad_rating.png"))
+        await staff(hub, "finish", {"outcome": "completed"})
+        await expect(page.locator("#status")).to_have_text("已办结")
+        await expect(page.locator("#rated")).to_be_visible()
+        assert await page.text_content("#rated") == rated
+        assert await page.is_visible("#callback-promise") and await page.is_hidden("#levels")
+    assert [t.rating for t in await hub.engine.tickets_today() if t.number == mine["number"]] == [2]
+    good = await rated_visit(hub, 3)
+    async with following(browser, hub, good) as page:
+        await expect(page.locator("#rated")).to_have_text("您的评价：基本满意。感谢您的评价！")
+        assert await page.is_hidden("#callback")
+    assert (tmp_path / "status_bad_rating.png").stat().st_size > 1000

@@ -80,13 +80,18 @@
     say("ahead", `${s.people_ahead} 人`);
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
     say("wait", s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`));
-    const rateable = s.status === "finished" || s.rating_invited; // or invited at the window, while served
+    // Or invited at the window, while served; and once rated, whatever the status: a rating given
+    // while still served (invited) hid its card, and the citizen never saw what they had given.
+    const rateable = s.status === "finished" || s.rating_invited || s.rated;
     const closed = !s.rated && !s.rating_open; // past the hall's rating days: the hub would refuse it
     $("rating").hidden = !rateable;
+    say("rating-title", s.rated || closed ? "服务评价" : "请您评价本次服务"); // no longer asking once given
     $("levels").hidden = s.rated || closed || chosen !== null;
     $("confirm").hidden = s.rated || closed || chosen === null;
     const given = LEVELS.find(([score]) => score === s.rating);
-    say("rated", s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。感谢您的评价！`
+    // A bad rating (1-2) is acknowledged as one: "感谢" alone read as if nothing would come of it.
+    const thanks = s.rated && s.rating <= 2 ? "感谢您的评价，很抱歉本次服务让您不满意。" : "感谢您的评价！";
+    say("rated", s.rated ? `您的评价：${given ? given[1] : s.rating + " 分"}。${thanks}`
       : closed ? `评价期已过：办事后${s.rating_days}日内可以评价。` : "一次一评，评价提交后不可修改。");
   }
 
@@ -97,6 +102,9 @@
     try {
       const c = await HallQ.api("GET", `/status/${encodeURIComponent(token)}/callback`);
       $("callback").hidden = !c.state; // no follow-up: not a bad rating
+      // Every bad rating is followed up (docs/assessment.md 差评回访整改), number left or not: said
+      // until the follow-up is closed, when its state says it all.
+      $("callback-promise").hidden = c.state === "closed";
       // A number is taken (or corrected) while the contact is to be made, but not while the hall
       // is calling the one left; and once more after the hall's calls found nobody.
       $("callback-form").hidden = !c.offered;
