@@ -450,3 +450,47 @@ async def test_a_working_day_without_tickets_is_a_zero_in_the_daily_trend(web_hu
     trend = page[page.index("每日取号量趋势"):]
     points = [title.split("</title>")[0] for title in trend.split("<title>")[1:]]
     assert points == ["11-20: 0", "11-23: 0", "11-24: 0", "11-25: 0", "11-26: 1"]
+
+
+@pytest.mark.browser
+async def test_a_refused_query_leaves_no_old_figures_under_its_message(page: Page, web_hub: Hub, tmp_path: Path) -> None:
+    """Tried: today's report and this month's assessment shown, then a period that ends before it
+    starts (the hub refuses it, 400), then the manager's session ended elsewhere and the
+    assessment asked again (401). It was: the message appeared above the previous report's table
+    and charts, and above the previous ranking, which a manager could take for the answer. Kept:
+    the message alone; the old table, charts, ranking and unit ranking are gone; a good query
+    afterwards draws its report again."""
+    await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    await page.fill("#from", THURSDAY.isoformat())
+    await page.fill("#to", THURSDAY.isoformat())
+    await page.select_option("#by", "all")
+    await page.click("#run-report")
+    await expect(page.locator("#report .report-table")).to_be_visible()
+    await page.click("#run-assessment")
+    await expect(page.locator("#ranking-rows tr").first).to_be_visible()
+    assert await page.locator("#unit-rows tr").count() > 0
+
+    await page.fill("#from", (THURSDAY + timedelta(days=1)).isoformat())
+    await page.click("#run-report")
+    await expect(page.locator("#report-error")).to_have_text("统计结束日期早于开始日期")
+    await expect(page.locator("#report")).to_have_text("")
+    assert await page.locator("#report table, #report svg").count() == 0
+    await page.screenshot(path=str(tmp_path / "report_refused.png"), full_page=True)
+
+    token = await page.evaluate("sessionStorage.getItem('hallq.token')")
+    response = await web_hub.client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200, await response.text()
+    await page.click("#run-assessment")
+    await expect(page.locator("#assess-error")).not_to_be_empty()
+    await expect(page.locator("#ranking-rows tr")).to_have_count(0)
+    await expect(page.locator("#unit-rows tr")).to_have_count(0)
+    assert await page.is_hidden("#ranking") and await page.is_hidden("#month-state")
+
+    await sign_in(page, web_hub, "/reports")
+    await page.fill("#from", THURSDAY.isoformat())
+    await page.fill("#to", THURSDAY.isoformat())
+    await page.click("#run-report")
+    await expect(page.locator("#report .report-table")).to_be_visible()
+    await expect(page.locator("#report-error")).to_have_text("")
+    assert (tmp_path / "report_refused.png").stat().st_size > 1000

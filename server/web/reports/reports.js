@@ -31,7 +31,12 @@
     try {
       const response = await fetchAuthed(`/stats/report.html?${query()}`);
       $("report").innerHTML = await response.text(); // the hub's own HTML and SVG, escaped there
-    } catch (error) { $("report-error").textContent = error.message; }
+    } catch (error) {
+      // Refused (a period that ends before it starts, a session gone): the last report's figures
+      // stayed under the message and read as the answer to this query. Nothing answers it.
+      $("report").replaceChildren();
+      $("report-error").textContent = error.message;
+    }
   }
 
   async function save(path, filename, errorBox) {
@@ -164,7 +169,12 @@
       $("person-detail").hidden = true;
       shownMonth = data.month;
       showMonthState(data);
-    } catch (error) { $("assess-error").textContent = error.message; $("month-state").hidden = true; shownMonth = null; }
+    } catch (error) {
+      // As for the report: no ranking of another month under the refusal of this one.
+      $("ranking-rows").replaceChildren(); $("unit-rows").replaceChildren();
+      $("ranking").hidden = true; $("assess-empty").hidden = true; $("person-detail").hidden = true;
+      $("assess-error").textContent = error.message; $("month-state").hidden = true; shownMonth = null;
+    }
   }
 
   async function loadAppeals() {
