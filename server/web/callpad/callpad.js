@@ -25,6 +25,7 @@
       this.windowId = null;
       this.window = null;
       this.parked = [];
+      this.parkNotes = new Map(); // `${id}@${called_at}` of a parked case → the reason given (readParkNotes)
       this.history = null; // the current case's events (readHistory)
       this.targeted = 0;
       this.chosen = null;
@@ -242,6 +243,7 @@
         this.message("", "网络曾中断，以上为窗口当前状态");
       }
       await this.readHistory(window.current_ticket);
+      await this.readParkNotes(onHold);
       this.parked = onHold;
       // Cases transferred to this very window wait outside its queues (a back office has none).
       // Only events about this window change them, so they are read here, not on every zone event.
@@ -261,6 +263,22 @@
       if (this.history && this.history.key === key) return;
       const events = await HallQ.api("GET", `/tickets/${ticket.id}/events`);
       this.history = { key, events, transfer: ticket.leg < 2 ? null : this.transferText(events) };
+    }
+
+    // Why each case was parked (挂起原因, the note of its ticket.parked event): the pad listed only
+    // 恢复办理 C1002, and the clerk, or the colleague taking over the window, had to remember why
+    // (the citizen fetching a document? a signature from another office?). Read once per parking:
+    // a case taken up again and parked again is called in between, so its called_at moves.
+    async readParkNotes(onHold) {
+      const key = (t) => `${t.id}@${t.called_at}`;
+      const missing = onHold.filter((t) => !this.parkNotes.has(key(t)));
+      const read = await Promise.all(missing.map((t) => HallQ.api("GET", `/tickets/${t.id}/events`)));
+      missing.forEach((t, i) => {
+        const parked = read[i].filter((e) => e.kind === "ticket.parked").pop();
+        this.parkNotes.set(key(t), (parked && parked.payload && parked.payload.note) || "");
+      });
+      const kept = new Set(onHold.map(key));
+      for (const k of [...this.parkNotes.keys()]) if (!kept.has(k)) this.parkNotes.delete(k);
     }
 
     transferText(events) {
@@ -299,7 +317,7 @@
       const transfer = history && history.transfer;
       $("ticket-transfer").hidden = !transfer;
       $("ticket-transfer").textContent = transfer || "";
-      PadRender.parked(this.parked, (number) => this.resumeParked(number));
+      PadRender.parked(this.parked, (t) => this.parkNotes.get(`${t.id}@${t.called_at}`), (number) => this.resumeParked(number));
       const allowed = this.allowed();
       if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();
       // While a request is in flight nothing else may be pressed (no double calls).

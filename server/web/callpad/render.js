@@ -70,13 +70,18 @@ const PadRender = (() => {
     );
   }
 
-  function parked(tickets, onResume) {
+  // noteOf(ticket): the reason given when it was parked, "" for none, undefined while unknown.
+  function parked(tickets, noteOf, onResume) {
     $("parked-box").hidden = tickets.length === 0;
     $("parked-list").replaceChildren(
       ...tickets.map((t) => {
         const button = el("button", { type: "button", "data-parked": t.number }, `恢复办理 ${t.number}`);
         button.addEventListener("click", () => onResume(t.number));
-        return button;
+        const note = noteOf(t);
+        const reason = el("span", { className: "park-note" }, note ? `挂起原因：${note}` : note === "" ? "挂起原因：未填写" : "");
+        const item = el("span", { className: "parked-case", "data-parked-case": t.number });
+        item.append(button, reason);
+        return item;
       }),
     );
   }
