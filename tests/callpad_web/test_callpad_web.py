@@ -829,3 +829,40 @@ async def test_a_parked_case_shows_why_it_was_parked(tabs: Tabs, pad_hub: Hub, t
     await expect(page.locator("#parked-list .park-note")).to_have_text(["挂起原因：未填写"])
     await expect(other.locator("#parked-list .park-note")).to_have_text(["挂起原因：未填写"])
     assert (tmp_path / "pad_parked_reasons.png").stat().st_size > 1000
+
+
+@pytest.mark.browser
+async def test_a_second_tab_of_the_window_drops_a_message_the_other_tab_made_stale(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: staff01 with two live tabs on W19. Tab two calls C1001 (已呼叫 C1001); tab one starts
+    and finishes it. It was: tab two kept 已呼叫 C1001 beside an idle window. Then tab two asks for
+    C1999 (未找到票号), and the citizen rates C1001 (an event of this window that changes nothing
+    on it), then tab one calls C1002. Kept: tab two's message goes once the other tab moved the
+    window on; its own fresh refusal stays through the re-read the rating causes, and goes when
+    the window moves on again."""
+    await issue(pad_hub)
+    await issue(pad_hub)
+    one = await open_pad(tabs)
+    two = await open_pad(tabs)
+    await two.keyboard.press("n")
+    await expect(two.locator("#pad-info")).to_have_text("已呼叫 C1001")
+    await expect(one.locator("#ticket-number")).to_have_text("C1001")
+    await one.click(button("start"))
+    await one.keyboard.press("f")
+    await one.click("#outcome-choices button[data-choice='completed']")
+    await expect(one.locator("#pad-info")).to_have_text("C1001 已办结：办结")
+    await expect(two.locator("#window-state")).to_have_text("空闲")
+    await expect(two.locator("#pad-info")).to_have_text("")
+
+    await two.click(button("callNumber"))
+    await two.fill("#call-number", "C1999")
+    await two.press("#call-number", "Enter")
+    await expect(two.locator("#pad-error")).to_have_text("未找到票号：C1999")
+    token = (await pad_hub.engine.ticket_by_number("C1001")).status_token
+    async with two.expect_response(lambda r: r.url.endswith("/api/v1/queues")):  # the re-read's last step
+        response = await pad_hub.client.post(f"/api/v1/status/{token}/rating", json={"score": 4})
+        assert response.status == 200, await response.text()
+    await expect(two.locator("#pad-error")).to_have_text("未找到票号：C1999")
+    await one.keyboard.press("n")
+    await expect(two.locator("#ticket-number")).to_have_text("C1002")
+    await expect(two.locator("#pad-error")).to_have_text("")
+    await expect(one.locator("#pad-info")).to_have_text("已呼叫 C1002")

@@ -34,6 +34,9 @@
       this.pending = { window: false, queues: false, timer: null };
       this.busy = false;
       this.unreachable = false; // set when the hub could not be reached
+      // The message line and the window state it was written in (state: null until the first
+      // read of the window begun after it); gen counts the messages (see refreshWindow).
+      this.said = { gen: 0, state: null };
     }
 
     // ------------------------------------------------------------ start-up and views
@@ -222,6 +225,7 @@
     async refreshWindow() {
       const windowId = this.windowId;
       if (!windowId) return;
+      const gen = this.said.gen;
       const id = encodeURIComponent(windowId);
       // Only this window's parked cases and the cases sent to it: the whole hall's waiting list
       // stops at 500 tickets, and this window's were missing beyond them.
@@ -238,9 +242,21 @@
         return this.showChoose("您已不在该窗口登录，请重新选择窗口");
       }
       this.window = window;
+      const state = JSON.stringify([window.staff_id, window.paused_reason, onHold.map((t) => t.id),
+        window.current_ticket && [window.current_ticket.id, window.current_ticket.status, window.current_ticket.call_count]]);
       if (this.unreachable) {
         this.unreachable = false;
         this.message("", "网络曾中断，以上为窗口当前状态");
+        this.said.state = state;
+      } else if (gen === this.said.gen) {
+        // A message belongs to the state it was written in. Another tab of this window (or the
+        // hub) moved the window on: "已呼叫 C1001" or a refusal stayed beside a window that had
+        // finished C1001 long ago. A read that finds the same state (an event that changed
+        // nothing here) keeps it: this tab's fresh refusal stays until the clerk acts again. A
+        // read begun before the message was written may have found the state before it, so
+        // only reads begun after it count.
+        if (this.said.state === null) this.said.state = state;
+        else if (this.said.state !== state) { this.message("", ""); this.said.state = state; }
       }
       await this.readHistory(window.current_ticket);
       await this.readParkNotes(onHold);
@@ -329,6 +345,7 @@
     message(error, info) {
       $("pad-error").textContent = error;
       $("pad-info").textContent = info;
+      this.said = { gen: this.said.gen + 1, state: null };
     }
 
     onError(error) {
