@@ -451,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
     backup = db.add_parser("backup", help="copy the database and secret.key into a new folder (while the hub runs)")
     _hub_options(backup)
-    backup.add_argument("dest", help="a new folder for this backup, e.g. /backup/hallq-2026-11-28")
+    backup.add_argument("dest", help="a new folder for this backup in an existing one, e.g. /backup/hallq-2026-11-28")
     backup.set_defaults(func=cmd_db_backup)
 
     for name, (_, _, text) in FORWARDED.items():
