@@ -213,33 +213,36 @@ class Accounts:
             raise HallQError("duplicate", f"设备 {name} 已存在", f"device {name} exists", 409) from None
         return token
 
-    async def new_device_token(self, name: str) -> str:
-        """A fresh token for a registered device, which is active again; the old token stops at once
-        in this hub (its cached entry is dropped; another process that cached it stops within
-        TOKEN_CACHE_SECONDS). For a kiosk PC replaced, a token lost or seen where it should not be:
-        the device keeps its name, role and zone, so nothing else is configured again."""
+    async def new_device_token(self, name: str) -> tuple[str, bool]:
+        """(a fresh token for a registered device, whether the device is active). The old token
+        stops at once in this hub (its cached entry is dropped; another process that cached it
+        stops within TOKEN_CACHE_SECONDS). For a kiosk PC replaced, a token lost or seen where it
+        should not be: the device keeps its name, role, zone and its switch, so nothing else is
+        configured again, and a device a technician switched off stays off until switched on."""
         token = "dev_" + secrets.token_urlsafe(32)
-        await self._update_device(name, token_hash=token_digest(token), active=True)
-        return token
+        active = await self._update_device(name, token_hash=token_digest(token))
+        return token, active
 
     async def set_device_active(self, name: str, active: bool) -> None:
         """Switch a device's token off (a kiosk stolen, a board taken down) or on again. Off takes
         effect at once in this hub, as for `new_device_token`."""
         await self._update_device(name, active=active)
 
-    async def _update_device(self, name: str, **values: object) -> None:
+    async def _update_device(self, name: str, **values: object) -> bool:
         """Change a registered device's row and forget its token's cached principal (404 if there
-        is no such device)."""
-        def work(conn: Connection) -> str | None:
-            digest = conn.execute(select(devices.c.token_hash).where(devices.c.name == name)).scalar()
-            if digest is not None:
-                conn.execute(update(devices).where(devices.c.name == name).values(**values))
-            return digest
+        is no such device); whether the device is active afterwards."""
+        def work(conn: Connection) -> tuple[str, bool] | None:
+            row = conn.execute(select(devices.c.token_hash, devices.c.active).where(devices.c.name == name)).first()
+            if row is None:
+                return None
+            conn.execute(update(devices).where(devices.c.name == name).values(**values))
+            return row.token_hash, bool(values.get("active", row.active))
 
-        digest = await self.database.write(work)
-        if digest is None:
+        found = await self.database.write(work)
+        if found is None:
             raise not_found("device", "设备", name)
-        self._recent.pop(digest, None)
+        self._recent.pop(found[0], None)
+        return found[1]
 
     async def set_user_active(self, username: str, active: bool) -> None:
         """Switch a person's account off (someone who left the hall) or on again. Off also ends the

@@ -303,7 +303,12 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 
 def cmd_device_new_token(args: argparse.Namespace) -> int:
     async def action(accounts: Accounts) -> None:
-        print(await accounts.new_device_token(args.name))
+        token, active = await accounts.new_device_token(args.name)
+        print(token)  # alone on stdout, as `device add` prints it, for a script to take
+        if not active:  # switched off by a technician, for a reason: a new token does not undo that
+            print(f"note: device {args.name} stays disabled; the new token works once it is enabled: hallq device enable "
+                  f"{args.name} (设备 {args.name} 仍处于停用状态，新令牌需启用后方可使用：hallq device enable {args.name})",
+                  file=sys.stderr)
 
     return _run_with_database(args, action)
 
@@ -439,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     dadd.add_argument("--role", required=True, choices=["kiosk", "display"])
     dadd.add_argument("--zone")
     dadd.set_defaults(func=cmd_device_add)
-    new_token = device.add_parser("new-token", help="give a device a new token and print it (a running hub refuses the old one within 10 s)")
+    new_token = device.add_parser("new-token", help="give a device a new token and print it (a running hub refuses the old one within 10 s; a disabled device stays disabled)")
     _hub_options(new_token)
     new_token.add_argument("name")
     new_token.set_defaults(func=cmd_device_new_token)

@@ -69,7 +69,7 @@ async def demo_device_tokens(accounts: Accounts, now: float) -> tuple[str, str]:
         try:
             tokens.append(await accounts.add_device(name, role, now=now))
         except HallQError:  # registered by an earlier run
-            tokens.append(await accounts.new_device_token(name))
+            tokens.append((await accounts.new_device_token(name))[0])
     return tokens[0], tokens[1]
 
 

@@ -95,9 +95,9 @@ async def add_device(request: web.Request, principal: Principal, body: DeviceBod
 
 async def new_device_token(request: web.Request, principal: Principal) -> web.Response:
     name = request.match_info["name"]
-    token = await request.app[ACCOUNTS].new_device_token(name)
-    audit.info("%s gave device %s a new token (the old one stops)", principal.name, name)
-    return json_response({"name": name, "token": token})
+    token, active = await request.app[ACCOUNTS].new_device_token(name)
+    audit.info("%s gave device %s a new token (the old one stops)%s", principal.name, name, "" if active else "; it stays switched off")
+    return json_response({"name": name, "token": token, "active": active})
 
 
 async def set_device_active(request: web.Request, principal: Principal, body: ActiveBody) -> web.Response:
@@ -141,7 +141,7 @@ ROUTES = [
     Route("POST", "/api/v1/users/{username}/active", set_user_active, "Switch an account off or on", roles(Role.ADMIN), ActiveBody, "admin"),
     Route("GET", "/api/v1/devices", list_devices, "List devices", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
     Route("POST", "/api/v1/devices", add_device, "Register a device", roles(Role.TECHNICIAN, Role.ADMIN), DeviceBody, "admin"),
-    Route("POST", "/api/v1/devices/{name}/token", new_device_token, "Give a device a new token (the old one stops)", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
+    Route("POST", "/api/v1/devices/{name}/token", new_device_token, "Give a device a new token (the old one stops; a device switched off stays off)", roles(Role.TECHNICIAN, Role.ADMIN), tag="admin"),
     Route("POST", "/api/v1/devices/{name}/active", set_device_active, "Switch a device's token off or on", roles(Role.TECHNICIAN, Role.ADMIN), ActiveBody, "admin"),
     Route("POST", "/api/v1/day/close", close_day, "Close the day", roles(Role.MANAGER, Role.ADMIN), CloseDayBody, "admin"),
 ]

@@ -54,6 +54,26 @@ async def test_a_device_switched_off_is_refused_at_once_and_back_when_switched_o
     assert await issue_with(hub, token) == 201  # the same token works again
 
 
+async def test_a_new_token_for_a_switched_off_device_leaves_it_off(hub):
+    """Tried: a technician switching kiosk-1 off, then giving it a new token through the API. It
+    was: the new token switched the device back on (a kiosk switched off as stolen issued tickets
+    again with it). Kept: the answer says it is off, the new token is refused and the list shows it
+    off until the technician switches it on; then the new token works and the old one does not."""
+    off = await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": False}, headers=hub.auth("tech"))
+    assert off.status == 200
+    response = await hub.client.post("/api/v1/devices/kiosk-1/token", headers=hub.auth("tech"))
+    answer = await response.json()
+    assert response.status == 200 and answer["active"] is False and answer["token"].startswith("dev_")
+    assert await issue_with(hub, answer["token"]) == 401
+    listed = await (await hub.client.get("/api/v1/devices", headers=hub.auth("tech"))).json()
+    assert {"name": "kiosk-1", "kind": "kiosk", "zone": None, "active": False} in listed
+    assert (await hub.client.post("/api/v1/devices/kiosk-1/active", json={"active": True}, headers=hub.auth("tech"))).status == 200
+    assert await issue_with(hub, answer["token"]) == 201
+    assert await issue_with(hub, hub.tokens["kiosk"]) == 401
+    again = await (await hub.client.post("/api/v1/devices/kiosk-1/token", headers=hub.auth("tech"))).json()
+    assert again["active"] is True
+
+
 async def test_an_account_switched_off_loses_its_sessions_and_its_sign_in(hub):
     signed_in = hub.auth("staff02")
     assert (await hub.client.get("/api/v1/auth/me", headers=signed_in)).status == 200
@@ -204,6 +224,31 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
     assert "zone Z not found (zones: A, B, C, D, E, F, G, H, J, K) (分区不存在：Z)" in nowhere.stderr
     assert "board-Z" not in hallq("device", "list").stdout
+
+
+def test_new_token_on_the_command_line_keeps_a_disabled_device_disabled(tmp_path: Path) -> None:
+    """Tried: `hallq device disable board-C`, then `hallq device new-token board-C` (real
+    processes, a real SQLite file). It was: the device listed active again, and nothing said so.
+    Kept: the token alone on stdout (as `device add` prints it), one note on stderr that the device
+    stays disabled and the command that enables it; `device list` still says disabled. For an
+    active device the note is not printed."""
+    data = ["--data", str(tmp_path / "data")]
+
+    def hallq(*args: str) -> subprocess.CompletedProcess[str]:
+        run = subprocess.run([HALLQ, *args, *data], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run
+        return run
+
+    hallq("device", "add", "board-C", "--role", "display", "--zone", "C")
+    hallq("device", "disable", "board-C")
+    renewed = hallq("device", "new-token", "board-C")
+    assert renewed.stdout.strip().startswith("dev_") and len(renewed.stdout.splitlines()) == 1
+    assert "device board-C stays disabled" in renewed.stderr and "hallq device enable board-C" in renewed.stderr
+    assert "仍处于停用状态" in renewed.stderr
+    assert hallq("device", "list").stdout.splitlines() == ["board-C  display  C  disabled"]
+    hallq("device", "enable", "board-C")
+    assert "stays disabled" not in hallq("device", "new-token", "board-C").stderr
+    assert hallq("device", "list").stdout.splitlines() == ["board-C  display  C  active"]
 
 
 async def test_changes_to_accounts_and_devices_are_logged_with_who_made_them(hub, caplog):
