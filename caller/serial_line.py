@@ -24,8 +24,9 @@ import asyncio
 import contextlib
 import os
 import select
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import serial_asyncio_fast
@@ -111,6 +112,36 @@ async def wait_for_room(transport: asyncio.BaseTransport, closed: asyncio.Future
         await asyncio.wait({room, closed}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         loop.remove_writer(fd)
+
+
+# --- a simulator command's stop -----------------------------------------------------------------
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM (a service manager's stop, `kill`) or SIGINT (Ctrl-C), installed on
+    the running loop: `hallq pad-sim` removed its port link only on Ctrl-C, and a SIGTERM killed it
+    with the link left behind. Install it before the link is made, so no stop finds it missing."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, stopped.set)
+    return stopped
+
+
+async def until_stopped(work: Awaitable[object], stopped: asyncio.Event) -> None:
+    """Run `work` until it ends (its error raised) or `stopped` is set, whichever comes first; the
+    caller's `finally` then unplugs and removes what it made."""
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(stopped.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+    finally:
+        for pending in (task, stop):
+            pending.cancel()
+        await asyncio.gather(task, stop, return_exceptions=True)
 
 
 # --- a stalled line on a pty, for the simulators ------------------------------------------------

@@ -38,7 +38,7 @@ from typing import Any
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, TransferTarget
 from caller.dialects import Dialect, Frame, make_dialect
 from caller.errors import CallerError
-from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty
+from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty, stop_on_signals, until_stopped
 
 _KEY_VERBS: dict[str, ActionKind] = {
     "key1": ActionKind.CALL_OR_RECALL,
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-address", type=lambda s: int(s, 0), default=None, help="default: the dialect's lowest")
     parser.add_argument("--script", help="script file (format: python -c 'import caller.sim; help(caller.sim)')")
     parser.add_argument("--baud", type=int, default=None, help="pace writes as if at this baud rate")
-    parser.add_argument("--duration", type=float, default=0.0, help="seconds to run after the script (0 = until Ctrl-C)")
+    parser.add_argument("--duration", type=float, default=0.0, help="seconds to run after the script (0 = until Ctrl-C or SIGTERM)")
     opts = parser.parse_args(argv)
     try:
         steps = parse_script(open(opts.script, encoding="utf-8").read()) if opts.script else []
@@ -420,14 +420,19 @@ async def _run_cli(opts: argparse.Namespace, steps: list[ScriptStep]) -> int:
     first = opts.first_address if opts.first_address is not None else dialect.address_range[0]
     sim = PadSimulator(dialect, range(first, first + opts.pads), kept=SIMULATOR_KEPT)
     sim.on_display = lambda address, display: print(f"pad {address}: {display}", flush=True)
+    stopped = stop_on_signals()  # SIGTERM as Ctrl-C: the link is removed either way
     path = await sim.start()
     print(f"{opts.dialect} pads {first}..{first + opts.pads - 1} on {path}", flush=True)
     try:
-        await sim.run_script(steps)
-        if opts.duration:
-            await asyncio.sleep(opts.duration)
-        else:
-            await asyncio.Event().wait()
+        await until_stopped(_play(sim, steps, opts.duration), stopped)
     finally:
         await sim.close()
     return 0
+
+
+async def _play(sim: PadSimulator, steps: list[ScriptStep], duration: float) -> None:
+    await sim.run_script(steps)
+    if duration:
+        await asyncio.sleep(duration)
+    else:
+        await asyncio.Event().wait()

@@ -23,7 +23,7 @@ from display.led.codec import Codec
 from display.led.dialects import DIALECTS, make_codec
 from display.led.framing import FrameReader, ReadResult
 from display.led.model import Command, DecodedFrame
-from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty
+from caller.serial_line import SIMULATOR_KEPT, resume_pty, stall_pty, stop_on_signals, until_stopped
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _serve(codec: Codec, log: TextIO) -> None:
     simulator = ScreenSimulator(codec, log=log, kept=SIMULATOR_KEPT)
+    stopped = stop_on_signals()  # SIGTERM as Ctrl-C: a service stop is a clean exit, as pad-sim's
     path = simulator.open()
     print(path, flush=True)
     try:
-        await asyncio.Event().wait()
+        await until_stopped(asyncio.Event().wait(), stopped)
     finally:
         simulator.close()
 
