@@ -200,6 +200,8 @@ def check_queues(
     problems = duplicates(file, queues, lambda q: q.prefix, "prefix", "queue prefix")
     for path, queue in queues:
         for other_path, other in queues:
+            if queue.prefix is None or other.prefix is None:  # an invalid entry's (loader.partial_entry)
+                continue
             if other.prefix != queue.prefix and other.prefix.startswith(queue.prefix):
                 problems.append(
                     ConfigProblem(
@@ -232,7 +234,7 @@ def check_windows(
     for path, window in windows:
         problems += _reference(file, join_path(path, "zone"), window.zone, known.zones, "zone", ZONES_FILE)
         problems += _reference(file, join_path(path, "unit"), window.unit, known.units, "unit", ZONES_FILE)
-        for prefix in window.queues:
+        for prefix in window.queues or {}:  # None: an invalid entry's queues (loader.partial_entry)
             problems += _reference(
                 file, join_path(path, f"queues.{prefix}"), prefix, known.queues, "queue", ZONES_FILE
             )
@@ -247,7 +249,7 @@ def check_queues_served(
     return [
         ConfigProblem(file, join_path(path, "prefix"), f"no window serves queue {queue.prefix}")
         for path, queue in queues
-        if queue.prefix not in served
+        if queue.prefix is not None and queue.prefix not in served
     ]
 
 

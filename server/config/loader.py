@@ -12,9 +12,9 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from server.config import checks
 from server.config.checks import Known, Located
@@ -102,8 +102,13 @@ def validate_list(
     model: type[M],
     file: str,
     problems: list[ConfigProblem],
+    partial: list[Located[M]] | None = None,
 ) -> list[Located[M]]:
-    """Validate each entry of an array of tables on its own, keeping the valid ones."""
+    """Validate each entry of an array of tables on its own, keeping the valid ones.
+
+    `partial`, when given, receives each invalid entry that is a table as `partial_entry` builds
+    it: what the entry's own problems do not concern, for the checks that span entries and files
+    (a duplicate id, an unknown queue) to look at in the same run, instead of after the fix."""
     if raw is None:
         return []
     entries = raw.get(key)
@@ -116,10 +121,56 @@ def validate_list(
     located = []
     for index, entry in enumerate(entries):
         path = f"{key}[{index}]"
+        before = len(problems)
         obj = validate_one(model, entry, file, path, problems)
         if obj is not None:
             located.append((path, obj))
+        elif partial is not None and isinstance(entry, dict):
+            bad = {p.key_path.removeprefix(path + ".").split(".")[0].split("[")[0] for p in problems[before:]}
+            partial.append((path, partial_entry(model, entry, bad)))
     return located
+
+
+def partial_entry(model: type[M], entry: Mapping[str, Any], bad: set[str]) -> M:
+    """An invalid entry's keys that are right by themselves, validated; a key it leaves out, its
+    default; every other field None (the keys named in `bad`, required ones missing), whatever
+    its type says; its model_fields_set
+    are the keys the entry gave, as a valid entry's. Checks read such an
+    object as "not known": `checks.duplicates` and references skip None. Built without the
+    entry's rules between keys (a window's number and kind), which its own problems concern."""
+    good = {k: v for k, v in entry.items() if k in model.model_fields and k not in bad}
+    values: dict[str, Any] = {
+        name: None if name in bad or field.is_required() else field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
+    }
+    for name, value in good.items():
+        try:  # one key at a time, through the model's own validators for it (pads' addresses)
+            values[name] = _lenient(model).model_validate({name: value}).__dict__[name]
+        except ValidationError:  # a rule between keys, by the model's after-validator: unknown
+            pass
+    # fields set: the keys the file gave, right or not, as for a valid entry
+    return model.model_construct({k for k in entry if k in model.model_fields}, **values)
+
+
+_LENIENT: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def _lenient(model: type[BaseModel]) -> type[BaseModel]:
+    """The model with every field optional (default None), for `partial_entry`."""
+    if model not in _LENIENT:
+        fields: dict[str, Any] = {name: (Optional[field.annotation], None) for name, field in model.model_fields.items()}
+        _LENIENT[model] = create_model(f"Partial{model.__name__}", __base__=model, **fields)
+    return _LENIENT[model]
+
+
+def in_file_order(*lists: list[Located[M]]) -> list[Located[M]]:
+    """validate_list's valid and partial entries of one list, back in the file's order."""
+    return sorted((entry for located in lists for entry in located), key=lambda entry: _index(entry[0]))
+
+
+def _index(path: str) -> int:
+    """The position in "windows[12]" (12)."""
+    return int(path.rsplit("[", 1)[1].rstrip("]"))
 
 
 def unknown_keys(
@@ -267,10 +318,15 @@ def _read_folder(
     sections = _load_hall_sections(hall_raw, problems)
     unknown_keys(zones_raw, ("zones", "units", "queues"), ZONES_FILE, problems)
     unknown_keys(windows_raw, ("windows",), WINDOWS_FILE, problems)
-    zones = validate_list(zones_raw, "zones", Zone, ZONES_FILE, problems)
-    units = validate_list(zones_raw, "units", Unit, ZONES_FILE, problems)
-    queues = validate_list(zones_raw, "queues", Queue, ZONES_FILE, problems)
-    windows = validate_list(windows_raw, "windows", Window, WINDOWS_FILE, problems)
+    # The invalid entries' other keys are cross-checked too (`partial_entry`), in file order.
+    broken_zones: list[Located[Zone]] = []
+    broken_units: list[Located[Unit]] = []
+    broken_queues: list[Located[Queue]] = []
+    broken_windows: list[Located[Window]] = []
+    zones = validate_list(zones_raw, "zones", Zone, ZONES_FILE, problems, broken_zones)
+    units = validate_list(zones_raw, "units", Unit, ZONES_FILE, problems, broken_units)
+    queues = validate_list(zones_raw, "queues", Queue, ZONES_FILE, problems, broken_queues)
+    windows = validate_list(windows_raw, "windows", Window, WINDOWS_FILE, problems, broken_windows)
 
     valid = checks.known_from(
         (z for _, z in zones), (u for _, u in units), (q for _, q in queues)
@@ -287,13 +343,13 @@ def _read_folder(
         problems += checks.check_hours(sections["hours"])
     if sections.get("calendar") is not None:
         problems += checks.check_calendar(sections["calendar"])
-    problems += checks.check_zones(zones)
-    problems += checks.check_units(units)
-    problems += checks.check_queues(queues, known, sections.get("rules"))
+    problems += checks.check_zones(in_file_order(zones, broken_zones))
+    problems += checks.check_units(in_file_order(units, broken_units))
+    problems += checks.check_queues(in_file_order(queues, broken_queues), known, sections.get("rules"))
     problems += checks.check_assisted_queue(sections.get("hall"), known, queues)
-    problems += checks.check_windows(windows, known)
+    problems += checks.check_windows(in_file_order(windows, broken_windows), known)
     if windows_raw is not None:
-        problems += checks.check_queues_served(queues, _served_prefixes(windows_raw))
+        problems += checks.check_queues_served(in_file_order(queues, broken_queues), _served_prefixes(windows_raw))
     catalogue_problems: list[ConfigProblem] = []
     items = _load_items(folder, known, catalogue_problems)
     catalogue_problems += checks.check_items(items, known, code_key="item_code")

@@ -19,7 +19,7 @@ from caller.dialects import make_dialect
 from caller.errors import CallerError
 from display.led.dialects import make_codec
 from display.led.errors import LedError
-from server.config.loader import read_optional_toml, validate_list
+from server.config.loader import in_file_order, read_optional_toml, validate_list
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem, join_path
 
@@ -187,41 +187,53 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
     for key in raw:
         if key not in TOP_KEYS:
             problems.append(ConfigProblem(file, key, f"unknown key (expected only: {', '.join(TOP_KEYS)})"))
-    pads = _validate_list(raw, "pad_buses", PadBusConfig, file, problems)
-    screens = _validate_list(raw, "screen_buses", ScreenBusConfig, file, problems)
+    # An invalid bus's other keys are checked too (loader.partial_entry: a key with a problem of
+    # its own is None), so a technician sees all of a bus's mistakes in one run.
+    broken_pads: list[tuple[str, Any]] = []
+    broken_screens: list[tuple[str, Any]] = []
+    pads = _validate_list(raw, "pad_buses", PadBusConfig, file, problems, broken_pads)
+    screens = _validate_list(raw, "screen_buses", ScreenBusConfig, file, problems, broken_screens)
+    all_pads, all_screens = in_file_order(pads, broken_pads), in_file_order(screens, broken_screens)
     names: dict[str, str] = {}
     urls: dict[str, str] = {}
-    for path, bus in [*pads, *screens]:
-        if bus.name in names:
+    for path, bus in [*all_pads, *all_screens]:
+        if bus.name is not None and bus.name in names:
             problems.append(ConfigProblem(file, f"{path}.name", f"bus name {bus.name!r} is already used by {names[bus.name]}"))
-        names.setdefault(bus.name, path)
+        if bus.name is not None:
+            names.setdefault(bus.name, path)
         # One serial port, one bus: the second would fail to open it (or, on a socket, both would
         # talk over each other) and its devices would look broken at run time.
-        if bus.url in urls:
+        if bus.url is not None and bus.url in urls:
             problems.append(ConfigProblem(file, f"{path}.url", f"{bus.url!r} is already the line of {urls[bus.url]}"))
-        urls.setdefault(bus.url, path)
+        if bus.url is not None:
+            urls.setdefault(bus.url, path)
         if bus.zone is not None and hall is not None and hall.zone(bus.zone) is None:
             problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
     pad_of: dict[str, str] = {}
-    for path, pad_bus in pads:
-        problems += _check_pad_bus(pad_bus, path, hall, file)
+    for path, pad_bus in all_pads:
+        if pad_bus.pads is None:
+            continue
+        if pad_bus.dialect is not None and pad_bus.params is not None:
+            problems += _check_pad_bus(pad_bus, path, hall, file)
         for address, window_id in pad_bus.pads.items():  # two pads acting for one window
             where = f"{path}.pads.{address}"
             if window_id in pad_of:
                 problems.append(ConfigProblem(file, where, f"window {window_id!r} already has a pad at {pad_of[window_id]}"))
             pad_of.setdefault(window_id, where)
-    for path, screen_bus in screens:
-        problems += _check_screen_bus(screen_bus, path, hall, file)
+    for path, screen_bus in all_screens:
+        if screen_bus.dialect is not None and screen_bus.params is not None and screen_bus.screens is not None:
+            problems += _check_screen_bus(screen_bus, path, hall, file)
     if problems:
         raise ConfigError(problems)
     return DeviceConfig(pad_buses=[b for _, b in pads], screen_buses=[b for _, b in screens])
 
 
 def _validate_list(
-    raw: Mapping[str, Any], key: str, model: type[BaseModel], file: str, problems: list[ConfigProblem]
+    raw: Mapping[str, Any], key: str, model: type[BaseModel], file: str, problems: list[ConfigProblem],
+    partial: list[tuple[str, Any]],
 ) -> list[tuple[str, Any]]:
     """Each bus validated on its own (one bad bus does not hide the others); the lists are optional."""
-    return validate_list(raw, key, model, file, problems) if key in raw else []
+    return validate_list(raw, key, model, file, problems, partial) if key in raw else []
 
 
 def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: str) -> list[ConfigProblem]:
@@ -240,7 +252,7 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: 
             problems.append(ConfigProblem(file, where, f"address outside the {bus.dialect} range {low}..{high}"))
         if hall is not None and hall.window(window_id) is None:
             problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
-    for address, preset in bus.transfer_presets.items():
+    for address, preset in (bus.transfer_presets or {}).items():  # None: invalid (loader.partial_entry)
         where = f"{path}.transfer_presets.{address}"
         if address not in bus.pads:
             problems.append(ConfigProblem(file, where, "no pad at this address (add it to pads first)"))
@@ -272,7 +284,7 @@ def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig | None, 
     except LedError as error:
         key = "dialect" if "unknown dialect" in str(error) else "params"
         return [ConfigProblem(file, join_path(path, key), str(error).removeprefix(f"{path}.params: "))]
-    if bus.baud is None and codec.params.baud not in STANDARD_BAUDS:  # the bus opens at the dialect's
+    if bus.baud is None and "baud" not in bus.model_fields_set and codec.params.baud not in STANDARD_BAUDS:  # the bus opens at the dialect's
         problems.append(ConfigProblem(file, join_path(path, "params.baud"), f"{NOT_STANDARD_BAUD} (got {codec.params.baud})"))
     used: dict[int, str] = {}
 

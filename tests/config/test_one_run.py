@@ -1,0 +1,95 @@
+"""check-config reports every problem it can find in one run, through the real loader and the
+command's own entry point, on a copy of the sample hall written to a tmp folder."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tomllib
+from pathlib import Path
+
+from server.config.cli import check_config_main
+from server.config.paths import default_config_dir
+from server.config.toml_write import dump_toml
+
+
+def _hall(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(default_config_dir(), folder)
+    return folder
+
+
+def _edit(folder: Path, name: str, change) -> None:  # type: ignore[no-untyped-def]
+    data = tomllib.loads((folder / name).read_text(encoding="utf-8"))
+    change(data)
+    (folder / name).write_text(dump_toml(data), encoding="utf-8")
+
+
+def _check(folder: Path) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    status = check_config_main(folder, out)
+    return status, out.getvalue().splitlines()
+
+
+def test_an_invalid_window_is_still_cross_checked(tmp_path: Path) -> None:
+    """Tried: windows[5] with a number that is not a number, the id of windows[0] and a queue Z9
+    nobody declares; and queues[3] with daily_cap 0, a queue windows serve. Reported at once: the
+    number, the duplicate id and the unknown queue of windows[5] (the last two used to wait for the
+    next run), and the cap; the windows serving the invalid queue are not told it does not exist."""
+    folder = _hall(tmp_path)
+
+    def window(data: dict) -> None:  # type: ignore[type-arg]
+        data["windows"][5].update(number="x", id=data["windows"][0]["id"])
+        data["windows"][5]["queues"]["Z9"] = 1
+
+    _edit(folder, "windows.toml", window)
+    _edit(folder, "zones.toml", lambda data: data["queues"][3].update(daily_cap=0))
+    status, lines = _check(folder)
+    assert status == 1
+    problems = [line for line in lines if not line.startswith(("skipped:", "note:"))]
+    first_id = tomllib.loads((folder / "windows.toml").read_text(encoding="utf-8"))["windows"][0]["id"]
+    assert problems == [
+        "zones.toml: queues[3].daily_cap: Input should be greater than or equal to 1 (got 0)",
+        "windows.toml: windows[5].number: Input should be a valid integer, unable to parse string as an integer (got 'x')",
+        f"windows.toml: windows[5].id: duplicate window id {first_id} (already used by windows[0])",
+        "windows.toml: windows[5].queues.Z9: unknown queue Z9 (not declared in zones.toml)",
+        "4 problem(s) in " + str(folder),
+    ]
+
+
+def test_an_invalid_bus_is_still_cross_checked(tmp_path: Path) -> None:
+    """Tried: devices.toml with a valid pad bus, then a pad bus with a baud no port speaks
+    (19201) but also the first one's name and port, a pad for the first one's window, a pad for
+    a window W99 and a transfer key without a pad; then a screen bus with baud 12 on the same port
+    showing W99. Reported in one run: both bauds and every other mistake of the two invalid buses
+    (before, only the two bauds)."""
+    folder = _hall(tmp_path)
+    (folder / "devices.toml").write_text(
+        '[[pad_buses]]\nname = "a"\nurl = "/dev/ttyUSB0"\ndialect = "hallq"\npads = { 1 = "W01" }\n'
+        '[[pad_buses]]\nname = "a"\nurl = "/dev/ttyUSB0"\ndialect = "hallq"\nbaud = 19201\n'
+        'pads = { 2 = "W01", 3 = "W99" }\ntransfer_presets = { 7 = { kind = "queue", target = "ZZ" } }\n'
+        '[[screen_buses]]\nname = "s"\nurl = "/dev/ttyUSB0"\ndialect = "pingan"\nbaud = 12\n'
+        '[screen_buses.screens]\nwindows = { 1 = "W99" }\n',
+        encoding="utf-8",
+    )
+    status, lines = _check(folder)
+    assert status == 1
+    for line in (
+        "devices.toml: pad_buses[1].name: bus name 'a' is already used by pad_buses[0]",
+        "devices.toml: pad_buses[1].url: '/dev/ttyUSB0' is already the line of pad_buses[0]",
+        "devices.toml: screen_buses[0].url: '/dev/ttyUSB0' is already the line of pad_buses[0]",
+        "devices.toml: pad_buses[1].pads.2: window 'W01' already has a pad at pad_buses[0].pads.1",
+        "devices.toml: pad_buses[1].pads.3: unknown window 'W99'",
+        "devices.toml: pad_buses[1].transfer_presets.7: no pad at this address (add it to pads first)",
+        "devices.toml: pad_buses[1].transfer_presets.7.target: unknown queue 'ZZ'",
+        "devices.toml: screen_buses[0].screens.windows.1: unknown window 'W99'",
+    ):
+        assert line in lines, (line, lines)
+    assert sum("not a standard serial rate" in line for line in lines) == 2
+    assert lines[-1] == f"10 problem(s) in {folder}"
+
+
+def test_sample_hall_still_passes(tmp_path: Path) -> None:
+    """Tried: the shipped config/ unchanged. Kept: OK and exit 0, no problem line."""
+    status, lines = _check(_hall(tmp_path))
+    assert status == 0 and lines[-1].startswith("OK "), lines
