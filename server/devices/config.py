@@ -9,9 +9,12 @@ hall has no wired devices (everything through web pads and TV boards), which is 
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -195,7 +198,7 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
     screens = _validate_list(raw, "screen_buses", ScreenBusConfig, file, problems, broken_screens)
     all_pads, all_screens = in_file_order(pads, broken_pads), in_file_order(screens, broken_screens)
     names: dict[str, str] = {}
-    urls: dict[str, str] = {}
+    urls: dict[str, tuple[str, str]] = {}
     for path, bus in [*all_pads, *all_screens]:
         if bus.name is not None and bus.name in names:
             problems.append(ConfigProblem(file, f"{path}.name", f"bus name {bus.name!r} is already used by {names[bus.name]}"))
@@ -203,10 +206,13 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
             names.setdefault(bus.name, path)
         # One serial port, one bus: the second would fail to open it (or, on a socket, both would
         # talk over each other) and its devices would look broken at run time.
-        if bus.url is not None and bus.url in urls:
-            problems.append(ConfigProblem(file, f"{path}.url", f"{bus.url!r} is already the line of {urls[bus.url]}"))
-        if bus.url is not None:
-            urls.setdefault(bus.url, path)
+        line = same_line(bus.url) if bus.url is not None else None
+        if line is not None and line in urls:
+            first_path, first_url = urls[line]
+            spelled = f" (the same port as {first_url!r})" if first_url != bus.url else ""
+            problems.append(ConfigProblem(file, f"{path}.url", f"{bus.url!r} is already the line of {first_path}{spelled}"))
+        if line is not None:
+            urls.setdefault(line, (path, bus.url))
         if bus.zone is not None and hall is not None and hall.zone(bus.zone) is None:
             problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
     pad_of: dict[str, str] = {}
@@ -226,6 +232,32 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
     if problems:
         raise ConfigError(problems)
     return DeviceConfig(pad_buses=[b for _, b in pads], screen_buses=[b for _, b in screens])
+
+
+def same_line(url: str) -> str | None:
+    """What two bus urls must not share, one spelling per port: `/dev/ttyUSB0/` and
+    `/dev/../dev/ttyUSB0` passed as two lines and the second bus failed to open its port at run
+    time. A device path is normalised (os.path.normpath; links are not followed: check-config may
+    run on another PC than the hub); a network line (socket://, rfc2217://) is its host, any
+    case, and port; `loop://` is a line of its own each time it is opened (None: never shared);
+    any other pyserial URL is compared as written, but for its scheme's case."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        if re.fullmatch(r"(?i)com\d+", url.strip()):  # Windows: COM3 and com3
+            return url.strip().upper()
+        return re.sub(r"^/+", "/", os.path.normpath(url.strip()))  # POSIX keeps a leading //
+    scheme = scheme.lower()
+    if scheme == "loop":
+        return None
+    if scheme in ("socket", "rfc2217"):
+        parts = urlsplit(f"{scheme}://{rest}")
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if parts.hostname:
+            return f"{scheme}://{parts.hostname.lower()}:{port}"
+    return f"{scheme}://{rest}"
 
 
 def _validate_list(

@@ -93,3 +93,43 @@ def test_sample_hall_still_passes(tmp_path: Path) -> None:
     """Tried: the shipped config/ unchanged. Kept: OK and exit 0, no problem line."""
     status, lines = _check(_hall(tmp_path))
     assert status == 0 and lines[-1].startswith("OK "), lines
+
+
+def _buses(folder: Path, *urls: str) -> None:
+    (folder / "devices.toml").write_text(
+        "".join(
+            f'[[pad_buses]]\nname = "p{i}"\nurl = "{url}"\ndialect = "hallq"\npads = {{ 1 = "W0{i + 1}" }}\n'
+            for i, url in enumerate(urls)
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_one_port_spelled_two_ways_is_one_line(tmp_path: Path) -> None:
+    """Tried: pad buses on /dev/ttyUSB0, then /dev/ttyUSB0/, /dev/../dev/ttyUSB0 and
+    //dev/ttyUSB0; in another hall socket://10.0.0.5:4001 then SOCKET://10.0.0.5:4001/. Reported:
+    each later spelling as already the line of pad_buses[0], naming the first spelling (they
+    passed as separate lines, and the second bus could not open its port at run time)."""
+    folder = _hall(tmp_path)
+    _buses(folder, "/dev/ttyUSB0", "/dev/ttyUSB0/", "/dev/../dev/ttyUSB0", "//dev/ttyUSB0")
+    status, lines = _check(folder)
+    assert status == 1
+    assert [line for line in lines if ".url:" in line] == [
+        f"devices.toml: pad_buses[{i}].url: {url!r} is already the line of pad_buses[0] (the same port as '/dev/ttyUSB0')"
+        for i, url in ((1, "/dev/ttyUSB0/"), (2, "/dev/../dev/ttyUSB0"), (3, "//dev/ttyUSB0"))
+    ]
+    _buses(folder, "socket://10.0.0.5:4001", "SOCKET://10.0.0.5:4001/")
+    status, lines = _check(folder)
+    assert status == 1
+    assert "devices.toml: pad_buses[1].url: 'SOCKET://10.0.0.5:4001/' is already the line of pad_buses[0] " \
+        "(the same port as 'socket://10.0.0.5:4001')" in lines
+
+
+def test_different_lines_stay_apart(tmp_path: Path) -> None:
+    """Tried: buses on /dev/ttyUSB0, /dev/ttyUSB1, socket://10.0.0.5:4001, socket://10.0.0.5:4002,
+    and two on loop:// (pyserial's loopback: every opening is a line of its own). Kept: OK, no
+    url problem."""
+    folder = _hall(tmp_path)
+    _buses(folder, "/dev/ttyUSB0", "/dev/ttyUSB1", "socket://10.0.0.5:4001", "socket://10.0.0.5:4002", "loop://", "loop://")
+    status, lines = _check(folder)
+    assert status == 0, lines
