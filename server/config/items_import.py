@@ -38,6 +38,7 @@ from server.config.items_csv import (
 from server.config.loader import load_hall_for_catalogue
 from server.config.models import ITEM_CODE_PATTERN, HallConfig, Item
 from server.config.problems import ITEMS_FILE, ConfigProblem
+from server.config.text import decode_utf8_or_gb18030
 
 HEADER_ALIASES: dict[str, str] = {
     "item_code": "item_code", "事项编码": "item_code",
@@ -105,15 +106,9 @@ class SourceRow:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, since it rejects non-UTF-8 bytes; GB18030 otherwise."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
+    """UTF-8 (with or without BOM) or GB18030 (server.config.text)."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
+        return decode_utf8_or_gb18030(data)[0]
     except UnicodeDecodeError as error:
         raise ItemsImportError(f"the file is neither UTF-8 nor GB18030 text: {error}") from None
 

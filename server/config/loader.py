@@ -31,6 +31,7 @@ from server.config.models import (
     Window,
     Zone,
 )
+from server.config.text import decode_utf8_or_gb18030, looks_utf16
 from server.config.problems import (
     HALL_FILE,
     ITEMS_FILE,
@@ -58,12 +59,20 @@ def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[st
     """Parse one TOML file; a missing file or a syntax error becomes a problem (with its line)."""
     path = folder / name
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         problems.append(ConfigProblem(name, "", f"file is missing (expected at {path})"))
         return None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         problems.append(ConfigProblem(name, "", f"cannot read the file: {error}"))
+        return None
+    if looks_utf16(data):  # before decoding: UTF-16 without a BOM is valid UTF-8, full of NULs
+        problems.append(ConfigProblem(name, "", f"{NOT_UTF8}; it looks like UTF-16 (Notepad's \"Unicode\"): {SAVE_AS_UTF8}"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.append(_not_utf8(name, data, error))
         return None
     try:
         return tomllib.loads(text)
@@ -72,6 +81,23 @@ def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[st
         where = f"line {match.group(1)}" if match else ""
         problems.append(ConfigProblem(name, where, f"TOML syntax error: {error}"))
         return None
+
+
+NOT_UTF8 = "the file must be saved as UTF-8"
+SAVE_AS_UTF8 = "open it in an editor that can (Notepad++: Encoding > UTF-8; Notepad: Save as, Encoding UTF-8) and save it again"
+
+
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ConfigProblem:
+    """Where the first byte that is not UTF-8 is, and what the file looks like (GBK, the ANSI of
+    a Chinese Windows editor), instead of a bare byte offset."""
+    line = data[: error.start].count(b"\n") + 1
+    try:
+        _, encoding = decode_utf8_or_gb18030(data)
+    except UnicodeDecodeError:
+        what = f"byte 0x{data[error.start]:02x} is not UTF-8 (nor GBK)"
+    else:
+        what = f"it looks like GBK/GB18030 ({encoding}, a Chinese Windows editor's \"ANSI\")"
+    return ConfigProblem(name, f"line {line}", f"{NOT_UTF8}; {what}: {SAVE_AS_UTF8}")
 
 
 def read_optional_toml(folder: Path, name: str) -> dict[str, Any] | None:
