@@ -79,12 +79,20 @@ def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[st
     except tomllib.TOMLDecodeError as error:
         match = _LINE.search(str(error))
         where = f"line {match.group(1)}" if match else ""
-        problems.append(ConfigProblem(name, where, f"TOML syntax error: {error}"))
+        hint = _full_width_hint(text, int(match.group(1)), int(match.group(2))) if match else None
+        problems.append(ConfigProblem(name, where, f"TOML syntax error: {error}" + (f"; {hint}" if hint else "")))
         return None
 
 
 NOT_UTF8 = "the file must be saved as UTF-8"
 SAVE_AS_UTF8 = "open it in an editor that can (Notepad++: Encoding > UTF-8; Notepad: Save as, Encoding UTF-8) and save it again"
+
+FULL_WIDTH = {
+    "＝": "=", "，": ",", "“": '"', "”": '"', "‘": "'", "’": "'", "：": "=", "［": "[", "］": "]",
+    "｛": "{", "｝": "}", "＃": "#", "．": ".", "。": ".", "　": " ", "；": ";", "＂": '"', "＇": "'",
+}
+"""Punctuation a Chinese input method types in place of TOML's ASCII, and what was meant."""
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 
 
 def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ConfigProblem:
@@ -98,6 +106,24 @@ def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> ConfigProble
     else:
         what = f"it looks like GBK/GB18030 ({encoding}, a Chinese Windows editor's \"ANSI\")"
     return ConfigProblem(name, f"line {line}", f"{NOT_UTF8}; {what}: {SAVE_AS_UTF8}")
+
+
+def _full_width_hint(text: str, line: int, column: int) -> str | None:
+    """A hint when a syntax error is at a full-width character typed with a Chinese input method
+    (`name ＝ "x"`), or on its line: tomllib's own message names neither."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    row = lines[line - 1]
+    at = row[column - 1] if 1 <= column <= len(row) else ""
+    outside = _QUOTED.sub("", row)  # in a string they are text: `name = "民政，社保"`
+    found = [at] if at in FULL_WIDTH else list(dict.fromkeys(c for c in outside if c in FULL_WIDTH))
+    if not found:
+        return None
+    named = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in found)
+    meant = ", ".join(f"'{FULL_WIDTH[c]}'" for c in found)
+    return (f"line {line} has the full-width {named}, typed with a Chinese input method: "
+            f"TOML's punctuation is the ASCII {meant} (inside quotes full-width characters are fine)")
 
 
 def read_optional_toml(folder: Path, name: str) -> dict[str, Any] | None:

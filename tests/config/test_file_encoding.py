@@ -1,5 +1,5 @@
-"""A hall file saved in another encoding than UTF-8: `hallq check-config` says what it is, on a
-copy of the sample hall."""
+"""A hall file saved in another encoding than UTF-8, or typed with a Chinese input method's
+full-width punctuation: `hallq check-config` says what it is, on a copy of the sample hall."""
 
 from __future__ import annotations
 
@@ -59,3 +59,38 @@ def test_bytes_neither_utf8_nor_gbk(tmp_path: Path) -> None:
     assert status == 1
     assert any(line.startswith(f"zones.toml: line 3: {REASON}; byte 0xff is not UTF-8 (nor GBK): ") for line in out), out
 
+
+def test_full_width_punctuation_is_named_with_its_line(tmp_path: Path) -> None:
+    """Tried: the key of hall.toml's line with name written `name ＝ "…"` (full-width equals), and
+    in windows.toml a window's name quoted with “ ”. Reported: the TOML error as before, plus the
+    line, the character with its code point and the ASCII meant. A full-width comma inside a
+    quoted Chinese name (sample hall's text) is left alone."""
+    folder = _hall(tmp_path)
+    hall = (folder / "hall.toml").read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(hall) if line.startswith("name = "))
+    hall[index] = hall[index].replace("name = ", "name ＝ ", 1)
+    (folder / "hall.toml").write_text("\n".join(hall) + "\n", encoding="utf-8")
+    windows = (folder / "windows.toml").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(windows) if line.startswith("name = "))
+    windows[at] = windows[at].replace('"', "“", 1).replace('"', "”", 1)
+    (folder / "windows.toml").write_text("\n".join(windows) + "\n", encoding="utf-8")
+    status, out = _check_config(folder)
+    assert status == 1
+    equals = [line for line in out if line.startswith(f"hall.toml: line {index + 1}: TOML syntax error: ")]
+    assert len(equals) == 1 and equals[0].endswith(
+        f"; line {index + 1} has the full-width '＝' (U+FF1D), typed with a Chinese input method: TOML's punctuation "
+        "is the ASCII '=' (inside quotes full-width characters are fine)"), out
+    quotes = [line for line in out if line.startswith(f"windows.toml: line {at + 1}: TOML syntax error: ")]
+    assert len(quotes) == 1 and f"line {at + 1} has the full-width '“' (U+201C)" in quotes[0], out
+    assert "the ASCII '\"'" in quotes[0]
+
+
+def test_full_width_inside_a_string_gets_no_hint(tmp_path: Path) -> None:
+    """Tried: a line `name = "民政，社保" x` (an error after the string, whose comma is text).
+    Reported: the TOML error alone, without a hint about the comma."""
+    folder = _hall(tmp_path)
+    (folder / "voice.toml").write_text('[defaults]\ntemplate = "请，{number}" x\n', encoding="utf-8")
+    status, out = _check_config(folder)
+    assert status == 1
+    (line,) = [line for line in out if line.startswith("voice.toml: line 2: TOML syntax error")]
+    assert "full-width" not in line
