@@ -29,6 +29,7 @@ from server.config.problems import ConfigError, ConfigProblem, join_path
 DEVICES_FILE = "devices.toml"
 TOP_KEYS = ("pad_buses", "screen_buses")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+BUS_NAME_RULE = "a bus name is 1 to 40 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit"
 #: The line speeds serial adapters and RS-485 pads and screens are built for.
 STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
@@ -45,6 +46,18 @@ def _standard_baud(baud: int) -> int:
 
 
 Baud = Annotated[int, AfterValidator(_standard_baud)]
+
+
+def _bus_name(name: str) -> str:
+    """NAME_PATTERN, said in words: the pattern itself was the reason shown, and an empty name,
+    one with a space or a tab, or a Chinese one got `String should match pattern '^[A-Za-z0-9]…'`.
+    (The name goes into logs, device.state events and the status API: no spaces, no controls.)"""
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ValueError(BUS_NAME_RULE)
+    return name
+
+
+BusName = Annotated[str, AfterValidator(_bus_name)]
 
 
 def _address(key: object) -> int:
@@ -96,7 +109,7 @@ class TransferPreset(_Model):
 class PadBusConfig(_Model):
     """One RS-485 (or socket://) line of call-pads. Keys are documented in docs/devices.md."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    name: BusName
     url: Annotated[str, Field(min_length=1)]
     dialect: str
     baud: Baud = 9600
@@ -147,7 +160,7 @@ class ScreensConfig(_Model):
 class ScreenBusConfig(_Model):
     """One line of LED window and zone screens."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    name: BusName
     url: Annotated[str, Field(min_length=1)]
     dialect: str
     baud: Baud | None = None

@@ -133,3 +133,28 @@ def test_different_lines_stay_apart(tmp_path: Path) -> None:
     _buses(folder, "/dev/ttyUSB0", "/dev/ttyUSB1", "socket://10.0.0.5:4001", "socket://10.0.0.5:4002", "loop://", "loop://")
     status, lines = _check(folder)
     assert status == 0, lines
+
+
+def test_bus_names_are_checked_in_words(tmp_path: Path) -> None:
+    """Tried: pad buses named "", " pads-A" (a leading space), "pads\\tA" (a tab) and "区A",
+    then a screen bus named "pads-B" like the pad bus before it. Reported: each bad name at its
+    key path with the rule in words (it was the raw regular expression), and the second
+    "pads-B" as already used (the existing uniqueness rule, across pad and screen buses)."""
+    folder = _hall(tmp_path)
+    names = ["", " pads-A", "pads\\tA", "区A", "pads-B"]
+    (folder / "devices.toml").write_text(
+        "".join(
+            f'[[pad_buses]]\nname = "{name}"\nurl = "/dev/ttyUSB{i}"\ndialect = "hallq"\npads = {{ 1 = "W0{i + 1}" }}\n'
+            for i, name in enumerate(names)
+        )
+        + '[[screen_buses]]\nname = "pads-B"\nurl = "/dev/ttyS0"\ndialect = "pingan"\n[screen_buses.screens]\n',
+        encoding="utf-8",
+    )
+    status, lines = _check(folder)
+    assert status == 1
+    rule = "a bus name is 1 to 40 ASCII letters, digits, '_', '.' or '-', starting with a letter or digit"
+    shown = {"": "''", " pads-A": "' pads-A'", "pads\\tA": "'pads\\tA'", "区A": "'区A'"}
+    assert [line for line in lines if ".name:" in line] == [
+        *(f"devices.toml: pad_buses[{i}].name: {rule} (got {shown[name]})" for i, name in enumerate(names[:4])),
+        "devices.toml: screen_buses[0].name: bus name 'pads-B' is already used by pad_buses[4]",
+    ], lines
