@@ -263,7 +263,7 @@ def check_items(
         problems += _reference(file, join_path(path, "unit"), item.unit, known.units, "unit", ZONES_FILE)
         problems += _reference(file, join_path(path, "queue"), item.queue, known.queues, "queue", ZONES_FILE)
         queue_zone = known.queue_zones.get(item.queue)
-        if queue_zone is not None and queue_zone != item.zone:
+        if queue_zone is not None and item.zone is not None and queue_zone != item.zone:
             problems.append(
                 ConfigProblem(
                     file,

@@ -99,12 +99,18 @@ def parse_days(text: str) -> int:
     return int(match.group(1))
 
 
-def item_from_row(values: Mapping[str, str], path: str, file: str) -> Item | list[ConfigProblem]:
-    """Validate one catalogue row into an Item, or explain every bad cell of it."""
+def item_data(values: Mapping[str, str]) -> dict[str, object]:
+    """A catalogue row's cells as the Item's fields, before validation."""
     fields = {field: (values.get(column) or "").strip() for field, column in FIELD_COLUMNS.items()}
     data: dict[str, object] = dict(fields)
     data["instant"] = parse_instant(fields["instant"])
     data["daily_cap"] = fields["daily_cap"] or None
+    return data
+
+
+def item_from_row(values: Mapping[str, str], path: str, file: str) -> Item | list[ConfigProblem]:
+    """Validate one catalogue row into an Item, or explain every bad cell of it."""
+    data = item_data(values)
     try:
         return Item.model_validate(data)
     except ValidationError as error:

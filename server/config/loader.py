@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError, create_model
 
 from server.config import checks
 from server.config.checks import Known, Located
-from server.config.items_csv import CATALOGUE_COLUMNS, CatalogueRow, item_from_row, read_catalogue
+from server.config.items_csv import CATALOGUE_COLUMNS, FIELD_COLUMNS, CatalogueRow, item_data, item_from_row, read_catalogue
 from server.config.models import (
     Calendar,
     HallConfig,
@@ -198,7 +198,7 @@ def partial_entry(model: type[M], entry: Mapping[str, Any], bad: set[str]) -> M:
     for name, value in good.items():
         try:  # one key at a time, through the model's own validators for it (pads' addresses)
             values[name] = _lenient(model).model_validate({name: value}).__dict__[name]
-        except ValidationError:  # a rule between keys, by the model's after-validator: unknown
+        except ValidationError:  # right in the entry, wrong alone (never seen): unknown
             pass
     # fields set: the keys the file gave, right or not, as for a valid entry
     return model.model_construct({k for k in entry if k in model.model_fields}, **values)
@@ -207,11 +207,22 @@ def partial_entry(model: type[M], entry: Mapping[str, Any], bad: set[str]) -> M:
 _LENIENT: dict[type[BaseModel], type[BaseModel]] = {}
 
 
+def _passes(self: BaseModel) -> BaseModel:
+    """An after-validator that finds nothing wrong."""
+    return self
+
+
 def _lenient(model: type[BaseModel]) -> type[BaseModel]:
-    """The model with every field optional (default None), for `partial_entry`."""
+    """The model with every field optional (default None) and without its model validators
+    (rules between fields: an Item's instant and promised_days refused an Item of its code
+    alone), for `partial_entry`; its field validators stay (the pads' addresses)."""
     if model not in _LENIENT:
         fields: dict[str, Any] = {name: (Optional[field.annotation], None) for name, field in model.model_fields.items()}
-        _LENIENT[model] = create_model(f"Partial{model.__name__}", __base__=model, **fields)
+        optional = create_model(f"Partial{model.__name__}", __base__=model, **fields)
+        # pydantic calls a subclass's attribute of a validator's name in its place
+        unchecked = {name: _passes for name, validator in model.__pydantic_decorators__.model_validators.items()
+                     if validator.info.mode == "after"}
+        _LENIENT[model] = type(optional.__name__, (optional,), unchecked)
     return _LENIENT[model]
 
 
@@ -221,8 +232,8 @@ def in_file_order(*lists: list[Located[M]]) -> list[Located[M]]:
 
 
 def _index(path: str) -> int:
-    """The position in "windows[12]" (12)."""
-    return int(path.rsplit("[", 1)[1].rstrip("]"))
+    """The position in "windows[12]" (12), or the line in "row 57" (57)."""
+    return int(re.split(r"[\[ ]", path)[-1].rstrip("]"))
 
 
 def unknown_keys(
@@ -291,7 +302,8 @@ def _load_items(
             ConfigProblem(ITEMS_FILE, "header", f"missing column(s): {', '.join(missing)}")
         )
         return []
-    items = []
+    items: list[Located[Item]] = []
+    broken: list[Located[Item]] = []
     for row in rows:
         path = f"row {row.line}"
         result = item_from_row(row.values, path, ITEMS_FILE)
@@ -301,9 +313,14 @@ def _load_items(
             continue
         if isinstance(result, list):
             problems.extend(result)
+            # its other cells are still cross-checked (a duplicate code, an unknown queue)
+            bad = {field for field, column in FIELD_COLUMNS.items()
+                   if any(_within(p.key_path, join_path(path, column)) for p in result)}
+            broken.append((path, partial_entry(Item, item_data(row.values), bad)))
             continue
         problems.extend(_names_agree(row, result, known, path))
         items.append((path, result))
+    problems += checks.check_items(in_file_order(items, broken), known, code_key="item_code")
     return items
 
 
@@ -404,7 +421,6 @@ def _read_folder(
         problems += checks.check_queues_served(in_file_order(queues, broken_queues), _served_prefixes(windows_raw))
     catalogue_problems: list[ConfigProblem] = []
     items = _load_items(folder, known, catalogue_problems)
-    catalogue_problems += checks.check_items(items, known, code_key="item_code")
     if not catalogue_problems:  # a catalogue that did not load would name every listed code
         problems += checks.check_id_required_items(sections.get("rules"), {i.code for _, i in items})
     parts = dict(

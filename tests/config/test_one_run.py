@@ -3,6 +3,7 @@ command's own entry point, on a copy of the sample hall written to a tmp folder.
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
 import tomllib
@@ -158,3 +159,25 @@ def test_bus_names_are_checked_in_words(tmp_path: Path) -> None:
         *(f"devices.toml: pad_buses[{i}].name: {rule} (got {shown[name]})" for i, name in enumerate(names[:4])),
         "devices.toml: screen_buses[0].name: bus name 'pads-B' is already used by pad_buses[4]",
     ], lines
+
+
+def test_an_invalid_catalogue_row_is_still_cross_checked(tmp_path: Path) -> None:
+    """Tried: items.csv row 5 given promised_days "x", the item_code of row 2 and a queue Z9
+    nobody declares. Reported in one run: the bad days, the duplicate code and the unknown queue
+    (the last two used to wait for the fix of the first)."""
+    folder = _hall(tmp_path)
+    with open(folder / "items.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[3].update(promised_days="x", item_code=rows[0]["item_code"], queue="Z9")
+    with open(folder / "items.csv", "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    status, lines = _check(folder)
+    assert status == 1
+    problems = [line for line in lines if line.startswith("items.csv")]
+    assert problems[0].startswith("items.csv: row 5.promised_days: ") and "'x'" in problems[0]
+    assert problems[1:] == [
+        f"items.csv: row 5.item_code: duplicate item code {rows[0]['item_code']} (already used by row 2)",
+        "items.csv: row 5.queue: unknown queue Z9 (not declared in zones.toml)",
+    ]
