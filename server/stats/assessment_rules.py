@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from server.config.loader import read_optional_toml
 from server.config.problems import ConfigError, ConfigProblem, problems_from_validation
 
 ASSESSMENT_FILE = "assessment.toml"
@@ -85,6 +86,10 @@ def parse_rules(text: str, file: str = ASSESSMENT_FILE) -> AssessmentRules:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([ConfigProblem(file, "", f"not valid TOML: {exc}")]) from None
+    return rules_from_mapping(raw, file)
+
+
+def rules_from_mapping(raw: dict[str, Any], file: str = ASSESSMENT_FILE) -> AssessmentRules:
     try:
         return AssessmentRules.model_validate(raw)
     except ValidationError as exc:
@@ -92,8 +97,7 @@ def parse_rules(text: str, file: str = ASSESSMENT_FILE) -> AssessmentRules:
 
 
 def load_rules(config_dir: Path) -> AssessmentRules:
-    """The hall's rules, or the defaults above when the hall has no assessment.toml."""
-    path = config_dir / ASSESSMENT_FILE
-    if not path.exists():
-        return AssessmentRules()
-    return parse_rules(path.read_text(encoding="utf-8"), ASSESSMENT_FILE)
+    """The hall's rules, or the defaults above when the hall has no assessment.toml. Read as the
+    hall's own files are (a file saved as GBK or UTF-16 is named as such, not a traceback)."""
+    raw = read_optional_toml(Path(config_dir), ASSESSMENT_FILE)
+    return AssessmentRules() if raw is None else rules_from_mapping(raw, ASSESSMENT_FILE)

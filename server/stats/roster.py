@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from server.config.checks import duplicates
-from server.config.loader import declared, unknown_keys, validate_list
+from server.config.loader import declared, read_optional_toml, unknown_keys, validate_list
 from server.config.models import HallConfig
 from server.config.problems import ConfigError, ConfigProblem
 from server.stats.spans import Span, normalise, total
@@ -169,7 +169,5 @@ def parse_roster(text: str, file: str = ROSTER_FILE) -> Roster:
 
 def load_roster(config_dir: Path) -> Roster:
     """The hall's roster, or an empty one (nobody expected) when there is no roster.toml."""
-    path = Path(config_dir) / ROSTER_FILE
-    if not path.exists():
-        return Roster()
-    return parse_roster(path.read_text(encoding="utf-8-sig"), ROSTER_FILE)
+    raw = read_optional_toml(Path(config_dir), ROSTER_FILE)  # as the hall's own files: GBK is named
+    return Roster() if raw is None else roster_from_mapping(raw, ROSTER_FILE)

@@ -94,3 +94,19 @@ def test_full_width_inside_a_string_gets_no_hint(tmp_path: Path) -> None:
     assert status == 1
     (line,) = [line for line in out if line.startswith("voice.toml: line 2: TOML syntax error")]
     assert "full-width" not in line
+
+
+def test_optional_files_in_another_encoding_are_named_too(tmp_path: Path) -> None:
+    """Tried: the sample's roster.example.toml saved as roster.toml in GBK, and assessment.toml in
+    UTF-16. It was: check-config stopped with a UnicodeDecodeError traceback. Reported now: both,
+    as the hall's own files are, and the hall itself still checked (exit 1, no traceback)."""
+    folder = _hall(tmp_path)
+    roster = (folder / "roster.example.toml").read_text(encoding="utf-8")
+    (folder / "roster.toml").write_bytes(roster.encode("gbk"))
+    first_chinese = next(i for i, line in enumerate(roster.splitlines(), 1) if not line.isascii())
+    (folder / "assessment.toml").write_bytes((folder / "assessment.toml").read_text(encoding="utf-8").encode("utf-16"))
+    status, lines = _check_config(folder)
+    assert status == 1
+    assert any(line.startswith(f"roster.toml: line {first_chinese}: {REASON}; it looks like GBK/GB18030") for line in lines), lines
+    assert any(line.startswith(f"assessment.toml: {REASON}; it looks like UTF-16") for line in lines), lines
+    assert lines[-1] == f"2 problem(s) in {folder}"
