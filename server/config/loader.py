@@ -2,8 +2,10 @@
 
 The folder holds hall.toml, zones.toml, windows.toml and items.csv (see docs/configuration.md).
 Each list entry is validated on its own, so one bad window does not hide the problems of the
-others, and references are checked against every code a file declares (even in a broken entry),
-so a single mistake is reported once rather than echoed by everything that points at it.
+others; a broken entry's other keys still go through the checks across entries and files
+(`partial_entry`); and references are checked against every code a file declares (even in a
+broken entry), so a single mistake is reported once rather than echoed by everything that points
+at it.
 """
 
 from __future__ import annotations
