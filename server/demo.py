@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import tomllib
 from collections.abc import AsyncIterator
@@ -36,18 +35,18 @@ class DemoRefused(Exception):
 
 
 DEMO_ACCOUNTS = [
-    ("admin", "admin-demo", Role.ADMIN, "系统管理员"),
-    ("manager", "manager-demo", Role.MANAGER, "大厅管理员"),
-    ("tech", "tech-demo", Role.TECHNICIAN, "运维人员"),
-    ("staff01", "1234", Role.STAFF, "张三"),
-    ("staff02", "1234", Role.STAFF, "李四"),
+    ("admin", "demo-key-7310", Role.ADMIN, "系统管理员"),
+    ("manager", "demo-desk-8264", Role.MANAGER, "大厅管理员"),
+    ("tech", "demo-wire-5917", Role.TECHNICIAN, "运维人员"),
+    ("staff01", "7315", Role.STAFF, "张三"),
+    ("staff02", "7315", Role.STAFF, "李四"),
 ]
 
 
 async def seed_demo_accounts(accounts: Accounts, now: float) -> None:
     """The demo's accounts, with passwords printed on the console: only into a database that holds
     no one else's. `hallq demo --db` (or HALLQ_DB set for the real hub) pointed at a hall's own
-    database would have added admin/admin-demo to it, and run simulated citizens there."""
+    database would have added the demo's admin to it, and run simulated citizens there."""
     demo_names = {username for username, *_ in DEMO_ACCOUNTS}
     others = sorted(str(u["username"]) for u in await accounts.list_users() if u["username"] not in demo_names)
     if others:
@@ -57,8 +56,11 @@ async def seed_demo_accounts(accounts: Accounts, now: float) -> None:
             "hallq demo：该数据库已有正式账号，演示只能使用自己的数据库（不要指定 --db 或 HALLQ_DB）"
         )
     for username, password, role, name in DEMO_ACCOUNTS:
-        with contextlib.suppress(HallQError):
+        try:
             await accounts.add_user(username, password, role, name, now=now)
+        except HallQError as refused:  # an earlier run's account is kept; any other refusal (a
+            if refused.code != "duplicate":  # demo password the policy refuses) must not pass unseen
+                raise
 
 
 async def demo_device_tokens(accounts: Accounts, now: float) -> tuple[str, str]:
@@ -79,8 +81,9 @@ def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str
     zones = [zone.code for zone in config.zones]
     print(f"demo board: {base}/board?zone={zones[0]}&token={board_token}  (zones {', '.join(zones)})", flush=True)
     spare = " and ".join(sorted(SPARE_WINDOWS))
-    print(f"demo call-pad: {base}/pad (staff01/1234, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
-          "(manager/manager-demo)", flush=True)
+    secret = {username: password for username, password, *_ in DEMO_ACCOUNTS}
+    print(f"demo call-pad: {base}/pad (staff01/{secret['staff01']}, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
+          f"(manager/{secret['manager']})", flush=True)
     trust = " --ca HALL-CA.crt" if settings.scheme == "https" else ""  # the CA that signed --tls-cert
     print(f"demo kiosk: hallq kiosk --hub {base}{trust} --token {kiosk_token} --windowed --demo", flush=True)
 

@@ -114,7 +114,7 @@ async def test_switching_an_account_off_frees_its_windows_unless_a_ticket_is_ope
 
 
 async def test_an_account_of_a_unit_the_hall_lacks_is_refused(hub):
-    body = {"username": "staff98", "password": "9898", "role": "staff", "unit": "NOPE"}
+    body = {"username": "staff98", "password": "9816", "role": "staff", "unit": "NOPE"}
     r = await hub.client.post("/api/v1/users", json=body, headers=hub.auth("admin"))
     assert r.status == 404 and (await r.json())["error"]["message"] == "单位不存在：NOPE"
     assert (await hub.client.post("/api/v1/users", json=body | {"unit": "U01"}, headers=hub.auth("admin"))).status == 201

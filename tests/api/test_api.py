@@ -574,11 +574,11 @@ async def test_a_colleague_takes_over_a_window_with_its_parked_case(hub):
 
 async def test_admin_adds_users_and_technician_registers_devices(hub):
     r = await hub.client.post(
-        "/api/v1/users", json={"username": "staff99", "password": "9999", "role": "staff", "display_name": "赵六"},
+        "/api/v1/users", json={"username": "staff99", "password": "9182", "role": "staff", "display_name": "赵六"},
         headers=hub.auth("admin"),
     )
     assert r.status == 201
-    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff99", "password": "9999"})
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff99", "password": "9182"})
     assert r.status == 200
     r = await hub.client.post("/api/v1/devices", json={"name": "board-C", "role": "display", "zone": "C"}, headers=hub.auth("tech"))
     token = (await r.json())["token"]

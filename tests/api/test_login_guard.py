@@ -65,8 +65,8 @@ async def test_a_switched_off_account_is_refused_like_a_wrong_password(hub: Hub)
 
 
 @pytest.mark.parametrize("role, short, long_enough", [
-    (Role.STAFF, "123", "1234"), (Role.CHIEF, "123", "1234"),
-    (Role.MANAGER, "1234567", "12345678"), (Role.TECHNICIAN, "1234567", "12345678"), (Role.ADMIN, "1234567", "12345678"),
+    (Role.STAFF, "123", "4071"), (Role.CHIEF, "123", "4071"),
+    (Role.MANAGER, "1234567", "sable-lamp-42"), (Role.TECHNICIAN, "1234567", "sable-lamp-42"), (Role.ADMIN, "1234567", "sable-lamp-42"),
 ])
 async def test_accounts_that_run_the_hall_need_longer_passwords(hub: Hub, role: Role, short: str, long_enough: str) -> None:
     """A PIN of 4 digits is what a clerk types on a pad; an admin with one fell to one guess."""

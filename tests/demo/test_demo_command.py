@@ -104,7 +104,7 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
     stderr = err_path.read_text(encoding="utf-8")
     assert code == 0, stderr[-3000:]
     assert stdout.startswith("demo: hall clock starts"), stdout[:500]
-    assert "demo accounts: admin/admin-demo" in stdout
+    assert "demo accounts: admin/demo-key-7310" in stdout
     assert f"Running on http://127.0.0.1:{port}" in stdout
     for noise in ("pygame", "Audio saved", "ALSA lib"):
         assert noise not in stdout + stderr, f"{noise!r} on the console"
@@ -135,7 +135,7 @@ def test_the_demo_refuses_a_database_that_holds_a_halls_own_accounts(tmp_path: P
     """Tried: `hallq demo --db` pointed at a hall's database (one real admin in it), as a
     technician with HALLQ_DB set for the real hub might. Kept: the demo stops with a bilingual
     line and exit 2 before it seeds anything: the hall's accounts are exactly what they were, no
-    admin/admin-demo among them."""
+    the demo's admin among them."""
     data = tmp_path / "hall"
     data.mkdir()
     env = {**os.environ, "HALLQ_DB": ""}
