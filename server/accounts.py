@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import resources
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -79,13 +81,59 @@ def verify_password(password: str, stored: str) -> bool:
 PIN_ROLES = (Role.STAFF, Role.CHIEF)  # they sign in at a pad's keypad too: a PIN will do
 
 
-def check_password(password: str, role: Role) -> None:
-    """At least 4 characters for window staff (a PIN typed on a pad), 8 for the accounts that can
-    run the hall (manager, technician, admin): a 4-digit admin PIN fell to one common guess.
+def check_password(password: str, role: Role, username: str) -> None:
+    """The policy a new password or PIN meets wherever one is set (`hallq user add`, the API's
+    add, reset and change-own), in the manner of NIST SP 800-63B: length, and not one a guesser
+    tries first; no composition rules (they make "Password1!", not a stronger password).
+
+    - at least 4 characters for window staff (a PIN typed on a pad), 8 for the accounts that can
+      run the hall (manager, technician, admin): a 4-digit admin PIN fell to one common guess;
+    - not one of the most common passwords (server/common_passwords.txt, any case);
+    - not the staff id, nor containing it (ids of 3 or more characters);
+    - not one character repeated ("11111111"), a short pattern repeated ("12121212", "abcabc"),
+      a run up or down ("12345678", "87654321", "abcdefgh") or a run of keyboard keys
+      ("qwertyui", "asdfghjk").
+
+    Existing hashes are not judged: a password set before this policy still signs in.
     """
     least = 4 if role in PIN_ROLES else 8
     if len(password) < least:
-        raise bad_request(f"a password needs at least {least} characters for this account", f"该账号的密码至少{least}位")
+        raise bad_request(f"a password needs at least {least} characters for this account",
+                          f"该账号的密码至少{least}位，请换一个更长的密码")
+    folded = password.casefold()
+    name = username.strip().casefold()
+    if folded == name or (len(name) >= 3 and name in folded):
+        raise bad_request("a password may not be or contain the staff id", "密码不能是工号，也不能包含工号，请换一个")
+    if _is_trivial(password):
+        raise bad_request("a password may not be one character repeated, a repeated pattern, a run such as 12345678 or "
+                          "keys in a row such as qwertyui",
+                          "密码不能是同一字符重复、简单重复（如 12121212）、连续数字或字母（如 12345678、abcdefgh）"
+                          "或键盘上相邻的一排键（如 qwertyui），请换一个")
+    if folded in _common_passwords():
+        raise bad_request("this password is among the most common ones, which are guessed first: choose another",
+                          "该密码属于最常见的密码，容易被猜中，请换一个不常见的密码")
+
+
+_KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _is_trivial(password: str) -> bool:
+    """One character repeated, a unit of up to 3 characters repeated, a run of consecutive
+    characters up or down, or keys next to each other in one keyboard row (either way); in any
+    case ("ABCDEFGH", "QwErTyUi")."""
+    folded = password.casefold()
+    if any(len(folded) % n == 0 and folded == folded[:n] * (len(folded) // n) for n in (1, 2, 3)):
+        return True
+    for text in (password, folded):  # a run as typed ("XYZ[\\]^_") or once folded ("AbCdEfGh")
+        if {ord(b) - ord(a) for a, b in zip(text, text[1:])} in ({1}, {-1}):
+            return True
+    return any(folded in row or folded in row[::-1] for row in _KEY_ROWS)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("server").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def token_digest(token: str) -> str:
@@ -143,7 +191,7 @@ class Accounts:
         if not USERNAME.fullmatch(username):  # the API's body rule, for the command line too: a
             # name sign-in refuses (empty, 300 characters, spaces) made an account nobody could use
             raise bad_request("a staff id is 1 to 64 letters, digits, '_', '.' or '-'", "工号只能由1至64位字母、数字、下划线、点或连字符组成")
-        check_password(password, role)
+        check_password(password, role, username)
         values = {
             "username": username,
             "display_name": display_name or username,
@@ -164,7 +212,7 @@ class Accounts:
         role = await self.database.read(lambda conn: conn.execute(select(users.c.role).where(users.c.username == username)).scalar())
         if role is None:
             raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
-        check_password(password, Role(role))
+        check_password(password, Role(role), username)
         digest = await asyncio.to_thread(hash_password, password)
         kept = token_digest(keep_session) if keep_session else None
 
