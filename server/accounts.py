@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -136,6 +136,17 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+def named(username: str) -> ColumnElement[bool]:
+    """The account `username` names, in any case and with spaces around it dropped.
+
+    Staff ids are matched case-insensitively, not exactly: a pad's or phone's keyboard that
+    capitalises the first letter, or caps lock, must not make a clerk's right PIN "wrong", and
+    with names unique whatever their case (add_user, and the index uq_users_username_lower of
+    migration 0012) any case names one account only, so matching loosely lets no one into
+    another's. The name as it was created is the one kept and shown (Principal.name)."""
+    return func.lower(users.c.username) == username.strip().lower()
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -159,17 +170,18 @@ class Accounts:
         """The person if the password is theirs and the account active; None otherwise. Raises
         429 while `source` is throttled (server/login_guard.py): the web sign-in passes the
         client's address, a call-pad its bus and address."""
-        self._guard.begin(username, source, now)
+        key = username.strip().lower()  # guesses at `Admin` and `admin` count against one account
+        self._guard.begin(key, source, now)
         principal = await self._verify(username, password)
         if principal is not None:
-            self._guard.succeeded(username, source, now)
+            self._guard.succeeded(key, source, now)
         return principal
 
     async def _verify(self, username: str, password: str) -> Principal | None:
         """Exactly one scrypt whatever the account: unknown, switched off or real (an answer
         that came faster for a missing or disabled id told which ids exist). Off the event loop,
         so sign-ins never stall the kiosks, pads and boards the hub is serving."""
-        row = await self.database.read(lambda conn: conn.execute(select(users).where(users.c.username == username)).first())
+        row = await self.database.read(lambda conn: conn.execute(select(users).where(named(username))).first())
         stored = row._mapping["password_hash"] if row is not None else await self._unknown_hash()
         async with self._hashing:
             ok = await asyncio.to_thread(verify_password, password, stored)
@@ -186,6 +198,9 @@ class Accounts:
     async def add_user(
         self, username: str, password: str, role: Role, display_name: str = "", unit: str | None = None, *, now: float
     ) -> None:
+        """A person's account. The name is trimmed and must differ from every other one in more
+        than case: `admin` and `ADMIN` would be one staff id with two passwords at sign-in."""
+        username = username.strip()
         if role not in PERSON_ROLES:
             raise bad_request(f"{role} is not a role for people", "该角色不能用于人员账号")
         if not USERNAME.fullmatch(username):  # the API's body rule, for the command line too: a
@@ -201,15 +216,25 @@ class Accounts:
             "active": True,
             "created_at": now,
         }
+
+        def work(conn: Connection) -> str | None:
+            existing = conn.execute(select(users.c.username).where(named(username))).scalar()
+            if existing is None:
+                conn.execute(insert(users).values(**values))
+            return existing
+
         try:
-            await self.database.write(lambda conn: conn.execute(insert(users).values(**values)))
-        except IntegrityError:
-            raise HallQError("duplicate", f"账号 {username} 已存在", f"user {username} exists", 409) from None
+            existing = await self.database.write(work)
+        except IntegrityError:  # made at the same moment by another process: the index refused it
+            existing = username
+        if existing is not None:
+            raise HallQError("duplicate", f"账号 {existing} 已存在（工号不区分大小写）",
+                             f"user {existing} exists (staff ids are matched in any case)", 409)
 
     async def set_password(self, username: str, password: str, *, keep_session: str | None = None) -> None:
         """A new password, and every session of the account ends but `keep_session` (the one the
         person changing their own password is using): whoever had the old one is out."""
-        role = await self.database.read(lambda conn: conn.execute(select(users.c.role).where(users.c.username == username)).scalar())
+        role = await self.database.read(lambda conn: conn.execute(select(users.c.role).where(named(username))).scalar())
         if role is None:
             raise HallQError("not_found", "账号不存在", f"no user {username}", 404)
         check_password(password, Role(role), username)
@@ -217,7 +242,7 @@ class Accounts:
         kept = token_digest(keep_session) if keep_session else None
 
         def work(conn: Connection) -> list[str]:
-            user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+            user_id = conn.execute(select(users.c.id).where(named(username))).scalar_one()
             conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
             ended = [d for d in conn.execute(select(auth_sessions.c.token_hash).where(auth_sessions.c.user_id == user_id)).scalars()
                      if d != kept]
@@ -296,7 +321,7 @@ class Accounts:
         """Switch a person's account off (someone who left the hall) or on again. Off also ends the
         account's open sessions, so a call-pad left signed in stops at once in this hub."""
         def work(conn: Connection) -> list[str] | None:
-            user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+            user_id = conn.execute(select(users.c.id).where(named(username))).scalar()
             if user_id is None:
                 return None
             conn.execute(update(users).where(users.c.id == user_id).values(active=active))

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     text,
 )
 
@@ -46,6 +47,8 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
 )
+# One account per name whatever its case (`admin`, `ADMIN`): sign-in matches any case (accounts.py).
+Index("uq_users_username_lower", func.lower(users.c.username), unique=True)
 
 devices = Table(
     "devices",
