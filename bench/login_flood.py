@@ -104,7 +104,7 @@ def main() -> None:
     port = free_port()
     try:
         hallq(args.tree, "user", "add", "bench", "--role", "staff", "--data", str(data), "--password-stdin",
-              stdin=b"bench-pass\n")
+              stdin=b"flood-pass-7\n")
         hub = hallq(args.tree, "serve", "--data", str(data), "--port", str(port), wait=False)
         assert hub is not None
         base = f"http://127.0.0.1:{port}"
