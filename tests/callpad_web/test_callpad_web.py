@@ -847,6 +847,7 @@ async def test_a_second_tab_of_the_window_drops_a_message_the_other_tab_made_sta
     await expect(two.locator("#pad-info")).to_have_text("已呼叫 C1001")
     await expect(one.locator("#ticket-number")).to_have_text("C1001")
     await one.click(button("start"))
+    await expect(one.locator("#ticket-status")).to_have_text("办理中")  # F is refused until then
     await one.keyboard.press("f")
     await one.click("#outcome-choices button[data-choice='completed']")
     await expect(one.locator("#pad-info")).to_have_text("C1001 已办结：办结")
