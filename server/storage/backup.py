@@ -42,10 +42,12 @@ def back_up(data_dir: Path, database_url: str, dest: Path) -> Backup:
     source = _sqlite_file(data_dir, database_url)
     if not source.is_file():
         raise BackupRefused(f"no hall database at {source}: check --data (or --db) (找不到大厅数据库，请核对 --data 或 --db)")
-    target = dest / DATABASE_FILE
-    if target.exists():
-        raise BackupRefused(f"{target} already exists: give a new folder for each backup, e.g. one named by the date "
-                            f"(备份文件夹中已有数据库，请为每次备份指定新的文件夹)")
+    held = [dest / name for name in (DATABASE_FILE, SECRET_FILE) if (dest / name).exists()]
+    if held:  # a secret.key alone may be the only copy of a hall's key: never overwritten, nor
+        # removed when this backup fails mid-way (the failing backup removes what it wrote)
+        what = "数据库" if held[0].name == DATABASE_FILE else "密钥文件"
+        raise BackupRefused(f"cannot back up to {dest}: {held[0]} already exists: give a new folder for each backup, "
+                            f"e.g. one named by the date (备份文件夹中已有{what}，请为每次备份指定新的文件夹)")
     made = False
     try:
         if not dest.parent.is_dir():  # is_dir is False for a missing folder and for a file alike

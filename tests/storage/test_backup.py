@@ -94,6 +94,20 @@ def test_a_destination_that_is_missing_or_not_a_folder_is_named_in_one_line(hall
     assert not (tmp_path / "mnt").exists()
 
 
+def test_a_folder_holding_a_secret_key_is_refused_and_the_key_kept(hall: Path, tmp_path: Path) -> None:
+    """Tried: a backup into a folder that holds a secret.key and no database (the only copy of an
+    earlier key, kept apart from its backup). It was: the key overwritten by this hall's, and, had
+    the copy failed mid-way (a full disk), removed with the backup's own files. Kept: exit 1, one
+    line saying the key file is already there, the folder exactly as it was."""
+    keep = tmp_path / "keys"
+    keep.mkdir()
+    (keep / "secret.key").write_bytes(b"an earlier hall's key")
+    run = backup_of(hall, keep)
+    refused(run, keep, f"{keep / 'secret.key'} already exists", "已有密钥文件", "新的文件夹")
+    assert [p.name for p in keep.iterdir()] == ["secret.key"]
+    assert (keep / "secret.key").read_bytes() == b"an earlier hall's key"
+
+
 def test_a_destination_the_user_may_not_write_is_named_in_one_line(hall: Path, tmp_path: Path) -> None:
     """Tried: a backup into a folder whose parent is mode 0500, by a user who is not root (root
     writes there whatever the mode: skipped as root). Kept: exit 1, one line saying permission
