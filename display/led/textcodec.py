@@ -6,7 +6,6 @@ dialects (00, 07, 1A), so they are refused here once for all codecs.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 
 from display.led.errors import EncodeError
@@ -57,8 +56,16 @@ def gbk_char_spans(data: bytes) -> Iterator[tuple[int, int]]:
 
 
 def cell_width(char: str) -> int:
-    """Display cells of one character: CJK wide/fullwidth characters take two LED cells."""
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    """Display cells of one character: the bytes the screen receives for it. A module draws a GBK
+    double-byte code from its 16-dot font and a single byte from the 8-dot one, so width follows
+    the GBK code, not Unicode's East Asian width: that calls · — … “ ” ① ℃ "ambiguous" (one cell),
+    yet each is two bytes in GBK and a full 16-dot glyph on the module (the · of a Uyghur name such
+    as 阿依古丽·买买提 would push a cut line one cell over). A character with no GBK code goes out as
+    '?' under on_unencodable = "replace": one cell."""
+    try:
+        return len(char.encode("gbk"))
+    except UnicodeEncodeError:
+        return len(REPLACEMENT)
 
 
 def display_width(text: str) -> int:
