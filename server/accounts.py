@@ -199,8 +199,13 @@ class Accounts:
         self, username: str, password: str, role: Role, display_name: str = "", unit: str | None = None, *, now: float
     ) -> None:
         """A person's account. The name is trimmed and must differ from every other one in more
-        than case: `admin` and `ADMIN` would be one staff id with two passwords at sign-in."""
+        than case: `admin` and `ADMIN` would be one staff id with two passwords at sign-in.
+
+        The display name is trimmed too, and one left empty (omitted, or only spaces) is the staff
+        id: `--name "   "` showed as a blank where the pad, the board and the reports name the
+        clerk, and nobody could tell who had served."""
         username = username.strip()
+        display_name = display_name.strip()
         if role not in PERSON_ROLES:
             raise bad_request(f"{role} is not a role for people", "该角色不能用于人员账号")
         if not USERNAME.fullmatch(username):  # the API's body rule, for the command line too: a

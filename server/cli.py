@@ -431,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     _hub_options(add)
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=["staff", "chief", "manager", "technician", "admin"])
-    add.add_argument("--name", help="display name, e.g. 张三")
+    add.add_argument("--name", help="display name, e.g. 张三 (default, and when only spaces: the staff id)")
     add.add_argument("--unit", help="unit code")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=cmd_user_add)

@@ -60,3 +60,20 @@ def test_the_command_line_refuses_a_name_differing_only_in_case(tmp_path: Path) 
         assert run.returncode == 1 and "账号 admin 已存在" in run.stderr and "Traceback" not in run.stderr, run.stderr
     listed = subprocess.run([HALLQ, "user", "list", *data], capture_output=True, text=True, env=env, timeout=120)
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["admin"]
+
+
+async def test_a_display_name_of_spaces_is_the_staff_id_and_names_are_trimmed(hub: Hub) -> None:
+    """Tried: the admin adding staff07 with a display name of ASCII spaces, staff08 with one of
+    ideographic spaces (a Chinese IME's 全角空格) and staff09 with ` 赵六 `, over the API (the
+    command line's `--name` goes through the same Accounts.add_user). It was: the spaces stored
+    as the name, a blank where the pad, the board and the reports name the clerk. Kept: a blank
+    name is the staff id, as an omitted one is; a real one is stored trimmed, and signing in
+    answers with it."""
+    for username, given in (("staff07", "   "), ("staff08", "\u3000\u3000"), ("staff09", " 赵六 ")):
+        body = {"username": username, "password": "marble-cellar-27", "role": "staff", "display_name": given}
+        r = await hub.client.post("/api/v1/users", json=body, headers=hub.auth("admin"))
+        assert r.status == 201, await r.text()
+    listed = {u["username"]: u["display_name"] for u in await (await hub.client.get("/api/v1/users", headers=hub.auth("admin"))).json()}
+    assert (listed["staff07"], listed["staff08"], listed["staff09"]) == ("staff07", "staff08", "赵六")
+    r = await hub.client.post("/api/v1/auth/login", json={"username": "staff09", "password": "marble-cellar-27"})
+    assert (await r.json())["display_name"] == "赵六"
