@@ -18,7 +18,7 @@ from datetime import date, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.config import checks
 
@@ -31,6 +31,19 @@ ITEM_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
+def _not_blank(name: str) -> str:
+    """A name of only spaces (or tabs, or 全角空格) passed as "at least 1 character" and showed as
+    a blank where the board, the ticket, the kiosk and the reports name the hall, a zone, a unit,
+    a queue, a window or an item. Refused, not trimmed: the file is the technician's to correct."""
+    if not name.strip():
+        raise ValueError("a name may not be empty or only spaces: it is what the boards, tickets and reports show")
+    return name
+
+
+Name = Annotated[str, AfterValidator(_not_blank)]
+"""A person-facing name in the hall's files: at least one character that is not a space."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,7 +51,7 @@ class _Model(BaseModel):
 class HallInfo(_Model):
     """Who the hall is and the promises it measures itself against."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     timezone: str = "Asia/Shanghai"
     service_level_min: Annotated[int, Field(ge=1)] = 20
     max_wait_min: Annotated[int, Field(ge=1)] = 45
@@ -98,7 +111,7 @@ def month_day(value: str) -> tuple[int, int]:
 class Season(_Model):
     """A stretch of the year with its own opening sessions; start..end inclusive, may wrap."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     start: str
     end: str
     sessions: list[Session]
@@ -195,19 +208,19 @@ class Rules(_Model):
 
 class Zone(_Model):
     code: Annotated[str, Field(pattern=r"^[A-Z]$")]
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     announce: bool = True
     voice_repeat: Annotated[int, Field(ge=1, le=5)] = 2
 
 
 class Unit(_Model):
     code: Annotated[str, Field(pattern=CODE_PATTERN)]
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
 
 
 class Queue(_Model):
     prefix: Annotated[str, Field(pattern=PREFIX_PATTERN)]
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     zone: str
     unit: str | None = None
     daily_cap: Annotated[int, Field(ge=1)] | None = None
@@ -219,7 +232,7 @@ class Queue(_Model):
 class Window(_Model):
     id: Annotated[str, Field(pattern=CODE_PATTERN)]
     number: Annotated[int, Field(ge=1)] | None = None
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     zone: str
     kind: Literal["window", "back_office"] = "window"
     unit: str | None = None
@@ -238,7 +251,7 @@ class Window(_Model):
 
 class Item(_Model):
     code: Annotated[str, Field(pattern=ITEM_CODE_PATTERN)]
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     unit: str
     item_type: str = ""
     zone: str
