@@ -250,15 +250,20 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
 def same_line(url: str) -> str | None:
     """What two bus urls must not share, one spelling per port: `/dev/ttyUSB0/` and
     `/dev/../dev/ttyUSB0` passed as two lines and the second bus failed to open its port at run
-    time. A device path is normalised (os.path.normpath; links are not followed: check-config may
-    run on another PC than the hub); a network line (socket://, rfc2217://) is its host, any
+    time. A device path is normalised (os.path.normpath), and one that exists here is the device
+    it links to: `/dev/serial/by-id/usb-…` and `/dev/ttyUSB0` are one adapter, and the second bus
+    found it locked at run time. A path missing here is compared as written (check-config may run
+    on another PC than the hub, where the links are not there); a network line (socket://, rfc2217://) is its host, any
     case, and port; `loop://` is a line of its own each time it is opened (None: never shared);
     any other pyserial URL is compared as written, but for its scheme's case."""
     scheme, sep, rest = url.strip().partition("://")
     if not sep:
         if re.fullmatch(r"(?i)com\d+", url.strip()):  # Windows: COM3 and com3
             return url.strip().upper()
-        return re.sub(r"^/+", "/", os.path.normpath(url.strip()))  # POSIX keeps a leading //
+        path = url.strip()
+        if os.path.isabs(path) and os.path.exists(path):
+            return os.path.realpath(path)
+        return re.sub(r"^/+", "/", os.path.normpath(path))  # POSIX keeps a leading //
     scheme = scheme.lower()
     if scheme == "loop":
         return None

@@ -307,3 +307,34 @@ windows = {{ 1 = "W19" }}
     ports = [line for line in lines if line.startswith("warning: devices.toml")]
     assert len(ports) == 1 and ports[0].startswith(f"warning: devices.toml: screen_buses[0].url: {port}{why}"), ports
     assert advice in ports[0]
+
+
+def test_a_port_and_its_by_id_link_are_one_line(tmp_path: Path, sample_hall: HallConfig) -> None:
+    """Tried: a pad bus on a real serial device (a pseudo-terminal) and a screen bus on a symlink
+    to it in a by-id folder, as udev makes /dev/serial/by-id/usb-… for /dev/ttyUSB0; and a third
+    bus on a by-id link that does not exist on this machine. It was: three lines, and at run time
+    the second bus found the port locked by the first. Kept: the link is refused as the pad bus's
+    line, naming the port it is; the missing link is compared as written (the hub may be another
+    PC) and passes."""
+    import contextlib
+    import os
+
+    with contextlib.ExitStack() as stack:
+        master, slave = os.openpty()
+        stack.callback(os.close, slave)
+        stack.callback(os.close, master)
+        port = os.ttyname(slave)
+        by_id = tmp_path / "serial" / "by-id"
+        by_id.mkdir(parents=True)
+        (by_id / "usb-FTDI_FT232R_A10K1ABC-if00-port0").symlink_to(port)
+        link = str(by_id / "usb-FTDI_FT232R_A10K1ABC-if00-port0")
+        raw = {
+            "pad_buses": [{"name": "p1", "url": port, "dialect": "hallq", "pads": {"1": "W01"}}],
+            "screen_buses": [
+                {"name": "s1", "url": link, "dialect": "pingan", "screens": {"windows": {"1": "W02"}}},
+                {"name": "s2", "url": str(by_id / "usb-not-plugged-here"), "dialect": "pingan", "screens": {"windows": {"1": "W03"}}},
+            ],
+        }
+        assert problems(raw, sample_hall) == [
+            f"devices.toml: screen_buses[0].url: {link!r} is already the line of pad_buses[0] (the same port as {port!r})",
+        ]
