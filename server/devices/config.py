@@ -230,17 +230,17 @@ def device_config_from_mapping(raw: Mapping[str, Any], hall: HallConfig | None, 
             problems.append(ConfigProblem(file, f"{path}.zone", f"unknown zone {bus.zone!r}"))
     pad_of: dict[str, str] = {}
     for path, pad_bus in all_pads:
+        if pad_bus.dialect is not None and pad_bus.params is not None:  # params even when pads are wrong
+            problems += _check_pad_bus(pad_bus, path, hall, file)
         if pad_bus.pads is None:
             continue
-        if pad_bus.dialect is not None and pad_bus.params is not None:
-            problems += _check_pad_bus(pad_bus, path, hall, file)
         for address, window_id in pad_bus.pads.items():  # two pads acting for one window
             where = f"{path}.pads.{address}"
             if window_id in pad_of:
                 problems.append(ConfigProblem(file, where, f"window {window_id!r} already has a pad at {pad_of[window_id]}"))
             pad_of.setdefault(window_id, where)
     for path, screen_bus in all_screens:
-        if screen_bus.dialect is not None and screen_bus.params is not None and screen_bus.screens is not None:
+        if screen_bus.dialect is not None and screen_bus.params is not None:  # params even when screens are wrong
             problems += _check_screen_bus(screen_bus, path, hall, file)
     if problems:
         raise ConfigError(problems)
@@ -287,6 +287,9 @@ def _validate_list(
 
 
 def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: str) -> list[ConfigProblem]:
+    """The bus against its dialect and the hall. Its params are checked even when its pads are
+    not valid (None, loader.partial_entry): a misspelt parameter went unnamed until the pads were
+    fixed, and the technician needed a second run to learn of it."""
     problems: list[ConfigProblem] = []
     try:
         dialect = make_dialect(bus.dialect, bus.params)
@@ -296,7 +299,7 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: 
     low, high = dialect.address_range
     if hall is not None:
         problems += _check_pad_width(bus, dialect.display_width, path, hall, file)
-    for address, window_id in bus.pads.items():
+    for address, window_id in (bus.pads or {}).items():
         where = f"{path}.pads.{address}"
         if not low <= address <= high:
             problems.append(ConfigProblem(file, where, f"address outside the {bus.dialect} range {low}..{high}"))
@@ -304,7 +307,7 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: 
             problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))
     for address, preset in (bus.transfer_presets or {}).items():  # None: invalid (loader.partial_entry)
         where = f"{path}.transfer_presets.{address}"
-        if address not in bus.pads:
+        if bus.pads is not None and address not in bus.pads:
             problems.append(ConfigProblem(file, where, "no pad at this address (add it to pads first)"))
         if hall is None:
             continue
@@ -328,6 +331,8 @@ def _check_pad_width(bus: PadBusConfig, width: int | None, path: str, hall: Hall
 
 
 def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig | None, file: str) -> list[ConfigProblem]:
+    """The bus against its dialect and the hall; its params even when its screens are not valid
+    (None), as for a pad bus (_check_pad_bus)."""
     problems: list[ConfigProblem] = []
     try:
         codec = make_codec(bus.dialect, bus.params, source=f"{path}.params")
@@ -336,6 +341,8 @@ def _check_screen_bus(bus: ScreenBusConfig, path: str, hall: HallConfig | None, 
         return [ConfigProblem(file, join_path(path, key), str(error).removeprefix(f"{path}.params: "))]
     if bus.baud is None and "baud" not in bus.model_fields_set and codec.params.baud not in STANDARD_BAUDS:  # the bus opens at the dialect's
         problems.append(ConfigProblem(file, join_path(path, "params.baud"), f"{NOT_STANDARD_BAUD} (got {codec.params.baud})"))
+    if bus.screens is None:  # not valid: its own problems are reported already
+        return problems
     used: dict[int, str] = {}
 
     def claim(address: int, where: str) -> None:

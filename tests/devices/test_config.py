@@ -338,3 +338,35 @@ def test_a_port_and_its_by_id_link_are_one_line(tmp_path: Path, sample_hall: Hal
         assert problems(raw, sample_hall) == [
             f"devices.toml: screen_buses[0].url: {link!r} is already the line of pad_buses[0] (the same port as {port!r})",
         ]
+
+
+def test_a_bus_whose_addresses_are_wrong_still_names_its_misspelt_params(tmp_path: Path) -> None:
+    """Tried, through check-config: a pad bus whose pads table has a key that is no address
+    (`adress`) and a misspelt dialect parameter (`widht`), and a screen bus the same way
+    (`adres`, `min_intervl_s`). It was: only the addresses reported; the misspelt parameters,
+    named when the addresses were right, were not checked at all, and a second run found them.
+    Kept: all four in one run, each naming the wrong key."""
+    code, lines = check_config_lines(tmp_path, """
+[[pad_buses]]
+name = "pads-A"
+url = "/dev/ttyUSB0"
+dialect = "qsystem-ub485"
+pads = { 0x21 = "W01", adress = "W02" }
+params = { widht = 5 }
+
+[[screen_buses]]
+name = "screens-A"
+url = "/dev/ttyUSB1"
+dialect = "pingan"
+params = { min_intervl_s = 0.08 }
+[screen_buses.screens]
+windows = { 1 = "W01", adres = "W02" }
+""")
+    assert code == 1
+    assert lines[:2] == [
+        "devices.toml: pad_buses[0].pads: address 'adress' is not a number (write 33 or 0x21)",
+        "devices.toml: screen_buses[0].screens.windows: address 'adres' is not a number (write 33 or 0x21)",
+    ], lines
+    assert lines[2].startswith("devices.toml: pad_buses[0].params: dialect 'qsystem-ub485' has no parameter(s) widht;"), lines
+    assert lines[3].startswith("devices.toml: screen_buses[0].params: unknown key(s) ['min_intervl_s']"), lines
+    assert lines[4:] == [f"4 problem(s) in {tmp_path / 'hall'}"], lines
