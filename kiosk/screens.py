@@ -326,6 +326,14 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     p.button(button, "完成", ("home", ""), size=p.px(0.045))
 
 
+def unprinted_advice(window_hint: str | None, portrait: bool) -> str:
+    """What a citizen without paper does next, and where the QR code is (below it upright, beside
+    it lying down): a function of its own so that tests wrap the very text the screen shows."""
+    windows = f"{window_hint}窗口" if window_hint else "窗口"
+    where = "下方" if portrait else "右侧"
+    return f"请记住此号码并留意叫号，凭号码到{windows}办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。"
+
+
 def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
@@ -341,10 +349,8 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
            max_width=p.width - 40)
     p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
            center=(p.width // 2, y + u(0.1)), max_width=p.width - 40)
-    where = "下方" if p.portrait else "右侧"
-    windows = f"{screen.result.window_hint}窗口" if screen.result.window_hint else "窗口"
-    text_bottom = p.wrapped(f"请记住此号码并留意叫号，凭号码到{windows}办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。",
-                            p.px(0.032), INK, y + u(0.15), p.width - p.unit(0.12))
+    text_bottom = p.wrapped(unprinted_advice(screen.result.window_hint, p.portrait), p.px(0.032), INK, y + u(0.15),
+                            p.width - p.unit(0.12))
     w, h = p.width // 4, p.unit(0.1)
     button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)
     if screen.result.status_url:  # large enough for a phone at arm's length, clear of the number
