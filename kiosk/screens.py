@@ -302,12 +302,52 @@ def ticket_place_text(result: IssueResult) -> str:
     return f"{service} · 请到{result.zone_name}等候" if result.zone_name else service
 
 
+def green_channel_class(flow: f.Flow, result: IssueResult) -> str | None:
+    """The priority class's name (老年人) when the ticket is a green-channel one, "" when its
+    class is unknown, None for any other ticket. By the ticket the hub issued, as the paper's
+    【绿色通道】: a checked-in appointment is called first too, but asks the window for no card."""
+    ticket = result.ticket
+    if ticket is None or not ticket.priority or ticket.appointment:
+        return None
+    code = result.job.spec.priority_class or ""
+    classes = flow.catalogue.hall.priority_classes if flow.catalogue is not None else {}
+    return classes.get(code, code)
+
+
+def _green_badge(p: Painter, label: str, number: pygame.Rect, above: int) -> pygame.Rect:
+    """A green 绿色通道 badge with the class under it, between ``above`` and the number when it
+    fits there (upright), else left of the number (lying down, where the rows below are full).
+    The window asks a green-channel citizen for a card, and the screen after the ticket said
+    nothing of the channel they had chosen: the paper says 【绿色通道】, the screen now too."""
+    sizes = (p.px(0.035), p.px(0.028))
+    lines = [(text, size) for text, size in zip(("绿色通道", label), sizes) if text]
+    pad, gap = p.across(0.012), p.across(0.015)
+    widths = [p.font.get_rect(text, size=size).width + 2 * pad for text, size in lines]
+    height = sum(size + pad for _, size in lines) + pad
+    room = number.left - 2 * gap
+    if number.top - above >= height + 2 * gap or room < widths[0] * 0.7:  # 绿色通道 itself never cut
+        rect = pygame.Rect(0, 0, min(max(widths), p.width - 2 * gap), height)
+        rect.center = (p.width // 2, (above + number.top) // 2)
+    else:  # a long class shrinks, then ends with …
+        rect = pygame.Rect(0, 0, min(max(widths), room), height)
+        rect.midright = (number.left - gap, number.centery)
+    pygame.draw.rect(p.surface, OK, rect, border_radius=12)
+    y = rect.top + pad
+    for text, size in lines:
+        p.text(text, size, WHITE, center=(rect.centerx, y + size // 2), max_width=rect.width - 2 * pad)
+        y += size + pad
+    return rect
+
+
 def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
     top = _header(p, flow, toggle=True)
-    p.text("请取走您的票", p.px(0.07), OK, center=(p.width // 2, top + p.unit(0.1)))
+    title = p.text("请取走您的票", p.px(0.07), OK, center=(p.width // 2, top + p.unit(0.1)))
     y = _number_block(p, ticket.number, top + p.unit(0.3), ACCENT)
+    green = green_channel_class(flow, screen.result)
+    if green is not None:
+        _green_badge(p, green, p.texts[-1].rect, title.bottom)
     p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + p.unit(0.05)),
            max_width=p.width - 40)
     if screen.result.window_hint:  # as the paper says it: a zone's row of counters is long
@@ -334,6 +374,21 @@ def unprinted_advice(window_hint: str | None, portrait: bool) -> str:
     return f"请记住此号码并留意叫号，凭号码到{windows}办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。"
 
 
+def number_intro(green: str | None) -> tuple[str, tuple[int, int, int]]:
+    """The line above a number no paper carries: for a green-channel ticket it names the channel
+    and class (the paper's 【绿色通道】 never came out); a line, as the room above the number
+    there takes no badge on an upright screen."""
+    if green is None:
+        return "您的号码是", INK
+    return (f"您的绿色通道（{green}）号码是" if green else "您的绿色通道号码是"), OK
+
+
+def _side_qr_box(p: Painter, top: int) -> pygame.Rect:
+    """Where a screen lying down shows the status QR code: right of the number."""
+    side = p.unit(0.28)
+    return pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side)
+
+
 def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     ticket = screen.result.ticket
     assert ticket is not None
@@ -343,7 +398,10 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     # No paper came out: what the ticket would have said, and its status page as a QR code to scan
     # with a phone (only the number showed, for 20 s, with the printer's own "请联系工作人员换纸").
     p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + u(0.08)))
-    p.text("您的号码是", p.px(0.04), INK, center=(p.width // 2, top + u(0.16)))
+    intro, color = number_intro(green_channel_class(flow, screen.result))
+    beside_qr = screen.result.status_url and not p.portrait  # a green ticket's line is long: clear of the code
+    p.text(intro, p.px(0.04), color, center=(p.width // 2, top + u(0.16)),
+           max_width=2 * _side_qr_box(p, top).left - p.width - 20 if beside_qr else p.width - 40)
     y = _number_block(p, ticket.number, top + u(0.33), ACCENT)
     p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + u(0.04)),
            max_width=p.width - 40)
@@ -358,8 +416,7 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
             side = min(p.across(0.4), button.top - text_bottom - p.unit(0.05))
             box = pygame.Rect((p.width - side) // 2, text_bottom + p.unit(0.01), side, side)
         else:
-            side = p.unit(0.28)
-            box = pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side)
+            box = _side_qr_box(p, top)
         drawn = p.qr(screen.result.status_url, box)
         p.text("手机扫码查看进度", p.px(0.028), MUTED, center=(drawn.centerx, drawn.bottom + p.unit(0.015)))
     p.button(button, "我已记住", ("home", ""), size=p.px(0.045))

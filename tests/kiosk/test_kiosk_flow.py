@@ -232,9 +232,11 @@ async def test_appointment_by_keypad(hub, make_kiosk):
     assert "不动产登记 · 请到不动产登记区等候" in kiosk.texts()
     ticket = (await hub.engine.tickets_today())[0]
     assert ticket.appointment and ticket.queue == "C1"
-    # Marked as an appointment, not as the green channel (which asks for a card at the window).
+    # Marked as an appointment, not as the green channel (which asks for a card at the window),
+    # on paper and on screen, though the hub calls it first too.
     marks = [line.text for line in read(kiosk.printer.printed).lines if line.text.startswith("【")]
     assert marks == ["【预约】"]
+    assert kiosk.app.flow.screen.result.ticket.priority and "绿色通道" not in kiosk.texts()
 
 
 async def wedge_scan(kiosk, code: str) -> None:

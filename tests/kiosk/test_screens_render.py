@@ -1,6 +1,8 @@
 """Every kiosk screen drawn headless, saved as PNG, with proof that the Chinese is real glyphs."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pygame
 import pytest
 
@@ -12,6 +14,8 @@ from server.hub_client import IssuedTicket, IssueSpec
 
 TICKET = IssuedTicket(7, "C1007", "C1", "C", None, False, False, 0.0, "tok", 6, 12, False)
 JOB = IssueJob(IssueSpec(item_code="x"), "不动产转移登记", "不动产登记区")
+GREEN_TICKET = replace(TICKET, priority=True)
+GREEN_JOB = IssueJob(IssueSpec(item_code="x", priority_class="elderly"), "不动产转移登记", "不动产登记区")
 
 
 def screens(catalogue) -> dict[str, f.Screen]:
@@ -37,6 +41,9 @@ def screens(catalogue) -> dict[str, f.Screen]:
                                                   window_hint="19-26号")),
         "print_failed": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, JOB, TICKET, message_zh="打印纸已用完，请联系工作人员换纸",
                                                   status_url="https://hall.example.cn/t/tok", window_hint="19-26号")),
+        "ticket_green": f.TicketOut(IssueResult(Outcome.PRINTED, GREEN_JOB, GREEN_TICKET, zone_name="不动产登记区")),
+        "print_failed_green": f.PrintFailed(IssueResult(Outcome.PRINT_FAILED, GREEN_JOB, GREEN_TICKET, zone_name="不动产登记区",
+                                                        status_url="https://hall.example.cn/t/tok", window_hint="19-26号")),
         "notice_retry": f.Notice("网络异常", "暂时无法连接取号服务，请稍后再试或咨询工作人员", retry=JOB),
         "notice": f.Notice("暂停取号", "打印机未连接，请联系工作人员。"),
     }
