@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
 from server.errors import bad_request
-from server.stats import spans
+from server.stats import leg_measures, spans
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.roster import Roster
 from server.stats.window_day import scheduled_spans
@@ -131,7 +131,7 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
     (person, unit), so the work in Python is per person, not per leg."""
     people: dict[str, _Measures] = defaultdict(_Measures)
     level = config.hall.service_level_min * 60
-    served = lf.c.started_at.is_not(None)
+    served = leg_measures.served()
 
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -141,15 +141,16 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
         select(
             lf.c.staff_id,
             lf.c.unit,
-            func.count().label("calls"),
-            count_if(lf.c.outcome == "no_show").label("no_shows"),
+            count_if(leg_measures.called()).label("calls"),
+            count_if(leg_measures.no_show()).label("no_shows"),
             count_if(served).label("cases"),
             count_if(and_(served, lf.c.service_s > over_norm_s(rules))).label("over_norm"),
             count_if(and_(served, lf.c.wait_s.is_not(None))).label("waited"),
             count_if(and_(served, lf.c.wait_s > level)).label("over_level"),
             func.min(case((served, lf.c.entered_at), else_=None)).label("first_case"),
         )
-        .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id.is_not(None), not_(lf.c.auto_closed))
+        # Auto-closed legs too: they are calls (leg_measures); `served` keeps them out of the rest.
+        .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id.is_not(None))
         .group_by(lf.c.staff_id, lf.c.unit)
     ):
         m = people[row.staff_id]
@@ -258,8 +259,8 @@ def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> 
                            f"按出勤天数合计：每天允许{r.absent.allowed_min_per_day:g}分钟（本月{m.days}天共"
                            f"{m.days * r.absent.allowed_min_per_day:g}分钟），超出每小时 {r.absent.points_per_hour}{_missed_text(m)}",
                            round(over_absent_h * r.absent.points_per_hour, 2)))
-    rate = m.no_shows / m.calls if m.calls else None
-    lines.append(ScoreLine("no_shows", "过号率", round(rate, 4) if rate is not None else None,
+    rate = leg_measures.no_show_rate(m.no_shows, m.calls)
+    lines.append(ScoreLine("no_shows", "过号率", rate,
                            f"> {r.no_shows.max_rate:.0%} 扣 {-r.no_shows.points}",
                            r.no_shows.points if rate is not None and rate > r.no_shows.max_rate else 0.0))
     total = r.score.base + sum(line.points for line in lines)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
 from server.errors import bad_request
+from server.stats import leg_measures
 from server.stats.assessment import month_bounds, over_norm_s
 from server.stats.assessment_rules import AssessmentRules
 from server.storage.schema import rating_appeals
@@ -54,16 +55,16 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
             .order_by(tf.c.hall_day, tickets.c.number)
         )
     else:
-        served = lf.c.started_at.is_not(None)
+        served = leg_measures.served()
         condition, measure = {
             "service_time": (and_(served, lf.c.service_s > over_norm_s(rules)), lf.c.service_s),
             "waits": (and_(served, lf.c.wait_s > config.hall.service_level_min * 60), lf.c.wait_s),
-            "no_shows": (lf.c.outcome == "no_show", lf.c.wait_s),
+            "no_shows": (leg_measures.no_show(), lf.c.wait_s),
         }[rule]
         query = (
             select(lf.c.hall_day, tickets.c.number, lf.c.queue, lf.c.window_id, measure)
             .join(tickets, tickets.c.id == lf.c.ticket_id)
-            .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id == staff, not_(lf.c.auto_closed), condition)
+            .where(lf.c.hall_day >= start, lf.c.hall_day <= end, lf.c.staff_id == staff, condition)
             .order_by(lf.c.hall_day, lf.c.entered_at)
         )
     rows = conn.execute(query.limit(CASES_LIMIT)).all()

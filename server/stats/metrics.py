@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from server.config.models import HallConfig
 from server.errors import bad_request
+from server.stats import leg_measures
 from server.stats.ledger import unit_of
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
@@ -165,7 +166,7 @@ def figures(
                 service_mean_s=_round(r["service_mean"]),
                 dwell_mean_s=_round(r["dwell_mean"]),
                 over_kpi_share=_ratio(int(r["over_kpi"] or 0), int(r["with_wait"] or 0)),
-                no_show_rate=_ratio(int(r["no_shows"] or 0), int(r["called"] or 0)),
+                no_show_rate=leg_measures.no_show_rate(int(r["no_shows"] or 0), int(r["called"] or 0)),
                 abandonment_rate=_ratio(int(r["abandoned"] or 0), int(r["tickets"])),
                 rated=int(r["rated"] or 0),
                 rating_mean=_round(r["rating_mean"], 3),
@@ -270,12 +271,12 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
     where = and_(*_leg_where(start, end, filters))
     timed = not_(lf.c.auto_closed)
     timed_wait = and_(timed, lf.c.wait_s.is_not(None))
-    served = and_(timed, lf.c.started_at.is_not(None))  # the assessment's 办件量
+    served = leg_measures.served()  # the assessment's 办件量
     columns = [
         func.count().label("tickets"),
         func.count().filter(served).label("served"),
-        func.count().filter(lf.c.calls > 0).label("called"),
-        func.count().filter(lf.c.outcome == "no_show").label("no_shows"),
+        func.count().filter(leg_measures.called()).label("called"),  # the assessment's calls
+        func.count().filter(leg_measures.no_show()).label("no_shows"),
         func.count().filter(lf.c.calls == 0).label("abandoned"),
         func.count().filter(lf.c.auto_closed).label("auto_closed"),
         func.count().filter(lf.c.outcome.like("transferred%")).label("transfers"),
@@ -481,7 +482,7 @@ def with_calls_in_hall(rows: list[Figures], called: Counter[str]) -> list[Figure
     out = {f.key: f for f in rows}
     for key, n in called.items():
         f = out.get(key) or _no_tickets(key, None, 0.0)
-        out[key] = replace(f, called=f.called + n, no_show_rate=_ratio(f.no_shows, f.called + n))
+        out[key] = replace(f, called=f.called + n, no_show_rate=leg_measures.no_show_rate(f.no_shows, f.called + n))
     return [out[k] for k in sorted(out)]
 
 

@@ -139,12 +139,12 @@ def _expected_measures(leg_rows: list[tuple], rating_rows: list[tuple], day_rows
     out: dict[str, dict[str, Any]] = defaultdict(lambda: Counter())
     units: dict[str, dict[str, list[float]]] = defaultdict(dict)  # staff -> unit -> [cases, first entered]
     for i, (staff, unit, queue, started, service, wait, outcome, closed) in enumerate(leg_rows):
-        if staff is None or closed:
+        if staff is None:
             continue
         m = out[staff]
-        m["calls"] += 1
+        m["calls"] += 1  # a leg the day closed is a call too (leg_measures)
         m["no_shows"] += outcome == "no_show"
-        if not started:
+        if not started or closed:
             continue
         m["cases"] += 1
         norm = {"B1": 30}.get(queue, 10) * 60 * 1.5

@@ -180,3 +180,38 @@ async def test_facts_written_before_the_rating_window_get_it_from_their_events(s
     assert [tuple(r) for r in rows] == [(2, "W1"), (5, "W2")]
     by_window = {f.key: (f.rated, f.rating_mean) for f in await scenario.figures("window") if f.rated}
     assert by_window == {"W1": (1, 2.0), "W2": (1, 5.0)}
+
+
+@ON_BOTH_BACKENDS
+async def test_the_no_show_rate_counts_a_call_the_day_closed_as_a_call_everywhere(scenario: Scenario) -> None:
+    """Tried: staff01 at W1 serves A, calls B who never comes (no-show), and calls C at 17:20, who
+    is still at the window when the day is closed (auto-closed). Seen: the report by person read
+    过号率 1/3 (C's leg among the calls) and the month's assessment 1/2 (C's leg left out of the
+    calls), so the two pages gave one person two rates. Kept: one definition, HALL.md's (no-shows
+    / tickets called; auto-closing leaves a ticket out of time averages only): C was called and
+    came, so it is a call and not a no-show on the report, the assessment and the hall's total."""
+    a = await scenario.issue("09:00")
+    b = await scenario.issue("09:01")
+    c = await scenario.issue("09:02")
+    await scenario.do("09:03", "login", "W1", "staff01")
+    await scenario.serve("W1", "09:05", "09:06", "09:16")
+    await scenario.do("09:20", "call_next", "W1")
+    await scenario.do("09:30", "no_show", "W1")
+    await scenario.do("17:20", "call_next", "W1")
+    await scenario.do("17:21", "start", "W1")
+    assert await scenario.do("18:30", "close_day", scenario.day) == 1
+    legs = [leg for t in (a, b, c) for leg in await scenario.legs(t.id)]
+    assert [(leg["staff_id"], leg["outcome"], leg["auto_closed"]) for leg in legs] == [
+        ("staff01", "served", False), ("staff01", "no_show", False), ("staff01", "closed_eod", True)]
+
+    [row] = await scenario.figures("staff")
+    [total] = await scenario.figures("all")
+    people, _units = await scenario.engine.database.read(
+        lambda conn: assess_month(conn, scenario.engine.config, AssessmentRules(), f"{scenario.day:%Y-%m}"))
+    [person] = people
+    measured = {line.rule: line.measured for line in person.lines}
+    called = sum(1 for leg in legs if leg["staff_id"] is not None)
+    no_shows = sum(1 for leg in legs if leg["outcome"] == "no_show")
+    assert (row.called, row.no_shows, total.called, total.no_shows) == (called, no_shows, called, no_shows)
+    assert measured["no_shows"] == row.no_show_rate == total.no_show_rate == round(no_shows / called, 4)
+    assert measured["volume"] == row.served == 1, "a case the day closed is no case served, on both pages"
