@@ -21,6 +21,7 @@ from server.config.models import HallConfig
 from server.errors import HallQError, invalid_state, not_found
 from server.events import EventBus
 from server.stats.months import refuse_if_final
+from server.stats.unit_scope import ticket_of_unit
 from server.storage.db import Database
 from server.storage.schema import rating_appeals, ticket_events, tickets
 
@@ -127,10 +128,14 @@ class Appeals:
         self.bus.publish(event)
         return appeal
 
-    async def list(self, status: str | None = None) -> list[Appeal]:
+    async def list(self, status: str | None = None, unit: str | None = None) -> list[Appeal]:
         """The pending ones first, oldest first (the manager's work, in the order it came), then
         the decided ones, latest decision first. Oldest first throughout put a month's decided
-        appeals above the new ones, and the page grows every month."""
+        appeals above the new ones, and the page grows every month.
+
+        `unit`: only the appeals of that unit's tickets (a chief's list), as its report and
+        follow-ups count them (`unit_scope.ticket_of_unit`), not of the clerks whose account
+        names the unit: catch the facts up first."""
         def work(conn: Connection) -> list[Appeal]:
             pending = rating_appeals.c.status == "pending"
             query = select(rating_appeals.c.id).order_by(
@@ -139,6 +144,8 @@ class Appeals:
             )
             if status:
                 query = query.where(rating_appeals.c.status == status)
+            if unit is not None:
+                query = query.where(ticket_of_unit(rating_appeals.c.ticket_id, unit))
             return [_appeal(conn, i) for i in conn.execute(query).scalars()]
 
         return await self.database.read(work)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
@@ -35,9 +35,10 @@ from server.engine.views import HallEvent
 from server.errors import HallQError, bad_request, invalid_state, not_found
 from server.events import EventBus
 from server.stats.appeals import rating_event
+from server.stats.unit_scope import ticket_of_unit
 from server.stats.watermarks import read_watermark, write_watermark
 from server.storage.db import Database
-from server.storage.schema import rating_followups, stat_ticket_facts, ticket_events, tickets
+from server.storage.schema import rating_followups, ticket_events, tickets
 
 WATERMARK = "followups"
 STATES = ("contact", "rectify", "closed")
@@ -200,15 +201,11 @@ def _behind(conn: Connection) -> bool:
 
 def of_unit(unit: str) -> Any:
     """The bad ratings a unit's chief representative works: those of the unit's tickets, as its
-    report counts them (the ticket fact's unit: the item's unit, or else that of the queue the
-    ticket was issued to; stats/ledger.py), whoever served them and whatever unit their account
-    names. Scoped by the clerk's account unit before, a chief saw a bad rating in their unit's
-    report (a 综合窗口 clerk of no unit serving their queue) without its follow-up, and the
-    follow-ups of their own people's work for other units, which their report did not count.
-    The ticket's fact must be written: readers catch the facts up first (a rated ticket has
-    ended, so it has one). A correlated EXISTS, each follow-up's fact found by its key: `ticket_id IN
-    (the unit's facts)` read every fact of the unit's years (no index leads with the unit)."""
-    return exists().where(stat_ticket_facts.c.ticket_id == rating_followups.c.ticket_id, stat_ticket_facts.c.unit == unit)
+    report counts them (`unit_scope.ticket_of_unit`, as the appeals they see). Scoped by the
+    clerk's account unit before, a chief saw a bad rating in their unit's report (a 综合窗口 clerk
+    of no unit serving their queue) without its follow-up, and the follow-ups of their own
+    people's work for other units, which their report did not count."""
+    return ticket_of_unit(rating_followups.c.ticket_id, unit)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy import select
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
@@ -41,7 +40,6 @@ from server.stats.metrics import (
 from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
-from server.storage.schema import users
 
 audit = logging.getLogger("hallq.audit")
 FACTS = web.AppKey("stats_facts", FactBuilder)
@@ -142,11 +140,13 @@ async def decide_appeal(request: web.Request, principal: Principal, body: Decisi
 
 
 async def list_appeals(request: web.Request, principal: Principal) -> web.Response:
-    appeals = await request.app[APPEALS].list(choice_param(request, "status", APPEAL_STATUSES))
-    if principal.role is Role.CHIEF:  # a chief representative sees their own unit's people's appeals
+    status = choice_param(request, "status", APPEAL_STATUSES)
+    if principal.role is Role.CHIEF:  # a chief sees the appeals of their unit's tickets, as their follow-ups
         unit = report_filters(request, principal)["unit"]
-        own = await request.app[DATABASE].read(lambda c: set(c.execute(select(users.c.username).where(users.c.unit == unit)).scalars()))
-        appeals = [a for a in appeals if a.staff_id in own]
+        await request.app[FACTS].catch_up_all()  # each appeal's ticket fact holds its unit
+        appeals = await request.app[APPEALS].list(status, unit)
+    else:
+        appeals = await request.app[APPEALS].list(status)
     names = await request.app[DATABASE].read(staff_names)
     people = {a.staff_id for a in appeals} | {a.decided_by for a in appeals if a.decided_by}
     return json_response({"appeals": appeals, "names": {p: person_label(p, names) for p in sorted(people)}})

@@ -380,8 +380,11 @@ async def test_a_chiefs_dashboard_is_their_units(web_hub: Hub) -> None:
 
 
 async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
-    """Tried: appeals by staff01 (of the chief's unit) and staff02 (of another), listed by the
-    chief and by the manager. Kept: the chief sees only their unit's (they listed the hall's)."""
+    """Tried: appeals by c-staff (of the chief's unit) and o-staff (of another, relieving at the
+    unit's window W19), both of the unit's C1 tickets, listed by the chief and by the manager.
+    Kept: the chief sees only their unit's (they listed the hall's), and that is the appeals of
+    the unit's tickets, o-staff's too: their report and follow-ups count that bad rating (by the
+    clerk's account unit, o-staff's appeal went to the other unit's chief)."""
     unit = web_hub.app[CONFIG].queue("C1").unit
     other = next(u.code for u in web_hub.app[CONFIG].units if u.code != unit)
     await web_hub.app[ACCOUNTS].add_user("c-staff", HUB_PASSWORD, Role.STAFF, "钱七", unit, now=web_hub.engine.clock.now())
@@ -400,7 +403,10 @@ async def test_a_chief_lists_only_their_units_appeals(web_hub: Hub) -> None:
         await post(web_hub, "/windows/W19/logout", who)
     chief = await chief_of(web_hub, "chief-c", unit)
     seen = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth(chief))).json()
-    assert [a["staff_id"] for a in seen["appeals"]] == ["c-staff"]
+    assert sorted(a["staff_id"] for a in seen["appeals"]) == ["c-staff", "o-staff"]
+    other_chief = await chief_of(web_hub, "chief-o", other)
+    theirs = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth(other_chief))).json()
+    assert theirs["appeals"] == [], "no ticket of the other unit was rated"
     everyone = await (await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))).json()
     assert sorted(a["staff_id"] for a in everyone["appeals"]) == ["c-staff", "o-staff"]
 

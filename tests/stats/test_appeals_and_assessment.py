@@ -2,15 +2,20 @@
 and the assessment rules file's error reporting."""
 from __future__ import annotations
 
+import unittest.mock
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from server.accounts import Principal, Role
+from server.api.keys import ACCOUNTS, DATABASE
 from server.config.problems import ConfigError
 from server.engine.views import IssueRequest
 from server.stats.assessment_rules import load_rules, parse_rules
-from tests.conftest import HUB_PASSWORD, at, start_hub
+from server.storage.schema import users
+from tests.conftest import HUB_PASSWORD, _hub_password_hash, at, start_hub
 
 
 async def _rated_visit(hub, clock, staff: str, window: str, score: int) -> int:
@@ -145,3 +150,34 @@ async def test_pending_appeals_come_first_then_the_latest_decisions(aiohttp_clie
         assert r.status == 200
     listed = await (await hub.client.get("/api/v1/appeals", headers=hub.auth("manager"))).json()
     assert [a["id"] for a in listed["appeals"]] == [ids[2], ids[1], ids[0]]
+
+
+async def test_a_chief_sees_the_appeals_of_the_bad_ratings_their_units_report_counts(aiohttp_client, tmp_path, clock):
+    """Tried: staff01, a 综合窗口 clerk whose account names no unit, serves an A1 ticket (U01's
+    queue) at W01 and is rated 1; staff02, a U01 clerk relieving at W11, serves a B1 ticket
+    (U08's queue) and is rated 2; both appeal. Seen: U01's chief, whose report and follow-ups
+    hold the A1 bad rating, was shown staff02's appeal of the B1 one instead (appeals went by the
+    clerk's account unit), and U08's chief, whose follow-up list holds the B1 rating, saw no
+    appeal. Kept: a chief sees the appeals of their unit's tickets, as their follow-ups
+    (followups.of_unit) and report count them; the manager sees all."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    client = hub.client
+    await hub.app[DATABASE].write(lambda c: c.execute(update(users).where(users.c.username == "staff02").values(unit="U01")))
+    with unittest.mock.patch("server.accounts.hash_password", return_value=_hub_password_hash()):
+        for name, unit in (("chief01", "U01"), ("chief08", "U08")):
+            await hub.app[ACCOUNTS].add_user(name, "pass-1234", Role.CHIEF, f"首席{unit}", unit, now=at("08:00"))
+            hub.tokens[name] = await hub.app[ACCOUNTS].open_session(Principal(name, Role.CHIEF, False, name, unit), now=at("08:00"))
+    front = await _rated_visit(hub, clock, "staff01", "W01", 1)  # A1: U01's queue
+    relief = await _rated_visit(hub, clock, "staff02", "W11", 2)  # B1: U08's queue
+    for staff, ticket in (("staff01", front), ("staff02", relief)):
+        r = await client.post("/api/v1/appeals", json={"ticket_id": ticket, "reason": "群众误操作"}, headers=hub.auth(staff))
+        assert r.status == 201, await r.text()
+
+    everyone = await (await client.get("/api/v1/appeals", headers=hub.auth("manager"))).json()
+    assert sorted(a["ticket_id"] for a in everyone["appeals"]) == sorted((front, relief))
+    for chief, ticket in (("chief01", front), ("chief08", relief)):
+        followups = await (await client.get("/api/v1/followups", headers=hub.auth(chief))).json()
+        appeals = await (await client.get("/api/v1/appeals", headers=hub.auth(chief))).json()
+        assert [f["ticket_id"] for f in followups["followups"]] == [ticket], chief
+        assert [a["ticket_id"] for a in appeals["appeals"]] == [ticket], chief
+        assert list(appeals["names"]) == [next(a["staff_id"] for a in appeals["appeals"])], chief
