@@ -151,7 +151,11 @@ def compute_legs(
             leg += 1
             payload = event.get("payload") or {}
             target_by_leg[leg] = payload.get("target") if payload.get("target_kind") != "queue" else None
-    auto_closed = bool(ticket["auto_closed"])
+    # Only the leg still open when the day closed the ticket is auto-closed: an earlier one ended
+    # when its window transferred the case on (受理 then 转), and its wait and service stand. Flagging
+    # every leg took a clerk's accepted case out of their 办件量 whenever the back office did not
+    # conclude it that day.
+    closed_leg = max(by_leg, default=0) if ticket["auto_closed"] else None
     facts = []
     for number in sorted(by_leg):
         rows = by_leg[number]
@@ -207,7 +211,7 @@ def compute_legs(
                 else None,
                 hold_s=_sum([r["end_at"] - r["start_at"] for r in holds if r["end_at"] is not None]),
                 outcome=outcome,
-                auto_closed=auto_closed,
+                auto_closed=number == closed_leg,
             )
         )
     for i, fact in enumerate(facts):

@@ -3,13 +3,13 @@ handled, and agree with the monthly assessment read beside them."""
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.stats.assessment import assess_month
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.metrics import Figures, chart_series, wait_histogram
 from server.storage.db import _alembic_config, upgrade
-from server.storage.schema import stat_ticket_facts
+from server.storage.schema import stat_leg_facts, stat_ticket_facts
 from tests.stats.conftest import ON_BOTH_BACKENDS, Scenario
 
 M = 60.0
@@ -215,3 +215,41 @@ async def test_the_no_show_rate_counts_a_call_the_day_closed_as_a_call_everywher
     assert (row.called, row.no_shows, total.called, total.no_shows) == (called, no_shows, called, no_shows)
     assert measured["no_shows"] == row.no_show_rate == total.no_show_rate == round(no_shows / called, 4)
     assert measured["volume"] == row.served == 1, "a case the day closed is no case served, on both pages"
+
+
+@ON_BOTH_BACKENDS
+async def test_a_case_accepted_and_passed_on_counts_for_the_window_though_the_day_closed_it(scenario: Scenario) -> None:
+    """Tried: staff01 at W1 accepts A at 09:05-09:19 and transfers it to the back office BO at
+    09:19 (受理, 转); BO never takes it up and the day closes it. It was: both legs flagged
+    auto-closed, so W1's leg lost its 14-minute wait and service from the report by person and
+    staff01 the case from the assessment's 办件量, for what the back office left undone. Kept: only
+    BO's leg, the one open at closing, is auto-closed; W1's leg is a case served on the report and
+    the assessment, with its wait and service; the ticket as a whole stays auto-closed (out of the
+    hall's time averages). Then the flag is set on every leg again as an older HallQ stored it and
+    migration 0013 clears it on the earlier leg only."""
+    a = await scenario.issue("09:00")
+    await scenario.do("09:04", "login", "W1", "staff01")
+    await scenario.do("09:04", "login", "BO", "staff03")
+    await scenario.do("09:05", "call_next", "W1")
+    await scenario.do("09:06", "start", "W1")
+    await scenario.do("09:19", "transfer", "W1", "back_office", "BO")
+    assert await scenario.do("18:30", "close_day", scenario.day) == 1
+    legs = await scenario.legs(a.id)
+    assert [(leg["leg"], leg["staff_id"], leg["auto_closed"]) for leg in legs] == [(1, "staff01", False), (2, None, True)]
+    assert (await scenario.ticket_fact(a.id) or {})["auto_closed"] is True
+
+    rows = {f.key: (f.served, f.wait_mean_s) for f in await scenario.figures("staff")}
+    assert rows["staff01"] == (1, 5 * 60.0), rows
+    people, _units = await scenario.engine.database.read(
+        lambda conn: assess_month(conn, scenario.engine.config, AssessmentRules(), f"{scenario.day:%Y-%m}"))
+    volumes = {p.staff_id: {line.rule: line.measured for line in p.lines}["volume"] for p in people}
+    assert (volumes["staff01"], volumes.get("staff03", 0)) == (1, 0)  # BO took nothing up
+
+    database = scenario.engine.database
+    await database.write(lambda conn: conn.execute(update(stat_leg_facts).values(auto_closed=True)))
+    async with database.engine.begin() as conn:  # as stored before 0013, then upgraded
+        await conn.run_sync(lambda sync: command.downgrade(_alembic_config(sync), "0012"))
+    await upgrade(database)
+    stored = await database.read(lambda c: c.execute(
+        select(stat_leg_facts.c.leg, stat_leg_facts.c.auto_closed).order_by(stat_leg_facts.c.leg)).all())
+    assert [tuple(r) for r in stored] == [(1, False), (2, True)]
