@@ -79,6 +79,9 @@ def _address(key: object) -> int:
 def _addresses(value: object) -> object:
     """Keys to numbers, refusing two keys that name one address: { 1 = "W01", "0x01" = "W03" }
     loaded as {1: "W03"}, the first pad silently gone."""
+    if isinstance(value, list):  # [[pad_buses.pads]] reads naturally, and loads as a list of tables
+        raise ValueError('a table of address = value is expected, e.g. { 1 = "W01", 2 = "W02" } or a section '
+                         'with lines 1 = "W01"; double brackets [[...]] make a list instead')
     if not isinstance(value, Mapping):
         return value
     keys: dict[int, list[str]] = {}

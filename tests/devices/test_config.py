@@ -370,3 +370,30 @@ windows = { 1 = "W01", adres = "W02" }
     assert lines[2].startswith("devices.toml: pad_buses[0].params: dialect 'qsystem-ub485' has no parameter(s) widht;"), lines
     assert lines[3].startswith("devices.toml: screen_buses[0].params: unknown key(s) ['min_intervl_s']"), lines
     assert lines[4:] == [f"4 problem(s) in {tmp_path / 'hall'}"], lines
+
+
+def test_pads_written_as_a_list_of_tables_say_how_to_write_them(tmp_path: Path) -> None:
+    """Tried: `[[pad_buses.pads]]` (double brackets, as for the bus itself) and window screens as
+    an inline list. It was: "Input should be a valid dictionary", which names no fix. Kept: both
+    named at their path, with the table form to write instead; the rest of the file still checked."""
+    code, lines = check_config_lines(tmp_path, """
+[[pad_buses]]
+name = "p1"
+url = "/dev/ttyUSB0"
+dialect = "hallq"
+[[pad_buses.pads]]
+1 = "W01"
+
+[[screen_buses]]
+name = "s1"
+url = "/dev/ttyUSB1"
+dialect = "pingan"
+params = { min_intervl_s = 0.08 }
+[screen_buses.screens]
+windows = ["W01"]
+""")
+    hint = 'a table of address = value is expected, e.g. { 1 = "W01", 2 = "W02" } or a section with lines 1 = "W01"'
+    assert code == 1
+    assert f"devices.toml: pad_buses[0].pads: {hint}; double brackets [[...]] make a list instead" in lines
+    assert f"devices.toml: screen_buses[0].screens.windows: {hint}; double brackets [[...]] make a list instead" in lines
+    assert any("min_intervl_s" in line for line in lines), lines
