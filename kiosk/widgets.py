@@ -5,8 +5,6 @@ multiplied by the large-text factor so the elderly mode scales the whole screen 
 """
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pygame
@@ -14,7 +12,7 @@ import pygame.freetype
 import qrcode
 
 from kiosk.flow import Action
-from printer_drivers.gbtext import NO_LINE_END, NO_LINE_START, attached_cut
+from printer_drivers.linebreak import break_lines
 
 INK = (29, 39, 51)
 MUTED = (91, 107, 124)
@@ -142,71 +140,11 @@ class Painter:
         return drawn
 
     def wrapped(self, text: str, size: int, color: tuple[int, int, int], top: int, max_width: int) -> int:
-        """Centered lines broken by width at phrase boundaries (see :func:`break_lines`: breaking
-        anywhere split 打印|机 and 19-2|6号 across lines); returns the bottom."""
+        """Centered lines broken by width at phrase boundaries, by the paper ticket's rule (see
+        :func:`printer_drivers.linebreak.break_lines`: breaking anywhere split 打印|机 and 19-2|6号
+        across lines); returns the bottom."""
         for text_line in break_lines(text, lambda line: self.font.get_rect(line, size=size).width <= max_width):
             rect = self.text(text_line, size, color, center=(self.width // 2, top + size // 2 + 4))
             top = rect.bottom + size // 3
         return top
 
-
-BREAK_AFTER = frozenset("，。；：、！？）》」』】〉”’… ,;!?)]")
-"""A line may end after these: Chinese has no spaces, so its punctuation marks the phrases.
-ASCII ``.`` and ``:`` are left out: a line must not end inside 1.5 or 14:00."""
-
-
-def _ideograph(ch: str) -> bool:
-    """A Chinese character (not a mark): the side of a break into a number or Latin word."""
-    return not ch.isascii() and unicodedata.category(ch) == "Lo"
-
-
-def may_break(text: str, at: int) -> bool:
-    """Whether a line may end before ``text[at]``: after a phrase's punctuation or a space, before
-    an opening mark, or where Chinese meets a number or Latin word (到|19-26号). Not after the
-    number (19-26|号: a counter belongs to its number) nor inside a date (11月|26日), and never so
-    that the next line starts with a closing mark or this one ends with an opening mark (避头尾,
-    as on the paper)."""
-    before, after = text[at - 1], text[at]
-    if after in NO_LINE_START or before in NO_LINE_END:
-        return False
-    return before in BREAK_AFTER or after in NO_LINE_END or _into_latin(text, at)
-
-
-def _into_latin(text: str, at: int) -> bool:
-    """Chinese, then a number or Latin word, at ``at``; a lone character between two numbers
-    (11月26日, 9时30分) binds them."""
-    before, after = text[at - 1], text[at]
-    between_numbers = at >= 2 and text[at - 2].isascii() and text[at - 2].isdigit()
-    return _ideograph(before) and after.isascii() and after.isalnum() and not between_numbers
-
-
-def break_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
-    """``text`` in lines that each ``fits``, broken only where :func:`may_break` allows, so that no
-    word is split (工|作人员 read as nonsense to a citizen who reads slowly); a phrase wider than a
-    whole line alone is broken between characters, still without a closing mark at a line start.
-    Joining the lines gives ``text`` back exactly."""
-    lines: list[str] = []
-    start = 0
-    while len(text) - start > 1 and not fits(text[start:]):  # a lone too-wide character stays
-        end = _phrase_end(text, start, fits) or _character_end(text, start, fits)
-        lines.append(text[start:end])
-        start = end
-    lines.append(text[start:])
-    return lines
-
-
-def _phrase_end(text: str, start: int, fits: Callable[[str], bool]) -> int | None:
-    """The last allowed break after ``start`` that leaves a line which fits; None if none does."""
-    for end in range(len(text) - 1, start, -1):
-        if may_break(text, end) and fits(text[start:end]):
-            return end
-    return None
-
-
-def _character_end(text: str, start: int, fits: Callable[[str], bool]) -> int:
-    """Where to cut a phrase too wide for a line: after as many characters as fit (at least one),
-    moved back so that the next line starts with no closing mark (the paper's rule)."""
-    end = start + 1
-    while end + 1 < len(text) and fits(text[start:end + 1]):
-        end += 1
-    return start + attached_cut(text[start:], end - start, "")

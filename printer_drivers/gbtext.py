@@ -17,7 +17,8 @@ reader and the tests agree on them:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+
+from printer_drivers.linebreak import attached_cut
 
 REPLACEMENT = "?"
 _REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -101,24 +102,6 @@ def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
         used += width
     lines.append("".join(current))
     return lines
-
-
-NO_LINE_START = frozenset("。，、；：？！）》」』】〉”’…—·.,;:?!)]}%")
-"""Closing marks: a line beginning with one reads as a stray dot (。 alone under a notice)."""
-NO_LINE_END = frozenset("（《「『【〈“‘([{")
-"""Opening marks: a line ending with one is cut off from what it opens."""
-
-
-def attached_cut(chars: Sequence[str], cut: int, following: str) -> int:
-    """Where to end a line that would end before ``chars[cut]`` (``following`` when ``cut`` is the
-    end) so that the next line starts with no closing mark and this one ends with no opening
-    mark (避头尾): earlier, moving the character before down with the mark; ``cut`` itself when
-    only an empty line would do. Shared by the paper and the kiosk's screen."""
-    moved = cut
-    while moved > 0 and ((chars[moved] if moved < len(chars) else following) in NO_LINE_START
-                         or chars[moved - 1] in NO_LINE_END):
-        moved -= 1
-    return moved or cut
 
 
 def encode(text: str) -> bytes:

@@ -5,11 +5,12 @@ import pygame
 import pytest
 
 from kiosk import flow as f
-from kiosk import widgets
 from kiosk.screens import unprinted_advice
 from kiosk.session import IssueResult, Outcome
-from printer_drivers.gbtext import NO_LINE_START, text_columns
+from printer_drivers.gbtext import text_columns
+from printer_drivers.linebreak import NO_LINE_START, break_lines
 from tests.kiosk.test_screens_render import JOB, TICKET
+from tests.text_lines import consecutive_lines, split_words
 
 WORDS = ("号码", "叫号", "窗口", "办理", "手机", "扫描", "二维码", "查看", "进度", "通知", "工作", "人员", "处理",
          "打印机", "故障", "19-26号", "右侧", "下方", "老年人", "残疾人", "孕妇", "军人", "优先", "类别", "出示",
@@ -24,18 +25,6 @@ TEXTS = (unprinted_advice("19-26号", False), unprinted_advice("19-26号", True)
          GREEN, ID_NEEDED, CLOSED)
 
 
-def split_words(lines: list[str]) -> list[str]:
-    """The words of WORDS that a boundary between ``lines`` falls inside."""
-    text = "".join(lines)
-    boundaries = {sum(map(len, lines[:i])) for i in range(1, len(lines))}
-    return [word for word in WORDS for start in _occurrences(text, word)
-            if any(start < b < start + len(word) for b in boundaries)]
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    return [i for i in range(len(text)) if text.startswith(word, i)]
-
-
 def within(columns: int):  # type: ignore[no-untyped-def]
     return lambda line: text_columns(line) <= columns
 
@@ -45,36 +34,27 @@ def test_the_screens_texts_break_between_phrases_at_every_width(text: str) -> No
     """Tried: each text at every width from the longest phrase's (19 characters) to all on one
     line. Kept: no word split, no line too wide, none starting with a closing mark, nothing lost."""
     for columns in range(38, text_columns(text) + 2):
-        lines = widgets.break_lines(text, within(columns))
+        lines = break_lines(text, within(columns))
         assert "".join(lines) == text
         assert all(text_columns(line) <= columns for line in lines), (columns, lines)
-        assert not split_words(lines), (columns, lines)
+        assert not split_words(lines, WORDS), (columns, lines)
         assert not [line for line in lines[1:] if line[0] in NO_LINE_START], (columns, lines)
 
 
 def test_where_the_lines_of_the_unprinted_ticket_break() -> None:
     """At a break before a number (到|19-26号) and after each phrase's mark; at the space of a time
     but not inside the date (11月|26日 read as two things)."""
-    assert widgets.break_lines(unprinted_advice("19-26号", True), within(36)) == [
+    assert break_lines(unprinted_advice("19-26号", True), within(36)) == [
         "请记住此号码并留意叫号，凭号码到", "19-26号窗口办理；", "也可用手机扫描下方二维码查看进度。", "已通知工作人员处理打印机故障。"]
-    assert widgets.break_lines("下次取号时间：11月26日 14:00", within(20)) == ["下次取号时间：", "11月26日 14:00"]
-    assert widgets.break_lines("请携带身份证（原件）", within(14)) == ["请携带身份证", "（原件）"]
+    assert break_lines("下次取号时间：11月26日 14:00", within(20)) == ["下次取号时间：", "11月26日 14:00"]
+    assert break_lines("请携带身份证（原件）", within(14)) == ["请携带身份证", "（原件）"]
 
 
 def test_a_phrase_wider_than_the_line_breaks_between_characters_but_not_before_a_stop() -> None:
-    assert widgets.break_lines("国有建设用地使用权及房屋所有权首次登记", within(20)) == ["国有建设用地使用权及", "房屋所有权首次登记"]
-    assert widgets.break_lines("请联系工作人员。", within(14)) == ["请联系工作人", "员。"]
-    assert widgets.break_lines("", within(4)) == [""]
-    assert widgets.break_lines("办理", within(1)) == ["办", "理"]  # nothing fits: one character a line, no empty one
-
-
-def wrapped_lines(texts: list[str], whole: str) -> list[str]:
-    """The consecutive lines the screen drew for ``whole``."""
-    for start in range(len(texts)):
-        for end in range(start + 1, len(texts) + 1):
-            if "".join(texts[start:end]) == whole:
-                return texts[start:end]
-    raise AssertionError(f"{whole!r} not drawn: {texts}")
+    assert break_lines("国有建设用地使用权及房屋所有权首次登记", within(20)) == ["国有建设用地使用权及", "房屋所有权首次登记"]
+    assert break_lines("请联系工作人员。", within(14)) == ["请联系工作人", "员。"]
+    assert break_lines("", within(4)) == [""]
+    assert break_lines("办理", within(1)) == ["办", "理"]  # nothing fits: one character a line, no empty one
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1024, 768), (1920, 1080), (1080, 1920)], ids=lambda s: "x".join(map(str, s)))
@@ -93,8 +73,8 @@ async def test_no_line_of_the_unprinted_ticket_screen_starts_inside_a_word(hub, 
     app.render()
     pygame.image.save(app.surface, str(tmp_path / f"print_failed_{size[0]}x{size[1]}_{large}.png"))
     advice = unprinted_advice("19-26号", app.painter.portrait)
-    lines = wrapped_lines([t.text for t in app.painter.texts], advice)
-    assert not split_words(lines), lines
+    lines = consecutive_lines([t.text for t in app.painter.texts], advice)
+    assert not split_words(lines, WORDS), lines
     assert not [line for line in lines if line[0] in NO_LINE_START], lines
     boxes = [t.rect for t in app.painter.texts if t.text in lines]
     assert all(box.width <= app.surface.get_width() - app.painter.unit(0.12) for box in boxes)

@@ -184,7 +184,7 @@ async def test_a_wrapped_message_never_starts_a_line_with_a_stop_or_comma(hub, m
     every width from a narrow upright screen's to a wide one's. Kept: no line begins with ，。；
     (at some widths one did, a stray mark to a citizen who reads little): the character before
     moves down with the mark (避头尾, as on the paper); nothing is lost, no line is too wide."""
-    from printer_drivers.gbtext import NO_LINE_START
+    from printer_drivers.linebreak import NO_LINE_START
     message = "每人每天最多取号2次，您今天已取满。请凭已取的号票等候叫号；如需办理其他业务，请到服务台咨询"
     kiosk = make_kiosk()
     await kiosk.start()
