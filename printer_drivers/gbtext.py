@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from printer_drivers.linebreak import attached_cut
+from printer_drivers.linebreak import break_lines
 
 REPLACEMENT = "?"
 _REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -74,34 +74,17 @@ def text_columns(text: str) -> int:
 def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
     """Break a sanitized single line into pieces of at most ``columns`` columns.
 
-    Breaks between characters (Chinese has no spaces to break at); a line never splits a
-    double-width character. With ``breaks``, a full line ends after the last of those characters
-    in it, when it has one (a list: 19、21、23 never splits inside a number). As Chinese print does
-    (避头尾), no line begins with a closing mark (a lone 。 on the last line of a notice) and none
-    ends with an opening one: the character before moves down with it. Returns at least one
-    (possibly empty) line. Joining the result gives ``text`` back exactly.
+    Breaks between phrases by :func:`printer_drivers.linebreak.break_lines`, the kiosk screen's
+    rule: breaking wherever a line was full printed 重|新排队 and 工作|人员 in the ticket's notice.
+    Only a phrase wider than a whole line breaks between characters; a line never splits a
+    double-width character, none begins with a closing mark nor ends with an opening one (避头尾).
+    ``breaks``: more characters a line may end after (a list: 19、21、23 never splits inside a
+    number). Returns at least one (possibly empty) line. Joining the result gives ``text`` back
+    exactly.
     """
     if columns < 2:
         raise ValueError(f"columns must be >= 2, got {columns}")
-    lines: list[str] = []
-    current: list[str] = []
-    used = 0
-    for ch in text:
-        width = char_columns(ch)
-        if used + width > columns:
-            cut = max((i + 1 for i, c in enumerate(current) if c in breaks), default=len(current))
-            if text_columns("".join(current[cut:])) + width > columns:
-                cut = len(current)  # what follows the break would not fit either: cut here
-            moved = attached_cut(current, cut, ch)
-            if text_columns("".join(current[moved:])) + width <= columns:
-                cut = moved  # else the marks' line would overfill: cut as before
-            lines.append("".join(current[:cut]))
-            current = current[cut:]
-            used = text_columns("".join(current))
-        current.append(ch)
-        used += width
-    lines.append("".join(current))
-    return lines
+    return break_lines(text, lambda line: text_columns(line) <= columns, breaks)
 
 
 def encode(text: str) -> bytes:

@@ -24,7 +24,20 @@ def test_wrap_never_splits_a_chinese_character() -> None:
 
 def test_a_list_wraps_after_its_separator_not_inside_a_number() -> None:
     assert gbtext.wrap("窗口：19、21、23号", 11, "、") == ["窗口：19、", "21、23号"]
-    assert gbtext.wrap("窗口：123456789", 8) == ["窗口：12", "3456789"]  # no separator: as before
+    # A number wider than its line starts one of its own (窗口：|1234…), then breaks where full.
+    assert gbtext.wrap("窗口：123456789", 8) == ["窗口：", "12345678", "9"]
+
+
+def test_a_line_breaks_between_phrases_not_inside_a_word() -> None:
+    """Tried: the ticket's notice on 58 mm paper, cut wherever a line was full (说|明, 工作人员|可
+    at other widths). Kept: a line ends after a phrase's mark, before a number (到|19-26号, not
+    19-26|号), at a space, never inside a date; one phrase per line when two do not fit."""
+    assert gbtext.wrap("请到办理窗口说明，工作人员", 20) == ["请到办理窗口说明，", "工作人员"]
+    # The phrase alone is wider than 16 columns: only then does it break between characters.
+    assert gbtext.wrap("请到办理窗口说明，工作人员", 16) == ["请到办理窗口说", "明，工作人员"]
+    assert gbtext.wrap("凭号码到19-26号窗口办理", 20) == ["凭号码到", "19-26号窗口办理"]
+    assert gbtext.wrap("下次取号时间：11月26日 14:00", 20) == ["下次取号时间：", "11月26日 14:00"]
+    assert gbtext.wrap("ab办理业务", 5) == ["ab办", "理业", "务"]  # no phrase boundary: as before
 
 
 def test_no_line_begins_with_a_closing_mark_or_ends_with_an_opening_one() -> None:
@@ -32,8 +45,8 @@ def test_no_line_begins_with_a_closing_mark_or_ends_with_an_opening_one() -> Non
     its own (a lone 。 under the notice, read as a stray dot), and a bracket at a line's end.
     Kept: the character before moves down with the mark (避头尾), nothing lost, every line fits."""
     notice = "请留意叫号屏幕和语音提示。过号请到服务台重新排队。"
-    assert gbtext.wrap(notice, 48) == ["请留意叫号屏幕和语音提示。过号请到服务台重新排", "队。"]
-    assert gbtext.wrap("请到办理窗口说明，工作人员", 16) == ["请到办理窗口说", "明，工作人员"]
+    assert gbtext.wrap(notice, 48) == ["请留意叫号屏幕和语音提示。", "过号请到服务台重新排队。"]
+    assert gbtext.wrap("请联系工作人员。", 14) == ["请联系工作人", "员。"]  # one phrase, too wide
     assert gbtext.wrap("请携带身份证（原件）", 14) == ["请携带身份证", "（原件）"]
     assert gbtext.wrap("。。。。", 4) == ["。。", "。。"]  # nothing but marks: cut as before
 

@@ -7,10 +7,13 @@ import qrcode
 from escpos.printer import Dummy
 from PIL import Image
 
+from kiosk.session import NO_WINDOW_NOTICE, TICKET_NOTICE
 from printer_drivers import LayoutError, gbtext, builtin_profiles, get_profile, render_ticket
 from printer_drivers.escpos_reader import parse, read
+from printer_drivers.linebreak import NO_LINE_START
 from printer_drivers.render import QR_QUIET_MODULES
 from tests.printer.samples import STATUS_URL, sample_layout, sample_ticket
+from tests.text_lines import consecutive_lines, split_words
 
 PROFILES = sorted(builtin_profiles())
 
@@ -116,6 +119,27 @@ def test_a_long_window_list_fits_the_58mm_paper_and_never_splits_a_number() -> N
         assert gbtext.text_columns(lines[i]) <= profile.columns
         i += 1
     assert taken == "办理窗口：" + hint and i - first > 1
+
+
+NOTICE_WORDS = ("留意", "叫号", "屏幕", "语音", "提示", "过号", "办理", "窗口", "说明", "工作人员", "为您", "重新", "排队",
+                "目前", "暂无", "此业务", "开放", "依次")
+"""Words of the kiosk's printed notices: a line boundary inside one splits it (说|明, 重|新)."""
+
+
+@pytest.mark.parametrize("notice", [TICKET_NOTICE, NO_WINDOW_NOTICE + TICKET_NOTICE], ids=["notice", "no_window"])
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_printed_notice_breaks_between_phrases(name: str, notice: str) -> None:
+    """Tried: the notices the kiosk prints, decoded from the real ESC/POS bytes on every profile's
+    paper. It was 重|新排队 on 58 mm paper and, after 目前暂无窗口…, 工作|人员 on most papers.
+    Kept: each line ends at a phrase (说明 and 工作人员 whole), none wider than the paper, none
+    starting with a closing mark, and the lines joined give the notice back."""
+    profile = get_profile(name)
+    lines = consecutive_lines([line.text for line in read(render(name, notice=notice)).lines], notice)
+    assert not split_words(lines, NOTICE_WORDS), lines
+    assert all(gbtext.text_columns(line) <= profile.columns for line in lines), lines
+    assert not [line for line in lines[1:] if line[0] in NO_LINE_START], lines
+    if profile.columns == 32:
+        assert lines[-2:] == ["过号请到办理窗口说明，", "工作人员可为您重新排队。"]
 
 
 def test_no_qr_when_layout_hides_it() -> None:
