@@ -143,8 +143,24 @@ class Painter:
         """Centered lines broken by width at phrase boundaries, by the paper ticket's rule (see
         :func:`printer_drivers.linebreak.break_lines`: breaking anywhere split 打印|机 and 19-2|6号
         across lines); returns the bottom."""
+        lines, bottom = self._wrapped_lines(text, size, top, max_width)
+        for text_line, center in lines:
+            self.text(text_line, size, color, center=center)
+        return bottom
+
+    def wrapped_height(self, text: str, size: int, max_width: int) -> int:
+        """How far :meth:`wrapped` moves down, without drawing: a screen that must fit its lines
+        above a button chooses its spacing before it draws anything."""
+        return self._wrapped_lines(text, size, 0, max_width)[1]
+
+    def _wrapped_lines(self, text: str, size: int, top: int,
+                       max_width: int) -> tuple[list[tuple[str, tuple[int, int]]], int]:
+        """Each line of :meth:`wrapped` with the center it is drawn at, and the bottom."""
+        placed: list[tuple[str, tuple[int, int]]] = []
         for text_line in break_lines(text, lambda line: self.font.get_rect(line, size=size).width <= max_width):
-            rect = self.text(text_line, size, color, center=(self.width // 2, top + size // 2 + 4))
+            rect = self.font.get_rect(text_line, size=size)
+            rect.center = (self.width // 2, top + size // 2 + 4)
+            placed.append((text_line, rect.center))
             top = rect.bottom + size // 3
-        return top
+        return placed, top
 
