@@ -7,6 +7,7 @@ drawn, so a button cannot be touched that the citizen could not see.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 import pygame
 
@@ -383,10 +384,115 @@ def number_intro(green: str | None) -> tuple[str, tuple[int, int, int]]:
     return (f"您的绿色通道（{green}）号码是" if green else "您的绿色通道号码是"), OK
 
 
-def _side_qr_box(p: Painter, top: int) -> pygame.Rect:
-    """Where a screen lying down shows the status QR code: right of the number."""
-    side = p.unit(0.28)
-    return pygame.Rect(p.width - side - p.unit(0.05), top + p.unit(0.14), side, side)
+QR_MIN_SIDE = 132
+"""The smallest QR code box the 号票未能打印 screen draws: 4 px modules for the version-3 code of a
+status URL (33 modules with its quiet zone), still read by a phone at arm's length."""
+SCAN_CAPTION = "手机扫码查看进度"
+
+
+@dataclass(frozen=True)
+class UnprintedLayout:
+    """Where the 号票未能打印 screen puts its parts: the vertical centers of its lines (the advice
+    by its top), the number's size and horizontal center, and the QR code's box. Chosen before
+    anything is drawn, as the largest number and most generous spacing with which nothing
+    overlaps: on 4:3 and 5:4 screens the code beside the number lay over it and over the service
+    line, in 大字模式 even more."""
+
+    intro: int
+    intro_width: int
+    number: int
+    number_size: int
+    number_x: int
+    place: int
+    wait: int
+    advice: int
+    qr: pygame.Rect
+
+
+def unprinted_layout(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
+                     button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
+    """The layout for the screen's ``texts`` (intro, number, service, wait, advice) between the
+    ``title`` (under the header's bottom ``top``) and the ``button``: the number at its full size
+    with the usual spacing where that fits, else with the lines packed, else smaller step by step.
+    Lying down, the QR code goes in a column right of the number (the number moves left where,
+    centred, it would touch the code); upright, below the text; where neither leaves room for a
+    code a phone reads, beside the button. Without a status URL, ``qr`` is empty."""
+    full = p.px(0.2)
+    for number_size in [int(full * k) for k in (1.0, 0.9, 0.8, 0.7, 0.6)]:
+        for packed in (False, True):
+            layout = _unprinted_try(p, top, title, texts, button, with_qr, number_size, packed)
+            if layout is not None:
+                return layout
+    # Nothing fits (a screen far smaller than any kiosk's): the smallest, packed, QR at its minimum.
+    layout = _unprinted_try(p, top, title, texts, button, with_qr, int(full * 0.6), True, force=True)
+    assert layout is not None  # forced: no check refuses it
+    return layout
+
+
+def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
+                   button: pygame.Rect, with_qr: bool, number_size: int, packed: bool,
+                   force: bool = False) -> UnprintedLayout | None:
+    """One candidate of :func:`unprinted_layout`, or None when something would overlap."""
+    intro, number, place, wait, advice = texts
+    u = p.across if p.portrait else p.unit
+    gap = p.unit(0.012)
+    sizes = (p.px(0.04), number_size, p.px(0.04), p.px(0.035))
+    heights = [p.font.get_rect(text, size=size).height for text, size in zip((intro, number, place, wait), sizes)]
+
+    def below(nominal: int, above: int, height: int) -> int:
+        """A line's center: where it usually goes, or just below the line above it."""
+        least = above + gap + height // 2
+        return least if packed else max(nominal, least)
+
+    def bottom(center: int, height: int) -> int:
+        return center - height // 2 + height
+
+    intro_y = below(top + u(0.16), title.bottom, heights[0])
+    number_y = below(top + u(0.33), bottom(intro_y, heights[0]), heights[1])
+    y = bottom(number_y, heights[1])
+    place_y = below(y + u(0.04), y, heights[2])
+    wait_y = below(y + u(0.1), bottom(place_y, heights[2]), heights[3])
+    advice_top = bottom(wait_y, heights[3]) + gap if packed else max(y + u(0.15), bottom(wait_y, heights[3]) + gap)
+    text_bottom = advice_top + p.wrapped_height(advice, p.px(0.032), p.width - p.unit(0.12))
+    if text_bottom > button.top and not force:
+        return None
+    laid = UnprintedLayout(intro_y, p.width - 40, number_y, number_size, p.width // 2, place_y, wait_y, advice_top,
+                           pygame.Rect(0, 0, 0, 0))
+    if not with_qr:
+        return laid
+    caption = p.font.get_rect(SCAN_CAPTION, size=p.px(0.028))
+    margin = p.unit(0.02)
+    if not p.portrait:  # a column right of the number, from under the title to above the service line
+        qr_top = title.bottom + gap
+        side = _qr_side(p, place_y - heights[2] // 2 - gap - qr_top, caption, p.unit(0.28))
+        number_width = p.font.get_rect(number, size=number_size).width
+        while side >= QR_MIN_SIDE:
+            center = min(p.width - p.unit(0.05) - side // 2, p.width - margin - caption.width // 2)
+            column = center - max(side, caption.width) // 2 - gap  # the text left of the column ends here
+            centred = p.width // 2 + number_width // 2 <= column
+            if centred or number_width <= column - 2 * margin:  # else the number moves left, clear of it
+                return replace(laid, number_x=p.width // 2 if centred else column // 2,
+                               intro_width=2 * column - p.width if centred else column - 2 * margin,
+                               qr=pygame.Rect(center - side // 2, qr_top, side, side))
+            side -= 4
+    else:  # below the text: beside the number it covered it on an upright screen
+        area = pygame.Rect(0, text_bottom + gap, p.width, button.top - gap - text_bottom - gap)
+        side = _qr_side(p, area.height, caption, p.across(0.4))
+        if side >= QR_MIN_SIDE:
+            return replace(laid, qr=pygame.Rect((p.width - side) // 2, area.top, side, side))
+    # Beside the button row, right of the button, under the text: where a cramped screen has room.
+    area = pygame.Rect(button.right + gap, text_bottom + gap, p.width - margin - button.right - gap,
+                       p.height - margin - text_bottom - gap)
+    side = min(_qr_side(p, area.height, caption, u(0.4) if p.portrait else p.unit(0.28)), area.width)
+    if (side >= QR_MIN_SIDE and caption.width <= area.width) or force:
+        side = max(side, QR_MIN_SIDE)
+        return replace(laid, qr=pygame.Rect(area.centerx - side // 2, area.top, side, side))
+    return None
+
+
+def _qr_side(p: Painter, height: int, caption: pygame.Rect, largest: int) -> int:
+    """The QR code's side that leaves room in ``height`` for the caption under it."""
+    return min(largest, height - p.unit(0.01) - caption.height)
 
 
 def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
@@ -397,28 +503,25 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     u = p.across if p.portrait else p.unit
     # No paper came out: what the ticket would have said, and its status page as a QR code to scan
     # with a phone (only the number showed, for 20 s, with the printer's own "请联系工作人员换纸").
-    p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + u(0.08)))
+    title = p.text("非常抱歉，号票未能打印", p.px(0.06), ACCENT, center=(p.width // 2, top + u(0.08)))
     intro, color = number_intro(green_channel_class(flow, screen.result))
-    beside_qr = screen.result.status_url and not p.portrait  # a green ticket's line is long: clear of the code
-    p.text(intro, p.px(0.04), color, center=(p.width // 2, top + u(0.16)),
-           max_width=2 * _side_qr_box(p, top).left - p.width - 20 if beside_qr else p.width - 40)
-    y = _number_block(p, ticket.number, top + u(0.33), ACCENT)
-    p.text(ticket_place_text(screen.result), p.px(0.04), INK, center=(p.width // 2, y + u(0.04)),
-           max_width=p.width - 40)
-    p.text(ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min), p.px(0.035), INK,
-           center=(p.width // 2, y + u(0.1)), max_width=p.width - 40)
-    text_bottom = p.wrapped(unprinted_advice(screen.result.window_hint, p.portrait), p.px(0.032), INK, y + u(0.15),
-                            p.width - p.unit(0.12))
+    place = ticket_place_text(screen.result)
+    wait = ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min)
+    advice = unprinted_advice(screen.result.window_hint, p.portrait)
     w, h = p.width // 4, p.unit(0.1)
     button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)
+    at = unprinted_layout(p, top, title, (intro, ticket.number, place, wait, advice), button,
+                          bool(screen.result.status_url))
+    p.text(intro, p.px(0.04), color, center=(at.number_x, at.intro), max_width=at.intro_width)
+    p.text(ticket.number, at.number_size, ACCENT, center=(at.number_x, at.number))
+    p.text(place, p.px(0.04), INK, center=(p.width // 2, at.place), max_width=p.width - 40)
+    p.text(wait, p.px(0.035), INK, center=(p.width // 2, at.wait), max_width=p.width - 40)
+    p.wrapped(advice, p.px(0.032), INK, at.advice, p.width - p.unit(0.12))
     if screen.result.status_url:  # large enough for a phone at arm's length, clear of the number
-        if p.portrait:  # below the text: beside the number it covered it on an upright screen
-            side = min(p.across(0.4), button.top - text_bottom - p.unit(0.05))
-            box = pygame.Rect((p.width - side) // 2, text_bottom + p.unit(0.01), side, side)
-        else:
-            box = _side_qr_box(p, top)
-        drawn = p.qr(screen.result.status_url, box)
-        p.text("手机扫码查看进度", p.px(0.028), MUTED, center=(drawn.centerx, drawn.bottom + p.unit(0.015)))
+        drawn = p.qr(screen.result.status_url, at.qr)
+        size = p.px(0.028)
+        caption = p.font.get_rect(SCAN_CAPTION, size=size)
+        p.text(SCAN_CAPTION, size, MUTED, center=(at.qr.centerx, drawn.bottom + p.unit(0.01) + caption.height // 2))
     p.button(button, "我已记住", ("home", ""), size=p.px(0.045))
 
 
