@@ -71,20 +71,19 @@ def text_columns(text: str) -> int:
     return sum(char_columns(ch) for ch in text)
 
 
-def wrap(text: str, columns: int, breaks: str = "") -> list[str]:
+def wrap(text: str, columns: int) -> list[str]:
     """Break a sanitized single line into pieces of at most ``columns`` columns.
 
     Breaks between phrases by :func:`printer_drivers.linebreak.break_lines`, the kiosk screen's
     rule: breaking wherever a line was full printed 重|新排队 and 工作|人员 in the ticket's notice.
     Only a phrase wider than a whole line breaks between characters; a line never splits a
     double-width character, none begins with a closing mark nor ends with an opening one (避头尾).
-    ``breaks``: more characters a line may end after (a list: 19、21、23 never splits inside a
-    number). Returns at least one (possibly empty) line. Joining the result gives ``text`` back
-    exactly.
+    A list of windows (19、21、23) breaks after its 、, never inside a number. Returns at least one
+    (possibly empty) line. Joining the result gives ``text`` back exactly.
     """
     if columns < 2:
         raise ValueError(f"columns must be >= 2, got {columns}")
-    return break_lines(text, lambda line: text_columns(line) <= columns, breaks)
+    return break_lines(text, lambda line: text_columns(line) <= columns)
 
 
 def encode(text: str) -> bytes:

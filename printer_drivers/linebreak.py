@@ -38,17 +38,16 @@ def _ideograph(ch: str) -> bool:
     return not ch.isascii() and unicodedata.category(ch) == "Lo"
 
 
-def may_break(text: str, at: int, also_after: str = "") -> bool:
-    """Whether a line may end before ``text[at]``: after a phrase's punctuation, a space or one
-    of ``also_after``, before an opening mark, or where Chinese meets a number or Latin word
-    (到|19-26号). Not after the number (19-26|号: a counter belongs to its number) nor inside a
-    date (11月|26日), and never so that the next line starts with a closing mark or this one ends
-    with an opening mark (避头尾)."""
+def may_break(text: str, at: int) -> bool:
+    """Whether a line may end before ``text[at]``: after a phrase's punctuation (、 too, so a
+    list of windows 19、21、23 breaks between its numbers) or a space, before an opening mark,
+    or where Chinese meets a number or Latin word (到|19-26号). Not after the number (19-26|号: a
+    counter belongs to its number) nor inside a date (11月|26日), and never so that the next line
+    starts with a closing mark or this one ends with an opening mark (避头尾)."""
     before, after = text[at - 1], text[at]
     if after in NO_LINE_START or before in NO_LINE_END:
         return False
-    return (before in BREAK_AFTER or before in also_after or after in NO_LINE_END
-            or _into_latin(text, at))
+    return before in BREAK_AFTER or after in NO_LINE_END or _into_latin(text, at)
 
 
 def _into_latin(text: str, at: int) -> bool:
@@ -59,26 +58,25 @@ def _into_latin(text: str, at: int) -> bool:
     return _ideograph(before) and after.isascii() and after.isalnum() and not between_numbers
 
 
-def break_lines(text: str, fits: Callable[[str], bool], also_after: str = "") -> list[str]:
+def break_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
     """``text`` in lines that each ``fits``, broken only where :func:`may_break` allows, so that no
     word is split (工|作人员 read as nonsense to a citizen who reads slowly); a phrase wider than a
     whole line alone is broken between characters, still without a closing mark at a line start.
-    ``also_after``: more characters a line may end after (a caller's list separator). Joining the
-    lines gives ``text`` back exactly; an empty text is one empty line."""
+    Joining the lines gives ``text`` back exactly; an empty text is one empty line."""
     lines: list[str] = []
     start = 0
     while len(text) - start > 1 and not fits(text[start:]):  # a lone too-wide character stays
-        end = _phrase_end(text, start, fits, also_after) or _character_end(text, start, fits)
+        end = _phrase_end(text, start, fits) or _character_end(text, start, fits)
         lines.append(text[start:end])
         start = end
     lines.append(text[start:])
     return lines
 
 
-def _phrase_end(text: str, start: int, fits: Callable[[str], bool], also_after: str) -> int | None:
+def _phrase_end(text: str, start: int, fits: Callable[[str], bool]) -> int | None:
     """The last allowed break after ``start`` that leaves a line which fits; None if none does."""
     for end in range(len(text) - 1, start, -1):
-        if may_break(text, end, also_after) and fits(text[start:end]):
+        if may_break(text, end) and fits(text[start:end]):
             return end
     return None
 

@@ -76,10 +76,10 @@ class _TicketWriter:
             p.set(align=style.align)
         self._style = style
 
-    def line(self, text: str, style: _Style = _Style(), breaks: str = "") -> None:
+    def line(self, text: str, style: _Style = _Style()) -> None:
         """One logical line (already sanitized, no line breaks), wrapped to the paper."""
         self.style(style)
-        for piece in gbtext.wrap(text, max(2, self.columns // style.width), breaks):
+        for piece in gbtext.wrap(text, max(2, self.columns // style.width)):
             self.printer._raw(gbtext.encode(piece) + b"\n")
 
     def lines(self, text: str, style: _Style = _Style()) -> None:
@@ -89,10 +89,9 @@ class _TicketWriter:
         for logical in gbtext.sanitize(text, four_byte=self.profile.four_byte_gb18030).split("\n"):
             self.line(logical, style)
 
-    def field(self, text: str, style: _Style = _Style(), breaks: str = "") -> None:
-        """A single-line field; ``breaks``: characters after which a too-long field should wrap
-        (a list of window numbers split inside 21 read as windows 2 and 1)."""
-        self.line(gbtext.single_line(text, four_byte=self.profile.four_byte_gb18030), style, breaks)
+    def field(self, text: str, style: _Style = _Style()) -> None:
+        """A single-line field (its line breaks made spaces), wrapped to the paper."""
+        self.line(gbtext.single_line(text, four_byte=self.profile.four_byte_gb18030), style)
 
     def rule(self) -> None:
         self.line("-" * self.columns, _Style(align="left"))
@@ -207,7 +206,7 @@ def render_ticket(ticket: TicketPrint, layout: TicketLayout, profile: PrinterPro
     elif ticket.estimated_wait_min is not None:
         w.line(f"预计等候约 {ticket.estimated_wait_min} 分钟")
     if ticket.window_hint:
-        w.field(f"办理窗口：{ticket.window_hint}", breaks="、")
+        w.field(f"办理窗口：{ticket.window_hint}")
     if ticket.person_masked:
         w.field(f"身份证：{ticket.person_masked}")
     w.rule()

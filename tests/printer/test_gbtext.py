@@ -23,7 +23,7 @@ def test_wrap_never_splits_a_chinese_character() -> None:
 
 
 def test_a_list_wraps_after_its_separator_not_inside_a_number() -> None:
-    assert gbtext.wrap("窗口：19、21、23号", 11, "、") == ["窗口：19、", "21、23号"]
+    assert gbtext.wrap("窗口：19、21、23号", 11) == ["窗口：19、", "21、23号"]
     # A number wider than its line starts one of its own (窗口：|1234…), then breaks where full.
     assert gbtext.wrap("窗口：123456789", 8) == ["窗口：", "12345678", "9"]
 
@@ -53,7 +53,7 @@ def test_no_line_begins_with_a_closing_mark_or_ends_with_an_opening_one() -> Non
 
 @given(st.text(alphabet="、0123456789-号窗口a"), st.integers(min_value=2, max_value=64))
 def test_wrap_after_separators_loses_nothing_and_fits(text: str, columns: int) -> None:
-    pieces = gbtext.wrap(text, columns, "、")
+    pieces = gbtext.wrap(text, columns)
     assert "".join(pieces) == text
     assert all(gbtext.text_columns(p) <= columns for p in pieces)
 
