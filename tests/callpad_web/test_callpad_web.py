@@ -470,12 +470,21 @@ async def test_a_call_whose_answer_is_lost_shows_the_call_once_it_is_known(tabs:
     await issue(pad_hub)
     page = await open_pad(tabs)
 
+    intercepted = asyncio.Event()
+
     async def answer_lost(route) -> None:  # type: ignore[no-untyped-def]
-        await route.fetch()  # the hub gets the request and acts on it ...
+        # The hub gets the pad's very request (same endpoint and session) and acts on it, through
+        # the test's own client: route.fetch() went round Playwright's driver, and once in a full
+        # run the pad got its answer after all ("已呼叫 C1001").
+        answer = await pad_hub.client.post("/api/v1/windows/W19/call-next",
+                                           headers={"Authorization": route.request.headers["authorization"]})
+        assert answer.status == 200, await answer.text()
+        intercepted.set()
         await route.abort("connectionreset")  # ... and its answer never reaches the pad
 
     await page.route("**/api/v1/windows/W19/call-next", answer_lost)
     await page.keyboard.press("n")
+    await asyncio.wait_for(intercepted.wait(), timeout=30)
     await expect(page.locator("#ticket-number")).to_have_text("C1001")
     await expect(page.locator("#pad-error")).to_have_text("")
     await expect(page.locator("#pad-info")).to_have_text("网络曾中断，以上为窗口当前状态")
@@ -673,14 +682,18 @@ async def test_a_clerk_is_offered_only_their_own_units_windows(tabs: Tabs, pad_h
     assert (await pad_hub.engine.window("W11")).staff_id == "u08clerk"
 
 
-async def _issue_losing_the_answer(page: Page) -> None:
+async def _issue_losing_the_answer(page: Page, hub: Hub) -> None:
     """Press 取号 with the answer lost on the way: the hub gets the request and issues, the page
-    hears nothing, says so, and then (its next refresh answered) shows the window as it is."""
+    hears nothing, says so, and then (its next refresh answered) shows the window as it is. The
+    page's request goes to the hub through the test's own client (see the lost call above)."""
     lost = {"next": True}
 
     async def lose(route) -> None:  # type: ignore[no-untyped-def]
         if lost.pop("next", False):
-            await route.fetch()
+            sent = route.request.headers
+            answer = await hub.client.post("/api/v1/tickets", data=route.request.post_data, headers={
+                name: sent[name] for name in ("authorization", "content-type", "idempotency-key") if name in sent})
+            assert answer.status == 201, await answer.text()
             await route.abort()
         else:
             await route.continue_()
@@ -703,7 +716,7 @@ async def test_the_assisted_desk_never_gives_one_citizens_ticket_to_another(tabs
     await page.fill("#issue-search", "身份证申领")
     await expect(page.locator("#issue-item option")).to_have_count(10)
     await page.fill("#issue-person", "E12345678")
-    await _issue_losing_the_answer(page)
+    await _issue_losing_the_answer(page, pad_hub)
     await page.keyboard.press("Escape")  # this citizen leaves; the next one wants the same item
 
     await page.click(button("issueFor"))
@@ -717,7 +730,7 @@ async def test_the_assisted_desk_never_gives_one_citizens_ticket_to_another(tabs
     await page.fill("#issue-search", "身份证申领")
     await expect(page.locator("#issue-item option")).to_have_count(10)
     await page.fill("#issue-person", "E87654321")
-    await _issue_losing_the_answer(page)
+    await _issue_losing_the_answer(page, pad_hub)
     await page.select_option("#issue-item", index=1)  # the citizen meant another item
     await page.click("#panel-issueFor button[type='submit']")
     await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1004")
@@ -740,7 +753,7 @@ async def test_the_assisted_desk_issues_a_ticket_for_a_citizen_with_a_passport(t
     await expect(page.locator("#issue-item option")).to_have_count(10)  # 居民身份证申领 and its (新办), (变更) …
     await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）")
     await page.fill("#issue-person", "e12345678")
-    await _issue_losing_the_answer(page)
+    await _issue_losing_the_answer(page, pad_hub)
     await page.click("#panel-issueFor button[type='submit']")
     await expect(page.locator("#pad-info")).to_have_text("已代取号 E1001（居民身份证申领）：请群众到公安服务区等候叫号，前面还有 0 人")
     await page.screenshot(path=tmp_path / "assisted-desk.png")
