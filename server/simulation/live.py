@@ -66,7 +66,11 @@ class LiveHall:
                 await self._sleep(300)  # the day was closed (its windows logged out): back tomorrow
                 continue
             if holder is None:
-                await engine.login(window_id, staff_id)
+                try:
+                    await engine.login(window_id, staff_id)
+                except HallQError:  # a person logged in between the look and the login: theirs now
+                    await self._sleep(300)
+                    continue
             elif holder != staff_id:
                 await self._sleep(300)
                 continue
