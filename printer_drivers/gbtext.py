@@ -24,7 +24,9 @@ REPLACEMENT = "?"
 _REJECTED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
-def _printable(ch: str, four_byte: bool) -> bool:
+def printable(ch: str, four_byte: bool = False) -> bool:
+    """Whether the printer prints ``ch`` as itself (the rules above); public so ``check-config``
+    can warn of a name that would print as ``?`` before a citizen holds the ticket."""
     if unicodedata.category(ch) in _REJECTED_CATEGORIES:
         return False
     try:
@@ -49,7 +51,7 @@ def sanitize(text: str, *, four_byte: bool = False) -> str:
             out.append(ch)
         elif ch == "\t":
             out.append(" ")
-        elif _printable(ch, four_byte):
+        elif printable(ch, four_byte):
             out.append(ch)
         else:
             out.append(REPLACEMENT)

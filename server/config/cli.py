@@ -19,6 +19,7 @@ from server.config.models import HallConfig
 from server.config.paths import default_config_dir
 from server.config import checks
 from server.config.problems import HALL_FILE, ITEMS_FILE, ConfigError, ConfigProblem
+from server.config.ticket_text import unprintable_on_tickets
 
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
         return _print_problems(problems, folder, out)
     from server.devices.ports import port_warnings  # the serial ports it names, on this machine
 
-    for warning in _warnings(config) + port_warnings(devices):
+    for warning in _warnings(config, folder) + port_warnings(devices):
         print(f"warning: {warning}", file=out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
@@ -80,8 +81,9 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     return 0
 
 
-def _warnings(config: HallConfig) -> list[ConfigProblem]:
-    """What is valid but almost certainly not meant for a real hall (the sample's own defaults)."""
+def _warnings(config: HallConfig, folder: Path) -> list[ConfigProblem]:
+    """What is valid but almost certainly not meant for a real hall (the sample's own defaults),
+    or what a hall runs with but reads wrong (a name its tickets print with a '?')."""
     warnings = []
     host = urlsplit(config.hall.status_base_url).hostname or ""
     if host == "localhost" or host.startswith("127.") or host == "::1":
@@ -89,7 +91,7 @@ def _warnings(config: HallConfig) -> list[ConfigProblem]:
             HALL_FILE, "",
             f"status_base_url is {config.hall.status_base_url}: the tickets' QR codes point at the machine that scans them, so a "
             "citizen's phone cannot open them; set the hub's address on the hall network"))
-    return warnings + checks.numbers_past_width(config)
+    return warnings + checks.numbers_past_width(config) + unprintable_on_tickets(config, folder)
 
 
 SAME_REASON_SHOWN = 3

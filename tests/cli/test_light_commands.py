@@ -8,7 +8,9 @@ devices' and the voice's package files, and `db backup` loaded alembic; each com
 about a second for code it never ran (28 of them in test_account_switches alone).
 Kept: every command still does its job (its output is checked too), and a command that needs a
 part still loads it: the database commands SQLAlchemy and alembic (they migrate first), and
-check-config pydantic and the speech engine (it looks up voice.toml's voices).
+check-config pydantic, the speech engine (it looks up voice.toml's voices) and python-escpos (the
+printer profiles, built on its capability database, against which it checks the names a ticket
+prints).
 """
 from __future__ import annotations
 
@@ -67,4 +69,4 @@ def test_each_command_imports_only_what_it_needs(tmp_path: Path) -> None:
 
     printed, loaded = run("check-config", str(default_config_dir()))
     assert f"OK {default_config_dir()}: " in printed
-    assert loaded - {"asyncio"} <= {"pydantic", "pyttsx3", "server.stats"}  # the roster and assessment rules
+    assert loaded - {"asyncio"} <= {"pydantic", "pyttsx3", "escpos", "server.stats"}  # the roster and assessment rules
