@@ -55,3 +55,18 @@ def problems_of(folder: Path) -> list[ConfigProblem]:
     with pytest.raises(ConfigError) as caught:
         load_hall_config(folder)
     return caught.value.problems
+
+
+def rename(folder: Path, entries: str, code: str, name: str, column: str) -> None:
+    """A zone's or unit's new name (`entries` "zones" or "units" of zones.toml), and the same in
+    the catalogue's `column` that repeats it (zone_name, department), which must agree."""
+    def change(data: dict[str, Any]) -> None:
+        next(e for e in data[entries] if e["code"] == code)["name"] = name
+
+    edit_toml(folder, "zones.toml", change)
+    key = entries.removesuffix("s")
+    rows = read_items(folder)
+    for row in rows:
+        if row[key] == code:
+            row[column] = name
+    write_items(folder, rows)

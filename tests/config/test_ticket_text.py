@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +17,7 @@ from server.config.cli import check_config_main
 from server.config.loader import load_hall_config
 from server.config.problems import ConfigProblem
 
-from .hallfiles import edit_toml, read_items, write_items
+from .hallfiles import edit_toml, read_items, rename, write_items
 
 EVERY_PROFILE = "TM-T88, XP-80C, POS-5890, ZJ-5870, default-80"
 FOUR_BYTE = ("none has four_byte_gb18030, the font for four-byte GB18030 characters such as CJK Extensions A and B "
@@ -34,26 +33,13 @@ def _question_mark_warnings(folder: Path, capsys: pytest.CaptureFixture[str]) ->
     return [line for line in lines if " as ? on " in line]
 
 
-def _rename_zone(folder: Path, code: str, name: str) -> None:
-    """A zone's new name, in zones.toml and in the catalogue's zone_name column that repeats it."""
-    def change(data: dict[str, Any]) -> None:
-        next(z for z in data["zones"] if z["code"] == code)["name"] = name
-
-    edit_toml(folder, "zones.toml", change)
-    rows = read_items(folder)
-    for row in rows:
-        if row["zone"] == code:
-            row["zone_name"] = name
-    write_items(folder, rows)
-
-
 def test_four_byte_characters_in_ticket_names_are_warned_about(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Tried: a hall named with 𠮷 (U+20BB7, CJK Extension B), a zone with 𠀾, the 帮代办 queue
     and an item with an emoji: check-config said OK, and every kiosk printer profile prints such a
     character as '?' on each of their tickets. Kept: a warning per text (exit 0, the hall still
     runs), every one of its unprintable characters named once."""
     edit_toml(hall_dir, "hall.toml", lambda d: d["hall"].update(name="𠮷溪县政务服务中心"))
-    _rename_zone(hall_dir, "F", "𠀾税务服务区")
+    rename(hall_dir, "zones", "F", "𠀾税务服务区", "zone_name")
     edit_toml(hall_dir, "zones.toml", lambda d: next(q for q in d["queues"] if q["prefix"] == "K2").update(name="帮办代办😀与咨询😀㐀"))
     rows = read_items(hall_dir)
     rows[2]["item_name"] = "政务服务好差评投诉受理🙂"
