@@ -15,6 +15,9 @@ printer_drivers.render.render_ticket):
 * items.csv item_name: the service line of a ticket taken for an item;
 * zones.toml queues[i].name: the service line of a ticket taken for the queue itself (the
   assisted queue's 帮代办 ticket, an appointment checked in at the kiosk).
+* ticket.toml header and footer, when the folder has that file: the kiosk's ticket design
+  (`hallq kiosk --layout`). It is the kiosk's file, checked by the kiosk when it starts: one that
+  does not parse, or whose header or footer is not a string, is left to it here.
 
 Unit names are not printed (they show on LED window screens: server.devices.config); the
 ticket's notice and marks are fixed wording in the kiosk. The configuration does not say which
@@ -24,6 +27,7 @@ is checked and those that cannot print the character are named.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from printer_drivers.gbtext import printable
@@ -31,6 +35,9 @@ from printer_drivers.profiles import PrinterProfile, builtin_profiles
 from server.config.items_csv import read_catalogue
 from server.config.models import HallConfig
 from server.config.problems import HALL_FILE, ITEMS_FILE, ZONES_FILE, ConfigProblem
+
+TICKET_FILE = "ticket.toml"
+"""The kiosk's ticket design, in the sample's configuration folder (kiosk.layout reads it)."""
 
 
 def ticket_texts(config: HallConfig, folder: Path) -> list[tuple[str, str, str]]:
@@ -47,7 +54,17 @@ def ticket_texts(config: HallConfig, folder: Path) -> list[tuple[str, str, str]]
             (ITEMS_FILE, f"row {rows[item.code]}.item_name" if item.code in rows else f"items[{i}].name", item.name)
             for i, item in enumerate(config.items)
         ),
+        *_layout_texts(folder),
     ]
+
+
+def _layout_texts(folder: Path) -> list[tuple[str, str, str]]:
+    """ticket.toml's header and footer; nothing when the file is absent or the kiosk's to refuse."""
+    try:
+        raw = tomllib.loads((folder / TICKET_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    return [(TICKET_FILE, key, raw[key]) for key in ("header", "footer") if isinstance(raw.get(key), str)]
 
 
 def unprintable_on_tickets(

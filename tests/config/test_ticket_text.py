@@ -7,6 +7,7 @@ code point, the printer profiles that cannot print it, and what to do.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from printer_drivers.profiles import get_profile
 from server.config.cli import check_config_main
 from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
 from server.config.problems import ConfigProblem
 
 from .hallfiles import edit_toml, read_items, rename, write_items
@@ -90,3 +92,17 @@ def test_a_profile_that_prints_four_byte_characters_is_named_as_the_remedy(hall_
                       f"XP-80C-GB18030; a control, private-use or unassigned character, or one GB18030 lacks); {REWORD}"),
     ]
 
+
+def test_the_ticket_layouts_header_and_footer_are_checked(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ticket.toml's header and footer are printed on every ticket too (the kiosk's --layout):
+    a footer line with 𠮷 is warned about at its key, the line break between its lines is not a
+    '?'. A ticket.toml the kiosk would refuse is left to the kiosk: check-config still passes."""
+    shutil.copy2(default_config_dir() / "ticket.toml", hall_dir / "ticket.toml")
+    layout = (hall_dir / "ticket.toml").read_text(encoding="utf-8")
+    (hall_dir / "ticket.toml").write_text(layout.replace('扫描二维码查看进度', '𠮷溪县欢迎您\\n扫描二维码查看进度'), encoding="utf-8")
+    assert _question_mark_warnings(hall_dir, capsys) == [
+        f"warning: ticket.toml: footer: '𠮷' (U+20BB7) prints as ? on every ticket: no printer profile prints it "
+        f"({EVERY_PROFILE}; {FOUR_BYTE}); {REWORD}",
+    ]
+    (hall_dir / "ticket.toml").write_text('footer = "𠮷\n', encoding="utf-8")
+    assert _question_mark_warnings(hall_dir, capsys) == []
