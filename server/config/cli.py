@@ -19,7 +19,6 @@ from server.config.models import HallConfig
 from server.config.paths import default_config_dir
 from server.config import checks
 from server.config.problems import HALL_FILE, ITEMS_FILE, ConfigError, ConfigProblem
-from server.config.ticket_text import unprintable_on_tickets
 
 T = TypeVar("T")
 
@@ -85,6 +84,8 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
 def _warnings(config: HallConfig, folder: Path) -> list[ConfigProblem]:
     """What is valid but almost certainly not meant for a real hall (the sample's own defaults),
     or what a hall runs with but reads wrong (a name its tickets print with a '?')."""
+    from server.config.ticket_text import unprintable_on_tickets  # python-escpos: only check-config needs it
+
     warnings = []
     host = urlsplit(config.hall.status_base_url).hostname or ""
     if host == "localhost" or host.startswith("127.") or host == "::1":

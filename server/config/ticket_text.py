@@ -14,12 +14,12 @@ printer_drivers.render.render_ticket):
 * zones.toml zones[i].name: the zone on the service line;
 * items.csv item_name: the service line of a ticket taken for an item;
 * zones.toml queues[i].name: the service line of a ticket taken for the queue itself (the
-  assisted queue's 帮代办 ticket, an appointment checked in at the kiosk).
+  assisted queue's 帮代办 ticket, an appointment checked in at the kiosk);
 * ticket.toml header and footer, when the folder has that file: the kiosk's ticket design
   (`hallq kiosk --layout`). It is the kiosk's file, checked by the kiosk when it starts: one that
   does not parse, or whose header or footer is not a string, is left to it here.
 
-Unit names are not printed (they show on LED window screens: server.devices.config); the
+Unit names are not printed (they show on LED window screens: server.devices.screen_text); the
 ticket's notice and marks are fixed wording in the kiosk. The configuration does not say which
 printer profile a kiosk uses (each kiosk's `hallq kiosk --profile`), so every profile HallQ knows
 is checked and those that cannot print the character are named.
