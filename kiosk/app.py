@@ -24,7 +24,7 @@ from kiosk.flow import Flow, Loading, Offline
 from kiosk.printing import TicketPrinter
 from kiosk.scanner import WedgeDetector
 from kiosk.session import IssueJob, IssueResult, KioskSession
-from kiosk.widgets import Painter
+from kiosk.widgets import Memo, Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable
@@ -71,7 +71,8 @@ class KioskApp:
         self.only_zone = only_zone
         self.clock = clock
         self.font = load_cjk_font(32)
-        self.painter = Painter(surface, self.font, flow.large_text)
+        self.memo = Memo()  # what one frame measured serves the next ones (see Memo)
+        self.painter = Painter(surface, self.font, flow.large_text, self.memo)
         self.scanner = WedgeDetector()
         self.tasks: set[asyncio.Task[None]] = set()
         self.results: list[IssueResult] = []
@@ -191,7 +192,7 @@ class KioskApp:
 
     # ------------------------------------------------------------ frame
     def render(self) -> None:
-        self.painter = Painter(self.surface, self.font, self.flow.large_text)
+        self.painter = Painter(self.surface, self.font, self.flow.large_text, self.memo)
         screens.draw(self.painter, self.flow)
 
     async def step(self) -> None:

@@ -396,7 +396,8 @@ class UnprintedLayout:
     by its top), the number's size and horizontal center, and the QR code's box. Chosen before
     anything is drawn, as the largest number and most generous spacing with which nothing
     overlaps: on 4:3 and 5:4 screens the code beside the number lay over it and over the service
-    line, in 大字模式 even more."""
+    line, in 大字模式 even more. Shared by the frames that draw it (see :func:`unprinted_layout`):
+    not to be changed."""
 
     intro: int
     intro_width: int
@@ -416,7 +417,17 @@ def unprinted_layout(p: Painter, top: int, title: pygame.Rect, texts: tuple[str,
     with the usual spacing where that fits, else with the lines packed, else smaller step by step.
     Lying down, the QR code goes in a column right of the number (the number moves left where,
     centred, it would touch the code); upright, below the text; where neither leaves room for a
-    code a phone reads, beside the button. Without a status URL, ``qr`` is empty."""
+    code a phone reads, beside the button. Without a status URL, ``qr`` is empty.
+
+    Kept in the painter's memo by all it depends on: the screen is drawn 30 times a second, and
+    the tries measured every text again each time (about four times the 请取走您的票 screen)."""
+    key = ("unprinted_layout", p.size, p.scale, top, tuple(title), texts, tuple(button), with_qr)
+    return p.memo.get(key, lambda: _unprinted_search(p, top, title, texts, button, with_qr))
+
+
+def _unprinted_search(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
+                      button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
+    """:func:`unprinted_layout` computed: the candidates in order, the first that fits."""
     full = p.px(0.2)
     for number_size in [int(full * k) for k in (1.0, 0.9, 0.8, 0.7, 0.6)]:
         for packed in (False, True):

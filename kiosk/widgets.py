@@ -5,7 +5,10 @@ multiplied by the large-text factor so the elderly mode scales the whole screen 
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import pygame
 import pygame.freetype
@@ -24,6 +27,39 @@ CARD = (255, 255, 255)
 LINE = (197, 206, 216)
 WHITE = (255, 255, 255)
 LARGE_TEXT_FACTOR = 1.4
+MEMO_ENTRIES = 512
+"""How many results a :class:`Memo` keeps: every layout, QR code, wrapped text and fitted label
+of the screen shown (about a hundred on the item list with its letter keyboard open), with room
+for the screens a citizen goes back to; a few hundred short strings and numbers."""
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Results of the screens' layout work, kept from frame to frame by the app that owns it.
+
+    The kiosk draws 30 frames a second of a screen that changes a few times a minute, and the
+    号票未能打印 screen tried up to ten layouts, measuring every text again, and fitted a QR code
+    in every frame. Each result is keyed by all it depends on (texts, sizes, the screen's size and
+    text mode), so another ticket, size or text mode computes anew and never shows a stale layout.
+    Only the newest :data:`MEMO_ENTRIES` are kept: a kiosk issues hundreds of tickets a day.
+    Results are shared between frames: callers must not change them (tuples, frozen dataclasses).
+    """
+
+    def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        self.entries = entries
+        self._results: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The result kept for ``key``, else ``compute()``'s, kept."""
+        if key in self._results:
+            self._results.move_to_end(key)
+            return cast(T, self._results[key])
+        result = compute()
+        self._results[key] = result
+        if len(self._results) > self.entries:
+            self._results.popitem(last=False)
+        return result
 
 
 @dataclass(frozen=True)
@@ -45,10 +81,15 @@ class TextBox:
 
 
 class Painter:
-    def __init__(self, surface: pygame.Surface, font: pygame.freetype.Font, large_text: bool = False) -> None:
+    """Draws one frame. ``memo``: the app's, so that what a frame measured serves the next ones
+    (it must belong to this ``font``); without one, everything is computed for this frame only."""
+
+    def __init__(self, surface: pygame.Surface, font: pygame.freetype.Font, large_text: bool = False,
+                 memo: Memo | None = None) -> None:
         self.surface = surface
         self.font = font
         self.scale = LARGE_TEXT_FACTOR if large_text else 1.0
+        self.memo = memo if memo is not None else Memo()
         self.buttons: list[Button] = []
         self.texts: list[TextBox] = []
         self.qr_codes: list[tuple[str, pygame.Rect]] = []
@@ -60,6 +101,10 @@ class Painter:
     @property
     def height(self) -> int:
         return self.surface.get_height()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.surface.get_size()
 
     def unit(self, fraction: float) -> int:
         """A length as a fraction of the screen height, so layouts work at any resolution."""
@@ -81,7 +126,12 @@ class Painter:
         return max(8, int(self.across(size) * self.scale))
 
     def fit(self, text: str, size: int, max_width: int) -> tuple[str, int]:
-        """Shrink to at most 70 % of ``size``, then cut with an ellipsis: never overflow a button."""
+        """Shrink to at most 70 % of ``size``, then cut with an ellipsis: never overflow a button.
+        Kept in the memo: measured up to four times, for each label, in every frame."""
+        return self.memo.get(("fit", text, size, max_width), lambda: self._fit(text, size, max_width))
+
+    def _fit(self, text: str, size: int, max_width: int) -> tuple[str, int]:
+        """:meth:`fit` computed."""
         for candidate in (size, int(size * 0.85), int(size * 0.7)):
             if self.font.get_rect(text, size=candidate).width <= max_width:
                 return text, candidate
@@ -124,10 +174,7 @@ class Painter:
     def qr(self, payload: str, box: pygame.Rect) -> pygame.Rect:
         """A QR code of ``payload`` fitted into ``box`` (black modules on a white quiet zone), for
         a phone to scan from the screen; returns where it was drawn."""
-        code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        code.add_data(payload)
-        code.make(fit=True)
-        matrix = code.get_matrix()
+        matrix = self.memo.get(("qr", payload), lambda: _qr_matrix(payload))
         module = max(1, min(box.width, box.height) // len(matrix))
         side = module * len(matrix)
         drawn = pygame.Rect(box.centerx - side // 2, box.y, side, side)
@@ -154,13 +201,28 @@ class Painter:
         return self._wrapped_lines(text, size, 0, max_width)[1]
 
     def _wrapped_lines(self, text: str, size: int, top: int,
-                       max_width: int) -> tuple[list[tuple[str, tuple[int, int]]], int]:
+                       max_width: int) -> tuple[tuple[tuple[str, tuple[int, int]], ...], int]:
         """Each line of :meth:`wrapped` with the center it is drawn at, and the bottom."""
+        return self.memo.get(("wrapped", text, size, top, max_width, self.width),
+                             lambda: self._break_lines(text, size, top, max_width))
+
+    def _break_lines(self, text: str, size: int, top: int,
+                     max_width: int) -> tuple[tuple[tuple[str, tuple[int, int]], ...], int]:
+        """:meth:`_wrapped_lines` computed: each line measured as it is broken, then again."""
         placed: list[tuple[str, tuple[int, int]]] = []
         for text_line in break_lines(text, lambda line: self.font.get_rect(line, size=size).width <= max_width):
             rect = self.font.get_rect(text_line, size=size)
             rect.center = (self.width // 2, top + size // 2 + 4)
             placed.append((text_line, rect.center))
             top = rect.bottom + size // 3
-        return placed, top
+        return tuple(placed), top
+
+
+def _qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The modules of ``payload``'s QR code with a 2-module quiet zone: the ``qrcode`` library
+    tries each version and mask in pure Python, the larger part of a frame that draws one."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(payload)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
 
