@@ -367,12 +367,20 @@ def draw_ticket(p: Painter, flow: f.Flow, screen: f.TicketOut) -> None:
     p.button(button, "完成", ("home", ""), size=p.px(0.045))
 
 
-def unprinted_advice(window_hint: str | None, portrait: bool) -> str:
-    """What a citizen without paper does next, and where the QR code is (below it upright, beside
-    it lying down): a function of its own so that tests wrap the very text the screen shows."""
+QR_BELOW, QR_ABOVE_RIGHT, QR_BELOW_RIGHT = "下方", "右上方", "右下方"
+"""Where the 号票未能打印 screen's QR code is, seen from the advice text, as the advice names it:
+centred below it (upright), in the column right of the number above it (lying down), or beside
+the button under it (where neither had room). The advice said 下方 on every upright screen and
+右侧 on every lying one, wherever :func:`unprinted_layout` had put the code."""
+
+
+def unprinted_advice(window_hint: str | None, where: str | None) -> str:
+    """What a citizen without paper does next, and ``where`` the QR code is (one of QR_BELOW,
+    QR_ABOVE_RIGHT, QR_BELOW_RIGHT; None: there is none, and the advice does not ask to scan
+    one): a function of its own so that tests wrap the very text the screen shows."""
     windows = f"{window_hint}窗口" if window_hint else "窗口"
-    where = "下方" if portrait else "右侧"
-    return f"请记住此号码并留意叫号，凭号码到{windows}办理；也可用手机扫描{where}二维码查看进度。已通知工作人员处理打印机故障。"
+    scan = f"也可用手机扫描{where}二维码查看进度。" if where else ""
+    return f"请记住此号码并留意叫号，凭号码到{windows}办理；{scan}已通知工作人员处理打印机故障。"
 
 
 def number_intro(green: str | None) -> tuple[str, tuple[int, int, int]]:
@@ -393,7 +401,8 @@ SCAN_CAPTION = "手机扫码查看进度"
 @dataclass(frozen=True)
 class UnprintedLayout:
     """Where the 号票未能打印 screen puts its parts: the vertical centers of its lines (the advice
-    by its top), the number's size and horizontal center, and the QR code's box. Chosen before
+    by its top), the number's size and horizontal center, the QR code's box, and the advice's
+    words, which say where that box is (:func:`unprinted_advice`). Chosen before
     anything is drawn, as the largest number and most generous spacing with which nothing
     overlaps: on 4:3 and 5:4 screens the code beside the number lay over it and over the service
     line, in 大字模式 even more. Shared by the frames that draw it (see :func:`unprinted_layout`):
@@ -408,11 +417,13 @@ class UnprintedLayout:
     wait: int
     advice: int
     qr: pygame.Rect
+    advice_text: str
 
 
-def unprinted_layout(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
-                     button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
-    """The layout for the screen's ``texts`` (intro, number, service, wait, advice) between the
+def unprinted_layout(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str],
+                     window_hint: str | None, button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
+    """The layout for the screen's ``texts`` (intro, number, service, wait) and the advice (with
+    the ``window_hint``, and where the QR code went) between the
     ``title`` (under the header's bottom ``top``) and the ``button``: the number at its full size
     with the usual spacing where that fits, else with the lines packed, else smaller step by step.
     Lying down, the QR code goes in a column right of the number (the number moves left where,
@@ -421,30 +432,31 @@ def unprinted_layout(p: Painter, top: int, title: pygame.Rect, texts: tuple[str,
 
     Kept in the painter's memo by all it depends on: the screen is drawn 30 times a second, and
     the tries measured every text again each time (about four times the 请取走您的票 screen)."""
-    key = ("unprinted_layout", p.size, p.scale, top, tuple(title), texts, tuple(button), with_qr)
-    return p.memo.get(key, lambda: _unprinted_search(p, top, title, texts, button, with_qr))
+    key = ("unprinted_layout", p.size, p.scale, top, tuple(title), texts, window_hint, tuple(button), with_qr)
+    return p.memo.get(key, lambda: _unprinted_search(p, top, title, texts, window_hint, button, with_qr))
 
 
-def _unprinted_search(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
-                      button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
+def _unprinted_search(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str],
+                      window_hint: str | None, button: pygame.Rect, with_qr: bool) -> UnprintedLayout:
     """:func:`unprinted_layout` computed: the candidates in order, the first that fits."""
     full = p.px(0.2)
     for number_size in [int(full * k) for k in (1.0, 0.9, 0.8, 0.7, 0.6)]:
         for packed in (False, True):
-            layout = _unprinted_try(p, top, title, texts, button, with_qr, number_size, packed)
+            layout = _unprinted_try(p, top, title, texts, window_hint, button, with_qr, number_size, packed)
             if layout is not None:
                 return layout
     # Nothing fits (a screen far smaller than any kiosk's): the smallest, packed, QR at its minimum.
-    layout = _unprinted_try(p, top, title, texts, button, with_qr, int(full * 0.6), True, force=True)
+    layout = _unprinted_try(p, top, title, texts, window_hint, button, with_qr, int(full * 0.6), True, force=True)
     assert layout is not None  # forced: no check refuses it
     return layout
 
 
-def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str, str],
-                   button: pygame.Rect, with_qr: bool, number_size: int, packed: bool,
+def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, str, str, str],
+                   window_hint: str | None, button: pygame.Rect, with_qr: bool, number_size: int, packed: bool,
                    force: bool = False) -> UnprintedLayout | None:
-    """One candidate of :func:`unprinted_layout`, or None when something would overlap."""
-    intro, number, place, wait, advice = texts
+    """One candidate of :func:`unprinted_layout`, or None when something would overlap. Each
+    place for the QR code is tried with the advice that names it."""
+    intro, number, place, wait = texts
     u = p.across if p.portrait else p.unit
     gap = p.unit(0.012)
     sizes = (p.px(0.04), number_size, p.px(0.04), p.px(0.035))
@@ -464,16 +476,23 @@ def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, s
     place_y = below(y + u(0.04), y, heights[2])
     wait_y = below(y + u(0.1), bottom(place_y, heights[2]), heights[3])
     advice_top = bottom(wait_y, heights[3]) + gap if packed else max(y + u(0.15), bottom(wait_y, heights[3]) + gap)
-    text_bottom = advice_top + p.wrapped_height(advice, p.px(0.032), p.width - p.unit(0.12))
-    if text_bottom > button.top and not force:
-        return None
-    laid = UnprintedLayout(intro_y, p.width - 40, number_y, number_size, p.width // 2, place_y, wait_y, advice_top,
-                           pygame.Rect(0, 0, 0, 0))
+
+    def advice(where: str | None) -> tuple[UnprintedLayout | None, int]:
+        """The layout with the advice that names ``where`` (None when it does not fit above the
+        button), without the QR code yet; and the advice's bottom."""
+        text = unprinted_advice(window_hint, where)
+        text_bottom = advice_top + p.wrapped_height(text, p.px(0.032), p.width - p.unit(0.12))
+        if text_bottom > button.top and not force:
+            return None, text_bottom
+        return UnprintedLayout(intro_y, p.width - 40, number_y, number_size, p.width // 2, place_y, wait_y,
+                               advice_top, pygame.Rect(0, 0, 0, 0), text), text_bottom
+
     if not with_qr:
-        return laid
+        return advice(None)[0]
     caption = p.font.get_rect(SCAN_CAPTION, size=p.px(0.028))
     margin = p.unit(0.02)
-    if not p.portrait:  # a column right of the number, from under the title to above the service line
+    laid, text_bottom = advice(QR_BELOW if p.portrait else QR_ABOVE_RIGHT)
+    if laid is not None and not p.portrait:  # a column right of the number, under the title, above the service
         qr_top = title.bottom + gap
         side = _qr_side(p, place_y - heights[2] // 2 - gap - qr_top, caption, p.unit(0.28))
         number_width = p.font.get_rect(number, size=number_size).width
@@ -486,12 +505,15 @@ def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, s
                                intro_width=2 * column - p.width if centred else column - 2 * margin,
                                qr=pygame.Rect(center - side // 2, qr_top, side, side))
             side -= 4
-    else:  # below the text: beside the number it covered it on an upright screen
+    elif laid is not None:  # below the text: beside the number it covered it on an upright screen
         area = pygame.Rect(0, text_bottom + gap, p.width, button.top - gap - text_bottom - gap)
         side = _qr_side(p, area.height, caption, p.across(0.4))
         if side >= QR_MIN_SIDE:
             return replace(laid, qr=pygame.Rect((p.width - side) // 2, area.top, side, side))
     # Beside the button row, right of the button, under the text: where a cramped screen has room.
+    laid, text_bottom = advice(QR_BELOW_RIGHT)
+    if laid is None:
+        return None
     area = pygame.Rect(button.right + gap, text_bottom + gap, p.width - margin - button.right - gap,
                        p.height - margin - text_bottom - gap)
     side = min(_qr_side(p, area.height, caption, u(0.4) if p.portrait else p.unit(0.28)), area.width)
@@ -518,16 +540,15 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     intro, color = number_intro(green_channel_class(flow, screen.result))
     place = ticket_place_text(screen.result)
     wait = ticket_wait_text(ticket.people_ahead, ticket.estimated_wait_min)
-    advice = unprinted_advice(screen.result.window_hint, p.portrait)
     w, h = p.width // 4, p.unit(0.1)
     button = pygame.Rect((p.width - w) // 2, p.height - h - p.unit(0.04), w, h)
-    at = unprinted_layout(p, top, title, (intro, ticket.number, place, wait, advice), button,
+    at = unprinted_layout(p, top, title, (intro, ticket.number, place, wait), screen.result.window_hint, button,
                           bool(screen.result.status_url))
     p.text(intro, p.px(0.04), color, center=(at.number_x, at.intro), max_width=at.intro_width)
     p.text(ticket.number, at.number_size, ACCENT, center=(at.number_x, at.number))
     p.text(place, p.px(0.04), INK, center=(p.width // 2, at.place), max_width=p.width - 40)
     p.text(wait, p.px(0.035), INK, center=(p.width // 2, at.wait), max_width=p.width - 40)
-    p.wrapped(advice, p.px(0.032), INK, at.advice, p.width - p.unit(0.12))
+    p.wrapped(at.advice_text, p.px(0.032), INK, at.advice, p.width - p.unit(0.12))
     if screen.result.status_url:  # large enough for a phone at arm's length, clear of the number
         drawn = p.qr(screen.result.status_url, at.qr)
         size = p.px(0.028)

@@ -5,7 +5,7 @@ import pygame
 import pytest
 
 from kiosk import flow as f
-from kiosk.screens import unprinted_advice
+from kiosk.screens import QR_ABOVE_RIGHT, QR_BELOW, QR_BELOW_RIGHT, unprinted_advice
 from kiosk.session import IssueResult, Outcome
 from printer_drivers.gbtext import text_columns
 from printer_drivers.linebreak import NO_LINE_START, break_lines
@@ -13,7 +13,7 @@ from tests.kiosk.test_screens_render import JOB, TICKET
 from tests.text_lines import consecutive_lines, split_words
 
 WORDS = ("号码", "叫号", "窗口", "办理", "手机", "扫描", "二维码", "查看", "进度", "通知", "工作", "人员", "处理",
-         "打印机", "故障", "19-26号", "右侧", "下方", "老年人", "残疾人", "孕妇", "军人", "优先", "类别", "出示",
+         "打印机", "故障", "19-26号", "右上方", "右下方", "下方", "老年人", "残疾人", "孕妇", "军人", "优先", "类别", "出示",
          "相关", "证件", "身份证", "取号机", "读卡区", "自动", "出票", "11月26日", "14:00")
 """Words of the texts below: a line boundary inside one splits it (打印|机, 19-2|6号)."""
 
@@ -21,15 +21,16 @@ GREEN = "老年人、残疾人、孕妇、军人等可优先办理。请选择�
 ID_NEEDED = ("按大厅规定，办理该业务须本人身份证取号：请将身份证放在取号机的读卡区，读取后自动出票。"
              "身份证号码仅用于每人每日取号次数限制，不会显示或打印完整号码。")
 CLOSED = "午间休息，暂停取号，下次取号时间：11月26日 14:00"
-TEXTS = (unprinted_advice("19-26号", False), unprinted_advice("19-26号", True), unprinted_advice(None, True),
-         GREEN, ID_NEEDED, CLOSED)
+ADVICE = tuple(unprinted_advice("19-26号", where) for where in (QR_ABOVE_RIGHT, QR_BELOW, QR_BELOW_RIGHT, None))
+TEXTS = (*ADVICE, unprinted_advice(None, QR_BELOW), GREEN, ID_NEEDED, CLOSED)
 
 
 def within(columns: int):  # type: ignore[no-untyped-def]
     return lambda line: text_columns(line) <= columns
 
 
-@pytest.mark.parametrize("text", TEXTS, ids=["advice_lying", "advice_upright", "advice_no_window", "green", "id_needed", "closed"])
+@pytest.mark.parametrize("text", TEXTS, ids=["advice_lying", "advice_upright", "advice_beside_button", "advice_no_qr",
+                                        "advice_no_window", "green", "id_needed", "closed"])
 def test_the_screens_texts_break_between_phrases_at_every_width(text: str) -> None:
     """Tried: each text at every width from the longest phrase's (19 characters) to all on one
     line. Kept: no word split, no line too wide, none starting with a closing mark, nothing lost."""
@@ -44,7 +45,7 @@ def test_the_screens_texts_break_between_phrases_at_every_width(text: str) -> No
 def test_where_the_lines_of_the_unprinted_ticket_break() -> None:
     """At a break before a number (到|19-26号) and after each phrase's mark; at the space of a time
     but not inside the date (11月|26日 read as two things)."""
-    assert break_lines(unprinted_advice("19-26号", True), within(36)) == [
+    assert break_lines(unprinted_advice("19-26号", QR_BELOW), within(36)) == [
         "请记住此号码并留意叫号，凭号码到", "19-26号窗口办理；", "也可用手机扫描下方二维码查看进度。", "已通知工作人员处理打印机故障。"]
     assert break_lines("下次取号时间：11月26日 14:00", within(20)) == ["下次取号时间：", "11月26日 14:00"]
     assert break_lines("请携带身份证（原件）", within(14)) == ["请携带身份证", "（原件）"]
@@ -72,7 +73,8 @@ async def test_no_line_of_the_unprinted_ticket_screen_starts_inside_a_word(hub, 
                                                 zone_name="不动产登记区", window_hint="19-26号"))
     app.render()
     pygame.image.save(app.surface, str(tmp_path / f"print_failed_{size[0]}x{size[1]}_{large}.png"))
-    advice = unprinted_advice("19-26号", app.painter.portrait)
+    drawn = "".join(t.text for t in app.painter.texts)
+    advice, = (advice for advice in ADVICE if advice in drawn)
     lines = consecutive_lines([t.text for t in app.painter.texts], advice)
     assert not split_words(lines, WORDS), lines
     assert not [line for line in lines if line[0] in NO_LINE_START], lines
