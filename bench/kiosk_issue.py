@@ -13,6 +13,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +28,7 @@ from kiosk import flow as f  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
 from kiosk.printing import TicketPrinter  # noqa: E402
 from kiosk.session import KioskSession  # noqa: E402
-from printer_drivers import TicketLayout, get_profile, open_printer  # noqa: E402
+from printer_drivers import DummyBackend, TicketLayout, get_profile, open_printer  # noqa: E402
 from server.accounts import Role  # noqa: E402
 from server.api.keys import ACCOUNTS  # noqa: E402
 from server.app import create_app  # noqa: E402
@@ -41,7 +43,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(n: int) -> None:
+@asynccontextmanager
+async def loopback_kiosk(size: tuple[int, int] = (1280, 800)) -> AsyncIterator[tuple[KioskApp, DummyBackend, ManualClock]]:
+    """A kiosk on the dummy SDL driver with an in-memory XP-80C printer, its catalogue loaded from
+    the sample hall's hub on loopback (SQLite in a temporary folder), at 09:00 on a Thursday."""
     clock = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(HubSettings(config_dir=default_config_dir(), data_dir=Path(tmp)), clock=clock)
@@ -52,8 +57,9 @@ async def run(n: int) -> None:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         token = await app[ACCOUNTS].add_device("bench-kiosk", Role.KIOSK, now=clock.now())
         pygame.display.init()
-        surface = pygame.display.set_mode((1280, 800))
+        surface = pygame.display.set_mode(size)
         backend = open_printer("dummy:")
+        assert isinstance(backend, DummyBackend)
         profile = get_profile("XP-80C")
         printer = TicketPrinter(backend, profile, TicketLayout(header="欢迎光临", footer="请妥善保管此票"))
         hub = HubClient(f"http://127.0.0.1:{port}", token)
@@ -61,6 +67,15 @@ async def run(n: int) -> None:
         kiosk.refresh()
         await kiosk.settle()
         await kiosk.step()
+        try:
+            yield kiosk, backend, clock
+        finally:
+            await hub.close()
+            await runner.cleanup()
+
+
+async def run(n: int) -> None:
+    async with loopback_kiosk() as (kiosk, backend, clock):
         times: list[float] = []
         sizes: list[int] = []
         for i in range(n):
@@ -80,8 +95,6 @@ async def run(n: int) -> None:
             sizes.append(len(backend.printed) - before)
             kiosk.flow.tap(("home", ""), 0)
             clock.advance(5)
-        await hub.close()
-        await runner.cleanup()
     ms = [t * 1000 for t in times]
     print(f"kiosk issue, {n} tickets, hub on loopback (SQLite), dummy printer XP-80C (native QR)")
     print(f"touch-to-printed  p50 {pct(ms, .5):.1f} ms  p90 {pct(ms, .9):.1f} ms  p99 {pct(ms, .99):.1f} ms  max {max(ms):.1f} ms")
