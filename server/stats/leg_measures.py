@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import and_, not_
 from sqlalchemy.sql.elements import ColumnElement
 
+from server.stats.shares import share
 from server.storage.schema import stat_leg_facts as lf
 
 
@@ -39,4 +40,4 @@ def served() -> ColumnElement[bool]:
 def no_show_rate(no_shows: int, calls: int) -> float | None:
     """No-shows / calls, to four places (a share), or None without a call: the rate both the
     report and the assessment show."""
-    return round(no_shows / calls, 4) if calls else None
+    return share(no_shows, calls)

@@ -24,6 +24,7 @@ from server.config.models import HallConfig
 from server.errors import bad_request
 from server.stats import leg_measures
 from server.stats.ledger import unit_of
+from server.stats.shares import share
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
 from server.storage.schema import stat_window_days as wd
@@ -78,10 +79,6 @@ def percentile(sorted_values: Sequence[float], p: float) -> float | None:
         return None
     rank = max(math.ceil(p / 100 * len(sorted_values)), 1)
     return float(sorted_values[rank - 1])
-
-
-def _ratio(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def _group_expr(conn: Connection, by: str, day_column: Any, table: Any) -> ColumnElement[Any]:
@@ -165,12 +162,12 @@ def figures(
                 walk_mean_s=_round(r["walk_mean"]),
                 service_mean_s=_round(r["service_mean"]),
                 dwell_mean_s=_round(r["dwell_mean"]),
-                over_kpi_share=_ratio(int(r["over_kpi"] or 0), int(r["with_wait"] or 0)),
+                over_kpi_share=share(int(r["over_kpi"] or 0), int(r["with_wait"] or 0)),
                 no_show_rate=leg_measures.no_show_rate(int(r["no_shows"] or 0), int(r["called"] or 0)),
-                abandonment_rate=_ratio(int(r["abandoned"] or 0), int(r["tickets"])),
+                abandonment_rate=share(int(r["abandoned"] or 0), int(r["tickets"])),
                 rated=int(r["rated"] or 0),
                 rating_mean=_round(r["rating_mean"], 3),
-                rating_good_share=_ratio(int(r["good"] or 0), int(r["rated"] or 0)),
+                rating_good_share=share(int(r["good"] or 0), int(r["rated"] or 0)),
                 bad_before_appeal=int(r["bad_before"] or 0),
                 bad_after_appeal=int(r["bad_after"] or 0),
                 availability=avail[0] if avail else None,
@@ -402,7 +399,7 @@ def _availability(conn: Connection, start: date, end: date, by: str,
             func.sum(per_day.c.idle),
         ).group_by(*([per_day.c.key] if by != "all" else []))
     ).all()
-    return {str(k): (_ratio(float(av or 0), float(sch or 0)), round(float(idle or 0), 1)) for k, sch, av, idle in rows}
+    return {str(k): (share(float(av or 0), float(sch or 0)), round(float(idle or 0), 1)) for k, sch, av, idle in rows}
 
 
 @dataclass(frozen=True)
