@@ -428,6 +428,22 @@ _NOW = {"waiting": "waiting", "called": "in_service", "serving": "in_service", "
 _RECORD = {"finished": "served", "no_show": "no_shows", "cancelled": "cancelled"}
 
 
+def record_keys(config: HallConfig, prefix: str, item_code: str | None, zone_now: str, unit: str | None) -> tuple[str, ...]:
+    """The keys of today's figures a ticket counts under by the day's record (TodayCounts' second
+    rule): the zone of the queue that issued it (`prefix`; the zone it is in now if that queue is
+    no longer configured) and "all"; none if `unit` is given and the ticket is not that unit's by
+    its item (ledger.unit_of). The ticket facts key their zone and unit the same way
+    (ledger.compute_ticket), so counts of tickets still in the hall add to theirs.
+
+    Why one place: the cards' 取号/办结/过号 and the calls behind today's no-show rate each wrote
+    this rule, one reading the issuing queue from the ticket and the other from its first leg's
+    intervals; a change to one would have put a zone's no-shows and its calls in different zones."""
+    if unit is not None and unit_of(config, prefix, item_code) != unit:
+        return ()
+    issuing = config.queue(prefix)
+    return (issuing.zone if issuing is not None else zone_now, "all")
+
+
 def today_counts(conn: Connection, config: HallConfig, day: date, unit: str | None = None) -> dict[str, TodayCounts]:
     """Counts by zone (and "all") of the tickets of `day` (of `unit`'s only, if given, each by
     TodayCounts' rule): one grouped scan of that day's rows, attributed here from the config."""
@@ -440,35 +456,34 @@ def today_counts(conn: Connection, config: HallConfig, day: date, unit: str | No
         select(t.prefix, t.item_code, t.queue, t.zone, t.status, func.count()).where(t.hall_day == day)
         .group_by(t.prefix, t.item_code, t.queue, t.zone, t.status)
     ):
-        if unit is None or unit_of(config, prefix, item_code) == unit:
-            issuing = config.queue(prefix)
-            for key in (issuing.zone if issuing is not None else str(zone), "all"):
-                tally[key]["issued"] += int(n)
-                if status in _RECORD:
-                    tally[key][_RECORD[status]] += int(n)
+        for key in record_keys(config, prefix, item_code, str(zone), unit):
+            tally[key]["issued"] += int(n)
+            if status in _RECORD:
+                tally[key][_RECORD[status]] += int(n)
         if status in _NOW and (unit is None or queue in own_queues):
             for key in (str(zone), "all"):
                 tally[key][_NOW[status]] += int(n)
     return {key: TodayCounts(zone=key, **values) for key, values in tally.items()}
 
 
-def called_in_hall(conn: Connection, day: date) -> list[tuple[str | None, str | None]]:
-    """(first queue, item) of each of `day`'s tickets still in the hall that has been called (in a
-    call, at a window, parked, or waiting again after a transfer or a late return), from the
-    ledger's intervals: the facts hold ended tickets only. For today's no-show rate, whose
-    denominator is the tickets called (HALL.md), not only those that have ended."""
+def called_in_hall(conn: Connection, config: HallConfig, day: date, unit: str | None = None) -> Counter[str]:
+    """How many of `day`'s tickets still in the hall have been called (in a call, at a window,
+    parked, or waiting again after a transfer or a late return), by zone and "all" as the day's
+    record keys them (`record_keys`, of `unit`'s only if given), from the ledger's intervals: the
+    facts hold ended tickets only. For today's no-show rate, whose denominator is the tickets
+    called (HALL.md), not only those that have ended."""
     from server.engine.views import OPEN_STATUSES
     from server.storage.schema import ticket_intervals as ti
     from server.storage.schema import tickets
 
     rows = conn.execute(
-        select(tickets.c.item_code, func.min(ti.c.queue).filter(ti.c.leg == 1))
+        select(tickets.c.prefix, tickets.c.item_code, tickets.c.zone)
         .join(ti, ti.c.ticket_id == tickets.c.id)
         .where(tickets.c.hall_day == day, tickets.c.status.in_([str(s) for s in OPEN_STATUSES]))
-        .group_by(tickets.c.id, tickets.c.item_code)
+        .group_by(tickets.c.id, tickets.c.prefix, tickets.c.item_code, tickets.c.zone)
         .having(func.count().filter(ti.c.state == "called") > 0)
     )
-    return [(queue, item) for item, queue in rows]
+    return Counter(key for prefix, item, zone in rows for key in record_keys(config, prefix, item, str(zone), unit))
 
 
 def with_calls_in_hall(rows: list[Figures], called: Counter[str]) -> list[Figures]:

@@ -32,7 +32,6 @@ from server.stats.months import (
     Assessed, final_cases_note, final_months_in, final_note, finalise, finalised, finalised_months, is_final, open_month,
 )
 from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
-from server.stats.ledger import unit_of
 from server.stats.metrics import (
     GROUPINGS, ChartSeries, Figures, TodayCounts, called_in_hall, chart_series, figures, today_counts, wait_histogram,
     with_calls_in_hall, with_open_days,
@@ -483,17 +482,16 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
                if own is None or own & set(w.queues) or (w.kind == "back_office" and _unit_of_window(config, w.id) == unit)]
     narrowed = {"unit": unit} if unit else None
 
-    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str], list[tuple[Any, Any]]]:
+    def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str], Counter[str]]:
         return (today_counts(c, config, day, unit), figures(c, day, day, "zone", narrowed), figures(c, day, day, "all", narrowed),
-                staff_names(c), called_in_hall(c, day))
+                staff_names(c), called_in_hall(c, config, day, unit))
 
-    counts, by_zone, overall, staff, in_hall = await request.app[DATABASE].read(read)
+    counts, by_zone, overall, staff, called = await request.app[DATABASE].read(read)
     # The no-show rate is over the tickets called (HALL.md), those still in the hall too: the
     # facts' figures hold ended tickets only. Keyed as the facts are (the issue queue's zone and
     # the ticket's unit), so each rate's no-shows and calls are of the same tickets.
-    called = [(q, config.queue(q)) for q, item in in_hall if q and (unit is None or unit_of(config, q, item) == unit)]
-    by_zone = with_calls_in_hall(by_zone, Counter(queue.zone for _, queue in called if queue is not None))
-    overall = with_calls_in_hall(overall, Counter({"all": len(called)} if called else {}))
+    by_zone = with_calls_in_hall(by_zone, Counter({key: n for key, n in called.items() if key != "all"}))
+    overall = with_calls_in_hall(overall, Counter({"all": called["all"]} if called["all"] else {}))
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
                                          clock_rate=engine.clock.rate, back_office_load=back_office_load,

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from server.api.keys import DATABASE
+from server.api.keys import CONFIG, DATABASE
 from server.engine.clock import ManualClock
 from server.storage import statements as sql
 from tests.conftest import Hub
@@ -93,3 +93,39 @@ async def test_todays_no_show_rate_is_over_the_tickets_called(web_hub: Hub, cloc
         chief = await chief_of(web_hub, f"chief-{unit}", unit)
         document = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth(chief))).json()
         assert rates(document) == (expected, {"A": expected}), unit
+
+
+async def test_a_call_in_the_hall_counts_in_the_zone_that_issued_the_ticket(web_hub: Hub) -> None:
+    """Tried: three C1 tickets at W19 (zone C): one a no-show, one called and passed on to queue
+    A1 in zone A where it waits now, one never called; the dashboard's document for the manager
+    and for the chiefs of C1's and A1's units. Kept: zone C's no-show rate is 0.5, the no-show
+    over the two tickets C called, and zone A has none: the call still in the hall counts where
+    the day's record and the facts put the ticket (its issuing queue's zone and unit,
+    metrics.record_keys), as the cards' 取号 do, not in the zone where the citizen waits now
+    (which would read 1.0 in C and 0.0 in A)."""
+    from tests.dashboard.test_report_page import chief_of
+
+    config = web_hub.app[CONFIG]
+    for _ in range(3):
+        await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await post(web_hub, "/windows/W19/login", "staff01")
+    await post(web_hub, "/windows/W19/call-next", "staff01")
+    await post(web_hub, "/windows/W19/no-show", "staff01")
+    await post(web_hub, "/windows/W19/call-next", "staff01")
+    await post(web_hub, "/windows/W19/transfer", "staff01", {"target_kind": "queue", "target": "A1"})
+
+    async def rates(who: str) -> tuple[Any, dict[str, Any], dict[str, int]]:
+        document = await (await web_hub.client.get("/api/v1/stats/today", headers=web_hub.auth(who))).json()
+        zones = {z["code"]: z for z in document["zones"]}
+        return (document["totals"]["no_show_rate"], {code: z["no_show_rate"] for code, z in zones.items()},
+                {code: z["waiting"] for code, z in zones.items()})
+
+    total, by_zone, waiting = await rates("manager")
+    assert (total, by_zone["C"], by_zone["A"]) == (0.5, 0.5, None)
+    assert (waiting["C"], waiting["A"]) == (1, 1)  # where citizens wait now: one in each
+    c_unit, a_unit = config.queue("C1").unit, config.queue("A1").unit
+    assert c_unit != a_unit
+    total, by_zone, _ = await rates(await chief_of(web_hub, "chief-c", c_unit))
+    assert (total, by_zone["C"]) == (0.5, 0.5)
+    total, by_zone, _ = await rates(await chief_of(web_hub, "chief-a", a_unit))
+    assert (total, by_zone) == (None, {"A": None})
