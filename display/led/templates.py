@@ -46,6 +46,29 @@ def zone_line(call: CallInfo) -> str:
     return f"请{call.ticket}号到{call.window}号窗口办理"
 
 
+def zone_line_fitted(call: CallInfo, columns: int) -> str:
+    """The fullest wording of a call that fits in `columns` cells, shortened by whole words.
+
+    The line was cut at the module's width, which could cut inside a number: 19号窗口 on a
+    12-cell module read `请C1001号到1`, window 1, and a shorter module cut the ticket number
+    itself. A citizen reading a zone screen must never see a different window or number, so
+    words go first; with no room for the window at all, the ticket number stands alone (the
+    window screens name the window)."""
+    ticket, window = call.ticket, call.window
+    for line in (
+        zone_line(call),
+        f"请{ticket}号到{window}号窗口",
+        f"{ticket}号到{window}号窗口",
+        f"{ticket}到{window}号窗口",
+        f"{ticket}到{window}号",
+        f"{ticket} {window}号",
+        ticket,
+    ):
+        if fit_cells(line, columns) == line:
+            return line
+    return ""
+
+
 @dataclass(frozen=True)
 class ZoneLayout:
     """A zone screen of `rows` one-line modules at consecutive addresses, `columns` cells wide.
@@ -67,8 +90,8 @@ class ZoneLayout:
 
 
 def zone_screens(layout: ZoneLayout, calls: Sequence[CallInfo]) -> dict[int, ScreenText]:
-    """Text for every module: newest call on the top row, empty rows cleared, lines cut to fit."""
-    lines = [fit_cells(zone_line(call), layout.columns) for call in list(calls)[: layout.rows]]
+    """Text for every module: newest call on the top row, empty rows cleared, lines shortened to fit."""
+    lines = [zone_line_fitted(call, layout.columns) for call in list(calls)[: layout.rows]]
     lines += [""] * (layout.rows - len(lines))
     return {address: ScreenText(lines=[line]) for address, line in zip(layout.addresses, lines)}
 

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from display.led.model import ScreenText
-from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused, zone_line, zone_screens
+from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused, zone_line, zone_line_fitted, zone_screens
 from display.led.textcodec import display_width, encode_gbk, fit_cells
 
 
@@ -62,7 +62,26 @@ def test_zone_board_scrolls_and_a_recall_moves_to_top() -> None:
     board.push(CallInfo("A001", "1"))
     board.push(CallInfo("A002", "2"))
     screens = board.push(CallInfo("A003", "3"))
-    assert [s.lines[0] for s in screens.values()] == ["请A003号到3号窗", "请A002号到2号窗"]  # 16 cells
+    assert [s.lines[0] for s in screens.values()] == ["A003号到3号窗口", "A002号到2号窗口"]  # 16 cells
     screens = board.push(CallInfo("A002", "2"))  # recall
-    assert [s.lines[0] for s in screens.values()] == ["请A002号到2号窗", "请A003号到3号窗"]
+    assert [s.lines[0] for s in screens.values()] == ["A002号到2号窗口", "A003号到3号窗口"]
     assert all(display_width(s.lines[0]) <= 16 for s in screens.values())
+
+
+def test_a_narrow_zone_screen_drops_words_never_digits_of_the_window() -> None:
+    """Tried: a hub driving a 12-cell zone module (screen-sim, yinda) with C1001 called to
+    window 19. It was: the line cut at 12 cells, `请C1001号到1`: window 1, where the citizen is
+    not expected. Kept: words go first, the number and the whole window stay."""
+    screens = zone_screens(ZoneLayout(first_address=20, rows=1, columns=12), [CallInfo("C1001", "19")])
+    assert screens == {20: ScreenText(["C1001到19号"])}
+    assert zone_line_fitted(CallInfo("C1001", "19"), 6) == "C1001"  # no room for a window: the number alone
+    assert zone_line_fitted(CallInfo("C1001", "19"), 4) == ""  # nor for the number: nothing half shown
+
+
+@given(ticket=st.from_regex(r"[A-K][0-9]{3,5}", fullmatch=True), window=st.integers(min_value=1, max_value=999),
+       columns=st.integers(min_value=2, max_value=40))
+def test_a_zone_line_shows_the_ticket_and_window_whole_or_not_at_all(ticket: str, window: int, columns: int) -> None:
+    line = zone_screens(ZoneLayout(first_address=1, rows=1, columns=columns), [CallInfo(ticket, str(window))])[1].lines[0]
+    assert display_width(line) <= columns
+    assert line in ("", ticket) or (line.startswith((ticket, f"请{ticket}")) and f"{window}号" in line
+                                     and not line.split(ticket, 1)[1].startswith(tuple("0123456789")))
