@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from display.board.model import CALL_KINDS
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
-from server.engine.hours import HallCalendar, describe_closed, next_opening, open_minutes_left
+from server.engine.hours import HallCalendar, IssuingState, describe_closed, next_opening, open_minutes_left
 from server.engine.idempotency import legacy_key, stored_key
 from server.engine.personal import mask_numbers_in_text, mask_person_id, person_id_problem, person_key
 from server.engine.views import (
@@ -305,19 +305,15 @@ class QueueEngine:
                     self._check_same_request(txn.conn, existing, request, txn.day)
                     return self._issue_result(txn.conn, existing, replayed=True)
             state = self._calendar.issuing(txn.now)
-            if not state.open:
-                zh, en = describe_closed(state)
-                raise HallQError(
-                    "issuing_closed",
-                    zh,
-                    en,
-                    409,
-                    {
-                        "reason": state.reason,
-                        "next_opening": state.next_opening.isoformat() if state.next_opening else None,
-                    },
-                )
+            # Stop-issuing keeps new walk-ins out before closing; a citizen who booked a slot in
+            # that last half hour (or arrives within its grace) already holds a place, as a
+            # ticket holder does, and is served. They were turned away at the kiosk.
+            booked_in_session = state.reason == "stopped" and bool(request.appointment_code)
+            if not state.open and not booked_in_session:
+                raise self._issuing_closed(state)
             queue_prefix, priority, appointment = self._resolve_issue_target(txn, request)
+            if not state.open and not priority:
+                raise self._issuing_closed(state)  # too late for the slot: a walk-in like any other
             queue = self.config.queue(queue_prefix)
             assert queue is not None
             self._check_caps(txn, request, queue_prefix, queue.daily_cap)
@@ -394,6 +390,18 @@ class QueueEngine:
             return given.strip() if given else None
         booked_by = conn.execute(select(appointments.c.person_key).where(appointments.c.code == recorded)).scalar()
         return recorded if booked_by == person_key(self._secret, given) else given.strip()
+
+    @staticmethod
+    def _issuing_closed(state: IssuingState) -> HallQError:
+        """The refusal of a ticket while issuing is closed: why, in Chinese, and when it opens."""
+        zh, en = describe_closed(state)
+        return HallQError(
+            "issuing_closed",
+            zh,
+            en,
+            409,
+            {"reason": state.reason, "next_opening": state.next_opening.isoformat() if state.next_opening else None},
+        )
 
     def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
         """(queue prefix, priority, appointment code) for a request, or a clear refusal."""

@@ -651,3 +651,24 @@ async def test_calling_a_number_that_cannot_be_called_says_why(engine, clock):
         with pytest.raises(HallQError) as refused:
             await engine.call_ticket("W2", number)
         assert refused.value.message_zh == f"{number}号{why}，不能在本窗口呼叫"
+
+
+async def test_a_booked_citizen_checks_in_after_issuing_stops_and_a_walk_in_does_not(engine, clock):
+    """Tried: an appointment for 16:45-17:15 (the afternoon session ends 17:30, issuing stops at
+    17:00), checked in at 17:05. It was: refused 已停止取号 like a walk-in, though the citizen
+    had booked the slot. Kept: the booking checks in with priority; a walk-in, a booking past its
+    grace and anyone at lunch or after closing are still refused."""
+    await engine.book_appointment("YY0201", engine.today(), "A1", at("16:45"), at("17:15"))
+    await engine.book_appointment("YY0202", engine.today(), "A1", at("16:00"), at("16:30"))
+    await engine.book_appointment("YY0203", engine.today(), "A1", at("17:00"), at("17:30"))
+    clock.set(at("17:05"))
+    for refused in (IssueRequest(queue="A1"), IssueRequest(appointment_code="YY0202")):  # walk-in; slot + 15 min gone
+        with pytest.raises(HallQError) as err:
+            await engine.issue(refused)
+        assert (err.value.code, err.value.details["reason"]) == ("issuing_closed", "stopped")
+    booked = (await engine.issue(IssueRequest(appointment_code="YY0201"))).ticket
+    assert booked.priority and booked.appointment and booked.status == TicketStatus.WAITING
+    clock.set(at("17:50"))  # after closing: nobody is there to serve it
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(appointment_code="YY0203"))
+    assert err.value.details["reason"] == "after_closing"
