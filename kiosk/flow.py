@@ -48,6 +48,9 @@ class Closed:
     """Issuing is closed (hours, lunch, stop-issuing before closing, cap): the hub's reason."""
 
     message: str
+    check_in: bool = False
+    """Issuing stopped before closing while the hall still serves: a booked appointment checks in
+    (scan, ID card or 预约签到), as the hub allows; the screen had no way to, and sent them away."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class Flow:
         if self.catalogue is None:
             self.screen = Loading()
         elif issuing is not None and not issuing.open:
-            self.screen = Closed(issuing.message)
+            self.screen = Closed(issuing.message, check_in=issuing.reason == "stopped" and self.printer_problem is None)
         elif self.printer_problem is not None:
             self.screen = Closed(f"{self.printer_problem}。本机暂不能出票，请到其他取号机取号。")
         elif len(self.catalogue.zones) == 1:
@@ -293,7 +296,7 @@ class Flow:
         """A QR scanner read an appointment code: check in at once, from any idle screen. An ID
         card read on 请刷身份证 is the citizen's: their ticket is issued with it."""
         self.last_touch = now
-        if self.busy or isinstance(self.screen, (Loading, Offline, Closed)):
+        if self.busy or isinstance(self.screen, (Loading, Offline)) or (isinstance(self.screen, Closed) and not self.screen.check_in):
             return None
         if isinstance(self.screen, IdNeeded):
             if not id_card_number(code):

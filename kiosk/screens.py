@@ -572,12 +572,20 @@ def draw_notice(p: Painter, flow: f.Flow, screen: f.Notice) -> None:
         p.button(pygame.Rect((p.width - w) // 2, y, w, h), "返回首页", ("home", ""), size=p.px(0.045))
 
 
+CLOSED_CHECK_IN = "已预约的群众仍可签到：请扫预约码、刷身份证或点击预约签到"
+
+
 def draw_closed(p: Painter, flow: f.Flow, screen: f.Closed) -> None:
     top = _header(p, flow, toggle=True)
     p.text("暂停取号", p.px(0.09), ACCENT, center=(p.width // 2, top + p.unit(0.2)))
-    p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
+    bottom = p.wrapped(screen.message, p.px(0.045), INK, top + p.unit(0.32), p.width - p.unit(0.12))
     p.text("已取号的群众请留意叫号，如有疑问请咨询大厅工作人员", p.px(0.03), MUTED, center=(p.width // 2, p.height - p.unit(0.08)),
            max_width=p.width - 40)
+    if screen.check_in:
+        bottom = p.wrapped(CLOSED_CHECK_IN, p.px(0.035), INK, bottom + p.unit(0.04), p.width - p.unit(0.12))
+        w, h = p.width // 3, p.unit(0.1)
+        p.button(pygame.Rect((p.width - w) // 2, bottom + p.unit(0.03), w, h), "预约签到", ("appointment", ""),
+                 size=p.px(0.045), fill=WARN, ink=WHITE)
 
 
 def draw_offline(p: Painter, flow: f.Flow, screen: f.Offline) -> None:

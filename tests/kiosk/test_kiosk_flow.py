@@ -553,3 +553,33 @@ def test_pinyin_initials_of_item_names():
     assert pinyin_initials("不动产转移登记（二手房）") == "BDCZYDJESF"
     assert pinyin_initials("居民身份证跨省通办") == "JMSFZKSTB"
     assert pinyin_initials("A类企业开办") == "ALQYKB"
+
+
+async def test_a_booked_citizen_checks_in_at_the_kiosk_after_issuing_stops(hub, make_kiosk, clock, tmp_path):
+    """Tried: 17:05 on a winter Thursday (issuing stops at 17:00, the hall serves until 17:30),
+    citizens booked for 16:45-17:15. It was: 暂停取号 with no way to check in, a scanned code
+    ignored: they were sent away though the hub takes their check-in. Kept: the closed screen
+    says booked citizens can still check in and offers 预约签到; the keypad and a scanner check
+    in; no zone is offered to a walk-in; 完成 comes back to the same closed screen."""
+    for code in ("20261701", "20261702"):
+        r = await hub.client.post("/api/v1/appointments", headers=hub.auth("manager"), json={
+            "code": code, "day": "2026-11-26", "queue": "C1", "slot_start": "16:45", "slot_end": "17:15"})
+        assert r.status == 201, await r.text()
+    clock.set(at("17:05"))
+    kiosk = make_kiosk()
+    await kiosk.start()
+    assert isinstance(kiosk.app.flow.screen, f.Closed), kiosk.texts()
+    pygame.image.save(kiosk.app.surface, str(tmp_path / "closed_check_in.png"))
+    assert "已停止取号" in kiosk.texts() and "已预约的群众仍可签到" in kiosk.texts()
+    assert C1_ITEM_ZONE not in [b.label for b in kiosk.app.painter.buttons]
+    assert kiosk.app.surface.get_rect().contains(kiosk.button("预约签到").rect)
+    await kiosk.tap("预约签到")
+    for digit in "20261701":
+        await kiosk.tap(digit)
+    await kiosk.tap("签到取号")
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    await kiosk.tap("完成")
+    assert isinstance(kiosk.app.flow.screen, f.Closed) and kiosk.app.flow.screen.check_in
+    await wedge_scan(kiosk, "20261702")
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    assert [t.appointment and t.priority for t in await hub.engine.tickets_today()] == [True, True]
