@@ -159,6 +159,8 @@ class QueueInfo:
     window_numbers: tuple[int, ...] = ()
     """The front windows that serve the queue (hub's QueueView): the ticket names them."""
     id_required: bool = False
+    sold_out: str | None = None
+    """Today's numbers are gone (hub's QueueView.sold_out): the hub's Chinese refusal."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         beyond_today=bool(data.get("beyond_today", False)),
         window_numbers=tuple(int(n) for n in data.get("window_numbers") or ()),
         id_required=bool(data.get("id_required", False)),
+        sold_out=data.get("sold_out") or None,
     )
 
 

@@ -57,6 +57,9 @@ CLOSE_LOOKBACK_DAYS = 45
 T = TypeVar("T")
 
 
+QUEUE_SOLD_OUT_ZH = "今日该业务号已取完"
+
+
 @dataclass
 class _Txn:
     """One open transaction and the events it will publish once committed."""
@@ -472,14 +475,19 @@ class QueueEngine:
         # A booking still open first; else one already used, so a second read says so (已签到).
         return next((r for r in rows if r._mapping["status"] == "booked"), rows[0] if rows else None)
 
-    def _come_back(self, txn: _Txn) -> str:
+    def _come_back(self, day: date) -> str:
         """When to come back once today's numbers are gone: the next day issuing opens, by date.
         It said 请明日再来 on a Friday and before a holiday, and citizens came to a closed hall."""
-        tomorrow = datetime.combine(txn.day + timedelta(days=1), time(0), self._tz)
+        tomorrow = datetime.combine(day + timedelta(days=1), time(0), self._tz)
         opening = next_opening(self.config, tomorrow - timedelta(microseconds=1))
         if opening is None:
             return "请改日再来"
         return "请明日再来" if opening.date() == tomorrow.date() else f"请于{opening:%m月%d日}再来"
+
+    def _sold_out(self, cap: int | None, issued: int, day: date) -> str | None:
+        """The refusal a new ticket of a queue would meet today (its daily cap reached), for a
+        kiosk to say before the citizen chooses, or None."""
+        return f"{QUEUE_SOLD_OUT_ZH}，{self._come_back(day)}" if cap is not None and issued >= cap else None
 
     def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
         conn = txn.conn
@@ -487,7 +495,7 @@ class QueueEngine:
             issued = conn.execute(sql.ISSUED_IN_QUEUE, {"day": txn.day, "prefix": prefix}).scalar()
             if (issued or 0) >= queue_cap:
                 raise HallQError(
-                    "cap_reached", f"今日该业务号已取完，{self._come_back(txn)}", f"daily cap of queue {prefix} reached", 409,
+                    "cap_reached", f"{QUEUE_SOLD_OUT_ZH}，{self._come_back(txn.day)}", f"daily cap of queue {prefix} reached", 409,
                     {"cap": queue_cap, "scope": "queue"},
                 )
         if request.item_code:
@@ -496,7 +504,7 @@ class QueueEngine:
                 count = conn.execute(sql.ISSUED_FOR_ITEM, {"day": txn.day, "item": item.code}).scalar_one()
                 if count >= item.daily_cap:
                     raise HallQError(
-                        "cap_reached", f"今日该事项号已取完，{self._come_back(txn)}", f"daily cap of item {item.code} reached",
+                        "cap_reached", f"今日该事项号已取完，{self._come_back(txn.day)}", f"daily cap of item {item.code} reached",
                         409, {"cap": item.daily_cap, "scope": "item"},
                     )
         if request.person_id:
@@ -1415,6 +1423,7 @@ class QueueEngine:
                     beyond_today=bool(waiting) and (estimate or 0) > left_min,
                     in_line=in_line.get(q.prefix, 0),
                     issued_today=int(issued.get(q.prefix, 0)),
+                    sold_out=self._sold_out(q.daily_cap, int(issued.get(q.prefix, 0)), day),
                     window_numbers=self._window_numbers.get(q.prefix, ()),
                     id_required=q.id_required,
                 )

@@ -196,6 +196,9 @@ class QueueView:
     ticket names them (办理窗口：19-26号). Back offices never: citizens do not go there."""
     id_required: bool = False
     """A kiosk asks for the ID card before issuing (config ``Queue.id_required``)."""
+    sold_out: str | None = None
+    """The queue's daily cap is reached: the refusal a new ticket would get (今日该业务号已取完，请明日再来).
+    A kiosk says it on the confirm screen; the citizen only learned it after 确认取号."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
