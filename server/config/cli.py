@@ -68,8 +68,10 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
         return _print_problems(problems, folder, out)
     from server.devices.ports import port_warnings  # the serial ports it names, on this machine
     from server.devices.screen_text import unit_names_on_screens  # what its LED screens show
+    from server.devices.zone_width import zone_screen_warnings
 
-    for warning in _warnings(config, folder) + port_warnings(devices) + unit_names_on_screens(devices, config):
+    warnings = _warnings(config, folder) + port_warnings(devices)
+    for warning in warnings + unit_names_on_screens(devices, config) + zone_screen_warnings(devices, config):
         print(f"warning: {warning}", file=out)
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "

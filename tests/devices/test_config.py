@@ -397,3 +397,24 @@ windows = ["W01"]
     assert f"devices.toml: pad_buses[0].pads: {hint}; double brackets [[...]] make a list instead" in lines
     assert f"devices.toml: screen_buses[0].screens.windows: {hint}; double brackets [[...]] make a list instead" in lines
     assert any("min_intervl_s" in line for line in lines), lines
+
+
+def test_check_config_warns_of_a_zone_screen_too_narrow_for_the_window(tmp_path: Path) -> None:
+    """Tried: zone C's screen (queue C1, windows 19-26) on 8-cell modules, zone A's on 12. It
+    was: OK, and the 8-cell screen showed ticket numbers without a window (a line cut to fit once
+    showed the wrong window). Kept: one warning naming the screen, the widest call and the cells
+    it needs; the 12-cell screen, which fits `A1999到10号`, passes; still exit 0 (a warning)."""
+    code, lines = check_config_lines(tmp_path, """
+[[screen_buses]]
+name = "screens"
+url = "socket://127.0.0.1:4001"
+dialect = "pingan"
+[screen_buses.screens]
+zones = [ { zone = "A", first_address = 20, rows = 2, columns = 12 }, { zone = "C", first_address = 30, rows = 2, columns = 8 } ]
+""")
+    assert code == 0, lines
+    narrow = [line for line in lines if "columns" in line and "devices.toml" in line]
+    assert narrow == [
+        "warning: devices.toml: screen_buses[0].screens.zones[1].columns: 8 cells cannot show a call with its window "
+        "(C1999 at window 26 needs 10): zone C's screen will show ticket numbers only (区域屏过窄，只能显示号码，不显示窗口)"
+    ]
