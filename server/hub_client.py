@@ -480,6 +480,7 @@ class EventStream:
 
     async def _events(self) -> AsyncIterator[HubEvent]:
         failures = 0
+        outage: str | None = None  # the failure logged for the attempts failing now
         self._session = aiohttp.ClientSession(connector=_connector(self._ssl))
         try:
             while not self._closed:
@@ -497,6 +498,9 @@ class EventStream:
                                 refusal = data
                             elif data.get("type") == "hello":
                                 self.last_seq = max(self.last_seq, int(data["last_seq"]))
+                                if outage is not None:
+                                    log.info("event stream: connected again after %d failed attempt(s)", failures)
+                                    outage = None
                                 self.state = StreamState.ONLINE
                                 self.refused = False
                                 self.tls_problem = None
@@ -514,7 +518,12 @@ class EventStream:
                         log.error("event stream: %s", problem)
                     self.tls_problem = problem
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                    log.info("event stream: %s%s", exc, plain_http_hint(self.base_url, exc))
+                    # Once per outage, not at every attempt: a board retries every 2 s and logged
+                    # a line each time, ~43,000 a day of a hub down overnight.
+                    if outage is None:
+                        outage = f"{exc}{plain_http_hint(self.base_url, exc)}"
+                        log.info("event stream: %s (retrying every %g s or so; logged again once connected)",
+                                 outage, self.policy.max_delay_s)
                 if self._closed:
                     break
                 if close_code is not None and 4400 <= close_code < 4500:

@@ -142,3 +142,30 @@ async def test_an_address_that_is_not_the_hub_says_so_with_the_whole_url(hub, ai
             assert "地址" in refused.value.message_zh
     assert pages == ["/api/v1/auth/me"]
     assert not [r for r in caplog.records if "JSONDecodeError" in r.getMessage()]
+
+
+async def test_an_event_stream_outage_is_logged_once_and_its_end_once(hub, proxy, caplog):
+    """Tried: a board's stream through a proxy that then refuses every connection (the hub down)
+    for ten reconnect attempts, then lets it through. It was: one INFO line per attempt, every 2 s
+    at most: ~43,000 lines a day of a hub down overnight, burying the board's other lines. Kept:
+    one line when the outage starts, one when the stream is back, naming the attempts."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="server.hub_client")
+    stream = EventStream(proxy.url, hub.tokens["board-A"], zone="A", policy=FAST)
+    reader = asyncio.create_task(_collect(stream, [], 1))
+    while stream.state is not StreamState.ONLINE:
+        await asyncio.sleep(0.01)
+    proxy.refuse = True
+    proxy.cut_all()
+    tried = proxy.connections
+    while proxy.connections < tried + 10:
+        await asyncio.sleep(0.01)
+    proxy.refuse = False
+    while stream.state is not StreamState.ONLINE:
+        await asyncio.sleep(0.01)
+    reader.cancel()
+    await stream.close()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("event stream")]
+    assert len(lines) == 2, lines
+    assert "retrying" in lines[0] and lines[1].startswith("event stream: connected again after ")
