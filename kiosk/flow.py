@@ -49,8 +49,9 @@ class Closed:
 
     message: str
     check_in: bool = False
-    """Issuing stopped before closing while the hall still serves: a booked appointment checks in
-    (scan, ID card or 预约签到), as the hub allows; the screen had no way to, and sent them away."""
+    """Closed to walk-ins while the day still has service ahead (before opening, lunch, the stop
+    before a session ends): a booked appointment checks in (scan, ID card or 预约签到), as the hub
+    allows; the screen had no way to, and sent them away."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class Flow:
         if self.catalogue is None:
             self.screen = Loading()
         elif issuing is not None and not issuing.open:
-            self.screen = Closed(issuing.message, check_in=issuing.reason == "stopped" and self.printer_problem is None)
+            self.screen = Closed(issuing.message, check_in=issuing.takes_appointments and self.printer_problem is None)
         elif self.printer_problem is not None:
             self.screen = Closed(f"{self.printer_problem}。本机暂不能出票，请到其他取号机取号。")
         elif len(self.catalogue.zones) == 1:
@@ -322,7 +323,7 @@ class Flow:
         elif result.outcome is Outcome.UNREACHABLE:
             self.screen = Notice("网络异常", result.message_zh or "", retry=result.job)
         elif result.code == "issuing_closed":
-            self.screen = Closed(result.message_zh or "暂停取号")
+            self.screen = Closed(result.message_zh or "暂停取号", check_in=result.takes_appointments)
         elif result.code == "not_found" and self._id_card(result.job):
             # An ID card with no booking today: it is this citizen's for the ticket they take
             # (the per-person daily cap), and they carry on where they were.

@@ -58,6 +58,8 @@ class IssueResult:
     message_zh: str | None = None
     code: str | None = None
     next_opening: str | None = None
+    takes_appointments: bool = False
+    """Refused as closed, but a booking still checks in now (the hub's details): 预约签到 stays."""
     warning_zh: str | None = None  # e.g. paper nearly out, for staff
     bytes_printed: int = 0
     status_url: str | None = None  # the ticket's status page: shown as a QR when no paper came out
@@ -149,7 +151,8 @@ class KioskSession:
             ticket = await self.hub.issue(job.spec, job.idempotency_key)
         except HubError as exc:
             return IssueResult(Outcome.REFUSED, job, message_zh=exc.message_zh, code=exc.code,
-                               next_opening=exc.details.get("next_opening"))
+                               next_opening=exc.details.get("next_opening"),
+                               takes_appointments=bool(exc.details.get("appointments", False)))
         except HubUnreachable as exc:
             log.error("hub unreachable while issuing: %s", exc.message_en)
             return IssueResult(Outcome.UNREACHABLE, job, message_zh=exc.message_zh, code="unreachable")

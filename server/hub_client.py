@@ -102,6 +102,9 @@ class IssuingState:
     reason: str | None
     next_opening: str | None
     message: str
+    takes_appointments: bool = False
+    """Closed to walk-ins, but a booked appointment still checks in (the hub's rule:
+    server.engine.hours.IssuingState.takes_appointments); the kiosk offers 预约签到 then."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,8 @@ class HubClient:
         issuing = data["issuing"]
         return HallInfo(
             name=data["name"], hall_day=data["hall_day"],
-            issuing=IssuingState(bool(issuing["open"]), issuing.get("reason"), issuing.get("next_opening"), issuing.get("message", "")),
+            issuing=IssuingState(bool(issuing["open"]), issuing.get("reason"), issuing.get("next_opening"), issuing.get("message", ""),
+                                 bool(issuing.get("appointments", False))),
             priority_classes=dict(data.get("priority_classes") or {}),
             status_base_url=data.get("status_base_url"),
             assisted_queue=AssistedQueue(**data["assisted_queue"]) if data.get("assisted_queue") else None,

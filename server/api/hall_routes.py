@@ -63,6 +63,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
                 "next_opening": state.next_opening,
                 "message": zh,
                 "message_en": en,
+                "appointments": state.takes_appointments,  # closed to walk-ins, a booking still checks in
             },
             "priority_classes": config.rules.priority_classes,
             "pause_reasons": config.rules.pause_reasons,

@@ -310,9 +310,9 @@ class QueueEngine:
             state = self._calendar.issuing(txn.now)
             # Stop-issuing keeps new walk-ins out before closing; a citizen who booked a slot in
             # that last half hour (or arrives within its grace) already holds a place, as a
-            # ticket holder does, and is served. They were turned away at the kiosk.
-            booked_in_session = state.reason == "stopped" and bool(request.appointment_code)
-            if not state.open and not booked_in_session:
+            # ticket holder does, and is served. They were turned away at the kiosk. So is one
+            # who comes early for the first slot of a session (before opening, at lunch).
+            if not state.open and not (state.takes_appointments and request.appointment_code):
                 raise self._issuing_closed(state)
             queue_prefix, priority, appointment = self._resolve_issue_target(txn, request)
             if not state.open and not priority:
@@ -403,7 +403,8 @@ class QueueEngine:
             zh,
             en,
             409,
-            {"reason": state.reason, "next_opening": state.next_opening.isoformat() if state.next_opening else None},
+            {"reason": state.reason, "next_opening": state.next_opening.isoformat() if state.next_opening else None,
+             "appointments": state.takes_appointments},
         )
 
     def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:

@@ -26,6 +26,15 @@ class IssuingState:
     reason: str | None  # "holiday", "before_opening", "lunch_break", "stopped", "after_closing"
     next_opening: datetime | None
 
+    @property
+    def takes_appointments(self) -> bool:
+        """Whether a booked appointment may still check in although walk-ins are refused: closed
+        by the day's timetable (before opening, lunch, the stop before a session ends) on a day
+        that still has service ahead. The booking's own slot (early and late allowance) decides
+        then; a citizen booked for 14:30 who came at 14:10, or for 08:30 at 08:05, was told
+        午间休息 / 尚未开始取号 though `appointment_early_min` let them check in."""
+        return not self.open and self.reason in ("before_opening", "lunch_break", "stopped")
+
 
 def local_now(config: HallConfig, epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, ZoneInfo(config.hall.timezone))
@@ -144,7 +153,7 @@ class HallCalendar:
 REASON_ZH = {
     "holiday": "今日不办公",
     "before_opening": "尚未开始取号",
-    "lunch_break": "午间休息，暂停取号",
+    "lunch_break": "午间休息",  # the kiosk's title already says 暂停取号
     "stopped": "已停止取号",
     "after_closing": "今日已下班",
 }

@@ -657,7 +657,7 @@ async def test_a_booked_citizen_checks_in_after_issuing_stops_and_a_walk_in_does
     """Tried: an appointment for 16:45-17:15 (the afternoon session ends 17:30, issuing stops at
     17:00), checked in at 17:05. It was: refused 已停止取号 like a walk-in, though the citizen
     had booked the slot. Kept: the booking checks in with priority; a walk-in, a booking past its
-    grace and anyone at lunch or after closing are still refused."""
+    grace and anyone after closing are still refused."""
     await engine.book_appointment("YY0201", engine.today(), "A1", at("16:45"), at("17:15"))
     await engine.book_appointment("YY0202", engine.today(), "A1", at("16:00"), at("16:30"))
     await engine.book_appointment("YY0203", engine.today(), "A1", at("17:00"), at("17:30"))
@@ -672,3 +672,44 @@ async def test_a_booked_citizen_checks_in_after_issuing_stops_and_a_walk_in_does
     with pytest.raises(HallQError) as err:
         await engine.issue(IssueRequest(appointment_code="YY0203"))
     assert err.value.details["reason"] == "after_closing"
+
+
+async def test_a_booked_citizen_who_comes_early_for_a_session_checks_in_before_it_opens(engine, clock):
+    """Tried: bookings for 08:30 and 14:30 (rules.appointment_early_min: 30), their citizens at
+    the kiosk at 08:05, before issuing opens, and at 14:10, at lunch. It was: refused 尚未开始取号
+    and 午间休息 like walk-ins, though the hall's rule lets a booking check in 30 min early. Kept:
+    both check in with priority; a walk-in then is refused, told a booking still checks in
+    (details.appointments, which keeps the kiosk's 预约签到); a booking 40 min early is told when
+    it may check in; a morning booking past its grace at lunch is refused as a walk-in."""
+    await engine.book_appointment("YY0301", engine.today(), "A1", at("08:30"), at("09:00"))
+    await engine.book_appointment("YY0302", engine.today(), "A1", at("14:30"), at("15:00"))
+    await engine.book_appointment("YY0303", engine.today(), "B1", at("14:30"), at("15:00"))
+    await engine.book_appointment("YY0304", engine.today(), "B1", at("11:00"), at("11:30"))
+    clock.set(at("08:05"))
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(queue="A1"))
+    assert (err.value.code, err.value.details["reason"], err.value.details["appointments"]) == (
+        "issuing_closed", "before_opening", True)
+    early = (await engine.issue(IssueRequest(appointment_code="YY0301"))).ticket
+    assert early.priority and early.appointment and early.status == TicketStatus.WAITING
+    clock.set(at("14:10"))
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(appointment_code="YY0304"))  # 11:00-11:30, grace over
+    assert (err.value.code, err.value.details["reason"]) == ("issuing_closed", "lunch_break")
+    assert err.value.message_zh.startswith("午间休息，下次取号时间")
+    lunch = (await engine.issue(IssueRequest(appointment_code="YY0302"))).ticket
+    assert lunch.priority and lunch.appointment
+    clock.set(at("13:50"))
+    with pytest.raises(HallQError) as err:
+        await engine.issue(IssueRequest(appointment_code="YY0303"))
+    assert err.value.code == "appointment_too_early" and "14:30" in err.value.message_zh
+
+
+async def test_after_closing_and_on_holidays_a_closed_refusal_offers_no_check_in(engine, clock):
+    """Tried: a walk-in after closing and on a holiday. Kept: details.appointments is false, so
+    the kiosk shows no 预约签到 when nobody will be served that day."""
+    for moment in (at("17:50"), at("10:00", date(2026, 10, 1))):
+        clock.set(moment)
+        with pytest.raises(HallQError) as err:
+            await engine.issue(IssueRequest(queue="A1"))
+        assert err.value.code == "issuing_closed" and err.value.details["appointments"] is False

@@ -155,11 +155,36 @@ async def test_unreachable_hub_at_start_shows_offline(hub, make_kiosk):
 
 
 async def test_closed_hall_shows_reason_and_next_opening(hub, make_kiosk, clock):
+    """Tried: the kiosk at lunch (12:30; afternoons from 14:00). Kept: 暂停取号 with the reason
+    said once (it read 暂停取号 / 午间休息，暂停取号，…) and the next opening; 预约签到 is offered,
+    as a booking for 14:00 may check in from 13:30."""
     clock.set(at("12:30"))
     kiosk = make_kiosk()
     await kiosk.start()
     assert isinstance(kiosk.app.flow.screen, f.Closed)
     assert "午间休息" in kiosk.texts() and "14:00" in kiosk.texts()
+    assert kiosk.texts().count("暂停取号") == 1, kiosk.texts()
+    assert kiosk.app.flow.screen.check_in and "预约签到" in [b.label for b in kiosk.app.painter.buttons]
+
+
+async def test_a_booked_citizen_checks_in_before_the_hall_opens(hub, make_kiosk, clock):
+    """Tried: 08:10, before issuing opens at 08:30, a citizen booked for 08:30 at the kiosk.
+    It was: 尚未开始取号 and no way to check in, though a booking checks in 30 min early. Kept:
+    预约签到 is offered and checks them in; walk-ins are not offered a zone."""
+    r = await hub.client.post("/api/v1/appointments", headers=hub.auth("manager"), json={
+        "code": "20260830", "day": "2026-11-26", "queue": "C1", "slot_start": "08:30", "slot_end": "09:00"})
+    assert r.status == 201, await r.text()
+    clock.set(at("08:10"))
+    kiosk = make_kiosk()
+    await kiosk.start()
+    assert isinstance(kiosk.app.flow.screen, f.Closed) and "尚未开始取号" in kiosk.texts()
+    assert C1_ITEM_ZONE not in [b.label for b in kiosk.app.painter.buttons]
+    await kiosk.tap("预约签到")
+    for digit in "20260830":
+        await kiosk.tap(digit)
+    await kiosk.tap("签到取号")
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut), kiosk.texts()
+    assert [t.appointment and t.priority for t in await hub.engine.tickets_today()] == [True]
 
 
 async def test_hall_closing_between_load_and_confirm_is_refused_with_reason(hub, make_kiosk, clock):
@@ -170,6 +195,8 @@ async def test_hall_closing_between_load_and_confirm_is_refused_with_reason(hub,
     assert isinstance(kiosk.app.flow.screen, f.Closed)
     assert "停止取号" in kiosk.texts() and "14:00" in kiosk.texts()
     assert await hub.engine.tickets_today() == []
+    # the refusal keeps 预约签到 for the next citizen: it came only with the next catalogue read
+    assert kiosk.app.flow.screen.check_in and "预约签到" in [b.label for b in kiosk.app.painter.buttons]
 
 
 async def test_green_channel_issues_a_priority_ticket(hub, make_kiosk):

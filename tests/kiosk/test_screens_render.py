@@ -23,7 +23,7 @@ def screens(catalogue) -> dict[str, f.Screen]:
     return {
         "loading": f.Loading(),
         "offline": f.Offline("暂时无法连接取号服务，请稍后再试或咨询工作人员"),
-        "closed": f.Closed("午间休息，暂停取号，下次取号时间：11月26日 14:00"),
+        "closed": f.Closed("午间休息，下次取号时间：11月26日 14:00"),
         "start": f.Start(),
         "green": f.Green(),
         "services": f.Services("C"),
