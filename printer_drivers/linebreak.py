@@ -62,29 +62,60 @@ def break_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
     """``text`` in lines that each ``fits``, broken only where :func:`may_break` allows, so that no
     word is split (工|作人员 read as nonsense to a citizen who reads slowly); a phrase wider than a
     whole line alone is broken between characters, still without a closing mark at a line start.
-    Joining the lines gives ``text`` back exactly; an empty text is one empty line."""
+    Joining the lines gives ``text`` back exactly; an empty text is one empty line.
+
+    ``fits`` must hold for every start of a line it holds for (a width measure does): each line's
+    longest fitting start is found by doubling then halving, so a long text costs a few
+    measurements a line rather than one per break point from the end of the text (which made a
+    long notice quadratic: the rest of the text was measured again at every break)."""
+    if len(text) <= 1 or fits(text):  # most texts (a label, a queue's name) are one line: one measurement
+        return [text]
     lines: list[str] = []
     start = 0
-    while len(text) - start > 1 and not fits(text[start:]):  # a lone too-wide character stays
-        end = _phrase_end(text, start, fits) or _character_end(text, start, fits)
+    while len(text) - start > 1:  # a lone too-wide character stays
+        limit = _longest_fit(text, start, fits)
+        if limit == len(text):
+            break
+        end = _phrase_end(text, start, limit) or _character_end(text, start, limit)
         lines.append(text[start:end])
         start = end
     lines.append(text[start:])
     return lines
 
 
-def _phrase_end(text: str, start: int, fits: Callable[[str], bool]) -> int | None:
-    """The last allowed break after ``start`` that leaves a line which fits; None if none does."""
-    for end in range(len(text) - 1, start, -1):
-        if may_break(text, end) and fits(text[start:end]):
+def _longest_fit(text: str, start: int, fits: Callable[[str], bool]) -> int:
+    """The largest ``end`` with ``text[start:end]`` fitting (``start`` when not even one
+    character does): lengths 1, 2, 4, … until one does not fit, then halving between the last two,
+    so that only about twice the line is ever measured, never the rest of a long text."""
+    fitting, step = start, 1
+    while True:
+        probe = min(start + step, len(text))
+        if not fits(text[start:probe]):
+            break
+        fitting = probe
+        if probe == len(text):
+            return fitting
+        step *= 2
+    while probe - fitting > 1:
+        middle = (fitting + probe) // 2
+        if fits(text[start:middle]):
+            fitting = middle
+        else:
+            probe = middle
+    return fitting
+
+
+def _phrase_end(text: str, start: int, limit: int) -> int | None:
+    """The last allowed break after ``start`` that leaves a line which fits (ends at or before
+    ``limit``); None if none does."""
+    for end in range(min(limit, len(text) - 1), start, -1):
+        if may_break(text, end):
             return end
     return None
 
 
-def _character_end(text: str, start: int, fits: Callable[[str], bool]) -> int:
+def _character_end(text: str, start: int, limit: int) -> int:
     """Where to cut a phrase too wide for a line: after as many characters as fit (at least one),
     moved back so that the next line starts with no closing mark."""
-    end = start + 1
-    while end + 1 < len(text) and fits(text[start:end + 1]):
-        end += 1
-    return start + attached_cut(text[start:], end - start, "")
+    end = max(start + 1, limit)
+    return start + attached_cut(text[start:end + 1], end - start, "")

@@ -1,4 +1,6 @@
-"""Chinese wrapped on the kiosk's screens breaks between phrases, never inside a word."""
+"""Chinese wrapped on the kiosk's screens breaks between phrases, never inside a word.
+
+The rule's own cases, which need no screen, are in tests/printer/test_line_breaks.py."""
 from __future__ import annotations
 
 import pygame
@@ -20,7 +22,7 @@ WORDS = ("号码", "叫号", "窗口", "办理", "手机", "扫描", "二维码"
 GREEN = "老年人、残疾人、孕妇、军人等可优先办理。请选择类别，并向窗口工作人员出示相关证件。"
 ID_NEEDED = ("按大厅规定，办理该业务须本人身份证取号：请将身份证放在取号机的读卡区，读取后自动出票。"
              "身份证号码仅用于每人每日取号次数限制，不会显示或打印完整号码。")
-CLOSED = "午间休息，暂停取号，下次取号时间：11月26日 14:00"
+CLOSED = "午间休息，下次取号时间：11月26日 14:00"
 ADVICE = tuple(unprinted_advice("19-26号", where) for where in (QR_ABOVE_RIGHT, QR_BELOW, QR_BELOW_RIGHT, None))
 TEXTS = (*ADVICE, unprinted_advice(None, QR_BELOW), GREEN, ID_NEEDED, CLOSED)
 
@@ -40,22 +42,6 @@ def test_the_screens_texts_break_between_phrases_at_every_width(text: str) -> No
         assert all(text_columns(line) <= columns for line in lines), (columns, lines)
         assert not split_words(lines, WORDS), (columns, lines)
         assert not [line for line in lines[1:] if line[0] in NO_LINE_START], (columns, lines)
-
-
-def test_where_the_lines_of_the_unprinted_ticket_break() -> None:
-    """At a break before a number (到|19-26号) and after each phrase's mark; at the space of a time
-    but not inside the date (11月|26日 read as two things)."""
-    assert break_lines(unprinted_advice("19-26号", QR_BELOW), within(36)) == [
-        "请记住此号码并留意叫号，凭号码到", "19-26号窗口办理；", "也可用手机扫描下方二维码查看进度。", "已通知工作人员处理打印机故障。"]
-    assert break_lines("下次取号时间：11月26日 14:00", within(20)) == ["下次取号时间：", "11月26日 14:00"]
-    assert break_lines("请携带身份证（原件）", within(14)) == ["请携带身份证", "（原件）"]
-
-
-def test_a_phrase_wider_than_the_line_breaks_between_characters_but_not_before_a_stop() -> None:
-    assert break_lines("国有建设用地使用权及房屋所有权首次登记", within(20)) == ["国有建设用地使用权及", "房屋所有权首次登记"]
-    assert break_lines("请联系工作人员。", within(14)) == ["请联系工作人", "员。"]
-    assert break_lines("", within(4)) == [""]
-    assert break_lines("办理", within(1)) == ["办", "理"]  # nothing fits: one character a line, no empty one
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1024, 768), (1920, 1080), (1080, 1920)], ids=lambda s: "x".join(map(str, s)))
