@@ -2,9 +2,11 @@
 
 Every length is a fraction of the screen's short side, so the same layout fits 1920×1080 and
 1280×720 (and any 16:9 TV); a TV hung upright (竖屏, 1080×1920) gets the panels stacked, the
-recent calls above the queues. Text that would not fit its box is shrunk (the current call) or
-shortened with an ellipsis (queue names), never clipped mid-glyph. Each drawn text is recorded in ``texts`` with
-its box, so tests can prove the Chinese is real glyphs with ink where the text is.
+recent calls above the queues. Text that would not fit its box is shrunk (the current call);
+a long queue name takes two lines in a taller row, broken between phrases by the ticket's and
+kiosk's rule, and is shrunk a little and then shortened with an ellipsis only if two lines still
+do not hold it; nothing is clipped mid-glyph. Each drawn text is recorded in ``texts`` with its
+box and size, so tests can prove the Chinese is real glyphs with ink where the text is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pygame
 import pygame.freetype
 
 from display.board.model import BoardModel
+from printer_drivers.linebreak import break_lines, may_break
 
 BG = (8, 28, 64)
 PANEL = (16, 48, 96)
@@ -31,6 +34,15 @@ REFUSED_TEXT = "本屏未授权（显示设备令牌无效或已停用），请�
 UNTRUSTED_TEXT = "无法验证取号服务的安全证书（--ca），请联系技术人员"
 NOTICE_SPEED = 0.12
 """Scrolling speed of the notice in screen short sides per second (about 130 px/s at 1080 lines)."""
+QUEUE_NAME_SIZE = 42
+"""Layout size of a queue's prefix and name in its row."""
+QUEUE_NAME_MIN_SCALE = 0.8
+"""How far a name that two lines do not hold may shrink: at 60 % (once the only remedy) an 18 px
+name stood beside 28 px rows and could not be read across the hall."""
+LINE_PITCH = 1.1
+"""Distance between the baselines of a two-line name, in font sizes."""
+FITTED_NAMES = 256
+"""How many fitted names a renderer remembers before it forgets them all (a hall has dozens)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class DrawnText:
     text: str
     rect: pygame.Rect
     color: tuple[int, int, int]
+    size: int
+    """The font size drawn at, in screen pixels."""
 
 
 @dataclass
@@ -48,6 +62,9 @@ class BoardRenderer:
     font: pygame.freetype.Font
     title: str
     texts: list[DrawnText] = field(default_factory=list)
+    fitted: dict[tuple[str, int, int], tuple[list[str], int]] = field(default_factory=dict)
+    """Queue names already fitted, by name, width and screen pixels per layout unit (as 1080ths):
+    measuring a long name at each size took 170 ms a frame, redrawn 30 times a second."""
 
     @property
     def unit(self) -> float:
@@ -132,6 +149,8 @@ class BoardRenderer:
             self._text("暂无", (box.x + self.px(10), y + row_h // 2), 46, GREY, anchor="midleft")
 
     def _queues(self, model: BoardModel, box: pygame.Rect) -> None:
+        """One row a queue: prefix and name, people waiting, expected wait. A name too long for
+        one line takes two, and its row the room for them; the figures stay centred on it."""
         name_w = round(box.width * 0.5)
         count_x = box.x + name_w + round(box.width * 0.22)
         wait_x = box.right
@@ -141,17 +160,64 @@ class BoardRenderer:
         row_h = self.px(60)
         y = box.y + self.px(80)
         lines = sorted(model.queues.values(), key=lambda q: q.prefix)
-        fits = max(0, (box.bottom - y) // row_h)
-        shown = lines if len(lines) <= fits else lines[: max(0, fits - 1)]
-        for line in shown:
-            mid = y + row_h // 2
-            self._text(f"{line.prefix} {line.name}", (box.x, mid), 42, WHITE, anchor="midleft", max_width=name_w - self.px(10))
+        px = self.px(QUEUE_NAME_SIZE)
+        indent = max((self.font.get_rect(f"{q.prefix} ", size=px).width for q in lines), default=0)
+        name_x = box.x + indent  # every row's name starts at the same x, a wrapped one's second line too
+        names = [self._name_lines(q.name, max(1, name_w - self.px(10) - indent)) for q in lines]
+        heights = [row_h if len(name) == 1 else row_h + round(size * LINE_PITCH) for name, size in names]
+        room = box.bottom - y
+        shown = len(lines)
+        if sum(heights) > room:  # the last row says how many more there are
+            shown = 0
+            while shown < len(lines) and sum(heights[:shown + 1]) <= room - row_h:
+                shown += 1
+        for line, (name, size), height in zip(lines[:shown], names, heights):
+            mid = y + height // 2
+            pitch = round(size * LINE_PITCH)
+            first = mid - (len(name) - 1) * pitch // 2
+            self._draw(line.prefix, (box.x, first), px, WHITE, anchor="midleft")
+            for i, text in enumerate(name):
+                self._draw(text, (name_x, first + i * pitch), size, WHITE, anchor="midleft")
             self._text(f"{line.waiting}人", (count_x, mid), 46, YELLOW, anchor="midright")
             self._text(line.wait_text, (wait_x, mid), 42, WHITE, anchor="midright")
-            y += row_h
-        if len(shown) < len(lines):
-            rest = sum(q.waiting for q in lines[len(shown):])
-            self._text(f"另有{len(lines) - len(shown)}项业务，共{rest}人等候", (box.x, y + row_h // 2), 38, GREY, anchor="midleft")
+            y += height
+        if shown < len(lines):
+            rest = sum(q.waiting for q in lines[shown:])
+            self._text(f"另有{len(lines) - shown}项业务，共{rest}人等候", (box.x, y + row_h // 2), 38, GREY, anchor="midleft")
+
+    def _name_lines(self, name: str, max_width: int) -> tuple[list[str], int]:
+        """A queue's name in one or two lines of ``max_width`` and the pixel size to draw them at
+        (remembered in :attr:`fitted`): see :meth:`_fit_name`."""
+        key = (name, max_width, min(self.surface.get_size()))
+        if key not in self.fitted:
+            if len(self.fitted) >= FITTED_NAMES:
+                self.fitted.clear()
+            self.fitted[key] = self._fit_name(name, max_width)
+        return self.fitted[key]
+
+    def _fit_name(self, name: str, max_width: int) -> tuple[list[str], int]:
+        """The largest size down to :data:`QUEUE_NAME_MIN_SCALE` at which two lines hold the
+        name broken between phrases (综合受理|（一窗通办）) by the rule the ticket and the kiosk
+        use; failing that, the largest at which two lines hold it at all (a name with no phrase
+        to break at, broken between characters); failing that, the smallest size, the second
+        line shortened with an ellipsis."""
+        def fitting(size: int) -> list[str]:
+            return break_lines(name, lambda line: self.font.get_rect(line, size=size).width <= max_width)
+
+        smallest = self.px(QUEUE_NAME_SIZE * QUEUE_NAME_MIN_SCALE)
+        sizes = range(self.px(QUEUE_NAME_SIZE), smallest - 1, -1)
+        broken = [(size, fitting(size)) for size in sizes]
+        two = [(size, lines) for size, lines in broken if len(lines) <= 2]
+        for size, lines in two:
+            if len(lines) == 1 or may_break(name, len(lines[0])):
+                return lines, size
+        if two:
+            return two[0][1], two[0][0]
+        first, *rest = broken[-1][1]
+        second = "".join(rest)
+        while second and self.font.get_rect(second + "…", size=smallest).width > max_width:
+            second = second[:-1]
+        return [first, second + "…"], smallest
 
     def _notice(self, notice: str, box: pygame.Rect, elapsed_s: float) -> None:
         self.surface.fill(PANEL, box)
@@ -181,8 +247,14 @@ class BoardRenderer:
             while rect.width > max_width and len(text) > 1:
                 text = text[:-2] + "…"  # drops one more character each round (or two, the first)
                 rect = self.font.get_rect(text, size=px)
+        return self._draw(text, pos, px, color, anchor)
+
+    def _draw(self, text: str, pos: tuple[int, int], px: int, color: tuple[int, int, int],
+              anchor: str = "topleft") -> pygame.Rect:
+        """Draw ``text`` as it is at ``px`` screen pixels, its box's ``anchor`` at ``pos``, and record it."""
+        rect = self.font.get_rect(text, size=px)
         box = pygame.Rect(0, 0, rect.width, rect.height)
         setattr(box, anchor, pos)
         drawn = self.font.render_to(self.surface, (box.x, box.y), text, color, size=px)
-        self.texts.append(DrawnText(text, drawn, color))
+        self.texts.append(DrawnText(text, drawn, color, px))
         return drawn

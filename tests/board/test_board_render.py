@@ -12,10 +12,11 @@ import pygame
 import pytest
 
 from display.board.model import BoardModel
-from display.board.render import ALERT, OFFLINE_TEXT, BoardRenderer
+from display.board.render import ALERT, OFFLINE_TEXT, WHITE, YELLOW, BoardRenderer, DrawnText
 from display.fonts import load_cjk_font, verify_renders_chinese
 from server.hub_client import QueueInfo
 from tests.board.test_board_model import Events
+from tests.text_lines import consecutive_lines
 from tests.conftest import publish_screenshot
 
 NOTICE = "请留意屏幕与语音叫号，过号请到窗口咨询；请保管好随身物品，文明有序办事。"
@@ -99,5 +100,72 @@ def test_notice_scrolls_and_long_names_are_shortened() -> None:
         notice = next(d for d in renderer.texts if d.text == NOTICE)
         positions.append(notice.rect.x)
     assert positions[0] > positions[1] > positions[2]  # right to left
-    shortened = [d for d in renderer.texts if d.text.startswith("A4 ")]
-    assert shortened and shortened[0].text.endswith("…")
+    name = queue_rows(renderer, model)["A4"][1:-2]
+    assert len(name) == 2 and name[-1].text.endswith("…")
+
+
+LONG_NAMES = {
+    "B5": "工业和信息化业务",  # the sample hall's longest queue name (config/zones.toml)
+    "C1": "政务服务好差评投诉受理（补证）",  # an item of config/items.csv named as a queue
+    "C2": "株洲市生态环境局茶陵分局",  # a department of config/zones.toml, no phrase to break at
+    "C3": "综合受理（一窗通办）",
+    "C4": "残疾人证与老年优待证办理",
+}
+EXTREME = "非常长的业务名称用来检验省略号是否会在列宽不足时正确出现在末尾"
+MIN_NAME_HEIGHT = 0.029
+"""A name's glyphs are at least this part of the short side (about 31 px on a 1080-line TV, where
+a full-size name is 41): at the old 60 % they were 25, beside 41 px rows."""
+
+
+def queue_rows(renderer: BoardRenderer, model: BoardModel) -> dict[str, list[DrawnText]]:
+    """Each shown queue's texts, as drawn: its prefix, its name's lines, its count and its wait."""
+    texts = renderer.texts
+    starts = {q.prefix: i for i, t in enumerate(texts) for q in model.queues.values() if t.text == q.prefix}
+    rows = {}
+    for prefix, start in starts.items():
+        end = next(i for i in range(start + 1, len(texts)) if texts[i].color == YELLOW)  # the count
+        rows[prefix] = texts[start:end + 2]
+    return rows
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1080, 1920)], ids=["1080", "720", "upright"])
+def test_long_queue_names_wrap_in_their_cell_readable(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Tried: real names of the sample hall's config (a queue, an item, a department) and a made-up
+    one of 31 characters, on both TV sizes and upright. It was: any name wider than its column was
+    shrunk to 60 % and cut with …, 18 px text beside 28 px rows on a 720-line TV. Kept: a name that
+    two lines hold is shown whole (its lines join to it), broken between phrases where it has any;
+    the made-up one is two lines, the second cut with …; no name's glyphs are smaller than
+    MIN_NAME_HEIGHT; no text overlaps another or reaches the count column; each row's figures are
+    centred on its name."""
+    pygame.init()
+    surface = pygame.Surface(size)
+    renderer = BoardRenderer(surface, load_cjk_font(48), "C区 综合受理区")
+    model = BoardModel(notice=NOTICE)
+    names = {**LONG_NAMES, "C5": EXTREME}
+    model.load(100, "2026-11-26", [QueueInfo(prefix, name, "C", 3 * i, 1, 4 * i, 5) for i, (prefix, name) in enumerate(names.items())])
+    renderer.draw(model, datetime(2026, 11, 26, 9, 42, 5), online=True, elapsed_s=4.0)
+    pygame.image.save(surface, str(tmp_path / f"long-names-{size[0]}x{size[1]}.png"))
+    rows = queue_rows(renderer, model)
+    assert set(rows) == set(names), [t.text for t in renderer.texts]
+    column = next(t for t in renderer.texts if t.text == "等候人数").rect
+    for prefix, row in rows.items():
+        lines = row[1:-2]
+        assert 1 <= len(lines) <= 2, [t.text for t in lines]
+        if prefix in LONG_NAMES:
+            assert consecutive_lines([t.text for t in lines], names[prefix])
+        else:
+            assert len(lines) == 2 and lines[1].text.endswith("…") and EXTREME.startswith("".join(t.text for t in lines)[:-1])
+        if names[prefix] == "政务服务好差评投诉受理（补证）":
+            assert lines[-1].text == "（补证）"  # the phrase, not 理（补证）
+        for line in lines:
+            assert line.rect.height >= min(size) * MIN_NAME_HEIGHT, (line.text, line.rect)
+            assert line.rect.right <= column.left and line.rect.left > row[0].rect.right, (line.text, line.rect)
+            assert ink(surface, line.rect, WHITE) > line.rect.width * line.rect.height * 0.03, line.text
+        name = lines[0].rect.unionall([t.rect for t in lines[1:]])
+        for figure in row[-2:]:
+            assert abs(figure.rect.centery - name.centery) <= min(size) * 0.01, (figure.text, name)
+    shown = [t for t in renderer.texts if t.text != NOTICE]
+    for i, one in enumerate(shown):
+        assert surface.get_rect().contains(one.rect), one.text
+        for other in shown[i + 1:]:
+            assert not one.rect.colliderect(other.rect), (one.text, other.text)
