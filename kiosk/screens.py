@@ -223,9 +223,10 @@ def draw_confirm(p: Painter, flow: f.Flow, screen: f.Confirm) -> None:
     p.text("请确认您要办理的事项", p.px(0.045), MUTED, center=(p.width // 2, y))
     y = p.wrapped(screen.service.name, p.px(0.065), INK, y + p.unit(0.06), p.width - p.unit(0.1))
     queue = flow.catalogue.queues.get(screen.service.queue)
-    if queue is not None and queue.sold_out:
+    sold_out = queue and (queue.sold_out or queue.sold_out_items.get(screen.service.code))
+    if sold_out:
         # Said before 确认取号, not after, and nothing offered to confirm: no ticket can be had.
-        p.wrapped(queue.sold_out, p.px(0.045), ACCENT, y + p.unit(0.03), p.width - p.unit(0.12))
+        p.wrapped(sold_out, p.px(0.045), ACCENT, y + p.unit(0.03), p.width - p.unit(0.12))
         _footer(p, flow)
         return
     if queue is not None:

@@ -164,6 +164,8 @@ class QueueInfo:
     id_required: bool = False
     sold_out: str | None = None
     """Today's numbers are gone (hub's QueueView.sold_out): the hub's Chinese refusal."""
+    sold_out_items: dict[str, str] = field(default_factory=dict)
+    """Items of the queue whose own numbers are gone: code -> refusal (QueueView.sold_out_items)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ def _queue(data: dict[str, Any]) -> QueueInfo:
         window_numbers=tuple(int(n) for n in data.get("window_numbers") or ()),
         id_required=bool(data.get("id_required", False)),
         sold_out=data.get("sold_out") or None,
+        sold_out_items={str(code): str(why) for code, why in (data.get("sold_out_items") or {}).items()},
     )
 
 

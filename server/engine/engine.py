@@ -58,6 +58,7 @@ T = TypeVar("T")
 
 
 QUEUE_SOLD_OUT_ZH = "今日该业务号已取完"
+ITEM_SOLD_OUT_ZH = "今日该事项号已取完"
 
 
 @dataclass
@@ -485,10 +486,30 @@ class QueueEngine:
             return "请改日再来"
         return "请明日再来" if opening.date() == tomorrow.date() else f"请于{opening:%m月%d日}再来"
 
-    def _sold_out(self, cap: int | None, issued: int, day: date) -> str | None:
-        """The refusal a new ticket of a queue would meet today (its daily cap reached), for a
-        kiosk to say before the citizen chooses, or None."""
-        return f"{QUEUE_SOLD_OUT_ZH}，{self._come_back(day)}" if cap is not None and issued >= cap else None
+    def _sold_out(self, cap: int | None, issued: int, day: date, what: str = QUEUE_SOLD_OUT_ZH) -> str | None:
+        """The refusal a new ticket of a queue (or item) would meet today (its daily cap reached),
+        for a kiosk to say before the citizen chooses, or None."""
+        return f"{what}，{self._come_back(day)}" if cap is not None and issued >= cap else None
+
+    def _sold_out_items(self, conn: Connection, day: date) -> dict[str, dict[str, str]]:
+        """{queue: {item code: refusal}} of the items whose own daily cap is reached today. The
+        kiosk learned it only after 确认取号 (今日该事项号已取完); one grouped read, and none for a
+        hall without item caps (the sample hall has none)."""
+        capped = {item.code: item for item in self.config.items if item.daily_cap is not None}
+        if not capped:
+            return {}
+        counts = conn.execute(
+            select(tickets.c.item_code, func.count())
+            .where(tickets.c.hall_day == day, tickets.c.item_code.in_(sorted(capped)))
+            .group_by(tickets.c.item_code)
+        ).all()
+        sold_out: dict[str, dict[str, str]] = {}
+        for code, issued in counts:
+            item = capped[code]
+            refusal = self._sold_out(item.daily_cap, int(issued), day, ITEM_SOLD_OUT_ZH)
+            if refusal is not None:
+                sold_out.setdefault(item.queue, {})[code] = refusal
+        return sold_out
 
     def _check_caps(self, txn: _Txn, request: IssueRequest, prefix: str, queue_cap: int | None) -> None:
         conn = txn.conn
@@ -505,7 +526,7 @@ class QueueEngine:
                 count = conn.execute(sql.ISSUED_FOR_ITEM, {"day": txn.day, "item": item.code}).scalar_one()
                 if count >= item.daily_cap:
                     raise HallQError(
-                        "cap_reached", f"今日该事项号已取完，{self._come_back(txn.day)}", f"daily cap of item {item.code} reached",
+                        "cap_reached", f"{ITEM_SOLD_OUT_ZH}，{self._come_back(txn.day)}", f"daily cap of item {item.code} reached",
                         409, {"cap": item.daily_cap, "scope": "item"},
                     )
         if request.person_id:
@@ -1398,6 +1419,7 @@ class QueueEngine:
                 )
             ).scalars()
         )
+        items_sold_out = self._sold_out_items(conn, day)
         views = []
         for q in wanted:
             s = stats.get(q.prefix)
@@ -1425,6 +1447,7 @@ class QueueEngine:
                     in_line=in_line.get(q.prefix, 0),
                     issued_today=int(issued.get(q.prefix, 0)),
                     sold_out=self._sold_out(q.daily_cap, int(issued.get(q.prefix, 0)), day),
+                    sold_out_items=items_sold_out.get(q.prefix, {}),
                     window_numbers=self._window_numbers.get(q.prefix, ()),
                     id_required=q.id_required,
                 )

@@ -199,6 +199,9 @@ class QueueView:
     sold_out: str | None = None
     """The queue's daily cap is reached: the refusal a new ticket would get (今日该业务号已取完，请明日再来).
     A kiosk says it on the confirm screen; the citizen only learned it after 确认取号."""
+    sold_out_items: dict[str, str] = field(default_factory=dict)
+    """The queue's items whose own daily cap is reached: item code -> the refusal a ticket for it
+    would get (今日该事项号已取完，请明日再来), said on the confirm screen as ``sold_out`` is."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
