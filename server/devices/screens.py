@@ -172,14 +172,14 @@ class ScreenService:
                         self._show(runtime, address, text)
 
     async def _show_windows(self, views: list[WindowView]) -> None:
-        """Window screens for windows that are not calling: staff and unit, paused or blank."""
+        """Window screens for windows that are not calling: staff and unit, or 暂停服务 while paused
+        and while nobody is logged in (it was blank then, which reads as a dead module to the
+        citizen walking up and to the technician alike)."""
         staff = await self._directory.staff(sorted({v.staff_id for v in views if v.staff_id}))
         for view in views:
             if view.current_ticket is not None and view.state in ("called", "serving"):
                 text = window_called(CallInfo(view.current_ticket.number, str(view.number)), blink=False)
-            elif view.staff_id is None:
-                text = ScreenText(lines=[])
-            elif view.paused_reason is not None:
+            elif view.staff_id is None or view.paused_reason is not None:
                 text = window_paused()
             else:
                 card = staff.get(view.staff_id)

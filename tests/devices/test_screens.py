@@ -12,8 +12,10 @@ ZONE_A_TOP, ZONE_A_SECOND, ZONE_C_TOP = 20, 21, 30
 async def test_calls_show_on_window_and_zone_screens_only(rig: Rig) -> None:
     hub, screens = rig.hub, rig.screens
     staff01, staff02 = hub.auth("staff01"), hub.auth("staff02")
-    # start-up: every screen was given its window's state (blank) and zone rows were cleared
+    # start-up: every screen was given its window's state and zone rows were cleared; a window
+    # nobody is logged in at says 暂停服务 (it was blank, like a dead module)
     await eventually(lambda: {1, 2, 3, 20, 21, 22, 30, 31} <= set(screens.screens))
+    await eventually(lambda: [rig.shown(a) for a in (1, 2, 3)] == ["暂停服务"] * 3)
 
     assert (await hub.client.post("/api/v1/windows/W01/login", json={}, headers=staff01)).status == 200
     await eventually(lambda: rig.shown(1) == "张三")  # idle: the staff member's name (zone A has no unit)
@@ -37,12 +39,16 @@ async def test_calls_show_on_window_and_zone_screens_only(rig: Rig) -> None:
     written = [frame for _, frame in screens.decoded()[frames_before:]]
     assert written and all("BO" not in f.text and "后台" not in f.text for f in written)
     assert not any(f.address in (3, ZONE_C_TOP, ZONE_C_TOP + 1) and f.text for f in written)
-    assert rig.shown(3) == "" and rig.shown(ZONE_C_TOP) == ""  # zone C saw nothing of zone A's calls
+    assert rig.shown(3) == "暂停服务" and rig.shown(ZONE_C_TOP) == ""  # zone C saw nothing of zone A's calls
 
     await hub.client.post("/api/v1/windows/W01/finish", json={"outcome": "completed"}, headers=staff01)
     await eventually(lambda: rig.shown(1) == "张三")
     await hub.client.post("/api/v1/windows/W01/pause", json={"reason": "break"}, headers=staff01)
     await eventually(lambda: rig.shown(1) == "暂停服务")
+    await hub.client.post("/api/v1/windows/W01/resume", headers=staff01)
+    await eventually(lambda: rig.shown(1) == "张三")
+    await hub.client.post("/api/v1/windows/W01/logout", json={}, headers=staff01)
+    await eventually(lambda: rig.shown(1) == "暂停服务")  # nobody at the window: not blank
 
 
 async def test_recall_moves_the_call_back_to_the_top_and_shows_it_again(rig: Rig) -> None:
