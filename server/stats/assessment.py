@@ -24,6 +24,7 @@ from server.errors import bad_request
 from server.stats import leg_measures, spans
 from server.stats.assessment_rules import AssessmentRules
 from server.stats.roster import Roster
+from server.stats.shares import share
 from server.stats.window_day import scheduled_spans
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
@@ -237,13 +238,15 @@ def _score(staff: str, m: _Measures, rules: AssessmentRules, level_min: int) -> 
     lines.append(ScoreLine("service_time", "办理超时", m.over_norm,
                            f"超过时限×{r.service_time.over_factor}的每件 {r.service_time.points_per_case}，最多扣 {r.service_time.max_deduction}",
                            round(max(m.over_norm * r.service_time.points_per_case, -r.service_time.max_deduction), 2)))
-    share = m.over_level / m.waited if m.waited else None
-    lines.append(ScoreLine("waits", "群众等候超时占比", round(share, 4) if share is not None else None,
+    # Each share is judged as it is shown (four places, shares.share), as 过号率 always was: a
+    # clerk checking the page against the rule must reach the same verdict from the figure.
+    over = share(m.over_level, m.waited)
+    lines.append(ScoreLine("waits", "群众等候超时占比", over,
                            f"等候超过{level_min}分钟的占比 > {r.waits.max_share:.0%} 扣 {-r.waits.points}",
-                           r.waits.points if share is not None and share > r.waits.max_share else 0.0))
-    good = m.good / m.rated if m.rated else None
+                           r.waits.points if over is not None and over > r.waits.max_share else 0.0))
+    good = share(m.good, m.rated)
     earns = good is not None and m.rated >= r.satisfaction.min_rated and good >= r.satisfaction.min_share
-    lines.append(ScoreLine("satisfaction", "满意率（4-5分）", round(good, 4) if good is not None else None,
+    lines.append(ScoreLine("satisfaction", "满意率（4-5分）", good,
                            f"评价不少于{r.satisfaction.min_rated}次且满意率 ≥ {r.satisfaction.min_share:.0%} 加 {r.satisfaction.bonus}",
                            r.satisfaction.bonus if earns else 0.0))
     lines.append(ScoreLine("bad_ratings", "差评（申诉复核后）", m.bad_after, f"每件 {r.bad_ratings.points_each}",

@@ -13,7 +13,8 @@ from server.accounts import Principal, Role
 from server.api.keys import ACCOUNTS, DATABASE
 from server.config.problems import ConfigError
 from server.engine.views import IssueRequest
-from server.stats.assessment_rules import load_rules, parse_rules
+from server.stats.assessment import _Measures, _score
+from server.stats.assessment_rules import AssessmentRules, load_rules, parse_rules
 from server.storage.schema import users
 from tests.conftest import HUB_PASSWORD, _hub_password_hash, at, start_hub
 
@@ -181,3 +182,15 @@ async def test_a_chief_sees_the_appeals_of_the_bad_ratings_their_units_report_co
         assert [f["ticket_id"] for f in followups["followups"]] == [ticket], chief
         assert [a["ticket_id"] for a in appeals["appeals"]] == [ticket], chief
         assert list(appeals["names"]) == [next(a["staff_id"] for a in appeals["appeals"])], chief
+
+
+def test_each_share_is_judged_as_the_page_shows_it() -> None:
+    """Tried: a month whose satisfaction is 37,999 of 40,000 (94.9975 %, shown 95.00 %) against
+    the rule "≥ 95 % earns the bonus", and waits over the level 8,001 of 40,000 (20.0025 %, shown
+    20.00 %) against "> 20 % loses points". It was: no bonus and a deduction, though the page's
+    figures meet the rules (过号率 was already judged as shown). Kept: the verdicts follow the
+    figures printed beside them."""
+    measures = _Measures(rated=40_000, good=37_999, waited=40_000, over_level=8_001, days=1)
+    lines = {line.rule: line for line in _score("staff01", measures, AssessmentRules(), 20).lines}
+    assert (lines["satisfaction"].measured, lines["satisfaction"].points) == (0.95, AssessmentRules().satisfaction.bonus)
+    assert (lines["waits"].measured, lines["waits"].points) == (0.2, 0.0)
