@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from display.led.errors import EncodeError
 from display.led.model import ScreenText
-from display.led.textcodec import fit_cells
+from display.led.textcodec import fit_cells, gbk_showable
 
 PAUSED = "暂停服务"
 
@@ -32,8 +32,10 @@ def window_called(call: CallInfo, blink: bool | int = 3) -> ScreenText:
 
 
 def window_idle(staff_name: str, unit: str) -> ScreenText:
-    """Window screen between calls: who serves here and for which unit."""
-    return ScreenText(lines=[line for line in (staff_name, unit) if line])
+    """Window screen between calls: who serves here and for which unit. Names are free text (a
+    rare character of a given name, 𠮷, has no GBK code): shown with '?' in its place, as a
+    strict bus refused the whole text and the screen went on showing the last called ticket."""
+    return ScreenText(lines=[gbk_showable(line) for line in (staff_name, unit) if line])
 
 
 def window_paused() -> ScreenText:

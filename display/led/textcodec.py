@@ -35,10 +35,19 @@ def encode_gbk(text: str, on_unencodable: str = "error") -> bytes:
                 f"{bad!r} (U+{ord(bad[0]):04X}) in {text!r} has no GBK code; set "
                 "on_unencodable = \"replace\" in the screen params to show '?' instead"
             ) from exc
-        return "".join(_gbk_or_replacement(char) for char in text).encode("gbk")
+        return gbk_showable(text).encode("gbk")
+
+
+def gbk_showable(text: str) -> str:
+    """``text`` with each character that has no GBK code, or is a control character, as '?': for
+    free text a module must show whatever the bus's policy (a clerk's or a unit's name), where a
+    refusal would leave the module showing its previous text, the last called ticket."""
+    return "".join(_gbk_or_replacement(char) for char in text)
 
 
 def _gbk_or_replacement(char: str) -> str:
+    if ord(char) < 0x20 or ord(char) == 0x7F:
+        return REPLACEMENT
     try:
         char.encode("gbk")
     except UnicodeEncodeError:

@@ -3,10 +3,9 @@
 Why: an LED window screen shows, between calls, the clerk's name and the window's unit
 (display.led.templates.window_idle, from zones.toml units[].name). LED modules draw GBK, which
 has no code for a four-byte GB18030 character (CJK Extensions A and B: rare given names, emoji).
-With the screen bus's on_unencodable = "error" (the default) the dialect refuses the whole idle
-text: the hub only logs it, and the screen keeps showing what it showed before (the last called
-ticket, or nothing); with "replace" the character shows as '?'. Either way nobody learns of it
-until someone reads the screen.
+The idle text shows such a character as '?' whatever the bus's on_unencodable (a strict bus
+refused the whole text, and the screen went on showing the last called ticket): nobody learns of
+it until someone reads the screen.
 
 These are warnings, like those of the ticket names (server.config.ticket_text): the hall runs.
 Only what the configuration decides is checked: units of windows that have a window screen on a
@@ -50,8 +49,7 @@ def unit_names_on_screens(devices: DeviceConfig, config: HallConfig) -> list[Con
             if unit.code in windows and missing:
                 warnings.append(ConfigProblem(
                     ZONES_FILE, f"units[{u_index}].name",
-                    _reason(missing, f"{bus.name} ({DEVICES_FILE} screen_buses[{b_index}])", windows[unit.code],
-                            codec.params.on_unencodable)))
+                    _reason(missing, f"{bus.name} ({DEVICES_FILE} screen_buses[{b_index}])", windows[unit.code])))
     return warnings
 
 
@@ -64,18 +62,11 @@ def _screens_show(ch: str) -> bool:
     return True
 
 
-def _reason(chars: list[str], bus: str, windows: list[str], policy: str) -> str:
+def _reason(chars: list[str], bus: str, windows: list[str]) -> str:
     named = ", ".join(f"'{c}' (U+{ord(c):04X})" if c.isprintable() else f"U+{ord(c):04X}" for c in chars)
     it = "them" if len(chars) > 1 else "it"
-    shown = ", ".join(windows)
-    if policy == "replace":
-        effect = f"screen bus {bus} shows {it} as ? on the window screens of {shown} between calls"
-        remedy = "change the wording"
-    else:
-        effect = (f"screen bus {bus} refuses the idle text (clerk and unit) of the window screens of {shown}, which keep "
-                  f"showing the previous text (on_unencodable = \"error\")")
-        remedy = "change the wording, or set on_unencodable = \"replace\" in the bus's params to show ? in its place"
-    return f"LED screens cannot show {named} (GBK text only): {effect}; {remedy}"
+    return (f"LED screens cannot show {named} (GBK text only): screen bus {bus} shows {it} as ? on the window "
+            f"screens of {', '.join(windows)} between calls; change the wording")
 
 
 __all__ = ["unit_names_on_screens"]

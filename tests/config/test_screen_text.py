@@ -16,12 +16,11 @@ from .hallfiles import rename
 
 
 def test_unit_names_led_window_screens_cannot_show_are_warned_about(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Tried: a unit named with 𠀾 (no GBK code), its window W11 on LED window screens. The idle
-    text (clerk and unit) was refused by the dialect under on_unencodable = "error", the screen kept
-    its previous text, and only the hub's log said so; under "replace" it showed '?'. Kept: a
-    warning at the unit's name per bus, naming the bus and the windows, saying what the screen does
-    under the bus's policy; none for the other units on the buses (W12's U09, W13's U10: their
-    names are fine), nor for a candle board, which draws no Chinese at all."""
+    """Tried: a unit named with 𠀾 (no GBK code), its window W11 on LED window screens, one bus
+    strict (on_unencodable = "error"), one not. The idle text (clerk and unit) shows '?' for it on
+    both (window_idle). Kept: a warning at the unit's name per bus, naming the bus and the
+    windows; none for the other units on the buses (W12's U09, W13's U10: their names are fine),
+    nor for a candle board, which draws no Chinese at all."""
     rename(hall_dir, "units", "U08", "县𠀾市场监督管理局", "department")
     (hall_dir / "devices.toml").write_text(
         '[[screen_buses]]\nname = "screens-B"\nurl = "socket://127.0.0.1:4001"\ndialect = "pingan"\n'
@@ -36,9 +35,7 @@ def test_unit_names_led_window_screens_cannot_show_are_warned_about(hall_dir: Pa
     assert lines[-1].startswith("OK ") and "3 screen buses" in lines[-1]
     assert [line for line in lines if "LED screens" in line] == [
         "warning: zones.toml: units[7].name: LED screens cannot show '𠀾' (U+2003E) (GBK text only): screen bus screens-B "
-        "(devices.toml screen_buses[0]) refuses the idle text (clerk and unit) of the window screens of W11, which keep "
-        "showing the previous text (on_unencodable = \"error\"); change the wording, or set on_unencodable = \"replace\" "
-        "in the bus's params to show ? in its place",
+        "(devices.toml screen_buses[0]) shows it as ? on the window screens of W11 between calls; change the wording",
         "warning: zones.toml: units[7].name: LED screens cannot show '𠀾' (U+2003E) (GBK text only): screen bus "
         "screens-B2 (devices.toml screen_buses[1]) shows it as ? on the window screens of W11 between calls; change the "
         "wording",

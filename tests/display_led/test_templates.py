@@ -3,6 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from display.led.dialects import make_codec
 from display.led.model import ScreenText
 from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused, zone_line, zone_line_fitted, zone_screens
 from display.led.textcodec import display_width, encode_gbk, fit_cells
@@ -13,6 +14,18 @@ def test_window_screen_texts() -> None:
     assert window_called(CallInfo("A001", "3")).blink == 3
     assert window_idle("张三", "县市场监督管理局").lines == ["张三", "县市场监督管理局"]
     assert window_paused() == ScreenText(["暂停服务"])
+
+
+def test_a_name_with_a_character_without_gbk_code_still_shows_between_calls() -> None:
+    """Tried: a clerk named 王𠮷 (U+20BB7, no GBK code) and a unit with a stray tab, on a bus with
+    the strict default (on_unencodable = "error"). It was: the dialect refused the idle text, and
+    the window screen went on showing the last called ticket to the next citizen. Kept: the idle
+    text is encoded on the strict bus, with '?' for what the module cannot draw."""
+    idle = window_idle("王\U00020BB7", "县\t民政局")
+    assert idle.lines == ["王?", "县?民政局"]
+    codec = make_codec("pingan", {})
+    assert codec.params.on_unencodable == "error"
+    assert codec.text_bytes(" ".join(idle.lines)) == "王? 县?民政局".encode("gbk")
 
 
 def test_zone_line_and_cell_width() -> None:
