@@ -105,7 +105,8 @@ class PolledCsv:
     def _frame(self, address: int, cmd: int, payload: str = "") -> bytes:
         check_address(self, address)
         body = f"{address:0{self.params.address_digits}d}".encode() + bytes([cmd])
-        body += payload.encode(self.params.encoding)
+        # A name the pad's font has no code for (王𠮷) shows '?' there: it raised UnicodeEncodeError.
+        body += payload.encode(self.params.encoding, errors="replace")
         if any(b in (STX, ETX) for b in body):
             raise InvalidPadValue("polled-csv text may not contain control bytes 0x02/0x03")
         if self.params.checksum == "xor":

@@ -94,6 +94,16 @@ def test_polled_csv_exact_bytes_and_xor_option() -> None:
     assert dec.feed(frame.replace(b"?", b">")) == [] and dec.stats.bad_frames == 1
 
 
+def test_polled_csv_shows_a_name_its_font_lacks_with_a_question_mark() -> None:
+    """Tried: a clerk named 王𠮷 (U+20BB7: no GBK code) logging in at a polled-csv pad. It was: a
+    UnicodeEncodeError out of the bus's show(), no CallerError the hub handles, and no login
+    shown on the pad. Kept: the pad gets the name with '?' for the character its GBK font lacks,
+    as the LED window screens show it."""
+    d = make_dialect("polled-csv")
+    frame = d.encode_display(7, PadDisplay.login_state(True, "王\U00020BB7"))
+    assert frame == b"\x0207" + bytes([frame[3]]) + "1,王?".encode("gbk") + b"\x03"
+
+
 def polled_events(lines: list[str]) -> list[PadAction | None]:
     d = make_dialect("polled-csv")
     out = []
