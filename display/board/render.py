@@ -7,10 +7,15 @@ a long queue name takes two lines in a taller row, broken between phrases by the
 kiosk's rule, and is shrunk a little and then shortened with an ellipsis only if two lines still
 do not hold it; nothing is clipped mid-glyph. Each drawn text is recorded in ``texts`` with its
 box and size, so tests can prove the Chinese is real glyphs with ink where the text is.
+
+A frame is a scene (all but the clock and the scrolling notice) kept as a picture while what it
+shows is unchanged, with the clock and the notice drawn over it: drawing everything 30 times a
+second took 20-100 ms a frame, more than a frame has, and kept a board PC at full load all day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +23,7 @@ import pygame
 import pygame.freetype
 
 from display.board.model import BoardModel
+from display.memo import Memo
 from printer_drivers.linebreak import break_lines, may_break
 
 BG = (8, 28, 64)
@@ -65,6 +71,14 @@ class BoardRenderer:
     fitted: dict[tuple[str, int, int], tuple[list[str], int]] = field(default_factory=dict)
     """Queue names already fitted, by name, width and screen pixels per layout unit (as 1080ths):
     measuring a long name at each size took 170 ms a frame, redrawn 30 times a second."""
+    measured: Memo = field(default_factory=Memo)
+    """Text boxes already measured, by text and pixel size: a scene measured each text two or
+    three times, the larger part of drawing it."""
+    scenes_drawn: int = 0
+    """How many times the scene was drawn in full (not taken from :attr:`_scene`)."""
+    _scene: pygame.Surface | None = None
+    _scene_key: Hashable = None
+    _scene_texts: list[DrawnText] = field(default_factory=list)
 
     @property
     def unit(self) -> float:
@@ -85,10 +99,33 @@ class BoardRenderer:
         """One full frame; ``elapsed_s`` drives the notice's scrolling; ``refused``: the hub refused
         the board's token, ``untrusted``: the hub's certificate is not trusted here (no or the
         wrong --ca): no reconnecting mends either (said instead of "reconnecting")."""
+        key = self._key(model, online, refused, untrusted)
+        if self._scene is None or key != self._scene_key:
+            self._draw_scene(model, online, refused, untrusted)
+            self._scene, self._scene_key, self._scene_texts = self.surface.copy(), key, self.texts
+            self.scenes_drawn += 1
+        else:
+            self.surface.blit(self._scene, (0, 0))
+        self.texts = list(self._scene_texts)
+        self._clock(now)
+        if online:
+            self._notice(model.notice, self._footer(), elapsed_s)
+
+    def _key(self, model: BoardModel, online: bool, refused: bool, untrusted: bool) -> Hashable:
+        """All the scene shows, read from the model as :meth:`_draw_scene` reads it: a key built
+        from the same reads as the drawing cannot miss a change the way a version counter that
+        some change forgot to bump would."""
+        current = model.current.text if model.current is not None else None
+        queues = tuple((q.prefix, q.name, q.waiting, q.wait_text) for q in model.queues.values())
+        footer = None if online else (refused, untrusted)
+        return (self.surface.get_size(), self.title, current, tuple(c.text for c in model.recent), queues, footer)
+
+    def _draw_scene(self, model: BoardModel, online: bool, refused: bool, untrusted: bool) -> None:
+        """Everything but the clock and the scrolling notice, drawn anew."""
         self.texts = []
         width, height = self.surface.get_size()
         self.surface.fill(BG)
-        self._header(now)
+        self._header()
         bottom = height - self.px(100)
         if self.upright:  # stacked: the width is the short side, the height has room for both lists
             self._current(model, pygame.Rect(0, self.px(160), width, self.px(300)))
@@ -101,29 +138,37 @@ class BoardRenderer:
             split = round(width * 0.46)
             self._recent(model, pygame.Rect(self.px(30), top, split - self.px(45), bottom - top))
             self._queues(model, pygame.Rect(split + self.px(15), top, width - split - self.px(45), bottom - top))
-        footer = pygame.Rect(0, height - self.px(84), width, self.px(84))
-        if online:
-            self._notice(model.notice, footer, elapsed_s)
-        else:  # in place of the notice, where it cannot cover a call; the calls shown stay
+        footer = self._footer()
+        if not online:  # in place of the notice, where it cannot cover a call; the calls shown stay
             self.surface.fill(ALERT, footer)
             text, size = (REFUSED_TEXT, 44) if refused else (UNTRUSTED_TEXT, 44) if untrusted else (OFFLINE_TEXT, 48)
             self._text(text, footer.center, size, WHITE, anchor="center")
 
+    def _footer(self) -> pygame.Rect:
+        width, height = self.surface.get_size()
+        return pygame.Rect(0, height - self.px(84), width, self.px(84))
+
     # -- parts -------------------------------------------------------------------------------
 
-    def _header(self, now: datetime) -> None:
+    def _header(self) -> None:
+        """The bar and the title; the clock is drawn over it each frame (:meth:`_clock`)."""
         width = self.surface.get_width()
-        clock = f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
         if self.upright:  # two lines: side by side, the clock ran into the title
-            bar = pygame.Rect(0, 0, width, self.px(150))
-            self.surface.fill(HEADER, bar)
+            self.surface.fill(HEADER, pygame.Rect(0, 0, width, self.px(150)))
             self._text(self.title, (self.px(30), self.px(50)), 56, WHITE, anchor="midleft", max_width=width - self.px(60))
-            self._text(clock, (self.px(30), self.px(112)), 44, WHITE, anchor="midleft")
             return
         bar = pygame.Rect(0, 0, width, self.px(96))
         self.surface.fill(HEADER, bar)
         self._text(self.title, (self.px(30), bar.centery), 56, WHITE, anchor="midleft", max_width=width // 2)
-        self._text(clock, (width - self.px(30), bar.centery), 44, WHITE, anchor="midright")
+
+    def _clock(self, now: datetime) -> None:
+        """The date and time, on the header bar: under the title upright, at the right otherwise."""
+        width = self.surface.get_width()
+        clock = f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
+        if self.upright:
+            self._text(clock, (self.px(30), self.px(112)), 44, WHITE, anchor="midleft")
+        else:
+            self._text(clock, (width - self.px(30), self.px(96) // 2), 44, WHITE, anchor="midright")
 
     def _current(self, model: BoardModel, box: pygame.Rect) -> None:
         call = model.current
@@ -161,7 +206,7 @@ class BoardRenderer:
         y = box.y + self.px(80)
         lines = sorted(model.queues.values(), key=lambda q: q.prefix)
         px = self.px(QUEUE_NAME_SIZE)
-        indent = max((self.font.get_rect(f"{q.prefix} ", size=px).width for q in lines), default=0)
+        indent = max((self._measure(f"{q.prefix} ", px).width for q in lines), default=0)
         name_x = box.x + indent  # every row's name starts at the same x, a wrapped one's second line too
         names = [self._name_lines(q.name, max(1, name_w - self.px(10) - indent)) for q in lines]
         heights = [row_h if len(name) == 1 else row_h + round(size * LINE_PITCH) for name, size in names]
@@ -224,7 +269,7 @@ class BoardRenderer:
         if not notice:
             return
         size = 44
-        text_w = self.font.get_rect(notice, size=self.px(size)).width
+        text_w = self._measure(notice, self.px(size)).width
         travel = box.width + text_w
         offset = (elapsed_s * NOTICE_SPEED * min(self.surface.get_size())) % travel
         x = box.right - offset
@@ -239,22 +284,27 @@ class BoardRenderer:
               anchor: str = "topleft", max_width: int | None = None) -> pygame.Rect:
         """Draw ``text`` at a layout size (in 1080-line pixels), fitted to ``max_width``."""
         px = self.px(size)
-        rect = self.font.get_rect(text, size=px)
+        rect = self._measure(text, px)
         if max_width is not None and rect.width > max_width:
             shrunk = max(self.px(size * 0.6), int(px * max_width / rect.width))
-            rect = self.font.get_rect(text, size=shrunk)
+            rect = self._measure(text, shrunk)
             px = shrunk
             while rect.width > max_width and len(text) > 1:
                 text = text[:-2] + "…"  # drops one more character each round (or two, the first)
-                rect = self.font.get_rect(text, size=px)
+                rect = self._measure(text, px)
         return self._draw(text, pos, px, color, anchor)
 
     def _draw(self, text: str, pos: tuple[int, int], px: int, color: tuple[int, int, int],
               anchor: str = "topleft") -> pygame.Rect:
         """Draw ``text`` as it is at ``px`` screen pixels, its box's ``anchor`` at ``pos``, and record it."""
-        rect = self.font.get_rect(text, size=px)
+        rect = self._measure(text, px)
         box = pygame.Rect(0, 0, rect.width, rect.height)
         setattr(box, anchor, pos)
         drawn = self.font.render_to(self.surface, (box.x, box.y), text, color, size=px)
         self.texts.append(DrawnText(text, drawn, color, px))
         return drawn
+
+    def _measure(self, text: str, px: int) -> pygame.Rect:
+        """``text``'s box at ``px`` screen pixels (kept in :attr:`measured`; a copy, as a Rect can
+        be changed)."""
+        return pygame.Rect(self.measured.get((text, px), lambda: tuple(self.font.get_rect(text, size=px))))
