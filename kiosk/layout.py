@@ -2,23 +2,32 @@
 
 Kept on the kiosk side: the kiosk owns its printer, and a hall with two printer models can give
 each kiosk its own file. Unknown keys and bad values are reported with the file, the key and why.
+`hallq check-config` checks the folder's ticket.toml with `layout_problems`, the very rules the
+kiosk refuses a file by, so a technician learns of a mistake at the desk rather than at the kiosk
+in the hall the next morning. This module must stay free of pygame: check-config imports it.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from printer_drivers import LayoutError, TicketLayout
+from server.config.loader import read_toml
+from server.config.problems import ConfigProblem, problems_from_validation
 
 DEFAULT_HEADER = "欢迎光临"
 DEFAULT_FOOTER = "请妥善保管此票"
 
 
 class LayoutFileError(ValueError):
-    """A ticket layout file that cannot be used; the message names the file, key and reason."""
+    """A ticket layout file that cannot be used; the message names the file, key and reason of
+    every problem found (one per line), and `problems` holds them."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
 
 
 class _LayoutFile(BaseModel):
@@ -39,29 +48,48 @@ def default_layout(paper_width_mm: int) -> TicketLayout:
     )
 
 
+def _logo(path: Path, logo_path: str) -> Path:
+    """The logo file: relative to the layout file (an absolute path stays as it is), never to the
+    directory the kiosk happens to be started from, which check-config does not share."""
+    return path.parent / logo_path
+
+
+def read_layout(path: Path) -> tuple[dict[str, Any] | None, list[ConfigProblem]]:
+    """The file's settings, and every problem with it, all at once: one run of check-config
+    names them all, and the kiosk refuses the file when there is any. The file is read as the
+    hub's TOML files are (UTF-8; GBK or UTF-16 are named as such)."""
+    problems: list[ConfigProblem] = []
+    raw = read_toml(path.parent, path.name, problems)
+    if raw is None:
+        return None, problems
+    try:
+        _LayoutFile.model_validate(raw)
+    except ValidationError as error:
+        problems += problems_from_validation(error, path.name)
+    logo = raw.get("logo_path")
+    if isinstance(logo, str) and logo and not _logo(path, logo).exists():
+        problems.append(ConfigProblem(path.name, "logo_path", f"no such file {logo!r} (next to {path.name}, or an absolute path)"))
+    return (None if problems else raw), problems
+
+
+def layout_problems(path: Path) -> list[ConfigProblem]:
+    """What the kiosk would refuse `path` for (none: it starts with it)."""
+    return read_layout(path)[1]
+
+
 def load_layout(path: Path, paper_width_mm: int) -> TicketLayout:
     """The layout in `path`; the paper width defaults to the printer profile's."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise LayoutFileError(f"{path.name}: cannot read the ticket layout: {error}") from None
-    try:
-        parsed = _LayoutFile.model_validate(raw)
-    except ValidationError as error:
-        lines = [f"{path.name}: {'.'.join(map(str, e['loc'])) or '-'}: {e['msg']}" for e in error.errors()]
-        raise LayoutFileError("\n".join(lines)) from None
-    if parsed.logo_path and not (path.parent / parsed.logo_path).exists() and not Path(parsed.logo_path).exists():
-        raise LayoutFileError(f"{path.name}: logo_path: no such file {parsed.logo_path!r}")
-    logo = parsed.logo_path
-    if logo and not Path(logo).is_absolute() and (path.parent / logo).exists():
-        logo = str(path.parent / logo)
+    raw, problems = read_layout(path)
+    if raw is None:
+        raise LayoutFileError(problems)
+    parsed = _LayoutFile.model_validate(raw)
     try:
         return TicketLayout(
             header=parsed.header,
             footer=parsed.footer,
-            logo_path=logo,
+            logo_path=str(_logo(path, parsed.logo_path)) if parsed.logo_path else None,
             paper_width_mm=parsed.paper_width_mm or paper_width_mm,  # type: ignore[arg-type]  # the profile's int: checked as above
             show_qr=parsed.show_qr,
         )
     except LayoutError as error:
-        raise LayoutFileError(f"{path.name}: {error}") from None
+        raise LayoutFileError([ConfigProblem(path.name, "", str(error))]) from None

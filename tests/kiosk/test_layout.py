@@ -45,7 +45,7 @@ def test_shipped_layout_header_and_footer_are_printed(model: str) -> None:
         ('header = "x"\ncolour = "red"\n', "colour"),
         ("paper_width_mm = 70\n", "paper_width_mm"),
         ('logo_path = "missing.png"\n', "logo_path"),
-        ("header = \n", "cannot read"),
+        ("header = \n", "TOML syntax error"),
     ],
 )
 def test_layout_mistakes_name_the_key(tmp_path: Path, content: str, expected: str) -> None:
