@@ -57,6 +57,7 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     checked(lambda: load_rules(folder))
     checked(lambda: voice_file.load_voice_plan(folder, config))
     problems += voice_file.check_voice_names(folder)
+    problems += _ticket_layout_problems(folder)
     if config is None:
         skipped = [
             ConfigProblem(file, "", f"not checked against the hall ({what}): the hall's own files have problems, above")
@@ -81,6 +82,19 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
         file=out,
     )
     return 0
+
+
+def _ticket_layout_problems(folder: Path) -> list[ConfigProblem]:
+    """What the kiosk would refuse the folder's ticket.toml for, by the kiosk's own rules
+    (kiosk.layout): before this, a technician learned of a mistyped key at the kiosk, in the hall,
+    the morning after. The file is optional (a kiosk without --layout prints the defaults)."""
+    from server.config.ticket_text import TICKET_FILE
+
+    if not (folder / TICKET_FILE).exists():
+        return []
+    from kiosk.layout import layout_problems  # pydantic and the printer driver: no pygame
+
+    return layout_problems(folder / TICKET_FILE)
 
 
 def _warnings(config: HallConfig, folder: Path) -> list[ConfigProblem]:

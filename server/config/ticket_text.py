@@ -16,8 +16,9 @@ printer_drivers.render.render_ticket):
 * zones.toml queues[i].name: the service line of a ticket taken for the queue itself (the
   assisted queue's 帮代办 ticket, an appointment checked in at the kiosk);
 * ticket.toml header and footer, when the folder has that file: the kiosk's ticket design
-  (`hallq kiosk --layout`). It is the kiosk's file, checked by the kiosk when it starts: one that
-  does not parse, or whose header or footer is not a string, is left to it here.
+  (`hallq kiosk --layout`). It is read by the kiosk's own reader (kiosk.layout.read_layout), so
+  a file is decoded here as the kiosk decodes it; one the kiosk refuses is an error of
+  check-config already, and its texts are not looked at here.
 
 Unit names are not printed (they show on LED window screens: server.devices.screen_text); the
 ticket's notice and marks are fixed wording in the kiosk. The configuration does not say which
@@ -27,7 +28,6 @@ is checked and those that cannot print the character are named.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from printer_drivers.gbtext import printable
@@ -59,10 +59,13 @@ def ticket_texts(config: HallConfig, folder: Path) -> list[tuple[str, str, str]]
 
 
 def _layout_texts(folder: Path) -> list[tuple[str, str, str]]:
-    """ticket.toml's header and footer; nothing when the file is absent or the kiosk's to refuse."""
-    try:
-        raw = tomllib.loads((folder / TICKET_FILE).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    """ticket.toml's header and footer; nothing when the file is absent or the kiosk refuses it."""
+    from kiosk.layout import read_layout  # the kiosk's reader: the same decoding, the same rules
+
+    if not (folder / TICKET_FILE).exists():
+        return []
+    raw, _ = read_layout(folder / TICKET_FILE)
+    if raw is None:
         return []
     return [(TICKET_FILE, key, raw[key]) for key in ("header", "footer") if isinstance(raw.get(key), str)]
 

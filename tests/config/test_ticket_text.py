@@ -96,7 +96,8 @@ def test_a_profile_that_prints_four_byte_characters_is_named_as_the_remedy(hall_
 def test_the_ticket_layouts_header_and_footer_are_checked(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """ticket.toml's header and footer are printed on every ticket too (the kiosk's --layout):
     a footer line with 𠮷 is warned about at its key, the line break between its lines is not a
-    '?'. A ticket.toml the kiosk would refuse is left to the kiosk: check-config still passes."""
+    '?'. A ticket.toml the kiosk would refuse is an error of its own (test_ticket_layout), and its
+    text is not warned about on top of it."""
     shutil.copy2(default_config_dir() / "ticket.toml", hall_dir / "ticket.toml")
     layout = (hall_dir / "ticket.toml").read_text(encoding="utf-8")
     (hall_dir / "ticket.toml").write_text(layout.replace('扫描二维码查看进度', '𠮷溪县欢迎您\\n扫描二维码查看进度'), encoding="utf-8")
@@ -105,4 +106,8 @@ def test_the_ticket_layouts_header_and_footer_are_checked(hall_dir: Path, capsys
         f"({EVERY_PROFILE}; {FOUR_BYTE}); {REWORD}",
     ]
     (hall_dir / "ticket.toml").write_text('footer = "𠮷\n', encoding="utf-8")
-    assert _question_mark_warnings(hall_dir, capsys) == []
+    assert check_config_main(hall_dir) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "ticket.toml: line 1: TOML syntax error: Illegal character '\\n' (at line 1, column 12)",
+        f"1 problem(s) in {hall_dir}",
+    ]
