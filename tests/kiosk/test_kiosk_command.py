@@ -3,10 +3,15 @@ process, read through its log."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+
+from server.config.cli import check_config_main
+from server.config.paths import default_config_dir
 
 from tests.hub_process import HubProcess
 from tests.kiosk.kiosk_process import KioskProcess
@@ -84,3 +89,23 @@ def test_a_kiosk_given_a_wrong_hub_address_logs_the_whole_url_and_what_answered(
         assert kiosk.stop() == 0, kiosk.output[-3000:]
     assert f"GET {hub_process.url}/hallq/api/v1/auth/me: HTTP 404 (text/plain): not a HallQ hub at this address?" in line
     assert "JSONDecodeError" not in kiosk.output
+
+
+def test_a_kiosk_refuses_a_ticket_design_for_the_lines_check_config_prints(
+    hub_process: RunningHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tried: a copy of the sample folder whose ticket.toml has a misspelt key and a paper width
+    no printer has, checked with `hallq check-config`, then given to `hallq kiosk --layout`.
+    Kept: the kiosk refuses to start (exit 2) naming exactly the problems check-config names: one
+    set of rules, so what passes at the desk starts in the hall."""
+    folder = tmp_path / "config"
+    shutil.copytree(default_config_dir(), folder)
+    (folder / "ticket.toml").write_text('footer = "请妥善保管此票"\nshow_qrcode = true\npaper_width_mm = 76\n', encoding="utf-8")
+    assert check_config_main(folder) == 1
+    *problems, summary = capsys.readouterr().out.splitlines()
+    assert summary == f"2 problem(s) in {folder}"
+    kiosk = KioskProcess("--hub", hub_process.url, "--token", hub_process.kiosk_token, "--demo",
+                         "--layout", str(folder / "ticket.toml"))
+    assert kiosk.exit_code() == 2
+    logged = kiosk.output.split("ticket layout: ", 1)[1].splitlines()
+    assert logged[:len(problems)] == problems, kiosk.output[-3000:]
