@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/kiosk_render.py [--frames N] [--sizes 1024x768,1920x
 
 The kiosk draws 30 frames a second. "anew" draws each frame with a painter of its own, which
 measures, wraps, lays out and fits the QR code again, as every frame did before the app kept a
-memo (kiosk.widgets.Memo); "memo" is ``KioskApp.render()`` with the app's memo, as the kiosk runs.
+memo (display.memo.Memo); "memo" is ``KioskApp.render()`` with the app's memo, as the kiosk runs.
 The two are timed alternately, frame by frame, so that load from other work on a shared machine
 falls on both alike. Screens: those of tests/kiosk/test_screens_render.py, the catalogue of the
 sample hall read from a hub on loopback. Prints p50 and p90 per screen, size and text mode, the

@@ -19,12 +19,13 @@ from typing import Any
 import pygame
 
 from display.fonts import load_cjk_font
+from display.memo import Memo
 from kiosk import screens
 from kiosk.flow import Flow, Loading, Offline
 from kiosk.printing import TicketPrinter
 from kiosk.scanner import WedgeDetector
 from kiosk.session import IssueJob, IssueResult, KioskSession
-from kiosk.widgets import Memo, Painter
+from kiosk.widgets import Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable

@@ -95,7 +95,6 @@ class BoardApp:
         self.hub = HubClient(options.hub, options.token, self.policy, ssl_context=self.ssl_context)
         self.tls_problem: str | None = None  # why the hub's HTTPS failed at start (its certificate, …)
         self.stream: EventStream | None = None
-        self.frames = 0
         self.running = True
         self.applied = asyncio.Event()
         """Set whenever an event changed the model (tests and the benchmark wait on it)."""
@@ -215,7 +214,6 @@ class BoardApp:
             log.warning("new hall day: the hub's state could not be read (%s); trying again", exc)
         finally:
             self._day_reload = None
-        self.frames += 1
 
     async def run(self) -> None:
         """Frame loop: input (quit keys), draw, flip, yield to the stream task."""
