@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass
 
 from kiosk.paper_watch import PaperWatch
+from printer_drivers.render import usable_dots
 from printer_drivers import (
     PrinterBackend,
     PrinterOffline,
@@ -35,6 +36,9 @@ class PrinterReadiness:
 
 class TicketPrinter:
     def __init__(self, backend: PrinterBackend, profile: PrinterProfile, layout: TicketLayout) -> None:
+        # An 80 mm ticket.toml on a 58 mm printer started, and then every ticket was issued and
+        # not printed (LayoutError at print time): refused here, so the kiosk does not start.
+        usable_dots(layout, profile)
         self.backend = backend
         self.profile = profile
         self.layout = layout

@@ -109,7 +109,9 @@ class _TicketWriter:
             self.printer._raw(PAPER_FULL_CUT)
 
 
-def _usable_dots(layout: TicketLayout, profile: PrinterProfile) -> int:
+def usable_dots(layout: TicketLayout, profile: PrinterProfile) -> int:
+    """Dots a line of ``layout`` takes on ``profile``'s paper; LayoutError when the layout is for
+    wider paper than the printer has (a kiosk checks it at start: every ticket would fail)."""
     if layout.paper_width_mm > profile.paper_width_mm:
         raise LayoutError(
             f"layout is for {layout.paper_width_mm} mm paper but printer profile "
@@ -181,7 +183,7 @@ def _validate_qr_payload(payload: str) -> None:
 
 def render_ticket(ticket: TicketPrint, layout: TicketLayout, profile: PrinterProfile) -> bytes:
     """The complete ESC/POS job for one ticket. Raises :class:`LayoutError` on unprintable input."""
-    dots = _usable_dots(layout, profile)
+    dots = usable_dots(layout, profile)
     show_qr = layout.show_qr and bool(ticket.status_url)
     if show_qr:
         _validate_qr_payload(ticket.status_url)

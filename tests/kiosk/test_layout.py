@@ -54,3 +54,23 @@ def test_layout_mistakes_name_the_key(tmp_path: Path, content: str, expected: st
     with pytest.raises(LayoutFileError) as error:
         load_layout(path, 80)
     assert "ticket.toml" in str(error.value) and expected in str(error.value)
+
+
+def test_a_kiosk_with_a_layout_wider_than_its_paper_does_not_start(tmp_path: Path) -> None:
+    """Tried: a ticket.toml for 80 mm paper on a kiosk whose printer profile is the 58 mm
+    POS-5890. It was: the kiosk started, and every ticket was then issued and not printed (the
+    layout refused at print time). Kept: building the kiosk refuses it, saying why (`main` logs
+    a PrinterError as "printer configuration: …" and exits 2 before showing a screen)."""
+    import pygame
+
+    from kiosk.app import build, parse_args
+    from printer_drivers.errors import LayoutError
+
+    layout = tmp_path / "ticket.toml"
+    layout.write_text('header = "欢迎光临"\nfooter = "请妥善保管此票"\npaper_width_mm = 80\n', encoding="utf-8")
+    options = parse_args(["--hub", "http://127.0.0.1:9", "--token", "t", "--printer", "dummy:", "--demo",
+                          "--profile", "POS-5890", "--layout", str(layout)])
+    with pytest.raises(LayoutError, match="layout is for 80 mm paper but printer profile 'POS-5890' has 58 mm"):
+        build(options, pygame.Surface((8, 8)))
+    layout.write_text('header = "欢迎光临"\nfooter = "请妥善保管此票"\npaper_width_mm = 58\n', encoding="utf-8")
+    assert build(options, pygame.Surface((8, 8))).session.printer.layout.paper_width_mm == 58
