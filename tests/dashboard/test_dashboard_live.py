@@ -284,3 +284,25 @@ async def test_a_zones_outcomes_agree_with_todays_report_after_transfers(web_hub
     assert (cards["C"]["served"], cards["C"]["no_shows"]) == (report["C"]["served"], report["C"]["no_shows"]) == (1, 1)
     cards, report = await read(await chief_of(web_hub, "chief-a", a_unit))
     assert all(r["tickets"] == 0 for r in report.values()) and (cards["A"]["served"], cards["A"]["no_shows"]) == (0, 0)
+
+
+@pytest.mark.browser
+async def test_a_busy_zones_table_fits_its_card_on_an_office_screen(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: at 1366x768 (a typical office PC), C1 with 120 tickets waiting since 09:00 at one
+    window, read at 11:10 (longest 2小时10分, estimate 今日办不完, three-digit counts). Kept: the
+    queue table ends inside its card and the page does not scroll sideways (the 取号 column ran
+    past the card's border, cut, in the zone that most needed reading)."""
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    for _ in range(120):
+        await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    await post(web_hub, "/windows/W19/login", "staff01")
+    clock.set(at("11:10"))
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(queue_cell(page, "C1", "estimate")).to_have_text("今日办不完")
+    await expect(queue_cell(page, "C1", "longest")).to_have_text("2小时10分")
+    overflow = await page.evaluate("""() => [...document.querySelectorAll('.zone')].map((card) => {
+        const table = card.querySelector('table').getBoundingClientRect();
+        return [card.dataset.zone, Math.round(table.right - card.getBoundingClientRect().right)];
+      })""")
+    assert all(past <= 0 for _, past in overflow), overflow
+    assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
