@@ -272,6 +272,22 @@ def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
             f"<body><h1>{html.escape(title)}</h1>{chart}{figures_table}</body></html>")
 
 
+def _axis_labels(xs: Sequence[float], labels: Sequence[str], width: int) -> list[tuple[float, str]]:
+    """Where the trend's day labels go: one in every n // 8, always the last day (the period's end,
+    the one a manager looks for), each kept inside the chart and clear of the one before it.
+
+    Centred on the last point, "11-30" was cut to "11-3" at the right edge; shown as well as every
+    n // 8th, it ran into the label before it whenever the count was not a multiple of that."""
+    n = len(xs)
+    every = max(n // 8, 1)
+    half = max((len(label) for label in labels), default=0) * 6 / 2 + 2  # ~6 px an ASCII character
+    centre = [min(max(x, half), width - half) for x in xs]
+    chosen = [i for i in range(n) if i % every == 0]
+    if n and chosen[-1] != n - 1:
+        chosen = [i for i in chosen if centre[n - 1] - centre[i] >= 2 * half] + [n - 1]
+    return [(centre[i], labels[i]) for i in chosen]
+
+
 def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, width: int = 640, height: int = 240) -> str:
     """A trend line drawn server-side (daily totals over a period); every point has a tooltip."""
     top = max(values, default=0) or 1
@@ -286,11 +302,10 @@ def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, w
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#c8102e" stroke-width="2"/>')
-    every = max(n // 8, 1)
-    for i, ((x, y), label, value) in enumerate(zip(points, labels, values)):
+    for (x, y), label, value in zip(points, labels, values):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#c8102e"><title>{html.escape(str(label))}: {value:g}</title></circle>')
-        if i % every == 0 or i == n - 1:
-            parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(str(label))}</text>')
+    for x, label in _axis_labels([x for x, _ in points], [str(label) for label in labels], width):
+        parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" font-size="10">{html.escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -14,7 +14,7 @@ import pytest
 from server.config.loader import load_hall_config
 from server.config.paths import default_config_dir
 from server.stats.assessment import ScoreLine, shared_ranks
-from server.stats.export import bar_chart_svg, report_fragment
+from server.stats.export import bar_chart_svg, line_chart_svg, report_fragment
 from server.stats.labels import NO_ITEM, NOT_CALLED, GroupLabels
 from server.stats.metrics import ChartSeries
 
@@ -85,3 +85,24 @@ def test_bar_chart_labels_do_not_run_into_each_other(labels: GroupLabels) -> Non
     assert 1 <= len(axis_labels) < 33 and axis_labels[0] == names[0]
     assert len(re.findall(r"<title>", svg)) == 33  # every bar keeps its name in its tooltip
     assert '>32</text>' in svg and '>0</text>' in svg  # the value axis: its top and its zero
+
+
+LABEL = re.compile(r'<text x="([\d.]+)" y="\d+" text-anchor="middle" font-size="10">([^<]+)</text>')
+
+
+@pytest.mark.parametrize("days", [7, 21, 22, 26])
+def test_trend_chart_day_labels_stay_inside_and_apart(days: int) -> None:
+    """Tried: a week and three months' worth of working days (11-02 … 11-30 style labels). Kept:
+    every day label, the period's last among them, lies inside the chart and clear of its
+    neighbours (the last, the one a manager looks for, was cut to "11-3" at the right edge, and
+    ran into the label before it whenever the count was not a multiple of the spacing)."""
+    dates = [f"11-{d:02d}" for d in range(1, days + 1)]
+    width = 640
+    svg = line_chart_svg(dates, [float(i) for i in range(days)], "每日取号量趋势", width=width)
+    shown = [(float(x), label) for x, label in LABEL.findall(svg) if label in dates]
+    assert shown[0][1] == dates[0] and shown[-1][1] == dates[-1]
+    half = 5 * 6 / 2  # five ASCII characters at ~6 px each (font-size 10)
+    spans = [(x - half, x + half) for x, _ in shown]
+    assert spans[0][0] >= 0 and spans[-1][1] <= width, spans
+    assert all(left[1] <= right[0] for left, right in zip(spans, spans[1:])), spans
+    assert len(re.findall(r"<circle", svg)) == days  # every day keeps its point and tooltip
