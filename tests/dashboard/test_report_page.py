@@ -500,3 +500,18 @@ async def test_a_refused_query_leaves_no_old_figures_under_its_message(page: Pag
     await expect(page.locator("#report .report-table")).to_be_visible()
     await expect(page.locator("#report-error")).to_have_text("")
     assert (tmp_path / "report_refused.png").stat().st_size > 1000
+
+
+@pytest.mark.browser
+async def test_no_appeals_says_so(page: Page, web_hub: Hub) -> None:
+    """Tried: the report page on a hub where no one has appealed, then after staff01 appeals a
+    bad rating. Kept: an empty appeals card says there is nothing to review (it showed the
+    table's headings over nothing, as if the list had failed to load), and the appeal, once made,
+    is listed without that sentence."""
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#appeals-empty")).to_have_text("暂无评价申诉：工作人员对差评提出申诉后，在此复核。")
+    await expect(page.locator("#appeal-table")).to_be_hidden()
+    appeal_id = await bad_rating_appeal(web_hub)
+    await page.reload()
+    await expect(page.locator(f"#appeal-rows tr[data-appeal='{appeal_id}']")).to_be_visible()
+    await expect(page.locator("#appeals-empty")).to_be_hidden()

@@ -202,6 +202,8 @@
         el("td", {}, data.names[a.staff_id] || a.staff_id),
         el("td", {}, `${a.rating} 分`), el("td", {}, a.reason), el("td", { class: "status" }, STATUS_ZH[a.status] || a.status), cell);
     }));
+    // No appeal yet: a sentence, not the table's headings over nothing (read as a list that failed).
+    $("appeal-table").hidden = data.appeals.length === 0; $("appeals-empty").hidden = data.appeals.length > 0;
   }
 
   // 差评回访整改: each open follow-up offers only its next step (the hub refuses any other).
