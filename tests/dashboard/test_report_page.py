@@ -515,3 +515,23 @@ async def test_no_appeals_says_so(page: Page, web_hub: Hub) -> None:
     await page.reload()
     await expect(page.locator(f"#appeal-rows tr[data-appeal='{appeal_id}']")).to_be_visible()
     await expect(page.locator("#appeals-empty")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_the_unit_ranking_shows_only_with_a_month_read(page: Page, web_hub: Hub) -> None:
+    """Tried: the report page before 查看考核, then a month without anyone (2030-01), then this
+    month, where staff01 served a rated ticket. Kept: the 单位排名 heading and table appear only with
+    a month that has units to rank (they stood empty on arrival and under 该月没有考核数据, as if
+    the ranking had failed to load)."""
+    await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#assess-form")).to_be_visible()
+    await expect(page.locator("h3", has_text="单位排名")).to_be_hidden()
+    await page.fill("#month", "2030-01")
+    await page.click("#run-assessment")
+    await expect(page.locator("#assess-empty")).to_be_visible()
+    await expect(page.locator("h3", has_text="单位排名")).to_be_hidden()
+    await page.fill("#month", THURSDAY.isoformat()[:7])
+    await page.click("#run-assessment")
+    await expect(page.locator("#unit-rows tr").first).to_be_visible()
+    await expect(page.locator("h3", has_text="单位排名")).to_be_visible()

@@ -166,13 +166,14 @@
       // A month without anyone (still to come, or before the hall used HallQ) says so: empty
       // ranking tables read as a page that failed to load.
       $("ranking").hidden = data.people.length === 0; $("assess-empty").hidden = data.people.length > 0;
+      $("unit-ranking").hidden = data.units.length === 0; // its heading over nothing read the same
       $("person-detail").hidden = true;
       shownMonth = data.month;
       showMonthState(data);
     } catch (error) {
       // As for the report: no ranking of another month under the refusal of this one.
       $("ranking-rows").replaceChildren(); $("unit-rows").replaceChildren();
-      $("ranking").hidden = true; $("assess-empty").hidden = true; $("person-detail").hidden = true;
+      $("ranking").hidden = true; $("assess-empty").hidden = true; $("person-detail").hidden = true; $("unit-ranking").hidden = true;
       $("assess-error").textContent = error.message; $("month-state").hidden = true; shownMonth = null;
     }
   }
