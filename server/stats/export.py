@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -75,6 +76,10 @@ COLUMNS: list[tuple[str, str]] = [
 # A text cell a spreadsheet would run as a formula (CWE-1236): names and labels come from people
 # (display names) and from the imported catalogue, and a manager opens these files in Excel.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH = 8, 40
+"""Excel column widths in characters: a figure stays readable; a longer text (an assessment
+rule's threshold) runs into its empty neighbour or shows whole when its cell is selected."""
 
 
 def _csv_text(value: object) -> object:
@@ -157,6 +162,24 @@ def _titled(sheet: Any, lines: Sequence[tuple[str, str]], header: Sequence[str])
         sheet.append([])
     _append(sheet, list(header))
     sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
+    # The header and the first column (who or what each row is) stay in view while a manager
+    # scrolls a month of 25 columns; every column was 13 wide and the headings scrolled away.
+    sheet.freeze_panes = f"B{sheet.max_row + 1}"  # a coordinate: sheet.cell() would add an empty row
+
+
+def _fit_columns(sheet: Any) -> None:
+    """Each column as wide as its widest cell from the header down (a Chinese character takes two
+    widths), within bounds: the rows above the header are the file's title, not the table."""
+    first = sheet[sheet.freeze_panes].row - 1 if sheet.freeze_panes else 1
+    widths: dict[str, int] = {}
+    for row in sheet.iter_rows(min_row=first):
+        for cell in row:
+            if cell.value is not None:
+                text = str(cell.value)
+                width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+                widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), width)
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = min(max(width + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH)
 
 
 def to_xlsx(rows: Sequence[Figures], by: str, about: ReportAbout | None = None) -> bytes:
@@ -234,6 +257,8 @@ def _followup_sheet(sheet: Any, about: list[tuple[str, str]], f: FollowUpFigures
 
 
 def _saved(book: Workbook) -> bytes:
+    for sheet in book.worksheets:
+        _fit_columns(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -38,6 +38,10 @@ async def test_report_files_name_the_period_filters_and_when_they_were_made(aioh
     assert rows[:7] == expected
     assert rows[7][:2] == ["队列", "取号数"] and rows[8][1] == 1
     assert sheet.print_title_rows == "$8:$8", "the header row repeats on every printed page"
+    # the header and the row names stay in view when scrolled; columns as wide as their text
+    assert sheet.freeze_panes == "B9"
+    widths = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[8]}
+    assert (widths["等候超时占比"], widths["取号数"]) == (14, 8)  # six and three characters of two widths, + 2
     share = sheet.cell(row=9, column=[c.value for c in sheet[8]].index("等候超时占比") + 1)
     assert share.number_format == "0.0%"
 
