@@ -535,3 +535,35 @@ async def test_the_unit_ranking_shows_only_with_a_month_read(page: Page, web_hub
     await page.click("#run-assessment")
     await expect(page.locator("#unit-rows tr").first).to_be_visible()
     await expect(page.locator("h3", has_text="单位排名")).to_be_visible()
+
+
+@pytest.mark.browser
+async def test_the_report_tables_row_names_stay_in_view_when_it_scrolls(page: Page, web_hub: Hub) -> None:
+    """Tried: the report by person on an office PC's 1366x768, scrolled to its last column. It
+    was: the names scrolled away with the figures, and no row could be told from another. Kept:
+    the first column (heading and names) stays at the table's left edge, over the figures."""
+    await bad_rating_appeal(web_hub)
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await sign_in(page, web_hub, "/reports")
+    await page.fill("#from", THURSDAY.isoformat())
+    await page.fill("#to", THURSDAY.isoformat())
+    await page.select_option("#by", "staff")
+    await page.click("#run-report")
+    name = page.locator(".report-table tbody tr").first.locator("td").first
+    await expect(name).to_contain_text("staff01")
+    scroller = page.locator("#report")
+    assert await scroller.evaluate("el => el.scrollWidth > el.clientWidth + 300"), "the table is wider than the page"
+    left = (await scroller.bounding_box())["x"]
+    await scroller.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    await page.wait_for_function("() => document.querySelector('#report').scrollLeft > 300")
+    for cell in (name, page.locator(".report-table thead th").first):
+        box = await cell.bounding_box()
+        assert box is not None and abs(box["x"] - left) < 2, (box, left)
+    on_top = await page.evaluate("""() => {
+        const cell = document.querySelector('.report-table tbody td');
+        window.scrollTo(0, cell.getBoundingClientRect().top + window.scrollY - 200);
+        const box = cell.getBoundingClientRect();
+        return document.elementFromPoint(box.left + 5, box.top + 5).closest('td, th') === cell;
+    }""")
+    assert on_top, "the name is drawn over the figures scrolled under it"
+
