@@ -276,6 +276,7 @@ async def hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
 
 # ---------------------------------------------------------------- a real browser
 CHROMIUM = "/usr/bin/chromium"
+BROWSER_WAIT_MS = 15_000
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -287,8 +288,12 @@ async def browser():
     """Debian's chromium driven by Playwright (its own browser download cannot work here)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
+    # Playwright's assertions wait 5 s for a state by default; on a loaded 2-core machine a page
+    # load and its first API answer once took longer (test_no_appeals_says_so, beside a full run).
+    # A liveness bound, not a speed claim: a state that never comes still fails.
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     async with async_playwright() as playwright:
         instance = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
