@@ -47,8 +47,6 @@ QUEUE_NAME_MIN_SCALE = 0.8
 name stood beside 28 px rows and could not be read across the hall."""
 LINE_PITCH = 1.1
 """Distance between the baselines of a two-line name, in font sizes."""
-FITTED_NAMES = 256
-"""How many fitted names a renderer remembers before it forgets them all (a hall has dozens)."""
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,10 @@ class BoardRenderer:
     font: pygame.freetype.Font
     title: str
     texts: list[DrawnText] = field(default_factory=list)
-    fitted: dict[tuple[str, int, int], tuple[list[str], int]] = field(default_factory=dict)
-    """Queue names already fitted, by name, width and screen pixels per layout unit (as 1080ths):
-    measuring a long name at each size took 170 ms a frame, redrawn 30 times a second."""
     measured: Memo = field(default_factory=Memo)
     """Text boxes already measured, by text and pixel size: a scene measured each text two or
-    three times, the larger part of drawing it."""
+    three times, the larger part of drawing it. Also queue names already fitted, by name, width
+    and screen size: measuring a long name at each size took 170 ms a frame."""
     scenes_drawn: int = 0
     """How many times the scene was drawn in full (not taken from :attr:`_scene`)."""
     _scene: pygame.Surface | None = None
@@ -232,13 +228,9 @@ class BoardRenderer:
 
     def _name_lines(self, name: str, max_width: int) -> tuple[list[str], int]:
         """A queue's name in one or two lines of ``max_width`` and the pixel size to draw them at
-        (remembered in :attr:`fitted`): see :meth:`_fit_name`."""
-        key = (name, max_width, min(self.surface.get_size()))
-        if key not in self.fitted:
-            if len(self.fitted) >= FITTED_NAMES:
-                self.fitted.clear()
-            self.fitted[key] = self._fit_name(name, max_width)
-        return self.fitted[key]
+        (remembered in :attr:`measured`): see :meth:`_fit_name`."""
+        key = ("queue name", name, max_width, min(self.surface.get_size()))
+        return self.measured.get(key, lambda: self._fit_name(name, max_width))
 
     def _fit_name(self, name: str, max_width: int) -> tuple[list[str], int]:
         """The largest size down to :data:`QUEUE_NAME_MIN_SCALE` at which two lines hold the
