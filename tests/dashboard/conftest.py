@@ -28,10 +28,16 @@ async def page(web_hub: Hub, browser: Browser) -> AsyncIterator[Page]:
 
 
 async def sign_in(page: Page, hub: Hub, path: str, who: str = "manager") -> None:
+    """Sign in at `path` and return once the hub has answered: the form is gone (signed in) or
+    says why not. Returning at the click let a test reload the page while the login request was
+    still in flight, before the token was stored, and land back at an empty form."""
     await page.goto(f"{hub.base_url}{path}")
     await page.fill("#login-user", who)
     await page.fill("#login-pass", HUB_PASSWORD)
     await page.click("#login-submit")
+    await page.wait_for_function(
+        "() => document.getElementById('view-login').hidden || document.getElementById('login-error').textContent !== ''"
+    )
 
 
 async def post(hub: Hub, path: str, who: str, body: dict | None = None) -> dict:
