@@ -48,6 +48,27 @@ def zone_line(call: CallInfo) -> str:
     return f"请{call.ticket}号到{call.window}号窗口办理"
 
 
+def _call_wordings(call: CallInfo) -> tuple[str, ...]:
+    """A call's zone-screen wordings, fullest first, each a whole-word shortening of the one
+    before; the last names the ticket alone."""
+    ticket, window = call.ticket, call.window
+    return (
+        zone_line(call),
+        f"请{ticket}号到{window}号窗口",
+        f"{ticket}号到{window}号窗口",
+        f"{ticket}到{window}号窗口",
+        f"{ticket}到{window}号",
+        f"{ticket} {window}号",
+        ticket,
+    )
+
+
+def shortest_with_window(call: CallInfo) -> str:
+    """The shortest wording that still names the window: what a zone screen needs room for so
+    that citizens learn where to go (check-config warns of screens narrower than that)."""
+    return _call_wordings(call)[-2]
+
+
 def zone_line_fitted(call: CallInfo, columns: int) -> str:
     """The fullest wording of a call that fits in `columns` cells, shortened by whole words.
 
@@ -56,16 +77,7 @@ def zone_line_fitted(call: CallInfo, columns: int) -> str:
     itself. A citizen reading a zone screen must never see a different window or number, so
     words go first; with no room for the window at all, the ticket number stands alone (the
     window screens name the window)."""
-    ticket, window = call.ticket, call.window
-    for line in (
-        zone_line(call),
-        f"请{ticket}号到{window}号窗口",
-        f"{ticket}号到{window}号窗口",
-        f"{ticket}到{window}号窗口",
-        f"{ticket}到{window}号",
-        f"{ticket} {window}号",
-        ticket,
-    ):
+    for line in _call_wordings(call):
         if fit_cells(line, columns) == line:
             return line
     return ""

@@ -8,7 +8,7 @@ nothing about it. A warning, not a problem: the hall may mean it (window screens
 
 from __future__ import annotations
 
-from display.led.templates import CallInfo, zone_line_fitted
+from display.led.templates import CallInfo, shortest_with_window, zone_line_fitted
 from display.led.textcodec import display_width
 from server.config.models import HallConfig
 from server.config.problems import ConfigProblem
@@ -35,7 +35,7 @@ def zone_screen_warnings(devices: DeviceConfig, config: HallConfig) -> list[Conf
             call = widest_call(config, screen.zone)
             if call is None or zone_line_fitted(call, screen.columns) not in ("", call.ticket):
                 continue
-            needed = display_width(f"{call.ticket} {call.window}号")
+            needed = display_width(shortest_with_window(call))
             warnings.append(ConfigProblem(
                 DEVICES_FILE, f"screen_buses[{b}].screens.zones[{s}].columns",
                 f"{screen.columns} cells cannot show a call with its window ({call.ticket} at window {call.window} needs "

@@ -5,7 +5,18 @@ from hypothesis import strategies as st
 
 from display.led.dialects import make_codec
 from display.led.model import ScreenText
-from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused, zone_line, zone_line_fitted, zone_screens
+from display.led.templates import (
+    CallInfo,
+    ZoneBoard,
+    ZoneLayout,
+    shortest_with_window,
+    window_called,
+    window_idle,
+    window_paused,
+    zone_line,
+    zone_line_fitted,
+    zone_screens,
+)
 from display.led.textcodec import display_width, encode_gbk, fit_cells
 
 
@@ -89,6 +100,17 @@ def test_a_narrow_zone_screen_drops_words_never_digits_of_the_window() -> None:
     assert screens == {20: ScreenText(["C1001到19号"])}
     assert zone_line_fitted(CallInfo("C1001", "19"), 6) == "C1001"  # no room for a window: the number alone
     assert zone_line_fitted(CallInfo("C1001", "19"), 4) == ""  # nor for the number: nothing half shown
+
+
+@given(ticket=st.from_regex(r"[A-K][0-9]{3,5}", fullmatch=True), window=st.integers(min_value=1, max_value=999))
+def test_the_shortest_wording_with_the_window_is_the_narrowest_screen_that_names_it(ticket: str, window: int) -> None:
+    """What check-config measures a zone screen against (server/devices/zone_width.py): with its
+    width the screen names the window; one cell less and it shows the ticket number alone."""
+    call = CallInfo(ticket, str(window))
+    needed = display_width(shortest_with_window(call))
+    assert zone_line_fitted(call, needed) == shortest_with_window(call)
+    assert f"{window}号" in shortest_with_window(call)
+    assert zone_line_fitted(call, needed - 1) == ticket
 
 
 @given(ticket=st.from_regex(r"[A-K][0-9]{3,5}", fullmatch=True), window=st.integers(min_value=1, max_value=999),
