@@ -19,9 +19,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 from aiohttp import web
 from hypothesis import HealthCheck, settings
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from server.config.models import HallConfig
 from server.engine.clock import ManualClock, ScaledClock
@@ -283,8 +284,23 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-async def browser():
+# One Chromium for the whole run, not one per test: starting Playwright's driver, launching the
+# browser and closing it again took 2.5-4 s of every browser test on these 2-core machines (about
+# 70 tests). Playwright's objects belong to the event loop that started them, so the browser tests
+# and the async fixtures they use run in pytest-asyncio's session loop (`pytest_collection_
+# modifyitems` below); every test still gets browser contexts of its own, closed at its end.
+BROWSER_LOOP_FIXTURES = frozenset({"browser", "browser_client"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests using the shared browser (or a hub made for it) run in the session's event loop."""
+    for item in items:
+        if BROWSER_LOOP_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def chromium():
     """Debian's chromium driven by Playwright (its own browser download cannot work here)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
@@ -300,3 +316,55 @@ async def browser():
             yield instance
         finally:
             await instance.close()
+
+
+class TestBrowser:
+    """The shared Chromium as one test sees it: `new_page` and `new_context` as on Playwright's
+    Browser, each context closed when the test ends (before its hub stops, so no page holds an
+    event stream open at the hub's shutdown) and none seen by another test."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, chromium) -> None:  # type: ignore[no-untyped-def]
+        self._chromium = chromium
+        self._contexts: list = []  # type: ignore[type-arg]
+
+    async def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = await self._chromium.new_context(**options)
+        self._contexts.append(context)
+        return context
+
+    async def new_page(self, **options):  # type: ignore[no-untyped-def]
+        return await (await self.new_context(**options)).new_page()
+
+    async def close(self) -> None:
+        for context in reversed(self._contexts):
+            await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(chromium) -> AsyncIterator[TestBrowser]:  # type: ignore[no-untyped-def]
+    opened = TestBrowser(chromium)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser_client() -> AsyncIterator:  # type: ignore[type-arg]
+    """pytest-aiohttp's `aiohttp_client` on the browser tests' (session) event loop: a hub a page
+    talks to must serve on the loop the page is driven from."""
+    clients: list[TestClient] = []
+
+    async def make(app: web.Application) -> TestClient:
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in reversed(clients):
+            await client.close()

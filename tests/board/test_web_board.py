@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from server.voice.service import voice_extension
 from server.voice.config import VoicePlan
@@ -15,10 +16,10 @@ from tests.conftest import publish_screenshot, sample_hall_serving, start_hub
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-async def hub(aiohttp_client, tmp_path: Path, clock):
+@pytest_asyncio.fixture(loop_scope="session")
+async def hub(browser_client, tmp_path: Path, clock):
     quiet = voice_extension(plan=VoicePlan({}))
-    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, board_setup, quiet])
+    return await start_hub(browser_client, tmp_path / "data", clock, extensions=[setup_static, board_setup, quiet])
 
 
 async def test_call_appears_live_on_the_web_board(hub, browser, tmp_path: Path) -> None:
@@ -236,14 +237,14 @@ async def test_the_board_clock_keeps_the_halls_time_on_a_tv_left_on_utc(hub, bro
         await context.close()
 
 
-async def test_a_window_serving_another_zones_queue_calls_on_both_zones_boards(aiohttp_client, tmp_path: Path, clock,
+async def test_a_window_serving_another_zones_queue_calls_on_both_zones_boards(browser_client, tmp_path: Path, clock,
                                                                                 browser) -> None:
     """Tried: W01 (zone A) also serving C1; zone A's board open, a C1 ticket called at W01, then
     zone C's board opened, and zone B's open throughout. Kept: zone A's board shows the call live
     (its stream went by the ticket's zone, so the board of the window's own zone stayed blank
     while that zone's speaker and LED board called the citizen), zone C's board shows it from
     the state (a board opened afterwards lost it), zone B's board never does."""
-    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=sample_hall_serving({"W01": "C1"}),
+    hub = await start_hub(browser_client, tmp_path / "data", clock, config=sample_hall_serving({"W01": "C1"}),
                           extensions=[setup_static, board_setup, voice_extension(plan=VoicePlan({}))])
     pages = {}
     for zone in ("A", "B"):

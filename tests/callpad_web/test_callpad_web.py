@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlalchemy import select
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
@@ -33,12 +34,12 @@ def button(action: str) -> str:
     return f"#buttons button[data-action='{action}']"
 
 
-@pytest.fixture
-async def pad_hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
-    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, setup])
+@pytest_asyncio.fixture(loop_scope="session")
+async def pad_hub(browser_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    return await start_hub(browser_client, tmp_path / "data", clock, extensions=[setup_static, setup])
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def tabs(pad_hub: Hub, browser: Browser) -> AsyncIterator[Tabs]:
     """Browser tabs closed before the hub stops, so no page holds an event stream open at shutdown
     (the server would otherwise wait for those sockets before it lets the test end)."""

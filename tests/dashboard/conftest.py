@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page
 
 from server.engine.clock import ManualClock
@@ -13,12 +13,12 @@ from tests.conftest import HUB_PASSWORD, Hub, start_hub
 
 
 
-@pytest.fixture
-async def web_hub(aiohttp_client, tmp_path: Path, clock: ManualClock) -> Hub:
-    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, dashboard.setup, reports.setup])
+@pytest_asyncio.fixture(loop_scope="session")
+async def web_hub(browser_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    return await start_hub(browser_client, tmp_path / "data", clock, extensions=[setup_static, dashboard.setup, reports.setup])
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def page(web_hub: Hub, browser: Browser) -> AsyncIterator[Page]:
     """One tab, closed before the hub stops so no event stream is left open at shutdown."""
     context: BrowserContext = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN",

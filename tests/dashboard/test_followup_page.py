@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, expect
 from sqlalchemy import select
 
@@ -17,9 +18,9 @@ from tests.conftest import Hub, start_hub
 from tests.dashboard.conftest import sign_in
 
 
-@pytest.fixture
-async def followup_hub(aiohttp_client, tmp_path: Path, clock) -> Hub:
-    return await start_hub(aiohttp_client, tmp_path / "data", clock,
+@pytest_asyncio.fixture(loop_scope="session")
+async def followup_hub(browser_client, tmp_path: Path, clock) -> Hub:
+    return await start_hub(browser_client, tmp_path / "data", clock,
                            extensions=[setup_static, status_page.setup, dashboard.setup, reports.setup])
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Page, expect
 
 from server.web import setup_static
@@ -13,9 +14,9 @@ from server.web.status_page import setup
 from tests.conftest import start_hub
 
 
-@pytest.fixture
-async def status_hub(aiohttp_client, tmp_path: Path, clock):
-    return await start_hub(aiohttp_client, tmp_path / "data", clock, extensions=[setup_static, setup])
+@pytest_asyncio.fixture(loop_scope="session")
+async def status_hub(browser_client, tmp_path: Path, clock):
+    return await start_hub(browser_client, tmp_path / "data", clock, extensions=[setup_static, setup])
 
 
 async def issue(hub, queue: str = "C1") -> dict:
