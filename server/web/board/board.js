@@ -146,17 +146,29 @@
 
   // The whole hall's board lists more queues than a screen holds (33 in the sample hall, 8 fit
   // at 1080p): it shows them a screenful at a time, turning every PAGE_MS, with 业务（1/4）.
+  // A page takes rows while their heights, as laid out, fit below the heading: a two-line name
+  // makes its row taller, and a count of rows from the first one's height ran past the panel.
   const PAGE_MS = 8000;
   function showPage() {
     const rows = [...$("queues").children];
     rows.forEach((tr) => { tr.hidden = false; });
-    const room = $("queue-panel").clientHeight - $("queue-head").offsetHeight;
-    const perPage = rows.length ? Math.max(1, Math.floor(room / rows[0].offsetHeight)) : 1;
-    const pages = Math.max(1, Math.ceil(rows.length / perPage));
-    board.page = board.page % pages;
-    rows.forEach((tr, i) => { tr.hidden = Math.floor(i / perPage) !== board.page; });
-    $("queue-title").textContent = pages > 1 ? `业务（${board.page + 1}/${pages}）` : "业务";
-    document.body.dataset.pages = String(pages);
+    const room = $("queue-panel").getBoundingClientRect().bottom - $("queue-head").getBoundingClientRect().bottom;
+    const pages = [];
+    let used = 0;
+    for (const tr of rows) {
+      const height = tr.getBoundingClientRect().height;
+      // Half a pixel over is the rows' collapsed borders, measured all shown; a page starts with a
+      // row whatever its height (one taller than the room still gets a page of its own).
+      if (!pages.length || used + height > room + 0.5) { pages.push([]); used = 0; }
+      pages[pages.length - 1].push(tr);
+      used += height;
+    }
+    const count = Math.max(1, pages.length);
+    board.page = board.page % count;
+    rows.forEach((tr) => { tr.hidden = true; });
+    (pages[board.page] || []).forEach((tr) => { tr.hidden = false; });
+    $("queue-title").textContent = count > 1 ? `业务（${board.page + 1}/${count}）` : "业务";
+    document.body.dataset.pages = String(count);
   }
 
   function fitCurrent() {
