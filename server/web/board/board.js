@@ -132,7 +132,8 @@
     const rows = [...board.queues.values()].sort((a, b) => a.prefix.localeCompare(b.prefix)).map((q) => {
       const tr = document.createElement("tr");
       tr.dataset.queue = q.prefix;
-      for (const [cls, text] of [["name", `${q.prefix} ${q.name}`], ["count", `${q.waiting}人`], ["wait", waitText(q)]]) {
+      tr.append(nameCell(q));
+      for (const [cls, text] of [["count", `${q.waiting}人`], ["wait", waitText(q)]]) {
         const td = document.createElement("td");
         td.className = cls;
         td.textContent = text;
@@ -142,6 +143,21 @@
     });
     $("queues").replaceChildren(...rows);
     showPage();
+  }
+
+  // The prefix on the name's first line, the name beside it in up to two lines (board.css).
+  function nameCell(q) {
+    const td = document.createElement("td"), cell = document.createElement("div");
+    const prefix = document.createElement("span"), text = document.createElement("span");
+    td.className = "name";
+    cell.className = "cell";
+    prefix.className = "prefix";
+    prefix.textContent = q.prefix;
+    text.className = "text";
+    text.textContent = q.name;
+    cell.append(prefix, " ", text); // the space: the cell's text reads "A1 民政业务"
+    td.append(cell);
+    return td;
   }
 
   // The whole hall's board lists more queues than a screen holds (33 in the sample hall, 8 fit
