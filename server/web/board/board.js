@@ -160,6 +160,16 @@
     return td;
   }
 
+  // Names break between phrases (after 、 or ）, before （), as the pygame board's do: 转|移 split a
+  // word. A name that takes more than two lines so, and would not breaking anywhere, breaks
+  // anywhere. Run with every row shown (a hidden one has no lines), on each layout of the pages.
+  function breakNames() {
+    const texts = [...$("queues").querySelectorAll("td.name .text")];
+    texts.forEach((text) => { text.classList.add("phrases"); });
+    texts.filter((text) => text.scrollHeight > text.clientHeight + parseFloat(getComputedStyle(text).lineHeight) / 2)
+      .forEach((text) => { text.classList.remove("phrases"); });
+  }
+
   // The whole hall's board lists more queues than a screen holds (33 in the sample hall, 8 fit
   // at 1080p): it shows them a screenful at a time, turning every PAGE_MS, with 业务（1/4）.
   // A page takes rows while their heights, as laid out, fit below the heading: a two-line name
@@ -168,6 +178,7 @@
   function showPage() {
     const rows = [...$("queues").children];
     rows.forEach((tr) => { tr.hidden = false; });
+    breakNames();
     const room = $("queue-panel").getBoundingClientRect().bottom - $("queue-head").getBoundingClientRect().bottom;
     const pages = [];
     let used = 0;
