@@ -295,7 +295,10 @@ BROWSER_LOOP_FIXTURES = frozenset({"browser", "browser_client"})
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests using the shared browser (or a hub made for it) run in the session's event loop."""
     for item in items:
-        if BROWSER_LOOP_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if BROWSER_LOOP_FIXTURES & fixtures:
+            if "aiohttp_client" in fixtures:  # it fails later as "attached to a different loop"
+                raise pytest.UsageError(f"{item.nodeid}: a browser test's hub needs browser_client, not aiohttp_client")
             item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
 
 

@@ -138,7 +138,7 @@ async def walk_pages(page, size: tuple[int, int], prefixes: list[str], shot: Pat
 
 
 @pytest.mark.parametrize("sizes", [((1920, 1080), (1280, 720)), ((1280, 720), (1920, 1080))], ids=["1080-then-720", "720-then-1080"])
-async def test_long_queue_names_take_two_lines_and_pages_hold_whole_rows(aiohttp_client, tmp_path: Path, clock, browser,
+async def test_long_queue_names_take_two_lines_and_pages_hold_whole_rows(browser_client, tmp_path: Path, clock, browser,
                                                                          sizes) -> None:
     """Tried: the whole hall's board (33 queues) with ten renamed after long names of the sample
     config (items, departments, 不动产登记（抵押、转移、变更）) and made-up ones, opened at one TV
@@ -150,7 +150,7 @@ async def test_long_queue_names_take_two_lines_and_pages_hold_whole_rows(aiohttp
     where two lines cannot hold it (one of 31 characters, the 23-character item); every shown row
     lies inside the queue panel, no page leaves room for the next page's first row, each queue is
     on exactly one page, the title counts the pages, and a resize lays the pages out again."""
-    hub = await start_hub(aiohttp_client, tmp_path / "data", clock, config=long_named_hall(),
+    hub = await start_hub(browser_client, tmp_path / "data", clock, config=long_named_hall(),
                           extensions=[setup_static, board_setup, voice_extension(plan=VoicePlan({}))])
     config = long_named_hall()
     prefixes = sorted(q.prefix for q in config.queues)
