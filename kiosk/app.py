@@ -25,7 +25,7 @@ from kiosk.flow import Flow, Loading, Offline
 from kiosk.printing import TicketPrinter
 from kiosk.scanner import WedgeDetector
 from kiosk.session import IssueJob, IssueResult, KioskSession
-from kiosk.widgets import Painter
+from kiosk.widgets import Op, Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
 from server.hub_client import HubClient, HubError, HubUnreachable
@@ -67,13 +67,16 @@ class KioskApp:
     def __init__(self, session: KioskSession, surface: pygame.Surface, flow: Flow, only_zone: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.session = session
-        self.surface = surface
+        self.surface = surface  # the property: nothing is shown on it yet
         self.flow = flow
         self.only_zone = only_zone
         self.clock = clock
         self.font = load_cjk_font(32)
         self.memo = Memo()  # what one frame measured serves the next ones (see Memo)
         self.painter = Painter(surface, self.font, flow.large_text, self.memo)
+        self.frames_drawn = 0  # frames drawn on the surface (render): once a change, not 30 a second
+        self.flips = 0  # frames sent to the screen (step)
+        self._to_flip = False  # drawn, or the window lost its content: flip at the end of the step
         self.scanner = WedgeDetector()
         self.tasks: set[asyncio.Task[None]] = set()
         self.results: list[IssueResult] = []
@@ -82,6 +85,17 @@ class KioskApp:
         self._loading = False
         self._retry_s = RETRY_FIRST_S
         self._retry_after = 0.0  # how long after the last attempt the next may be made
+
+    @property
+    def surface(self) -> pygame.Surface:
+        """What the kiosk draws on. Assigned (``set_mode`` again, a new size), the next frame is
+        drawn whatever it shows: ``set_mode`` blanks even a surface of the same size."""
+        return self._surface
+
+    @surface.setter
+    def surface(self, surface: pygame.Surface) -> None:
+        self._surface = surface
+        self._shown: tuple[tuple[int, int], tuple[Op, ...]] | None = None
 
     # ------------------------------------------------------------ background work
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -175,6 +189,8 @@ class KioskApp:
             for ch in event.text:
                 self.scanner.key(ch, now)
             self.flow.typed(event.text, now)
+        elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
+            self._to_flip = True  # the window must be shown again; the surface still holds the frame
         elif event.type == pygame.KEYDOWN:
             if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 code = self.scanner.enter(now)
@@ -192,15 +208,32 @@ class KioskApp:
                 return
 
     # ------------------------------------------------------------ frame
-    def render(self) -> None:
+    def record(self) -> Painter:
+        """The current screen recorded, not drawn: its buttons are what touches hit from now on."""
         self.painter = Painter(self.surface, self.font, self.flow.large_text, self.memo)
-        screens.draw(self.painter, self.flow)
+        screens.record(self.painter, self.flow)
+        return self.painter
+
+    def render(self) -> bool:
+        """Record the current screen and draw it, only if it differs from the frame drawn on the
+        surface last (or the surface is new or another size); True if drawn. Exact: a frame's ops
+        are all its pixels depend on but the font (the app's, always) and the surface's size. It
+        drew 30 frames a second, 10-30 ms each, of a screen that changes a few times a minute."""
+        painter = self.record()
+        frame = (self.surface.get_size(), tuple(painter.ops))
+        if frame == self._shown:
+            return False
+        painter.paint()
+        self._shown = frame
+        self.frames_drawn += 1
+        self._to_flip = True
+        return True
 
     async def step(self) -> None:
         """One frame: input, timers, drawing; then yield so hub and printer tasks progress."""
         for event in pygame.event.get():
             self.handle(event)
-            self.render()  # later touches in the same batch hit what this one showed
+            self.record()  # later touches in the same batch hit what this one showed; drawn below
         now = self.clock()
         self.flow.tick(now)
         waiting = isinstance(self.flow.screen, (Loading, Offline)) and now - self._last_refresh >= self._retry_after
@@ -208,7 +241,10 @@ class KioskApp:
         if idle and not self.flow.busy:
             self.refresh()
         self.render()
-        pygame.display.flip()
+        if self._to_flip:  # nothing changed: the screen shows the frame already
+            pygame.display.flip()
+            self.flips += 1
+            self._to_flip = False
         await asyncio.sleep(0)
 
     async def run(self) -> None:

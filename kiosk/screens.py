@@ -1,7 +1,8 @@
 """One drawing function per kiosk screen. Everything the citizen reads is Simplified Chinese.
 
-Each function draws the flow's current screen with a :class:`~kiosk.widgets.Painter` and leaves
-the touchable buttons in ``painter.buttons``; the app hit-tests touches against exactly what was
+Each function records the flow's current screen with a :class:`~kiosk.widgets.Painter` (every
+drawing goes through it: the app compares frames by what it recorded) and leaves the touchable
+buttons in ``painter.buttons``; the app hit-tests touches against exactly what was
 drawn, so a button cannot be touched that the citizen could not see.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ def _header(p: Painter, flow: f.Flow, subtitle: str = "", *, toggle: bool = Fals
     """The hall's bar; ``toggle``: the large-text button in it, for screens without a footer (the
     ticket, notices, closed, offline): docs/kiosk.md promises it on every screen."""
     bar = p.unit(0.11)
-    pygame.draw.rect(p.surface, ACCENT, (0, 0, p.width, bar))
+    p.rect(ACCENT, (0, 0, p.width, bar))
     name = flow.catalogue.hall.name if flow.catalogue else "政务服务中心"
     p.text(name + " 自助取号", p.px(0.045), WHITE, topleft=(p.unit(0.03), bar // 2 - p.px(0.045) // 2),
            max_width=p.width * 2 // 3)
@@ -43,8 +44,8 @@ def _large_label(flow: f.Flow) -> str:
 def _footer(p: Painter, flow: f.Flow, *, back: bool = True, home: bool = True) -> int:
     h = p.unit(0.1)
     top = p.height - h
-    pygame.draw.rect(p.surface, CARD, (0, top, p.width, h))
-    pygame.draw.line(p.surface, LINE, (0, top), (p.width, top), 2)
+    p.rect(CARD, (0, top, p.width, h))
+    p.line(LINE, (0, top), (p.width, top), 2)
     w = p.width // 5
     gap = p.unit(0.015)
     x = gap
@@ -118,7 +119,7 @@ def draw_services(p: Painter, flow: f.Flow, screen: f.Services) -> None:
     shown = f"搜索：{screen.search}" if screen.search else "点此按拼音首字母搜索（如 不动产→BDC）"
     p.button(box, shown, ("keyboard", ""), size=p.px(0.03), ink=INK if screen.search else MUTED)
     if screen.search or screen.keyboard:
-        pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=12)
+        p.rect(ACCENT, box, width=3, border_radius=12)
     services_all = [s for z in flow.catalogue.zones for s in flow.catalogue.ranked(z.code)] if everywhere \
         else flow.catalogue.ranked(screen.zone)
     room = (p.width - box.right) // (4 * p.px(0.028)) - 1  # chips of four characters beside 清除
@@ -176,7 +177,7 @@ def _letter_keyboard(p: Painter, bottom: int) -> int:
     key_h = p.unit(0.085)
     key_w = (p.width - gap * 11) // 10
     top = bottom - gap - len(KEY_ROWS) * (key_h + gap)
-    pygame.draw.rect(p.surface, LINE, (0, top - gap, p.width, bottom - top + gap))
+    p.rect(LINE, (0, top - gap, p.width, bottom - top + gap))
     for r, letters in enumerate(KEY_ROWS):
         y = top + r * (key_h + gap)
         x = (p.width - len(letters) * (key_w + gap) + gap) // 2 if r < 2 else gap
@@ -272,8 +273,8 @@ def draw_appointment(p: Painter, flow: f.Flow, screen: f.Appointment) -> None:
     p.text("请扫描预约二维码、刷身份证，或输入预约码", p.px(0.04), INK, center=(p.width // 2, top + p.unit(0.06)),
            max_width=p.width - p.unit(0.06))
     box = pygame.Rect(p.width // 4, top + p.unit(0.1), p.width // 2, p.unit(0.09))
-    pygame.draw.rect(p.surface, CARD, box, border_radius=8)
-    pygame.draw.rect(p.surface, ACCENT, box, width=3, border_radius=8)
+    p.rect(CARD, box, border_radius=8)
+    p.rect(ACCENT, box, width=3, border_radius=8)
     p.text(screen.code or "预约码", p.px(0.05), INK if screen.code else MUTED, center=box.center, max_width=box.width - 20)
     bottom = _footer(p, flow)
     pad = pygame.Rect(p.width // 4, box.bottom + p.unit(0.02), p.width // 2, bottom - box.bottom - p.unit(0.04))
@@ -338,7 +339,7 @@ def _green_badge(p: Painter, label: str, number: pygame.Rect, above: int) -> pyg
     else:  # a long class shrinks, then ends with …
         rect = pygame.Rect(0, 0, min(max(widths), room), height)
         rect.midright = (number.left - gap, number.centery)
-    pygame.draw.rect(p.surface, OK, rect, border_radius=12)
+    p.rect(OK, rect, border_radius=12)
     y = rect.top + pad
     for text, size in lines:
         p.text(text, size, WHITE, center=(rect.centerx, y + size // 2), max_width=rect.width - 2 * pad)
@@ -615,6 +616,13 @@ DRAWERS: dict[type, Callable[[Painter, f.Flow, Any], None]] = {
 }
 
 
-def draw(p: Painter, flow: f.Flow) -> None:
-    p.surface.fill(BG)
+def record(p: Painter, flow: f.Flow) -> None:
+    """The flow's current screen, recorded in ``p`` (its ops, buttons, texts): nothing drawn yet."""
+    p.fill(BG)
     DRAWERS[type(flow.screen)](p, flow, flow.screen)
+
+
+def draw(p: Painter, flow: f.Flow) -> None:
+    """The flow's current screen, recorded and drawn on the painter's surface."""
+    record(p, flow)
+    p.paint()

@@ -2,6 +2,11 @@
 
 One FreeType face (Noto Sans CJK SC, see display/fonts.py) drawn at any size; every size is
 multiplied by the large-text factor so the elderly mode scales the whole screen consistently.
+
+A :class:`Painter` records a frame as a list of drawing operations (:data:`Op`) and draws them
+on its surface only when told (:meth:`Painter.paint`): the kiosk compares a frame with the one
+on screen and draws only one that differs (see ``KioskApp.render``). It drew each of 30 frames a
+second of a screen that changes a few times a minute, a large share of a small PC's core all day.
 """
 from __future__ import annotations
 
@@ -25,6 +30,86 @@ CARD = (255, 255, 255)
 LINE = (197, 206, 216)
 WHITE = (255, 255, 255)
 LARGE_TEXT_FACTOR = 1.4
+Color = tuple[int, int, int]
+RectTuple = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """The whole surface in one color."""
+
+    color: Color
+
+    def paint(self, surface: pygame.Surface, font: pygame.freetype.Font) -> None:
+        surface.fill(self.color)
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle (x, y, w, h): filled (``width`` 0) or its outline, corners rounded by ``radius``."""
+
+    color: Color
+    rect: RectTuple
+    width: int = 0
+    radius: int = 0
+
+    def paint(self, surface: pygame.Surface, font: pygame.freetype.Font) -> None:
+        pygame.draw.rect(surface, self.color, self.rect, width=self.width, border_radius=self.radius)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    color: Color
+    start: tuple[int, int]
+    end: tuple[int, int]
+    width: int = 1
+
+    def paint(self, surface: pygame.Surface, font: pygame.freetype.Font) -> None:
+        pygame.draw.line(surface, self.color, self.start, self.end, self.width)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text as drawn: its final string (fitted, cut), size, color and box."""
+
+    text: str
+    size: int
+    color: Color
+    rect: RectTuple
+
+    def paint(self, surface: pygame.Surface, font: pygame.freetype.Font) -> None:
+        font.render_to(surface, pygame.Rect(self.rect), self.text, fgcolor=self.color, size=self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class Modules:
+    """A QR code: white square at (x, y), a black ``module``-pixel square for each dark module."""
+
+    matrix: tuple[tuple[bool, ...], ...]
+    x: int
+    y: int
+    module: int
+
+    def paint(self, surface: pygame.Surface, font: pygame.freetype.Font) -> None:
+        side = self.module * len(self.matrix)
+        pygame.draw.rect(surface, WHITE, (self.x, self.y, side, side))
+        for row, cells in enumerate(self.matrix):
+            for col, dark in enumerate(cells):
+                if dark:
+                    surface.fill((0, 0, 0), (self.x + col * self.module, self.y + row * self.module,
+                                             self.module, self.module))
+
+
+Op = Fill | Box | Line | Text | Modules
+"""One drawing operation of a frame: everything its pixels depend on but the painter's font and
+surface size. Two frames of the same font and size with equal lists of ops have equal pixels."""
+
+
+def _rect_tuple(rect: pygame.Rect | RectTuple) -> RectTuple:
+    r = pygame.Rect(rect)
+    return r.x, r.y, r.width, r.height
+
+
 @dataclass(frozen=True)
 class Button:
     rect: pygame.Rect
@@ -44,8 +129,10 @@ class TextBox:
 
 
 class Painter:
-    """Draws one frame. ``memo``: the app's, so that what a frame measured serves the next ones
-    (it must belong to this ``font``); without one, everything is computed for this frame only."""
+    """Records one frame in :attr:`ops`; :meth:`paint` draws them on ``surface``. ``memo``: the
+    app's, so that what a frame measured serves the next ones (it must belong to this ``font``);
+    without one, everything is computed for this frame only. Layout (sizes, fitting, wrapping,
+    buttons, texts, QR codes) is known as soon as a frame is recorded, before anything is drawn."""
 
     def __init__(self, surface: pygame.Surface, font: pygame.freetype.Font, large_text: bool = False,
                  memo: Memo | None = None) -> None:
@@ -56,6 +143,24 @@ class Painter:
         self.buttons: list[Button] = []
         self.texts: list[TextBox] = []
         self.qr_codes: list[tuple[str, pygame.Rect]] = []
+        self.ops: list[Op] = []
+
+    def paint(self) -> None:
+        """Draw the recorded frame on the surface."""
+        for op in self.ops:
+            op.paint(self.surface, self.font)
+
+    def fill(self, color: Color) -> None:
+        """The whole surface in ``color``."""
+        self.ops.append(Fill(color))
+
+    def rect(self, color: Color, rect: pygame.Rect | RectTuple, width: int = 0, border_radius: int = 0) -> None:
+        """``pygame.draw.rect``, recorded."""
+        self.ops.append(Box(color, _rect_tuple(rect), width, border_radius))
+
+    def line(self, color: Color, start: tuple[int, int], end: tuple[int, int], width: int = 1) -> None:
+        """``pygame.draw.line``, recorded."""
+        self.ops.append(Line(color, start, end, width))
 
     @property
     def width(self) -> int:
@@ -114,14 +219,14 @@ class Painter:
             rect.center = center
         elif topleft is not None:
             rect.topleft = topleft
-        self.font.render_to(self.surface, rect, text, fgcolor=color, size=size)
+        self.ops.append(Text(text, size, color, _rect_tuple(rect)))
         self.texts.append(TextBox(rect.copy(), text))
         return rect
 
     def button(self, rect: pygame.Rect, label: str, action: Action, *, size: int | None = None,
                fill: tuple[int, int, int] = CARD, ink: tuple[int, int, int] = INK, sub: str | None = None) -> Button:
-        pygame.draw.rect(self.surface, fill, rect, border_radius=12)
-        pygame.draw.rect(self.surface, LINE, rect, width=2, border_radius=12)
+        self.rect(fill, rect, border_radius=12)
+        self.rect(LINE, rect, width=2, border_radius=12)
         size = size or self.px(0.035)
         pad = max(6, rect.width // 20)
         if sub:
@@ -141,11 +246,7 @@ class Painter:
         module = max(1, min(box.width, box.height) // len(matrix))
         side = module * len(matrix)
         drawn = pygame.Rect(box.centerx - side // 2, box.y, side, side)
-        pygame.draw.rect(self.surface, WHITE, drawn)
-        for row, cells in enumerate(matrix):
-            for col, dark in enumerate(cells):
-                if dark:
-                    self.surface.fill((0, 0, 0), (drawn.x + col * module, drawn.y + row * module, module, module))
+        self.ops.append(Modules(matrix, drawn.x, drawn.y, module))
         self.qr_codes.append((payload, drawn))
         return drawn
 
