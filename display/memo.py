@@ -21,7 +21,7 @@ T = TypeVar("T")
 class Memo:
     """Results of the screens' layout work, kept from frame to frame by the app that owns it.
 
-    The kiosk draws 30 frames a second of a screen that changes a few times a minute, and the
+    The kiosk lays out 30 frames a second of a screen that changes a few times a minute, and the
     号票未能打印 screen tried up to ten layouts, measuring every text again, and fitted a QR code
     in every frame. Each result is keyed by all it depends on (texts, sizes, the screen's size and
     text mode), so another ticket, size or text mode computes anew and never shows a stale layout.
