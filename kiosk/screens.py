@@ -330,7 +330,7 @@ def _green_badge(p: Painter, label: str, number: pygame.Rect, above: int) -> pyg
     sizes = (p.px(0.035), p.px(0.028))
     lines = [(text, size) for text, size in zip(("绿色通道", label), sizes) if text]
     pad, gap = p.across(0.012), p.across(0.015)
-    widths = [p.font.get_rect(text, size=size).width + 2 * pad for text, size in lines]
+    widths = [p.measure(text, size).width + 2 * pad for text, size in lines]
     height = sum(size + pad for _, size in lines) + pad
     room = number.left - 2 * gap
     if number.top - above >= height + 2 * gap or room < widths[0] * 0.7:  # 绿色通道 itself never cut
@@ -467,7 +467,7 @@ def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, s
     u = p.across if p.portrait else p.unit
     gap = p.unit(0.012)
     sizes = (p.px(0.04), number_size, p.px(0.04), p.px(0.035))
-    heights = [p.font.get_rect(text, size=size).height for text, size in zip((intro, number, place, wait), sizes)]
+    heights = [p.measure(text, size).height for text, size in zip((intro, number, place, wait), sizes)]
 
     def below(nominal: int, above: int, height: int) -> int:
         """A line's center: where it usually goes, or just below the line above it."""
@@ -496,13 +496,13 @@ def _unprinted_try(p: Painter, top: int, title: pygame.Rect, texts: tuple[str, s
 
     if not with_qr:
         return advice(None)[0]
-    caption = p.font.get_rect(SCAN_CAPTION, size=p.px(0.028))
+    caption = p.measure(SCAN_CAPTION, p.px(0.028))
     margin = p.unit(0.02)
     laid, text_bottom = advice(QR_BELOW if p.portrait else QR_ABOVE_RIGHT)
     if laid is not None and not p.portrait:  # a column right of the number, under the title, above the service
         qr_top = title.bottom + gap
         side = _qr_side(p, place_y - heights[2] // 2 - gap - qr_top, caption, p.unit(0.28))
-        number_width = p.font.get_rect(number, size=number_size).width
+        number_width = p.measure(number, number_size).width
         while side >= QR_MIN_SIDE:
             center = min(p.width - p.unit(0.05) - side // 2, p.width - margin - caption.width // 2)
             column = center - max(side, caption.width) // 2 - gap  # the text left of the column ends here
@@ -559,7 +559,7 @@ def draw_print_failed(p: Painter, flow: f.Flow, screen: f.PrintFailed) -> None:
     if screen.result.status_url:  # large enough for a phone at arm's length, clear of the number
         drawn = p.qr(screen.result.status_url, at.qr)
         size = p.px(0.028)
-        caption = p.font.get_rect(SCAN_CAPTION, size=size)
+        caption = p.measure(SCAN_CAPTION, size)
         p.text(SCAN_CAPTION, size, MUTED, center=(at.qr.centerx, drawn.bottom + p.unit(0.01) + caption.height // 2))
     p.button(button, "我已记住", ("home", ""), size=p.px(0.045))
 
