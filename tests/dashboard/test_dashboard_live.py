@@ -368,3 +368,27 @@ async def test_the_kpi_labels_never_break_inside_a_word(page: Page, web_hub: Hub
         ".kpi", "tiles => tiles.filter(t => t.querySelector('.label').scrollWidth > t.clientWidth + 0.5).map(t => t.textContent)")
     assert past == [], past
 
+
+@pytest.mark.browser
+async def test_the_alerts_heading_counts_them(page: Page, web_hub: Hub, clock: ManualClock) -> None:
+    """Tried: the dashboard with no alert, then C1 and A1 taken while no window is open and read
+    past the service level (an alert per queue and per zone). Seen: the card said 告警 however many there were; the count showed nowhere, and a long list
+    scrolls in its box. Kept: the heading says 告警（n） with n the alerts listed, and plain 告警
+    with 暂无告警 when there are none."""
+    heading = page.locator("#alerts-card h2")
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator("#updated")).to_contain_text("数据时间")
+    await expect(heading).to_have_text("告警")
+    await expect(page.locator("#no-alerts")).to_be_visible()
+
+    level = web_hub.app[CONFIG].hall.service_level_min
+    await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
+    clock.advance((level + 1) * 60)
+    await post(web_hub, "/tickets", "kiosk", {"queue": "A1"})
+    await expect(page.locator("#alerts li[data-kind='no_window'][data-zone='A']")).to_be_visible()
+    await expect(page.locator("#alerts li[data-kind='over_level'][data-queue='C1']")).to_be_visible()
+    # The heading and the list agree, whatever the count (read together, so no redraw between).
+    await page.wait_for_function(
+        "() => document.querySelector('#alerts-card h2').textContent === `告警（${document.querySelectorAll('#alerts li').length}）`")
+    assert await page.locator("#alerts li").count() >= 3
+    await expect(page.locator("#no-alerts")).to_be_hidden()

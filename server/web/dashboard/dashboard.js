@@ -32,6 +32,8 @@
     $("alerts").replaceChildren(...alerts.map((a) =>
       el("li", { "data-kind": a.kind, "data-zone": a.zone, "data-queue": a.queue || "" }, a.message)));
     $("no-alerts").hidden = alerts.length > 0;
+    // How many, in the heading: a long list scrolls in its box and its length showed nowhere.
+    $("alert-count").textContent = alerts.length ? `（${alerts.length}）` : "";
   }
 
   function drawZones(data) {
