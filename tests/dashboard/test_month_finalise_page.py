@@ -106,8 +106,8 @@ async def test_finalise_is_not_offered_for_a_month_typed_but_not_read(page: Page
     then September, a month without a ticket, typed in the month field and 归档 pressed before
     查看考核. Seen: the button stayed on for the month typed, and pressing it asked the hub to
     finalise September, which refused it (month_empty). Kept: typing another month takes the
-    归档 box away until that month is read; read, September shows the button off with its reason;
-    November read again offers it; nothing was finalised and the hub's refusal stands."""
+    归档 box away until that month is read; read, September says it has no data and offers no 归档
+    (test_a_month_without_data_offers_no_archiving); November read again offers it; nothing was finalised and the hub's refusal stands."""
     await post(web_hub, "/windows/W19/login", "staff01")
     await post(web_hub, "/tickets", "kiosk", {"queue": "C1"})
     for step in ("call-next", "start"):
@@ -132,9 +132,9 @@ async def test_finalise_is_not_offered_for_a_month_typed_but_not_read(page: Page
     await page.fill("#month", "2026-09")
     await expect(page.locator("#finalise-box")).to_be_hidden()
     await page.click("#run-assessment")
-    await expect(page.locator("#month-blockers")).to_have_text("2026年9月没有任何办件记录，没有可归档的考核")
-    await expect(page.locator("#finalise-box")).to_be_visible()
-    await expect(page.locator("#finalise")).to_be_disabled()
+    await expect(page.locator("#assess-empty")).to_be_visible()
+    await expect(page.locator("#month-state")).to_be_hidden()  # nothing to archive: no 归档 at all
+    await expect(page.locator("#finalise-box")).to_be_hidden()
     await page.fill("#month", "2026-11")
     await page.click("#run-assessment")
     await expect(page.locator("#finalise-box")).to_be_visible()
@@ -145,3 +145,29 @@ async def test_finalise_is_not_offered_for_a_month_typed_but_not_read(page: Page
     refused = await web_hub.client.post("/api/v1/stats/assessment-months/2026-09/finalise", json={},
                                         headers={"Authorization": f"Bearer {(await login.json())['token']}"})
     assert refused.status == 409 and (await refused.json())["error"]["code"] == "month_empty"
+
+
+@pytest.mark.browser
+async def test_a_month_without_data_offers_no_archiving(page: Page, web_hub: Hub) -> None:
+    """Tried: 查看考核 for January 2030 (no ticket, nobody on the roster), then this month, where
+    staff01 served a rated ticket. Seen: under 该月没有考核数据 the page still said 未归档：申诉复核完成、
+    评价期结束后，由大厅管理员归档 and showed a disabled 归档本月考核 button, as if the month waited for
+    the manager. Kept: a month with nothing to archive shows only its no-data sentence; a month
+    with a ranking still shows its state, reasons and the button (off while open)."""
+    await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    await page.fill("#month", "2030-01")
+    await page.click("#run-assessment")
+    await expect(page.locator("#assess-empty")).to_be_visible()
+    await expect(page.locator("#month-state")).to_be_hidden()
+    await expect(page.locator("#finalise")).to_be_hidden()
+    await expect(page.get_by_text("未归档")).to_have_count(0)
+    assert await page.locator("#assessment-card").evaluate("card => card.innerText.includes('归档本月考核')") is False
+
+    await page.fill("#month", "2026-11")
+    await page.click("#run-assessment")
+    await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
+    await expect(page.locator("#month-state-text")).to_contain_text("未归档")
+    await expect(page.locator("#finalise")).to_be_visible()
+    await expect(page.locator("#finalise")).to_be_disabled()
+    await expect(page.locator("#assess-empty")).to_be_hidden()

@@ -101,7 +101,11 @@
   // still keeps it open; the 归档 button only where the hub would accept it.
   function showMonthState(data) {
     const box = $("month-state");
-    box.hidden = false;
+    // Nobody to assess and nothing the hub would store (a month before the hall used HallQ, or
+    // still to come): 该月没有考核数据 says it all; 未归档 and a dead 归档 button under it read as a
+    // month waiting for the manager.
+    box.hidden = !data.final && data.people.length === 0 && !data.open.can_finalise;
+    if (box.hidden) { $("finalise-box").hidden = true; return; }
     box.classList.toggle("final", Boolean(data.final));
     if (data.final) {
       const f = data.final;
