@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from server.accounts import Role
 from server.api.keys import ACCOUNTS, CONFIG, DATABASE
@@ -567,3 +567,27 @@ async def test_the_report_tables_row_names_stay_in_view_when_it_scrolls(page: Pa
     }""")
     assert on_top, "the name is drawn over the figures scrolled under it"
 
+
+
+@pytest.mark.browser
+async def test_without_the_hall_the_default_dates_are_the_browsers_own_day(web_hub: Hub, browser: Browser) -> None:
+    """Tried: the report page in a browser set to Beijing time at 02:00 on 1 December, its
+    request for /api/v1/hall failing (the default day then comes from the browser). Seen: the
+    period and month read 2026-11-30 and 2026-11, the UTC day, as they do before 08:00 every
+    morning. Kept: the browser's local day, 2026-12-01, and its month."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = await context.new_page()
+        await page.clock.set_fixed_time(datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc))  # 02:00 in Beijing
+
+        async def refuse(route: Route) -> None:
+            await route.fulfill(status=503, json={"error": {"code": "unavailable", "message": "服务暂不可用"}})
+
+        await page.route("**/api/v1/hall", refuse)
+        await sign_in(page, web_hub, "/reports")
+        await expect(page.locator("#view-reports")).to_be_visible()
+        await expect(page.locator("#to")).to_have_value("2026-12-01")
+        await expect(page.locator("#from")).to_have_value("2026-12-01")
+        await expect(page.locator("#month")).to_have_value("2026-12")
+    finally:
+        await context.close()

@@ -255,6 +255,10 @@
     }));
   }
 
+  // The browser's own calendar day, YYYY-MM-DD: toISOString() gives the UTC day, yesterday's
+  // before 08:00 in Beijing.
+  const localDay = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
   async function start() {
     const me = await ManagerSignIn.require(new Set(["manager", "admin", "chief"]));
     const chief = me.role === "chief"; // a unit's chief representative: that unit's figures only
@@ -275,7 +279,7 @@
       $("filter-unit").disabled = true;
       $("assessment-card").hidden = true; $("appeals-card").hidden = true; // the hall manager's work
     }
-    const today = (hall && hall.hall_day) || new Date().toISOString().slice(0, 10);
+    const today = (hall && hall.hall_day) || localDay(new Date());
     $("from").value = `${today.slice(0, 7)}-01`; $("to").value = today; $("month").value = today.slice(0, 7);
     $("report-form").addEventListener("submit", runReport);
     $("assess-form").addEventListener("submit", runAssessment);
