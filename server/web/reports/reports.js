@@ -187,9 +187,16 @@
     $("appeal-rows").replaceChildren(...data.appeals.map((a) => {
       const cell = el("td", {});
       if (a.status === "pending") {
-        const reason = el("input", { class: "appeal-reason", placeholder: "复核理由" });
+        const reason = el("input", { class: "appeal-reason", maxlength: "500", placeholder: "复核理由" });
         const decide = (accept) => async () => {
           $("appeal-error").textContent = "";
+          // The hub wants two characters at least; its refusal named the field in English
+          // (理由（reason）太短) and pointed at no box.
+          if (reason.value.trim().length < 2) {
+            $("appeal-error").textContent = "请先在复核理由框中写明理由（至少2个字），再采纳或驳回。";
+            reason.focus();
+            return;
+          }
           try {
             await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
             await loadAppeals();
