@@ -171,3 +171,37 @@ async def test_a_month_without_data_offers_no_archiving(page: Page, web_hub: Hub
     await expect(page.locator("#finalise")).to_be_visible()
     await expect(page.locator("#finalise")).to_be_disabled()
     await expect(page.locator("#assess-empty")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_the_months_reasons_follow_the_reviews_made_on_the_page(page: Page, web_hub: Hub) -> None:
+    """Tried: at 1366x768, November read (an appeal pending, its bad rating's follow-up open),
+    then the appeal rejected and the follow-up closed (reached, 不属实) in their cards below,
+    without pressing 查看考核 again. Seen: the month still listed 还有1件申诉待复核 and 1 条差评未办结回访
+    after both were done, as if the reviews had not counted. Kept: each review reads the month
+    shown again, and its reasons go as the work is done."""
+    appeal = await bad_rating_appeal(web_hub)
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await sign_in(page, web_hub, "/reports")
+    await page.click("#run-assessment")
+    blockers = page.locator("#month-blockers")
+    await expect(blockers).to_contain_text("还有1件申诉待复核")
+    await expect(blockers).to_contain_text("1 条差评未办结回访")
+
+    row = page.locator(f"#appeal-rows tr[data-appeal='{appeal}']")
+    await row.locator("input.appeal-reason").fill("录像显示服务规范")
+    await row.locator("button.reject").click()
+    await expect(row.locator(".status")).to_have_text("已驳回")
+    await expect(blockers).not_to_contain_text("申诉待复核")
+    await expect(blockers).to_contain_text("1 条差评未办结回访")
+
+    followup = page.locator("#followup-rows tr").first
+    await followup.locator("button.reached").click()
+    await expect(followup.locator("select.finding")).to_be_visible()
+    await followup.locator("select.finding").select_option("unfounded")
+    await followup.locator("button.find").click()
+    await expect(page.locator("#followup-counts")).to_have_text("待办 0 件，其中超期 0 件")
+    await expect(blockers).not_to_contain_text("差评未办结回访")
+    await expect(blockers).to_contain_text("评价期到12月7日结束")  # what still keeps it open
+    await expect(page.locator("#finalise")).to_be_disabled()
+

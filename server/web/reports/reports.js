@@ -182,6 +182,12 @@
     }
   }
 
+  // An appeal decided or a follow-up closed below changes what keeps the month shown open (还有1件
+  // 申诉待复核 stayed listed after the review): read it again, unless another month is typed since.
+  async function readMonthAgain() {
+    if (shownMonth && !$("month-state").hidden && $("month").value === shownMonth) await runAssessment();
+  }
+
   async function loadAppeals() {
     const data = await HallQ.api("GET", "/appeals");
     $("appeal-rows").replaceChildren(...data.appeals.map((a) => {
@@ -200,6 +206,7 @@
           try {
             await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
             await loadAppeals();
+            await readMonthAgain();
           } catch (error) { $("appeal-error").textContent = error.message; }
         };
         const accept = el("button", { type: "button", class: "accept" }, "采纳");
@@ -228,6 +235,7 @@
       try {
         await HallQ.api("POST", `/followups/${f.id}/${step}`, body);
         await loadFollowups();
+        await readMonthAgain();
       } catch (error) { $("followup-error").textContent = error.message; }
     };
     $("followup-rows").replaceChildren(...data.followups.map((f) => {
