@@ -205,3 +205,23 @@ async def test_the_months_reasons_follow_the_reviews_made_on_the_page(page: Page
     await expect(blockers).to_contain_text("评价期到12月7日结束")  # what still keeps it open
     await expect(page.locator("#finalise")).to_be_disabled()
 
+
+@pytest.mark.browser
+async def test_the_archive_notes_hint_is_read_whole(page: Page, web_hub: Hub) -> None:
+    """Tried: at 1366x768, November read with its 归档 box shown. Seen: the 归档说明 box cut its hint
+    to 可选，如：经主任办公会, the end of the example lost. Kept: the box is wide enough for the
+    whole hint in the page's own font."""
+    await bad_rating_appeal(web_hub)
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await sign_in(page, web_hub, "/reports")
+    await page.click("#run-assessment")
+    note = page.locator("#finalise-note")
+    await expect(note).to_be_visible()
+    room, needed = await note.evaluate("""(input) => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = style.font;
+        const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [room, context.measureText(input.placeholder).width];
+    }""")
+    assert needed <= room, (needed, room)
