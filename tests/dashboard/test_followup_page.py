@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
 from server.api.keys import DATABASE
@@ -16,6 +16,7 @@ from server.storage.schema import rating_followups
 from server.web import dashboard, reports, setup_static, status_page
 from tests.conftest import Hub, start_hub
 from tests.dashboard.conftest import sign_in
+from tests.dashboard.test_report_page import bad_rating_appeal
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -163,3 +164,29 @@ async def test_a_citizen_the_hall_could_not_reach_leaves_a_number_that_answers(
         await phone.close()
         await desk.close()
     assert all((tmp_path / name).stat().st_size > 0 for name in ("status_callback_new_number.png", "reports_followup_new_number.png"))
+
+
+@pytest.mark.browser
+async def test_a_rectification_without_measures_asks_for_them(page: Page, web_hub: Hub) -> None:
+    """Tried: a bad rating's follow-up reached and found 属实 on the report page at 1366x768, then
+    整改办结 pressed with the measures box empty, then filled. Seen: the hub's refusal
+    请求参数不正确：measures 太短, the field's English name on the manager's screen. Kept: the page asks
+    for the measures in Chinese, puts the cursor in the row's box and sends nothing (the follow-up
+    stays 已回访待整改); filled, the follow-up closes and the message goes."""
+    await bad_rating_appeal(web_hub)
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await sign_in(page, web_hub, "/reports")
+    row = page.locator("#followup-rows tr").first
+    await row.locator("button.reached").click()
+    await row.locator("select.finding").select_option("substantiated")
+    await row.locator("button.find").click()
+    await expect(row.locator("td.status")).to_have_text("已回访待整改")
+    await row.locator("button.rectify").click()
+    await expect(page.locator("#followup-error")).to_have_text("请先填写整改措施及反馈情况（至少2个字），再点整改办结。")
+    await expect(row.locator("input.measures")).to_be_focused()
+    assert "measures" not in await page.locator("#followups-card").inner_text()
+    await expect(row.locator("td.status")).to_have_text("已回访待整改")
+    await row.locator("input.measures").fill("组织窗口人员业务培训，已电话向市民反馈")
+    await row.locator("button.rectify").click()
+    await expect(row.locator("td.status")).to_have_text("已办结")
+    await expect(page.locator("#followup-error")).to_have_text("")

@@ -261,7 +261,12 @@
           button("记录核实结论", "find", () => post(f, "finding", { finding: finding.value, note: note.value.trim() })));
       } else if (f.state === "rectify") {
         const measures = el("input", { class: "measures", maxlength: "500", placeholder: "整改措施及反馈情况" });
-        cell.append(measures, " ", button("整改办结", "rectify", () => post(f, "rectification", { measures: measures.value.trim() })));
+        cell.append(measures, " ", button("整改办结", "rectify", () => {
+          // As for an appeal's reason: the hub's refusal named the field in English (measures 太短).
+          if (measures.value.trim().length >= 2) return post(f, "rectification", { measures: measures.value.trim() });
+          $("followup-error").textContent = "请先填写整改措施及反馈情况（至少2个字），再点整改办结。";
+          measures.focus();
+        }));
       }
       return el("tr", { "data-followup": String(f.id), class: f.overdue ? "late" : "" },
         el("td", {}, f.hall_day), el("td", {}, f.number), el("td", {}, name(f.staff_id)), el("td", {}, `${f.rating} 分`),
