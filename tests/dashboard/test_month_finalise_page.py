@@ -61,7 +61,7 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     stored = await web_hub.app[DATABASE].read(lambda c: finalised(c, "2026-11"))
     assert stored is not None and stored.final is not None
     text = page.locator("#month-state-text")
-    await expect(text).to_contain_text("已归档：2026/12/08 09:00 由 大厅管理员（manager） 归档（经主任办公会审定）")
+    await expect(text).to_contain_text("2026年11月已归档：2026/12/08 09:00 由 大厅管理员（manager） 归档（经主任办公会审定）")
     await expect(text).to_contain_text(f"校验码 {stored.final.digest}")
     await expect(page.locator("#finalise-box")).to_be_hidden()
     await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
@@ -156,6 +156,7 @@ async def test_a_month_without_data_offers_no_archiving(page: Page, web_hub: Hub
     with a ranking still shows its state, reasons and the button (off while open)."""
     await bad_rating_appeal(web_hub)
     await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-11")  # the page set up
     await page.fill("#month", "2030-01")
     await page.click("#run-assessment")
     await expect(page.locator("#assess-empty")).to_be_visible()
@@ -183,6 +184,7 @@ async def test_the_months_reasons_follow_the_reviews_made_on_the_page(page: Page
     appeal = await bad_rating_appeal(web_hub)
     await page.set_viewport_size({"width": 1366, "height": 768})
     await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-11")  # the page set up
     await page.click("#run-assessment")
     blockers = page.locator("#month-blockers")
     await expect(blockers).to_contain_text("还有1件申诉待复核")
@@ -214,6 +216,7 @@ async def test_the_archive_notes_hint_is_read_whole(page: Page, web_hub: Hub) ->
     await bad_rating_appeal(web_hub)
     await page.set_viewport_size({"width": 1366, "height": 768})
     await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-11")  # the page set up
     await page.click("#run-assessment")
     note = page.locator("#finalise-note")
     await expect(note).to_be_visible()
@@ -225,3 +228,20 @@ async def test_the_archive_notes_hint_is_read_whole(page: Page, web_hub: Hub) ->
         return [room, context.measureText(input.placeholder).width];
     }""")
     assert needed <= room, (needed, room)
+
+
+@pytest.mark.browser
+async def test_the_month_state_names_its_month(page: Page, web_hub: Hub) -> None:
+    """Tried: November read on the page (open: an appeal pending), then 2026-10 typed in the month
+    field and not read. Seen: the box went on saying 未归档 and 还有1件申诉待复核 under a field that
+    now said October, as if October were open with an appeal. Kept: the state names the month it
+    is about, 2026年11月未归档, whatever is typed in the field since."""
+    await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    await expect(page.locator("#month")).to_have_value("2026-11")  # the page set up
+    await page.click("#run-assessment")
+    text = page.locator("#month-state-text")
+    await expect(text).to_contain_text("2026年11月未归档：")
+    await page.fill("#month", "2026-10")
+    await expect(page.locator("#finalise-box")).to_be_hidden()
+    await expect(text).to_contain_text("2026年11月未归档：")

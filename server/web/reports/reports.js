@@ -97,8 +97,11 @@
       day: "2-digit", hour: "2-digit", minute: "2-digit" });
   }
 
+  const monthZh = (month) => `${month.slice(0, 4)}年${Number(month.slice(5))}月`;
+
   // Whether the month is final (then it reads as stored, and its appeals are closed) or what
-  // still keeps it open; the 归档 button only where the hub would accept it.
+  // still keeps it open; the 归档 button only where the hub would accept it. The month is named:
+  // with another one typed in the field, 未归档 and its reasons read as that month's.
   function showMonthState(data) {
     const box = $("month-state");
     // Nobody to assess and nothing the hub would store (a month before the hall used HallQ, or
@@ -110,7 +113,7 @@
     if (data.final) {
       const f = data.final;
       $("month-state-text").replaceChildren(
-        `已归档：${when(f.finalised_at)} 由 ${f.finalised_by_name} 归档${f.note ? "（" + f.note + "）" : ""}，本月考核数据不再变化，申诉不再受理。`,
+        `${monthZh(data.month)}已归档：${when(f.finalised_at)} 由 ${f.finalised_by_name} 归档${f.note ? "（" + f.note + "）" : ""}，本月考核数据不再变化，申诉不再受理。`,
         el("br", {}), el("span", { class: "digest" }, `校验码 ${f.digest}`),
         // The stored result no longer hashes to its digest: someone changed the archive by hand.
         ...(f.intact ? [] : [el("br", {}), el("strong", { class: "tampered" }, "存档数据与校验码不符，可能被改动，请联系系统管理员核查。")]));
@@ -118,7 +121,7 @@
       $("finalise-box").hidden = true;
       return;
     }
-    $("month-state-text").textContent = "未归档：申诉复核完成、评价期结束后，由大厅管理员归档；归档前数据可能变化。";
+    $("month-state-text").textContent = `${monthZh(data.month)}未归档：申诉复核完成、评价期结束后，由大厅管理员归档；归档前数据可能变化。`;
     $("month-blockers").replaceChildren(...data.open.blockers.map((b) => el("li", {}, b)));
     $("finalise-box").hidden = $("month").value !== data.month; // another month typed while this one was read
     $("finalise").disabled = !data.open.can_finalise;
@@ -129,7 +132,7 @@
     const data = await HallQ.api("GET", "/stats/assessment-months");
     $("final-months").replaceChildren("已归档月份：", ...data.months.map((m) => {
       const button = el("button", { type: "button", class: "final-month", "data-month": m.month },
-        `${m.month.slice(0, 4)}年${Number(m.month.slice(5))}月`);
+        monthZh(m.month));
       button.addEventListener("click", () => { $("month").value = m.month; runAssessment(); });
       return button;
     }));
