@@ -6,6 +6,7 @@ with one person's detail, and an appeal decided from the page that the appeals A
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date, datetime, timedelta, timezone
@@ -614,3 +615,25 @@ async def test_an_appeal_decided_without_a_reason_asks_for_one(page: Page, web_h
     await row.locator("button.accept").click()
     await expect(row.locator(".status")).to_have_text("已采纳")
     await expect(page.locator("#appeal-error")).to_have_text("")
+
+
+@pytest.mark.browser
+async def test_a_month_typed_while_the_page_sets_up_is_kept(page: Page, web_hub: Hub) -> None:
+    """Tried: the report page with the hub slow to answer /api/v1/hall (1.5 s), January 2030
+    typed and 查看考核 pressed as soon as the sign-in was accepted. Seen: the page was shown before
+    it had read the hall; the month typed was then overwritten with this month, and the button,
+    pressed before it answered, sent the bare form (the page reloaded). Kept: the fields are
+    offered once set up, the month typed stays, and it is the month read, without a reload."""
+    async def slow(route: Route) -> None:
+        await asyncio.sleep(1.5)
+        await route.continue_()
+
+    await page.route("**/api/v1/hall", slow)
+    navigations: list[str] = []
+    await sign_in(page, web_hub, "/reports")
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    await page.fill("#month", "2030-01")
+    await page.click("#run-assessment")
+    await expect(page.locator("#assess-empty")).to_be_visible()
+    await expect(page.locator("#month")).to_have_value("2030-01")
+    assert navigations == []

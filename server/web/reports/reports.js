@@ -288,7 +288,6 @@
     $("who-name").textContent = me.display_name || me.name;
     $("sign-out").hidden = false;
     $("sign-out").addEventListener("click", ManagerSignIn.signOut);
-    $("view-reports").hidden = false;
     const hall = await HallQ.api("GET", "/hall").catch(() => null);
     hallTimeZone = (hall && hall.timezone) || undefined;
     const zones = await HallQ.api("GET", "/zones").catch(() => []);
@@ -313,6 +312,10 @@
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",
       () => save(`/stats/assessment.xlsx?month=${$("month").value}`, `月度考核_${$("month").value}.xlsx`, "assess-error"));
+    // Shown once its fields hold their defaults and its buttons answer: shown before /hall was
+    // read, a month typed meanwhile was overwritten by this month, and 查看考核 pressed then sent
+    // the bare form (the page reloaded at /reports?).
+    $("view-reports").hidden = false;
     if (!chief) {
       await loadFinalMonths().catch((error) => { $("assess-error").textContent = error.message; });
       await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
