@@ -81,6 +81,7 @@
   }
 
   function showPerson(person) {
+    personShown = person.staff_id;
     $("person-title").textContent = `${person.name || person.staff_id} 考核明细（得分 ${person.score}）`;
     $("person-cases").hidden = true;
     $("person-lines").replaceChildren(...person.lines.map((line) => el("tr", { "data-rule": line.rule },
@@ -143,6 +144,11 @@
   // field since (a month typed and not yet read, an empty one say, was finalised blind: the page
   // offered 归档 for it and the hub refused it, month_empty).
   let shownMonth = null;
+  // Reads of the month overlap (查看考核 pressed while an appeal decided below re-reads it): only
+  // the newest one's answer is shown, whatever order they come back in, and the card is
+  // aria-busy until it has. Whose 考核明细 is open: a re-read of the same month keeps it open.
+  let assessmentRead = 0;
+  let personShown = null;
 
   async function finalise() {
     const month = shownMonth;
@@ -159,9 +165,12 @@
 
   async function runAssessment(event) {
     event && event.preventDefault();
+    const read = ++assessmentRead;
+    $("assessment-card").setAttribute("aria-busy", "true");
     $("assess-error").textContent = "";
     try {
       const data = await HallQ.api("GET", `/stats/assessment?month=${$("month").value}`);
+      if (read !== assessmentRead) return; // a newer read is on its way
       $("ranking-rows").replaceChildren(...data.people.map((p) => {
         const button = el("button", { type: "button" }, "查看");
         button.addEventListener("click", () => showPerson(p));
@@ -174,14 +183,21 @@
       // ranking tables read as a page that failed to load.
       $("ranking").hidden = data.people.length === 0; $("assess-empty").hidden = data.people.length > 0;
       $("unit-ranking").hidden = data.units.length === 0; // its heading over nothing read the same
-      $("person-detail").hidden = true;
+      // The open 考核明细 stays open, with the figures just read, when the same month is read
+      // again: an appeal decided below re-reads it, and the detail closed under the manager's hand.
+      const again = data.month === shownMonth && data.people.find((p) => p.staff_id === personShown);
+      if (again) showPerson(again); else { $("person-detail").hidden = true; personShown = null; }
       shownMonth = data.month;
       showMonthState(data);
     } catch (error) {
+      if (read !== assessmentRead) return;
+      personShown = null;
       // As for the report: no ranking of another month under the refusal of this one.
       $("ranking-rows").replaceChildren(); $("unit-rows").replaceChildren();
       $("ranking").hidden = true; $("assess-empty").hidden = true; $("person-detail").hidden = true; $("unit-ranking").hidden = true;
       $("assess-error").textContent = error.message; $("month-state").hidden = true; shownMonth = null;
+    } finally {
+      if (read === assessmentRead) $("assessment-card").removeAttribute("aria-busy");
     }
   }
 
