@@ -5,11 +5,15 @@ reachable on 127.0.0.1:5432 (it runs locally on the team's machines and in CI).
 """
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
 import contextlib
 import functools
 import os
 import shutil
 import socket
+import tempfile
 import unittest.mock
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -148,12 +152,57 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+# ---------------------------------------------------------------- migrated databases, built once
+# Building the schema with the migrations took 0.16-0.27 s of SQLite and 0.2-0.35 s of PostgreSQL
+# for each of several hundred tests (every hub, every engine test), a minute and more of the run.
+# A test that wants a migrated database gets a copy of one the migrations built once per test
+# process; `upgrade` still runs on the copy (it finds nothing to do), so a copy not at the head
+# revision would be brought there, as a hall's own database would. Tests of the migrations
+# themselves use `database_url`, which stays empty unless the test also asks for `database`.
+
+
+@functools.cache
+def _migrated_sqlite_template() -> Path:
+    """A SQLite file at the head revision, in a folder removed when the test process exits. Built
+    on a thread of its own: this may be first asked for inside a running event loop."""
+    folder = Path(tempfile.mkdtemp(prefix="hallq-template-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "hallq.db"
+
+    async def build() -> None:
+        database = open_database(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(database)
+        finally:
+            await database.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, build()).result()
+    return path
+
+
+def migrated_sqlite_copy(path: Path) -> Path:
+    """A new SQLite file at `path` holding the schema at the head revision (no rows), readable by
+    its owner alone as the hub makes its own (server.storage.db.default_database_url)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copyfile(_migrated_sqlite_template(), path)
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database, SQLite and PostgreSQL; already migrated when the test asks for
+    `database` too (it is that database's URL)."""
+    migrated = "database" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hall.db'}"
+        path = tmp_path / "hall.db"
+        if migrated:
+            migrated_sqlite_copy(path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
-    async with _new_pg_database() as name:
+    template = await _migrated_pg_template(request.session) if migrated else None
+    async with _new_pg_database(template) as name:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
@@ -164,12 +213,37 @@ async def pg_database() -> AsyncIterator[str]:
         yield name
 
 
+PG_TEMPLATE = pytest.StashKey[str]()
+
+
+async def _migrated_pg_template(session: pytest.Session) -> str:
+    """A PostgreSQL database at the head revision that new test databases are copied from
+    (CREATE DATABASE ... TEMPLATE), made once per test process and dropped when its tests end."""
+    if PG_TEMPLATE not in session.stash:
+        if not postgres_reachable():
+            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+        name = f"hallq_template_{uuid.uuid4().hex[:12]}"
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        database = open_database(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        try:
+            await upgrade(database)
+        finally:
+            await database.close()  # a template with a connection open cannot be copied
+        session.stash[PG_TEMPLATE] = name
+    return session.stash[PG_TEMPLATE]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if PG_TEMPLATE in session.stash:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{session.stash[PG_TEMPLATE]}" WITH (FORCE)'))
+
+
 @contextlib.asynccontextmanager
-async def _new_pg_database() -> AsyncIterator[str]:
+async def _new_pg_database(template: str | None = None) -> AsyncIterator[str]:
     if not postgres_reachable():
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     name = f"hallq_test_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
+    await _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield name
     finally:
@@ -247,6 +321,16 @@ def _hub_password_hash() -> str:
     return hash_password(HUB_PASSWORD)
 
 
+@functools.cache
+def _sample_hall() -> HallConfig:
+    """The sample hall (config/), read once per test process: reading and checking its folder
+    took 40-55 ms of every hub. HallConfig is frozen, so no test can change it for another."""
+    from server.config.loader import load_hall_config
+    from server.config.paths import default_config_dir
+
+    return load_hall_config(default_config_dir())
+
+
 async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: HallConfig | None = None, extensions=None) -> Hub:
     from server.accounts import Principal, Role
     from server.api.keys import ACCOUNTS
@@ -255,7 +339,9 @@ async def start_hub(aiohttp_client, data_dir: Path, clock: ManualClock, config: 
     from server.settings import HubSettings
 
     settings = HubSettings(config_dir=default_config_dir(), data_dir=data_dir)
-    app = create_app(settings, clock=clock, config=config, extensions=extensions)
+    if not (data_dir / "hallq.db").exists():  # the hub's own default file, already migrated
+        migrated_sqlite_copy(data_dir / "hallq.db")
+    app = create_app(settings, clock=clock, config=config or _sample_hall(), extensions=extensions)
     client = await aiohttp_client(app)
     accounts = app[ACCOUNTS]
     tokens: dict[str, str] = {}
