@@ -6,6 +6,7 @@ reload. Each step also checks the hub's own figures, so a page that merely looks
 """
 from __future__ import annotations
 
+import collections
 from datetime import date
 from pathlib import Path
 
@@ -351,12 +352,14 @@ WORD_LINES = """labels => labels.map((label) => {
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1366, 1024])
+@pytest.mark.parametrize("width", [1920, 1366, 1024, 390])
 async def test_the_kpi_labels_never_break_inside_a_word(page: Page, web_hub: Hub, width: int) -> None:
-    """Tried: the dashboard at 1366x768 (an office PC) and 1024x768, every figure's label measured
-    character by character. Seen: 柜台窗口 开放/暂停/未登录 ran to a second line inside 未登录
-    (未 / 登录 read as two words). Kept: a label may wrap, but only at a space or after a slash;
-    each word's characters sit on one line, and no label is wider than its tile."""
+    """Tried: the dashboard at 1920, 1366 (an office PC), 1024 and 390 px (a phone) wide, every
+    figure's label measured character by character. Seen: 柜台窗口 开放/暂停/未登录 ran to a second
+    line inside 未登录 (未 / 登录 read as two words); at 1366 the tenth figure sat alone on a
+    second row, at 1024 three under seven. Kept: a label may wrap, but only at a space or after a
+    slash; each word's characters sit on one line, no label is wider than its tile, and the ten
+    tiles fill their rows evenly."""
     await page.set_viewport_size({"width": width, "height": 768})
     await sign_in(page, web_hub, "/dashboard")
     await expect(page.locator("#updated")).to_contain_text("数据时间")
@@ -367,6 +370,9 @@ async def test_the_kpi_labels_never_break_inside_a_word(page: Page, web_hub: Hub
     past = await page.eval_on_selector_all(
         ".kpi", "tiles => tiles.filter(t => t.querySelector('.label').scrollWidth > t.clientWidth + 0.5).map(t => t.textContent)")
     assert past == [], past
+    tops = await page.eval_on_selector_all(".kpi", "tiles => tiles.map(t => Math.round(t.getBoundingClientRect().top))")
+    per_row = sorted(collections.Counter(tops).values())
+    assert len(per_row) * per_row[0] == 10 and len(set(per_row)) == 1, per_row
 
 
 @pytest.mark.browser
