@@ -166,21 +166,51 @@ async def test_a_citizen_the_hall_could_not_reach_leaves_a_number_that_answers(
     assert all((tmp_path / name).stat().st_size > 0 for name in ("status_callback_new_number.png", "reports_followup_new_number.png"))
 
 
+# How the row's next step (its last cell's boxes and buttons) lies: 1 if on one line (every
+# control starts above the bottom of every other), else 2; how far its controls run past the
+# card's right edge (px); and how many lines the given name takes in the row's progress (0: not
+# there yet).
+STEP_LAYOUT = """(tr, name) => {
+  const boxes = [...tr.lastElementChild.children].map((c) => c.getBoundingClientRect());
+  const step = Math.max(...boxes.map((b) => b.top)) < Math.min(...boxes.map((b) => b.bottom)) ? 1 : 2;
+  const past = Math.max(0, ...boxes.map((b) => b.right - document.querySelector("#followups-card").getBoundingClientRect().right));
+  const text = tr.querySelector("td.progress").firstChild;
+  if (!text || text.data.indexOf(name) < 0) return [step, Math.round(past), 0];
+  const range = document.createRange();
+  range.setStart(text, text.data.indexOf(name)); range.setEnd(text, text.data.indexOf(name) + name.length);
+  return [step, Math.round(past), new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+}"""
+
+
 @pytest.mark.browser
-async def test_a_rectification_without_measures_asks_for_them(page: Page, web_hub: Hub) -> None:
-    """Tried: a bad rating's follow-up reached and found 属实 on the report page at 1366x768, then
-    整改办结 pressed with the measures box empty, then filled. Seen: the hub's refusal
-    请求参数不正确：measures 太短, the field's English name on the manager's screen. Kept: the page asks
-    for the measures in Chinese, puts the cursor in the row's box and sends nothing (the follow-up
-    stays 已回访待整改); filled, the follow-up closes and the message goes."""
+@pytest.mark.parametrize("width", [1366, 1024])
+async def test_a_rectification_without_measures_asks_for_them(page: Page, web_hub: Hub, width: int) -> None:
+    """Tried: a bad rating's follow-up reached and found 属实 on the report page at 1366x768 (and
+    1024x768), then 整改办结 pressed with the measures box empty, then filled. Seen: the hub's
+    refusal 请求参数不正确：measures 太短, the field's English name on the manager's screen; at
+    1366 整改办结 sat under its box and the progress broke the finder's name (大厅管理 / 员); at
+    1024 the measures box ran past the card's edge. Kept: the page asks for the measures in
+    Chinese, puts the cursor in the row's box and sends nothing (the follow-up stays 已回访待整改);
+    filled, the follow-up closes and the message goes. At every step the name keeps to one line,
+    no control leaves the card, and at 1366 the row's boxes and buttons keep to one line."""
     await bad_rating_appeal(web_hub)
-    await page.set_viewport_size({"width": 1366, "height": 768})
+    await page.set_viewport_size({"width": width, "height": 768})
     await sign_in(page, web_hub, "/reports")
     row = page.locator("#followup-rows tr").first
+    seen = []
+    await expect(row.locator("button.reached")).to_be_visible()
+    seen.append(await row.evaluate(STEP_LAYOUT, "大厅管理员"))
     await row.locator("button.reached").click()
+    await expect(row.locator("button.find")).to_be_visible()
+    seen.append(await row.evaluate(STEP_LAYOUT, "大厅管理员"))
     await row.locator("select.finding").select_option("substantiated")
     await row.locator("button.find").click()
     await expect(row.locator("td.status")).to_have_text("已回访待整改")
+    seen.append(await row.evaluate(STEP_LAYOUT, "大厅管理员"))
+    assert [past for _, past, _ in seen] == [0, 0, 0], seen
+    if width >= 1280:  # narrower, the step may wrap (within the card)
+        assert [lines for lines, _, _ in seen] == [1, 1, 1], seen
+    assert seen[-1][2] == 1, seen
     await row.locator("button.rectify").click()
     await expect(page.locator("#followup-error")).to_have_text("请先填写整改措施及反馈情况（至少2个字），再点整改办结。")
     await expect(row.locator("input.measures")).to_be_focused()

@@ -263,7 +263,7 @@
       if (f.attempts) done.push(`联系 ${f.attempts} 次${f.contact_result_zh ? "：" + f.contact_result_zh : ""}`);
       if (f.finding_zh) done.push(`核实：${f.finding_zh}${f.finding_note ? "（" + f.finding_note + "）" : ""}，${name(f.found_by)}`);
       if (f.rectification) done.push(`整改：${f.rectification}，${name(f.rectified_by)}`);
-      const cell = el("td", {});
+      const cell = el("td", { class: "followup-actions" });
       const note = el("input", { class: "followup-note", maxlength: "200", placeholder: "说明" });
       const button = (label, cls, action) => {
         const b = el("button", { type: "button", class: cls }, label);
@@ -290,7 +290,7 @@
       return el("tr", { "data-followup": String(f.id), class: f.overdue ? "late" : "" },
         el("td", {}, f.hall_day), el("td", {}, f.number), el("td", {}, name(f.staff_id)), el("td", {}, `${f.rating} 分`),
         el("td", { class: "phone" }, f.phone || "—"), el("td", { class: "status" }, f.state_zh),
-        el("td", {}, f.due ? `${f.due}${f.overdue ? "（已超期）" : ""}` : "—"), el("td", {}, done.join("；")), cell);
+        el("td", {}, f.due ? `${f.due}${f.overdue ? "（已超期）" : ""}` : "—"), el("td", { class: "progress" }, done.join("；")), cell);
     }));
   }
 
