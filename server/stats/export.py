@@ -208,6 +208,8 @@ def assessment_lines(assessed: Assessed, produced: Produced) -> list[tuple[str, 
         state = f"已归档（{when:%Y-%m-%d %H:%M} {final.finalised_by_name} 归档{'，' + final.note if final.note else ''}），数据不再变化"
         if not final.intact:
             state += "；存档数据与校验码不符，可能被改动"
+    elif not assessed.people:  # as the report page says it: 未归档 read as a month awaiting the manager
+        state = "该月没有考核数据：没有人在窗口登录或办件，排班表中也没有人员"
     else:
         state = "未归档（申诉复核完成并归档前，数据可能变化）"
     lines = [("月度考核", f"{produced.hall} {month_zh(assessed.month)}"), ("状态", state)]

@@ -149,7 +149,8 @@ async def test_a_month_without_a_single_ticket_is_not_finalised(aiohttp_client, 
     """Tried: finalising September (over, no ticket: the hall's first weeks were in October), and
     January 2027 (to come), on 26 November. Kept: both refused, 409 `month_empty`, with the reason
     in Chinese, nothing stored; the report page is told so before anyone presses 归档 (September
-    was finalised, an empty archive that later read as a month in which nobody lost a point)."""
+    was finalised, an empty archive that later read as a month in which nobody lost a point), and
+    September's workbook says it has no assessment, not 未归档."""
     hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
     manager = hub.auth("manager")
     for month, zh in (("2026-09", "2026年9月"), ("2027-01", "2027年1月")):
@@ -163,6 +164,10 @@ async def test_a_month_without_a_single_ticket_is_not_finalised(aiohttp_client, 
         assert f"{month} has no tickets" in " ".join(state["blockers_en"])
     months = await (await hub.client.get("/api/v1/stats/assessment-months", headers=manager)).json()
     assert months["months"] == []
+    # Its workbook says so too, as the page does, not 未归档 (read as a month awaiting the manager).
+    book = load_workbook(io.BytesIO(await (await hub.client.get("/api/v1/stats/assessment.xlsx?month=2026-09", headers=manager)).read()))
+    heading = {row[0]: row[1] for row in book["考核排名"].iter_rows(max_row=4, values_only=True)}
+    assert heading["状态"] == "该月没有考核数据：没有人在窗口登录或办件，排班表中也没有人员", heading
 
 
 async def test_the_cases_of_a_finalised_month_say_they_are_read_now(aiohttp_client, tmp_path, clock):
