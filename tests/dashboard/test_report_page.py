@@ -678,3 +678,31 @@ async def test_a_month_typed_while_the_page_sets_up_is_kept(page: Page, web_hub:
     await expect(page.locator("#assess-empty")).to_be_visible()
     await expect(page.locator("#month")).to_have_value("2030-01")
     assert navigations == []
+
+
+# Each element's text and the number of lines it is laid out on.
+TEXT_LINES = """elements => elements.map((e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return [e.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1366, 1024])
+async def test_the_appeals_headings_and_short_cells_keep_to_one_line(page: Page, web_hub: Hub, width: int) -> None:
+    """Tried: a pending appeal on the report page at 1366x768 and 1024x768. Seen at 1024: the
+    table broke its headings and short cells, 评 / 分, 待复 / 核, 2026-11- / 26. Kept: every heading
+    and the day, number, person, rating and state of a row on one line, the citizen's reason
+    wrapping as it needs, and the row's box and buttons inside the card."""
+    appeal = await bad_rating_appeal(web_hub)
+    await page.set_viewport_size({"width": width, "height": 768})
+    await sign_in(page, web_hub, "/reports")
+    row = page.locator(f"#appeal-rows tr[data-appeal='{appeal}']")
+    await expect(row.locator("button.reject")).to_be_visible()
+    lines = await page.eval_on_selector_all(
+        "#appeal-table th, #appeal-rows td:nth-child(-n+4), #appeal-rows td.status", TEXT_LINES)
+    assert len(lines) == 7 + 5 and {count for _, count in lines} == {1}, lines
+    past = await row.evaluate("""tr => Math.max(...[...tr.lastElementChild.children].map((c) =>
+        c.getBoundingClientRect().right - document.querySelector("#appeals-card").getBoundingClientRect().right))""")
+    assert past <= 0, past
