@@ -76,13 +76,16 @@ async def record_rectification(request: web.Request, principal: Principal, body:
 
 
 def _callback_json(followup: FollowUp | None) -> dict[str, object]:
-    """What the citizen's page needs: whether to offer the call-back, and the number they left,
-    masked (the page is opened by whoever holds the paper ticket)."""
+    """What the citizen's page needs: whether to offer the call-back, the number they left,
+    masked (the page is opened by whoever holds the paper ticket), and by when the hall's next
+    step is due (`due`, None once closed), so the page can promise a day, not 按规定时限."""
     if followup is None:
-        return {"offered": False, "calling": False, "unreachable": False, "phone": None, "state": None, "state_zh": None}
+        return {"offered": False, "calling": False, "unreachable": False, "phone": None, "state": None, "state_zh": None,
+                "due": None, "overdue": False}
     return {"offered": followup.takes_a_number, "calling": followup.calling,
             "unreachable": followup.contact_result == "unreachable", "phone": followup.phone,
-            "state": followup.state, "state_zh": followup.state_zh}
+            "state": followup.state, "state_zh": followup.state_zh,
+            "due": followup.due.isoformat() if followup.due else None, "overdue": followup.overdue}
 
 
 async def callback_status(request: web.Request, _: Principal | None) -> web.Response:

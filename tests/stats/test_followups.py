@@ -72,7 +72,7 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
     # The citizen's page offers the call-back after the bad rating only.
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert await r.json() == {"offered": True, "calling": False, "unreachable": False, "phone": None, "state": "contact",
-                              "state_zh": "待回访"}
+                              "state_zh": "待回访", "due": "2026-11-27", "overdue": False}  # one working day on
     r = await client.get(f"/api/v1/status/{good_token}/callback")
     assert (await r.json())["offered"] is False
 
@@ -159,7 +159,7 @@ async def test_a_bad_rating_is_called_back_verified_rectified_and_its_number_era
     assert (await _error(r))[:2] == (409, "followup_closed")
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert await r.json() == {"offered": False, "calling": False, "unreachable": False, "phone": None, "state": "closed",
-                              "state_zh": "已办结"}
+                              "state_zh": "已办结", "due": None, "overdue": False}
 
     # The audit trail: every step an event, and none of them holds the number in full.
     events = await hub.app[DATABASE].read(lambda c: c.execute(
@@ -198,14 +198,15 @@ async def test_an_unreachable_citizen_may_leave_a_number_that_answers_once(aioht
     await calls_find_nobody()
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert await r.json() == {"offered": True, "calling": False, "unreachable": True, "phone": "057****1234",
-                              "state": "contact", "state_zh": "无法联系，待核实"}
+                              "state": "contact", "state_zh": "无法联系，待核实", "due": "2026-12-17", "overdue": False}
 
     clock.set(at("09:00", date(2026, 11, 30)))  # Monday: past the contact deadline, which the calls met
     hub.tokens["manager"] = await hub.app[ACCOUNTS].open_session(
         Principal("manager", Role.MANAGER, False, "大厅管理员"), now=clock.now())
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13812345678", "consent": True})
     assert r.status == 201 and await r.json() == {"offered": True, "calling": False, "unreachable": False,
-                                                  "phone": "138****5678", "state": "contact", "state_zh": "待再次回访"}
+                                                  "phone": "138****5678", "state": "contact", "state_zh": "待再次回访",
+                                                  "due": "2026-12-17", "overdue": False}  # the calls met the contact deadline
     data = await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json()
     [f] = data["followups"]
     assert (f["phone"], f["attempts"], f["contact_result"], f["state_zh"]) == ("13812345678", 0, None, "待再次回访")
@@ -251,7 +252,7 @@ async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_
         r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": phone, "consent": True})
         assert r.status == 201 and await r.json() == {
             "offered": True, "calling": False, "unreachable": False, "phone": f"{phone[:3]}****{phone[-4:]}",
-            "state": "contact", "state_zh": "待回访"}
+            "state": "contact", "state_zh": "待回访", "due": "2026-11-27", "overdue": False}
     [f] = (await (await client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
     assert f["phone"] == "13999990000"
 
@@ -263,14 +264,14 @@ async def test_a_called_citizen_is_not_overdue_and_a_number_being_called_is_not_
     assert (status, code) == (409, "phone_already_left") and "139****0000" in message
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert await r.json() == {"offered": False, "calling": True, "unreachable": False, "phone": "139****0000", "state": "contact",
-                              "state_zh": "待回访"}
+                              "state_zh": "待回访", "due": "2026-11-27", "overdue": False}
     assert (await _row(hub, f["id"]))["phone"] == "13999990000", "the number being called was not replaced"
 
     r = await client.post(url, json={"reached": True, "note": "已联系"}, headers=hub.auth("manager"))
     assert (await r.json())["state_zh"] == "已回访待核实"
     r = await client.get(f"/api/v1/status/{token}/callback")
     assert await r.json() == {"offered": False, "calling": False, "unreachable": False, "phone": "139****0000",
-                              "state": "contact", "state_zh": "已回访待核实"}
+                              "state": "contact", "state_zh": "已回访待核实", "due": "2026-12-17", "overdue": False}
     r = await client.post(f"/api/v1/status/{token}/callback", json={"phone": "13700001111", "consent": True})
     assert (await _error(r))[:2] == (409, "already_contacted")
     assert (await _row(hub, f["id"]))["phone"] == "13999990000"

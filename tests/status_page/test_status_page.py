@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from server.web import setup_static
 from server.web.status_page import setup
-from tests.conftest import start_hub
+from tests.conftest import at, start_hub
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -460,7 +461,7 @@ async def test_a_bad_rating_is_shown_back_and_its_follow_up_promised(status_hub,
         await expect(page.locator("#rated")).to_have_text(rated)
         await expect(page.locator("#rated")).to_be_visible()
         assert await page.text_content("#status") == "正在办理"
-        await expect(page.locator("#callback-promise")).to_have_text("大厅将按规定时限回访核实，并将整改情况反馈给您。")
+        await expect(page.locator("#callback-promise")).to_have_text("大厅将于2026年11月27日前回访核实，并将整改情况反馈给您。")
         await expect(page.locator("#callback-promise")).to_be_visible()
         await expect(page.locator("#callback-form")).to_be_visible()
         await page.screenshot(path=str(tmp_path / "status_bad_rating.png"))
@@ -475,3 +476,28 @@ async def test_a_bad_rating_is_shown_back_and_its_follow_up_promised(status_hub,
         await expect(page.locator("#rated")).to_have_text("您的评价：基本满意。感谢您的评价！")
         assert await page.is_hidden("#callback")
     assert (tmp_path / "status_bad_rating.png").stat().st_size > 1000
+
+
+@pytest.mark.browser
+async def test_the_call_back_card_names_the_day_the_hall_is_due_by(status_hub, browser, clock):
+    """Tried: a 非常不满意 on Thursday 26 November, its phone page read before and after the manager
+    reached the citizen and found the complaint 属实; and a second bad rating's page read on the
+    Monday after, its one working day to call back gone. It was: every page said the hall would
+    call back 按规定时限, a time limit the citizen cannot know. Kept: the day of the hall's next
+    step, one working day on for the call (27 November) and the rectification's fifteen (17
+    December) once reached; and, once that day has passed, 尽快 rather than a date in the past."""
+    hub = status_hub
+    bad = await rated_visit(hub, 1)
+    async with following(browser, hub, bad) as page:
+        promise = page.locator("#callback-promise")
+        await expect(promise).to_have_text("大厅将于2026年11月27日前回访核实，并将整改情况反馈给您。")
+        [followup] = (await (await hub.client.get("/api/v1/followups", headers=hub.auth("manager"))).json())["followups"]
+        for step, body in (("attempts", {"reached": True, "note": ""}), ("finding", {"finding": "substantiated", "note": ""})):
+            r = await hub.client.post(f"/api/v1/followups/{followup['id']}/{step}", json=body, headers=hub.auth("manager"))
+            assert r.status == 200, await r.text()
+        await page.reload()
+        await expect(promise).to_have_text("大厅已回访核实，整改情况将于2026年12月17日前反馈给您。")
+    late = await rated_visit(hub, 2)
+    clock.set(at("10:00", date(2026, 11, 30)))
+    async with following(browser, hub, late) as page:
+        await expect(page.locator("#callback-promise")).to_have_text("大厅将尽快回访核实，并将整改情况反馈给您。")

@@ -105,12 +105,19 @@
       // Every bad rating is followed up (docs/assessment.md 差评回访整改), number left or not: said
       // until the follow-up is closed, when its state says it all.
       $("callback-promise").hidden = c.state === "closed";
+      $("callback-promise").textContent = callbackPromise(c);
       // A number is taken (or corrected) while the contact is to be made, but not while the hall
       // is calling the one left; and once more after the hall's calls found nobody.
       $("callback-form").hidden = !c.offered;
       $("callback-intro").hidden = !c.offered;
       say("callback-left", callbackLine(c));
     } catch (err) { fault("read", err.message); }
+  }
+  // The day the hall's next step is due (its rules: so many working days after the visit); once
+  // that day has passed, a date in the past would read as a promise already broken: 尽快.
+  function callbackPromise(c) {
+    const by = c.due && !c.overdue ? `于${Number(c.due.slice(0, 4))}年${Number(c.due.slice(5, 7))}月${Number(c.due.slice(8, 10))}日前` : "尽快";
+    return c.state === "rectify" ? `大厅已回访核实，整改情况将${by}反馈给您。` : `大厅将${by}回访核实，并将整改情况反馈给您。`;
   }
   function callbackLine(c) {
     if (c.calling) return `工作人员正在按您留下的电话 ${c.phone} 回访，请留意来电。`;
