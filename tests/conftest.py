@@ -324,7 +324,8 @@ def _hub_password_hash() -> str:
 @functools.cache
 def _sample_hall() -> HallConfig:
     """The sample hall (config/), read once per test process: reading and checking its folder
-    took 40-55 ms of every hub. HallConfig is frozen, so no test can change it for another."""
+    took 40-55 ms of every hub. HallConfig is frozen (no field can be reassigned); its lists are
+    plain lists, which no test may change: a test wanting another hall passes its own `config`."""
     from server.config.loader import load_hall_config
     from server.config.paths import default_config_dir
 
