@@ -621,6 +621,8 @@ async def test_a_case_sent_here_shows_beyond_the_first_500_waiting(tabs: Tabs, p
     page = await open_pad(tabs, "BO-C", who="staff02")
     await expect(page.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("1")
     await page.click(button("callNumber"))
+    # The panel opens first and reads the window's lists after (a CI run read it empty, loaded).
+    await expect(page.locator("#waiting-numbers option")).to_have_count(1)
     assert await page.eval_on_selector_all("#waiting-numbers option", "os => os.map(o => o.value)") == [number]
 
 
