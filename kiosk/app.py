@@ -118,14 +118,14 @@ class KioskApp:
             self._retry_s, self._retry_after = min(self._retry_s * 2, RETRY_MAX_S), self._retry_s
         else:
             self._retry_s, self._retry_after = RETRY_FIRST_S, 0.0
-            self.flow.loaded(catalogue, self.clock())
+            self.flow.loaded(catalogue)
             problem, cause, state = await self._printer_problem()
             if problem != self.flow.printer_problem:  # logged once a change, not every re-read
                 if problem:
                     log.warning("printer cannot print: %s; the start screen says 暂停取号 (%s)", cause, problem)
                 else:
                     log.info("printer ready again: issuing resumes")
-            self.flow.printer_checked(problem, self.clock())
+            self.flow.printer_checked(problem)
             await self._tell_the_hub(state, cause)
         finally:
             self._loading = False

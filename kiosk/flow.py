@@ -150,25 +150,34 @@ class Flow:
         self.kiosk_large_text = self.large_text
 
     # ------------------------------------------------------------ hub data
-    def loaded(self, catalogue: Catalogue, now: float) -> None:
+    def loaded(self, catalogue: Catalogue) -> None:
         """A fresh catalogue; shows the start (or closed) screen unless a citizen is mid-flow."""
         self.catalogue = catalogue
         if isinstance(self.screen, (Loading, Offline, Closed, Start)):
-            self._home(now)
+            self._show_home()
 
-    def printer_checked(self, problem: str | None, now: float) -> None:
+    def printer_checked(self, problem: str | None) -> None:
         """The printer's state from the last check; the start (or closed) screen follows it."""
         self.printer_problem = problem
         if isinstance(self.screen, (Closed, Start)):
-            self._home(now)
+            self._show_home()
 
     def load_failed(self, message: str) -> None:
         if isinstance(self.screen, (Loading, Offline, Start, Closed)):
             self.screen = Offline(message)
 
     def _home(self, now: float) -> None:
+        """The citizen went back to the start (返回首页, or 返回上一步 from its first step):
+        their green-channel choice goes with it."""
         self.priority_class = None
         self.last_touch = now
+        self._show_home()
+
+    def _show_home(self) -> None:
+        """The start (or closed) screen as the hall and the printer now stand. Not a touch: the
+        catalogue re-read (every 30 s) redraws it under a citizen who chose the green channel
+        there, and that choice stood; clearing it printed an elderly citizen an ordinary ticket,
+        and counting the re-read as a touch kept the choice for the next citizen."""
         issuing = self.catalogue.hall.issuing if self.catalogue else None
         if self.catalogue is None:
             self.screen = Loading()

@@ -5,7 +5,9 @@ import pygame
 import pytest
 
 from kiosk import flow as f
+from kiosk.app import REFRESH_S
 from kiosk.widgets import OK
+from printer_drivers.escpos_reader import read
 from tests.kiosk.test_kiosk_flow import issue_in_zone_c
 
 
@@ -62,3 +64,44 @@ async def test_a_green_channel_ticket_that_did_not_print_says_so(hub, make_kiosk
     texts = [t.text for t in app.painter.texts]
     assert ("您的绿色通道（老年人）号码是" in texts) is green and ("您的号码是" in texts) is not green, texts
     assert drawn_clear(app)
+
+
+async def refresh_after(kiosk, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """`seconds` with no touch, then one frame: the catalogue re-read (every REFRESH_S) if due."""
+    kiosk.clock.now += seconds
+    await kiosk.app.step()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+
+
+async def test_the_green_channel_choice_outlasts_the_kiosks_own_refresh(hub, make_kiosk, tmp_path):
+    """Tried: an elderly citizen choosing 绿色通道 → 老年人 and 大字模式, then reading the zones for
+    31 s (the kiosk re-reads the hub's catalogue every 30 s), then taking a ticket. It was: the
+    re-read redrew the start screen as for a new citizen, the choice went without a word and
+    the ticket printed ordinary. Kept: the choice and the text size stand through the re-read,
+    the screen still says 绿色通道：老年人 and the ticket is a green-channel one; and a citizen who
+    walks away is still forgotten 60 s after their last touch, re-reads or not."""
+    kiosk = make_kiosk()
+    await kiosk.start()
+    await kiosk.tap("绿色通道")
+    await kiosk.tap("老年人")
+    await kiosk.tap("大字模式")
+    refreshes = kiosk.app._last_refresh
+    await refresh_after(kiosk, REFRESH_S + 1)
+    assert kiosk.app._last_refresh != refreshes, "the catalogue was read again"
+    pygame.image.save(kiosk.app.surface, str(tmp_path / "green_after_refresh.png"))
+    assert isinstance(kiosk.app.flow.screen, f.Start) and "绿色通道：老年人" in kiosk.texts(), kiosk.texts()
+    assert kiosk.app.flow.large_text
+    await issue_in_zone_c(kiosk)
+    assert isinstance(kiosk.app.flow.screen, f.TicketOut) and kiosk.app.flow.screen.result.ticket.priority
+    assert "【绿色通道】" in read(kiosk.printer.printed).text
+    await kiosk.tap("完成")
+
+    await kiosk.tap("绿色通道")
+    await kiosk.tap("孕妇")
+    await kiosk.tap("大字模式")
+    await refresh_after(kiosk, REFRESH_S + 1)
+    assert kiosk.app.flow.priority_class == "pregnant" and kiosk.app.flow.large_text
+    await refresh_after(kiosk, kiosk.app.flow.idle_timeout_s - REFRESH_S)  # 61 s after the last touch
+    assert kiosk.app.flow.priority_class is None and not kiosk.app.flow.large_text
+    assert isinstance(kiosk.app.flow.screen, f.Start) and "绿色通道：" not in kiosk.texts()

@@ -446,7 +446,7 @@ async def test_a_missing_device_file_printer_issues_nothing(hub, make_kiosk, tmp
     await unplugged.start()  # the start screen already says so (the printer is checked with each re-read)
     assert isinstance(unplugged.app.flow.screen, f.Closed) and "打印机未连接" in unplugged.texts()
     unplugged.app.flow.printer_problem = None  # unplugged after the check: refused at the confirm
-    unplugged.app.flow.loaded(unplugged.app.flow.catalogue, 0.0)
+    unplugged.app.flow.loaded(unplugged.app.flow.catalogue)
     unplugged.app.render()
     await issue_in_zone_c(unplugged)
     assert isinstance(unplugged.app.flow.screen, f.Notice) and "打印机未连接" in unplugged.texts()
