@@ -186,9 +186,7 @@ class KioskApp:
         elif event.type == pygame.FINGERUP:
             self.touch((int(event.x * self.surface.get_width()), int(event.y * self.surface.get_height())))
         elif event.type == pygame.TEXTINPUT:
-            for ch in event.text:
-                self.scanner.key(ch, now)
-            self.flow.typed(event.text, now)
+            self._type(self.scanner.key(event.text, now), now)
         elif event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
             self._to_flip = True  # the window must be shown again; the surface still holds the frame
         elif event.type == pygame.KEYDOWN:
@@ -197,11 +195,18 @@ class KioskApp:
                 if code is not None:
                     self._run_job(self.flow.scanned(code, now))
             elif event.key == pygame.K_BACKSPACE:
+                self._type(self.scanner.release(), now)
                 self.flow.backspace(now)
             elif event.key == pygame.K_ESCAPE and event.mod & pygame.KMOD_CTRL:
                 self.running = False  # technician's exit; a citizen's keyboard has no Ctrl
 
+    def _type(self, text: str, now: float) -> None:
+        """A person's typing, once the scanner detector knows it is not a scan."""
+        if text:
+            self.flow.typed(text, now)
+
     def touch(self, pos: tuple[int, int]) -> None:
+        self._type(self.scanner.release(), self.clock())
         for button in reversed(self.painter.buttons):
             if button.hit(pos):
                 self._run_job(self.flow.tap(button.action, self.clock()))
@@ -235,6 +240,7 @@ class KioskApp:
             self.handle(event)
             self.record()  # later touches in the same batch hit what this one showed; drawn below
         now = self.clock()
+        self._type(self.scanner.due(now), now)
         self.flow.tick(now)
         waiting = isinstance(self.flow.screen, (Loading, Offline)) and now - self._last_refresh >= self._retry_after
         idle = waiting or now - self._last_refresh >= REFRESH_S
