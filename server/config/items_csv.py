@@ -58,24 +58,47 @@ _NO = {"否", "false", "no", "n", "0", "f"}
 class CatalogueRow:
     """One data row and its line number in the file (the header is line 1), with how many cells
     it has: a row whose cells do not line up with the header's columns is read all the same, and
-    judged by `misaligned`."""
+    judged by `misread`."""
 
     line: int
     values: dict[str, str]
     cells: int
     extra: tuple[str, ...] = ()
 
-    def misaligned(self, columns: int, valid: bool) -> str | None:
-        """Why the row's cells do not line up with the header's `columns`, when that is the problem
-        to fix first: cells past the last column that hold something (they would be dropped
-        unseen), or a row of another length whose values are wrong (they are their neighbours').
-        A valid row that merely ends early (no trailing commas for its empty cells), or has empty
-        cells past the end, is read as it was."""
+    def misread(self, columns: int, valid: bool) -> Misread | None:
+        """Why the row was not read as its writer meant, when that is the problem to fix first.
+
+        A cell running over several lines: a quote opened and not closed on its line, which
+        swallows the rows below it up to the next quote (no item's name or field holds a line
+        break), whether or not the cells then happen to line up. Otherwise cells that do not line
+        up with the header's `columns`: cells past the last column that hold something (they would
+        be dropped unseen), or a row of another length whose values are wrong (they are their
+        neighbours'). A valid row that merely ends early (no trailing commas for its empty cells),
+        or has empty cells past the end, is read as it was."""
+        swallowed = max(cell.count("\n") for cell in (*self.values.values(), *self.extra, ""))
+        if swallowed:
+            return Misread(
+                f"a cell runs over {swallowed + 1} lines: a quote (\") not closed on its line reads the rows below "
+                f"it as part of the cell, and they are not read as rows (close the quote or delete it); no item's "
+                f"field holds a line break",
+                f"某格跨了 {swallowed + 1} 行：引号（\"）未在本行闭合时，其下各行被读成这一格的内容，不再作为事项读取"
+                f"（请补上或删去该引号）；事项各栏不能含换行")
         if self.cells == columns or (valid and not any(cell.strip() for cell in self.extra)):
             return None
-        return (f"{self.cells} cells where the header has {columns} columns, so its values are not under their "
-                f"headers: a comma inside a value that is not in quotes, or one deleted, shifts every cell after it "
-                f"(save from Excel as \"CSV UTF-8\", which quotes it)")
+        return Misread(
+            f"{self.cells} cells where the header has {columns} columns, so its values are not under their "
+            f"headers: a comma inside a value that is not in quotes, or one deleted, shifts every cell after it "
+            f"(save from Excel as \"CSV UTF-8\", which quotes it)",
+            f"该行有 {self.cells} 个单元格，表头有 {columns} 列，各值未对准表头：值中的逗号未加引号或被删去，"
+            f"其后各格都会错位（请在 Excel 中另存为“CSV UTF-8”，会自动加引号）")
+
+
+@dataclass(frozen=True)
+class Misread:
+    """Why a row was not read as its writer meant, in both of the hall's languages."""
+
+    reason: str
+    reason_zh: str
 
 
 def parse_instant(text: str) -> bool | str:

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from server.config import checks
 from server.config.items_csv import (
     FIELD_COLUMNS,
+    CatalogueRow,
     item_from_row,
     item_to_row,
     parse_days,
@@ -99,12 +100,6 @@ class ImportReport:
     backup: Path | None = None
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    row: int
-    values: dict[str, str]
-
-
 def _decode(data: bytes) -> str:
     """UTF-8 (with or without BOM) or GB18030 (server.config.text)."""
     try:
@@ -151,8 +146,9 @@ def _read_xlsx(path: Path) -> list[list[str]]:
         workbook.close()
 
 
-def read_source(path: Path, report: ImportReport) -> list[SourceRow]:
-    """Rows of a .csv or .xlsx export keyed by catalogue column names."""
+def read_source(path: Path, report: ImportReport) -> tuple[int, list[CatalogueRow]]:
+    """The header's width and the rows of a .csv or .xlsx export keyed by catalogue column names
+    (a row counts its cells, to be judged by `CatalogueRow.misread`)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -178,9 +174,10 @@ def read_source(path: Path, report: ImportReport) -> list[SourceRow]:
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         values = {col: str(cell).strip() for col, cell in zip(columns, cells) if col is not None}
-        if any(values.values()):
-            rows.append(SourceRow(number, values))
-    return rows
+        extra = tuple(str(cell) for cell in cells[len(columns):])
+        if any(values.values()) or any(cell.strip() for cell in extra):
+            rows.append(CatalogueRow(number, values, len(cells), extra))
+    return len(columns), rows
 
 
 class _Resolver:
@@ -299,12 +296,12 @@ def import_items(config_dir: Path, file: Path) -> ImportReport:
     config_dir, file = Path(config_dir), Path(file)
     config, replaced = load_hall_for_catalogue(config_dir)
     report = ImportReport(source=file, replaced=replaced)
-    rows = read_source(file, report)
+    columns, rows = read_source(file, report)
     resolver = _Resolver(config)
 
     rows_of_code: dict[str, list[int]] = defaultdict(list)
     for row in rows:
-        rows_of_code[row.values.get("item_code", "")].append(row.row)
+        rows_of_code[row.values.get("item_code", "")].append(row.line)
 
     merged = dict(resolver.existing)
     for row in rows:
@@ -312,12 +309,21 @@ def import_items(config_dir: Path, file: Path) -> ImportReport:
         if code and len(rows_of_code[code]) > 1:
             where = ", ".join(str(r) for r in rows_of_code[code])
             reason = f"duplicate item code in the file (rows {where}); none of them imported"
-            report.rejected.append(RejectedRow(row.row, code, reason, f"文件中事项编码重复（第 {where} 行），均未导入"))
+            report.rejected.append(RejectedRow(row.line, code, reason, f"文件中事项编码重复（第 {where} 行），均未导入"))
             continue
         try:
             item = resolver.item(row.values)
+            rejected = None
         except RowRejected as error:
-            report.rejected.append(RejectedRow(row.row, code, str(error), error.reason_zh))
+            rejected = error
+        # A row not read as written is refused for that first: its values may look valid in the
+        # wrong columns, cells past the header would be lost unseen, an open quote swallows rows.
+        misread = row.misread(columns, valid=rejected is None)
+        if misread:
+            report.rejected.append(RejectedRow(row.line, code, misread.reason, misread.reason_zh))
+            continue
+        if rejected is not None:
+            report.rejected.append(RejectedRow(row.line, code, str(rejected), rejected.reason_zh))
             continue
         previous = merged.get(code)
         if previous is None:

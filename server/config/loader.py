@@ -309,9 +309,9 @@ def _load_items(
     for row in rows:
         path = f"row {row.line}"
         result = item_from_row(row.values, path, ITEMS_FILE)
-        misaligned = row.misaligned(len(header), valid=not isinstance(result, list))
-        if misaligned:  # its cells' own problems would be those of their neighbours' values
-            problems.append(ConfigProblem(ITEMS_FILE, path, misaligned))
+        misread = row.misread(len(header), valid=not isinstance(result, list))
+        if misread:  # its cells' own problems would be those of their neighbours' values
+            problems.append(ConfigProblem(ITEMS_FILE, path, misread.reason))
             continue
         if isinstance(result, list):
             problems.extend(result)

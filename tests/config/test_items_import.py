@@ -300,3 +300,33 @@ def test_import_makes_a_missing_catalogue(hall_dir: Path, tmp_path: Path) -> Non
     assert [p.reason for p in report.replaced] == [f"file is missing (expected at {hall_dir / 'items.csv'})"]
     assert report.written and report.backup is None and report.added == [NEW_POLICE[0], NEW_TAX[0]]
     assert [i.code for i in load_hall_config(hall_dir).items] == [NEW_POLICE[0], NEW_TAX[0]]
+
+
+def test_rows_not_read_as_written_are_refused_and_none_is_lost_unseen(hall_dir: Path, tmp_path: Path, capsys) -> None:
+    """Tried: an export edited by hand: a good row (2); a row with two notes typed past the last
+    column (3); a row whose name opens a quote never closed on its line (4), with a good row
+    below it (5) and a row (6) whose own quote ends row 4's cell. It was: row 3 imported, its
+    notes dropped without a word; row 4 imported as 测试 with the rows below in its name, or
+    rejected as `unknown zone ''`; rows 5 and 6 neither imported nor reported. Kept: row 2
+    imported; rows 3 and 4 refused, each with why, in English and Chinese (row 4 naming the
+    lines it ran over); rows 5 and 6 not imported (they stand inside row 4's cell)."""
+    good = ["4302249990020", "测试事项二十", "县公安局", "公共服务", "E", "公安服务区", "是", "0"]
+    noted = ["4302249990021", "测试事项二十一", "县公安局", "公共服务", "E", "公安服务区", "是", "0", "请核对", "加急"]
+    text = export_text(ENGLISH, [good, noted]) + (
+        '4302249990022,"测试,事项二十二,县公安局,公共服务,E,公安服务区,是,0\r\n'
+        "4302249990023,测试事项二十三,县公安局,公共服务,E,公安服务区,是,0\r\n"
+        '4302249990024,测试"事项二十四,县公安局,公共服务,E,公安服务区,是,0\r\n')
+    source = tmp_path / "export.csv"
+    source.write_text(text, encoding="utf-8")
+    assert import_items_main(source, hall_dir) == 1
+    out = capsys.readouterr().out
+    report = import_items(hall_dir, source)
+    assert report.added == [] and report.unchanged == ["4302249990020"]
+    assert [(r.row, r.item_code) for r in report.rejected] == [(3, "4302249990021"), (4, "4302249990022")]
+    assert report.rejected[0].reason.startswith("10 cells where the header has 8 columns")
+    assert report.rejected[0].reason_zh.startswith("该行有 10 个单元格，表头有 8 列")
+    assert report.rejected[1].reason.startswith("a cell runs over 3 lines: a quote")
+    assert report.rejected[1].reason_zh.startswith("某格跨了 3 行")
+    assert f"{source}: row 4 (4302249990022): a cell runs over 3 lines" in out
+    items = {item.code for item in load_hall_config(hall_dir).items}
+    assert "4302249990020" in items and not items & {"4302249990021", "4302249990022", "4302249990023", "4302249990024"}

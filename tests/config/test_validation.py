@@ -523,3 +523,20 @@ def test_a_name_of_only_spaces_is_refused(hall_dir: Path) -> None:
     assert found[("zones.toml", "zones[0].name")].startswith(blank)
     assert found[("windows.toml", "windows[1].name")].startswith(blank)
     assert len(found) == 3, found
+
+
+def test_an_item_cell_whose_quote_is_never_closed_is_named_with_the_rows_it_swallowed(hall_dir: Path) -> None:
+    """Tried: a quote typed before an item's name and not closed on its line (row 2), two more
+    rows below it, then row 5's own quote. It was: `row 2: N cells … a comma inside a value …`, a
+    reason that does not fit, or, when the closing quote left the cells lined up, nothing at all:
+    rows 3-5 gone from the catalogue unseen. Kept: the row is named with the open quote and the
+    lines its cell runs over."""
+    lines = (hall_dir / "items.csv").read_text(encoding="utf-8-sig").splitlines()
+    code, rest = lines[1].split(",", 1)
+    quoted = lines[4].replace(",", ',"', 1)  # the next quote, row 5, closes it
+    (hall_dir / "items.csv").write_text(
+        "\n".join([lines[0], f'{code},"{rest}', lines[2], lines[3], quoted, *lines[5:]]) + "\n", encoding="utf-8-sig")
+    problems = [(p.key_path, p.reason) for p in problems_of(hall_dir) if p.key_path == "row 2"]
+    assert problems == [("row 2", "a cell runs over 4 lines: a quote (\") not closed on its line reads the rows below it "
+                         "as part of the cell, and they are not read as rows (close the quote or delete it); no "
+                         "item's field holds a line break")]
