@@ -278,9 +278,14 @@ class Accounts:
         await self.database.write(lambda conn: conn.execute(statement))
 
     async def add_device(self, name: str, role: Role, zone: str | None = None, *, now: float) -> str:
-        """Register a device and return its token (shown once; only its digest is kept)."""
+        """Register a device and return its token (shown once; only its digest is kept). The name
+        follows the API's rule on the command line too: `device add ""` made a device listed as
+        a blank that `device disable ""` then had to name."""
         if role not in DEVICE_ROLES:
             raise bad_request(f"{role} is not a device role", "该角色不能用于设备")
+        if not USERNAME.fullmatch(name):
+            raise bad_request("a device name is 1 to 64 letters, digits, '_', '.' or '-'",
+                              "设备名称只能由1至64位字母、数字、下划线、点或连字符组成")
         token = "dev_" + secrets.token_urlsafe(32)
         statement = insert(devices).values(
             name=name, kind=role.value, zone=zone, token_hash=token_digest(token), active=True, created_at=now

@@ -219,6 +219,11 @@ def test_technicians_switch_devices_and_accounts_from_the_command_line(tmp_path:
     for bad_name in ("", "bad name!", "张三", "x" * 65):  # names sign-in would refuse: no account nobody can use
         refused = hallq("user", "add", bad_name, "--role", "staff", ok=False)
         assert "a staff id is 1 to 64 letters" in refused.stderr and "Traceback" not in refused.stderr
+    for bad_name in ("", "   ", "收费 1号", "x" * 65):  # as the API refuses them: a blank row in the list
+        refused = hallq("device", "add", bad_name, "--role", "kiosk", ok=False)
+        assert "a device name is 1 to 64 letters" in refused.stderr and "设备名称只能由" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert hallq("device", "list").stdout.splitlines() == ["board-C  display  C  disabled", "kiosk-2  kiosk  active"]
     no_unit = hallq("user", "add", "staff09", "--role", "staff", "--unit", "ZZZ", ok=False)
     assert "unit ZZZ not found" in no_unit.stderr and "staff09" not in hallq("user", "list").stdout
     nowhere = hallq("device", "add", "board-Z", "--role", "display", "--zone", "Z", ok=False)
