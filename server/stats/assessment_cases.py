@@ -2,7 +2,8 @@
 
 Why: the person detail said 办理超时 73 and 差评 5 and no more; a manager checking a deduction,
 or a person appealing one, needs the tickets themselves (day, number, queue, window and the
-measure), counted by the same conditions as `assessment._measure`.
+measure), counted by the same conditions as `assessment._measure`. Queue and window come with
+their names (C1 不动产登记, 19号窗口), as every page a manager reads shows them (labels.py).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from server.errors import bad_request
 from server.stats import leg_measures
 from server.stats.assessment import month_bounds, over_norm_s
 from server.stats.assessment_rules import AssessmentRules
+from server.stats.labels import GroupLabels
 from server.storage.schema import rating_appeals
 from server.storage.schema import stat_leg_facts as lf
 from server.storage.schema import stat_ticket_facts as tf
@@ -35,7 +37,10 @@ class Case:
     queue: str
     window_id: str | None
     measure: float | None
-    """The rule's own measure: service or wait seconds, the score of a bad rating; None for a no-show."""
+    """The rule's own measure: service or wait seconds, the score of a bad rating, the calls a
+    no-show had (was it called as often as the hall's rule allows before it was marked?)."""
+    queue_label: str = ""
+    window_label: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +64,7 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
         condition, measure = {
             "service_time": (and_(served, lf.c.service_s > over_norm_s(rules)), lf.c.service_s),
             "waits": (and_(served, lf.c.wait_s > config.hall.service_level_min * 60), lf.c.wait_s),
-            "no_shows": (leg_measures.no_show(), lf.c.wait_s),
+            "no_shows": (leg_measures.no_show(), lf.c.calls),
         }[rule]
         query = (
             select(lf.c.hall_day, tickets.c.number, lf.c.queue, lf.c.window_id, measure)
@@ -68,7 +73,9 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
             .order_by(lf.c.hall_day, lf.c.entered_at)
         )
     rows = conn.execute(query.limit(CASES_LIMIT)).all()
-    return [Case(day, number, queue, window, None if rule == "no_shows" or value is None else round(float(value), 1))
+    labels = GroupLabels(config, {})
+    return [Case(day, number, queue, window, None if value is None else round(float(value), 1),
+                 labels.label("queue", queue), labels.label("window", str(window)))
             for day, number, queue, window, value in rows]
 
 

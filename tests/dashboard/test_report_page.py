@@ -156,7 +156,7 @@ async def test_report_page_table_charts_csv_assessment_and_appeal(page: Page, we
     await page.locator("#person-lines tr[data-rule='bad_ratings'] button.cases").click()
     await expect(page.locator("#case-rows tr")).to_have_count(1)
     cells = await page.locator("#case-rows tr td").all_text_contents()
-    assert cells == [THURSDAY.isoformat(), "C1001", "C1", "W19", "1 分"], cells
+    assert cells == [THURSDAY.isoformat(), "C1001", "C1 不动产登记", "19号窗口", "1 分"], cells
     await expect(page.locator("#cases-title")).to_contain_text("张三（staff01）：差评（申诉复核后）（1 件）")
     await expect(page.locator("#cases-note")).to_be_hidden()  # an open month: nothing to say about the list
     response = await web_hub.client.get("/api/v1/appeals", headers=web_hub.auth("manager"))
@@ -224,12 +224,13 @@ async def test_a_report_narrowed_to_one_zone_or_unit(web_hub: Hub) -> None:
 async def test_the_cases_behind_each_line_add_up_to_it(web_hub: Hub) -> None:
     """Tried: every person of the simulated month, each line made of tickets. Kept: the listed
     tickets are as many as the line counts (办理超时 73 gave no way to see which 73), each with
-    its day, number and measure; a rule with no tickets (paused) is refused in Chinese."""
+    its day, number, queue and window by name (they were codes) and measure, a no-show's being
+    its calls (it was none, under 等候时长); a rule with no tickets (paused) is refused in Chinese."""
     await simulate(web_hub)
     manager = web_hub.auth("manager")
     people = (await (await web_hub.client.get("/api/v1/stats/assessment?month=2026-11", headers=manager)).json())["people"]
     level_s = web_hub.app[CONFIG].hall.service_level_min * 60
-    checked = 0
+    checked = no_shows = 0
     for person in people[:12]:
         lines = {line["rule"]: line for line in person["lines"]}
         for rule in ("service_time", "waits", "no_shows", "bad_ratings"):
@@ -240,9 +241,14 @@ async def test_the_cases_behind_each_line_add_up_to_it(web_hub: Hub) -> None:
                 assert len(cases) == lines[rule]["measured"], (person["staff_id"], rule)
             elif rule == "waits":
                 assert all(c["measure"] > level_s for c in cases)
+            else:  # a no-show's calls, where the list said 等候时长 and showed — for every one
+                assert all(c["measure"] >= 1 and c["measure"] == int(c["measure"]) for c in cases), cases
+                no_shows += len(cases)
+            assert all(c["window_label"] == web_hub.app[CONFIG].window(c["window_id"]).name for c in cases)
+            assert all(c["queue_label"] == f"{c['queue']} {web_hub.app[CONFIG].queue(c['queue']).name}" for c in cases)
             checked += len(cases)
             assert all(START <= date.fromisoformat(c["hall_day"]) <= END for c in cases)
-    assert checked > 0, "the month has cases to list"
+    assert checked > 0 and no_shows > 0, "the month has cases to list"
     response = await web_hub.client.get(f"/api/v1/stats/assessment/{people[0]['staff_id']}/cases?month=2026-11&rule=paused",
                                         headers=manager)
     assert response.status == 400 and "取值无效" in (await response.json())["error"]["message"]

@@ -56,7 +56,9 @@
   }
 
   // The lines made of tickets, and what each case's measure is (assessment_cases.CASE_RULES).
-  const CASE_MEASURES = { service_time: "办理时长", waits: "等候时长", no_shows: "等候时长", bad_ratings: "评分" };
+  const CASE_MEASURES = { service_time: "办理时长", waits: "等候时长", no_shows: "叫号次数", bad_ratings: "评分" };
+  const caseMeasure = (rule, measure) => measure == null ? "—"
+    : rule === "bad_ratings" ? `${measure} 分` : rule === "no_shows" ? `${measure} 次` : HallQ.formatDuration(measure);
 
   async function showCases(person, line) {
     $("assess-error").textContent = "";
@@ -68,8 +70,8 @@
       $("cases-note").textContent = data.note || "";
       $("cases-measure").textContent = CASE_MEASURES[line.rule];
       $("case-rows").replaceChildren(...data.cases.map((c) => el("tr", {},
-        el("td", {}, c.hall_day), el("td", {}, c.number), el("td", {}, c.queue), el("td", {}, c.window_id || "—"),
-        el("td", {}, c.measure == null ? "—" : (line.rule === "bad_ratings" ? `${c.measure} 分` : HallQ.formatDuration(c.measure))))));
+        el("td", {}, c.hall_day), el("td", {}, c.number), el("td", {}, c.queue_label), el("td", {}, c.window_id ? c.window_label : "—"),
+        el("td", {}, caseMeasure(line.rule, c.measure)))));
       $("person-cases").hidden = false;
     } catch (error) { $("assess-error").textContent = error.message; }
   }
