@@ -264,6 +264,44 @@ async def test_keyboard_shortcuts_drive_the_pad(tabs: Tabs, pad_hub: Hub) -> Non
 
 
 @pytest.mark.browser
+async def test_a_key_pressed_twice_before_the_window_is_read_back_acts_once(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: R pressed twice, the second press after the hub answered the recall but before the
+    pad had read the window back (that read held 0.8 s in the browser, as on a busy hub); then
+    the same with N after a no-show. It was: two recalls (呼叫次数 1 -> 3, one press used up a
+    recall the hall limits and announced the number twice), and a second call-next refused with
+    当前号尚未办结 in place of 已呼叫. Kept: one press, one action, and its own message."""
+    await issue(pad_hub)
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.rsplit("/", 1)[1]) if r.method == "POST" else None)
+
+    async def slow_read(route) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.8)
+        await route.continue_()
+
+    await page.route(f"{pad_hub.base_url}/api/v1/windows/W19", slow_read)
+    async with page.expect_response(lambda r: r.url.endswith("/recall")):
+        await page.keyboard.press("r")
+    await page.keyboard.press("r")
+    await expect(page.locator("#ticket-calls")).to_have_text("2 次")
+    await expect(page.locator("#pad-info")).to_have_text("已重呼 C1001（第 2 次呼叫）")
+    assert (await pad_hub.engine.ticket_by_number("C1001")).call_count == 2
+
+    await page.keyboard.press("x")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    async with page.expect_response(lambda r: r.url.endswith("/call-next")):
+        await page.keyboard.press("n")
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    await expect(page.locator("#pad-info")).to_have_text("已呼叫 C1002")
+    await expect(page.locator("#pad-error")).to_have_text("")
+    assert posts == ["recall", "no-show", "call-next"], posts
+
+
+@pytest.mark.browser
 async def test_wrong_password_shows_the_chinese_error(tabs: Tabs, pad_hub: Hub) -> None:
     taken = await pad_hub.client.post("/api/v1/windows/W20/login", json={}, headers=pad_hub.auth("staff02"))
     assert taken.status == 200

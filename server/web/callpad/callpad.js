@@ -18,6 +18,7 @@
       this.hall = { pause_reasons: {}, finish_outcomes: {}, priority_classes: {} };
       this.maxRecalls = 3;
       this.leaving = false; // true while a logout is on its way: stale refreshes then keep quiet
+      this.missedRead = false; // an event's read skipped while an action was on its way
       this.zones = [];
       this.windows = [];
       this.allQueues = [];
@@ -222,9 +223,20 @@
       }, 60);
     }
 
+    // The window read again, then its queues. While an action is on its way, its own read-back
+    // follows its answer (see run): a read for an event then waits until that is done, so the
+    // pad never shows the action's result while its keys are still held.
     async refreshWindow() {
+      if (this.busy) { this.missedRead = true; return; }
+      if (await this.readWindow()) await this.refreshQueues();
+    }
+
+    // The window, its parked cases and the cases sent to it, drawn; false if the pad moved on.
+    // `own`: the read-back of the action on its way; any other read that lands meanwhile (begun
+    // before the action) is dropped for a new one after it.
+    async readWindow(own = false) {
       const windowId = this.windowId;
-      if (!windowId) return;
+      if (!windowId) return false;
       const gen = this.said.gen;
       const id = encodeURIComponent(windowId);
       // Only this window's parked cases and the cases sent to it: the whole hall's waiting list
@@ -236,10 +248,12 @@
       ]);
       // A refresh that started before this person logged out (or chose another window) is stale:
       // it must not replace "已退出窗口" with "no longer logged in".
-      if (this.leaving || this.windowId !== windowId) return;
+      if (this.leaving || this.windowId !== windowId) return false;
+      if (this.busy && !own) { this.missedRead = true; return false; }
       if (window.staff_id !== this.me.username) {
         await this.loadWindows();
-        return this.showChoose("您已不在该窗口登录，请重新选择窗口");
+        this.showChoose("您已不在该窗口登录，请重新选择窗口");
+        return false;
       }
       this.window = window;
       const state = JSON.stringify([window.staff_id, window.paused_reason, onHold.map((t) => t.id),
@@ -266,7 +280,7 @@
       this.targeted = sentHere.length;
       $("title").textContent = `窗口呼叫器 · ${window.name}`;
       this.draw();
-      await this.refreshQueues();
+      return true;
     }
 
     // The case's events, read again whenever it is called, recalled or taken up (its called_at
@@ -359,6 +373,10 @@
     // Every action: one request, the hub's answer shown, then the window read back from the hub
     // (so a refused action leaves the pad showing what really is, not what we hoped). Resolves to
     // the hub's answer, or null when refused: then the panel stays open with what was typed.
+    // Nothing else may be pressed until the window is read back: a key pressed between the answer
+    // and the read was judged on the state before the action (R twice 40 ms apart made two
+    // recalls, N twice after a no-show a call and a refusal that hid 已呼叫). The queues are read
+    // after the keys are free again.
     async run(method, path, body, done, headers) {
       if (this.busy) return;
       this.busy = true;
@@ -371,10 +389,17 @@
         if (done) this.message("", done(result) || "");
       } catch (error) {
         this.onError(error);
-      } finally {
-        this.busy = false;
       }
-      if (this.windowId) await this.refreshWindow().catch((error) => this.onError(error));
+      let read = false;
+      try {
+        if (this.windowId) read = await this.readWindow(true).catch((error) => this.onError(error));
+      } finally {
+        // In the same turn as the read's drawing: no key can land between the two.
+        this.busy = false;
+        if (this.windowId && this.window) this.draw();
+      }
+      if (this.missedRead) { this.missedRead = false; this.schedule(true, true); }
+      if (read) await this.refreshQueues().catch((error) => this.onError(error));
       return result;
     }
 
