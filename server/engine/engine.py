@@ -661,7 +661,7 @@ class QueueEngine:
             kept = []
             for row in txn.conn.execute(select(window_states).where(window_states.c.staff_id == staff_id)).all():
                 window_id = row._mapping["window_id"]
-                if row._mapping["current_ticket_id"] is not None or self._parked_at(txn.conn, window_id, txn.day):
+                if row._mapping["current_ticket_id"] is not None or self._holds_cases(txn.conn, window_id, txn.day):
                     kept.append(window_id)
                 else:
                     self._logout_in(txn, window_id, reason="account_off")
@@ -669,9 +669,11 @@ class QueueEngine:
         return await self._write(work)
 
     def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
-        """Leave a window. Refused while a case is open there: the one at the counter, or one
-        parked (挂起) there, which only this window can resume: logged out, its citizen waited for
-        a window nobody was at (docs/web-callpad.md: 退出 only with no open case)."""
+        """Leave a window. Refused while a case is open there: the one at the counter, one parked
+        (挂起) there, which only this window can resume, or one sent to this window (转给本窗口)
+        and waiting, which only this window can call: logged out, its citizen waited for a window
+        nobody was at (docs/web-callpad.md: 退出 only with no open case). A transfer to a window
+        nobody is at is refused for the same reason."""
         state = self._window_state(txn.conn, window_id)
         assert state is not None
         window = self._window(window_id).name
@@ -681,13 +683,16 @@ class QueueEngine:
             raise invalid_state(
                 f"window {window_id} still has a ticket; finish or transfer it first", f"{where}还有正在办理的号，请先办结或转移{then}"
             )
-        parked = self._parked_at(txn.conn, window_id, txn.day)
-        if parked:
-            raise invalid_state(
-                f"window {window_id} has parked case(s) {', '.join(parked)}; resume and finish or transfer them first,"
-                " or hand the window over",
-                f"{where}还有挂起的号（{'、'.join(parked)}），请先恢复办理并办结或转移{then}，或交接给接班同事",
-            )
+        waiting_here = (
+            (self._parked_at(txn.conn, window_id, txn.day), "has parked case(s) {}; resume and finish or transfer them first",
+             "还有挂起的号（{}），请先恢复办理并办结或转移"),
+            (self._sent_to(txn.conn, window_id, txn.day), "has case(s) {} sent to it and waiting; call them first",
+             "还有转来等候办理的号（{}），请先呼叫办理"),
+        )
+        for numbers, english, chinese in waiting_here:
+            if numbers:
+                raise invalid_state(f"window {window_id} " + english.format(", ".join(numbers)) + ", or hand the window over",
+                                    where + chinese.format("、".join(numbers)) + f"{then}，或交接给接班同事")
         self._leave(txn, state, reason)
 
     def _leave(self, txn: _Txn, state: Row[Any], reason: str) -> None:
@@ -734,6 +739,21 @@ class QueueEngine:
     def _staffed(self, conn: Connection, window_id: str) -> bool:
         state = self._window_state(conn, window_id)
         return state is not None and state._mapping["staff_id"] is not None
+
+    def _holds_cases(self, conn: Connection, window_id: str, day: date) -> bool:
+        """Cases only this window can take up: parked there, or sent to it and waiting."""
+        return bool(self._parked_at(conn, window_id, day) or self._sent_to(conn, window_id, day))
+
+    def _sent_to(self, conn: Connection, window_id: str, day: date) -> list[str]:
+        """Numbers of today's cases transferred to front window `window_id` and waiting to be
+        called there. None at a back office: its cases may wait for its clerks (a transfer there
+        needs nobody logged in)."""
+        if window_id in self._back_offices:
+            return []
+        query = select(tickets.c.number).where(
+            tickets.c.hall_day == day, tickets.c.status == TicketStatus.WAITING, tickets.c.target_window == window_id
+        ).order_by(tickets.c.id)
+        return list(conn.execute(query).scalars())
 
     def _parked_at(self, conn: Connection, window_id: str, day: date) -> list[str]:
         """Numbers of today's cases parked (on hold) at `window_id`."""
@@ -1134,7 +1154,12 @@ class QueueEngine:
         return (front.window_id, front.staff_id) if front is not None else (window_id, staff_id)
 
     async def invite_rating(self, window_id: str, *, staff: str | None = None) -> TicketView:
-        """The staff member invites the citizen to rate on the pad; the rating itself is theirs."""
+        """The staff member invites the citizen to rate on the pad; the rating itself is theirs.
+        Not from a back office: no citizen is there, and the invitation opened the rating on the
+        citizen's status page for a visit the front window had not concluded."""
+        if window_id in self._back_offices:
+            raise HallQError("no_rating_here", "后台审批室不能邀请评价（群众在窗口评价）",
+                             f"{window_id} is a back office: no citizen rates there", 409)
         def work(txn: _Txn) -> Any:
             row = self._current_ticket(txn, window_id, TicketStatus.SERVING)
             self._event(txn, "ticket.rating_invited", ticket=row, window_id=window_id, staff_id=row._mapping["staff_id"])
@@ -1194,7 +1219,7 @@ class QueueEngine:
         Why: someone who went home without logging out stayed logged in, and the next day's
         figures counted them at the window from opening to closing, present and available, even on
         a day they never came (the roster's whole-day absence could not see it either). A window
-        with an open case or one parked there is left alone: its person is at work now (a hub
+        with an open case, one parked there or one sent to it is left alone: its person is at work now (a hub
         restarted mid-morning closes yesterday, and they may not have logged in again)."""
         ends = datetime.combine(day + timedelta(days=1), time(0), self._tz).timestamp()
         held = txn.conn.execute(
@@ -1205,7 +1230,7 @@ class QueueEngine:
             ).order_by(window_states.c.window_id)
         ).scalars().all()
         for window_id in held:
-            if self.config.window(window_id) is not None and not self._parked_at(txn.conn, window_id, txn.day):
+            if self.config.window(window_id) is not None and not self._holds_cases(txn.conn, window_id, txn.day):
                 self._logout_in(txn, window_id, reason="day_closed")
 
     async def record_device_state(self, device: str, state: str, detail: str = "", zone: str | None = None) -> HallEvent:

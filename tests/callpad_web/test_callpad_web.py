@@ -187,6 +187,9 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     await expect(back_office.locator("#ticket-transfer")).to_have_text("转自19号窗口：需后台审核")
     await expect(back_office.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("0")
     assert (await pad_hub.engine.window("BO-C")).current_ticket.number == "C1001"
+    await back_office.click(button("start"))
+    await expect(back_office.locator("#ticket-status")).to_have_text("办理中")
+    await expect(back_office.locator(button("invite"))).to_be_disabled()  # no citizen at a back office
 
     await page.click(CALL_BUTTON)
     await expect(page.locator("#ticket-number")).to_have_text("C1002")
@@ -208,6 +211,28 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     to_queue = await pad_hub.engine.ticket_by_number("C1002")
     assert (to_queue.status, to_queue.queue, to_queue.target_window) == ("waiting", "A1", None)
     assert (await pad_hub.engine.window("W19")).current_ticket is None
+
+
+@pytest.mark.browser
+async def test_a_window_with_a_case_sent_to_it_cannot_log_out(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: staff02 at W20 while W19 sends it C1001. It was: 退出 enabled, and pressing it left
+    C1001 waiting for a window nobody was at. Kept: 退出 disabled while the 转入 row counts a case;
+    enabled again once W20 has called and finished it."""
+    await issue(pad_hub)
+    sender = await open_pad(tabs)
+    receiver = await open_pad(tabs, "W20", who="staff02")
+    await expect(receiver.locator(button("logout"))).to_be_enabled()
+    await sender.click(CALL_BUTTON)
+    await expect(sender.locator("#ticket-number")).to_have_text("C1001")
+    await pad_hub.engine.transfer("W19", "window", "W20")
+    await expect(receiver.locator("#queue-rows tr[data-queue='转入'] td.waiting")).to_have_text("1")
+    await expect(receiver.locator(button("logout"))).to_be_disabled()
+    await receiver.click(CALL_BUTTON)
+    await expect(receiver.locator("#ticket-number")).to_have_text("C1001")
+    await receiver.keyboard.press("f")
+    await receiver.click("#outcome-choices button[data-choice='completed']")
+    await expect(receiver.locator("#window-state")).to_have_text("空闲")
+    await expect(receiver.locator(button("logout"))).to_be_enabled()
 
 
 @pytest.mark.browser

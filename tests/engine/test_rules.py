@@ -634,6 +634,61 @@ async def test_a_case_is_sent_only_to_a_window_someone_is_at(engine, clock):
     assert (moved.status, moved.target_window) == ("waiting", "W2")
 
 
+async def test_a_window_with_a_case_sent_to_it_is_not_left_empty(engine, clock):
+    """Tried: W1 sends a called A1 case to W2 (s2 there); then s2 logs out of W2, logs in at W3,
+    is signed off (account disabled), and the hall's day closes over the session. It was: each
+    left W2 empty with the case waiting for it, which no other window may call (已转给2号窗口办理)
+    and nobody at W2 could. Kept: logging out and moving are refused naming the case, signing
+    off and the day's close leave s2 at W2; once W2 has called it, s2 may go. A back office's
+    clerk may leave cases waiting there (they wait for its clerks)."""
+    case = await issue(engine, "A1")
+    await engine.login("W1", "s1")
+    await engine.login("W2", "s2")
+    await engine.call_next("W1")
+    await engine.transfer("W1", "window", "W2")
+    with pytest.raises(HallQError) as refused:
+        await engine.logout("W2")
+    assert refused.value.message_zh == f"本窗口还有转来等候办理的号（{case.number}），请先呼叫办理再退出，或交接给接班同事"
+    with pytest.raises(HallQError) as refused:
+        await engine.login("W3", "s2")
+    assert refused.value.message_zh == f"您在2号窗口还有转来等候办理的号（{case.number}），请先呼叫办理再到其他窗口登录，或交接给接班同事"
+    assert await engine.sign_off("s2") == ["W2"]
+    await engine.close_day(engine.today() - timedelta(days=1))  # a restarted hub closes the day before: today's case stays
+    assert (await engine.window("W2")).staff_id == "s2"
+    assert (await engine.call_next("W2")).id == case.id
+    await engine.finish("W2")
+    await engine.logout("W2")
+    assert (await engine.window("W2")).staff_id is None
+
+    other = await issue(engine, "A1")
+    await engine.login("BO", "s3")
+    await engine.call_next("W1")
+    await engine.transfer("W1", "back_office", "BO")
+    await engine.logout("BO")
+    assert (await engine.ticket(other.id)).target_window == "BO"
+
+
+async def test_no_rating_is_invited_from_a_back_office(engine, clock):
+    """Tried: a back office's clerk serving a case sent to it pressing 邀请评价. It was: accepted,
+    and the citizen's status page offered a rating for a visit no citizen was at. Kept: refused
+    as a rating keyed at a back office is (no_rating_here); the front window may invite."""
+    case = await issue(engine, "A1")
+    await engine.login("W1", "s1")
+    await engine.login("BO", "s3")
+    await engine.call_next("W1")
+    await engine.transfer("W1", "back_office", "BO")
+    await engine.call_next("BO")
+    await engine.start("BO")
+    with pytest.raises(HallQError) as refused:
+        await engine.invite_rating("BO")
+    assert (refused.value.code, refused.value.message_zh) == ("no_rating_here", "后台审批室不能邀请评价（群众在窗口评价）")
+    assert "ticket.rating_invited" not in [e.kind for e in await engine.ticket_events(case.id)]
+    await engine.transfer("BO", "window", "W1")
+    await engine.call_next("W1")
+    await engine.start("W1")
+    assert (await engine.invite_rating("W1")).id == case.id
+
+
 async def test_calling_a_number_that_cannot_be_called_says_why(engine, clock):
     """Tried: calling by number a ticket already finished, one of another zone's queue, a no-show,
     and one sent to another window. Kept: each refusal says why (all read 当前不能在本窗口呼叫)."""

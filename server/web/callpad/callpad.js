@@ -337,7 +337,7 @@
     }
 
     allowed() {
-      return PadRules.enabled(this.window, this.maxRecalls, this.parked.length);
+      return PadRules.enabled(this.window, this.maxRecalls, this.parked.length, this.targeted);
     }
 
     draw() {

@@ -4,14 +4,16 @@
 "use strict";
 
 const PadRules = (() => {
-  // window: GET /api/v1/windows/{id}; parkedCount: tickets this window has on hold.
-  function enabled(window, maxRecalls, parkedCount) {
+  // window: GET /api/v1/windows/{id}; parkedCount: tickets this window has on hold; sentCount:
+  // cases transferred to this window and waiting for it.
+  function enabled(window, maxRecalls, parkedCount, sentCount) {
     const loggedIn = !!(window && window.staff_id);
     const paused = loggedIn && window.paused_reason != null;
     const ticket = loggedIn ? window.current_ticket : null;
     const status = ticket ? ticket.status : null;
     const free = loggedIn && !paused && !ticket;
     const open = status === "called" || status === "serving";
+    const backOffice = !!window && window.kind === "back_office";
     return {
       callNext: free,
       callNumber: free,
@@ -25,8 +27,10 @@ const PadRules = (() => {
       resumeParked: free && parkedCount > 0,
       pause: loggedIn && !paused && !ticket, // a called citizen would read 暂停服务: park first
       resume: paused,
-      invite: status === "serving" && ticket.rating == null,
-      logout: loggedIn && !ticket && !parkedCount, // a parked case only this window can resume
+      invite: status === "serving" && ticket.rating == null && !backOffice, // no citizen at a back office
+      // A parked case only this window can resume; a case sent here only it can call (a back
+      // office's cases may wait for its clerks).
+      logout: loggedIn && !ticket && !parkedCount && !(sentCount && !backOffice),
       handOver: loggedIn && !ticket, // 交接: a colleague takes the window, parked cases included
       appeals: loggedIn,
       issueFor: loggedIn, // 代取号, even with a citizen at the counter; offered at the 帮代办 desk only
