@@ -327,6 +327,39 @@ async def test_a_key_pressed_twice_before_the_window_is_read_back_acts_once(tabs
 
 
 @pytest.mark.browser
+async def test_keys_that_cannot_act_say_why(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: R once more after the hall's three recalls, then 指定叫号 and 过号重排 with only
+    spaces typed. It was: R did nothing and said nothing (the clerk took the pad for stuck); the
+    boxes sent the spaces and showed 请求参数不正确：号码（number）太短. Kept: R says the limit and
+    what to do, sends nothing; an empty box asks for the number and sends nothing."""
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.rsplit("/", 1)[1]) if r.method == "POST" else None)
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    for calls in (2, 3, 4):
+        await expect(page.locator(button("recall"))).to_be_enabled()
+        await page.keyboard.press("r")
+        await expect(page.locator("#ticket-calls")).to_have_text(f"{calls} 次")
+    await expect(page.locator(button("recall"))).to_be_disabled()
+    await page.keyboard.press("r")
+    await expect(page.locator("#pad-error")).to_have_text("已重呼3次，请标记过号")
+    await page.keyboard.press("x")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    for key, box in (("c", "#call-number"), ("l", "#requeue-number")):
+        await page.keyboard.press(key)
+        await page.fill(box, "   ")
+        await page.press(box, "Enter")
+        await expect(page.locator("#pad-error")).to_have_text("请输入票号，如 C1005")
+        await expect(page.locator(box)).to_be_focused()
+        await page.keyboard.press("Escape")
+        await expect(page.locator(box)).to_be_hidden()
+    assert posts == ["call-next", "recall", "recall", "recall", "no-show"], posts
+    assert (await pad_hub.engine.ticket_by_number("C1001")).status == "no_show"
+
+
+@pytest.mark.browser
 async def test_wrong_password_shows_the_chinese_error(tabs: Tabs, pad_hub: Hub) -> None:
     taken = await pad_hub.client.post("/api/v1/windows/W20/login", json={}, headers=pad_hub.auth("staff02"))
     assert taken.status == 200

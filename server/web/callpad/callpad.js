@@ -410,7 +410,12 @@
     trigger(action) {
       if (!this.window || this.busy) return;
       if (action === "pause" && this.allowed().resume) action = "resume";
-      if (!this.allowed()[action]) return;
+      if (!this.allowed()[action]) {
+        // R at the limit did nothing at all, and the clerk took the pad for stuck.
+        const ticket = this.window.current_ticket;
+        if (action === "recall" && ticket && ticket.status === "called") this.message(`已重呼${this.maxRecalls}次，请标记过号`, "");
+        return;
+      }
       const handlers = {
         callNext: () => this.run("POST", this.path("call-next"), undefined, (r) => (r.empty ? "当前没有等候的号" : `已呼叫 ${r.ticket.number}`)),
         callNumber: () => this.openCallNumber(),
@@ -642,6 +647,19 @@
       PadRender.options($("transfer-target"), items);
     }
 
+    // The ticket number typed in a panel's box, or null (said, the cursor put back) when only
+    // spaces were typed: the box's `required` let them through, and the hub's refusal read
+    // 请求参数不正确：号码（number）太短.
+    typedNumber(box) {
+      const number = $(box).value.trim().toUpperCase();
+      if (!number) {
+        this.message("请输入票号，如 C1005", "");
+        $(box).value = "";
+        $(box).focus();
+      }
+      return number || null;
+    }
+
     // ------------------------------------------------------------ wiring
     bindControls() {
       $("login-form").addEventListener("submit", (e) => this.onLogin(e));
@@ -658,12 +676,14 @@
       }
       $("panel-callNumber").addEventListener("submit", (e) => {
         e.preventDefault();
-        const number = $("call-number").value.trim().toUpperCase();
+        const number = this.typedNumber("call-number");
+        if (!number) return;
         this.run("POST", this.path("call"), { number }, (t) => `已呼叫 ${t.number}`).then((done) => { if (done) $("call-number").value = ""; });
       });
       $("panel-requeue").addEventListener("submit", (e) => {
         e.preventDefault();
-        const number = $("requeue-number").value.trim().toUpperCase();
+        const number = this.typedNumber("requeue-number");
+        if (!number) return;
         this.run("POST", `/late/${encodeURIComponent(number)}`, undefined, (t) => `${t.number} 已重新排队（排在当前号之后）`)
           .then((done) => { if (done) $("requeue-number").value = ""; });
       });
