@@ -464,6 +464,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _set_up_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT)
+    if not verbose:
+        # One line per plugin and per migration context at every start: `hallq report` from cron
+        # printed thirteen of them before its own words.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # pygame greets stdout with its version and a web address at import (kiosk, boards, the
@@ -472,14 +480,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = bool(argv) and argv[0] in ("-v", "--verbose")
     rest = argv[1:] if verbose else argv
     if rest and rest[0] in FORWARDED:
-        logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT)
+        _set_up_logging(verbose)
         return run_forwarded(rest[0], rest[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format=LOG_FORMAT, datefmt=LOG_DATEFMT
-    )
-    if not args.verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin at every start
+    _set_up_logging(args.verbose)
     try:
         return int(args.func(args))
     except BrokenPipeError:  # `hallq check-config | head`: the reader has what it wanted

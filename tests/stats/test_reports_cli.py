@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +13,7 @@ from server.config.paths import default_config_dir
 from server.simulation.history import simulate_main
 from server.stats.cli import report_main
 from server.stats.export import readable
+from tests.hub_process import HALLQ
 
 
 def test_simulate_then_report_in_every_format(tmp_path, capsys):
@@ -83,3 +85,19 @@ def test_report_misuse_gets_a_message_and_makes_nothing(tmp_path, capsys):
     assert "no folder" in capsys.readouterr().err and not out.parent.exists()
     assert report_main(["--from", "2026-11-01", "--to", "2026-11-26", "--db", "nosuchdriver://x/y"]) == 2
     assert "unsupported database URL nosuchdriver://x/y" in capsys.readouterr().err
+
+
+def test_the_hallq_report_command_prints_only_what_it_has_to_say(tmp_path):
+    """Tried: `hallq report` as cron runs it, with the hall's --data and --config, on a database
+    made by an earlier command. It was: thirteen `INFO alembic.runtime…` lines on stderr before
+    the report (the hub's own commands silenced them; the forwarded report did not). Kept: exit 0,
+    the page written, nothing on stderr."""
+    data = tmp_path / "data"
+    made = subprocess.run([HALLQ, "device", "add", "kiosk-1", "--role", "kiosk", "--data", str(data)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "report.html"
+    run = subprocess.run([HALLQ, "report", "--from", "2026-11-01", "--to", "2026-11-26", "--format", "html", "--data", str(data),
+                          "--config", str(default_config_dir()), "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
+    assert "统计报表" in out.read_text(encoding="utf-8")
