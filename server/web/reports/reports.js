@@ -260,11 +260,17 @@
       } catch (error) { $("followup-error").textContent = error.message; }
     };
     $("followup-rows").replaceChildren(...data.followups.map((f) => {
+      // The steps so far, each a sentence; who took a step is kept whole (大厅管理 / 员), while
+      // a long note wraps anywhere, as Chinese does (held whole, it ran the table off the card).
+      const who = (id) => { // 大厅管理员（manager）: the name whole, a line may break before its id
+        const label = name(id), cut = label.indexOf("（");
+        return cut > 0 ? [el("span", { class: "who" }, label.slice(0, cut)), label.slice(cut)] : [el("span", { class: "who" }, label)];
+      };
       const done = [];
-      if (f.new_number_at) done.push("无法联系后市民留了新号码");
-      if (f.attempts) done.push(`联系 ${f.attempts} 次${f.contact_result_zh ? "：" + f.contact_result_zh : ""}`);
-      if (f.finding_zh) done.push(`核实：${f.finding_zh}${f.finding_note ? "（" + f.finding_note + "）" : ""}，${name(f.found_by)}`);
-      if (f.rectification) done.push(`整改：${f.rectification}，${name(f.rectified_by)}`);
+      if (f.new_number_at) done.push(["无法联系后市民留了新号码"]);
+      if (f.attempts) done.push([`联系 ${f.attempts} 次${f.contact_result_zh ? "：" + f.contact_result_zh : ""}`]);
+      if (f.finding_zh) done.push([`核实：${f.finding_zh}${f.finding_note ? "（" + f.finding_note + "）" : ""}，`, ...who(f.found_by)]);
+      if (f.rectification) done.push([`整改：${f.rectification}，`, ...who(f.rectified_by)]);
       const cell = el("td", { class: "followup-actions" });
       const note = el("input", { class: "followup-note", maxlength: "200", placeholder: "说明" });
       const button = (label, cls, action) => {
@@ -292,7 +298,7 @@
       return el("tr", { "data-followup": String(f.id), class: f.overdue ? "late" : "" },
         el("td", {}, f.hall_day), el("td", {}, f.number), el("td", {}, name(f.staff_id)), el("td", {}, `${f.rating} 分`),
         el("td", { class: "phone" }, f.phone || "—"), el("td", { class: "status" }, f.state_zh),
-        el("td", {}, f.due ? `${f.due}${f.overdue ? "（已超期）" : ""}` : "—"), el("td", { class: "progress" }, done.join("；")), cell);
+        el("td", {}, f.due ? `${f.due}${f.overdue ? "（已超期）" : ""}` : "—"), el("td", { class: "progress" }, ...done.flatMap((step, i) => (i ? ["；", ...step] : step))), cell);
     }));
   }
 
