@@ -204,6 +204,11 @@
         // Told at once, while the visit is fresh in mind (they learnt of it only in the report).
         this.message("", `${event.number} 收到差评（${payload.score} 分），如有误可在「我的差评」中申诉`);
       }
+      if (event.kind === "ticket.transferred" && payload.target === this.windowId && payload.target_kind !== "queue" && !event.replay) {
+        // A case sent here came only as 转入 1 in the table, beside the pad's last, stale line.
+        const from = this.windows.find((w) => w.id === event.window_id);
+        this.message("", `${event.number} 已转来本窗口（转自${from ? from.name : event.window_id || "其他窗口"}${payload.note ? "：" + payload.note : ""}），请呼叫办理`);
+      }
       const mine = event.window_id === this.windowId || payload.target === this.windowId;
       const myQueues = Object.keys(this.window ? this.window.queues : {});
       const queueTouched = myQueues.includes(event.queue) || myQueues.includes((event.payload || {}).from_queue);
@@ -505,6 +510,10 @@
     }
 
     closePanel() {
+      // The cursor leaves a closed panel's box: until the browser noticed it was hidden, the next
+      // shortcut (L right after Esc) was typed into it and did nothing.
+      const focused = document.activeElement;
+      if (focused && focused.closest && focused.closest(".panel")) focused.blur();
       for (const panel of document.querySelectorAll(".panel")) panel.hidden = true;
       this.openPanelName = null;
     }
