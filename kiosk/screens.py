@@ -195,10 +195,11 @@ def queue_wait_text(queue: QueueInfo, priority: bool = False) -> str:
     """The line under the item before a citizen confirms: who is ahead and whether anyone serves.
     A queue no window serves says so (the board's rule): "0 人等候，约 0 分钟" read as "go now".
     A green-channel ticket is called before the ordinary line, so only priority tickets are ahead
-    of it: showing the whole line told an elderly citizen 6 ahead, and the ticket then said 0."""
-    if queue.open_windows == 0:
-        return f"{queue.name}：目前暂无窗口办理，取号后请留意叫号"
+    of it: showing the whole line told an elderly citizen 6 ahead, and the ticket then said 0.
+    With no window open the people ahead are still said (the citizen read them only on the ticket)."""
     ahead = queue.waiting_priority if priority else queue.waiting
+    if queue.open_windows == 0:
+        return f"{queue.name}：{f'前面还有 {ahead} 人等候，' if ahead else ''}目前暂无窗口办理，取号后请留意叫号"
     if ahead == 0:
         return f"{queue.name}：{'绿色通道优先办理，' if priority else ''}无需等候"
     if priority:

@@ -9,6 +9,7 @@ from PIL import Image
 from server.api.keys import CONFIG
 
 from kiosk import flow as f
+from server.engine.views import IssueRequest
 from kiosk.flow import SEARCH_MAX
 from printer_drivers.escpos_reader import read
 from tests.conftest import at
@@ -463,18 +464,27 @@ async def test_a_missing_device_file_printer_issues_nothing(hub, make_kiosk, tmp
 async def test_the_confirm_screen_says_when_no_window_serves_the_item(hub, make_kiosk):
     """Tried: choosing a zone C item before anyone works at a C window, then after W19 opens.
     Kept: the confirm screen says nobody serves it yet (it read "前面还有 0 人等候，预计等候约 0 分钟",
-    which a citizen takes for "go now"), then 无需等候 once a window is open."""
+    which a citizen takes for "go now") and, once three wait, how many are ahead (it said only
+    目前暂无窗口办理); then the estimate once a window is open."""
     kiosk = make_kiosk()
     await kiosk.start()
     await confirm_in_zone_c(kiosk)
     assert isinstance(kiosk.app.flow.screen, f.Confirm)
-    assert "目前暂无窗口办理" in kiosk.texts() and "约 0 分钟" not in kiosk.texts()
+    assert "：目前暂无窗口办理" in kiosk.texts() and "约 0 分钟" not in kiosk.texts()
+    # People already waiting are said too (only the ticket said them, after it was taken).
+    for _ in range(3):
+        await hub.engine.issue(IssueRequest(queue="C1"))
+    kiosk.app.refresh()
+    await kiosk.app.settle()
+    await kiosk.app.step()
+    assert isinstance(kiosk.app.flow.screen, f.Confirm)
+    assert "前面还有 3 人等候，目前暂无窗口办理，取号后请留意叫号" in kiosk.texts(), kiosk.texts()
     response = await hub.client.post("/api/v1/windows/W19/login", json={}, headers=hub.auth("staff02"))
     assert response.status == 200
     kiosk.app.refresh()
     await kiosk.app.settle()
     await kiosk.app.step()
-    assert "：无需等候" in kiosk.texts() and "暂无窗口" not in kiosk.texts()
+    assert "：前面还有 3 人等候，预计等候约" in kiosk.texts() and "暂无窗口" not in kiosk.texts()
 
 
 async def test_the_next_citizen_sees_the_tickets_just_taken_here(hub, make_kiosk):
