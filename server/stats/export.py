@@ -249,10 +249,14 @@ def assessment_to_xlsx(assessed: Assessed, produced: Produced, followups: Follow
 def _followup_sheet(sheet: Any, about: list[tuple[str, str]], f: FollowUpFigures) -> None:
     """差评回访率 and 整改率 as the hall reports them: of all the month's bad ratings, those
     contacted by the contact deadline and those closed (rectified, or found unfounded) by the
-    rectification deadline; a month without bad ratings has no rate, not 100%."""
+    rectification deadline; a month without bad ratings has no rate, not 100%. Those not yet
+    done whose deadline has not come are counted beside each rate: read early in the next month,
+    0% alone looked like a failure of follow-ups still within their time."""
     _titled(sheet, about, ["项目", "数值"])
     for label, value in (("差评数", f.bad_ratings), ("按时回访数", f.contacted_on_time), ("差评按时回访率", f.contact_rate),
-                         ("按时办结（整改）数", f.closed_on_time), ("差评按时整改率", f.closed_rate), ("尚未办结", f.still_open)):
+                         ("尚未回访且未到回访期限", f.contact_not_due),
+                         ("按时办结（整改）数", f.closed_on_time), ("差评按时整改率", f.closed_rate), ("尚未办结", f.still_open),
+                         ("尚未办结且未到整改期限", f.close_not_due)):
         _append(sheet, [label, "—" if value is None else value])
         if isinstance(value, float):
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.0%"

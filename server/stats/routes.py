@@ -242,7 +242,8 @@ async def assessment_xlsx(request: web.Request, principal: Principal) -> web.Res
     await request.app[FOLLOWUPS].sync()
     config = request.app[CONFIG]
     start, end = month_bounds(month)
-    followed = await request.app[DATABASE].read(lambda c: period_figures(c, config, start, end))
+    today = request.app[ENGINE].today()
+    followed = await request.app[DATABASE].read(lambda c: period_figures(c, config, start, end, today))
     return _download(assessment_to_xlsx(assessed, _produced(request, principal), followed), XLSX,
                      f"hallq-assessment-{month}.xlsx")
 

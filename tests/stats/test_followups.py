@@ -300,6 +300,9 @@ async def test_dashboard_counts_and_alerts_overdue_followups_and_the_month_waits
     today = await (await client.get("/api/v1/stats/today", headers=hub.auth("manager"))).json()
     assert today["followups"] == {"open": 1, "overdue": 0}
     assert not [a for a in today["alerts"] if a["kind"] == "followup_overdue"]
+    # Exported within the deadline, the sheet says the rating is not yet due (it read 0 % alone).
+    assert await followup_sheet(hub) == {"差评数": 1, "按时回访数": 0, "差评按时回访率": 0, "尚未回访且未到回访期限": 1,
+                                         "按时办结（整改）数": 0, "差评按时整改率": 0, "尚未办结": 1, "尚未办结且未到整改期限": 1}
 
     clock.set(at("09:00", date(2026, 11, 30)))  # Monday: the contact was due on Friday
     hub.tokens["manager"] = await hub.app[ACCOUNTS].open_session(  # a session lasts a day
@@ -312,10 +315,17 @@ async def test_dashboard_counts_and_alerts_overdue_followups_and_the_month_waits
     month = await (await client.get("/api/v1/stats/assessment?month=2026-11", headers=hub.auth("manager"))).json()
     assert "1 条差评未办结回访" in month["open"]["blockers"]
 
-    r = await client.get("/api/v1/stats/assessment.xlsx?month=2026-11", headers=hub.auth("manager"))
-    sheet = load_workbook(io.BytesIO(await r.read()))["差评回访"]
-    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    values = await followup_sheet(hub)
     assert (values["差评数"], values["按时回访数"], values["差评按时回访率"], values["尚未办结"]) == (1, 0, 0, 1)
+    assert values["尚未回访且未到回访期限"] == 0  # overdue since Friday
+
+
+async def followup_sheet(hub) -> dict:  # type: ignore[no-untyped-def]
+    """The month's 差评回访 sheet of the assessment workbook, item by item."""
+    r = await hub.client.get("/api/v1/stats/assessment.xlsx?month=2026-11", headers=hub.auth("manager"))
+    sheet = load_workbook(io.BytesIO(await r.read()))["差评回访"]
+    rows = list(sheet.iter_rows(values_only=True))
+    return {row[0]: row[1] for row in rows[[r[0] for r in rows].index("项目") + 1:]}
 
 
 async def test_a_chief_works_the_followups_of_the_bad_ratings_their_units_report_counts(aiohttp_client, tmp_path, clock):
@@ -402,9 +412,13 @@ async def test_followups_are_made_from_the_ratings_with_their_deadlines(engine, 
     await service.attempt(f.id, "manager", None, True, "")
     await service.find(f.id, "manager", None, "substantiated", "")
     await service.rectify(f.id, "manager", None, "整改并反馈")
-    figures = await engine.database.read(lambda c: period_figures(c, engine.config, date(2026, 9, 1), date(2026, 10, 31)))
+    figures = await engine.database.read(lambda c: period_figures(c, engine.config, date(2026, 9, 1), date(2026, 10, 31),
+                                                                  date(2026, 10, 9)))
     assert (figures.bad_ratings, figures.contacted_on_time, figures.closed_on_time, figures.still_open) == (2, 1, 1, 1)
-    assert figures.contact_rate == 0.5
+    assert figures.contact_rate == 0.5 and figures.contact_not_due == 0  # the first was due on 10-02
+    before = await engine.database.read(lambda c: period_figures(c, engine.config, date(2026, 9, 1), date(2026, 10, 31),
+                                                                 date(2026, 10, 1)))
+    assert (before.contact_not_due, before.close_not_due) == (1, 1)  # the first, still within both deadlines
 
 
 async def test_a_look_with_no_new_bad_rating_writes_nothing(engine, clock, bus):
