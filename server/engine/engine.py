@@ -1424,10 +1424,10 @@ class QueueEngine:
         wanted = [q for q in self.config.queues if prefixes is None or q.prefix in prefixes]
         left_min = open_minutes_left(self.config, now)
         stats: dict[str, _Waiting] = {}
-        in_line: dict[str, int] = {}
+        lines: dict[str, _Waiting] = {}
         for queue, count, priority, oldest in conn.execute(sql.WAITING_IN_LINES, {"day": day}):
             stats[queue] = stats.get(queue, _Waiting()).add(count, priority, oldest)
-            in_line[queue] = int(count)
+            lines[queue] = _Waiting().add(count, priority, oldest)
         # A case sent to a back office waits for that room, not for the queue's windows: it
         # counted on boards and kiosks (5 waiting where a new ticket was told 3 ahead).
         for queue, count, priority, oldest, target in sent:
@@ -1450,6 +1450,7 @@ class QueueEngine:
         views = []
         for q in wanted:
             s = stats.get(q.prefix)
+            line = lines.get(q.prefix, _Waiting())
             waiting = s.waiting if s else 0
             c = counts.get(q.prefix)
             figures = _QueueFigures.of(
@@ -1471,7 +1472,9 @@ class QueueEngine:
                     estimated_wait_min=estimate if waiting else 0,
                     service_min=round(figures.service_min, 2),
                     beyond_today=bool(waiting) and (estimate or 0) > left_min,
-                    in_line=in_line.get(q.prefix, 0),
+                    in_line=line.waiting,
+                    in_line_priority=line.waiting_priority,
+                    in_line_longest_wait_s=round(now - line.oldest, 1) if line.oldest is not None else None,
                     issued_today=int(issued.get(q.prefix, 0)),
                     sold_out=self._sold_out(q.daily_cap, int(issued.get(q.prefix, 0)), day),
                     sold_out_items=items_sold_out.get(q.prefix, {}),

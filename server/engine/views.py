@@ -188,6 +188,10 @@ class QueueView:
     in_line: int = 0
     """Of `waiting`, those in the queue's line, which any of its windows may call (the rest were
     sent to one window): a window's pad counts these and the cases sent to it."""
+    in_line_priority: int = 0
+    in_line_longest_wait_s: float | None = None
+    """The line's own priority count and longest wait: a pad showed 0 in line beside 3分1秒, the
+    wait of a case sent to one window (counted in `waiting`, not in the line)."""
     beyond_today: bool = False
     """The estimated wait runs past what is left of today's opening hours: a new ticket would
     likely not be served today (the dashboard showed 460分钟 at 14:00; kiosks said nothing)."""

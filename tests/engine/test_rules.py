@@ -668,6 +668,26 @@ async def test_a_window_with_a_case_sent_to_it_is_not_left_empty(engine, clock):
     assert (await engine.ticket(other.id)).target_window == "BO"
 
 
+async def test_a_queues_line_figures_leave_out_a_case_sent_to_one_window(engine, clock):
+    """Tried: an elderly citizen's A1 ticket called at W1 and sent to W2 5 min ago, and an
+    ordinary one waiting in A1's line for 1 min. It was: the pads showed A1 with 0 in line
+    beside the sent case's longest wait (3分1秒 over an empty line), and its priority count.
+    Kept: the queue's totals count both; its line's own count, priority and longest wait only
+    the ticket any A1 window may call."""
+    await engine.login("W1", "s1")
+    await engine.login("W2", "s2")
+    sent = await issue(engine, "A1", priority_class="elderly")
+    await engine.call_next("W1")
+    await engine.transfer("W1", "window", "W2")  # it waits for W2 from now
+    clock.advance(240)
+    later = await issue(engine, "A1")
+    clock.advance(60)
+    [a1] = await engine.queues(["A1"])
+    assert (a1.waiting, a1.waiting_priority, a1.longest_wait_s) == (2, 1, 300.0)
+    assert (a1.in_line, a1.in_line_priority, a1.in_line_longest_wait_s) == (1, 0, 60.0)
+    assert (await engine.call_next("W1")).id == later.id and (await engine.call_next("W2")).id == sent.id
+
+
 async def test_no_rating_is_invited_from_a_back_office(engine, clock):
     """Tried: a back office's clerk serving a case sent to it pressing 邀请评价. It was: accepted,
     and the citizen's status page offered a rating for a visit no citizen was at. Kept: refused

@@ -330,7 +330,8 @@
       const queues = await HallQ.api("GET", "/queues");
       // Each queue's line (what this window may call); cases sent to one window are not in it:
       // this window's come in the 转入 row, other windows' are not this window's to call.
-      const rows = queues.filter((q) => prefixes.includes(q.prefix)).map((q) => ({ ...q, waiting: q.in_line }));
+      const rows = queues.filter((q) => prefixes.includes(q.prefix))
+        .map((q) => ({ ...q, waiting: q.in_line, waiting_priority: q.in_line_priority, longest_wait_s: q.in_line_longest_wait_s }));
       if (this.targeted || !prefixes.length) {
         rows.push({ prefix: "转入", name: "转给本窗口的件", waiting: this.targeted, waiting_priority: 0, longest_wait_s: null });
       }
