@@ -212,3 +212,15 @@ def test_python_escpos_text_sends_code_page_switches() -> None:
     p = Dummy()
     p.text("№ 1\n")
     assert "code_page" in [op.command for op in parse(p.output)]
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_a_wrapped_centred_line_ends_at_its_last_character(name: str) -> None:
+    """Tried: 社保医保服务区 and a long item's name, one field joined by two spaces, on every
+    profile. It was: on 58 mm paper the line broke after the spaces and kept them, so the printer
+    centred 社保医保服务区 plus two blank columns, a column left of the middle. Kept: no printed
+    line ends in a space; the field's words are all there."""
+    service = "企业职工基本养老保险参保登记（新办）"
+    doc = read(render(name, zone_name="社保医保服务区", service_name=service))
+    assert not [line.text for line in doc.lines if line.text.endswith(" ")]
+    assert "社保医保服务区" in doc.text and service in doc.text.replace("\n", "")
