@@ -206,7 +206,7 @@ async def test_transfer_to_a_back_office_and_to_a_queue(tabs: Tabs, pad_hub: Hub
     await page.select_option("#transfer-kind", "queue")
     await expect(page.locator("#transfer-target option[value='C1']")).to_have_count(0)  # not its own queue
     await page.select_option("#transfer-target", "A1")
-    await page.click("#panel-transfer button[type='submit']")
+    await page.press("#transfer-target", "Enter")  # Enter in a list sends the panel, as in a text box
     await expect(page.locator("#pad-info")).to_contain_text("C1002 已转至 A1")
     to_queue = await pad_hub.engine.ticket_by_number("C1002")
     assert (to_queue.status, to_queue.queue, to_queue.target_window) == ("waiting", "A1", None)

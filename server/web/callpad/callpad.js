@@ -731,6 +731,14 @@
     onKey(event) {
       if ($("view-pad").hidden || event.ctrlKey || event.altKey || event.metaKey) return;
       if (event.key === "Escape") { this.closePanel(); return; }
+      const form = event.target.closest ? event.target.closest("form.panel") : null;
+      if (event.key === "Enter" && event.target.tagName === "SELECT" && form) {
+        // Enter in a list of a panel sends it, as in its text boxes: 转移 opened on 转移到 and
+        // Enter did nothing there (a keyboard-only clerk tabbed three times to send).
+        event.preventDefault();
+        form.requestSubmit();
+        return;
+      }
       if (this.openPanelName === "finish" || this.openPanelName === "pause") {
         const index = Number.parseInt(event.key, 10);
         const buttons = $(this.openPanelName === "finish" ? "outcome-choices" : "pause-choices").querySelectorAll("button");
