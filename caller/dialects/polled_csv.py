@@ -40,6 +40,8 @@ REQUESTS: dict[str, ActionKind] = {
     "Q": ActionKind.LOGIN,
     "Y": ActionKind.RATING,
 }
+#: the state letters of a pad with its clerk logged in: only from one of these is "N" a logout.
+LOGGED_IN = frozenset("FESL")
 #: status letter -> action kind for letters that are states (an action only when entered).
 STATES: dict[str, ActionKind | None] = {
     "F": None,
@@ -161,6 +163,11 @@ class PolledCsv:
             kind = STATES[letter]
             if kind is None:  # "F": a resume when it follows "E" (paused)
                 return PadAction.simple(ActionKind.RESUME) if previous[0] == "E" else None
+            if kind is ActionKind.LOGOUT and previous[0] not in LOGGED_IN:
+                # "N" after a request is the pad saying it is not logged in (a refused login's Q,
+                # a key pressed on a pad just plugged in before the hub told it its clerk), not a
+                # clerk's logout: taken as one, it signed the window's clerk out unasked.
+                return None
             return PadAction.simple(kind)
         except (KeyError, ValueError):  # InvalidPadValue is a ValueError
             return None  # e.g. rating "9" or an unknown transfer type: not an action

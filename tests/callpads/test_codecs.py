@@ -143,6 +143,16 @@ def test_polled_csv_status_letters() -> None:
     ]
 
 
+def test_polled_csv_not_logged_in_after_a_request_is_no_logout() -> None:
+    """Tried: a pad plugged in again pressing recall before the hub had shown it its clerk, then
+    reporting its own not-logged-in state; and a login refused for a wrong PIN (Q, then N). It was:
+    each N taken as the clerk's logout, which signed the window's clerk out unasked (or answered a
+    refusal the pad took for its next login's). Kept: N is a logout only from a logged-in state."""
+    assert polled_events(["P,,,,,,", "N,,,,,,"]) == [PadAction.simple(ActionKind.RECALL), None]
+    assert polled_events(["N,,,,,,", "Q,,1001,9999,,,", "N,,,,,,"]) == [None, PadAction.login("1001", "9999"), None]
+    assert polled_events(["S,,,,,,", "N,,,,,,"]) == [None, PadAction.simple(ActionKind.LOGOUT)]
+
+
 def test_polled_csv_bad_values_are_not_actions() -> None:
     # Rating 9 and transfer type 'Z' are not actions; bad field counts are not status lines.
     assert polled_events(["Y,,,,,,9", "B,,,,Z,3,", "T,,,"]) == [None, None, None]
