@@ -19,6 +19,7 @@
       this.maxRecalls = 3;
       this.leaving = false; // true while a logout is on its way: stale refreshes then keep quiet
       this.missedRead = false; // an event's read skipped while an action was on its way
+      this.lastError = null; // the last failure, for an action that must say more about it
       this.zones = [];
       this.windows = [];
       this.allQueues = [];
@@ -369,6 +370,7 @@
     }
 
     onError(error) {
+      this.lastError = error;
       if (error && error.status === 401) return this.expire();
       // No answer at all: the hub may have acted (a call whose answer was lost). The next read of
       // the window that succeeds shows what is, and takes this line away.
@@ -594,16 +596,25 @@
     // panel (the next citizen, who must not be given the last one's ticket) and for every other
     // request (another item or document number is another ticket; the hub refuses a reused key).
     // The document number leaves the page once issued.
+    // Each opening is the next citizen's: the last one's document number, search and item went
+    // with them (a passport number typed, the panel closed, and the next citizen's ticket was
+    // issued on it: their per-person cap counted against the wrong person, on screen for anyone).
     openIssueFor() {
       this.openPanel("issueFor");
       this.issueKey = null;
+      $("issue-person").value = "";
+      $("issue-search").value = "";
       this.searchItems();
     }
 
+    // Only the newest search's answer fills the list: the zone's list asked for at opening,
+    // answered after the clerk's typed search, replaced its items (and the item picked).
     async searchItems() {
       const text = $("issue-search").value.trim();
+      const asked = (this.searches = (this.searches || 0) + 1);
       try {
         const items = await HallQ.api("GET", `/items?limit=50${text ? `&q=${encodeURIComponent(text)}` : `&zone=${encodeURIComponent(this.window.zone)}`}`);
+        if (asked !== this.searches) return;
         const zoneName = Object.fromEntries(this.zones.map((z) => [z.code, z.name]));
         this.issueItems = Object.fromEntries(items.map((i) => [i.code, i]));
         PadRender.options($("issue-item"), items.map((i) => [i.code, `${i.name}（${zoneName[i.zone] || i.zone}）`]));
@@ -622,10 +633,18 @@
         this.issueKey = `pad-${this.windowId}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
         this.issueKeyFor = sent;
       }
+      this.lastError = null;
       return this.run("POST", "/tickets", body, (r) => { // success closes the panel; reopening makes a new key
         $("issue-person").value = "";
         return `已代取号 ${r.ticket.number}（${item.name}）：请群众到${zoneName}等候叫号，前面还有 ${r.people_ahead} 人`;
-      }, { "Idempotency-Key": this.issueKey });
+      }, { "Idempotency-Key": this.issueKey }).then((result) => {
+        // No answer: the hub may have issued it, and the window's state cannot show a ticket
+        // taken for someone else (the pad said only 网络曾中断，以上为窗口当前状态).
+        if (!result && this.lastError && this.lastError.status === 0) {
+          this.message("没有收到取号结果，可能已经取号：请再按「取号」确认（不会重复取号）", "");
+        }
+        return result;
+      });
     }
 
     async openTransfer() {
