@@ -668,17 +668,22 @@ class QueueEngine:
             return kept
         return await self._write(work)
 
-    def _logout_in(self, txn: _Txn, window_id: str, reason: str) -> None:
+    def _logout_in(self, txn: _Txn, window_id: str, reason: str, *, taking_over: bool = False) -> None:
         """Leave a window. Refused while a case is open there: the one at the counter, one parked
         (挂起) there, which only this window can resume, or one sent to this window (转给本窗口)
         and waiting, which only this window can call: logged out, its citizen waited for a window
         nobody was at (docs/web-callpad.md: 退出 only with no open case). A transfer to a window
-        nobody is at is refused for the same reason."""
+        nobody is at is refused for the same reason. `taking_over`: moved by a hand-over to
+        another window, whose pad shows the refusal to the clerk handing over (您在59号窗口 spoke
+        to the wrong person)."""
         state = self._window_state(txn.conn, window_id)
         assert state is not None
         window = self._window(window_id).name
-        where = f"您在{window}" if reason == "moved" else "本窗口"
-        then = "再到其他窗口登录" if reason == "moved" else "再退出"
+        where, then, or_hand_over = (
+            (f"接班同事在{window}", "再来接班", "") if taking_over
+            else (f"您在{window}", "再到其他窗口登录", "，或交接给接班同事") if reason == "moved"
+            else ("本窗口", "再退出", "，或交接给接班同事")
+        )
         if state._mapping["current_ticket_id"] is not None:
             raise invalid_state(
                 f"window {window_id} still has a ticket; finish or transfer it first", f"{where}还有正在办理的号，请先办结或转移{then}"
@@ -692,7 +697,7 @@ class QueueEngine:
         for numbers, english, chinese in waiting_here:
             if numbers:
                 raise invalid_state(f"window {window_id} " + english.format(", ".join(numbers)) + ", or hand the window over",
-                                    where + chinese.format("、".join(numbers)) + f"{then}，或交接给接班同事")
+                                    where + chinese.format("、".join(numbers)) + then + or_hand_over)
         self._leave(txn, state, reason)
 
     def _leave(self, txn: _Txn, state: Row[Any], reason: str) -> None:
@@ -727,7 +732,7 @@ class QueueEngine:
                 select(window_states.c.window_id).where(window_states.c.staff_id == to_staff, window_states.c.window_id != window_id)
             ).scalars().all()
             for other in elsewhere:  # one person, one window, as at a login
-                self._logout_in(txn, other, reason="moved")
+                self._logout_in(txn, other, reason="moved", taking_over=True)
             self._leave(txn, state, "handover")
             txn.conn.execute(
                 update(window_states).where(window_states.c.window_id == window_id).values(staff_id=to_staff, logged_in_at=txn.now)

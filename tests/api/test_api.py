@@ -555,6 +555,15 @@ async def test_a_colleague_takes_over_a_window_with_its_parked_case(hub):
     refused = await post("/api/v1/windows/W19/logout", headers=mine)
     assert refused.status == 409 and "交接" in (await refused.json())["error"]["message"]
 
+    # staff02 is still at W20 with a citizen called: the refusal speaks of the colleague, to the
+    # clerk handing over (it said 您在20号窗口…再到其他窗口登录 to staff01, who is at W19).
+    await post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+    hers = hub.auth("staff02")
+    for step in ("login", "call-next"):
+        assert (await post(f"/api/v1/windows/W20/{step}", json={} if step == "login" else None, headers=hers)).status == 200
+    busy = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff02", "password": HUB_PASSWORD}, headers=mine)
+    assert busy.status == 409 and (await busy.json())["error"]["message"] == "接班同事在20号窗口还有正在办理的号，请先办结或转移再来接班"
+    assert (await post("/api/v1/windows/W20/no-show", headers=hers)).status == 200
     wrong = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff02", "password": "nope"}, headers=mine)
     assert wrong.status == 403 and (await wrong.json())["error"]["message"] == "接班人工号或密码错误"
     not_hers = await post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff03", "password": HUB_PASSWORD},
