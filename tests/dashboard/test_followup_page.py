@@ -245,3 +245,25 @@ async def test_a_long_finding_note_wraps_inside_the_card(page: Page, web_hub: Hu
     table_past = await page.evaluate("""() => document.querySelector("#followups-card table").getBoundingClientRect().right
         - document.querySelector("#followups-card").getBoundingClientRect().right""")
     assert (wide, layout[1], layout[2]) == (0, 0, 1) and table_past <= 0, (wide, layout, table_past)
+
+
+@pytest.mark.browser
+async def test_a_double_click_decides_once(page: Page, web_hub: Hub) -> None:
+    """Tried: 驳回 on an appeal and 未接通 on its follow-up, each double-clicked, as a manager does.
+    It was: two requests each; the appeal read 已驳回 with 该申诉已处理 in red under it (a manager
+    thinks it failed), and a second unanswered call counted. Kept: one decision, no error, one
+    attempt recorded."""
+    appeal = await bad_rating_appeal(web_hub)
+    await sign_in(page, web_hub, "/reports")
+    row = page.locator(f"#appeal-rows tr[data-appeal='{appeal}']")
+    await row.locator("input").fill("录像显示服务规范，评价有效")
+    await row.locator("button.reject").dblclick()
+    await expect(row.locator("td.status")).to_have_text("已驳回")
+    await expect(page.locator("#appeal-error")).to_have_text("")
+    followup = page.locator("#followup-rows tr").first
+    await followup.locator("button.missed").dblclick()
+    await expect(followup.locator("td.progress")).to_contain_text("联系 1 次")
+    await page.wait_for_timeout(300)  # a second request, if any, would have landed by now
+    [attempts] = await web_hub.app[DATABASE].read(lambda c: c.execute(select(rating_followups.c.attempts)).scalars().all())
+    assert attempts == 1
+    await expect(page.locator("#followup-error")).to_have_text("")

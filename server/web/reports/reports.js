@@ -224,11 +224,15 @@
             reason.focus();
             return;
           }
+          // One decision per press: a double click sent two, and the second's 该申诉已处理 stood
+          // in red under a decision that had been made.
+          if (cell.dataset.busy) return;
+          cell.dataset.busy = "1";
           try {
             await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
             await loadAppeals();
             await readMonthAgain();
-          } catch (error) { $("appeal-error").textContent = error.message; }
+          } catch (error) { $("appeal-error").textContent = error.message; } finally { delete cell.dataset.busy; }
         };
         const accept = el("button", { type: "button", class: "accept" }, "采纳");
         const reject = el("button", { type: "button", class: "reject" }, "驳回");
@@ -251,13 +255,16 @@
     const data = await HallQ.api("GET", "/followups");
     const name = (who) => data.names[who] || who || "";
     $("followup-counts").textContent = `待办 ${data.counts.open} 件，其中超期 ${data.counts.overdue} 件`;
+    const busy = new Set(); // follow-ups with a step on its way: a double click on 未接通 counted two calls
     const post = async (f, step, body) => {
+      if (busy.has(f.id)) return;
+      busy.add(f.id);
       $("followup-error").textContent = "";
       try {
         await HallQ.api("POST", `/followups/${f.id}/${step}`, body);
         await loadFollowups();
         await readMonthAgain();
-      } catch (error) { $("followup-error").textContent = error.message; }
+      } catch (error) { $("followup-error").textContent = error.message; } finally { busy.delete(f.id); }
     };
     $("followup-rows").replaceChildren(...data.followups.map((f) => {
       // The steps so far, each a sentence; who took a step is kept whole (大厅管理 / 员), while
