@@ -81,10 +81,11 @@ def cases_behind(conn: Connection, config: HallConfig, rules: AssessmentRules, s
 
 def bad_ratings_of(conn: Connection, staff: str, start: date, end: date) -> list[dict[str, Any]]:
     """A person's own bad ratings (1-2) of hall days start..end with their appeal's state: what a
-    clerk needs to appeal one (the ticket id the appeal names) and to follow it. Excluded ones stay
-    listed."""
+    clerk needs to appeal one (the ticket id the appeal names) and to follow it, with the manager's
+    reason once decided (a clerk read only 申诉已驳回, never why). Excluded ones stay listed."""
     query = (
-        select(tf.c.ticket_id, tickets.c.hall_day, tickets.c.number, tf.c.queue, tf.c.rating, rating_appeals.c.status)
+        select(tf.c.ticket_id, tickets.c.hall_day, tickets.c.number, tf.c.queue, tf.c.rating, rating_appeals.c.status,
+               rating_appeals.c.decision_reason)
         .join(tickets, tickets.c.id == tf.c.ticket_id)
         .outerjoin(rating_appeals, rating_appeals.c.ticket_id == tf.c.ticket_id)
         .where(tf.c.hall_day >= start, tf.c.hall_day <= end, tf.c.rating_staff == staff, tf.c.rating <= 2)
@@ -92,4 +93,4 @@ def bad_ratings_of(conn: Connection, staff: str, start: date, end: date) -> list
         .limit(CASES_LIMIT)
     )
     return [{"ticket_id": r.ticket_id, "hall_day": r.hall_day, "number": r.number, "queue": r.queue, "rating": r.rating,
-             "appeal": r.status} for r in conn.execute(query)]
+             "appeal": r.status, "decision_reason": r.decision_reason} for r in conn.execute(query)]

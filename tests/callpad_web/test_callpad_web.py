@@ -674,8 +674,14 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
                        ("rectification", {"measures": "加强业务培训"})):
         r = await pad_hub.client.post(f"/api/v1/followups/{followup['id']}/{step}", json=body, headers=pad_hub.auth("manager"))
         assert r.status == 200, await r.text()
+    # The manager rejects the appeal: the clerk reads why (only 申诉已驳回, before).
+    [appeal] = appeals["appeals"]
+    r = await pad_hub.client.post(f"/api/v1/appeals/{appeal['id']}/decision", json={"accept": False, "reason": "录像显示服务用语不规范"},
+                                  headers=pad_hub.auth("manager"))
+    assert r.status == 200, await r.text()
     await page.click(button("appeals"))
     await expect(row.locator("td.followup")).to_have_text("回访已办结：部分属实；整改：加强业务培训")
+    await expect(row.locator("td").nth(3)).to_have_text("申诉已驳回：录像显示服务用语不规范")
     theirs = await (await pad_hub.client.get("/api/v1/my/bad-ratings", headers=pad_hub.auth("staff02"))).json()
     assert theirs["bad_ratings"] == []
 

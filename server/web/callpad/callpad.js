@@ -562,7 +562,7 @@
         $("appeal-rows").replaceChildren(...(data.bad_ratings.length ? data.bad_ratings.map((r) => {
           const cell = document.createElement("td");
           if (r.appeal) {
-            cell.textContent = state[r.appeal] || r.appeal;
+            cell.textContent = (state[r.appeal] || r.appeal) + (r.decision_reason ? `：${r.decision_reason}` : "");
           } else if (r.month_final) { // the hub refuses it: the month's assessment is final
             cell.textContent = "该月考核已归档，不能申诉";
           } else {
