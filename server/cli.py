@@ -188,7 +188,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check_config(args: argparse.Namespace) -> int:
     from server.config.cli import check_config_main
 
-    return check_config_main(_config_dir(args.dir))
+    # None, not the sample's resolved folder: check_config_main says when it checks the sample.
+    return check_config_main(Path(args.dir) if args.dir else None)
 
 
 def cmd_import_items(args: argparse.Namespace) -> int:
