@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -85,7 +87,15 @@ def print_demo_pages(settings: HubSettings, config: HallConfig, board_token: str
     print(f"demo call-pad: {base}/pad (staff01/{secret['staff01']}, windows {spare} are left free for you); dashboard and reports: {base}/dashboard, {base}/reports "
           f"(manager/{secret['manager']})", flush=True)
     trust = " --ca HALL-CA.crt" if settings.scheme == "https" else ""  # the CA that signed --tls-cert
-    print(f"demo kiosk: hallq kiosk --hub {base}{trust} --token {kiosk_token} --windowed --demo", flush=True)
+    print(f"demo kiosk: {hallq_command()} kiosk --hub {base}{trust} --token {kiosk_token} --windowed --demo", flush=True)
+
+
+def hallq_command() -> str:
+    """The `hallq` beside this Python, to print in commands a newcomer copies: the README runs
+    .venv/bin/hallq, and a bare `hallq` printed by the demo was not found in a shell without the
+    venv activated."""
+    beside = Path(sys.executable).with_name("hallq")
+    return str(beside) if beside.exists() else "hallq"
 
 
 def load_demo_devices(settings: HubSettings, config: HallConfig) -> DeviceConfig:
@@ -172,7 +182,7 @@ def build_demo_app(settings: HubSettings, speed: float, seed: int) -> web.Applic
         print_demo_pages(settings, config, *await demo_device_tokens(app[ACCOUNTS], clock.now()))
         if not settings.database_url:  # `hallq report` reads ./data by default, not the demo's folder
             day = local_now(config, start).date()
-            print(f"demo data: {settings.data_dir / 'hallq.db'} (reports: hallq report --data {settings.data_dir} "
+            print(f"demo data: {settings.data_dir / 'hallq.db'} (reports: {hallq_command()} report --data {settings.data_dir} "
                   f"--from {day} --to {day} --by zone --format html --out report.html --config {settings.config_dir.resolve()})", flush=True)
         yield
         for task in tasks:

@@ -76,7 +76,9 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             # demo devices' own (a board opened without one says it is not authorised).
             printed = out_path.read_text(encoding="utf-8")
             board_url = re.search(r"^demo board: (\S+)", printed, re.M)
-            kiosk_token = re.search(r"^demo kiosk: hallq kiosk --hub (\S+) --token (\S+) --windowed --demo$", printed, re.M)
+            # The commands it prints run as printed from any shell: the venv's own hallq (a bare
+            # `hallq` was not found in a shell without the venv activated).
+            kiosk_token = re.search(rf"^demo kiosk: {re.escape(HALLQ)} kiosk --hub (\S+) --token (\S+) --windowed --demo$", printed, re.M)
             assert board_url and kiosk_token, printed[:2000]
             board = urllib.parse.urlsplit(board_url.group(1))
             query = urllib.parse.parse_qs(board.query)
@@ -90,7 +92,7 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             windows = {w["id"]: w["state"] for w in _get(f"{base}/windows")}  # type: ignore[union-attr]
             assert (windows["W01"], windows["W19"]) == ("closed", "closed") and "windows W01 and W19 are left free" in printed
             # Where its data is and how to report on it (hallq report reads ./data, not the demo's folder).
-            data = re.search(r"^demo data: (\S+) \(reports: hallq report --data (\S+) --from", printed, re.M)
+            data = re.search(rf"^demo data: (\S+) \(reports: {re.escape(HALLQ)} report --data (\S+) --from", printed, re.M)
             assert data and Path(data.group(1)) == Path(data.group(2)) / "hallq.db" and (tmp_path / data.group(1)).is_file()
             assert re.search(r"^demo data: .* --out report\.html --config /\S+\)$", printed, re.M), "the hall the demo runs"
         finally:
