@@ -16,9 +16,9 @@ Extension = Callable[[web.Application], None]
 
 
 def page_extensions() -> list[Extension]:
-    from server.web import board, callpad, dashboard, reports, setup_static, status_page
+    from server.web import board, callpad, dashboard, home, reports, setup_static, status_page
 
-    return [setup_static, callpad.setup, status_page.setup, board.setup, dashboard.setup, reports.setup]
+    return [setup_static, home.setup, callpad.setup, status_page.setup, board.setup, dashboard.setup, reports.setup]
 
 
 def default_extensions(settings: HubSettings) -> list[Extension]:

@@ -84,6 +84,11 @@ def test_hallq_demo_runs_the_hall_quietly_and_stops_on_ctrl_c(tmp_path: Path) ->
             query = urllib.parse.parse_qs(board.query)
             assert (board.netloc, board.path, query["zone"]) == (f"127.0.0.1:{port}", "/board", ["A"])
             assert "叫号屏" in _page(board_url.group(1))
+            # The address it prints last opens a page naming the others (it was 404 Not Found).
+            home = _page(f"http://127.0.0.1:{port}/")
+            links = re.findall(r'href="(/\w+)"', home)
+            assert "窗口呼叫器" in home and links == ["/pad", "/dashboard", "/reports"], links
+            assert all(_page(f"http://127.0.0.1:{port}{link}").startswith("<!doctype html>") for link in links)
             assert kiosk_token.group(1) == f"http://127.0.0.1:{port}"
             assert _me(base, query["token"][0]) == {"name": "demo-board", "role": "display"}
             assert _me(base, kiosk_token.group(2)) == {"name": "demo-kiosk", "role": "kiosk"}
