@@ -252,9 +252,13 @@ def _password(args: argparse.Namespace) -> str:
     if not sys.stdin.isatty():
         raise SystemExit("no password: type it at a terminal, or give it with --password-stdin or HALLQ_PASSWORD "
                          "(请输入密码：在终端输入，或用 --password-stdin、HALLQ_PASSWORD 提供)")
-    first = getpass.getpass("Password / PIN: ")
-    if getpass.getpass("Again: ") != first:
-        raise SystemExit("the two entries differ")
+    try:
+        first = getpass.getpass("Password / PIN (密码): ")
+        again = getpass.getpass("Again (再次输入): ")
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt printed a traceback
+        raise SystemExit("\nno password typed: nothing added (未输入密码，未添加账号)") from None
+    if again != first:
+        raise SystemExit("the two entries differ: nothing added (两次输入不一致，未添加账号)")
     return first
 
 
