@@ -28,7 +28,7 @@ from kiosk.session import IssueJob, IssueResult, KioskSession
 from kiosk.widgets import Op, Painter
 from kiosk.layout import LayoutFileError, default_layout, load_layout
 from printer_drivers import PrinterError, get_profile, open_printer
-from server.hub_client import HubClient, HubError, HubUnreachable
+from server.hub_client import HubClient, HubError, HubTlsError, HubUnreachable
 from server.tls import check_ca, client_context
 from server.log_format import LOG_DATEFMT, LOG_FORMAT
 
@@ -113,7 +113,8 @@ class KioskApp:
         try:
             catalogue = await self.session.load_catalogue(self.only_zone)
         except (HubUnreachable, HubError) as exc:
-            log.error("cannot load the catalogue: %s (next attempt in %.0f s)", exc, self._retry_s)
+            if not isinstance(exc, HubTlsError):  # the client said that one once, to the technician
+                log.error("cannot load the catalogue: %s (next attempt in %.0f s)", exc, self._retry_s)
             self.flow.load_failed(getattr(exc, "message_zh", str(exc)))
             self._retry_s, self._retry_after = min(self._retry_s * 2, RETRY_MAX_S), self._retry_s
         else:

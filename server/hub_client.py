@@ -269,6 +269,7 @@ class HubClient:
         self._sleep = sleep
         self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
+        self._tls_told = False  # the certificate problem was logged; once until a request succeeds
 
     async def __aenter__(self) -> HubClient:
         return self
@@ -319,12 +320,16 @@ class HubClient:
                     if text and not _is_json(response.content_type):
                         raise _not_a_hub(method, url, response.status, response.content_type)
                     data = json.loads(text) if text else None
+                    self._tls_told = False
                     if response.status >= 400:
                         raise _hub_error(response.status, data)
                     return data
             except aiohttp.ClientSSLError as exc:  # before ClientConnectionError, its base: retrying is no use
                 problem = tls_problem(url, exc)
-                log.error("hub %s %s", method, problem)
+                # Once, not at every one of the kiosk's or board's later tries (docs/architecture.md:
+                # a technician must act; ten ERROR lines in 30 s said nothing more than the first).
+                log.log(logging.DEBUG if self._tls_told else logging.ERROR, "hub %s %s", method, problem)
+                self._tls_told = True
                 raise HubTlsError(f"{method} {problem}") from None
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError, json.JSONDecodeError) as exc:
                 last = f"{type(exc).__name__}: {exc}{plain_http_hint(url, exc)}"
