@@ -415,8 +415,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def check_script(steps: Sequence[ScriptStep], dialect: Dialect) -> None:
+    """Refuse, before anything runs, a key the dialect's pads cannot send (polled-csv has no
+    no-show): found at its turn, it raised at every poll after and that pad fell silent for good,
+    which a technician read as a dead pad, not as a script error."""
+    for step in steps:
+        if step.address is None or step.verb in ("mute", "unmute", "wait-show"):
+            continue
+        action = action_for(step.verb, list(step.args))
+        try:
+            if dialect.mode == "polled":
+                dialect.encode_status(step.address, action, "", True)
+            else:
+                dialect.encode_action(step.address, action, 0)
+        except ValueError as exc:  # UnsupportedByDialect, a bad address or value
+            raise ScriptError(f"script line {step.line}: {step.verb} {' '.join(step.args)}: {exc}") from exc
+
+
 async def _run_cli(opts: argparse.Namespace, steps: list[ScriptStep]) -> int:
     dialect = make_dialect(opts.dialect)
+    check_script(steps, dialect)
     first = opts.first_address if opts.first_address is not None else dialect.address_range[0]
     sim = PadSimulator(dialect, range(first, first + opts.pads), kept=SIMULATOR_KEPT)
     sim.on_display = lambda address, display: print(f"pad {address}: {display}", flush=True)

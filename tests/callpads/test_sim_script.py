@@ -67,3 +67,16 @@ def test_cli_bad_script_exits_2(tmp_path, capsys) -> None:
     script.write_text("0 1 explode\n")
     assert main(["--script", str(script)]) == 2
     assert "line 1" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_key_the_dialects_pads_cannot_send(tmp_path, capsys) -> None:
+    """Tried: a polled-csv script with a no-show (its pads have no such key). It was: accepted,
+    then every poll raised UnsupportedByDialect (86 tracebacks in 12 s) and pad 2 never answered
+    again: a dead pad to the technician. Kept: refused before anything runs, naming the line."""
+    script = tmp_path / "keys.txt"
+    script.write_text("0 1 call\n0.5 2 no-show\n")
+    assert main(["--dialect", "polled-csv", "--pads", "2", "--script", str(script), "--duration", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "script line 2: no-show" in err and "cannot report no_show" in err and "Traceback" not in err
+    script.write_text("0 1 call\n")
+    assert main(["--dialect", "polled-csv", "--pads", "2", "--script", str(script), "--duration", "0.05"]) == 0
