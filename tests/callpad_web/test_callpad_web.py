@@ -18,6 +18,8 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from server.accounts import Role
 from server.api.keys import ACCOUNTS, CONFIG
+from server.config.loader import load_hall_config
+from server.config.paths import default_config_dir
 from server.engine.clock import ManualClock, ScaledClock
 from server.storage.schema import tickets
 from server.web import setup_static
@@ -96,6 +98,14 @@ async def open_pad(tabs: Tabs, window: str = "W19", *, live: bool = True, who: s
     if live:
         await expect(page.locator("#conn")).to_have_text("● 已连接")
     return page
+
+
+async def find_item(page: Page, words: str, count: int) -> None:
+    """Type `words` into 代取号's search and wait for its answer: the zone's list, asked for when
+    the panel opens, may stand there first with as many options."""
+    await page.fill("#issue-search", words)
+    await expect(page.locator("#issue-item option").first).to_contain_text(words)
+    await expect(page.locator("#issue-item option")).to_have_count(count)
 
 
 def waiting_cell(page: Page, queue: str = "C1"):
@@ -822,8 +832,7 @@ async def test_the_assisted_desk_never_gives_one_citizens_ticket_to_another(tabs
     next citizen empty (it kept the last one's passport number, and issued their ticket on it)."""
     page = await open_pad(tabs, "W58")
     await page.click(button("issueFor"))
-    await page.fill("#issue-search", "身份证申领")
-    await expect(page.locator("#issue-item option")).to_have_count(10)
+    await find_item(page, "身份证申领", 10)
     await page.fill("#issue-person", "E12345678")
     await _issue_losing_the_answer(page, pad_hub)
     await page.keyboard.press("Escape")  # this citizen leaves; the next one wants the same item
@@ -832,15 +841,13 @@ async def test_the_assisted_desk_never_gives_one_citizens_ticket_to_another(tabs
     # The last citizen's passport number and search are gone (the next ticket was issued on them).
     await expect(page.locator("#issue-person")).to_have_value("")
     await expect(page.locator("#issue-search")).to_have_value("")
-    await page.fill("#issue-search", "身份证申领")
-    await expect(page.locator("#issue-item option")).to_have_count(10)
+    await find_item(page, "身份证申领", 10)
     await page.fill("#issue-person", "E12345678")
     await page.click("#panel-issueFor button[type='submit']")
     await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1002")
 
     await page.click(button("issueFor"))
-    await page.fill("#issue-search", "身份证申领")
-    await expect(page.locator("#issue-item option")).to_have_count(10)
+    await find_item(page, "身份证申领", 10)
     await page.fill("#issue-person", "E87654321")
     await _issue_losing_the_answer(page, pad_hub)
     await page.select_option("#issue-item", index=1)  # the citizen meant another item
@@ -863,10 +870,63 @@ async def test_a_late_answer_to_an_older_item_search_does_not_replace_the_newer(
     await page.route("**/api/v1/items?limit=50&zone=*", slow_zone_list)
     async with page.expect_response(lambda r: "zone=" in r.url and "/items" in r.url):
         await page.click(button("issueFor"))
-        await page.fill("#issue-search", "身份证申领")
-        await expect(page.locator("#issue-item option")).to_have_count(10)
+        await find_item(page, "身份证申领", 10)
     await expect(page.locator("#issue-item option")).to_have_count(10)
     assert all("身份证" in text for text in await page.locator("#issue-item option").all_text_contents())
+
+
+@pytest.mark.browser
+async def test_enter_pressed_before_the_search_answers_issues_nothing(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: 代取号 opened, 身份证申领 typed and Enter pressed at once (before the search had run).
+    It was: the list still held the zone's items and the ticket went out for the first of them
+    (K2001 政务服务咨询). Kept: that Enter runs the search and issues nothing; the next issues the
+    item found."""
+    page = await open_pad(tabs, "W58")
+    await page.click(button("issueFor"))
+    await expect(page.locator("#issue-item option").first).to_contain_text("帮代办与综合咨询区")  # the zone's list
+    await page.fill("#issue-search", "身份证申领")
+    await page.press("#issue-search", "Enter")
+    await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）")
+    assert await pad_hub.engine.tickets_today() == []
+    await page.press("#issue-search", "Enter")
+    await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1001（居民身份证申领）")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def id_card_hub(browser_client, tmp_path: Path, clock: ManualClock) -> Hub:
+    """The sample hall with 公安服务区's E1 issued only on an ID card (id_required)."""
+    config = load_hall_config(default_config_dir())
+    queues = [q.model_copy(update={"id_required": q.prefix == "E1"}) for q in config.queues]
+    return await start_hub(browser_client, tmp_path / "data", clock, config=config.model_copy(update={"queues": queues}),
+                           extensions=[setup_static, setup])
+
+
+@pytest.mark.browser
+async def test_the_assisted_desk_asks_for_a_document_where_the_item_needs_one(id_card_hub: Hub, browser: Browser) -> None:
+    """Tried: 代取号 at the 帮代办 desk for 居民身份证申领 (E1, issued on an ID card only) with the
+    number left empty, then with a passport number. It was: the box said 可不填 for every item and
+    the ticket went out with no number, outside the per-person cap the kiosk keeps. Kept: the item
+    is marked 需证件, the box asks for the number, an empty one is refused on the page (nothing
+    sent); with the passport the ticket is issued, masked."""
+    tabs = Tabs(browser, id_card_hub)
+    try:
+        page = await open_pad(tabs, "W58")
+        await page.click(button("issueFor"))
+        await page.fill("#issue-search", "身份证申领")
+        await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）（需证件）")
+        await expect(page.locator("#issue-person")).to_have_attribute("placeholder", "该事项须填写证件号码（身份证、护照或通行证）")
+        await page.click("#panel-issueFor button[type='submit']")
+        await expect(page.locator("#pad-error")).to_have_text("该事项须填写证件号码（身份证、护照或通行证号码），再取号")
+        await expect(page.locator("#issue-person")).to_be_focused()
+        assert await id_card_hub.engine.tickets_today() == []
+        await page.fill("#issue-person", "E12345678")
+        await page.click("#panel-issueFor button[type='submit']")
+        await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1001")
+        [ticket] = await id_card_hub.engine.tickets_today()
+        assert ticket.person_masked is not None and "12345" not in ticket.person_masked
+    finally:
+        for context in tabs.contexts:
+            await context.close()
 
 
 @pytest.mark.browser
@@ -881,8 +941,7 @@ async def test_the_assisted_desk_issues_a_ticket_for_a_citizen_with_a_passport(t
 
     page = await open_pad(tabs, "W58")
     await page.click(button("issueFor"))
-    await page.fill("#issue-search", "身份证申领")
-    await expect(page.locator("#issue-item option")).to_have_count(10)  # 居民身份证申领 and its (新办), (变更) …
+    await find_item(page, "身份证申领", 10)  # 居民身份证申领 and its (新办), (变更) …
     await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）")
     await page.fill("#issue-person", "e12345678")
     await _issue_losing_the_answer(page, pad_hub)

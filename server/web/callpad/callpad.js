@@ -604,6 +604,7 @@
       this.issueKey = null;
       $("issue-person").value = "";
       $("issue-search").value = "";
+      this.searchedFor = null;
       this.searchItems();
     }
 
@@ -615,17 +616,36 @@
       try {
         const items = await HallQ.api("GET", `/items?limit=50${text ? `&q=${encodeURIComponent(text)}` : `&zone=${encodeURIComponent(this.window.zone)}`}`);
         if (asked !== this.searches) return;
+        this.searchedFor = text;
         const zoneName = Object.fromEntries(this.zones.map((z) => [z.code, z.name]));
         this.issueItems = Object.fromEntries(items.map((i) => [i.code, i]));
-        PadRender.options($("issue-item"), items.map((i) => [i.code, `${i.name}（${zoneName[i.zone] || i.zone}）`]));
+        PadRender.options($("issue-item"), items.map((i) => [i.code, `${i.name}（${zoneName[i.zone] || i.zone}）${i.id_required ? "（需证件）" : ""}`]));
+        this.askForDocument();
       } catch (error) { this.onError(error); }
     }
 
+    // An item the hall issues on an ID card only (id_required) keeps its per-person cap at the
+    // desk too: the clerk types the citizen's document number (a passport, a permit). The pad said
+    // 可不填 for every item, and such tickets went out with no number.
+    askForDocument() {
+      const item = (this.issueItems || {})[$("issue-item").value];
+      $("issue-person").placeholder = item && item.id_required
+        ? "该事项须填写证件号码（身份证、护照或通行证）" : "身份证、护照或通行证号码，可不填";
+    }
+
     issueFor() {
+      // Words typed and Enter pressed before their search answered: the list still held the zone's
+      // items, and the ticket went out for its first one. The search is run; the clerk picks.
+      if ($("issue-search").value.trim() !== this.searchedFor) { this.searchItems(); return; }
       const code = $("issue-item").value;
       const item = (this.issueItems || {})[code];
       if (!item) return;
       const personId = $("issue-person").value.trim().toUpperCase() || null;
+      if (item.id_required && !personId) {
+        this.message("该事项须填写证件号码（身份证、护照或通行证号码），再取号", "");
+        $("issue-person").focus();
+        return;
+      }
       const zoneName = (this.zones.find((z) => z.code === item.zone) || { name: item.zone }).name;
       const body = { item_code: code, person_id: personId };
       const sent = JSON.stringify(body);
@@ -730,6 +750,7 @@
         e.preventDefault();
         this.issueFor();
       });
+      $("issue-item").addEventListener("change", () => this.askForDocument());
       let searchTimer = null;
       $("issue-search").addEventListener("input", () => {
         clearTimeout(searchTimer);
