@@ -81,7 +81,8 @@ def read_toml(folder: Path, name: str, problems: list[ConfigProblem]) -> dict[st
     except tomllib.TOMLDecodeError as error:
         match = _LINE.search(str(error))
         where = f"line {match.group(1)}" if match else ""
-        hint = _full_width_hint(text, int(match.group(1)), int(match.group(2))) if match else None
+        hint = (_full_width_hint(text, int(match.group(1)), int(match.group(2))) or _date_hint(text, int(match.group(1)))
+                if match else None)
         problems.append(ConfigProblem(name, where, f"TOML syntax error: {error}" + (f"; {hint}" if hint else "")))
         return None
 
@@ -125,7 +126,24 @@ def _full_width_hint(text: str, line: int, column: int) -> str | None:
     named = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in found)
     meant = ", ".join(f"'{FULL_WIDTH[c]}'" for c in found)
     return (f"line {line} has the full-width {named}, typed with a Chinese input method: "
-            f"TOML's punctuation is the ASCII {meant} (inside quotes full-width characters are fine)")
+            f"TOML's punctuation is the ASCII {meant} (inside quotes they are text: fine in a name, not in a time such as \"15:00\")")
+
+
+_DATE_LIKE = re.compile(r"\b\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?")
+
+
+def _date_hint(text: str, line: int) -> str | None:
+    """A hint when the line of a syntax error holds a date TOML cannot read (2026/12/31,
+    2026-12-32, 2026-1-5): tomllib said only "Unclosed array", and a technician looked for a
+    missing bracket (holidays and make-up days are lists of dates)."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    dates = _DATE_LIKE.findall(_QUOTED.sub("", lines[line - 1]))
+    if not dates:
+        return None
+    return (f"line {line} has {', '.join(dates)}: a date is written YYYY-MM-DD without quotes (2026-01-05), "
+            f"and must be a day of the calendar (日期应写作 YYYY-MM-DD，如 2026-01-05，且须为真实日期)")
 
 
 def read_optional_toml(folder: Path, name: str) -> dict[str, Any] | None:

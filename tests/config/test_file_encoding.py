@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from server.config.paths import default_config_dir
 
 REASON = "the file must be saved as UTF-8"
@@ -79,7 +81,7 @@ def test_full_width_punctuation_is_named_with_its_line(tmp_path: Path) -> None:
     equals = [line for line in out if line.startswith(f"hall.toml: line {index + 1}: TOML syntax error: ")]
     assert len(equals) == 1 and equals[0].endswith(
         f"; line {index + 1} has the full-width '＝' (U+FF1D), typed with a Chinese input method: TOML's punctuation "
-        "is the ASCII '=' (inside quotes full-width characters are fine)"), out
+        "is the ASCII '=' (inside quotes they are text: fine in a name, not in a time such as \"15:00\")"), out
     quotes = [line for line in out if line.startswith(f"windows.toml: line {at + 1}: TOML syntax error: ")]
     assert len(quotes) == 1 and f"line {at + 1} has the full-width '“' (U+201C)" in quotes[0], out
     assert "the ASCII '\"'" in quotes[0]
@@ -110,3 +112,21 @@ def test_optional_files_in_another_encoding_are_named_too(tmp_path: Path) -> Non
     assert any(line.startswith(f"roster.toml: line {first_chinese}: {REASON}; it looks like GBK/GB18030") for line in lines), lines
     assert any(line.startswith(f"assessment.toml: {REASON}; it looks like UTF-16") for line in lines), lines
     assert lines[-1] == f"2 problem(s) in {folder}"
+
+
+@pytest.mark.parametrize("day", ["2026-12-32", "2026/12/31", "2026-1-5"])
+def test_a_holiday_toml_cannot_read_is_named_as_a_date(tmp_path: Path, day: str) -> None:
+    """Tried: a holiday typed 2026-12-32, 2026/12/31 or 2026-1-5 in hall.toml's list. It was:
+    `TOML syntax error: Unclosed array`, and a technician looked for a missing bracket. Kept: the
+    error names the date and how one is written, in English and Chinese."""
+    folder = tmp_path / "hall"
+    shutil.copytree(default_config_dir(), folder)
+    hall = (folder / "hall.toml").read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(hall) if line.startswith("holidays = ["))
+    hall.insert(index + 1, f"  {day},")
+    (folder / "hall.toml").write_text("\n".join(hall) + "\n", encoding="utf-8")
+    status, out = _check_config(folder)
+    [line] = [line for line in out if line.startswith("hall.toml: line ")]
+    assert status == 1 and line.startswith(f"hall.toml: line {index + 2}: TOML syntax error: "), out
+    assert line.endswith(f"; line {index + 2} has {day}: a date is written YYYY-MM-DD without quotes (2026-01-05), and must "
+                         "be a day of the calendar (日期应写作 YYYY-MM-DD，如 2026-01-05，且须为真实日期)"), line
