@@ -55,6 +55,7 @@ async def get_hall(request: web.Request, _: Principal | None) -> web.Response:
             "hall_day": engine.today(),
             "service_level_min": config.hall.service_level_min,
             "clock_rate": engine.clock.rate,  # hall seconds per real second: pages let shown waits grow
+            "now": engine.clock.now(),  # the hall clock (epoch seconds): a demo's runs fast, and its board shows it
             "status_base_url": config.hall.status_base_url,
             "max_recalls": config.rules.max_recalls,
             "issuing": {

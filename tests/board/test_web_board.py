@@ -237,6 +237,40 @@ async def test_the_board_clock_keeps_the_halls_time_on_a_tv_left_on_utc(hub, bro
         await context.close()
 
 
+@pytest.mark.parametrize("clock", [120.0], indirect=True)
+async def test_a_demo_boards_clock_runs_with_the_hall_clock(hub, browser, clock) -> None:
+    """Tried: a board on a hub whose hall clock runs 120x real time from 09:00 (hallq demo's
+    kind), on a TV whose own clock reads 01:04 at night. It was: the board showed the TV's
+    01:04 while its calls and the dashboard were at 09:xx. Kept: the board's clock is the hall's
+    and moves at its pace (two real seconds are four hall minutes)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 720}, timezone_id="Asia/Shanghai")
+    page = await context.new_page()
+    try:
+        await page.clock.install(time=datetime(2026, 11, 29, 17, 4, 0, tzinfo=timezone.utc))  # 01:04 in the hall
+        await page.goto(f"{hub.base_url}/board?zone=A&token={hub.tokens['board-A']}")
+        await page.wait_for_selector("body[data-ready='yes']")
+        await page.clock.run_for(1000)
+        first = await page.text_content("#clock") or ""
+        await page.clock.run_for(2000)
+        later = await page.text_content("#clock") or ""
+        assert first.startswith("2026年11月26日 星期四 ") and later.startswith("2026年11月26日 星期四 "), (first, later)
+
+        def seconds(shown: str) -> int:
+            h, m, sec = (int(x) for x in shown.rsplit(" ", 1)[1].split(":"))
+            return h * 3600 + m * 60 + sec
+
+        hall_now = datetime.fromtimestamp(clock.now(), ZoneInfo("Asia/Shanghai"))
+        # The hall's hour, not the TV's 01:04 (the TV's faked clock and the real one part by minutes)...
+        assert abs(hall_now.hour * 3600 + hall_now.minute * 60 + hall_now.second - seconds(first)) < 3600, (first, hall_now)
+        # ... and at its pace: two real seconds on the TV are about four hall minutes.
+        assert 200 <= seconds(later) - seconds(first) <= 280, (first, later)
+    finally:
+        await context.close()
+
+
 async def test_a_window_serving_another_zones_queue_calls_on_both_zones_boards(browser_client, tmp_path: Path, clock,
                                                                                 browser) -> None:
     """Tried: W01 (zone A) also serving C1; zone A's board open, a C1 ticket called at W01, then

@@ -224,8 +224,17 @@
     return { y: +p.year, m: +p.month, day: +p.day, wd, h: +p.hour, min: +p.minute, s: +p.second };
   }
 
+  // A hall clock that runs faster than time (hallq demo, a simulation: /hall's clock_rate > 1)
+  // is the board's clock too: the demo's board read 01:04 at night while its calls and the
+  // dashboard were at 08:48. A hall on real time keeps the TV's own clock, as before.
+  let fastClock = null;
+  function now() {
+    if (!fastClock) return new Date();
+    return new Date(fastClock.at * 1000 + (performance.now() - fastClock.readAt) * fastClock.rate);
+  }
+
   function tick() {
-    const d = new Date(), pad = (n) => String(n).padStart(2, "0"), t = clockParts(d);
+    const d = now(), pad = (n) => String(n).padStart(2, "0"), t = clockParts(d);
     $("clock").textContent = `${t.y}年${t.m}月${t.day}日 星期${WEEKDAYS[t.wd]} ${pad(t.h)}:${pad(t.min)}:${pad(t.s)}`;
     followTheDay(`${t.y}-${pad(t.m)}-${pad(t.day)}`, d.getTime());
   }
@@ -265,7 +274,8 @@
     setInterval(() => { board.page += 1; showPage(); }, PAGE_MS);
     setOnline(false);
     const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
-    if (hall.timezone) { hallClock(hall.timezone); tick(); }
+    if (hall.clock_rate > 1 && typeof hall.now === "number") fastClock = { at: hall.now, readAt: performance.now(), rate: hall.clock_rate };
+    if (hall.timezone || fastClock) { if (hall.timezone) hallClock(hall.timezone); tick(); }
     const named = zones.find((z) => z.code === zone);
     $("title").textContent = named ? `${named.code}区 ${named.name}` : hall.name;
     document.title = `叫号屏 - ${$("title").textContent}`;
