@@ -568,8 +568,17 @@
           } else {
             const reason = Object.assign(document.createElement("input"), { maxLength: 500, placeholder: "申诉理由" });
             const send = Object.assign(document.createElement("button"), { type: "button", textContent: "申诉" });
-            send.addEventListener("click", () => this.run("POST", "/appeals", { ticket_id: r.ticket_id, reason: reason.value.trim() },
-              () => `${r.number} 的申诉已提交，待复核`).then((done) => { if (done) this.openAppeals(); }));
+            send.addEventListener("click", () => {
+              // As on the manager's page: the hub's refusal read 理由（reason）太短, with an English
+              // field name and no minimum.
+              if (reason.value.trim().length < 2) {
+                this.message("请先写明申诉理由（至少2个字），再点申诉", "");
+                reason.focus();
+                return;
+              }
+              this.run("POST", "/appeals", { ticket_id: r.ticket_id, reason: reason.value.trim() },
+                () => `${r.number} 的申诉已提交，待复核`).then((done) => { if (done) this.openAppeals(); });
+            });
             cell.append(reason, " ", send);
           }
           const row = document.createElement("tr");
