@@ -910,7 +910,8 @@ async def test_the_assisted_desk_asks_for_a_document_where_the_item_needs_one(id
     number left empty, then with a passport number. It was: the box said 可不填 for every item and
     the ticket went out with no number, outside the per-person cap the kiosk keeps. Kept: the item
     is marked 需证件, the box asks for the number, an empty one is refused on the page (nothing
-    sent); with the passport the ticket is issued, masked."""
+    sent); with the passport the ticket is issued, masked; at the passport's daily cap the clerk
+    reads a desk's sentence, not the kiosk's."""
     tabs = Tabs(browser, id_card_hub)
     try:
         page = await open_pad(tabs, "W58")
@@ -927,6 +928,18 @@ async def test_the_assisted_desk_asks_for_a_document_where_the_item_needs_one(id
         await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1001")
         [ticket] = await id_card_hub.engine.tickets_today()
         assert ticket.person_masked is not None and "12345" not in ticket.person_masked
+        # The same passport at its daily cap (5): said to the clerk as a clerk needs it (it read the
+        # kiosk's …请到服务台咨询, at the desk itself).
+        for _ in range(4):
+            r = await id_card_hub.client.post("/api/v1/tickets", json={"queue": "E1", "person_id": "E12345678"},
+                                              headers=id_card_hub.auth("staff01"))
+            assert r.status == 201, await r.text()
+        await page.click(button("issueFor"))
+        await find_item(page, "身份证申领", 10)
+        await page.fill("#issue-person", "E12345678")
+        await page.click("#panel-issueFor button[type='submit']")
+        await expect(page.locator("#pad-error")).to_have_text("该证件号今天已取满5次（每人每天最多5次），不能再为其取号；已取的号票仍有效")
+        assert len(await id_card_hub.engine.tickets_today()) == 5
     finally:
         for context in tabs.contexts:
             await context.close()

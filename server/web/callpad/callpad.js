@@ -671,6 +671,11 @@
         // taken for someone else (the pad said only 网络曾中断，以上为窗口当前状态).
         if (!result && this.lastError && this.lastError.status === 0) {
           this.message("没有收到取号结果，可能已经取号：请再按「取号」确认（不会重复取号）", "");
+        } else if (!result && this.lastError && this.lastError.code === "person_cap_reached") {
+          // The hub's words are the kiosk's, to the citizen (…请到服务台咨询): at the desk the
+          // clerk reads them, and the desk is where the citizen already stands.
+          const cap = (this.lastError.details || {}).cap;
+          this.message(`该证件号今天已取满${cap || ""}次（每人每天最多${cap || ""}次），不能再为其取号；已取的号票仍有效`, "");
         }
         return result;
       });
