@@ -672,6 +672,8 @@ async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hu
     row = page.locator(f"#appeal-rows tr[data-ticket='{ticket.id}']")
     await expect(row.locator("td").nth(1)).to_have_text(number)
     await expect(row.locator("td").nth(2)).to_have_text("1 分")
+    # The list holds this month's and the last (it said 本月 alone).
+    await expect(page.locator("#panel-appeals > span")).to_have_text("本月和上月我的差评（1–2分），有误可申诉，由大厅管理人员复核：")
     await row.locator("button").click()  # no reason yet: asked for on the page, nothing filed
     await expect(page.locator("#pad-error")).to_have_text("请先写明申诉理由（至少2个字），再点申诉")
     await expect(row.locator("input")).to_be_focused()
