@@ -655,16 +655,19 @@ class QueueEngine:
 
     async def sign_off(self, staff_id: str) -> list[str]:
         """Log `staff_id` out of every window where nothing is open (their account was switched
-        off), and return the windows still holding their current ticket: someone must finish or
-        transfer it there first, as at any logout."""
+        off), and return the windows still holding their current ticket or a parked case: someone
+        must finish or transfer it there first, as at any logout. A case sent to the window does
+        not keep them there: nobody can call it from a window held by an account switched off
+        (another clerk's login there is refused as 该窗口已有其他工作人员登录); left free, a colleague
+        logs in and calls it."""
         def work(txn: _Txn) -> list[str]:
             kept = []
             for row in txn.conn.execute(select(window_states).where(window_states.c.staff_id == staff_id)).all():
                 window_id = row._mapping["window_id"]
-                if row._mapping["current_ticket_id"] is not None or self._holds_cases(txn.conn, window_id, txn.day):
+                if row._mapping["current_ticket_id"] is not None or self._parked_at(txn.conn, window_id, txn.day):
                     kept.append(window_id)
                 else:
-                    self._logout_in(txn, window_id, reason="account_off")
+                    self._leave(txn, row, "account_off")
             return kept
         return await self._write(work)
 

@@ -636,11 +636,11 @@ async def test_a_case_is_sent_only_to_a_window_someone_is_at(engine, clock):
 
 async def test_a_window_with_a_case_sent_to_it_is_not_left_empty(engine, clock):
     """Tried: W1 sends a called A1 case to W2 (s2 there); then s2 logs out of W2, logs in at W3,
-    is signed off (account disabled), and the hall's day closes over the session. It was: each
+    and the hall's day closes over the session; then s2's account is switched off. It was: each
     left W2 empty with the case waiting for it, which no other window may call (已转给2号窗口办理)
-    and nobody at W2 could. Kept: logging out and moving are refused naming the case, signing
-    off and the day's close leave s2 at W2; once W2 has called it, s2 may go. A back office's
-    clerk may leave cases waiting there (they wait for its clerks)."""
+    and nobody at W2 could. Kept: logging out and moving are refused naming the case, the day's
+    close leaves s2 at W2; an account switched off frees W2 for a colleague, who calls the case.
+    A back office's clerk may leave cases waiting there (they wait for its clerks)."""
     case = await issue(engine, "A1")
     await engine.login("W1", "s1")
     await engine.login("W2", "s2")
@@ -652,9 +652,12 @@ async def test_a_window_with_a_case_sent_to_it_is_not_left_empty(engine, clock):
     with pytest.raises(HallQError) as refused:
         await engine.login("W3", "s2")
     assert refused.value.message_zh == f"您在2号窗口还有转来等候办理的号（{case.number}），请先呼叫办理再到其他窗口登录，或交接给接班同事"
-    assert await engine.sign_off("s2") == ["W2"]
     await engine.close_day(engine.today() - timedelta(days=1))  # a restarted hub closes the day before: today's case stays
     assert (await engine.window("W2")).staff_id == "s2"
+    # s2's account switched off: the window is freed all the same (held by an account nobody can
+    # use, no colleague could log in there to call the case), and a colleague calls it.
+    assert await engine.sign_off("s2") == []
+    await engine.login("W2", "s4")
     assert (await engine.call_next("W2")).id == case.id
     await engine.finish("W2")
     await engine.logout("W2")
