@@ -80,7 +80,27 @@ def problems_from_validation(
             reason = reason.removeprefix("Value error, ")
         if "input" in detail and detail["type"] not in ("extra_forbidden", "missing"):
             shown = repr(detail["input"])
-            if len(shown) <= 60 and not isinstance(detail["input"], (dict, list)):
+            if len(shown) <= 60 and not isinstance(detail["input"], (dict, list)) and shown not in reason:
                 reason = f"{reason} (got {shown})"
+            reason += full_width_in_value(detail["input"])
         problems.append(ConfigProblem(file, join_path(prefix, key_path(loc)), reason))
     return problems
+
+
+FULL_WIDTH_MEANT = {"：": ":", "－": "-", "．": ".", "，": ",", "　": " ", "０": "0", "１": "1", "２": "2", "３": "3",
+                    "４": "4", "５": "5", "６": "6", "７": "7", "８": "8", "９": "9", "／": "/"}
+"""Characters a Chinese input method types where a time, date or number wants ASCII."""
+
+
+def full_width_in_value(value: object) -> str:
+    """A hint when a refused value holds full-width characters (`"15：00"`): on screen they look
+    like the ASCII ones, and pydantic's 'invalid time separator' did not say which."""
+    if not isinstance(value, str):
+        return ""
+    found = list(dict.fromkeys(c for c in value if c in FULL_WIDTH_MEANT))
+    if not found:
+        return ""
+    named = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in found)
+    meant = ", ".join(f"'{FULL_WIDTH_MEANT[c]}'" for c in found)
+    return (f"; it has the full-width {named}, typed with a Chinese input method: write the ASCII {meant} "
+            f"(值中含全角字符，请改为半角)")

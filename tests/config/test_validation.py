@@ -207,7 +207,20 @@ def test_seasons_must_cover_every_day_exactly_once(hall_dir: Path) -> None:
 def test_bad_month_day(hall_dir: Path) -> None:
     edit_toml(hall_dir, "hall.toml", lambda d: d["hours"]["seasons"][0].update(start="02-30"))
     problems = problems_of(hall_dir)
-    assert problems == [ConfigProblem("hall.toml", "hours.seasons[0].start", "'02-30' is not a real day of the year (got '02-30')")]
+    # The value once: the reason already names it (it read '02-30' … (got '02-30')).
+    assert problems == [ConfigProblem("hall.toml", "hours.seasons[0].start", "'02-30' is not a real day of the year")]
+
+
+def test_a_time_typed_with_a_full_width_colon_is_named(hall_dir: Path) -> None:
+    """Tried: a session's start typed "15：00" with a Chinese input method (the colon looks the
+    same on screen). It was: pydantic's 'invalid time separator, expected `:`' alone, and the
+    syntax hint had said full-width characters are fine inside quotes. Kept: the reason names the
+    full-width character and the ASCII one meant, in both languages."""
+    edit_toml(hall_dir, "hall.toml", lambda d: d["hours"]["seasons"][0]["sessions"][1].update(start="15：00"))
+    [problem] = problems_of(hall_dir)
+    assert problem.key_path == "hours.seasons[0].sessions[1].start", problem
+    assert problem.reason.endswith("; it has the full-width '：' (U+FF1A), typed with a Chinese input method: write the "
+                                   "ASCII ':' (值中含全角字符，请改为半角)"), problem
 
 
 def test_auto_close_must_follow_the_last_session(hall_dir: Path) -> None:
