@@ -72,16 +72,20 @@ def duplicates(
         value = key(obj)
         if value is None:
             continue
+        # Each entry by its id too (W26), where the value is not it: `windows[26]` alone sent a
+        # technician counting [[windows]] blocks from 0 in a 500-line file.
+        ident = getattr(obj, "id", None) or getattr(obj, "code", None)
+        named = isinstance(ident, str) and ident != value
         if value in seen:
             problems.append(
                 ConfigProblem(
                     file,
                     join_path(path, field_name),
-                    f"duplicate {what} {value} (already used by {seen[value]})",
+                    f"duplicate {what} {value}{f' at {ident}' if named else ''} (already used by {seen[value]})",
                 )
             )
         else:
-            seen[value] = path
+            seen[value] = f"{ident}, {path}" if named else path
     return problems
 
 

@@ -80,7 +80,7 @@ def test_duplicate_window_ids_and_numbers(hall_dir: Path) -> None:
     edit_toml(hall_dir, "windows.toml", change)
     assert problems_of(hall_dir) == [
         ConfigProblem("windows.toml", "windows[1].id", "duplicate window id W01 (already used by windows[0])"),
-        ConfigProblem("windows.toml", "windows[2].number", "duplicate window number 1 (already used by windows[0])"),
+        ConfigProblem("windows.toml", "windows[2].number", "duplicate window number 1 at W03 (already used by W01, windows[0])"),
     ]
 
 
@@ -171,7 +171,7 @@ def test_duplicate_zone_and_unit(hall_dir: Path) -> None:
     edit_toml(hall_dir, "zones.toml", change)
     assert problems_of(hall_dir) == [
         ConfigProblem("zones.toml", "zones[10].code", "duplicate zone code A (already used by zones[0])"),
-        ConfigProblem("zones.toml", "units[33].name", "duplicate unit name 县民政局 (already used by units[0])"),
+        ConfigProblem("zones.toml", "units[33].name", "duplicate unit name 县民政局 at U34 (already used by U01, units[0])"),
     ]
 
 
