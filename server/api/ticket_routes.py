@@ -121,6 +121,9 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "number": ticket.number,
             "queue": ticket.queue,
             "queue_name": queue.name if queue else None,
+            # The item the citizen chose, as the kiosk and the ticket name it (不动产抵押登记（新办）):
+            # the page showed only the queue's name (不动产登记), which they never chose.
+            "item_name": item.name if (item := config.item(ticket.item_code) if ticket.item_code else None) else None,
             "zone": ticket.zone,
             "zone_name": zone.name if zone else None,
             "status": ticket.status,

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
+from server.api.keys import CONFIG
 from server.web import setup_static
 from server.web.status_page import setup
 from tests.conftest import at, start_hub
@@ -501,3 +502,23 @@ async def test_the_call_back_card_names_the_day_the_hall_is_due_by(status_hub, b
     clock.set(at("10:00", date(2026, 11, 30)))
     async with following(browser, hub, late) as page:
         await expect(page.locator("#callback-promise")).to_have_text("大厅将尽快回访核实，并将整改情况反馈给您。")
+
+
+@pytest.mark.browser
+async def test_the_phone_names_the_item_the_citizen_chose(status_hub, browser, tmp_path):
+    """Tried: a ticket taken for an item (不动产 C1's first), and one for the queue alone (a queue
+    button, an appointment). It was: the page showed the queue's name only (不动产登记), never the
+    item the citizen chose at the kiosk and read on the ticket. Kept: 办理事项 names the item; a
+    ticket without one shows no such row."""
+    config = status_hub.app[CONFIG]
+    item = next(i for i in config.items if i.queue == "C1")
+    response = await status_hub.client.post("/api/v1/tickets", json={"item_code": item.code}, headers=status_hub.auth("kiosk"))
+    assert response.status == 201, await response.text()
+    with_item = (await response.json())["ticket"]
+    async with following(browser, status_hub, with_item) as page:
+        await expect(page.locator("#item")).to_have_text(item.name)
+        await expect(page.locator("#item-label")).to_be_visible()
+        await page.screenshot(path=str(tmp_path / "status_item.png"))
+    async with following(browser, status_hub, await issue(status_hub)) as page:
+        await expect(page.locator("#number")).to_have_text("C1002")
+        await expect(page.locator("#item-label")).to_be_hidden()

@@ -38,6 +38,8 @@
     // The hub names the zone and queue the ticket is in NOW: names read once from the catalogue
     // lacked the queue of another zone after a transfer, and the page showed its code ("A1").
     say("where", `${s.zone_name || s.zone + "区"} · ${s.queue_name || s.queue}`);
+    say("item", s.item_name || "");
+    $("item").hidden = $("item-label").hidden = !s.item_name;
     const open = ["waiting", "called", "serving", "on_hold"].includes(s.status);
     // The paper's 【绿色通道】/【预约】: an elderly citizen saw a plain number on the phone and
     // wondered whether the green channel had been taken, and a 前面等候 count that jumped.
