@@ -72,6 +72,7 @@ def problems_from_validation(
     for detail in error.errors(include_url=False):
         loc = tuple(p for p in detail["loc"] if p != "__root__")
         reason = detail["msg"]
+        gloss = REASONS_ZH.get(detail["type"])
         if detail["type"] == "extra_forbidden":
             reason = "unknown key (not part of the configuration format; check its spelling)"
         elif detail["type"] == "missing":
@@ -83,8 +84,29 @@ def problems_from_validation(
             if len(shown) <= 60 and not isinstance(detail["input"], (dict, list)) and shown not in reason:
                 reason = f"{reason} (got {shown})"
             reason += full_width_in_value(detail["input"])
+        if gloss:
+            reason += f"（{gloss}）"
         problems.append(ConfigProblem(file, join_path(prefix, key_path(loc)), reason))
     return problems
+
+
+REASONS_ZH = {
+    "extra_forbidden": "未知的键，请检查拼写",
+    "missing": "缺少必填项",
+    "time_parsing": "时间应写作 HH:MM，如 08:30", "time_type": "时间应写作 HH:MM，如 08:30",
+    "date_parsing": "日期应写作 YYYY-MM-DD", "date_from_datetime_parsing": "日期应写作 YYYY-MM-DD", "date_type": "日期应写作 YYYY-MM-DD",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为加引号的文字",
+    "string_too_short": "内容太短", "string_too_long": "内容太长", "too_short": "项数太少", "too_long": "项数太多",
+    "greater_than": "数值太小", "greater_than_equal": "数值太小", "less_than": "数值太大", "less_than_equal": "数值太大",
+    "list_type": "应为列表 [ ]", "dict_type": "应为表", "model_type": "应为表",
+    "literal_error": "取值不在允许范围内", "enum": "取值不在允许范围内", "string_pattern_mismatch": "格式不符",
+}
+"""A Chinese gloss of pydantic's error types, after its English reason: check-config's lines are
+what a hall's technician must act on, and 'Input should be a valid integer' alone asked them to
+read English (the hints of our own checks are already in both languages)."""
 
 
 FULL_WIDTH_MEANT = {"：": ":", "－": "-", "．": ".", "，": ",", "　": " ", "０": "0", "１": "1", "２": "2", "３": "3",

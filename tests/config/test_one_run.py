@@ -50,8 +50,8 @@ def test_an_invalid_window_is_still_cross_checked(tmp_path: Path) -> None:
     problems = [line for line in lines if not line.startswith(("skipped:", "note:"))]
     first_id = tomllib.loads((folder / "windows.toml").read_text(encoding="utf-8"))["windows"][0]["id"]
     assert problems == [
-        "zones.toml: queues[3].daily_cap: Input should be greater than or equal to 1 (got 0)",
-        "windows.toml: windows[5].number: Input should be a valid integer, unable to parse string as an integer (got 'x')",
+        "zones.toml: queues[3].daily_cap: Input should be greater than or equal to 1 (got 0)（数值太小）",
+        "windows.toml: windows[5].number: Input should be a valid integer, unable to parse string as an integer (got 'x')（应为整数）",
         f"windows.toml: windows[5].id: duplicate window id {first_id} (already used by windows[0])",
         "windows.toml: windows[5].queues.Z9: unknown queue Z9 (not declared in zones.toml)",
         "4 problem(s) in " + str(folder),

@@ -53,9 +53,9 @@ def test_every_mistake_in_the_ticket_design_is_an_error(tmp_path: Path, capsys: 
         'logo_path = "hall-logo.png"\n'
     ).encode())
     assert _refused(folder, capsys) == [
-        "ticket.toml: header: Input should be a valid string (got 2026)",
-        "ticket.toml: paper_width_mm: Input should be 58 or 80 (got 76)",
-        "ticket.toml: foter: unknown key (not part of the configuration format; check its spelling)",
+        "ticket.toml: header: Input should be a valid string (got 2026)（应为加引号的文字）",
+        "ticket.toml: paper_width_mm: Input should be 58 or 80 (got 76)（取值不在允许范围内）",
+        "ticket.toml: foter: unknown key (not part of the configuration format; check its spelling)（未知的键，请检查拼写）",
         "ticket.toml: logo_path: no such file 'hall-logo.png' (next to ticket.toml, or an absolute path)",
     ]
 

@@ -19,7 +19,7 @@ from server.config.cli import check_config_main
 
 from .hallfiles import edit_toml, problems_of, read_items, write_items
 
-UNKNOWN_KEY = "unknown key (not part of the configuration format; check its spelling)"
+UNKNOWN_KEY = "unknown key (not part of the configuration format; check its spelling)（未知的键，请检查拼写）"
 
 
 def test_unknown_key_is_reported_with_its_path(hall_dir: Path) -> None:
@@ -220,7 +220,7 @@ def test_a_time_typed_with_a_full_width_colon_is_named(hall_dir: Path) -> None:
     [problem] = problems_of(hall_dir)
     assert problem.key_path == "hours.seasons[0].sessions[1].start", problem
     assert problem.reason.endswith("; it has the full-width '：' (U+FF1A), typed with a Chinese input method: write the "
-                                   "ASCII ':' (值中含全角字符，请改为半角)"), problem
+                                   "ASCII ':' (值中含全角字符，请改为半角)（时间应写作 HH:MM，如 08:30）"), problem
 
 
 def test_auto_close_must_follow_the_last_session(hall_dir: Path) -> None:
@@ -426,7 +426,7 @@ def test_one_mistyped_zone_code_is_not_buried_under_its_knock_on_problems(hall_d
     problems = problems_of(hall_dir)
     assert check_config_main(hall_dir) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "zones.toml: zones[1].code: String should match pattern '^[A-Z]$' (got 'b')"
+    assert lines[0] == "zones.toml: zones[1].code: String should match pattern '^[A-Z]$' (got 'b')（格式不符）"
     unknown = "unknown zone B (not declared in zones.toml)"
     per_file = {f: sum(1 for p in problems if p.file == f and p.reason == unknown) for f in ("zones.toml", "windows.toml", "items.csv")}
     assert all(count > 3 for count in per_file.values())

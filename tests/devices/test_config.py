@@ -68,7 +68,7 @@ def test_every_problem_is_reported_at_once(sample_hall: HallConfig) -> None:
     expected = [
         "devices.toml: pad_busses: unknown key (expected only: pad_buses, screen_buses)",
         "devices.toml: pad_buses[0].pads: address 'x' is not a number (write 33 or 0x21)",
-        "devices.toml: pad_buses[0].colour: unknown key (not part of the configuration format; check its spelling)",
+        "devices.toml: pad_buses[0].colour: unknown key (not part of the configuration format; check its spelling)（未知的键，请检查拼写）",
         "devices.toml: pad_buses[1].name: bus name 'p1' is already used by pad_buses[0]",
         "devices.toml: pad_buses[2].name: bus name 'p1' is already used by pad_buses[0]",
         "devices.toml: pad_buses[1].params: dialect 'hallq' has no parameter(s) speed; known: first_address, last_address",

@@ -196,7 +196,7 @@ from = 2026-11-02
     assert "unknown weekday" in found[("roster.toml", "staff[0].weekdays[1]")]
     assert "duplicate staff id zhang" in found[("roster.toml", "staff[1].id")]
     assert found[("roster.toml", "leave[0].to")] == "2026-11-02 is before `from` (2026-11-04)"
-    assert found[("roster.toml", "leave[1].to")] == "required key is missing"
+    assert found[("roster.toml", "leave[1].to")] == "required key is missing（缺少必填项）"
     assert "not on the roster" in found[("roster.toml", "leave[1].staff")]
     with pytest.raises(ConfigError, match="not valid TOML"):
         parse_roster("[[staff]\n")
