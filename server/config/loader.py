@@ -126,7 +126,8 @@ def _full_width_hint(text: str, line: int, column: int) -> str | None:
     named = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in found)
     meant = ", ".join(f"'{FULL_WIDTH[c]}'" for c in found)
     return (f"line {line} has the full-width {named}, typed with a Chinese input method: "
-            f"TOML's punctuation is the ASCII {meant} (inside quotes they are text: fine in a name, not in a time such as \"15:00\")")
+            f"TOML's punctuation is the ASCII {meant} (inside quotes they are text: fine in a name, not in a time such as \"15:00\") "
+            f"(第 {line} 行有中文输入法打出的全角标点，请改为半角)")
 
 
 _DATE_LIKE = re.compile(r"\b\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?")

@@ -106,12 +106,13 @@ REASONS_ZH = {
 }
 """A Chinese gloss of pydantic's error types, after its English reason: check-config's lines are
 what a hall's technician must act on, and 'Input should be a valid integer' alone asked them to
-read English (the hints of our own checks are already in both languages)."""
+read English. (The hints our own checks add are bilingual; their own reasons are still English.)"""
 
 
 FULL_WIDTH_MEANT = {"：": ":", "－": "-", "．": ".", "，": ",", "　": " ", "０": "0", "１": "1", "２": "2", "３": "3",
                     "４": "4", "５": "5", "６": "6", "７": "7", "８": "8", "９": "9", "／": "/"}
-"""Characters a Chinese input method types where a time, date or number wants ASCII."""
+"""Characters a Chinese input method types where a time, date or number wants ASCII: inside a
+value, so `：` means ':' here, where loader.FULL_WIDTH (between key and value) reads it as '='."""
 
 
 def full_width_in_value(value: object) -> str:

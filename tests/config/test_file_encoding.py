@@ -81,7 +81,8 @@ def test_full_width_punctuation_is_named_with_its_line(tmp_path: Path) -> None:
     equals = [line for line in out if line.startswith(f"hall.toml: line {index + 1}: TOML syntax error: ")]
     assert len(equals) == 1 and equals[0].endswith(
         f"; line {index + 1} has the full-width '＝' (U+FF1D), typed with a Chinese input method: TOML's punctuation "
-        "is the ASCII '=' (inside quotes they are text: fine in a name, not in a time such as \"15:00\")"), out
+        "is the ASCII '=' (inside quotes they are text: fine in a name, not in a time such as \"15:00\") "
+        f"(第 {index + 1} 行有中文输入法打出的全角标点，请改为半角)"), out
     quotes = [line for line in out if line.startswith(f"windows.toml: line {at + 1}: TOML syntax error: ")]
     assert len(quotes) == 1 and f"line {at + 1} has the full-width '“' (U+201C)" in quotes[0], out
     assert "the ASCII '\"'" in quotes[0]
