@@ -275,7 +275,8 @@
     setOnline(false);
     const [zones, hall] = await Promise.all([HallQ.api("GET", "/zones"), HallQ.api("GET", "/hall")]);
     if (hall.clock_rate > 1 && typeof hall.now === "number") fastClock = { at: hall.now, readAt: performance.now(), rate: hall.clock_rate };
-    if (hall.timezone || fastClock) { if (hall.timezone) hallClock(hall.timezone); tick(); }
+    if (hall.timezone) hallClock(hall.timezone);
+    tick();
     const named = zones.find((z) => z.code === zone);
     $("title").textContent = named ? `${named.code}区 ${named.name}` : hall.name;
     document.title = `叫号屏 - ${$("title").textContent}`;

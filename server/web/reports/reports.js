@@ -209,6 +209,15 @@
     if (shownMonth && !$("month-state").hidden && $("month").value === shownMonth) await runAssessment();
   }
 
+  // One step at a time per row: a double click sent two requests (驳回 twice, and the second's
+  // 该申诉已处理 stood in red under the decision made; 未接通 twice counted two calls).
+  const inFlight = new Set();
+  async function once(key, work) {
+    if (inFlight.has(key)) return;
+    inFlight.add(key);
+    try { await work(); } finally { inFlight.delete(key); }
+  }
+
   async function loadAppeals() {
     const data = await HallQ.api("GET", "/appeals");
     $("appeal-rows").replaceChildren(...data.appeals.map((a) => {
@@ -224,15 +233,13 @@
             reason.focus();
             return;
           }
-          // One decision per press: a double click sent two, and the second's 该申诉已处理 stood
-          // in red under a decision that had been made.
-          if (cell.dataset.busy) return;
-          cell.dataset.busy = "1";
-          try {
-            await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
-            await loadAppeals();
-            await readMonthAgain();
-          } catch (error) { $("appeal-error").textContent = error.message; } finally { delete cell.dataset.busy; }
+          await once(`appeal-${a.id}`, async () => {
+            try {
+              await HallQ.api("POST", `/appeals/${a.id}/decision`, { accept, reason: reason.value.trim() });
+              await loadAppeals();
+              await readMonthAgain();
+            } catch (error) { $("appeal-error").textContent = error.message; }
+          });
         };
         const accept = el("button", { type: "button", class: "accept" }, "采纳");
         const reject = el("button", { type: "button", class: "reject" }, "驳回");
@@ -255,17 +262,14 @@
     const data = await HallQ.api("GET", "/followups");
     const name = (who) => data.names[who] || who || "";
     $("followup-counts").textContent = `待办 ${data.counts.open} 件，其中超期 ${data.counts.overdue} 件`;
-    const busy = new Set(); // follow-ups with a step on its way: a double click on 未接通 counted two calls
-    const post = async (f, step, body) => {
-      if (busy.has(f.id)) return;
-      busy.add(f.id);
+    const post = (f, step, body) => once(`followup-${f.id}`, async () => {
       $("followup-error").textContent = "";
       try {
         await HallQ.api("POST", `/followups/${f.id}/${step}`, body);
         await loadFollowups();
         await readMonthAgain();
-      } catch (error) { $("followup-error").textContent = error.message; } finally { busy.delete(f.id); }
-    };
+      } catch (error) { $("followup-error").textContent = error.message; }
+    });
     $("followup-rows").replaceChildren(...data.followups.map((f) => {
       // The steps so far, each a sentence; who took a step is kept whole (大厅管理 / 员), while
       // a long note wraps anywhere, as Chinese does (held whole, it ran the table off the card).
