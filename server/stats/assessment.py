@@ -2,7 +2,8 @@
 
 Measures come from the fact tables (legs the person served, ratings of their service, their
 window-days); rules from config/assessment.toml; who was expected at work from the duty roster
-(config/roster.toml), so that a working day without any window session counts as absent. A unit's
+(config/roster.toml), so that a working day without any window session counts as absent (on days
+the hall ran, someone at some window). A unit's
 score is the mean score of the people whose cases were mostly in the unit's queues that month (or,
 for someone who served no case, the unit of their user account).
 """
@@ -201,20 +202,25 @@ def _measure(conn: Connection, config: HallConfig, rules: AssessmentRules, start
 
 
 def _missed_days(conn: Connection, config: HallConfig, roster: Roster, start: date, end: date) -> dict[str, list[date]]:
-    """Each rostered person's working days in [start, end] without any window session, from one
-    query for the (person, day) pairs that had one."""
+    """Each rostered person's working days in [start, end] without any window session, counted
+    only on days the hall ran HallQ: a day on which nobody at all was logged in at any window
+    (before the hall started using it, a month with no tickets, the hub down all day) is nobody's
+    absence. The first month's assessment charged every rostered clerk the weeks before go-live
+    in full, and scored them 0."""
     expected = roster.expected_days(config, start, end)
     if not any(expected.values()):
-        return expected
-    seen = {
+        return {}
+    sessions = {
         (row.staff_id, row.hall_day)
         for row in conn.execute(
             select(wd.c.staff_id, wd.c.hall_day)
-            .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id.in_(list(expected)))
+            .where(wd.c.hall_day >= start, wd.c.hall_day <= end, wd.c.staff_id != "")
             .distinct()
         )
     }
-    return {staff: [day for day in days if (staff, day) not in seen] for staff, days in expected.items()}
+    ran = {day for _staff, day in sessions}
+    missed = {staff: [day for day in days if day in ran and (staff, day) not in sessions] for staff, days in expected.items()}
+    return {staff: days for staff, days in missed.items() if days}
 
 
 def _account_units(conn: Connection, staff: list[str]) -> dict[str, str]:
@@ -276,8 +282,9 @@ def assess_month(
     roster: Roster = Roster(), last_day: date | None = None,
 ) -> tuple[list[PersonScore], list[UnitScore]]:
     """Ranked staff scores (highest first) and ranked unit scores for the month. Everyone on the
-    roster is ranked, logged in or not; their whole-day absences are counted up to `last_day`
-    (the last hall day that is over; None: the month's end), never for days still to come."""
+    roster who missed a day the hall ran is ranked, logged in or not; their whole-day absences are
+    counted up to `last_day` (the last hall day that is over; None: the month's end), never for
+    days still to come."""
     start, end = month_bounds(month)
     measures = _measure(conn, config, rules, start, end, roster)
     until = min(end, last_day) if last_day is not None else end

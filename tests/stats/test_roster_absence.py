@@ -64,9 +64,11 @@ async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, 
     # zhang: away 1 Oct (holiday), 2 Oct (counted), 5 Oct (annual leave), 8 Oct (counted);
     # 6 Oct in from 10:00 (1.5 hours late); 7 and 9 Oct the whole day; 12 Oct is after the hall's
     # last finished day. li (Mondays and Wednesdays) never logs in; neither does wang, who is
-    # not on the roster. zhao is not on the roster and works one day.
+    # not on the roster. zhao is not on the roster and works 2, 5, 6 and 8 Oct (so that the hall
+    # ran on the days the others missed: a day nobody worked is nobody's absence).
     await _session(engine, clock, "W1", "zhang", 6, "10:00", "17:30")
-    await _session(engine, clock, "W2", "zhao", 6, "08:30", "17:30")
+    for day in (2, 5, 6, 8):
+        await _session(engine, clock, "W2", "zhao", day, "08:30", "17:30")
     await _session(engine, clock, "W1", "zhang", 7, "08:30", "17:30")
     await _session(engine, clock, "W1", "zhang", 9, "08:30", "17:30")
     clock.set(at("08:00", _day(10)))
@@ -97,9 +99,9 @@ async def test_rostered_days_without_a_session_count_whole(engine: QueueEngine, 
     assert by_id["li"].unit == "U2"
     assert [(u.unit, u.score, u.people) for u in units] == [("U2", 74.0, 1)]
 
-    # zhao worked the whole of the one day he was there and is not on the roster: nothing missed.
+    # zhao worked the whole of the days he was there and is not on the roster: nothing missed.
     assert (absent["zhao"].measured, absent["zhao"].points, by_id["zhao"].score) == (0.0, 0.0, 100.0)
-    assert absent["zhao"].threshold == "按出勤天数合计：每天允许15分钟（本月1天共15分钟），超出每小时 -2.0"
+    assert absent["zhao"].threshold == "按出勤天数合计：每天允许15分钟（本月4天共60分钟），超出每小时 -2.0"
     assert "wang" not in by_id
 
     # Without a roster, only the late morning counts, as before.
@@ -124,6 +126,7 @@ async def test_half_a_day_of_leave_excuses_that_half_only(engine: QueueEngine, c
     nothing missed that day (the morning's 3.5 h are excused), while 7 Oct he comes in an hour late. li, on leave on the
     afternoon of Monday 5 Oct, never comes: that day costs only its morning (3.5 h), Wednesday
     7 Oct all 6.5 h."""
+    await _session(engine, clock, "W2", "zhao", 5, "08:30", "17:30")  # the hall ran that Monday
     await _session(engine, clock, "W1", "zhang", 6, "14:30", "17:30")
     await _session(engine, clock, "W1", "zhang", 7, "09:30", "17:30")
     clock.set(at("08:00", _day(8)))
@@ -145,6 +148,35 @@ async def test_half_a_day_of_leave_excuses_that_half_only(engine: QueueEngine, c
     whole_day = parse_roster(HALF_DAYS.replace('part = "上午"', 'part = "全天"'))
     assert _day(6) not in whole_day.expected_days(engine.config, _day(6), _day(6))["zhang"]
     assert roster.expected_days(engine.config, _day(5), _day(7)) == {"zhang": [_day(6), _day(7)], "li": [_day(5), _day(7)]}
+
+
+
+@ON_BOTH_BACKENDS
+async def test_days_before_the_hall_used_hallq_are_nobodys_absence(engine: QueueEngine, clock: ManualClock):
+    """The hall starts using HallQ on Tuesday 6 Oct. Tried: October's and September's assessment
+    with zhang and li on the roster. Kept: only days the hall ran count (zhang's 8 Oct, li's 7 Oct);
+    the weeks before go-live charged each of them in full (zhang 2 and 5 Oct and every September
+    working day, scored 0), and a month with nothing recorded ranked the whole roster."""
+    await _session(engine, clock, "W1", "zhang", 6, "08:30", "17:30")
+    await _session(engine, clock, "W2", "zhao", 7, "08:30", "17:30")
+    await _session(engine, clock, "W1", "zhang", 7, "08:30", "17:30")
+    await _session(engine, clock, "W2", "zhao", 8, "08:30", "17:30")
+    clock.set(at("08:00", _day(9)))
+    await FactBuilder(engine.database, engine.config, clock).catch_up_all()
+    roster = parse_roster(ROSTER)
+
+    people, _units = await engine.database.read(
+        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-10", roster, last_day=_day(8)))
+    absent = {p.staff_id: next(line for line in p.lines if line.rule == "absent") for p in people}
+    assert "缺勤1天（10月8日）共6.5小时" in absent["zhang"].threshold
+    assert absent["zhang"].measured == 6.5
+    # li (Mondays and Wednesdays): Monday 5 Oct was before go-live, Wednesday 7 Oct counts.
+    assert "缺勤1天（10月7日）共6.5小时" in absent["li"].threshold
+    assert absent["li"].measured == 6.5
+
+    september, sept_units = await engine.database.read(
+        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-09", roster, last_day=_day(8)))
+    assert (september, sept_units) == ([], [])
 
 
 def test_a_leave_part_must_be_a_known_half() -> None:
@@ -232,13 +264,15 @@ async def test_a_session_left_open_ends_with_its_day(engine: QueueEngine, clock:
     assert (await engine.window("W1")).staff_id is None
     [logout] = [e for e in await engine.events_since(0) if e.kind == "window.logout"]
     assert (logout.staff_id, logout.payload["reason"]) == ("zhang", "day_closed")
+    await _session(engine, clock, "W2", "li", 7, "08:30", "17:30")  # the hall ran on Wednesday
     clock.set(at("23:00", _day(7)))
     await engine.close_day(_day(7))
     await FactBuilder(engine.database, engine.config, clock).catch_up_all()
 
     roster = parse_roster('[[staff]]\nid = "zhang"\nweekdays = ["tue", "wed"]\n')
-    [zhang] = (await engine.database.read(
-        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-10", roster, last_day=_day(7))))[0]
+    people, _units = await engine.database.read(
+        lambda c: assess_month(c, engine.config, AssessmentRules(), "2026-10", roster, last_day=_day(7)))
+    [zhang] = [p for p in people if p.staff_id == "zhang"]
     absent = next(line for line in zhang.lines if line.rule == "absent")
     assert "本月1天" in absent.threshold and "缺勤1天（10月7日）共6.5小时" in absent.threshold
 
