@@ -293,7 +293,13 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
                                 | {"key": rated["key"], "tickets": 0, "p50": None, "p90": None})
         row.update({name: rated[name] for name in _RATING_KEYS})
     ranked = {} if in_sql else _wait_percentiles(conn, key, lf.c.wait_s, and_(where, timed_wait), by, source)
-    return [by_key[k] for k in sorted(by_key) if by_key[k]["tickets"] or by_key[k]["rated"]], ranked, in_sql
+    return [by_key[k] for k in sorted(by_key, key=_in_order) if by_key[k]["tickets"] or by_key[k]["rated"]], ranked, in_sql
+
+
+def _in_order(key: str) -> tuple[int, str]:
+    """Hours and weekdays in their order, other keys as text: sorted as text, a clerk's hours
+    read 10:00, 16:00, 08:00, 09:00."""
+    return (int(key), "") if key.isdigit() else (-1, key)
 
 
 def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None) -> list[dict[str, Any]]:

@@ -122,6 +122,23 @@ async def test_a_report_narrowed_to_one_person_reads_their_legs_in_every_groupin
 
 
 @ON_BOTH_BACKENDS
+async def test_a_persons_hours_read_in_the_days_order(scenario: Scenario) -> None:
+    """Tried: staff01's report by hour, for tickets issued at 08:50, 09:30, 10:10 and 16:00. Seen:
+    16:00, 08:00, 09:00 in that order (and 10:00 before 08:00): the hours were sorted as text. Kept:
+    08, 09, 10, 16, as the hall's own report by hour reads."""
+    await scenario.do("08:45", "login", "W1", "staff01")
+    for at_time, called, done in (("08:50", "08:51", "08:55"), ("09:30", "09:31", "09:35"),
+                                  ("10:10", "10:11", "10:15"), ("16:00", "16:01", "16:05")):
+        await scenario.issue(at_time)
+        await scenario.do(called, "call_next", "W1")
+        await scenario.do(called, "start", "W1")
+        await scenario.do(done, "finish", "W1")
+    by_hour = await scenario.figures("hour", staff="staff01")
+    assert [f.key for f in by_hour] == ["8", "9", "10", "16"]
+    assert [f.key for f in await scenario.figures("hour", window="W1")] == ["8", "9", "10", "16"]
+
+
+@ON_BOTH_BACKENDS
 async def test_the_report_pages_charts_narrowed_to_a_person_read_their_legs(scenario: Scenario) -> None:
     """Tried: the report page's charts (tickets by hour and day, mean wait by zone, the wait
     histogram) narrowed to the back-office clerk and to staff01. Seen: staff03's histogram held
