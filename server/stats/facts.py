@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
@@ -236,7 +236,7 @@ def finish_days(conn: Connection, config: HallConfig, now: float) -> int:
     auto-closed tickets, and without this the hub's figures lacked those rows where the bulk
     path's had them."""
     last = last_finished_day(config, now).toordinal()
-    done = read_watermark(conn, FINISHED_MARK) or last - 1
+    done = read_watermark(conn, FINISHED_MARK) or _before_first_event(conn, last)
     if done >= last:
         return 0
     rows = 0
@@ -246,6 +246,15 @@ def finish_days(conn: Connection, config: HallConfig, now: float) -> int:
             rows += rebuild_window_days(conn, config, day, None, now)
     write_watermark(conn, last, FINISHED_MARK)
     return rows
+
+
+def _before_first_event(conn: Connection, last: int) -> int:
+    """Where a hall's first whole-day rebuild starts: the day before its first event. It started at
+    the day before the hub's first start, and wrote a day the hall never ran (63 windows scheduled,
+    nobody logged in) that halved the first month's 窗口在岗率; a hall with no event yet has
+    nothing to rebuild (`last`)."""
+    first = conn.execute(select(func.min(ticket_events.c.hall_day))).scalar()
+    return last if first is None else min(first.toordinal() - 1, last)
 
 
 def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:
