@@ -76,12 +76,42 @@ def mask_person_id(raw: str) -> str:
     return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
-# An ID number (18 or 15 digits) or a mobile number (11 digits from 1) standing alone in a text.
-_NUMBERS_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|1\d{10})(?![0-9A-Za-z])")
+# Numbers as staff type them into free text: full-width digits (a Chinese input method), a phone
+# written 138-1234-5678 or 138 1234 5678 (or after +86), an ID in its 6-8-4 groups, a passport or
+# a travel permit (a letter or two, then 7 to 10 digits). Found on a copy with full-width digits
+# and letters made ASCII (one character for one, so the spans are the original's).
+_FULL_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)}
+                            | {chr(0xFF21 + i): chr(ord("A") + i) for i in range(26)}
+                            | {chr(0xFF41 + i): chr(ord("a") + i) for i in range(26)} | {"－": "-", "　": " ", "＋": "+"})
+_SEP = r"[ -]?"
+_NUMBERS_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:"
+    rf"(?P<id>\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[\dXx])"  # resident ID, plain or 6-8-4
+    r"|(?P<old_id>\d{15})"  # the old 15-digit ID
+    rf"|(?:\+86{_SEP})?(?P<mobile>1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}})"  # mobile, plain, 3-4-4, after +86
+    r")(?![0-9])"
+    r"|(?<![0-9A-Za-z])(?P<document>[A-Z]{1,2}\d{7,10})(?![0-9A-Za-z])"  # passport, 港澳/台湾通行证
+)
+# Letters glued before a number make it a code (合同HT13812345678), unless they say what it is.
+_SAYS_PHONE = re.compile(r"(?i:tel|phone|mobile|mob|cell|no\.?)$")
 
 
 def mask_numbers_in_text(text: str) -> str:
-    """Free text written by staff (a transfer note, an appeal) with ID and mobile numbers masked:
-    "身份证430223199001011235 电话13812345678" in a note reached every signed-in person's
-    event stream and stayed in the event log for ever."""
-    return _NUMBERS_IN_TEXT.sub(lambda m: mask_person_id(m.group(0)), text)
+    """Free text written by staff (a transfer note, an appeal) with ID, mobile and passport
+    numbers masked: "身份证430223199001011235 电话13812345678" in a note reached every signed-in
+    person's event stream and stayed in the event log for ever, and so did 138-1234-5678,
+    full-width digits and a passport number, as people really type them."""
+    plain = text.translate(_FULL_WIDTH)
+    out, last = [], 0
+    for found in _NUMBERS_IN_TEXT.finditer(plain):
+        kind = found.lastgroup or ""
+        start, end = found.span(kind)
+        number = re.sub(r"[ -]", "", found.group(kind))
+        before = plain[:found.start()]
+        glued = before[-1:].isascii() and before[-1:].isalpha()
+        if glued and not (kind == "id" and person_id_problem(number) is None) and not (
+                kind == "mobile" and _SAYS_PHONE.search(before)):
+            continue  # a code that merely contains digits; a real ID (its check digit) is masked
+        out.append(text[last:start] + mask_person_id(number))
+        last = end
+    return "".join(out) + text[last:]

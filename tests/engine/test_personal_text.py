@@ -13,6 +13,16 @@ from server.engine.personal import mask_numbers_in_text
     ("A1001 转 A2, 20261127 办结, 第3次", "A1001 转 A2, 20261127 办结, 第3次"),  # numbers, dates: as written
     ("流水号 12345678901234567890", "流水号 12345678901234567890"),  # 20 digits: no ID or mobile
     ("合同HT13812345678", "合同HT13812345678"),  # glued to letters: a code, not a phone
+    ("事项4302240100001", "事项4302240100001"),  # an item code (13 digits)
+    # As people type them (the security review found each of these stored in clear):
+    ("电话138-1234-5678", "电话138****5678"),
+    ("电话138 1234 5678，备用 13900001111", "电话138****5678，备用 139****1111"),
+    ("身份证430223 19900101 1235", "身份证4302**********1235"),  # the 6-8-4 groups
+    ("身份证号ID430223199001011235", "身份证号ID4302**********1235"),  # glued, but its check digit holds
+    ("tel13812345678", "tel138****5678"),
+    ("手机：+8613812345678", "手机：+86138****5678"),
+    ("电话１３８１２３４５６７８", "电话138****5678"),  # full-width digits (a Chinese input method)
+    ("护照E12345678，通行证C12345678", "护照E*******8，通行证C*******8"),
 ])
 def test_numbers_in_text(written: str, kept: str) -> None:
     assert mask_numbers_in_text(written) == kept
