@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSCloseCode, web
 
 from display.board.model import CALL_KINDS
-from server.accounts import PERSON_ROLES, Accounts, Principal, Role
+from server.accounts import Accounts, Principal, Role
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
@@ -41,6 +41,10 @@ LAGGING_CLOSE_CODE = 4000
 REFUSED_CLOSE_BASE = 4000  # + the HTTP status of the refusal: 4401, 4404, 4400
 LIVE_BUFFER = 5000
 REPLAY_BATCH = 1000
+# Who reads the cases in the events (staff identities, notes): those who handle or oversee them. A
+# technician (often the vendor's) looks after devices and reads what a board reads; the full
+# stream gave them every note and who served whom, which the ticket reads refuse them.
+SEES_CASES = frozenset({Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN})
 HISTORY_LIMIT = 1000  # events in one answer of /events/history: the caller asks again from the last seq
 RECHECK_S = Accounts.TOKEN_CACHE_SECONDS  # hall time between two checks of a live stream's token
 IDLE_RECHECK_S = 30.0  # real time: a quiet stream's token is checked this often too
@@ -166,7 +170,7 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
         if zone is not None and zone != principal.zone:  # a zone's screen token is for that zone
             raise HallQError("forbidden", "本屏只能显示所属分区", f"this display is for zone {principal.zone}", 403)
         zone = principal.zone
-    public = principal.role not in PERSON_ROLES  # a board in the hall: what its screen may show
+    public = principal.role not in SEES_CASES  # a board in the hall: what its screen may show
     return (StreamFilter(zone=zone, window=window, public=public, call_zones=request.app[CONFIG].call_zones),
             _Credential(request.app[ACCOUNTS], token, now))
 
@@ -286,9 +290,9 @@ async def _drain_client(ws: web.WebSocketResponse) -> None:
 
 async def event_history(request: web.Request, principal: Principal) -> web.Response:
     since = int_param(request, "since", default=0)
-    if principal.role in PERSON_ROLES:
+    if principal.role in SEES_CASES:
         return json_response(await request.app[ENGINE].events_since(since))
-    # A display device: what its stream carries, rendered the same way (a zone's screen token read
+    # A display device or a technician: what a board's stream carries, rendered the same way (a zone's screen token read
     # every zone's calls here, though its stream refuses another zone).
     device = StreamFilter(zone=principal.zone, public=True, call_zones=request.app[CONFIG].call_zones)
     events: list[HallEvent] = []

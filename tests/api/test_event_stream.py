@@ -149,6 +149,28 @@ async def test_a_zones_board_reads_only_its_zones_history(hub):
     assert {e["zone"] for e in manager} >= {"A", "C"}
 
 
+async def test_a_technician_reads_the_events_a_board_reads(hub):
+    """Tried: a technician's token on the event history and the stream, after a call and a parked
+    case whose note names the citizen's need. Seen: every event with staff ids and notes (the
+    ticket reads refuse a technician). Kept: what a board reads, no staff id, no note; a manager
+    still reads both."""
+    await make_calls(hub, 0, window="W19")
+    await hub.client.post("/api/v1/tickets", json={"queue": "C1"}, headers=hub.auth("kiosk"))
+    await hub.client.post("/api/v1/windows/W19/call-next", headers=hub.auth("staff01"))
+    parked = await hub.client.post("/api/v1/windows/W19/park", json={"note": "回家取户口本"}, headers=hub.auth("staff01"))
+    assert parked.status == 200
+    tech = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("tech"))).json()
+    assert {e["kind"] for e in tech} >= {"ticket.issued", "ticket.called"}
+    assert all("staff_id" not in e and "note" not in e["payload"] for e in tech)
+    assert "回家取户口本" not in str(tech)
+    ws = await hub.client.ws_connect(f"/api/v1/events?since=0&token={hub.tokens['tech']}")
+    replayed, _hello = await receive_until_hello(ws)
+    assert replayed and all("staff_id" not in e for e in replayed) and "回家取户口本" not in str(replayed)
+    await ws.close()
+    manager = await (await hub.client.get("/api/v1/events/history?since=0", headers=hub.auth("manager"))).json()
+    assert "回家取户口本" in str(manager) and any(e.get("staff_id") == "staff01" for e in manager)
+
+
 async def test_a_zones_stream_and_history_carry_its_windows_calls_to_another_zones_tickets(aiohttp_client, tmp_path,
                                                                                              clock):
     """Tried: W01 (zone A) also serving C1 calls a C1 ticket while zone A's board listens; then
