@@ -17,9 +17,10 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import HallQError, bad_request, not_found
@@ -185,10 +186,7 @@ class Accounts:
         stored = row._mapping["password_hash"] if row is not None else await self._unknown_hash()
         async with self._hashing:
             ok = await asyncio.to_thread(verify_password, password, stored)
-        if row is None or not ok or not row._mapping["active"]:
-            return None
-        m = row._mapping
-        return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])
+        return _active_person(row) if ok else None
 
     async def _unknown_hash(self) -> str:
         if self._dummy_hash is None:
@@ -382,10 +380,13 @@ class Accounts:
             .where(auth_sessions.c.token_hash == digest, auth_sessions.c.expires_at > now)
         )
         row = await self.database.read(lambda conn: conn.execute(query).first())
-        if row is None or not row._mapping["active"]:
-            return None
-        m = row._mapping
-        return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])
+        return _active_person(row)
+
+    async def active_person(self, username: str) -> Principal | None:
+        """The active account of that staff id (in any case), or None: a manager signing a
+        colleague in at a window names someone who exists and still works here."""
+        row = await self.database.read(lambda conn: conn.execute(select(users).where(named(username))).first())
+        return _active_person(row)
 
     async def list_users(self) -> list[dict[str, object]]:
         rows = await self.database.read(lambda conn: conn.execute(select(users).order_by(users.c.username)).all())
@@ -394,3 +395,11 @@ class Accounts:
     async def list_devices(self) -> list[dict[str, object]]:
         rows = await self.database.read(lambda conn: conn.execute(select(devices).order_by(devices.c.name)).all())
         return [{k: r._mapping[k] for k in ("name", "kind", "zone", "active")} for r in rows]
+
+
+def _active_person(row: Row[Any] | None) -> Principal | None:
+    """A users row as the person it signs in, None if there is none or it is switched off."""
+    if row is None or not row._mapping["active"]:
+        return None
+    m = row._mapping
+    return Principal(m["username"], Role(m["role"]), False, m["display_name"], m["unit"])

@@ -26,7 +26,13 @@ async def login(request: web.Request, principal: Principal, body: WindowLoginBod
     if body.staff_id and body.staff_id != principal.name:
         if principal.role not in OVERSEERS:
             raise HallQError("forbidden", "不能替他人登录窗口", "only a manager may log someone else in", 403)
-        staff_id = body.staff_id
+        # A mistyped id was signed in and credited with the window's cases in the reports and the
+        # assessment; a disabled one was signed out again 10 s later without a word.
+        person = await request.app[ACCOUNTS].active_person(body.staff_id)
+        if person is None or person.role not in STAFF:
+            raise HallQError("unknown_staff", f"工号 {body.staff_id} 不存在或账号已停用，请核对",
+                             f"no active staff account {body.staff_id!r}", 404, {"staff_id": body.staff_id})
+        staff_id = person.name
     else:
         refuse_other_unit(request.app[CONFIG], request.match_info["window_id"], principal)
     return json_response(await request.app[ENGINE].login(request.match_info["window_id"], staff_id))

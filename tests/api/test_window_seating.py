@@ -63,3 +63,21 @@ async def test_a_hand_over_to_another_units_clerk_is_refused_and_the_window_kept
     )
     assert refused.status == 403 and (await refused.json())["error"]["code"] == "other_unit"
     assert (await hub.engine.window("W11")).staff_id == "staff01"
+
+
+async def test_a_manager_signs_in_only_an_account_that_exists_and_works_here(hub: Hub) -> None:
+    """Tried: a manager signs in at W19 a mistyped staff id, a disabled account and STAFF02 (the
+    id in capitals). Seen: the mistyped id sat at the window and was credited with its cases in the
+    reports and the assessment; the disabled one was signed out 10 s later without a word. Kept:
+    404 unknown_staff naming the id, the window still closed; STAFF02 is signed in as staff02."""
+    manager = hub.auth("manager")
+    await hub.app[ACCOUNTS].add_user("gone01", HUB_PASSWORD, Role.STAFF, "离职", None, now=hub.engine.clock.now())
+    await hub.app[ACCOUNTS].set_user_active("gone01", False)
+    for wrong in ("ghost-nobody", "gone01", "tech"):
+        refused = await _login(hub, "W19", manager, staff_id=wrong)
+        error = (await refused.json())["error"]
+        assert (refused.status, error["code"]) == (404, "unknown_staff"), wrong
+        assert error["message"] == f"工号 {wrong} 不存在或账号已停用，请核对"
+        assert (await hub.engine.window("W19")).staff_id is None
+    assert (await _login(hub, "W19", manager, staff_id="STAFF02")).status == 200
+    assert (await hub.engine.window("W19")).staff_id == "staff02"
