@@ -4,15 +4,16 @@ A staff PIN is short, so guessing must be slowed. Counting wrong passwords per s
 let anyone lock out any account, admin included, from any browser in the hall (five wrong
 passwords, and the real person was refused for five minutes), and did nothing against one common
 PIN tried on every staff id. So wrong passwords are counted per (staff id, source) and per
-source across all staff ids; a source is where the attempt comes from (the client's address, or
-a call-pad's bus and address). A source over either limit is refused before any password is
-hashed, so a flood of sign-ins cannot keep the hub busy hashing either.
+source across all staff ids; a source is where the attempt comes from (the client's address, the
+hand-over on a web pad included, or a call-pad's window). A source over either limit is refused
+before any password is hashed, so a flood of sign-ins cannot keep the hub busy hashing either.
 
 An attempt counts as a failure from the moment it starts and is taken back when the password
 was right: concurrent guesses cannot slip past the count while the hashes are computed.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -37,9 +38,10 @@ class LoginGuard:
         from_source = self._recent(self._by_source, source, now)
         for times, limit in ((account, self.per_account), (from_source, self.per_source)):
             if len(times) >= limit:
-                wait = int(self.window_s - (now - times[-limit])) + 1
-                raise HallQError(
-                    "locked_out", f"密码错误次数过多，请{wait // 60 + 1}分钟后再试",
+                remaining = self.window_s - (now - times[-limit])
+                wait = int(remaining) + 1
+                raise HallQError(  # 5 minutes said as 5, not 6 (it read 请6分钟后再试)
+                    "locked_out", f"密码错误次数过多，请{max(math.ceil(remaining / 60), 1)}分钟后再试",
                     f"too many wrong passwords from here; try again in {wait} s", 429, {"retry_after_s": wait},
                 )
         account.append(now)

@@ -48,7 +48,7 @@ async def hand_over(request: web.Request, principal: Principal, body: HandOverBo
     nobody is put at a window without knowing it; the parked cases stay with the window."""
     window_id, staff = _acting(request, principal)
     colleague = await request.app[ACCOUNTS].sign_in(
-        body.staff_id, body.password, source=f"handover:{request.remote}", now=request.app[ENGINE].clock.now()
+        body.staff_id, body.password, source=f"web:{request.remote}", now=request.app[ENGINE].clock.now()
     )
     if colleague is None or colleague.role not in STAFF:
         # 403, not 401: the clerk's own session is fine (a pad takes 401 as "signed out").

@@ -100,3 +100,21 @@ def test_the_guard_forgets_old_failures_and_never_a_lock_out_in_a_flood() -> Non
     other.begin("b", "pc1", 2.0)
     with pytest.raises(HallQError):
         other.begin("b", "pc1", 3.0)
+
+
+async def test_guesses_through_a_hand_over_count_with_the_sign_in(hub: Hub) -> None:
+    """Tried: five wrong PINs for staff02 through 交接 (POST /windows/W19/hand-over) on staff01's
+    pad, then the sign-in page from the same PC. Seen: five more guesses allowed there (each route
+    counted its own), ten tries at a 4-digit PIN. Kept: the sign-in is refused (429) with the wait
+    in whole minutes as the hub will keep it (5分钟, not 6)."""
+    staff01 = hub.auth("staff01")
+    assert (await hub.client.post("/api/v1/windows/W19/login", json={}, headers=staff01)).status == 200
+    for n in range(5):
+        wrong = await hub.client.post("/api/v1/windows/W19/hand-over", json={"staff_id": "staff02", "password": f"99{n:02d}"},
+                                      headers=staff01)
+        assert wrong.status == 403
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{hub.base_url}/api/v1/auth/login", json={"username": "staff02", "password": HUB_PASSWORD}) as r:
+            error = (await r.json())["error"]
+            assert (r.status, error["code"]) == (429, "locked_out")
+    assert error["message"] == "密码错误次数过多，请5分钟后再试" and 290 <= error["details"]["retry_after_s"] <= 301
