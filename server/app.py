@@ -15,7 +15,7 @@ from server.accounts import Accounts
 from server.api import admin_routes, event_stream, hall_routes, ticket_routes, window_routes
 from server.api.keys import ACCOUNTS, BUS, CONFIG, DATABASE, ENGINE, SETTINGS
 from server.api.openapi import openapi_route
-from server.api.routing import Route, add_routes, error_middleware
+from server.api.routing import Route, add_routes, error_middleware, nosniff
 from server.devices import api as device_routes
 from server.devices.keys import DEVICE_REPORTS
 from server.devices.reports import DeviceReports
@@ -58,6 +58,7 @@ def create_app(
 ) -> web.Application:
     """Build the hub. `extensions` add pages, device supervisors and the like (see server.cli)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=1024 * 1024)
+    app.on_response_prepare.append(nosniff)
     app[SETTINGS] = settings
     app[CONFIG] = config or load_hall_config(settings.config_dir)
     app[BUS] = EventBus()

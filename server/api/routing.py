@@ -214,6 +214,18 @@ def _problem_zh(kind: str, context: dict[str, Any] | None = None) -> str:
 _ROUTER_REFUSALS = {404: ("not_found", "没有这个接口，请核对地址"), 405: ("method_not_allowed", "该接口不支持这种请求方法")}
 
 
+def _page_not_found() -> web.Response:
+    body = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>页面不存在</title></head>'
+            '<body><h1>页面不存在</h1><p>请核对地址。大厅的各个页面见<a href="/">首页</a>。</p>'
+            '<p lang="en">Page not found: check the address; the hall\'s pages are listed at /.</p></body></html>')
+    return web.Response(status=404, text=body, content_type="text/html", charset="utf-8")
+
+
+async def nosniff(_request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer is read as the type it says (a JSON error or an export never run as a page)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -221,6 +233,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except HallQError as error:
         return error_response(error)
     except web.HTTPException as exc:
+        if exc.status in (403, 404) and not request.path.startswith("/api/") and request.method in ("GET", "HEAD"):
+            return _page_not_found()  # a mistyped page address read "404: Not Found" in English
         if exc.status >= 400 and request.path.startswith("/api/"):
             code, message_zh = _ROUTER_REFUSALS.get(exc.status, ("http_error", "请求无法处理"))
             response = error_response(HallQError(code, message_zh, exc.reason, exc.status))

@@ -18,7 +18,13 @@ def setup_static(app: web.Application) -> None:
 
 
 def html_page(path: Path) -> web.FileResponse:
+    """A page of the hub's own, never inside another site's frame (a page elsewhere framed the
+    web pad's sign-in, clickjacking) and never naming its address to another site (a status
+    page's address is the citizen's ticket token)."""
     response = web.FileResponse(path)
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'")
+    response.headers["X-Frame-Options"] = "DENY"  # browsers older than frame-ancestors
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response

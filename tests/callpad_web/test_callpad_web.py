@@ -649,6 +649,25 @@ async def test_page_and_assets_are_served_by_the_hub(pad_hub: Hub) -> None:
 
 
 @pytest.mark.browser
+async def test_another_site_cannot_frame_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: a page of another site embedding the hub's /pad in a frame (clickjacking: the clerk's
+    PIN typed into a sign-in form under someone else's page). Seen: the sign-in form loaded in the
+    frame. Kept: Chromium refuses to show it (frame-ancestors 'none', X-Frame-Options DENY); a
+    mistyped page address answers in Chinese, and every answer says nosniff."""
+    page = await tabs.new()
+    await page.set_content(f'<iframe id="framed" src="{pad_hub.base_url}/pad" width="800" height="600"></iframe>')
+    await page.wait_for_load_state("load")
+    [framed] = [f for f in page.frames if f is not page.main_frame]
+    assert await framed.locator("#login-user").count() == 0
+    pad = await pad_hub.client.get("/pad")
+    assert (pad.headers["X-Frame-Options"], pad.headers["Referrer-Policy"]) == ("DENY", "no-referrer")
+    missing = await pad_hub.client.get("/dashbord")
+    assert missing.status == 404 and "页面不存在" in await missing.text()
+    assert missing.headers["X-Content-Type-Options"] == "nosniff"
+    assert (await pad_hub.client.get("/api/v1/health")).headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.browser
 async def test_a_clerk_appeals_a_bad_rating_from_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
     """Tried: staff01 serves a C1 citizen who rates 1 on the window's rating device, then opens
     我的差评 and appeals it; staff02 looks at theirs. Kept: the pad says so at once; the rating is
