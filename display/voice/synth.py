@@ -54,6 +54,7 @@ ones day after day (bench/soak.py: 130 MB a day at half the sample hall's volume
 that holds the hub's database); the numbers a hall calls every day stay, being used."""
 _CLIP_NAME = re.compile(r"[0-9a-f]{32}\.wav")
 CACHE_KEEP_SHARE = 0.75
+CLIP_ROOM_BYTES = 2 * 1024 * 1024  # ~47 s of 22,050 Hz 16-bit mono: more than any hall sentence
 """What a pruning leaves of the bound, so the cache is not pruned again at the very next clip."""
 
 
@@ -285,6 +286,7 @@ class Synthesizer:
         assert state is not None
         partial = path.with_suffix(f".{os.getpid()}.part.wav")
         try:
+            _make_room(partial)
             self._speak_to_file(state, text, partial)
             info = read_wav_info(partial)
             if info.frames == 0 or info.rms == 0.0:
@@ -321,6 +323,19 @@ class Synthesizer:
             raise SynthesisError(str(state.errors[0]))
         if not target.is_file():
             raise SynthesisError("engine returned without writing the clip")
+
+
+def _make_room(partial: Path) -> None:
+    """Refuse a clip there is no room for, before the engine writes it. pyttsx3 writes the WAV in
+    espeak's callback and swallows a failed write there, and its runAndWait() then never returns:
+    one moment of full disk left the worker stuck for good, no call announced in any zone, and the
+    hub deaf to SIGTERM. The room is taken (posix_fallocate) and handed back as the WAV is written."""
+    try:
+        with open(partial, "wb") as reserved:
+            os.posix_fallocate(reserved.fileno(), 0, CLIP_ROOM_BYTES)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise SynthesisError(f"no room for a clip in {partial.parent}: {exc.strerror or exc}") from exc
 
 
 def installed_voices() -> tuple[str, list[Any]]:
