@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from caller.actions import PadDisplay
 from caller.bus import BusConfig, BusCounters, KeyCallback, PadBus
+from caller.dialects import make_dialect
 from caller.errors import BusClosedError, LineStalledError
 
 LOG = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ class BusSupervisor:
         self._fault_kind: str | None = None  # what was logged: a stall is logged once, whatever its details
         self._silent: frozenset[int] = frozenset()  # pads not answering, across connections
         self._earlier = BusCounters()  # of connections that ended: a reconnect must not hide line noise
+        # One codec for every connection: what it remembers of each pad (the last request a pad
+        # sent, to drop its retransmission) outlives a reopened line. A pad resending its recall
+        # after a one-second drop was acted on again: the number announced twice, a recall spent.
+        self._dialect = make_dialect(config.dialect, config.dialect_params)
         self.connects = 0
 
     @property
@@ -116,7 +121,7 @@ class BusSupervisor:
         backoff = self._initial_backoff
         failed_opens = 0
         while True:
-            bus = PadBus(self.config, self._on_key, on_health=self._health, silent=self._silent)
+            bus = PadBus(self.config, self._on_key, on_health=self._health, dialect=self._dialect, silent=self._silent)
             try:
                 await bus.open()
             except LineStalledError as exc:  # opened, but the line is still full: a failed open

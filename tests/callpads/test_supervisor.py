@@ -254,3 +254,30 @@ async def test_a_stalled_line_is_dropped_reported_once_and_the_hub_keeps_running
         ticking.cancel()
         await sup.stop()
         await sim.close()
+
+
+async def test_a_request_resent_after_the_line_came_back_is_not_acted_on_again(sim: PadSimulator) -> None:
+    """Tried: pad 1 sends RECALL, the line drops for a moment, and on its return the pad resends
+    the same frame (same SEQ), as the protocol tells a pad whose ACK was lost. Seen: the resend was
+    acted on: the number announced again, one of the citizen's recalls spent. Kept: it is dropped
+    as a retransmission; the next real key (pad 2's START) goes through."""
+    received = Received()
+    sup = BusSupervisor(BusConfig(url=sim.path, dialect="hallq", windows=windows_for([1, 2])), received,
+                        initial_backoff=0.02, max_backoff=0.1)
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        recall = PadAction.simple(ActionKind.RECALL)
+        sim.press(1, recall)
+        await received.wait_for(1)
+        await sim.unplug()
+        await sup.wait_for_state(DeviceState.OFFLINE)
+        sim.replug()
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.noise(sim.dialect.encode_action(1, recall, sim.pads[1].seq))  # the same frame again
+        sim.press(2, PadAction.simple(ActionKind.START))
+        await received.wait_for(2)
+        await asyncio.sleep(0.1)  # anything more the line held has arrived
+        assert [(e.window_id, e.action.kind) for e in received.events] == [("W01", ActionKind.RECALL), ("W02", ActionKind.START)]
+    finally:
+        await sup.stop()
