@@ -101,7 +101,8 @@ class StreamFilter:
         data = event.to_json()
         if self.public:
             data.pop("staff_id", None)
-            data["payload"] = {k: v for k, v in event.payload.items() if k in PUBLIC_PAYLOAD}
+            if not event.kind.startswith("device."):  # a device's state names no person: a technician reads it whole
+                data["payload"] = {k: v for k, v in event.payload.items() if k in PUBLIC_PAYLOAD}
         return {"type": "event", **data}
 
 
