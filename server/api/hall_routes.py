@@ -10,7 +10,7 @@ from aiohttp import web
 
 from display.board.model import RECENT_CALLS
 from server.accounts import PERSON_ROLES, Principal
-from server.api.keys import CONFIG, ENGINE
+from server.api.keys import CONFIG, DATABASE, ENGINE
 from server.api.routing import TEXT, Route, error_response, int_param, json_response
 from server.config.models import HallConfig
 from server.devices.keys import DEVICE_REPORTS, DEVICES
@@ -161,7 +161,8 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
 
 async def health(request: web.Request, _: Principal | None) -> web.Response:
     """ok with the last event's number, or 503 `database_down` while the database cannot be
-    reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug).
+    reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug), or
+    503 `storage_full` from a write refused for a full disk until a write goes through again.
     `degraded` (still 200: tickets are issued and called) names each zone the hub speaks whose
     calls are not heard (`speech_down`), each device bus not online and each kiosk that cannot
     print (`devices_down`), and why: it said ok while speakers, call-pads or screens were dark."""
@@ -171,6 +172,10 @@ async def health(request: web.Request, _: Principal | None) -> web.Response:
         if error.code != "database_unavailable":
             raise
         return error_response(error, status="database_down")
+    if request.app[DATABASE].full:  # reads went on, so health said ok while every write was refused
+        return error_response(HallQError(
+            "storage_full", "服务器存储空间已满，取号、叫号等操作无法保存，请释放磁盘空间",
+            "the hub's disk is full: writes are refused until one goes through again", 503), status="storage_full")
     voice = request.app.get(VOICE)
     speech = [{"zone": zone, "reason": reason} for zone, reason in sorted((voice.speech_down() if voice else {}).items())]
     buses = request.app.get(DEVICES)

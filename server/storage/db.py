@@ -204,6 +204,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def full(self) -> bool:
+        """Whether the last write met a full disk and none has gone through since (the hall can
+        read, but issue and call nothing)."""
+        return self._disk_full.ongoing
+
     async def write(self, fn: Callable[[Connection], T], after: Callable[[T], None] | None = None) -> T:
         """Run `fn` in a transaction; it commits if `fn` returns and rolls back if it raises.
         `after(result)` runs once the commit is durable, in commit order, before the caller

@@ -75,6 +75,10 @@ async def test_a_full_disk_refuses_the_action_keeps_the_rest_and_the_hub_recover
     assert (refused_to_kiosk.value.status, refused_to_kiosk.value.code) == (503, "storage_full")
     assert refused_to_kiosk.value.message_zh == error["message"]
 
+    # A monitor learns it: health said ok (its reads went on) while every write was refused.
+    health = await hub.client.get("/api/v1/health")
+    assert (health.status, (await health.json())["status"]) == (503, "storage_full")
+
     room["pages"] = None  # room again: new writer connections have no limit
     await database.write(lambda c: c.exec_driver_sql("PRAGMA max_page_count = 1073741823"))
     response = await hub.client.post("/api/v1/tickets", json={"queue": "A1"}, headers=retry)
@@ -83,6 +87,7 @@ async def test_a_full_disk_refuses_the_action_keeps_the_rest_and_the_hub_recover
     assert int(after[2:]) == int(issued[-1][2:]) + 1, (issued[-1], after)
     assert await counts(database) == (len(issued) + 1, len(issued) + 1)
     assert await issue(hub, "A1") == f"A1{int(after[2:]) + 1:03d}"
+    assert (await hub.client.get("/api/v1/health")).status == 200  # a write went through: over
 
     # Said once, not per refused write (an ERROR each was ~600 lines a second), and once that it is over.
     said = [r for r in caplog.records if r.name == "server.storage.db"]
