@@ -43,6 +43,9 @@ ERROR_CODES: Mapping[str, int] = {
     "database_unavailable": 13,
     "storage_full": 13,
     "other_unit": 14,  # a clerk keyed in at another unit's window (server/seating.py)
+    # too many wrong PINs from this pad (server/login_guard.py): was 255, even for the right PIN
+    # during the wait, and the clerk took the pad or their account for broken
+    "locked_out": 15,
 }
 
 

@@ -423,3 +423,15 @@ async def test_an_idle_ub485_pad_counts_who_its_window_can_call(rig: Rig) -> Non
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["----"])
     await engine.pause("W05", "break")
     await eventually(lambda: [d.number for d in shows(rig, "qsystem-ub485", pad)][-1:] == ["P"])
+
+
+async def test_a_pad_says_its_sign_in_is_locked_after_too_many_wrong_pins(rig: Rig) -> None:
+    """Tried: five wrong PINs for staff01 on pad 1, then the right one. Seen: E9 five times, then
+    E255 (for the right PIN too): the clerk took the pad or the account for broken. Kept: E15,
+    sign-in locked (docs/devices.md), and W01 stays unstaffed."""
+    for n in range(5):
+        wrong = await press_and_ack(rig, "hallq", 1, PadAction.login("staff01", f"99{n:02d}"))
+        assert not wrong.ok and wrong.error_code == 9
+    locked = await press_and_ack(rig, "hallq", 1, PadAction.login("staff01", HUB_PASSWORD))
+    assert not locked.ok and locked.error_code == 15
+    assert (await rig.hub.engine.window("W01")).staff_id is None
