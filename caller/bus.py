@@ -171,6 +171,9 @@ class PadBus:
         self._seq: dict[int, int] = {}
         self._misses: dict[int, int] = {}
         self._silent = frozenset(silent)
+        # A pad set to an address nobody configured was ACKed and ignored without a trace but a
+        # count: the technician had no address to look for.
+        self._unknown_told: set[int] = set()
         self._transport: asyncio.Transport | None = None
         self._outbox: collections.deque[tuple[bytes, asyncio.Future[None] | None]] = collections.deque()
         self._outbox_ready = asyncio.Event()
@@ -340,6 +343,11 @@ class PadBus:
         window = self.config.windows.get(event.bus_address)
         if window is None:
             self._counts["unknown_address"] += 1
+            if event.bus_address not in self._unknown_told:  # once per pad: a clerk keeps pressing
+                self._unknown_told.add(event.bus_address)
+                LOG.warning("bus %s: a key from pad address %d (0x%02X), which no window has in its pads table: "
+                            "check the pad's address setting (DIP switches) or add it to the bus in devices.toml",
+                            self.config.label, event.bus_address, event.bus_address)
             return
         self._counts["events"] += 1
         self._events.put_nowait(replace(event, window_id=window))
