@@ -211,8 +211,8 @@ def render_ticket(ticket: TicketPrint, layout: TicketLayout, profile: PrinterPro
         w.line(f"预计等候约 {ticket.estimated_wait_min} 分钟")
     if ticket.window_hint:
         w.field(f"办理窗口：{ticket.window_hint}")
-    if ticket.person_masked:
-        w.field(f"身份证：{ticket.person_masked}")
+    if ticket.person_masked:  # 证件号: an ID card, a passport, a permit or a mobile (it said 身份证 for each)
+        w.field(f"证件号：{ticket.person_masked}")
     w.rule()
     w.line(f"取号时间：{ticket.issued_at:%Y-%m-%d %H:%M}", _Style(align="left"))
     w.lines(ticket.notice, _Style(align="left"))

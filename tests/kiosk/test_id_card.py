@@ -50,7 +50,7 @@ async def test_an_id_card_read_goes_with_the_citizens_ticket_and_the_daily_cap_a
     tickets = await hub.engine.tickets_today()
     assert [t.person_masked for t in tickets] == [MASKED, MASKED]
     doc = read(kiosk.printer.printed)
-    assert [line.text for line in doc.lines].count(f"身份证：{MASKED}") == 2
+    assert [line.text for line in doc.lines].count(f"证件号：{MASKED}") == 2
     assert ID.encode() not in kiosk.printer.printed and ID not in caplog.text
 
 

@@ -104,6 +104,14 @@ def test_optional_lines_follow_the_ticket() -> None:
     assert "绿色通道" not in doc.text
 
 
+@pytest.mark.parametrize("masked", ["E*******8", "138****5678", "4302**********1234"])
+def test_the_document_line_names_no_kind_it_may_not_be(masked: str) -> None:
+    """Tried: a passport, a mobile and an ID card number on the ticket (the kiosk takes each).
+    Seen: 身份证：E*******8. Kept: 证件号： for each, the number masked as given."""
+    lines = [line.text for line in read(render("XP-80C", person_masked=masked)).lines]
+    assert f"证件号：{masked}" in lines and not any("身份证" in line for line in lines)
+
+
 def test_a_long_window_list_fits_the_58mm_paper_and_never_splits_a_number() -> None:
     """The windows that serve the queue (办理窗口：…) on the narrowest paper: each line within the
     paper's columns, broken after 、 (a number split over two lines read as two windows)."""
