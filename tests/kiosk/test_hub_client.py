@@ -132,7 +132,7 @@ async def test_an_address_that_is_not_the_hub_says_so_with_the_whole_url(hub, ai
     router.router.add_route("*", "/{tail:.*}", login_page)
     other = await aiohttp_server(router)
     with caplog.at_level(logging.WARNING, logger="server.hub_client"):
-        for base, status, kind in ((hub.base_url + "/hallq", 404, "text/plain"), (str(other.make_url("")), 200, "text/html")):
+        for base, status, kind in ((hub.base_url + "/hallq", 404, "text/html"), (str(other.make_url("")), 200, "text/html")):
             async with HubClient(base, hub.tokens["kiosk"], FAST) as client:
                 with pytest.raises(HubError) as refused:
                     await client.me()

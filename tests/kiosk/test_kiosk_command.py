@@ -87,7 +87,7 @@ def test_a_kiosk_given_a_wrong_hub_address_logs_the_whole_url_and_what_answered(
         line = kiosk.wait_for("cannot load the catalogue")
     finally:
         assert kiosk.stop() == 0, kiosk.output[-3000:]
-    assert f"GET {hub_process.url}/hallq/api/v1/auth/me: HTTP 404 (text/plain): not a HallQ hub at this address?" in line
+    assert f"GET {hub_process.url}/hallq/api/v1/auth/me: HTTP 404 (text/html): not a HallQ hub at this address?" in line
     assert "JSONDecodeError" not in kiosk.output
 
 
