@@ -317,7 +317,7 @@ class QueueEngine:
             # who comes early for the first slot of a session (before opening, at lunch).
             if not state.open and not (state.takes_appointments and request.appointment_code):
                 raise self._issuing_closed(state)
-            queue_prefix, priority, appointment = self._resolve_issue_target(txn, request)
+            queue_prefix, priority, appointment, item_code = self._resolve_issue_target(txn, request)
             if not state.open and not priority:
                 raise self._issuing_closed(state)  # too late for the slot: a walk-in like any other
             queue = self.config.queue(queue_prefix)
@@ -335,7 +335,7 @@ class QueueEngine:
                     "number": number,
                     "queue": queue_prefix,
                     "zone": queue.zone,
-                    "item_code": request.item_code,
+                    "item_code": item_code,
                     "status": TicketStatus.WAITING,
                     "priority": 1 if priority else 0,
                     "priority_class": request.priority_class,
@@ -410,8 +410,8 @@ class QueueEngine:
              "appointments": state.takes_appointments},
         )
 
-    def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None]:
-        """(queue prefix, priority, appointment code) for a request, or a clear refusal."""
+    def _resolve_issue_target(self, txn: _Txn, request: IssueRequest) -> tuple[str, bool, str | None, str | None]:
+        """(queue prefix, priority, appointment code, item code) for a request, or a clear refusal."""
         if request.appointment_code:
             return self._check_in_appointment(txn, request.appointment_code)
         if request.priority_class is not None and request.priority_class not in self.config.rules.priority_classes:
@@ -427,14 +427,17 @@ class QueueEngine:
                 raise not_found("item", "事项", request.item_code)
             if request.queue and request.queue != item.queue:
                 raise bad_request("item and queue disagree", "事项与队列不一致", item_queue=item.queue)
-            return item.queue, priority, None
+            return item.queue, priority, None, request.item_code
         if request.queue:
             if self.config.queue(request.queue) is None:
                 raise not_found("queue", "队列", request.queue)
-            return request.queue, priority, None
+            return request.queue, priority, None, None
         raise bad_request("give a queue, an item or an appointment code", "请选择办理事项")
 
-    def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str]:
+    def _check_in_appointment(self, txn: _Txn, code: str) -> tuple[str, bool, str, str | None]:
+        """The booking's queue, whether it is on time (priority), its code and the item booked:
+        the ticket carries the item as a kiosk's would (it came out with none, and the status
+        page named no 办理事项)."""
         row = (txn.conn.execute(select(appointments).where(appointments.c.code == code.strip()))).first()
         if row is None and person_id_problem(code) is None:
             row = self._appointment_of_person(txn, code)
@@ -465,7 +468,7 @@ class QueueEngine:
             )
         # Checked in within the slot (plus grace): served with priority; late: an ordinary ticket.
         on_time = txn.now <= m["slot_end"] + late
-        return m["queue"], on_time, m["code"]
+        return m["queue"], on_time, m["code"], m["item_code"]
 
     def _appointment_of_person(self, txn: _Txn, person_id: str) -> Row[Any] | None:
         """Today's appointment of the citizen whose ID card (or number) was read, the earliest open
@@ -1517,6 +1520,12 @@ class QueueEngine:
     ) -> dict[str, Any]:
         if self.config.queue(queue) is None:
             raise not_found("queue", "队列", queue)
+        if item_code is not None:  # an unknown item, or another queue's, was booked and ignored
+            item = self.config.item(item_code)
+            if item is None:
+                raise not_found("item", "事项", item_code)
+            if item.queue != queue:
+                raise bad_request("item and queue disagree", "事项与队列不一致", item_queue=item.queue)
         if slot_end <= slot_start:
             raise bad_request("slot end must be after its start", "预约时段结束时间应晚于开始时间")
         def work(txn: _Txn) -> Any:

@@ -420,6 +420,23 @@ async def test_appointment_check_in_gives_priority_within_slot(engine, clock):
     assert (await engine.call_next("W1")).id == ordinary.id
 
 
+async def test_an_appointment_books_an_item_of_its_queue_and_the_ticket_carries_it(engine, clock):
+    """Tried: booking an unknown item, and an item of another queue, then a good one checked in.
+    Seen: both bookings taken (201) and ignored: every checked-in ticket had no item, the status
+    page no 办理事项. Kept: refused (not found; 事项与队列不一致), the good one's ticket names it."""
+    a1_item = next(i for i in engine.config.items if i.queue == "A1")
+    other = next(i for i in engine.config.items if i.queue != "A1")
+    with pytest.raises(HallQError) as unknown:
+        await engine.book_appointment("YY0010", engine.today(), "A1", at("09:00"), at("09:30"), item_code="bogus")
+    assert (unknown.value.code, unknown.value.status) == ("not_found", 404)
+    with pytest.raises(HallQError) as elsewhere:
+        await engine.book_appointment("YY0011", engine.today(), "A1", at("09:00"), at("09:30"), item_code=other.code)
+    assert elsewhere.value.message_zh == "事项与队列不一致" and elsewhere.value.details == {"item_queue": other.queue}
+    await engine.book_appointment("YY0012", engine.today(), "A1", at("09:00"), at("09:30"), item_code=a1_item.code)
+    ticket = (await engine.issue(IssueRequest(appointment_code="YY0012"))).ticket
+    assert (ticket.queue, ticket.item_code, ticket.appointment) == ("A1", a1_item.code, True)
+
+
 async def test_appointment_wrong_day_and_too_early(engine, clock):
     await engine.book_appointment("YY0003", date(2026, 11, 27), "A1", at("09:00", date(2026, 11, 27)), at("09:30", date(2026, 11, 27)))
     await engine.book_appointment("YY0004", engine.today(), "A1", at("11:00"), at("11:30"))
