@@ -196,22 +196,18 @@ class ScreenService:
         return unit.name if unit else code
 
     async def _show_current_state(self) -> None:
-        """At start-up: every window screen shows its window, every zone board its open calls."""
+        """At start-up: every window screen shows its window, every zone board the zone's latest
+        calls, as one that had been on all along would (QueueEngine.recent_calls, the TV boards'
+        seed too). It showed only the calls still open, so a restart cleared the numbers called and
+        finished or marked no-show that a citizen back from the restroom looks for."""
         views = await self._engine.windows()
         await self._show_windows([v for v in views if v.id in self._screens_of])
-        calling = sorted(
-            (v for v in views if v.current_ticket is not None and v.state == "called" and v.kind != "back_office"),
-            key=lambda v: (v.current_ticket is not None and v.current_ticket.called_at) or 0.0,
-        )
-        for view in calling:
-            assert view.current_ticket is not None
-            call = CallInfo(view.current_ticket.number, str(view.number))
-            for zone in self._hall.call_zones(view.current_ticket.zone, view.id):
-                for runtime in self.runtimes:
-                    for board in runtime.boards.get(zone, []):
-                        board.push(call)
         for runtime in self.runtimes:
-            for boards in runtime.boards.values():
+            for zone, boards in runtime.boards.items():
+                rows = max(board.layout.rows for board in boards)
+                for call in reversed(await self._engine.recent_calls(zone, rows)):  # oldest first: the newest ends on top
+                    for board in boards:
+                        board.push(CallInfo(call["number"], str(call["window_number"])))
                 for board in boards:
                     for address, text in board.screens().items():
                         self._show(runtime, address, text)

@@ -97,3 +97,38 @@ async def test_a_parked_case_called_back_shows_on_the_window_and_zone_screens(ri
     assert (await engine.call_ticket("W01", parked)).number == parked
     await eventually(lambda: rig.shown(1) == f"{parked} 请到1号窗口")
     await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{parked}号到1号窗口办理")
+
+
+async def test_a_restarted_hub_shows_the_zone_screens_a_running_one_showed(rig: Rig) -> None:
+    """Tried: zone A's screen after three calls at W01 (the first finished, the second a no-show,
+    the third still called), then the hub's screens started again on the same hall, as after a
+    restart. Seen: the restart showed only the open call; the finished and missed numbers a
+    citizen back from the restroom looks for were gone, where the running hub still showed them.
+    Kept: the same rows, newest on top (the TV boards' seed, QueueEngine.recent_calls)."""
+    from server.api.keys import CONFIG
+    from server.devices.keys import DEVICES
+
+    staff01 = rig.hub.auth("staff01")
+    assert (await rig.hub.client.post("/api/v1/windows/W01/login", json={}, headers=staff01)).status == 200
+    numbers = [await rig.issue("A1") for _ in range(3)]
+    for step in ("finish", "no-show", None):
+        assert (await rig.hub.client.post("/api/v1/windows/W01/call-next", headers=staff01)).status == 200
+        if step == "finish":
+            await rig.hub.client.post("/api/v1/windows/W01/start", headers=staff01)
+            await rig.hub.client.post("/api/v1/windows/W01/finish", json={"outcome": "completed"}, headers=staff01)
+        elif step == "no-show":
+            await rig.hub.client.post("/api/v1/windows/W01/no-show", headers=staff01)
+    rows = [f"请{number}号到1号窗口办理" for number in reversed(numbers)]
+    await eventually(lambda: [rig.shown(a) for a in (ZONE_A_TOP, ZONE_A_SECOND, ZONE_A_SECOND + 1)] == rows)
+
+    screens = rig.hub.app[DEVICES].screens
+    await screens.stop()
+    for address in (ZONE_A_TOP, ZONE_A_SECOND, ZONE_A_SECOND + 1):
+        rig.screens.screens.pop(address, None)
+    restarted = type(screens)([runtime.config for runtime in screens.runtimes], rig.hub.engine, screens._directory,
+                              rig.hub.app[CONFIG], screens._health)
+    await restarted.start()
+    try:
+        await eventually(lambda: [rig.shown(a) for a in (ZONE_A_TOP, ZONE_A_SECOND, ZONE_A_SECOND + 1)] == rows)
+    finally:
+        await restarted.stop()
