@@ -59,6 +59,10 @@ class KioskOptions:
     timezone: str = "Asia/Shanghai"
     layout_file: Path | None = None
     ca: Path | None = None  # the hall's CA for an https:// hub; None: the system's trust store
+    # False: a printer that never answers status queries (DLE EOT; a cheap 58 mm one, a serial
+    # cable without its return wire) prints unchecked. The kiosk took its silence for offline and
+    # issued nothing, and the documented override reached no kiosk.
+    printer_status: bool = True
 
 
 class KioskApp:
@@ -273,6 +277,10 @@ def parse_args(argv: list[str]) -> KioskOptions:
     parser.add_argument("--demo", action="store_true",
                         help="demo or simulation: allow the in-memory dummy: printer (the default with --demo); no paper comes out")
     parser.add_argument("--profile", default="XP-80C", help="printer profile: TM-T88, XP-80C, POS-5890, ZJ-5870")
+    parser.add_argument("--no-printer-status", dest="printer_status", action="store_false",
+                        help="the printer never answers status queries (DLE EOT): print without checking it "
+                             "(paper out is then noticed by nobody; without this the kiosk takes the silence "
+                             "for a printer offline and stops issuing)")
     parser.add_argument("--zone", default=None, help="offer only this zone's services")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=True)
@@ -293,7 +301,8 @@ def parse_args(argv: list[str]) -> KioskOptions:
     printer = _printer_spec(parser, args.printer, args.demo)
     check_ca(parser, args.ca)
     return KioskOptions(args.hub, args.token, printer, args.profile, args.zone, args.fullscreen, (w, h),
-                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout, args.ca)
+                        args.large_text, args.idle_timeout, args.status_base_url, args.timezone, args.layout, args.ca,
+                        args.printer_status)
 
 
 def _printer_spec(parser: argparse.ArgumentParser, spec: str | None, demo: bool) -> str:
@@ -312,7 +321,7 @@ def _printer_spec(parser: argparse.ArgumentParser, spec: str | None, demo: bool)
 
 def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
     """Wire hub client, printer and flow; raises PrinterConfigError on a bad spec or profile."""
-    profile = get_profile(options.profile)
+    profile = get_profile(options.profile, **({} if options.printer_status else {"supports_status": False}))
     layout = (
         load_layout(options.layout_file, profile.paper_width_mm)
         if options.layout_file
@@ -320,6 +329,8 @@ def build(options: KioskOptions, surface: pygame.Surface) -> KioskApp:
     )
     printer = TicketPrinter(open_printer(options.printer), profile, layout)
     log.info("printer %s, profile %s (%s mm paper)", options.printer, profile.name, profile.paper_width_mm)
+    if not profile.supports_status:
+        log.warning("printer %s: status not checked (--no-printer-status): an empty paper roll goes unnoticed", options.printer)
     if options.printer.startswith("dummy:"):
         log.warning("printer %s prints into memory (--demo): no paper comes out", options.printer)
     hub = HubClient(options.hub, options.token, ssl_context=client_context(options.ca))
