@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 
 from server.stats.assessment import SHARE_RULES
 from server.stats.followups import FollowUpFigures
-from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures
+from server.stats.metrics import GROUP_LABELS_ZH, ChartSeries, Figures, counts_legs
 from server.stats.months import Assessed, month_zh
 
 
@@ -51,6 +51,8 @@ class ReportAbout:
     includes_today: bool = False
     final_note: str = ""
     """Said when the period touches a finalised month (months.final_note)."""
+    legs: bool = False
+    """Rows of the legs a window or person handled (`metrics.counts_legs`)."""
 
     def lines(self) -> list[tuple[str, str]]:
         filters = "；".join(f"{name}：{value}" for name, value in self.filters) or "全部（未筛选）"
@@ -100,8 +102,14 @@ def _append(sheet: Any, line: Sequence[object]) -> None:
 SHARES = frozenset({"over_kpi_share", "no_show_rate", "abandonment_rate", "rating_good_share", "availability"})
 
 
-def table(rows: Sequence[Figures], by: str) -> tuple[list[str], list[list[object]]]:
-    header = [GROUP_LABELS_ZH.get(by, by)] + [zh for _, zh in COLUMNS]
+def columns(legs: bool) -> list[tuple[str, str]]:
+    """The figures' columns; in a report by person or window (`metrics.counts_legs`) the first
+    counts the cases they handled: 取号数 there read as tickets issued to a clerk who issues none."""
+    return [("tickets", "经手件数")] + COLUMNS[1:] if legs else COLUMNS
+
+
+def table(rows: Sequence[Figures], by: str, legs: bool = False) -> tuple[list[str], list[list[object]]]:
+    header = [GROUP_LABELS_ZH.get(by, by)] + [zh for _, zh in columns(legs)]
     body = [[r.label or r.key] + [getattr(r, name) for name, _ in COLUMNS] for r in rows]
     return header, body
 
@@ -126,9 +134,9 @@ def readable(name: str, value: object) -> str:
     return str(value)
 
 
-def _html_table(rows: Sequence[Figures], by: str, attributes: str = "") -> str:
+def _html_table(rows: Sequence[Figures], by: str, attributes: str = "", legs: bool = False) -> str:
     """The table of a page: the files' headers without their (秒) unit, figures `readable`."""
-    header = [GROUP_LABELS_ZH.get(by, by)] + [zh.replace("(秒)", "") for _, zh in COLUMNS]
+    header = [GROUP_LABELS_ZH.get(by, by)] + [zh.replace("(秒)", "") for _, zh in columns(legs)]
     names = [name for name, _ in COLUMNS]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     lines = "".join(
@@ -141,7 +149,7 @@ def _html_table(rows: Sequence[Figures], by: str, attributes: str = "") -> str:
 def to_csv(rows: Sequence[Figures], by: str, about: ReportAbout | None = None) -> bytes:
     """The table; with `about`, first what it is (period, filters, when and by whom made) and an
     empty line, as an office's exports start."""
-    header, body = table(rows, by)
+    header, body = table(rows, by, about.legs if about is not None else counts_legs(by, None))
     out = io.StringIO()
     writer = csv.writer(out)
     if about is not None:
@@ -187,7 +195,7 @@ def to_xlsx(rows: Sequence[Figures], by: str, about: ReportAbout | None = None) 
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = "统计报表"
-    header, body = table(rows, by)
+    header, body = table(rows, by, about.legs if about is not None else counts_legs(by, None))
     _titled(sheet, about.lines() if about is not None else [], header)
     first = sheet.max_row + 1
     for line in body:
@@ -297,8 +305,10 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, wi
 
 
 def to_html(rows: Sequence[Figures], by: str, title: str) -> str:
-    chart = bar_chart_svg([r.label or r.key for r in rows], [float(r.tickets) for r in rows], f"{title}：取号数")
-    figures_table = _html_table(rows, by, ' border="1"')
+    legs = counts_legs(by, None)
+    chart = bar_chart_svg([r.label or r.key for r in rows], [float(r.tickets) for r in rows],
+                          f"{title}：{'经手件数' if legs else '取号数'}")
+    figures_table = _html_table(rows, by, ' border="1"', legs)
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
             f"<body><h1>{html.escape(title)}</h1>{chart}{figures_table}</body></html>")
 
@@ -341,8 +351,8 @@ def line_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, w
     return "".join(parts)
 
 
-def table_html(rows: Sequence[Figures], by: str) -> str:
-    return _html_table(rows, by, ' class="report-table"')
+def table_html(rows: Sequence[Figures], by: str, legs: bool = False) -> str:
+    return _html_table(rows, by, ' class="report-table"', legs)
 
 
 TODAY_NOTE = "今日数据只含已结束的号票（办结、过号、取消等），正在等候和办理中的尚未计入；实时情况请看大厅看板。"
@@ -350,7 +360,7 @@ TODAY_NOTE = "今日数据只含已结束的号票（办结、过号、取消等
 
 
 def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histogram: Sequence[tuple[str, int]],
-                    *, includes_today: bool = False, final_note: str = "") -> str:
+                    *, includes_today: bool = False, final_note: str = "", legs: bool = False) -> str:
     """The report page's body: four server-drawn charts and the table, as one HTML fragment; for a
     period without a ticket, a sentence saying so (four empty charts looked broken)."""
     note = "".join(f'<p class="note">{html.escape(text)}</p>' for text in (TODAY_NOTE if includes_today else "", final_note) if text)
@@ -365,4 +375,4 @@ def report_fragment(rows: Sequence[Figures], by: str, series: ChartSeries, histo
         line_chart_svg([d[5:] for d, _ in series.tickets_by_day], [float(n) for _, n in series.tickets_by_day], "每日取号量趋势"),
     ]
     figures_html = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)
-    return f'{note}<div class="charts">{figures_html}</div>{table_html(rows, by)}'
+    return f'{note}<div class="charts">{figures_html}</div>{table_html(rows, by, legs)}'

@@ -135,7 +135,7 @@ def figures(
     one of its windows, serving other units' queues there, is not listed: their time stays in the
     unit's total availability, but a row of theirs with no ticket read as the unit's idle clerk."""
     _check(by, start, end)
-    if by in _PASSERS or any(name in _PASSERS for name in filters or {}):
+    if counts_legs(by, filters):
         rows, ranked, percentiles_in_sql = _leg_rows(conn, start, end, by, filters, service_level_min * 60)
     else:
         rows, ranked, percentiles_in_sql = _ticket_rows(conn, start, end, by, filters)
@@ -251,6 +251,12 @@ def _ticket_rows(conn: Connection, start: date, end: date, by: str,
     rows = [r for r in rows if r["tickets"]]
     ranked = {} if in_sql else _wait_percentiles(conn, key, tf.c.wait_s, and_(where, timed_wait), by, tf)
     return rows, ranked, in_sql
+
+
+def counts_legs(by: str, filters: dict[str, str] | None) -> bool:
+    """Whether a report's rows count the legs a window or person handled (by window or staff, or
+    narrowed to one), not the tickets issued: its first column is then 经手件数, not 取号数."""
+    return by in _PASSERS or any(name in _PASSERS for name in filters or {})
 
 
 def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None,

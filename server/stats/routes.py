@@ -33,7 +33,8 @@ from server.stats.months import (
 )
 from server.stats.export import Produced, ReportAbout, assessment_to_xlsx, report_fragment, to_csv, to_xlsx
 from server.stats.metrics import (
-    GROUPINGS, ChartSeries, Figures, TodayCounts, called_in_hall, chart_series, figures, today_counts, wait_histogram,
+    GROUPINGS, ChartSeries, Figures, TodayCounts, called_in_hall, chart_series, counts_legs, figures, today_counts,
+    wait_histogram,
     with_calls_in_hall, with_open_days,
 )
 from server.stats.labels import GroupLabels, person_label, staff_names
@@ -309,10 +310,12 @@ async def _report_file(request: web.Request, principal: Principal) -> tuple[list
     own unit among them), when and by whom it was made."""
     start, end, by, rows = await _report_rows(request, principal)
     labels = await _labels(request)
-    filters = [(FILTERS_ZH[name], labels.label(name, value)) for name, value in report_filters(request, principal).items()]
+    asked = report_filters(request, principal)
+    filters = [(FILTERS_ZH[name], labels.label(name, value)) for name, value in asked.items()]
     today = request.app[ENGINE].today()
     note = final_note(await request.app[DATABASE].read(lambda c: final_months_in(c, start, end)))
-    return rows, ReportAbout(_produced(request, principal), start, end, by, filters, start <= today <= end, note)
+    return rows, ReportAbout(_produced(request, principal), start, end, by, filters, start <= today <= end, note,
+                             counts_legs(by, asked or None))
 
 
 async def report_csv(request: web.Request, principal: Principal) -> web.Response:
@@ -346,7 +349,7 @@ async def report_html(request: web.Request, principal: Principal) -> web.Respons
     open_days = [start + timedelta(days=n) for n in range((min(end, today) - start).days + 1)]
     series = with_open_days(series, [day for day in open_days if config.sessions_on(day)])
     fragment = report_fragment(labels.apply(rows, by), by, series, histogram, includes_today=includes_today,
-                               final_note=final_note(finals))
+                               final_note=final_note(finals), legs=counts_legs(by, filters or None))
     return web.Response(text=fragment, content_type=HTML)
 
 

@@ -61,3 +61,23 @@ async def test_a_filter_with_control_characters_still_gives_a_workbook(aiohttp_c
     assert response.status == 200
     sheet = load_workbook(io.BytesIO(await response.read()))["统计报表"]
     assert ("筛选条件", "工作人员：staff01") in set(sheet.iter_rows(max_row=5, max_col=2, values_only=True))
+
+
+async def test_a_report_by_person_or_window_counts_the_cases_they_handled(aiohttp_client, tmp_path, clock):
+    """Tried: the report by person, by window, by hour narrowed to staff01, and by zone, in CSV,
+    Excel and the report page's table. Seen: 取号数 over every person's row (李四 read 取号数 4,
+    though no ticket is issued to a clerk). Kept: 经手件数 wherever the rows are a person's or a
+    window's legs; 取号数 where they count tickets."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    await _rated_visit(hub, clock, "staff01", "W01", 5)
+    manager = hub.auth("manager")
+    period = "from=2026-11-01&to=2026-11-26"
+    for ask, first in (("by=staff", "经手件数"), ("by=window", "经手件数"), ("by=hour&staff=staff01", "经手件数"), ("by=zone", "取号数")):
+        raw = await (await hub.client.get(f"/api/v1/stats/report.csv?{period}&{ask}", headers=manager)).read()
+        header = next(line for line in csv.reader(io.StringIO(raw.decode("utf-8-sig"))) if len(line) > 3)
+        assert header[1] == first, ask
+        data = await (await hub.client.get(f"/api/v1/stats/report.xlsx?{period}&{ask}", headers=manager)).read()
+        sheet = load_workbook(io.BytesIO(data))["统计报表"]
+        assert [c.value for c in sheet[8]][1] == first, ask
+        page = await (await hub.client.get(f"/api/v1/stats/report.html?{period}&{ask}", headers=manager)).text()
+        assert f"<th>{first}</th>" in page, ask
