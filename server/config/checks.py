@@ -94,6 +94,9 @@ def _reference(
 ) -> list[ConfigProblem]:
     if value is None or known is None or value in known:
         return []
+    if not value.strip():  # it read "unknown unit  (not declared ...)", the empty name between two spaces
+        return [ConfigProblem(file, path, f"empty: every entry names its {what}, declared in {where}; a CSV row that "
+                                          f"ends early (cells or commas missing) leaves it out")]
     return [ConfigProblem(file, path, f"unknown {what} {value} (not declared in {where})")]
 
 
