@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -292,7 +293,9 @@ class QueueEngine:
         txn.conn.execute(sql.SET_CURRENT_TICKET, {"window": window_id, "tid": ticket_id})
 
     def _ticket_by_number(self, conn: Connection, day: date, number: str) -> Row[Any]:
-        row = conn.execute(sql.TICKET_BY_NUMBER, {"day": day, "number": number.upper()}).first()
+        # Full-width Ａ１００５ (a Chinese input method's full-width mode) is the same number.
+        typed = unicodedata.normalize("NFKC", number).strip().upper()
+        row = conn.execute(sql.TICKET_BY_NUMBER, {"day": day, "number": typed}).first()
         if row is None:
             raise not_found("ticket", "票号", number)
         return row

@@ -8,11 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from datetime import date
 
 
 def normalise_person_id(raw: str) -> str:
-    return re.sub(r"[\s-]", "", raw).upper()
+    """Spaces and dashes out, letters up, full-width digits and letters (a Chinese input method's
+    full-width mode) as their ASCII: １２３ was refused as 证件号码只能含数字和字母."""
+    return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

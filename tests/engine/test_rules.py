@@ -186,6 +186,25 @@ async def test_call_specific_ticket(engine):
     assert called.id == second.id and called.status == TicketStatus.CALLED
 
 
+async def test_a_number_typed_full_width_is_the_same_number(engine):
+    """Tried: a clerk's input method in full-width mode: Ａ１００２ to call, and a citizen's ID typed
+    in full-width digits at the 代取号 desk. Seen: 未找到票号：Ａ１００２, and 证件号码只能含数字和字母.
+    Kept: the ticket is called; the ID counts against the same person as its ASCII form."""
+    await issue(engine)
+    second = await issue(engine)
+    await engine.login("W1", "s1")
+    wide = second.number.translate({ord(c): ord(c) + 0xFEE0 for c in second.number})
+    assert wide != second.number
+    assert (await engine.call_ticket("W1", wide)).id == second.id
+    pid = "430224199001011234"
+    first = await issue(engine, person_id=pid.translate({ord(c): ord(c) + 0xFEE0 for c in pid}))
+    assert first.person_masked == "4302**********1234"
+    await issue(engine, person_id=pid)
+    with pytest.raises(HallQError) as capped:
+        await issue(engine, person_id=pid)
+    assert capped.value.code == "person_cap_reached"
+
+
 # ---------------------------------------------------------------- staff actions
 async def test_actions_need_a_logged_in_window(engine):
     await issue(engine)
