@@ -39,6 +39,9 @@ from caller.serial_line import DRAIN_MARGIN_S, send_deadline, send_within, stall
 KeyCallback = Callable[[PadKeyEvent], Awaitable[None]]
 HealthCallback = Callable[[frozenset[int]], None]
 LOG = logging.getLogger(__name__)
+NOISE_WARN_BYTES = 512
+"""Bytes without a frame before the log says so: a pad's frames are 10-40 bytes, so this is
+dozens of frames' worth, not one damaged frame."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,8 @@ class PadBus:
         # A pad set to an address nobody configured was ACKed and ignored without a trace but a
         # count: the technician had no address to look for.
         self._unknown_told: set[int] = set()
+        self._noise_mark = 0  # garbage bytes counted when the last frame came
+        self._noise_told = False
         self._transport: asyncio.Transport | None = None
         self._outbox: collections.deque[tuple[bytes, asyncio.Future[None] | None]] = collections.deque()
         self._outbox_ready = asyncio.Event()
@@ -321,8 +326,22 @@ class PadBus:
     # receiving ------------------------------------------------------------------------------
     def _on_bytes(self, data: bytes) -> None:
         self._counts["bytes_in"] += len(data)
-        for frame in self._decoder.feed(data):
+        frames = self._decoder.feed(data)
+        for frame in frames:
             self._on_frame(frame)
+        self._watch_noise(bool(frames))
+
+    def _watch_noise(self, framed: bool) -> None:
+        """Say once per connection when the line carries bytes but no frame: a wrong baud rate or
+        dialect, or a noisy cable, left the bus 'online' with only a growing garbage count."""
+        stats = self._decoder.stats
+        if framed:
+            self._noise_mark = stats.garbage_bytes
+        elif not self._noise_told and stats.garbage_bytes - self._noise_mark >= NOISE_WARN_BYTES:
+            self._noise_told = True
+            LOG.warning("bus %s: %d bytes on the line without a single %s frame: check the baud rate (%d), the dialect "
+                        "and the wiring", self.config.label, stats.garbage_bytes - self._noise_mark, self.dialect.name,
+                        self.config.baudrate)
 
     def _on_frame(self, frame: Frame) -> None:
         self._heard(frame.address)

@@ -142,6 +142,22 @@ async def test_noise_and_dropped_bytes_lose_only_the_damaged_frame(rig_factory, 
     assert rig.bus.counters().garbage_bytes > 0
 
 
+async def test_a_line_of_noise_without_frames_is_logged_once(rig_factory, caplog) -> None:
+    """Tried: 3 KB of noise and no frame (what a wrong baud rate or dialect looks like), then more.
+    Seen: the bus stayed online with a growing garbage count and nothing in the log. Kept: one
+    warning naming the bus, its dialect and its baud rate; the line still works for a real key."""
+    rig = await rig_factory("hallq")
+    rig.sim.noise(bytes([0x20, 0x55]) * 1500)
+    await asyncio.sleep(0.2)
+    rig.sim.noise(bytes([0x20, 0x55]) * 1500)
+    await asyncio.sleep(0.2)
+    told = [r.getMessage() for r in caplog.records if "without a single hallq frame" in r.getMessage()]
+    assert len(told) == 1 and "check the baud rate (9600)" in told[0], told
+    rig.sim.press(rig.addresses[0], PadAction.simple(ActionKind.CALL_NEXT))
+    (event,) = await rig.received.wait_for(1)
+    assert event.bus_address == rig.addresses[0]
+
+
 async def test_unknown_address_is_counted_not_delivered(rig_factory, caplog) -> None:
     rig = await rig_factory("hallq")
     # Tried: a pad at address 9, which the address table does not know, pressed twice (a pad's
