@@ -77,7 +77,8 @@ def check_config_main(dir: Path | None = None, out: TextIO | None = None) -> int
     print(
         f"OK {folder}: {config.hall.name}, {len(config.zones)} zones, {len(config.units)} units, "
         f"{len(config.queues)} queues, {_windows_text(config)}, {len(config.items)} items, "
-        f"{len(devices.pad_buses)} pad buses, {len(devices.screen_buses)} screen buses, "
+        f"{_count(len(devices.pad_buses), 'pad bus', 'pad buses')}, "
+        f"{_count(len(devices.screen_buses), 'screen bus', 'screen buses')}, "
         f"{len(roster.staff)} staff on the roster",
         file=out,
     )
@@ -179,6 +180,11 @@ def print_report(report: ImportReport, out: TextIO) -> None:
         + ("已写入事项目录)" if report.written else "事项目录未改动)"),
         file=out,
     )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """1 pad bus, 2 pad buses (it said 1 screen buses)."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _windows_text(config: HallConfig) -> str:

@@ -40,3 +40,13 @@ def test_unit_names_led_window_screens_cannot_show_are_warned_about(hall_dir: Pa
         "screens-B2 (devices.toml screen_buses[1]) shows it as ? on the window screens of W11 between calls; change the "
         "wording",
     ]
+
+
+def test_the_ok_line_counts_one_bus_as_one(hall_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tried: a hall with one screen bus. Seen: "1 screen buses". Kept: "1 screen bus", "0 pad buses"."""
+    (hall_dir / "devices.toml").write_text(
+        '[[screen_buses]]\nname = "screens-B"\nurl = "socket://127.0.0.1:4001"\ndialect = "pingan"\n'
+        '[screen_buses.screens]\nwindows = { 1 = "W12" }\n', encoding="utf-8")
+    assert check_config_main(hall_dir) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert ", 0 pad buses, 1 screen bus, " in last, last
