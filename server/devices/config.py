@@ -297,14 +297,17 @@ def _check_pad_bus(bus: PadBusConfig, path: str, hall: HallConfig | None, file: 
     try:
         dialect = make_dialect(bus.dialect, bus.params)
     except (CallerError, TypeError, ValueError) as error:
+        # The pads' windows and presets are still checked: a misspelt dialect hid an unknown
+        # window on the same bus until the next run.
         key = "dialect" if "unknown call-pad dialect" in str(error) else "params"
-        return [ConfigProblem(file, join_path(path, key), str(error))]
-    low, high = dialect.address_range
-    if hall is not None:
+        problems.append(ConfigProblem(file, join_path(path, key), str(error)))
+        dialect = None
+    if dialect is not None and hall is not None:
         problems += _check_pad_width(bus, dialect.display_width, path, hall, file)
     for address, window_id in (bus.pads or {}).items():
         where = f"{path}.pads.{address}"
-        if not low <= address <= high:
+        if dialect is not None and not dialect.address_range[0] <= address <= dialect.address_range[1]:
+            low, high = dialect.address_range
             problems.append(ConfigProblem(file, where, f"address outside the {bus.dialect} range {low}..{high}"))
         if hall is not None and hall.window(window_id) is None:
             problems.append(ConfigProblem(file, where, f"unknown window {window_id!r}"))

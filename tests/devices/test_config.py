@@ -52,7 +52,7 @@ def test_every_problem_is_reported_at_once(sample_hall: HallConfig) -> None:
              "colour": "red"},
             {"name": "p1", "url": "/dev/null", "dialect": "hallq", "pads": {"1": "W01"},
              "params": {"speed": 3}},
-            {"name": "p1", "url": "/dev/null", "dialect": "nokia", "pads": {"1": "W01"}},
+            {"name": "p1", "url": "/dev/null", "dialect": "nokia", "pads": {"1": "W01", "2": "W99"}},
             {"name": "p4", "url": "/dev/null", "dialect": "qsystem-ub485", "pads": {"0x21": "W01"}, "params": {"width": 5},
              "transfer_presets": {"0x22": {"kind": "queue", "target": "Z9"}}},
         ],
@@ -73,6 +73,7 @@ def test_every_problem_is_reported_at_once(sample_hall: HallConfig) -> None:
         "devices.toml: pad_buses[2].name: bus name 'p1' is already used by pad_buses[0]",
         "devices.toml: pad_buses[1].params: dialect 'hallq' has no parameter(s) speed; known: first_address, last_address",
         "devices.toml: pad_buses[2].dialect: unknown call-pad dialect 'nokia'; known: hallq, polled-csv, qsystem-ub485",
+        "devices.toml: pad_buses[2].pads.2: unknown window 'W99'",  # in the same run as the dialect (it waited)
         "devices.toml: pad_buses[3].transfer_presets.34: no pad at this address (add it to pads first)",
         "devices.toml: pad_buses[3].transfer_presets.34.target: unknown queue 'Z9'",
         "devices.toml: screen_buses[0].zone: unknown zone 'Q'",
