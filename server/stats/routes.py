@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import BackOfficeLoad, QueueView, WindowView
 from server.api.bodies import Body, LongReason, Note, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
+from server.api.hall_routes import devices_down
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
@@ -394,14 +395,17 @@ def today_overview(
     config: HallConfig, now: float, day: date, queues: list[QueueView], windows: list[WindowView],
     counts: dict[str, TodayCounts], by_zone: list[Figures], overall: list[Figures], staff: Mapping[str, str],
     only_zones: set[str] | None = None, *, clock_rate: float, back_office_load: Mapping[str, BackOfficeLoad],
-    followups: FollowUpCounts = FollowUpCounts(0, 0),
+    followups: FollowUpCounts = FollowUpCounts(0, 0), devices: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     """The dashboard's one JSON document: per zone and queue, the windows, the back offices' cases,
     today's figures, alerts.
 
     Alerts are decided here, not in the page, so every dashboard (and any other client) agrees on
     them: a queue whose longest wait passed hall.service_level_min, a zone with people waiting
-    but no open (logged-in, unpaused) counter window, and a back office with cases but nobody in."""
+    but no open (logged-in, unpaused) counter window, a back office with cases but nobody in, and
+    a device that is down (a pad or screen line, a kiosk out of paper): the technician's status
+    was the only place that said so, and the floor manager, who sends someone with a paper roll,
+    saw nothing."""
     level_s = config.hall.service_level_min * 60
     zone_figures = {f.key: f for f in by_zone}
     alerts: list[dict[str, Any]] = []
@@ -446,6 +450,7 @@ def today_overview(
         # A bad rating not called back or not rectified in time (国办发〔2019〕51号 deadlines).
         alerts.append({"kind": "followup_overdue", "zone": None, "queue": None, "wait_s": None,
                        "message": f"差评回访：{followups.overdue} 件已超期未办结，请尽快回访整改"})
+    alerts += [_device_alert(device) for device in devices]
     total = counts.get("all", TodayCounts("all"))
     # Whether citizens can take tickets now, said as the kiosks say it: on a Saturday or a holiday
     # the page was all zeros and dashes, as if the hall were broken or empty on a working day.
@@ -499,7 +504,22 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
                                          clock_rate=engine.clock.rate, back_office_load=back_office_load,
-                                         followups=await request.app[FOLLOWUPS].counts(unit)))
+                                         followups=await request.app[FOLLOWUPS].counts(unit), devices=devices_down(request.app)))
+
+
+_DEVICE_KINDS_ZH = {"pads": "呼叫器线路", "screens": "LED屏线路", "device": "设备"}
+_DEVICE_STATES_ZH = {
+    "offline": "离线", "degraded": "部分设备无响应", "paper_out": "打印纸用完，无法出票", "cover_open": "打印机盖未关好",
+    "printer_offline": "打印机未连接", "printer_error": "打印机故障",
+}
+
+
+def _device_alert(device: Mapping[str, str]) -> dict[str, Any]:
+    """A device that is down, as the dashboard says it (the technician's detail beside it)."""
+    kind = _DEVICE_KINDS_ZH.get(device["kind"], device["kind"])
+    state = _DEVICE_STATES_ZH.get(device["state"], device["state"])
+    return {"kind": "device_down", "zone": None, "queue": None, "wait_s": None, "device": device["name"],
+            "detail": device.get("detail", ""), "message": f"{kind} {device['name']}：{state}"}
 
 
 def _unit_of_window(config: HallConfig, window_id: str) -> str | None:

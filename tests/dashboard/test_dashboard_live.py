@@ -398,3 +398,20 @@ async def test_the_alerts_heading_counts_them(page: Page, web_hub: Hub, clock: M
         "() => document.querySelector('#alerts-card h2').textContent === `告警（${document.querySelectorAll('#alerts li').length}）`")
     assert await page.locator("#alerts li").count() >= 3
     await expect(page.locator("#no-alerts")).to_be_hidden()
+
+
+@pytest.mark.browser
+async def test_a_kiosk_out_of_paper_is_an_alert_on_the_dashboard(page: Page, web_hub: Hub) -> None:
+    """Tried: kiosk-1 reports paper out while a manager watches the dashboard, then a new roll.
+    Seen: nothing on the dashboard (only /api/v1/health and the technicians' JSON said so), and
+    the floor manager, who sends someone with a paper roll, never knew. Kept: an alert naming the
+    kiosk in Chinese, the kiosk's own words on hover, gone once it prints again."""
+    await sign_in(page, web_hub, "/dashboard")
+    await expect(page.locator("#no-alerts")).to_be_visible()
+    await post(web_hub, "/devices/me/state", "kiosk", {"state": "paper_out", "detail": "纸尽"})
+    alert = page.locator("#alerts li[data-kind='device_down']")
+    await expect(alert).to_have_text("设备 kiosk-1：打印纸用完，无法出票")
+    await expect(alert).to_have_attribute("title", "纸尽")
+    await post(web_hub, "/devices/me/state", "kiosk", {"state": "ok"})
+    await expect(alert).to_have_count(0)
+    await expect(page.locator("#no-alerts")).to_be_visible()

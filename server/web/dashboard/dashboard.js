@@ -30,7 +30,8 @@
 
   function drawAlerts(alerts) {
     $("alerts").replaceChildren(...alerts.map((a) =>
-      el("li", { "data-kind": a.kind, "data-zone": a.zone, "data-queue": a.queue || "" }, a.message)));
+      // A device's fault in the technician's words too, on hover (the port, the printer's answer).
+      el("li", { "data-kind": a.kind, "data-zone": a.zone, "data-queue": a.queue || "", title: a.detail || "" }, a.message)));
     $("no-alerts").hidden = alerts.length > 0;
     // How many, in the heading: a long list scrolls in its box and its length showed nowhere.
     $("alert-count").textContent = alerts.length ? `（${alerts.length}）` : "";
