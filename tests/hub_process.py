@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import ssl
@@ -20,9 +21,23 @@ HALLQ = str(Path(sys.executable).with_name("hallq"))
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port of this test process's own range, below the kernel's ephemeral ports.
+
+    Why not port 0: a hub restarted in a test (SIGTERM, then start again on the same port) leaves
+    its port free for a moment, and the other xdist worker's next port 0 could be that one; its
+    hub then answered our health check, and our staff token got a 401 from a stranger's hub. Each
+    worker draws from its own 2,000 ports, which the kernel never hands out for port 0."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    low = 20000 + 2000 * (index % 6)
+    while True:
+        port = random.randrange(low, low + 2000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class HubProcess:
