@@ -71,8 +71,14 @@ const PadRender = (() => {
   }
 
   // noteOf(ticket): the reason given when it was parked, "" for none, undefined while unknown.
+  // Drawn again only when the cases or their notes change: every read of the window redrew the
+  // list, and a click landing while its button was replaced (pressed on the old one, released on
+  // the new) did nothing.
   function parked(tickets, noteOf, onResume) {
     $("parked-box").hidden = tickets.length === 0;
+    const drawn = JSON.stringify(tickets.map((t) => [t.number, noteOf(t)]));
+    if ($("parked-list").dataset.drawn === drawn) return;
+    $("parked-list").dataset.drawn = drawn;
     $("parked-list").replaceChildren(
       ...tickets.map((t) => {
         const button = el("button", { type: "button", "data-parked": t.number }, `恢复办理 ${t.number}`);
