@@ -1531,6 +1531,7 @@ class QueueEngine:
                 raise bad_request("item and queue disagree", "事项与队列不一致", item_queue=item.queue)
         if slot_end <= slot_start:
             raise bad_request("slot end must be after its start", "预约时段结束时间应晚于开始时间")
+        self._check_slot_in_hours(day, slot_start, slot_end)
         def work(txn: _Txn) -> Any:
             exists = (txn.conn.execute(select(appointments.c.code).where(appointments.c.code == code))).first()
             if exists is not None:
@@ -1551,6 +1552,23 @@ class QueueEngine:
             return {k: v for k, v in values.items() if k != "person_key"} | {"hall_day": day.isoformat()}
 
         return await self._write(work)
+
+    def _check_slot_in_hours(self, day: date, slot_start: float, slot_end: float) -> None:
+        """A booking for a day the hall is closed (a holiday, a Sunday) or a slot outside its
+        sessions (lunch, after closing) was taken, and the citizen who came was turned away at the
+        kiosk (今日不办公): the hall's own booking must be one it can keep."""
+        sessions = self.config.sessions_on(day)
+        if not sessions:
+            raise HallQError("hall_closed", f"{day:%m月%d日}大厅不办公（节假日或休息日），不能预约该日",
+                             f"the hall is closed on {day}", 400)
+        start, end = (datetime.fromtimestamp(t, self._tz) for t in (slot_start, slot_end))
+        if start.date() != day or end.date() != day or not any(
+                s.start <= start.time() and end.time() <= s.end for s in sessions):
+            hours = "、".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in sessions)
+            raise HallQError("slot_outside_hours", f"预约时段应在当日办公时间内（{hours}）",
+                             f"the slot {start:%H:%M}-{end:%H:%M} is not within one session of {day} ({hours})", 400,
+                             {"sessions": hours})
+
 
 def _event_from_row(row: Row[Any]) -> HallEvent:
     m = row._mapping

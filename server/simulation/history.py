@@ -225,7 +225,10 @@ class _DayRun:
             if self.rng.random() < self.profile.appointment_share:
                 code = f"S{self.day:%y%m%d}{next(self.counter):06d}"
                 now = self.clock.now()
-                await self.engine.book_appointment(code, self.day, queue, now - 600, now + 1200)
+                # A slot around now, inside the session (the hub books no slot outside its hours).
+                opens, closes = next(((a, b) for a, b in self.sessions if a <= now <= b), (now - 600, now + 1200))
+                start = max(now - 600, opens)
+                await self.engine.book_appointment(code, self.day, queue, start, max(min(now + 1200, closes), start + 60))
                 request = IssueRequest(appointment_code=code, device="sim")
             else:
                 priority = "elderly" if self.rng.random() < zone.priority_share else None

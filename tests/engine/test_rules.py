@@ -424,7 +424,7 @@ async def test_a_visit_is_rated_within_the_rating_days_and_not_after(engine, clo
 # ---------------------------------------------------------------- appointments
 async def test_appointment_check_in_gives_priority_within_slot(engine, clock):
     await engine.book_appointment("YY0001", engine.today(), "A1", at("09:00"), at("09:30"))
-    await engine.book_appointment("YY0002", engine.today(), "A1", at("08:00"), at("08:30"))
+    await engine.book_appointment("YY0002", engine.today(), "A1", at("08:30"), at("08:40"))
     ordinary = await issue(engine)
     on_time = (await engine.issue(IssueRequest(appointment_code="YY0001"))).ticket
     late = (await engine.issue(IssueRequest(appointment_code="YY0002"))).ticket
@@ -454,6 +454,23 @@ async def test_an_appointment_books_an_item_of_its_queue_and_the_ticket_carries_
     await engine.book_appointment("YY0012", engine.today(), "A1", at("09:00"), at("09:30"), item_code=a1_item.code)
     ticket = (await engine.issue(IssueRequest(appointment_code="YY0012"))).ticket
     assert (ticket.queue, ticket.item_code, ticket.appointment) == ("A1", a1_item.code, True)
+
+
+async def test_an_appointment_is_booked_only_when_the_hall_is_open(engine, clock):
+    """Tried: bookings for a rest day, a lunch-time slot, one running past closing and one before
+    opening. Seen: each booked (201), and the citizen who came was turned away at the kiosk
+    (今日不办公). Kept: refused at booking, naming the day or the day's hours; a slot inside a
+    session is booked."""
+    closed = next(THURSDAY + timedelta(days=n) for n in range(1, 10) if not engine.config.sessions_on(THURSDAY + timedelta(days=n)))
+    with pytest.raises(HallQError) as rest_day:
+        await engine.book_appointment("YY0020", closed, "A1", at("09:00", closed), at("09:30", closed))
+    assert rest_day.value.code == "hall_closed" and f"{closed:%m月%d日}大厅不办公" in rest_day.value.message_zh
+    hours = "、".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in engine.config.sessions_on(THURSDAY))
+    for start, end in (("12:30", "13:00"), ("17:15", "17:45"), ("08:00", "08:45")):
+        with pytest.raises(HallQError) as outside:
+            await engine.book_appointment("YY0021", THURSDAY, "A1", at(start), at(end))
+        assert outside.value.code == "slot_outside_hours" and outside.value.message_zh == f"预约时段应在当日办公时间内（{hours}）"
+    await engine.book_appointment("YY0022", THURSDAY, "A1", at("15:00"), at("15:30"))
 
 
 async def test_appointment_wrong_day_and_too_early(engine, clock):
