@@ -942,9 +942,16 @@ async def test_enter_pressed_before_the_search_answers_issues_nothing(tabs: Tabs
     page = await open_pad(tabs, "W58")
     await page.click(button("issueFor"))
     await expect(page.locator("#issue-item option").first).to_contain_text("帮代办与综合咨询区")  # the zone's list
+
+    async def slow_search(route) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(1.5)  # the Enter always lands first (a loaded test machine answered before it)
+        await route.continue_()
+
+    await page.route("**/api/v1/items?*q=*", slow_search)
     await page.fill("#issue-search", "身份证申领")
     await page.press("#issue-search", "Enter")
     await expect(page.locator("#issue-item option").first).to_have_text("居民身份证申领（公安服务区）")
+    await page.unroute("**/api/v1/items?*q=*")
     assert await pad_hub.engine.tickets_today() == []
     await page.press("#issue-search", "Enter")
     await expect(page.locator("#pad-info")).to_contain_text("已代取号 E1001（居民身份证申领）")
