@@ -29,6 +29,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from server.config.models import HallConfig
+from server.engine.hours import hall_day
 from server.errors import HallQError
 from server.stats.assessment import PersonScore, ScoreLine, UnitScore, assess_month, month_bounds
 from server.stats.assessment_rules import AssessmentRules
@@ -193,7 +194,10 @@ def open_month(conn: Connection, config: HallConfig, month: str, now: float) -> 
     pending = _pending(conn, month)
     days = config.rules.rating_days
     reasons = _nothing_to_assess(conn, month)
-    if last_finished_day(config, now) < closes:
+    # Ratings are taken until the end of `closes` (the engine refuses them from the next day), so
+    # the month waits for that calendar day to pass: after 23:00, when the hall's day was over, a
+    # month was finalised with an hour of rating left, and a bad rating given then was never appealable.
+    if hall_day(config, now) <= closes:
         reasons.append((f"评价期到{closes.month}月{closes.day}日结束（办事后{days}日内可评价），此后才能归档",
                         f"its visits can be rated until {closes.isoformat()} (rules.rating_days = {days})"))
     if pending:

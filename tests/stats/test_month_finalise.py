@@ -256,3 +256,24 @@ async def test_an_appeal_decided_as_its_month_is_finalised_is_refused_and_stays_
     kinds = await hub.app[DATABASE].read(lambda c: c.execute(
         select(ticket_events.c.kind).where(ticket_events.c.ticket_id == bad)).scalars().all())
     assert "rating.appeal_decided" not in kinds
+
+
+async def test_a_month_is_finalised_only_once_its_last_rating_day_has_passed(aiohttp_client, tmp_path, clock):
+    """Tried: October (a visit on the 15th, rated 5) finalised at 23:10 on the last day a visit of
+    October can be rated, then at 00:10 the next day. Seen: finalised at 23:10 (the hall's day was
+    over at 23:00), while the status page still took ratings until midnight: a bad rating given
+    then counted in the report and was never appealable. Kept: refused (month_open, naming the
+    rating period) until that calendar day has passed."""
+    hub = await start_hub(aiohttp_client, tmp_path / "data", clock)
+    clock.set(at("10:00", date(2026, 10, 15)))
+    await _rated_visit(hub, clock, "staff01", "W01", 5)
+    closes = date.fromisoformat((await (await hub.client.get(
+        "/api/v1/stats/assessment?month=2026-10", headers=await _signed_in(hub, "manager"))).json())["open"]["ratings_close_on"])
+    clock.set(at("23:10", closes))
+    manager = await _signed_in(hub, "manager")
+    r = await hub.client.post("/api/v1/stats/assessment-months/2026-10/finalise", json={}, headers=manager)
+    error = (await r.json())["error"]
+    assert (r.status, error["code"]) == (409, "month_open") and f"评价期到{closes.month}月{closes.day}日结束" in error["message"], error
+    clock.set(at("00:10", date.fromordinal(closes.toordinal() + 1)))
+    r = await hub.client.post("/api/v1/stats/assessment-months/2026-10/finalise", json={}, headers=await _signed_in(hub, "manager"))
+    assert r.status == 201, await r.text()
