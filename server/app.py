@@ -6,7 +6,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -115,16 +115,25 @@ async def day_closer_ctx(app: web.Application) -> AsyncIterator[None]:
         log.info("closed %d tickets left open from earlier days", closed)
 
     async def loop() -> None:
-        closed_day: date | None = None
+        closed_through = engine.today() - timedelta(days=1)  # the last day whose leftovers are closed
         while True:
             now = local_now(config, engine.clock.now())
+            if closed_through < now.date() - timedelta(days=1):
+                # The hub's process did not run at the closing time (a host suspended overnight, or
+                # a clock that jumped): yesterday's tickets stayed open and its windows signed in
+                # until today's closing, and yesterday's report counted none of them.
+                closed_through = now.date() - timedelta(days=1)
+                count = await engine.close_day(closed_through)
+                log.info("closed %d tickets left open from %s and before (the hub was not running at the closing time)",
+                         count, closed_through)
+                continue
             close_at = datetime.combine(now.date(), config.hours.auto_close_at, now.tzinfo)
-            if now >= close_at and closed_day != now.date():
+            if now >= close_at and closed_through != now.date():
                 # Also a hub (re)started after the closing time: today's leftovers used to stay
                 # open until the next start, and for good if the hub ran on past midnight.
                 count = await engine.close_day(now.date())
-                closed_day = now.date()
-                log.info("end of day %s: %d open tickets closed", closed_day, count)
+                closed_through = now.date()
+                log.info("end of day %s: %d open tickets closed", closed_through, count)
                 continue
             if now >= close_at:
                 close_at += timedelta(days=1)
