@@ -366,7 +366,7 @@ class QueueEngine:
                 txn,
                 "ticket.issued",
                 ticket=row,
-                payload={"priority": priority, "item_code": request.item_code, "device": request.device},
+                payload={"priority": priority, "item_code": item_code, "device": request.device},
             )
             return self._issue_result(txn.conn, row, replayed=False, fresh=True)
         return await self._write(work)
@@ -378,7 +378,9 @@ class QueueEngine:
         m = existing._mapping
         given = {
             "queue": request.queue if request.queue and not request.item_code and not request.appointment_code else m["prefix"],
-            "item_code": request.item_code, "priority_class": request.priority_class,
+            # A check-in's ticket carries the item booked, which the kiosk's request does not name.
+            "item_code": request.item_code if not request.appointment_code else m["item_code"],
+            "priority_class": request.priority_class,
             "appointment_code": self._booking_code(conn, request.appointment_code, m["appointment_code"]),
             "person_key": person_key(self._secret, request.person_id) if request.person_id else None,
         }

@@ -452,8 +452,13 @@ async def test_an_appointment_books_an_item_of_its_queue_and_the_ticket_carries_
         await engine.book_appointment("YY0011", engine.today(), "A1", at("09:00"), at("09:30"), item_code=other.code)
     assert elsewhere.value.message_zh == "事项与队列不一致" and elsewhere.value.details == {"item_queue": other.queue}
     await engine.book_appointment("YY0012", engine.today(), "A1", at("09:00"), at("09:30"), item_code=a1_item.code)
-    ticket = (await engine.issue(IssueRequest(appointment_code="YY0012"))).ticket
+    request = IssueRequest(appointment_code="YY0012", idempotency_key="k-yy12", device="kiosk-1")
+    ticket = (await engine.issue(request)).ticket
     assert (ticket.queue, ticket.item_code, ticket.appointment) == ("A1", a1_item.code, True)
+    # The kiosk's retry after a lost answer gets the same ticket (the item it never named is the booking's).
+    assert (await engine.issue(request)).ticket.id == ticket.id
+    [issued] = [e for e in await engine.events_since(0) if e.kind == "ticket.issued" and e.ticket_id == ticket.id]
+    assert issued.payload["item_code"] == a1_item.code
 
 
 async def test_an_appointment_is_booked_only_when_the_hall_is_open(engine, clock):
