@@ -64,9 +64,12 @@ class BusSupervisor:
         self._fault_kind: str | None = None  # what was logged: a stall is logged once, whatever its details
         self._silent: frozenset[int] = frozenset()  # pads not answering, across connections
         self._earlier = BusCounters()  # of connections that ended: a reconnect must not hide line noise
-        # One codec for every connection: what it remembers of each pad (the last request a pad
-        # sent, to drop its retransmission) outlives a reopened line. A pad resending its recall
-        # after a one-second drop was acted on again: the number announced twice, a recall spent.
+        # One codec for every connection of a push bus: what it remembers of each pad (the last
+        # request a pad sent, by its SEQ, to drop its retransmission) outlives a reopened line. A
+        # pad resending its recall after a one-second drop was acted on again: the number
+        # announced twice, a recall spent. A polled bus starts each connection afresh: its pads
+        # repeat a request until it is acknowledged, and one still pending after a drop must be
+        # seen again (as the same status it is not a new edge, and the pad stayed stuck in it).
         self._dialect = make_dialect(config.dialect, config.dialect_params)
         self.connects = 0
 
@@ -121,7 +124,8 @@ class BusSupervisor:
         backoff = self._initial_backoff
         failed_opens = 0
         while True:
-            bus = PadBus(self.config, self._on_key, on_health=self._health, dialect=self._dialect, silent=self._silent)
+            dialect = self._dialect if self._dialect.mode == "push" else None
+            bus = PadBus(self.config, self._on_key, on_health=self._health, dialect=dialect, silent=self._silent)
             try:
                 await bus.open()
             except LineStalledError as exc:  # opened, but the line is still full: a failed open

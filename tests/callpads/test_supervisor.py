@@ -281,3 +281,30 @@ async def test_a_request_resent_after_the_line_came_back_is_not_acted_on_again(s
         assert [(e.window_id, e.action.kind) for e in received.events] == [("W01", ActionKind.RECALL), ("W02", ActionKind.START)]
     finally:
         await sup.stop()
+
+
+async def test_a_polled_pads_request_still_pending_after_a_drop_is_seen_again() -> None:
+    """Tried: a polled-csv pad reports CALL_NEXT, and the line drops before any answer reaches it
+    (it repeats the request until acknowledged). Seen (with one codec kept across connections, as
+    for hallq): the repeat after the reconnect read as the same status, no new edge, no event:
+    the hub never answered and the pad stayed in its request. Kept: a polled bus starts each
+    connection afresh and delivers it again, for the hub to answer."""
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    received = Received()
+    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
+                                  scan_pause=0.01), received, initial_backoff=0.02, max_backoff=0.1)
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))
+        await received.wait_for(1)
+        await sim.unplug()
+        await sup.wait_for_state(DeviceState.OFFLINE)
+        sim.replug()
+        await sup.wait_for_state(DeviceState.ONLINE)
+        events = await received.wait_for(2)
+        assert [(e.window_id, e.action.kind) for e in events] == [("W01", ActionKind.CALL_NEXT)] * 2
+    finally:
+        await sup.stop()
+        await sim.close()
