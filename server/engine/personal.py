@@ -93,10 +93,12 @@ _NUMBERS_IN_TEXT = re.compile(
     r"|(?P<old_id>\d{15})"  # the old 15-digit ID
     rf"|(?:\+86{_SEP})?(?P<mobile>1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}})"  # mobile, plain, 3-4-4, after +86
     r")(?![0-9])"
-    r"|(?<![0-9A-Za-z])(?P<document>[A-Z]{1,2}\d{7,10})(?![0-9A-Za-z])"  # passport, 港澳/台湾通行证
+    # A passport (E12345678, EA1234567, the older G…) or a 港澳/回乡 permit (C…, H…, M…): only these
+    # letters, as receipts and waybills (SL20241105, SF1234567890, GH12345678) are masked otherwise.
+    r"|(?<![0-9A-Za-z])(?P<document>E[A-Z]?\d{7,8}|G\d{8}|[CHM]\d{8}(?:\d{2})?)(?![0-9A-Za-z])"
 )
 # Letters glued before a number make it a code (合同HT13812345678), unless they say what it is.
-_SAYS_PHONE = re.compile(r"(?i:tel|phone|mobile|mob|cell|no\.?)$")
+_SAYS_PHONE = re.compile(r"(?i:tel|phone|mobile|mob|cell|wx|vx|no\.?)$")
 
 
 def mask_numbers_in_text(text: str) -> str:
@@ -112,9 +114,10 @@ def mask_numbers_in_text(text: str) -> str:
         number = re.sub(r"[ -]", "", found.group(kind))
         before = plain[:found.start()]
         glued = before[-1:].isascii() and before[-1:].isalpha()
-        if glued and not (kind == "id" and person_id_problem(number) is None) and not (
-                kind == "mobile" and _SAYS_PHONE.search(before)):
-            continue  # a code that merely contains digits; a real ID (its check digit) is masked
+        if kind == "id" and person_id_problem(number) is not None:
+            continue  # 18 digits whose check digit or birth date fails: a case number (430224-20241105-0012)
+        if glued and kind != "id" and not (kind == "mobile" and _SAYS_PHONE.search(before)):
+            continue  # a code that merely contains digits (合同HT13812345678)
         out.append(text[last:start] + mask_person_id(number))
         last = end
     return "".join(out) + text[last:]
