@@ -253,7 +253,8 @@ def _before_first_event(conn: Connection, last: int) -> int:
     the day before the hub's first start, and wrote a day the hall never ran (63 windows scheduled,
     nobody logged in) that halved the first month's 窗口在岗率; a hall with no event yet has
     nothing to rebuild (`last`)."""
-    first = conn.execute(select(func.min(ticket_events.c.hall_day))).scalar()
+    # Device states are written from the first start of a hub with buses, weeks before go-live.
+    first = conn.execute(select(func.min(ticket_events.c.hall_day)).where(ticket_events.c.kind.not_like("device.%"))).scalar()
     return last if first is None else min(first.toordinal() - 1, last)
 
 
