@@ -54,8 +54,8 @@ ones day after day (bench/soak.py: 130 MB a day at half the sample hall's volume
 that holds the hub's database); the numbers a hall calls every day stay, being used."""
 _CLIP_NAME = re.compile(r"[0-9a-f]{32}\.wav")
 CACHE_KEEP_SHARE = 0.75
-CLIP_ROOM_BYTES = 2 * 1024 * 1024  # ~47 s of 22,050 Hz 16-bit mono: more than any hall sentence
 """What a pruning leaves of the bound, so the cache is not pruned again at the very next clip."""
+CLIP_ROOM_BYTES = 2 * 1024 * 1024  # ~47 s of 22,050 Hz 16-bit mono: more than any hall sentence
 
 
 def cache_problem(folder: Path) -> str | None:

@@ -253,9 +253,12 @@ def _before_first_event(conn: Connection, last: int) -> int:
     the day before the hub's first start, and wrote a day the hall never ran (63 windows scheduled,
     nobody logged in) that halved the first month's 窗口在岗率; a hall with no event yet has
     nothing to rebuild (`last`)."""
-    # Device states are written from the first start of a hub with buses, weeks before go-live.
-    first = conn.execute(select(func.min(ticket_events.c.hall_day)).where(ticket_events.c.kind.not_like("device.%"))).scalar()
-    return last if first is None else min(first.toordinal() - 1, last)
+    # Its first ticket or window session (by their indexes): not any event, as device states are
+    # written from the first start of a hub with buses, a setup day weeks before go-live perhaps.
+    firsts = [conn.execute(select(func.min(tickets.c.hall_day))).scalar(),
+              conn.execute(select(func.min(ticket_events.c.hall_day)).where(WINDOW_DAY_KINDS_WHERE)).scalar()]
+    days = [day for day in firsts if day is not None]
+    return last if not days else min(min(days).toordinal() - 1, last)
 
 
 def catch_up_windows_sync(conn: Connection, config: HallConfig, now: float, limit: int = BATCH_EVENTS) -> CatchUpResult:

@@ -185,7 +185,7 @@ def figures(
         extra = [k for k in extra if k in _members(conn, filters["unit"])]
     if extra:
         out.extend(_no_tickets(k, *availability[k]) for k in extra)
-        out.sort(key=lambda f: f.key)
+        out.sort(key=lambda f: _in_order(f.key))
     return out
 
 
@@ -302,10 +302,12 @@ def _leg_rows(conn: Connection, start: date, end: date, by: str, filters: dict[s
     return [by_key[k] for k in sorted(by_key, key=_in_order) if by_key[k]["tickets"] or by_key[k]["rated"]], ranked, in_sql
 
 
-def _in_order(key: str) -> tuple[int, str]:
-    """Hours and weekdays in their order, other keys as text: sorted as text, a clerk's hours
-    read 10:00, 16:00, 08:00, 09:00."""
-    return (int(key), "") if key.isdigit() else (-1, key)
+def _in_order(key: str) -> tuple[int, int, str]:
+    """Hours and weekdays in their order, then other keys as text, the legs no window called
+    (key "None", （未叫号）) last: sorted as text, a clerk's hours read 10:00, 16:00, 08:00, 09:00."""
+    if key.isdigit():
+        return (0, int(key), "")
+    return (2, 0, "") if key == "None" else (1, 0, key)
 
 
 def _ratings_by(conn: Connection, start: date, end: date, by: str, filters: dict[str, str] | None) -> list[dict[str, Any]]:

@@ -136,6 +136,10 @@ async def test_a_persons_hours_read_in_the_days_order(scenario: Scenario) -> Non
     by_hour = await scenario.figures("hour", staff="staff01")
     assert [f.key for f in by_hour] == ["8", "9", "10", "16"]
     assert [f.key for f in await scenario.figures("hour", window="W1")] == ["8", "9", "10", "16"]
+    await scenario.issue("16:30")
+    await scenario.do("16:40", "close_day", scenario.day)  # closed uncalled: the legs no window called
+    assert [f.key for f in await scenario.figures("window")][-1] == "None", "（未叫号） last, after the idle windows"
+    assert [f.key for f in await scenario.figures("staff")] == ["staff01", "None"]
 
 
 @ON_BOTH_BACKENDS
