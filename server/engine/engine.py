@@ -9,6 +9,7 @@ announced that was not stored.
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import unicodedata
 from collections import Counter
@@ -449,7 +450,12 @@ class QueueEngine:
         if row is None:
             # An ID card reader in keyboard mode "scans" the citizen's ID number into the kiosk as
             # a code: the refusal is shown on the kiosk's screen for all to read, so never in clear.
-            raise not_found("appointment", "预约", mask_numbers_in_text(code.strip()))
+            # A number of an ID's or a phone's shape is masked whole, its check digit right or not
+            # (free text masks only valid IDs, to leave case numbers alone; a code is not free text).
+            typed = code.strip()
+            id_shaped = re.fullmatch(r"\d{15}|\d{17}[\dXx]|1\d{10}", typed)
+            shown = mask_person_id(typed) if id_shaped else mask_numbers_in_text(typed)
+            raise not_found("appointment", "预约", shown)
         m = row._mapping
         code = m["code"]  # found by an ID number: name the booking, never the number
         if m["status"] != "booked":
