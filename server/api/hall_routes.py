@@ -13,7 +13,7 @@ from server.accounts import PERSON_ROLES, Principal
 from server.api.keys import CONFIG, DATABASE, ENGINE
 from server.api.routing import TEXT, Route, error_response, int_param, json_response
 from server.config.models import HallConfig
-from server.devices.keys import DEVICE_REPORTS, DEVICES
+from server.devices.keys import devices_down
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import WindowView
 from server.errors import HallQError, not_found
@@ -159,14 +159,6 @@ async def get_state(request: web.Request, principal: Principal | None) -> web.Re
     )
 
 
-def devices_down(app: web.Application) -> list[dict[str, str]]:
-    """Each device bus not online and each kiosk that cannot print (name, kind, state, detail):
-    the health check's `devices_down`, and the dashboard's device alerts."""
-    buses = app.get(DEVICES)
-    reports = app.get(DEVICE_REPORTS)
-    return [*(buses.down() if buses else []), *(reports.faults(app[ENGINE].clock.now()) if reports else [])]
-
-
 async def health(request: web.Request, _: Principal | None) -> web.Response:
     """ok with the last event's number, or 503 `database_down` while the database cannot be
     reached (a monitor tells the two apart by status; it was a 500 `internal` like any bug), or
@@ -186,7 +178,7 @@ async def health(request: web.Request, _: Principal | None) -> web.Response:
             "the hub's disk is full: writes are refused until one goes through again", 503), status="storage_full")
     voice = request.app.get(VOICE)
     speech = [{"zone": zone, "reason": reason} for zone, reason in sorted((voice.speech_down() if voice else {}).items())]
-    devices = devices_down(request.app)
+    devices = devices_down(request.app, request.app[ENGINE].clock.now())
     problems = {name: found for name, found in (("speech_down", speech), ("devices_down", devices)) if found}
     return json_response({"status": "degraded" if problems else "ok", "last_seq": last_seq, **problems})
 

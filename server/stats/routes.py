@@ -16,11 +16,11 @@ from aiohttp import web
 
 from server.accounts import Principal, Role
 from server.config.models import HallConfig
+from server.devices.keys import devices_down
 from server.engine.hours import describe_closed, issuing_state
 from server.engine.views import BackOfficeLoad, QueueView, WindowView
 from server.api.bodies import Body, LongReason, Note, RowId
 from server.api.keys import BUS, CONFIG, DATABASE, ENGINE, SETTINGS
-from server.api.hall_routes import devices_down
 from server.api.routing import DAY, TEXT, Route, choice_param, int_param, json_response, one_of, roles
 from server.errors import HallQError, bad_request, not_found
 from server.stats.appeals import APPEAL_STATUSES, Appeals
@@ -504,7 +504,7 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     zones = {q.zone for q in queues} if own is not None else None
     return json_response(today_overview(config, now, day, queues, windows, counts, by_zone, overall, staff, zones,
                                          clock_rate=engine.clock.rate, back_office_load=back_office_load,
-                                         followups=await request.app[FOLLOWUPS].counts(unit), devices=devices_down(request.app)))
+                                         followups=await request.app[FOLLOWUPS].counts(unit), devices=devices_down(request.app, now)))
 
 
 _DEVICE_KINDS_ZH = {"pads": "呼叫器线路", "screens": "LED屏线路", "device": "设备"}
