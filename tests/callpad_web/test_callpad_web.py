@@ -340,6 +340,40 @@ async def test_a_key_pressed_twice_before_the_window_is_read_back_acts_once(tabs
 
 
 @pytest.mark.browser
+async def test_a_panel_waits_greyed_while_the_window_is_read_back(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: 指定叫号 C1999 (refused), then C1002 and Enter while the pad was still reading the
+    window back (that read held in the browser, as on a busy hub). It was: the Enter did nothing
+    and nothing said so (CI caught it once, the clerk would press again and again). Kept: 呼叫
+    stands greyed until the read-back lands, nothing is called meanwhile, then Enter calls C1002."""
+    await issue(pad_hub)
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await expect(page.locator(CALL_BUTTON)).to_be_enabled()
+    release = asyncio.Event()
+
+    async def held_read(route) -> None:  # type: ignore[no-untyped-def]
+        await release.wait()
+        await route.continue_()
+
+    await page.click(button("callNumber"))
+    submit = page.locator("#panel-callNumber button[type='submit']")
+    await expect(submit).to_be_enabled()
+    await page.route(f"{pad_hub.base_url}/api/v1/windows/W19", held_read)
+    await page.fill("#call-number", "c1999")
+    await page.press("#call-number", "Enter")
+    await expect(page.locator("#pad-error")).to_have_text("未找到票号：C1999")
+    await expect(submit).to_be_disabled()
+    await page.fill("#call-number", "c1002")
+    await page.press("#call-number", "Enter")  # greyed: implicit submission does nothing
+    assert (await pad_hub.engine.ticket_by_number("C1002")).status == "waiting"
+    release.set()
+    await expect(submit).to_be_enabled()
+    await page.press("#call-number", "Enter")
+    await expect(page.locator("#ticket-number")).to_have_text("C1002")
+    assert (await pad_hub.engine.ticket_by_number("C1002")).status == "called"
+
+
+@pytest.mark.browser
 async def test_keys_that_cannot_act_say_why(tabs: Tabs, pad_hub: Hub) -> None:
     """Tried: R once more after the hall's three recalls, then 指定叫号 and 过号重排 with only
     spaces typed. It was: R did nothing and said nothing (the clerk took the pad for stuck); the
@@ -431,6 +465,8 @@ async def test_park_no_show_requeue_invite_and_leave(tabs: Tabs, pad_hub: Hub) -
     await page.press("#call-number", "Enter")
     await expect(page.locator("#pad-error")).to_have_text("未找到票号：C1999")
     await page.fill("#call-number", "c1002")
+    # As the clerk does: Enter once 呼叫 is no longer greyed (the window is read back after a refusal).
+    await expect(page.locator("#panel-callNumber button[type='submit']")).to_be_enabled()
     await page.press("#call-number", "Enter")
     await expect(page.locator("#ticket-number")).to_have_text("C1002")
     await expect(page.locator("#pad-error")).to_have_text("")
@@ -626,6 +662,7 @@ async def test_a_call_whose_answer_is_lost_shows_the_call_once_it_is_known(tabs:
         await route.abort("connectionreset")  # ... and its answer never reaches the pad
 
     await page.route("**/api/v1/windows/W19/call-next", answer_lost)
+    await expect(page.locator(CALL_BUTTON)).to_be_enabled()  # the queues are read: N can call
     await page.keyboard.press("n")
     await asyncio.wait_for(intercepted.wait(), timeout=30)
     await expect(page.locator("#ticket-number")).to_have_text("C1001")

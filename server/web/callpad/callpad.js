@@ -359,6 +359,9 @@
       if (this.openPanelName && !allowed[this.openPanelName]) this.closePanel();
       // While a request is in flight nothing else may be pressed (no double calls).
       PadRender.buttons(this.busy ? Object.fromEntries(Object.keys(allowed).map((k) => [k, false])) : allowed);
+      // A panel's own button too: Enter (or a scanner's) on 指定叫号 after a refusal, while the
+      // window was still being read back, did nothing and showed nothing; greyed, it says wait.
+      for (const submit of document.querySelectorAll(".panel button[type='submit']")) submit.disabled = this.busy;
       document.querySelector("#buttons button[data-action='issueFor']").hidden = !PadRules.assistedDesk(this.window, this.hall);
     }
 
