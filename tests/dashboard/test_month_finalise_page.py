@@ -41,10 +41,11 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await close_followups(web_hub)
     clock.set(at("09:00", date(2026, 12, 8)))
     await sign_in(page, web_hub, "/reports")  # yesterday's session is over
-    await expect(page.locator("#month")).to_have_value("2026-12")  # the page set up, on this month
-    await page.fill("#month", "2026-11")
-    await page.click("#run-assessment")
-    await expect(page.locator("#month-state-text")).to_contain_text("未归档")
+    # Early December, November waits to be archived: the card opens on it, read (it opened on
+    # December, empty, and the manager had to know to type November).
+    await expect(page.locator("#month")).to_have_value("2026-11")
+    await expect(page.locator("#month-state-text")).to_contain_text("2026年11月未归档")
+    await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()
     await expect(page.locator("#month-blockers li")).to_have_count(0)
     await expect(page.locator("#finalise")).to_be_enabled()
     await page.fill("#finalise-note", "经主任办公会审定")
@@ -98,6 +99,11 @@ async def test_the_manager_finalises_a_month_from_the_report_page(page: Page, we
     await page.click("#final-months button[data-month='2026-11']")
     await expect(page.locator("#month")).to_have_value("2026-11")
     await expect(page.locator("#month-state-text")).to_contain_text("已归档")
+    # November archived: the page opens on this month again, nothing read until asked.
+    await page.reload()
+    await expect(page.locator("#final-months button")).to_have_text(["2026年11月"])
+    await expect(page.locator("#month")).to_have_value("2026-12")
+    await expect(page.locator("#month-state")).to_be_hidden()
 
 
 @pytest.mark.browser
@@ -122,7 +128,7 @@ async def test_finalise_is_not_offered_for_a_month_typed_but_not_read(page: Page
 
     page.on("dialog", confirm)
     await sign_in(page, web_hub, "/reports")
-    await expect(page.locator("#month")).to_have_value("2026-12")
+    await expect(page.locator("#month")).to_have_value("2026-11")  # opened on November, waiting to be archived
     await page.fill("#month", "2026-11")
     await page.click("#run-assessment")
     await expect(page.locator("#ranking-rows tr[data-staff='staff01']")).to_be_visible()  # November read

@@ -140,6 +140,25 @@
       return button;
     }));
     $("final-months").hidden = data.months.length === 0;
+    return data.months.map((m) => m.month);
+  }
+
+  // The month the assessment card opens on: last month's while it waits to be archived (it is
+  // reviewed and finalised in the first days of this one; the card opened on this month, empty on
+  // the 1st, and the manager had to know to type last month), shown at once with what keeps it
+  // open; this month's when last month is archived or had nothing to assess.
+  async function openOnMonth(today, archived) {
+    const day = new Date(`${today.slice(0, 7)}-01T00:00:00Z`);
+    day.setUTCMonth(day.getUTCMonth() - 1);
+    const last = day.toISOString().slice(0, 7);
+    if (archived.includes(last)) return;
+    const reads = assessmentRead;
+    const data = await HallQ.api("GET", `/stats/assessment?month=${last}`);
+    if (data.people.length === 0 && !data.open.can_finalise) return;
+    // The manager read or typed a month meanwhile: theirs stands.
+    if (assessmentRead !== reads || monthTyped) return;
+    $("month").value = last;
+    await runAssessment(undefined, data);
   }
 
   // The month whose state the page shows: 归档 acts on it, not on whatever is typed in the month
@@ -150,6 +169,7 @@
   // the newest one's answer is shown, whatever order they come back in, and the card is
   // aria-busy until it has. Whose 考核明细 is open: a re-read of the same month keeps it open.
   let assessmentRead = 0;
+  let monthTyped = false;
   let personShown = null;
 
   async function finalise() {
@@ -165,13 +185,14 @@
     } catch (error) { $("assess-error").textContent = error.message; }
   }
 
-  async function runAssessment(event) {
+  // `known`: the month's answer already read (the card opening on last month), not asked twice.
+  async function runAssessment(event, known) {
     event && event.preventDefault();
     const read = ++assessmentRead;
     $("assessment-card").setAttribute("aria-busy", "true");
     $("assess-error").textContent = "";
     try {
-      const data = await HallQ.api("GET", `/stats/assessment?month=${$("month").value}`);
+      const data = known || await HallQ.api("GET", `/stats/assessment?month=${$("month").value}`);
       if (read !== assessmentRead) return; // a newer read is on its way
       $("ranking-rows").replaceChildren(...data.people.map((p) => {
         const button = el("button", { type: "button" }, "查看");
@@ -342,7 +363,10 @@
     $("assess-form").addEventListener("submit", runAssessment);
     $("finalise").addEventListener("click", finalise);
     // Another month typed: 归档 waits until that month's state is read (查看考核), with its reasons.
-    $("month").addEventListener("input", () => { if ($("month").value !== shownMonth) $("finalise-box").hidden = true; });
+    $("month").addEventListener("input", () => {
+      monthTyped = true;
+      if ($("month").value !== shownMonth) $("finalise-box").hidden = true;
+    });
     $("download-csv").addEventListener("click", () => download("csv"));
     $("download-xlsx").addEventListener("click", () => download("xlsx"));
     $("download-assessment").addEventListener("click",
@@ -352,7 +376,8 @@
     // the bare form (the page reloaded at /reports?).
     $("view-reports").hidden = false;
     if (!chief) {
-      await loadFinalMonths().catch((error) => { $("assess-error").textContent = error.message; });
+      const archived = await loadFinalMonths().catch((error) => { $("assess-error").textContent = error.message; });
+      if (archived) await openOnMonth(today, archived).catch((error) => { $("assess-error").textContent = error.message; });
       await loadAppeals().catch((error) => { $("appeal-error").textContent = error.message; });
     }
     await loadFollowups().catch((error) => { $("followup-error").textContent = error.message; }); // a chief: their unit's
