@@ -247,25 +247,32 @@ class UsbBackend(_EscposBackend):
         self.vendor_id, self.product_id = vendor_id, product_id
 
     def _raw(self, data: bytes) -> None:
-        with _libusb_named():
+        with _usb_failures_named(self.vendor_id, self.product_id):
             super()._raw(data)
 
     def _read(self, size: int) -> bytes:
-        with _libusb_named():
+        with _usb_failures_named(self.vendor_id, self.product_id):
             self.printer.device  # noqa: B018 - opens on first use
             return bytes(self.printer._read())[:size]
 
 
 @contextlib.contextmanager
-def _libusb_named() -> Iterator[None]:
-    """pyusb says "NoBackendError: No backend available" when the system's libusb is missing: a
-    kiosk PC installed without it printed nothing, and the log did not say what to install."""
+def _usb_failures_named(vendor_id: int, product_id: int) -> Iterator[None]:
+    """The two USB failures a technician meets, said in their terms. pyusb says "NoBackendError:
+    No backend available" when the system's libusb is missing (a kiosk PC installed without it
+    printed nothing, and the log did not say what to install); python-escpos names a printer that
+    is not there as "(1208, 514)", its ids in decimal, where lsusb and the config say 04b8:0202."""
+    from escpos.exceptions import DeviceNotFoundError
     from usb.core import NoBackendError
 
+    ident = f"{vendor_id:04x}:{product_id:04x}"
     try:
         yield
     except NoBackendError as error:
         raise OSError("libusb is not installed, and USB printers need it (Debian: apt install libusb-1.0-0)") from error
+    except DeviceNotFoundError as error:
+        raise OSError(f"no USB device {ident} on this PC: is the printer plugged in and switched on? "
+                      f"(`lsusb` lists it as ID {ident})") from error
 
 
 class _ScriptedDummy(Dummy):
