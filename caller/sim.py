@@ -84,6 +84,8 @@ class SimPad:
     logged_in: bool = False
     paused: bool = False
     muted: bool = False
+    deaf: bool = False
+    lost: list[PadDisplay] = field(default_factory=list)  # what the hub sent while it was deaf
     seq: int = 0
 
 
@@ -202,6 +204,11 @@ class PadSimulator:
         """A pad that stops answering (and sees nothing) until unmuted."""
         self.pads[address].muted = muted
 
+    def deafen(self, address: int, deaf: bool = True) -> None:
+        """A pad that still answers polls but loses everything else the hub sends it (an answer lost
+        on its way, as when the line drops just after the hub wrote it), until heard again."""
+        self.pads[address].deaf = deaf
+
     # keys -----------------------------------------------------------------------------------
     def press(self, address: int, action: PadAction) -> None:
         """Staff at pad ``address`` asks for ``action``: pushed now, or reported on the next poll."""
@@ -261,6 +268,12 @@ class PadSimulator:
             )
             return
         display = self.dialect.decode_display(frame)
+        if pad.deaf:
+            if display is not None:
+                pad.lost.append(display)
+                self._trim(pad.lost)
+                asyncio.get_running_loop().create_task(self._notify())
+            return
         reply = self.dialect.pad_reply(frame)
         if reply:
             self._send(reply)
@@ -297,11 +310,21 @@ class PadSimulator:
         self, address: int, predicate: Callable[[PadDisplay], bool] | PadDisplay, timeout: float = 5.0
     ) -> PadDisplay:
         """The first display of pad ``address`` matching ``predicate`` (already shown or to come)."""
+        return await self._wait_for(self.pads[address].displays, predicate, timeout)
+
+    async def wait_lost(
+        self, address: int, predicate: Callable[[PadDisplay], bool] | PadDisplay, timeout: float = 5.0
+    ) -> PadDisplay:
+        """The first display the deaf pad ``address`` lost matching ``predicate`` (lost or to be)."""
+        return await self._wait_for(self.pads[address].lost, predicate, timeout)
+
+    async def _wait_for(
+        self, history: list[PadDisplay], predicate: Callable[[PadDisplay], bool] | PadDisplay, timeout: float
+    ) -> PadDisplay:
         test = predicate if callable(predicate) else (lambda d: d == predicate)
-        pad = self.pads[address]
 
         def found() -> PadDisplay | None:
-            return next((d for d in pad.displays if test(d)), None)
+            return next((d for d in history if test(d)), None)
 
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
