@@ -29,8 +29,9 @@ import serial
 import serial_asyncio_fast
 
 from caller.actions import PadDisplay, PadKeyEvent
+from caller.answers import AnsweredRequests
 from caller.dialects import Dialect, Frame, make_dialect
-from caller.dialects.base import check_address
+from caller.dialects.base import NO_REQUEST, check_address
 from caller.errors import (
     BusClosedError, CallerError, DisplayNotConfirmed, InvalidPadValue, LineStalledError, PortInUse,
 )
@@ -92,6 +93,7 @@ class BusCounters:
     retries: int = 0
     displays: int = 0
     displays_failed: int = 0
+    repeats_answered: int = 0  # a polled pad's request repeated after it was acted on: answered again, not acted on
     round_trip_p50_ms: float | None = None
     round_trip_p99_ms: float | None = None
 
@@ -155,8 +157,10 @@ class PadBus:
         on_health: HealthCallback | None = None,
         dialect: Dialect | None = None,
         silent: frozenset[int] = frozenset(),
+        answers: AnsweredRequests | None = None,
     ) -> None:
-        """``silent``: pads known not to answer (from an earlier connection); they stay so until heard."""
+        """``silent``: pads known not to answer (from an earlier connection); they stay so until heard.
+        ``answers``: what was acted on and answered for each pad, from earlier connections (caller/answers.py)."""
         self.config = config
         self.dialect = dialect or make_dialect(config.dialect, config.dialect_params)
         for address in config.windows:
@@ -168,7 +172,10 @@ class PadBus:
         self._round_trips: collections.deque[float] = collections.deque(maxlen=2048)
         self._queue: collections.deque[_Pending] = collections.deque()
         self._wakeup = asyncio.Event()
-        self._events: asyncio.Queue[PadKeyEvent] = asyncio.Queue()
+        #: each event with the polled request it acts on (None: not a request), for its answer to be kept
+        self._events: asyncio.Queue[tuple[PadKeyEvent, tuple[str, ...] | None]] = asyncio.Queue()
+        self._answers = answers if answers is not None else AnsweredRequests()
+        self._handling: tuple[int, tuple[str, ...]] | None = None  # the request whose handler runs now
         self._inflight: _Inflight | None = None
         self._poll_waiter: tuple[int, asyncio.Future[None]] | None = None
         self._seq: dict[int, int] = {}
@@ -284,6 +291,8 @@ class PadBus:
         except CallerError as exc:
             future.set_exception(exc)
             return future
+        if self._handling is not None and self._handling[0] == address:
+            self._answers.answered(address, self._handling[1], display)  # kept, even if the line is gone
         if self._closed or not self.is_open:
             future.set_exception(BusClosedError(f"bus {self.config.label} is not open"))
             return future
@@ -351,12 +360,17 @@ class PadBus:
             if verdict is not None:
                 inflight.future.set_result(verdict)
         waiter = self._poll_waiter
+        replying = False  # the reply to the poll now waiting (not a late one)
         if waiter is not None and self.dialect.poll_reply_address(frame) == waiter[0] and not waiter[1].done():
             waiter[1].set_result(None)
+            replying = True
         reply = self.dialect.reply_to(frame)
         if reply:
             self._write(reply)
-        event = self.dialect.decode_frame(frame)
+        request = self.dialect.pending_request(frame)
+        event = self.dialect.decode_frame(frame)  # even for a repeat: the codec keeps its memory of the pad
+        if request is not None and self._answered_again(frame.address, request, replying):
+            return
         if event is None:
             return
         window = self.config.windows.get(event.bus_address)
@@ -369,17 +383,40 @@ class PadBus:
                             self.config.label, event.bus_address, event.bus_address)
             return
         self._counts["events"] += 1
-        self._events.put_nowait(replace(event, window_id=window))
+        if request:
+            self._answers.acted(event.bus_address, request)
+        self._events.put_nowait((replace(event, window_id=window), request or None))
+
+    def _answered_again(self, address: int, request: tuple[str, ...], replying: bool) -> bool:
+        """True for a pad still reporting the request it was answered for: its answer was lost, and
+        it is sent again instead of the request being acted on again (caller/answers.py).
+
+        Sent only in reply to a poll with nothing queued for the pad: a late reply, or one to a poll
+        written before the answer, is older than the answer and no sign that it was lost."""
+        if request == NO_REQUEST:
+            self._answers.left(address)
+            return False
+        answer = self._answers.answer_to(address, request)
+        if not answer:
+            return False
+        if replying and not any(pending.address == address for pending in self._queue):
+            self._counts["repeats_answered"] += 1
+            for display in answer:
+                self._write(self.dialect.encode_display(address, display, self._next_seq(address)))
+        return True
 
     async def _dispatch_loop(self) -> None:
         """Deliver events one at a time, in order; a failing callback is logged, not fatal."""
         while True:
-            event = await self._events.get()
+            event, request = await self._events.get()
+            self._handling = None if request is None else (event.bus_address, request)
             try:
                 await self._on_key(event)
             except Exception:  # noqa: BLE001 - the hub's error must not stop the bus
                 self._counts["callback_errors"] += 1
                 LOG.exception("bus %s: key handler failed for %s", self.config.label, event)
+            finally:
+                self._handling = None
 
     # sending --------------------------------------------------------------------------------
     def _write(self, data: bytes) -> asyncio.Future[None]:

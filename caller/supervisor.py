@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 
 from caller.actions import PadDisplay
+from caller.answers import AnsweredRequests
 from caller.bus import BusConfig, BusCounters, KeyCallback, PadBus
 from caller.dialects import make_dialect
 from caller.errors import BusClosedError, LineStalledError
@@ -71,6 +72,10 @@ class BusSupervisor:
         # repeat a request until it is acknowledged, and one still pending after a drop must be
         # seen again (as the same status it is not a new edge, and the pad stayed stuck in it).
         self._dialect = make_dialect(config.dialect, config.dialect_params)
+        # What each polled pad's request was answered with, across connections: a pad whose answer
+        # the drop lost repeats its request, and is to be answered again, not acted on again
+        # (caller/answers.py); a fresh codec alone delivered it again, and a second citizen was called.
+        self._answers = AnsweredRequests()
         self.connects = 0
 
     @property
@@ -125,7 +130,8 @@ class BusSupervisor:
         failed_opens = 0
         while True:
             dialect = self._dialect if self._dialect.mode == "push" else None
-            bus = PadBus(self.config, self._on_key, on_health=self._health, dialect=dialect, silent=self._silent)
+            bus = PadBus(self.config, self._on_key, on_health=self._health, dialect=dialect, silent=self._silent,
+                         answers=self._answers)
             try:
                 await bus.open()
             except LineStalledError as exc:  # opened, but the line is still full: a failed open

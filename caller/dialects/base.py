@@ -14,6 +14,8 @@ from typing import ClassVar, Literal, Protocol, runtime_checkable
 from caller.actions import PadAction, PadDisplay, PadKeyEvent
 
 Mode = Literal["push", "polled"]
+NO_REQUEST: tuple[str, ...] = ()
+"""``Dialect.pending_request`` of a status report with no request pending (the pad has its answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,12 @@ class Dialect(Protocol):
     def reply_to(self, frame: Frame) -> bytes | None: ...
 
     def poll_reply_address(self, frame: Frame) -> int | None: ...
+
+    def pending_request(self, frame: Frame) -> tuple[str, ...] | None:
+        """For a polled pad's status report: the request it reports as still unanswered (what
+        identifies it), or ``NO_REQUEST`` when it reports none; None for any other frame, and always
+        for a dialect whose retries identify themselves (hallq's SEQ) or that has no answer."""
+        ...
 
     # pad side (simulator, vendor conformance tests)
     def encode_action(self, address: int, action: PadAction, seq: int = 0) -> bytes: ...

@@ -209,6 +209,9 @@ class Hallq:
     def poll_reply_address(self, frame: Frame) -> int | None:
         return None
 
+    def pending_request(self, frame: Frame) -> tuple[str, ...] | None:
+        return None
+
     # pad side -------------------------------------------------------------------------------
     def encode_action(self, address: int, action: PadAction, seq: int = 0) -> bytes:
         check_address(self, address)

@@ -15,6 +15,12 @@ count, ``L`` login state ``1,name``, ``S`` stars, ``C`` clear. Pad → hub: ``R`
 A pad keeps reporting a request (T, P, B, Q, Y…) until the hub acknowledges it, so decoding is
 edge-triggered per address: an action is produced when the status (ignoring the number field)
 changes, which is why this dialect keeps a little per-address memory.
+
+A frame carries no sequence number, and neither PROTOCOLS.md nor the vendors' tables give the pad
+a way to mark a retry: a pad whose ``A`` was lost simply goes on reporting the same line. What
+tells a retry from a new press is whether the hub saw the pad leave the request in between (a pad
+that got its ``A`` reports its state before it can report a new request), so the bus keeps what it
+acted on and how it answered across reconnects (caller/answers.py, ``pending_request`` here).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay, PadKeyEvent, TransferTarget
-from caller.dialects.base import DelimitedDecoder, Frame, Mode, check_address
+from caller.dialects.base import NO_REQUEST, DelimitedDecoder, Frame, Mode, check_address
 from caller.errors import InvalidPadValue, UnsupportedByDialect
 
 STX = 0x02
@@ -214,6 +220,14 @@ class PolledCsv:
 
     def poll_reply_address(self, frame: Frame) -> int | None:
         return frame.address if frame.kind == REPORT else None
+
+    def pending_request(self, frame: Frame) -> tuple[str, ...] | None:
+        """A request letter (T, P, B, Q, Y) is the pad still waiting for its ``A``; any other status
+        is a pad with no request pending. The line is all that identifies a request: no sequence."""
+        line = self._status(frame)
+        if line is None:
+            return None
+        return line.edge_key() if line.status in REQUESTS else NO_REQUEST
 
     # pad side -------------------------------------------------------------------------------
     def is_poll(self, frame: Frame) -> bool:

@@ -109,6 +109,9 @@ class QSystemUB485:
     def poll_reply_address(self, frame: Frame) -> int | None:
         return None
 
+    def pending_request(self, frame: Frame) -> tuple[str, ...] | None:
+        return None
+
     def _text_for(self, display: PadDisplay) -> str:
         """The pad has a few 7-segment-like characters: map each display to the closest text."""
         match display.kind:

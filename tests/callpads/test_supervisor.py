@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from caller.actions import ActionKind, PadAction, PadDisplay
+from caller.actions import ActionKind, PadAction, PadDisplay, PadKeyEvent
 from caller.bus import BusConfig, PadBus
 from caller.errors import BusClosedError, PortInUse
 from caller.sim import PadSimulator
@@ -305,6 +305,91 @@ async def test_a_polled_pads_request_still_pending_after_a_drop_is_seen_again() 
         await sup.wait_for_state(DeviceState.ONLINE)
         events = await received.wait_for(2)
         assert [(e.window_id, e.action.kind) for e in events] == [("W01", ActionKind.CALL_NEXT)] * 2
+    finally:
+        await sup.stop()
+        await sim.close()
+
+
+ANSWER = PadDisplay.ack(True, 0, waiting=3, logged_in=True)
+
+
+def answering(received: Received, sup: list[BusSupervisor]):  # type: ignore[no-untyped-def]
+    """A key handler that acts (records the event) and answers the pad at once, as the hub does."""
+
+    async def on_key(event: PadKeyEvent) -> None:
+        await received(event)
+        sup[0].show(event.bus_address, ANSWER)
+
+    return on_key
+
+
+async def test_a_polled_pads_request_whose_answer_the_drop_lost_is_answered_again_not_acted_on_again() -> None:
+    """Tried: pad 1 (polled-csv) reports CALL_NEXT; the hub acts and answers, but the answer is lost
+    (the pad hears nothing the hub sends), the line drops, and after the reconnect the pad still
+    reports its request, as it does until an answer reaches it; then, with its answer, the clerk
+    presses call again. Seen: the repeat after the reconnect was delivered as a new press (each
+    connection has a fresh codec) and acted on a second time: another citizen called. Kept: one
+    event, and the pad gets the stored answer; the second press, made after the pad was seen out
+    of its request, is delivered."""
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    received = Received()
+    sups: list[BusSupervisor] = []
+    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
+                                  scan_pause=0.01), answering(received, sups), initial_backoff=0.02, max_backoff=0.1)
+    sups.append(sup)
+    await sup.start()
+    call = PadAction.simple(ActionKind.CALL_NEXT)
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.deafen(1)
+        sim.press(1, call)
+        await sim.wait_lost(1, ANSWER)
+        await sim.unplug()
+        await sup.wait_for_state(DeviceState.OFFLINE)
+        sim.deafen(1, False)
+        sim.replug()
+        await sup.wait_for_state(DeviceState.ONLINE)
+        await sim.wait_display(1, ANSWER)
+        await asyncio.sleep(0.1)  # several scans of the pad, now out of its request
+        assert [(e.window_id, e.action.kind) for e in received.events] == [("W01", ActionKind.CALL_NEXT)]
+        assert sim.pads[1].pending is None and sup.counters().repeats_answered >= 1
+
+        sim.press(1, call)  # the clerk calls the next citizen: the same line, a new press
+        events = await received.wait_for(2)
+        assert [(e.window_id, e.action.kind) for e in events] == [("W01", ActionKind.CALL_NEXT)] * 2
+        async with asyncio.timeout(5):
+            while sim.pads[1].pending is not None:  # answered
+                await asyncio.sleep(0.01)
+    finally:
+        await sup.stop()
+        await sim.close()
+
+
+async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_answered_again() -> None:
+    """Tried: pad 1 (polled-csv) reports RECALL; the hub acts and answers, the answer is lost (the
+    pad hears nothing for a while) and the line stays up; then the pad hears again. Seen: the pad
+    went on reporting RECALL, the codec saw no new edge, nothing answered it again: the pad was
+    stuck in its request for good. Kept: the next poll after it hears again gets the stored answer;
+    the recall was delivered once."""
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    received = Received()
+    sups: list[BusSupervisor] = []
+    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
+                                  scan_pause=0.01), answering(received, sups), initial_backoff=0.02, max_backoff=0.1)
+    sups.append(sup)
+    await sup.start()
+    try:
+        await sup.wait_for_state(DeviceState.ONLINE)
+        sim.deafen(1)
+        sim.press(1, PadAction.simple(ActionKind.RECALL))
+        await sim.wait_lost(1, ANSWER)
+        sim.deafen(1, False)
+        await sim.wait_display(1, ANSWER)
+        await asyncio.sleep(0.1)  # several scans of the pad, now out of its request
+        assert [(e.window_id, e.action.kind) for e in received.events] == [("W01", ActionKind.RECALL)]
+        assert sim.pads[1].pending is None and sup.reconnects == 0
     finally:
         await sup.stop()
         await sim.close()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from caller.actions import ActionKind, DisplayKind, PadAction
+from caller.actions import ActionKind, DisplayKind, PadAction, PadDisplay
 from server.devices.keys import DEVICES
 from tests.conftest import HUB_PASSWORD
 
@@ -191,3 +191,71 @@ async def test_health_names_a_bus_that_is_down_and_a_kiosk_that_cannot_print(rig
     await eventually(lambda: bus_status(rig, "pads-hallq")["state"] == "online")
     await hub.client.post("/api/v1/devices/me/state", json={"state": "ok"}, headers=hub.auth("kiosk"))
     assert await devices_down() == []
+
+
+async def lose_the_answer_in_a_drop(rig: Rig, pad: int, action: PadAction) -> PadDisplay:
+    """Press ``action`` on polled-csv pad ``pad`` while it hears nothing, so the hub's answer is lost,
+    then drop the line and bring it back with the pad hearing again; return the answer it gets."""
+    sim, bus = rig.pads["polled-csv"], "pads-polled-csv"
+    sim.deafen(pad)
+    sim.press(pad, action)
+    await sim.wait_lost(pad, lambda d: d.kind is DisplayKind.ACK)
+    await sim.unplug()
+    await eventually(lambda: bus_status(rig, bus)["state"] == "offline")
+    sim.deafen(pad, False)
+    sim.replug()
+    await eventually(lambda: bus_status(rig, bus)["state"] == "online")
+    answer = await sim.wait_display(pad, lambda d: d.kind is DisplayKind.ACK)
+    await eventually(lambda: sim.pads[pad].pending is None)
+    await asyncio.sleep(0.2)  # several scans of the pad, out of its request now
+    return answer
+
+
+async def event_kinds(rig: Rig, *numbers: str) -> list[str]:
+    engine = rig.hub.engine
+    return [e.kind for n in numbers for e in await engine.ticket_events((await engine.ticket_by_number(n)).id)]
+
+
+async def test_a_polled_pads_call_whose_answer_the_drop_lost_calls_once(rig: Rig) -> None:
+    """Tried: W03's polled-csv pad presses call; the hub calls a citizen and answers, the answer
+    is lost and the line drops; back, the pad still reports its call, as it does until answered.
+    Then the visit is finished and the clerk presses call again. Seen: the repeat was taken for a
+    new press: the hub tried to call again, and the pad got "E2 current ticket still open" for
+    the call that had worked. Kept: one ticket.called, and the pad gets the call's own answer
+    (ok); the later press, after the answer arrived, calls the next citizen."""
+    sim, engine = rig.pads["polled-csv"], rig.hub.engine
+    await engine.login("W03", "staff02")
+    first, second = await rig.issue("A1"), await rig.issue("A1")
+    answer = await lose_the_answer_in_a_drop(rig, 1, PadAction.simple(ActionKind.CALL_NEXT))
+    assert (answer.ok, answer.error_code) == (True, 0)
+    assert (await event_kinds(rig, first, second)).count("ticket.called") == 1
+    assert (await engine.ticket_by_number(second)).status == "waiting"
+
+    await engine.finish("W03")
+    sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))  # the same status line, a new press
+    await eventually(lambda: ticket_status(rig, second, "called"))
+    assert (await event_kinds(rig, first, second)).count("ticket.called") == 2
+    assert bus_status(rig, "pads-polled-csv")["counters"]["repeats_answered"] >= 1
+
+
+async def test_a_polled_pads_recall_whose_answer_the_drop_lost_is_counted_once(rig: Rig) -> None:
+    """Tried: W03's polled-csv pad presses recall; the hub recalls and answers, the answer is
+    lost and the line drops; back, the pad still reports its recall. Then the clerk presses recall
+    again. Seen: the repeat was recalled again: the number announced twice and one of the citizen's
+    recalls spent. Kept: one ticket.recalled (call count 2); the later press recalls again."""
+    sim, engine = rig.pads["polled-csv"], rig.hub.engine
+    await engine.login("W03", "staff02")
+    number = await rig.issue("A1")
+    await engine.call_next("W03")
+    answer = await lose_the_answer_in_a_drop(rig, 1, PadAction.simple(ActionKind.RECALL))
+    assert answer.ok
+    assert (await event_kinds(rig, number)).count("ticket.recalled") == 1
+    assert (await engine.ticket_by_number(number)).call_count == 2
+
+    sim.press(1, PadAction.simple(ActionKind.RECALL))
+    await eventually(lambda: ticket_field(rig, number, "call_count", 3))
+    assert (await event_kinds(rig, number)).count("ticket.recalled") == 2
+
+
+async def ticket_field(rig: Rig, number: str, name: str, value: object) -> bool:
+    return getattr(await rig.hub.engine.ticket_by_number(number), name) == value
