@@ -41,6 +41,7 @@ from server.stats.metrics import (
 from server.stats.labels import GroupLabels, person_label, staff_names
 from server.stats.roster import Roster, load_roster
 from server.stats.staffing import staffing_advice
+from server.stats.unit_scope import chief_unit, windows_of_unit
 
 audit = logging.getLogger("hallq.audit")
 FACTS = web.AppKey("stats_facts", FactBuilder)
@@ -270,11 +271,10 @@ def report_filters(request: web.Request, principal: Principal) -> dict[str, str]
     }
     filters = {name: request.query[name] for name in FILTERS if request.query.get(name)}
     if principal.role is Role.CHIEF:
-        if not principal.unit:
-            raise HallQError("forbidden", "首席代表账号未设置所属单位，请联系管理员", "a chief's account has no unit", 403)
-        if filters.get("unit", principal.unit) != principal.unit:
+        unit = chief_unit(principal)
+        if filters.get("unit", unit) != unit:
             raise HallQError("forbidden", "首席代表只能查看本单位的统计", "a chief sees only their own unit's figures", 403)
-        filters["unit"] = principal.unit
+        filters["unit"] = unit
     for name, value in filters.items():
         if name in known and known[name][0](value) is None:
             raise not_found(known[name][1], known[name][2], value)
@@ -486,9 +486,9 @@ async def today(request: web.Request, principal: Principal) -> web.Response:
     await request.app[FACTS].ready_for(day, day)
     every_queue, back_office_load = await engine.queues_and_back_offices()
     queues = [q for q in every_queue if own is None or q.prefix in own]
-    # A unit's back offices too (they have no queues: cases reach them by transfer).
-    windows = [w for w in await engine.windows()
-               if own is None or own & set(w.queues) or (w.kind == "back_office" and _unit_of_window(config, w.id) == unit)]
+    # A unit's back offices too (they have no queues: cases reach them by transfer): unit_scope.
+    shown = windows_of_unit(config, unit) if unit else None
+    windows = [w for w in await engine.windows() if shown is None or w.id in shown]
     narrowed = {"unit": unit} if unit else None
 
     def read(c: Any) -> tuple[dict[str, TodayCounts], list[Figures], list[Figures], dict[str, str], Counter[str]]:
@@ -520,11 +520,6 @@ def _device_alert(device: Mapping[str, str]) -> dict[str, Any]:
     state = _DEVICE_STATES_ZH.get(device["state"], device["state"])
     return {"kind": "device_down", "zone": None, "queue": None, "wait_s": None, "device": device["name"],
             "detail": device.get("detail", ""), "message": f"{kind} {device['name']}：{state}"}
-
-
-def _unit_of_window(config: HallConfig, window_id: str) -> str | None:
-    window = config.window(window_id)
-    return window.unit if window is not None else None
 
 
 ROUTES = [
