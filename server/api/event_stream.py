@@ -30,6 +30,7 @@ from aiohttp import WSCloseCode, web
 
 from display.board.model import CALL_KINDS
 from server.accounts import Accounts, Principal, Role
+from server.api.chief_scope import chief_scope
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
@@ -292,7 +293,9 @@ async def _drain_client(ws: web.WebSocketResponse) -> None:
 async def event_history(request: web.Request, principal: Principal) -> web.Response:
     since = int_param(request, "since", default=0)
     if principal.role in SEES_CASES:
-        return json_response(await request.app[ENGINE].events_since(since))
+        # A chief's are their unit's tickets' and their window's (chief_scope), as /tickets.
+        scope = await chief_scope(request, principal)
+        return json_response(await request.app[ENGINE].events_since(since, scope=scope.events if scope is not None else None))
     # A display device or a technician: what a board's stream carries, rendered the same way (a zone's screen token read
     # every zone's calls here, though its stream refuses another zone).
     device = StreamFilter(zone=principal.zone, public=True, call_zones=request.app[CONFIG].call_zones)

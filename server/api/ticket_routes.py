@@ -8,10 +8,11 @@ from aiohttp import web
 
 from server.accounts import Principal, Role
 from server.api.bodies import AppointmentBody, IssueBody, PrintedBody, RatingBody, ReasonBody
+from server.api.chief_scope import chief_scope, refuse_other_units_ticket
 from server.api.days import check_appointment_day
 from server.api.keys import CONFIG, ENGINE
 from server.api.routing import TEXT, Route, choice_param, int_param, json_response, one_of, roles
-from server.engine.views import IssueRequest, TicketStatus
+from server.engine.views import IssueRequest, TicketStatus, TicketView
 from server.errors import HallQError, bad_request
 
 ISSUERS = roles(Role.KIOSK, Role.STAFF, Role.CHIEF, Role.MANAGER, Role.ADMIN)
@@ -62,23 +63,37 @@ async def report_printed(request: web.Request, principal: Principal, body: Print
     return json_response({"id": ticket.id, "number": ticket.number, "printed": ticket.printed})
 
 
-async def list_tickets(request: web.Request, _: Principal) -> web.Response:
+async def list_tickets(request: web.Request, principal: Principal) -> web.Response:
+    """Today's tickets; a chief's, those of their unit and of the window they sit at (chief_scope)."""
+    status = choice_param(request, "status", TicketStatus)
+    scope = await chief_scope(request, principal)
     return json_response(
         await request.app[ENGINE].tickets_today(
-            status=choice_param(request, "status", TicketStatus), queue=request.query.get("queue"),
+            status=status, queue=request.query.get("queue"),
             window=request.query.get("window"), target_window=request.query.get("target_window"),
+            scope=scope.tickets if scope is not None else None,
         )
     )
 
 
-async def get_ticket(request: web.Request, _: Principal) -> web.Response:
-    return json_response(await request.app[ENGINE].ticket(int_param(request, "ticket_id")))
-
-
-async def get_ticket_events(request: web.Request, _: Principal) -> web.Response:
+async def _readable_ticket(request: web.Request, principal: Principal) -> TicketView:
+    """The ticket the path names (404 if none); a chief's only if their list would hold it (403):
+    its id was enough to read any unit's case."""
     engine = request.app[ENGINE]
     ticket = await engine.ticket(int_param(request, "ticket_id"))
-    return json_response(await engine.ticket_events(ticket.id))
+    scope = await chief_scope(request, principal)
+    if scope is not None and not await engine.ticket_within(ticket.id, scope.tickets):
+        raise refuse_other_units_ticket()
+    return ticket
+
+
+async def get_ticket(request: web.Request, principal: Principal) -> web.Response:
+    return json_response(await _readable_ticket(request, principal))
+
+
+async def get_ticket_events(request: web.Request, principal: Principal) -> web.Response:
+    ticket = await _readable_ticket(request, principal)
+    return json_response(await request.app[ENGINE].ticket_events(ticket.id))
 
 
 async def cancel_ticket(request: web.Request, _: Principal, body: ReasonBody) -> web.Response:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from display.board.model import CALL_KINDS
 from server.config.models import HallConfig, Window
@@ -1295,12 +1296,16 @@ class QueueEngine:
 
     async def tickets_today(
         self, *, status: str | None = None, queue: str | None = None, window: str | None = None,
-        target_window: str | None = None, limit: int = 500,
+        target_window: str | None = None, limit: int = 500, scope: ColumnElement[bool] | None = None,
     ) -> list[TicketView]:
         """Today's tickets, oldest first, at most `limit`: a pad narrows by window (its parked
         cases) or target window (cases sent to it), which it used to pick out of the first 500
-        waiting of the whole hall, missing its own beyond them."""
+        waiting of the whole hall, missing its own beyond them. `scope`, a condition on the
+        tickets table, is what the reader may see (a chief's: server/api/chief_scope.py), applied
+        before the limit so that it does not hide theirs behind others'."""
         query = select(tickets).where(tickets.c.hall_day == self.today())
+        if scope is not None:
+            query = query.where(scope)
         for column, value in ((tickets.c.status, status), (tickets.c.queue, queue), (tickets.c.window_id, window),
                               (tickets.c.target_window, target_window)):
             if value:
@@ -1312,9 +1317,20 @@ class QueueEngine:
         query = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.seq)
         return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
 
-    async def events_since(self, seq: int, limit: int = 1000) -> list[HallEvent]:
-        query = select(ticket_events).where(ticket_events.c.seq > seq).order_by(ticket_events.c.seq).limit(limit)
+    async def events_since(self, seq: int, limit: int = 1000, scope: ColumnElement[bool] | None = None) -> list[HallEvent]:
+        """The stored events after `seq`, at most `limit`; with `scope`, those it admits: a
+        condition on the event and on its ticket's row (outer-joined: NULL for an event of no
+        ticket), applied before the limit."""
+        query = select(ticket_events).where(ticket_events.c.seq > seq)
+        if scope is not None:
+            query = query.select_from(ticket_events.outerjoin(tickets, tickets.c.id == ticket_events.c.ticket_id)).where(scope)
+        query = query.order_by(ticket_events.c.seq).limit(limit)
         return [_event_from_row(r) for r in await self.database.read(lambda conn: conn.execute(query).all())]
+
+    async def ticket_within(self, ticket_id: int, scope: ColumnElement[bool]) -> bool:
+        """Whether ticket `ticket_id` is one `scope` (a condition on the tickets table) admits."""
+        query = select(tickets.c.id).where(tickets.c.id == ticket_id, scope)
+        return await self.database.read(lambda conn: conn.execute(query).first()) is not None
 
     async def last_seq(self) -> int:
         query = select(func.max(ticket_events.c.seq))

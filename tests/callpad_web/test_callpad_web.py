@@ -1193,3 +1193,36 @@ async def test_a_second_tab_of_the_window_drops_a_message_the_other_tab_made_sta
     await expect(two.locator("#ticket-number")).to_have_text("C1002")
     await expect(two.locator("#pad-error")).to_have_text("")
     await expect(one.locator("#pad-info")).to_have_text("已呼叫 C1002")
+
+
+@pytest.mark.browser
+async def test_a_chief_at_a_shared_window_works_other_units_cases_on_the_pad(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: the chief of 县市场监督管理局 (U08) sits at the shared W01, whose queues are other
+    units' (A2: U02), and calls from 指定叫号, parks a case with its reason, marks a no-show and
+    opens 过号重排. A chief's ticket reads are their unit's (server/api/chief_scope.py); kept: at
+    their window they read what any clerk there does (the numbers to call, the parked case and
+    its reason, the no-show to re-queue), none of them U08's."""
+    await pad_hub.app[ACCOUNTS].add_user("u08chief", HUB_PASSWORD, Role.CHIEF, "孙八", "U08", now=pad_hub.engine.clock.now())
+    for _ in range(3):
+        await issue(pad_hub, "A2")
+    page = await open_pad(tabs, "W01", who="u08chief")
+
+    await page.click(button("callNumber"))
+    await expect(page.locator("#waiting-numbers option")).to_have_count(3)
+    await page.fill("#call-number", "A2002")
+    await page.press("#call-number", "Enter")
+    await expect(page.locator("#ticket-number")).to_have_text("A2002")
+    await page.click(button("park"))
+    await page.fill("#park-note", "回去取材料")
+    await page.click("#panel-park button[type='submit']")
+    await expect(page.locator("#parked-list button")).to_have_text(["恢复办理 A2002"])
+    await expect(page.locator("#parked-list .park-note")).to_have_text(["挂起原因：回去取材料"])
+
+    await page.keyboard.press("n")
+    await expect(page.locator("#ticket-number")).to_have_text("A2001")
+    await page.keyboard.press("x")
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    await page.keyboard.press("l")
+    await expect(page.locator("#no-show-numbers option")).to_have_count(1)
+    await expect(page.locator("#pad-error")).to_have_text("")
+    assert (await pad_hub.engine.ticket_by_number("A2002")).status == "on_hold"

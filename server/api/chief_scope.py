@@ -1,0 +1,61 @@
+"""What a chief representative (首席代表) reads of the hall's tickets and events: their unit's.
+
+Why: every stats page (reports, dashboard, appeals, follow-ups) gives a chief their own unit's
+tickets (server/stats/unit_scope.py), but the staff reads `/tickets`, `/tickets/{id}` and
+`/events/history` gave them the whole hall's, every unit's citizens, items and notes.
+
+A chief may also sit at a window as a clerk (window_routes, the web call-pad): the window they
+are signed in at works cases of other units too (a 综合窗口 serves several units' queues, a case
+is sent to it, a manager seats them in relief at another unit's window). What their pad reads
+for that window stays theirs: today's tickets waiting in its queues, at it (called, served,
+parked there) or sent to it. Plain staff, managers and admins read as before (None: no scope).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from server.accounts import Principal, Role
+from server.api.keys import CONFIG, ENGINE
+from server.errors import HallQError
+from server.stats.unit_scope import chief_unit, live_ticket_of_unit, windows_of_unit
+from server.storage.schema import ticket_events, tickets
+
+
+@dataclass(frozen=True)
+class ChiefScope:
+    """A chief's reach: `tickets` a condition on the tickets table, `events` one on an event
+    and its ticket's row (outer-joined, engine.events_since)."""
+
+    tickets: ColumnElement[bool]
+    events: ColumnElement[bool]
+
+
+async def chief_scope(request: web.Request, principal: Principal) -> ChiefScope | None:
+    """None for anyone but a chief; a chief's scope (see the module docstring), or 403 for a
+    chief whose account names no unit, as their reports are refused."""
+    if principal.role is not Role.CHIEF:
+        return None
+    unit = chief_unit(principal)
+    config, engine = request.app[CONFIG], request.app[ENGINE]
+    seated = [w for w in await engine.windows() if w.staff_id == principal.name]
+    t = tickets.c
+    at_window = [
+        and_(t.hall_day == engine.today(),
+             or_(t.window_id == w.id, t.target_window == w.id, t.queue.in_(list(w.queues))))
+        for w in seated
+    ]
+    visible = or_(live_ticket_of_unit(config, unit), *at_window)
+    # Events of no ticket: the windows their dashboard shows and their own (who signed in, paused
+    # why), and devices' states (they name no person; a board reads them whole).
+    windows = windows_of_unit(config, unit) | {w.id for w in seated}
+    e = ticket_events.c
+    no_ticket = and_(e.ticket_id.is_(None), or_(e.window_id.in_(sorted(windows)), e.kind.startswith("device.")))
+    return ChiefScope(tickets=visible, events=or_(and_(e.ticket_id.is_not(None), visible), no_ticket))
+
+
+def refuse_other_units_ticket() -> HallQError:
+    return HallQError("forbidden", "首席代表只能查看本单位的号票", "a chief reads only their own unit's tickets", 403)
