@@ -11,6 +11,10 @@ Rules:
   differed from the hub's and dropped such a call;
 - back-office calls (``payload.silent``) never appear: a back office calls silently;
 - a call or a recall puts the ticket at the top of the recent list (once: a recall moves it);
+- a transfer takes the ticket off the list (``LEAVE_KINDS``): the case waits again for another
+  window or a back office, and its line at the old window read as still served there (and
+  twice once called at the next); a finished, no-show or parked case keeps its line, the number
+  a citizen back from the restroom looks for, at the window they go back to;
 - waiting counts move with the events that change them (issued, called, requeued, transferred,
   cancelled), except a back office's case (sent there, called there silently), which the
   windows never call and the hub does not count, open windows with a window's login, logout, pause and resume, and the estimated
@@ -31,6 +35,9 @@ from typing import Any, Protocol
 RECENT_CALLS = 8
 CALL_KINDS = frozenset({"ticket.called", "ticket.recalled", "ticket.resumed"})
 """Events that invite a citizen to a window. ``ticket.resumed`` is a parked case called back."""
+LEAVE_KINDS = frozenset({"ticket.transferred"})
+"""Events after which a ticket's call is no longer where the boards showed it: the case waits again,
+for another window or a back office. The hub's stream sends them to the zones that showed the call."""
 
 WAITING_DELTA = {
     "ticket.issued": 1,
@@ -179,9 +186,10 @@ class BoardModel:
 
         The state's latest calls seed the recent list, newest first, so a board switched on or
         reloaded mid-morning lists what it would have listed had it been on (seeded only from
-        the calls still at a window, it lost those since finished or marked no-show). The
-        state's windows are the ones whose events move open-window counts; a window of another
-        zone that serves a queue here stays as the hub counted it.
+        the calls still at a window, it lost those since finished or marked no-show; a case
+        transferred since is not among them, as it left the live list). The state's windows
+        are the ones whose events move open-window counts; a window of another zone that
+        serves a queue here stays as the hub counted it.
         """
         self.last_seq = last_seq
         self.hall_day = hall_day
@@ -211,6 +219,8 @@ class BoardModel:
             changed = self._window(event) or changed
         if event.kind in CALL_KINDS:
             changed = self._call(event) or changed
+        elif event.kind in LEAVE_KINDS:
+            changed = self._leave(event) or changed
         if not changed:
             self.ignored += 1
         return changed
@@ -261,6 +271,12 @@ class BoardModel:
         rest = [c for c in self.recent if c.number != call.number]
         self.recent = [call, *rest][: self.recent_limit]
         return True
+
+    def _leave(self, event: EventLike) -> bool:
+        kept = [c for c in self.recent if c.number != event.number]
+        changed = len(kept) != len(self.recent)
+        self.recent = kept
+        return changed
 
     def snapshot(self) -> "BoardModel":
         """A copy to hand to another thread or to compare in tests."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode, web
 
-from display.board.model import CALL_KINDS
+from display.board.model import CALL_KINDS, LEAVE_KINDS
 from server.accounts import Accounts, Principal, Role
 from server.api.chief_scope import chief_scope
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
@@ -80,7 +80,10 @@ def _own_zone(zone: str | None, _window_id: str | None) -> tuple[str, ...]:
 class StreamFilter:
     """Which events a stream carries. A zone's stream carries the events of that zone, and the
     calls its boards show and its speaker announces (`call_zones`, the hall's one rule: a call
-    also belongs to the calling window's zone)."""
+    also belongs to the calling window's zone), and a transfer of a case whose call its boards
+    showed (LEAVE_KINDS: the zones of the case before it, with the window it left): the event
+    is in the zone the case goes to, so a board of the zone it left kept the line at the old
+    window for good."""
 
     zone: str | None = None
     window: str | None = None
@@ -89,14 +92,22 @@ class StreamFilter:
     call_zones: Callable[[str | None, str | None], tuple[str, ...]] = _own_zone
 
     def matches(self, event: HallEvent) -> bool:
-        if self.zone and event.zone != self.zone and not (
-                event.kind in CALL_KINDS and self.zone in self.call_zones(event.zone, event.window_id)):
+        if self.zone and event.zone != self.zone and not self._shown_here(event):
             return False
         if self.window and event.window_id != self.window and event.payload.get("target") != self.window:
             return False
         if self.queue and event.queue != self.queue:
             return False
         return True
+
+    def _shown_here(self, event: HallEvent) -> bool:
+        """A call this zone's boards show, or the transfer of a case whose call they showed."""
+        if event.kind in CALL_KINDS:
+            return self.zone in self.call_zones(event.zone, event.window_id)
+        if event.kind in LEAVE_KINDS:
+            from_zone = event.payload.get("from_zone")  # none in a transfer stored before it was kept
+            return self.zone in self.call_zones(from_zone if isinstance(from_zone, str) else None, event.window_id)
+        return False
 
     def render(self, event: HallEvent) -> dict[str, object]:
         data = event.to_json()

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from display.board.model import CALL_KINDS
+from display.board.model import CALL_KINDS, LEAVE_KINDS
 from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, IssuingState, describe_closed, next_opening, open_minutes_left
@@ -1091,6 +1091,7 @@ class QueueEngine:
                     "target_kind": kind.value,
                     "target": target,
                     "from_queue": m["queue"],
+                    "from_zone": m["zone"],  # with the window: the zones whose boards showed its call
                     "from_leg": m["leg"],
                     "note": note,
                 },
@@ -1389,21 +1390,25 @@ class QueueEngine:
         citizen back from the restroom looks for.
 
         Read from the call events (the boards' own CALL_KINDS), not from the ticket's last call:
-        a case called at a window and then at a back office (silently, never on a board), or
-        sent on and waiting again, has no front-window call left on its ticket row, and a reload
-        dropped a number the live board had shown. One statement: the day's tickets by
-        `ix_tickets_day_number`, their events by `ix_ticket_events_ticket`."""
+        a no-show put back in line (过号重排) has no window left on its ticket row, and a reload
+        dropped a number the live board had shown. A case transferred after its last front-window
+        call is left out, as the live boards drop it (LEAVE_KINDS): listed at its old window, a
+        board switched on after the transfer read it as still served there. One statement: the
+        day's tickets by `ix_tickets_day_number`, their events by `ix_ticket_events_ticket`."""
         day = self.today()
-        query = (select(ticket_events.c.ticket_id, ticket_events.c.number, ticket_events.c.zone,
+        query = (select(ticket_events.c.ticket_id, ticket_events.c.kind, ticket_events.c.number, ticket_events.c.zone,
                         ticket_events.c.window_id, ticket_events.c.at, ticket_events.c.payload)
                  .join_from(tickets, ticket_events, ticket_events.c.ticket_id == tickets.c.id)
-                 .where(tickets.c.hall_day == day, ticket_events.c.kind.in_(sorted(CALL_KINDS)))
+                 .where(tickets.c.hall_day == day, ticket_events.c.kind.in_(sorted(CALL_KINDS | LEAVE_KINDS)))
                  .order_by(ticket_events.c.seq.desc()))
 
         def work(conn: Connection) -> list[dict[str, Any]]:
             found: list[dict[str, Any]] = []
             seen: set[int] = set()
-            for ticket_id, number, ticket_zone, window_id, at, payload in conn.execute(query):
+            for ticket_id, kind, number, ticket_zone, window_id, at, payload in conn.execute(query):
+                if kind in LEAVE_KINDS:
+                    seen.add(ticket_id)  # sent on after its last front-window call (older events are older calls)
+                    continue
                 window = self.config.window(window_id) if window_id else None
                 if window is None or window.kind == "back_office" or ticket_id in seen:
                     continue  # a back office calls silently: never on a board

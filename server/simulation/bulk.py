@@ -454,7 +454,7 @@ class BulkEngine:
             target_window, zone = w.id, w.zone
         else:
             raise bad_request(f"unknown transfer target kind {target_kind!r}", "未知的转移类型")
-        from_queue, from_leg = t.queue, t.leg
+        from_queue, from_zone, from_leg = t.queue, t.zone, t.leg
         self._close_interval(now, t, f"transferred_{target_kind}")
         self._set_status(t, "transferring")  # out of every index before queue and target change
         t.queue, t.zone, t.target_window, t.window_id, t.leg = new_queue, zone, target_window, None, t.leg + 1
@@ -464,7 +464,7 @@ class BulkEngine:
         state.current = None
         self._event(now, day, "ticket.transferred", ticket=t, window_id=window_id, staff_id=state.staff_id,
                     payload={"target_kind": target_kind, "target": target, "from_queue": from_queue,
-                             "from_leg": from_leg, "note": note})
+                             "from_zone": from_zone, "from_leg": from_leg, "note": note})
         return t
 
     async def rate(self, ticket_id: int, score: int, source: str = "pad") -> _Ticket:

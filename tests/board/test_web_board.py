@@ -347,8 +347,9 @@ async def test_a_board_opened_mid_morning_lists_the_calls_already_made(hub, brow
     called; a zone C call at W19 and a back office's silent call; then zone A's board opened.
     Kept: it lists all three A calls, newest first, like a board that had been on (it listed only
     the call still at a window: the no-show citizen back from the restroom found no trace of
-    their number); zone C's board lists none of them, and the case the back office called at its
-    W19 call, as a board on all along did (the back office's own call is silent: never listed)."""
+    their number); zone C's board lists none of them, nor the case sent to the back office, as a
+    board on all along does (the transfer took its W19 call off; the back office's own call is
+    silent: never listed)."""
     first, second, third = [await issue(hub, "A1") for _ in range(3)]
     back_office = await silent_back_office_call(hub)  # W19 passes a C1 case to BO-C, called there
     await login(hub, "W01", "staff01")
@@ -364,6 +365,45 @@ async def test_a_board_opened_mid_morning_lists_the_calls_already_made(hub, brow
     assert await page.inner_text("#recent") == f"请 {second} 号 到 1号窗口\n请 {first} 号 到 1号窗口"
     await page.goto(f"{hub.base_url}/board?zone=C&token={await board_token(hub, 'C')}")
     await page.wait_for_selector("body[data-ready='yes'][data-online='yes']")
-    assert await page.text_content("#current-text") == f"请 {back_office} 号 到 19号窗口"
-    assert first not in await page.inner_text("body") and "审批室" not in await page.inner_text("body")
+    assert await page.text_content("#current-text") == "欢迎光临 请留意叫号"
+    body = await page.inner_text("body")
+    assert first not in body and back_office not in body and "审批室" not in body
     await page.close()
+
+
+async def test_a_transferred_case_leaves_the_web_board_of_the_window_it_left(hub, browser) -> None:
+    """Tried: zone C's and zone A's boards open while W20 calls one C1 citizen and W19 the next,
+    W19 transfers its case to window W01 (zone A), zone C's board is reloaded, then W01 calls the
+    case. Kept: zone C's board shows only the W20 call, live and reloaded (it kept 请 … 到 19号窗口
+    until the number was called again, and then the number was on both zones' boards); zone A's
+    board shows the case once, at window 1."""
+    pages = {}
+    for zone in ("C", "A"):
+        pages[zone] = await browser.new_page(viewport={"width": 1280, "height": 720})
+        await pages[zone].goto(f"{hub.base_url}/board?zone={zone}&token={await board_token(hub, zone)}")
+        await pages[zone].wait_for_selector("body[data-ready='yes'][data-online='yes']")
+    other, number = await issue(hub, "C1"), await issue(hub, "C1")
+    await login(hub, "W20", "staff03")
+    assert await call_next(hub, "W20", "staff03") == other
+    await login(hub, "W19", "staff02")
+    assert await call_next(hub, "W19", "staff02") == number
+    await pages["C"].wait_for_selector(f"#current-text:has-text('{number}')")
+    await login(hub, "W01", "staff01")
+    await api(hub, "POST", "/windows/W19/transfer", "staff02", {"target_kind": "window", "target": "W01"})
+    await issue(hub, "C1")  # a later zone C event: once it shows, the transfer has arrived
+    await pages["C"].wait_for_selector("tr[data-queue='C1'] td.count:text-is('1人')")
+    for reloaded in (False, True):
+        if reloaded:
+            await pages["C"].reload()
+            await pages["C"].wait_for_selector("body[data-ready='yes'][data-online='yes']")
+        assert await pages["C"].text_content("#current-text") == f"请 {other} 号 到 20号窗口", reloaded
+        assert await pages["C"].inner_text("#recent") == "", reloaded
+    assert await call_next(hub, "W01", "staff01") == number
+    await pages["A"].wait_for_selector(f"#current-text:has-text('{number}')")
+    assert await pages["A"].text_content("#current-text") == f"请 {number} 号 到 1号窗口"
+    assert (await pages["A"].inner_text("body")).count(number) == 1
+    await issue(hub, "C1")
+    await pages["C"].wait_for_selector("tr[data-queue='C1'] td.count:text-is('2人')")
+    assert number not in await pages["C"].inner_text("body")
+    for page in pages.values():
+        await page.close()

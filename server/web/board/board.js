@@ -6,6 +6,10 @@
 (() => {
   const RECENT = 8;
   const CALL_KINDS = new Set(["ticket.called", "ticket.recalled", "ticket.resumed"]);
+  // A transferred case waits again for another window or a back office: its line at the old window
+  // read as still served there (and twice once called at the next). A finished, no-show or parked
+  // case keeps its line, the number a citizen looks for.
+  const LEAVE_KINDS = new Set(["ticket.transferred"]);
   const WAITING_DELTA = {
     "ticket.issued": 1, "ticket.requeued": 1, "ticket.transferred": 1,
     "ticket.called": -1, "ticket.cancelled": -1,
@@ -84,8 +88,8 @@
     // queue here stays as the hub counted it.
     board.windowQueues = new Map(state.windows.map((w) => [w.id, Object.keys(w.queues || {})]));
     board.openNow = new Set(state.windows.filter((w) => !["closed", "paused"].includes(w.state)).map((w) => w.id));
-    // The zone's latest calls, newest first, finished and no-show ones too: seeded only from the
-    // calls still at a window, a reloaded board lost the numbers a citizen looks for.
+    // The zone's latest calls, newest first, finished and no-show ones too (none transferred since):
+    // seeded only from the calls still at a window, a reloaded board lost the numbers a citizen looks for.
     board.recent = (state.recent_calls || [])
       .map((c) => ({ number: c.number, windowNumber: c.window_number, windowName: c.window_name, at: c.called_at }))
       .slice(0, RECENT);
@@ -107,6 +111,10 @@
       board.recent = [call, ...board.recent.filter((c) => c.number !== call.number)].slice(0, RECENT);
       changed = true;
       flash();
+    } else if (LEAVE_KINDS.has(event.kind) && event.number) {
+      const kept = board.recent.filter((c) => c.number !== event.number);
+      changed = kept.length !== board.recent.length || changed;
+      board.recent = kept;
     }
     return changed;
   }
