@@ -111,7 +111,8 @@ def zone_screens(layout: ZoneLayout, calls: Sequence[CallInfo]) -> dict[int, Scr
 
 
 class ZoneBoard:
-    """The last `rows` calls of one zone screen; a recall moves its ticket back to the top.
+    """The last `rows` calls of one zone screen; a recall moves its ticket back to the top, a
+    transfer takes it off.
 
     Per-screen state held by whoever drives the screen (the hub keeps one per zone screen).
     """
@@ -125,6 +126,16 @@ class ZoneBoard:
         remaining = [known for known in self._calls if known.ticket != call.ticket]
         self._calls.clear()
         self._calls.extend([call, *remaining][: self.layout.rows])
+        return self.screens()
+
+    def drop(self, ticket: str) -> dict[int, ScreenText]:
+        """Take a ticket's call off (a transferred case: it waits for another window now) and
+        return the text of every module, the calls below moved up; nothing if it was not shown."""
+        remaining = [known for known in self._calls if known.ticket != ticket]
+        if len(remaining) == len(self._calls):
+            return {}
+        self._calls.clear()
+        self._calls.extend(remaining)
         return self.screens()
 
     def screens(self) -> dict[int, ScreenText]:

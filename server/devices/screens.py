@@ -2,8 +2,10 @@
 
 ticket.called/recalled -> the window's screen shows "A001 请到3号窗口" and every zone screen of
 the ticket's zone (and of the window's, if another) scrolls "请A001号到3号窗口办理"; a back office calls silently (payload
-silent=True) and appears on no board. When a window is idle its screen names the staff member
-and the unit; paused shows "暂停服务"; logged out is blank. Wording comes from
+silent=True) and appears on no board. A transferred case leaves the zone screens (its line at the
+old window read as still served there; the TV boards drop it too, LEAVE_KINDS) and its window's
+screen shows the window's state again; a finished, no-show or parked one keeps its zone line.
+When a window is idle its screen names the staff member and the unit; paused shows "暂停服务"; logged out is blank. Wording comes from
 display/led/templates.py only. Listeners must not block: the EventBus callback only queues the
 event, one task turns events into screen texts, and each ScreenBus keeps the newest text per screen and
 writes them in turn, paced.
@@ -22,7 +24,7 @@ from typing import Any
 from display.led.bus import ScreenBus
 from display.led.dialects import make_codec
 from display.led.errors import BusClosedError, LedError
-from display.board.model import CALL_KINDS
+from display.board.model import CALL_KINDS, LEAVE_KINDS
 from display.led.model import ScreenKind, ScreenText
 from display.led.supervisor import Backoff, LinkState, Supervisor
 from display.led.templates import CallInfo, ZoneBoard, ZoneLayout, window_called, window_idle, window_paused
@@ -152,7 +154,10 @@ class ScreenService:
             if event.payload.get("silent") or event.number is None:
                 return
             self._show_call(window_id, event.number, event.payload.get("window_number"), event.zone)
-        elif event.kind in STATE_KINDS and window_id in self._screens_of:
+            return
+        if event.kind in LEAVE_KINDS and event.number is not None:
+            self._drop_call(event.number)
+        if event.kind in STATE_KINDS and window_id in self._screens_of:
             await self._show_windows([await self._engine.window(window_id)])
 
     def _show_call(self, window_id: str, number: str, window_number: object, ticket_zone: str | None,
@@ -169,6 +174,15 @@ class ScreenService:
             for runtime in self.runtimes:
                 for board in runtime.boards.get(zone, []):
                     for address, text in board.push(call).items():
+                        self._show(runtime, address, text)
+
+    def _drop_call(self, number: str) -> None:
+        """Every zone screen that shows the ticket's call: without it (a number is the day's one
+        ticket, so the screens that do not show it are left as they are)."""
+        for runtime in self.runtimes:
+            for boards in runtime.boards.values():
+                for board in boards:
+                    for address, text in board.drop(number).items():
                         self._show(runtime, address, text)
 
     async def _show_windows(self, views: list[WindowView]) -> None:

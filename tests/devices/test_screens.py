@@ -25,7 +25,7 @@ async def test_calls_show_on_window_and_zone_screens_only(rig: Rig) -> None:
     await eventually(lambda: rig.shown(1) == f"{first} 请到1号窗口")
     await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{first}号到1号窗口办理")
 
-    # a back office calls silently: transfer `first` to BO-C and call it there
+    # a back office calls silently: transfer `first` to BO-C (it leaves zone A's screen) and call it there
     await hub.client.post("/api/v1/windows/W01/transfer", json={"target_kind": "back_office", "target": "BO-C"},
                           headers=staff01)
     await hub.client.post("/api/v1/windows/BO-C/login", json={}, headers=staff02)
@@ -35,7 +35,10 @@ async def test_calls_show_on_window_and_zone_screens_only(rig: Rig) -> None:
     # a visible call afterwards is the sync point: everything before it has been written
     assert (await hub.client.post("/api/v1/windows/W01/call-next", headers=staff01)).status == 200
     await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{second}号到1号窗口办理")
-    await eventually(lambda: rig.shown(ZONE_A_SECOND) == f"请{first}号到1号窗口办理")  # the older call scrolled down
+    # a screen's text posted after the call's is written after its rows (one bus writes in turn)
+    assert (await hub.client.post("/api/v1/windows/W02/login", json={}, headers=hub.auth("staff03"))).status == 200
+    await eventually(lambda: rig.shown(2) == "王五")
+    assert rig.shown(ZONE_A_SECOND) == ""  # the case sent on is not listed at window 1
     written = [frame for _, frame in screens.decoded()[frames_before:]]
     assert written and all("BO" not in f.text and "后台" not in f.text for f in written)
     assert not any(f.address in (3, ZONE_C_TOP, ZONE_C_TOP + 1) and f.text for f in written)
@@ -97,6 +100,52 @@ async def test_a_parked_case_called_back_shows_on_the_window_and_zone_screens(ri
     assert (await engine.call_ticket("W01", parked)).number == parked
     await eventually(lambda: rig.shown(1) == f"{parked} 请到1号窗口")
     await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{parked}号到1号窗口办理")
+
+
+async def test_a_transferred_case_leaves_the_screens_of_the_window_it_left(rig: Rig) -> None:
+    """Tried: W20 calls a C1 citizen and W19 the next, W19 transfers its case to window W01 (zone
+    A), W01 calls it; then the hub's screens start again. Kept: after the transfer zone C's screen
+    lists only the W20 call, moved up to the top row, and W19's screen names its clerk (the zone
+    screen kept 请…号到19号窗口办理 until the number was called again, and then it showed on both
+    zones' screens); W01's call shows on its own screen and zone A's, and nowhere at window 19; the
+    restart shows the same rows (QueueEngine.recent_calls listed the case at window 19 again)."""
+    from server.api.keys import CONFIG
+    from server.devices.keys import DEVICES
+
+    engine = rig.hub.engine
+    for window, staff in (("W19", "staff02"), ("W20", "staff03"), ("W01", "staff01")):
+        await engine.login(window, staff)
+    other, number = await rig.issue("C1"), await rig.issue("C1")
+    assert (await engine.call_next("W20")).number == other
+    assert (await engine.call_next("W19")).number == number
+    await eventually(lambda: rig.shown(3) == f"{number} 请到19号窗口")
+    await eventually(lambda: [rig.shown(a) for a in (ZONE_C_TOP, ZONE_C_TOP + 1)]
+                     == [f"请{number}号到19号窗口办理", f"请{other}号到20号窗口办理"])
+
+    await engine.transfer("W19", "window", "W01")
+    idle = "李四 县自然资源局"  # the window is free: its clerk and unit again
+    await eventually(lambda: rig.shown(3) == idle)  # posted after the zone rows: they are written
+    assert [rig.shown(a) for a in (ZONE_C_TOP, ZONE_C_TOP + 1)] == [f"请{other}号到20号窗口办理", ""]
+
+    assert (await engine.call_next("W01")).number == number
+    await eventually(lambda: rig.shown(1) == f"{number} 请到1号窗口")
+    await eventually(lambda: rig.shown(ZONE_A_TOP) == f"请{number}号到1号窗口办理")
+    zone_rows = (ZONE_A_TOP, ZONE_A_SECOND, ZONE_A_SECOND + 1, ZONE_C_TOP, ZONE_C_TOP + 1)
+    shown = [rig.shown(a) for a in (3, *zone_rows)]
+    assert shown == [idle, f"请{number}号到1号窗口办理", "", "", f"请{other}号到20号窗口办理", ""]
+
+    screens = rig.hub.app[DEVICES].screens
+    await screens.stop()
+    for address in zone_rows:
+        rig.screens.screens.pop(address, None)
+    restarted = type(screens)([runtime.config for runtime in screens.runtimes], rig.hub.engine, screens._directory,
+                              rig.hub.app[CONFIG], screens._health)
+    await restarted.start()
+    try:
+        await eventually(lambda: all(address in rig.screens.screens for address in zone_rows))
+        assert [rig.shown(a) for a in (3, *zone_rows)] == shown
+    finally:
+        await restarted.stop()
 
 
 async def test_a_restarted_hub_shows_the_zone_screens_a_running_one_showed(rig: Rig) -> None:
