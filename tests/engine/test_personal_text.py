@@ -31,3 +31,16 @@ from server.engine.personal import mask_numbers_in_text
 ])
 def test_numbers_in_text(written: str, kept: str) -> None:
     assert mask_numbers_in_text(written) == kept
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("护照e12345678", "护照E*******8"),
+    ("护照号 ea1234567，旧护照g1234567", "护照号 E*******7，旧护照G******7"),
+    ("旧护照G1234567", "旧护照G******7"),
+    ("回乡证h12345678，通行证m12345678", "回乡证H*******8，通行证M*******8"),
+    ("工号gh12345678，回执sl20241105", "工号gh12345678，回执sl20241105"),  # other letters: still codes
+])
+def test_passports_typed_in_lower_case_are_masked(written: str, kept: str) -> None:
+    """Tried: passport and permit numbers as staff type them without shift (e12345678) and the
+    older G and seven digits. Kept: masked like E12345678 (they were stored in clear)."""
+    assert mask_numbers_in_text(written) == kept
