@@ -80,10 +80,10 @@ def mask_person_id(raw: str) -> str:
 
 
 # Numbers as staff type them into free text: full-width digits (a Chinese input method), a phone
-# written 138-1234-5678 or 138 1234 5678 (or after +86), an ID in its 6-8-4 groups, a passport or
-# a travel permit (a letter or two, then 7 to 10 digits, the letter in either case). Found on a
-# copy with full-width digits and letters made ASCII (one character for one, so the spans are the
-# original's).
+# written 138-1234-5678 or 138 1234 5678 (or after +86, 86 or 0086), an ID in its 6-8-4 groups, a
+# passport or a travel permit (a letter or two, then 7 to 10 digits, the letter in either case).
+# Found on a copy with full-width digits and letters made ASCII (one character for one, so the
+# spans are the original's).
 _FULL_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)}
                             | {chr(0xFF21 + i): chr(ord("A") + i) for i in range(26)}
                             | {chr(0xFF41 + i): chr(ord("a") + i) for i in range(26)} | {"－": "-", "　": " ", "＋": "+"})
@@ -92,7 +92,7 @@ _NUMBERS_IN_TEXT = re.compile(
     r"(?<![0-9])(?:"
     rf"(?P<id>\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[\dXx])"  # resident ID, plain or 6-8-4
     r"|(?P<old_id>\d{15})"  # the old 15-digit ID
-    rf"|(?:\+86{_SEP})?(?P<mobile>1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}})"  # mobile, plain, 3-4-4, after +86
+    rf"|(?:(?:\+|00)?86{_SEP})?(?P<mobile>1\d{{2}}{_SEP}\d{{4}}{_SEP}\d{{4}})"  # mobile; after +86, 86 or 0086
     r")(?![0-9])"
     # A passport (E12345678, EA1234567, the older G1234567, G12345678) or a 港澳/回乡 permit (C…, H…,
     # M…): only these letters, as receipts and waybills (SL20241105, SF1234567890, GH12345678) are

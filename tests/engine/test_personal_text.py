@@ -44,3 +44,17 @@ def test_passports_typed_in_lower_case_are_masked(written: str, kept: str) -> No
     """Tried: passport and permit numbers as staff type them without shift (e12345678) and the
     older G and seven digits. Kept: masked like E12345678 (they were stored in clear)."""
     assert mask_numbers_in_text(written) == kept
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("手机8613812345678", "手机86138****5678"),
+    ("手机 86 138 1234 5678", "手机 86 138****5678"),
+    ("手机0086-138-1234-5678", "手机0086-138****5678"),
+    ("手机 0086 13812345678", "手机 0086 138****5678"),
+    ("手机008613812345678", "手机0086*******5678"),
+    ("手机＋８６ １３８１２３４５６７８", "手机＋８６ 138****5678"),
+])
+def test_mobiles_after_the_country_code_without_plus_are_masked(written: str, kept: str) -> None:
+    """Tried: a mobile after 86 or 0086, as people write it without the +. Kept: masked as after
+    +86 (8613812345678 and 86 138 1234 5678 were stored in clear)."""
+    assert mask_numbers_in_text(written) == kept
