@@ -101,6 +101,17 @@ _NUMBERS_IN_TEXT = re.compile(
 )
 # Letters glued before a number make it a code (合同HT13812345678), unless they say what it is.
 _SAYS_PHONE = re.compile(r"(?i:tel|phone|mobile|mob|cell|wx|vx|no\.?)$")
+# A label right before a number that says it is a case's, an order's or a waybill's, never a
+# person's: only labels no one puts before an ID or a passport (not 编号, 号码 or no., as in 护照编号).
+_SAYS_NOT_A_PERSON = re.compile(r"(?:受理|办件|案|订单|运单|快递单|流水|回执)编?号[\s:：#]*$|(?i:order)[\s:：#]*$")
+
+
+def _id_shaped(value: str) -> bool:
+    """Whether ``value`` (normalised) has a resident ID's shape: 17 digits and a check digit, a real
+    birth date from 1900 to this year in the middle, whatever the check digit says. A mistyped ID
+    is still the citizen's (17 of its digits right), so it is masked as one."""
+    return (re.fullmatch(r"\d{17}[\dX]", value) is not None and _is_date(value[6:14])
+            and 1900 <= int(value[6:10]) <= date.today().year)
 
 
 def mask_numbers_in_text(text: str) -> str:
@@ -116,8 +127,9 @@ def mask_numbers_in_text(text: str) -> str:
         number = re.sub(r"[ -]", "", found.group(kind))
         before = plain[:found.start()]
         glued = before[-1:].isascii() and before[-1:].isalpha()
-        if kind == "id" and person_id_problem(number) is not None:
-            continue  # 18 digits whose check digit or birth date fails: a case number (430224-20241105-0012)
+        labelled = _SAYS_NOT_A_PERSON.search(before) is not None
+        if kind == "id" and person_id_problem(number) is not None and (labelled or not _id_shaped(number.upper())):
+            continue  # no ID's check digit, and a case's label or no birth date (受理号430224-20241105-0012)
         if glued and kind != "id" and not (kind == "mobile" and _SAYS_PHONE.search(before)):
             continue  # a code that merely contains digits (合同HT13812345678)
         out.append(text[last:start] + mask_person_id(number))

@@ -1,6 +1,8 @@
 """ID and mobile numbers written into free text are masked; nothing else in the text changes."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from server.engine.personal import mask_numbers_in_text
@@ -58,3 +60,20 @@ def test_mobiles_after_the_country_code_without_plus_are_masked(written: str, ke
     """Tried: a mobile after 86 or 0086, as people write it without the +. Kept: masked as after
     +86 (8613812345678 and 86 138 1234 5678 were stored in clear)."""
     assert mask_numbers_in_text(written) == kept
+
+
+def test_a_mistyped_id_number_is_masked_whatever_its_check_digit() -> None:
+    """Tried: an ID number with one digit wrong (its check digit no longer holds) in a note,
+    plain, in 6-8-4 groups, after a letter. Kept: masked, as it is still the citizen's number (it
+    was stored in clear); a case number that says so (受理号) and 18 digits with no birth date in
+    them (month 13, a year before 1900 or after this one) stay as written. An unlabelled case
+    number of an ID's shape is masked: privacy wins."""
+    next_year = date.today().year + 1
+    assert mask_numbers_in_text("身份证430223199001011234") == "身份证4302**********1234"
+    assert mask_numbers_in_text("身份证 430223 19900101 1234，已核") == "身份证 4302**********1234，已核"
+    assert mask_numbers_in_text("身份证号ID43022319900101123X") == "身份证号ID4302**********123X"
+    assert mask_numbers_in_text("证件430223-19000101-1234") == "证件4302**********1234"
+    assert mask_numbers_in_text("430224-20241105-0012 已办结") == "4302**********0012 已办结"
+    for kept in ("受理号430224-20241105-0012", "办件编号：430224202411050012", "单据430223199013011234",
+                 "单据430223189912311234", f"单据430223{next_year}01011234"):
+        assert mask_numbers_in_text(kept) == kept
