@@ -130,6 +130,8 @@ def mask_numbers_in_text(text: str) -> str:
         labelled = _SAYS_NOT_A_PERSON.search(before) is not None
         if kind == "id" and person_id_problem(number) is not None and (labelled or not _id_shaped(number.upper())):
             continue  # no ID's check digit, and a case's label or no birth date (受理号430224-20241105-0012)
+        if kind == "document" and labelled:
+            continue  # 订单号E12345678: the writer said it is an order's, not a passport
         if glued and kind != "id" and not (kind == "mobile" and _SAYS_PHONE.search(before)):
             continue  # a code that merely contains digits (合同HT13812345678)
         out.append(text[last:start] + mask_person_id(number))

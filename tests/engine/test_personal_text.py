@@ -77,3 +77,21 @@ def test_a_mistyped_id_number_is_masked_whatever_its_check_digit() -> None:
     for kept in ("受理号430224-20241105-0012", "办件编号：430224202411050012", "单据430223199013011234",
                  "单据430223189912311234", f"单据430223{next_year}01011234"):
         assert mask_numbers_in_text(kept) == kept
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("订单号E12345678", "订单号E12345678"),
+    ("订单号：E12345678，运单号 G12345678", "订单号：E12345678，运单号 G12345678"),
+    ("order #E12345678", "order #E12345678"),
+    ("护照E12345678", "护照E*******8"),  # a passport's own label, or none: masked
+    ("护照编号E12345678", "护照编号E*******8"),
+    ("护照号码：E12345678", "护照号码：E*******8"),
+    ("passport no. E12345678", "passport no. E*******8"),
+    ("E12345678", "E*******8"),
+    ("订单号E12345678，护照E87654321", "订单号E12345678，护照E*******1"),
+])
+def test_a_number_labelled_as_an_order_is_not_a_passport(written: str, kept: str) -> None:
+    """Tried: an order or waybill number of a passport's shape, after the label that says what it
+    is. Kept: as written (it was masked for good as a passport); a passport after its own label,
+    or after none, stays masked, as do labels a passport shares (编号, 号码, no.)."""
+    assert mask_numbers_in_text(written) == kept
