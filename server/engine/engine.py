@@ -9,7 +9,6 @@ announced that was not stored.
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import unicodedata
 from collections import Counter
@@ -28,7 +27,7 @@ from server.config.models import HallConfig, Window
 from server.engine.clock import Clock
 from server.engine.hours import HallCalendar, IssuingState, describe_closed, next_opening, open_minutes_left
 from server.engine.idempotency import legacy_key, stored_key
-from server.engine.personal import mask_numbers_in_text, mask_person_id, person_id_problem, person_key
+from server.engine.personal import mask_code, mask_person_id, person_id_problem, person_key
 from server.engine.views import (
     OPEN_STATUSES,
     BackOfficeLoad,
@@ -451,12 +450,7 @@ class QueueEngine:
         if row is None:
             # An ID card reader in keyboard mode "scans" the citizen's ID number into the kiosk as
             # a code: the refusal is shown on the kiosk's screen for all to read, so never in clear.
-            # A number of an ID's or a phone's shape is masked whole, its check digit right or not
-            # (free text masks only valid IDs, to leave case numbers alone; a code is not free text).
-            typed = code.strip()
-            id_shaped = re.fullmatch(r"\d{15}|\d{17}[\dXx]|1\d{10}", typed)
-            shown = mask_person_id(typed) if id_shaped else mask_numbers_in_text(typed)
-            raise not_found("appointment", "预约", shown)
+            raise not_found("appointment", "预约", mask_code(code))
         m = row._mapping
         code = m["code"]  # found by an ID number: name the booking, never the number
         if m["status"] != "booked":

@@ -137,3 +137,14 @@ def mask_numbers_in_text(text: str) -> str:
         out.append(text[last:start] + mask_person_id(number))
         last = end
     return "".join(out) + text[last:]
+
+
+def mask_code(code: str) -> str:
+    """A code a kiosk refused, as its public screen may show it (未找到预约：…): an ID card reader in
+    keyboard mode "scans" the citizen's ID number in as a code. A number of an ID's or a phone's
+    shape is masked whole, its check digit right or not, as a code is no note with case numbers in
+    it; anything else as free text (a passport number in it masked)."""
+    typed = code.strip()
+    if re.fullmatch(r"\d{15}|\d{17}[\dX]|1\d{10}", normalise_person_id(typed)):
+        return mask_person_id(typed)
+    return mask_numbers_in_text(typed)

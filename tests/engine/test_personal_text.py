@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from server.engine.personal import mask_numbers_in_text
+from server.engine.personal import mask_code, mask_numbers_in_text
 
 
 @pytest.mark.parametrize("written, kept", [
@@ -95,3 +95,22 @@ def test_a_number_labelled_as_an_order_is_not_a_passport(written: str, kept: str
     is. Kept: as written (it was masked for good as a passport); a passport after its own label,
     or after none, stays masked, as do labels a passport shares (编号, 号码, no.)."""
     assert mask_numbers_in_text(written) == kept
+
+
+@pytest.mark.parametrize("code, shown", [
+    ("430224195001011231", "4302**********1231"),  # valid
+    ("430224195001011234", "4302**********1234"),  # its check digit wrong
+    ("430224299901011234", "4302**********1234"),  # no birth date: still masked whole in a code
+    ("110101 19900307 7775", "1101**********7775"),
+    ("１３８１２３４５６７８", "138****5678"),
+    ("430223900101123", "4302*******1123"),
+    ("430223-900101-123", "4302*******1123"),  # an old ID in groups: free text would leave it
+    (" e12345678 ", "E*******8"),
+    ("YY0101", "YY0101"),
+    ("999", "999"),
+])
+def test_a_refused_code_is_masked_whole_when_it_has_an_id_or_phone_shape(code: str, shown: str) -> None:
+    """Tried: codes a kiosk refuses, as an ID card reader or a citizen's typing gives them. Kept:
+    an ID's or a phone's shape is masked whole whatever its digits say (the kiosk's check-in had
+    its own copy of this rule, and a spaced one showed in clear), a booking code as typed."""
+    assert mask_code(code) == shown

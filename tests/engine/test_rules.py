@@ -507,6 +507,19 @@ async def test_an_appointment_booked_by_id_checks_in_with_the_id_number(engine, 
     assert unknown.value.code == "not_found" and "1101**********7774" in unknown.value.message_zh
 
 
+async def test_a_refused_code_of_an_id_shape_is_never_echoed_in_clear(engine, clock):
+    """Tried: booking codes no booking has, as a card reader or a keypad gives them: an ID number
+    keyed in its 6-8-4 groups with a digit wrong, an old 15-digit one in groups, in full-width
+    digits, a passport in lower case. Kept: the refusal (shown on the kiosk's public screen) masks
+    each (the grouped ones were shown in clear); a booking code is echoed as typed."""
+    for code, shown in (("110101 19900307 7775", "1101**********7775"), ("430223-900101-123", "4302*******1123"),
+                        ("１１０１０１１９９００３０７７７７５", "1101**********7775"), ("e12345678", "E*******8"),
+                        ("YY9999", "YY9999")):
+        with pytest.raises(HallQError) as unknown:
+            await engine.issue(IssueRequest(appointment_code=code))
+        assert unknown.value.code == "not_found" and shown in unknown.value.message_zh, unknown.value.message_zh
+
+
 # ---------------------------------------------------------------- idempotency, end of day, ledger
 async def test_idempotent_issue_returns_the_same_ticket(engine, event_log):
     first = await engine.issue(IssueRequest(queue="A1", idempotency_key="k-1", device="kiosk-1"))
