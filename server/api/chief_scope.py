@@ -7,7 +7,7 @@ tickets (server/stats/unit_scope.py), but the staff reads `/tickets`, `/tickets/
 A chief may also sit at a window as a clerk (window_routes, the web call-pad): the window they
 are signed in at works cases of other units too (a 综合窗口 serves several units' queues, a case
 is sent to it, a manager seats them in relief at another unit's window). What their pad reads
-for that window stays theirs: today's tickets waiting in its queues, at it (called, served,
+for that window stays theirs: today's tickets waiting in its queues (or no-show there), at it (called, served,
 parked there) or sent to it. Plain staff, managers and admins read as before (None: no scope).
 """
 from __future__ import annotations
@@ -45,7 +45,9 @@ async def chief_scope(request: web.Request, principal: Principal) -> ChiefScope 
     t = tickets.c
     at_window = [
         and_(t.hall_day == engine.today(),
-             or_(t.window_id == w.id, t.target_window == w.id, t.queue.in_(list(w.queues))))
+             or_(t.window_id == w.id, t.target_window == w.id,
+                 # its line and its no-shows (过号重排 puts any back), not the queue's day
+                 and_(t.status.in_(("waiting", "no_show")), t.queue.in_(list(w.queues)))))
         for w in seated
     ]
     visible = or_(live_ticket_of_unit(config, unit), *at_window)

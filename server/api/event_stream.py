@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode, web
+from sqlalchemy.sql.elements import ColumnElement
 
 from display.board.model import CALL_KINDS, LEAVE_KINDS
 from server.accounts import Accounts, Principal, Role
@@ -162,15 +163,16 @@ def _unauthorized() -> HallQError:
     return HallQError("unauthorized", "请先登录", "a device or staff token, or a ticket token, is required", 401)
 
 
-async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | None]:
-    """What the stream may carry, and the token to check again while it lives (none for a
-    citizen's ticket, whose status page follows its own ticket all day)."""
+async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | None, ColumnElement[bool] | None]:
+    """What the stream may carry, the token to check again while it lives (none for a
+    citizen's ticket, whose status page follows its own ticket all day), and what of the stored
+    events its replay may read (a chief's scope, as /events/history; None: all)."""
     engine = request.app[ENGINE]
     zone, window = zone_param(request), request.query.get("window")
     ticket_token = request.query.get("ticket")
     if ticket_token:
         status = await engine.ticket_status(ticket_token)
-        return TicketFollower(queue=status.ticket.queue, public=True, ticket_id=status.ticket.id, serving=engine.windows_serving), None
+        return TicketFollower(queue=status.ticket.queue, public=True, ticket_id=status.ticket.id, serving=engine.windows_serving), None, None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.query.get("token", "")
     principal: Principal | None = None
@@ -184,8 +186,11 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
             raise HallQError("forbidden", "本屏只能显示所属分区", f"this display is for zone {principal.zone}", 403)
         zone = principal.zone
     public = principal.role not in SEES_CASES  # a board in the hall: what its screen may show
+    # A chief's replay reads what /events/history gives them: `since=0` replayed every unit's
+    # stored tickets, staff and notes, round the history's scope.
+    scope = await chief_scope(request, principal)
     return (StreamFilter(zone=zone, window=window, public=public, call_zones=request.app[CONFIG].call_zones),
-            _Credential(request.app[ACCOUNTS], token, now))
+            _Credential(request.app[ACCOUNTS], token, now), scope.events if scope is not None else None)
 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
@@ -197,7 +202,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
     upgrade = ws.can_prepare(request).ok
     try:
         since = int_param(request, "since", default=-1)
-        stream_filter, credential = await _authorise(request)
+        stream_filter, credential, replay_scope = await _authorise(request)
     except HallQError as refusal:
         if not upgrade:
             raise
@@ -225,7 +230,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
     try:
         last_sent = since if since >= 0 else await engine.last_seq()
         if since >= 0:
-            async for event in _stored_after(engine, since):
+            async for event in _stored_after(engine, since, replay_scope):
                 if stream_filter.matches(event):
                     await ws.send_str(json_text(stream_filter.render(event) | {"replay": True}))
                 last_sent = event.seq
@@ -319,11 +324,12 @@ async def event_history(request: web.Request, principal: Principal) -> web.Respo
     return json_response([{k: v for k, v in device.render(e).items() if k != "type"} for e in events])
 
 
-async def _stored_after(engine: QueueEngine, seq: int) -> AsyncIterator[HallEvent]:
-    """Every stored event after `seq`, read REPLAY_BATCH at a time: a stream's replay and a
-    display's history both filter what they read, so neither can let the database limit it."""
+async def _stored_after(engine: QueueEngine, seq: int, scope: ColumnElement[bool] | None = None) -> AsyncIterator[HallEvent]:
+    """Every stored event after `seq` (that `scope` admits), read REPLAY_BATCH at a time: a
+    stream's replay and a display's history both filter what they read, so neither can let the
+    database limit it."""
     while True:
-        batch = await engine.events_since(seq, REPLAY_BATCH)
+        batch = await engine.events_since(seq, REPLAY_BATCH, scope=scope)
         for event in batch:
             yield event
         if len(batch) < REPLAY_BATCH:

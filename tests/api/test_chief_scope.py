@@ -106,3 +106,40 @@ async def test_a_chief_at_a_window_reads_what_their_window_works(hub: Hub) -> No
     assert await _numbers(hub, "chief01", "/tickets?status=on_hold&window=W01") == []
     assert await _numbers(hub, "chief01", "/tickets") == [a1.number]
     assert await _history_tickets(hub, "chief01") - {None} == {a1.id}
+
+
+async def test_a_chiefs_stream_replays_only_what_their_history_gives(hub: Hub) -> None:
+    """Tried: U08's chief opens the event stream with since=0 (a reconnecting dashboard does) while
+    the day holds tickets of four units. It was: the replay handed over every unit's stored events
+    (tickets, staff, notes), round /events/history's scope. Kept: the replay's tickets are the
+    history's, B1 alone."""
+    await _chiefs(hub, chief08="U08")
+    issued = await _issue(hub, "A1", "A2", "B1", "B2")
+    history = await _history_tickets(hub, "chief08")
+    assert history == {issued["B1"].id}
+    ws = await hub.client.ws_connect(f"/api/v1/events?since=0&token={hub.tokens['chief08']}")
+    replayed: set[object] = set()
+    try:
+        while (message := await ws.receive_json(timeout=10))["type"] != "hello":
+            replayed.add(message["ticket_id"])
+    finally:
+        await ws.close()
+    assert replayed == history
+
+
+async def test_a_chief_at_a_shared_window_reads_its_line_not_the_queues_whole_day(hub: Hub) -> None:
+    """Tried: U01's chief signs in at the shared W01 (it serves U02's A2) after W02 finished one A2
+    case and marked another no-show, with a third waiting. It was: every A2 ticket of the day was
+    theirs, the one finished at W02 with its events and notes too. Kept: the waiting one and the
+    no-show (过号重排 may put it back at W01) are listed, the finished one is not and is a 403."""
+    await _chiefs(hub, chief01="U01")
+    done, late, waiting = (await _issue(hub, "A2"))["A2"], (await _issue(hub, "A2"))["A2"], (await _issue(hub, "A2"))["A2"]
+    await hub.engine.login("W02", "staff02")
+    await hub.engine.call_ticket("W02", done.number)
+    await hub.engine.finish("W02")
+    await hub.engine.call_ticket("W02", late.number)
+    await hub.engine.no_show("W02")
+    assert (await hub.client.post("/api/v1/windows/W01/login", json={}, headers=hub.auth("chief01"))).status == 200
+    assert await _numbers(hub, "chief01", "/tickets") == [late.number, waiting.number]
+    refused = await hub.client.get(f"/api/v1/tickets/{done.id}/events", headers=hub.auth("chief01"))
+    assert refused.status == 403
