@@ -263,7 +263,7 @@ def _usb_failures_named(vendor_id: int, product_id: int) -> Iterator[None]:
     printed nothing, and the log did not say what to install); python-escpos names a printer that
     is not there as "(1208, 514)", its ids in decimal, where lsusb and the config say 04b8:0202."""
     from escpos.exceptions import DeviceNotFoundError
-    from usb.core import NoBackendError
+    from usb.core import NoBackendError, USBError
 
     ident = f"{vendor_id:04x}:{product_id:04x}"
     try:
@@ -271,6 +271,11 @@ def _usb_failures_named(vendor_id: int, product_id: int) -> Iterator[None]:
     except NoBackendError as error:
         raise OSError("libusb is not installed, and USB printers need it (Debian: apt install libusb-1.0-0)") from error
     except DeviceNotFoundError as error:
+        # python-escpos raises it for a device that is there but cannot be opened too (no
+        # permission: the kiosk's user needs a udev rule; busy): that cause is kept, not "unplugged".
+        cause = error.__context__
+        if isinstance(cause, USBError):
+            raise OSError(f"USB device {ident} is there but could not be opened: {' '.join(str(cause).split())}") from error
         raise OSError(f"no USB device {ident} on this PC: is the printer plugged in and switched on? "
                       f"(`lsusb` lists it as ID {ident})") from error
 

@@ -183,3 +183,22 @@ def test_usb_backend_without_device_is_offline() -> None:
     message = str(raised.value)
     assert "no USB device 04b8:0e28 on this PC: is the printer plugged in and switched on?" in message
     assert "1208" not in message
+
+
+def test_usb_printer_there_but_not_allowed_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried: a USB printer the kiosk's user may not open (libusb answers access denied: no udev
+    rule). It was, for a moment: "no USB device ... is the printer plugged in?", sending the
+    technician to the cable (python-escpos names both failures DeviceNotFoundError). Kept: offline,
+    the device named as lsusb names it, and libusb's own reason."""
+    import usb.core
+
+    def denied(**_kwargs: object) -> None:
+        raise usb.core.USBError("Access denied (insufficient permissions)", errno=13)
+
+    monkeypatch.setattr(usb.core, "find", denied)
+    backend = open_printer("usb:04b8:0e28")
+    with pytest.raises(PrinterOffline) as raised:
+        backend.send(b"\x1b@")
+    message = str(raised.value)
+    assert "USB device 04b8:0e28 is there but could not be opened: [Errno 13] Access denied (insufficient permissions)" in message
+    assert "plugged in" not in message
