@@ -232,6 +232,8 @@ class BoardModel:
             delta = -1  # closed at the end of the day while still waiting
         if payload.get("target_kind") == "back_office" or payload.get("silent"):
             delta = None  # a back office's case: never in the windows' count (engine.queues)
+        if payload.get("leaves_only"):
+            delta = None  # a transfer sent here for its call's line only (the hub's StreamFilter.render)
         line = self.queues.get(event.queue or "")
         if delta is None or line is None:
             return False

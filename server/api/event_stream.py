@@ -116,6 +116,11 @@ class StreamFilter:
             data.pop("staff_id", None)
             if not event.kind.startswith("device."):  # a device's state names no person: a technician reads it whole
                 data["payload"] = {k: v for k, v in event.payload.items() if k in PUBLIC_PAYLOAD}
+        if self.zone and event.kind in LEAVE_KINDS and event.zone != self.zone:
+            # Sent here only for the line its call left on these boards: the waiting count it moves
+            # is the zone it goes to, whose call of it this zone never gets (counted here, the +1
+            # stayed on the board for good).
+            data["payload"] = {**data["payload"], "leaves_only": True}
         return {"type": "event", **data}
 
 

@@ -104,6 +104,7 @@
     // The evening close of the day's leftovers: only a ticket still waiting leaves the count.
     let delta = event.kind === "ticket.closed" ? (payload.was === "waiting" ? -1 : undefined) : WAITING_DELTA[event.kind];
     if (payload.target_kind === "back_office" || payload.silent) delta = undefined; // a back office's case: not in the count
+    if (payload.leaves_only) delta = undefined; // a transfer sent here for its call's line only (StreamFilter.render)
     if (q && delta !== undefined) { setWaiting(q, q.waiting + delta); changed = true; }
     if (event.kind in WINDOW_OPENS && event.window_id) changed = setWindowOpen(event.window_id, WINDOW_OPENS[event.kind]) || changed;
     if (CALL_KINDS.has(event.kind) && !payload.silent && event.number && event.window_id) {
