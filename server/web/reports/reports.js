@@ -154,7 +154,7 @@
     if (archived.includes(last)) return;
     const reads = assessmentRead;
     const data = await HallQ.api("GET", `/stats/assessment?month=${last}`);
-    if (data.people.length === 0 && !data.open.can_finalise) return;
+    if (data.final || (data.people.length === 0 && !data.open.can_finalise)) return; // archived since the list was read
     // The manager read or typed a month meanwhile: theirs stands.
     if (assessmentRead !== reads || monthTyped) return;
     $("month").value = last;
