@@ -617,6 +617,10 @@
       $("issue-person").value = "";
       $("issue-search").value = "";
       this.searchedFor = null;
+      // The last citizen's item list goes too: it stood under the empty search box until the
+      // zone's list came, and a 取号 pressed then ran a search instead of issuing, saying nothing.
+      this.issueItems = {};
+      $("issue-item").replaceChildren();
       this.searchItems();
     }
 
