@@ -36,10 +36,16 @@ ANSWER_KINDS = frozenset({DisplayKind.ACK, DisplayKind.STARS})
 class _Acted:
     request: tuple[str, ...]
     answer: list[PadDisplay] = field(default_factory=list)
+    handling: bool = True  # the hub's handler for it still runs
 
 
 class AnsweredRequests:
-    """Per pad address: the request last acted on, while the pad still reports it, and its answer."""
+    """Per pad address: the request last acted on, while the pad still reports it, and its answer.
+
+    The hub's handler of a request outlives a line drop (PadBus keeps it running), so its answer
+    is kept whichever connection it comes through, or none: while it runs, a repeat of its request
+    is held, neither answered nor acted on (a drop between the engine's act and the answer acted
+    twice); once it ended without an answer (it failed), the repeat is acted on again."""
 
     def __init__(self) -> None:
         self._acted: dict[int, _Acted] = {}
@@ -47,14 +53,25 @@ class AnsweredRequests:
     def acted(self, address: int, request: tuple[str, ...]) -> None:
         self._acted[address] = _Acted(request)
 
-    def answered(self, address: int, request: tuple[str, ...], display: PadDisplay) -> None:
-        """Keep ``display`` as (part of) the answer to ``request`` if it is one and still pending."""
+    def answered(self, address: int, display: PadDisplay) -> None:
+        """Keep ``display`` as (part of) the answer to the request being handled for ``address``."""
         entry = self._acted.get(address)
-        if entry is not None and entry.request == request and display.kind in ANSWER_KINDS:
+        if entry is not None and entry.handling and display.kind in ANSWER_KINDS:
             entry.answer.append(display)
+
+    def handled(self, address: int, request: tuple[str, ...]) -> None:
+        """The hub's handler of ``request`` ended (answered or not)."""
+        entry = self._acted.get(address)
+        if entry is not None and entry.request == request:
+            entry.handling = False
 
     def left(self, address: int) -> None:
         self._acted.pop(address, None)
+
+    def in_hand(self, address: int, request: tuple[str, ...]) -> bool:
+        """Whether ``request`` is the one the hub's handler is still acting on for ``address``."""
+        entry = self._acted.get(address)
+        return entry is not None and entry.request == request and entry.handling
 
     def answer_to(self, address: int, request: tuple[str, ...]) -> list[PadDisplay]:
         entry = self._acted.get(address)

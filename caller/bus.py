@@ -175,7 +175,7 @@ class PadBus:
         #: each event with the polled request it acts on (None: not a request), for its answer to be kept
         self._events: asyncio.Queue[tuple[PadKeyEvent, tuple[str, ...] | None]] = asyncio.Queue()
         self._answers = answers if answers is not None else AnsweredRequests()
-        self._handling: tuple[int, tuple[str, ...]] | None = None  # the request whose handler runs now
+        self._handler: asyncio.Task[None] | None = None  # the hub's handler of the event delivered last
         self._inflight: _Inflight | None = None
         self._poll_waiter: tuple[int, asyncio.Future[None]] | None = None
         self._seq: dict[int, int] = {}
@@ -242,12 +242,21 @@ class PadBus:
         if not self._closed:
             raise BusClosedError(f"bus {self.config.label} lost: {exc or 'end of file'}") from exc
 
-    async def close(self) -> None:
-        """Stop, fail every pending display with BusClosedError, close the port."""
+    async def close(self, *, cut_off_handler: bool = True) -> None:
+        """Stop, fail every pending display with BusClosedError, close the port. The hub's handler
+        still running is cut off, unless the bus was lost (``cut_off_handler=False``): then it may
+        have acted already, and its answer is the one for the pad's repeat (_dispatch_loop)."""
         self._closed = True
         self._shutdown(BusClosedError(f"bus {self.config.label} closed"))
+        if cut_off_handler and self._handler is not None:
+            self._handler.cancel()
         if self._lost is not None and not self._lost.done():
             await asyncio.shield(self._lost)
+
+    @property
+    def running_handler(self) -> asyncio.Task[None] | None:
+        """The hub's handler of the last event, while it runs (it outlives a lost line)."""
+        return self._handler if self._handler is not None and not self._handler.done() else None
 
     @property
     def is_open(self) -> bool:
@@ -291,8 +300,7 @@ class PadBus:
         except CallerError as exc:
             future.set_exception(exc)
             return future
-        if self._handling is not None and self._handling[0] == address:
-            self._answers.answered(address, self._handling[1], display)  # kept, even if the line is gone
+        self._answers.answered(address, display)  # a request's answer is kept, even if the line is gone
         if self._closed or not self.is_open:
             future.set_exception(BusClosedError(f"bus {self.config.label} is not open"))
             return future
@@ -396,6 +404,8 @@ class PadBus:
         if request == NO_REQUEST:
             self._answers.left(address)
             return False
+        if self._answers.in_hand(address, request):
+            return True  # its handler still runs (begun on a line since dropped): held, not acted on twice
         answer = self._answers.answer_to(address, request)
         if not answer:
             return False
@@ -406,17 +416,24 @@ class PadBus:
         return True
 
     async def _dispatch_loop(self) -> None:
-        """Deliver events one at a time, in order; a failing callback is logged, not fatal."""
+        """Deliver events one at a time, in order. A line lost mid-way does not cut the hub's
+        handler off (shielded): the engine may have acted already, and its answer is the one to
+        give the pad's repeat after the reconnect (caller/answers.py); close() does cut it off."""
         while True:
             event, request = await self._events.get()
-            self._handling = None if request is None else (event.bus_address, request)
-            try:
-                await self._on_key(event)
-            except Exception:  # noqa: BLE001 - the hub's error must not stop the bus
-                self._counts["callback_errors"] += 1
-                LOG.exception("bus %s: key handler failed for %s", self.config.label, event)
-            finally:
-                self._handling = None
+            self._handler = asyncio.get_running_loop().create_task(self._handle(event, request))
+            await asyncio.shield(self._handler)
+
+    async def _handle(self, event: PadKeyEvent, request: tuple[str, ...] | None) -> None:
+        """One event to the hub; a failing callback is logged, not fatal."""
+        try:
+            await self._on_key(event)
+        except Exception:  # noqa: BLE001 - the hub's error must not stop the bus
+            self._counts["callback_errors"] += 1
+            LOG.exception("bus %s: key handler failed for %s", self.config.label, event)
+        finally:
+            if request:
+                self._answers.handled(event.bus_address, request)
 
     # sending --------------------------------------------------------------------------------
     def _write(self, data: bytes) -> asyncio.Future[None]:

@@ -76,6 +76,7 @@ class BusSupervisor:
         # the drop lost repeats its request, and is to be answered again, not acted on again
         # (caller/answers.py); a fresh codec alone delivered it again, and a second citizen was called.
         self._answers = AnsweredRequests()
+        self._handlers: set[asyncio.Task[None]] = set()  # handlers that outlived their lost bus
         self.connects = 0
 
     @property
@@ -92,8 +93,10 @@ class BusSupervisor:
         return self._earlier.plus(self._bus.counters()) if self._bus is not None else self._earlier
 
     def show(self, address: int, display: PadDisplay) -> asyncio.Future[None]:
-        """As ``PadBus.show``; fails at once with BusClosedError while the bus is offline."""
+        """As ``PadBus.show``; fails at once with BusClosedError while the bus is offline, the
+        answer to a request kept all the same (its handler outlived the drop: caller/answers.py)."""
         if self._bus is None or not self._bus.is_open:
+            self._answers.answered(address, display)
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             future.set_exception(BusClosedError(f"bus {self.config.label} is offline"))
             return future
@@ -118,6 +121,8 @@ class BusSupervisor:
                 pass
         if self._bus is not None:
             await self._bus.close()
+        for handler in list(self._handlers):
+            handler.cancel()
         self._set_state(DeviceState.OFFLINE, "stopped")
 
     async def wait_for_state(self, state: DeviceState, timeout: float = 10.0) -> None:
@@ -147,14 +152,23 @@ class BusSupervisor:
                 failed_opens = 0
                 self._recovered()
                 self._health(bus.silent_addresses)
+                lost = False
                 try:
                     await bus.run()
                 except LineStalledError as exc:
+                    lost = True
                     self._fault(str(exc), "stalled")
                 except BusClosedError as exc:
+                    lost = True
                     self._fault(str(exc))
                 finally:
-                    await bus.close()
+                    # A lost line lets the hub's handler finish (it may have acted: its answer is
+                    # the pad's, caller/answers.py); stop() cuts it off if it still runs then.
+                    await bus.close(cut_off_handler=not lost)
+                    handler = bus.running_handler
+                    if handler is not None:
+                        self._handlers.add(handler)
+                        handler.add_done_callback(self._handlers.discard)
                     self._earlier, self._bus = self._earlier.plus(bus.counters()), None
             stalled = self._fault_kind == "stalled" and failed_opens < self._offline_after
             self._set_state(DeviceState.DEGRADED if stalled else DeviceState.OFFLINE, self._last_fault or "")

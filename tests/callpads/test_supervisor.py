@@ -393,3 +393,52 @@ async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_ans
     finally:
         await sup.stop()
         await sim.close()
+
+
+async def test_a_polled_pads_request_is_not_acted_on_again_when_the_line_drops_while_the_hub_acts() -> None:
+    """Tried: a polled pad presses 叫号; the hub's handler has acted (the engine called a citizen)
+    and is still reading the window back when the line drops; the handler answers while the bus is
+    offline, and the pad, which never got its answer, repeats the request after the reconnect.
+    It was: the drop cut the handler off, nothing was kept, and the repeat was delivered again (a
+    second citizen called, found in review). Kept: the handler finishes, its answer is kept, the
+    repeat is answered with it and the hub acted once; the pad leaves its request."""
+    answer = PadDisplay.ack(True, 0, waiting=3, logged_in=True)
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    acted: list[PadKeyEvent] = []
+    dropped = asyncio.Event()
+    supervisors: list[BusSupervisor] = []
+
+    async def on_key(event: PadKeyEvent) -> None:
+        acted.append(event)  # the engine called a citizen
+        if len(acted) == 1:
+            await dropped.wait()  # ... and the line drops while the hub reads the window back
+        try:
+            await supervisors[0].show(event.bus_address, answer)
+        except BusClosedError:
+            pass  # offline: the pad will ask again
+
+    supervisor = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
+                                         scan_pause=0.01), on_key, initial_backoff=0.02, max_backoff=0.1)
+    supervisors.append(supervisor)
+    await supervisor.start()
+    try:
+        await supervisor.wait_for_state(DeviceState.ONLINE)
+        sim.press(1, PadAction.simple(ActionKind.CALL_NEXT))
+        async with asyncio.timeout(5):
+            while not acted:
+                await asyncio.sleep(0.01)
+        await sim.unplug()
+        await supervisor.wait_for_state(DeviceState.OFFLINE)
+        dropped.set()
+        await asyncio.sleep(0.05)
+        sim.replug()
+        await supervisor.wait_for_state(DeviceState.ONLINE)
+        async with asyncio.timeout(5):
+            while sim.pads[1].pending is not None:  # the pad got its answer and left its request
+                await asyncio.sleep(0.01)
+        assert [e.action.kind for e in acted] == [ActionKind.CALL_NEXT]
+        assert supervisor.counters().repeats_answered >= 1
+    finally:
+        await supervisor.stop()
+        await sim.close()
