@@ -12,6 +12,7 @@ parked there) or sent to it. Plain staff, managers and admins read as before (No
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from server.accounts import Principal, Role
 from server.api.keys import CONFIG, ENGINE
+from server.engine.views import HallEvent
 from server.errors import HallQError
 from server.stats.unit_scope import chief_unit, live_ticket_of_unit, windows_of_unit
 from server.storage.schema import ticket_events, tickets
@@ -32,6 +34,7 @@ class ChiefScope:
 
     tickets: ColumnElement[bool]
     events: ColumnElement[bool]
+    windows: frozenset[str]  # whose events of no ticket they read (their dashboard's and their own)
 
 
 async def chief_scope(request: web.Request, principal: Principal) -> ChiefScope | None:
@@ -56,7 +59,29 @@ async def chief_scope(request: web.Request, principal: Principal) -> ChiefScope 
     windows = windows_of_unit(config, unit) | {w.id for w in seated}
     e = ticket_events.c
     no_ticket = and_(e.ticket_id.is_(None), or_(e.window_id.in_(sorted(windows)), e.kind.startswith("device.")))
-    return ChiefScope(tickets=visible, events=or_(and_(e.ticket_id.is_not(None), visible), no_ticket))
+    return ChiefScope(tickets=visible, events=or_(and_(e.ticket_id.is_not(None), visible), no_ticket),
+                      windows=frozenset(windows))
+
+
+@dataclass(frozen=True)
+class ChiefStream:
+    """A chief's event stream (/events). It is also their dashboard's and pad's signal to read
+    again (a shared queue's count moves with another unit's tickets), so it carries every event of
+    its zone as before; another unit's come as a board in the hall shows them (number, queue,
+    window; no staff, no notes). It gave them whole, while /events/history and /tickets refuse them."""
+
+    request: web.Request
+    principal: Principal
+
+    async def read_whole(self, events: Sequence[HallEvent]) -> set[int]:
+        """The seqs of `events` the chief reads whole (the windows they sit at read now)."""
+        scope = await chief_scope(self.request, self.principal)
+        assert scope is not None  # a chief's
+        ids = {e.ticket_id for e in events if e.ticket_id is not None}
+        theirs = await self.request.app[ENGINE].tickets_within(ids, scope.tickets) if ids else set()
+        return {e.seq for e in events
+                if (e.ticket_id in theirs if e.ticket_id is not None
+                    else e.kind.startswith("device.") or e.window_id in scope.windows)}
 
 
 def refuse_other_units_ticket() -> HallQError:

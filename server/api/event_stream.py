@@ -24,14 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aiohttp import WSCloseCode, web
-from sqlalchemy.sql.elements import ColumnElement
 
 from display.board.model import CALL_KINDS, LEAVE_KINDS
 from server.accounts import Accounts, Principal, Role
-from server.api.chief_scope import chief_scope
+from server.api.chief_scope import ChiefStream, chief_scope
 from server.api.keys import ACCOUNTS, CONFIG, ENGINE
 from server.api.hall_routes import zone_param
 from server.api.routing import INTEGER, TEXT, Route, int_param, json_response, json_text
@@ -168,10 +167,10 @@ def _unauthorized() -> HallQError:
     return HallQError("unauthorized", "请先登录", "a device or staff token, or a ticket token, is required", 401)
 
 
-async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | None, ColumnElement[bool] | None]:
+async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | None, ChiefStream | None]:
     """What the stream may carry, the token to check again while it lives (none for a
-    citizen's ticket, whose status page follows its own ticket all day), and what of the stored
-    events its replay may read (a chief's scope, as /events/history; None: all)."""
+    citizen's ticket, whose status page follows its own ticket all day), and, for a chief, which
+    events they read whole (ChiefStream: another unit's come as a board shows them)."""
     engine = request.app[ENGINE]
     zone, window = zone_param(request), request.query.get("window")
     ticket_token = request.query.get("ticket")
@@ -191,11 +190,12 @@ async def _authorise(request: web.Request) -> tuple[StreamFilter, _Credential | 
             raise HallQError("forbidden", "本屏只能显示所属分区", f"this display is for zone {principal.zone}", 403)
         zone = principal.zone
     public = principal.role not in SEES_CASES  # a board in the hall: what its screen may show
-    # A chief's replay reads what /events/history gives them: `since=0` replayed every unit's
-    # stored tickets, staff and notes, round the history's scope.
-    scope = await chief_scope(request, principal)
+    chief = None
+    if principal.role is Role.CHIEF:
+        await chief_scope(request, principal)  # an account with no unit: refused, as its history is
+        chief = ChiefStream(request, principal)
     return (StreamFilter(zone=zone, window=window, public=public, call_zones=request.app[CONFIG].call_zones),
-            _Credential(request.app[ACCOUNTS], token, now), scope.events if scope is not None else None)
+            _Credential(request.app[ACCOUNTS], token, now), chief)
 
 
 async def events(request: web.Request, _: Principal | None) -> web.StreamResponse:
@@ -207,7 +207,7 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
     upgrade = ws.can_prepare(request).ok
     try:
         since = int_param(request, "since", default=-1)
-        stream_filter, credential, replay_scope = await _authorise(request)
+        stream_filter, credential, chief = await _authorise(request)
     except HallQError as refusal:
         if not upgrade:
             raise
@@ -235,10 +235,10 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
     try:
         last_sent = since if since >= 0 else await engine.last_seq()
         if since >= 0:
-            async for event in _stored_after(engine, since, replay_scope):
-                if stream_filter.matches(event):
-                    await ws.send_str(json_text(stream_filter.render(event) | {"replay": True}))
-                last_sent = event.seq
+            async for batch in _stored_batches(engine, since):
+                for message in await _messages(stream_filter, chief, batch):
+                    await ws.send_str(json_text(message | {"replay": True}))
+                last_sent = batch[-1].seq
         await ws.send_str(json_text({"type": "hello", "last_seq": last_sent}))
         while not ws.closed:
             getter = getter or asyncio.create_task(live.get())
@@ -257,8 +257,8 @@ async def events(request: web.Request, _: Principal | None) -> web.StreamRespons
             getter = None
             if event.seq <= last_sent:
                 continue
-            if stream_filter.matches(event):
-                await ws.send_str(json_text(stream_filter.render(event)))
+            for message in await _messages(stream_filter, chief, [event]):
+                await ws.send_str(json_text(message))
             last_sent = event.seq
     except (ConnectionResetError, asyncio.CancelledError):
         pass
@@ -329,17 +329,33 @@ async def event_history(request: web.Request, principal: Principal) -> web.Respo
     return json_response([{k: v for k, v in device.render(e).items() if k != "type"} for e in events])
 
 
-async def _stored_after(engine: QueueEngine, seq: int, scope: ColumnElement[bool] | None = None) -> AsyncIterator[HallEvent]:
-    """Every stored event after `seq` (that `scope` admits), read REPLAY_BATCH at a time: a
-    stream's replay and a display's history both filter what they read, so neither can let the
-    database limit it."""
+async def _messages(stream_filter: StreamFilter, chief: ChiefStream | None, events: list[HallEvent]) -> list[dict[str, object]]:
+    """The stream's messages for `events`: those it carries, rendered for the reader; a chief
+    reads another unit's as a board shows them (ChiefStream)."""
+    carried = [e for e in events if stream_filter.matches(e)]
+    if chief is None or not carried:
+        return [stream_filter.render(e) for e in carried]
+    whole, public = await chief.read_whole(carried), replace(stream_filter, public=True)
+    return [(stream_filter if e.seq in whole else public).render(e) for e in carried]
+
+
+async def _stored_batches(engine: QueueEngine, seq: int) -> AsyncIterator[list[HallEvent]]:
+    """The stored events after `seq`, REPLAY_BATCH at a time: a stream's replay and a display's
+    history both filter what they read, so neither can let the database limit it."""
     while True:
-        batch = await engine.events_since(seq, REPLAY_BATCH, scope=scope)
-        for event in batch:
-            yield event
+        batch = await engine.events_since(seq, REPLAY_BATCH)
+        if batch:
+            yield batch
         if len(batch) < REPLAY_BATCH:
             return
         seq = batch[-1].seq
+
+
+async def _stored_after(engine: QueueEngine, seq: int) -> AsyncIterator[HallEvent]:
+    """Every stored event after `seq`, one at a time (see _stored_batches)."""
+    async for batch in _stored_batches(engine, seq):
+        for event in batch:
+            yield event
 
 
 ROUTES = [

@@ -1324,8 +1324,12 @@ class QueueEngine:
 
     async def ticket_within(self, ticket_id: int, scope: ColumnElement[bool]) -> bool:
         """Whether ticket `ticket_id` is one `scope` (a condition on the tickets table) admits."""
-        query = select(tickets.c.id).where(tickets.c.id == ticket_id, scope)
-        return await self.database.read(lambda conn: conn.execute(query).first()) is not None
+        return ticket_id in await self.tickets_within({ticket_id}, scope)
+
+    async def tickets_within(self, ticket_ids: Collection[int], scope: ColumnElement[bool]) -> set[int]:
+        """Those of `ticket_ids` that `scope` (a condition on the tickets table) admits."""
+        query = select(tickets.c.id).where(tickets.c.id.in_(sorted(ticket_ids)), scope)
+        return {int(i) for i in await self.database.read(lambda conn: conn.execute(query).scalars().all())}
 
     async def last_seq(self) -> int:
         query = select(func.max(ticket_events.c.seq))

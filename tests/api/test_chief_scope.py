@@ -108,23 +108,36 @@ async def test_a_chief_at_a_window_reads_what_their_window_works(hub: Hub) -> No
     assert await _history_tickets(hub, "chief01") - {None} == {a1.id}
 
 
-async def test_a_chiefs_stream_replays_only_what_their_history_gives(hub: Hub) -> None:
-    """Tried: U08's chief opens the event stream with since=0 (a reconnecting dashboard does) while
-    the day holds tickets of four units. It was: the replay handed over every unit's stored events
-    (tickets, staff, notes), round /events/history's scope. Kept: the replay's tickets are the
-    history's, B1 alone."""
+async def test_a_chiefs_stream_gives_other_units_events_as_a_board_shows_them(hub: Hub) -> None:
+    """Tried: U08's chief opens the event stream with since=0 (a reconnecting dashboard does), and
+    keeps it open, while W01 calls and parks another unit's A1 case with a note. It was: every
+    unit's events whole, staff and notes, in the replay and live, round /events/history's scope.
+    Kept: every event still comes (the stream is what tells the dashboard and the pad to read
+    again), another unit's as a board shows them, without staff or payload beyond a board's; their
+    own unit's B1 whole."""
     await _chiefs(hub, chief08="U08")
     issued = await _issue(hub, "A1", "A2", "B1", "B2")
-    history = await _history_tickets(hub, "chief08")
-    assert history == {issued["B1"].id}
+    await hub.engine.login("W01", "staff01")
+    await hub.engine.call_ticket("W01", issued["A1"].number)
     ws = await hub.client.ws_connect(f"/api/v1/events?since=0&token={hub.tokens['chief08']}")
-    replayed: set[object] = set()
     try:
+        replayed = []
         while (message := await ws.receive_json(timeout=10))["type"] != "hello":
-            replayed.add(message["ticket_id"])
+            replayed.append(message)
+        assert {m["ticket_id"] for m in replayed if m["ticket_id"]} == {t.id for t in issued.values()}
+        own = [m["payload"] for m in replayed if m["ticket_id"] == issued["B1"].id]
+        assert own == [e.payload for e in await hub.engine.ticket_events(issued["B1"].id)]  # whole
+        assert any(set(p) - {"window_number", "window_name", "silent", "call_count", "was", "target_kind"} for p in own)
+        called = next(m for m in replayed if m["kind"] == "ticket.called")
+        assert called["number"] == issued["A1"].number and "staff_id" not in called
+        await hub.engine.park("W01", "回去取材料，电话13812345678")
+        parked = await ws.receive_json(timeout=10)
+        while parked["kind"] != "ticket.parked":
+            parked = await ws.receive_json(timeout=10)
+        assert parked["number"] == issued["A1"].number
+        assert "staff_id" not in parked and "note" not in parked["payload"]
     finally:
         await ws.close()
-    assert replayed == history
 
 
 async def test_a_chief_at_a_shared_window_reads_its_line_not_the_queues_whole_day(hub: Hub) -> None:
