@@ -154,6 +154,11 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "priority": ticket.priority and not ticket.appointment,
             "appointment": ticket.appointment,
             "target_window_name": held_window.name if ticket.status == "waiting" and held_window and not back_office else None,
+            # Waiting in a queue: the windows open for it now, where the call will come from (the
+            # page said only the zone, and a citizen in a hall of ten zones did not know where to look).
+            "open_windows": [w.name for w in await engine.windows() if w.id in engine.windows_serving(ticket.queue)
+                             and w.state not in ("closed", "paused")]
+            if ticket.status == "waiting" and held_window is None else [],
             "rating_invited": invited,
             "issued_at": ticket.issued_at,
             "rated": ticket.rating is not None,

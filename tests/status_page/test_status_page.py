@@ -522,3 +522,23 @@ async def test_the_phone_names_the_item_the_citizen_chose(status_hub, browser, t
     async with following(browser, status_hub, await issue(status_hub)) as page:
         await expect(page.locator("#number")).to_have_text("C1002")
         await expect(page.locator("#item-label")).to_be_hidden()
+
+
+async def test_a_waiting_citizen_reads_which_windows_will_call(status_hub, browser):
+    """Tried: a C1 ticket followed on the phone while no window serves C1, then W19 and W20 open,
+    then W19 pauses. It was: the page named only the zone (不动产登记区), and in a hall of ten zones
+    the citizen did not know which windows to watch. Kept: 办理窗口 names the queue's windows open
+    now, live, and the row is gone while none is (预计等候 then says so)."""
+    hub = status_hub
+    mine = await issue(hub)
+    async with following(browser, hub, mine) as page:
+        await expect(page.locator("#wait")).to_have_text("暂无窗口办理，请稍候")
+        await expect(page.locator("#windows")).to_be_hidden()
+        await staff(hub, "login")
+        await expect(page.locator("#windows")).to_have_text("19号窗口")
+        await expect(page.locator("#windows-label")).to_be_visible()
+        opened = await hub.client.post("/api/v1/windows/W20/login", json={}, headers=hub.auth("staff03"))
+        assert opened.status == 200, await opened.text()
+        await expect(page.locator("#windows")).to_have_text("19号窗口、20号窗口")
+        await staff(hub, "pause", {"reason": "meeting"})
+        await expect(page.locator("#windows")).to_have_text("20号窗口")

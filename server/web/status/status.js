@@ -80,6 +80,10 @@
     }
     $("call").classList.toggle("ended", Boolean(ENDED[s.status]));
     say("ahead", `${s.people_ahead} 人`);
+    // Where the call will come from: the queue's windows open now (none open: 预计等候 says so).
+    const windows = s.open_windows || [];
+    $("windows-label").hidden = $("windows").hidden = windows.length === 0;
+    say("windows", windows.join("、"));
     // No estimate means no window of the queue is open now: "即将叫号" would be untrue.
     say("wait", s.estimated_wait_min == null ? "暂无窗口办理，请稍候" : (s.people_ahead === 0 ? "即将叫号" : `约 ${s.estimated_wait_min} 分钟`));
     // Or invited at the window, while served; and once rated, whatever the status: a rating given
