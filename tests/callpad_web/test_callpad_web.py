@@ -374,6 +374,45 @@ async def test_a_panel_waits_greyed_while_the_window_is_read_back(tabs: Tabs, pa
 
 
 @pytest.mark.browser
+async def test_a_cancelled_panel_leaves_nothing_for_the_next_case(tabs: Tabs, pad_hub: Hub) -> None:
+    """Tried: with C1001 called, 转移 set to 其他窗口 with a note naming the citizen's ID, then Esc;
+    挂起 with a note, then Esc; 交接 with a colleague's PIN typed, then Esc; then each opened again.
+    It was: the note (and the kind) waited for the next case's transfer, the park note likewise,
+    and the colleague's PIN stayed in the hidden form for anyone to hand the window over on. Kept:
+    each panel opens as for a new task: 后台审批室, no note, no PIN."""
+    await issue(pad_hub)
+    page = await open_pad(tabs)
+    await page.click(CALL_BUTTON)
+    await expect(page.locator("#ticket-number")).to_have_text("C1001")
+    await page.keyboard.press("t")
+    await page.select_option("#transfer-kind", "window")
+    await page.fill("#transfer-note", "身份证430224199001011234的材料不全")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("h")
+    await expect(page.locator("#panel-park")).to_be_visible()
+    await page.fill("#park-note", "回去取户口本")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("t")
+    await expect(page.locator("#panel-transfer")).to_be_visible()
+    await expect(page.locator("#transfer-kind")).to_have_value("back_office")
+    await expect(page.locator("#transfer-note")).to_have_value("")
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("h")
+    await expect(page.locator("#park-note")).to_have_value("")
+    await page.keyboard.press("Escape")
+
+    await page.keyboard.press("x")  # no-show: the window is free, 交接 is offered
+    await expect(page.locator("#window-state")).to_have_text("空闲")
+    await page.click(button("handOver"))
+    await page.fill("#handover-user", "staff03")
+    await page.fill("#handover-pass", HUB_PASSWORD)
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#panel-handOver")).to_be_hidden()
+    assert await page.input_value("#handover-pass") == ""
+    assert (await pad_hub.engine.window("W19")).staff_id == "staff01"
+
+
+@pytest.mark.browser
 async def test_keys_that_cannot_act_say_why(tabs: Tabs, pad_hub: Hub) -> None:
     """Tried: R once more after the hall's three recalls, then 指定叫号 and 过号重排 with only
     spaces typed. It was: R did nothing and said nothing (the clerk took the pad for stuck); the
@@ -1144,6 +1183,8 @@ async def test_the_transfer_list_chooses_a_staffed_window_after_its_top_window_e
         r = await pad_hub.client.post(f"/api/v1/windows/{window}/{action}", json={}, headers=pad_hub.auth("staff03"))
         assert r.status == 200, await r.text()
     await page.click(button("transfer"))
+    await expect(page.locator("#transfer-kind")).to_have_value("back_office")  # a new case: kind afresh
+    await page.select_option("#transfer-kind", "window")
     await expect(page.locator("#transfer-target option[value='W21']")).to_contain_text("暂无人员")
     await expect(page.locator("#transfer-target")).to_have_value("W20")
 

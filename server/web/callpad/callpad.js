@@ -436,7 +436,7 @@
         noShow: () => this.run("POST", this.path("no-show"), undefined, (t) => `${t.number} 已标记过号`),
         requeue: () => this.openRequeue(),
         transfer: () => this.openTransfer(),
-        park: () => this.openPanel("park"),
+        park: () => { this.openPanel("park"); $("park-note").value = ""; }, // the note is this case's
         pause: () => this.openPanel("pause"),
         resume: () => this.run("POST", this.path("resume"), undefined, () => "窗口已恢复叫号"),
         invite: () => this.run("POST", this.path("invite-rating"), undefined, (t) => `已邀请 ${t.number} 评价（由群众本人评价）`),
@@ -521,6 +521,9 @@
       const focused = document.activeElement;
       if (focused && focused.closest && focused.closest(".panel")) focused.blur();
       for (const panel of document.querySelectorAll(".panel")) panel.hidden = true;
+      // A colleague's PIN typed for 交接 and cancelled stayed in the hidden form: anyone opening
+      // 交接 later could hand the window over on it, without them.
+      for (const secret of document.querySelectorAll(".panel input[type='password']")) secret.value = "";
       this.openPanelName = null;
     }
 
@@ -688,8 +691,12 @@
       });
     }
 
+    // Each opening is this case's: the last case's note (cancelled with Esc) went with the next
+    // case, and the kind chosen for it stood there, a different place for the next citizen.
     async openTransfer() {
       this.openPanel("transfer");
+      $("transfer-kind").selectedIndex = 0;
+      $("transfer-note").value = "";
       this.fillTransferTargets();
       try { // who is at which window now: a case sent to an empty window would wait for no one
         this.windows = await HallQ.api("GET", "/windows");
