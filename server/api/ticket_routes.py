@@ -156,8 +156,7 @@ async def ticket_status(request: web.Request, _: Principal | None) -> web.Respon
             "target_window_name": held_window.name if ticket.status == "waiting" and held_window and not back_office else None,
             # Waiting in a queue: the windows open for it now, where the call will come from (the
             # page said only the zone, and a citizen in a hall of ten zones did not know where to look).
-            "open_windows": [w.name for w in await engine.windows() if w.id in engine.windows_serving(ticket.queue)
-                             and w.state not in ("closed", "paused")]
+            "open_windows": [w.name for w in await engine.open_windows_serving(ticket.queue)]
             if ticket.status == "waiting" and held_window is None else [],
             "rating_invited": invited,
             "issued_at": ticket.issued_at,

@@ -1285,6 +1285,17 @@ class QueueEngine:
     def today(self) -> date:
         return self._calendar.day(self.clock.now())
 
+    async def open_windows_serving(self, queue: str) -> list[Window]:
+        """The windows serving ``queue`` open now (staffed, not paused), in the hall's order: one
+        read of their rows, as a citizen's status page asks for it at every event it hears."""
+        ids = self.windows_serving(queue)
+        if not ids:
+            return []
+        s = window_states.c
+        query = select(s.window_id).where(s.window_id.in_(ids), s.staff_id.is_not(None), s.paused_reason.is_(None))
+        open_ids = set(await self.database.read(lambda conn: conn.execute(query).scalars().all()))
+        return [w for w in self.config.windows if w.id in open_ids]
+
     def windows_serving(self, queue: str) -> tuple[str, ...]:
         """The windows configured to call ``queue`` (back offices are reached by transfer only)."""
         return self._serving.get(queue, ())
