@@ -283,6 +283,13 @@ async def test_a_request_resent_after_the_line_came_back_is_not_acted_on_again(s
         await sup.stop()
 
 
+
+def polled_supervisor(sim: PadSimulator, on_key) -> BusSupervisor:  # type: ignore[no-untyped-def]
+    """A polled-csv bus on the simulator's pads 1 and 2, scanning and reconnecting fast."""
+    config = BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03, scan_pause=0.01)
+    return BusSupervisor(config, on_key, initial_backoff=0.02, max_backoff=0.1)
+
+
 async def test_a_polled_pads_request_still_pending_after_a_drop_is_seen_again() -> None:
     """Tried: a polled-csv pad reports CALL_NEXT, and the line drops before any answer reaches it
     (it repeats the request until acknowledged). Seen (with one codec kept across connections, as
@@ -292,8 +299,7 @@ async def test_a_polled_pads_request_still_pending_after_a_drop_is_seen_again() 
     sim = PadSimulator("polled-csv", [1, 2])
     await sim.start()
     received = Received()
-    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
-                                  scan_pause=0.01), received, initial_backoff=0.02, max_backoff=0.1)
+    sup = polled_supervisor(sim, received)
     await sup.start()
     try:
         await sup.wait_for_state(DeviceState.ONLINE)
@@ -335,8 +341,7 @@ async def test_a_polled_pads_request_whose_answer_the_drop_lost_is_answered_agai
     await sim.start()
     received = Received()
     sups: list[BusSupervisor] = []
-    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
-                                  scan_pause=0.01), answering(received, sups), initial_backoff=0.02, max_backoff=0.1)
+    sup = polled_supervisor(sim, answering(received, sups))
     sups.append(sup)
     await sup.start()
     call = PadAction.simple(ActionKind.CALL_NEXT)
@@ -376,8 +381,7 @@ async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_ans
     await sim.start()
     received = Received()
     sups: list[BusSupervisor] = []
-    sup = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
-                                  scan_pause=0.01), answering(received, sups), initial_backoff=0.02, max_backoff=0.1)
+    sup = polled_supervisor(sim, answering(received, sups))
     sups.append(sup)
     await sup.start()
     try:
@@ -418,8 +422,7 @@ async def test_a_polled_pads_request_is_not_acted_on_again_when_the_line_drops_w
         except BusClosedError:
             pass  # offline: the pad will ask again
 
-    supervisor = BusSupervisor(BusConfig(url=sim.path, dialect="polled-csv", windows=windows_for([1, 2]), poll_timeout=0.03,
-                                         scan_pause=0.01), on_key, initial_backoff=0.02, max_backoff=0.1)
+    supervisor = polled_supervisor(sim, on_key)
     supervisors.append(supervisor)
     await supervisor.start()
     try:
