@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -319,14 +321,25 @@ async def test_a_polled_pads_request_still_pending_after_a_drop_is_seen_again() 
 ANSWER = PadDisplay.ack(True, 0, waiting=3, logged_in=True)
 
 
-def answering(received: Received, sup: list[BusSupervisor]):  # type: ignore[no-untyped-def]
-    """A key handler that acts (records the event) and answers the pad at once, as the hub does."""
+@contextlib.asynccontextmanager
+async def answering_polled_bus() -> AsyncIterator[tuple[PadSimulator, BusSupervisor, Received]]:
+    """Simulated polled pads 1 and 2 on a started bus whose key handler acts (records the event)
+    and answers the pad at once, as the hub does; both stopped afterwards."""
+    sim = PadSimulator("polled-csv", [1, 2])
+    await sim.start()
+    received = Received()
 
     async def on_key(event: PadKeyEvent) -> None:
         await received(event)
-        sup[0].show(event.bus_address, ANSWER)
+        sup.show(event.bus_address, ANSWER)
 
-    return on_key
+    sup = polled_supervisor(sim, on_key)
+    await sup.start()
+    try:
+        yield sim, sup, received
+    finally:
+        await sup.stop()
+        await sim.close()
 
 
 async def test_a_polled_pads_request_whose_answer_the_drop_lost_is_answered_again_not_acted_on_again() -> None:
@@ -337,15 +350,8 @@ async def test_a_polled_pads_request_whose_answer_the_drop_lost_is_answered_agai
     connection has a fresh codec) and acted on a second time: another citizen called. Kept: one
     event, and the pad gets the stored answer; the second press, made after the pad was seen out
     of its request, is delivered."""
-    sim = PadSimulator("polled-csv", [1, 2])
-    await sim.start()
-    received = Received()
-    sups: list[BusSupervisor] = []
-    sup = polled_supervisor(sim, answering(received, sups))
-    sups.append(sup)
-    await sup.start()
     call = PadAction.simple(ActionKind.CALL_NEXT)
-    try:
+    async with answering_polled_bus() as (sim, sup, received):
         await sup.wait_for_state(DeviceState.ONLINE)
         sim.deafen(1)
         sim.press(1, call)
@@ -366,9 +372,6 @@ async def test_a_polled_pads_request_whose_answer_the_drop_lost_is_answered_agai
         async with asyncio.timeout(5):
             while sim.pads[1].pending is not None:  # answered
                 await asyncio.sleep(0.01)
-    finally:
-        await sup.stop()
-        await sim.close()
 
 
 async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_answered_again() -> None:
@@ -377,14 +380,7 @@ async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_ans
     went on reporting RECALL, the codec saw no new edge, nothing answered it again: the pad was
     stuck in its request for good. Kept: the next poll after it hears again gets the stored answer;
     the recall was delivered once."""
-    sim = PadSimulator("polled-csv", [1, 2])
-    await sim.start()
-    received = Received()
-    sups: list[BusSupervisor] = []
-    sup = polled_supervisor(sim, answering(received, sups))
-    sups.append(sup)
-    await sup.start()
-    try:
+    async with answering_polled_bus() as (sim, sup, received):
         await sup.wait_for_state(DeviceState.ONLINE)
         sim.deafen(1)
         sim.press(1, PadAction.simple(ActionKind.RECALL))
@@ -394,9 +390,6 @@ async def test_a_polled_pads_request_whose_answer_was_lost_on_a_live_line_is_ans
         await asyncio.sleep(0.1)  # several scans of the pad, now out of its request
         assert [(e.window_id, e.action.kind) for e in received.events] == [("W01", ActionKind.RECALL)]
         assert sim.pads[1].pending is None and sup.reconnects == 0
-    finally:
-        await sup.stop()
-        await sim.close()
 
 
 async def test_a_polled_pads_request_is_not_acted_on_again_when_the_line_drops_while_the_hub_acts() -> None:
@@ -406,7 +399,6 @@ async def test_a_polled_pads_request_is_not_acted_on_again_when_the_line_drops_w
     It was: the drop cut the handler off, nothing was kept, and the repeat was delivered again (a
     second citizen called, found in review). Kept: the handler finishes, its answer is kept, the
     repeat is answered with it and the hub acted once; the pad leaves its request."""
-    answer = PadDisplay.ack(True, 0, waiting=3, logged_in=True)
     sim = PadSimulator("polled-csv", [1, 2])
     await sim.start()
     acted: list[PadKeyEvent] = []
@@ -418,7 +410,7 @@ async def test_a_polled_pads_request_is_not_acted_on_again_when_the_line_drops_w
         if len(acted) == 1:
             await dropped.wait()  # ... and the line drops while the hub reads the window back
         try:
-            await supervisors[0].show(event.bus_address, answer)
+            await supervisors[0].show(event.bus_address, ANSWER)
         except BusClosedError:
             pass  # offline: the pad will ask again
 
